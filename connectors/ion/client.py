@@ -1,0 +1,167 @@
+"""The ION GraphQL client: token handling, error classification, Relay pagination."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
+from connectors.ion.queries import Query
+from connectors.ion.settings import IonSettings
+from connectors.retry import retrying
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a Relay connection."""
+
+    nodes: list[dict[str, Any]]
+    end_cursor: str | None
+    has_next: bool
+    total: int | None
+
+
+class IonClient:
+    """`async with IonClient(settings) as ion: async for page in ion.pages(...)`.
+
+    The access token comes from the client-credentials grant and is fetched again shortly
+    before it expires (authlib) and once more if ION answers 401 anyway; a second 401 is an
+    AuthError that says which settings to check.
+    """
+
+    def __init__(self, settings: IonSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self._http = AsyncOAuth2Client(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret.get_secret_value(),
+            token_endpoint=str(settings.auth_url),
+            token_endpoint_auth_method="client_secret_post",
+            grant_type="client_credentials",
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> IonClient:
+        await self.authenticate()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+
+    async def authenticate(self) -> None:
+        """Fetch a fresh access token; fails fast with AuthError on a bad API key."""
+        extra = {"audience": self.settings.audience} if self.settings.audience else {}
+        try:
+            await self._http.fetch_token(grant_type="client_credentials", **extra)
+        except OAuthError as exc:
+            raise AuthError(
+                f"ION refused the API key at {self.settings.auth_url} ({exc.error}): check ION_CLIENT_ID, "
+                "ION_CLIENT_SECRET and that the key belongs to this ION environment"
+            ) from None
+        except httpx.TransportError as exc:
+            raise TransientError(f"ION token endpoint unreachable: {type(exc).__name__}") from None
+
+    async def execute(self, query: Query, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run a document and return its `data`. Reads are retried on transient errors;
+        a mutation is not retried here, since only its caller knows how to check it landed."""
+        if query.is_mutation:
+            return await self._execute_once(query, variables or {})
+        async for attempt in retrying(self.settings.retry):
+            with attempt:
+                return await self._execute_once(query, variables or {})
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _execute_once(self, query: Query, variables: dict[str, Any]) -> dict[str, Any]:
+        body = {"query": query.text, "variables": variables, "operationName": None}
+        response = await self._post(body, query)
+        if response.status_code == 401:
+            await self.authenticate()
+            response = await self._post(body, query)
+            if response.status_code == 401:
+                raise AuthError(
+                    "ION rejected a freshly issued token (401): check that the API key is enabled and "
+                    "that ION_API_URL and ION_AUTH_URL point at the same environment"
+                )
+        return _data(query, response)
+
+    async def _post(self, body: dict[str, Any], query: Query) -> httpx.Response:
+        try:
+            return await self._http.post(self.settings.graphql_url, json=body)
+        except httpx.TimeoutException:
+            raise TransientError(f"ION {query.name}: timed out", uncertain=query.is_mutation) from None
+        except httpx.TransportError as exc:
+            raise TransientError(
+                f"ION {query.name}: connection failed ({type(exc).__name__})",
+                uncertain=query.is_mutation and not isinstance(exc, httpx.ConnectError),
+            ) from None
+
+    async def page(
+        self, query: Query, connection: str, variables: dict[str, Any], *, first: int, after: str | None
+    ) -> Page:
+        data = await self.execute(query, {**variables, "first": first, "after": after})
+        try:
+            conn = data[connection]
+            info = conn["pageInfo"]
+            return Page(
+                nodes=[edge["node"] for edge in conn["edges"]],
+                end_cursor=info.get("endCursor"),
+                has_next=bool(info["hasNextPage"]),
+                total=info.get("totalCount"),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ContractError(f"ION {query.name}: unexpected connection shape ({exc!r})") from None
+
+    async def pages(
+        self, query: Query, connection: str, variables: dict[str, Any] | None = None, *, first: int | None = None
+    ) -> AsyncIterator[Page]:
+        """Every page of a connection, following `endCursor` while `hasNextPage`."""
+        after: str | None = None
+        while True:
+            page = await self.page(query, connection, variables or {}, first=first or self.settings.page_size, after=after)
+            yield page
+            if not page.has_next or not page.end_cursor:
+                return
+            after = page.end_cursor
+
+
+def _data(query: Query, response: httpx.Response) -> dict[str, Any]:
+    status = response.status_code
+    if status == 429:
+        raise RateLimitedError(f"ION {query.name}: rate limited (429)", retry_after=_retry_after(response))
+    if status >= 500:
+        raise TransientError(f"ION {query.name}: server error {status}", uncertain=query.is_mutation)
+    if status == 403:
+        raise AuthError(f"ION {query.name}: forbidden (403): the API key lacks permission")
+    if status >= 400:
+        raise ContractError(f"ION {query.name}: HTTP {status}: {response.text[:300]}")
+    try:
+        payload = response.json()
+    except ValueError:
+        raise ContractError(f"ION {query.name}: response is not JSON (HTTP {status})") from None
+    errors = payload.get("errors") if isinstance(payload, dict) else None
+    if errors:
+        messages = "; ".join(str(e.get("message", e)) for e in errors)
+        lowered = messages.lower()
+        if "permission" in lowered:
+            raise AuthError(f"ION {query.name}: {messages}")
+        if "etag" in lowered:
+            raise DataError(f"ION {query.name}: {messages}", code="ETAG_MISMATCH")
+        raise ContractError(f"ION {query.name}: GraphQL errors: {messages}")
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        raise ContractError(f"ION {query.name}: response has no data")
+    return data
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

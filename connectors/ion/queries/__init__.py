@@ -1,0 +1,27 @@
+"""GraphQL documents, one `.graphql` file each, parsed at import so a typo fails at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+
+from graphql import OperationType, parse
+from graphql.language import OperationDefinitionNode
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    text: str
+    is_mutation: bool
+
+
+def load(name: str) -> Query:
+    text = (files(__package__) / f"{name}.graphql").read_text()
+    operations = [d for d in parse(text).definitions if isinstance(d, OperationDefinitionNode)]
+    return Query(name=name, text=text, is_mutation=any(o.operation is OperationType.MUTATION for o in operations))
+
+
+COMPLETED_RUNS = load("completed_runs")
+ON_HAND_INVENTORY = load("on_hand_inventory")
+LOCATIONS = load("locations")

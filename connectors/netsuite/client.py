@@ -1,0 +1,238 @@
+"""The NetSuite REST client: SuiteQL reads, record reads, and writes that land once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
+from connectors.netsuite.auth import build_http_client
+from connectors.netsuite.settings import NetSuiteSettings
+from connectors.retry import retrying
+
+RECORD = "/services/rest/record/v1"
+SUITEQL = "/services/rest/query/v1/suiteql"
+DUPLICATE_HINTS = ("duplicate", "already exists", "unique")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Where a write landed. `adopted`: it already existed (an earlier attempt had landed)."""
+
+    target_id: str
+    adopted: bool = False
+
+
+class NetSuiteClient:
+    """`async with NetSuiteClient(settings) as ns: ...`
+
+    At most `settings.concurrency` requests are in flight at once, so the account's
+    concurrency limit is used, not exceeded; a 429 that happens anyway (another integration
+    shares the account) is waited out and retried.
+    """
+
+    def __init__(self, settings: NetSuiteSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self._http = build_http_client(
+            settings,
+            base_url=settings.root,
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            transport=transport,
+        )
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self.requests = 0
+        self.throttled = 0
+
+    async def __aenter__(self) -> NetSuiteClient:
+        await self.authenticate()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+
+    async def authenticate(self) -> None:
+        """OAuth 2.0: fetch an access token now, so bad credentials fail before any write."""
+        if not isinstance(self._http, AsyncOAuth2Client):
+            return
+        try:
+            await self._http.fetch_token(grant_type="client_credentials")
+        except OAuthError as exc:
+            raise AuthError(
+                f"NetSuite refused the client-credentials assertion ({exc.error}): check NETSUITE_CLIENT_ID, "
+                "NETSUITE_CERTIFICATE_ID, the private key and NETSUITE_JWT_ALGORITHM against the M2M setup"
+            ) from None
+        except httpx.TransportError as exc:
+            raise TransientError(f"NetSuite token endpoint unreachable: {type(exc).__name__}") from None
+
+    # -- transport ------------------------------------------------------------------------
+
+    async def _send(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
+        """One request under a concurrency slot, classified; 401 refreshes the token once."""
+        async with self._slots:
+            self.requests += 1
+            response = await self._request(method, path, write=write, **kwargs)
+            if response.status_code == 401 and isinstance(self._http, AsyncOAuth2Client):
+                await self.authenticate()
+                self.requests += 1
+                response = await self._request(method, path, write=write, **kwargs)
+        if response.status_code == 429:
+            self.throttled += 1
+        _raise_for_status(response, write=write)
+        return response
+
+    async def _request(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise TransientError(f"NetSuite {method} {path}: timed out", uncertain=write) from None
+        except httpx.TransportError as exc:
+            # A connection that was never made cannot have committed anything.
+            uncertain = write and not isinstance(exc, httpx.ConnectError)
+            raise TransientError(f"NetSuite {method} {path}: {type(exc).__name__}", uncertain=uncertain) from None
+
+    async def _read(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        async for attempt in retrying(self.settings.retry):
+            with attempt:
+                return await self._send(method, path, write=False, **kwargs)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def suiteql(self, query: str, params: Sequence[Any] = ()) -> AsyncIterator[dict[str, Any]]:
+        """Every row of a SuiteQL query, page by page (limit/offset, `Prefer: transient`).
+        Keys are lower-case; NetSuite returns numbers as strings."""
+        limit = self.settings.suiteql_page_size
+        offset = 0
+        body: dict[str, Any] = {"q": query}
+        if params:
+            body["params"] = [str(p) for p in params]
+        while True:
+            response = await self._read(
+                "POST", SUITEQL, params={"limit": limit, "offset": offset}, json=body, headers={"Prefer": "transient"}
+            )
+            page = _json(response)
+            items = page.get("items")
+            if not isinstance(items, list):
+                raise ContractError("NetSuite SuiteQL: response has no items list")
+            for item in items:
+                item.pop("links", None)
+                yield item
+            if not page.get("hasMore"):
+                return
+            offset += limit
+
+    async def suiteql_all(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return [row async for row in self.suiteql(query, params)]
+
+    async def get(self, record_type: str, record_id: str) -> dict[str, Any] | None:
+        """A record by internal id or `eid:<externalId>`; None when it does not exist."""
+        try:
+            response = await self._read("GET", f"{RECORD}/{record_type}/{quote(record_id, safe=':')}")
+        except DataError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _json(response)
+
+    async def find_by_external_id(self, record_type: str, external_id: str) -> str | None:
+        record = await self.get(record_type, f"eid:{external_id}")
+        return str(record["id"]) if record and "id" in record else None
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def transform_once(
+        self, from_type: str, from_id: str, to_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
+    ) -> WriteResult:
+        """Create `to_type` from a record (e.g. a work-order completion from its work order)
+        exactly once, keyed by `external_id` (which `body` must carry).
+
+        NetSuite has no idempotency key for synchronous writes, so: when the outcome of an
+        earlier attempt is unknown (`check_first`, or a timeout, a dropped connection or a 5xx
+        on this call), look the external id up before posting again, and treat "duplicate
+        external id" as proof that an earlier attempt landed."""
+        assert body.get("externalId") == external_id
+        uncertain = check_first
+        path = f"{RECORD}/{from_type}/{quote(from_id)}/!transform/{to_type}"
+        async for attempt in retrying(self.settings.retry):
+            with attempt:
+                if uncertain:
+                    existing = await self.find_by_external_id(to_type, external_id)
+                    if existing:
+                        return WriteResult(existing, adopted=True)
+                try:
+                    response = await self._send("POST", path, write=True, json=body)
+                except TransientError as exc:
+                    uncertain = uncertain or exc.uncertain
+                    raise
+                except DataError as exc:
+                    if any(hint in str(exc).lower() for hint in DUPLICATE_HINTS):
+                        existing = await self.find_by_external_id(to_type, external_id)
+                        if existing:
+                            return WriteResult(existing, adopted=True)
+                    raise
+                return WriteResult(_id_from_location(response))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        payload = response.json()
+    except ValueError:
+        raise ContractError(f"NetSuite {response.request.url.path}: response is not JSON") from None
+    if not isinstance(payload, dict):
+        raise ContractError(f"NetSuite {response.request.url.path}: expected a JSON object")
+    return payload
+
+
+def _id_from_location(response: httpx.Response) -> str:
+    location = response.headers.get("location")
+    if not location:
+        raise ContractError(f"NetSuite {response.request.url.path}: HTTP {response.status_code} without a Location header")
+    return location.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _raise_for_status(response: httpx.Response, *, write: bool) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    code, detail, path = _error_details(response)
+    where = f"NetSuite {response.request.method} {response.request.url.path}"
+    if status == 429 or code == "CONCURRENCY_LIMIT_EXCEEDED":
+        raise RateLimitedError(f"{where}: {detail or 'too many requests'}", retry_after=_retry_after(response))
+    if status >= 500:
+        raise TransientError(f"{where}: HTTP {status} {code or ''} {detail}".strip(), uncertain=write)
+    if status == 401:
+        raise AuthError(f"{where}: {detail or 'invalid login'}: check the NetSuite credentials and the role's permissions")
+    if status == 403:
+        raise AuthError(f"{where}: {detail or 'forbidden'} ({code}): the integration role lacks a permission")
+    raise DataError(f"{detail or response.text[:300]}", code=code, field=path, status=status)
+
+
+def _error_details(response: httpx.Response) -> tuple[str | None, str, str | None]:
+    """(errorCode, detail, errorPath) from the RFC-7807-like body (reference §1.6)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, response.text[:300], None
+    details = body.get("o:errorDetails") if isinstance(body, dict) else None
+    first = details[0] if isinstance(details, list) and details and isinstance(details[0], dict) else {}
+    code = first.get("o:errorCode") or (body.get("o:errorCode") if isinstance(body, dict) else None)
+    detail = first.get("detail") or (body.get("title", "") if isinstance(body, dict) else "")
+    return code, str(detail), first.get("o:errorPath")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Prefect flows, one module per integration: parameters, the DAG, artifacts, run names."""

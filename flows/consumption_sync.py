@@ -1,0 +1,207 @@
+"""consumption-sync: as-built consumption and work-order completions, ION → NetSuite.
+
+The story, as the reference architecture tells it (seed 002, "Syncing to ERP"): when a run
+completes in ION, the finance side needs the production output and what it consumed, so the
+ERP can recognise completed inventory and roll up material cost. This flow
+
+1. fetches completed runs since the watermark (or in a window, or by id), a Relay page at a
+   time, with the runs → partInventory → buildRequirements → abomInstallations query;
+2. expands consumption: quantity produced × `quantityInstalledPerParentPartInventory`, per
+   component and NetSuite location (pandas, `tasks.consumption`);
+3. posts one work-order completion per run through NetSuite's `workOrder →
+   workOrderCompletion` transform, keyed `ion:run:<id>:completion` through the ledger, so it
+   lands exactly once whatever crashes, retries or overlapping runs happen;
+4. reports: a table of completions posted, a table of dead letters with reasons, a summary.
+
+A run whose parts, locations or work order do not map is a dead letter saying what to fix;
+the rest of the page posts. Settings and mappings are checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+
+from connectors.errors import ConfigError
+from connectors.ion import IonClient
+from connectors.netsuite import NetSuiteClient
+from flows.setup import Environment, load_environment
+from ledger import Ledger
+from tasks.completions import PageReport, SyncContext, fetch_runs_page, plan_page, post_page, resolve_interrupted
+from tasks.consumption import INTEGRATION
+from tasks.reporting import SyncSummary, publish_sync_report
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    mode = " (dry run)" if params.get("dry_run") else ""
+    if params.get("run_ids"):
+        ids = params["run_ids"]
+        return f"consumption · runs {', '.join(map(str, ids[:5]))}{'…' if len(ids) > 5 else ''}{mode}"
+    if params.get("since") or params.get("until"):
+        return f"consumption · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
+    return f"consumption · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
+
+
+@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+async def consumption_sync(
+    since: datetime | None = None,
+    until: datetime | None = None,
+    run_ids: list[int] | None = None,
+    dry_run: bool = False,
+    full_resync: bool = False,
+    lookback_minutes: int = 15,
+) -> SyncSummary | State:
+    """Post ION run completions and their as-built consumption to NetSuite, exactly once.
+
+    Args:
+        since: Only runs that completed at or after this time (UTC). Default: the watermark
+            minus `lookback_minutes`; everything on the first run.
+        until: Only runs that completed before this time (UTC).
+        run_ids: Only these ION run ids (a manual re-run; dead letters among them are retried).
+        dry_run: Show exactly what would be posted and write nothing, to NetSuite or the ledger.
+        full_resync: Ignore the watermark and re-check every completed run; dead letters are
+            retried, nothing already posted is posted again.
+        lookback_minutes: How far before the watermark to look again, for runs whose end
+            time ION recorded late.
+    """
+    env = load_environment()
+    logger = get_run_logger()
+    ledger = Ledger(env.app.database_url)
+    try:
+        incremental = not (run_ids or since or until)
+        watermark = ledger.watermark(INTEGRATION)
+        if incremental and watermark and not full_resync:
+            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        filters = run_filters(env, since, until, run_ids)
+        logger.info("Fetching completed runs with filters %s", json.dumps(filters, default=str))
+        async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
+            await check_netsuite_locations(netsuite, env)
+            summary, posted, dead = await _sync(env, ion, netsuite, ledger, filters, dry_run, bool(run_ids) or full_resync)
+        if incremental and not dry_run and summary.watermark_candidate is not None:
+            summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
+        publish_sync_report(summary, posted, dead)
+    finally:
+        ledger.close()
+    logger.info("%s: %s", INTEGRATION, summary.model_dump_json(exclude={"watermark_candidate"}))
+    if summary.failed:
+        return Failed(
+            message=f"{summary.failed} completion(s) could not be posted (transient errors); the next run retries them",
+            data=summary,
+        )
+    return summary
+
+
+class ConsumptionSummary(SyncSummary):
+    watermark_candidate: datetime | None = None
+
+
+async def _sync(
+    env: Environment,
+    ion: IonClient,
+    netsuite: NetSuiteClient,
+    ledger: Ledger,
+    filters: dict[str, Any],
+    dry_run: bool,
+    retry_dead: bool,
+) -> tuple[ConsumptionSummary, list[dict[str, Any]], list[dict[str, Any]]]:
+    run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+    ctx = SyncContext(ion=ion, netsuite=netsuite, ledger=ledger, run=run, mappings=env.mappings, retry_dead=retry_dead)
+    summary = ConsumptionSummary(integration=INTEGRATION, dry_run=dry_run)
+    posted: list[dict[str, Any]] = []
+    dead: list[dict[str, Any]] = []
+    latest: datetime | None = None
+    unsettled: list[datetime] = []
+    try:
+        if run:
+            summary.interrupted_resolved = await resolve_interrupted(ctx)
+        after: str | None = None
+        while True:
+            page = await fetch_runs_page(ion, filters, after)
+            planned = await plan_page(ctx, page.nodes)
+            if dry_run:
+                report = PageReport(would_post=planned.ready, already_posted=planned.already_posted)
+                report.dead_letters = [{"key": d.key, "source": d.source_ref, "reason": d.reason} for d in planned.dead_letters]
+            else:
+                report = await post_page(ctx, planned)
+                ledger.heartbeat(run)  # type: ignore[arg-type]
+            summary.fetched += len(page.nodes)
+            summary.posted += len(report.posted)
+            summary.would_post += len(report.would_post)
+            summary.dead_letters += len(report.dead_letters)
+            summary.already_posted += report.already_posted
+            summary.in_flight_elsewhere += report.in_flight_elsewhere
+            summary.failed += report.failed
+            if len(posted) < 500:
+                posted += report.posted or [_would_post_row(r) for r in report.would_post]
+            if len(dead) < 500:
+                dead += report.dead_letters
+            end_times = [_end_time(node) for node in page.nodes]
+            latest = max([t for t in end_times if t] + ([latest] if latest else []), default=None)
+            if report.unsettled_end_time:
+                unsettled.append(report.unsettled_end_time)
+            if not page.has_next or not page.end_cursor:
+                break
+            after = page.end_cursor
+    finally:
+        if run:
+            ledger.finish_run(run)
+    # The watermark passes only records that are posted or dead (DESIGN: the ledger).
+    summary.watermark_candidate = min(unsettled) if unsettled else latest
+    return summary, posted, dead
+
+
+def _would_post_row(ready: Any) -> dict[str, Any]:
+    return {
+        "run": ready.plan.run_id,
+        "work order": ready.plan.work_order,
+        "body": json.dumps(ready.body, sort_keys=True),
+    }
+
+
+def _end_time(node: dict[str, Any]) -> datetime | None:
+    value = node.get("endTime")
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def run_filters(env: Environment, since: datetime | None, until: datetime | None, run_ids: list[int] | None) -> dict[str, Any]:
+    """ION `RunsInputFilters`: status COMPLETE, plus ids or a time window on the end time."""
+    field = env.ion.run_time_field
+    filters: dict[str, Any] = {"status": {"eq": "COMPLETE"}}
+    if run_ids:
+        filters["id"] = {"in": run_ids}
+    window: dict[str, str] = {}
+    if since:
+        window[env.ion.since_operator] = _iso(since)
+    if until:
+        window[env.ion.until_operator] = _iso(until)
+    if window:
+        filters[field] = window
+    return filters
+
+
+def _iso(value: datetime) -> str:
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+async def check_netsuite_locations(netsuite: NetSuiteClient, env: Environment) -> None:
+    """Every NetSuite location the mappings name must exist: a typo stops the run before any write."""
+    wanted = {m.netsuite for m in env.mappings.netsuite.locations}
+    if not wanted:
+        raise ConfigError(f"{env.app.config}: netsuite.locations is empty: map each ION location to a NetSuite location")
+    existing = {str(row["id"]) for row in await netsuite.suiteql_all("SELECT id, name FROM location")}
+    missing = sorted(wanted - existing)
+    if missing:
+        raise ConfigError(
+            f"{env.app.config}: netsuite.locations names NetSuite location(s) {', '.join(missing)}, "
+            "which do not exist in NetSuite: fix the internal ids"
+        )

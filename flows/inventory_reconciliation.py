@@ -1,0 +1,67 @@
+"""inventory-reconciliation: ION on-hand vs NetSuite inventory balances, read-only.
+
+Rule 5 of the reference architecture: inventory never mirrors between ION (shop-floor reality,
+real time) and the ERP (financial inventory, posting cadence); they are compared periodically
+and a person decides the adjusting entries. This flow reads ION's on-hand part inventories
+(a page at a time) and NetSuite's `inventorybalance` (SuiteQL), maps ION locations and parts
+to NetSuite's with the mappings file, compares them with pandas within a tolerance, rolls
+the result up per site, and publishes a table of differences, a CSV and a PNG chart. It
+writes nothing to either system, nor to the ledger.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from connectors.ion import IonClient
+from connectors.netsuite import NetSuiteClient
+from flows.setup import load_environment
+from tasks.reconciliation import (
+    INTEGRATION,
+    ON_HAND_STATUSES,
+    compare_inventory,
+    publish_reconciliation,
+    read_ion_on_hand,
+    read_netsuite_balances,
+    site_names,
+)
+from tasks.reporting import SyncSummary
+
+
+class ReconciliationSummary(SyncSummary):
+    lines: int = 0
+    differing: int = 0
+    unmapped_locations: int = 0
+    csv: str | None = None
+    chart: str | None = None
+
+
+@flow(name=INTEGRATION, flow_run_name="inventory reconciliation · tolerance {tolerance}", persist_result=False)
+async def inventory_reconciliation(tolerance: float = 0.001, statuses: list[str] | None = None) -> ReconciliationSummary:
+    """Compare ION on-hand inventory with NetSuite inventory balances; write nothing.
+
+    Args:
+        tolerance: Absolute difference under which a line counts as matching.
+        statuses: ION part-inventory statuses that count as on hand
+            (default AVAILABLE, UNAVAILABLE, KITTED).
+    """
+    env = load_environment()
+    async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
+        ion_stock, locations = await read_ion_on_hand(ion, statuses or ON_HAND_STATUSES)
+        balances, location_names = await read_netsuite_balances(netsuite)
+    result = compare_inventory(
+        ion_stock, balances, env.mappings.netsuite, site_names(locations), location_names, tolerance
+    )
+    files = publish_reconciliation(result, env.app.reports_dir, tolerance)
+    summary = ReconciliationSummary(
+        integration=INTEGRATION,
+        lines=len(result.rows),
+        differing=len(result.differences),
+        unmapped_locations=int(result.unmapped["ion_location"].nunique()) if not result.unmapped.empty else 0,
+        csv=str(files["csv"]),
+        chart=str(files["png"]),
+    )
+    get_run_logger().info(
+        "%d of %d lines differ; report %s, chart %s", summary.differing, summary.lines, summary.csv, summary.chart
+    )
+    return summary

@@ -1,0 +1,68 @@
+"""Start the local simulators and the environment that points ion-sync at them.
+
+Used by `ion-sync sandbox`, the demo, the tests and the benchmarks: one place that knows the
+simulators' default credentials and turns them into the ION_* / NETSUITE_* variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from ion_sync.deployments import PROJECT_ROOT
+from sandbox import ion, netsuite
+from sandbox.server import RunningServer, start
+
+SANDBOX_MAPPINGS = PROJECT_ROOT / "config" / "sandbox.yaml"
+
+
+@dataclass
+class Sandbox:
+    ion: RunningServer
+    netsuite: RunningServer
+    env: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        self.ion.stop()
+        self.netsuite.stop()
+
+
+def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
+    """A fresh EC P-256 key: the private half for the client (a file), the public half for the simulator."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = directory / "netsuite-m2m-key.pem"
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    private.chmod(0o600)
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, public.decode()
+
+
+def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True) -> Sandbox:
+    """Start both simulators on loopback (0 = any free port) with the demo factory seeded."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    key_path, public_pem = netsuite_key_pair(workdir)
+    ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
+    ns_config = netsuite.NetSuiteSimConfig(
+        database=str(workdir / "netsuite-sim.db"), oauth2_public_key_pem=public_pem, seed_demo=seed_demo
+    )
+    ion_server = start(ion.create_app(ion_config), ion_port)
+    ns_server = start(netsuite.create_app(ns_config), netsuite_port)
+    env = {
+        "ION_API_URL": ion_server.url,
+        "ION_AUTH_URL": f"{ion_server.url}/realms/api-keys/protocol/openid-connect/token",
+        "ION_CLIENT_ID": ion_config.client_id,
+        "ION_CLIENT_SECRET": ion_config.client_secret,
+        "NETSUITE_ACCOUNT_ID": ns_config.account_id,
+        "NETSUITE_BASE_URL": ns_server.url,
+        "NETSUITE_AUTH": "oauth2",
+        "NETSUITE_CLIENT_ID": ns_config.oauth2_client_id,
+        "NETSUITE_CERTIFICATE_ID": ns_config.oauth2_certificate_id,
+        "NETSUITE_PRIVATE_KEY_PATH": str(key_path),
+        "NETSUITE_JWT_ALGORITHM": "ES256",
+        "ION_SYNC_CONFIG": str(SANDBOX_MAPPINGS),
+    }
+    return Sandbox(ion=ion_server, netsuite=ns_server, env=env)

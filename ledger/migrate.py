@@ -1,0 +1,29 @@
+"""Bring a ledger database to the newest schema with Alembic, safely from several processes."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, text
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("ledger") / "migrations"))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate to head. Two processes starting at once on a fresh database must not both
+    create the tables: PostgreSQL takes an advisory lock; SQLite's BEGIN IMMEDIATE (see
+    `ledger.store`) already serialises the migration transaction."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(4711000042)"))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

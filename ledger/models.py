@@ -1,0 +1,73 @@
+"""SQLAlchemy 2 models of the ledger. Schema changes go through Alembic (`ledger/migrations`)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Enum, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class EntryStatus(str, enum.Enum):
+    """Where one outgoing record stands. Only `posted` and `dead` are final."""
+
+    pending = "pending"  # claimed by a run that is posting it (or died while posting it)
+    posted = "posted"  # the target confirmed it; target_id says where
+    failed = "failed"  # transient failure; the next run retries it
+    dead = "dead"  # cannot be posted until a person fixes the cause; reason says why
+
+
+class Entry(Base):
+    """One record ion-sync sends (or tried to send) to another system, keyed deterministically."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("integration", "key", name="uq_ledger_entry_integration_key"),
+        Index("ix_ledger_entry_integration_status", "integration", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    integration: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    status: Mapped[EntryStatus] = mapped_column(Enum(EntryStatus, native_enum=False, length=16))
+    owner: Mapped[str | None] = mapped_column(String(64))
+    source_ref: Mapped[str | None] = mapped_column(String(255))
+    target_id: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source_time: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Watermark(Base):
+    """How far an integration's incremental sync has safely come (source time, UTC)."""
+
+    __tablename__ = "watermark"
+
+    integration: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SyncRun(Base):
+    """A process working on an integration. Its claims are orphaned once it is gone."""
+
+    __tablename__ = "sync_run"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    integration: Mapped[str] = mapped_column(String(64))
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    pid_started_at: Mapped[float | None] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

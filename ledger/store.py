@@ -1,0 +1,444 @@
+"""The ledger's operations: claims, outcomes, dead letters, watermarks, run liveness.
+
+Every method is one short transaction. On SQLite each transaction starts with
+`BEGIN IMMEDIATE`, so two processes never both read-then-write the same keys; on PostgreSQL
+the unique constraint on (integration, key) and compare-and-set updates do the same job.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import psutil
+from sqlalchemy import Engine, and_, bindparam, create_engine, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.migrate import upgrade
+from ledger.models import Entry, EntryStatus, SyncRun, Watermark
+
+HOST = socket.gethostname()
+
+
+def utcnow() -> datetime:
+    """Naive UTC: SQLite keeps no time zone, so the ledger stores UTC without one everywhere."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    """A record a run wants to post: its deterministic key and where it came from."""
+
+    key: str
+    source_ref: str
+    source_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key this run now owns. `resolve_first`: a run died mid-post, so ask the target
+    whether the record exists before posting it."""
+
+    key: str
+    source_ref: str
+    attempts: int
+    resolve_first: bool = False
+
+
+@dataclass
+class ClaimBatch:
+    mine: list[Claim] = field(default_factory=list)
+    already_posted: dict[str, str] = field(default_factory=dict)  # key -> target id
+    in_flight_elsewhere: list[str] = field(default_factory=list)
+    dead: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a claimed key. Exactly one of target_id (posted) or reason is set."""
+
+    key: str
+    status: EntryStatus
+    target_id: str | None = None
+    reason: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    key: str
+    source_ref: str
+    reason: str
+    payload: dict[str, Any] | None = None
+    source_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunHandle:
+    token: str
+    integration: str
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """A read-only copy of a ledger row, for reports, the CLI and tests."""
+
+    integration: str
+    key: str
+    status: EntryStatus
+    source_ref: str | None
+    target_id: str | None
+    attempts: int
+    reason: str | None
+    payload: dict[str, Any] | None
+    updated_at: datetime
+
+
+class Ledger:
+    """Durable sync state in SQL. `Ledger(url)` migrates the schema to head first."""
+
+    def __init__(self, url: str, *, heartbeat_ttl: timedelta = timedelta(minutes=10)) -> None:
+        self.url = url
+        self.heartbeat_ttl = heartbeat_ttl
+        self.engine = _engine(url)
+        upgrade(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- runs -------------------------------------------------------------------------
+
+    def start_run(self, integration: str, flow_run_id: str | None = None) -> RunHandle:
+        now = utcnow()
+        pid = os.getpid()
+        token = uuid4().hex
+        with self._tx() as s:
+            s.add(
+                SyncRun(
+                    token=token,
+                    integration=integration,
+                    flow_run_id=flow_run_id,
+                    host=HOST,
+                    pid=pid,
+                    pid_started_at=_process_started(pid),
+                    started_at=now,
+                    heartbeat_at=now,
+                )
+            )
+        return RunHandle(token=token, integration=integration)
+
+    def heartbeat(self, run: RunHandle) -> None:
+        with self._tx() as s:
+            s.execute(update(SyncRun).where(SyncRun.token == run.token).values(heartbeat_at=utcnow()))
+
+    def finish_run(self, run: RunHandle) -> None:
+        with self._tx() as s:
+            s.execute(update(SyncRun).where(SyncRun.token == run.token).values(finished_at=utcnow()))
+
+    def _orphaned(self, s: Session, owners: set[str]) -> set[str]:
+        """Owners whose process is gone: finished, dead on this host, or silent too long."""
+        if not owners:
+            return set()
+        runs = {r.token: r for r in s.scalars(select(SyncRun).where(SyncRun.token.in_(owners)))}
+        stale = utcnow() - self.heartbeat_ttl
+        orphaned = owners - runs.keys()
+        for token, run in runs.items():
+            if run.finished_at is not None or run.heartbeat_at < stale:
+                orphaned.add(token)
+            elif run.host == HOST and not _alive(run.pid, run.pid_started_at):
+                orphaned.add(token)
+        return orphaned
+
+    # -- claims and outcomes ----------------------------------------------------------
+
+    def claim(
+        self, integration: str, run: RunHandle, requests: Sequence[ClaimRequest], *, retry_dead: bool = False
+    ) -> ClaimBatch:
+        """Claim keys for posting. A key already posted, owned by a live run, or dead (unless
+        `retry_dead`) is not claimed; a `failed` key, or one left `pending` by a dead run, is."""
+        batch = ClaimBatch()
+        unique = {r.key: r for r in requests}
+        if not unique:
+            return batch
+        now = utcnow()
+        with self._tx() as s:
+            rows = [
+                {
+                    "integration": integration,
+                    "key": r.key,
+                    "status": EntryStatus.pending,
+                    "owner": run.token,
+                    "source_ref": r.source_ref,
+                    "source_time": to_naive_utc(r.source_time) if r.source_time else None,
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for r in unique.values()
+            ]
+            s.execute(_insert_ignore(s, rows))
+            existing = s.execute(
+                select(Entry.id, Entry.key, Entry.status, Entry.owner, Entry.target_id, Entry.attempts).where(
+                    Entry.integration == integration, Entry.key.in_(unique)
+                )
+            ).all()
+            orphaned = self._orphaned(
+                s, {r.owner for r in existing if r.status is EntryStatus.pending and r.owner and r.owner != run.token}
+            )
+            for row in existing:
+                request = unique[row.key]
+                if row.status is EntryStatus.posted:
+                    batch.already_posted[row.key] = row.target_id or ""
+                elif row.status is EntryStatus.pending and row.owner == run.token:
+                    batch.mine.append(Claim(row.key, request.source_ref, row.attempts))
+                elif row.status is EntryStatus.pending and row.owner in orphaned:
+                    if _take(s, row.id, EntryStatus.pending, row.owner, run.token, now):
+                        batch.mine.append(Claim(row.key, request.source_ref, row.attempts, resolve_first=True))
+                    else:
+                        batch.in_flight_elsewhere.append(row.key)
+                elif row.status is EntryStatus.pending:
+                    batch.in_flight_elsewhere.append(row.key)
+                elif row.status is EntryStatus.failed or (row.status is EntryStatus.dead and retry_dead):
+                    if _take(s, row.id, row.status, row.owner, run.token, now):
+                        batch.mine.append(Claim(row.key, request.source_ref, row.attempts))
+                    else:
+                        batch.in_flight_elsewhere.append(row.key)
+                else:
+                    batch.dead.append(row.key)
+        return batch
+
+    def record(self, integration: str, run: RunHandle, outcomes: Iterable[Outcome]) -> int:
+        """Write outcomes of keys this run owns. Returns how many rows changed (a key taken
+        over by another run in the meantime is left to that run)."""
+        params = [
+            {
+                "b_integration": integration,
+                "b_key": o.key,
+                "b_owner": run.token,
+                "b_status": o.status,
+                "b_target_id": o.target_id,
+                "b_reason": o.reason,
+                "b_payload": o.payload,
+                "b_final_owner": run.token if o.status is EntryStatus.pending else None,
+                "b_now": utcnow(),
+            }
+            for o in outcomes
+        ]
+        if not params:
+            return 0
+        stmt = (
+            update(Entry.__table__)
+            .where(
+                and_(
+                    Entry.__table__.c.integration == bindparam("b_integration"),
+                    Entry.__table__.c.key == bindparam("b_key"),
+                    Entry.__table__.c.owner == bindparam("b_owner"),
+                    Entry.__table__.c.status == EntryStatus.pending,
+                )
+            )
+            .values(
+                status=bindparam("b_status"),
+                target_id=bindparam("b_target_id"),
+                reason=bindparam("b_reason"),
+                payload=bindparam("b_payload"),
+                owner=bindparam("b_final_owner"),
+                attempts=Entry.__table__.c.attempts + 1,
+                updated_at=bindparam("b_now"),
+            )
+        )
+        with self._tx() as s:
+            result = s.connection().execute(stmt, params)
+            return int(result.rowcount or 0)
+
+    def dead_letter(self, integration: str, letters: Sequence[DeadLetter], *, replace_dead: bool = True) -> list[str]:
+        """Keep records that cannot be posted (bad input), with the reason. A key already
+        posted or in flight is left alone, and so is an existing dead letter unless
+        `replace_dead`. Returns the keys that became (or were re-confirmed as) dead letters."""
+        if not letters:
+            return []
+        now = utcnow()
+        keys = [d.key for d in letters]
+        replaceable = {EntryStatus.failed, *([EntryStatus.dead] if replace_dead else [])}
+        with self._tx() as s:
+            before = dict(
+                s.execute(select(Entry.key, Entry.status).where(Entry.integration == integration, Entry.key.in_(keys))).all()
+            )
+            fresh = [d for d in letters if d.key not in before]
+            if fresh:
+                s.execute(
+                    _insert_ignore(
+                        s,
+                        [
+                            {
+                                "integration": integration,
+                                "key": d.key,
+                                "status": EntryStatus.dead,
+                                "source_ref": d.source_ref,
+                                "source_time": to_naive_utc(d.source_time) if d.source_time else None,
+                                "reason": d.reason,
+                                "payload": d.payload,
+                                "attempts": 0,
+                                "created_at": now,
+                                "updated_at": now,
+                            }
+                            for d in fresh
+                        ],
+                    )
+                )
+            changed = [d.key for d in fresh]
+            for d in letters:
+                if before.get(d.key) in replaceable:
+                    s.execute(
+                        update(Entry)
+                        .where(Entry.integration == integration, Entry.key == d.key, Entry.status == before[d.key])
+                        .values(status=EntryStatus.dead, reason=d.reason, payload=d.payload, owner=None, updated_at=now)
+                    )
+                    changed.append(d.key)
+        return changed
+
+    def statuses(self, integration: str, keys: Sequence[str]) -> dict[str, EntryStatus]:
+        """Where each known key stands (unknown keys are absent)."""
+        if not keys:
+            return {}
+        with self._tx() as s:
+            rows = s.execute(
+                select(Entry.key, Entry.status).where(Entry.integration == integration, Entry.key.in_(keys))
+            ).all()
+        return {key: status for key, status in rows}
+
+    def take_orphans(self, integration: str, run: RunHandle) -> list[Claim]:
+        """Take over `pending` keys whose owner died, so this run can resolve them."""
+        now = utcnow()
+        taken: list[Claim] = []
+        with self._tx() as s:
+            pending = s.execute(
+                select(Entry.id, Entry.key, Entry.owner, Entry.source_ref, Entry.attempts).where(
+                    Entry.integration == integration, Entry.status == EntryStatus.pending, Entry.owner != run.token
+                )
+            ).all()
+            orphaned = self._orphaned(s, {p.owner for p in pending if p.owner})
+            for p in pending:
+                if p.owner in orphaned and _take(s, p.id, EntryStatus.pending, p.owner, run.token, now):
+                    taken.append(Claim(p.key, p.source_ref or "", p.attempts, resolve_first=True))
+        return taken
+
+    # -- watermarks -------------------------------------------------------------------
+
+    def watermark(self, integration: str) -> datetime | None:
+        with self._tx() as s:
+            return s.scalar(select(Watermark.value).where(Watermark.integration == integration))
+
+    def advance_watermark(self, integration: str, value: datetime) -> datetime:
+        """Move the watermark forward, never back (overlapping runs may finish in any order)."""
+        value = to_naive_utc(value)
+        now = utcnow()
+        with self._tx() as s:
+            s.execute(
+                _insert_ignore(s, [{"integration": integration, "value": value, "updated_at": now}], Watermark)
+            )
+            s.execute(
+                update(Watermark)
+                .where(Watermark.integration == integration, Watermark.value < value)
+                .values(value=value, updated_at=now)
+            )
+            return s.scalar(select(Watermark.value).where(Watermark.integration == integration))  # type: ignore[return-value]
+
+    # -- reading ----------------------------------------------------------------------
+
+    def entries(
+        self, integration: str | None = None, status: EntryStatus | None = None, keys: Sequence[str] | None = None
+    ) -> list[EntryView]:
+        query = select(Entry).order_by(Entry.id)
+        if integration:
+            query = query.where(Entry.integration == integration)
+        if status:
+            query = query.where(Entry.status == status)
+        if keys is not None:
+            query = query.where(Entry.key.in_(keys))
+        with self._tx() as s:
+            return [
+                EntryView(
+                    e.integration, e.key, e.status, e.source_ref, e.target_id, e.attempts, e.reason, e.payload, e.updated_at
+                )
+                for e in s.scalars(query)
+            ]
+
+    def counts(self, integration: str) -> dict[EntryStatus, int]:
+        with self._tx() as s:
+            rows = s.execute(
+                select(Entry.status, func.count()).where(Entry.integration == integration).group_by(Entry.status)
+            ).all()
+        return {status: int(n) for status, n in rows}
+
+
+def _take(s: Session, entry_id: int, status: EntryStatus, owner: str | None, new_owner: str, now: datetime) -> bool:
+    """Compare-and-set ownership: succeeds only if nobody changed the row since we read it."""
+    condition = Entry.owner.is_(None) if owner is None else Entry.owner == owner
+    result = s.execute(
+        update(Entry)
+        .where(Entry.id == entry_id, Entry.status == status, condition)
+        .values(status=EntryStatus.pending, owner=new_owner, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def _insert_ignore(s: Session, rows: list[dict[str, Any]], model: type = Entry) -> Any:
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).values(rows).on_conflict_do_nothing()
+
+
+def _process_started(pid: int) -> float | None:
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def _alive(pid: int, started: float | None) -> bool:
+    """True if the process is still the one that registered (pids get reused)."""
+    try:
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and (
+            started is None or abs(process.create_time() - started) < 1
+        )
+    except psutil.Error:
+        return False
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # let BEGIN IMMEDIATE below control transactions
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)

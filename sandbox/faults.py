@@ -1,0 +1,197 @@
+"""Fault injection shared by every simulator: make the world hostile on demand.
+
+A `FaultConfig` is set per simulator at run time (`PUT /_sandbox/faults`), so a test or a
+benchmark can turn on 5xx/429 answers, timeouts, latency, a concurrency limit, or the worst
+case for exactly-once delivery: the server commits a write and the client never hears back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class FaultConfig(BaseModel):
+    """What goes wrong, and how often. Rates are probabilities per request (0..1)."""
+
+    error_rates: dict[int, float] = Field(
+        default_factory=dict,
+        description="HTTP status -> probability of answering it instead of running the request "
+        "(nothing is committed), e.g. {500: 0.1, 503: 0.05, 429: 0.05}.",
+    )
+    timeout_rate: float = Field(0.0, description="Probability of holding a request for hang_seconds, never running it.")
+    hang_seconds: float = 30.0
+    drop_after_commit_rate: float = Field(
+        0.0, description="Writes only: run the request (it commits), then drop the connection mid-response."
+    )
+    error_after_commit_rate: float = Field(
+        0.0, description="Writes only: run the request (it commits), then answer 500 as if it had failed."
+    )
+    latency_ms: float = Field(0.0, description="Added to every API request, while it holds a concurrency slot.")
+    concurrency_limit: int | None = Field(
+        None, description="Requests in flight beyond this are rejected the vendor's way (e.g. NetSuite 429)."
+    )
+    seed: int | None = None
+
+
+@dataclass
+class FaultStats:
+    """What the simulator did, for tests and benchmarks to read back."""
+
+    requests: int = 0
+    by_status: Counter[int] = field(default_factory=Counter)
+    injected: Counter[str] = field(default_factory=Counter)
+    concurrency_rejections: int = 0
+    max_in_flight: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "requests": self.requests,
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+            "injected": dict(self.injected),
+            "concurrency_rejections": self.concurrency_rejections,
+            "max_in_flight": self.max_in_flight,
+        }
+
+
+ErrorResponder = Callable[[int, Request], Response]
+"""Builds the vendor's own error response for an injected status (or a concurrency rejection)."""
+
+
+class FaultInjector:
+    """ASGI middleware applying the current `FaultConfig` to API requests.
+
+    `is_api(scope)` selects the requests subject to faults (admin and token routes usually
+    are not); `is_write(request, body)` tells writes from reads, because only a write can be
+    committed-then-lost. `error_response(status, request)` renders errors in the vendor's format.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        is_api: Callable[[Scope], bool],
+        is_write: Callable[[Scope, bytes], bool],
+        error_response: ErrorResponder,
+        concurrency_response: Callable[[Request], Response],
+    ) -> None:
+        self.app = app
+        self.is_api = is_api
+        self.is_write = is_write
+        self.error_response = error_response
+        self.concurrency_response = concurrency_response
+        self.config = FaultConfig()
+        self.stats = FaultStats()
+        self._rng = random.Random()
+        self._in_flight = 0
+
+    def configure(self, config: FaultConfig) -> None:
+        self.config = config
+        self._rng = random.Random(config.seed)
+
+    def reset_stats(self) -> None:
+        self.stats = FaultStats()
+
+    def _roll(self, rate: float) -> bool:
+        return rate > 0 and self._rng.random() < rate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.is_api(scope):
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        replay = _replay(body)
+        request = Request(scope, replay)
+        cfg = self.config
+        self.stats.requests += 1
+
+        async def send_counting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.stats.by_status[message["status"]] += 1
+            await send(message)
+
+        if cfg.concurrency_limit is not None and self._in_flight >= cfg.concurrency_limit:
+            self.stats.concurrency_rejections += 1
+            await self.concurrency_response(request)(scope, replay, send_counting)
+            return
+        self._in_flight += 1
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self._in_flight)
+        try:
+            if cfg.latency_ms:
+                await asyncio.sleep(cfg.latency_ms / 1000)
+            for status, rate in cfg.error_rates.items():
+                if self._roll(rate):
+                    self.stats.injected[f"status_{status}"] += 1
+                    await self.error_response(int(status), request)(scope, replay, send_counting)
+                    return
+            if self._roll(cfg.timeout_rate):
+                self.stats.injected["timeout"] += 1
+                await asyncio.sleep(cfg.hang_seconds)
+                await self.error_response(504, request)(scope, replay, send_counting)
+                return
+            write = self.is_write(scope, body)
+            if write and self._roll(cfg.drop_after_commit_rate):
+                self.stats.injected["drop_after_commit"] += 1
+                await self.app(scope, replay, _swallow)
+                await _drop_connection(send)
+                return
+            if write and self._roll(cfg.error_after_commit_rate):
+                self.stats.injected["error_after_commit"] += 1
+                await self.app(scope, replay, _swallow)
+                await self.error_response(500, request)(scope, replay, send_counting)
+                return
+            await self.app(scope, replay, send_counting)
+        finally:
+            self._in_flight -= 1
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()  # a disconnect never comes: the request is complete
+        raise AssertionError("unreachable")
+
+    return receive
+
+
+async def _swallow(message: Message) -> None:
+    """Discard the real response: the client will never see it."""
+
+
+async def _drop_connection(send: Send) -> None:
+    """Promise a body, send part of it, and stop: the server closes the connection and the
+    client sees a broken response (httpx: RemoteProtocolError), after the write committed."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'{"partial":', "more_body": False})
+

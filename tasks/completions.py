@@ -1,0 +1,258 @@
+"""Prefect tasks of consumption-sync: fetch a page of runs, plan it, post it through the ledger.
+
+Each task handles one page. Posting follows the ledger protocol of `../shared/DESIGN.md`:
+claim the page's keys, post each claimed completion with its external id, record every
+outcome; keys another live run holds are left to it, and keys a dead run left `pending`
+are looked up in NetSuite before anything is posted again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from connectors.errors import DataError, SyncError, TransientError
+from connectors.ion import IonClient, Page
+from connectors.ion.queries import COMPLETED_RUNS
+from connectors.netsuite import NetSuiteClient
+from ion_sync.config import Mappings
+from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
+from ledger.store import ClaimRequest, DeadLetter
+from tasks.consumption import (
+    INTEGRATION,
+    CompletionPlan,
+    WorkOrderRef,
+    completion_body,
+    completion_key,
+    external_id,
+    parse_runs,
+    plan_completions,
+    reference_problems,
+)
+
+SUITEQL_IN_CHUNK = 500
+COMPLETION = "workOrderCompletion"
+
+
+@dataclass
+class SyncContext:
+    """What every task of one consumption-sync run shares."""
+
+    ion: IonClient
+    netsuite: NetSuiteClient
+    ledger: Ledger
+    run: RunHandle | None  # None in a dry run: nothing is claimed
+    mappings: Mappings
+    retry_dead: bool = False
+    max_attempts: int = 5
+    item_ids: dict[str, str | None] = field(default_factory=dict)  # NetSuite item name -> internal id
+
+
+@dataclass(frozen=True)
+class ReadyCompletion:
+    plan: CompletionPlan
+    work_order: WorkOrderRef
+    body: dict[str, Any]
+
+
+@dataclass
+class PagePlan:
+    ready: list[ReadyCompletion] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    end_times: dict[str, datetime] = field(default_factory=dict)  # key -> run end time
+    already_posted: int = 0
+
+
+@dataclass
+class PageReport:
+    """What happened to one page; the flow sums these up and reports them."""
+
+    fetched: int = 0
+    posted: list[dict[str, Any]] = field(default_factory=list)
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    would_post: list[ReadyCompletion] = field(default_factory=list)
+    already_posted: int = 0
+    in_flight_elsewhere: int = 0
+    failed: int = 0
+    max_end_time: datetime | None = None
+    unsettled_end_time: datetime | None = None  # earliest run not yet posted or dead
+
+
+@task(name="fetch-completed-runs", cache_policy=NO_CACHE)
+async def fetch_runs_page(ion: IonClient, filters: dict[str, Any], after: str | None) -> Page:
+    """One Relay page of completed runs with their as-built installations."""
+    return await ion.page(COMPLETED_RUNS, "runs", {"filters": filters}, first=ion.settings.page_size, after=after)
+
+
+@task(name="plan-completions", cache_policy=NO_CACHE)
+async def plan_page(ctx: SyncContext, nodes: list[dict[str, Any]]) -> PagePlan:
+    """Validate and expand a page of runs, then resolve NetSuite ids for items and work orders."""
+    known = ctx.ledger.statuses(INTEGRATION, [completion_key(node.get("id")) for node in nodes])
+    settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
+    fresh = [node for node in nodes if known.get(completion_key(node.get("id"))) not in settled]
+    runs, dead = parse_runs(fresh)
+    planned = plan_completions(runs, ctx.mappings.netsuite)
+    page = PagePlan(
+        dead_letters=[*dead, *planned.dead_letters],
+        already_posted=sum(1 for status in known.values() if status is EntryStatus.posted),
+    )
+    page.end_times = {d.key: d.source_time for d in page.dead_letters if d.source_time}
+    if not planned.plans:
+        return page
+    names = {plan.item for plan in planned.plans} | {line.item for plan in planned.plans for line in plan.components}
+    await resolve_items(ctx, names)
+    work_orders = await find_work_orders(ctx.netsuite, {plan.work_order for plan in planned.plans})
+    for plan in planned.plans:
+        page.end_times[plan.key] = plan.end_time
+        work_order = work_orders.get(plan.work_order)
+        problems = reference_problems(plan, ctx.item_ids, work_order)
+        if problems:
+            page.dead_letters.append(
+                DeadLetter(plan.key, f"ion:run:{plan.run_id}", f"{plan.label}: " + "; ".join(problems), None, plan.end_time)
+            )
+            continue
+        assert work_order is not None
+        page.ready.append(ReadyCompletion(plan, work_order, completion_body(plan, ctx.item_ids)))
+    return page
+
+
+async def resolve_items(ctx: SyncContext, names: set[str]) -> None:
+    """Fill the run's item-id cache for names it has not looked up yet (one query per 500)."""
+    unknown = sorted(names - ctx.item_ids.keys())
+    for start in range(0, len(unknown), SUITEQL_IN_CHUNK):
+        chunk = unknown[start : start + SUITEQL_IN_CHUNK]
+        rows = await ctx.netsuite.suiteql_all(
+            f"SELECT id, itemid FROM item WHERE itemid IN ({', '.join('?' * len(chunk))})", chunk
+        )
+        found = {str(row["itemid"]): str(row["id"]) for row in rows}
+        ctx.item_ids.update({name: found.get(name) for name in chunk})
+
+
+async def find_work_orders(netsuite: NetSuiteClient, numbers: set[str]) -> dict[str, WorkOrderRef]:
+    """Work orders by number (tranId), with their status and assembly item (mainline)."""
+    found: dict[str, WorkOrderRef] = {}
+    ordered = sorted(numbers)
+    for start in range(0, len(ordered), SUITEQL_IN_CHUNK):
+        chunk = ordered[start : start + SUITEQL_IN_CHUNK]
+        rows = await netsuite.suiteql_all(
+            "SELECT t.id, t.tranid, t.status, tl.item FROM transaction t "
+            "JOIN transactionline tl ON tl.transaction = t.id AND tl.mainline = 'T' "
+            f"WHERE t.type = 'WorkOrd' AND t.tranid IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        for row in rows:
+            number = str(row["tranid"])
+            found[number] = WorkOrderRef(
+                id=str(row["id"]),
+                number=number,
+                status=row.get("status"),
+                item_id=str(row["item"]) if row.get("item") is not None else None,
+            )
+    return found
+
+
+@task(name="post-completions", cache_policy=NO_CACHE)
+async def post_page(ctx: SyncContext, page: PagePlan) -> PageReport:
+    """Keep the page's dead letters, claim its completions, post them, record each outcome."""
+    assert ctx.run is not None, "a dry run posts nothing"
+    report = PageReport()
+    kept = set(ctx.ledger.dead_letter(INTEGRATION, page.dead_letters, replace_dead=ctx.retry_dead))
+    report.dead_letters = [dead_letter_row(d) for d in page.dead_letters if d.key in kept]
+    by_key = {ready.plan.key: ready for ready in page.ready}
+    batch = ctx.ledger.claim(
+        INTEGRATION,
+        ctx.run,
+        [ClaimRequest(key, f"ion:run:{r.plan.run_id}", r.plan.end_time) for key, r in by_key.items()],
+        retry_dead=ctx.retry_dead,
+    )
+    report.already_posted = page.already_posted + len(batch.already_posted)
+    report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
+    results = await asyncio.gather(*(post_completion(ctx, claim, by_key[claim.key]) for claim in batch.mine), return_exceptions=True)
+    outcomes = [r for r in results if isinstance(r, Outcome)]
+    ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
+    fatal = next((r for r in results if isinstance(r, BaseException)), None)
+    if fatal:
+        raise fatal
+    for outcome in outcomes:
+        ready = by_key[outcome.key]
+        if outcome.status is EntryStatus.posted:
+            report.posted.append(posted_row(ready, outcome.target_id or ""))
+        elif outcome.status is EntryStatus.dead:
+            report.dead_letters.append(
+                dead_letter_row(DeadLetter(outcome.key, f"ion:run:{ready.plan.run_id}", outcome.reason or "", None))
+            )
+        else:
+            report.failed += 1
+    unsettled = [page.end_times[k] for k in batch.in_flight_elsewhere if k in page.end_times]
+    unsettled += [by_key[o.key].plan.end_time for o in outcomes if o.status is EntryStatus.failed]
+    report.unsettled_end_time = min(unsettled, default=None)
+    return report
+
+
+async def post_completion(ctx: SyncContext, claim: Claim, ready: ReadyCompletion) -> Outcome:
+    """Post one claimed completion. Data errors are dead letters with NetSuite's own words;
+    transient errors that outlast the retries leave it `failed` for the next run (dead after
+    `max_attempts` runs). Auth and contract errors propagate: they stop the run."""
+    plan = ready.plan
+    try:
+        result = await ctx.netsuite.transform_once(
+            "workOrder",
+            ready.work_order.id,
+            COMPLETION,
+            ready.body,
+            external_id=external_id(plan.key),
+            check_first=claim.resolve_first,
+        )
+        return Outcome(plan.key, EntryStatus.posted, target_id=result.target_id)
+    except DataError as exc:
+        where = f" (field {exc.field})" if exc.field else ""
+        code = f" [{exc.code}]" if exc.code else ""
+        reason = f"{plan.label}: NetSuite rejected the completion for work order {plan.work_order}{code}: {exc}{where}"
+        return Outcome(plan.key, EntryStatus.dead, reason=reason, payload=ready.body)
+    except TransientError as exc:
+        if claim.attempts + 1 >= ctx.max_attempts:
+            reason = f"{plan.label}: gave up after {claim.attempts + 1} runs: {exc}"
+            return Outcome(plan.key, EntryStatus.dead, reason=reason, payload=ready.body)
+        return Outcome(plan.key, EntryStatus.failed, reason=str(exc))
+
+
+@task(name="resolve-interrupted-posts", cache_policy=NO_CACHE)
+async def resolve_interrupted(ctx: SyncContext) -> int:
+    """A run that died between posting and recording left keys `pending`: ask NetSuite
+    whether each completion exists (by external id) and record what it says."""
+    assert ctx.run is not None
+    orphans = ctx.ledger.take_orphans(INTEGRATION, ctx.run)
+
+    async def resolve(claim: Claim) -> Outcome:
+        try:
+            found = await ctx.netsuite.find_by_external_id(COMPLETION, external_id(claim.key))
+        except SyncError as exc:
+            return Outcome(claim.key, EntryStatus.failed, reason=f"could not check NetSuite after an interruption: {exc}")
+        if found:
+            return Outcome(claim.key, EntryStatus.posted, target_id=found)
+        return Outcome(claim.key, EntryStatus.failed, reason="interrupted before NetSuite confirmed; not in NetSuite, will be posted")
+
+    outcomes = await asyncio.gather(*(resolve(claim) for claim in orphans))
+    ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
+    return len(outcomes)
+
+
+def posted_row(ready: ReadyCompletion, target_id: str) -> dict[str, Any]:
+    plan = ready.plan
+    return {
+        "run": plan.run_id,
+        "work order": plan.work_order,
+        "part": plan.item,
+        "quantity": plan.quantity,
+        "components": len(plan.components),
+        "netsuite id": target_id,
+    }
+
+
+def dead_letter_row(letter: DeadLetter) -> dict[str, Any]:
+    return {"key": letter.key, "source": letter.source_ref, "reason": letter.reason}

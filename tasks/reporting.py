@@ -1,0 +1,82 @@
+"""What a person reads after a run: the summary, the posted table, the dead letters.
+
+Every sync publishes the same three artifacts (keys `<integration>-summary`, `-posted`,
+`-dead-letters`), so the Prefect UI reads alike for every integration. Tables are capped:
+a run of 100,000 records shows the first rows and says where the rest are (the ledger).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
+
+MAX_TABLE_ROWS = 500
+
+
+class SyncSummary(BaseModel):
+    """The counts of one sync run; also what `ion-sync run` and the demo print."""
+
+    integration: str
+    dry_run: bool = False
+    fetched: int = 0
+    posted: int = 0
+    would_post: int = 0
+    dead_letters: int = 0
+    already_posted: int = 0
+    in_flight_elsewhere: int = 0
+    failed: int = 0
+    interrupted_resolved: int = 0
+    watermark: str | None = None
+
+    def line(self) -> str:
+        return f"posted={self.posted} dead_letters={self.dead_letters}"
+
+
+def capped(rows: list[dict[str, Any]], total: int) -> tuple[list[dict[str, Any]], str]:
+    note = "" if total <= len(rows) else f" Showing the first {len(rows)} of {total}; `ion-sync dead-letters` and the ledger hold all."
+    return rows[:MAX_TABLE_ROWS], note
+
+
+@task(name="publish-report", cache_policy=NO_CACHE)
+def publish_sync_report(
+    summary: SyncSummary,
+    posted: list[dict[str, Any]],
+    dead_letters: list[dict[str, Any]],
+    details: str = "",
+) -> None:
+    slug = summary.integration
+    posted_rows, posted_note = capped(posted, summary.posted or summary.would_post)
+    dead_rows, dead_note = capped(dead_letters, summary.dead_letters)
+    verb = "Would post" if summary.dry_run else "Posted"
+    create_table_artifact(
+        key=f"{slug}-posted",
+        table=posted_rows or [{"result": "nothing posted in this run"}],
+        description=f"{verb} by {slug}.{posted_note}",
+    )
+    create_table_artifact(
+        key=f"{slug}-dead-letters",
+        table=dead_rows or [{"result": "no dead letters in this run"}],
+        description=f"Records {slug} could not post, with the reason. Fix the cause, then replay.{dead_note}",
+    )
+    lines = [
+        f"# {slug}{' (dry run: nothing written)' if summary.dry_run else ''}",
+        "",
+        "| | count |",
+        "|---|---|",
+        f"| runs fetched from ION | {summary.fetched} |",
+        f"| {'would post' if summary.dry_run else 'posted'} | {summary.would_post if summary.dry_run else summary.posted} |",
+        f"| dead letters (new) | {summary.dead_letters} |",
+        f"| already posted earlier (skipped) | {summary.already_posted} |",
+        f"| held by another run (skipped) | {summary.in_flight_elsewhere} |",
+        f"| failed, retried next run | {summary.failed} |",
+        f"| interrupted posts resolved | {summary.interrupted_resolved} |",
+        "",
+        f"Watermark: {summary.watermark or 'unchanged'}",
+    ]
+    if details:
+        lines += ["", details]
+    create_markdown_artifact(key=f"{slug}-summary", markdown="\n".join(lines), description=f"{slug} run summary")

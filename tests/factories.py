@@ -1,0 +1,68 @@
+"""Run nodes shaped exactly as ION's GraphQL returns them for the completed-runs query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ion_sync.config import LocationMapping, NetSuiteMappings
+
+# The sandbox's mapping: ION 1-4 -> NetSuite 1 (Hawthorne), ION 10-12 -> NetSuite 2 (Long Beach).
+MAPPINGS = NetSuiteMappings(
+    locations=[LocationMapping(ion=i, netsuite="1") for i in (1, 2, 3, 4)]
+    + [LocationMapping(ion=i, netsuite="2") for i in (10, 11, 12)],
+    items={"BRKT-7": "BRACKET-0007"},
+)
+
+
+def installation(
+    part: str, per_parent: Any, location: int | None, *, lot: str | None = None, serial: str | None = None, tracking: str | None = None
+) -> dict[str, Any]:
+    return {
+        "quantityInstalledPerParentPartInventory": per_parent,
+        "partInventory": {
+            "id": abs(hash((part, location, lot, serial))) % 100000,
+            "serialNumber": serial,
+            "lotNumber": lot,
+            "location": None if location is None else {"id": location, "name": f"loc {location}"},
+            "part": {"partNumber": part, "revision": "A", "trackingType": tracking or ("SERIAL" if serial else "LOT" if lot else None)},
+        },
+    }
+
+
+def run_node(
+    run_id: int,
+    produced: Any,
+    installations: list[dict[str, Any]],
+    *,
+    part: str = "ASSY-100",
+    location: int = 3,
+    work_order: str | None = "WO1001",
+    serial: str | None = None,
+    tracking: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": run_id,
+        "title": f"run {run_id}",
+        "status": "COMPLETE",
+        "endTime": "2026-11-20T08:00:00Z",
+        "_updated": "2026-11-20T08:00:01Z",
+        "attributes": [] if work_order is None else [{"key": "NetSuite Work Order", "value": work_order}],
+        "partInventory": {
+            "id": run_id * 10,
+            "quantity": produced,
+            "serialNumber": serial,
+            "lotNumber": None,
+            "location": {"id": location, "name": f"loc {location}"},
+            "part": {"partNumber": part, "revision": "A", "trackingType": tracking or ("SERIAL" if serial else None)},
+            "buildRequirements": [{"abomInstallations": installations}],
+        },
+    }
+
+
+def seed_example() -> dict[str, Any]:
+    """The reference architecture's worked example: 3 × Assembly Part One."""
+    return run_node(
+        1001,
+        3,
+        [installation("COMP-200", 2.4, 2), installation("COMP-200", 2.6, 11), installation("COMP-300", 3, 2)],
+    )
