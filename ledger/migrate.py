@@ -12,8 +12,6 @@ from sqlalchemy import Engine, text
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(files("ledger") / "migrations"))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
-    config.attributes["engine"] = engine
     return config
 
 

@@ -33,7 +33,9 @@ def free_port() -> int:
 def start(app: ASGIApp, port: int = 0, host: str = "127.0.0.1") -> RunningServer:
     """Serve `app` on host:port (0 = any free port) and return once it accepts connections."""
     port = port or free_port()
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=1
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"sandbox-{port}", daemon=True)
     thread.start()

@@ -19,9 +19,9 @@ import sqlite3
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,9 +122,7 @@ class Entity:
     select: str
     filters: dict[str, tuple[str, str]]
     sorts: dict[str, str]
-    post: Any = None
-    pk: str = "id"
-    extra: dict[str, Any] = field(default_factory=dict)
+    post: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 RUNS = Entity(
@@ -281,6 +279,7 @@ class IonStore:
         db.execute("PRAGMA cache_size=-65536")
         db.executescript(DDL)
         self.db = db
+        self._count_cache.clear()
         self._load_catalog()
         return db
 
@@ -329,10 +328,12 @@ class IonStore:
 
     # --- reads ------------------------------------------------------------------------------
 
-    def _fetch(self, sql: str, params: Sequence[Any], post: Any = None) -> list[dict[str, Any]]:
+    def _fetch(
+        self, sql: str, params: Sequence[Any], post: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, params)
         keys = [d[0] for d in cursor.description]
-        rows = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(keys, row)) for row in cursor.fetchall()]  # noqa: B905 (same width by construction)
         if post is not None:
             for row in rows:
                 post(row)
@@ -341,8 +342,15 @@ class IonStore:
     def page(
         self, entity: Entity, where: str, params: Sequence[Any], order: str, offset: int, limit: int | None
     ) -> list[dict[str, Any]]:
-        """One window of a filtered, ordered list (LIMIT -1 = no limit in SQLite)."""
-        sql = f"{entity.select}{' WHERE ' + where if where else ''} ORDER BY {order} LIMIT ? OFFSET ?"
+        """One window of a filtered, ordered list (LIMIT -1 = no limit in SQLite).
+
+        A deferred join: the window's ids come from an index-only subquery, and only those rows
+        are read, so a deep OFFSET skips index entries instead of sorting whole rows.
+        """
+        window = (
+            f"SELECT id FROM {entity.table}{' WHERE ' + where if where else ''} ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        sql = f"{entity.select} WHERE id IN ({window}) ORDER BY {order}"
         return self._fetch(sql, [*params, -1 if limit is None else limit, offset], entity.post)
 
     def count(self, entity: Entity, where: str, params: Sequence[Any]) -> int:

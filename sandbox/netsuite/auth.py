@@ -171,7 +171,7 @@ class Authenticator:
     def _check_tba(self, request: Request, header: str, body: bytes) -> None:
         cfg = self.config
         try:
-            params = dict(oauth1_utils.parse_authorization_header(header))
+            params = {k: oauth1_utils.unescape(v) for k, v in oauth1_utils.parse_authorization_header(header)}
         except (ValueError, IndexError) as exc:
             raise _Rejected from exc
         if params.get("realm") != cfg.account_id:

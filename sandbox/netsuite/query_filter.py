@@ -177,20 +177,28 @@ class FilterCompiler:
             return f"({expr} IS NULL OR {expr} = '')"
         if op in DATE_OPS:
             return self._date(fname, expr, op, values, params)
+        column = _COLUMNS.get(fname)
+        text_target = column if column and column != "id" else f"CAST({expr} AS TEXT)"  # keep indexes usable
         if op in STRING_OPS:
             val = values[0]
-            if val.lower() in ("true", "false") and op == "IS":
+            if val.lower() in ("true", "false") and op == "IS" and not column:
                 params.append(1 if val.lower() == "true" else 0)
                 return f"{expr} = ?"
             if op == "IS":
                 params.append(val)
-                return f"CAST({expr} AS TEXT) = ?"
+                return f"{text_target} = ?"
             escaped = val.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             pattern = {"CONTAIN": f"%{escaped}%", "START_WITH": f"{escaped}%"}.get(op, f"%{escaped}")
             params.append(pattern)
-            return f"CAST({expr} AS TEXT) LIKE ? ESCAPE '\\'"
+            return f"{text_target} LIKE ? ESCAPE '\\'"
         numeric = [_number(v) for v in values]
-        if all(n is not None for n in numeric):
+        if column == "id":
+            if any(n is None for n in numeric):
+                raise _bad(f"Field 'id' takes numbers, not {values}.")
+            target, vals = "id", [int(n) if n is not None and n.is_integer() else n for n in numeric]
+        elif column:
+            target, vals = column, values
+        elif all(n is not None for n in numeric):
             target, vals = f"CAST({expr} AS REAL)", numeric
         else:
             target, vals = f"CAST({expr} AS TEXT)", values

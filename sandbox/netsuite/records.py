@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .errors import MALFORMED_DETAIL, NsError, invalid_content, invalid_field_value, nonexistent_id
-from .schema import FILTER_FIELDS, ITEM_TYPES, WORK_ORDER, WORK_ORDER_STATUS, Normalizer, Spec, canonical_type
+from .schema import FILTER_FIELDS, WORK_ORDER, WORK_ORDER_STATUS, Normalizer, Spec, canonical_type
 from .store import DuplicateExternalId, ItemInfo, LocationInfo, iso_now, work_order_body
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def check_date(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise invalid_content(f"Invalid date value {value!r}; use YYYY-MM-DD.", path)
     try:
-        return date.fromisoformat(value[:10]).isoformat() if len(value) in (10, 20, 24) else date.fromisoformat(value).isoformat()
+        return date.fromisoformat(value).isoformat()
     except ValueError as exc:
         raise invalid_content(f"Invalid date value {value!r}; use YYYY-MM-DD.", path) from exc
 
@@ -388,7 +388,3 @@ def _save_work_order(sim: Simulator, body: dict[str, Any], *, create: bool) -> i
         return int(body["id"])
     except DuplicateExternalId as exc:
         raise duplicate_external_id(sim, "workOrder", body.get("externalId")) from exc
-
-
-def is_item_type(rtype: str) -> bool:
-    return rtype in ITEM_TYPES

@@ -71,10 +71,9 @@ INVENTORY_ASSIGNMENT = sublist(
     inventoryStatus=REF,
     toInventoryStatus=REF,
     expirationDate=SCALAR,
-    internalId=SCALAR,
 )
 INVENTORY_DETAIL = subrecord(
-    quantity=SCALAR, location=REF, toLocation=REF, unit=SCALAR, item=REF, inventoryAssignment=INVENTORY_ASSIGNMENT
+    quantity=SCALAR, location=REF, toLocation=REF, unit=SCALAR, inventoryAssignment=INVENTORY_ASSIGNMENT
 )
 _COMMON_TRANSACTION = dict(
     id=SCALAR,
@@ -105,7 +104,6 @@ WORK_ORDER_COMPLETION = subrecord(
     isBackflush=SCALAR,
     startOperation=REF,
     endOperation=REF,
-    units=SCALAR,
     inventoryDetail=INVENTORY_DETAIL,
     component=sublist(
         item=REF,
@@ -114,7 +112,6 @@ WORK_ORDER_COMPLETION = subrecord(
         lineNumber=SCALAR,
         operationSequenceNumber=SCALAR,
         componentInventoryDetail=INVENTORY_DETAIL,
-        location=REF,
     ),
     operation=sublist(
         operationSequence=SCALAR,

@@ -20,7 +20,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,8 +39,7 @@ CREATE TABLE IF NOT EXISTS "transaction" (
     id INTEGER PRIMARY KEY, tranid TEXT, type TEXT NOT NULL, status TEXT, externalid TEXT,
     trandate TEXT, createdfrom INTEGER, createddate TEXT, lastmodifieddate TEXT, memo TEXT);
 CREATE INDEX IF NOT EXISTS transaction_tranid ON "transaction" (tranid);
-CREATE INDEX IF NOT EXISTS transaction_type_externalid ON "transaction" (type, externalid);
-CREATE INDEX IF NOT EXISTS transaction_externalid ON "transaction" (externalid);
+CREATE INDEX IF NOT EXISTS transaction_externalid ON "transaction" (externalid) WHERE externalid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS transaction_createdfrom ON "transaction" (createdfrom);
 CREATE TABLE IF NOT EXISTS transactionline (
     id INTEGER NOT NULL, "transaction" INTEGER NOT NULL, linesequencenumber INTEGER,
@@ -297,6 +296,7 @@ class Store:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+            self.db.execute("ANALYZE")
             self._load_caches()
 
     def _insert_location(self, lid: int, name: str, external_id: str | None = None) -> None:
@@ -382,6 +382,7 @@ class Store:
                 self.db.execute("ROLLBACK")
                 self._load_caches()
                 raise
+            self.db.execute("ANALYZE")  # planner statistics: prefer the tranid/externalid indexes
             if items_created:
                 self._load_caches()
             return {"work_orders_created": len(bodies), "items_created": items_created}
@@ -399,13 +400,6 @@ class Store:
                 "SELECT body FROM sim_record WHERE rtype = ? AND externalid = ?", (rtype, external_id)
             ).fetchone()
         return json.loads(row[0]) if row else None
-
-    def external_id_taken(self, rtype: str, external_id: str) -> bool:
-        with self.lock:
-            row = self.db.execute(
-                "SELECT 1 FROM sim_record WHERE rtype = ? AND externalid = ?", (rtype, external_id)
-            ).fetchone()
-        return row is not None
 
     def list_ids(
         self, rtype: str, where: str | None, params: Sequence[Any], limit: int, offset: int
@@ -551,7 +545,7 @@ class Store:
             list(moves),
         )
 
-    def _write(self, fn: Any) -> None:
+    def _write(self, fn: Callable[[], None]) -> None:
         self.db.execute("BEGIN")
         try:
             fn()

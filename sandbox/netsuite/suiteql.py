@@ -107,7 +107,9 @@ def _translate(exc: sqlite3.Error) -> NsError:
         return _bad_query(f"Record '{m.group(1)}' was not found.")
     if m := re.match(r"no such column: (.+)", msg):
         return _bad_query(f"Field '{m.group(1)}' was not found.")
-    if "not authorized" in msg:
+    if m := re.match(r"access to (\w+)\.", msg):
+        return _bad_query(f"Record '{m.group(1)}' was not found.")
+    if "not authorized" in msg or "prohibited" in msg:
         return _bad_query("Invalid or unsupported search.")
     return _bad_query(msg)
 

@@ -1,0 +1,120 @@
+"""Admin routes (sandbox/README.md "Admin routes" and the NetSuite section); never faulted,
+never authenticated.
+
+- `PUT/GET /_sandbox/faults`, `GET /_sandbox/stats`, `POST /_sandbox/stats/reset`, `POST /_sandbox/reset`
+- `GET /_sandbox/records/{type}[?limit=&offset=]`: stored records of a type, fully expanded
+  (completions with their component lines and inventory detail)
+- `GET /_sandbox/inventory`: the `inventorybalance` rows with item/location names
+- `POST /_sandbox/seed/bulk-work-orders {"count": N}`: WO-B000001.. and items BULK-C01..C20
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sandbox.faults import FaultConfig
+
+from .records import Renderer
+from .schema import canonical_type
+
+if TYPE_CHECKING:
+    from .app import Simulator
+
+
+def _sim(request: Request) -> Simulator:
+    return request.app.state.sim  # type: ignore[no-any-return]
+
+
+async def put_faults(request: Request) -> Response:
+    try:
+        config = FaultConfig.model_validate_json(await request.body() or b"{}")
+    except ValidationError as exc:
+        return JSONResponse({"error": "invalid FaultConfig", "details": exc.errors(include_url=False)}, status_code=422)
+    _sim(request).injector.configure(config)
+    return JSONResponse(config.model_dump(mode="json"))
+
+
+async def get_faults(request: Request) -> Response:
+    return JSONResponse(_sim(request).injector.config.model_dump(mode="json"))
+
+
+async def get_stats(request: Request) -> Response:
+    return JSONResponse(_sim(request).stats())
+
+
+async def reset_stats(request: Request) -> Response:
+    _sim(request).reset_stats()
+    return JSONResponse(_sim(request).stats())
+
+
+async def reset(request: Request) -> Response:
+    sim = _sim(request)
+    sim.store.reset()
+    return JSONResponse({"reset": True, "seeded": sim.config.seed_demo})
+
+
+async def dump_records(request: Request) -> Response:
+    sim = _sim(request)
+    rtype = canonical_type(request.path_params["rtype"])
+    if rtype is None:
+        return JSONResponse({"error": f"unknown record type {request.path_params['rtype']!r}"}, status_code=404)
+    try:
+        limit = int(request.query_params["limit"]) if "limit" in request.query_params else None
+        offset = int(request.query_params.get("offset", "0"))
+    except ValueError:
+        return JSONResponse({"error": "limit and offset must be integers"}, status_code=400)
+    bodies, total = sim.store.dump(rtype, limit, offset)
+    renderer = Renderer(sim, sim.base_url(request))
+    items = [renderer.record(rtype, body, expand=True) for body in bodies]
+    return JSONResponse({"recordType": rtype, "totalResults": total, "count": len(items), "items": items})
+
+
+async def inventory(request: Request) -> Response:
+    sim = _sim(request)
+    store = sim.store
+    rows = []
+    for item, location, on_hand, available in store.balances():
+        info, loc = store.items.get(item), store.locations.get(location)
+        rows.append(
+            {
+                "item": str(item),
+                "itemId": info.itemid if info else None,
+                "location": str(location),
+                "locationName": loc.name if loc else None,
+                "quantityOnHand": on_hand,
+                "quantityAvailable": available,
+            }
+        )
+    return JSONResponse({"items": rows})
+
+
+async def bulk_work_orders(request: Request) -> Response:
+    sim = _sim(request)
+    try:
+        payload = await request.json()
+        count = int(payload["count"])
+        if count < 0:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        return JSONResponse({"error": 'body must be {"count": N} with N >= 0'}, status_code=400)
+    started = time.perf_counter()
+    result = sim.store.bulk_work_orders(count)
+    return JSONResponse({**result, "seconds": round(time.perf_counter() - started, 3)})
+
+
+ROUTES = [
+    Route("/_sandbox/faults", put_faults, methods=["PUT"]),
+    Route("/_sandbox/faults", get_faults, methods=["GET"]),
+    Route("/_sandbox/stats", get_stats, methods=["GET"]),
+    Route("/_sandbox/stats/reset", reset_stats, methods=["POST"]),
+    Route("/_sandbox/reset", reset, methods=["POST"]),
+    Route("/_sandbox/records/{rtype}", dump_records, methods=["GET"]),
+    Route("/_sandbox/inventory", inventory, methods=["GET"]),
+    Route("/_sandbox/seed/bulk-work-orders", bulk_work_orders, methods=["POST"]),
+]

@@ -1,0 +1,95 @@
+"""Shared fixtures: ledgers on SQLite and PostgreSQL, the simulators, a Prefect test API."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+
+if TYPE_CHECKING:
+    from ion_sync.sandbox import Sandbox
+    from tests.world import World
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_available() -> str | None:
+    """None when the server answers; else why not (the skip reason)."""
+    try:
+        with psycopg.connect(POSTGRES_ADMIN, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is not reachable: {exc}".strip()
+
+
+@pytest.fixture(scope="session")
+def postgres_reason() -> str | None:
+    reason = postgres_available()
+    if reason and os.environ.get("ION_SYNC_REQUIRE_POSTGRES"):
+        pytest.fail(f"ION_SYNC_REQUIRE_POSTGRES is set but {reason}")
+    return reason
+
+
+@pytest.fixture
+def postgres_url(postgres_reason: str | None) -> Iterator[str]:
+    """A fresh schema in the `test` database, dropped afterwards."""
+    if postgres_reason:
+        pytest.skip(postgres_reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every ledger test runs on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One temporary Prefect API for the in-process flow tests (the smoke test of the pins)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Sandbox"]:
+    from ion_sync.sandbox import start_sandbox
+
+    running = start_sandbox(tmp_path_factory.mktemp("sandbox"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def world(sandbox: "Sandbox", monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> "World":
+    """The demo factory, freshly seeded, with ion-sync's environment pointing at it."""
+    from tests.world import World
+
+    env = {
+        **sandbox.env,
+        "ION_SYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "ION_SYNC_REPORTS_DIR": str(tmp_path / "reports"),
+        "NETSUITE_RETRY__INITIAL_WAIT": "0.05",
+        "ION_RETRY__INITIAL_WAIT": "0.05",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    current = World(sandbox=sandbox, env=env, ledger_url=env["ION_SYNC_DATABASE_URL"])
+    current.reset()
+    return current
