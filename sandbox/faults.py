@@ -103,6 +103,15 @@ class FaultInjector:
     def _roll(self, rate: float) -> bool:
         return rate > 0 and self._rng.random() < rate
 
+    def _pick_error(self, rates: dict[int, float]) -> int | None:
+        """One roll for all statuses, so each fires at its own configured rate."""
+        draw = self._rng.random()
+        for status, rate in rates.items():
+            if draw < rate:
+                return int(status)
+            draw -= rate
+        return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.is_api(scope):
             await self.app(scope, receive, send)
@@ -127,11 +136,11 @@ class FaultInjector:
         try:
             if cfg.latency_ms:
                 await asyncio.sleep(cfg.latency_ms / 1000)
-            for status, rate in cfg.error_rates.items():
-                if self._roll(rate):
-                    self.stats.injected[f"status_{status}"] += 1
-                    await self.error_response(int(status), request)(scope, replay, send_counting)
-                    return
+            status = self._pick_error(cfg.error_rates)
+            if status is not None:
+                self.stats.injected[f"status_{status}"] += 1
+                await self.error_response(status, request)(scope, replay, send_counting)
+                return
             if self._roll(cfg.timeout_rate):
                 self.stats.injected["timeout"] += 1
                 await asyncio.sleep(cfg.hang_seconds)
@@ -183,8 +192,13 @@ async def _swallow(message: Message) -> None:
     """Discard the real response: the client will never see it."""
 
 
+class DroppedConnection(Exception):
+    """Raised mid-response on purpose: uvicorn closes the connection (and `server.start`
+    keeps it out of the logs)."""
+
+
 async def _drop_connection(send: Send) -> None:
-    """Promise a body, send part of it, and stop: the server closes the connection and the
+    """Promise a body, send part of it, and abort: the server closes the connection and the
     client sees a broken response (httpx: RemoteProtocolError), after the write committed."""
     await send(
         {
@@ -193,8 +207,5 @@ async def _drop_connection(send: Send) -> None:
             "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
         }
     )
-    try:
-        await send({"type": "http.response.body", "body": b'{"partial":', "more_body": False})
-    except Exception:  # h11: "Too little data for declared Content-Length": the point exactly
-        return
-
+    await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
+    raise DroppedConnection
