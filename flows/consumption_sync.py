@@ -19,6 +19,8 @@ the rest of the page posts. Settings and mappings are checked before anything is
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,15 +28,25 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
 
 from connectors.errors import ConfigError
-from connectors.ion import IonClient
+from connectors.ion import IonClient, Page
 from connectors.netsuite import NetSuiteClient
 from flows.setup import Environment, load_environment
 from ledger import Ledger
-from tasks.completions import PageReport, SyncContext, fetch_runs_page, plan_page, post_page, resolve_interrupted
+from tasks.completions import (
+    PagePlan,
+    PageReport,
+    SyncContext,
+    dead_letter_row,
+    fetch_runs_page,
+    plan_page,
+    post_page,
+    resolve_interrupted,
+)
 from tasks.consumption import INTEGRATION
-from tasks.reporting import SyncSummary, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 
 
 def _run_name() -> str:
@@ -72,6 +84,9 @@ async def consumption_sync(
     """
     env = load_environment()
     logger = get_run_logger()
+    # Prefect and its libraries leave a few hundred thousand long-lived objects; every page
+    # allocates ~100,000 more, and each full garbage collection would walk them all again.
+    gc.freeze()
     ledger = Ledger(env.app.database_url)
     try:
         incremental = not (run_ids or since or until)
@@ -88,7 +103,7 @@ async def consumption_sync(
         publish_sync_report(summary, posted, dead)
     finally:
         ledger.close()
-    logger.info("%s: %s", INTEGRATION, summary.model_dump_json(exclude={"watermark_candidate"}))
+    logger.info("%s: %s", INTEGRATION, summary.model_dump_json(include=set(SyncSummary.model_fields)))
     if summary.failed:
         return Failed(
             message=f"{summary.failed} completion(s) could not be posted (transient errors); the next run retries them",
@@ -99,6 +114,21 @@ async def consumption_sync(
 
 class ConsumptionSummary(SyncSummary):
     watermark_candidate: datetime | None = None
+    latest_end_time: datetime | None = None
+    unsettled_end_time: datetime | None = None
+
+    def add(self, nodes: list[dict[str, Any]], report: PageReport) -> None:
+        self.fetched += len(nodes)
+        self.posted += len(report.posted)
+        self.would_post += len(report.would_post)
+        self.dead_letters += len(report.dead_letters)
+        self.already_posted += report.already_posted
+        self.in_flight_elsewhere += report.in_flight_elsewhere
+        self.failed += report.failed
+        end_times = [t for t in map(_end_time, nodes) if t] + [t for t in [self.latest_end_time] if t]
+        self.latest_end_time = max(end_times, default=None)
+        if report.unsettled_end_time:
+            self.unsettled_end_time = min(filter(None, [self.unsettled_end_time, report.unsettled_end_time]))
 
 
 async def _sync(
@@ -115,44 +145,42 @@ async def _sync(
     summary = ConsumptionSummary(integration=INTEGRATION, dry_run=dry_run)
     posted: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
-    latest: datetime | None = None
-    unsettled: list[datetime] = []
+
+    # quote(): Prefect walks task arguments looking for futures; a page of runs is tens of
+    # thousands of nested values, so hand it over unexamined.
+    async def fetch_and_plan(after: str | None) -> tuple[Page, PagePlan]:
+        page = await fetch_runs_page(quote(ion), filters, after)
+        return page, await plan_page(quote(ctx), quote(page.nodes))
+
+    ahead: asyncio.Future[tuple[Page, PagePlan]] | None = None
     try:
         if run:
-            summary.interrupted_resolved = await resolve_interrupted(ctx)
-        after: str | None = None
-        while True:
-            page = await fetch_runs_page(ion, filters, after)
-            planned = await plan_page(ctx, page.nodes)
+            summary.interrupted_resolved = await resolve_interrupted(quote(ctx))
+        ahead = asyncio.ensure_future(fetch_and_plan(None))
+        while ahead is not None:
+            page, planned = await ahead
+            # Read and plan the next page while this one posts: NetSuite's concurrency slots
+            # stay busy instead of idling while ION answers and pandas runs.
+            more = page.has_next and page.end_cursor
+            ahead = asyncio.ensure_future(fetch_and_plan(page.end_cursor)) if more else None
             if dry_run:
                 report = PageReport(would_post=planned.ready, already_posted=planned.already_posted)
-                report.dead_letters = [{"key": d.key, "source": d.source_ref, "reason": d.reason} for d in planned.dead_letters]
+                report.dead_letters = [dead_letter_row(d) for d in planned.dead_letters]
             else:
-                report = await post_page(ctx, planned)
+                report = await post_page(quote(ctx), quote(planned))
                 ledger.heartbeat(run)  # type: ignore[arg-type]
-            summary.fetched += len(page.nodes)
-            summary.posted += len(report.posted)
-            summary.would_post += len(report.would_post)
-            summary.dead_letters += len(report.dead_letters)
-            summary.already_posted += report.already_posted
-            summary.in_flight_elsewhere += report.in_flight_elsewhere
-            summary.failed += report.failed
-            if len(posted) < 500:
+            summary.add(page.nodes, report)
+            if len(posted) < MAX_TABLE_ROWS:
                 posted += report.posted or [_would_post_row(r) for r in report.would_post]
-            if len(dead) < 500:
+            if len(dead) < MAX_TABLE_ROWS:
                 dead += report.dead_letters
-            end_times = [_end_time(node) for node in page.nodes]
-            latest = max([t for t in end_times if t] + ([latest] if latest else []), default=None)
-            if report.unsettled_end_time:
-                unsettled.append(report.unsettled_end_time)
-            if not page.has_next or not page.end_cursor:
-                break
-            after = page.end_cursor
     finally:
+        if ahead is not None and not ahead.done():
+            ahead.cancel()
         if run:
             ledger.finish_run(run)
     # The watermark passes only records that are posted or dead (DESIGN: the ledger).
-    summary.watermark_candidate = min(unsettled) if unsettled else latest
+    summary.watermark_candidate = summary.unsettled_end_time or summary.latest_end_time
     return summary, posted, dead
 
 

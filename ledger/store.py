@@ -171,8 +171,9 @@ class Ledger:
     def claim(
         self, integration: str, run: RunHandle, requests: Sequence[ClaimRequest], *, retry_dead: bool = False
     ) -> ClaimBatch:
-        """Claim keys for posting. A key already posted, owned by a live run, or dead (unless
-        `retry_dead`) is not claimed; a `failed` key, or one left `pending` by a dead run, is."""
+        """Claim keys for posting. A key already posted, held by a live run (this one included),
+        or dead (unless `retry_dead`) is not claimed; a `failed` key, or one left `pending` by
+        a dead run, is."""
         batch = ClaimBatch()
         unique = {r.key: r for r in requests}
         if not unique:
@@ -193,7 +194,10 @@ class Ledger:
                 }
                 for r in unique.values()
             ]
-            s.execute(_insert_ignore(s, rows))
+            before = set(s.scalars(select(Entry.key).where(Entry.integration == integration, Entry.key.in_(unique))))
+            inserted = unique.keys() - before
+            if inserted:
+                _insert_ignore(s, [row for row in rows if row["key"] in inserted])
             existing = s.execute(
                 select(Entry.id, Entry.key, Entry.status, Entry.owner, Entry.target_id, Entry.attempts).where(
                     Entry.integration == integration, Entry.key.in_(unique)
@@ -206,7 +210,7 @@ class Ledger:
                 request = unique[row.key]
                 if row.status is EntryStatus.posted:
                     batch.already_posted[row.key] = row.target_id or ""
-                elif row.status is EntryStatus.pending and row.owner == run.token:
+                elif row.status is EntryStatus.pending and row.owner == run.token and row.key in inserted:
                     batch.mine.append(Claim(row.key, request.source_ref, row.attempts))
                 elif row.status is EntryStatus.pending and row.owner in orphaned:
                     if _take(s, row.id, EntryStatus.pending, row.owner, run.token, now):
@@ -282,26 +286,22 @@ class Ledger:
             )
             fresh = [d for d in letters if d.key not in before]
             if fresh:
-                s.execute(
-                    _insert_ignore(
-                        s,
-                        [
-                            {
-                                "integration": integration,
-                                "key": d.key,
-                                "status": EntryStatus.dead,
-                                "source_ref": d.source_ref,
-                                "source_time": to_naive_utc(d.source_time) if d.source_time else None,
-                                "reason": d.reason,
-                                "payload": d.payload,
-                                "attempts": 0,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for d in fresh
-                        ],
-                    )
-                )
+                rows = [
+                    {
+                        "integration": integration,
+                        "key": d.key,
+                        "status": EntryStatus.dead,
+                        "source_ref": d.source_ref,
+                        "source_time": to_naive_utc(d.source_time) if d.source_time else None,
+                        "reason": d.reason,
+                        "payload": d.payload,
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for d in fresh
+                ]
+                _insert_ignore(s, rows)
             changed = [d.key for d in fresh]
             for d in letters:
                 if before.get(d.key) in replaceable:
@@ -350,9 +350,7 @@ class Ledger:
         value = to_naive_utc(value)
         now = utcnow()
         with self._tx() as s:
-            s.execute(
-                _insert_ignore(s, [{"integration": integration, "value": value, "updated_at": now}], Watermark)
-            )
+            _insert_ignore(s, [{"integration": integration, "value": value, "updated_at": now}], Watermark)
             s.execute(
                 update(Watermark)
                 .where(Watermark.integration == integration, Watermark.value < value)
@@ -399,10 +397,11 @@ def _take(s: Session, entry_id: int, status: EntryStatus, owner: str | None, new
     return bool(result.rowcount)
 
 
-def _insert_ignore(s: Session, rows: list[dict[str, Any]], model: type = Entry) -> Any:
+def _insert_ignore(s: Session, rows: list[dict[str, Any]], model: type = Entry) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, as one cached statement executed for many rows."""
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).values(rows).on_conflict_do_nothing()
+    s.execute(insert(model).on_conflict_do_nothing(), rows)
 
 
 def _process_started(pid: int) -> float | None:

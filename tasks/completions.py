@@ -172,7 +172,15 @@ async def post_page(ctx: SyncContext, page: PagePlan) -> PageReport:
     )
     report.already_posted = page.already_posted + len(batch.already_posted)
     report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
-    results = await asyncio.gather(*(post_completion(ctx, claim, by_key[claim.key]) for claim in batch.mine), return_exceptions=True)
+    # At most `concurrency` posts wait on NetSuite at once, so a lookup of the next page
+    # (planned meanwhile) queues behind a handful of posts, not behind the whole page.
+    window = asyncio.Semaphore(ctx.netsuite.settings.concurrency)
+
+    async def post(claim: Claim) -> Outcome:
+        async with window:
+            return await post_completion(ctx, claim, by_key[claim.key])
+
+    results = await asyncio.gather(*(post(claim) for claim in batch.mine), return_exceptions=True)
     outcomes = [r for r in results if isinstance(r, Outcome)]
     ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
     fatal = next((r for r in results if isinstance(r, BaseException)), None)

@@ -10,6 +10,7 @@ import httpx
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from connectors.auth import RefreshingBearer
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
 from connectors.ion.queries import Query
 from connectors.ion.settings import IonSettings
@@ -29,36 +30,46 @@ class Page:
 class IonClient:
     """`async with IonClient(settings) as ion: async for page in ion.pages(...)`.
 
-    The access token comes from the client-credentials grant and is fetched again shortly
-    before it expires (authlib) and once more if ION answers 401 anyway; a second 401 is an
-    AuthError that says which settings to check.
+    The access token comes from the client-credentials grant (authlib) and is renewed before
+    it expires and once more if ION answers 401 anyway (`connectors.auth.RefreshingBearer`);
+    a second 401 is an AuthError that says which settings to check.
     """
 
     def __init__(self, settings: IonSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
-        self._http = AsyncOAuth2Client(
+        timeout = httpx.Timeout(settings.timeout_seconds)
+        self._oauth = AsyncOAuth2Client(
             client_id=settings.client_id,
             client_secret=settings.client_secret.get_secret_value(),
             token_endpoint=str(settings.auth_url),
             token_endpoint_auth_method="client_secret_post",
-            grant_type="client_credentials",
-            timeout=httpx.Timeout(settings.timeout_seconds),
+            timeout=timeout,
+            transport=transport,
+        )
+        self.auth = RefreshingBearer(self._fetch_token)
+        self._http = httpx.AsyncClient(
+            auth=self.auth,
+            timeout=timeout,
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
             transport=transport,
         )
 
     async def __aenter__(self) -> IonClient:
-        await self.authenticate()
+        try:
+            await self.auth.refresh()  # bad credentials fail here, before any work
+        except BaseException:
+            await self.__aexit__()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self._http.aclose()
+        await self._oauth.aclose()
 
-    async def authenticate(self) -> None:
-        """Fetch a fresh access token; fails fast with AuthError on a bad API key."""
+    async def _fetch_token(self) -> dict[str, Any]:
         extra = {"audience": self.settings.audience} if self.settings.audience else {}
         try:
-            await self._http.fetch_token(grant_type="client_credentials", **extra)
+            return await self._oauth.fetch_token(grant_type="client_credentials", **extra)
         except OAuthError as exc:
             raise AuthError(
                 f"ION refused the API key at {self.settings.auth_url} ({exc.error}): check ION_CLIENT_ID, "
@@ -79,16 +90,7 @@ class IonClient:
 
     async def _execute_once(self, query: Query, variables: dict[str, Any]) -> dict[str, Any]:
         body = {"query": query.text, "variables": variables, "operationName": None}
-        response = await self._post(body, query)
-        if response.status_code == 401:
-            await self.authenticate()
-            response = await self._post(body, query)
-            if response.status_code == 401:
-                raise AuthError(
-                    "ION rejected a freshly issued token (401): check that the API key is enabled and "
-                    "that ION_API_URL and ION_AUTH_URL point at the same environment"
-                )
-        return _data(query, response)
+        return _data(query, await self._post(body, query))
 
     async def _post(self, body: dict[str, Any], query: Query) -> httpx.Response:
         try:
@@ -136,6 +138,11 @@ def _data(query: Query, response: httpx.Response) -> dict[str, Any]:
         raise RateLimitedError(f"ION {query.name}: rate limited (429)", retry_after=_retry_after(response))
     if status >= 500:
         raise TransientError(f"ION {query.name}: server error {status}", uncertain=query.is_mutation)
+    if status == 401:
+        raise AuthError(
+            f"ION {query.name}: a freshly issued token was refused (401): check that the API key is enabled and "
+            "that ION_API_URL and ION_AUTH_URL point at the same ION environment"
+        )
     if status == 403:
         raise AuthError(f"ION {query.name}: forbidden (403): the API key lacks permission")
     if status >= 400:

@@ -11,11 +11,19 @@ Token-based auth: OAuth 1.0a, HMAC-SHA256, `realm` = account id, re-signed on ev
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
+from collections.abc import Generator
 from uuid import uuid4
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth1Auth
+from authlib.integrations.httpx_client import OAuth1Auth
+from authlib.oauth1.rfc5849.client_auth import CONTENT_TYPE_FORM_URLENCODED
+from authlib.oauth1.rfc5849.signature import generate_signature_base_string
+from authlib.oauth1.rfc5849.util import escape
+from authlib.oauth1.rfc5849.wrapper import OAuth1Request
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oauth2.rfc7523.assertion import private_key_jwt_sign
 from joserfc.jwk import ECKey, RSAKey
@@ -48,26 +56,39 @@ class NetSuiteAssertion(PrivateKeyJWT):
         )
 
 
-def build_http_client(settings: NetSuiteSettings, **client_kwargs: object) -> httpx.AsyncClient:
-    """An httpx client that authenticates every request the configured way."""
-    if settings.auth == "oauth2":
-        return AsyncOAuth2Client(
-            client_id=settings.client_id,
-            token_endpoint=settings.token_url,
-            token_endpoint_auth_method=NetSuiteAssertion(settings),
-            grant_type="client_credentials",
-            **client_kwargs,
-        )
+def sign_hmac_sha256(client: OAuth1Auth, request: OAuth1Request) -> str:
+    """RFC 5849 §3.4.2 with SHA-256 in place of SHA-1 (authlib's client signs HMAC-SHA1 only)."""
+    key = f"{escape(client.client_secret or '')}&{escape(client.token_secret or '')}"
+    text = generate_signature_base_string(request)
+    return base64.b64encode(hmac.new(key.encode(), text.encode(), hashlib.sha256).digest()).decode()
+
+
+class NetSuiteOAuth1Auth(OAuth1Auth):
+    """authlib's OAuth1Auth with the two things NetSuite TBA needs that it lacks: the
+    HMAC-SHA256 signature method (authlib raises "Invalid signature method."), and a JSON body
+    that is sent, not signed (authlib's `prepare` returns an empty body for a non-form body
+    unless `force_include_body`, which would sign an `oauth_body_hash` NetSuite does not use).
+    A fresh nonce and timestamp on every request, retries included."""
+
+    SIGNATURE_METHODS = {**OAuth1Auth.SIGNATURE_METHODS, "HMAC-SHA256": sign_hmac_sha256}
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if CONTENT_TYPE_FORM_URLENCODED in request.headers.get("Content-Type", ""):
+            yield from super().auth_flow(request)
+            return
+        url, headers, _ = self.sign(request.method, str(request.url), request.headers.copy(), b"")
+        signed = httpx.Request(request.method, url, headers=headers, content=request.content)
+        signed.extensions = request.extensions
+        yield signed
+
+
+def tba_auth(settings: NetSuiteSettings) -> NetSuiteOAuth1Auth:
     assert settings.consumer_secret and settings.token_secret
-    return httpx.AsyncClient(
-        auth=OAuth1Auth(
-            client_id=settings.consumer_key,
-            client_secret=settings.consumer_secret.get_secret_value(),
-            token=settings.token_id,
-            token_secret=settings.token_secret.get_secret_value(),
-            realm=settings.realm,
-            signature_method="HMAC-SHA256",
-            force_include_body=False,
-        ),
-        **client_kwargs,  # type: ignore[arg-type]
+    return NetSuiteOAuth1Auth(
+        client_id=settings.consumer_key,
+        client_secret=settings.consumer_secret.get_secret_value(),
+        token=settings.token_id,
+        token_secret=settings.token_secret.get_secret_value(),
+        realm=settings.realm,
+        signature_method="HMAC-SHA256",
     )

@@ -12,8 +12,9 @@ import httpx
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from connectors.auth import RefreshingBearer
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
-from connectors.netsuite.auth import build_http_client
+from connectors.netsuite.auth import NetSuiteAssertion, tba_auth
 from connectors.netsuite.settings import NetSuiteSettings
 from connectors.retry import retrying
 
@@ -40,10 +41,24 @@ class NetSuiteClient:
 
     def __init__(self, settings: NetSuiteSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
-        self._http = build_http_client(
-            settings,
+        timeout = httpx.Timeout(settings.timeout_seconds)
+        self._oauth: AsyncOAuth2Client | None = None
+        self.auth: httpx.Auth
+        if settings.auth == "oauth2":
+            self._oauth = AsyncOAuth2Client(
+                client_id=settings.client_id,
+                token_endpoint=settings.token_url,
+                token_endpoint_auth_method=NetSuiteAssertion(settings),
+                timeout=timeout,
+                transport=transport,
+            )
+            self.auth = RefreshingBearer(self._fetch_token)
+        else:
+            self.auth = tba_auth(settings)
+        self._http = httpx.AsyncClient(
+            auth=self.auth,
             base_url=settings.root,
-            timeout=httpx.Timeout(settings.timeout_seconds),
+            timeout=timeout,
             limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
             transport=transport,
@@ -53,18 +68,23 @@ class NetSuiteClient:
         self.throttled = 0
 
     async def __aenter__(self) -> NetSuiteClient:
-        await self.authenticate()
+        try:
+            if isinstance(self.auth, RefreshingBearer):
+                await self.auth.refresh()  # bad credentials fail here, before any write
+        except BaseException:
+            await self.__aexit__()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self._http.aclose()
+        if self._oauth:
+            await self._oauth.aclose()
 
-    async def authenticate(self) -> None:
-        """OAuth 2.0: fetch an access token now, so bad credentials fail before any write."""
-        if not isinstance(self._http, AsyncOAuth2Client):
-            return
+    async def _fetch_token(self) -> dict[str, Any]:
+        assert self._oauth is not None
         try:
-            await self._http.fetch_token(grant_type="client_credentials")
+            return await self._oauth.fetch_token(grant_type="client_credentials")
         except OAuthError as exc:
             raise AuthError(
                 f"NetSuite refused the client-credentials assertion ({exc.error}): check NETSUITE_CLIENT_ID, "
@@ -76,14 +96,10 @@ class NetSuiteClient:
     # -- transport ------------------------------------------------------------------------
 
     async def _send(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
-        """One request under a concurrency slot, classified; 401 refreshes the token once."""
+        """One request under a concurrency slot, classified (401s are retried once by the auth)."""
         async with self._slots:
             self.requests += 1
             response = await self._request(method, path, write=write, **kwargs)
-            if response.status_code == 401 and isinstance(self._http, AsyncOAuth2Client):
-                await self.authenticate()
-                self.requests += 1
-                response = await self._request(method, path, write=write, **kwargs)
         if response.status_code == 429:
             self.throttled += 1
         _raise_for_status(response, write=write)
