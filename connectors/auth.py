@@ -26,7 +26,6 @@ class RefreshingBearer(httpx.Auth):
         self._lock = asyncio.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
-        self.fetched = 0
 
     @property
     def token(self) -> str | None:
@@ -45,7 +44,6 @@ class RefreshingBearer(httpx.Auth):
             lifetime = float(issued.get("expires_in") or 300)
             self._token = str(issued["access_token"])
             self._refresh_at = time.monotonic() + lifetime - min(self._leeway, lifetime / 2)
-            self.fetched += 1
             return self._token
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import uuid4
 
 import psutil
-from sqlalchemy import Engine, and_, bindparam, create_engine, event, func, select, update
+from sqlalchemy import Engine, and_, bindparam, create_engine, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -377,13 +377,6 @@ class Ledger:
                 )
                 for e in s.scalars(query)
             ]
-
-    def counts(self, integration: str) -> dict[EntryStatus, int]:
-        with self._tx() as s:
-            rows = s.execute(
-                select(Entry.status, func.count()).where(Entry.integration == integration).group_by(Entry.status)
-            ).all()
-        return {status: int(n) for status, n in rows}
 
 
 def _take(s: Session, entry_id: int, status: EntryStatus, owner: str | None, new_owner: str, now: datetime) -> bool:

@@ -12,6 +12,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -27,7 +28,15 @@ class FaultConfig(BaseModel):
         description="HTTP status -> probability of answering it instead of running the request "
         "(nothing is committed), e.g. {500: 0.1, 503: 0.05, 429: 0.05}.",
     )
+    script: list[int | None] = Field(
+        default_factory=list,
+        description="Statuses for the next requests, in order (null: serve it normally), before any random fault: "
+        "e.g. [503, 429, null] fails two requests, then lets one through.",
+    )
     timeout_rate: float = Field(0.0, description="Probability of holding a request for hang_seconds, never running it.")
+    random_faults_on: Literal["all", "reads", "writes"] = Field(
+        "all", description="Which requests error_rates and timeout_rate apply to (e.g. NetSuite up for reads, failing writes)."
+    )
     hang_seconds: float = 30.0
     drop_after_commit_rate: float = Field(
         0.0, description="Writes only: run the request (it commits), then drop the connection mid-response."
@@ -136,17 +145,18 @@ class FaultInjector:
         try:
             if cfg.latency_ms:
                 await asyncio.sleep(cfg.latency_ms / 1000)
-            status = self._pick_error(cfg.error_rates)
+            write = self.is_write(scope, body)
+            random_faults = cfg.random_faults_on == "all" or (cfg.random_faults_on == "writes") == write
+            status = cfg.script.pop(0) if cfg.script else self._pick_error(cfg.error_rates) if random_faults else None
             if status is not None:
                 self.stats.injected[f"status_{status}"] += 1
                 await self.error_response(status, request)(scope, replay, send_counting)
                 return
-            if self._roll(cfg.timeout_rate):
+            if random_faults and self._roll(cfg.timeout_rate):
                 self.stats.injected["timeout"] += 1
                 await asyncio.sleep(cfg.hang_seconds)
                 await self.error_response(504, request)(scope, replay, send_counting)
                 return
-            write = self.is_write(scope, body)
             if write and self._roll(cfg.drop_after_commit_rate):
                 self.stats.injected["drop_after_commit"] += 1
                 await self.app(scope, replay, _swallow)

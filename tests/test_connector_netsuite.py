@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,24 +80,6 @@ def assert_landed_once(world, external_id: str, target_id: str) -> None:
     assert on_hand[("COMP-200", "1")] == pytest.approx(67.2 - 1.5)
 
 
-def seed_scripting(rates: dict[int, float], script: list[int | None]) -> int:
-    """A FaultConfig seed under which consecutive API requests get the statuses in `script`
-    (None: served normally). The injector draws one number per request from
-    `random.Random(seed)` and walks `rates` in order (sandbox/faults.py, `_pick_error`);
-    each test also checks the injected counts, so a drift here fails loudly, not silently."""
-
-    def pick(draw: float) -> int | None:
-        for status, rate in rates.items():
-            if draw < rate:
-                return status
-            draw -= rate
-        return None
-
-    for seed in range(200_000):
-        rng = random.Random(seed)
-        if all(pick(rng.random()) == wanted for wanted in script):
-            return seed
-    raise AssertionError(f"no seed gives {script}")
 
 
 def netsuite_faults(world, **config: Any) -> None:
@@ -208,15 +189,14 @@ async def test_tba_reads_and_writes_end_to_end_through_a_retried_request(tba):
     world = tba
     settings = NetSuiteSettings()
     assert settings.auth == "tba" and settings.realm == "1234567_SB1"
-    rates = {503: 0.5}
     async with NetSuiteClient(settings) as ns:
         # the read: 503, then the re-signed retry succeeds
-        netsuite_faults(world, error_rates=rates, seed=seed_scripting(rates, [503, None]))
+        netsuite_faults(world, script=[503, None])
         rows = await ns.suiteql_all(WORK_ORDER_QUERY, ["WorkOrd"])
         assert world.stats("netsuite")["injected"] == {"status_503": 1}
         # the write: 503, then a look-up by external id (not there) and a re-signed POST
         world.admin("netsuite", "POST", "stats/reset")
-        netsuite_faults(world, error_rates=rates, seed=seed_scripting(rates, [503, None, None]))
+        netsuite_faults(world, script=[503, None, None])
         result = await complete_wo1004(ns, "ion-run-1004-tba")
     assert {r["id"]: r["tranid"] for r in rows} == WORK_ORDERS
     assert result.adopted is False
@@ -323,8 +303,7 @@ async def test_concurrency_rejections_are_waited_out_and_retried(world):
 
 
 async def test_an_injected_429_is_retried(world):
-    rates = {429: 0.5}
-    netsuite_faults(world, error_rates=rates, seed=seed_scripting(rates, [429, None]))
+    netsuite_faults(world, script=[429, None])
     async with NetSuiteClient(NetSuiteSettings()) as ns:
         record = await ns.get("workOrder", "2004")
     assert record is not None and record["tranId"] == "WO1004"

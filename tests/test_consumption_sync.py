@@ -114,3 +114,41 @@ def test_bad_records_are_dead_letters_naming_record_and_field_while_the_rest_pos
         reason = dead[f"ion:run:{run_id}:completion"]
         assert reason.startswith(f"run {run_id}") and field in reason, reason
     assert set(world.completions_by_external_id()) == DEMO_POSTED
+
+
+def test_the_watermark_brings_only_new_runs_and_never_passes_a_failing_one(world):
+    world.faults("netsuite", concurrency_limit=5, error_rates={503: 1.0}, random_faults_on="writes")
+    failing = run_deployment("consumption-sync")
+    assert failing.state == "Failed" and failing.summary.failed == 5 and "retries them" in failing.message
+    ledger = Ledger(world.ledger_url)
+    assert len(ledger.entries(INTEGRATION, EntryStatus.failed)) == 5
+    first_watermark = ledger.watermark(INTEGRATION)
+    world.faults("netsuite", concurrency_limit=5)
+    recovered = run_deployment("consumption-sync")
+    assert recovered.line() == "consumption-sync Completed posted=5 dead_letters=0"
+    assert ledger.watermark(INTEGRATION) > (first_watermark or ledger.watermark(INTEGRATION).min)
+    world.add_run(
+        {
+            "id": 3001,
+            "title": "late run",
+            "status": "COMPLETE",
+            "endTime": "2026-11-21T09:00:00Z",
+            "workOrder": "WO1004",
+            "produces": {"partNumber": "ASSY-100", "quantity": 1, "locationId": 3},
+            "installations": [{"partNumber": "COMP-300", "perParent": 2, "locationId": 2}],
+        }
+    )
+    world.admin("ion", "POST", "stats/reset")
+    incremental = run_deployment("consumption-sync")
+    assert incremental.line() == "consumption-sync Completed posted=1 dead_letters=0"
+    # Only what completed since the watermark (less the lookback): the new run, and the last
+    # one at the boundary again, which the ledger knows is posted.
+    assert (incremental.summary.fetched, incremental.summary.already_posted) == (2, 1)
+
+
+def test_full_resync_rechecks_everything_and_posts_nothing_twice(world):
+    run_deployment("consumption-sync")
+    again = run_deployment("consumption-sync", {"full_resync": True})
+    assert again.ok and again.summary.posted == 0 and again.summary.already_posted == 5
+    assert again.summary.fetched == 8
+    assert len(world.completions()) == 5

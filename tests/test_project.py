@@ -1,0 +1,98 @@
+"""The project's own wiring: pins that start Prefect, the CLI, prefect.yaml, the layers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from prefect import flow
+from typer.testing import CliRunner
+
+from ion_sync.cli import app
+from ion_sync.deployments import PROJECT_ROOT, load_deployments
+
+runner = CliRunner()
+
+
+def test_the_pinned_prefect_starts_its_test_server_and_runs_a_flow(prefect_api):
+    @flow
+    def hello(name: str) -> str:
+        return f"hello {name}"
+
+    state = hello("ion", return_state=True)
+    assert state.is_completed() and state.result() == "hello ion"
+    assert version("prefect") == "3.8.8"
+    major, minor = (int(part) for part in version("fastapi").split(".")[:2])
+    assert (major, minor) < (0, 151), "FastAPI >= 0.151 kills the Prefect 3.8.8 server at import"
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["sandbox"], ["run"], ["serve"]])
+def test_every_command_explains_itself(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+    assert len(result.output.split("\n")) > 5
+
+
+def test_run_names_unknown_deployments_and_parameters():
+    unknown = runner.invoke(app, ["run", "consumption-sink"])
+    assert unknown.exit_code == 2 and "consumption-sync" in unknown.output
+    bad_param = runner.invoke(app, ["run", "consumption-sync", "--param", "run_id=1"])
+    assert bad_param.exit_code == 2 and "run_ids" in bad_param.output
+    malformed = runner.invoke(app, ["run", "consumption-sync", "--param", "dry_run"])
+    assert malformed.exit_code == 2 and "name=value" in malformed.output
+
+
+def test_serve_without_a_server_says_how_to_start_one():
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2 and "prefect server start" in result.output
+
+
+def test_prefect_yaml_deployments_load_and_match_their_flows():
+    deployments = load_deployments()
+    assert {"consumption-sync", "inventory-reconciliation"} <= set(deployments)
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for name, spec in deployments.items():
+        loaded = spec.load_flow()
+        assert loaded.name == name, "deployment and flow names agree, so runs are easy to find"
+        assert set(spec.parameters) <= set(loaded.parameters.properties), name
+        assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
+        assert f"`{name}`" in readme, f"README documents {name}"
+
+
+def test_every_setting_in_the_code_is_in_the_readme_table():
+    from connectors.ion import IonSettings
+    from connectors.netsuite import NetSuiteSettings
+    from ion_sync.config import AppSettings
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for settings in (IonSettings, NetSuiteSettings, AppSettings):
+        prefix = settings.model_config["env_prefix"]
+        for field in settings.model_fields:
+            if field == "retry":
+                continue
+            assert f"{prefix}{field}".upper() in readme, f"{prefix}{field}".upper()
+
+
+def test_layers_point_one_way():
+    """connectors/ has no Prefect; sandbox/ shares nothing with the project's other layers."""
+    def imports(folder: str) -> set[str]:
+        found = set()
+        for path in Path(PROJECT_ROOT, folder).rglob("*.py"):
+            found |= set(re.findall(r"^\s*(?:from|import) ([a-z_]+)", path.read_text(), re.M))
+        return found
+
+    assert "prefect" not in imports("connectors")
+    assert not imports("sandbox") & {"connectors", "tasks", "flows", "ledger", "ion_sync"}
+    assert not imports("ledger") & {"tasks", "flows", "ion_sync", "prefect"}
+
+
+def test_the_console_script_is_installed():
+    result = subprocess.run([Path(sys.executable).parent / "ion-sync", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "sandbox" in result.stdout
