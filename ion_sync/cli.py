@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,10 @@ from typing import Annotated
 import typer
 
 from connectors.errors import ConfigError
+
+# The embedded Prefect API takes 5 to 30 s to start on a cold machine (measured here: a fresh
+# virtualenv compiling Prefect's modules); Prefect gives up after 20 s by default.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 app = typer.Typer(
     help="ion-sync: Prefect pipelines between ION Factory OS and NetSuite (and more to come).",
