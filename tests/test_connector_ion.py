@@ -41,10 +41,14 @@ def stats(url: str) -> dict[str, object]:
 
 
 
+TOKEN_TTL = 3  # seconds
+
+
 @pytest.fixture
 def short_lived_ion() -> Iterator[RunningServer]:
-    """An ION tenant whose access tokens live one second."""
-    with serving(create_app(IonSimConfig(token_ttl_seconds=1))) as running:
+    """An ION tenant whose access tokens live a few seconds (long enough that a slow machine
+    does not expire a token between sending a request and the server reading it)."""
+    with serving(create_app(IonSimConfig(token_ttl_seconds=TOKEN_TTL))) as running:
         yield running
 
 
@@ -81,7 +85,7 @@ async def test_an_expired_token_is_replaced_transparently(short_lived_ion):
     url = short_lived_ion.url
     async with IonClient(settings_for(url)) as ion:
         assert await run_ids(ion) == DEMO_RUN_IDS
-        await asyncio.sleep(1.2)  # the first token is now dead on the server
+        await asyncio.sleep(TOKEN_TTL + 0.3)  # the first token is now dead on the server
         assert await run_ids(ion) == DEMO_RUN_IDS
     counters = stats(url)
     assert counters["tokens_issued"] >= 2
@@ -94,7 +98,7 @@ async def test_a_token_the_server_no_longer_accepts_is_refreshed_once_after_a_40
     url = short_lived_ion.url
     async with IonClient(settings_for(url)) as ion:
         ion.auth._refresh_at = time.monotonic() + 3600
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(TOKEN_TTL + 0.3)
         assert await run_ids(ion) == DEMO_RUN_IDS
     counters = stats(url)
     assert counters["auth_rejections"] == 1  # one refusal, then a fresh token did the work
@@ -118,12 +122,12 @@ async def test_a_token_refused_even_when_fresh_stops_with_an_auth_error():
 async def test_an_api_key_revoked_mid_run_is_an_auth_error_naming_the_settings():
     """The key's user was deactivated while the sync ran: renewing the token fails, and that
     is the same AuthError as at start-up, not an exception from the OAuth library."""
-    config = IonSimConfig(token_ttl_seconds=1)
+    config = IonSimConfig(token_ttl_seconds=TOKEN_TTL)
     with serving(create_app(config)) as running:
         async with IonClient(settings_for(running.url)) as ion:
             assert len(await run_ids(ion)) == 9
             config.client_secret = "rotated-by-an-admin"
-            await asyncio.sleep(1.1)  # the token expires; renewing it is refused
+            await asyncio.sleep(TOKEN_TTL + 0.3)  # the token expires; renewing it is refused
             with pytest.raises(AuthError) as caught:
                 await run_ids(ion)
         assert "ION_CLIENT_ID" in str(caught.value) and "ION_CLIENT_SECRET" in str(caught.value)

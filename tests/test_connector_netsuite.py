@@ -94,12 +94,15 @@ def key_pair() -> tuple[str, str]:
     return private.decode(), public.decode()
 
 
+TOKEN_TTL = 3  # seconds: long enough that a slow machine does not expire a token in flight
+
+
 @pytest.fixture
 def short_lived_account(no_netsuite_env) -> Iterator[tuple[Any, NetSuiteSettings]]:
-    """A NetSuite account of our own whose access tokens live one second: (its simulator
+    """A NetSuite account of our own whose access tokens live TOKEN_TTL seconds: (its simulator
     state, OAuth 2.0 settings for it)."""
     private, public = key_pair()
-    with serving(create_app(NetSuiteSimConfig(oauth2_public_key_pem=public, token_ttl_seconds=1))) as running:
+    with serving(create_app(NetSuiteSimConfig(oauth2_public_key_pem=public, token_ttl_seconds=TOKEN_TTL))) as running:
         settings = NetSuiteSettings(
             account_id="1234567_SB1", base_url=running.url, client_id="ns-sandbox-client",
             certificate_id="sandbox-cert", private_key=private, jwt_algorithm="ES256",
@@ -160,9 +163,9 @@ async def test_a_wrong_private_key_is_an_auth_error_before_any_request(world, mo
 async def test_a_token_expired_on_the_server_is_renewed_after_one_401(short_lived_account):
     sim, settings = short_lived_account
     async with NetSuiteClient(settings) as ns:
-        # the client trusts its token for an hour; the account expired it after a second
+        # the client trusts its token for an hour; the account expired it after TOKEN_TTL
         ns.auth._refresh_at = time.monotonic() + 3600
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(TOKEN_TTL + 0.3)
         record = await ns.get("workOrder", "2004")
     assert record is not None and record["tranId"] == "WO1004"
     assert sim.auth.auth_failures == 1 and sim.auth.tokens_issued >= 2
@@ -175,7 +178,7 @@ async def test_a_certificate_revoked_mid_run_is_an_auth_error_naming_the_setting
     async with NetSuiteClient(settings) as ns:
         assert (await ns.get("workOrder", "2004")) is not None
         sim.config.oauth2_certificate_id = "revoked-by-an-admin"
-        await asyncio.sleep(1.1)  # the token expires; renewing it is refused
+        await asyncio.sleep(TOKEN_TTL + 0.3)  # the token expires; renewing it is refused
         with pytest.raises(AuthError) as caught:
             await ns.get("workOrder", "2004")
     assert "NETSUITE_CERTIFICATE_ID" in str(caught.value) and "PRIVATE KEY" not in str(caught.value)
