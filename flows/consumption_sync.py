@@ -85,7 +85,9 @@ async def consumption_sync(
     env = load_environment()
     logger = get_run_logger()
     # Prefect and its libraries leave a few hundred thousand long-lived objects; every page
-    # allocates ~100,000 more, and each full garbage collection would walk them all again.
+    # allocates ~100,000 more, and each full garbage collection would walk them all again
+    # (measured: 15% of the sync's CPU). Collect once, then set the survivors aside.
+    gc.collect()
     gc.freeze()
     ledger = Ledger(env.app.database_url)
     try:
