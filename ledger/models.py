@@ -14,7 +14,7 @@ class Base(DeclarativeBase):
     pass
 
 
-class EntryStatus(str, enum.Enum):
+class EntryStatus(enum.StrEnum):
     """Where one outgoing record stands. Only `posted` and `dead` are final."""
 
     pending = "pending"  # claimed by a run that is posting it (or died while posting it)

@@ -160,9 +160,8 @@ class Ledger:
         stale = utcnow() - self.heartbeat_ttl
         orphaned = owners - runs.keys()
         for token, run in runs.items():
-            if run.finished_at is not None or run.heartbeat_at < stale:
-                orphaned.add(token)
-            elif run.host == HOST and not _alive(run.pid, run.pid_started_at):
+            gone = run.host == HOST and not _alive(run.pid, run.pid_started_at)
+            if run.finished_at is not None or run.heartbeat_at < stale or gone:
                 orphaned.add(token)
         return orphaned
 

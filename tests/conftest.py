@@ -68,7 +68,7 @@ def prefect_api() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Sandbox"]:
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     from ion_sync.sandbox import start_sandbox
 
     running = start_sandbox(tmp_path_factory.mktemp("sandbox"))
@@ -77,7 +77,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Sandbox"]:
 
 
 @pytest.fixture
-def world(sandbox: "Sandbox", monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> "World":
+def world(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> World:
     """The demo factory, freshly seeded, with ion-sync's environment pointing at it."""
     from tests.world import World
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ion_sync.runner import run_deployment
@@ -58,7 +60,7 @@ def test_run_ids_replay_a_dead_letter_once_its_cause_is_fixed(world, tmp_path, m
     run_deployment("consumption-sync")
     fixed = tmp_path / "mappings.yaml"
     fixed.write_text(
-        open(world.env["ION_SYNC_CONFIG"]).read().replace("  items:", '    - {ion: 13, netsuite: "2"}\n  items:')
+        Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  items:", '    - {ion: 13, netsuite: "2"}\n  items:')
     )
     monkeypatch.setenv("ION_SYNC_CONFIG", str(fixed))
     replay = run_deployment("consumption-sync", {"run_ids": [1007]})
@@ -68,7 +70,7 @@ def test_run_ids_replay_a_dead_letter_once_its_cause_is_fixed(world, tmp_path, m
 
 def test_a_mapping_to_a_missing_netsuite_location_stops_before_any_write(world, tmp_path, monkeypatch):
     wrong = tmp_path / "mappings.yaml"
-    wrong.write_text(open(world.env["ION_SYNC_CONFIG"]).read().replace('{ion: 2, netsuite: "1"', '{ion: 2, netsuite: "99"'))
+    wrong.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace('{ion: 2, netsuite: "1"', '{ion: 2, netsuite: "99"'))
     monkeypatch.setenv("ION_SYNC_CONFIG", str(wrong))
     result = run_deployment("consumption-sync")
     assert result.state == "Failed"

@@ -42,7 +42,7 @@ def sync_process(world, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
     """`ion-sync run consumption-sync` in its own process, with its own ephemeral Prefect."""
     env = {**os.environ, **world.env, "PREFECT_HOME": str(tmp_path / f"prefect-{name}")}
     env.pop("PREFECT_API_URL", None)
-    log = open(tmp_path / f"{name}.log", "wb")
+    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - the child writes it after we return
     return subprocess.Popen(
         [sys.executable, "-m", "ion_sync", "run", "consumption-sync"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
