@@ -11,6 +11,13 @@ Never subject to faults or auth. Common to every simulator: `PUT/GET /_sandbox/f
   the ids created, 409 if the run id exists, 422 if the JSON does not fit the spec.
 - `POST /_sandbox/seed/bulk-runs` `{"count": N, "installations_per_run": 20, "first_run_id":
   100000}`: benchmark runs (see `IonStore.seed_bulk_runs` for the exact data); 201.
+- `POST /_sandbox/receipts` `{purchaseOrderId, items: [{purchaseOrderLineId, quantity, locationId,
+  lotNumber?, serialNumber?}], receivedAt?}`: one receipt (ion.md §3.8), new part inventories,
+  line receivedQuantity and statuses updated; over-receipts and canceled lines accepted on
+  purpose. 201 `{id, receiptItemIds, partInventoryIds}`; 404 unknown PO; 422 bad JSON or a line
+  not on that PO.
+- `POST /_sandbox/sessions` `{runId, stepPosition?, userEmail, checkIn, checkOut?}`: one
+  time-tracking session (§3.2); 201 `{id, runStepId, createdById}`; 404 unknown run.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from graphql import GraphQLError
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,8 +36,10 @@ from starlette.routing import Route
 from sandbox.faults import FaultConfig, FaultInjector
 from sandbox.ion.auth import SimCounters
 from sandbox.ion.config import IonSimConfig
-from sandbox.ion.specs import BulkRunsSpec, RunSpec
+from sandbox.ion.purchasing import Purchasing
+from sandbox.ion.specs import BulkRunsSpec, ReceiptSpec, RunSpec, SessionSpec
 from sandbox.ion.store import ConflictError, IonStore
+from sandbox.ion.timestamps import to_stored
 
 
 async def _parse(request: Request, model: type[BaseModel]) -> BaseModel | JSONResponse:
@@ -114,7 +124,59 @@ def admin_routes(
         created["seconds"] = round(time.perf_counter() - started, 3)
         return JSONResponse(created, status_code=201)
 
+    purchasing = Purchasing(store, config)
+
+    def receive(spec: ReceiptSpec) -> JSONResponse:
+        with store.lock:
+            row = store.db.execute("SELECT 1 FROM purchase_orders WHERE id = ?", (spec.purchaseOrderId,)).fetchone()
+            if row is None:
+                return JSONResponse({"detail": f"PurchaseOrder {spec.purchaseOrderId} does not exist"}, status_code=404)
+            for item in spec.items:
+                owner = store.db.execute(
+                    "SELECT purchase_order_id FROM purchase_order_lines WHERE id = ?", (item.purchaseOrderLineId,)
+                ).fetchone()
+                if owner is None or owner[0] != spec.purchaseOrderId:
+                    detail = f"PurchaseOrderLine {item.purchaseOrderLineId} is not a line of PurchaseOrder {spec.purchaseOrderId}"
+                    return JSONResponse({"detail": detail}, status_code=422)
+            received_at = to_stored(spec.receivedAt) if spec.receivedAt else None
+            receipt_id = purchasing.create_receipt({"receivedAt": received_at}, received_at)
+            try:
+                _, item_ids, inventory_ids = purchasing.add_items(
+                    [{"receiptId": receipt_id, **item.model_dump()} for item in spec.items], received_at, strict=False
+                )
+            except GraphQLError as error:
+                return JSONResponse({"detail": error.message}, status_code=422)
+        return JSONResponse({"id": receipt_id, "receiptItemIds": item_ids, "partInventoryIds": inventory_ids}, status_code=201)
+
+    async def create_receipt(request: Request) -> JSONResponse:
+        parsed = await _parse(request, ReceiptSpec)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        assert isinstance(parsed, ReceiptSpec)
+        return await run_in_threadpool(receive, parsed)
+
+    async def create_session(request: Request) -> JSONResponse:
+        parsed = await _parse(request, SessionSpec)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        assert isinstance(parsed, SessionSpec)
+        spec = parsed
+        try:
+            created = await run_in_threadpool(
+                purchasing.create_session,
+                spec.runId,
+                spec.stepPosition,
+                spec.userEmail,
+                to_stored(spec.checkIn),
+                to_stored(spec.checkOut) if spec.checkOut else None,
+            )
+        except GraphQLError as error:
+            return JSONResponse({"detail": error.message}, status_code=404)
+        return JSONResponse(created, status_code=201)
+
     return [
+        Route("/_sandbox/receipts", create_receipt, methods=["POST"]),
+        Route("/_sandbox/sessions", create_session, methods=["POST"]),
         Route("/_sandbox/faults", get_faults, methods=["GET"]),
         Route("/_sandbox/faults", put_faults, methods=["PUT"]),
         Route("/_sandbox/stats", get_stats, methods=["GET"]),

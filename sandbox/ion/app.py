@@ -23,6 +23,7 @@ from sandbox.ion.auth import TOKEN_PATHS, SimCounters, TokenAuthority, token_end
 from sandbox.ion.config import IonSimConfig
 from sandbox.ion.demo import seed_demo
 from sandbox.ion.endpoint import GraphQLService, graphql_endpoint, trace_headers
+from sandbox.ion.purchasing_demo import seed_purchasing_demo
 from sandbox.ion.schema import build_ion_schema
 from sandbox.ion.store import IonStore
 
@@ -57,12 +58,13 @@ def create_app(config: IonSimConfig | None = None) -> Starlette:
     def reseed() -> None:
         if config.seed_demo:
             seed_demo(store, config.work_order_attribute_key)
+            seed_purchasing_demo(store, config)
 
     if store.is_empty():
         reseed()
     counters = SimCounters()
     tokens = TokenAuthority(config, counters)
-    service = GraphQLService(build_ion_schema(config.datetime_utc_suffix), store, config, counters)
+    service = GraphQLService(build_ion_schema(config.datetime_utc_suffix, config.attribute_options_format), store, config, counters)
 
     def is_api(scope: Scope) -> bool:
         return bool(scope["path"] == GRAPHQL_PATH)

@@ -2,7 +2,8 @@
 
 Every behaviour that `../shared/reference/ion.md` marks as INFERENCE or leaves unpublished
 (token lifetime §1.3, accepted header schemes §1.2, page-size caps §2.2, DateTime rendering
-§2.7, batching §2.1, the expired-token message §2.5, rate-limit answers §2.6) is a field
+§2.7, batching §2.1, the expired-token message §2.5, rate-limit answers §2.6; for purchasing:
+attribute definitions and etags §3.14, PO/line status rules §3.5-§3.6, receiving §3.8, §10) is a field
 here rather than a constant, so a test can flip it and see whether the client copes.
 """
 
@@ -15,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.faults import FaultConfig
+from sandbox.ion.attributes import AttributeDefinition
 
 AuthScheme = Literal["raw", "Bearer", "Token"]
 
@@ -71,3 +73,55 @@ class IonSimConfig(BaseModel):
     )
     bulk_end_time_step_seconds: float = Field(1.0, gt=0)
     faults: FaultConfig = Field(default_factory=FaultConfig, description="Faults in force at start-up.")
+    # --- purchasing (§3.5-§3.8, §3.12, §3.14; the INFERENCE points are fields) ------------------
+    purchase_order_attributes: list[AttributeDefinition] = Field(
+        default_factory=lambda: [
+            AttributeDefinition(key="Netsuite PO Number"),
+            AttributeDefinition(key="Department", type="SELECT", options=["Production", "Engineering", "Operations"]),
+            AttributeDefinition(key="Class", type="SELECT", options=["Hardware", "Flight Programs", "R&D"]),
+            AttributeDefinition(key="NetSuite Location", type="SELECT", options=["Hawthorne", "Long Beach"]),
+            AttributeDefinition(key="Project Code"),
+        ],
+        description="Org-level PurchaseOrder attribute definitions (§3.14; ION's NetSuite connector keys POs by 'Netsuite PO Number', §6).",
+    )
+    purchase_order_line_attributes: list[AttributeDefinition] = Field(
+        default_factory=lambda: [
+            AttributeDefinition(key="Netsuite Line Number"),
+            AttributeDefinition(key="GL Account Override"),
+            AttributeDefinition(key="Tax Code", type="SELECT", options=["CA-STANDARD", "EXEMPT", "OUT-OF-STATE"]),
+            AttributeDefinition(key="Project Code"),
+        ],
+        description="Org-level PurchaseOrderLine attribute definitions (§3.14).",
+    )
+    supplier_attributes: list[AttributeDefinition] = Field(
+        default_factory=lambda: [
+            AttributeDefinition(key="Payment Terms", type="SELECT", options=["Net 15", "Net 30", "Net 45", "Net 60", "Due on receipt"]),
+            AttributeDefinition(key="Netsuite Vendor Id"),
+        ],
+        description="Org-level Supplier attribute definitions (§3.12, §3.14).",
+    )
+    attribute_options_format: Literal["json_string", "list"] = Field(
+        "json_string",
+        description="How attribute `options` leave: a JSONString (graphene, §8) or a plain list of strings (§3.14 INFERENCE).",
+    )
+    attribute_etag: Literal["attribute", "parent", "either"] = Field(
+        "either",
+        description="Which etag update<X>Attribute's `etag` must match: the attribute's Etag, the parent's _etag"
+        " (as FR's run example passes, §4), or either (§3.14 INFERENCE).",
+    )
+    child_writes_touch_parent: bool = Field(
+        True,
+        description="A write to a PO line, fee, receipt item or attribute also bumps the parent's _etag/_updated (INFERENCE).",
+    )
+    enforce_line_editability: bool = Field(
+        True,
+        description="Outside DRAFT only line ETA/paid/status-cancel/attributes may change; lines cannot be added or deleted (§3.5).",
+    )
+    purchase_order_status_rollup: bool = Field(
+        True,
+        description="Roll the PO status up from lines: all canceled -> CANCELED; ORDERED with every line received or canceled -> RECEIVED (§3.5).",
+    )
+    allow_over_receipt: bool = Field(True, description="Receiving more than the line quantity is accepted (INFERENCE).")
+    received_inventory_status: Literal["AVAILABLE", "UNAVAILABLE"] = Field(
+        "AVAILABLE", description="Status of the part inventory a receipt item creates (§10)."
+    )

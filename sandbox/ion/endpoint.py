@@ -44,6 +44,15 @@ def trace_headers() -> dict[str, str]:
     return {"x-b3-trace-id": secrets.token_hex(8)}
 
 
+def _explain(error: GraphQLError) -> GraphQLError:
+    """Say plainly when a mutation is one the simulator does not implement (§8 subset)."""
+    if error.message.startswith("Cannot query field") and "on type 'Mutation'" in error.message:
+        return GraphQLError(
+            f"{error.message} This mutation is not supported by the ION simulator.", error.nodes, error.source, error.positions
+        )
+    return error
+
+
 class GraphQLService:
     """Parses, validates and executes operations against one store."""
 
@@ -64,7 +73,7 @@ class GraphQLService:
                 return cached
         try:
             document: DocumentNode | None = parse(query)
-            errors = list(validate(self.schema, document))
+            errors = [_explain(error) for error in validate(self.schema, document)]
         except GraphQLError as error:
             document, errors = None, [error]
         with self._documents_lock:

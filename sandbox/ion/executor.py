@@ -7,7 +7,8 @@ request (fields collected, fragments and @skip/@include applied, arguments coerc
 completion closure per field) and then runs the plan over plain dicts: a field without a
 resolver is one `dict.get`. Parsing, validation and variable coercion stay graphql-core's.
 
-Scope: object types, lists, non-null, scalars and enums, fragments, aliases, __typename,
+Scope: queries and mutations (root fields run in order, so mutations are serial as the spec
+asks), object types, lists, non-null, scalars and enums, fragments, aliases, __typename,
 null propagation with located errors, i.e. everything this schema has (no interfaces or
 unions). Introspection (`__schema`, `__type`) is delegated to graphql-core, which is also
 the reference path (`IonSimConfig.fast_executor=False`); tests compare the two.
@@ -143,8 +144,9 @@ class FastExecutor:
         self.errors: list[GraphQLError] = []
 
     def execute(self) -> ExecutionResult:
-        root_type = self.schema.query_type
-        if self.operation.operation.value != "query" or root_type is None:
+        kind = self.operation.operation.value
+        root_type = {"query": self.schema.query_type, "mutation": self.schema.mutation_type}.get(kind)
+        if root_type is None:
             error = GraphQLError(f"Schema is not configured to execute {self.operation.operation.value} operation.")
             return ExecutionResult(None, [error])
         try:

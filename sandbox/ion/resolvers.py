@@ -20,6 +20,8 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from sandbox.ion.config import IonSimConfig
 from sandbox.ion.connections import PageLimits, build_connection
 from sandbox.ion.filters import compile_filters, compile_sort
+from sandbox.ion.purchasing import Purchasing
+from sandbox.ion.relations import RelationLoader
 from sandbox.ion.store import LOCATIONS, PART_INVENTORIES, PARTS, RUNS, Entity, IonStore
 
 Row = dict[str, Any]
@@ -39,6 +41,7 @@ class BatchLoader:
         self._installations_by_requirement: dict[int, list[Row]] = {}
         self._installations_by_child: dict[int, list[Row]] = {}
         self._attributes_by_run: dict[int, list[Row]] = {}
+        self.relations: RelationLoader | None = None  # the purchasing types' loader (sandbox.ion.relations)
 
     def saw_runs(self, runs: list[Row]) -> None:
         for run in runs:
@@ -140,8 +143,24 @@ class RequestContext:
     def __init__(self, store: IonStore, config: IonSimConfig) -> None:
         self.store = store
         self.config = config
-        self.loader = BatchLoader(store)
+        self.purchasing = Purchasing(store, config)
         self.limits = PageLimits(config.max_page_size, config.default_page_size, config.page_size_overflow)
+        self.reset_loaders()
+
+    def reset_loaders(self) -> None:
+        """Fresh request caches (after a mutation wrote)."""
+        self.loader = BatchLoader(self.store)
+        self.relations = RelationLoader(self.store, on_rows=self._on_rows)
+        self.loader.relations = self.relations
+
+    def _on_rows(self, kind: str, rows: list[Row]) -> None:
+        """Rows the relation loader produced that the run/inventory loader batches on."""
+        if kind == "Run":
+            self.loader.saw_runs(rows)
+        elif kind == "ReceiptItem":
+            for row in rows:
+                if row["partInventoryId"] is not None and row["partInventoryId"] not in self.loader.inventories:
+                    self.loader._wanted_inventories.add(row["partInventoryId"])
 
 
 def _id(value: Any) -> int:

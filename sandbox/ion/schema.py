@@ -7,12 +7,14 @@ resolver names a real field, so the SDL and the code cannot drift apart silently
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from importlib.resources import files
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
 
+from sandbox.ion.purchasing_resolvers import PURCHASING_RESOLVERS
 from sandbox.ion.resolvers import RESOLVERS
 from sandbox.ion.timestamps import output_formatter, parse_input
 
@@ -40,11 +42,30 @@ def _set_scalar(scalar: GraphQLScalarType, output: Callable[[Any], Any], parse: 
         setattr(scalar, name, parse)
 
 
-def build_ion_schema(datetime_utc_suffix: str) -> GraphQLSchema:
+def _json_string_output(options_format: str) -> Callable[[Any], Any]:
+    """Attribute `options` (§3.14): graphene's JSONString renders JSON text; 'list' leaves the list."""
+
+    def render(value: Any) -> Any:
+        if options_format == "list" or isinstance(value, str):
+            return value
+        return json.dumps(value)
+
+    return render
+
+
+def _json_string_input(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def build_ion_schema(datetime_utc_suffix: str, options_format: str = "json_string") -> GraphQLSchema:
     """A fresh schema per app: scalars depend on the app's config."""
     schema = build_schema(load_sdl())
     date_time = schema.get_type("DateTime")
     assert isinstance(date_time, GraphQLScalarType)
     _set_scalar(date_time, output_formatter(datetime_utc_suffix), parse_input)
+    json_string = schema.get_type("JSONString")
+    assert isinstance(json_string, GraphQLScalarType)
+    _set_scalar(json_string, _json_string_output(options_format), _json_string_input)
     bind_resolvers(schema, RESOLVERS)
+    bind_resolvers(schema, PURCHASING_RESOLVERS)
     return schema

@@ -76,3 +76,46 @@ class BulkRunsSpec(BaseModel):
     count: int = Field(ge=0, le=5_000_000)
     installations_per_run: int = Field(20, ge=0, le=99)
     first_run_id: int = Field(100000, ge=1)
+
+
+class ReceiptItemSpec(BaseModel):
+    """One received quantity of a PO line, into a new part inventory at `locationId`."""
+
+    model_config = _PERMISSIVE
+
+    purchaseOrderLineId: int
+    quantity: float | None
+    locationId: int | None = None
+    lotNumber: str | None = None
+    serialNumber: str | None = None
+
+
+class ReceiptSpec(BaseModel):
+    """Body of `POST /_sandbox/receipts`: a receipt against one purchase order (ion.md §3.8).
+
+    Permissive like runs: over-receipts, canceled lines and odd quantities are accepted, so
+    tests can feed receipt-sync the bad input it must dead-letter; the lines must exist and
+    belong to `purchaseOrderId`.
+    """
+
+    model_config = _PERMISSIVE
+
+    purchaseOrderId: int
+    items: list[ReceiptItemSpec] = Field(min_length=1)
+    receivedAt: datetime | None = None
+
+
+class SessionSpec(BaseModel):
+    """Body of `POST /_sandbox/sessions`: a time-tracking session on a run step (ion.md §3.2).
+
+    The step at `stepPosition` is created if the run has none there; the user is found by
+    email or created. `checkOut` null = still checked in.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    runId: int
+    stepPosition: int = 1
+    userEmail: str
+    checkIn: datetime
+    checkOut: datetime | None = None

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sandbox.ion.purchasing_tables import PURCHASING_DDL, PURCHASING_ID_BASES
 from sandbox.ion.specs import RunSpec
 from sandbox.ion.timestamps import now_stored, to_stored
 
@@ -72,6 +73,7 @@ ID_BASES = {
     "build_requirements": 20001,
     "abom_installations": 30001,
     "run_attributes": 40001,
+    **PURCHASING_ID_BASES,
 }
 
 COMPLETE_STATES = frozenset({"COMPLETE", "CANCELED"})
@@ -278,6 +280,7 @@ class IonStore:
         db.execute("PRAGMA temp_store=MEMORY")
         db.execute("PRAGMA cache_size=-65536")
         db.executescript(DDL)
+        db.executescript(PURCHASING_DDL)
         self.db = db
         self._count_cache.clear()
         self._load_catalog()

@@ -6,6 +6,7 @@ never authenticated.
   (completions with their component lines and inventory detail)
 - `GET /_sandbox/inventory`: the `inventorybalance` rows with item/location names
 - `POST /_sandbox/seed/bulk-work-orders {"count": N}`: WO-B000001.. and items BULK-C01..C20
+- `POST /_sandbox/seed/purchasing`: the purchasing demo data (idempotent; `seed_purchasing` does it at start-up)
 """
 
 from __future__ import annotations
@@ -108,6 +109,11 @@ async def bulk_work_orders(request: Request) -> Response:
     return JSONResponse({**result, "seconds": round(time.perf_counter() - started, 3)})
 
 
+async def seed_purchasing(request: Request) -> Response:
+    seeded = _sim(request).store.purchasing.seed_demo()
+    return JSONResponse({"seeded": seeded})
+
+
 ROUTES = [
     Route("/_sandbox/faults", put_faults, methods=["PUT"]),
     Route("/_sandbox/faults", get_faults, methods=["GET"]),
@@ -117,4 +123,5 @@ ROUTES = [
     Route("/_sandbox/records/{rtype}", dump_records, methods=["GET"]),
     Route("/_sandbox/inventory", inventory, methods=["GET"]),
     Route("/_sandbox/seed/bulk-work-orders", bulk_work_orders, methods=["POST"]),
+    Route("/_sandbox/seed/purchasing", seed_purchasing, methods=["POST"]),
 ]

@@ -24,12 +24,13 @@ from starlette.types import Receive, Scope, Send
 
 from sandbox.faults import FaultConfig, FaultInjector
 
-from . import admin
+from . import admin, purchasing
 from .auth import TOKEN_PATH, Authenticator, TokenError
 from .config import NetSuiteSimConfig
 from .errors import NsError, concurrency_error, error_response, for_status, unexpected_error
 from .query_filter import FilterCompiler
-from .records import collection_endpoint, instance_endpoint
+from .receipts import po_transform
+from .records import collection_endpoint, instance_endpoint, record_type
 from .store import Store
 from .suiteql import SuiteQL, suiteql_endpoint
 from .transforms import transform_endpoint
@@ -143,6 +144,28 @@ def _collection_kind(request: Request) -> str:
     return "record_list" if request.method == "GET" else "record_write"
 
 
+async def _collection(sim: Simulator, request: Request) -> Response:
+    """Record collections: purchasing writes go to `purchasing.py`, the rest to `records.py`."""
+    rtype = record_type(request.path_params["rtype"])
+    if request.method != "GET" and purchasing.handles(rtype):
+        return await purchasing.collection_write(sim, request, rtype)
+    return await collection_endpoint(sim, request)
+
+
+async def _instance(sim: Simulator, request: Request) -> Response:
+    rtype = record_type(request.path_params["rtype"])
+    if request.method != "GET" and purchasing.handles(rtype):
+        return await purchasing.instance_write(sim, request, rtype, request.path_params["rid"])
+    return await instance_endpoint(sim, request)
+
+
+async def _transform(sim: Simulator, request: Request) -> Response:
+    """`!transform`: purchaseOrder → itemReceipt/vendorBill (`receipts.py`), workOrder → `transforms.py`."""
+    if request.method == "POST" and record_type(request.path_params["rtype"]) == "purchaseOrder":
+        return await po_transform(sim, request, record_type(request.path_params["target"]))
+    return await transform_endpoint(sim, request)
+
+
 def create_app(config: NetSuiteSimConfig | None = None) -> Starlette:
     """Build the simulator: seeded SQLite state, auth, fault injection and admin routes."""
     config = config or NetSuiteSimConfig()
@@ -156,11 +179,11 @@ def create_app(config: NetSuiteSimConfig | None = None) -> Starlette:
     api = Router(
         routes=[
             Route(TOKEN_PATH, _token_endpoint(sim), methods=ALL_METHODS),
-            Route("/services/rest/record/v1/{rtype}", _api(sim, _collection_kind, collection_endpoint), methods=ALL_METHODS),
-            Route("/services/rest/record/v1/{rtype}/{rid}", _api(sim, _instance_kind, instance_endpoint), methods=ALL_METHODS),
+            Route("/services/rest/record/v1/{rtype}", _api(sim, _collection_kind, _collection), methods=ALL_METHODS),
+            Route("/services/rest/record/v1/{rtype}/{rid}", _api(sim, _instance_kind, _instance), methods=ALL_METHODS),
             Route(
                 "/services/rest/record/v1/{rtype}/{rid}/!transform/{target}",
-                _api(sim, "transform", transform_endpoint),
+                _api(sim, "transform", _transform),
                 methods=ALL_METHODS,
             ),
             Route("/services/rest/query/v1/suiteql", _api(sim, "suiteql", suiteql), methods=ALL_METHODS),

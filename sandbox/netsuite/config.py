@@ -106,6 +106,45 @@ class NetSuiteSimConfig(BaseModel):
     closed_work_order_statuses: list[str] = Field(default_factory=lambda: ["H"])
     allow_negative_inventory: bool = Field(True, description="False: a component line may not exceed on-hand.")
 
+    # --- purchasing loop: purchaseOrder, itemReceipt transform, vendorBill, timeBill (§1.3, §1.5, §2 item 5) ---
+    seed_purchasing: bool = Field(
+        False,
+        description="Also seed the purchasing demo data (vendors, employees, department/class/terms, the "
+        "'Direct Labor' service item, PO5001-PO5004, the PO5001 vendor bill; sandbox/README.md). Off by default "
+        "because it adds rows to `transaction`/`item` that the consumption-era tests count; "
+        "`POST /_sandbox/seed/purchasing` seeds it at run time.",
+    )
+    receipt_omitted_lines_receive: bool = Field(
+        False,
+        description="INFERENCE (§1.5): a pre-filled open PO line the request does not mention keeps its defaults; "
+        "True = it is received with its remaining quantity, False = it is not received. Ignored with ?replace=item.",
+    )
+    receipt_sent_line_receive_default: bool = Field(
+        True, description="itemReceive of a line that is sent without the flag (INFERENCE: pre-filled lines default to true)."
+    )
+    receipt_match_by_item: bool = Field(
+        True,
+        description="A receipt line without orderLine is matched to the only open PO line of its item "
+        "(the RESTlet practice of [PRAC-IR-RESTLET]); False = orderLine is required.",
+    )
+    receipt_reject_empty: bool = Field(True, description="A receipt that receives no line is a 400 (§2 item 5, INFERENCE).")
+    unreceivable_po_statuses: list[str] = Field(
+        default_factory=lambda: ["P", "A", "C", "H"],
+        description="PO status letters a receipt cannot be transformed from (planned, pending approval, rejected, closed).",
+    )
+    po_partial_receipt_status: Literal["auto", "D", "E"] = Field(
+        "auto",
+        description="Status of a partially received PO (§1.3 letters; the D/E split is INFERENCE): 'auto' = E "
+        "(Pending Billing/Partially Received) while some received quantity is unbilled, else D.",
+    )
+    bill_limit: Literal["ordered", "received"] = Field(
+        "ordered", description="A vendor-bill line may bill up to the ordered (or only the received) quantity (INFERENCE)."
+    )
+    time_bill_numeric_hours: bool = Field(
+        True, description="timeBill.hours also accepts JSON numbers; strings 'H:MM' and decimals always (INFERENCE, §1.3)."
+    )
+    time_bill_max_hours: float | None = Field(24, description="Largest accepted duration of one entry (INFERENCE).")
+
     # --- SuiteQL (§1.9) ---
     suiteql_numbers_as_strings: bool = True
     suiteql_omit_nulls: bool = Field(

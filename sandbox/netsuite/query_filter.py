@@ -21,7 +21,7 @@ STRING_OPS = {"IS", "CONTAIN", "START_WITH", "ENDWITH", "END_WITH"}
 DATE_OPS = {"AFTER", "BEFORE", "ON", "ON_OR_AFTER", "ON_OR_BEFORE", "WITHIN"}
 BASE_OPS = NUMBER_OPS | STRING_OPS | DATE_OPS | {"EMPTY"}
 DATETIME_FIELDS = {"lastModifiedDate", "createdDate"}
-DATE_FIELDS = {"tranDate", "startDate", "endDate"}
+DATE_FIELDS = {"tranDate", "startDate", "endDate", "dueDate"}
 _COLUMNS = {"id": "id", "externalId": "externalid", "tranId": "tranid", "lastModifiedDate": "lastmodified"}
 
 
@@ -229,7 +229,7 @@ class FilterCompiler:
         else:
             raise _bad(f"Field '{fname}' is not a date field.")
         if op == "WITHIN":
-            (lo, lo_day), (hi, hi_day) = self._parse_date(values[0]), self._parse_date(values[1])
+            (lo, _), (hi, hi_day) = self._parse_date(values[0]), self._parse_date(values[1])
             hi_end = hi + timedelta(days=1) if hi_day else hi + timedelta(seconds=1)
             params.extend([lo.strftime(fmt), hi_end.strftime(fmt)])
             return f"({expr} >= ? AND {expr} < ?)"

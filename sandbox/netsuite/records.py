@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .errors import MALFORMED_DETAIL, NsError, invalid_content, invalid_field_value, nonexistent_id
-from .schema import FILTER_FIELDS, WORK_ORDER, WORK_ORDER_STATUS, Normalizer, Spec, canonical_type
+from .schema import FILTER_FIELDS, STATUS_NAMES, WORK_ORDER, WORK_ORDER_STATUS, Normalizer, Spec, canonical_type
 from .store import DuplicateExternalId, ItemInfo, LocationInfo, iso_now, work_order_body
 
 if TYPE_CHECKING:
@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 SINGULAR = "application/vnd.oracle.resource+json; type=singular"
 COLLECTION = "application/vnd.oracle.resource+json; type=collection"
 _SUBRESOURCES = {"inventoryDetail", "componentInventoryDetail"}
+# Reference fields of the purchasing records -> the record type they point to (§1.3).
+_REF_TARGETS = {
+    "entity": "vendor",
+    "employee": "employee",
+    "terms": "term",
+    "currency": "currency",
+    "department": "department",
+    "class": "classification",
+}
 
 
 # ---------------------------------------------------------------------- request helpers
@@ -178,6 +187,7 @@ class Renderer:
     def __init__(self, sim: Simulator, base: str) -> None:
         self.sim = sim
         self.base = base
+        self.status_names = WORK_ORDER_STATUS
 
     def ref(self, field: str, value: dict[str, Any]) -> dict[str, Any]:
         rid = str(value["id"])
@@ -191,7 +201,13 @@ class Renderer:
             info = store.items.get(int(rid)) if rid.isdigit() else None
             target, name = (info.rtype, info.itemid) if info else ("item", name)
         elif field == "createdFrom":
-            target = "workOrder"
+            target = (store.purchasing.transaction_type(int(rid)) if rid.isdigit() else None) or "workOrder"
+            if name is None and target != "workOrder" and rid.isdigit():
+                name = store.purchasing.name_of(target, int(rid))
+        elif field in _REF_TARGETS:
+            target = _REF_TARGETS[field]
+            if name is None and rid.isdigit():
+                name = store.purchasing.name_of(target, int(rid))
         elif field == "subsidiary":
             name = name or "Parent Company"
             target = "subsidiary"
@@ -220,7 +236,7 @@ class Renderer:
                 return self.ref(field, value)
             return self.obj(value, href, expand)
         if field in ("status", "orderStatus") and isinstance(value, str):
-            return {"id": value, "refName": WORK_ORDER_STATUS.get(value, value)}
+            return {"id": value, "refName": self.status_names.get(value, value)}
         return value
 
     def obj(self, body: dict[str, Any], href: str, expand: bool) -> dict[str, Any]:
@@ -228,6 +244,7 @@ class Renderer:
 
     def record(self, rtype: str, body: dict[str, Any], expand: bool) -> dict[str, Any]:
         href = record_url(self.base, rtype, body["id"])
+        self.status_names = STATUS_NAMES.get(rtype, WORK_ORDER_STATUS)
         out: dict[str, Any] = {"links": [{"rel": "self", "href": href}]}
         for key, val in body.items():
             if val is None:

@@ -21,9 +21,23 @@ ITEM_TYPES: dict[str, tuple[str, str | None]] = {
     "assemblyItem": ("Assembly", None),
     "lotNumberedAssemblyItem": ("Assembly", "lot"),
     "serializedAssemblyItem": ("Assembly", "serial"),
+    # A service item for time entries (INFERENCE: the record browser has serviceSaleItem /
+    # servicePurchaseItem / serviceResaleItem; §1.3 does not list them).
+    "serviceSaleItem": ("Service", None),
 }
-TRANSACTION_TYPES = {"workOrder": "WorkOrd", "workOrderCompletion": "WOCompl", "workOrderClose": "WOClose"}
-RECORD_TYPES = ["location", *ITEM_TYPES, *TRANSACTION_TYPES]
+TRANSACTION_TYPES = {
+    "workOrder": "WorkOrd",
+    "workOrderCompletion": "WOCompl",
+    "workOrderClose": "WOClose",
+    # purchasing (§1.3); SuiteQL `transaction.type` values (PurchOrd per [AB constraints.py]; the
+    # others follow NetSuite's internal type ids: INFERENCE)
+    "purchaseOrder": "PurchOrd",
+    "itemReceipt": "ItemRcpt",
+    "vendorBill": "VendBill",
+}
+# Non-transaction records of the purchasing loop (§1.3): entities, reference data, time entries.
+PURCHASING_RECORD_TYPES = ["vendor", "employee", "department", "classification", "term", "currency", "timeBill"]
+RECORD_TYPES = ["location", *ITEM_TYPES, *TRANSACTION_TYPES, *PURCHASING_RECORD_TYPES]
 _CANONICAL = {name.lower(): name for name in RECORD_TYPES}
 
 # Work-order status letters [PRAC-WOSTATUS]; C/G/H meanings are INFERENCE (§1.3).
@@ -34,6 +48,26 @@ WORK_ORDER_STATUS = {
     "D": "In Process",
     "G": "Built",
     "H": "Closed",
+}
+
+# Purchase-order status letters (§1.3, [PRAC-POSTATUS]; P = Planned is INFERENCE).
+PURCHASE_ORDER_STATUS = {
+    "P": "Planned",
+    "A": "Pending Supervisor Approval",
+    "B": "Pending Receipt",
+    "C": "Rejected by Supervisor",
+    "D": "Partially Received",
+    "E": "Pending Billing/Partially Received",
+    "F": "Pending Bill",
+    "G": "Fully Billed",
+    "H": "Closed",
+}
+# Vendor-bill status letters (INFERENCE: NetSuite's VendBill:A Open / B Paid In Full / ...).
+VENDOR_BILL_STATUS = {"A": "Open", "B": "Paid In Full", "C": "Cancelled", "D": "Pending Approval", "E": "Rejected"}
+STATUS_NAMES: dict[str, dict[str, str]] = {
+    "workOrder": WORK_ORDER_STATUS,
+    "purchaseOrder": PURCHASE_ORDER_STATUS,
+    "vendorBill": VENDOR_BILL_STATUS,
 }
 
 
@@ -48,6 +82,7 @@ class Spec:
 
     kind: str = "scalar"  # scalar | ref | subrecord | sublist
     fields: dict[str, Spec] = field(default_factory=dict)
+    custom_prefixes: tuple[str, ...] = ()  # custom field ids kept as sent (custbody_*, custcol_*)
 
 
 SCALAR = Spec()
@@ -60,6 +95,11 @@ def subrecord(**fields: Spec) -> Spec:
 
 def sublist(**fields: Spec) -> Spec:
     return Spec("sublist", fields)
+
+
+def with_custom(spec: Spec, *prefixes: str) -> Spec:
+    """The same spec, also accepting custom fields whose id starts with one of `prefixes`."""
+    return Spec(spec.kind, spec.fields, prefixes)
 
 
 INVENTORY_ASSIGNMENT = sublist(
@@ -152,12 +192,129 @@ WORK_ORDER = subrecord(
 )
 WORK_ORDER_CLOSE = subrecord(**_COMMON_TRANSACTION, createdFrom=REF)
 
+# --- purchasing (§1.3 purchaseOrder / itemReceipt / timeBill field names) ---
+PURCHASE_ORDER_LINE = dict(
+    line=SCALAR,
+    item=REF,
+    description=SCALAR,
+    quantity=SCALAR,
+    quantityReceived=SCALAR,
+    quantityBilled=SCALAR,
+    rate=SCALAR,
+    amount=SCALAR,
+    units=SCALAR,
+    location=REF,
+    expectedReceiptDate=SCALAR,
+    isClosed=SCALAR,
+    orderLine=SCALAR,
+    inventoryDetail=INVENTORY_DETAIL,
+    department=REF,
+    customer=REF,
+    job=REF,
+    links=SCALAR,
+    **_CLASS,
+)
+PURCHASE_ORDER = with_custom(subrecord(
+    **_COMMON_TRANSACTION,
+    **_CLASS,
+    entity=REF,
+    currency=REF,
+    dueDate=SCALAR,
+    status=SCALAR,  # {"id": "H"} or "H": checked by the handler
+    orderStatus=SCALAR,
+    approvalStatus=SCALAR,
+    total=SCALAR,
+    terms=REF,
+    item=with_custom(sublist(**PURCHASE_ORDER_LINE), "custcol"),
+), "custbody")
+ITEM_RECEIPT = subrecord(
+    **_COMMON_TRANSACTION,
+    createdFrom=REF,
+    entity=REF,
+    currency=REF,
+    exchangeRate=SCALAR,
+    orderId=SCALAR,
+    orderType=SCALAR,
+    landedCostMethod=SCALAR,
+    item=sublist(
+        itemReceive=SCALAR,
+        orderLine=SCALAR,
+        orderDoc=SCALAR,
+        line=SCALAR,
+        item=REF,
+        itemName=SCALAR,
+        description=SCALAR,
+        quantity=SCALAR,
+        quantityRemaining=SCALAR,
+        onHand=SCALAR,
+        location=REF,
+        rate=SCALAR,
+        units=SCALAR,
+        serialNumbers=SCALAR,
+        binNumbers=SCALAR,
+        expirationDate=SCALAR,
+        inventoryDetail=INVENTORY_DETAIL,
+        links=SCALAR,
+    ),
+)
+VENDOR_BILL = subrecord(
+    **_COMMON_TRANSACTION,
+    **_CLASS,
+    createdFrom=REF,
+    entity=REF,
+    currency=REF,
+    dueDate=SCALAR,
+    status=SCALAR,
+    total=SCALAR,
+    item=sublist(orderLine=SCALAR, line=SCALAR, item=REF, quantity=SCALAR, rate=SCALAR, amount=SCALAR,
+                 location=REF, links=SCALAR),
+)
+TIME_BILL = subrecord(
+    id=SCALAR,
+    externalId=SCALAR,
+    employee=REF,
+    tranDate=SCALAR,
+    hours=SCALAR,
+    item=REF,
+    customer=REF,
+    location=REF,
+    department=REF,
+    subsidiary=REF,
+    memo=SCALAR,
+    isBillable=SCALAR,
+    isProductive=SCALAR,
+    isUtilized=SCALAR,
+    rate=SCALAR,
+    price=REF,
+    payrollItem=REF,
+    timeType=SCALAR,
+    approvalStatus=SCALAR,
+    timesheet=REF,
+    createdDate=SCALAR,
+    lastModifiedDate=SCALAR,
+    links=SCALAR,
+    **_CLASS,
+)
+
 # Fields usable in `q=` per record type (besides id/externalId/lastModifiedDate, always allowed).
 FILTER_FIELDS: dict[str, set[str]] = {
     "workOrder": {"tranId", "tranDate", "status", "assemblyItem", "quantity", "location", "memo", "createdDate"},
     "workOrderCompletion": {"tranId", "tranDate", "createdFrom", "item", "quantity", "location", "memo", "createdDate"},
     "workOrderClose": {"tranId", "tranDate", "createdFrom", "createdDate"},
     "location": {"name", "parent", "isInactive"},
+    "purchaseOrder": {
+        "tranId", "tranDate", "status", "entity", "location", "department", "class", "currency", "memo", "createdDate",
+        "dueDate", "total",
+    },
+    "itemReceipt": {"tranId", "tranDate", "createdFrom", "entity", "location", "memo", "createdDate"},
+    "vendorBill": {"tranId", "tranDate", "createdFrom", "entity", "status", "memo", "createdDate", "total"},
+    "timeBill": {"employee", "tranDate", "item", "customer", "location", "memo", "createdDate", "isBillable"},
+    "vendor": {"companyName", "entityId", "email", "isInactive", "terms"},
+    "employee": {"entityId", "firstName", "lastName", "email", "isInactive"},
+    "department": {"name", "isInactive"},
+    "classification": {"name", "isInactive"},
+    "term": {"name"},
+    "currency": {"name", "symbol"},
     **{t: {"itemId", "displayName", "isInactive"} for t in ITEM_TYPES},
 }
 
@@ -184,6 +341,9 @@ class Normalizer:
         for key, sub in value.items():
             name = key if key in spec.fields else (lookup.get(key.lower()) if lookup else None)
             where = f"{path}.{key}" if path else key
+            if name is None and spec.custom_prefixes and key.lower().startswith(spec.custom_prefixes):
+                out[key.lower()] = sub  # custom field ids are lower case in NetSuite
+                continue
             if name is None:
                 self._unknown(key, where)
                 continue

@@ -5,7 +5,8 @@ Two layers live in one database file:
   as `{"id": ...}`), keyed by record type and internal id, with `externalId` unique per record
   type (netsuite.md §1.5) enforced by a unique index;
 - NetSuite-named SuiteQL tables (`transaction`, `transactionline`, `item`, `location`,
-  `inventorybalance`, §1.9), written alongside every REST write, which `suiteql.py` queries
+  `inventorybalance`, §1.9, plus the purchasing tables of `purchasing_schema.py`, written by
+  `purchasing_store.py`), written alongside every REST write, which `suiteql.py` queries
   directly. Indexes make `tranid IN (...)`/`externalid IN (...)` lookups cheap at 100k rows.
 
 Items and locations are few and read on every transform, so they are cached in memory.
@@ -26,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .config import NetSuiteSimConfig
+from .purchasing_schema import PURCHASING_SCHEMA, PURCHASING_TABLES
+from .purchasing_store import PurchasingStore
 from .schema import ITEM_TYPES, TRANSACTION_TYPES
 
 SCHEMA = """
@@ -37,13 +40,16 @@ CREATE INDEX IF NOT EXISTS sim_record_tranid ON sim_record (rtype, tranid);
 CREATE INDEX IF NOT EXISTS sim_record_lastmodified ON sim_record (rtype, lastmodified);
 CREATE TABLE IF NOT EXISTS "transaction" (
     id INTEGER PRIMARY KEY, tranid TEXT, type TEXT NOT NULL, status TEXT, externalid TEXT,
-    trandate TEXT, createdfrom INTEGER, createddate TEXT, lastmodifieddate TEXT, memo TEXT);
+    trandate TEXT, createdfrom INTEGER, createddate TEXT, lastmodifieddate TEXT, memo TEXT,
+    entity INTEGER, currency INTEGER, foreigntotal REAL);
 CREATE INDEX IF NOT EXISTS transaction_tranid ON "transaction" (tranid);
 CREATE INDEX IF NOT EXISTS transaction_externalid ON "transaction" (externalid) WHERE externalid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS transaction_createdfrom ON "transaction" (createdfrom);
 CREATE TABLE IF NOT EXISTS transactionline (
     id INTEGER NOT NULL, "transaction" INTEGER NOT NULL, linesequencenumber INTEGER,
     mainline TEXT NOT NULL, item INTEGER, quantity REAL, location INTEGER,
+    rate REAL, foreignamount REAL, quantityshiprecv REAL, quantitybilled REAL, isclosed TEXT,
+    department INTEGER, class INTEGER, createdfrom INTEGER, orderline INTEGER,
     PRIMARY KEY ("transaction", id));
 CREATE INDEX IF NOT EXISTS transactionline_item ON transactionline (item);
 CREATE TABLE IF NOT EXISTS item (
@@ -57,8 +63,12 @@ CREATE TABLE IF NOT EXISTS inventorybalance (
     item INTEGER NOT NULL, location INTEGER NOT NULL, quantityonhand REAL, quantityavailable REAL,
     PRIMARY KEY (item, location));
 """
-SUITEQL_TABLES = frozenset({"transaction", "transactionline", "item", "location", "inventorybalance"})
-_DATA_TABLES = ("sim_record", '"transaction"', "transactionline", "item", "location", "inventorybalance")
+SUITEQL_TABLES = frozenset({"transaction", "transactionline", "item", "location", "inventorybalance", *PURCHASING_TABLES})
+_DATA_TABLES = (
+    "sim_record", '"transaction"', "transactionline", "item", "location", "inventorybalance", *PURCHASING_TABLES
+)
+_TX_COLUMNS = '"transaction" (id, tranid, type, status, externalid, trandate, createdfrom, createddate, lastmodifieddate, memo)'
+_LINE_COLUMNS = 'transactionline (id, "transaction", linesequencenumber, mainline, item, quantity, location)'
 
 # --- the demo factory (sandbox/README.md, "NetSuite ..." paragraphs) ---
 DEMO_LOCATIONS = [(1, "Hawthorne"), (2, "Long Beach")]
@@ -206,6 +216,8 @@ class Store:
         self.lock = threading.RLock()
         self.db = self._connect()
         self.db.executescript(SCHEMA)
+        self.db.executescript(PURCHASING_SCHEMA)
+        self.purchasing = PurchasingStore(self)
         self.items: dict[int, ItemInfo] = {}
         self.items_by_eid: dict[str, ItemInfo] = {}
         self.locations: dict[int, LocationInfo] = {}
@@ -256,6 +268,7 @@ class Store:
         (max_tx,) = self.db.execute('SELECT MAX(id) FROM "transaction"').fetchone()
         self._next_transaction_id = max((max_tx or 0) + 1, 3001)
         self._next_item_id = max(self.items, default=509) + 1
+        self.purchasing.load()
 
     def _take_transaction_id(self) -> int:
         tid = self._next_transaction_id
@@ -298,6 +311,8 @@ class Store:
                 raise
             self.db.execute("ANALYZE")
             self._load_caches()
+            if self.config.seed_purchasing:
+                self.purchasing.seed_demo()
 
     def _insert_location(self, lid: int, name: str, external_id: str | None = None) -> None:
         body = {"id": lid, "name": name, "isInactive": False, "subsidiary": {"id": "1"}}
@@ -333,7 +348,7 @@ class Store:
             [(b["id"], b.get("externalId"), b["tranId"], b["lastModifiedDate"], json.dumps(b)) for b in bodies],
         )
         self.db.executemany(
-            'INSERT INTO "transaction" VALUES (?, ?, \'WorkOrd\', ?, ?, ?, NULL, ?, ?, ?)',
+            f"INSERT INTO {_TX_COLUMNS} VALUES (?, ?, 'WorkOrd', ?, ?, ?, NULL, ?, ?, ?)",
             [
                 (
                     b["id"], b["tranId"], self._status_column("workOrder", b["status"]), b.get("externalId"),
@@ -343,7 +358,7 @@ class Store:
             ],
         )
         self.db.executemany(
-            "INSERT INTO transactionline VALUES (0, ?, 0, 'T', ?, ?, ?)",
+            f"INSERT INTO {_LINE_COLUMNS} VALUES (0, ?, 0, 'T', ?, ?, ?)",
             [
                 (b["id"], int(b["assemblyItem"]["id"]), b["quantity"], int(b["location"]["id"]) if b.get("location") else None)
                 for b in bodies
@@ -497,10 +512,10 @@ class Store:
                     (cid, plan.external_id, body["tranId"], now, json.dumps(body)),
                 )
                 self.db.execute(
-                    'INSERT INTO "transaction" VALUES (?, ?, \'WOCompl\', NULL, ?, ?, ?, ?, ?, ?)',
+                    f"INSERT INTO {_TX_COLUMNS} VALUES (?, ?, 'WOCompl', NULL, ?, ?, ?, ?, ?, ?)",
                     (cid, body["tranId"], plan.external_id, plan.tran_date, plan.work_order["id"], now, now, body.get("memo")),
                 )
-                self.db.executemany("INSERT INTO transactionline VALUES (?, ?, ?, ?, ?, ?, ?)", lines)
+                self.db.executemany(f"INSERT INTO {_LINE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)", lines)
                 self._move(moves)
 
             self._write(write)
@@ -523,7 +538,7 @@ class Store:
                     (xid, external_id, body["tranId"], now, json.dumps(body)),
                 )
                 self.db.execute(
-                    'INSERT INTO "transaction" VALUES (?, ?, \'WOClose\', NULL, ?, ?, ?, ?, ?, ?)',
+                    f"INSERT INTO {_TX_COLUMNS} VALUES (?, ?, 'WOClose', NULL, ?, ?, ?, ?, ?, ?)",
                     (xid, body["tranId"], external_id, body.get("tranDate"), work_order["id"], now, now, body.get("memo")),
                 )
                 self.db.execute(
