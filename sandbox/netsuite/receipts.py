@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .errors import NsError, invalid_content, nonexistent_id
+from .errors import NsError, invalid_content
 from .purchasing_store import EPS, LinkedLine, derive_po_status, po_lines
 from .records import (
     check_date,
@@ -43,7 +43,7 @@ from .records import (
 )
 from .schema import ITEM_RECEIPT, PURCHASE_ORDER_STATUS, VENDOR_BILL
 from .store import DuplicateExternalId, iso_now
-from .transforms import _inventory_detail
+from .transforms import _inventory_detail, load_transform_source
 
 if TYPE_CHECKING:
     from .app import Simulator
@@ -55,7 +55,7 @@ async def po_transform(sim: Simulator, request: Request, target: str) -> Respons
     if target not in TARGETS:
         raise NsError(400, "INVALID_REQUEST", f"The transformation of purchaseOrder into {target} is not supported.")
     raw = await json_body(request)  # read the body first: no await between validation and commit
-    po = _load_po(sim, request.path_params["rid"])
+    po = load_transform_source(sim, "purchaseOrder", request.path_params["rid"])
     replace = "item" in {p.strip() for p in request.query_params.get("replace", "").split(",")}
     if target == "itemReceipt":
         data, warnings = normalize(sim, request, raw, ITEM_RECEIPT)
@@ -72,18 +72,6 @@ async def po_transform(sim: Simulator, request: Request, target: str) -> Respons
         raise duplicate_external_id(sim, target, body.get("externalId")) from exc
     sim.count("records_created", target)
     return write_response(sim, request, target, tid, warnings)
-
-
-def _load_po(sim: Simulator, rid: str) -> dict[str, Any]:
-    if rid.isdigit():
-        found = sim.store.get("purchaseOrder", int(rid))
-    elif rid.startswith("eid:") and sim.config.transform_accepts_eid_source:
-        found = sim.store.get_by_external_id("purchaseOrder", rid[4:])
-    else:
-        found = None
-    if found is None:
-        raise nonexistent_id()
-    return found
 
 
 def _check_receivable(sim: Simulator, po: dict[str, Any], what: str) -> None:

@@ -45,7 +45,7 @@ async def transform_endpoint(sim: Simulator, request: Request) -> Response:
         raise NsError(405, "INVALID_REQUEST", "Transforms are POST requests.")
     if source != "workOrder" or target not in ("workOrderCompletion", "workOrderClose"):
         raise NsError(400, "INVALID_REQUEST", f"The transformation of {source} into {target} is not supported.")
-    work_order = _load_work_order(sim, request.path_params["rid"])
+    work_order = load_transform_source(sim, "workOrder", request.path_params["rid"])
     raw = await json_body(request)
     if target == "workOrderClose":
         return _close(sim, request, work_order, raw)
@@ -59,11 +59,12 @@ async def transform_endpoint(sim: Simulator, request: Request) -> Response:
     return write_response(sim, request, "workOrderCompletion", cid, warnings)
 
 
-def _load_work_order(sim: Simulator, rid: str) -> dict[str, Any]:
+def load_transform_source(sim: Simulator, record_type: str, rid: str) -> dict[str, Any]:
+    """The record a `!transform` starts from: internal id (or `eid:` when configured), else 404."""
     if rid.isdigit():
-        found = sim.store.get("workOrder", int(rid))
+        found = sim.store.get(record_type, int(rid))
     elif rid.startswith("eid:") and sim.config.transform_accepts_eid_source:
-        found = sim.store.get_by_external_id("workOrder", rid[4:])
+        found = sim.store.get_by_external_id(record_type, rid[4:])
     else:
         found = None
     if found is None:
