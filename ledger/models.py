@@ -71,3 +71,42 @@ class SyncRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class InboxStatus(enum.StrEnum):
+    pending = "pending"  # accepted from a webhook, not yet handled by a flow
+    handled = "handled"  # a flow run processed it (handled_by says which)
+    dead = "dead"  # cannot be handled; reason says why
+
+
+class InboxEvent(Base):
+    """A webhook delivery accepted after its signature checked out, kept until a flow handles it."""
+
+    __tablename__ = "inbox_event"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", name="uq_inbox_event_source_event_id"),
+        Index("ix_inbox_event_status_received", "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[InboxStatus] = mapped_column(Enum(InboxStatus, native_enum=False, length=16))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Credential(Base):
+    """A secret ion-sync must keep between runs, e.g. an OAuth refresh token that rotates."""
+
+    __tablename__ = "credential"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

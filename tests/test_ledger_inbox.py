@@ -1,0 +1,35 @@
+"""The webhook inbox and the credential store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ledger import Ledger
+from ledger.credentials import Credentials
+from ledger.inbox import Inbox
+from ledger.models import InboxStatus
+
+
+def test_an_event_is_stored_once_and_settled_once(database_url):
+    inbox = Inbox(Ledger(database_url))
+    assert inbox.accept("ion", "evt-1", "run.completed", "run:7", {"id": 7})
+    assert not inbox.accept("ion", "evt-1", "run.completed", "run:7", {"id": 7})  # redelivery
+    assert inbox.accept("ramp", "evt-1", "purchase_order.approved", None, None)  # other source, own id space
+    [ion] = inbox.pending("ion")
+    assert (ion.event_type, ion.subject, ion.payload) == ("run.completed", "run:7", {"id": 7})
+    assert inbox.backlog().pending == 2
+    assert inbox.mark([ion.id], InboxStatus.handled, "flow-run-1") == 1
+    assert inbox.mark([ion.id], InboxStatus.dead, "flow-run-2", "late") == 0  # already settled
+    assert inbox.pending("ion") == [] and inbox.backlog("ion").pending == 0
+    assert [e.source for e in inbox.pending(received_before=datetime.now(UTC) + timedelta(seconds=5))] == ["ramp"]
+
+
+def test_a_rotated_refresh_token_replaces_the_old_one(database_url):
+    ledger = Ledger(database_url)
+    store = Credentials(ledger)
+    assert store.get("quickbooks:realm-1") is None
+    store.put("quickbooks:realm-1", {"refresh_token": "r1"})
+    store.put("quickbooks:realm-1", {"refresh_token": "r2"}, datetime(2027, 1, 1, tzinfo=UTC))
+    again = Credentials(Ledger(database_url)).get("quickbooks:realm-1")
+    assert again is not None and again.value == {"refresh_token": "r2"} and again.expires_at == datetime(2027, 1, 1)
+    assert store.names() == ["quickbooks:realm-1"]
