@@ -20,7 +20,11 @@ from sandbox.ion.timestamps import output_formatter, parse_input
 
 
 def load_sdl() -> str:
-    return files("sandbox.ion").joinpath("schema.graphql").read_text(encoding="utf-8")
+    """`schema.graphql`, then every `schema_<area>.graphql` beside it (each area extends the
+    core types with `extend type`, so areas grow without editing one shared file)."""
+    package = files("sandbox.ion")
+    areas = sorted(p.name for p in package.iterdir() if p.name.startswith("schema_") and p.name.endswith(".graphql"))
+    return "\n".join(package.joinpath(name).read_text(encoding="utf-8") for name in ["schema.graphql", *areas])
 
 
 def bind_resolvers(schema: GraphQLSchema, resolvers: Mapping[str, Mapping[str, Callable[..., Any]]]) -> None:
