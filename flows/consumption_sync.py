@@ -210,15 +210,15 @@ def run_filters(env: Environment, since: datetime | None, until: datetime | None
         filters["id"] = {"in": run_ids}
     window: dict[str, str] = {}
     if since:
-        window[env.ion.since_operator] = _iso(since)
+        window[env.ion.since_operator] = iso(since)
     if until:
-        window[env.ion.until_operator] = _iso(until)
+        window[env.ion.until_operator] = iso(until)
     if window:
         filters[field] = window
     return filters
 
 
-def _iso(value: datetime) -> str:
+def iso(value: datetime) -> str:
     value = value if value.tzinfo else value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

@@ -61,10 +61,44 @@ class WorkOrderMatching(_Strict):
     )
 
 
+class PurchasingMappings(_Strict):
+    """How NetSuite purchase orders and ION purchase orders find each other, and which NetSuite
+    fields become which ION attributes (seed 002, "PO setup attributes")."""
+
+    po_number_attribute: str = Field(
+        "Netsuite PO Number", min_length=1, description="ION PO attribute holding the NetSuite PO number (the join key)"
+    )
+    line_number_attribute: str = Field(
+        "Netsuite Line Number", min_length=1, description="ION PO line attribute holding the NetSuite PO line number"
+    )
+    vendor_id_attribute: str = Field(
+        "Netsuite Vendor Id", min_length=1, description="ION supplier attribute holding the NetSuite vendor internal id"
+    )
+    payment_terms_attribute: str | None = Field(
+        "Payment Terms", description="ION supplier attribute that receives the vendor's terms (none: not copied)"
+    )
+    header_attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="NetSuite PO field (department, location, class, custbody_*) -> ION purchase order attribute",
+    )
+    line_attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="NetSuite PO line field (department, class, custcol_*) -> ION purchase order line attribute",
+    )
+    currencies: dict[str, int] = Field(
+        default_factory=dict, description="NetSuite currency internal id -> ION currency id (unmapped: ION's default)"
+    )
+    receivable_statuses: list[str] = Field(
+        default_factory=lambda: ["B", "D", "E"],
+        description="NetSuite PO status letters that still expect receipts: new POs in them are created in ION",
+    )
+
+
 class NetSuiteMappings(_Strict):
     locations: list[LocationMapping] = Field(default_factory=list)
     items: dict[str, str] = Field(default_factory=dict, description="ION part number -> NetSuite item name, where they differ")
     work_orders: WorkOrderMatching = WorkOrderMatching()
+    purchasing: PurchasingMappings = PurchasingMappings()
 
     @field_validator("locations")
     @classmethod
@@ -82,6 +116,10 @@ class NetSuiteMappings(_Strict):
 
     def item_name(self, part_number: str) -> str:
         return self.items.get(part_number, part_number)
+
+    def part_number(self, item_name: str) -> str:
+        """The ION part number of a NetSuite item (the `items` map read backwards)."""
+        return next((part for part, item in self.items.items() if item == item_name), item_name)
 
 
 class Mappings(_Strict):

@@ -23,6 +23,7 @@ from connectors.netsuite import NetSuiteClient
 from ion_sync.config import Mappings
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
+from tasks.posting import dead_letter_row
 from tasks.consumption import (
     INTEGRATION,
     CompletionPlan,
@@ -260,7 +261,3 @@ def posted_row(ready: ReadyCompletion, target_id: str) -> dict[str, Any]:
         "components": len(plan.components),
         "netsuite id": target_id,
     }
-
-
-def dead_letter_row(letter: DeadLetter) -> dict[str, Any]:
-    return {"key": letter.key, "source": letter.source_ref, "reason": letter.reason}

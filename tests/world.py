@@ -55,3 +55,32 @@ class World:
 
     def add_run(self, spec: dict[str, Any]) -> Any:
         return self.admin("ion", "POST", "runs", spec)
+
+    def ion_graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run a GraphQL document against the ION simulator as an API client would (for
+        arranging a scenario: POs, lines, attributes); GraphQL errors fail the test."""
+        token = httpx.post(
+            self.env["ION_AUTH_URL"],
+            data={"grant_type": "client_credentials", "client_id": self.env["ION_CLIENT_ID"], "client_secret": self.env["ION_CLIENT_SECRET"]},
+            timeout=30,
+        ).json()["access_token"]
+        response = httpx.post(
+            f"{self.sandbox.ion.url}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        payload = response.json()
+        assert not payload.get("errors"), payload["errors"]
+        return payload["data"]
+
+    def netsuite_records(self, record_type: str) -> list[dict[str, Any]]:
+        return self.admin("netsuite", "GET", f"records/{record_type}")["items"]
+
+    def receive(self, po_id: int, items: list[dict[str, Any]], received_at: str | None = None) -> int:
+        """An ION receipt made at the dock (admin route: odd quantities accepted on purpose)."""
+        body: dict[str, Any] = {"purchaseOrderId": po_id, "items": items}
+        if received_at:
+            body["receivedAt"] = received_at
+        return int(self.admin("ion", "POST", "receipts", body)["id"])
+

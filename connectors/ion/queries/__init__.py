@@ -25,3 +25,4 @@ def load(name: str) -> Query:
 COMPLETED_RUNS = load("completed_runs")
 ON_HAND_INVENTORY = load("on_hand_inventory")
 LOCATIONS = load("locations")
+RECEIPTS = load("receipts")

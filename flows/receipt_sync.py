@@ -1,0 +1,158 @@
+"""receipt-sync: ION receipts → NetSuite item receipts on the originating purchase orders.
+
+Seed 002 ("ION → ERP", "The 3-way match"): the dock receives in ION; NetSuite needs an item
+receipt against the PO so that PO, receipt and vendor bill can be matched. This flow
+
+1. fetches ION receipts created since the watermark (or in a window, or by id), a page at a
+   time, with each item's quantity, location, lot/serial and PO line join keys;
+2. groups each receipt's items by PO and checks them against NetSuite's PO (unknown PO or
+   line, closed PO or line, other item, over-receipt: a dead letter saying which);
+3. transforms the PO into an item receipt that receives only those lines, keyed
+   `ion:receipt:<id>:po:<po>` through the ledger (NetSuite `externalId`), exactly once;
+4. reports the item receipts posted, the dead letters and a summary.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
+
+from connectors.ion import IonClient, Page
+from connectors.netsuite import NetSuiteClient
+from flows.consumption_sync import check_netsuite_locations, iso
+from flows.setup import load_environment
+from ledger import Ledger
+from tasks.pipeline import pipelined
+from tasks.posting import PostReport
+from tasks.receipt_posting import (
+    ReceiptContext,
+    ReceiptPagePlan,
+    dry_run_report,
+    fetch_receipts_page,
+    plan_receipts_page,
+    post_receipts_page,
+    resolve_interrupted_receipts,
+)
+from tasks.receipts import INTEGRATION
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+
+
+class ReceiptSummary(SyncSummary):
+    skipped_not_netsuite: int = 0
+    latest: datetime | None = None
+    unsettled: datetime | None = None
+
+    def add(self, page: Page, plan: ReceiptPagePlan, report: PostReport, dry_run: bool) -> None:
+        self.fetched += len(page.nodes)
+        if dry_run:
+            self.would_post += len(report.posted)
+        else:
+            self.posted += len(report.posted)
+        self.dead_letters += len(report.dead_letters)
+        self.already_posted += report.already_posted
+        self.in_flight_elsewhere += report.in_flight_elsewhere
+        self.failed += report.failed
+        self.skipped_not_netsuite += plan.skipped
+        self.latest = max([*plan.times, *([self.latest] if self.latest else [])], default=None)
+        if report.unsettled_time:
+            self.unsettled = min(filter(None, [self.unsettled, report.unsettled_time]))
+
+    def line(self) -> str:
+        return super().line() + (f" skipped={self.skipped_not_netsuite}" if self.skipped_not_netsuite else "")
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    mode = " (dry run)" if params.get("dry_run") else ""
+    if params.get("receipt_ids"):
+        return f"receipts · {', '.join(map(str, params['receipt_ids'][:5]))}{mode}"
+    if params.get("since") or params.get("until"):
+        return f"receipts · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
+    return f"receipts · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
+
+
+@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+async def receipt_sync(
+    since: datetime | None = None,
+    until: datetime | None = None,
+    receipt_ids: list[int] | None = None,
+    dry_run: bool = False,
+    full_resync: bool = False,
+    lookback_minutes: int = 15,
+) -> SyncSummary | State:
+    """Post ION receipts to NetSuite as item receipts on their purchase orders, exactly once.
+
+    Args:
+        since: Only receipts created in ION at or after this time (UTC). Default: the
+            watermark minus `lookback_minutes`; everything on the first run.
+        until: Only receipts created before this time (UTC).
+        receipt_ids: Only these ION receipt ids (a manual re-run; their dead letters are retried).
+        dry_run: Show the item receipts that would be posted; write nothing anywhere.
+        full_resync: Ignore the watermark, re-check every receipt; dead letters are retried,
+            nothing already posted is posted again.
+        lookback_minutes: How far before the watermark to look again.
+    """
+    env = load_environment()
+    logger = get_run_logger()
+    ledger = Ledger(env.app.database_url)
+    try:
+        incremental = not (receipt_ids or since or until)
+        watermark = ledger.watermark(INTEGRATION)
+        if incremental and watermark and not full_resync:
+            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        filters = receipt_filters(since, until, receipt_ids)
+        logger.info("Fetching ION receipts with filters %s", json.dumps(filters))
+        async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
+            await check_netsuite_locations(netsuite, env)
+            run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+            ctx = ReceiptContext(ion, netsuite, ledger, run, env.mappings, retry_dead=bool(receipt_ids) or full_resync)
+            summary = ReceiptSummary(integration=INTEGRATION, dry_run=dry_run)
+            posted: list[dict[str, Any]] = []
+            dead: list[dict[str, Any]] = []
+
+            async def fetch_and_plan(after: str | None) -> tuple[Page, ReceiptPagePlan]:
+                page = await fetch_receipts_page(quote(ctx), filters, after)
+                return page, await plan_receipts_page(quote(ctx), quote(page.nodes))
+
+            async def handle(page: Page, plan: ReceiptPagePlan) -> None:
+                report = dry_run_report(plan) if run is None else await post_receipts_page(quote(ctx), quote(plan))
+                if run is not None:
+                    ledger.heartbeat(run)
+                summary.add(page, plan, report, dry_run)
+                posted.extend(report.posted[: max(0, MAX_TABLE_ROWS - len(posted))])
+                dead.extend(report.dead_letters[: max(0, MAX_TABLE_ROWS - len(dead))])
+
+            try:
+                if run is not None:
+                    summary.interrupted_resolved = await resolve_interrupted_receipts(quote(ctx))
+                await pipelined(fetch_and_plan, handle)
+            finally:
+                if run is not None:
+                    ledger.finish_run(run)
+        candidate = summary.unsettled or summary.latest
+        if incremental and not dry_run and candidate is not None:
+            summary.watermark = ledger.advance_watermark(INTEGRATION, candidate).isoformat() + "Z"
+        details = f"Items on POs that did not come from NetSuite (no join key), skipped: {summary.skipped_not_netsuite}."
+        publish_sync_report(summary, posted, dead, details)
+    finally:
+        ledger.close()
+    logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
+    if summary.failed:
+        return Failed(message=f"{summary.failed} item receipt(s) failed transiently; the next run retries them", data=summary)
+    return summary
+
+
+def receipt_filters(since: datetime | None, until: datetime | None, receipt_ids: list[int] | None) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    if receipt_ids:
+        filters["id"] = {"in": receipt_ids}
+    window = {**({"gte": iso(since)} if since else {}), **({"lt": iso(until)} if until else {})}
+    if window:
+        filters["_created"] = window
+    return filters

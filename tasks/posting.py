@@ -1,0 +1,132 @@
+"""The ledger protocol for one page of records, whatever the target system.
+
+Claim the page's keys, post each claimed record (at most `concurrency` at once), record every
+outcome in one batch. A data error is a dead letter in the target's own words; a transient
+error leaves the key `failed` for the next run (dead after `max_attempts` runs); auth and
+contract errors stop the run after the outcomes already known are recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from connectors.errors import DataError, TransientError
+from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
+from ledger.store import ClaimRequest, DeadLetter
+
+
+@dataclass(frozen=True)
+class Postable:
+    """One record ready to post: its ledger key, where it came from, what to send."""
+
+    key: str
+    source_ref: str
+    label: str  # how a person names it in a reason: "ION receipt 7 → PO5001"
+    body: dict[str, Any]
+    row: dict[str, Any]  # its line in the "posted" table
+    source_time: datetime | None = None
+
+
+@dataclass
+class PostReport:
+    posted: list[dict[str, Any]] = field(default_factory=list)
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    already_posted: int = 0
+    in_flight_elsewhere: int = 0
+    failed: int = 0
+    unsettled_time: datetime | None = None  # earliest source time not yet posted or dead
+
+
+Post = Callable[[Postable, Claim], Awaitable[str]]
+
+
+async def post_through_ledger(
+    ledger: Ledger,
+    integration: str,
+    run: RunHandle,
+    items: Sequence[Postable],
+    dead_letters: Sequence[DeadLetter],
+    post: Post,
+    *,
+    concurrency: int,
+    retry_dead: bool = False,
+    max_attempts: int = 5,
+    target: str = "the target",
+) -> PostReport:
+    """Keep the dead letters, claim the items, `post` each (returns the target id), record."""
+    report = PostReport()
+    kept = set(ledger.dead_letter(integration, dead_letters, replace_dead=retry_dead))
+    report.dead_letters = [dead_letter_row(d) for d in dead_letters if d.key in kept]
+    by_key = {item.key: item for item in items}
+    batch = ledger.claim(
+        integration,
+        run,
+        [ClaimRequest(key, item.source_ref, item.source_time) for key, item in by_key.items()],
+        retry_dead=retry_dead,
+    )
+    report.already_posted = len(batch.already_posted)
+    report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
+    window = asyncio.Semaphore(concurrency)
+
+    async def attempt(claim: Claim) -> Outcome:
+        item = by_key[claim.key]
+        async with window:
+            try:
+                return Outcome(item.key, EntryStatus.posted, target_id=await post(item, claim))
+            except DataError as exc:
+                where = f" (field {exc.field})" if exc.field else ""
+                code = f" [{exc.code}]" if exc.code else ""
+                reason = f"{item.label}: {target} rejected it{code}: {exc}{where}"
+                return Outcome(item.key, EntryStatus.dead, reason=reason, payload=item.body)
+            except TransientError as exc:
+                if claim.attempts + 1 >= max_attempts:
+                    reason = f"{item.label}: gave up after {claim.attempts + 1} runs: {exc}"
+                    return Outcome(item.key, EntryStatus.dead, reason=reason, payload=item.body)
+                return Outcome(item.key, EntryStatus.failed, reason=str(exc))
+
+    results = await asyncio.gather(*(attempt(claim) for claim in batch.mine), return_exceptions=True)
+    outcomes = [r for r in results if isinstance(r, Outcome)]
+    ledger.record(integration, run, outcomes)
+    fatal = next((r for r in results if isinstance(r, BaseException)), None)
+    if fatal:
+        raise fatal
+    unsettled = [by_key[k].source_time for k in batch.in_flight_elsewhere]
+    for outcome in outcomes:
+        item = by_key[outcome.key]
+        if outcome.status is EntryStatus.posted:
+            report.posted.append({**item.row, "target id": outcome.target_id})
+        elif outcome.status is EntryStatus.dead:
+            report.dead_letters.append(dead_letter_row(DeadLetter(item.key, item.source_ref, outcome.reason or "")))
+        else:
+            report.failed += 1
+            unsettled.append(item.source_time)
+    report.unsettled_time = min(filter(None, unsettled), default=None)
+    return report
+
+
+async def resolve_orphans(
+    ledger: Ledger, integration: str, run: RunHandle, find: Callable[[Claim], Awaitable[str | None]], target: str
+) -> int:
+    """Keys a dead run left `pending`: ask the target whether each record landed, record the answer."""
+    orphans = ledger.take_orphans(integration, run)
+
+    async def resolve(claim: Claim) -> Outcome:
+        try:
+            found = await find(claim)
+        except (TransientError, DataError) as exc:
+            return Outcome(claim.key, EntryStatus.failed, reason=f"could not check {target} after an interruption: {exc}")
+        if found:
+            return Outcome(claim.key, EntryStatus.posted, target_id=found)
+        return Outcome(claim.key, EntryStatus.failed, reason=f"interrupted before {target} confirmed; not there, will be posted")
+
+    outcomes = await asyncio.gather(*(resolve(claim) for claim in orphans))
+    ledger.record(integration, run, outcomes)
+    return len(outcomes)
+
+
+def dead_letter_row(letter: DeadLetter) -> dict[str, Any]:
+    return {"key": letter.key, "source": letter.source_ref, "reason": letter.reason}
