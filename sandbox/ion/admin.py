@@ -18,6 +18,9 @@ Never subject to faults or auth. Common to every simulator: `PUT/GET /_sandbox/f
   not on that PO.
 - `POST /_sandbox/sessions` `{runId, stepPosition?, userEmail, checkIn, checkOut?}`: one
   time-tracking session (§3.2); 201 `{id, runStepId, createdById}`; 404 unknown run.
+- `POST /_sandbox/seed/bulk-receipts` `{"purchase_orders": N, "lines_per_po": L, "receipts_per_line":
+  R, "quantity": q, "first_number": 1, "received_at": "2026-11-21T00:00:00Z"}`: benchmark POs
+  `PO-B<6 digits>` and N x L x R receipts (see `purchasing_bulk.seed_bulk_receipts`); 201.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sandbox.faults import FaultConfig, FaultInjector
 from sandbox.ion.auth import SimCounters
 from sandbox.ion.config import IonSimConfig
 from sandbox.ion.purchasing import Purchasing
+from sandbox.ion.purchasing_bulk import BulkReceiptsSpec, seed_bulk_receipts
 from sandbox.ion.specs import BulkRunsSpec, ReceiptSpec, RunSpec, SessionSpec
 from sandbox.ion.store import ConflictError, IonStore
 from sandbox.ion.timestamps import to_stored
@@ -174,6 +178,19 @@ def admin_routes(
             return JSONResponse({"detail": error.message}, status_code=404)
         return JSONResponse(created, status_code=201)
 
+    async def bulk_receipts(request: Request) -> JSONResponse:
+        parsed = await _parse(request, BulkReceiptsSpec)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        assert isinstance(parsed, BulkReceiptsSpec)
+        started = time.perf_counter()
+        try:
+            created = await run_in_threadpool(seed_bulk_receipts, store, config, parsed)
+        except ConflictError as error:
+            return JSONResponse({"detail": str(error)}, status_code=409)
+        created["seconds"] = round(time.perf_counter() - started, 3)
+        return JSONResponse(created, status_code=201)
+
     return [
         Route("/_sandbox/receipts", create_receipt, methods=["POST"]),
         Route("/_sandbox/sessions", create_session, methods=["POST"]),
@@ -184,4 +201,5 @@ def admin_routes(
         Route("/_sandbox/reset", reset, methods=["POST"]),
         Route("/_sandbox/runs", create_run, methods=["POST"]),
         Route("/_sandbox/seed/bulk-runs", bulk_runs, methods=["POST"]),
+        Route("/_sandbox/seed/bulk-receipts", bulk_receipts, methods=["POST"]),
     ]

@@ -7,6 +7,8 @@ never authenticated.
 - `GET /_sandbox/inventory`: the `inventorybalance` rows with item/location names
 - `POST /_sandbox/seed/bulk-work-orders {"count": N}`: WO-B000001.. and items BULK-C01..C20
 - `POST /_sandbox/seed/purchasing`: the purchasing demo data (idempotent; `seed_purchasing` does it at start-up)
+- `POST /_sandbox/seed/bulk-purchase-orders {"count": N, "lines_per_po": L, "quantity": Q, "first_number": 1}`:
+  PO-B000001.. for benchmarks (`purchasing_bulk.py`)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.routing import Route
 
 from sandbox.faults import FaultConfig
 
+from .purchasing_bulk import BulkPurchaseOrdersSpec, TranIdClash, seed_bulk_purchase_orders
 from .records import Renderer
 from .schema import canonical_type
 
@@ -114,6 +117,22 @@ async def seed_purchasing(request: Request) -> Response:
     return JSONResponse({"seeded": seeded})
 
 
+async def bulk_purchase_orders(request: Request) -> Response:
+    try:
+        spec = BulkPurchaseOrdersSpec.model_validate_json(await request.body() or b"{}")
+    except ValidationError as exc:
+        return JSONResponse(
+            {"error": "invalid bulk-purchase-orders body", "details": exc.errors(include_url=False, include_context=False)},
+            status_code=422,
+        )
+    started = time.perf_counter()
+    try:
+        result = seed_bulk_purchase_orders(_sim(request).store, spec)
+    except TranIdClash as exc:
+        return JSONResponse({"error": str(exc)}, status_code=409)
+    return JSONResponse({**result, "seconds": round(time.perf_counter() - started, 3)})
+
+
 ROUTES = [
     Route("/_sandbox/faults", put_faults, methods=["PUT"]),
     Route("/_sandbox/faults", get_faults, methods=["GET"]),
@@ -124,4 +143,5 @@ ROUTES = [
     Route("/_sandbox/inventory", inventory, methods=["GET"]),
     Route("/_sandbox/seed/bulk-work-orders", bulk_work_orders, methods=["POST"]),
     Route("/_sandbox/seed/purchasing", seed_purchasing, methods=["POST"]),
+    Route("/_sandbox/seed/bulk-purchase-orders", bulk_purchase_orders, methods=["POST"]),
 ]

@@ -370,13 +370,7 @@ class Store:
         with self.lock:
             self.db.execute("BEGIN")
             try:
-                known = {i.itemid for i in self.items.values()}
-                items_created = 0
-                for n, itemid in enumerate(BULK_COMPONENTS, start=1):
-                    if itemid not in known:
-                        self._insert_item(self._next_item_id, itemid, f"Bulk component {n:02d}", "inventoryItem")
-                        self._next_item_id += 1
-                        items_created += 1
+                items_created = self._insert_bulk_items()
                 existing = {
                     r[0]
                     for r in self.db.execute("SELECT tranid FROM \"transaction\" WHERE type = 'WorkOrd' AND tranid LIKE 'WO-B%'")
@@ -401,6 +395,18 @@ class Store:
             if items_created:
                 self._load_caches()
             return {"work_orders_created": len(bodies), "items_created": items_created}
+
+    def _insert_bulk_items(self) -> int:
+        """Insert the missing inventory items BULK-C01..C20 (no transaction handling; the caller
+        reloads the caches); returns how many were created."""
+        known = {i.itemid for i in self.items.values()}
+        created = 0
+        for n, itemid in enumerate(BULK_COMPONENTS, start=1):
+            if itemid not in known:
+                self._insert_item(self._next_item_id, itemid, f"Bulk component {n:02d}", "inventoryItem")
+                self._next_item_id += 1
+                created += 1
+        return created
 
     # ------------------------------------------------------------------ reads
 
