@@ -4,7 +4,12 @@ honouring a server's Retry-After when it gives one."""
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
 from tenacity.wait import wait_base, wait_random_exponential
 
 from connectors.errors import RateLimitedError, TransientError

@@ -30,10 +30,9 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
-from connectors.errors import ConfigError
 from connectors.ion import IonClient, Page
 from connectors.netsuite import NetSuiteClient
-from flows.setup import Environment, load_environment
+from flows.setup import Environment, check_netsuite_locations, load_environment
 from ledger import Ledger
 from tasks.completions import (
     PagePlan,
@@ -47,6 +46,7 @@ from tasks.completions import (
 )
 from tasks.consumption import INTEGRATION
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.times import iso, parse_time
 
 
 def _run_name() -> str:
@@ -127,7 +127,7 @@ class ConsumptionSummary(SyncSummary):
         self.already_posted += report.already_posted
         self.in_flight_elsewhere += report.in_flight_elsewhere
         self.failed += report.failed
-        end_times = [t for t in map(_end_time, nodes) if t] + [t for t in [self.latest_end_time] if t]
+        end_times = [t for t in (parse_time(n.get("endTime")) for n in nodes) if t] + [t for t in [self.latest_end_time] if t]
         self.latest_end_time = max(end_times, default=None)
         if report.unsettled_end_time:
             self.unsettled_end_time = min(filter(None, [self.unsettled_end_time, report.unsettled_end_time]))
@@ -194,14 +194,6 @@ def _would_post_row(ready: Any) -> dict[str, Any]:
     }
 
 
-def _end_time(node: dict[str, Any]) -> datetime | None:
-    value = node.get("endTime")
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
-
-
 def run_filters(env: Environment, since: datetime | None, until: datetime | None, run_ids: list[int] | None) -> dict[str, Any]:
     """ION `RunsInputFilters`: status COMPLETE, plus ids or a time window on the end time."""
     field = env.ion.run_time_field
@@ -216,22 +208,3 @@ def run_filters(env: Environment, since: datetime | None, until: datetime | None
     if window:
         filters[field] = window
     return filters
-
-
-def iso(value: datetime) -> str:
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-async def check_netsuite_locations(netsuite: NetSuiteClient, env: Environment) -> None:
-    """Every NetSuite location the mappings name must exist: a typo stops the run before any write."""
-    wanted = {m.netsuite for m in env.mappings.netsuite.locations}
-    if not wanted:
-        raise ConfigError(f"{env.app.config}: netsuite.locations is empty: map each ION location to a NetSuite location")
-    existing = {str(row["id"]) for row in await netsuite.suiteql_all("SELECT id, name FROM location")}
-    missing = sorted(wanted - existing)
-    if missing:
-        raise ConfigError(
-            f"{env.app.config}: netsuite.locations names NetSuite location(s) {', '.join(missing)}, "
-            "which do not exist in NetSuite: fix the internal ids"
-        )

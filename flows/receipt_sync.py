@@ -25,8 +25,7 @@ from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient, Page
 from connectors.netsuite import NetSuiteClient
-from flows.consumption_sync import check_netsuite_locations, iso
-from flows.setup import load_environment
+from flows.setup import check_netsuite_locations, load_environment
 from ledger import Ledger
 from tasks.pipeline import pipelined
 from tasks.posting import PostReport
@@ -41,6 +40,7 @@ from tasks.receipt_posting import (
 )
 from tasks.receipts import INTEGRATION
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.times import iso
 
 
 class ReceiptSummary(SyncSummary):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
-from connectors.netsuite import NetSuiteSettings
+from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.settings import load_settings
 from ion_sync.config import AppSettings, Mappings, load_mappings
 
@@ -47,3 +47,17 @@ def load_environment() -> Environment:
     env = Environment(**loaded)  # type: ignore[arg-type]
     env.app.prepare()
     return env
+
+
+async def check_netsuite_locations(netsuite: NetSuiteClient, env: Environment) -> None:
+    """Every NetSuite location the mappings name must exist: a typo stops the run before any write."""
+    wanted = {m.netsuite for m in env.mappings.netsuite.locations}
+    if not wanted:
+        raise ConfigError(f"{env.app.config}: netsuite.locations is empty: map each ION location to a NetSuite location")
+    existing = {str(row["id"]) for row in await netsuite.suiteql_all("SELECT id, name FROM location")}
+    missing = sorted(wanted - existing)
+    if missing:
+        raise ConfigError(
+            f"{env.app.config}: netsuite.locations names NetSuite location(s) {', '.join(missing)}, "
+            "which do not exist in NetSuite: fix the internal ids"
+        )

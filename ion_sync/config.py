@@ -9,10 +9,18 @@ on load so a mistake stops a run before any write.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from platformdirs import user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.errors import ConfigError
@@ -61,6 +69,19 @@ class WorkOrderMatching(_Strict):
     )
 
 
+class AttributeMap(_Strict):
+    """Where one NetSuite field goes in ION: the attribute's key, and NetSuite values that are
+    spelled differently in the attribute's options (unlisted values are copied as they are)."""
+
+    attribute: str = Field(min_length=1, description="the ION attribute key (exact, case-sensitive)")
+    values: dict[str, str] = Field(default_factory=dict, description="NetSuite value -> ION option, where they differ")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        return {"attribute": value} if isinstance(value, str) else value
+
+
 class PurchasingMappings(_Strict):
     """How NetSuite purchase orders and ION purchase orders find each other, and which NetSuite
     fields become which ION attributes (seed 002, "PO setup attributes")."""
@@ -77,11 +98,11 @@ class PurchasingMappings(_Strict):
     payment_terms_attribute: str | None = Field(
         "Payment Terms", description="ION supplier attribute that receives the vendor's terms (none: not copied)"
     )
-    header_attributes: dict[str, str] = Field(
+    header_attributes: dict[str, AttributeMap] = Field(
         default_factory=dict,
         description="NetSuite PO field (department, location, class, custbody_*) -> ION purchase order attribute",
     )
-    line_attributes: dict[str, str] = Field(
+    line_attributes: dict[str, AttributeMap] = Field(
         default_factory=dict,
         description="NetSuite PO line field (department, class, custcol_*) -> ION purchase order line attribute",
     )

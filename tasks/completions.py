@@ -23,7 +23,6 @@ from connectors.netsuite import NetSuiteClient
 from ion_sync.config import Mappings
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row
 from tasks.consumption import (
     INTEGRATION,
     CompletionPlan,
@@ -35,6 +34,7 @@ from tasks.consumption import (
     plan_completions,
     reference_problems,
 )
+from tasks.posting import dead_letter_row
 
 SUITEQL_IN_CHUNK = 500
 COMPLETION = "workOrderCompletion"

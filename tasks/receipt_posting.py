@@ -16,7 +16,13 @@ from connectors.netsuite import NetSuiteClient
 from ion_sync.config import Mappings
 from ledger import Claim, EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
-from tasks.posting import Postable, PostReport, dead_letter_row, post_through_ledger, resolve_orphans
+from tasks.posting import (
+    Postable,
+    PostReport,
+    dead_letter_row,
+    post_through_ledger,
+    resolve_orphans,
+)
 from tasks.receipts import (
     INTEGRATION,
     NetSuitePo,
@@ -27,6 +33,7 @@ from tasks.receipts import (
     parse_receipts,
     posted_row,
 )
+from tasks.times import parse_time
 
 SUITEQL_IN_CHUNK = 500
 ITEM_RECEIPT = "itemReceipt"
@@ -66,7 +73,7 @@ async def plan_receipts_page(ctx: ReceiptContext, nodes: list[dict[str, Any]]) -
     mappings = ctx.mappings.netsuite
     parsed = parse_receipts(nodes, mappings)
     page = ReceiptPagePlan(skipped=parsed.skipped)
-    page.times = [t for t in (_created(n) for n in nodes) if t]
+    page.times = [t for t in (parse_time(n.get("_created")) for n in nodes) if t]
     keys = [p.key for p in parsed.plans] + [d.key for d in parsed.dead_letters]
     known = ctx.ledger.statuses(INTEGRATION, keys)
     settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
@@ -167,11 +174,3 @@ def dry_run_report(page: ReceiptPagePlan) -> PostReport:
     report.posted = [{**item.row, "body": item.body} for item in page.ready]
     report.dead_letters = [dead_letter_row(d) for d in page.dead_letters]
     return report
-
-
-def _created(node: dict[str, Any]) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(node["_created"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
-        return None
-

@@ -17,6 +17,7 @@ from typing import Any
 
 from ion_sync.config import NetSuiteMappings
 from ledger.store import DeadLetter
+from tasks.times import parse_time
 
 INTEGRATION = "receipt-sync"
 # NetSuite PO statuses (reference §1.3) an item receipt cannot be made from.
@@ -101,7 +102,7 @@ def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> P
     locations = mappings.location_map
     for node in nodes:
         receipt_id = str(node.get("id"))
-        created = _time(node.get("_created"))
+        created = parse_time(node.get("_created"))
         groups: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         for index, item in enumerate(node.get("receiptItems") or []):
             po_line = item.get("purchaseOrderLine") or {}
@@ -125,7 +126,7 @@ def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> P
                 parsed.skipped += len(items)  # an ION-only PO, or another integration's
                 continue
             plan = ReceiptPlan(
-                receipt_key(receipt_id, ion_po_id), receipt_id, ion_po_id, number, _time(node.get("receivedAt")), created
+                receipt_key(receipt_id, ion_po_id), receipt_id, ion_po_id, number, parse_time(node.get("receivedAt")), created
             )
             problems = [p for index, item in items if (p := _add_item(plan, index, item, mappings, locations))]
             if problems:
@@ -254,10 +255,3 @@ def _attribute(record: dict[str, Any]) -> str | None:
     """The value of the single attribute the query asked for (`Attributes(filters: key eq …)`)."""
     values = [a.get("value") for a in record.get("Attributes") or [] if a and a.get("value") not in (None, "")]
     return str(values[0]).strip() if values else None
-
-
-def _time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,4 +84,17 @@ class World:
         if received_at:
             body["receivedAt"] = received_at
         return int(self.admin("ion", "POST", "receipts", body)["id"])
+
+    def netsuite_rest(self, method: str, path: str, body: dict[str, Any] | None = None) -> str | None:
+        """A NetSuite REST call as a NetSuite user would make it (for arranging a scenario:
+        a new or changed purchase order); returns the id a create's Location names."""
+        from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+
+        async def call() -> str | None:
+            async with NetSuiteClient(NetSuiteSettings()) as netsuite:  # type: ignore[call-arg]
+                response = await netsuite._send(method, f"/services/rest/record/v1/{path}", write=True, json=body)
+                location = response.headers.get("location")
+                return location.rsplit("/", 1)[-1] if location else None
+
+        return asyncio.run(call())
 

@@ -11,7 +11,13 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from connectors.auth import RefreshingBearer
-from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
+from connectors.errors import (
+    AuthError,
+    ContractError,
+    DataError,
+    RateLimitedError,
+    TransientError,
+)
 from connectors.ion.queries import Query
 from connectors.ion.settings import IonSettings
 from connectors.retry import retrying
@@ -159,6 +165,8 @@ def _data(query: Query, response: httpx.Response) -> dict[str, Any]:
             raise AuthError(f"ION {query.name}: {messages}")
         if "etag" in lowered:
             raise DataError(f"ION {query.name}: {messages}", code="ETAG_MISMATCH")
+        if query.is_mutation:  # ION refused the write (a business rule, an unknown attribute): about the data
+            raise DataError(f"ION {query.name}: {messages}", code="REJECTED")
         raise ContractError(f"ION {query.name}: GraphQL errors: {messages}")
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, dict):

@@ -13,7 +13,13 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from connectors.auth import RefreshingBearer
-from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
+from connectors.errors import (
+    AuthError,
+    ContractError,
+    DataError,
+    RateLimitedError,
+    TransientError,
+)
 from connectors.netsuite.auth import NetSuiteAssertion, tba_auth
 from connectors.netsuite.settings import NetSuiteSettings
 from connectors.retry import retrying
@@ -149,10 +155,12 @@ class NetSuiteClient:
     async def suiteql_all(self, query: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return [row async for row in self.suiteql(query, params)]
 
-    async def get(self, record_type: str, record_id: str) -> dict[str, Any] | None:
-        """A record by internal id or `eid:<externalId>`; None when it does not exist."""
+    async def get(self, record_type: str, record_id: str, *, expand: bool = False) -> dict[str, Any] | None:
+        """A record by internal id or `eid:<externalId>`; None when it does not exist.
+        `expand`: sublists (a PO's lines) inline, not as links (`expandSubResources`)."""
+        params = {"expandSubResources": "true"} if expand else None
         try:
-            response = await self._read("GET", f"{RECORD}/{record_type}/{quote(record_id, safe=':')}")
+            response = await self._read("GET", f"{RECORD}/{record_type}/{quote(record_id, safe=':')}", params=params)
         except DataError as exc:
             if exc.status == 404:
                 return None

@@ -1,0 +1,140 @@
+"""purchase-order-sync: NetSuite purchase orders → ION purchase orders.
+
+Seed 002 ("ERP → ION", "PO setup attributes", "Multi-location"): NetSuite owns purchasing;
+ION receives against the POs. This flow
+
+1. lists NetSuite POs created or changed since the watermark (or in a window, or by number);
+2. reads each with its lines and vendor, maps items to ION parts and fields to ION
+   attributes (configuration, `netsuite.purchasing`); a PO that cannot map is a dead letter
+   naming every problem (an item with no ION part says which part to create);
+3. creates the ION PO (supplier first, on first use, with its payment terms) or brings the
+   existing one up to date: new lines, changed quantities and costs, cancelled or deleted
+   lines, a closed PO, attributes; with `_etag`s, re-reading on a conflict;
+4. records one ledger key per NetSuite version of each PO, so every change lands once.
+
+New POs are created in ION only while NetSuite still expects receipts against them
+(`receivable_statuses`); a PO already in ION follows NetSuite whatever its status.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
+
+from connectors.ion import IonClient
+from connectors.netsuite import NetSuiteClient
+from flows.setup import check_netsuite_locations, load_environment
+from ledger import Ledger
+from tasks.ion_purchasing import IonPurchasing
+from tasks.posting import PostReport
+from tasks.purchase_order_posting import PoContext, PoPagePlan, apply_po_page, dry_run_report, list_changed, plan_po_page
+from tasks.purchase_orders import INTEGRATION
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+
+PAGE_SIZE = 50
+
+
+class PoSummary(SyncSummary):
+    skipped_not_receivable: int = 0
+    latest: datetime | None = None
+    unsettled: datetime | None = None
+
+    def add(self, headers: list[dict[str, Any]], plan: PoPagePlan, report: PostReport, dry_run: bool) -> None:
+        self.fetched += len(headers)
+        if dry_run:
+            self.would_post += len(report.posted)
+        else:
+            self.posted += len(report.posted)
+        self.dead_letters += len(report.dead_letters)
+        self.already_posted += report.already_posted
+        self.in_flight_elsewhere += report.in_flight_elsewhere
+        self.failed += report.failed
+        self.skipped_not_receivable += plan.skipped
+        self.latest = max([*plan.times, *([self.latest] if self.latest else [])], default=None)
+        if report.unsettled_time:
+            self.unsettled = min(filter(None, [self.unsettled, report.unsettled_time]))
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    mode = " (dry run)" if params.get("dry_run") else ""
+    if params.get("po_numbers"):
+        return f"purchase orders · {', '.join(params['po_numbers'][:5])}{mode}"
+    if params.get("since") or params.get("until"):
+        return f"purchase orders · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
+    return f"purchase orders · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
+
+
+@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+async def purchase_order_sync(
+    since: datetime | None = None,
+    until: datetime | None = None,
+    po_numbers: list[str] | None = None,
+    dry_run: bool = False,
+    full_resync: bool = False,
+    lookback_minutes: int = 15,
+) -> SyncSummary | State:
+    """Create and update ION purchase orders from NetSuite's, each change exactly once.
+
+    Args:
+        since: Only POs last modified in NetSuite at or after this time (UTC). Default: the
+            watermark minus `lookback_minutes`; everything on the first run.
+        until: Only POs last modified before this time (UTC).
+        po_numbers: Only these NetSuite PO numbers (tranId), e.g. ["PO5001"]; their dead
+            letters are retried.
+        dry_run: Show what would be created or changed in ION; write nothing anywhere.
+        full_resync: Ignore the watermark and compare every NetSuite PO with ION again; dead
+            letters are retried.
+        lookback_minutes: How far before the watermark to look again.
+    """
+    env = load_environment()
+    logger = get_run_logger()
+    ledger = Ledger(env.app.database_url)
+    try:
+        incremental = not (po_numbers or since or until)
+        watermark = ledger.watermark(INTEGRATION)
+        if incremental and watermark and not full_resync:
+            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
+            await check_netsuite_locations(netsuite, env)
+            headers = await list_changed(quote(netsuite), since, until, po_numbers)
+            logger.info("%d NetSuite purchase order(s) to compare with ION (since %s)", len(headers), since)
+            purchasing = IonPurchasing(ion, env.mappings.netsuite.purchasing)
+            run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+            ctx = PoContext(
+                netsuite, purchasing, ledger, run, env.mappings, await purchasing.definitions(),
+                retry_dead=bool(po_numbers) or full_resync,
+            )
+            summary = PoSummary(integration=INTEGRATION, dry_run=dry_run)
+            posted: list[dict[str, Any]] = []
+            dead: list[dict[str, Any]] = []
+            try:
+                for start in range(0, len(headers), PAGE_SIZE):
+                    chunk = headers[start : start + PAGE_SIZE]
+                    plan = await plan_po_page(quote(ctx), quote(chunk))
+                    report = dry_run_report(plan) if run is None else await apply_po_page(quote(ctx), quote(plan))
+                    if run is not None:
+                        ledger.heartbeat(run)
+                    summary.add(chunk, plan, report, dry_run)
+                    posted.extend(report.posted[: max(0, MAX_TABLE_ROWS - len(posted))])
+                    dead.extend(report.dead_letters[: max(0, MAX_TABLE_ROWS - len(dead))])
+            finally:
+                if run is not None:
+                    ledger.finish_run(run)
+        candidate = summary.unsettled or summary.latest
+        if incremental and not dry_run and candidate is not None:
+            summary.watermark = ledger.advance_watermark(INTEGRATION, candidate).isoformat() + "Z"
+        details = f"POs not in ION and not expecting receipts (not created): {summary.skipped_not_receivable}."
+        publish_sync_report(summary, posted, dead, details)
+    finally:
+        ledger.close()
+    logger.info("%s: %s", INTEGRATION, json.dumps(summary.model_dump(mode="json")))
+    if summary.failed:
+        return Failed(message=f"{summary.failed} purchase order(s) failed transiently; the next run retries them", data=summary)
+    return summary
