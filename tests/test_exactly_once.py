@@ -38,13 +38,13 @@ def assert_exactly_once(world, bulk: int) -> None:
     assert all(by_external_id[key.replace(":", "-")] == target for key, target in posted.items())
 
 
-def sync_process(world, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
-    """`ion-sync run consumption-sync` in its own process, with its own ephemeral Prefect."""
+def sync_process(world, tmp_path: Path, name: str, deployment: str = "consumption-sync") -> subprocess.Popen[bytes]:
+    """`ion-sync run <deployment>` in its own process, with its own ephemeral Prefect."""
     env = {**os.environ, **world.env, "PREFECT_HOME": str(tmp_path / f"prefect-{name}")}
     env.pop("PREFECT_API_URL", None)
     log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - the child writes it after we return
     return subprocess.Popen(
-        [sys.executable, "-m", "ion_sync", "run", "consumption-sync"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "ion_sync", "run", deployment], env=env, stdout=log, stderr=subprocess.STDOUT
     )
 
 
@@ -110,5 +110,5 @@ def test_two_overlapping_syncs_post_nothing_twice(world, tmp_path):
     assert sum(posted) == DEMO_GOOD_RUNS + bulk, posted  # each completion posted by exactly one of them
 
 
-def summary_line(path: Path) -> str:
-    return next(line for line in path.read_text().splitlines() if line.startswith("consumption-sync "))
+def summary_line(path: Path, deployment: str = "consumption-sync") -> str:
+    return next(line for line in path.read_text().splitlines() if line.startswith(f"{deployment} "))

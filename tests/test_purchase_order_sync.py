@@ -28,8 +28,9 @@ def ion_pos(world) -> dict[str, dict[str, Any]]:
         po = edge["node"]
         attributes = {a["key"]: a["value"] for a in po["attributes"]}
         po["attrs"] = attributes
+        # A line whose join key is not set yet (a sync is adding it) is keyed by -position.
         po["lines"] = {
-            int(next(a["value"] for a in line["attributes"] if a["key"] == "Netsuite Line Number")): line
+            int(next((a["value"] for a in line["attributes"] if a["key"] == "Netsuite Line Number" and a["value"]), -line["position"])): line
             for line in po["purchaseOrderLines"]
         }
         found.setdefault(attributes.get("Netsuite PO Number"), []).append(po)
