@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/consumption.py
+	$(BIN)/python benchmarks/erp_budget.py
 
 clean:
 	rm -rf $(VENV) .demo .sandbox

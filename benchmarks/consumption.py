@@ -245,12 +245,13 @@ def admin(url: str, method: str, path: str, body: Any = None) -> Any:
     return response.json()
 
 
-def run_child(kind: str, env: dict[str, str], workdir: Path) -> dict[str, Any]:
+def run_child(kind: str, env: dict[str, str], workdir: Path, *, script: str = __file__) -> dict[str, Any]:
+    """`script --child kind` in a fresh process; `env` overrides the defaults set here."""
     child_env = {
         **os.environ,
-        **env,
         "ION_PAGE_SIZE": str(PAGE_SIZE),
         "NETSUITE_CONCURRENCY": str(CONCURRENCY),
+        **env,
         "ION_SYNC_DATABASE_URL": f"sqlite:///{workdir / f'ledger-{kind}-{time.time_ns()}.db'}",
         "ION_SYNC_REPORTS_DIR": str(workdir / "reports"),
         "PREFECT_HOME": str(workdir / f"prefect-{time.time_ns()}"),
@@ -258,7 +259,7 @@ def run_child(kind: str, env: dict[str, str], workdir: Path) -> dict[str, Any]:
     }
     child_env.pop("PREFECT_API_URL", None)
     output = subprocess.run(
-        [sys.executable, __file__, "--child", kind], env=child_env, cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, script, "--child", kind], env=child_env, cwd=ROOT, capture_output=True, text=True, check=False
     )
     lines = [line for line in output.stdout.splitlines() if line.startswith("{")]
     if output.returncode != 0 or not lines:

@@ -17,8 +17,9 @@ from ion_sync.runner import RunResult, run_deployment
 from ion_sync.sandbox import start_sandbox
 
 DEMO_DIR = PROJECT_ROOT / ".demo"
-# consumption first: the reconciliation then shows what the completions moved in NetSuite.
-ORDER = ["consumption-sync", "inventory-reconciliation"]
+# consumption first: the reconciliation then shows what the completions moved in NetSuite;
+# purchase orders before the receipts against them, the 3-way match after both.
+ORDER = ["consumption-sync", "inventory-reconciliation", "purchase-order-sync", "receipt-sync", "labor-sync", "three-way-match"]
 
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:

@@ -45,6 +45,11 @@ class FaultConfig(BaseModel):
         0.0, description="Writes only: run the request (it commits), then answer 500 as if it had failed."
     )
     latency_ms: float = Field(0.0, description="Added to every API request, while it holds a concurrency slot.")
+    latency_is_response_time: bool = Field(
+        False,
+        description="latency_ms is the whole response time (answers are held until it has passed since the request "
+        "arrived, the simulator's own work included), not an addition to it: a server whose calls take that long.",
+    )
     concurrency_limit: int | None = Field(
         None, description="Requests in flight beyond this are rejected the vendor's way (e.g. NetSuite 429)."
     )
@@ -131,9 +136,14 @@ class FaultInjector:
         cfg = self.config
         self.stats.requests += 1
 
+        arrived = asyncio.get_running_loop().time()
+        hold = cfg.latency_ms / 1000 if cfg.latency_is_response_time else 0.0
+
         async def send_counting(message: Message) -> None:
             if message["type"] == "http.response.start":
                 self.stats.by_status[message["status"]] += 1
+                if hold:
+                    await asyncio.sleep(max(0.0, hold - (asyncio.get_running_loop().time() - arrived)))
             await send(message)
 
         if cfg.concurrency_limit is not None and self._in_flight >= cfg.concurrency_limit:
@@ -143,7 +153,7 @@ class FaultInjector:
         self._in_flight += 1
         self.stats.max_in_flight = max(self.stats.max_in_flight, self._in_flight)
         try:
-            if cfg.latency_ms:
+            if cfg.latency_ms and not cfg.latency_is_response_time:
                 await asyncio.sleep(cfg.latency_ms / 1000)
             write = self.is_write(scope, body)
             random_faults = cfg.random_faults_on == "all" or (cfg.random_faults_on == "writes") == write

@@ -52,12 +52,14 @@ async def post_through_ledger(
     dead_letters: Sequence[DeadLetter],
     post: Post,
     *,
-    concurrency: int,
+    window: asyncio.Semaphore,
     retry_dead: bool = False,
     max_attempts: int = 5,
     target: str = "the target",
 ) -> PostReport:
-    """Keep the dead letters, claim the items, `post` each (returns the target id), record."""
+    """Keep the dead letters, claim the items, `post` each (returns the target id), record.
+    `window` bounds the posts in flight; shared by the pages of a run, so a page's posts
+    queue behind a handful of others, not behind a whole page."""
     report = PostReport()
     kept = set(ledger.dead_letter(integration, dead_letters, replace_dead=retry_dead))
     report.dead_letters = [dead_letter_row(d) for d in dead_letters if d.key in kept]
@@ -70,7 +72,6 @@ async def post_through_ledger(
     )
     report.already_posted = len(batch.already_posted)
     report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
-    window = asyncio.Semaphore(concurrency)
 
     async def attempt(claim: Claim) -> Outcome:
         item = by_key[claim.key]

@@ -153,7 +153,7 @@ async def apply_po_page(ctx: PoContext, page: PoPagePlan) -> PostReport:
         page.ready,
         page.dead_letters,
         post,
-        concurrency=1,  # one PO at a time: supplier creation and the PO index are shared
+        window=asyncio.Semaphore(1),  # one PO at a time: supplier creation and the PO index are shared
         retry_dead=ctx.retry_dead,
         target="ION",
     )

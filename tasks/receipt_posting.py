@@ -3,6 +3,7 @@ POs, post the item receipts through the ledger (`tasks.posting`)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,6 +48,10 @@ class ReceiptContext:
     run: RunHandle | None  # None in a dry run
     mappings: Mappings
     retry_dead: bool = False
+    window: asyncio.Semaphore = field(init=False)  # item receipts in flight, across pages
+
+    def __post_init__(self) -> None:
+        self.window = asyncio.Semaphore(self.netsuite.settings.concurrency)
 
 
 @dataclass
@@ -150,7 +155,7 @@ async def post_receipts_page(ctx: ReceiptContext, page: ReceiptPagePlan) -> Post
         page.ready,
         page.dead_letters,
         post,
-        concurrency=ctx.netsuite.settings.concurrency,
+        window=ctx.window,
         retry_dead=ctx.retry_dead,
         target="NetSuite",
     )
