@@ -38,13 +38,13 @@ from tasks.completions import (
     PagePlan,
     PageReport,
     SyncContext,
-    dead_letter_row,
     fetch_runs_page,
     plan_page,
     post_page,
     resolve_interrupted,
 )
 from tasks.consumption import INTEGRATION
+from tasks.posting import dead_letter_row
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 from tasks.times import iso, parse_time
 

@@ -16,13 +16,12 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from connectors.errors import DataError, SyncError, TransientError
 from connectors.ion import IonClient, Page
 from connectors.ion.queries import COMPLETED_RUNS
 from connectors.netsuite import NetSuiteClient
 from ion_sync.config import Mappings
-from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
-from ledger.store import ClaimRequest, DeadLetter
+from ledger import Claim, EntryStatus, Ledger, RunHandle
+from ledger.store import DeadLetter
 from tasks.consumption import (
     INTEGRATION,
     CompletionPlan,
@@ -34,7 +33,11 @@ from tasks.consumption import (
     plan_completions,
     reference_problems,
 )
-from tasks.posting import dead_letter_row
+from tasks.posting import (
+    Postable,
+    post_through_ledger,
+    resolve_orphans,
+)
 
 SUITEQL_IN_CHUNK = 500
 COMPLETION = "workOrderCompletion"
@@ -159,75 +162,44 @@ async def find_work_orders(netsuite: NetSuiteClient, numbers: set[str]) -> dict[
 
 @task(name="post-completions", cache_policy=NO_CACHE)
 async def post_page(ctx: SyncContext, page: PagePlan) -> PageReport:
-    """Keep the page's dead letters, claim its completions, post them, record each outcome."""
+    """Keep the page's dead letters, claim its completions, post them, record each outcome
+    (the ledger protocol of `tasks.posting`)."""
     assert ctx.run is not None, "a dry run posts nothing"
-    report = PageReport()
-    kept = set(ctx.ledger.dead_letter(INTEGRATION, page.dead_letters, replace_dead=ctx.retry_dead))
-    report.dead_letters = [dead_letter_row(d) for d in page.dead_letters if d.key in kept]
     by_key = {ready.plan.key: ready for ready in page.ready}
-    batch = ctx.ledger.claim(
-        INTEGRATION,
-        ctx.run,
-        [ClaimRequest(key, f"ion:run:{r.plan.run_id}", r.plan.end_time) for key, r in by_key.items()],
-        retry_dead=ctx.retry_dead,
-    )
-    report.already_posted = page.already_posted + len(batch.already_posted)
-    report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
+    items = [
+        Postable(key, f"ion:run:{r.plan.run_id}", r.plan.label, r.body, posted_row(r), r.plan.end_time)
+        for key, r in by_key.items()
+    ]
+
+    async def post(item: Postable, claim: Claim) -> str:
+        ready = by_key[item.key]
+        result = await ctx.netsuite.transform_once(
+            "workOrder", ready.work_order.id, COMPLETION, item.body, external_id=external_id(item.key), check_first=claim.resolve_first
+        )
+        return result.target_id
+
     # At most `concurrency` posts wait on NetSuite at once, so a lookup of the next page
     # (planned meanwhile) queues behind a handful of posts, not behind the whole page.
-    window = asyncio.Semaphore(ctx.netsuite.settings.concurrency)
-
-    async def post(claim: Claim) -> Outcome:
-        async with window:
-            return await post_completion(ctx, claim, by_key[claim.key])
-
-    results = await asyncio.gather(*(post(claim) for claim in batch.mine), return_exceptions=True)
-    outcomes = [r for r in results if isinstance(r, Outcome)]
-    ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
-    fatal = next((r for r in results if isinstance(r, BaseException)), None)
-    if fatal:
-        raise fatal
-    for outcome in outcomes:
-        ready = by_key[outcome.key]
-        if outcome.status is EntryStatus.posted:
-            report.posted.append(posted_row(ready, outcome.target_id or ""))
-        elif outcome.status is EntryStatus.dead:
-            report.dead_letters.append(
-                dead_letter_row(DeadLetter(outcome.key, f"ion:run:{ready.plan.run_id}", outcome.reason or "", None))
-            )
-        else:
-            report.failed += 1
-    unsettled = [page.end_times[k] for k in batch.in_flight_elsewhere if k in page.end_times]
-    unsettled += [by_key[o.key].plan.end_time for o in outcomes if o.status is EntryStatus.failed]
-    report.unsettled_end_time = min(unsettled, default=None)
-    return report
-
-
-async def post_completion(ctx: SyncContext, claim: Claim, ready: ReadyCompletion) -> Outcome:
-    """Post one claimed completion. Data errors are dead letters with NetSuite's own words;
-    transient errors that outlast the retries leave it `failed` for the next run (dead after
-    `max_attempts` runs). Auth and contract errors propagate: they stop the run."""
-    plan = ready.plan
-    try:
-        result = await ctx.netsuite.transform_once(
-            "workOrder",
-            ready.work_order.id,
-            COMPLETION,
-            ready.body,
-            external_id=external_id(plan.key),
-            check_first=claim.resolve_first,
-        )
-        return Outcome(plan.key, EntryStatus.posted, target_id=result.target_id)
-    except DataError as exc:
-        where = f" (field {exc.field})" if exc.field else ""
-        code = f" [{exc.code}]" if exc.code else ""
-        reason = f"{plan.label}: NetSuite rejected the completion for work order {plan.work_order}{code}: {exc}{where}"
-        return Outcome(plan.key, EntryStatus.dead, reason=reason, payload=ready.body)
-    except TransientError as exc:
-        if claim.attempts + 1 >= ctx.max_attempts:
-            reason = f"{plan.label}: gave up after {claim.attempts + 1} runs: {exc}"
-            return Outcome(plan.key, EntryStatus.dead, reason=reason, payload=ready.body)
-        return Outcome(plan.key, EntryStatus.failed, reason=str(exc))
+    posted = await post_through_ledger(
+        ctx.ledger,
+        INTEGRATION,
+        ctx.run,
+        items,
+        page.dead_letters,
+        post,
+        window=asyncio.Semaphore(ctx.netsuite.settings.concurrency),
+        retry_dead=ctx.retry_dead,
+        max_attempts=ctx.max_attempts,
+        target="NetSuite",
+    )
+    return PageReport(
+        posted=posted.posted,
+        dead_letters=posted.dead_letters,
+        already_posted=page.already_posted + posted.already_posted,
+        in_flight_elsewhere=posted.in_flight_elsewhere,
+        failed=posted.failed,
+        unsettled_end_time=posted.unsettled_time,
+    )
 
 
 @task(name="resolve-interrupted-posts", cache_policy=NO_CACHE)
@@ -235,23 +207,14 @@ async def resolve_interrupted(ctx: SyncContext) -> int:
     """A run that died between posting and recording left keys `pending`: ask NetSuite
     whether each completion exists (by external id) and record what it says."""
     assert ctx.run is not None
-    orphans = ctx.ledger.take_orphans(INTEGRATION, ctx.run)
 
-    async def resolve(claim: Claim) -> Outcome:
-        try:
-            found = await ctx.netsuite.find_by_external_id(COMPLETION, external_id(claim.key))
-        except SyncError as exc:
-            return Outcome(claim.key, EntryStatus.failed, reason=f"could not check NetSuite after an interruption: {exc}")
-        if found:
-            return Outcome(claim.key, EntryStatus.posted, target_id=found)
-        return Outcome(claim.key, EntryStatus.failed, reason="interrupted before NetSuite confirmed; not in NetSuite, will be posted")
+    async def find(claim: Claim) -> str | None:
+        return await ctx.netsuite.find_by_external_id(COMPLETION, external_id(claim.key))
 
-    outcomes = await asyncio.gather(*(resolve(claim) for claim in orphans))
-    ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
-    return len(outcomes)
+    return await resolve_orphans(ctx.ledger, INTEGRATION, ctx.run, find, "NetSuite")
 
 
-def posted_row(ready: ReadyCompletion, target_id: str) -> dict[str, Any]:
+def posted_row(ready: ReadyCompletion) -> dict[str, Any]:
     plan = ready.plan
     return {
         "run": plan.run_id,
@@ -259,5 +222,4 @@ def posted_row(ready: ReadyCompletion, target_id: str) -> dict[str, Any]:
         "part": plan.item,
         "quantity": plan.quantity,
         "components": len(plan.components),
-        "netsuite id": target_id,
     }
