@@ -140,3 +140,32 @@ def new_po(number: str, *, vendor: str, location: str, lines: list[tuple[str, fl
         "memo": f"{number} from the test",
         "item": {"items": items},
     }
+
+
+def test_a_stale_etag_is_read_again_and_the_change_lands_once(world, monkeypatch):
+    """A person edits the ION PO between the sync's read and its write: ION refuses the stale
+    etag, the sync reads again and applies its change on top of the person's edit."""
+    from connectors.ion import IonClient
+
+    run_deployment("purchase-order-sync")
+    world.netsuite_rest("PATCH", "purchaseOrder/1502", {"item": {"items": [{"line": 1, "quantity": 260}]}})
+    original = IonClient.execute
+    interfered: list[str] = []
+
+    async def execute(self, query, variables=None):
+        if query.is_mutation and not interfered:
+            etag = world.ion_graphql("{ purchaseOrder(id: 2) { _etag } }")["purchaseOrder"]["_etag"]
+            world.ion_graphql(
+                'mutation ($e: String!) { updatePurchaseOrder(input: {id: 2, etag: $e, description: "edited by a buyer"}) { purchaseOrder { id } } }',
+                {"e": etag},
+            )
+            interfered.append(query.name)
+        return await original(self, query, variables)
+
+    monkeypatch.setattr(IonClient, "execute", execute)
+    world.admin("ion", "POST", "stats/reset")
+    assert run_deployment("purchase-order-sync").line() == "purchase-order-sync Completed posted=1 dead_letters=0"
+    assert interfered and world.stats("ion")["graphql_errors"] >= 1  # the stale write was refused
+    po = ion_pos(world)["PO5002"]
+    assert po["lines"][1]["quantity"] == 260 and po["status"] == "ORDERED"
+    assert po["description"] == "edited by a buyer" and len(po["purchaseOrderLines"]) == 2
