@@ -47,7 +47,8 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
     key_path, public_pem = netsuite_key_pair(workdir)
     ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
     ns_config = netsuite.NetSuiteSimConfig(
-        database=str(workdir / "netsuite-sim.db"), oauth2_public_key_pem=public_pem, seed_demo=seed_demo
+        database=str(workdir / "netsuite-sim.db"), oauth2_public_key_pem=public_pem, seed_demo=seed_demo,
+        seed_purchasing=seed_demo,
     )
     ion_server = start(ion.create_app(ion_config), ion_port)
     ns_server = start(netsuite.create_app(ns_config), netsuite_port)

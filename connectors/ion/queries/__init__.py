@@ -25,3 +25,5 @@ def load(name: str) -> Query:
 COMPLETED_RUNS = load("completed_runs")
 ON_HAND_INVENTORY = load("on_hand_inventory")
 LOCATIONS = load("locations")
+LABOR_SESSIONS = load("labor_sessions")
+MATCH_PURCHASE_ORDERS = load("match_purchase_orders")
