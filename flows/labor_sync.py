@@ -183,7 +183,7 @@ async def _sync(
 def session_filters(
     env: Environment, since: datetime | None, until: datetime | None, session_ids: list[int] | None
 ) -> dict[str, Any]:
-    """ION `SessionsInputFilters`: ids, or a window on `_updated` (an edit bumps it)."""
+    """ION `SessionsInputFilters`: ids, or a window on `_updated` (an edit bumps it; configurable)."""
     filters: dict[str, Any] = {}
     if session_ids:
         filters["id"] = {"in": session_ids}
@@ -193,7 +193,7 @@ def session_filters(
     if until:
         window[env.ion.until_operator] = _iso(until)
     if window:
-        filters["_updated"] = window
+        filters[env.ion.session_time_field] = window
     return filters
 
 
