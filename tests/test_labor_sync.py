@@ -127,3 +127,14 @@ def test_an_unknown_employee_or_service_item_stops_before_any_write(world, tmp_p
     assert "service_item 9500 is not a NetSuite item" in (result.message or "")
     assert "employee(s) 499, which do not exist" in (result.message or "")
     assert time_bills(world) == [] and Ledger(world.ledger_url).entries(INTEGRATION) == []
+
+
+def test_a_time_entry_netsuite_refuses_is_a_dead_letter_in_netsuites_words(world, tmp_path, monkeypatch):
+    wrong = tmp_path / "mappings.yaml"
+    wrong.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("    time_zone: UTC", '    time_zone: UTC\n    department: "99"'))
+    monkeypatch.setenv("ION_SYNC_CONFIG", str(wrong))
+    result = run_deployment("labor-sync")
+    assert result.line() == "labor-sync Completed posted=0 dead_letters=5"
+    reasons = [e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)]
+    assert all("NetSuite rejected the time entry for work order WO100" in r and "(field department)" in r for r in reasons), reasons
+    assert time_bills(world) == []
