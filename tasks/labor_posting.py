@@ -127,13 +127,15 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
             continue
         assert work_order is not None
         body = time_bill_body(plan, work_order, ctx.mappings.netsuite)
-        posted = entry is not None and entry.status is EntryStatus.posted
-        if posted and (entry.payload or {}).get("fingerprint") == fingerprint(body):
-            page.unchanged += 1
+        if entry is not None and entry.status is EntryStatus.posted:
+            if (entry.payload or {}).get("fingerprint") == fingerprint(body):
+                page.unchanged += 1
+            else:  # the session was edited after posting: correct the time bill posted then
+                page.ready.append(ReadyEntry(plan, body, target_id=entry.target_id or ""))
             continue
-        page.ready.append(ReadyEntry(plan, body, target_id=(entry.target_id or "") if posted and entry else None))
+        page.ready.append(ReadyEntry(plan, body))
     letters = [_as_correction(d, known.get(d.key)) for d in dead]
-    corrections = [d.key for d in letters if d.key not in known]
+    corrections = [d.key for d in letters if d.key.endswith(":correction")]
     if corrections:
         known.update({e.key: e for e in ctx.ledger.entries(INTEGRATION, keys=corrections)})
     page.dead_letters = [d for d in letters if d.key not in corrections or _worth_keeping(ctx, d, known.get(d.key))]
