@@ -394,8 +394,8 @@ class Ledger:
             for row in rows:
                 if row.status is EntryStatus.posted and _take(s, row.id, EntryStatus.posted, row.owner, run.token, now):
                     batch.mine.append(Claim(row.key, row.source_ref or "", row.attempts))
-                elif row.status is EntryStatus.pending:
-                    batch.in_flight_elsewhere.append(row.key)
+                elif row.status in (EntryStatus.posted, EntryStatus.pending):
+                    batch.in_flight_elsewhere.append(row.key)  # another run got there first
         return batch
 
 
