@@ -154,7 +154,7 @@ async def _sync(
             planned = await plan_page(quote(ctx), quote(page.nodes))
             if dry_run:
                 report = LaborPageReport(already_posted=planned.unchanged)
-                report.dead_letters = [dead_letter_row(d) for d in planned.dead_letters]
+                report.dead_letters = [dead_letter_row(d) for d in [*planned.dead_letters, *planned.unsettled_again]]
                 summary.would_post += len(planned.ready)
                 rows = [would_post_row(r) for r in planned.ready]
             else:

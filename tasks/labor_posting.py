@@ -73,6 +73,7 @@ class LaborPagePlan:
     ready: list[ReadyEntry] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     unchanged: int = 0  # posted earlier, and the session still says the same
+    unsettled_again: list[DeadLetter] = field(default_factory=list)  # bad edits of a correction settled earlier
     not_cost_plus: int = 0
     open_times: list[datetime] = field(default_factory=list)
     updated: list[datetime] = field(default_factory=list)
@@ -139,7 +140,14 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
     if corrections:
         known.update({e.key: e for e in ctx.ledger.entries(INTEGRATION, keys=corrections)})
     page.dead_letters = [d for d in letters if d.key not in corrections or _worth_keeping(ctx, d, known.get(d.key))]
+    settled = {d.key for d in page.dead_letters if d.key in corrections and _is_posted(known.get(d.key))}
+    page.unsettled_again = [d for d in page.dead_letters if d.key in settled]
+    page.dead_letters = [d for d in page.dead_letters if d.key not in settled]
     return page
+
+
+def _is_posted(entry: EntryView | None) -> bool:
+    return entry is not None and entry.status is EntryStatus.posted
 
 
 def _etag(payload: dict[str, Any] | None) -> str | None:
@@ -198,6 +206,14 @@ async def post_page(ctx: LaborContext, page: LaborPagePlan) -> LaborPageReport:
     report = LaborPageReport(already_posted=page.unchanged)
     kept = set(ctx.ledger.dead_letter(INTEGRATION, page.dead_letters, replace_dead=True))
     report.dead_letters = [dead_letter_row(d) for d in page.dead_letters if d.key in kept]
+    if page.unsettled_again:  # `dead_letter` leaves posted keys alone: re-open them to keep the new reason
+        letters = {d.key: d for d in page.unsettled_again}
+        again = ctx.ledger.reopen(INTEGRATION, ctx.run, list(letters)).mine
+        ctx.ledger.record(
+            INTEGRATION, ctx.run,
+            [Outcome(c.key, EntryStatus.dead, reason=letters[c.key].reason, payload=letters[c.key].payload) for c in again],
+        )
+        report.dead_letters += [dead_letter_row(letters[c.key]) for c in again]
     by_key = {ready.plan.key: ready for ready in page.ready}
     fresh = [r for r in page.ready if not r.is_correction]
     batch = ctx.ledger.claim(
@@ -235,7 +251,20 @@ async def post_page(ctx: LaborContext, page: LaborPagePlan) -> LaborPageReport:
             report.failed += 1
             report.unsettled.append(ready.plan.updated)
     report.unsettled += [by_key[key].plan.updated for key in busy]
+    settle_corrections(ctx, [(by_key[o.key], o.target_id or "") for o in outcomes if o.status is EntryStatus.posted])
     return report
+
+
+def settle_corrections(ctx: LaborContext, posted: list[tuple[ReadyEntry, str]]) -> None:
+    """An unpostable edit kept under `…:correction` is settled once the session posts again:
+    the dead letter becomes `posted` with the time bill's id, so no stale reason lingers."""
+    assert ctx.run is not None
+    by_key = {correction_key(ready.plan.session_id): target for ready, target in posted}
+    stale = [key for key, status in ctx.ledger.statuses(INTEGRATION, list(by_key)).items() if status is EntryStatus.dead]
+    if not stale:
+        return
+    batch = ctx.ledger.claim(INTEGRATION, ctx.run, [ClaimRequest(key, key.rsplit(":", 1)[0]) for key in stale], retry_dead=True)
+    ctx.ledger.record(INTEGRATION, ctx.run, [Outcome(c.key, EntryStatus.posted, target_id=by_key[c.key]) for c in batch.mine])
 
 
 async def post_time_entry(ctx: LaborContext, claim: Claim, ready: ReadyEntry) -> Outcome:

@@ -101,6 +101,18 @@ def test_each_bad_session_is_a_dead_letter_with_its_reason_and_an_edit_replays_i
     assert ledger.entries(INTEGRATION, keys=["ion:session:3:time"])[0].status is EntryStatus.posted
     assert landed(world)[3]["hours"] == "0:45"
 
+    edit_session(world, 3, checkOut="2026-11-20T09:15:00Z")  # corrected properly this time
+    fixed = run_deployment("labor-sync")
+    assert fixed.line() == "labor-sync Completed posted=0 dead_letters=0" and fixed.summary.corrected == 1
+    assert landed(world)[3]["hours"] == "1:00"
+    settled = ledger.entries(INTEGRATION, keys=["ion:session:3:correction"])[0]
+    assert settled.status is EntryStatus.posted and settled.target_id == landed(world)[3]["id"]
+    edit_session(world, 3, checkOut="2026-11-20T08:15:00Z")  # and broken again: reported again
+    broken = run_deployment("labor-sync")
+    assert broken.line() == "labor-sync Completed posted=0 dead_letters=1"
+    again = ledger.entries(INTEGRATION, keys=["ion:session:3:correction"])[0]
+    assert again.status is EntryStatus.dead and "still holds 1:00 h" in again.reason
+
 
 def test_only_cost_plus_customers_post_and_dry_run_writes_nothing(world, tmp_path, monkeypatch):
     dry = run_deployment("labor-sync", {"dry_run": True})
