@@ -33,7 +33,14 @@ from flows.setup import check_netsuite_locations, load_environment
 from ledger import Ledger
 from tasks.ion_purchasing import IonPurchasing
 from tasks.posting import PostReport
-from tasks.purchase_order_posting import PoContext, PoPagePlan, apply_po_page, dry_run_report, list_changed, plan_po_page
+from tasks.purchase_order_posting import (
+    PoContext,
+    PoPagePlan,
+    apply_po_page,
+    dry_run_report,
+    list_changed,
+    plan_po_page,
+)
 from tasks.purchase_orders import INTEGRATION
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 

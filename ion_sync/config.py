@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from platformdirs import user_data_dir
@@ -113,6 +114,52 @@ class PurchasingMappings(_Strict):
         default_factory=lambda: ["B", "D", "E"],
         description="NetSuite PO status letters that still expect receipts: new POs in them are created in ION",
     )
+class LaborMapping(_Strict):
+    """labor-sync: who an ION user is in NetSuite, what labor is booked as, which customers pay cost-plus."""
+
+    employees: dict[str, str] = Field(
+        default_factory=dict, description="ION user email (or user id) -> NetSuite employee internal id"
+    )
+    service_item: str | None = Field(None, description="NetSuite service item (internal id) time entries are booked to")
+    customer_attribute: str = Field(
+        "Customer", min_length=1, description="the ION run attribute naming the customer the run is built for"
+    )
+    cost_plus_customers: dict[str, str] = Field(
+        default_factory=dict, description="customer (run attribute value) -> NetSuite customer internal id; only these post"
+    )
+    default_customer: str | None = Field(
+        None, description="NetSuite customer for runs without the customer attribute; unset: such runs are not cost-plus"
+    )
+    department: str | None = Field(None, description="NetSuite department (internal id) on every time entry")
+    classification: str | None = Field(None, description="NetSuite class (internal id) on every time entry")
+    time_zone: str = Field("UTC", description="IANA zone whose calendar date a session is booked on (its check-in)")
+    max_session_hours: float = Field(24.0, gt=0, description="a longer session is a dead letter (a forgotten check-out)")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}: use an IANA name such as America/Los_Angeles") from None
+        return zone
+
+    def employee_for(self, user_id: int | str | None, email: str | None) -> str | None:
+        by_key = {key.strip().lower(): value for key, value in self.employees.items()}
+        return by_key.get((email or "").strip().lower()) or by_key.get(str(user_id))
+
+    def customer_for(self, value: str | None) -> str | None:
+        """The NetSuite customer of a run whose customer attribute is `value`; None: not cost-plus."""
+        if value is None or not value.strip():
+            return self.default_customer
+        return self.cost_plus_customers.get(value.strip())
+
+
+class ThreeWayMatchMapping(_Strict):
+    """three-way-match: when two quantities or prices agree (the join keys are `purchasing`'s)."""
+
+    quantity_tolerance: float = Field(0.0001, ge=0, description="quantities closer than this agree")
+    rate_tolerance: float = Field(0.005, ge=0, description="unit prices closer than this agree")
 
 
 class NetSuiteMappings(_Strict):
@@ -120,6 +167,8 @@ class NetSuiteMappings(_Strict):
     items: dict[str, str] = Field(default_factory=dict, description="ION part number -> NetSuite item name, where they differ")
     work_orders: WorkOrderMatching = WorkOrderMatching()
     purchasing: PurchasingMappings = PurchasingMappings()
+    labor: LaborMapping = LaborMapping()
+    three_way_match: ThreeWayMatchMapping = ThreeWayMatchMapping()
 
     @field_validator("locations")
     @classmethod

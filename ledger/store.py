@@ -377,6 +377,27 @@ class Ledger:
                 for e in s.scalars(query)
             ]
 
+    def reopen(self, integration: str, run: RunHandle, keys: Sequence[str]) -> ClaimBatch:
+        """Claim `posted` keys again, to correct what was posted because its source changed
+        (an edited time-tracking session). Compare-and-set, like `claim`: a key another run
+        holds is left to it; the target id stays on the row until this run records."""
+        batch = ClaimBatch()
+        if not keys:
+            return batch
+        now = utcnow()
+        with self._tx() as s:
+            rows = s.execute(
+                select(Entry.id, Entry.key, Entry.status, Entry.owner, Entry.source_ref, Entry.attempts).where(
+                    Entry.integration == integration, Entry.key.in_(keys)
+                )
+            ).all()
+            for row in rows:
+                if row.status is EntryStatus.posted and _take(s, row.id, EntryStatus.posted, row.owner, run.token, now):
+                    batch.mine.append(Claim(row.key, row.source_ref or "", row.attempts))
+                elif row.status in (EntryStatus.posted, EntryStatus.pending):
+                    batch.in_flight_elsewhere.append(row.key)  # another run got there first
+        return batch
+
 
 def _take(s: Session, entry_id: int, status: EntryStatus, owner: str | None, new_owner: str, now: datetime) -> bool:
     """Compare-and-set ownership: succeeds only if nobody changed the row since we read it."""

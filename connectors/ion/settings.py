@@ -28,6 +28,9 @@ class IonSettings(BaseSettings):
     run_time_field: str = Field("endTime", description="the run field a time window filters on (ION_RUN_TIME_FIELD)")
     since_operator: str = Field("gte", description="filter operator for 'at or after' (ION_SINCE_OPERATOR)")
     until_operator: str = Field("lt", description="filter operator for 'before' (ION_UNTIL_OPERATOR)")
+    session_time_field: str = Field(
+        "_updated", description="the session field labor-sync's window filters on (ION_SESSION_TIME_FIELD); an edit must bump it"
+    )
 
     @property
     def graphql_url(self) -> str:

@@ -206,6 +206,45 @@ class NetSuiteClient:
                 return WriteResult(_id_from_location(response))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def create_once(
+        self, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
+    ) -> WriteResult:
+        """Create a record (e.g. a timeBill) exactly once, keyed by `external_id` (which `body`
+        must carry): the same lookup-on-uncertain and duplicate adoption as `transform_once`."""
+        assert body.get("externalId") == external_id
+        uncertain = check_first
+        path = f"{RECORD}/{record_type}"
+        async for attempt in retrying(self.settings.retry):
+            with attempt:
+                if uncertain:
+                    existing = await self.find_by_external_id(record_type, external_id)
+                    if existing:
+                        return WriteResult(existing, adopted=True)
+                try:
+                    response = await self._send("POST", path, write=True, json=body)
+                except TransientError as exc:
+                    uncertain = uncertain or exc.uncertain
+                    raise
+                except DataError as exc:
+                    if any(hint in str(exc).lower() for hint in DUPLICATE_HINTS):
+                        existing = await self.find_by_external_id(record_type, external_id)
+                        if existing:
+                            return WriteResult(existing, adopted=True)
+                    raise
+                return WriteResult(_id_from_location(response))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def update_by_external_id(self, record_type: str, external_id: str, fields: dict[str, Any]) -> WriteResult:
+        """PATCH the record keyed `external_id` with `fields`. Setting fields to given values
+        is idempotent, so a retry after an uncertain outcome simply sends it again."""
+        path = f"{RECORD}/{record_type}/{quote(f'eid:{external_id}', safe=':')}"
+        async for attempt in retrying(self.settings.retry):
+            with attempt:
+                response = await self._send("PATCH", path, write=True, json=fields)
+                location = response.headers.get("location")
+                return WriteResult(location.rstrip("/").rsplit("/", 1)[-1] if location else external_id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:

@@ -1,0 +1,230 @@
+"""labor-sync: direct labor from ION time tracking into NetSuite time entries, for cost-plus customers.
+
+The story (seed 002, "Canonical data flows: ION → ERP", and the "Accurate COGS: material +
+labor" goal): operators check in and out of run steps in ION; finance needs that labor as
+time entries against the job, so cost-plus contracts bill actual hours. This flow
+
+1. fetches time-tracking sessions changed since the watermark (or in a window, or by id), a
+   Relay page at a time, with their run step, run attributes and user;
+2. plans one NetSuite `timeBill` per checked-out session on a cost-plus customer's run: the
+   ION user mapped to a NetSuite employee, the duration as H:MM, the run's work order in the
+   memo, the service item and customer from the mappings file (`tasks.labor`);
+3. posts it exactly once through the ledger, keyed `ion:session:<id>:time` with the same
+   `externalId` in NetSuite; a session edited after posting updates that time bill (the
+   ledger keeps the fingerprint of what was posted), never adds a second one;
+4. reports: a table of entries created and corrected, a table of dead letters, a summary.
+
+Sessions still checked in wait: the watermark stays at the oldest of them. A session whose
+user, work order or duration does not work out is a dead letter saying what to fix; the rest
+of the page posts. Settings, mappings, the employees and the service item are checked
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
+
+from connectors.errors import ConfigError
+from connectors.ion import IonClient
+from connectors.netsuite import NetSuiteClient
+from flows.setup import Environment, load_environment
+from ledger import Ledger
+from tasks.labor import INTEGRATION
+from tasks.labor_posting import (
+    LaborContext,
+    LaborPagePlan,
+    LaborPageReport,
+    dead_letter_row,
+    fetch_sessions_page,
+    plan_page,
+    post_page,
+    resolve_interrupted,
+    would_post_row,
+)
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    mode = " (dry run)" if params.get("dry_run") else ""
+    if params.get("session_ids"):
+        ids = params["session_ids"]
+        return f"labor · sessions {', '.join(map(str, ids[:5]))}{'…' if len(ids) > 5 else ''}{mode}"
+    if params.get("since") or params.get("until"):
+        return f"labor · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
+    return f"labor · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
+
+
+class LaborSummary(SyncSummary):
+    corrected: int = 0
+    open_sessions: int = 0
+    not_cost_plus: int = 0
+    watermark_candidate: datetime | None = None
+
+    def add(self, nodes: list[dict[str, Any]], page: LaborPagePlan, report: LaborPageReport) -> None:
+        self.fetched += len(nodes)
+        self.posted += len(report.posted) - report.corrected
+        self.corrected += report.corrected
+        self.dead_letters += len(report.dead_letters)
+        self.already_posted += report.already_posted
+        self.in_flight_elsewhere += report.in_flight_elsewhere
+        self.failed += report.failed
+        self.open_sessions += len(page.open_times)
+        self.not_cost_plus += page.not_cost_plus
+
+
+@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+async def labor_sync(
+    since: datetime | None = None,
+    until: datetime | None = None,
+    session_ids: list[int] | None = None,
+    dry_run: bool = False,
+    full_resync: bool = False,
+    lookback_minutes: int = 15,
+) -> LaborSummary | State:
+    """Post ION time-tracking sessions to NetSuite as time entries, exactly once, corrected when edited.
+
+    Args:
+        since: Only sessions changed at or after this time (UTC). Default: the watermark minus
+            `lookback_minutes`; everything on the first run.
+        until: Only sessions changed before this time (UTC).
+        session_ids: Only these ION session ids (a manual re-run; dead letters among them are retried).
+        dry_run: Show exactly what would be created or corrected and write nothing.
+        full_resync: Ignore the watermark and re-check every session; dead letters are retried,
+            nothing posted is posted again (edits are still corrected).
+        lookback_minutes: How far before the watermark to look again, for edits ION stamped late.
+    """
+    env = load_environment()
+    logger = get_run_logger()
+    ledger = Ledger(env.app.database_url)
+    try:
+        incremental = not (session_ids or since or until)
+        watermark = ledger.watermark(INTEGRATION)
+        if incremental and watermark and not full_resync:
+            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        filters = session_filters(env, since, until, session_ids)
+        logger.info("Fetching sessions with filters %s", json.dumps(filters, default=str))
+        async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
+            inactive = await check_labor_references(netsuite, env)
+            ctx = LaborContext(
+                ion=ion, netsuite=netsuite, ledger=ledger, run=None, mappings=env.mappings,
+                inactive_employees=inactive, retry_dead=bool(session_ids) or full_resync,
+            )
+            summary, posted, dead = await _sync(ctx, filters, dry_run)
+        if incremental and not dry_run and summary.watermark_candidate is not None:
+            summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
+        details = (
+            f"Corrected (sessions edited after posting): {summary.corrected}. "
+            f"Still checked in (waiting): {summary.open_sessions}. Not cost-plus (skipped): {summary.not_cost_plus}."
+        )
+        publish_sync_report(summary, posted, dead, details)
+    finally:
+        ledger.close()
+    logger.info("%s: %s", INTEGRATION, summary.model_dump_json(include=set(LaborSummary.model_fields)))
+    if summary.failed:
+        return Failed(
+            message=f"{summary.failed} time entr(ies) could not be posted (transient errors); the next run retries them",
+            data=summary,
+        )
+    return summary
+
+
+async def _sync(
+    ctx: LaborContext, filters: dict[str, Any], dry_run: bool
+) -> tuple[LaborSummary, list[dict[str, Any]], list[dict[str, Any]]]:
+    ctx.run = None if dry_run else ctx.ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+    summary = LaborSummary(integration=INTEGRATION, dry_run=dry_run)
+    posted: list[dict[str, Any]] = []
+    dead: list[dict[str, Any]] = []
+    updated: list[datetime] = []
+    waiting: list[datetime] = []
+    try:
+        if ctx.run:
+            summary.interrupted_resolved = await resolve_interrupted(quote(ctx))
+        after: str | None = None
+        while True:
+            page = await fetch_sessions_page(quote(ctx.ion), filters, after)
+            planned = await plan_page(quote(ctx), quote(page.nodes))
+            if dry_run:
+                report = LaborPageReport(already_posted=planned.unchanged)
+                report.dead_letters = [dead_letter_row(d) for d in [*planned.dead_letters, *planned.unsettled_again]]
+                summary.would_post += len(planned.ready)
+                rows = [would_post_row(r) for r in planned.ready]
+            else:
+                report = await post_page(quote(ctx), quote(planned))
+                ctx.ledger.heartbeat(ctx.run)  # type: ignore[arg-type]
+                rows = report.posted
+            summary.add(page.nodes, planned, report)
+            updated += planned.updated
+            waiting += planned.open_times + report.unsettled
+            if len(posted) < MAX_TABLE_ROWS:
+                posted += rows
+            if len(dead) < MAX_TABLE_ROWS:
+                dead += report.dead_letters
+            if not (page.has_next and page.end_cursor):
+                break
+            after = page.end_cursor
+    finally:
+        if ctx.run:
+            ctx.ledger.finish_run(ctx.run)
+    # The watermark passes only sessions that are posted, dead, or not to be posted; a session
+    # still checked in, failed or held by another run keeps it where it is (DESIGN: the ledger).
+    summary.watermark_candidate = min(waiting) if waiting else max(updated, default=None)
+    return summary, posted, dead
+
+
+def session_filters(
+    env: Environment, since: datetime | None, until: datetime | None, session_ids: list[int] | None
+) -> dict[str, Any]:
+    """ION `SessionsInputFilters`: ids, or a window on `_updated` (an edit bumps it; configurable)."""
+    filters: dict[str, Any] = {}
+    if session_ids:
+        filters["id"] = {"in": session_ids}
+    window: dict[str, str] = {}
+    if since:
+        window[env.ion.since_operator] = _iso(since)
+    if until:
+        window[env.ion.until_operator] = _iso(until)
+    if window:
+        filters[env.ion.session_time_field] = window
+    return filters
+
+
+def _iso(value: datetime) -> str:
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+async def check_labor_references(netsuite: NetSuiteClient, env: Environment) -> set[str]:
+    """The service item and every mapped employee must exist in NetSuite: a typo stops the run
+    before any write. Returns the mapped employees that are inactive (their sessions dead-letter)."""
+    labor = env.mappings.netsuite.labor
+    where = f"{env.app.config}: netsuite.labor"
+    if not labor.service_item:
+        raise ConfigError(f"{where}.service_item is not set: name the NetSuite service item (internal id) labor is booked to")
+    if not labor.employees:
+        raise ConfigError(f"{where}.employees is empty: map each ION user's email to a NetSuite employee internal id")
+    if not (labor.cost_plus_customers or labor.default_customer):
+        raise ConfigError(
+            f"{where}: neither cost_plus_customers nor default_customer is set, so no run is cost-plus and nothing would post"
+        )
+    items = await netsuite.suiteql_all("SELECT id FROM item WHERE id = ?", [labor.service_item])
+    problems = [] if items else [f"{where}.service_item {labor.service_item} is not a NetSuite item"]
+    wanted = sorted(set(labor.employees.values()))
+    rows = await netsuite.suiteql_all(
+        f"SELECT id, isinactive FROM employee WHERE id IN ({', '.join('?' * len(wanted))})", wanted
+    )
+    found = {str(row["id"]): row.get("isinactive") for row in rows}
+    missing = [e for e in wanted if e not in found]
+    if missing:
+        problems.append(f"{where}.employees names NetSuite employee(s) {', '.join(missing)}, which do not exist")
+    if problems:
+        raise ConfigError("; ".join(problems) + ": fix the internal ids")
+    return {employee for employee, inactive in found.items() if inactive in ("T", True, "true")}
