@@ -95,3 +95,22 @@ def test_agreeing_lines_without_a_bill_await_it_and_partial_bills_are_flagged():
     rows = match_lines(netsuite, receipts, bills, ion_frame, NetSuiteMappings()).rows.set_index("line")
     assert rows.loc["1"].status == "awaiting bill" and rows.loc["1"].item_receipted == 10  # two partial receipts sum
     assert rows.loc["2"]["flags"] == "billed 3 but item-receipted 5 (received goods not yet billed)"
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_receipt_sync_closes_the_loop_item_receipts_agree_with_ion(world):
+    """The purchasing loop end to end: ION receipts posted by receipt-sync, a bill in NetSuite,
+    then the match: what ION received and NetSuite item-receipted agree line by line."""
+    world.receive(2, [{"purchaseOrderLineId": 4, "quantity": 40, "locationId": 1}])  # all 40 brackets
+    assert run_deployment("receipt-sync").summary.posted == 3
+    transform_purchase_order("1502", "vendorBill", "test-bill-3", [{"orderLine": 2, "quantity": 40, "rate": 1.2}])
+
+    result = run_deployment("three-way-match")
+    report = pd.read_csv(result.summary.csv, dtype={"line": str}).set_index(["po", "line"])
+    assert (report.received_ion == report.item_receipted).all()  # receipt-sync left no gap
+    bracket = report.loc[("PO5002", "2")]
+    assert (bracket.ordered, bracket.received_ion, bracket.item_receipted, bracket.billed) == (40, 40, 40, 40)
+    assert bracket.status == "match"
+    assert report.loc[("PO5001", "2")].status == "awaiting bill"  # 50 of 50 received, no bill yet
+    assert report.loc[("PO5002", "1")]["flags"] == "short receipt: ION received 100 of 200 ordered"
+    assert "billed 100 but item-receipted 60" in report.loc[("PO5001", "1")]["flags"]
