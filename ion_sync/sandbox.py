@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
 from sandbox import ion, netsuite
+from sandbox import ramp as ramp_sim
 from sandbox.server import RunningServer, start
 
 SANDBOX_MAPPINGS = PROJECT_ROOT / "config" / "sandbox.yaml"
@@ -23,10 +24,13 @@ class Sandbox:
     ion: RunningServer
     netsuite: RunningServer
     env: dict[str, str] = field(default_factory=dict)
+    ramp: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
         self.netsuite.stop()
+        if self.ramp:
+            self.ramp.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -65,4 +69,21 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
         "NETSUITE_JWT_ALGORITHM": "ES256",
         "ION_SYNC_CONFIG": str(SANDBOX_MAPPINGS),
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env)
+    ramp_server = start(ramp_sim.create_app(RAMP_CONFIG), 0)
+    env |= ramp_env(ramp_server.url)
+    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server)
+
+
+RAMP_CONFIG = ramp_sim.RampSimConfig()
+RAMP_WEBHOOK_SECRET = "ramp_sec_sandbox-webhook-secret"
+
+
+def ramp_env(url: str) -> dict[str, str]:
+    """RAMP_* for the Ramp simulator (the webhook secret is the one `_sandbox/webhooks` subscriptions get)."""
+    return {
+        "RAMP_BASE_URL": url,
+        "RAMP_CLIENT_ID": RAMP_CONFIG.client_id,
+        "RAMP_CLIENT_SECRET": RAMP_CONFIG.client_secret,
+        "RAMP_ENTITY_ID": RAMP_CONFIG.entity_id,
+        "RAMP_WEBHOOK_SECRET": RAMP_WEBHOOK_SECRET,
+    }
