@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ion_sync.deployments import PROJECT_ROOT
 from sandbox import ion, netsuite
 from sandbox import ramp as ramp_sim
+from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
 
 SANDBOX_MAPPINGS = PROJECT_ROOT / "config" / "sandbox.yaml"
@@ -50,6 +51,7 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
     workdir.mkdir(parents=True, exist_ok=True)
     key_path, public_pem = netsuite_key_pair(workdir)
     ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
+    ion_config.supplier_attributes.append(AttributeDefinition(key=RAMP_VENDOR_ATTRIBUTE))
     ns_config = netsuite.NetSuiteSimConfig(
         database=str(workdir / "netsuite-sim.db"), oauth2_public_key_pem=public_pem, seed_demo=seed_demo
     )
@@ -76,6 +78,7 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()
 RAMP_WEBHOOK_SECRET = "ramp_sec_sandbox-webhook-secret"
+RAMP_VENDOR_ATTRIBUTE = "Ramp Vendor Id"  # the ION supplier attribute of `ramp.vendor_attribute`
 
 
 def ramp_env(url: str) -> dict[str, str]:
