@@ -116,10 +116,13 @@ class RampClient:
                 return _json(await self._send("GET", url, write=False, params=params))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[list[dict[str, Any]]]:
-        """Every page of a list endpoint, following `page.next` (keyset `start`) until null."""
+    async def pages(
+        self, path: str, params: dict[str, Any] | None = None, *, sized: bool = True
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every page of a list endpoint, following `page.next` (keyset `start`) until null.
+        `sized=False` for lists whose spec declares no `page_size` (item receipts)."""
         url: str | None = path
-        query: dict[str, Any] | None = {"page_size": self.settings.page_size, **(params or {})}
+        query: dict[str, Any] | None = {**({"page_size": self.settings.page_size} if sized else {}), **(params or {})}
         while url:
             page = await self._get(url, query)
             data, nxt = (page.get("data"), (page.get("page") or {}).get("next")) if isinstance(page, dict) else (None, None)
@@ -167,7 +170,7 @@ class RampClient:
         """Item receipts with these numbers (the list endpoint takes no filters: a full scan)."""
         wanted = set(numbers)
         found: dict[str, ItemReceipt] = {}
-        async for page in self.pages("/item-receipts"):
+        async for page in self.pages("/item-receipts", sized=False):
             for item in page:
                 receipt = _parse(ItemReceipt, item, "/item-receipts")
                 if receipt.item_receipt_number in wanted:

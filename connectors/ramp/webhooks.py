@@ -14,6 +14,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -42,6 +43,10 @@ class RampEvent(BaseModel):
     @property
     def subject(self) -> str | None:
         return self.object.id if self.object else None
+
+    def inbox_fields(self) -> tuple[str, str, str | None, dict[str, Any]]:
+        """(event id, type, subject, payload): the arguments of `Inbox.accept` after the source."""
+        return self.id, self.type, self.subject, self.model_dump(mode="json")
 
 
 def parse_ramp_event(body: bytes) -> RampEvent:
