@@ -61,3 +61,23 @@ class RampWorld:
             event = verify_ramp_webhook(RAMP_WEBHOOK_SECRET, delivery["headers"], delivery["body"].encode(), datetime.now(UTC))
             stored += inbox.accept(SOURCE, *event.inbox_fields())
         return stored
+
+
+LINK_SUPPLIER = """mutation($i: UpdateSupplierAttributeInput!) { updateSupplierAttribute(input: $i) { supplierAttribute { key value } } }"""
+SUPPLIER_ETAG = "query($id: ID!) { supplier(id: $id) { _etag } }"
+ACME_VENDOR = "0b5e7c1a-1111-4a6e-9c1d-ac0e00000001"
+
+
+def link_acme(buyer: IonBuyer) -> None:
+    """What ramp-supplier-import would do for Acme Metals (ION supplier 1), without a flow run."""
+    etag = buyer.data(SUPPLIER_ETAG, {"id": 1})["supplier"]["_etag"]
+    buyer.data(LINK_SUPPLIER, {"i": {"supplierId": 1, "key": "Ramp Vendor Id", "value": ACME_VENDOR, "etag": etag}})
+
+
+def approved_purchase_orders(buyer: IonBuyer, count: int) -> list[tuple[int, int]]:
+    """`count` approved one-line POs for Acme Metals: (PO id, line id)."""
+    made = []
+    for index in range(count):
+        po, [line] = buyer.purchase_order(1, "APPROVED", [("COMP-200", index + 1, 2.5)])
+        made.append((po, line))
+    return made
