@@ -13,12 +13,15 @@ import shutil
 from pathlib import Path
 
 from ion_sync.deployments import PROJECT_ROOT, load_deployments
+from ion_sync.ramp_demo import seed_ramp_demo
 from ion_sync.runner import RunResult, run_deployment
 from ion_sync.sandbox import start_sandbox
 
 DEMO_DIR = PROJECT_ROOT / ".demo"
 # consumption first: the reconciliation then shows what the completions moved in NetSuite.
 ORDER = ["consumption-sync", "inventory-reconciliation"]
+# Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
+ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
@@ -28,6 +31,7 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     os.environ["ION_SYNC_DATABASE_URL"] = f"sqlite:///{workdir / 'ledger.db'}"
     os.environ["ION_SYNC_REPORTS_DIR"] = str(workdir / "reports")
     print(f"Simulators: ION {sandbox.ion.url}  NetSuite {sandbox.netsuite.url}")
+    print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     try:
