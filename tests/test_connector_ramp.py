@@ -168,3 +168,14 @@ async def test_simulator_webhooks_follow_the_challenge_and_sign_every_event(ramp
     delivery = ramp.sim.state.outbox[-1]
     verified = verify_ramp_webhook(created["secret"], delivery["headers"], delivery["body"].encode(), datetime.now(UTC))
     assert verified.type == "purchase_orders.created" and verified.subject == ramp.sim.state.purchase_orders[verified.subject]["id"]
+
+
+def test_every_ramp_setting_and_deployment_is_documented() -> None:
+    from ion_sync.deployments import PROJECT_ROOT, load_deployments
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for name in RampSettings.model_fields:
+        if name != "retry":
+            assert f"RAMP_{name}".upper() in readme, name
+    ramp = {"ramp-purchase-order-sync", "ramp-approval-sync", "ramp-supplier-import", "ramp-receipt-sync"}
+    assert ramp <= set(load_deployments()) and all(f"`{n}`" in readme for n in ramp)
