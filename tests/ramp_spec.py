@@ -48,15 +48,20 @@ def _nullable(node: Any) -> Any:
 class RampSpec:
     spec: dict[str, Any] = field(default_factory=lambda: json.loads(SPEC_PATH.read_text()))
     checked: list[str] = field(default_factory=list)
+    covered: set[str] = field(default_factory=set)  # "METHOD /path/{template}" of every operation seen
 
     def __post_init__(self) -> None:
         self.components = _nullable(self.spec["components"])
         self.routes = [
-            (method.upper(), re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), op)
+            (method.upper(), re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), op | {"x-path": path})
             for path, ops in self.spec["paths"].items()
             for method, op in ops.items()
             if isinstance(op, dict) and "responses" in op
         ]
+
+    @property
+    def operations(self) -> set[str]:
+        return {f"{verb} {op['x-path']}" for verb, _, op in self.routes}
 
     def _validator(self, schema: dict[str, Any]) -> Draft202012Validator:
         return Draft202012Validator({**_nullable(schema), "components": self.components})
@@ -64,6 +69,7 @@ class RampSpec:
     def operation(self, method: str, path: str) -> dict[str, Any]:
         for verb, pattern, op in self.routes:
             if verb == method and pattern.match(path):
+                self.covered.add(f"{verb} {op['x-path']}")
                 return op
         raise AssertionError(f"{method} {path} is not in Ramp's spec")
 
@@ -99,6 +105,8 @@ class RampSpec:
             schema = documented.get("content", {}).get("application/json", {}).get("schema")
         if schema is None:
             return [] if not response.content else [f"response {method} {path} {status}: a body where the spec has none"]
+        if not response.content:  # 204: HTTP allows no body; the spec's EmptyObject is the empty answer
+            return [] if response.status_code == 204 else [f"response {method} {path} {status}: no body"]
         return [f"response {method} {path} {status}: {e.message} at {list(e.path)}" for e in self._validator(schema).iter_errors(response.json())]
 
 

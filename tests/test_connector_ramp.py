@@ -4,6 +4,7 @@ and webhook signature verification."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -115,16 +116,16 @@ async def test_the_client_keeps_under_the_rate_limit_without_a_single_429() -> N
     ramp = Ramp(RampSimConfig(rate_limit_requests=20, rate_limit_window_seconds=1.0, deliver_webhooks=False))
     async with ramp.client(rate_limit_requests=20, rate_limit_window_seconds=1.0, concurrency=10) as client:
         for _ in range(3):
-            await __import__("asyncio").gather(*(client.purchase_order("missing") for _ in range(20)))
+            await asyncio.gather(*(client.purchase_order("missing") for _ in range(20)))
     assert ramp.sim.limiter.limited == 0 and ramp.sim.limiter.max_in_window <= 20
     assert sum(ramp.sim.requests.values()) == 60
 
 
 async def test_a_429_from_someone_else_sharing_the_budget_is_waited_out() -> None:
     ramp = Ramp(RampSimConfig(rate_limit_requests=10, rate_limit_window_seconds=0.5, deliver_webhooks=False))
-    async with ramp.client(rate_limit_requests=200, concurrency=10, retry={"attempts": 10, "initial_wait": 0.05, "max_wait": 0.5}) as client:
-        results = await __import__("asyncio").gather(*(client.purchase_order("missing") for _ in range(30)))
-    assert results == [None] * 30 and ramp.sim.limiter.limited > 0
+    async with ramp.client(rate_limit_requests=200, concurrency=10, retry={"attempts": 30, "initial_wait": 0.1, "max_wait": 1.0}) as client:
+        results = await asyncio.gather(*(client.purchase_order("missing") for _ in range(20)))
+    assert results == [None] * 20 and ramp.sim.limiter.limited > 0
 
 
 def signed(secret: str, payload: dict[str, object]) -> tuple[dict[str, str], bytes]:
@@ -179,3 +180,42 @@ def test_every_ramp_setting_and_deployment_is_documented() -> None:
             assert f"RAMP_{name}".upper() in readme, name
     ramp = {"ramp-purchase-order-sync", "ramp-approval-sync", "ramp-supplier-import", "ramp-receipt-sync"}
     assert ramp <= set(load_deployments()) and all(f"`{n}`" in readme for n in ramp)
+
+
+async def test_every_operation_the_simulator_serves_answers_in_the_spec_shape() -> None:
+    """Each route of the spec subset, called once (the client's own calls are checked in the
+    tests above): requests and answers, successes and errors, against Ramp's schemas."""
+    ramp = Ramp()
+    spec = RampSpec()
+    ramp.transport.spec = spec
+    async with ramp.client(scopes=" ".join(RampSimConfig().allowed_scopes)) as client:
+        send = client._http.request
+        vendor = (await send("POST", "/vendors", json={"name": "Zeta Tools", "country": "US", "vendor_owner_id": RampSimConfig().user_id,
+                                                        "business_vendor_contacts": {"email": "ap@zeta.example"}})).json()
+        assert (await send("GET", f"/vendors/{vendor['id']}")).status_code == 200
+        assert (await send("PATCH", f"/vendors/{vendor['id']}", json={"description": "cutting tools"})).json()["description"] == "cutting tools"
+        assert (await send("GET", "/vendors", params={"page_size": 2, "is_active": "true"})).status_code == 200
+        po = (await send("POST", "/purchase-orders", json=po_body("ION-950", promise_date="2026-12-01", net_payment_terms=30))).json()
+        listed = await send("GET", "/purchase-orders", params={"creation_source": "DEVELOPER_API", "include_archived": "true",
+                                                                "from_created_at": "2026-01-01T00:00:00Z", "page_size": 5})
+        assert [p["id"] for p in listed.json()["data"]] == [po["id"]]
+        assert (await send("GET", f"/purchase-orders/{po['id']}")).json()["custom_form_collection_response"] is None
+        receipt = (await send("POST", "/item-receipts", json={"purchase_order_id": po["id"], "item_receipt_number": "IR-1", "received_at": "2026-11-21",
+                                                               "item_receipt_line_items": [{"purchase_order_line_item_id": po["line_items"][0]["id"]}]})).json()
+        assert (await send("GET", f"/item-receipts/{receipt['id']}")).status_code == 200
+        assert (await send("GET", "/item-receipts")).json()["page"]["next"] is None
+        assert (await send("DELETE", f"/item-receipts/{receipt['id']}")).status_code == 204
+        assert (await send("GET", f"/item-receipts/{receipt['id']}")).status_code == 404
+        assert (await send("POST", f"/purchase-orders/{po['id']}/archive", json={"archived_reason": "test"})).status_code == 204
+        bill = ramp.sim.state.bill_purchase_order(po["id"], paid=False)
+        assert (await send("GET", f"/bills/{bill['id']}")).json()["status"] == "OPEN"
+        hook = (await send("POST", "/webhooks", json={"endpoint_url": "https://example.test/h", "event_types": ["bills.paid"]})).json()
+        assert [h["id"] for h in (await send("GET", "/webhooks")).json()] == [hook["id"]]
+        assert (await send("GET", f"/webhooks/{hook['id']}")).json()["status"] == "pending_verification"
+        challenge = json.loads(ramp.sim.state.outbox[-1]["body"])["challenge"]
+        assert (await send("POST", f"/webhooks/{hook['id']}/verify", json={"challenge": challenge})).json() == {"success": True}
+        assert (await send("DELETE", f"/webhooks/{hook['id']}")).status_code == 204
+        unknown_entity = await send("POST", "/purchase-orders", json=po_body("ION-951", entity_id="00000000-0000-4000-8000-000000000000"))
+        assert unknown_entity.status_code == 422 and unknown_entity.json()["error_v2"]["error_code"] == "DEVELOPER_7001"
+    assert ramp.transport.problems == [], "\n".join(ramp.transport.problems)
+    assert spec.operations - spec.covered == set()

@@ -106,7 +106,7 @@ async def records(sim: Any, request: Request) -> Any:
 
 
 async def create_vendor(sim: Any, request: Request) -> Any:
-    body = {"country": "US", "vendor_owner_id": sim.config.user_id, "business_vendor_contacts": [{"email": "ap@vendor.example"}]}
+    body = {"country": "US", "vendor_owner_id": sim.config.user_id, "business_vendor_contacts": {"email": "ap@vendor.example"}}
     return sim.state.create_vendor({**body, **await _body(request)})
 
 

@@ -201,7 +201,7 @@ async def create_vendor(sim: RampSimulator, request: Request) -> dict[str, Any]:
 
 
 async def get_vendor(sim: RampSimulator, request: Request) -> dict[str, Any]:
-    return sim.state.vendor(request.path_params["vendor_id"])
+    return {**sim.state.vendor(request.path_params["vendor_id"]), "custom_form_collection_response": None}
 
 
 async def patch_vendor(sim: RampSimulator, request: Request) -> dict[str, Any]:

@@ -23,7 +23,7 @@ def seed_demo(state: RampState, config: RampSimConfig) -> None:
                 "country": "US",
                 "state": region,
                 "vendor_owner_id": config.user_id,
-                "business_vendor_contacts": [{"email": email}],
+                "business_vendor_contacts": {"email": email},
                 "address": {"address_line_1": line, "city": city, "postal_code": postal, "country": "US", "state": region},
             },
             vendor_id=vendor_id,

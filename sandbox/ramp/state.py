@@ -56,6 +56,9 @@ class RampState:
         for field in ("business_vendor_contacts", "country", "vendor_owner_id"):
             if field not in body:
                 raise invalid(field, "Missing data for required field.")
+        contact = body["business_vendor_contacts"]
+        if not isinstance(contact, dict) or not contact.get("email"):
+            raise invalid("business_vendor_contacts", "A contact object with an email is required.")
         vendor_id = vendor_id or str(uuid4())
         zero = money(0, "USD")
         vendor = {
@@ -63,7 +66,7 @@ class RampState:
             "name": body.get("name") or "",
             "name_legal": body.get("name") or "",
             "accounting_vendor_remote_id": body.get("accounting_vendor_remote_id"),
-            "contacts": [str(uuid4()) for _ in body["business_vendor_contacts"]],
+            "contacts": [str(uuid4())],  # the one business contact the create body carries
             "country": body["country"],
             "state": body.get("state") or "",
             "created_at": created_at or now_iso(),
