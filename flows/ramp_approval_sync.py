@@ -24,9 +24,8 @@ from flows.ramp_environment import load_ramp_environment
 from ledger import Ledger
 from ledger.inbox import Inbox
 from ledger.models import InboxStatus
-from tasks.ramp_approvals import BILL_EVENTS, PO_EVENTS, apply_decisions, candidates
+from tasks.ramp_approvals import BILL_EVENTS, INTEGRATION, PO_EVENTS, apply_decisions, candidates
 from tasks.ramp_common import RampContext, RampSummary, purchase_orders_in_ramp
-from tasks.ramp_approvals import INTEGRATION
 from tasks.reporting import publish_sync_report
 
 
@@ -57,7 +56,8 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
                 ledger.finish_run(run)
         relevant = PO_EVENTS | BILL_EVENTS
         handled_by = str(flow_run.id) if flow_run.id else INTEGRATION
-        summary.events_handled = inbox.mark([e.id for e in events if e.event_type in relevant], InboxStatus.handled, handled_by)
+        if not report.failed:  # else the events stay pending: the next run checks their POs again
+            summary.events_handled = inbox.mark([e.id for e in events if e.event_type in relevant], InboxStatus.handled, handled_by)
         inbox.mark([e.id for e in events if e.event_type not in relevant], InboxStatus.handled, handled_by, reason="not an event ion-sync acts on")
         summary.posted = len(report.applied)
         summary.rejected = report.rejected

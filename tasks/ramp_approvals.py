@@ -53,6 +53,7 @@ class Decision:
     reject: bool = False
     mark_paid: bool = False
     approval: str | None = None
+    conflict: str | None = None  # approved in Ramp, but ION moved the PO back or canceled it
 
 
 def candidates(events: list[InboxItem], tracked: dict[int, RampPurchaseOrderRef], poll: bool) -> set[int]:
@@ -67,12 +68,14 @@ def candidates(events: list[InboxItem], tracked: dict[int, RampPurchaseOrderRef]
 def decide(ref: RampPurchaseOrderRef, ion: IonState, ramp: RampPurchaseOrder, paid_in_ramp: bool, settings: RampSettings) -> Decision:
     approval = ramp.approval(settings.approval_field)
     waiting = ion.status == "REQUESTED"
+    approved = approval in settings.approved_values
     return Decision(
         ref,
-        approve=waiting and approval in settings.approved_values,
+        approve=waiting and approved,
         reject=waiting and approval in settings.rejected_values,
         mark_paid=paid_in_ramp and not ion.paid,
         approval=approval,
+        conflict=ion.status if approved and ion.status in ("DRAFT", "CANCELED") else None,
     )
 
 
@@ -143,6 +146,15 @@ async def apply_decisions_for(
             )
             if ctx.ledger.dead_letter(INTEGRATION, [letter], replace_dead=False):
                 report.rejected += 1
+                report.dead_letters.append(dead_letter_row(letter.key, letter.source_ref, letter.reason))
+        if decision.conflict:
+            letter = DeadLetter(
+                f"ramp:po:{ref.ramp_id}:conflict",
+                f"ramp:po:{ref.ramp_id}",
+                f"ION PO {po_id} ({ref.number}) was approved in Ramp but is {decision.conflict} in ION: not applied; "
+                "archive the Ramp PO or bring the ION PO back for approval",
+            )
+            if ctx.ledger.dead_letter(INTEGRATION, [letter], replace_dead=False):
                 report.dead_letters.append(dead_letter_row(letter.key, letter.source_ref, letter.reason))
         etag = ion.etag
         for action, wanted, changes, done in (
