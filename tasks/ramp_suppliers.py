@@ -104,9 +104,13 @@ async def import_vendors_page(ctx: RampContext, vendors: list[Vendor], directory
         if linked is None and (same_name := directory.unlinked(vendor.name)) is not None:
             row = {"ramp vendor": vendor.id, "supplier": same_name.id, "name": vendor.name, "action": "linked"}
             if not dry_run:
-                await _set_vendor_attribute(ctx.ion, same_name.id, same_name.etag, attribute, vendor.id)
+                try:  # setting the attribute twice is harmless: a failed try is simply made again next run
+                    await _set_vendor_attribute(ctx.ion, same_name.id, same_name.etag, attribute, vendor.id)
+                    same_name = await _refetch(ctx.ion, same_name.id, attribute)
+                except (DataError, TransientError):
+                    report.failed += 1
+                    continue
                 directory.unlinked_by_name.pop(vendor.name.strip().lower(), None)
-                same_name = await _refetch(ctx.ion, same_name.id, attribute)
                 directory.by_vendor[vendor.id] = same_name
             report.linked.append(row)
             linked = same_name

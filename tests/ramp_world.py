@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from connectors.ramp import SOURCE, verify_ramp_webhook
+from connectors.ramp import SOURCE, RampSettings, receive_ramp_delivery
+from connectors.settings import load_settings
 from ion_sync.ramp_demo import IonBuyer
 from ion_sync.sandbox import RAMP_WEBHOOK_SECRET
 from ledger import Ledger
@@ -56,9 +57,10 @@ class RampWorld:
     def deliver_events_to_inbox(self) -> int:
         """What the webhook receiver does with each delivery: verify, then store in the inbox."""
         inbox = Inbox(Ledger(self.world.ledger_url))
+        settings = load_settings(RampSettings)  # RAMP_* of the sandbox, RAMP_WEBHOOK_SECRET included
         stored = 0
         for delivery in self.admin("GET", "webhooks/deliveries")["items"]:
-            event = verify_ramp_webhook(RAMP_WEBHOOK_SECRET, delivery["headers"], delivery["body"].encode(), datetime.now(UTC))
+            event = receive_ramp_delivery(settings, delivery["headers"], delivery["body"].encode(), datetime.now(UTC))
             stored += inbox.accept(SOURCE, *event.inbox_fields())
         return stored
 

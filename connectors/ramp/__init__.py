@@ -9,7 +9,14 @@ B6 bills (payment), B8 webhooks (`X-Ramp-Webhook-Signature`).
 
 from connectors.ramp.client import RampClient, WriteResult
 from connectors.ramp.settings import RampSettings
-from connectors.ramp.webhooks import SOURCE, RampEvent, WebhookRejected, parse_ramp_event, verify_ramp_webhook
+from connectors.ramp.webhooks import (
+    SOURCE,
+    RampEvent,
+    WebhookRejected,
+    parse_ramp_event,
+    receive_ramp_delivery,
+    verify_ramp_webhook,
+)
 
 __all__ = [
     "SOURCE",
@@ -19,5 +26,6 @@ __all__ = [
     "WebhookRejected",
     "WriteResult",
     "parse_ramp_event",
+    "receive_ramp_delivery",
     "verify_ramp_webhook",
 ]

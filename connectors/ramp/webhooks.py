@@ -18,6 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from connectors.errors import ConfigError
+from connectors.ramp.settings import RampSettings
+
 SOURCE = "ramp"
 SIGNATURE_HEADER = "X-Ramp-Webhook-Signature"
 CLOCK_SKEW = timedelta(minutes=5)
@@ -74,3 +77,13 @@ def verify_ramp_webhook(
     if created > now + CLOCK_SKEW:
         raise WebhookRejected(f"event {event.id} is dated in the future ({created.isoformat()})")
     return event
+
+
+def receive_ramp_delivery(settings: RampSettings, headers: Mapping[str, str], body: bytes, now: datetime) -> RampEvent:
+    """What a webhook receiver calls for a delivery on its Ramp route: the verified event (then
+    `Inbox.accept(SOURCE, *event.inbox_fields())`), or WebhookRejected (answer 401, store nothing).
+    ConfigError when RAMP_WEBHOOK_SECRET is not set."""
+    if settings.webhook_secret is None:
+        raise ConfigError("RAMP_WEBHOOK_SECRET is not set: copy the secret Ramp returned when the webhook was created")
+    tolerance = timedelta(seconds=settings.webhook_tolerance_seconds)
+    return verify_ramp_webhook(settings.webhook_secret.get_secret_value(), headers, body, now, tolerance=tolerance)
