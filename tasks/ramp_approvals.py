@@ -129,8 +129,9 @@ async def apply_decisions_for(
     failed = {k for k, status in ctx.ledger.statuses(INTEGRATION, keys).items() if status is EntryStatus.failed}
     for po_id in sorted(po_ids):
         ref, ion = tracked[po_id], states.get(po_id)
-        if ion is None:
-            continue
+        unsettled = any(f"ramp:po:{ref.ramp_id}:{a}" in orphans or f"ramp:po:{ref.ramp_id}:{a}" in failed for a in ("approved", "paid"))
+        if ion is None or (ion.paid and ion.status != "REQUESTED" and not unsettled):
+            continue  # gone from ION, or nothing Ramp could still change
         ramp_po = await ctx.ramp.purchase_order(ref.ramp_id)
         report.checked += 1
         if ramp_po is None:
