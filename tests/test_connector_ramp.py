@@ -219,3 +219,37 @@ async def test_every_operation_the_simulator_serves_answers_in_the_spec_shape() 
         assert unknown_entity.status_code == 422 and unknown_entity.json()["error_v2"]["error_code"] == "DEVELOPER_7001"
     assert ramp.transport.problems == [], "\n".join(ramp.transport.problems)
     assert spec.operations - spec.covered == set()
+
+
+def test_the_simulator_posts_signed_events_to_an_active_subscription() -> None:
+    """A real HTTP delivery: the receiving end gets the raw body and a signature it can verify."""
+    import time
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    async def hook(request: Request) -> Response:
+        received.append((dict(request.headers), await request.body()))
+        return Response(status_code=204)
+
+    receiver = start(Starlette(routes=[Route("/ramp", hook, methods=["POST"])]))
+    ramp = Ramp(RampSimConfig(deliver_webhooks=True), served=True)
+    try:
+        subscription = httpx.post(f"{ramp.server.url}/_sandbox/webhooks",  # type: ignore[union-attr]
+                                  json={"endpoint_url": f"{receiver.url}/ramp", "event_types": ["purchase_orders.updated"], "secret": "ramp_sec_x"}).json()
+        vendor_po = ramp.sim.state.create_purchase_order(po_body("ION-960"))
+        httpx.post(f"{ramp.server.url}/_sandbox/purchase-orders/{vendor_po['id']}/approve")  # type: ignore[union-attr]
+        deadline = time.monotonic() + 30
+        while (not received or ramp.sim.state.outbox[-1]["status"] is None) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        ramp.server.stop()  # type: ignore[union-attr]
+        receiver.stop()
+    [(headers, body)] = received
+    event = verify_ramp_webhook("ramp_sec_x", headers, body, datetime.now(UTC))
+    assert (event.type, event.subject) == ("purchase_orders.updated", vendor_po["id"]) and subscription["status"] == "active"
+    assert ramp.sim.state.outbox[-1]["status"] == 204
