@@ -94,8 +94,11 @@ def test_sigkill_mid_run_then_a_rerun_creates_every_po_once(ramp, world, tmp_pat
 
 
 @pytest.mark.usefixtures("prefect_api")
-async def test_two_overlapping_syncs_create_nothing_twice(ramp, world, monkeypatch):
+async def test_two_overlapping_syncs_create_nothing_twice(ramp, world, monkeypatch, database_url):
+    """On each ledger database: two runs at once claim page by page; each PO is created by one."""
     from flows.ramp_purchase_order_sync import ramp_purchase_order_sync
+
+    monkeypatch.setenv("ION_SYNC_DATABASE_URL", database_url)
 
     buyer = ramp.buyer()
     link_acme(buyer)
@@ -107,7 +110,7 @@ async def test_two_overlapping_syncs_create_nothing_twice(ramp, world, monkeypat
     first, second = await asyncio.gather(ramp_purchase_order_sync(), ramp_purchase_order_sync())
     assert first.posted + second.posted == len(made), (first, second)
     assert first.in_flight_elsewhere + second.in_flight_elsewhere + first.already_posted + second.already_posted >= len(made)
-    assert_once(ramp, "purchase-orders", "purchase_order_number", {f"ION-{po}" for po, _ in made}, world.ledger_url, "ramp-purchase-order-sync")
+    assert_once(ramp, "purchase-orders", "purchase_order_number", {f"ION-{po}" for po, _ in made}, database_url, "ramp-purchase-order-sync")
 
 
 @pytest.mark.usefixtures("prefect_api")
