@@ -97,7 +97,7 @@ def _body(po: PurchaseOrder, mappings: RampMappings, entity_id: str) -> tuple[li
     elif vendor_id is None:
         problems.append(
             f"supplier {po.supplier.name} ({po.supplier.id}) has no '{mappings.vendor_attribute}': "
-            "run ramp-supplier-import, or set the attribute to the supplier's Ramp vendor id"
+            "run ramp-supplier-import (or set the attribute to the supplier's Ramp vendor id), then replay with retry_dead=true"
         )
     if po.currency is None:
         problems.append("has no currency")
