@@ -39,7 +39,7 @@ async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: boo
     env = load_ramp_environment()
     logger = get_run_logger()
     mappings = env.mappings.ramp
-    filters: dict[str, object] = {"status": {"eq": mappings.trigger_status}}
+    filters: dict[str, object] = {"status": {"in": mappings.trigger_statuses}}
     if po_ids:
         filters["id"] = {"in": po_ids}
     ledger = Ledger(env.app.database_url)
@@ -81,7 +81,7 @@ async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: boo
             finally:
                 if run:
                     ledger.finish_run(run)
-        publish_sync_report(summary, posted, dead, details=f"Mode: approval {mappings.approval}; POs in status {mappings.trigger_status} are created in Ramp. Adopted (already in Ramp): {summary.adopted}.")
+        publish_sync_report(summary, posted, dead, details=f"Mode: approval {mappings.approval}; POs in status {', '.join(mappings.trigger_statuses)} are created in Ramp. Adopted (already in Ramp): {summary.adopted}.")
     finally:
         ledger.close()
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())

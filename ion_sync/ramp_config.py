@@ -22,7 +22,16 @@ class RampMappings(BaseModel):
     item_receipt_prefix: str = Field("ION-R", min_length=1, description="Ramp item receipt number = <prefix><receipt id>-<PO id>")
     vendor_attribute: str = Field("Ramp Vendor Id", min_length=1, description="ION supplier attribute holding the Ramp vendor id")
     net_payment_terms: int | None = Field(None, ge=0, description="net payment terms (days) sent with every PO, if set")
+    also_statuses: list[Literal["APPROVED", "ORDERED", "RECEIVED"]] = Field(
+        default_factory=list,
+        description="further ION statuses whose POs are created in Ramp: a PO approved and ordered between two runs "
+        "is otherwise missed. Leave empty while ION also holds POs of another purchasing system (e.g. NetSuite's)",
+    )
 
     @property
     def trigger_status(self) -> str:
         return "REQUESTED" if self.approval == "in_ramp" else "APPROVED"
+
+    @property
+    def trigger_statuses(self) -> list[str]:
+        return sorted({self.trigger_status, *self.also_statuses})

@@ -82,7 +82,7 @@ RAMP_VENDOR_ATTRIBUTE = "Ramp Vendor Id"  # the ION supplier attribute of `ramp.
 
 
 def ramp_env(url: str) -> dict[str, str]:
-    """RAMP_* for the Ramp simulator (the webhook secret is the one `_sandbox/webhooks` subscriptions get)."""
+    """RAMP_* for the Ramp simulator; RAMP_WEBHOOK_SECRET is the secret the tests give `_sandbox/webhooks` subscriptions."""
     return {
         "RAMP_BASE_URL": url,
         "RAMP_CLIENT_ID": RAMP_CONFIG.client_id,

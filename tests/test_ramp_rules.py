@@ -96,3 +96,9 @@ def test_which_pos_an_event_names_and_what_ramp_state_means_for_ion():
     assert decide(ref, IonState(7, "e", "CANCELED", False), ramp("APPROVED"), False, SETTINGS).conflict == "CANCELED"
     assert decide(ref, IonState(7, "e", "ORDERED", False), ramp("APPROVED"), True, SETTINGS).mark_paid
     assert not decide(ref, IonState(7, "e", "ORDERED", True), ramp("APPROVED"), True, SETTINGS).mark_paid
+
+
+def test_the_triggering_statuses_follow_the_approval_mode():
+    assert RampMappings().trigger_statuses == ["APPROVED"]
+    assert RampMappings(approval="in_ramp").trigger_statuses == ["REQUESTED"]
+    assert RampMappings(also_statuses=["ORDERED", "RECEIVED"]).trigger_statuses == ["APPROVED", "ORDERED", "RECEIVED"]
