@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.errors import DataError, TransientError
 from connectors.ion import IonClient
 from connectors.ion.queries import Query
 from connectors.ramp import RampClient
+from connectors.ramp.models import Vendor
 from ion_sync.ramp_config import RampMappings
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from tasks.reporting import SyncSummary
@@ -31,6 +32,7 @@ class RampContext:
     entity_id: str = ""
     retry_dead: bool = False
     max_attempts: int = 5
+    vendors: dict[str, Vendor | None] = field(default_factory=dict)  # Ramp vendors looked up in this run
 
 
 class RampSummary(SyncSummary):

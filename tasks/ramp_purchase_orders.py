@@ -154,6 +154,8 @@ async def post_purchase_orders_page(ctx: RampContext, plan: PurchaseOrderPlan) -
     report.already_posted = plan.already_settled + len(batch.already_posted)
     report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
     mine = [by_key[c.key] for c in batch.mine]
+    for vendor_id in sorted({r.body["vendor_id"] for r in mine} - ctx.vendors.keys()):
+        ctx.vendors[vendor_id] = await ctx.ramp.vendor(vendor_id)
     existing: dict[str, Any] = {}
     if mine:  # look up before creating: Ramp has no idempotency key
         since = min(r.created for r in mine) - CREATED_AFTER_MARGIN
@@ -162,6 +164,12 @@ async def post_purchase_orders_page(ctx: RampContext, plan: PurchaseOrderPlan) -
 
     async def post(claim: Claim) -> Outcome:
         ready = by_key[claim.key]
+        vendor = ctx.vendors.get(ready.body["vendor_id"])
+        if ready.number not in existing and (vendor is None or not vendor.is_active):
+            state = "is inactive" if vendor else "does not exist"
+            reason = (f"ION PO {ready.po_id} ({ready.number}): Ramp vendor {ready.body['vendor_id']} {state}: "
+                      "fix the supplier's Ramp vendor id (or reactivate the vendor in Ramp), then replay with retry_dead=true")
+            return Outcome(claim.key, EntryStatus.dead, reason=reason, payload=ready.body)
         async with window:
             try:
                 found = existing.get(ready.number)

@@ -62,6 +62,8 @@ def po_body(number: str, **extra: object) -> dict[str, object]:
 async def test_vendors_page_with_start_and_next_and_every_exchange_fits_the_spec(ramp: Ramp) -> None:
     async with ramp.client(page_size=3) as client:
         pages = [[v.name for v in page] async for page in client.vendors()]
+        assert (await client.vendor(ACME)).name == "Acme Metals"  # type: ignore[union-attr]
+        assert await client.vendor("0b5e7c1a-9999-4a6e-9c1d-000000000000") is None
     assert pages == [["Acme Metals", "Orbital Parts", "Stellar Fasteners"], ["Nova Composites"]]
     assert "GET /developer/v1/vendors 200" in SPEC.checked and "POST /developer/v1/token 200" in SPEC.checked
 

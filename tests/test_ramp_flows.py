@@ -15,7 +15,7 @@ from ion_sync.runner import run_deployment
 from ion_sync.sandbox import RAMP_VENDOR_ATTRIBUTE, RAMP_WEBHOOK_SECRET, SANDBOX_MAPPINGS
 from ledger import EntryStatus, Ledger
 from ledger.inbox import Inbox
-from tests.ramp_world import RampWorld
+from tests.ramp_world import LINK_SUPPLIER, SUPPLIER_ETAG, RampWorld
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 NOVA = "0b5e7c1a-4444-4a6e-9c1d-00fa00000004"
@@ -67,8 +67,13 @@ def test_approved_in_ion_created_in_ramp_received_matched_and_paid(ramp, world, 
     buyer = ramp.buyer()
     approved, lines = buyer.purchase_order(1, "APPROVED", [("COMP-200", 10, 2.5), ("RES-10", 500, 0.1)])
     in_review, _ = buyer.purchase_order(2, "REQUESTED", [("BRKT-7", 20, 1.2)])
+    etag = buyer.data(SUPPLIER_ETAG, {"id": 3})["supplier"]["_etag"]  # Stellar Fasteners, pointed at a vendor Ramp lacks
+    buyer.data(LINK_SUPPLIER, {"i": {"supplierId": 3, "key": RAMP_VENDOR_ATTRIBUTE, "value": "0b5e7c1a-9999-4a6e-9c1d-000000000000", "etag": etag}})
+    stray, _ = buyer.purchase_order(3, "APPROVED", [("COMP-200", 1, 2.5)])
     synced = run_deployment("ramp-purchase-order-sync")
-    assert synced.state == "Completed" and synced.summary.posted == 1
+    assert synced.state == "Completed" and (synced.summary.posted, synced.summary.dead_letters) == (1, 1)
+    [dead] = Ledger(world.ledger_url).entries("ramp-purchase-order-sync", EntryStatus.dead)
+    assert dead.key == f"ion:po:{stray}:ramp-po" and "does not exist" in dead.reason
     po = ramp.purchase_order(f"ION-{approved}")
     assert [p["purchase_order_number"] for p in ramp.records("purchase-orders")] == [f"ION-{approved}"]
     assert po["amount"] == {"amount": 7500, "currency_code": "USD"} and po["three_way_match_enabled"]

@@ -145,6 +145,9 @@ class RampClient:
         async for page in self.pages("/vendors"):
             yield [_parse(Vendor, item, "/vendors") for item in page]
 
+    async def vendor(self, vendor_id: str) -> Vendor | None:
+        return await self.get_one(f"/vendors/{vendor_id}", Vendor)
+
     async def purchase_order(self, po_id: str) -> PurchaseOrder | None:
         return await self.get_one(f"/purchase-orders/{po_id}", PurchaseOrder)
 
