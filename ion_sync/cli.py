@@ -44,6 +44,7 @@ def sandbox(
     running = start_sandbox(workdir, ion_port=ion_port, netsuite_port=netsuite_port)
     typer.echo(f"ION simulator:      {running.ion.url}  (GraphQL at /graphql)")
     typer.echo(f"NetSuite simulator: {running.netsuite.url}")
+    typer.echo(f"Ramp simulator:     {running.env['RAMP_BASE_URL']}  (Developer API at /developer/v1)")
     typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
     for name, value in running.env.items():
         typer.echo(f"export {name}={value}")

@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.errors import ConfigError
 from connectors.validation import field_path
+from ion_sync.ramp_config import RampMappings
 
 DATA_DIR = Path(user_data_dir("ion-sync", appauthor=False))
 
@@ -194,6 +195,7 @@ class NetSuiteMappings(_Strict):
 
 class Mappings(_Strict):
     netsuite: NetSuiteMappings = NetSuiteMappings()
+    ramp: RampMappings = RampMappings()
 
 
 def load_mappings(path: Path) -> Mappings:

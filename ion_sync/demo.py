@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from ion_sync.deployments import PROJECT_ROOT, load_deployments
+from ion_sync.ramp_demo import seed_ramp_demo
 from ion_sync.runner import RunResult, run_deployment
 from ion_sync.sandbox import start_sandbox
 
@@ -20,6 +21,8 @@ DEMO_DIR = PROJECT_ROOT / ".demo"
 # consumption first: the reconciliation then shows what the completions moved in NetSuite;
 # purchase orders before the receipts against them, the 3-way match after both.
 ORDER = ["consumption-sync", "inventory-reconciliation", "purchase-order-sync", "receipt-sync", "labor-sync", "three-way-match"]
+# Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
+ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
@@ -29,6 +32,7 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     os.environ["ION_SYNC_DATABASE_URL"] = f"sqlite:///{workdir / 'ledger.db'}"
     os.environ["ION_SYNC_REPORTS_DIR"] = str(workdir / "reports")
     print(f"Simulators: ION {sandbox.ion.url}  NetSuite {sandbox.netsuite.url}")
+    print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     try:

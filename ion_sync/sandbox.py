@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
 from sandbox import ion, netsuite
+from sandbox import ramp as ramp_sim
+from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
 
 SANDBOX_MAPPINGS = PROJECT_ROOT / "config" / "sandbox.yaml"
@@ -23,10 +25,13 @@ class Sandbox:
     ion: RunningServer
     netsuite: RunningServer
     env: dict[str, str] = field(default_factory=dict)
+    ramp: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
         self.netsuite.stop()
+        if self.ramp:
+            self.ramp.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -46,6 +51,7 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
     workdir.mkdir(parents=True, exist_ok=True)
     key_path, public_pem = netsuite_key_pair(workdir)
     ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
+    ion_config.supplier_attributes.append(AttributeDefinition(key=RAMP_VENDOR_ATTRIBUTE))
     ns_config = netsuite.NetSuiteSimConfig(
         database=str(workdir / "netsuite-sim.db"), oauth2_public_key_pem=public_pem, seed_demo=seed_demo,
         seed_purchasing=seed_demo,
@@ -66,4 +72,22 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
         "NETSUITE_JWT_ALGORITHM": "ES256",
         "ION_SYNC_CONFIG": str(SANDBOX_MAPPINGS),
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env)
+    ramp_server = start(ramp_sim.create_app(RAMP_CONFIG), 0)
+    env |= ramp_env(ramp_server.url)
+    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server)
+
+
+RAMP_CONFIG = ramp_sim.RampSimConfig()
+RAMP_WEBHOOK_SECRET = "ramp_sec_sandbox-webhook-secret"
+RAMP_VENDOR_ATTRIBUTE = "Ramp Vendor Id"  # the ION supplier attribute of `ramp.vendor_attribute`
+
+
+def ramp_env(url: str) -> dict[str, str]:
+    """RAMP_* for the Ramp simulator; RAMP_WEBHOOK_SECRET is the secret the tests give `_sandbox/webhooks` subscriptions."""
+    return {
+        "RAMP_BASE_URL": url,
+        "RAMP_CLIENT_ID": RAMP_CONFIG.client_id,
+        "RAMP_CLIENT_SECRET": RAMP_CONFIG.client_secret,
+        "RAMP_ENTITY_ID": RAMP_CONFIG.entity_id,
+        "RAMP_WEBHOOK_SECRET": RAMP_WEBHOOK_SECRET,
+    }

@@ -1,0 +1,46 @@
+"""Ramp connection settings, read from RAMP_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import AnyHttpUrl, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connectors.retry import RetryPolicy
+
+DEFAULT_SCOPES = (
+    "purchase_orders:read purchase_orders:write item_receipts:read item_receipts:write vendors:read bills:read"
+)
+
+
+class RampSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAMP_", env_nested_delimiter="__", extra="ignore")
+
+    base_url: AnyHttpUrl = Field(
+        description="the Ramp API base: https://api.ramp.com (production) or https://demo-api.ramp.com (sandbox)"
+    )
+    client_id: str = Field(min_length=1, description="the Ramp developer app's client id")
+    client_secret: SecretStr = Field(min_length=1, description="the Ramp developer app's client secret")
+    entity_id: str = Field(min_length=1, description="the Ramp business entity (uuid) purchase orders are created under")
+    scopes: str = Field(DEFAULT_SCOPES, description="space-separated scopes requested with the client-credentials grant")
+    webhook_secret: SecretStr | None = Field(
+        None, description="the webhook subscription's signing secret (ramp_sec_…), for the webhook receiver"
+    )
+    webhook_tolerance_seconds: int = Field(
+        86400, ge=60, description="oldest webhook event `created_at` accepted (Ramp retries for hours); older is refused as stale"
+    )
+    page_size: int = Field(100, ge=2, le=100, description="records per list page (Ramp allows 2..100)")
+    timeout_seconds: float = Field(30.0, gt=0, description="per-request timeout")
+    rate_limit_requests: int = Field(
+        180, ge=1, le=200, description="requests per window this process sends at most (Ramp allows 200 per rolling 10 s)"
+    )
+    rate_limit_window_seconds: float = Field(10.0, gt=0, description="the rate-limit window, seconds")
+    concurrency: int = Field(8, ge=1, le=50, description="requests in flight at once")
+    retry: RetryPolicy = RetryPolicy()
+    # Ramp's API exposes no PO approval status (ramp.md B3, INFERRED): which field carries it is configuration.
+    approval_field: str = Field("approval_status", description="purchase-order field holding Ramp's approval status")
+    approved_values: list[str] = Field(["APPROVED"], description="approval values meaning approved (JSON list)")
+    rejected_values: list[str] = Field(["REJECTED"], description="approval values meaning rejected (JSON list)")
+
+    @property
+    def api(self) -> str:
+        return f"{str(self.base_url).rstrip('/')}/developer/v1"

@@ -1,0 +1,80 @@
+"""ramp-approval-sync: Ramp's approvals, rejections and payments flow back to ION (seed 000).
+
+In the "approve in Ramp" mode, finance approves the PO in Ramp and this flow moves the ION PO
+to APPROVED so it can be sent to the supplier; a rejection is reported (a dead letter naming
+the PO), never applied silently; once Ramp has paid the PO's bills, the ION PO is marked paid.
+
+Driven by Ramp webhooks: the webhook receiver (`ion-sync webhooks`) verifies
+`X-Ramp-Webhook-Signature` and stores each event in the ledger inbox (source "ramp"); this
+flow takes the pending events, checks the POs they name and marks the events handled. A
+scheduled run with `poll=true` checks every PO that lives in Ramp: the safety net for events
+that never arrived.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
+
+from connectors.ion import IonClient
+from connectors.ramp import SOURCE, RampClient
+from flows.ramp_environment import load_ramp_environment
+from ledger import Ledger
+from ledger.inbox import Inbox
+from ledger.models import InboxStatus
+from tasks.ramp_approvals import BILL_EVENTS, INTEGRATION, PO_EVENTS, apply_decisions, candidates
+from tasks.ramp_common import RampContext, RampSummary, purchase_orders_in_ramp
+from tasks.reporting import publish_sync_report
+
+
+@flow(name=INTEGRATION, flow_run_name=lambda: f"Ramp decisions → ION{' (poll)' if flow_run.parameters.get('poll') else ''}",
+      persist_result=False, log_prints=True)
+async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
+    """Apply Ramp approvals and payments to ION purchase orders; report rejections.
+
+    Args:
+        poll: Check every PO that lives in Ramp, not only those named by pending webhook events.
+    """
+    env = load_ramp_environment()
+    logger = get_run_logger()
+    ledger = Ledger(env.app.database_url)
+    inbox = Inbox(ledger)
+    summary = RampSummary(integration=INTEGRATION)
+    try:
+        events = inbox.pending(SOURCE)
+        tracked = purchase_orders_in_ramp(ledger)
+        wanted = candidates(events, tracked, poll)
+        summary.fetched = len(events)
+        async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
+            run = ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+            ctx = RampContext(ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id)
+            try:
+                report = await apply_decisions(quote(ctx), wanted, quote(tracked), env.ramp)
+            finally:
+                ledger.finish_run(run)
+        relevant = PO_EVENTS | BILL_EVENTS
+        handled_by = str(flow_run.id) if flow_run.id else INTEGRATION
+        if not report.failed:  # else the events stay pending: the next run checks their POs again
+            summary.events_handled = inbox.mark([e.id for e in events if e.event_type in relevant], InboxStatus.handled, handled_by)
+        inbox.mark([e.id for e in events if e.event_type not in relevant], InboxStatus.handled, handled_by, reason="not an event ion-sync acts on")
+        summary.posted = len(report.applied)
+        summary.rejected = report.rejected
+        summary.dead_letters = len(report.dead_letters)
+        summary.already_posted = report.already_posted
+        summary.in_flight_elsewhere = report.in_flight_elsewhere
+        summary.failed = report.failed
+        summary.skipped = len(tracked) - report.checked
+        backlog = inbox.backlog(SOURCE)
+        publish_sync_report(
+            summary, report.applied, report.dead_letters,
+            details=f"POs checked in Ramp: {report.checked} ({'poll' if poll else 'webhook events'}); events handled: "
+            f"{summary.events_handled}; rejections reported: {report.rejected}; Ramp events still waiting: {backlog.pending}.",
+        )
+    finally:
+        ledger.close()
+    logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
+    if summary.failed:
+        return Failed(message=f"{summary.failed} change(s) could not be applied to ION (transient errors or concurrent edits); the next run retries", data=summary)
+    return summary

@@ -1,0 +1,90 @@
+"""ramp-purchase-order-sync: ION purchase orders → Ramp purchase orders (seed 000).
+
+The story: purchasing raises POs in ION; finance approves and pays them in Ramp. When an ION
+PO reaches APPROVED (or, in the seed's optional "approve in Ramp" mode, `ramp.approval:
+in_ramp`, when it goes to REQUESTED, "In Review"), this flow creates it in Ramp with its
+lines, currency, the supplier's Ramp vendor, the entity and three-way match, keyed
+`ion:po:<id>:ramp-po` through the ledger. Ramp has no idempotency key: a PO number Ramp
+already has is adopted, never created twice. The ledger keeps the Ramp id and line ids, which
+ramp-receipt-sync and ramp-approval-sync use.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
+
+from connectors.ion import IonClient
+from connectors.ion.ramp_queries import PURCHASE_ORDERS
+from connectors.ramp import RampClient
+from flows.ramp_environment import load_ramp_environment
+from ledger import EntryStatus, Ledger
+from tasks.ramp_common import RampContext, RampSummary, ion_nodes
+from tasks.ramp_purchase_orders import INTEGRATION, plan_purchase_orders, post_purchase_orders, resolve_interrupted
+from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
+
+
+@flow(name=INTEGRATION, flow_run_name=lambda: f"ramp purchase orders{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
+      persist_result=False, log_prints=True)
+async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: bool = False, retry_dead: bool = False) -> RampSummary | State:
+    """Create ION purchase orders in Ramp, exactly once.
+
+    Args:
+        po_ids: Only these ION purchase orders (they must still be in the triggering status).
+        dry_run: Show what would be created; write nothing to Ramp or the ledger.
+        retry_dead: Try dead letters again (after fixing the cause, e.g. a supplier's Ramp vendor).
+    """
+    env = load_ramp_environment()
+    logger = get_run_logger()
+    mappings = env.mappings.ramp
+    filters: dict[str, object] = {"status": {"in": mappings.trigger_statuses}}
+    if po_ids:
+        filters["id"] = {"in": po_ids}
+    ledger = Ledger(env.app.database_url)
+    summary = RampSummary(integration=INTEGRATION, dry_run=dry_run)
+    posted: list[dict[str, object]] = []
+    dead: list[dict[str, object]] = []
+    try:
+        async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
+            run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+            ctx = RampContext(ion, ramp, ledger, run, mappings, env.ramp.entity_id, retry_dead=retry_dead or bool(po_ids))
+            try:
+                if run:
+                    summary.interrupted_resolved = await resolve_interrupted(quote(ctx))
+                async for nodes in ion_nodes(ion, PURCHASE_ORDERS, "purchaseOrders", filters):
+                    summary.fetched += len(nodes)
+                    plan = plan_purchase_orders(nodes, mappings, env.ramp.entity_id)
+                    known = ledger.statuses(INTEGRATION, [r.key for r in plan.ready] + [d.key for d in plan.dead_letters])
+                    settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
+                    plan.already_settled = sum(1 for r in plan.ready if known.get(r.key) is EntryStatus.posted)
+                    plan.ready = [r for r in plan.ready if known.get(r.key) not in settled]
+                    plan.dead_letters = [d for d in plan.dead_letters if known.get(d.key) not in settled]
+                    if dry_run:
+                        summary.would_post += len(plan.ready)
+                        summary.already_posted += plan.already_settled
+                        posted += [{"ion po": r.po_id, "ramp number": r.number, "body": str(r.body)} for r in plan.ready]
+                        summary.dead_letters += len(plan.dead_letters)
+                        dead += [{"key": d.key, "source": d.source_ref, "reason": d.reason} for d in plan.dead_letters]
+                        continue
+                    report = await post_purchase_orders(quote(ctx), quote(plan))
+                    ledger.heartbeat(run)  # type: ignore[arg-type]
+                    summary.posted += len(report.posted)
+                    summary.adopted += report.adopted
+                    summary.dead_letters += len(report.dead_letters)
+                    summary.already_posted += report.already_posted
+                    summary.in_flight_elsewhere += report.in_flight_elsewhere
+                    summary.failed += report.failed
+                    posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
+                    dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
+            finally:
+                if run:
+                    ledger.finish_run(run)
+        publish_sync_report(summary, posted, dead, details=f"Mode: approval {mappings.approval}; POs in status {', '.join(mappings.trigger_statuses)} are created in Ramp. Adopted (already in Ramp): {summary.adopted}.")
+    finally:
+        ledger.close()
+    logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
+    if summary.failed:
+        return Failed(message=f"{summary.failed} purchase order(s) could not be created (transient errors); the next run retries them", data=summary)
+    return summary

@@ -1,0 +1,86 @@
+"""ramp-receipt-sync: ION receipts → Ramp item receipts, for Ramp's three-way match (seed 000,
+"future state").
+
+When goods are received in ION against a PO that lives in Ramp, Ramp gets an item receipt on
+the matching PO lines; with the PO and the vendor's invoice (a bill), Ramp can match all
+three. Receipts are read a page at a time; each (receipt, PO) is posted once through the
+ledger, and an item receipt number Ramp already has is adopted.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
+
+from connectors.ion import IonClient
+from connectors.ion.ramp_queries import RECEIPTS
+from connectors.ramp import RampClient
+from flows.ramp_environment import load_ramp_environment
+from ledger import EntryStatus, Ledger
+from tasks.ramp_common import RampContext, RampSummary, ion_nodes, purchase_orders_in_ramp
+from tasks.ramp_receipts import INTEGRATION, plan_item_receipts, post_item_receipts, resolve_interrupted
+from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
+
+
+@flow(name=INTEGRATION, flow_run_name=lambda: f"ION receipts → Ramp item receipts{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
+      persist_result=False, log_prints=True)
+async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool = False, retry_dead: bool = False) -> RampSummary | State:
+    """Create Ramp item receipts for ION receipts against POs that live in Ramp, exactly once.
+
+    Args:
+        receipt_ids: Only these ION receipts.
+        dry_run: Show what would be created; write nothing.
+        retry_dead: Try dead letters again after fixing the cause.
+    """
+    env = load_ramp_environment()
+    logger = get_run_logger()
+    ledger = Ledger(env.app.database_url)
+    summary = RampSummary(integration=INTEGRATION, dry_run=dry_run)
+    posted: list[dict[str, object]] = []
+    dead: list[dict[str, object]] = []
+    filters = {"id": {"in": receipt_ids}} if receipt_ids else {}
+    try:
+        in_ramp = purchase_orders_in_ramp(ledger)
+        async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
+            run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+            ctx = RampContext(ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id, retry_dead=retry_dead or bool(receipt_ids))
+            try:
+                if run:
+                    summary.interrupted_resolved = await resolve_interrupted(quote(ctx))
+                async for nodes in ion_nodes(ion, RECEIPTS, "receipts", filters):
+                    summary.fetched += len(nodes)
+                    plan = plan_item_receipts(nodes, in_ramp, env.mappings.ramp)
+                    summary.skipped += plan.not_in_ramp
+                    known = ledger.statuses(INTEGRATION, [r.key for r in plan.ready] + [d.key for d in plan.dead_letters])
+                    settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
+                    summary.already_posted += sum(1 for r in plan.ready if known.get(r.key) is EntryStatus.posted)
+                    plan.ready = [r for r in plan.ready if known.get(r.key) not in settled]
+                    plan.dead_letters = [d for d in plan.dead_letters if known.get(d.key) not in settled]
+                    if dry_run:
+                        summary.would_post += len(plan.ready)
+                        summary.dead_letters += len(plan.dead_letters)
+                        posted += [{"ion receipt": r.receipt_id, "ion po": r.po_id, "body": str(r.body)} for r in plan.ready]
+                        dead += [{"key": d.key, "source": d.source_ref, "reason": d.reason} for d in plan.dead_letters]
+                        continue
+                    report = await post_item_receipts(quote(ctx), quote(plan))
+                    ledger.heartbeat(run)  # type: ignore[arg-type]
+                    summary.posted += len(report.posted)
+                    summary.adopted += report.adopted
+                    summary.dead_letters += len(report.dead_letters)
+                    summary.already_posted += report.already_posted
+                    summary.in_flight_elsewhere += report.in_flight_elsewhere
+                    summary.failed += report.failed
+                    posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
+                    dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
+            finally:
+                if run:
+                    ledger.finish_run(run)
+        publish_sync_report(summary, posted, dead, details=f"Receipts against POs not in Ramp (skipped): {summary.skipped}. Adopted (already in Ramp): {summary.adopted}.")
+    finally:
+        ledger.close()
+    logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
+    if summary.failed:
+        return Failed(message=f"{summary.failed} item receipt(s) could not be created (transient errors); the next run retries them", data=summary)
+    return summary

@@ -1,0 +1,76 @@
+"""Configuration of the Ramp simulator.
+
+Every behaviour `../shared/reference/ramp.md` marks [INFERRED] or leaves open (token lifetime:
+spec example 3600 s vs guide 864000 s; the rate-limit window's reset rule; the 429 body and
+Retry-After; money units of request prices; PO approval, which the spec does not expose) is a
+field here, so a test can flip it and see whether the client copes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandbox.faults import FaultConfig
+
+SCOPES = [
+    "purchase_orders:read",
+    "purchase_orders:write",
+    "item_receipts:read",
+    "item_receipts:write",
+    "vendors:read",
+    "vendors:write",
+    "bills:read",
+    "bills:write",
+]
+
+
+class RampSimConfig(BaseModel):
+    """Settings of one simulated Ramp business (defaults: `sandbox/README.md`, Credentials)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # --- OAuth client credentials (B1) ----------------------------------------------------------
+    client_id: str = "ramp-sandbox-client"
+    client_secret: str = "ramp-sandbox-secret"
+    allowed_scopes: list[str] = Field(default_factory=lambda: list(SCOPES), description="The app's permitted scopes.")
+    token_ttl_seconds: int = Field(
+        864000, ge=1, description="`expires_in` of client-credentials tokens (guide: 10 days; spec example: 3600)."
+    )
+    require_scope: bool = Field(True, description="`scope` is required with client_credentials (spec TokenRequestBody).")
+    # --- limits (B2) -------------------------------------------------------------------------------
+    rate_limit_requests: int = Field(200, ge=1, description="Requests allowed per window (rate-limiting.mdx).")
+    rate_limit_window_seconds: float = Field(10.0, gt=0)
+    rate_limit_mode: Literal["rolling", "reset_on_request"] = Field(
+        "rolling",
+        description="rolling: at most N requests in any window; reset_on_request: the guide's 'every new request "
+        "resets the 10-second timer' (the count clears only after a quiet window). INFERRED.",
+    )
+    retry_after_seconds: int | None = Field(None, description="Retry-After on 429; none documented, so omitted.")
+    default_page_size: int = 20
+    min_page_size: int = 2
+    max_page_size: int = 100
+    # --- money and purchase orders (B2 Money, B3) ----------------------------------------------
+    request_price_units: Literal["major", "minor"] = Field(
+        "major", description="Request `unit_price` is a decimal in major units (dollars), stored as cents. INFERRED."
+    )
+    enforce_unique_po_number: bool = Field(
+        False, description="Reject a second PO with the same number (spec: 'Unique'; enforcement unconfirmed, B9)."
+    )
+    approval_field: str = Field(
+        "approval_status",
+        description="PO field exposing Ramp's approval (the spec has none, B3 [INFERRED]); the connector reads the same name.",
+    )
+    initial_approval_status: str = Field("PENDING", description="Approval status of a PO created through the API.")
+    entity_id: str = "7b96a1f2-4b86-45f8-943a-f1ca6b5194d4"
+    business_id: str = "3f2c8d1e-6a5b-4c7d-9e0f-1a2b3c4d5e6f"
+    user_id: str = "54683adc-f49d-4163-b407-f231c62943ea"
+    # --- webhooks (B8) -----------------------------------------------------------------------------
+    deliver_webhooks: bool = Field(True, description="POST events to active subscriptions (always also kept in the outbox).")
+    webhook_timeout_seconds: float = Field(10.0, description="Ramp waits 10 s for a 2xx.")
+    # --- state -------------------------------------------------------------------------------------
+    seed_demo: bool = True
+    public_base_url: str | None = Field(None, description="Base of `page.next` URLs; default: the request's own.")
+    faults: FaultConfig = Field(default_factory=FaultConfig)
+    faults_apply_to_token_endpoint: bool = False

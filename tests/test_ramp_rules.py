@@ -1,0 +1,104 @@
+"""The Ramp integration's business rules, as pure functions: PO bodies and their dead letters,
+item receipts split per PO, which POs an event names, what Ramp's state means for ION."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from connectors.ramp import RampSettings
+from connectors.ramp.models import PurchaseOrder as RampPurchaseOrder
+from ion_sync.ramp_config import RampMappings
+from ledger.inbox import InboxItem
+from ledger.models import InboxStatus
+from tasks.ramp_approvals import IonState, candidates, decide
+from tasks.ramp_common import RampPurchaseOrderRef
+from tasks.ramp_purchase_orders import plan_purchase_orders, unit_price
+from tasks.ramp_receipts import plan_item_receipts
+
+MAPPINGS = RampMappings()
+SETTINGS = RampSettings(base_url="http://ramp.test", client_id="c", client_secret="s", entity_id="e")  # type: ignore[arg-type]
+VENDOR = [{"key": "Ramp Vendor Id", "value": "v-1"}]
+
+
+def po(po_id: int, lines: list[dict[str, object]], attributes: list[dict[str, str]] = VENDOR, currency: object = {"id": 1, "type": "USD"}) -> dict[str, object]:
+    return {"id": po_id, "_etag": "e", "_created": "2026-11-20T08:00:00+00:00", "status": "APPROVED", "paid": False,
+            "description": None, "currency": currency, "supplier": {"id": 1, "name": "Acme Metals", "attributes": attributes},
+            "purchaseOrderLines": lines}
+
+
+def line(line_id: int, quantity: float, cost: float | None, status: str = "DRAFT", position: int = 1) -> dict[str, object]:
+    return {"id": line_id, "position": position, "description": "bolts", "cost": cost, "quantity": quantity, "status": status,
+            "part": {"partNumber": "COMP-200"}}
+
+
+def test_po_body_prices_in_major_units_whole_quantities_and_canceled_lines_left_out():
+    plan = plan_purchase_orders([po(7, [line(2, 500, 0.1, position=2), line(1, 10, 2.505), line(3, 4, 1, status="CANCELED")])], MAPPINGS, "ent")
+    [ready] = plan.ready
+    assert ready.number == "ION-7" and ready.line_ids == [1, 2]
+    assert ready.body == {
+        "purchase_order_number": "ION-7", "currency": "USD", "entity_id": "ent", "vendor_id": "v-1", "three_way_match_enabled": True,
+        "memo": "ION purchase order 7",
+        "line_items": [{"description": "COMP-200: bolts", "unit_price": "2.51", "unit_quantity": 10},
+                       {"description": "COMP-200: bolts", "unit_price": "0.10", "unit_quantity": 500}],
+    }
+    assert unit_price(0.125) == "0.13" and unit_price(4) == "4.00"
+
+
+def test_po_dead_letters_say_what_to_fix():
+    plan = plan_purchase_orders(
+        [po(8, [line(1, 2.5, 1.0)]), po(9, [line(2, 1, 1.0)], attributes=[]), po(10, [line(3, 1, None)]), {"id": 11, "status": "APPROVED"}],
+        MAPPINGS, "ent",
+    )
+    reasons = {d.key: d.reason for d in plan.dead_letters}
+    assert plan.ready == [] and len(reasons) == 4
+    assert "quantity 2.5: Ramp takes whole units" in reasons["ion:po:8:ramp-po"]
+    assert "has no 'Ramp Vendor Id': run ramp-supplier-import" in reasons["ion:po:9:ramp-po"]
+    assert "line 3 has no unit cost" in reasons["ion:po:10:ramp-po"]
+    assert reasons["ion:po:11:ramp-po"].startswith("ION PO 11: _etag is missing")
+
+
+def test_a_receipt_over_two_pos_becomes_one_item_receipt_per_po_in_ramp():
+    in_ramp = {7: RampPurchaseOrderRef(7, "r-7", "ION-7", {1: "rl-1", 2: "rl-2"})}
+    receipt = {"id": 5, "receivedAt": "2026-11-21T10:00:00+00:00", "_created": "2026-11-21T10:00:00+00:00", "receiptItems": [
+        {"id": 1, "quantity": 3, "purchaseOrderLine": {"id": 1, "purchaseOrderId": 7}},
+        {"id": 2, "quantity": 2, "purchaseOrderLine": {"id": 1, "purchaseOrderId": 7}},
+        {"id": 3, "quantity": 9, "purchaseOrderLine": {"id": 9, "purchaseOrderId": 8}},  # PO 8 is not in Ramp
+    ]}
+    fractional = {**receipt, "id": 6, "receiptItems": [{"id": 4, "quantity": 0.5, "purchaseOrderLine": {"id": 2, "purchaseOrderId": 7}},
+                                                       {"id": 5, "quantity": 1, "purchaseOrderLine": {"id": 99, "purchaseOrderId": 7}}]}
+    plan = plan_item_receipts([receipt, fractional], in_ramp, MAPPINGS)
+    [ready] = plan.ready
+    assert ready.key == "ion:receipt:5:po:7:ramp-item-receipt" and plan.not_in_ramp == 1
+    assert ready.body == {"purchase_order_id": "r-7", "item_receipt_number": "ION-R5-7", "received_at": "2026-11-21", "memo": "ION receipt 5",
+                          "item_receipt_line_items": [{"purchase_order_line_item_id": "rl-1", "unit_quantity": 5}]}
+    [dead] = plan.dead_letters
+    assert "line 2 received 0.5" in dead.reason and "line 99 is not on Ramp PO ION-7" in dead.reason
+
+
+def event(event_type: str, subject: str) -> InboxItem:
+    return InboxItem(1, "ramp", "e1", event_type, subject, None, InboxStatus.pending, datetime.now(UTC))
+
+
+def test_which_pos_an_event_names_and_what_ramp_state_means_for_ion():
+    tracked = {7: RampPurchaseOrderRef(7, "r-7", "ION-7", {}), 8: RampPurchaseOrderRef(8, "r-8", "ION-8", {})}
+    assert candidates([event("purchase_orders.updated", "r-8"), event("purchase_orders.updated", "elsewhere")], tracked, poll=False) == {8}
+    assert candidates([event("bills.paid", "bill-1")], tracked, poll=False) == {7, 8}
+    assert candidates([], tracked, poll=True) == {7, 8}
+    ref = tracked[7]
+
+    def ramp(status: str | None) -> RampPurchaseOrder:
+        return RampPurchaseOrder.model_validate({"id": "r-7", "approval_status": status})
+
+    requested = IonState(7, "e", "REQUESTED", False)
+    assert decide(ref, requested, ramp("APPROVED"), False, SETTINGS).approve
+    assert decide(ref, requested, ramp("REJECTED"), False, SETTINGS).reject
+    assert not decide(ref, IonState(7, "e", "ORDERED", False), ramp("APPROVED"), False, SETTINGS).approve
+    assert decide(ref, IonState(7, "e", "CANCELED", False), ramp("APPROVED"), False, SETTINGS).conflict == "CANCELED"
+    assert decide(ref, IonState(7, "e", "ORDERED", False), ramp("APPROVED"), True, SETTINGS).mark_paid
+    assert not decide(ref, IonState(7, "e", "ORDERED", True), ramp("APPROVED"), True, SETTINGS).mark_paid
+
+
+def test_the_triggering_statuses_follow_the_approval_mode():
+    assert RampMappings().trigger_statuses == ["APPROVED"]
+    assert RampMappings(approval="in_ramp").trigger_statuses == ["REQUESTED"]
+    assert RampMappings(also_statuses=["ORDERED", "RECEIVED"]).trigger_statuses == ["APPROVED", "ORDERED", "RECEIVED"]
