@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import ion, netsuite
+from sandbox import arena, ion, netsuite
 from sandbox.server import RunningServer, start
 
 SANDBOX_MAPPINGS = PROJECT_ROOT / "config" / "sandbox.yaml"
@@ -23,10 +23,13 @@ class Sandbox:
     ion: RunningServer
     netsuite: RunningServer
     env: dict[str, str] = field(default_factory=dict)
+    arena: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
         self.netsuite.stop()
+        if self.arena is not None:
+            self.arena.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -65,4 +68,13 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
         "NETSUITE_JWT_ALGORITHM": "ES256",
         "ION_SYNC_CONFIG": str(SANDBOX_MAPPINGS),
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env)
+    arena_config = arena.ArenaSimConfig(database=str(workdir / "arena-sim.db"), seed_demo=seed_demo)
+    arena_server = start(arena.create_app(arena_config))
+    env |= {
+        "ARENA_API_URL": f"{arena_server.url}/v1",
+        "ARENA_EMAIL": arena_config.email,
+        "ARENA_PASSWORD": arena_config.password,
+        "ARENA_WORKSPACE_ID": str(arena_config.workspace_id),
+        "ARENA_INTEGRATION_GUID": arena_config.integration_guid,
+    }
+    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, arena=arena_server)
