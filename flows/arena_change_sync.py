@@ -24,6 +24,7 @@ from prefect.states import State
 from prefect.utilities.annotations import quote
 
 from connectors.arena import ArenaClient
+from connectors.errors import DataError, TransientError
 from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm
 from flows.plm_setup import PlmEnvironment, PlmSummary, run_plm_flow
@@ -73,7 +74,13 @@ async def _from_queue(ctx: PlmContext) -> WriteReport:
         if ctx.dry_run:
             continue
         if done.settled:
-            await ctx.arena.reconcile_event(event["guid"])
+            try:
+                await ctx.arena.reconcile_event(event["guid"])
+            except (TransientError, DataError) as exc:
+                report.failed += 1  # applied, not acknowledged: the queue hands it over again
+                logger.warning("%s: applied but not acknowledged (%s); the next run finds it done and acknowledges it",
+                               change, exc)
+                continue
             logger.info("%s: applied and acknowledged (event %s)", change, event["guid"])
         else:
             logger.warning("%s: not acknowledged, will be handled again: %s", change,
