@@ -22,6 +22,7 @@ from ledger.store import ClaimRequest, DeadLetter
 
 MAX_ATTEMPTS = 5  # runs a key may fail in before it becomes a dead letter
 TRIES_PER_RUN = 3
+CLAIM_CHUNK = 10  # keys claimed at once
 
 Lookup = Callable[[], Awaitable[str | None]]
 Create = Callable[[], Awaitable[str]]
@@ -95,13 +96,22 @@ async def post_with_lookup(claim: Claim, write: Write) -> Outcome:
 async def write_all(
     ledger: Ledger, integration: str, run: RunHandle, writes: list[Write], dead: list[DeadLetter] | None = None
 ) -> WriteReport:
-    """Keep the dead letters, claim the writes, post each claimed one, record every outcome."""
+    """Keep the dead letters, then claim, post and record the writes a chunk at a time: a run
+    killed mid-page leaves at most one chunk for the next run to look up before posting."""
     report = WriteReport()
     if dead:
         kept = set(ledger.dead_letter(integration, dead, replace_dead=False))
         report.dead_letters += [dead_row(d.key, d.source_ref, d.reason) for d in dead if d.key in kept]
+    unique = list({w.key: w for w in writes}.values())
+    for start in range(0, len(unique), CLAIM_CHUNK):
+        report.merge(await _write_chunk(ledger, integration, run, unique[start : start + CLAIM_CHUNK]))
+    return report
+
+
+async def _write_chunk(ledger: Ledger, integration: str, run: RunHandle, writes: list[Write]) -> WriteReport:
+    report = WriteReport()
     by_key = {w.key: w for w in writes}
-    batch = ledger.claim(integration, run, [ClaimRequest(w.key, w.source_ref) for w in by_key.values()])
+    batch = ledger.claim(integration, run, [ClaimRequest(w.key, w.source_ref) for w in writes])
     report.already_posted = len(batch.already_posted)
     report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
     outcomes: list[Outcome] = []
