@@ -74,6 +74,12 @@ def released(items: list[dict[str, Any]], phases: list[str]) -> tuple[list[Relea
 # --- parts ------------------------------------------------------------------------------------
 
 
+def revision_order(revision: str | None) -> tuple[int, str]:
+    """Letter revisions in order: A < B < … < Z < AA."""
+    text = (revision or "").upper()
+    return len(text), text
+
+
 async def sync_parts(ctx: PlmContext, items: list[ReleasedItem]) -> WriteReport:
     """Each released item as an ION part revision, with its lifecycle phase as an attribute."""
     existing = await ctx.ion.parts(sorted({i.number for i in items}))
@@ -85,7 +91,7 @@ async def sync_parts(ctx: PlmContext, items: list[ReleasedItem]) -> WriteReport:
         current = next((p for p in revisions if p.revision == item.revision), None)
         key = f"arena:part:{item.number}:{item.revision}"
         if current is None:
-            newer = [p.revision for p in revisions if p.latest and (p.revision or "") > item.revision]
+            newer = [p.revision for p in revisions if p.latest and revision_order(p.revision) > revision_order(item.revision)]
             if newer:
                 dead.append(DeadLetter(key, f"arena:item:{item.guid}",
                                        f"{item.number}: ION's latest revision {newer[0]} is newer than Arena's effective "
@@ -113,7 +119,8 @@ def _part_write(ctx: PlmContext, item: ReleasedItem, revisions: list[IonPart]) -
         return str(part.id) if part else None
 
     async def create() -> str:
-        latest = next((p for p in reversed(revisions) if p.latest), None)
+        fresh = (await ctx.ion.parts([item.number])).get(item.number, [])  # the latest revision's etag now
+        latest = next((p for p in reversed(fresh) if p.latest), None)
         if latest is None:
             return str((await ctx.ion.create_part(item.number, item.revision, item.name)).id)
         return str((await ctx.ion.create_revision(latest, item.revision)).id)
@@ -207,8 +214,9 @@ def applied_ebom(ledger: Ledger, number: str) -> set[str] | None:
     return set((latest.payload or {}).get("ebom", []))
 
 
-async def sync_mbom(ctx: PlmContext, guid: str, number: str, revision: str) -> WriteReport:
-    """Make the released mBOM of ION part `number` rev `revision` follow Arena's eBOM."""
+async def sync_mbom(ctx: PlmContext, guid: str, number: str, revision: str, previous: str | None = None) -> WriteReport:
+    """Make the released mBOM of ION part `number` rev `revision` follow Arena's eBOM
+    (`previous`: the GUID of the revision it supersedes, whose eBOM tells which lines were engineering's)."""
     report = WriteReport()
     key_base = f"arena:mbom:{number}:{revision}"
     bom = await ctx.arena.bom(guid)
@@ -233,15 +241,17 @@ async def sync_mbom(ctx: PlmContext, guid: str, number: str, revision: str) -> W
         earlier, _ = await ctx.ion.mboms(revised_from)  # a new revision starts from the one it replaces
         base = next((m for m in reversed(earlier) if m.status == "RELEASED"), None)
     managed = applied_ebom(ctx.ledger, number)
+    if managed is None and previous:
+        managed = {line.number for line in ebom_lines(await ctx.arena.bom(previous))}
     if managed is None:
         managed = ctx.arena_numbers or set(children)
     desired = plan_mbom(ebom, base, managed)
     if base is not None and versions and base in versions and same_lines(base.lines, desired):
         return report  # already follows the eBOM
-    part_ids = {n: ps[-1].id for n, ps in parts.items()} | (base.part_ids if base else {})
-    for line in desired:
-        if line.number not in part_ids:
-            part_ids[line.number] = (await ctx.ion.parts([line.number]))[line.number][-1].id
+    built_rev = {line["item"]["number"]: line["item"].get("revisionNumber") for line in bom}
+    part_ids = (base.part_ids if base else {}) | {
+        n: next((p.id for p in ps if p.revision == built_rev.get(n)), ps[-1].id) for n, ps in parts.items() if n != number
+    }
     row = {"part": number, "revision": revision, "lines": len(desired),
            "eBOM lines": len(ebom), "ION-only lines kept": len(desired) - len(ebom),
            "from": f"v{base.version}" if base else "nothing"}
@@ -258,7 +268,9 @@ async def sync_mbom(ctx: PlmContext, guid: str, number: str, revision: str) -> W
 
     async def create() -> str:
         now, _ = await ctx.ion.mboms(target.id)
-        draft = next((m for m in reversed(now) if m.status in ("DRAFT", "IN_REVIEW")), None)
+        # A draft left by an interrupted run of ours holds only lines we want; anyone else's is left alone.
+        draft = next((m for m in reversed(now) if m.status in ("DRAFT", "IN_REVIEW") and same_lines(
+            m.lines, [line for line in desired if line.number in {have.number for have in m.lines}])), None)
         draft = draft or await ctx.ion.create_mbom(target.id)  # a released version is never edited
         have = {line.number for line in draft.lines}
         for line in desired:

@@ -58,9 +58,11 @@ async def apply_change(ctx: PlmContext, change: str, affected: list[dict[str, An
         item = ReleasedItem(guid=effective["guid"], number=effective["number"], name=effective.get("name") or "",
                             revision=effective["revisionNumber"], phase=(effective.get("lifecyclePhase") or {}).get("name") or "",
                             assembly=True)
-        report.merge(await sync_parts(ctx, [item]))
-        if await ctx.arena.bom(item.guid):
-            report.merge(await sync_mbom(ctx, item.guid, item.number, item.revision))
+        if item.phase in ctx.released_phases:  # e.g. made Obsolete: nothing new to build, runs are still flagged
+            report.merge(await sync_parts(ctx, [item]))
+            if await ctx.arena.bom(item.guid):
+                previous = superseded.get("guid") if superseded else None
+                report.merge(await sync_mbom(ctx, item.guid, item.number, item.revision, previous))
         if superseded and superseded.get("revisionNumber"):
             report.merge(await flag_stale_runs(ctx, change, item.number, superseded["revisionNumber"], item.revision))
     return report

@@ -127,3 +127,20 @@ def test_quota_exhaustion_stops_cleanly_says_so_and_the_next_run_finishes(world,
     assert finished.state == "Completed"
     assert finished.summary.posted + landed == 9 - 1 + 1  # eight as-built files and one NCR in all
     assert len(arena(world, "files")) == 8 and all(n == 1 for n in as_built_files(world).values())
+
+
+def test_a_change_alone_derives_the_new_mbom_from_the_superseded_ebom(world):
+    # No bom-sync ever ran: which lines were engineering's comes from the superseded revision's eBOM.
+    world.admin("arena", "POST", "changes", {"number": "ECO-000102", "effective": True, "items": [{
+        "number": "ASSY-100", "newRevisionNumber": "C", "bom": [{"number": "COMP-300", "quantity": 2}]}]})
+    assert run_deployment("arena-change-sync").state == "Completed"
+    assert revisions(world, "ASSY-100") == ["A", "B", "C"]
+    assert mboms(world, "ASSY-100", "C")[0]["lines"] == {"COMP-300": (2.0, []), "GLUE-1": (0.2, [])}
+    assert run_issues(world, 1005) == [STALE]  # no run builds rev B: nothing more to flag
+
+
+def test_dry_run_shows_the_changes_and_writes_nothing(world):
+    result = run_deployment("arena-part-sync", {"dry_run": True})
+    assert result.state == "Completed" and result.summary.would_post == 8 and result.summary.posted == 0
+    assert revisions(world, "ASSY-100") == ["A"]
+    assert Ledger(world.ledger_url).entries() == []

@@ -270,7 +270,8 @@ class ArenaClient:
 
 
 def _escape(text: str) -> str:
-    """Wildcard filter values: `%` and `+` are sent escaped (§1.5); httpx encodes the rest."""
+    """A literal `*` would be a wildcard (§1.5), so it is dropped; httpx already sends `%` as
+    `%25` and `+` as `%2B`, as Arena asks."""
     return text.replace("*", "")
 
 
