@@ -28,6 +28,8 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     os.environ["ION_SYNC_DATABASE_URL"] = f"sqlite:///{workdir / 'ledger.db'}"
     os.environ["ION_SYNC_REPORTS_DIR"] = str(workdir / "reports")
     print(f"Simulators: ION {sandbox.ion.url}  NetSuite {sandbox.netsuite.url}")
+    if sandbox.arena is not None:
+        print(f"            Arena {sandbox.arena.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     try:

@@ -44,8 +44,10 @@ def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
     return private, public.decode()
 
 
-def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True) -> Sandbox:
-    """Start both simulators on loopback (0 = any free port) with the demo factory seeded."""
+def start_sandbox(
+    workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True, arena_port: int = 0
+) -> Sandbox:
+    """Start the simulators on loopback (0 = any free port) with the demo factory seeded."""
     workdir.mkdir(parents=True, exist_ok=True)
     key_path, public_pem = netsuite_key_pair(workdir)
     ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
@@ -69,7 +71,7 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
         "ION_SYNC_CONFIG": str(SANDBOX_MAPPINGS),
     }
     arena_config = arena.ArenaSimConfig(database=str(workdir / "arena-sim.db"), seed_demo=seed_demo)
-    arena_server = start(arena.create_app(arena_config))
+    arena_server = start(arena.create_app(arena_config), arena_port)
     env |= {
         "ARENA_API_URL": f"{arena_server.url}/v1",
         "ARENA_EMAIL": arena_config.email,

@@ -144,3 +144,13 @@ def test_dry_run_shows_the_changes_and_writes_nothing(world):
     assert result.state == "Completed" and result.summary.would_post == 8 and result.summary.posted == 0
     assert revisions(world, "ASSY-100") == ["A"]
     assert Ledger(world.ledger_url).entries() == []
+
+
+@pytest.mark.postgres
+def test_the_loop_on_a_postgresql_ledger(world, postgres_url, monkeypatch):
+    monkeypatch.setenv("ION_SYNC_DATABASE_URL", postgres_url)
+    assert run_deployment("arena-change-sync").line() == "arena-change-sync Completed posted=4 dead_letters=0"
+    assert run_deployment("plm-feedback-sync").line() == "plm-feedback-sync Completed posted=9 dead_letters=0"
+    assert run_deployment("plm-feedback-sync").line() == "plm-feedback-sync Completed posted=0 dead_letters=0"
+    assert run_issues(world, 1005) == [STALE] and len(arena(world, "files")) == 8
+    assert len(Ledger(postgres_url).entries(status=EntryStatus.posted)) == 4 + 9
