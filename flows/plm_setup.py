@@ -52,7 +52,7 @@ class PlmSummary(SyncSummary):
 Work = Callable[[PlmEnvironment, ArenaClient, IonClient, Ledger, RunHandle | None], Awaitable[WriteReport]]
 
 
-async def run_plm_flow(integration: str, dry_run: bool, work: Work, details: str = "") -> PlmSummary | State:
+async def run_plm_flow(integration: str, dry_run: bool, work: Work) -> PlmSummary | State:
     """Open Arena and ION, run `work`, record the run in the ledger, publish the report.
     A spent Arena quota stops the run cleanly: what was done is recorded, the rest is
     left for the next run, and the run fails with a message saying so."""
@@ -82,7 +82,7 @@ async def run_plm_flow(integration: str, dry_run: bool, work: Work, details: str
         summary.in_flight_elsewhere = report.in_flight_elsewhere
         summary.failed = report.failed
         summary.interrupted_resolved = report.interrupted_resolved
-        notes = [details, f"Arena requests: {summary.arena_requests}; quota left: {summary.quota_remaining}"]
+        notes = [f"Arena requests: {summary.arena_requests}; quota left: {summary.quota_remaining}"]
         if summary.stopped:
             notes.insert(0, f"**Stopped early:** {summary.stopped}")
         publish_sync_report(summary, report.posted[:MAX_TABLE_ROWS], report.dead_letters[:MAX_TABLE_ROWS],

@@ -48,9 +48,9 @@ def feedback_process(world, tmp_path: Path, name: str) -> subprocess.Popen[bytes
 
 @pytest.mark.usefixtures("prefect_api")
 def test_sigkill_mid_batch_then_rerun_sends_each_as_built_once(world, tmp_path):
-    bulk = 40
+    bulk = 30
     seed_bulk_runs(world, bulk)
-    world.faults("arena", latency_ms=40)
+    world.faults("arena", latency_ms=30)
     process = feedback_process(world, tmp_path, "killed")
     deadline = time.monotonic() + 120
     while len(as_built_files(world)) < 10:

@@ -61,9 +61,10 @@ SESSIONS = _Sessions()
 
 @dataclass
 class Quota:
+    """What Arena last said about today's request quota (§1.3)."""
+
     remaining: int | None = None
     reset: str | None = None
-    limit: int | None = None
 
 
 class ArenaClient:
@@ -128,7 +129,6 @@ class ArenaClient:
         with SESSIONS.lock:
             self.session.token = token
             self.session.logins += 1
-        self.quota.limit = payload.get("workspaceRequestLimit")
         return token
 
     # --- requests -------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ class ArenaClient:
                 await self._login(token)  # expired (90 min idle) or cancelled by a newer login
                 continue
             return self._result(response, what, write)
-        raise AuthError(f"Arena {what}: a fresh session was refused (401): check the integration user's API access")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _read_quota(self, response: httpx.Response) -> None:
         remaining = response.headers.get("x-arena-requests-remaining")
@@ -190,7 +190,9 @@ class ArenaClient:
             )
         if status >= 500:
             raise TransientError(f"Arena {what}: server error {detail}", uncertain=write)
-        if status in (401, 403):
+        if status == 401:
+            raise AuthError(f"Arena {what}: {detail}: refused even after a fresh login; check the user's API access")
+        if status == 403:
             raise AuthError(f"Arena {what}: {detail}: the integration user lacks the privilege")
         if status == 415:
             raise ContractError(f"Arena {what}: {detail}")
