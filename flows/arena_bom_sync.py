@@ -46,7 +46,8 @@ async def arena_bom_sync(numbers: list[str] | None = None, dry_run: bool = False
     """
 
     async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
-        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases)
+        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
+                          numbers=env.numbers)
         items, _skipped = await fetch_released_items(quote(ctx), None)
         return await sync_mboms(quote(ctx), quote(items), numbers)
 

@@ -51,7 +51,8 @@ async def arena_change_sync(dry_run: bool = False, poll: bool = False) -> PlmSum
     """
 
     async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
-        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases)
+        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
+                          numbers=env.numbers)
         if env.arena.integration_guid and not poll:
             return await _from_queue(ctx)
         return await _by_polling(ctx)

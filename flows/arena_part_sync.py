@@ -44,7 +44,8 @@ async def arena_part_sync(numbers: list[str] | None = None, dry_run: bool = Fals
     """
 
     async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
-        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases)
+        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
+                          numbers=env.numbers)
         items, skipped = await fetch_released_items(quote(ctx), numbers)
         report = await sync_part_revisions(quote(ctx), quote(items))
         report.fetched = len(items) + len(skipped)

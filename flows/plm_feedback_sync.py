@@ -47,7 +47,7 @@ async def plm_feedback_sync(dry_run: bool = False, as_built: bool = True, ncrs: 
     """
 
     async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
-        ctx = FeedbackContext(arena=arena, ledger=ledger, run=run, retry_dead=retry_dead)
+        ctx = FeedbackContext(arena=arena, ledger=ledger, run=run, retry_dead=retry_dead, numbers=env.numbers)
         plm = IonPlm(ion)
         report = WriteReport()
         if as_built:

@@ -3,6 +3,7 @@ before anything is written, and one way to run, stop on the Arena quota, and rep
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ from connectors.arena import ArenaClient, ArenaSettings, QuotaExhausted
 from connectors.errors import ConfigError
 from connectors.ion import IonClient, IonSettings
 from connectors.settings import load_settings
-from ion_sync.config import AppSettings
+from ion_sync.config import AppSettings, Mappings, load_mappings
 from ledger import Ledger, RunHandle
+from tasks.plm_engineering import PartNumbers
 from tasks.plm_ledger import WriteReport
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 
@@ -25,15 +27,29 @@ class PlmEnvironment:
     app: AppSettings
     ion: IonSettings
     arena: ArenaSettings
+    mappings: Mappings
+
+    @property
+    def numbers(self) -> PartNumbers:
+        return PartNumbers(dict(self.mappings.arena.parts))
 
 
 def load_plm_environment() -> PlmEnvironment:
-    """Load every setting the PLM flows need, reporting all problems at once."""
+    """Load every setting the PLM flows need, reporting all problems at once. The mappings
+    file is optional here (only `arena.parts` is read): without ION_SYNC_CONFIG and without
+    ./ion-sync.yaml, Arena and ION part numbers are taken to be the same."""
     problems: list[str] = []
     loaded: dict[str, object] = {}
     for name, cls in (("app", AppSettings), ("ion", IonSettings), ("arena", ArenaSettings)):
         try:
             loaded[name] = load_settings(cls)  # type: ignore[type-var]
+        except ConfigError as exc:
+            problems.append(str(exc))
+    app = loaded.get("app")
+    if isinstance(app, AppSettings):
+        try:
+            explicit = "ION_SYNC_CONFIG" in os.environ
+            loaded["mappings"] = load_mappings(app.config) if explicit or app.config.is_file() else Mappings()
         except ConfigError as exc:
             problems.append(str(exc))
     if problems:

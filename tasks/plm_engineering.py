@@ -29,6 +29,19 @@ PHASE_ATTRIBUTE = "Arena Lifecycle Phase"
 OPEN_RUN_STATES = ("TODO", "IN_PROGRESS", "HOLD", "REDLINE")
 
 
+@dataclass(frozen=True)
+class PartNumbers:
+    """Arena item numbers ↔ ION part numbers (the mappings file's `arena.parts`, where they differ)."""
+
+    arena_to_ion: dict[str, str] = field(default_factory=dict)
+
+    def ion(self, arena_number: str) -> str:
+        return self.arena_to_ion.get(arena_number, arena_number)
+
+    def arena(self, ion_number: str) -> str:
+        return next((a for a, i in self.arena_to_ion.items() if i == ion_number), ion_number)
+
+
 @dataclass
 class PlmContext:
     """What the tasks of one Arena → ION run share."""
@@ -38,7 +51,8 @@ class PlmContext:
     ledger: Ledger
     run: RunHandle | None  # None in a dry run
     released_phases: list[str]
-    arena_numbers: set[str] = field(default_factory=set)  # every part number Arena knows (filled by listing)
+    numbers: PartNumbers = field(default_factory=PartNumbers)
+    arena_numbers: set[str] = field(default_factory=set)  # ION numbers of every item Arena knows (filled by listing)
 
     @property
     def dry_run(self) -> bool:
@@ -55,8 +69,11 @@ class ReleasedItem:
     assembly: bool
 
 
-def released(items: list[dict[str, Any]], phases: list[str]) -> tuple[list[ReleasedItem], list[str]]:
-    """Items with an effective revision in a released lifecycle phase; and why others were skipped."""
+def released(
+    items: list[dict[str, Any]], phases: list[str], numbers: PartNumbers
+) -> tuple[list[ReleasedItem], list[str]]:
+    """Items with an effective revision in a released lifecycle phase (by ION part number);
+    and why the others were skipped."""
     out: list[ReleasedItem] = []
     skipped: list[str] = []
     for item in items:
@@ -66,7 +83,7 @@ def released(items: list[dict[str, Any]], phases: list[str]) -> tuple[list[Relea
         elif phase not in phases:
             skipped.append(f"{item.get('number')} rev {item['revisionNumber']}: lifecycle phase {phase!r} is not released")
         else:
-            out.append(ReleasedItem(item["guid"], item["number"], item.get("name") or "", item["revisionNumber"], phase,
+            out.append(ReleasedItem(item["guid"], numbers.ion(item["number"]), item.get("name") or "", item["revisionNumber"], phase,
                                     item.get("assemblyType") not in (None, "NOT_AN_ASSEMBLY")))
     return out, skipped
 
@@ -174,11 +191,11 @@ def reference_designators(text: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def ebom_lines(bom: list[dict[str, Any]]) -> list[MbomLine]:
-    """Arena BOM lines as mBOM lines: one per child part (repeated children summed), decimals kept."""
+def ebom_lines(bom: list[dict[str, Any]], numbers: PartNumbers) -> list[MbomLine]:
+    """Arena BOM lines as mBOM lines of ION parts: one per child (repeated children summed), decimals kept."""
     merged: dict[str, tuple[float, tuple[str, ...]]] = {}
     for line in bom:
-        number = line["item"]["number"]
+        number = numbers.ion(line["item"]["number"])
         quantity, refdes = merged.get(number, (0.0, ()))
         merged[number] = (quantity + float(line.get("quantity") or 0), refdes + reference_designators(line.get("refDes")))
     return [MbomLine(n, round(q, 6), r) for n, (q, r) in merged.items()]
@@ -220,7 +237,7 @@ async def sync_mbom(ctx: PlmContext, guid: str, number: str, revision: str, prev
     report = WriteReport()
     key_base = f"arena:mbom:{number}:{revision}"
     bom = await ctx.arena.bom(guid)
-    ebom = ebom_lines(bom)
+    ebom = ebom_lines(bom, ctx.numbers)
     children = sorted({line.number for line in ebom})
     parts = await ctx.ion.parts([number, *children])
     target = next((p for p in parts.get(number, []) if p.revision == revision), None)
@@ -242,13 +259,13 @@ async def sync_mbom(ctx: PlmContext, guid: str, number: str, revision: str, prev
         base = next((m for m in reversed(earlier) if m.status == "RELEASED"), None)
     managed = applied_ebom(ctx.ledger, number)
     if managed is None and previous:
-        managed = {line.number for line in ebom_lines(await ctx.arena.bom(previous))}
+        managed = {line.number for line in ebom_lines(await ctx.arena.bom(previous), ctx.numbers)}
     if managed is None:
         managed = ctx.arena_numbers or set(children)
     desired = plan_mbom(ebom, base, managed)
     if base is not None and versions and base in versions and same_lines(base.lines, desired):
         return report  # already follows the eBOM
-    built_rev = {line["item"]["number"]: line["item"].get("revisionNumber") for line in bom}
+    built_rev = {ctx.numbers.ion(line["item"]["number"]): line["item"].get("revisionNumber") for line in bom}
     part_ids = (base.part_ids if base else {}) | {
         n: next((p.id for p in ps if p.revision == built_rev.get(n)), ps[-1].id) for n, ps in parts.items() if n != number
     }

@@ -20,6 +20,7 @@ from typing import Any
 from connectors.arena import ArenaClient
 from ledger import EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
+from tasks.plm_engineering import PartNumbers
 from tasks.plm_ledger import Write, WriteReport, dead_row, write_all
 
 FEEDBACK_LEDGER = "plm-feedback"
@@ -31,12 +32,14 @@ class FeedbackContext:
     ledger: Ledger
     run: RunHandle | None
     retry_dead: bool = False
+    numbers: PartNumbers = field(default_factory=PartNumbers)
     items: dict[str, str | None] = field(default_factory=dict)  # part number -> Arena item guid
     revisions: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (guid, rev) -> revision guid
 
 
-async def arena_target(ctx: FeedbackContext, number: str, revision: str | None) -> tuple[str | None, str | None]:
+async def arena_target(ctx: FeedbackContext, ion_number: str, revision: str | None) -> tuple[str | None, str | None]:
     """(item guid, revision guid) of an ION part in Arena, cached for the run."""
+    number = ctx.numbers.arena(ion_number)
     if number not in ctx.items:
         found = await ctx.arena.all("/items", {"number": number})
         ctx.items[number] = next((i["guid"] for i in found if i.get("number") == number), None)

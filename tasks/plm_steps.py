@@ -17,10 +17,10 @@ from tasks.plm_ledger import WriteReport
 async def fetch_released_items(ctx: PlmContext, numbers: list[str] | None) -> tuple[list[ReleasedItem], list[str]]:
     """Arena's items (every page, ≤ 400 a page), narrowed to released effective revisions."""
     items = await ctx.arena.all("/items")
-    ctx.arena_numbers = {i["number"] for i in items}
+    ctx.arena_numbers = {ctx.numbers.ion(i["number"]) for i in items}
     if numbers:
         items = [i for i in items if i["number"] in set(numbers)]
-    return released(items, ctx.released_phases)
+    return released(items, ctx.released_phases, ctx.numbers)
 
 
 @task(name="sync-part-revisions", cache_policy=NO_CACHE)
@@ -55,7 +55,7 @@ async def apply_change(ctx: PlmContext, change: str, affected: list[dict[str, An
     report = WriteReport(fetched=1)
     for entry in affected:
         effective, superseded = entry["effective"], entry.get("superseded")
-        item = ReleasedItem(guid=effective["guid"], number=effective["number"], name=effective.get("name") or "",
+        item = ReleasedItem(guid=effective["guid"], number=ctx.numbers.ion(effective["number"]), name=effective.get("name") or "",
                             revision=effective["revisionNumber"], phase=(effective.get("lifecyclePhase") or {}).get("name") or "",
                             assembly=True)
         if item.phase in ctx.released_phases:  # e.g. made Obsolete: nothing new to build, runs are still flagged
