@@ -117,6 +117,8 @@ class ArenaClient:
             response = await self._http.post("/login", json=body)
         except httpx.TransportError as exc:
             raise TransientError(f"Arena login: connection failed ({type(exc).__name__})") from None
+        if response.status_code >= 500:
+            raise TransientError(f"Arena login: server error {_describe(response)}")
         if response.status_code != 200:
             raise AuthError(
                 f"Arena refused the login ({_describe(response)}): check ARENA_EMAIL, ARENA_PASSWORD and ARENA_WORKSPACE_ID, "

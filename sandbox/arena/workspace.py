@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sandbox.arena.config import ArenaSimConfig
 from sandbox.arena.store import ArenaError, ArenaStore, Doc, iso, new_guid
@@ -126,8 +126,7 @@ class Workspace:
     def item_master(self, guid: str) -> Doc:
         found = self.store.get("item", guid)
         if found is None:
-            raise ArenaError(404 if len(guid) == 20 else 400, 3012 if len(guid) == 20 else 3011,
-                             f'The guid "{guid}" is not valid.' if len(guid) != 20 else f'No object with guid "{guid}" was found.')
+            self._unknown(guid)
         return found
 
     def revisions_of(self, item_guid: str) -> list[Doc]:
@@ -153,7 +152,7 @@ class Workspace:
         item = self.item_master(guid)
         return item, self.effective(guid) or self.working(guid)
 
-    def _unknown(self, guid: str) -> None:
+    def _unknown(self, guid: str) -> NoReturn:
         if len(guid) != 20 or not guid.isalnum():
             raise ArenaError(400, 3011, f'The guid "{guid}" is not valid.')
         raise ArenaError(404, 3012, f'No object with guid "{guid}" was found.')
@@ -294,7 +293,6 @@ class Workspace:
         found = self.store.get("change", guid)
         if found is None:
             self._unknown(guid)
-        assert found is not None
         return found
 
     def change_view(self, change: Doc, full: bool = False) -> dict[str, Any]:
@@ -501,7 +499,6 @@ class Workspace:
         found = self.store.get("event", guid)
         if found is None:
             self._unknown(guid)
-        assert found is not None
         return found
 
     def event_view(self, event: Doc) -> dict[str, Any]:
