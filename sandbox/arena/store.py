@@ -115,6 +115,9 @@ class ArenaStore:
             rows = self.db.execute("SELECT body FROM docs WHERE kind = ? AND owner = ? ORDER BY seq", (kind, owner))
         return [json.loads(r[0]) for r in rows]
 
+    def count(self, kind: str) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM docs WHERE kind = ?", (kind,)).fetchone()[0])
+
     def kind_of(self, guid: str) -> str | None:
         row = self.db.execute("SELECT kind FROM docs WHERE guid = ?", (guid,)).fetchone()
         return row[0] if row else None

@@ -553,7 +553,7 @@ class Workspace:
             for required in ("title", "name"):
                 if not meta.get(required):
                     raise ArenaError(400, 3001, f'The attribute "file.{required}" is required.')
-            number = f"FILE-{len(self.store.all('file')) + 1:06d}"
+            number = f"FILE-{self.store.count('file') + 1:06d}"
             association = {
                 "guid": new_guid(),
                 "itemGuid": item["guid"],
@@ -590,7 +590,7 @@ class Workspace:
                 items.append({"guid": item["guid"], "number": item["number"], "revisionNumber": revision["number"]})
             request = {
                 "guid": new_guid(),
-                "number": f"ECR-{len(self.store.all('request')) + 1:06d}",
+                "number": f"ECR-{self.store.count('request') + 1:06d}",
                 "title": body["title"],
                 "description": body.get("description"),
                 "category": body.get("category") or {"guid": "CATECRREQUEST0000001", "name": "Engineering Change Request"},
