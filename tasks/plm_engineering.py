@@ -100,7 +100,8 @@ def revision_order(revision: str | None) -> tuple[int, str]:
 async def sync_parts(ctx: PlmContext, items: list[ReleasedItem]) -> WriteReport:
     """Each released item as an ION part revision, with its lifecycle phase as an attribute."""
     existing = await ctx.ion.parts(sorted({i.number for i in items}))
-    writes: list[Write] = []
+    creations: list[Write] = []
+    updates: list[Write] = []  # on the part revision, once it exists
     dead: list[DeadLetter] = []
     report = WriteReport()
     for item in items:
@@ -114,18 +115,19 @@ async def sync_parts(ctx: PlmContext, items: list[ReleasedItem]) -> WriteReport:
                                        f"{item.number}: ION's latest revision {newer[0]} is newer than Arena's effective "
                                        f"revision {item.revision}; revisions are authored in Arena only"))
                 continue
-            writes.append(_part_write(ctx, item, revisions))
+            creations.append(_part_write(ctx, item, revisions))
+        # Keyed by the value found and the value wanted: ION drifting again later is corrected again.
         if current is None or current.attributes.get(PHASE_ATTRIBUTE) != item.phase:
-            writes.append(_phase_write(ctx, item))
+            updates.append(_phase_write(ctx, item, current.attributes.get(PHASE_ATTRIBUTE) if current else None))
+        if current is not None and item.name and current.description != item.name:
+            updates.append(_description_write(ctx, item, current.description))
     if ctx.dry_run:
-        report.posted = [{**w.row, "target id": "(dry run)"} for w in writes]
+        report.posted = [{**w.row, "target id": "(dry run)"} for w in creations + updates]
         report.dead_letters = [dead_row(d.key, d.source_ref, d.reason) for d in dead]
         return report
     assert ctx.run is not None
-    # Revisions first: the phase is set on the part revision they create.
-    creations = [w for w in writes if ":phase:" not in w.key]
     report.merge(await write_all(ctx.ledger, PARTS_LEDGER, ctx.run, creations, dead))
-    report.merge(await write_all(ctx.ledger, PARTS_LEDGER, ctx.run, [w for w in writes if ":phase:" in w.key]))
+    report.merge(await write_all(ctx.ledger, PARTS_LEDGER, ctx.run, updates))
     return report
 
 
@@ -150,25 +152,50 @@ def _part_write(ctx: PlmContext, item: ReleasedItem, revisions: list[IonPart]) -
     )
 
 
-def _phase_write(ctx: PlmContext, item: ReleasedItem) -> Write:
-    async def part() -> IonPart:
-        found = await ctx.ion.parts([item.number])
-        match = next((p for p in found.get(item.number, []) if p.revision == item.revision), None)
-        if match is None:
-            raise DataError(f"ION has no part {item.number} rev {item.revision} to set the lifecycle phase on")
-        return match
+async def _ion_part(ctx: PlmContext, item: ReleasedItem) -> IonPart:
+    found = await ctx.ion.parts([item.number])
+    match = next((p for p in found.get(item.number, []) if p.revision == item.revision), None)
+    if match is None:
+        raise DataError(f"ION has no part {item.number} rev {item.revision} to update")
+    return match
+
+
+def _digest_text(text: str | None) -> str:
+    return hashlib.sha256((text or "").encode()).hexdigest()[:8]
+
+
+def _description_write(ctx: PlmContext, item: ReleasedItem, found: str | None) -> Write:
+    """Arena's item name is the engineering description (rule 8: PLM wins for engineering attributes)."""
 
     async def lookup() -> str | None:
-        match = await part()
+        match = await _ion_part(ctx, item)
+        return str(match.id) if match.description == item.name else None
+
+    async def create() -> str:
+        match = await _ion_part(ctx, item)
+        await ctx.ion.set_description(match, item.name)
+        return str(match.id)
+
+    return Write(
+        key=f"arena:part:{item.number}:{item.revision}:description:{_digest_text(found)}-{_digest_text(item.name)}",
+        source_ref=f"arena:item:{item.guid}",
+        label=f"{item.number} rev {item.revision} description", lookup=lookup, create=create,
+        row={"part": item.number, "revision": item.revision, "what": f"description {item.name!r}", "phase": item.phase},
+    )
+
+
+def _phase_write(ctx: PlmContext, item: ReleasedItem, found: str | None) -> Write:
+    async def lookup() -> str | None:
+        match = await _ion_part(ctx, item)
         return str(match.id) if match.attributes.get(PHASE_ATTRIBUTE) == item.phase else None
 
     async def create() -> str:
-        match = await part()
+        match = await _ion_part(ctx, item)
         await ctx.ion.set_attribute(match, PHASE_ATTRIBUTE, item.phase)
         return str(match.id)
 
     return Write(
-        key=f"arena:part:{item.number}:{item.revision}:phase:{item.phase}", source_ref=f"arena:item:{item.guid}",
+        key=f"arena:part:{item.number}:{item.revision}:phase:{found or '-'}->{item.phase}", source_ref=f"arena:item:{item.guid}",
         label=f"{item.number} rev {item.revision} phase", lookup=lookup, create=create,
         row={"part": item.number, "revision": item.revision, "what": f"lifecycle phase {item.phase}", "phase": item.phase},
     )

@@ -153,3 +153,16 @@ def test_the_loop_on_a_postgresql_ledger(world, postgres_url, monkeypatch):
     assert run_deployment("plm-feedback-sync").line() == "plm-feedback-sync Completed posted=9 dead_letters=0"
     assert run_issues(world, 1005) == [STALE] and len(arena(world, "files")) == 8
     assert len(Ledger(postgres_url).entries(status=EntryStatus.posted)) == 4 + 9
+
+
+def test_engineering_attributes_come_from_arena_even_after_ion_drifts(world):
+    assert run_deployment("arena-part-sync").state == "Completed"
+    for drift in ("Bracket (ION name)", "Bracket, again renamed in ION"):
+        part = ion(world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { id _etag } } } }')["parts"]["edges"][0]["node"]
+        ion(world, "mutation ($id: ID!, $e: String!, $d: String!) { updatePart(input: {id: $id, etag: $e, description: $d}) { part { id } } }",
+            {"id": part["id"], "e": part["_etag"], "d": drift})
+        assert run_deployment("arena-part-sync").line() == "arena-part-sync Completed posted=1 dead_letters=0"
+        found = ion(world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { description attributes { key value } } } } }')
+        node = found["parts"]["edges"][0]["node"]
+        assert node["description"] == "Bracket"  # rule 8: PLM wins for engineering attributes
+        assert node["attributes"] == [{"key": "Arena Lifecycle Phase", "value": "In Production"}]

@@ -17,6 +17,7 @@ from connectors.ion.queries import load
 PARTS = load("plm_parts")
 CREATE_PART = load("plm_create_part")
 CREATE_PART_REVISION = load("plm_create_part_revision")
+UPDATE_PART = load("plm_update_part")
 UPDATE_PART_ATTRIBUTE = load("plm_update_part_attribute")
 MBOMS = load("plm_mboms")
 CREATE_MBOM = load("plm_create_mbom")
@@ -100,6 +101,9 @@ class IonPlm:
         node = data["createPartRevision"]["part"]
         return IonPart(int(node["id"]), node["_etag"], source.number, revision, source.description, True, source.id,
                        dict(source.attributes))
+
+    async def set_description(self, part: IonPart, description: str) -> None:
+        await self.ion.execute(UPDATE_PART, {"input": {"id": part.id, "etag": part.etag, "description": description}})
 
     async def set_attribute(self, part: IonPart, key: str, value: str) -> None:
         await self.ion.execute(
