@@ -24,7 +24,7 @@ from prefect.states import State
 from prefect.utilities.annotations import quote
 
 from connectors.arena import ArenaClient
-from connectors.errors import DataError, TransientError
+from connectors.errors import ConfigError, DataError, TransientError
 from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm
 from flows.plm_setup import PlmEnvironment, PlmSummary, run_plm_flow
@@ -63,7 +63,14 @@ async def arena_change_sync(dry_run: bool = False, poll: bool = False) -> PlmSum
 async def _from_queue(ctx: PlmContext) -> WriteReport:
     logger = get_run_logger()
     report = WriteReport()
-    for event in await ctx.arena.pending_events():
+    try:
+        events = await ctx.arena.pending_events()
+    except DataError as exc:
+        raise ConfigError(
+            f"ARENA_INTEGRATION_GUID={ctx.arena.settings.integration_guid} is not an outbound integration of this "
+            f"workspace ({exc}): ask Arena support for the integration's GUID, or unset it to poll changes"
+        ) from None
+    for event in events:
         change = event["change"]["number"]
         affected = [
             {"effective": entry["effectiveItemRevision"], "superseded": entry.get("supersededItemRevision")}

@@ -166,3 +166,17 @@ def test_engineering_attributes_come_from_arena_even_after_ion_drifts(world):
         node = found["parts"]["edges"][0]["node"]
         assert node["description"] == "Bracket"  # rule 8: PLM wins for engineering attributes
         assert node["attributes"] == [{"key": "Arena Lifecycle Phase", "value": "In Production"}]
+
+
+def test_settings_problems_are_named_before_anything_is_written(world, monkeypatch):
+    monkeypatch.delenv("ARENA_PASSWORD")
+    monkeypatch.setenv("ARENA_PAGE_SIZE", "1000")
+    result = run_deployment("arena-part-sync")
+    assert result.state == "Failed"
+    assert "ARENA_PASSWORD is not set" in result.message and "ARENA_PAGE_SIZE is invalid" in result.message
+    monkeypatch.setenv("ARENA_PASSWORD", world.env["ARENA_PASSWORD"])
+    monkeypatch.setenv("ARENA_PAGE_SIZE", "400")
+    monkeypatch.setenv("ARENA_INTEGRATION_GUID", "NOSUCHINTEGRATION001")
+    wrong = run_deployment("arena-change-sync")
+    assert wrong.state == "Failed" and "ARENA_INTEGRATION_GUID=NOSUCHINTEGRATION001 is not an outbound integration" in wrong.message
+    assert revisions(world, "ASSY-100") == ["A"] and run_issues(world, 1005) == []
