@@ -41,7 +41,7 @@ async def arena_bom_sync(numbers: list[str] | None = None, dry_run: bool = False
     """New ION mBOM versions wherever a released eBOM changed.
 
     Args:
-        numbers: Only these top assemblies (their sub-assemblies are walked too).
+        numbers: Only these Arena item numbers as top assemblies (their sub-assemblies are walked too).
         dry_run: Show the mBOM versions that would be created and write nothing.
     """
 

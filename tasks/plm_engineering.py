@@ -258,12 +258,14 @@ def applied_ebom(ledger: Ledger, number: str) -> set[str] | None:
     return set((latest.payload or {}).get("ebom", []))
 
 
-async def sync_mbom(ctx: PlmContext, guid: str, number: str, revision: str, previous: str | None = None) -> WriteReport:
-    """Make the released mBOM of ION part `number` rev `revision` follow Arena's eBOM
-    (`previous`: the GUID of the revision it supersedes, whose eBOM tells which lines were engineering's)."""
+async def sync_mbom(
+    ctx: PlmContext, guid: str, number: str, revision: str, bom: list[dict[str, Any]], previous: str | None = None
+) -> WriteReport:
+    """Make the released mBOM of ION part `number` rev `revision` follow Arena's eBOM `bom` (of
+    item or revision `guid`); `previous` is the GUID of the revision it supersedes, whose eBOM
+    tells which lines were engineering's when the ledger does not know yet."""
     report = WriteReport()
     key_base = f"arena:mbom:{number}:{revision}"
-    bom = await ctx.arena.bom(guid)
     ebom = ebom_lines(bom, ctx.numbers)
     children = sorted({line.number for line in ebom})
     parts = await ctx.ion.parts([number, *children])

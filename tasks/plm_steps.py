@@ -33,7 +33,8 @@ async def sync_mboms(ctx: PlmContext, items: list[ReleasedItem], numbers: list[s
     """Each released assembly's eBOM (or only those in `numbers`) into its mBOM; children that
     are assemblies too are walked in turn (Arena's BOM endpoint returns one level)."""
     by_guid = {i.guid: i for i in items}
-    queue = [i for i in items if i.assembly and (not numbers or i.number in numbers)]
+    wanted = {ctx.numbers.ion(n) for n in numbers or []}  # Arena item numbers, as the parameter is given
+    queue = [i for i in items if i.assembly and (not wanted or i.number in wanted)]
     report = WriteReport(fetched=len(queue))
     seen: set[str] = set()
     while queue:
@@ -41,8 +42,9 @@ async def sync_mboms(ctx: PlmContext, items: list[ReleasedItem], numbers: list[s
         if item.guid in seen:
             continue
         seen.add(item.guid)
-        report.merge(await sync_mbom(ctx, item.guid, item.number, item.revision))
-        for line in await ctx.arena.bom(item.guid):
+        bom = await ctx.arena.bom(item.guid)
+        report.merge(await sync_mbom(ctx, item.guid, item.number, item.revision, bom))
+        for line in bom:
             child = by_guid.get(line["item"]["guid"])
             if child is not None and child.assembly and child.guid not in seen:
                 queue.append(child)
@@ -60,9 +62,10 @@ async def apply_change(ctx: PlmContext, change: str, affected: list[dict[str, An
                             assembly=True)
         if item.phase in ctx.released_phases:  # e.g. made Obsolete: nothing new to build, runs are still flagged
             report.merge(await sync_parts(ctx, [item]))
-            if await ctx.arena.bom(item.guid):
+            bom = await ctx.arena.bom(item.guid)
+            if bom:
                 previous = superseded.get("guid") if superseded else None
-                report.merge(await sync_mbom(ctx, item.guid, item.number, item.revision, previous))
+                report.merge(await sync_mbom(ctx, item.guid, item.number, item.revision, bom, previous))
         if superseded and superseded.get("revisionNumber"):
             report.merge(await flag_stale_runs(ctx, change, item.number, superseded["revisionNumber"], item.revision))
     return report

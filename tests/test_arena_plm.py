@@ -143,6 +143,8 @@ def test_dry_run_shows_the_changes_and_writes_nothing(world):
     result = run_deployment("arena-part-sync", {"dry_run": True})
     assert result.state == "Completed" and result.summary.would_post == 8 and result.summary.posted == 0
     assert revisions(world, "ASSY-100") == ["A"]
+    walked = run_deployment("arena-bom-sync", {"dry_run": True, "numbers": ["SAT-500"]})
+    assert walked.summary.would_post == 1  # SAT-500 already follows its eBOM; its sub-assembly MOD-20 has no mBOM
     assert Ledger(world.ledger_url).entries() == []
 
 
