@@ -35,16 +35,19 @@ def demo() -> None:
 def sandbox(
     ion_port: Annotated[int, typer.Option(help="port of the ION simulator")] = 8701,
     netsuite_port: Annotated[int, typer.Option(help="port of the NetSuite simulator")] = 8702,
+    arena_port: Annotated[int, typer.Option(help="port of the Arena simulator")] = 8703,
     workdir: Annotated[Path, typer.Option(help="where the simulators keep their state")] = Path(".sandbox"),
 ) -> None:
     """Start the ION and NetSuite simulators on loopback, print their URLs and credentials,
     and wait (Ctrl-C stops them). Export the printed variables in another shell to run flows by hand."""
     from ion_sync.sandbox import start_sandbox
 
-    running = start_sandbox(workdir, ion_port=ion_port, netsuite_port=netsuite_port)
+    running = start_sandbox(workdir, ion_port=ion_port, netsuite_port=netsuite_port, arena_port=arena_port)
     typer.echo(f"ION simulator:      {running.ion.url}  (GraphQL at /graphql)")
     typer.echo(f"NetSuite simulator: {running.netsuite.url}")
     typer.echo(f"Ramp simulator:     {running.env['RAMP_BASE_URL']}  (Developer API at /developer/v1)")
+    if running.arena is not None:
+        typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
     typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
     for name, value in running.env.items():
         typer.echo(f"export {name}={value}")

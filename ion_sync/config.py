@@ -193,9 +193,24 @@ class NetSuiteMappings(_Strict):
         return next((part for part, item in self.items.items() if item == item_name), item_name)
 
 
+class ArenaMappings(_Strict):
+    parts: dict[str, str] = Field(
+        default_factory=dict, description="Arena item number -> ION part number, only for parts whose numbers differ"
+    )
+
+    @field_validator("parts")
+    @classmethod
+    def _one_to_one(cls, parts: dict[str, str]) -> dict[str, str]:
+        doubled = sorted({n for n in parts.values() if list(parts.values()).count(n) > 1})
+        if doubled:
+            raise ValueError(f"ION part number(s) {', '.join(doubled)} mapped from more than one Arena item")
+        return parts
+
+
 class Mappings(_Strict):
     netsuite: NetSuiteMappings = NetSuiteMappings()
     ramp: RampMappings = RampMappings()
+    arena: ArenaMappings = ArenaMappings()
 
 
 def load_mappings(path: Path) -> Mappings:

@@ -23,6 +23,8 @@ DEMO_DIR = PROJECT_ROOT / ".demo"
 ORDER = ["consumption-sync", "inventory-reconciliation", "purchase-order-sync", "receipt-sync", "labor-sync", "three-way-match"]
 # Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
+# PLM: parts before the BOMs that use them, then changes, then feedback from the shop floor.
+ORDER += ["arena-part-sync", "arena-bom-sync", "arena-change-sync", "plm-feedback-sync"]
 
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
@@ -33,6 +35,8 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     os.environ["ION_SYNC_REPORTS_DIR"] = str(workdir / "reports")
     print(f"Simulators: ION {sandbox.ion.url}  NetSuite {sandbox.netsuite.url}")
     print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
+    if sandbox.arena is not None:
+        print(f"            Arena {sandbox.arena.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     try:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import ion, netsuite
+from sandbox import arena, ion, netsuite
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -26,12 +26,15 @@ class Sandbox:
     netsuite: RunningServer
     env: dict[str, str] = field(default_factory=dict)
     ramp: RunningServer | None = None
+    arena: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
         self.netsuite.stop()
         if self.ramp:
             self.ramp.stop()
+        if self.arena is not None:
+            self.arena.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -46,8 +49,10 @@ def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
     return private, public.decode()
 
 
-def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True) -> Sandbox:
-    """Start both simulators on loopback (0 = any free port) with the demo factory seeded."""
+def start_sandbox(
+    workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True, arena_port: int = 0
+) -> Sandbox:
+    """Start the simulators on loopback (0 = any free port) with the demo factory seeded."""
     workdir.mkdir(parents=True, exist_ok=True)
     key_path, public_pem = netsuite_key_pair(workdir)
     ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
@@ -74,7 +79,16 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
     }
     ramp_server = start(ramp_sim.create_app(RAMP_CONFIG), 0)
     env |= ramp_env(ramp_server.url)
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server)
+    arena_config = arena.ArenaSimConfig(database=str(workdir / "arena-sim.db"), seed_demo=seed_demo)
+    arena_server = start(arena.create_app(arena_config), arena_port)
+    env |= {
+        "ARENA_API_URL": f"{arena_server.url}/v1",
+        "ARENA_EMAIL": arena_config.email,
+        "ARENA_PASSWORD": arena_config.password,
+        "ARENA_WORKSPACE_ID": str(arena_config.workspace_id),
+        "ARENA_INTEGRATION_GUID": arena_config.integration_guid,
+    }
+    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server)
 
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()

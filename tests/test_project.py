@@ -67,12 +67,13 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
 
 
 def test_every_setting_in_the_code_is_in_the_readme_table():
+    from connectors.arena import ArenaSettings
     from connectors.ion import IonSettings
     from connectors.netsuite import NetSuiteSettings
     from ion_sync.config import AppSettings
 
     readme = (PROJECT_ROOT / "README.md").read_text()
-    for settings in (IonSettings, NetSuiteSettings, AppSettings):
+    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings):
         prefix = settings.model_config["env_prefix"]
         for field in settings.model_fields:
             if field == "retry":

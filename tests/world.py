@@ -20,6 +20,9 @@ class World:
     ledger_url: str
 
     def _url(self, system: str) -> str:
+        if system == "arena":
+            assert self.sandbox.arena is not None
+            return self.sandbox.arena.url
         return self.sandbox.ion.url if system == "ion" else self.sandbox.netsuite.url
 
     def admin(self, system: str, method: str, path: str, json: Any = None) -> Any:
@@ -33,6 +36,10 @@ class World:
             self.admin(system, "POST", "stats/reset")
         self.faults("ion")
         self.faults("netsuite", **DEFAULT_NETSUITE_FAULTS)
+        if self.sandbox.arena is not None:
+            self.admin("arena", "POST", "reset")
+            self.admin("arena", "POST", "stats/reset")
+            self.faults("arena")
 
     def faults(self, system: str, **config: Any) -> None:
         self.admin(system, "PUT", "faults", config)

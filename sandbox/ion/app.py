@@ -23,6 +23,7 @@ from sandbox.ion.auth import TOKEN_PATHS, SimCounters, TokenAuthority, token_end
 from sandbox.ion.config import IonSimConfig
 from sandbox.ion.demo import seed_demo
 from sandbox.ion.endpoint import GraphQLService, graphql_endpoint, trace_headers
+from sandbox.ion.plm_demo import seed_plm_demo
 from sandbox.ion.purchasing_demo import seed_purchasing_demo
 from sandbox.ion.schema import build_ion_schema
 from sandbox.ion.store import IonStore
@@ -59,6 +60,7 @@ def create_app(config: IonSimConfig | None = None) -> Starlette:
         if config.seed_demo:
             seed_demo(store, config.work_order_attribute_key)
             seed_purchasing_demo(store, config)
+            seed_plm_demo(store)
 
     if store.is_empty():
         reseed()

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sandbox.ion.plm_tables import PLM_DDL
 from sandbox.ion.purchasing_tables import PURCHASING_DDL, PURCHASING_ID_BASES
 from sandbox.ion.specs import RunSpec
 from sandbox.ion.timestamps import now_stored, to_stored
@@ -281,6 +282,7 @@ class IonStore:
         db.execute("PRAGMA cache_size=-65536")
         db.executescript(DDL)
         db.executescript(PURCHASING_DDL)
+        db.executescript(PLM_DDL)
         self.db = db
         self._count_cache.clear()
         self._load_catalog()

@@ -1,0 +1,311 @@
+"""The Arena REST client: one login session per process, the daily quota, paging, errors.
+
+Follows `../shared/reference/arena.md` §1: `POST /login` returns `arena_session_id`, sent on
+every request with `content-type: application/json`; a second login of the same user cancels
+the first session, so every client in a process shares one session (`_Sessions`) and logs in
+again only when the session it used was refused (401, e.g. the 90-minute idle expiry). Every
+response carries `X-Arena-Requests-Remaining`; a request that would dip into the configured
+reserve raises `QuotaExhausted` instead of being sent, so a flow stops cleanly and says
+when the quota resets. Lists page with `offset`/`limit` (≤ 400) until a short page (§1.5:
+`count` is the rows in this page, not a total). Error bodies `{"status", "errors": [{"code",
+"message"}]}` become `connectors.errors` classes with Arena's own words.
+
+ion-sync never changes an item in Arena: the only writes are reconciling queue events and
+the feedback records (item files, change requests).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from connectors.arena.settings import ArenaSettings
+from connectors.errors import AuthError, ContractError, DataError, SyncError, TransientError
+from connectors.retry import retrying
+
+
+class QuotaExhausted(SyncError):
+    """Arena's daily request quota is (nearly) spent: stop cleanly, resume after the reset."""
+
+    def __init__(self, message: str, *, remaining: int | None, reset: str | None) -> None:
+        super().__init__(message)
+        self.remaining = remaining
+        self.reset = reset
+
+
+@dataclass
+class _Session:
+    token: str | None = None
+    users: int = 0
+    logins: int = 0
+
+
+@dataclass
+class _Sessions:
+    """Process-wide sessions by (API, user, workspace): a new login would cancel the old one."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    by_key: dict[tuple[str, str, int | None], _Session] = field(default_factory=dict)
+
+    def get(self, settings: ArenaSettings) -> _Session:
+        with self.lock:
+            return self.by_key.setdefault((settings.base, settings.email, settings.workspace_id), _Session())
+
+
+SESSIONS = _Sessions()
+
+
+@dataclass
+class Quota:
+    """What Arena last said about today's request quota (§1.3)."""
+
+    remaining: int | None = None
+    reset: str | None = None
+
+
+class ArenaClient:
+    """`async with ArenaClient(settings) as arena: async for page in arena.pages("/items", {...})`."""
+
+    def __init__(self, settings: ArenaSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self.session = SESSIONS.get(settings)
+        self.quota = Quota()
+        self.requests = 0
+        self._http = httpx.AsyncClient(
+            base_url=settings.base, timeout=httpx.Timeout(settings.timeout_seconds), transport=transport,
+            headers={"content-type": "application/json"},
+        )
+
+    async def __aenter__(self) -> ArenaClient:
+        with SESSIONS.lock:
+            self.session.users += 1
+        try:
+            if self.session.token is None:
+                await self._login(None)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        with SESSIONS.lock:
+            self.session.users -= 1
+            last = self.session.users <= 0
+            token = self.session.token if last else None
+            if last:
+                self.session.token = None
+        if token:
+            try:  # log out when done (§1.2); a failure here changes nothing already done
+                await self._http.put("/logout", headers={"arena_session_id": token})
+            except httpx.HTTPError:
+                pass
+        await self._http.aclose()
+
+    async def _login(self, refused: str | None) -> str:
+        """Log in, unless another client already replaced the refused session."""
+        with SESSIONS.lock:
+            if self.session.token is not None and self.session.token != refused:
+                return self.session.token
+        body: dict[str, Any] = {"email": self.settings.email, "password": self.settings.password.get_secret_value()}
+        if self.settings.workspace_id is not None:
+            body["workspaceId"] = self.settings.workspace_id
+        try:
+            response = await self._http.post("/login", json=body)
+        except httpx.TransportError as exc:
+            raise TransientError(f"Arena login: connection failed ({type(exc).__name__})") from None
+        if response.status_code >= 500:
+            raise TransientError(f"Arena login: server error {_describe(response)}")
+        if response.status_code != 200:
+            raise AuthError(
+                f"Arena refused the login ({_describe(response)}): check ARENA_EMAIL, ARENA_PASSWORD and ARENA_WORKSPACE_ID, "
+                "and that the user is an Employee/Partner user with API access"
+            )
+        payload = _json(response, "login")
+        token = payload.get("arena_session_id")
+        if not isinstance(token, str):
+            raise ContractError("Arena login: no arena_session_id in the answer")
+        with SESSIONS.lock:
+            self.session.token = token
+            self.session.logins += 1
+        return token
+
+    # --- requests -------------------------------------------------------------------------------
+
+    def _check_quota(self, what: str) -> None:
+        remaining = self.quota.remaining
+        if remaining is not None and remaining <= self.settings.quota_reserve:
+            raise QuotaExhausted(
+                f"Arena's daily request quota is nearly used up: {remaining} request(s) left and ARENA_QUOTA_RESERVE="
+                f"{self.settings.quota_reserve} are kept back, so ion-sync stopped before {what}. The quota resets "
+                f"{self.quota.reset or 'at midnight Pacific'}; the next run carries on from here.",
+                remaining=remaining, reset=self.quota.reset,
+            )
+
+    async def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None) -> Any:
+        what = f"{method} {path}"
+        write = method in ("POST", "PUT")
+        for attempt in range(2):
+            self._check_quota(what)
+            token = self.session.token or await self._login(None)
+            try:
+                response = await self._http.request(method, path, params=params, json=json,
+                                                    headers={"arena_session_id": token})
+            except httpx.TimeoutException:
+                raise TransientError(f"Arena {what}: timed out", uncertain=write) from None
+            except httpx.TransportError as exc:
+                raise TransientError(f"Arena {what}: connection failed ({type(exc).__name__})",
+                                     uncertain=write and not isinstance(exc, httpx.ConnectError)) from None
+            self.requests += 1
+            self._read_quota(response)
+            if response.status_code == 401 and attempt == 0:
+                await self._login(token)  # expired (90 min idle) or cancelled by a newer login
+                continue
+            return self._result(response, what, write)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read_quota(self, response: httpx.Response) -> None:
+        remaining = response.headers.get("x-arena-requests-remaining")
+        if remaining is not None:
+            try:
+                self.quota.remaining = int(remaining)
+            except ValueError:
+                pass
+        self.quota.reset = response.headers.get("x-arena-next-request-limit-reset") or self.quota.reset
+
+    def _result(self, response: httpx.Response, what: str, write: bool) -> Any:
+        status = response.status_code
+        if status in (200, 201):
+            return _json(response, what)
+        if status == 204:
+            return None
+        detail = _describe(response)
+        if status == 429:
+            self.quota.remaining = 0
+            raise QuotaExhausted(
+                f"Arena's daily request quota is used up ({detail}); ion-sync stopped. It resets "
+                f"{self.quota.reset or 'at midnight Pacific'}; the next run carries on from here.",
+                remaining=0, reset=self.quota.reset,
+            )
+        if status >= 500:
+            raise TransientError(f"Arena {what}: server error {detail}", uncertain=write)
+        if status == 401:
+            raise AuthError(f"Arena {what}: {detail}: refused even after a fresh login; check the user's API access")
+        if status == 403:
+            raise AuthError(f"Arena {what}: {detail}: the integration user lacks the privilege")
+        if status == 415:
+            raise ContractError(f"Arena {what}: {detail}")
+        code, _message = _first_error(response)
+        raise DataError(f"Arena {what}: {detail}", code=str(code) if code is not None else None, status=status)
+
+    async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """A read, retried on transient errors (never on quota, auth or data errors)."""
+        async for attempt in retrying(self.settings.retry):
+            with attempt:
+                return await self._send("GET", path, params=params)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def write(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        """A write, sent once: only the caller knows how to check whether it landed."""
+        return await self._send(method, path, json=body)
+
+    async def pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every page of a list, `offset` += `limit` until a page comes back short."""
+        offset = 0
+        limit = self.settings.page_size
+        while True:
+            body = await self.get(path, {**(params or {}), "offset": offset, "limit": limit})
+            rows = _results(body, path)
+            yield rows
+            if len(rows) < limit:
+                return
+            offset += limit
+
+    async def all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return [row async for page in self.pages(path, params) for row in page]
+
+    # --- the calls ion-sync makes ----------------------------------------------------------------
+
+    async def item(self, guid: str) -> dict[str, Any]:
+        """The effective revision of an item, or the revision a revision GUID names (§1.5)."""
+        return await self.get(f"/items/{guid}")  # type: ignore[no-any-return]
+
+    async def revisions(self, item_guid: str) -> list[dict[str, Any]]:
+        return _results(await self.get(f"/items/{item_guid}/revisions"), "revisions")
+
+    async def bom(self, guid: str) -> list[dict[str, Any]]:
+        """Immediate children of an item or of one of its revisions (§1.7; no paging documented)."""
+        return _results(await self.get(f"/items/{guid}/bom"), "bom")
+
+    async def change_items(self, change_guid: str) -> list[dict[str, Any]]:
+        return _results(await self.get(f"/changes/{change_guid}/items"), "change items")
+
+    def _events_path(self) -> str:
+        if not self.settings.integration_guid:
+            raise SyncError("ARENA_INTEGRATION_GUID is not set: there is no event queue to read")
+        return f"/outboundintegrations/{self.settings.integration_guid}/events"
+
+    async def pending_events(self) -> list[dict[str, Any]]:
+        """Unreconciled events, oldest first (Arena: process them by creation time)."""
+        events = await self.all(self._events_path(), {"itemsReconciled": "false"})
+        return sorted(events, key=lambda e: str(e.get("creationDateTime")))
+
+    async def event_items(self, event_guid: str) -> list[dict[str, Any]]:
+        return await self.all(f"{self._events_path()}/{event_guid}/items")
+
+    async def reconcile_event(self, event_guid: str) -> dict[str, Any]:
+        """Acknowledge an event (idempotent in Arena: the same value again is a no-op, §1.9)."""
+        return await self.write("PUT", f"{self._events_path()}/{event_guid}", {"itemsReconciled": True})  # type: ignore[no-any-return]
+
+    async def item_files(self, item_guid: str) -> list[dict[str, Any]]:
+        return await self.all(f"/items/{item_guid}/files")
+
+    async def create_item_file(self, item_guid: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.write("POST", f"/items/{item_guid}/files", body)  # type: ignore[no-any-return]
+
+    async def find_requests(self, title_prefix: str) -> list[dict[str, Any]]:
+        return await self.all("/requests", {"title": f"{_escape(title_prefix)}*"})
+
+    async def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.write("POST", "/requests", body)  # type: ignore[no-any-return]
+
+
+def _escape(text: str) -> str:
+    """A literal `*` would be a wildcard (§1.5), so it is dropped; httpx already sends `%` as
+    `%25` and `+` as `%2B`, as Arena asks."""
+    return text.replace("*", "")
+
+
+def _json(response: httpx.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise ContractError(f"Arena {what}: the answer is not JSON (HTTP {response.status_code})") from None
+
+
+def _results(body: Any, what: str) -> list[dict[str, Any]]:
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise ContractError(f"Arena {what}: expected {{count, results}}, got {str(body)[:200]}")
+    return body["results"]
+
+
+def _first_error(response: httpx.Response) -> tuple[int | None, str | None]:
+    try:
+        errors = response.json().get("errors") or []
+    except (ValueError, AttributeError):
+        return None, None
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    return first.get("code"), first.get("message")
+
+
+def _describe(response: httpx.Response) -> str:
+    """`HTTP 400 [3011] The guid "…" is not valid.` from an `errors[]` body (§1.4)."""
+    try:
+        errors = response.json().get("errors") or []
+        text = "; ".join(f"[{e.get('code')}] {e.get('message')}" for e in errors if isinstance(e, dict))
+    except (ValueError, AttributeError):
+        text = response.text[:200]
+    return f"HTTP {response.status_code} {text}".strip()

@@ -1,0 +1,56 @@
+"""arena-part-sync: released Arena items become ION parts at their engineering revision.
+
+The story (seed 002, "Canonical data flows: PLM → ION", rule 8): Arena owns a part's
+engineering identity. This flow lists Arena's items (pages of up to 400), keeps those whose
+effective revision is in a released lifecycle phase (`ARENA_RELEASED_PHASES`), and makes ION
+match: a new part, or a new revision of the part (ION's `createPartRevision`, which keeps its
+attributes), with the lifecycle phase in the part attribute `Arena Lifecycle Phase`. Every ION
+write goes through the ledger (`arena:part:<number>:<revision>`), so it happens once. Nothing
+is ever written to Arena.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.runtime import flow_run
+from prefect.states import State
+from prefect.utilities.annotations import quote
+
+from connectors.arena import ArenaClient
+from connectors.ion import IonClient
+from connectors.ion.plm import IonPlm
+from flows.plm_setup import PlmEnvironment, PlmSummary, run_plm_flow
+from ledger import Ledger, RunHandle
+from tasks.plm_engineering import PlmContext
+from tasks.plm_ledger import WriteReport
+from tasks.plm_steps import fetch_released_items, sync_part_revisions
+
+INTEGRATION = "arena-part-sync"
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    scope = ", ".join(params["numbers"][:5]) if params.get("numbers") else "all released items"
+    return f"arena parts · {scope}{' (dry run)' if params.get('dry_run') else ''}"
+
+
+@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+async def arena_part_sync(numbers: list[str] | None = None, dry_run: bool = False) -> PlmSummary | State:
+    """Create or revise ION parts from Arena's released items.
+
+    Args:
+        numbers: Only these Arena item numbers (default: every item).
+        dry_run: Show what would change in ION and write nothing.
+    """
+
+    async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
+        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
+                          numbers=env.numbers)
+        items, skipped = await fetch_released_items(quote(ctx), numbers)
+        report = await sync_part_revisions(quote(ctx), quote(items))
+        report.fetched = len(items) + len(skipped)
+        if skipped:
+            print("Not released, left alone: " + "; ".join(skipped))
+        return report
+
+    return await run_plm_flow(INTEGRATION, dry_run, work)

@@ -1,0 +1,53 @@
+"""Reading the simulated world back for the PLM tests: ION by GraphQL, Arena by its admin routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+def ion(world: Any, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    env = world.env
+    token = httpx.post(env["ION_AUTH_URL"], data={"grant_type": "client_credentials", "client_id": env["ION_CLIENT_ID"],
+                                                   "client_secret": env["ION_CLIENT_SECRET"]}).json()["access_token"]
+    body = httpx.post(f"{env['ION_API_URL']}/graphql", json={"query": query, "variables": variables or {}},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=60).json()
+    assert not body.get("errors"), body["errors"]
+    return body["data"]  # type: ignore[no-any-return]
+
+
+def mboms(world: Any, number: str, revision: str) -> list[dict[str, Any]]:
+    """The mBOM versions of ION part `number` rev `revision`: version, status, {part: (qty, refdes)}."""
+    data = ion(world, """query ($n: [String]) { parts(filters: {partNumber: {in: $n}}) { edges { node {
+        revision mboms { version status items { quantity part { partNumber } referenceDesignators { value } } } } } } }""",
+               {"n": [number]})
+    part = next(e["node"] for e in data["parts"]["edges"] if e["node"]["revision"] == revision)
+    return [
+        {"version": m["version"], "status": m["status"],
+         "lines": {i["part"]["partNumber"]: (i["quantity"], [r["value"] for r in i["referenceDesignators"]]) for i in m["items"]}}
+        for m in part["mboms"]
+    ]
+
+
+def revisions(world: Any, number: str) -> list[str]:
+    data = ion(world, "query ($n: [String]) { parts(filters: {partNumber: {in: $n}}, sort: [ID_ASC]) { edges { node { revision } } } }",
+               {"n": [number]})
+    return [e["node"]["revision"] for e in data["parts"]["edges"]]
+
+
+def run_issues(world: Any, run_id: int) -> list[str]:
+    return [i["title"] for i in ion(world, "query ($id: ID!) { run(id: $id) { issues { title } } }", {"id": run_id})["run"]["issues"]]
+
+
+def arena(world: Any, path: str) -> list[dict[str, Any]]:
+    return world.admin("arena", "GET", path)["results"]  # type: ignore[no-any-return]
+
+
+def as_built_files(world: Any) -> dict[str, int]:
+    """How many times each as-built file name landed in Arena."""
+    counts: dict[str, int] = {}
+    for association in arena(world, "files"):
+        name = association["file"]["name"]
+        counts[name] = counts.get(name, 0) + 1
+    return counts

@@ -1,0 +1,124 @@
+"""The Arena client against the Arena simulator, below the flow level: sessions (one per
+process, re-login on 401, idle expiry, a new login cancels the old one), the quota reserve,
+paging up to 400 and `errors[]` parsed into the connector error classes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from connectors.arena import ArenaClient, ArenaSettings, QuotaExhausted
+from connectors.arena.client import SESSIONS
+from connectors.errors import AuthError, DataError
+
+
+def settings(world, **overrides) -> ArenaSettings:
+    env = world.env
+    values = {"api_url": env["ARENA_API_URL"], "email": env["ARENA_EMAIL"], "password": env["ARENA_PASSWORD"],
+              "workspace_id": int(env["ARENA_WORKSPACE_ID"]), "integration_guid": env["ARENA_INTEGRATION_GUID"]}
+    return ArenaSettings(**(values | overrides))
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_clients_in_one_process_share_one_session_and_log_in_again_after_idle_expiry(world):
+    async def scenario() -> tuple[int, int]:
+        async with ArenaClient(settings(world)) as first, ArenaClient(settings(world)) as second:
+            await first.item("ITEMASSY100000000001")
+            await second.item("ITEMSAT5000000000001")  # no second login: it would cancel the first session
+            logins = world.stats("arena")["logins"]
+            world.admin("arena", "POST", "clock", {"advance_minutes": 91})  # 90 minutes idle: expired
+            await first.bom("ITEMASSY100000000001")  # 401 → one new login → retried
+            await second.bom("ITEMSAT5000000000001")  # uses the renewed session
+            return logins, world.stats("arena")["logins"]
+
+    before, after = run(scenario())
+    assert (before, after) == (1, 2)
+    assert SESSIONS.get(settings(world)).token is None  # logged out when the last client closed
+
+
+def test_a_login_elsewhere_cancels_the_session_and_the_client_recovers(world):
+    async def scenario() -> dict:
+        async with ArenaClient(settings(world)) as arena:
+            await arena.item("ITEMASSY100000000001")
+            other = httpx.post(f"{world.env['ARENA_API_URL']}/login",
+                               json={"email": world.env["ARENA_EMAIL"], "password": world.env["ARENA_PASSWORD"]})
+            assert other.status_code == 200
+            return await arena.item("ITEMASSY100000000001")
+
+    assert run(scenario())["number"] == "ASSY-100"
+
+
+def test_bad_credentials_say_which_settings_to_check(world):
+    with pytest.raises(AuthError, match="ARENA_EMAIL, ARENA_PASSWORD and ARENA_WORKSPACE_ID") as caught:
+        run(ArenaClient(settings(world, password="wrong")).__aenter__())
+    assert "4001" in str(caught.value)
+
+
+def test_lists_page_until_a_short_page(world):
+    async def scenario() -> tuple[list[str], int]:
+        async with ArenaClient(settings(world, page_size=3)) as arena:
+            numbers = [i["number"] for i in await arena.all("/items")]
+            return numbers, arena.requests
+
+    numbers, requests = run(scenario())
+    assert len(numbers) == 8 and len(set(numbers)) == 8
+    assert requests == 3  # 3 + 3 + 2
+
+
+def test_error_bodies_become_data_errors_with_arenas_words(world):
+    async def scenario(path: str, params: dict | None = None) -> None:
+        async with ArenaClient(settings(world)) as arena:
+            await arena.get(path, params)
+
+    with pytest.raises(DataError, match=r'HTTP 400 \[3011\] The guid "BAD" is not valid') as bad:
+        run(scenario("/items/BAD"))
+    assert bad.value.code == "3011" and bad.value.status == 400
+    with pytest.raises(DataError, match=r'\[3019\] The attribute "owner.Name" is not searchable'):
+        run(scenario("/items", {"owner.Name": "x"}))
+    with pytest.raises(DataError, match=r"limit must be between 1 and 400"):
+        run(scenario("/items", {"limit": 401}))
+
+
+def test_the_quota_reserve_stops_before_the_request_and_429_is_never_retried(world):
+    world.admin("arena", "PUT", "quota", {"remaining": 5})
+
+    async def scenario(reserve: int) -> int:
+        async with ArenaClient(settings(world, quota_reserve=reserve)) as arena:
+            for _ in range(10):
+                await arena.item("ITEMASSY100000000001")
+            return arena.requests
+
+    with pytest.raises(QuotaExhausted, match=r"2 request\(s\) left and ARENA_QUOTA_RESERVE=2") as reserved:
+        run(scenario(2))
+    assert reserved.value.remaining == 2 and world.stats("arena")["quota_remaining"] == 2
+    world.admin("arena", "PUT", "quota", {"remaining": 0})  # spent elsewhere: this client learns it from a 429
+    with pytest.raises(QuotaExhausted, match="quota is used up"):
+        run(scenario(0))
+    assert world.stats("arena")["by_status"].get("429") == 1  # one 429, not retried
+
+
+def test_acknowledging_an_event_is_idempotent_in_arena(world):
+    async def scenario() -> tuple[int, int]:
+        async with ArenaClient(settings(world)) as arena:
+            pending = await arena.pending_events()
+            items = await arena.event_items(pending[0]["guid"])
+            assert items[0]["supersededItemRevision"]["revisionNumber"] == "A"
+            assert items[0]["effectiveItemRevision"]["revisionNumber"] == "B"
+            await arena.reconcile_event(pending[0]["guid"])
+            await arena.reconcile_event(pending[0]["guid"])
+            return len(pending), len(await arena.pending_events())
+
+    assert run(scenario()) == (1, 0)
+
+
+def test_the_simulator_wants_json_and_a_session(world):
+    url = world.env["ARENA_API_URL"]
+    no_type = httpx.get(f"{url}/items", headers={"arena_session_id": "x"})
+    assert no_type.status_code == 415 and no_type.json()["errors"][0]["code"] == 415
+    no_session = httpx.get(f"{url}/items", headers={"content-type": "application/json"})
+    assert no_session.status_code == 401 and "X-Arena-Requests-Remaining" in no_session.headers

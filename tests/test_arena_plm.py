@@ -1,0 +1,184 @@
+"""The PLM loop end to end (issue 7): Arena simulator → flows → ION simulator and back,
+nothing mocked. The demo product: ECO-000101 made ASSY-100 rev B effective (bracket added,
+COMP-300 down to 2.5) while ION run 1005 still builds rev A; ION's mBOMs carry GLUE-1, a
+consumable no eBOM has."""
+
+from __future__ import annotations
+
+import pytest
+
+from ion_sync.runner import run_deployment
+from ledger import EntryStatus, Ledger
+from tests.arena_helpers import arena, as_built_files, ion, mboms, revisions, run_issues
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+STALE = "[ECO-000101] ASSY-100 rev A is superseded by rev B"
+
+
+def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world):
+    # MOD-20 rev A in ION: a released mBOM made by hand (wrong quantity, plus a fixture-like GLUE-1 line).
+    part = ion(world, '{ parts(filters: {partNumber: {eq: "MOD-20"}}) { edges { node { id } } } }')["parts"]["edges"][0]["node"]["id"]
+    mbom = ion(world, "mutation ($p: ID!) { createMbom(input: {partId: $p}) { mbom { id _etag } } }", {"p": part})["createMbom"]["mbom"]
+    for component, quantity in ((105, 1), (109, 0.1)):
+        ion(world, "mutation ($m: ID!, $p: ID!, $q: Float!) { createMbomItem(input: {mbomId: $m, partId: $p, quantity: $q}) { mbomItem { id } } }",
+            {"m": mbom["id"], "p": component, "q": quantity})
+    ion(world, 'mutation ($m: ID!, $e: String!) { updateMbom(input: {id: $m, etag: $e, status: RELEASED}) { mbom { id } } }',
+        {"m": mbom["id"], "e": mbom["_etag"]})
+
+    assert run_deployment("arena-part-sync").state == "Completed"
+    result = run_deployment("arena-bom-sync")
+    assert result.line() == "arena-bom-sync Completed posted=2 dead_letters=0"
+
+    # Same part revision: a new version; the released one was not edited, only archived.
+    assert mboms(world, "MOD-20", "A") == [
+        {"version": 1, "status": "ARCHIVED", "lines": {"RES-10": (1.0, []), "GLUE-1": (0.1, [])}},
+        {"version": 2, "status": "RELEASED", "lines": {"RES-10": (2.0, ["R5", "R6"]), "GLUE-1": (0.1, [])}},
+    ]
+    # A new part revision starts from the old revision's mBOM: eBOM lines added, changed and kept,
+    # the ION-only consumable carried over.
+    assert revisions(world, "ASSY-100") == ["A", "B"]
+    assert mboms(world, "ASSY-100", "B") == [{"version": 1, "status": "RELEASED", "lines": {
+        "COMP-200": (5.0, []), "COMP-300": (2.5, []), "BRKT-7": (2.0, ["MB1", "MB2"]), "GLUE-1": (0.2, [])}}]
+    assert mboms(world, "SAT-500", "B")[-1]["version"] == 1  # already followed its eBOM: untouched
+
+    # Next change removes COMP-200: the line goes, GLUE-1 stays, COMP-200 is not mistaken for ION-only.
+    world.admin("arena", "POST", "changes", {"number": "ECO-000102", "effective": True, "items": [{
+        "number": "ASSY-100", "newRevisionNumber": "C",
+        "bom": [{"number": "COMP-300", "quantity": 2.5}, {"number": "BRKT-7", "quantity": 4, "refDes": "MB1-4"}]}]})
+    assert run_deployment("arena-change-sync").state == "Completed"
+    assert mboms(world, "ASSY-100", "C") == [{"version": 1, "status": "RELEASED", "lines": {
+        "COMP-300": (2.5, []), "BRKT-7": (4.0, ["MB1", "MB2", "MB3", "MB4"]), "GLUE-1": (0.2, [])}}]
+    assert run_deployment("arena-bom-sync").line() == "arena-bom-sync Completed posted=0 dead_letters=0"
+
+
+def test_an_effective_change_flags_the_run_still_building_the_old_revision(world):
+    result = run_deployment("arena-change-sync")
+    assert result.state == "Completed", result.message
+    assert revisions(world, "ASSY-100") == ["A", "B"]
+    assert run_issues(world, 1005) == [STALE]  # IN_PROGRESS on rev A
+    assert all(STALE not in run_issues(world, run) for run in (1001, 1003, 1004))  # finished runs are history
+    assert [e["status"] for e in arena(world, "events")] == ["RECONCILED"]
+    assert run_deployment("arena-change-sync").line() == "arena-change-sync Completed posted=0 dead_letters=0"
+    assert run_issues(world, 1005) == [STALE]
+
+
+def test_events_are_acknowledged_only_after_success_and_redelivery_duplicates_nothing(world):
+    world.faults("arena", random_faults_on="writes", error_rates={503: 1.0})  # every acknowledgement fails
+    first = run_deployment("arena-change-sync")
+    assert first.state == "Failed" and "could not be written" in (first.message or "")
+    assert [e["status"] for e in arena(world, "events")] == ["NEEDS_UPDATE"]  # still queued
+    assert run_issues(world, 1005) == [STALE]  # the work itself was done
+
+    world.faults("arena")
+    second = run_deployment("arena-change-sync")
+    assert second.line() == "arena-change-sync Completed posted=0 dead_letters=0"
+    assert second.summary.already_posted == 1  # the issue, found in the ledger; part and mBOM already match
+    assert [e["status"] for e in arena(world, "events")] == ["RECONCILED"]
+    assert run_issues(world, 1005) == [STALE] and revisions(world, "ASSY-100") == ["A", "B"]
+    assert len(mboms(world, "ASSY-100", "B")) == 1
+
+
+def test_polling_changes_without_a_queue_does_the_same_once(world, monkeypatch):
+    monkeypatch.delenv("ARENA_INTEGRATION_GUID")
+    assert run_deployment("arena-change-sync").state == "Completed"
+    assert run_deployment("arena-change-sync").line() == "arena-change-sync Completed posted=0 dead_letters=0"
+    assert run_issues(world, 1005) == [STALE]
+    assert [e["status"] for e in arena(world, "events")] == ["NEEDS_UPDATE"]  # the queue was not touched
+
+
+def test_as_built_and_ncrs_land_once_per_unit(world):
+    result = run_deployment("plm-feedback-sync")
+    assert result.line() == "plm-feedback-sync Completed posted=9 dead_letters=0"
+    files = arena(world, "files")
+    assert len(files) == 8 and all(n == 1 for n in as_built_files(world).values())
+    modem = next(f for f in files if "serial SN-0001" in f["file"]["title"])
+    assert modem["itemRevisionGuid"].endswith("REVB")  # attached to the revision ION built
+    import json
+
+    document = json.loads(modem["file"]["content"])
+    assert document["built"] == {"partNumber": "SAT-500", "revision": "B", "quantity": 1.0, "serialNumber": "SN-0001",
+                                 "lotNumber": None}
+    assert {(c["partNumber"], c["lotNumber"], c["serialNumber"]) for c in document["components"]} == {
+        ("RES-10", "L-2211", None), ("MOD-20", None, "M-0001"), ("GLUE-1", None, None)}
+    requests = arena(world, "requests")
+    assert [r["title"] for r in requests] == ["[ION NCR 1] Solder bridge on RF module U1"]  # issue 2 has no disposition
+    assert "Disposition: REWORK" in requests[0]["description"] and requests[0]["items"][0]["number"] == "SAT-500"
+
+    again = run_deployment("plm-feedback-sync")
+    assert again.line() == "plm-feedback-sync Completed posted=0 dead_letters=0"
+    assert again.summary.arena_requests == 0  # the ledger answered; Arena's quota untouched
+    assert len(arena(world, "files")) == 8 and len(arena(world, "requests")) == 1
+
+
+def test_quota_exhaustion_stops_cleanly_says_so_and_the_next_run_finishes(world, monkeypatch):
+    monkeypatch.setenv("ARENA_QUOTA_RESERVE", "10")
+    world.admin("arena", "PUT", "quota", {"remaining": 16})
+    stopped = run_deployment("plm-feedback-sync")
+    assert stopped.state == "Failed"
+    assert "daily request quota is nearly used up" in stopped.message and "ARENA_QUOTA_RESERVE=10" in stopped.message
+    assert stopped.summary.quota_remaining == 10  # stopped at the reserve, never at zero
+    landed = len(arena(world, "files"))
+    assert 0 < landed < 8
+    ledger = Ledger(world.ledger_url)
+    assert ledger.entries("plm-feedback", EntryStatus.pending) == []
+
+    world.admin("arena", "PUT", "quota", {"remaining": 10000})
+    finished = run_deployment("plm-feedback-sync")
+    assert finished.state == "Completed"
+    assert finished.summary.posted + landed == 9 - 1 + 1  # eight as-built files and one NCR in all
+    assert len(arena(world, "files")) == 8 and all(n == 1 for n in as_built_files(world).values())
+
+
+def test_a_change_alone_derives_the_new_mbom_from_the_superseded_ebom(world):
+    # No bom-sync ever ran: which lines were engineering's comes from the superseded revision's eBOM.
+    world.admin("arena", "POST", "changes", {"number": "ECO-000102", "effective": True, "items": [{
+        "number": "ASSY-100", "newRevisionNumber": "C", "bom": [{"number": "COMP-300", "quantity": 2}]}]})
+    assert run_deployment("arena-change-sync").state == "Completed"
+    assert revisions(world, "ASSY-100") == ["A", "B", "C"]
+    assert mboms(world, "ASSY-100", "C")[0]["lines"] == {"COMP-300": (2.0, []), "GLUE-1": (0.2, [])}
+    assert run_issues(world, 1005) == [STALE]  # no run builds rev B: nothing more to flag
+
+
+def test_dry_run_shows_the_changes_and_writes_nothing(world):
+    result = run_deployment("arena-part-sync", {"dry_run": True})
+    assert result.state == "Completed" and result.summary.would_post == 8 and result.summary.posted == 0
+    assert revisions(world, "ASSY-100") == ["A"]
+    walked = run_deployment("arena-bom-sync", {"dry_run": True, "numbers": ["SAT-500"]})
+    assert walked.summary.would_post == 1  # SAT-500 already follows its eBOM; its sub-assembly MOD-20 has no mBOM
+    assert Ledger(world.ledger_url).entries() == []
+
+
+@pytest.mark.postgres
+def test_the_loop_on_a_postgresql_ledger(world, postgres_url, monkeypatch):
+    monkeypatch.setenv("ION_SYNC_DATABASE_URL", postgres_url)
+    assert run_deployment("arena-change-sync").line() == "arena-change-sync Completed posted=4 dead_letters=0"
+    assert run_deployment("plm-feedback-sync").line() == "plm-feedback-sync Completed posted=9 dead_letters=0"
+    assert run_issues(world, 1005) == [STALE] and len(arena(world, "files")) == 8
+    assert len(Ledger(postgres_url).entries(status=EntryStatus.posted)) == 4 + 9
+
+
+def test_engineering_attributes_come_from_arena_even_after_ion_drifts(world):
+    assert run_deployment("arena-part-sync").state == "Completed"
+    for drift in ("Bracket (ION name)", "Bracket, again renamed in ION"):
+        part = ion(world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { id _etag } } } }')["parts"]["edges"][0]["node"]
+        ion(world, "mutation ($id: ID!, $e: String!, $d: String!) { updatePart(input: {id: $id, etag: $e, description: $d}) { part { id } } }",
+            {"id": part["id"], "e": part["_etag"], "d": drift})
+        assert run_deployment("arena-part-sync").line() == "arena-part-sync Completed posted=1 dead_letters=0"
+        found = ion(world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { description attributes { key value } } } } }')
+        node = found["parts"]["edges"][0]["node"]
+        assert node["description"] == "Bracket"  # rule 8: PLM wins for engineering attributes
+        assert node["attributes"] == [{"key": "Arena Lifecycle Phase", "value": "In Production"}]
+
+
+def test_settings_problems_are_named_before_anything_is_written(world, monkeypatch):
+    monkeypatch.delenv("ARENA_PASSWORD")
+    monkeypatch.setenv("ARENA_PAGE_SIZE", "1000")
+    result = run_deployment("arena-part-sync")
+    assert result.state == "Failed"
+    assert "ARENA_PASSWORD is not set" in result.message and "ARENA_PAGE_SIZE is invalid" in result.message
+    monkeypatch.setenv("ARENA_PASSWORD", world.env["ARENA_PASSWORD"])
+    monkeypatch.setenv("ARENA_PAGE_SIZE", "400")
+    monkeypatch.setenv("ARENA_INTEGRATION_GUID", "NOSUCHINTEGRATION001")
+    wrong = run_deployment("arena-change-sync")
+    assert wrong.state == "Failed" and "ARENA_INTEGRATION_GUID=NOSUCHINTEGRATION001 is not an outbound integration" in wrong.message
+    assert revisions(world, "ASSY-100") == ["A"] and run_issues(world, 1005) == []
