@@ -114,3 +114,36 @@ def serve() -> None:
     typer.echo(f"Serving {len(deployments)} deployments: {', '.join(d.name for d in deployments)}")
     prefect_serve(*deployments)
 
+
+
+@app.command()
+def webhooks(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8710,
+) -> None:
+    """Receive signed webhooks (ION, and Ramp / QuickBooks once their secrets are set) at
+    POST /webhooks/<source>: each verified event is stored in the ledger inbox before the 2xx,
+    then a Prefect event triggers the deployment that handles it."""
+    import uvicorn
+
+    from ion_sync.config import AppSettings
+    from ion_sync.webhooks.app import create_app
+    from ion_sync.webhooks.events import emit_prefect_events
+    from ion_sync.webhooks.sources import SOURCES, load_sources
+    from connectors.settings import load_settings
+    from ledger.store import Ledger
+
+    try:
+        app_settings = load_settings(AppSettings)
+        sources = load_sources()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not sources:
+        names = ", ".join(f"{s.settings.model_config['env_prefix']}SECRET" for s in SOURCES.values())
+        typer.echo(f"error: no webhook source is enabled: set at least one of {names}", err=True)
+        raise typer.Exit(2)
+    app_settings.prepare()
+    ledger = Ledger(app_settings.database_url)
+    typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
+    uvicorn.run(create_app(ledger, sources, emit=emit_prefect_events), host=host, port=port, log_level="info")

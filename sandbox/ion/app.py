@@ -26,6 +26,7 @@ from sandbox.ion.endpoint import GraphQLService, graphql_endpoint, trace_headers
 from sandbox.ion.purchasing_demo import seed_purchasing_demo
 from sandbox.ion.schema import build_ion_schema
 from sandbox.ion.store import IonStore
+from sandbox.ion.webhooks import webhook_routes
 
 GRAPHQL_PATH = "/graphql"
 
@@ -85,6 +86,7 @@ def create_app(config: IonSimConfig | None = None) -> Starlette:
         *(Route(path, token, methods=["POST"]) for path in TOKEN_PATHS),
         Route(GRAPHQL_PATH, faults, methods=["POST"]),
         *admin_routes(config=config, store=store, faults=faults, counters=counters, reseed=reseed),
+        *webhook_routes(),
     ]
     app = Starlette(routes=routes)
     app.state.config = config
