@@ -147,3 +147,100 @@ def webhooks(
     ledger = Ledger(app_settings.database_url)
     typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
     uvicorn.run(create_app(ledger, sources, emit=emit_prefect_events), host=host, port=port, log_level="info")
+
+
+dead_letters_app = typer.Typer(
+    help="Records an integration could not post, kept in the ledger with the reason: list them, "
+    "read one, and replay them once the cause is fixed.",
+    no_args_is_help=True,
+)
+app.add_typer(dead_letters_app, name="dead-letters")
+
+
+def _ledger():  # type: ignore[no-untyped-def]
+    from connectors.settings import load_settings
+    from ion_sync.config import AppSettings
+    from ledger.store import Ledger
+
+    try:
+        settings = load_settings(AppSettings)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    settings.prepare()
+    return Ledger(settings.database_url)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    integration: Annotated[str | None, typer.Option(help="only this integration, e.g. consumption-sync")] = None,
+) -> None:
+    """One line per dead letter: integration, key, when, and the reason."""
+    from ledger import EntryStatus
+
+    ledger = _ledger()
+    try:
+        letters = ledger.entries(integration, EntryStatus.dead)
+    finally:
+        ledger.close()
+    for letter in letters:
+        reason = (letter.reason or "").replace("\n", " ")
+        typer.echo(f"{letter.integration}  {letter.key}  {letter.updated_at:%Y-%m-%d %H:%M}Z  {reason[:160]}")
+    typer.echo(f"{len(letters)} dead letter(s)")
+
+
+@dead_letters_app.command("show")
+def dead_letters_show(
+    key: Annotated[str, typer.Argument(help="the ledger key, e.g. ion:run:1007:completion")],
+    integration: Annotated[str, typer.Option(help="the integration the key belongs to")] = "consumption-sync",
+) -> None:
+    """Everything the ledger holds about one dead letter: reason, source, attempts, the body it tried to post."""
+    import json
+
+    from ledger import EntryStatus
+
+    ledger = _ledger()
+    try:
+        found = ledger.entries(integration, keys=[key])
+    finally:
+        ledger.close()
+    if not found:
+        typer.echo(f"error: {integration} has no ledger entry {key!r}", err=True)
+        raise typer.Exit(1)
+    entry = found[0]
+    typer.echo(f"integration: {entry.integration}\nkey:         {entry.key}\nstatus:      {entry.status.value}")
+    typer.echo(f"source:      {entry.source_ref}\nattempts:    {entry.attempts}\nupdated:     {entry.updated_at:%Y-%m-%d %H:%M:%S}Z")
+    typer.echo(f"reason:      {entry.reason}")
+    if entry.payload:
+        typer.echo("payload:\n" + json.dumps(entry.payload, indent=2, sort_keys=True))
+    if entry.status is not EntryStatus.dead:
+        typer.echo(f"(not a dead letter: it is {entry.status.value})")
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    integration: Annotated[str, typer.Option(help="the integration whose dead letters to replay")] = "consumption-sync",
+    key: Annotated[list[str] | None, typer.Option("--key", "-k", help="a ledger key to replay; repeatable")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="replay every dead letter of the integration")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be posted; write nothing")] = False,
+) -> None:
+    """Run the dead-letter-replay flow in this process (as the deployment would): the
+    integration's flow runs again for the records behind the keys, through the ledger, so
+    nothing already posted is posted twice. Exit code 0 only if the run Completed."""
+    import asyncio
+
+    from flows.dead_letter_replay import dead_letter_replay
+
+    if bool(key) == all_:
+        typer.echo("error: give --key (one or more) or --all", err=True)
+        raise typer.Exit(2)
+    try:
+        state = asyncio.run(dead_letter_replay(integration=integration, keys=key or None, dry_run=dry_run, return_state=True))
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    result = state.result(raise_on_failure=False)
+    if not state.is_completed():
+        typer.echo(f"dead-letter-replay {state.name}: {state.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"dead-letter-replay {state.name} {result.line()}")
