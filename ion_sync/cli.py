@@ -244,3 +244,23 @@ def dead_letters_replay(
         typer.echo(f"dead-letter-replay {state.name}: {state.message}", err=True)
         raise typer.Exit(1)
     typer.echo(f"dead-letter-replay {state.name} {result.line()}")
+
+
+@app.command()
+def automations(
+    block: Annotated[
+        str | None, typer.Option(help="an existing notification block to send through (default: a Slack webhook block from ION_SYNC_ALERT_WEBHOOK_URL)")
+    ] = None,
+) -> None:
+    """Create the automations of automations.yaml on the Prefect server (PREFECT_API_URL): an
+    unhealthy or silent integration, or health checks that stop, become notifications."""
+    import asyncio
+
+    from ion_sync.automations import apply_automations
+
+    try:
+        names = asyncio.run(apply_automations(block))
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo("Created automations: " + ", ".join(names))
