@@ -52,6 +52,8 @@ class TokenFacts:
     name: str
     expires_at: datetime | None  # the access token
     refresh_expires_at: datetime | None  # value["refresh_token_expires_at"], ISO, when the provider says
+    encrypted: bool = True
+    problem: str | None = None  # e.g. encrypted with a key this process does not have
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
     if f.failed_runs_in_window:
         found.append((Health.warning, f"{f.failed_runs_in_window} failed run(s) in the last {ago(t.window)}"))
     for token in f.tokens:
+        if token.problem:
+            found.append((Health.failing, token.problem))
+        if not token.encrypted:
+            found.append((Health.warning, f"{token.name} is stored in clear: set ION_SYNC_CREDENTIALS_KEY"))
         for label, expires, warn in (
             ("access token", token.expires_at, t.token_warning),
             ("refresh token", token.refresh_expires_at, t.refresh_token_warning),
@@ -145,10 +151,16 @@ def _naive(value: datetime | None) -> datetime | None:
 
 
 def tokens(ledger: Ledger, names: tuple[str, ...]) -> list[TokenFacts]:
+    """Expiry of each stored credential; the values themselves are read only for the
+    refresh token's expiry and go no further."""
     store = Credentials(ledger)
     found = []
     for name in names:
-        stored = store.get(name)
+        try:
+            stored = store.get(name)
+        except ValueError as exc:
+            found.append(TokenFacts(name, store.expiry(name), None, True, str(exc)))
+            continue
         if stored is None:
             continue
         raw = stored.value.get("refresh_token_expires_at") if isinstance(stored.value, dict) else None
@@ -156,7 +168,7 @@ def tokens(ledger: Ledger, names: tuple[str, ...]) -> list[TokenFacts]:
             refresh = datetime.fromisoformat(str(raw).replace("Z", "+00:00")) if raw else None
         except ValueError:
             refresh = None
-        found.append(TokenFacts(name, stored.expires_at, _naive(refresh)))
+        found.append(TokenFacts(name, stored.expires_at, _naive(refresh), stored.encrypted))
     return found
 
 
