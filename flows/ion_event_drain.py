@@ -41,7 +41,8 @@ class DrainSummary(SyncSummary):
     events_given_up: int = 0
 
     def line(self) -> str:
-        return f"{super().line()} events_handled={self.events_handled} events_waiting={self.events_waiting}"
+        events = f"events_handled={self.events_handled} events_ignored={self.events_ignored} events_waiting={self.events_waiting}"
+        return f"{super().line()} {events}"
 
 
 @flow(name=NAME, flow_run_name="event drain · grace {grace_minutes} min", persist_result=False)

@@ -12,13 +12,16 @@ import os
 import shutil
 from pathlib import Path
 
+from ion_sync.demo_webhooks import fix_unmapped_location, run_triggered, send_deliveries, start_receiver
 from ion_sync.deployments import PROJECT_ROOT, load_deployments
 from ion_sync.runner import RunResult, run_deployment
 from ion_sync.sandbox import start_sandbox
 
 DEMO_DIR = PROJECT_ROOT / ".demo"
 # consumption first: the reconciliation then shows what the completions moved in NetSuite.
-ORDER = ["consumption-sync", "inventory-reconciliation"]
+ORDER = ["consumption-sync", "inventory-reconciliation", "ion-event-drain", "dead-letter-replay", "integration-health"]
+# The drain takes the demo's events at once (no grace period); the replay really replays.
+DEMO_PARAMETERS = {"ion-event-drain": {"grace_minutes": 0}, "dead-letter-replay": {"dry_run": False}}
 
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
@@ -30,12 +33,22 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     print(f"Simulators: ION {sandbox.ion.url}  NetSuite {sandbox.netsuite.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
+    receiver = start_receiver(os.environ["ION_SYNC_DATABASE_URL"])
     try:
+        print(f"\nWebhook receiver: {receiver.server.url}/webhooks/ion", flush=True)
+        send_deliveries(sandbox.ion.url, receiver)
+        triggered = run_triggered(receiver.stored)
         for name in names:
+            if name == "dead-letter-replay":
+                fix_unmapped_location(workdir)
             print(f"\n=== {name} ===", flush=True)
-            results.append(run_deployment(name))
+            results.append(run_deployment(name, DEMO_PARAMETERS.get(name)))
     finally:
+        receiver.stop()
         sandbox.stop()
+    print("\nTriggered by webhooks")
+    for result in triggered:
+        print(result.line())
     print("\nSummary")
     for result in results:
         print(result.line())
@@ -47,4 +60,4 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
         f"                       `.venv/bin/prefect server start` and open http://127.0.0.1:4200/runs\n"
         f"                       (artifacts: the run's Artifacts tab, or http://127.0.0.1:4200/artifacts)"
     )
-    return results
+    return results + triggered
