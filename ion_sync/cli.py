@@ -89,6 +89,7 @@ def serve() -> None:
     """Serve every deployment in prefect.yaml with its schedule, so a Prefect server's UI
     shows and runs them. Needs a running server (`prefect server start`) and PREFECT_API_URL."""
     from prefect import serve as prefect_serve
+    from prefect.events import DeploymentEventTrigger
     from prefect.settings import PREFECT_API_URL
 
     from ion_sync.deployments import load_deployments
@@ -109,6 +110,7 @@ def serve() -> None:
                 tags=spec.tags,
                 parameters=spec.parameters,
                 schedules=[schedule.to_prefect() for schedule in spec.schedules],
+                triggers=[DeploymentEventTrigger(**trigger) for trigger in spec.triggers],
             )
         )
     typer.echo(f"Serving {len(deployments)} deployments: {', '.join(d.name for d in deployments)}")

@@ -22,7 +22,7 @@ import jinja2
 import yaml
 from pydantic import SecretStr
 
-from ion_sync.deployments import PREFECT_YAML
+from ion_sync.deployments import load_deployments
 from ion_sync.runner import RunResult, run_deployment
 from ion_sync.webhooks.app import StoredEvent, create_app
 from ion_sync.webhooks.events import prefect_event_name
@@ -70,8 +70,7 @@ def send_deliveries(ion_url: str, receiver: Receiver) -> None:
 
 
 def triggers() -> list[tuple[str, dict[str, Any]]]:
-    raw = yaml.safe_load(Path(PREFECT_YAML).read_text()) or {}
-    return [(d["name"], t) for d in raw.get("deployments", []) for t in d.get("triggers", []) if t.get("enabled", True)]
+    return [(s.name, t) for s in load_deployments().values() for t in s.triggers if t.get("enabled", True)]
 
 
 def matches(trigger: dict[str, Any], event_name: str, resource: dict[str, str]) -> bool:

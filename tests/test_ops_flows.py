@@ -5,6 +5,7 @@ in the ledger."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
 from flows.dead_letter_replay import dead_letter_replay
+from flows.integrations import INTEGRATIONS
 from flows.integration_health import integration_health
 from flows.ion_event_drain import ion_event_drain
 from ion_sync.cli import app
@@ -39,7 +41,11 @@ def events(inbox: Inbox) -> dict[str, tuple[InboxStatus, str | None]]:
         return {e.event_id: (e.status, e.reason) for e in s.query(InboxEvent)}
 
 
-def test_the_drain_runs_the_sync_for_missed_events_and_settles_them_exactly_once(world):
+def test_the_drain_runs_the_sync_for_missed_events_and_settles_them_exactly_once(world, monkeypatch):
+    # Batched, as for an ERP that should not be called per event: no grace period applies.
+    consumption = INTEGRATIONS["consumption-sync"]
+    batched = replace(consumption, routes=tuple(replace(r, batched=True) for r in consumption.routes))
+    monkeypatch.setitem(INTEGRATIONS, "consumption-sync", batched)
     ledger = Ledger(world.ledger_url)
     inbox = Inbox(ledger)
     run_completed(inbox, "e1", 1001)
@@ -48,14 +54,14 @@ def test_the_drain_runs_the_sync_for_missed_events_and_settles_them_exactly_once
     run_completed(inbox, "e4", 4711)  # ION says so, but no such completed run: waits, then given up
     inbox.accept("ion", "e5", "purchase_order.update.ordered", "purchase_order:7", {})
 
-    first = asyncio.run(ion_event_drain(grace_minutes=0))
-    assert (first.posted, first.dead_letters, first.events_handled, first.events_waiting, first.events_ignored) == (2, 1, 3, 1, 1)
+    first = asyncio.run(ion_event_drain(grace_minutes=60))
+    assert (first.posted, first.dead_letters, first.events_handled, first.events_waiting, first.events_ignored) == (2, 1, 3, 1, 0)
     landed = world.completions_by_external_id()
     assert set(landed) == {"ion-run-1001-completion", "ion-run-1002-completion"}
     state = events(inbox)
     assert state["e1"][0] == state["e2"][0] == state["e3"][0] == InboxStatus.handled
     assert state["e4"] == (InboxStatus.pending, None)
-    assert state["e5"] == (InboxStatus.handled, "no integration handles ion purchase_order.update.ordered")
+    assert state["e5"] == (InboxStatus.pending, None)  # not batched: left to a trigger for 60 min
 
     # A webhook for run 1003 arrives; the scheduled sync posts it and settles its event itself.
     run_completed(inbox, "e6", 1003)
@@ -63,6 +69,8 @@ def test_the_drain_runs_the_sync_for_missed_events_and_settles_them_exactly_once
     assert events(inbox)["e6"][0] == InboxStatus.handled
     second = asyncio.run(ion_event_drain(grace_minutes=0, give_up_hours=0))
     assert second.events_given_up == 1 and events(inbox)["e4"][0] == InboxStatus.dead
+    assert second.events_ignored == 1
+    assert events(inbox)["e5"] == (InboxStatus.handled, "no integration handles ion purchase_order.update.ordered")
     assert all(len(v) == 1 for v in world.completions_by_external_id().values()) and len(world.completions()) == 5
 
 
@@ -88,6 +96,13 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
     dead = {e.key for e in Ledger(world.ledger_url).entries("consumption-sync", EntryStatus.dead)}
     assert dead == {"ion:run:1006:completion", "ion:run:1008:completion"}
 
+    async def netsuite_budget():
+        async with get_client() as client:
+            await client.upsert_global_concurrency_limit_by_name("netsuite-test", 5)
+
+    asyncio.run(netsuite_budget())
+    metered = replace(INTEGRATIONS["consumption-sync"], concurrency_limit="netsuite-test")
+    monkeypatch.setitem(INTEGRATIONS, "consumption-sync", metered)
     health = asyncio.run(integration_health(sla_minutes={"inventory-reconciliation": 1}))
     assert health.verdicts == {"consumption-sync": "warning", "inventory-reconciliation": "silent"}
     assert health.dead_letters == 2 and health.unhealthy == 2
@@ -97,7 +112,8 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
             return await client.read_artifacts()
 
     artifacts = {a.key: a for a in asyncio.run(health_table()) if a.key == "integration-health"}
-    assert "new dead letter" in str(artifacts["integration-health"].data)
+    table = str(artifacts["integration-health"].data)
+    assert "new dead letter" in table and "0/5 slots (netsuite-test)" in table
 
 
 NOW = utcnow()

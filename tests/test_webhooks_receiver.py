@@ -158,3 +158,24 @@ def test_ramp_and_quickbooks_deliveries_are_verified_with_their_own_schemes(rece
         ("quickbooks", "qbo.vendor.updated.v1", "vendor:12"),
     }
     assert all(i.status is InboxStatus.pending for i in receiver.inbox.pending())
+
+
+def test_prefect_yaml_triggers_are_valid_and_render_the_flow_parameters():
+    from prefect.events import DeploymentEventTrigger
+
+    from ion_sync.demo_webhooks import matches, render
+    from ion_sync.deployments import load_deployments
+
+    specs = load_deployments()
+    triggered = {name: spec for name, spec in specs.items() if spec.triggers}
+    assert "consumption-sync" in triggered
+    for name, spec in triggered.items():
+        flow_parameters = set(spec.load_flow().parameters.properties)
+        for trigger in spec.triggers:
+            assert DeploymentEventTrigger(**trigger).name
+            assert set(trigger.get("parameters", {})) <= flow_parameters, name
+    [trigger] = specs["consumption-sync"].triggers
+    event = {"event": "ion.run.update.complete", "resource": {"prefect.resource.id": "ion.run.1001"}, "payload": {"object_id": "1001"}}
+    assert matches(trigger, event["event"], event["resource"])
+    assert not matches(trigger, "ion.run.update.in_progress", event["resource"])
+    assert render(trigger["parameters"], event) == {"run_ids": [1001]}
