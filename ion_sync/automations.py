@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import yaml
-from prefect.blocks.notifications import SlackWebhook
+from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
 from prefect.events.schemas.automations import AutomationCore
 from pydantic import Field, SecretStr
@@ -24,7 +24,9 @@ DEFAULT_BLOCK = "ion-sync-alerts"
 class AlertSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ION_SYNC_ALERT_", extra="ignore")
 
-    webhook_url: SecretStr | None = Field(None, description="a Slack (or Slack-compatible) incoming-webhook URL for notifications")
+    webhook_url: SecretStr | None = Field(
+        None, description="an incoming-webhook URL taking Slack's {\"text\": ...} body (Slack, Mattermost, Rocket.Chat, ...)"
+    )
 
 
 def load_automations(block_document_id: UUID, path: Path = AUTOMATIONS_YAML) -> list[AutomationCore]:
@@ -40,7 +42,7 @@ def load_automations(block_document_id: UUID, path: Path = AUTOMATIONS_YAML) -> 
 
 
 async def notification_block(block_name: str | None, settings: AlertSettings) -> UUID:
-    """The id of the block named `block_name`, or of a Slack webhook block saved from the setting."""
+    """The id of the block named `block_name`, or of a Slack-style webhook block saved from the setting."""
     if block_name:
         async with get_client() as client:
             documents = [d for d in await client.read_block_documents() if d.name == block_name]
@@ -49,8 +51,18 @@ async def notification_block(block_name: str | None, settings: AlertSettings) ->
         return documents[0].id
     if settings.webhook_url is None:
         raise ConfigError("set ION_SYNC_ALERT_WEBHOOK_URL to a Slack-style incoming-webhook URL, or pass --block <name>")
-    block = SlackWebhook(url=settings.webhook_url)
-    return await block.save(DEFAULT_BLOCK, overwrite=True)
+    return await slack_style_block(settings.webhook_url).save(DEFAULT_BLOCK, overwrite=True)
+
+
+def slack_style_block(url: SecretStr) -> CustomWebhookNotificationBlock:
+    """POSTs Slack's incoming-webhook body, `{"text": ...}`, which Slack and its look-alikes
+    accept. The URL carries the channel's token, so it is kept among the block's secrets."""
+    return CustomWebhookNotificationBlock(
+        name=DEFAULT_BLOCK,
+        url="{{webhook_url}}",
+        json_data={"text": "*{{subject}}*\n{{body}}"},
+        secrets={"webhook_url": url.get_secret_value()},
+    )
 
 
 async def apply_automations(block_name: str | None = None, path: Path = AUTOMATIONS_YAML) -> list[str]:

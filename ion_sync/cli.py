@@ -251,7 +251,7 @@ def dead_letters_replay(
 @app.command()
 def automations(
     block: Annotated[
-        str | None, typer.Option(help="an existing notification block to send through (default: a Slack webhook block from ION_SYNC_ALERT_WEBHOOK_URL)")
+        str | None, typer.Option(help="an existing notification block to send through (default: a Slack-style webhook block from ION_SYNC_ALERT_WEBHOOK_URL)")
     ] = None,
 ) -> None:
     """Create the automations of automations.yaml on the Prefect server (PREFECT_API_URL): an
