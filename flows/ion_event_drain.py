@@ -32,6 +32,7 @@ from tasks.inbox import settle, subject_id
 from tasks.reporting import SyncSummary
 
 NAME = "ion-event-drain"
+IDS_PER_RUN = 500  # source ids per run of an integration's flow: keeps its id filter a sane size
 
 
 class DrainSummary(SyncSummary):
@@ -87,11 +88,12 @@ async def ion_event_drain(
                 ids = sorted({i for i in map(subject_id, waiting) if i})
                 if ids and integ.run_for:
                     logger.info("%s: %d pending event(s); running it for %s", integ.name, len(waiting), ", ".join(ids[:20]))
-                    state = await integ.run_for(ids, False)
-                    result = await state.aresult(raise_on_failure=False)
-                    if isinstance(result, SyncSummary):
-                        summary.posted += result.posted
-                        summary.dead_letters += result.dead_letters
+                    for start in range(0, len(ids), IDS_PER_RUN):
+                        state = await integ.run_for(ids[start : start + IDS_PER_RUN], False)
+                        result = await state.aresult(raise_on_failure=False)
+                        if isinstance(result, SyncSummary):
+                            summary.posted += result.posted
+                            summary.dead_letters += result.dead_letters
                     # the run settles the events it answered itself; count them all the same
                     again = settle(ledger, route, me, received_before=before)
                     handled, waiting = handled + len(waiting) - len(again.waiting), again.waiting

@@ -128,15 +128,16 @@ def webhooks(
     then a Prefect event triggers the deployment that handles it."""
     import uvicorn
 
+    from connectors.settings import load_settings
     from ion_sync.config import AppSettings
-    from ion_sync.webhooks.app import create_app
+    from ion_sync.webhooks.app import ReceiverSettings, create_app
     from ion_sync.webhooks.events import emit_prefect_events
     from ion_sync.webhooks.sources import SOURCES, load_sources
-    from connectors.settings import load_settings
     from ledger.store import Ledger
 
     try:
         app_settings = load_settings(AppSettings)
+        receiver_settings = load_settings(ReceiverSettings)
         sources = load_sources()
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -148,7 +149,8 @@ def webhooks(
     app_settings.prepare()
     ledger = Ledger(app_settings.database_url)
     typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
-    uvicorn.run(create_app(ledger, sources, emit=emit_prefect_events), host=host, port=port, log_level="info")
+    receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit_prefect_events)
+    uvicorn.run(receiver, host=host, port=port, log_level="info")
 
 
 dead_letters_app = typer.Typer(

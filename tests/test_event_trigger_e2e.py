@@ -1,6 +1,8 @@
 """The production path end to end: a real `prefect server` on PostgreSQL, `prefect deploy` from
 prefect.yaml, a process worker, the webhook receiver (`ion-sync webhooks`) and the ION
-simulator's signed webhook. A run-completed event triggers consumption-sync for that run."""
+simulator's signed webhook. A run-completed event triggers consumption-sync for that run; then
+integration-health, run by the worker, finds an integration silent and the automation of
+`ion-sync automations` posts the notification to a Slack-style webhook."""
 
 from __future__ import annotations
 
@@ -17,11 +19,15 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from ion_sync.deployments import PROJECT_ROOT
 from ledger.models import InboxEvent, InboxStatus
 from ledger.store import Ledger
-from sandbox.server import free_port
+from sandbox.server import free_port, start
 from tests.conftest import POSTGRES_ADMIN
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -113,13 +119,32 @@ def test_a_signed_ion_webhook_triggers_consumption_sync_on_a_real_server(world, 
         done = subprocess.run([str(BIN / "prefect"), *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
 
-    cli("work-pool", "create", "ion-sync", "--type", "process")
-    cli("--no-prompt", "deploy", "--name", "consumption-sync")  # registers the deployment and its trigger
+    notifications: list[dict] = []
 
+    async def slack(request: Request) -> JSONResponse:
+        notifications.append(await request.json())
+        return JSONResponse({"ok": True})
+
+    chat = start(Starlette(routes=[Route("/hook", slack, methods=["POST"])]))
+    env["ION_SYNC_ALERT_WEBHOOK_URL"] = f"{chat.url}/hook"
+    cli("work-pool", "create", "ion-sync", "--type", "process")
     receiver_port = free_port()
+    # At once: the deployments with consumption-sync's trigger, the notification automations,
+    # the worker and the receiver.
+    setup = [
+        _spawn([str(BIN / "prefect"), "--no-prompt", "deploy", "--name", "consumption-sync", "--name", "integration-health"], env, logs / "deploy.log"),
+        _spawn([str(BIN / "ion-sync"), "automations"], env, logs / "automations.log"),
+    ]
     worker = _spawn([str(BIN / "prefect"), "worker", "start", "--pool", "ion-sync", "--limit", "2"], env, logs / "worker.log")
     receiver = _spawn([str(BIN / "ion-sync"), "webhooks", "--port", str(receiver_port)], env, logs / "receiver.log")
     try:
+        for process, log in zip(setup, ("deploy.log", "automations.log"), strict=True):
+            assert process.wait(timeout=120) == 0, (logs / log).read_text()[-3000:]
+        # inventory-reconciliation never ran: integration-health (run by the worker) flags it
+        # silent, and the automation turns that event into a notification.
+        api = prefect_server.api_url
+        health = httpx.get(f"{api}/deployments/name/integration-health/integration-health", timeout=10).json()
+        httpx.post(f"{api}/deployments/{health['id']}/create_flow_run", json={}, timeout=10).raise_for_status()
         _wait_http(f"http://127.0.0.1:{receiver_port}/healthz", receiver, logs / "receiver.log")
 
         def deliver(**delivery: object) -> dict:
@@ -133,8 +158,9 @@ def test_a_signed_ion_webhook_triggers_consumption_sync_on_a_real_server(world, 
         deadline = time.monotonic() + DEADLINE
         runs: list[dict] = []
         while time.monotonic() < deadline:
-            runs = _flow_runs(prefect_server.api_url)
-            if runs and all(r["state_type"] in {"COMPLETED", "FAILED", "CRASHED"} for r in runs):
+            runs = [r for r in _flow_runs(api) if r["name"].startswith("consumption")]
+            settled = runs and all(r["state_type"] in {"COMPLETED", "FAILED", "CRASHED"} for r in runs)
+            if settled and notifications:
                 break
             time.sleep(0.5)
         worker_log = (logs / "worker.log").read_text()[-4000:]
@@ -142,9 +168,13 @@ def test_a_signed_ion_webhook_triggers_consumption_sync_on_a_real_server(world, 
         [run] = runs
         assert run["state_type"] == "COMPLETED", worker_log
         assert run["parameters"]["run_ids"] == [1002]
+        assert notifications, worker_log
+        assert "inventory-reconciliation is silent" in notifications[0]["text"]
+        assert "no runs recorded" in notifications[0]["text"]
     finally:
-        _stop(receiver)
-        _stop(worker)
+        for process in (*setup, receiver, worker):
+            _stop(process)
+        chat.stop()
     assert set(world.completions_by_external_id()) == {"ion-run-1002-completion"}
     with Ledger(world.ledger_url)._tx() as s:
         stored = [(e.subject, e.status, e.handled_by) for e in s.query(InboxEvent)]
