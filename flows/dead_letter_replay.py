@@ -13,6 +13,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
+from prefect.runtime import flow_run
 
 from connectors.errors import ConfigError
 from connectors.settings import load_settings
@@ -36,8 +37,6 @@ class ReplaySummary(SyncSummary):
 
 
 def _run_name() -> str:
-    from prefect.runtime import flow_run
-
     p = flow_run.parameters
     which = ", ".join(p["keys"][:3]) + ("…" if len(p["keys"]) > 3 else "") if p.get("keys") else "all"
     return f"replay · {p.get('integration')} · {which}{' (dry run)' if p.get('dry_run') else ''}"

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from prefect.client.orchestration import get_client
+from prefect.logging.handlers import APILogHandler
 
 from connectors.errors import ConfigError
 from flows.integration_health import integration_health
@@ -35,6 +36,7 @@ ALERT_URL = "https://hooks.slack.example/services/T1/B2/S3CRET-hook"
 
 async def prefect_records() -> str:
     """Every artifact, log line and event the Prefect API holds, as text."""
+    await APILogHandler.aflush()
     async with get_client() as client:
         artifacts = await client.read_artifacts()
         logs = await client.read_logs()
@@ -43,8 +45,20 @@ async def prefect_records() -> str:
     return "\n".join(parts) + str(events)
 
 
-def test_injected_secrets_never_leave_their_settings(world, monkeypatch, caplog, capsys):
-    caplog.set_level(logging.DEBUG)
+class Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.getMessage()} {record.exc_text or ''}")
+
+
+def test_injected_secrets_never_leave_their_settings(world, monkeypatch, capsys):
+    captured_logs = Captured()
+    root = logging.getLogger()
+    root.addHandler(captured_logs)
+    monkeypatch.setattr(root, "level", logging.DEBUG)
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("ION_WEBHOOK_SECRET", WEBHOOK_SECRET)
     monkeypatch.setenv("ION_SYNC_CREDENTIALS_KEY", key)
@@ -86,10 +100,11 @@ def test_injected_secrets_never_leave_their_settings(world, monkeypatch, caplog,
     assert "quickbooks-sync" in health.verdicts
 
     ledger.close()
+    root.removeHandler(captured_logs)
     ledger_bytes = b"".join(p.read_bytes() for p in Path(world.ledger_url.removeprefix("sqlite:///")).parent.glob("ledger.db*"))
     captured = capsys.readouterr()
     scanned = {
-        "logs": caplog.text + captured.out + captured.err,
+        "logs": "\n".join(captured_logs.lines) + captured.out + captured.err,
         "prefect (artifacts, logs, events)": asyncio.run(prefect_records()),
         "exception messages and answers": "\n".join(messages),
     }
@@ -97,4 +112,7 @@ def test_injected_secrets_never_leave_their_settings(world, monkeypatch, caplog,
         for where, text in scanned.items():
             assert secret not in text, f"a secret leaked into {where}"
         assert secret.encode() not in ledger_bytes, "a secret is in the ledger in clear"
-    assert "quickbooks-sync" in scanned["prefect (artifacts, logs, events)"]  # the scan did see the health report
+    # the scan saw what it should: the receiver's refusals, the flows' logs, the health report
+    assert "refused a ion delivery" in scanned["logs"]
+    assert "consumption-sync: {" in scanned["prefect (artifacts, logs, events)"]
+    assert "quickbooks-sync" in scanned["prefect (artifacts, logs, events)"]
