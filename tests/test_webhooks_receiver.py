@@ -179,3 +179,18 @@ def test_prefect_yaml_triggers_are_valid_and_render_the_flow_parameters():
     assert matches(trigger, event["event"], event["resource"])
     assert not matches(trigger, "ion.run.update.in_progress", event["resource"])
     assert render(trigger["parameters"], event) == {"run_ids": [1001]}
+
+
+def test_the_receiver_command_refuses_to_start_without_a_secret(monkeypatch):
+    from typer.testing import CliRunner
+
+    from ion_sync.cli import app
+
+    for name in ("ION_WEBHOOK_SECRET", "RAMP_WEBHOOK_SECRET", "QUICKBOOKS_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(app, ["webhooks"])
+    assert result.exit_code == 2 and "ION_WEBHOOK_SECRET" in result.output
+    monkeypatch.setenv("ION_WEBHOOK_SECRET", "s3cret-value")
+    monkeypatch.setenv("ION_WEBHOOK_SIGNATURE_ENCODING", "rot13")
+    bad = CliRunner().invoke(app, ["webhooks"])
+    assert bad.exit_code == 2 and "ION_WEBHOOK_SIGNATURE_ENCODING is invalid" in bad.output and "s3cret" not in bad.output
