@@ -34,6 +34,7 @@ from connectors.ion import IonClient, Page
 from connectors.netsuite import NetSuiteClient
 from flows.setup import Environment, check_netsuite_locations, load_environment
 from ledger import Ledger
+from ledger.inbox import InboxItem
 from tasks.completions import (
     PagePlan,
     PageReport,
@@ -43,10 +44,22 @@ from tasks.completions import (
     post_page,
     resolve_interrupted,
 )
-from tasks.consumption import INTEGRATION
+from tasks.consumption import INTEGRATION, completion_key
+from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.posting import dead_letter_row
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 from tasks.times import iso, parse_time
+
+
+def _completion_of(item: InboxItem) -> str | None:
+    run_id = subject_id(item)
+    return completion_key(run_id) if run_id else None
+
+
+# ION webhooks saying a run completed: handled once the run's completion is posted or dead.
+RUN_COMPLETED = EventRoute(
+    integration=INTEGRATION, source="ion", event_types=("run.update.complete", "run.create.complete"), key=_completion_of
+)
 
 
 def _run_name() -> str:
@@ -103,6 +116,8 @@ async def consumption_sync(
         if incremental and not dry_run and summary.watermark_candidate is not None:
             summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
         publish_sync_report(summary, posted, dead)
+        if not dry_run:
+            summary.inbox_events_handled = settle_inbox_events(ledger, RUN_COMPLETED, flow_run.name or INTEGRATION)
     finally:
         ledger.close()
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json(include=set(SyncSummary.model_fields)))
@@ -118,6 +133,7 @@ class ConsumptionSummary(SyncSummary):
     watermark_candidate: datetime | None = None
     latest_end_time: datetime | None = None
     unsettled_end_time: datetime | None = None
+    inbox_events_handled: int = 0
 
     def add(self, nodes: list[dict[str, Any]], report: PageReport) -> None:
         self.fetched += len(nodes)

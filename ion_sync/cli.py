@@ -93,6 +93,7 @@ def serve() -> None:
     """Serve every deployment in prefect.yaml with its schedule, so a Prefect server's UI
     shows and runs them. Needs a running server (`prefect server start`) and PREFECT_API_URL."""
     from prefect import serve as prefect_serve
+    from prefect.events import DeploymentEventTrigger
     from prefect.settings import PREFECT_API_URL
 
     from ion_sync.deployments import load_deployments
@@ -113,8 +114,161 @@ def serve() -> None:
                 tags=spec.tags,
                 parameters=spec.parameters,
                 schedules=[schedule.to_prefect() for schedule in spec.schedules],
+                triggers=[DeploymentEventTrigger(**trigger) for trigger in spec.triggers],
             )
         )
     typer.echo(f"Serving {len(deployments)} deployments: {', '.join(d.name for d in deployments)}")
     prefect_serve(*deployments)
 
+
+
+@app.command()
+def webhooks(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8710,
+) -> None:
+    """Receive signed webhooks (ION, and Ramp / QuickBooks once their secrets are set) at
+    POST /webhooks/<source>: each verified event is stored in the ledger inbox before the 2xx,
+    then a Prefect event triggers the deployment that handles it."""
+    import uvicorn
+
+    from connectors.settings import load_settings
+    from ion_sync.config import AppSettings
+    from ion_sync.webhooks.app import ReceiverSettings, create_app
+    from ion_sync.webhooks.events import emit_prefect_events
+    from ion_sync.webhooks.sources import SOURCES, load_sources
+    from ledger.store import Ledger
+
+    try:
+        app_settings = load_settings(AppSettings)
+        receiver_settings = load_settings(ReceiverSettings)
+        sources = load_sources()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not sources:
+        names = ", ".join(f"{s.settings.model_config['env_prefix']}SECRET" for s in SOURCES.values())
+        typer.echo(f"error: no webhook source is enabled: set at least one of {names}", err=True)
+        raise typer.Exit(2)
+    app_settings.prepare()
+    ledger = Ledger(app_settings.database_url)
+    typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
+    receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit_prefect_events)
+    uvicorn.run(receiver, host=host, port=port, log_level="info")
+
+
+dead_letters_app = typer.Typer(
+    help="Records an integration could not post, kept in the ledger with the reason: list them, "
+    "read one, and replay them once the cause is fixed.",
+    no_args_is_help=True,
+)
+app.add_typer(dead_letters_app, name="dead-letters")
+
+
+def _ledger():  # type: ignore[no-untyped-def]
+    from connectors.settings import load_settings
+    from ion_sync.config import AppSettings
+    from ledger.store import Ledger
+
+    try:
+        settings = load_settings(AppSettings)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    settings.prepare()
+    return Ledger(settings.database_url)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    integration: Annotated[str | None, typer.Option(help="only this integration, e.g. consumption-sync")] = None,
+) -> None:
+    """One line per dead letter: integration, key, when, and the reason."""
+    from ledger import EntryStatus
+
+    ledger = _ledger()
+    try:
+        letters = ledger.entries(integration, EntryStatus.dead)
+    finally:
+        ledger.close()
+    for letter in letters:
+        reason = (letter.reason or "").replace("\n", " ")
+        typer.echo(f"{letter.integration}  {letter.key}  {letter.updated_at:%Y-%m-%d %H:%M}Z  {reason[:160]}")
+    typer.echo(f"{len(letters)} dead letter(s)")
+
+
+@dead_letters_app.command("show")
+def dead_letters_show(
+    key: Annotated[str, typer.Argument(help="the ledger key, e.g. ion:run:1007:completion")],
+    integration: Annotated[str, typer.Option(help="the integration the key belongs to")] = "consumption-sync",
+) -> None:
+    """Everything the ledger holds about one dead letter: reason, source, attempts, the body it tried to post."""
+    import json
+
+    from ledger import EntryStatus
+
+    ledger = _ledger()
+    try:
+        found = ledger.entries(integration, keys=[key])
+    finally:
+        ledger.close()
+    if not found:
+        typer.echo(f"error: {integration} has no ledger entry {key!r}", err=True)
+        raise typer.Exit(1)
+    entry = found[0]
+    typer.echo(f"integration: {entry.integration}\nkey:         {entry.key}\nstatus:      {entry.status.value}")
+    typer.echo(f"source:      {entry.source_ref}\nattempts:    {entry.attempts}\nupdated:     {entry.updated_at:%Y-%m-%d %H:%M:%S}Z")
+    typer.echo(f"reason:      {entry.reason}")
+    if entry.payload:
+        typer.echo("payload:\n" + json.dumps(entry.payload, indent=2, sort_keys=True))
+    if entry.status is not EntryStatus.dead:
+        typer.echo(f"(not a dead letter: it is {entry.status.value})")
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    integration: Annotated[str, typer.Option(help="the integration whose dead letters to replay")] = "consumption-sync",
+    key: Annotated[list[str] | None, typer.Option("--key", "-k", help="a ledger key to replay; repeatable")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="replay every dead letter of the integration")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be posted; write nothing")] = False,
+) -> None:
+    """Run the dead-letter-replay flow in this process (as the deployment would): the
+    integration's flow runs again for the records behind the keys, through the ledger, so
+    nothing already posted is posted twice. Exit code 0 only if the run Completed."""
+    import asyncio
+
+    from flows.dead_letter_replay import dead_letter_replay
+
+    if bool(key) == all_:
+        typer.echo("error: give --key (one or more) or --all", err=True)
+        raise typer.Exit(2)
+    try:
+        state = asyncio.run(dead_letter_replay(integration=integration, keys=key or None, dry_run=dry_run, return_state=True))
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    result = state.result(raise_on_failure=False)
+    if not state.is_completed():
+        typer.echo(f"dead-letter-replay {state.name}: {state.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"dead-letter-replay {state.name} {result.line()}")
+
+
+@app.command()
+def automations(
+    block: Annotated[
+        str | None, typer.Option(help="an existing notification block to send through (default: a Slack-style webhook block from ION_SYNC_ALERT_WEBHOOK_URL)")
+    ] = None,
+) -> None:
+    """Create the automations of automations.yaml on the Prefect server (PREFECT_API_URL): an
+    unhealthy or silent integration, or health checks that stop, become notifications."""
+    import asyncio
+
+    from ion_sync.automations import apply_automations
+
+    try:
+        names = asyncio.run(apply_automations(block))
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo("Created automations: " + ", ".join(names))

@@ -12,6 +12,12 @@ import os
 import shutil
 from pathlib import Path
 
+from ion_sync.demo_webhooks import (
+    fix_unmapped_location,
+    run_triggered,
+    send_deliveries,
+    start_receiver,
+)
 from ion_sync.deployments import PROJECT_ROOT, load_deployments
 from ion_sync.ramp_demo import seed_ramp_demo
 from ion_sync.runner import RunResult, run_deployment
@@ -25,6 +31,10 @@ ORDER = ["consumption-sync", "inventory-reconciliation", "purchase-order-sync", 
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 # PLM: parts before the BOMs that use them, then changes, then feedback from the shop floor.
 ORDER += ["arena-part-sync", "arena-bom-sync", "arena-change-sync", "plm-feedback-sync"]
+# Operations last: drain what no trigger handled, replay fixed dead letters, then report health.
+ORDER += ["ion-event-drain", "dead-letter-replay", "integration-health"]
+# The drain takes the demo's events at once (no grace period); the replay really replays.
+DEMO_PARAMETERS = {"ion-event-drain": {"grace_minutes": 0}, "dead-letter-replay": {"dry_run": False}}
 
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
@@ -39,12 +49,22 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
         print(f"            Arena {sandbox.arena.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
+    receiver = start_receiver(os.environ["ION_SYNC_DATABASE_URL"])
     try:
+        print(f"\nWebhook receiver: {receiver.server.url}/webhooks/ion", flush=True)
+        send_deliveries(sandbox.ion.url, receiver)
+        triggered = run_triggered(receiver.stored)
         for name in names:
+            if name == "dead-letter-replay":
+                fix_unmapped_location(workdir)
             print(f"\n=== {name} ===", flush=True)
-            results.append(run_deployment(name))
+            results.append(run_deployment(name, DEMO_PARAMETERS.get(name)))
     finally:
+        receiver.stop()
         sandbox.stop()
+    print("\nTriggered by webhooks")
+    for result in triggered:
+        print(result.line())
     print("\nSummary")
     for result in results:
         print(result.line())
@@ -56,4 +76,4 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
         f"                       `.venv/bin/prefect server start` and open http://127.0.0.1:4200/runs\n"
         f"                       (artifacts: the run's Artifacts tab, or http://127.0.0.1:4200/artifacts)"
     )
-    return results
+    return results + triggered

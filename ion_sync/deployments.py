@@ -40,6 +40,7 @@ class DeploymentSpec(BaseModel):
     tags: list[str] = Field(default_factory=list)
     schedules: list[Schedule] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
+    triggers: list[dict[str, Any]] = Field(default_factory=list)  # event triggers, as `prefect deploy` reads them
 
     def load_flow(self) -> Flow[..., Any]:
         """Import the flow object named by `entrypoint` (path/to/module.py:function)."""

@@ -27,6 +27,7 @@ from sandbox.ion.plm_demo import seed_plm_demo
 from sandbox.ion.purchasing_demo import seed_purchasing_demo
 from sandbox.ion.schema import build_ion_schema
 from sandbox.ion.store import IonStore
+from sandbox.ion.webhooks import webhook_routes
 
 GRAPHQL_PATH = "/graphql"
 
@@ -87,6 +88,7 @@ def create_app(config: IonSimConfig | None = None) -> Starlette:
         *(Route(path, token, methods=["POST"]) for path in TOKEN_PATHS),
         Route(GRAPHQL_PATH, faults, methods=["POST"]),
         *admin_routes(config=config, store=store, faults=faults, counters=counters, reseed=reseed),
+        *webhook_routes(),
     ]
     app = Starlette(routes=routes)
     app.state.config = config

@@ -1,0 +1,107 @@
+"""dead-letter-replay: re-process dead letters once their cause is fixed.
+
+A dead letter is a ledger entry with status `dead` and the reason. Replaying it runs the
+integration's own flow again for the source records behind the keys (for consumption-sync:
+the ION runs), which claims the dead keys again through the ledger protocol: a key that turns
+out to be posted meanwhile is never posted twice, and one whose cause is not fixed comes back
+dead with today's reason. `dry_run` shows what the flow would post and writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import acreate_table_artifact
+from prefect.runtime import flow_run
+
+from connectors.errors import ConfigError
+from connectors.settings import load_settings
+from flows.integrations import Integration, find_integration
+from ion_sync.config import AppSettings
+from ledger import EntryStatus, Ledger
+from ledger.store import EntryView
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary
+
+NAME = "dead-letter-replay"
+
+
+class ReplaySummary(SyncSummary):
+    """`posted`: replayed keys now posted; `dead_letters`: still dead after the replay."""
+
+    replayed: int = 0
+    flow_state: str | None = None
+
+    def line(self) -> str:
+        return f"{super().line()} replayed={self.replayed}"
+
+
+def _run_name() -> str:
+    p = flow_run.parameters
+    which = ", ".join(p["keys"][:3]) + ("…" if len(p["keys"]) > 3 else "") if p.get("keys") else "all"
+    return f"replay · {p.get('integration')} · {which}{' (dry run)' if p.get('dry_run') else ''}"
+
+
+@flow(name=NAME, flow_run_name=_run_name, persist_result=False)
+async def dead_letter_replay(
+    integration: str = "consumption-sync", keys: list[str] | None = None, dry_run: bool = False
+) -> ReplaySummary:
+    """Replay dead letters of one integration.
+
+    Args:
+        integration: The integration whose dead letters to replay (e.g. consumption-sync).
+        keys: Ledger keys to replay (see `ion-sync dead-letters list`); default: all of them.
+        dry_run: Run the integration's flow as a dry run: show what would be posted, write nothing.
+    """
+    return await replay(find_integration(integration), keys, dry_run)
+
+
+async def replay(integ: Integration, keys: list[str] | None, dry_run: bool) -> ReplaySummary:
+    logger = get_run_logger()
+    if integ.run_for is None or integ.source_ids is None:
+        raise ConfigError(f"{integ.name} posts nothing, so it has no dead letters to replay")
+    app = load_settings(AppSettings)
+    ledger = Ledger(app.database_url)
+    try:
+        letters = ledger.entries(integ.name, EntryStatus.dead, keys)
+        unknown = sorted(set(keys or []) - {d.key for d in letters})
+        if unknown:
+            logger.warning("not dead letters of %s (unknown, or already posted): %s", integ.name, ", ".join(unknown[:20]))
+        summary = ReplaySummary(integration=NAME, dry_run=dry_run, fetched=len(letters))
+        if not letters:
+            await _publish(letters, {}, dry_run)
+            return summary
+        ids = integ.source_ids([d.key for d in letters])
+        logger.info("replaying %d dead letter(s) of %s: source ids %s", len(letters), integ.name, ", ".join(ids[:20]))
+        state = await integ.run_for(ids, dry_run)
+        summary.flow_state = state.name
+        result = await state.aresult(raise_on_failure=False)
+        after = {e.key: e for e in ledger.entries(integ.name, keys=[d.key for d in letters])}
+    finally:
+        ledger.close()
+    summary.replayed = len(letters)
+    summary.posted = sum(1 for e in after.values() if e.status is EntryStatus.posted)
+    summary.dead_letters = sum(1 for e in after.values() if e.status is EntryStatus.dead)
+    summary.failed = sum(1 for e in after.values() if e.status is EntryStatus.failed)
+    if dry_run and isinstance(result, SyncSummary):
+        summary.would_post = result.would_post
+    await _publish(letters, after, dry_run)
+    return summary
+
+
+async def _publish(letters: list[EntryView], after: dict[str, EntryView], dry_run: bool) -> None:
+    rows: list[dict[str, Any]] = []
+    for letter in letters[:MAX_TABLE_ROWS]:
+        now = after.get(letter.key)
+        rows.append(
+            {
+                "key": letter.key,
+                "was": letter.reason,
+                "now": (now.status.value if now else "dead") + (" (dry run)" if dry_run else ""),
+                "target id": now.target_id if now else None,
+                "reason now": now.reason if now and now.status is not EntryStatus.posted else None,
+            }
+        )
+    await acreate_table_artifact(
+        key=NAME, table=rows or [{"result": "no dead letters to replay"}], description="Dead letters replayed, before and after"
+    )

@@ -1,0 +1,99 @@
+"""integration-health: is every integration alive, keeping up, and not silently broken?
+
+Every 5 minutes, per integration of `flows/integrations.py`: time since the last successful
+run against its SLA, webhook inbox backlog and its age, dead letters (new and total), error
+rate over the window, failed runs, OAuth token and refresh-token expiry from the credential
+store, and API budget use where a Prefect concurrency limit meters it. A silent integration
+(no runs at all, or successful runs that post nothing for longer than usual) is flagged, not
+only a failing one.
+
+It publishes a health table artifact and emits one Prefect event per integration,
+`ion-sync.integration.<ok|warning|silent|failing>` about `ion-sync.integration.<name>`; the
+automations in `automations.yaml` (`ion-sync automations`) turn the bad ones into notifications.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from prefect.events import emit_event
+
+from connectors.settings import load_settings
+from flows.integrations import INTEGRATIONS, find_integration
+from ion_sync.config import AppSettings
+from ledger import Ledger
+from ledger.store import utcnow
+from tasks.health import Health, Thresholds, assess, gather
+from tasks.reporting import SyncSummary
+
+NAME = "integration-health"
+
+
+class HealthSummary(SyncSummary):
+    """`dead_letters`: dead letters waiting across integrations; `unhealthy`: not ok."""
+
+    unhealthy: int = 0
+    verdicts: dict[str, str] = {}
+
+    def line(self) -> str:
+        states = ",".join(f"{name}:{health}" for name, health in self.verdicts.items())
+        return f"{super().line()} unhealthy={self.unhealthy} [{states}]"
+
+
+@flow(name=NAME, flow_run_name="integration health", persist_result=False)
+async def integration_health(
+    window_minutes: int = 60,
+    sla_minutes: dict[str, int] | None = None,
+    backlog_max_age_minutes: int = 30,
+    error_rate_threshold: float = 0.2,
+    integrations: list[str] | None = None,
+) -> HealthSummary:
+    """Report each integration's health and emit events for the automations.
+
+    Args:
+        window_minutes: The window for error rate, new dead letters and failed runs.
+        sla_minutes: Per integration, the longest expected gap between successful runs,
+            overriding the registry's (e.g. {"consumption-sync": 30}).
+        backlog_max_age_minutes: Webhook events waiting longer than this are a failure.
+        error_rate_threshold: Share of failed or dead outcomes in the window that is a failure.
+        integrations: Only these (default: all).
+    """
+    logger = get_run_logger()
+    app = load_settings(AppSettings)
+    app.prepare()
+    thresholds = Thresholds(
+        window=timedelta(minutes=window_minutes),
+        backlog_max_age=timedelta(minutes=backlog_max_age_minutes),
+        error_rate=error_rate_threshold,
+    )
+    selected = [find_integration(n) for n in integrations] if integrations else list(INTEGRATIONS.values())
+    now = utcnow()
+    ledger = Ledger(app.database_url)
+    try:
+        facts = await gather(ledger, selected, sla_minutes or {}, now - thresholds.window)
+    finally:
+        ledger.close()
+    verdicts = [assess(f, thresholds, now) for f in facts]
+    summary = HealthSummary(integration=NAME, dead_letters=sum(f.ledger.dead_total for f in facts))
+    for verdict in verdicts:
+        summary.verdicts[verdict.integration] = verdict.health.value
+        if verdict.health is not Health.ok:
+            summary.unhealthy += 1
+            logger.warning("%s is %s: %s", verdict.integration, verdict.health.value, "; ".join(verdict.problems))
+        emit_event(
+            event=f"ion-sync.integration.{verdict.health.value}",
+            resource={"prefect.resource.id": f"ion-sync.integration.{verdict.integration}", "prefect.resource.name": verdict.integration},
+            payload={"health": verdict.health.value, "problems": verdict.problems, "row": {k: str(v) for k, v in verdict.row.items()}},
+        )
+    await acreate_table_artifact(key=NAME, table=[v.row for v in verdicts], description="Health of every integration")
+    bad = [v for v in verdicts if v.health is not Health.ok]
+    await acreate_markdown_artifact(
+        key=f"{NAME}-summary",
+        markdown="\n".join(
+            ["# Integration health", ""]
+            + ([f"- **{v.integration}** is **{v.health.value}**: {'; '.join(v.problems)}" for v in bad] or ["All integrations are ok."])
+        ),
+    )
+    return summary

@@ -1,0 +1,312 @@
+"""The registry of webhook senders: how each one signs, and how its body becomes events.
+
+One entry per sender in `SOURCES`: a settings class (secret, signature header and encoding,
+timestamp rules; the sender is enabled once its secret is set) and a strict parser. Contracts:
+ION `../shared/reference/ion.md` §3.15 (payload and signature largely unpublished: every
+uncertain part is a setting), Ramp `ramp.md` B8, QuickBooks `quickbooks.md` A13.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, StrictInt, StrictStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connectors.settings import load_settings
+from connectors.validation import field_path
+from ion_sync.webhooks.signatures import Encoding, SignatureRejected, signed_content, verify
+
+
+class MalformedDelivery(Exception):
+    """Signed, but not the sender's documented shape: answered 400, nothing stored."""
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    """One event of a delivery, as the inbox stores it and the Prefect event names it."""
+
+    event_id: str
+    event_type: str  # e.g. run.update.complete, purchase_orders.updated, qbo.bill.created.v1
+    kind: str  # the object's kind, e.g. run, purchase_order
+    object_id: str | None
+    status: str | None
+    occurred_at: datetime | None
+    payload: dict[str, Any]
+
+    @property
+    def subject(self) -> str | None:
+        return f"{self.kind}:{self.object_id}" if self.object_id is not None else None
+
+
+class HmacWebhookSettings(BaseSettings):
+    """What every HMAC-signing sender needs; subclasses set the prefix and the defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    secret: SecretStr | None = Field(None, description="the shared secret; the sender is accepted only once it is set")
+    signature_header: str = Field(description="the request header carrying the signature")
+    signature_encoding: Encoding = Field("hex", description="hex or base64 HMAC-SHA256")
+    signature_prefix: str = Field("", description="a prefix the signature may carry, e.g. sha256=")
+    timestamp_header: str = Field(
+        "", description="a header carrying the delivery time (Unix seconds); when set, the signed content is <timestamp>.<body>"
+    )
+    tolerance_seconds: int = Field(
+        300, ge=0, description="deliveries older (or newer) than this are refused as replays; 0 = no time check"
+    )
+
+
+class IonWebhookSettings(HmacWebhookSettings):
+    model_config = SettingsConfigDict(env_prefix="ION_WEBHOOK_", extra="ignore")
+
+    signature_header: str = Field("x-ion-signature", description="ION's signature header (ion.md §3.15)")
+    signature_prefix: str = Field("sha256=", description="stripped when present; bare signatures are accepted too")
+
+
+class RampWebhookSettings(HmacWebhookSettings):
+    model_config = SettingsConfigDict(env_prefix="RAMP_WEBHOOK_", extra="ignore")
+
+    signature_header: str = Field("x-ramp-webhook-signature", description="Ramp's signature header (ramp.md B8)")
+    # Ramp signs no timestamp and retries for hours with the same created_at: redeliveries are
+    # deduplicated by event id instead.
+    tolerance_seconds: int = Field(0, ge=0, description="0: Ramp retries old events for hours")
+
+
+class QuickBooksWebhookSettings(HmacWebhookSettings):
+    model_config = SettingsConfigDict(env_prefix="QUICKBOOKS_WEBHOOK_", extra="ignore")
+
+    signature_header: str = Field("intuit-signature", description="Intuit's signature header (quickbooks.md A13)")
+    signature_encoding: Encoding = Field("base64", description="Intuit signs base64 HMAC-SHA256 with the verifier token")
+    tolerance_seconds: int = Field(0, ge=0, description="0: Intuit's retry horizon is unpublished")
+
+
+# -- parsers ----------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="allow", str_max_length=1024)
+
+
+class IonObject(_Strict):
+    id: StrictInt | StrictStr
+    status: StrictStr | None = None
+
+
+class IonDelivery(_Strict):
+    """Only the head is published (`event_id`, `subscription_id`, `resource`); the rest is
+    ion.md's inference: `action`, the record in `data`, a timestamp."""
+
+    event_id: StrictInt | StrictStr
+    subscription_id: StrictInt | None = None
+    resource: str = Field(pattern=r"^[A-Za-z_]{1,64}$")
+    action: Literal["CREATE", "UPDATE", "DELETE"]
+    data: IonObject
+    timestamp: datetime | None = Field(None, validation_alias=AliasChoices("timestamp", "created_at", "occurred_at"))
+
+
+def ion_kind(resource: str) -> str:
+    """RUN and RUNS alike (singular vs plural is unconfirmed): run, part_inventory, purchase_order."""
+    name = resource.lower()
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+
+
+def parse_ion(body: bytes) -> list[ParsedEvent]:
+    delivery = _validate(IonDelivery, body, "ION")
+    kind = ion_kind(delivery.resource)
+    status = delivery.data.status
+    event_type = f"{kind}.{delivery.action.lower()}" + (f".{status.lower()}" if status else "")
+    return [
+        ParsedEvent(
+            event_id=str(delivery.event_id),
+            event_type=event_type,
+            kind=kind,
+            object_id=str(delivery.data.id),
+            status=status,
+            occurred_at=delivery.timestamp,
+            payload=delivery.model_dump(mode="json", by_alias=True),
+        )
+    ]
+
+
+class RampObject(_Strict):
+    id: StrictStr
+
+
+class RampDelivery(_Strict):
+    id: StrictStr = Field(min_length=1)
+    type: str = Field(pattern=r"^[a-z_]+\.[a-z_.]+$")
+    created_at: datetime
+    business_id: StrictStr | None = None
+    object: RampObject | None = None
+
+
+def parse_ramp(body: bytes) -> list[ParsedEvent]:
+    delivery = _validate(RampDelivery, body, "Ramp")
+    return [
+        ParsedEvent(
+            event_id=delivery.id,
+            event_type=delivery.type,
+            kind=delivery.type.split(".")[0],
+            object_id=delivery.object.id if delivery.object else None,
+            status=None,
+            occurred_at=delivery.created_at,
+            payload=delivery.model_dump(mode="json"),
+        )
+    ]
+
+
+class CloudEvent(_Strict):
+    specversion: StrictStr
+    id: StrictStr = Field(min_length=1)
+    type: str = Field(pattern=r"^[a-z0-9_.]+$")
+    time: datetime
+    intuitentityid: StrictStr | None = None
+    intuitaccountid: StrictStr | None = None
+
+
+class LegacyEntity(_Strict):
+    id: StrictStr
+    operation: StrictStr
+    name: StrictStr
+    lastUpdated: datetime
+
+
+class LegacyNotification(_Strict):
+    realmId: StrictStr
+    dataChangeEvent: dict[str, list[LegacyEntity]]
+
+
+class LegacyDelivery(_Strict):
+    eventNotifications: list[LegacyNotification] = Field(min_length=1)
+
+
+def parse_quickbooks(body: bytes) -> list[ParsedEvent]:
+    """CloudEvents (an array) or the legacy `eventNotifications` payload; legacy entities have
+    no event id, so one is derived from realm, entity, operation and time."""
+    raw = _json(body, "QuickBooks")
+    if isinstance(raw, list):
+        events = [_validate_obj(CloudEvent, item, "QuickBooks") for item in raw]
+        return [
+            ParsedEvent(
+                event_id=e.id,
+                event_type=e.type,
+                kind=e.type.split(".")[1] if e.type.count(".") >= 2 else e.type,
+                object_id=e.intuitentityid,
+                status=None,
+                occurred_at=e.time,
+                payload=e.model_dump(mode="json"),
+            )
+            for e in events
+        ]
+    legacy = _validate_obj(LegacyDelivery, raw, "QuickBooks")
+    parsed = []
+    for note in legacy.eventNotifications:
+        for entity in note.dataChangeEvent.get("entities", []):
+            identity = f"{note.realmId}:{entity.name}:{entity.id}:{entity.operation}:{entity.lastUpdated.isoformat()}"
+            parsed.append(
+                ParsedEvent(
+                    event_id=hashlib.sha256(identity.encode()).hexdigest()[:32],
+                    event_type=f"qbo.{entity.name.lower()}.{entity.operation.lower()}",
+                    kind=entity.name.lower(),
+                    object_id=entity.id,
+                    status=None,
+                    occurred_at=entity.lastUpdated,
+                    payload={"realmId": note.realmId, **entity.model_dump(mode="json")},
+                )
+            )
+    return parsed
+
+
+def _json(body: bytes, sender: str) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedDelivery(f"the {sender} delivery is not JSON") from None
+
+
+def _validate_obj(model: type[BaseModel], raw: Any, sender: str) -> Any:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{field_path(e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise MalformedDelivery(f"the {sender} delivery does not match its contract: {problems}") from None
+
+
+def _validate(model: type[BaseModel], body: bytes, sender: str) -> Any:
+    return _validate_obj(model, _json(body, sender), sender)
+
+
+# -- the registry -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceType:
+    settings: type[HmacWebhookSettings]
+    parse: Callable[[bytes], list[ParsedEvent]]
+
+
+SOURCES: dict[str, SourceType] = {
+    "ion": SourceType(IonWebhookSettings, parse_ion),
+    "ramp": SourceType(RampWebhookSettings, parse_ramp),
+    "quickbooks": SourceType(QuickBooksWebhookSettings, parse_quickbooks),
+}
+
+
+@dataclass(frozen=True)
+class WebhookSource:
+    name: str
+    settings: HmacWebhookSettings
+    parse: Callable[[bytes], list[ParsedEvent]]
+
+    def accept(self, headers: Mapping[str, str], body: bytes, now: datetime | None = None) -> list[ParsedEvent]:
+        """Verify, parse and check the age of one delivery. SignatureRejected (401) for an
+        unsigned, forged or stale one; MalformedDelivery (400) for a signed one of the wrong shape.
+        The body is parsed only after its signature checked out."""
+        s = self.settings
+        assert s.secret is not None
+        timestamp = headers.get(s.timestamp_header) if s.timestamp_header else None
+        if s.timestamp_header and not timestamp:
+            raise SignatureRejected(f"the delivery has no {s.timestamp_header} header")
+        verify(
+            s.secret.get_secret_value().encode(),
+            signed_content(body, timestamp),
+            headers.get(s.signature_header),
+            encoding=s.signature_encoding,
+            prefix=s.signature_prefix,
+        )
+        events = self.parse(body)
+        if s.tolerance_seconds:
+            now = now or datetime.now(UTC)
+            for sent in [_unix(timestamp)] if timestamp else [e.occurred_at for e in events]:
+                if sent is None:
+                    raise SignatureRejected("the delivery carries no time, so a replay cannot be ruled out")
+                age = abs((now - (sent if sent.tzinfo else sent.replace(tzinfo=UTC))).total_seconds())
+                if age > s.tolerance_seconds:
+                    raise SignatureRejected(f"the delivery is {int(age)} s old (tolerance {s.tolerance_seconds} s): a replay")
+        return events
+
+
+def _unix(value: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def load_sources(names: list[str] | None = None) -> dict[str, WebhookSource]:
+    """The senders whose secret is set (all of `SOURCES`, or `names`)."""
+    enabled = {}
+    for name, kind in SOURCES.items():
+        if names is not None and name not in names:
+            continue
+        settings = load_settings(kind.settings)
+        if settings.secret is not None and settings.secret.get_secret_value():
+            enabled[name] = WebhookSource(name, settings, kind.parse)
+    return enabled

@@ -1,0 +1,236 @@
+"""integration-health's rules: facts about one integration in, a verdict and its reasons out.
+
+`assess` is a pure function (tested without Prefect); `gather` reads the facts from the
+ledger (dead letters, error rate, inbox, stored OAuth tokens) and the Prefect API (runs).
+Stored credentials are read for their expiry only: values never leave this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterStartTime,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.sorting import FlowRunSort
+from pydantic import BaseModel
+
+from ledger import Ledger
+from ledger.activity import Activity, InboxState, activity, inbox_state
+from ledger.credentials import Credentials
+
+
+class Health(StrEnum):
+    ok = "ok"
+    warning = "warning"
+    silent = "silent"  # no runs, or nothing posted for longer than usual
+    failing = "failing"
+
+
+class Thresholds(BaseModel):
+    window: timedelta = timedelta(hours=1)
+    backlog_max_age: timedelta = timedelta(minutes=30)
+    error_rate: float = 0.2
+    token_warning: timedelta = timedelta(hours=24)
+    refresh_token_warning: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class TokenFacts:
+    name: str
+    expires_at: datetime | None  # the access token
+    refresh_expires_at: datetime | None  # value["refresh_token_expires_at"], ISO, when the provider says
+    encrypted: bool = True
+    problem: str | None = None  # e.g. encrypted with a key this process does not have
+
+
+@dataclass(frozen=True)
+class Facts:
+    integration: str
+    sla: timedelta
+    quiet_after: timedelta | None
+    last_success: datetime | None
+    runs_in_window: int
+    failed_runs_in_window: int
+    ledger: Activity
+    inbox: InboxState | None
+    tokens: list[TokenFacts] = field(default_factory=list)
+    rate_budget: str | None = None
+
+
+@dataclass
+class Verdict:
+    integration: str
+    health: Health
+    problems: list[str]
+    row: dict[str, Any]
+
+
+_RANK = {Health.ok: 0, Health.warning: 1, Health.silent: 2, Health.failing: 3}
+
+
+def ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h" if minutes < 48 * 60 else f"{minutes // 1440} d"
+
+
+def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
+    found: list[tuple[Health, str]] = []
+    since_success = now - f.last_success if f.last_success else None
+    if f.last_success is None and f.runs_in_window == 0 and f.ledger.last_run_started_at is None:
+        found.append((Health.silent, "no runs recorded"))
+    elif since_success is None:
+        found.append((Health.failing, f"no successful run yet (SLA {ago(f.sla)})"))
+    elif since_success > f.sla:
+        found.append((Health.failing, f"last successful run {ago(since_success)} ago (SLA {ago(f.sla)})"))
+    if f.quiet_after and f.last_success is not None:
+        quiet = now - f.ledger.last_posted_at if f.ledger.last_posted_at else None
+        if quiet is None or quiet > f.quiet_after:
+            what = "ever" if quiet is None else f"for {ago(quiet)}"
+            found.append((Health.silent, f"runs succeed but nothing posted {what} (usually within {ago(f.quiet_after)})"))
+    if f.inbox and f.inbox.oldest_pending and now - f.inbox.oldest_pending > t.backlog_max_age:
+        found.append((Health.failing, f"{f.inbox.pending} webhook event(s) waiting, oldest {ago(now - f.inbox.oldest_pending)}"))
+    if f.inbox and f.inbox.dead:
+        found.append((Health.warning, f"{f.inbox.dead} webhook event(s) given up"))
+    if f.ledger.dead_new:
+        found.append((Health.warning, f"{f.ledger.dead_new} new dead letter(s) in the last {ago(t.window)}"))
+    rate = f.ledger.error_rate
+    if rate is not None and rate > t.error_rate and f.ledger.errors > f.ledger.dead_new:
+        found.append((Health.failing, f"error rate {rate:.0%} over the last {ago(t.window)}"))
+    if f.failed_runs_in_window:
+        found.append((Health.warning, f"{f.failed_runs_in_window} failed run(s) in the last {ago(t.window)}"))
+    for token in f.tokens:
+        if token.problem:
+            found.append((Health.failing, token.problem))
+        if not token.encrypted:
+            found.append((Health.warning, f"{token.name} is stored in clear: set ION_SYNC_CREDENTIALS_KEY"))
+        for label, expires, warn in (
+            ("access token", token.expires_at, t.token_warning),
+            ("refresh token", token.refresh_expires_at, t.refresh_token_warning),
+        ):
+            if expires is None:
+                continue
+            if expires <= now:
+                found.append((Health.failing, f"{token.name}: {label} expired {ago(now - expires)} ago"))
+            elif label == "refresh token" and expires - now < warn:
+                found.append((Health.warning, f"{token.name}: refresh token expires in {ago(expires - now)}: reconnect"))
+    health = max((h for h, _ in found), key=_RANK.__getitem__, default=Health.ok)
+    token_expiry = min((tk.refresh_expires_at or tk.expires_at for tk in f.tokens if tk.refresh_expires_at or tk.expires_at), default=None)
+    row = {
+        "integration": f.integration,
+        "health": health.value,
+        "last success": f"{ago(since_success)} ago" if since_success is not None else "never",
+        "SLA": ago(f.sla),
+        "inbox backlog": f"{f.inbox.pending} (oldest {ago(now - f.inbox.oldest_pending)})" if f.inbox and f.inbox.oldest_pending else (0 if f.inbox else "–"),
+        "dead letters new/total": f"{f.ledger.dead_new}/{f.ledger.dead_total}",
+        "error rate": f"{rate:.0%}" if rate is not None else "–",
+        "runs (failed)": f"{f.runs_in_window} ({f.failed_runs_in_window})",
+        "token expiry": f"in {ago(token_expiry - now)}" if token_expiry and token_expiry > now else ("expired" if token_expiry else "–"),
+        "rate budget": f.rate_budget or "–",
+        "problems": "; ".join(p for _, p in found) or "none",
+    }
+    return Verdict(f.integration, health, [p for _, p in found], row)
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC).replace(tzinfo=None) if value and value.tzinfo else value
+
+
+def tokens(ledger: Ledger, names: tuple[str, ...]) -> list[TokenFacts]:
+    """Expiry of each stored credential; the values themselves are read only for the
+    refresh token's expiry and go no further."""
+    store = Credentials(ledger)
+    found = []
+    for name in names:
+        try:
+            stored = store.get(name)
+        except ValueError as exc:
+            found.append(TokenFacts(name, store.expiry(name), None, True, str(exc)))
+            continue
+        if stored is None:
+            continue
+        raw = stored.value.get("refresh_token_expires_at") if isinstance(stored.value, dict) else None
+        try:
+            refresh = datetime.fromisoformat(str(raw).replace("Z", "+00:00")) if raw else None
+        except ValueError:
+            refresh = None
+        found.append(TokenFacts(name, stored.expires_at, _naive(refresh), stored.encrypted))
+    return found
+
+
+async def prefect_runs(flow_name: str, since: datetime) -> tuple[datetime | None, int, int]:
+    """(end of the last Completed run, runs started since, of which failed or crashed)."""
+    flows = FlowFilter(name=FlowFilterName(any_=[flow_name]))
+    async with get_client() as client:
+        last = await client.read_flow_runs(
+            flow_filter=flows,
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))),
+            sort=FlowRunSort.END_TIME_DESC,
+            limit=1,
+        )
+        recent = await client.read_flow_runs(
+            flow_filter=flows,
+            flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since.replace(tzinfo=UTC))),
+            limit=200,
+        )
+    bad = {StateType.FAILED, StateType.CRASHED}
+    end = last[0].end_time if last else None
+    return _naive(end), len(recent), sum(1 for r in recent if r.state_type in bad)
+
+
+async def rate_budget(limit_name: str) -> str | None:
+    """Slots in use of the Prefect global concurrency limit that meters an API budget."""
+    from prefect.exceptions import ObjectNotFound
+
+    async with get_client() as client:
+        try:
+            limit = await client.read_global_concurrency_limit_by_name(limit_name)
+        except ObjectNotFound:
+            return None
+    return f"{limit.active_slots}/{limit.limit} slots ({limit_name})"
+
+
+@task(name="gather-health-facts", cache_policy=NO_CACHE)
+async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str, int], since: datetime) -> list[Facts]:
+    facts = []
+    for integ in integrations:
+        last, runs, failed = await prefect_runs(integ.name, since)
+        inbox = None
+        for route in integ.routes:
+            state = inbox_state(ledger, route.source, route.event_types)
+            inbox = state if inbox is None else InboxState(
+                inbox.pending + state.pending,
+                min(filter(None, [inbox.oldest_pending, state.oldest_pending]), default=None),
+                inbox.dead + state.dead,
+            )
+        budget = await rate_budget(integ.concurrency_limit) if integ.concurrency_limit else None
+        sla = timedelta(minutes=sla_minutes[integ.name]) if integ.name in sla_minutes else integ.sla
+        facts.append(
+            Facts(
+                integration=integ.name,
+                sla=sla,
+                quiet_after=integ.quiet_after,
+                last_success=last,
+                runs_in_window=runs,
+                failed_runs_in_window=failed,
+                ledger=activity(ledger, integ.name, since),
+                inbox=inbox,
+                tokens=tokens(ledger, integ.credentials),
+                rate_budget=budget,
+            )
+        )
+    return facts
