@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import ion, netsuite
+from sandbox import ion, netsuite, quickbooks
 from sandbox.server import RunningServer, start
 
 SANDBOX_MAPPINGS = PROJECT_ROOT / "config" / "sandbox.yaml"
@@ -23,10 +23,13 @@ class Sandbox:
     ion: RunningServer
     netsuite: RunningServer
     env: dict[str, str] = field(default_factory=dict)
+    quickbooks: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
         self.netsuite.stop()
+        if self.quickbooks:
+            self.quickbooks.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -41,7 +44,9 @@ def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
     return private, public.decode()
 
 
-def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True) -> Sandbox:
+def start_sandbox(
+    workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True, quickbooks_port: int = 0
+) -> Sandbox:
     """Start both simulators on loopback (0 = any free port) with the demo factory seeded."""
     workdir.mkdir(parents=True, exist_ok=True)
     key_path, public_pem = netsuite_key_pair(workdir)
@@ -65,4 +70,14 @@ def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, s
         "NETSUITE_JWT_ALGORITHM": "ES256",
         "ION_SYNC_CONFIG": str(SANDBOX_MAPPINGS),
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env)
+    qbo_config = quickbooks.QuickBooksSimConfig(database=str(workdir / "quickbooks-sim.db"), seed_demo=seed_demo)
+    qbo_server = start(quickbooks.create_app(qbo_config), quickbooks_port)
+    env |= {
+        "QUICKBOOKS_BASE_URL": qbo_server.url,
+        "QUICKBOOKS_TOKEN_URL": f"{qbo_server.url}/oauth2/v1/tokens/bearer",
+        "QUICKBOOKS_REALM_ID": qbo_config.realm_id,
+        "QUICKBOOKS_CLIENT_ID": qbo_config.client_id,
+        "QUICKBOOKS_CLIENT_SECRET": qbo_config.client_secret,
+        "QUICKBOOKS_REFRESH_TOKEN": qbo_config.initial_refresh_token,
+    }
+    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, quickbooks=qbo_server)

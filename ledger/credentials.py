@@ -4,6 +4,7 @@ written here the moment it is received, or the integration loses its connection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,3 +43,25 @@ class Credentials:
     def names(self) -> list[str]:
         with self.ledger._tx() as s:
             return list(s.scalars(select(Credential.name).order_by(Credential.name)))
+
+    def rotate(
+        self, name: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None], expires_at: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """Read-modify-write under the credential's lock, in ONE transaction: `change` gets the
+        stored value (None if there is none) and returns the value to store (None: keep it).
+        An OAuth refresh runs inside `change`, so a rotated refresh token is committed by the
+        transaction that received it, and a second process waits instead of refreshing with
+        the same (now dead) token. Returns the value stored afterwards."""
+        with self.ledger._tx() as s:  # a placeholder row first, so there is a row to lock
+            _insert_ignore(s, [{"name": name, "value": {}, "expires_at": None, "updated_at": utcnow()}], Credential)
+        with self.ledger._tx() as s:
+            row = s.execute(select(Credential).where(Credential.name == name).with_for_update()).scalar_one()
+            current = row.value or None
+            new = change(current)
+            if new is None:
+                return current
+            expires = to_naive_utc(expires_at) if expires_at else None
+            s.execute(
+                update(Credential).where(Credential.name == name).values(value=new, expires_at=expires, updated_at=utcnow())
+            )
+            return new

@@ -15,6 +15,7 @@ from typing import Any
 from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
 
 from sandbox.ion.purchasing_resolvers import PURCHASING_RESOLVERS
+from sandbox.ion.quickbooks_resolvers import QUICKBOOKS_RESOLVERS
 from sandbox.ion.resolvers import RESOLVERS
 from sandbox.ion.timestamps import output_formatter, parse_input
 
@@ -72,4 +73,5 @@ def build_ion_schema(datetime_utc_suffix: str, options_format: str = "json_strin
     _set_scalar(json_string, _json_string_output(options_format), _json_string_input)
     bind_resolvers(schema, RESOLVERS)
     bind_resolvers(schema, PURCHASING_RESOLVERS)
+    bind_resolvers(schema, QUICKBOOKS_RESOLVERS)
     return schema

@@ -25,3 +25,6 @@ def load(name: str) -> Query:
 COMPLETED_RUNS = load("completed_runs")
 ON_HAND_INVENTORY = load("on_hand_inventory")
 LOCATIONS = load("locations")
+QUICKBOOKS_PURCHASE_ORDERS = load("quickbooks_purchase_orders")
+QUICKBOOKS_PARTS = load("quickbooks_parts")
+QUICKBOOKS_LINE_ATTRIBUTES = load("quickbooks_line_attributes")
