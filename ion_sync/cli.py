@@ -114,3 +114,40 @@ def serve() -> None:
     typer.echo(f"Serving {len(deployments)} deployments: {', '.join(d.name for d in deployments)}")
     prefect_serve(*deployments)
 
+
+
+@app.command()
+def preflight(
+    system: Annotated[str, typer.Argument(help="the integration to check: quickbooks")],
+) -> None:
+    """Check an integration's environment before go-live and print a pass/fail checklist:
+    for quickbooks, the credentials, the five accounts and their types, class tracking, purchase
+    orders in this plan, and the ION class/expense attributes (Select, with options).
+    Exits non-zero if any check fails. Writes nothing (except a rotated OAuth token to the ledger)."""
+    import asyncio
+
+    from connectors.ion import IonClient
+    from flows.setup import load_quickbooks_environment
+    from ledger import Ledger
+    from tasks.quickbooks_setup import preflight_checks, quickbooks_client
+
+    if system != "quickbooks":
+        typer.echo(f"error: no preflight for {system!r}; available: quickbooks", err=True)
+        raise typer.Exit(2)
+    try:
+        env = load_quickbooks_environment()
+    except ConfigError as exc:
+        typer.echo(f"FAIL  configuration\n      {exc}", err=True)
+        raise typer.Exit(2) from None
+    ledger = Ledger(env.app.database_url)
+    try:
+        checks = asyncio.run(
+            preflight_checks(lambda: quickbooks_client(env.quickbooks, ledger), lambda: IonClient(env.ion), env.setup)
+        )
+    finally:
+        ledger.close()
+    for check in checks:
+        typer.echo(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    failed = sum(not c.ok for c in checks)
+    typer.echo(f"\n{len(checks) - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else 0)

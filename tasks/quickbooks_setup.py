@@ -130,7 +130,7 @@ async def preflight_checks(
             for attr, (label, types) in ACCOUNT_TYPES.items():
                 name = getattr(setup.accounts, attr)
                 detail = problems.get(label) or f"{name!r} ({found[name].get('AccountType')})"
-                checks.append(Check(f"{label} account", label not in problems, detail))
+                checks.append(Check(label, label not in problems, detail))
             preferences = await qbo.preferences()
             per_line = bool((preferences.get("AccountingInfoPrefs") or {}).get("ClassTrackingPerLine"))
             if setup.class_attribute:
