@@ -79,7 +79,7 @@ async def limits(request: Request) -> Response:
     for name in ("requests_per_minute", "requests_per_second", "batch_requests_per_minute"):
         if name in payload:
             setattr(throttle, _attr(name), int(payload[name]))
-    throttle.reset()
+    throttle.clear_windows()
     return JSONResponse({"per_minute": throttle.per_minute, "per_second": throttle.per_second, "batch_per_minute": throttle.batch_per_minute})
 
 

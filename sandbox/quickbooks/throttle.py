@@ -36,8 +36,11 @@ class Throttle:
             self._batch.append(now)
         return True
 
-    def reset(self) -> None:
+    def clear_windows(self) -> None:
         self._minute.clear()
         self._second.clear()
         self._batch.clear()
+
+    def reset(self) -> None:
+        self.clear_windows()
         self.throttled = 0
