@@ -103,7 +103,9 @@ class QuickBooksAuth(httpx.Auth):
         self.refreshes += 1
         now = time.time()
         if issued is None:
-            return {**(current or {}), "status": "invalid_grant", "failed_at": _iso(now), "connected_with": connected_with}
+            # Keep the dead token: until a new QUICKBOOKS_REFRESH_TOKEN arrives, nothing is retried.
+            return {**(current or {}), "status": "invalid_grant", "refresh_token": refresh, "failed_at": _iso(now),
+                    "connected_with": connected_with}
         return {
             "status": "connected",
             "refresh_token": issued["refresh_token"],

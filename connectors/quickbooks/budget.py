@@ -1,24 +1,34 @@
 """The realm's request budget (quickbooks.md A5), kept on the client side so QuickBooks never
 has to throttle us: sliding windows of 500 requests a minute and 10 a second, plus 40 batch
-calls a minute. A request waits for room in every window it counts against."""
+calls a minute.
+
+A request holds a place in every window it counts against from the moment it is sent until
+one window-length after its answer came back: QuickBooks saw it arrive somewhere in between,
+so by then QuickBooks' own window has let it go too, whatever the network did."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+IN_FLIGHT = float("inf")
+POLL = 0.02  # every place is held by a request still in flight: look again shortly
 
 
 class SlidingWindow:
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit = limit
         self.seconds = seconds
-        self.sent: deque[float] = deque()
+        self.held: list[list[float]] = []  # [answered at | IN_FLIGHT]
 
     def wait_needed(self, now: float) -> float:
-        while self.sent and self.sent[0] <= now - self.seconds:
-            self.sent.popleft()
-        return 0.0 if len(self.sent) < self.limit else self.sent[0] + self.seconds - now
+        self.held = [slot for slot in self.held if slot[0] > now - self.seconds]
+        if len(self.held) < self.limit:
+            return 0.0
+        answered = [slot[0] for slot in self.held if slot[0] != IN_FLIGHT]
+        return min(answered) + self.seconds - now if answered else POLL
 
 
 class RateBudget:
@@ -28,15 +38,23 @@ class RateBudget:
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0
 
-    async def acquire(self, *, batch: bool = False) -> None:
+    @asynccontextmanager
+    async def slot(self, *, batch: bool = False) -> AsyncIterator[None]:
+        """Hold a place in each window for one request (waiting for room first)."""
         windows = [*self._general, *([self._batch] if batch else [])]
+        places = [[IN_FLIGHT] for _ in windows]
         async with self._lock:
             while True:
-                now = time.monotonic()
-                wait = max(window.wait_needed(now) for window in windows)
+                wait = max(window.wait_needed(time.monotonic()) for window in windows)
                 if wait <= 0:
-                    for window in windows:
-                        window.sent.append(now)
-                    return
+                    break
                 self.waited_seconds += wait
                 await asyncio.sleep(wait)
+            for window, place in zip(windows, places, strict=True):
+                window.held.append(place)
+        try:
+            yield
+        finally:
+            answered = time.monotonic()
+            for place in places:
+                place[0] = answered

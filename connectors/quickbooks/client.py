@@ -86,10 +86,10 @@ class QuickBooksClient:
         params = {"minorversion": str(self.settings.minor_version), **kwargs.pop("params", {})}
         async for attempt in retrying(self.settings.retry):
             with attempt:
-                await self.budget.acquire(batch=batch)
                 self.requests += 1
                 try:
-                    response = await self._http.request(method, path, params=params, **kwargs)
+                    async with self.budget.slot(batch=batch):
+                        response = await self._http.request(method, path, params=params, **kwargs)
                 except httpx.TimeoutException:
                     raise TransientError(f"QuickBooks {method} {path}: timed out", uncertain=write) from None
                 except httpx.TransportError as exc:
