@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
@@ -37,6 +36,7 @@ from tasks.quickbooks_purchase_orders import (
     fetch_po_page,
     plan_po_page,
     post_po_page,
+    publish_out_of_sync,
     resolve_interrupted_pos,
     would_post_row,
 )
@@ -145,12 +145,7 @@ async def quickbooks_purchase_order_sync(
         if incremental and not dry_run and candidate is not None:
             summary.watermark = ledger.advance_watermark(PO_INTEGRATION, candidate).isoformat() + "Z"
         publish_sync_report(summary, posted, dead[:MAX_TABLE_ROWS])
-        create_table_artifact(
-            key=f"{PO_INTEGRATION}-out-of-sync",
-            table=out_of_sync[:MAX_TABLE_ROWS] or [{"result": "nothing out of sync in this run"}],
-            description="Out of sync: suppliers, classes and expense accounts in ION with no match in QuickBooks. "
-            "Keep them in sync by hand (seed 001), then re-run with purchase_order_ids to send the POs.",
-        )
+        publish_out_of_sync(out_of_sync)
     finally:
         ledger.close()
     logger.info("%s: %s", PO_INTEGRATION, summary.model_dump_json())

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from prefect import task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import DataError, SyncError, TransientError
@@ -300,3 +301,14 @@ def posted_row(plan: PurchaseOrderPlan, target_id: str) -> dict[str, Any]:
 
 def would_post_row(plan: PurchaseOrderPlan) -> dict[str, Any]:
     return {**posted_row(plan, ""), "quickbooks id": "(dry run)"}
+
+
+@task(name="publish-out-of-sync", cache_policy=NO_CACHE)
+def publish_out_of_sync(rows: list[dict[str, Any]]) -> None:
+    """The seed's promise: everything to keep in sync by hand, in one table a person can act on."""
+    create_table_artifact(
+        key=f"{PO_INTEGRATION}-out-of-sync",
+        table=rows[:500] or [{"result": "nothing out of sync in this run"}],
+        description="Out of sync: suppliers, classes and expense accounts in ION with no match in QuickBooks. "
+        "Fix them in QuickBooks (or ION), then re-run with purchase_order_ids to send those POs.",
+    )

@@ -104,6 +104,7 @@ class Simulator:
         items = body.get("BatchItemRequest") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
             raise QboFault("2020", "Required parameter BatchItemRequest is missing in the request")
+        self.counters["batch_requests"] += 1
         if len(items) > self.config.max_batch_items:
             raise QboFault("1040", f"Batch size exceeds allowed limit: {len(items)} > {self.config.max_batch_items}")
         responses = []
