@@ -92,12 +92,13 @@ def test_faults_and_dropped_answers_leave_exact_totals(qb, monkeypatch):
     assert_exactly_once(qb, expected)
 
 
+@pytest.mark.usefixtures("prefect_api")
 def test_sigkill_mid_run_then_rerun_posts_every_po_once(qb, tmp_path, monkeypatch):
     expected = seed_bulk(qb, 80)
     fast_limits(qb, monkeypatch)
     qb.faults(latency_ms=120)
     process = sync_process(qb, tmp_path, "killed")
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 180
     while len(qb.entities("PurchaseOrder")) < 12:
         assert process.poll() is None, (tmp_path / "killed.log").read_text()
         assert time.monotonic() < deadline, "the sync never got going"
@@ -106,19 +107,27 @@ def test_sigkill_mid_run_then_rerun_posts_every_po_once(qb, tmp_path, monkeypatc
     process.wait(30)
     assert 0 < len(qb.entities("PurchaseOrder")) < len(expected)
     qb.faults()
-    rerun = sync_process(qb, tmp_path, "rerun")
-    assert rerun.wait(300) == 0, (tmp_path / "rerun.log").read_text()
+    rerun = run_deployment(PO)  # in this process: the killed run's claims are orphans now
+    assert rerun.ok, rerun.message
     assert_exactly_once(qb, expected)
 
 
+@pytest.mark.usefixtures("prefect_api")
 def test_two_overlapping_syncs_post_nothing_twice(qb, tmp_path, monkeypatch):
     expected = seed_bulk(qb, 60)
     fast_limits(qb, monkeypatch)
-    qb.faults(latency_ms=40)
-    first, second = sync_process(qb, tmp_path, "first"), sync_process(qb, tmp_path, "second")
-    assert first.wait(300) == 0, (tmp_path / "first.log").read_text()
-    assert second.wait(300) == 0, (tmp_path / "second.log").read_text()
+    qb.faults(latency_ms=150)
+    other = sync_process(qb, tmp_path, "other")
+    deadline = time.monotonic() + 180
+    while "Fetching purchase orders" not in (tmp_path / "other.log").read_text():
+        assert other.poll() is None, (tmp_path / "other.log").read_text()
+        assert time.monotonic() < deadline, "the other sync never got going"
+        time.sleep(0.05)
+    here = run_deployment(PO)  # runs while the other process posts
+    assert other.wait(300) == 0, (tmp_path / "other.log").read_text()
+    assert here.ok, here.message
     assert_exactly_once(qb, expected)
-    lines = [next(x for x in (tmp_path / f"{n}.log").read_text().splitlines() if x.startswith(f"{PO} ")) for n in ("first", "second")]
-    posted = [int(line.split("posted=")[1].split()[0]) for line in lines]
-    assert sum(posted) == len(expected), lines  # each PO posted by exactly one of them
+    line = next(x for x in (tmp_path / "other.log").read_text().splitlines() if x.startswith(f"{PO} "))
+    posted = [int(line.split("posted=")[1].split()[0]), here.summary.posted]
+    assert sum(posted) == len(expected), posted  # each PO posted by exactly one of them
+    assert here.summary.already_posted < len(expected), "the two runs did not overlap"
