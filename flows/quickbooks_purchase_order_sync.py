@@ -46,10 +46,7 @@ from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 
 
 class PurchaseOrderSummary(SyncSummary):
-    out_of_sync: int = 0
-
-    def line(self) -> str:
-        return f"{super().line()} out_of_sync={self.out_of_sync}"
+    out_of_sync: int = 0  # POs held back because a name is missing in QuickBooks (also dead letters)
 
 
 def _run_name() -> str:

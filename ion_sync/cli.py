@@ -44,6 +44,8 @@ def sandbox(
     running = start_sandbox(workdir, ion_port=ion_port, netsuite_port=netsuite_port)
     typer.echo(f"ION simulator:      {running.ion.url}  (GraphQL at /graphql)")
     typer.echo(f"NetSuite simulator: {running.netsuite.url}")
+    if running.quickbooks:
+        typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
     typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
     for name, value in running.env.items():
         typer.echo(f"export {name}={value}")

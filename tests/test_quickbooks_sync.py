@@ -71,7 +71,7 @@ def test_the_seed_field_list_arrives_and_out_of_sync_pos_are_named_dead_letters(
     seed_rich_po(qb)
     seed_out_of_sync_po(qb)
     result = run_deployment(PO)
-    assert result.line() == f"{PO} Completed posted=3 dead_letters=1 out_of_sync=1"
+    assert result.line() == f"{PO} Completed posted=3 dead_letters=1" and result.summary.out_of_sync == 1
     pos = qb.purchase_orders()
     assert sorted(pos) == ["1", "2", "50"] and all(len(v) == 1 for v in pos.values())
 
@@ -118,14 +118,22 @@ def test_changed_pos_update_in_place_and_unchanged_ones_write_nothing(qb):
     run_deployment(PO)
     qb.admin("POST", "stats/reset")
     again = run_deployment(PO)
-    assert again.line() == f"{PO} Completed posted=0 dead_letters=0 out_of_sync=0"
+    assert again.line() == f"{PO} Completed posted=0 dead_letters=0"
     assert qb.stats().get("purchaseorder_creates", 0) == qb.stats().get("purchaseorder_updates", 0) == 0
     qb.set_line_attribute(503, "Class", "Flight Programs")
     changed = run_deployment(PO)
-    assert changed.line() == f"{PO} Completed posted=1 dead_letters=0 out_of_sync=0"
+    assert changed.line() == f"{PO} Completed posted=1 dead_letters=0"
     pos = qb.purchase_orders()
     assert len(pos["50"]) == 1 and pos["50"][0]["SyncToken"] == "1"
     assert pos["50"][0]["Line"][2]["AccountBasedExpenseLineDetail"]["ClassRef"]["value"] == FLIGHT
+
+
+def test_dry_run_shows_the_pos_and_writes_nothing(qb):
+    seed_rich_po(qb)
+    result = run_deployment(PO, {"dry_run": True})
+    assert result.ok and result.summary.would_post == 3 and result.summary.posted == 0
+    assert qb.entities("PurchaseOrder") == [] and len(qb.entities("Item")) == 1
+    assert Ledger(qb.world.ledger_url).entries(PO_INTEGRATION) == []
 
 
 def test_a_wrong_account_name_or_type_stops_the_run_before_any_write(qb, tmp_path, monkeypatch):
