@@ -68,6 +68,13 @@ async def resolve_setup(qbo: QuickBooksClient, setup: QuickBooksMappings, config
     names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
     found = await qbo.find_by("Account", "Name", names)
     problems = account_problems(setup, found)
+    if setup.class_attribute:
+        preferences = await qbo.preferences()
+        if not (preferences.get("AccountingInfoPrefs") or {}).get("ClassTrackingPerLine"):
+            problems.append(
+                f"class_attribute is {setup.class_attribute!r} but class tracking per line is off in QuickBooks: turn on "
+                "Settings > Advanced > Categories > Track classes (one to each row), or remove class_attribute"
+            )
     if problems:
         raise ConfigError(
             f"QuickBooks setup in {config_path} does not match the company; nothing was written:\n  - "

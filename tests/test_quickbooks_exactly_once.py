@@ -93,6 +93,23 @@ def test_faults_and_dropped_answers_leave_exact_totals(qb, monkeypatch):
 
 
 @pytest.mark.usefixtures("prefect_api")
+def test_item_sync_under_faults_creates_each_item_once(qb, monkeypatch):
+    for i in range(70):
+        qb.add_part(FIRST + i, f"Q-{i:04d}", "A", f"bulk part {i}")
+    fast_limits(qb, monkeypatch)
+    monkeypatch.setenv("QUICKBOOKS_THROTTLE_WAIT_SECONDS", "0.2")
+    qb.faults(error_rates={503: 0.1, 429: 0.1}, drop_after_commit_rate=0.3, error_after_commit_rate=0.1, seed=9)
+    results = [run_deployment("quickbooks-item-sync")]
+    while results[-1].summary and results[-1].summary.failed and len(results) < 5:
+        results.append(run_deployment("quickbooks-item-sync"))
+    assert results[-1].state == "Completed", [r.line() for r in results]
+    assert qb.stats()["injected"].get("drop_after_commit", 0) > 0
+    items = qb.items()
+    assert len(items) == 79 and all(len(v) == 1 for v in items.values())
+    assert sum(r.summary.posted for r in results) == 79
+
+
+@pytest.mark.usefixtures("prefect_api")
 def test_sigkill_mid_run_then_rerun_posts_every_po_once(qb, tmp_path, monkeypatch):
     expected = seed_bulk(qb, 80)
     fast_limits(qb, monkeypatch)

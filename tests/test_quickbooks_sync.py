@@ -43,17 +43,19 @@ def seed_rich_po(qb) -> None:
     )
 
 
-def seed_out_of_sync_po(qb) -> None:
-    """PO 60: a supplier with no vendor, a class and an (inactive) expense account QuickBooks lacks,
-    and a part with no item yet (which must not be created, since the PO cannot be sent)."""
+def seed_out_of_sync_pos(qb) -> None:
+    """One PO per out-of-sync case: a supplier with no vendor (60), a class QuickBooks lacks (61,
+    whose new part must not become an item, since the PO cannot be sent), an expense account that
+    is inactive (62) and one that does not exist at all (63)."""
     qb.add_part(121, "NEW-1", "A", "never created")
+    qb.add_purchase_order(60, 3, [{"id": 601, "part": "COMP-300", "quantity": 1, "cost": 4}])
+    qb.add_purchase_order(61, 1, [{"id": 611, "part": "NEW-1", "quantity": 1, "cost": 5, "attributes": {"Class": "R&D"}}])
     qb.add_purchase_order(
-        60, 3,
-        [
-            {"id": 601, "part": "NEW-1", "quantity": 1, "cost": 5, "attributes": {"Class": "R&D"}},
-            {"id": 602, "part": None, "quantity": 1, "cost": 80, "description": "Trip to vendor",
-             "attributes": {"Expense Account": "Travel"}},
-        ],
+        62, 1, [{"id": 621, "part": None, "quantity": 1, "cost": 80, "description": "Trip", "attributes": {"Expense Account": "Travel"}}]
+    )
+    qb.add_purchase_order(
+        63, 2, [{"id": 631, "part": None, "quantity": 1, "cost": 9, "description": "CAD seat",
+                 "attributes": {"Expense Account": "Software"}}]
     )
 
 
@@ -69,9 +71,9 @@ def artifact_rows(key: str) -> list[dict]:
 
 def test_the_seed_field_list_arrives_and_out_of_sync_pos_are_named_dead_letters(qb):
     seed_rich_po(qb)
-    seed_out_of_sync_po(qb)
+    seed_out_of_sync_pos(qb)
     result = run_deployment(PO)
-    assert result.line() == f"{PO} Completed posted=3 dead_letters=1" and result.summary.out_of_sync == 1
+    assert result.line() == f"{PO} Completed posted=3 dead_letters=4" and result.summary.out_of_sync == 4
     pos = qb.purchase_orders()
     assert sorted(pos) == ["1", "2", "50"] and all(len(v) == 1 for v in pos.values())
 
@@ -100,15 +102,17 @@ def test_the_seed_field_list_arrives_and_out_of_sync_pos_are_named_dead_letters(
     assert (tax["AccountRef"]["value"], lines[5]["Description"], lines[5]["Amount"]) == ("5", "Fee: Sales tax", 20.0)
     assert po["TotalAmt"] == 309.97
 
-    # PO 60: one dead letter naming every missing name; nothing of it written, not even its item.
+    # Each out-of-sync case: its own dead letter naming what is missing; nothing of it written.
     assert "NEW-1 Rev A" not in items
-    dead = Ledger(qb.world.ledger_url).entries(PO_INTEGRATION, EntryStatus.dead)
-    assert len(dead) == 1 and dead[0].source_ref == "ion:purchaseOrder:60"
-    for missing in ("supplier 'Stellar Fasteners'", "class 'R&D' (line 601)", "expense account 'Travel' (line 602)"):
-        assert missing in dead[0].reason
+    dead = {e.source_ref: e.reason for e in Ledger(qb.world.ledger_url).entries(PO_INTEGRATION, EntryStatus.dead)}
+    assert "no QuickBooks match for supplier 'Stellar Fasteners'" in dead["ion:purchaseOrder:60"]
+    assert "no QuickBooks match for class 'R&D' (line 611)" in dead["ion:purchaseOrder:61"]
+    assert "no QuickBooks match for expense account 'Travel' (line 621)" in dead["ion:purchaseOrder:62"]
+    assert "no QuickBooks match for expense account 'Software' (line 631)" in dead["ion:purchaseOrder:63"]
     rows = artifact_rows(f"{PO}-out-of-sync")
-    assert {(r["what"], r["ION value"]) for r in rows} == {
-        ("supplier", "Stellar Fasteners"), ("class", "R&D"), ("expense account", "Travel")
+    assert {(r["purchase order"], r["what"], r["ION value"]) for r in rows} == {
+        (60, "supplier", "Stellar Fasteners"), (61, "class", "R&D"), (62, "expense account", "Travel"),
+        (63, "expense account", "Software"),
     }
     assert qb.stats()["throttled"] == 0
 
@@ -143,9 +147,12 @@ def test_a_wrong_account_name_or_type_stops_the_run_before_any_write(qb, tmp_pat
     path = tmp_path / "mappings.yaml"
     path.write_text(yaml.safe_dump(config))
     monkeypatch.setenv("ION_SYNC_CONFIG", str(path))
+    qb.admin("PUT", "config", {"class_tracking_per_line": False})
     result = run_deployment(PO)
+    qb.admin("PUT", "config", {"class_tracking_per_line": True})
     assert not result.ok
     assert "no active QuickBooks account is named 'Accounts Payable'" in result.message
+    assert "class tracking per line is off" in result.message
     assert "'Checking' is a Bank account; expected Cost of Goods Sold or Expense or Other Expense" in result.message
     assert qb.entities("PurchaseOrder") == [] and len(qb.entities("Item")) == 1
     assert Ledger(qb.world.ledger_url).entries(PO_INTEGRATION) == []
