@@ -134,7 +134,7 @@ async def preflight_checks(
             names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
             found = await qbo.find_by("Account", "Name", names)
             problems = {p.split(" (")[0]: p for p in account_problems(setup, found)}
-            for attr, (label, types) in ACCOUNT_TYPES.items():
+            for attr, (label, _types) in ACCOUNT_TYPES.items():
                 name = getattr(setup.accounts, attr)
                 detail = problems.get(label) or f"{name!r} ({found[name].get('AccountType')})"
                 checks.append(Check(label, label not in problems, detail))
