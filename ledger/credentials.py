@@ -45,23 +45,24 @@ class Credentials:
             return list(s.scalars(select(Credential.name).order_by(Credential.name)))
 
     def rotate(
-        self, name: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None], expires_at: datetime | None = None
+        self, name: str, change: Callable[[dict[str, Any] | None], tuple[dict[str, Any], datetime | None] | None]
     ) -> dict[str, Any] | None:
         """Read-modify-write under the credential's lock, in ONE transaction: `change` gets the
-        stored value (None if there is none) and returns the value to store (None: keep it).
-        An OAuth refresh runs inside `change`, so a rotated refresh token is committed by the
-        transaction that received it, and a second process waits instead of refreshing with
-        the same (now dead) token. Returns the value stored afterwards."""
+        stored value (None if there is none) and returns the value to store with its expiry
+        (None: keep what is there). An OAuth refresh runs inside `change`, so a rotated refresh
+        token is committed by the transaction that received it, and a second process waits
+        instead of refreshing with the same (by then dead) token. Returns the value stored after."""
         with self.ledger._tx() as s:  # a placeholder row first, so there is a row to lock
             _insert_ignore(s, [{"name": name, "value": {}, "expires_at": None, "updated_at": utcnow()}], Credential)
         with self.ledger._tx() as s:
             row = s.execute(select(Credential).where(Credential.name == name).with_for_update()).scalar_one()
             current = row.value or None
-            new = change(current)
-            if new is None:
+            changed = change(current)
+            if changed is None:
                 return current
+            value, expires_at = changed
             expires = to_naive_utc(expires_at) if expires_at else None
             s.execute(
-                update(Credential).where(Credential.name == name).values(value=new, expires_at=expires, updated_at=utcnow())
+                update(Credential).where(Credential.name == name).values(value=value, expires_at=expires, updated_at=utcnow())
             )
-            return new
+            return value

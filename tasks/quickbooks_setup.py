@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.errors import ConfigError, SyncError
@@ -41,7 +42,16 @@ class LedgerTokenStore:
         return stored.value or None if stored else None
 
     def rotate(self, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]) -> dict[str, Any] | None:
-        return self.credentials.rotate(self.name, change)
+        """The credential row's `expires_at` is the access token's, as integration health reads it."""
+
+        def with_expiry(current: dict[str, Any] | None) -> tuple[dict[str, Any], datetime | None] | None:
+            new = change(current)
+            if new is None:
+                return None
+            access = new.get("access_expires_at")
+            return new, datetime.fromtimestamp(float(access), UTC) if access else None
+
+        return self.credentials.rotate(self.name, with_expiry)
 
 
 def quickbooks_client(settings: QuickBooksSettings, ledger: Ledger) -> QuickBooksClient:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -82,6 +83,9 @@ def test_rotated_refresh_token_is_kept_and_used_after_expiry(qbo_url, tmp_path):
             assert await vendors(first) == 2
         rotated = stored(ledger)["refresh_token"]
         assert rotated != CONFIG.initial_refresh_token and stored(ledger)["status"] == "connected"
+        credential = Credentials(ledger).get(f"quickbooks:{CONFIG.realm_id}")
+        assert credential.expires_at is not None  # the access token's expiry, for integration health
+        assert credential.value["refresh_token_expires_at"] > credential.expires_at.isoformat()
         async with client(qbo_url, ledger) as second:  # reuses the saved access token
             assert await vendors(second) == 2
             assert admin(qbo_url, "GET", "stats")["token_refreshes"] == 1
@@ -145,7 +149,8 @@ def test_invalid_grant_stops_with_reconnect_instructions_until_reconnected(qbo_u
         asyncio.run(dead.__aenter__())
     assert "invalid_grant" in str(raised.value) and "QUICKBOOKS_REFRESH_TOKEN" in str(raised.value)
     assert "RT1-revoked" not in str(raised.value)
-    assert stored(ledger)["status"] == "invalid_grant"  # what health shows
+    assert stored(ledger)["status"] == "invalid_grant"  # what health shows: the refresh token expired now
+    assert stored(ledger)["refresh_token_expires_at"] <= datetime.now(UTC).isoformat()
     with pytest.raises(AuthError):
         asyncio.run(client(qbo_url, ledger, refresh_token="RT1-revoked").__aenter__())
     assert admin(qbo_url, "GET", "stats")["token_refreshes"] == 1  # not retried blindly

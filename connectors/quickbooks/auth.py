@@ -8,7 +8,8 @@ processes from refreshing with the same token, and a process that finds a still-
 token saved by another one uses it instead of refreshing.
 
 `invalid_grant` means the connection is gone: the integration stops with instructions to
-reconnect, and the credential is marked so health checks can show it.
+reconnect, and the credential is marked (`status: invalid_grant`, `refresh_token_expires_at`
+now) so integration health shows it as failing.
 """
 
 from __future__ import annotations
@@ -104,12 +105,14 @@ class QuickBooksAuth(httpx.Auth):
         now = time.time()
         if issued is None:
             # Keep the dead token: until a new QUICKBOOKS_REFRESH_TOKEN arrives, nothing is retried.
-            return {**(current or {}), "status": "invalid_grant", "refresh_token": refresh, "failed_at": _iso(now),
-                    "connected_with": connected_with}
+            return {
+                "status": "invalid_grant", "refresh_token": refresh, "refresh_token_expires_at": _iso(now),
+                "failed_at": _iso(now), "connected_with": connected_with,
+            }
         return {
             "status": "connected",
             "refresh_token": issued["refresh_token"],
-            "refresh_expires_at": now + float(issued.get("x_refresh_token_expires_in") or 0),
+            "refresh_token_expires_at": _iso(now + float(issued.get("x_refresh_token_expires_in") or 0)),
             "access_token": issued["access_token"],
             "access_expires_at": now + float(issued.get("expires_in") or 3600),
             "rotated": issued["refresh_token"] != refresh,
