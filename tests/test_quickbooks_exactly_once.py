@@ -133,7 +133,7 @@ def test_sigkill_mid_run_then_rerun_posts_every_po_once(qb, tmp_path, monkeypatc
 def test_two_overlapping_syncs_post_nothing_twice(qb, tmp_path, monkeypatch):
     expected = seed_bulk(qb, 60)
     fast_limits(qb, monkeypatch)
-    qb.faults(latency_ms=150)
+    qb.faults(latency_ms=250)
     other = sync_process(qb, tmp_path, "other")
     deadline = time.monotonic() + 180
     while "Fetching purchase orders" not in (tmp_path / "other.log").read_text():
