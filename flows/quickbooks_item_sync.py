@@ -15,6 +15,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from flows.setup import load_quickbooks_environment
@@ -73,18 +74,18 @@ async def quickbooks_item_sync(
                 ids = await resolve_setup(qbo, env.setup, env.app.config)
                 ctx = ItemSyncContext(ion, qbo, ledger, run, ids, retry_dead=full_resync)
                 if run:
-                    summary.interrupted_resolved = await resolve_interrupted_items(ctx)
+                    summary.interrupted_resolved = await resolve_interrupted_items(quote(ctx))
                 after: str | None = None
                 while True:
-                    page = await fetch_parts_page(ion, filters, after)
-                    planned = plan_items(ctx, page.nodes)
+                    page = await fetch_parts_page(quote(ion), filters, after)
+                    planned = plan_items(quote(ctx), quote(page.nodes))
                     summary.fetched += len(page.nodes)
                     if dry_run:
                         summary.would_post += len(planned.ready)
                         summary.dead_letters += len(planned.dead_letters)
                         posted += [{"part": p.part_id, "item": p.name} for p in planned.ready][: MAX_TABLE_ROWS - len(posted)]
                     else:
-                        report = await post_items(ctx, planned)
+                        report = await post_items(quote(ctx), quote(planned))
                         ledger.heartbeat(run)  # type: ignore[arg-type]
                         summary.posted += len(report.posted)
                         summary.dead_letters += len(report.dead_letters)

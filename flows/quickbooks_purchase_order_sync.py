@@ -25,6 +25,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from flows.setup import load_quickbooks_environment
@@ -102,11 +103,12 @@ async def quickbooks_purchase_order_sync(
                 ids = await resolve_setup(qbo, env.setup, env.app.config)
                 ctx = PoSyncContext(ion, qbo, ledger, run, env.setup, ids, retry_dead=bool(purchase_order_ids) or full_resync)
                 if run:
-                    summary.interrupted_resolved = await resolve_interrupted_pos(ctx)
+                    summary.interrupted_resolved = await resolve_interrupted_pos(quote(ctx))
                 after: str | None = None
+                # quote(): Prefect would walk every argument looking for futures; these hold clients and pages.
                 while True:
-                    page = await fetch_po_page(ion, filters, after)
-                    planned = await plan_po_page(ctx, page.nodes)
+                    page = await fetch_po_page(quote(ion), filters, after)
+                    planned = await plan_po_page(quote(ctx), quote(page.nodes))
                     if dry_run:
                         report = PoPageReport(
                             would_post=[would_post_row(p) for p in planned.ready], out_of_sync=planned.out_of_sync,
@@ -114,7 +116,7 @@ async def quickbooks_purchase_order_sync(
                             already_posted=planned.already_posted,
                         )
                     else:
-                        report = await post_po_page(ctx, planned)
+                        report = await post_po_page(quote(ctx), quote(planned))
                         ledger.heartbeat(run)  # type: ignore[arg-type]
                     summary.fetched += len(page.nodes)
                     summary.posted += len(report.posted)

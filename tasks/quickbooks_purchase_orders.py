@@ -42,7 +42,7 @@ from tasks.quickbooks_rules import (
 )
 from tasks.quickbooks_setup import NameCache
 
-POSTS_AT_ONCE = 4
+POSTS_AT_ONCE = 8  # under the realm's 10 concurrent requests (A5), leaving room for lookups
 
 
 @dataclass
