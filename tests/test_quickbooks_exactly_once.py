@@ -93,6 +93,25 @@ def test_faults_and_dropped_answers_leave_exact_totals(qb, monkeypatch):
 
 
 @pytest.mark.usefixtures("prefect_api")
+def test_without_working_requestid_lost_answers_are_found_by_doc_number_and_name(qb, monkeypatch):
+    """Users report requestid not preventing duplicates (quickbooks.md A3): DocNumber and unique
+    item names are the second line of defence."""
+    expected = seed_bulk(qb, 30)
+    fast_limits(qb, monkeypatch)
+    qb.admin("PUT", "config", {"honour_requestid": False})
+    qb.faults(drop_after_commit_rate=0.3, error_after_commit_rate=0.1, seed=21)
+    try:
+        results = [run_deployment(PO)]
+        while results[-1].summary and results[-1].summary.failed and len(results) < 5:
+            results.append(run_deployment(PO))
+    finally:
+        qb.admin("PUT", "config", {"honour_requestid": True})
+    assert results[-1].state == "Completed", [r.line() for r in results]
+    assert qb.stats()["injected"].get("drop_after_commit", 0) > 0 and qb.stats().get("requestid_replays", 0) == 0
+    assert_exactly_once(qb, expected)
+
+
+@pytest.mark.usefixtures("prefect_api")
 def test_item_sync_under_faults_creates_each_item_once(qb, monkeypatch):
     for i in range(70):
         qb.add_part(FIRST + i, f"Q-{i:04d}", "A", f"bulk part {i}")

@@ -166,7 +166,7 @@ async def _dispatch(sim: Simulator, request: Request) -> Response:
         limit = sim.config.batch_requestid_max_length if batch else sim.config.requestid_max_length
         if len(requestid) > limit:
             raise QboFault("6000", f"Business Validation Error: You cannot enter more than {limit} characters in the request_id field")
-        saved = sim.store.replay(requestid)
+        saved = sim.store.replay(requestid) if sim.config.honour_requestid else None
         if saved:
             sim.counters["requestid_replays"] += 1
             return JSONResponse(saved[1], status_code=saved[0])

@@ -53,5 +53,8 @@ class QuickBooksSimConfig(BaseModel):
     retry_after_seconds: int | None = Field(None, description="[INFERRED] a Retry-After header on 429s; None = none sent.")
     max_query_results: int = 1000
     default_query_results: int = 100
+    honour_requestid: bool = Field(
+        True, description="False = the 'broken idempotency' reports (A3 caveats): a repeated requestid runs again."
+    )
     requestid_max_length: int = 50
     batch_requestid_max_length: int = 36
