@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -28,7 +29,7 @@ from .demo import seed_demo
 from .entities import ENTITIES, Company
 from .errors import QboFault, auth_failure, fault_response, for_status, now_text, throttled
 from .oauth import TOKEN_PATH, OAuthServer
-from .query import parse, matches, lookup
+from .query import lookup, matches, parse
 from .store import Store
 from .throttle import Throttle
 
@@ -200,7 +201,7 @@ def _preferences(config: QuickBooksSimConfig) -> dict[str, Any]:
     }
 
 
-def _api(sim: Simulator):  # type: ignore[no-untyped-def]
+def _api(sim: Simulator) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         batch = request.path_params["rest"].strip("/") == "batch"
         if not sim.throttle.admit(batch):
