@@ -12,7 +12,8 @@ from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.settings import load_settings
-from ion_sync.config import AppSettings, Mappings, QuickBooksMappings, load_mappings
+from ion_sync.config import AppSettings, Mappings, load_mappings
+from ion_sync.config import QuickBooksMappings
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import ion, netsuite, quickbooks
+from sandbox import ion, netsuite
+from sandbox import quickbooks
 from sandbox.server import RunningServer, start
 
 SANDBOX_MAPPINGS = PROJECT_ROOT / "config" / "sandbox.yaml"
@@ -44,9 +45,7 @@ def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
     return private, public.decode()
 
 
-def start_sandbox(
-    workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True, quickbooks_port: int = 0
-) -> Sandbox:
+def start_sandbox(workdir: Path, *, ion_port: int = 0, netsuite_port: int = 0, seed_demo: bool = True) -> Sandbox:
     """Start both simulators on loopback (0 = any free port) with the demo factory seeded."""
     workdir.mkdir(parents=True, exist_ok=True)
     key_path, public_pem = netsuite_key_pair(workdir)
@@ -71,7 +70,7 @@ def start_sandbox(
         "ION_SYNC_CONFIG": str(SANDBOX_MAPPINGS),
     }
     qbo_config = quickbooks.QuickBooksSimConfig(database=str(workdir / "quickbooks-sim.db"), seed_demo=seed_demo)
-    qbo_server = start(quickbooks.create_app(qbo_config), quickbooks_port)
+    qbo_server = start(quickbooks.create_app(qbo_config))
     env |= {
         "QUICKBOOKS_BASE_URL": qbo_server.url,
         "QUICKBOOKS_TOKEN_URL": f"{qbo_server.url}/oauth2/v1/tokens/bearer",

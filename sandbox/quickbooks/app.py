@@ -49,7 +49,8 @@ class Simulator:
         self.throttle = Throttle(config.requests_per_minute, config.requests_per_second, config.batch_requests_per_minute)
         self.counters: Counter[str] = Counter()
         self.injector: FaultInjector  # set by create_app
-        self.reset()
+        if self.store.is_empty():  # a database from an earlier start keeps its company and tokens
+            self.reset()
 
     def clock(self) -> float:
         return time.time() + self.clock_offset

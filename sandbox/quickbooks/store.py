@@ -45,6 +45,10 @@ class Store:
                 raise
             self.db.execute("COMMIT")
 
+    def is_empty(self) -> bool:
+        with self.lock:
+            return self.db.execute("SELECT NOT EXISTS (SELECT 1 FROM refresh_tokens)").fetchone()[0] == 1
+
     def clear(self) -> None:
         with self.transaction() as db:
             for table in ("entities", "requests", "refresh_tokens", "counters"):
