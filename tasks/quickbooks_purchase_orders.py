@@ -122,13 +122,16 @@ async def plan_po_page(ctx: PoSyncContext, nodes: list[dict[str, Any]]) -> PoPag
     known = ctx.ledger.statuses(PO_INTEGRATION, [p.key for p in plans])
     settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
     fresh = [p for p in plans if known.get(p.key) not in settled]
+    held = [p for p in plans if known.get(p.key) is EntryStatus.dead and p not in fresh]
     page.already_posted = sum(1 for status in known.values() if status is EntryStatus.posted)
     await ctx.names.fill(
         ctx.qbo,
-        vendors=[p.supplier for p in fresh],
-        classes=[line.class_name for p in fresh for line in p.lines if line.class_name],
-        accounts=[line.expense_account for p in fresh for line in p.lines if line.expense_account],
+        vendors=[p.supplier for p in fresh + held],
+        classes=[line.class_name for p in fresh + held for line in p.lines if line.class_name],
+        accounts=[line.expense_account for p in fresh + held for line in p.lines if line.expense_account],
     )
+    for plan in held:  # dead letters of earlier runs still out of sync: listed again, not re-kept
+        page.out_of_sync += out_of_sync_problems(plan, ctx.names)
     for plan in fresh:
         rows = out_of_sync_problems(plan, ctx.names)
         if rows:
