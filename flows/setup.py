@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+from connectors.netsuite import NetSuiteSettings
+from connectors.quickbooks import QuickBooksSettings
 from connectors.settings import load_settings
 from ion_sync.config import AppSettings, Mappings, load_mappings
+from ion_sync.config import QuickBooksMappings
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,48 @@ async def check_netsuite_locations(netsuite: NetSuiteClient, env: Environment) -
             f"{env.app.config}: netsuite.locations names NetSuite location(s) {', '.join(missing)}, "
             "which do not exist in NetSuite: fix the internal ids"
         )
+@dataclass(frozen=True)
+class QuickBooksEnvironment:
+    app: AppSettings
+    mappings: Mappings
+    ion: IonSettings
+    quickbooks: QuickBooksSettings
+
+    @property
+    def setup(self) -> QuickBooksMappings:
+        assert self.mappings.quickbooks is not None
+        return self.mappings.quickbooks
+
+
+def load_quickbooks_environment() -> QuickBooksEnvironment:
+    """The QuickBooks flows' settings (ION_*, QUICKBOOKS_*, ION_SYNC_*) and the mappings file with
+    its `quickbooks:` section; every problem reported at once, before any write."""
+    problems: list[str] = []
+    loaded: dict[str, object] = {}
+    for name, load in (
+        ("app", lambda: load_settings(AppSettings)),
+        ("ion", lambda: load_settings(IonSettings)),
+        ("quickbooks", lambda: load_settings(QuickBooksSettings)),
+    ):
+        try:
+            loaded[name] = load()
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if "app" in loaded:
+        app = loaded["app"]
+        assert isinstance(app, AppSettings)
+        try:
+            mappings = load_mappings(app.config)
+            loaded["mappings"] = mappings
+            if mappings.quickbooks is None:
+                problems.append(
+                    f"{app.config}: no quickbooks: section: add the five account names (accounts_payable, income, "
+                    "inventory_asset, inventory_expense, fees) and the PO line attribute names (see config/example.yaml)"
+                )
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError("configuration is incomplete; nothing was written:\n" + "\n".join(problems))
+    env = QuickBooksEnvironment(**loaded)  # type: ignore[arg-type]
+    env.app.prepare()
+    return env

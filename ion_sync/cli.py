@@ -48,6 +48,8 @@ def sandbox(
     typer.echo(f"Ramp simulator:     {running.env['RAMP_BASE_URL']}  (Developer API at /developer/v1)")
     if running.arena is not None:
         typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
+    if running.quickbooks:
+        typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
     typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
     for name, value in running.env.items():
         typer.echo(f"export {name}={value}")
@@ -272,3 +274,40 @@ def automations(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo("Created automations: " + ", ".join(names))
+
+
+@app.command()
+def preflight(
+    system: Annotated[str, typer.Argument(help="the integration to check: quickbooks")],
+) -> None:
+    """Check an integration's environment before go-live and print a pass/fail checklist:
+    for quickbooks, the credentials, the five accounts and their types, class tracking, purchase
+    orders in this plan, and the ION class/expense attributes (Select, with options).
+    Exits non-zero if any check fails. Writes nothing (except a rotated OAuth token to the ledger)."""
+    import asyncio
+
+    from connectors.ion import IonClient
+    from flows.setup import load_quickbooks_environment
+    from ledger import Ledger
+    from tasks.quickbooks_setup import preflight_checks, quickbooks_client
+
+    if system != "quickbooks":
+        typer.echo(f"error: no preflight for {system!r}; available: quickbooks", err=True)
+        raise typer.Exit(2)
+    try:
+        env = load_quickbooks_environment()
+    except ConfigError as exc:
+        typer.echo(f"FAIL  configuration\n      {exc}", err=True)
+        raise typer.Exit(2) from None
+    ledger = Ledger(env.app.database_url)
+    try:
+        checks = asyncio.run(
+            preflight_checks(lambda: quickbooks_client(env.quickbooks, ledger), lambda: IonClient(env.ion), env.setup)
+        )
+    finally:
+        ledger.close()
+    for check in checks:
+        typer.echo(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    failed = sum(not c.ok for c in checks)
+    typer.echo(f"\n{len(checks) - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else 0)

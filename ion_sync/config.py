@@ -207,10 +207,33 @@ class ArenaMappings(_Strict):
         return parts
 
 
+class QuickBooksAccounts(_Strict):
+    """The five account NAMES of the QuickBooks setup (seed 001, setup step 4), resolved to ids on every run."""
+
+    accounts_payable: str = Field(min_length=1, description="Accounts Payable account of every purchase order")
+    income: str = Field(min_length=1, description="Income account of items created for ION parts")
+    inventory_asset: str = Field(min_length=1, description="Inventory Asset account of items created for ION parts")
+    inventory_expense: str = Field(
+        min_length=1, description="Cost of Goods Sold account of new items; default account of lines without a part"
+    )
+    fees: str = Field(min_length=1, description="account every purchase-order fee (shipping, taxes...) is booked to")
+
+
+class QuickBooksMappings(_Strict):
+    accounts: QuickBooksAccounts
+    class_attribute: str | None = Field(
+        None, min_length=1, description="ION PO line SELECT attribute naming the QuickBooks class (exact, case-sensitive)"
+    )
+    expense_attribute: str | None = Field(
+        None, min_length=1, description="ION PO line SELECT attribute naming the expense account (exact, case-sensitive)"
+    )
+
+
 class Mappings(_Strict):
     netsuite: NetSuiteMappings = NetSuiteMappings()
     ramp: RampMappings = RampMappings()
     arena: ArenaMappings = ArenaMappings()
+    quickbooks: QuickBooksMappings | None = None
 
 
 def load_mappings(path: Path) -> Mappings:

@@ -29,6 +29,8 @@ DEMO_DIR = PROJECT_ROOT / ".demo"
 ORDER = ["consumption-sync", "inventory-reconciliation", "purchase-order-sync", "receipt-sync", "labor-sync", "three-way-match"]
 # Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
+# QuickBooks: items, then the ordered POs that use them.
+ORDER += ["quickbooks-item-sync", "quickbooks-purchase-order-sync"]
 # PLM: parts before the BOMs that use them, then changes, then feedback from the shop floor.
 ORDER += ["arena-part-sync", "arena-bom-sync", "arena-change-sync", "plm-feedback-sync"]
 # Operations last: drain what no trigger handled, replay fixed dead letters, then report health.

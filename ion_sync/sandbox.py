@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import arena, ion, netsuite
+from sandbox import arena, ion, netsuite, quickbooks
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -27,6 +27,7 @@ class Sandbox:
     env: dict[str, str] = field(default_factory=dict)
     ramp: RunningServer | None = None
     arena: RunningServer | None = None
+    quickbooks: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
@@ -35,6 +36,8 @@ class Sandbox:
             self.ramp.stop()
         if self.arena is not None:
             self.arena.stop()
+        if self.quickbooks:
+            self.quickbooks.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -88,7 +91,19 @@ def start_sandbox(
         "ARENA_WORKSPACE_ID": str(arena_config.workspace_id),
         "ARENA_INTEGRATION_GUID": arena_config.integration_guid,
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server)
+    qbo_config = quickbooks.QuickBooksSimConfig(database=str(workdir / "quickbooks-sim.db"), seed_demo=seed_demo)
+    qbo_server = start(quickbooks.create_app(qbo_config))
+    env |= {
+        "QUICKBOOKS_BASE_URL": qbo_server.url,
+        "QUICKBOOKS_TOKEN_URL": f"{qbo_server.url}/oauth2/v1/tokens/bearer",
+        "QUICKBOOKS_REALM_ID": qbo_config.realm_id,
+        "QUICKBOOKS_CLIENT_ID": qbo_config.client_id,
+        "QUICKBOOKS_CLIENT_SECRET": qbo_config.client_secret,
+        "QUICKBOOKS_REFRESH_TOKEN": qbo_config.initial_refresh_token,
+    }
+    return Sandbox(
+        ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server, quickbooks=qbo_server
+    )
 
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,14 +51,18 @@ class Credentials:
             row = s.get(Credential, name)
             if row is None:
                 return None
-            sealed = isinstance(row.value, dict) and set(row.value) == {_SEALED}
-            value = self._open(name, row.value[_SEALED]) if sealed else row.value
-            return StoredCredential(row.name, value, row.expires_at, row.updated_at, sealed)
+            return StoredCredential(row.name, self._unseal(name, row.value), row.expires_at, row.updated_at, _sealed(row.value))
 
     def expiry(self, name: str) -> datetime | None:
         """The access token's expiry, readable without the key."""
         with self.ledger._tx() as s:
             return s.scalar(select(Credential.expires_at).where(Credential.name == name))
+
+    def _seal(self, value: dict[str, Any]) -> dict[str, Any]:
+        return {_SEALED: self._fernet.encrypt(json.dumps(value).encode()).decode()} if self._fernet else value
+
+    def _unseal(self, name: str, stored: dict[str, Any]) -> dict[str, Any]:
+        return self._open(name, stored[_SEALED]) if _sealed(stored) else stored
 
     def _open(self, name: str, token: str) -> dict[str, Any]:
         if self._fernet is None:
@@ -69,8 +74,7 @@ class Credentials:
 
     def put(self, name: str, value: dict[str, Any], expires_at: datetime | None = None) -> None:
         """Insert or replace, in one transaction (encrypted when a key is configured)."""
-        if self._fernet is not None:
-            value = {_SEALED: self._fernet.encrypt(json.dumps(value).encode()).decode()}
+        value = self._seal(value)
         now = utcnow()
         expires = to_naive_utc(expires_at) if expires_at else None
         with self.ledger._tx() as s:
@@ -80,3 +84,32 @@ class Credentials:
     def names(self) -> list[str]:
         with self.ledger._tx() as s:
             return list(s.scalars(select(Credential.name).order_by(Credential.name)))
+
+    def rotate(
+        self, name: str, change: Callable[[dict[str, Any] | None], tuple[dict[str, Any], datetime | None] | None]
+    ) -> dict[str, Any] | None:
+        """Read-modify-write under the credential's lock, in ONE transaction: `change` gets the
+        stored value (None if there is none) and returns the value to store with its expiry
+        (None: keep what is there). An OAuth refresh runs inside `change`, so a rotated refresh
+        token is committed by the transaction that received it, and a second process waits
+        instead of refreshing with the same (by then dead) token. Returns the value stored after."""
+        with self.ledger._tx() as s:  # a placeholder row first, so there is a row to lock
+            _insert_ignore(s, [{"name": name, "value": {}, "expires_at": None, "updated_at": utcnow()}], Credential)
+        with self.ledger._tx() as s:
+            row = s.execute(select(Credential).where(Credential.name == name).with_for_update()).scalar_one()
+            current = self._unseal(name, row.value) if row.value else None
+            changed = change(current)
+            if changed is None:
+                return current
+            value, expires_at = changed
+            expires = to_naive_utc(expires_at) if expires_at else None
+            s.execute(
+                update(Credential)
+                .where(Credential.name == name)
+                .values(value=self._seal(value), expires_at=expires, updated_at=utcnow())
+            )
+            return value
+
+
+def _sealed(stored: Any) -> bool:
+    return isinstance(stored, dict) and set(stored) == {_SEALED}

@@ -90,6 +90,8 @@ class IonSimConfig(BaseModel):
             AttributeDefinition(key="GL Account Override"),
             AttributeDefinition(key="Tax Code", type="SELECT", options=["CA-STANDARD", "EXEMPT", "OUT-OF-STATE"]),
             AttributeDefinition(key="Project Code"),
+            AttributeDefinition(key="Class", type="SELECT", options=["Hardware", "Flight Programs", "R&D"]),
+            AttributeDefinition(key="Expense Account", type="SELECT", options=["Office Supplies", "Tools and Equipment", "Travel", "Software"]),
         ],
         description="Org-level PurchaseOrderLine attribute definitions (§3.14).",
     )

@@ -16,6 +16,7 @@ from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_s
 
 from sandbox.ion.plm_resolvers import PLM_RESOLVERS
 from sandbox.ion.purchasing_resolvers import PURCHASING_RESOLVERS
+from sandbox.ion.quickbooks_resolvers import QUICKBOOKS_RESOLVERS
 from sandbox.ion.resolvers import RESOLVERS
 from sandbox.ion.timestamps import output_formatter, parse_input
 
@@ -74,4 +75,5 @@ def build_ion_schema(datetime_utc_suffix: str, options_format: str = "json_strin
     bind_resolvers(schema, RESOLVERS)
     bind_resolvers(schema, PURCHASING_RESOLVERS)
     bind_resolvers(schema, PLM_RESOLVERS)
+    bind_resolvers(schema, QUICKBOOKS_RESOLVERS)
     return schema

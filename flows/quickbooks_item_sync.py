@@ -1,0 +1,121 @@
+"""quickbooks-item-sync: ION parts into QuickBooks Online Inventory items.
+
+Seed 001: "ION parts are also created in QBO as inventoried items when the ION part is created
+or updated in ION." Parts changed since the watermark become (or update) the Inventory item
+named `<partNumber> Rev <revision>`, on the setup's income, inventory asset and expense
+accounts; looked up by name and created or updated 30 to a batch request, each part keyed
+`ion:part:<id>@<version>` through the ledger, so re-runs write nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
+
+from connectors.ion import IonClient
+from flows.setup import load_quickbooks_environment
+from ledger import Ledger
+from tasks.quickbooks_items import (
+    ItemSyncContext,
+    fetch_parts_page,
+    plan_items,
+    post_items,
+    resolve_interrupted_items,
+)
+from tasks.quickbooks_rules import ITEM_INTEGRATION, parse_time
+from tasks.quickbooks_setup import quickbooks_client, resolve_setup
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    mode = " (dry run)" if params.get("dry_run") else ""
+    return f"quickbooks items · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
+
+
+@flow(name=ITEM_INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+async def quickbooks_item_sync(
+    since: datetime | None = None,
+    dry_run: bool = False,
+    full_resync: bool = False,
+    lookback_minutes: int = 15,
+) -> SyncSummary | State:
+    """Create or update a QuickBooks Inventory item for every ION part changed since the watermark.
+
+    Args:
+        since: Only parts changed at or after this time (UTC). Default: the watermark minus
+            `lookback_minutes`; every part on the first run.
+        dry_run: List the items that would be written and write nothing.
+        full_resync: Ignore the watermark and re-check every part (dead letters retried).
+        lookback_minutes: How far before the watermark to look again.
+    """
+    env = load_quickbooks_environment()
+    logger = get_run_logger()
+    ledger = Ledger(env.app.database_url)
+    summary = SyncSummary(integration=ITEM_INTEGRATION, dry_run=dry_run)
+    posted: list[dict[str, Any]] = []
+    dead: list[dict[str, Any]] = []
+    try:
+        incremental = since is None
+        watermark = ledger.watermark(ITEM_INTEGRATION)
+        if incremental and watermark and not full_resync:
+            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        filters: dict[str, Any] = {"_updated": {env.ion.since_operator: _iso(since)}} if since else {}
+        run = None if dry_run else ledger.start_run(ITEM_INTEGRATION, str(flow_run.id) if flow_run.id else None)
+        latest: datetime | None = None
+        unsettled: datetime | None = None
+        try:
+            async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
+                ids = await resolve_setup(qbo, env.setup, env.app.config)
+                ctx = ItemSyncContext(ion, qbo, ledger, run, ids, retry_dead=full_resync)
+                if run:
+                    summary.interrupted_resolved = await resolve_interrupted_items(quote(ctx))
+                after: str | None = None
+                while True:
+                    page = await fetch_parts_page(quote(ion), filters, after)
+                    planned = plan_items(quote(ctx), quote(page.nodes))
+                    summary.fetched += len(page.nodes)
+                    if dry_run:
+                        summary.would_post += len(planned.ready)
+                        summary.dead_letters += len(planned.dead_letters)
+                        posted += [{"part": p.part_id, "item": p.name} for p in planned.ready][: MAX_TABLE_ROWS - len(posted)]
+                    else:
+                        report = await post_items(quote(ctx), quote(planned))
+                        ledger.heartbeat(run)  # type: ignore[arg-type]
+                        summary.posted += len(report.posted)
+                        summary.dead_letters += len(report.dead_letters)
+                        summary.already_posted += report.already_posted
+                        summary.in_flight_elsewhere += report.in_flight_elsewhere
+                        summary.failed += report.failed
+                        posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
+                        dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
+                        if report.unsettled_time:
+                            unsettled = min(filter(None, [unsettled, report.unsettled_time]))
+                    times = [t for t in (parse_time(n.get("_updated")) for n in page.nodes) if t]
+                    latest = max([*times, *([latest] if latest else [])], default=None)
+                    if not page.has_next or not page.end_cursor:
+                        break
+                    after = page.end_cursor
+        finally:
+            if run:
+                ledger.finish_run(run)
+        candidate = unsettled or latest
+        if incremental and not dry_run and candidate is not None:
+            summary.watermark = ledger.advance_watermark(ITEM_INTEGRATION, candidate).isoformat() + "Z"
+        publish_sync_report(summary, posted, dead)
+    finally:
+        ledger.close()
+    logger.info("%s: %s", ITEM_INTEGRATION, summary.model_dump_json())
+    if summary.failed:
+        return Failed(message=f"{summary.failed} item(s) hit transient errors; the next run retries them", data=summary)
+    return summary
+
+
+def _iso(value: datetime) -> str:
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,158 @@
+"""quickbooks-purchase-order-sync: ION purchase orders, once ordered, into QuickBooks Online.
+
+The story, as seed 001 tells it: when a purchase in ION is set to Ordered, QuickBooks gets a
+purchase order whose document number is the ION PO id, so the two always match, carrying the
+part numbers, unit and total costs, quantities, descriptions, the expense account and class of
+each line, the fees, the currency, the shipping address and the supplier. This flow
+
+1. resolves the setup's five account names to ids (a missing name or a wrong type stops the
+   run before any write);
+2. fetches ordered (and received) POs changed since the watermark, a Relay page at a time;
+3. plans each PO (`tasks.quickbooks_rules`) and checks every name that must be kept in sync by
+   hand: supplier → vendor, class → class, expense code → account. A PO with one missing is a
+   dead letter naming it, listed in the "out of sync" table; nothing of it is written;
+4. creates the Inventory items the lines need (`<partNumber> Rev <revision>`, 30 per batch),
+   then posts each PO whole through the ledger (create, or update the PO already there);
+5. reports: POs posted, dead letters, the out-of-sync table, a summary.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Failed, State
+from prefect.utilities.annotations import quote
+
+from connectors.ion import IonClient
+from flows.setup import load_quickbooks_environment
+from ledger import Ledger
+from tasks.quickbooks_purchase_orders import (
+    PoPageReport,
+    PoSyncContext,
+    dead_letter_row,
+    fetch_po_page,
+    plan_po_page,
+    post_po_page,
+    publish_out_of_sync,
+    resolve_interrupted_pos,
+    would_post_row,
+)
+from tasks.quickbooks_rules import PO_INTEGRATION, SYNCED_STATUSES, parse_time
+from tasks.quickbooks_setup import quickbooks_client, resolve_setup
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+
+
+class PurchaseOrderSummary(SyncSummary):
+    out_of_sync: int = 0  # POs held back because a name is missing in QuickBooks (this run's and earlier dead letters)
+
+
+def _run_name() -> str:
+    params = flow_run.parameters
+    mode = " (dry run)" if params.get("dry_run") else ""
+    if params.get("purchase_order_ids"):
+        return f"quickbooks POs · {', '.join(map(str, params['purchase_order_ids'][:5]))}{mode}"
+    return f"quickbooks POs · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
+
+
+@flow(name=PO_INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+async def quickbooks_purchase_order_sync(
+    since: datetime | None = None,
+    purchase_order_ids: list[int] | None = None,
+    dry_run: bool = False,
+    full_resync: bool = False,
+    lookback_minutes: int = 15,
+) -> PurchaseOrderSummary | State:
+    """Send ION purchase orders that reached Ordered (and their later changes) to QuickBooks.
+
+    Args:
+        since: Only POs changed at or after this time (UTC). Default: the watermark minus
+            `lookback_minutes`; everything on the first run.
+        purchase_order_ids: Only these ION PO ids (a manual re-run; their dead letters are retried).
+        dry_run: Show what would be sent and write nothing, to QuickBooks or the ledger.
+        full_resync: Ignore the watermark and re-check every ordered PO; dead letters are
+            retried, nothing already in QuickBooks is written again.
+        lookback_minutes: How far before the watermark to look again.
+    """
+    env = load_quickbooks_environment()
+    logger = get_run_logger()
+    ledger = Ledger(env.app.database_url)
+    summary = PurchaseOrderSummary(integration=PO_INTEGRATION, dry_run=dry_run)
+    posted: list[dict[str, Any]] = []
+    dead: list[dict[str, Any]] = []
+    out_of_sync: list[dict[str, Any]] = []
+    try:
+        incremental = not (purchase_order_ids or since)
+        watermark = ledger.watermark(PO_INTEGRATION)
+        if incremental and watermark and not full_resync:
+            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        filters: dict[str, Any] = {"status": {"in": SYNCED_STATUSES}}
+        if purchase_order_ids:
+            filters["id"] = {"in": purchase_order_ids}
+        if since:
+            filters["_updated"] = {env.ion.since_operator: _iso(since)}
+        logger.info("Fetching purchase orders with filters %s", json.dumps(filters))
+        run = None if dry_run else ledger.start_run(PO_INTEGRATION, str(flow_run.id) if flow_run.id else None)
+        latest: datetime | None = None
+        unsettled: datetime | None = None
+        try:
+            async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
+                ids = await resolve_setup(qbo, env.setup, env.app.config)
+                ctx = PoSyncContext(ion, qbo, ledger, run, env.setup, ids, retry_dead=bool(purchase_order_ids) or full_resync)
+                if run:
+                    summary.interrupted_resolved = await resolve_interrupted_pos(quote(ctx))
+                after: str | None = None
+                # quote(): Prefect would walk every argument looking for futures; these hold clients and pages.
+                while True:
+                    page = await fetch_po_page(quote(ion), filters, after)
+                    planned = await plan_po_page(quote(ctx), quote(page.nodes))
+                    if dry_run:
+                        report = PoPageReport(
+                            would_post=[would_post_row(p) for p in planned.ready], out_of_sync=planned.out_of_sync,
+                            dead_letters=[dead_letter_row(d) for d in planned.dead_letters],
+                            already_posted=planned.already_posted,
+                        )
+                    else:
+                        report = await post_po_page(quote(ctx), quote(planned))
+                        ledger.heartbeat(run)  # type: ignore[arg-type]
+                    summary.fetched += len(page.nodes)
+                    summary.posted += len(report.posted)
+                    summary.would_post += len(report.would_post)
+                    summary.dead_letters += len(report.dead_letters)
+                    summary.out_of_sync += len({r["purchase order"] for r in report.out_of_sync})  # still waiting on a fix
+                    summary.already_posted += report.already_posted
+                    summary.in_flight_elsewhere += report.in_flight_elsewhere
+                    summary.failed += report.failed
+                    if len(posted) < MAX_TABLE_ROWS:
+                        posted += report.posted or report.would_post
+                    dead += report.dead_letters
+                    out_of_sync += report.out_of_sync
+                    times = [t for t in (parse_time(n.get("_updated")) for n in page.nodes) if t]
+                    latest = max([*times, *([latest] if latest else [])], default=None)
+                    if report.unsettled_time:
+                        unsettled = min(filter(None, [unsettled, report.unsettled_time]))
+                    if not page.has_next or not page.end_cursor:
+                        break
+                    after = page.end_cursor
+        finally:
+            if run:
+                ledger.finish_run(run)
+        candidate = unsettled or latest
+        if incremental and not dry_run and candidate is not None:
+            summary.watermark = ledger.advance_watermark(PO_INTEGRATION, candidate).isoformat() + "Z"
+        publish_sync_report(summary, posted, dead[:MAX_TABLE_ROWS])
+        publish_out_of_sync(out_of_sync)
+    finally:
+        ledger.close()
+    logger.info("%s: %s", PO_INTEGRATION, summary.model_dump_json())
+    if summary.failed:
+        return Failed(message=f"{summary.failed} purchase order(s) hit transient errors; the next run retries them", data=summary)
+    return summary
+
+
+def _iso(value: datetime) -> str:
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

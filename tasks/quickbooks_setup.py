@@ -1,0 +1,195 @@
+"""The QuickBooks setup, made safe (seed 001 setup steps 3-6): tokens kept in the ledger, the
+five account names resolved to ids once per run (a missing name or a wrong type stops the run
+before any write), names of vendors, classes, accounts and items looked up page by page, and
+the preflight checklist of `ion-sync preflight quickbooks`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.errors import ConfigError, SyncError
+from connectors.ion import IonClient
+from connectors.ion.queries import QUICKBOOKS_LINE_ATTRIBUTES
+from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
+from ion_sync.config import QuickBooksMappings
+from ledger import Ledger
+from ledger.credentials import Credentials
+from tasks.quickbooks_rules import SetupIds
+
+# setup field -> (label in messages, allowed AccountTypes)
+ACCOUNT_TYPES: dict[str, tuple[str, set[str]]] = {
+    "accounts_payable": ("Accounts Payable", {"Accounts Payable"}),
+    "income": ("Income Account", {"Income", "Other Income"}),
+    "inventory_asset": ("Inventory Asset Account", {"Other Current Asset"}),
+    "inventory_expense": ("Inventory Expense Account", {"Cost of Goods Sold"}),
+    "fees": ("Account for Fees", {"Expense", "Other Expense", "Cost of Goods Sold"}),
+}
+
+
+class LedgerTokenStore:
+    """`connectors.quickbooks.TokenStore` on the ledger's credential store."""
+
+    def __init__(self, ledger: Ledger, name: str) -> None:
+        self.credentials = Credentials(ledger)
+        self.name = name
+
+    def load(self) -> dict[str, Any] | None:
+        stored = self.credentials.get(self.name)
+        return stored.value or None if stored else None
+
+    def rotate(self, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]) -> dict[str, Any] | None:
+        """The credential row's `expires_at` is the access token's, as integration health reads it."""
+
+        def with_expiry(current: dict[str, Any] | None) -> tuple[dict[str, Any], datetime | None] | None:
+            new = change(current)
+            if new is None:
+                return None
+            access = new.get("access_expires_at")
+            return new, datetime.fromtimestamp(float(access), UTC) if access else None
+
+        return self.credentials.rotate(self.name, with_expiry)
+
+
+def quickbooks_client(settings: QuickBooksSettings, ledger: Ledger) -> QuickBooksClient:
+    return QuickBooksClient(settings, LedgerTokenStore(ledger, settings.credential_name))
+
+
+def account_problems(setup: QuickBooksMappings, found: dict[str, dict[str, Any]]) -> list[str]:
+    problems = []
+    for attr, (label, types) in ACCOUNT_TYPES.items():
+        name = getattr(setup.accounts, attr)
+        account = found.get(name)
+        if account is None:
+            problems.append(f"{label} (quickbooks.accounts.{attr}): no active QuickBooks account is named {name!r}")
+        elif account.get("AccountType") not in types:
+            problems.append(
+                f"{label} (quickbooks.accounts.{attr}): {name!r} is a {account.get('AccountType')} account; "
+                f"expected {' or '.join(sorted(types))}"
+            )
+    return problems
+
+
+async def resolve_setup(qbo: QuickBooksClient, setup: QuickBooksMappings, config_path: object) -> SetupIds:
+    """The five accounts by name, in one query; any missing or mistyped one is a ConfigError."""
+    names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
+    found = await qbo.find_by("Account", "Name", names)
+    problems = account_problems(setup, found)
+    if setup.class_attribute:
+        preferences = await qbo.preferences()
+        if not (preferences.get("AccountingInfoPrefs") or {}).get("ClassTrackingPerLine"):
+            problems.append(
+                f"class_attribute is {setup.class_attribute!r} but class tracking per line is off in QuickBooks: turn on "
+                "Settings > Advanced > Categories > Track classes (one to each row), or remove class_attribute"
+            )
+    if problems:
+        raise ConfigError(
+            f"QuickBooks setup in {config_path} does not match the company; nothing was written:\n  - "
+            + "\n  - ".join(problems)
+            + "\nFix the names (exact, as in QuickBooks' chart of accounts) and run again."
+        )
+    return SetupIds(**{attr: str(found[getattr(setup.accounts, attr)]["Id"]) for attr in ACCOUNT_TYPES})
+
+
+@dataclass
+class NameCache:
+    """Ids of QuickBooks names looked up during one run (None: no active record has that name)."""
+
+    vendors: dict[str, str | None] = field(default_factory=dict)
+    classes: dict[str, str | None] = field(default_factory=dict)
+    accounts: dict[str, str | None] = field(default_factory=dict)
+    items: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    async def fill(self, qbo: QuickBooksClient, *, vendors: Sequence[str] = (), classes: Sequence[str] = (),
+                   accounts: Sequence[str] = (), items: Sequence[str] = ()) -> None:
+        for cache, entity, name_field, wanted in (
+            (self.vendors, "Vendor", "DisplayName", vendors),
+            (self.classes, "Class", "Name", classes),
+            (self.accounts, "Account", "Name", accounts),
+        ):
+            unknown = sorted(set(wanted) - cache.keys())
+            if unknown:
+                found = await qbo.find_by(entity, name_field, unknown)
+                cache.update({name: str(found[name]["Id"]) if name in found else None for name in unknown})
+        await self.fill_items(qbo, items)
+
+    async def fill_items(self, qbo: QuickBooksClient, names: Sequence[str], *, again: bool = False) -> None:
+        unknown = sorted(set(names) if again else set(names) - self.items.keys())
+        if unknown:
+            found = await qbo.find_by("Item", "Name", unknown)
+            self.items.update({name: found.get(name) for name in unknown})
+
+
+# -- preflight ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+async def preflight_checks(
+    qbo_factory: Callable[[], QuickBooksClient], ion_factory: Callable[[], IonClient], setup: QuickBooksMappings
+) -> list[Check]:
+    """Every go-live check, each one reported (pass or fail) even when an earlier one failed."""
+    checks: list[Check] = []
+    try:
+        async with qbo_factory() as qbo:
+            checks.append(Check("QuickBooks credentials", True, f"connected to realm {qbo.settings.realm_id}"))
+            names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
+            found = await qbo.find_by("Account", "Name", names)
+            problems = {p.split(" (")[0]: p for p in account_problems(setup, found)}
+            for attr, (label, _types) in ACCOUNT_TYPES.items():
+                name = getattr(setup.accounts, attr)
+                detail = problems.get(label) or f"{name!r} ({found[name].get('AccountType')})"
+                checks.append(Check(label, label not in problems, detail))
+            preferences = await qbo.preferences()
+            per_line = bool((preferences.get("AccountingInfoPrefs") or {}).get("ClassTrackingPerLine"))
+            if setup.class_attribute:
+                checks.append(Check("Class tracking per line", per_line,
+                                    "on" if per_line else "off: turn on Settings > Advanced > Track classes (one per row)"))
+            try:
+                total = (await qbo.query("SELECT count(*) FROM PurchaseOrder")).get("totalCount", 0)
+                checks.append(Check("Purchase orders available", True, f"{total} purchase order(s) in the company"))
+            except ConfigError as exc:
+                checks.append(Check("Purchase orders available", False, str(exc)))
+    except SyncError as exc:
+        checks.append(Check("QuickBooks credentials", False, str(exc)))
+    checks += await _ion_attribute_checks(ion_factory, setup)
+    return checks
+
+
+async def _ion_attribute_checks(ion_factory: Callable[[], IonClient], setup: QuickBooksMappings) -> list[Check]:
+    wanted = [(label, key) for label, key in (("class", setup.class_attribute), ("expense", setup.expense_attribute)) if key]
+    if not wanted:
+        return []
+    try:
+        async with ion_factory() as ion:
+            data = await ion.execute(QUICKBOOKS_LINE_ATTRIBUTES)
+    except SyncError as exc:
+        return [Check("ION credentials", False, str(exc))]
+    edges = (data.get("purchaseOrderLines") or {}).get("edges") or []
+    attributes = {a["key"]: a for a in (edges[0]["node"].get("attributes") or [])} if edges else {}
+    checks = [Check("ION credentials", True, "connected")]
+    for label, key in wanted:
+        attribute = attributes.get(key)
+        if not edges:
+            checks.append(Check(f"ION {label} attribute", False, "no purchase order line in ION to read definitions from"))
+        elif attribute is None:
+            close = [k for k in attributes if k.lower() == key.lower()]
+            hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
+            checks.append(Check(f"ION {label} attribute", False, f"no PO line attribute {key!r}{hint}"))
+        elif str(attribute.get("type") or "").upper() != "SELECT":
+            checks.append(Check(f"ION {label} attribute", False, f"{key!r} is {attribute.get('type')}, not a Select attribute"))
+        else:
+            options = attribute.get("options")
+            if isinstance(options, str):
+                options = json.loads(options or "[]")
+            ok = bool(options)
+            checks.append(Check(f"ION {label} attribute", ok, f"{key!r}: Select with {len(options or [])} option(s)"))
+    return checks

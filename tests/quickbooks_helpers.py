@@ -1,0 +1,131 @@
+"""Test helpers for the QuickBooks flows: the QuickBooks simulator's admin routes, and ION
+purchase orders and parts written straight into the in-process ION simulator (test setup only;
+the flows read them through the GraphQL API like any client)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.ion.purchasing import Purchasing
+from sandbox.ion.timestamps import now_stored
+
+ORDERED = "ORDERED"
+
+
+@dataclass
+class QuickBooksWorld:
+    world: Any
+
+    @property
+    def url(self) -> str:
+        return self.world.sandbox.quickbooks.url
+
+    def admin(self, method: str, path: str, json: Any = None) -> Any:
+        response = httpx.request(method, f"{self.url}/_sandbox/{path}", json=json, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def entities(self, entity: str) -> list[dict[str, Any]]:
+        return self.admin("GET", f"entities/{entity}")["items"]
+
+    def purchase_orders(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for po in self.entities("PurchaseOrder"):
+            grouped.setdefault(po["DocNumber"], []).append(po)
+        return grouped
+
+    def items(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for item in self.entities("Item"):
+            grouped.setdefault(item["Name"], []).append(item)
+        return grouped
+
+    def create(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a record the way a person in QuickBooks would (through the API, with its own token)."""
+        env = self.world.env
+        token = httpx.post(
+            env["QUICKBOOKS_TOKEN_URL"],
+            data={"grant_type": "refresh_token", "refresh_token": env["QUICKBOOKS_REFRESH_TOKEN"]},
+            auth=(env["QUICKBOOKS_CLIENT_ID"], env["QUICKBOOKS_CLIENT_SECRET"]),
+        ).json()["access_token"]
+        response = httpx.post(
+            f"{self.url}/v3/company/{env['QUICKBOOKS_REALM_ID']}/{entity.lower()}", json=body,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+        response.raise_for_status()
+        return dict(response.json()[entity])
+
+    def faults(self, **config: Any) -> None:
+        self.admin("PUT", "faults", config)
+
+    def stats(self) -> dict[str, Any]:
+        return self.admin("GET", "stats")
+
+    # -- ION -------------------------------------------------------------------------------
+
+    @property
+    def _ion_app(self) -> Any:
+        return self.world.sandbox.ion.server.config.app
+
+    def purchasing(self) -> Purchasing:
+        return Purchasing(self._ion_app.state.store, self._ion_app.state.config)
+
+    def add_part(self, part_id: int, number: str, revision: str | None, description: str | None = None) -> None:
+        self._ion_app.state.store.insert_parts([(part_id, number, revision, description, None, "PART")], now_stored())
+
+    def set_part_description(self, part_id: int, description: str) -> None:
+        store = self._ion_app.state.store
+        with store.transaction() as db:
+            db.execute("UPDATE parts SET description = ?, updated = ? WHERE id = ?", (description, now_stored(), part_id))
+
+    def part_id(self, number: str) -> int:
+        return int(self._ion_app.state.store.part_ids_by_number[number])
+
+    def add_purchase_order(
+        self, po_id: int, supplier_id: int, lines: list[dict[str, Any]], *, currency_id: int = 1, location_id: int = 1,
+        fees: list[tuple[str, float, str]] = (), description: str | None = None, status: str = ORDERED,
+    ) -> None:
+        """lines: {id, part (number) or None, quantity, cost, description?, attributes: {key: value}}."""
+        writes = self.purchasing()
+        writes.create_purchase_order(
+            {"supplierId": supplier_id, "currencyId": currency_id, "shipToLocationId": location_id,
+             "billToLocationId": location_id, "description": description, "status": status},
+            po_id=po_id,
+        )
+        for position, line in enumerate(lines, start=1):
+            part = self.part_id(line["part"]) if line.get("part") else None
+            writes.create_line(
+                {"purchaseOrderId": po_id, "partId": part, "quantity": line["quantity"], "cost": line["cost"],
+                 "description": line.get("description"), "position": position},
+                line_id=line["id"],
+            )
+            for key, value in (line.get("attributes") or {}).items():
+                self.set_line_attribute(line["id"], key, value)
+        for name, value, kind in fees:
+            writes.create_fee({"purchaseOrderId": po_id, "name": name, "value": value, "type": kind})
+
+    def set_line_attribute(self, line_id: int, key: str, value: str | None) -> None:
+        self.purchasing().update_attribute(
+            "purchaseOrderLine", {"purchaseOrderLineId": line_id, "key": key, "value": value}, check=False
+        )
+
+
+@pytest.fixture
+def qb(world: Any, monkeypatch: pytest.MonkeyPatch) -> QuickBooksWorld:
+    """The demo company, freshly seeded, with quick retries (the world fixture resets ION)."""
+    current = QuickBooksWorld(world)
+    current.admin("POST", "reset")
+    current.admin("POST", "stats/reset")
+    current.faults()
+    for name, value in {
+        "QUICKBOOKS_RETRY__INITIAL_WAIT": "0.05",
+        "QUICKBOOKS_RETRY__MAX_WAIT": "0.5",
+        "QUICKBOOKS_THROTTLE_WAIT_SECONDS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+        world.env[name] = value
+    return current

@@ -1,0 +1,77 @@
+"""Seed 001's rules as pure functions: item names, what a PO line becomes, bad input named by
+line and field, fees, versions; and the QuickBooks settings documented in README."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.quickbooks import QuickBooksSettings, quote
+from ion_sync.deployments import PROJECT_ROOT
+from tasks.quickbooks_rules import item_name, item_name_problem, plan_purchase_order
+
+ATTRS = {"class_attribute": "Class", "expense_attribute": "Expense Account"}
+
+
+def node(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "id": 7, "status": "ORDERED", "description": None, "orderedAt": "2026-11-20T10:00:00Z", "_updated": "2026-11-20T10:00:00Z",
+        "supplier": {"id": 1, "name": "Acme Metals"}, "currency": {"id": 1, "type": "USD"},
+        "shipToLocation": {"id": 1, "name": "Hawthorne", "address": "1 Main St\nHawthorne, CA"},
+        "fees": [{"id": 1, "name": "Freight", "value": 10, "type": "FIXED"}, {"id": 2, "name": "Tax", "value": 10, "type": "PERCENT"}],
+        "purchaseOrderLines": [
+            {"id": 1, "position": 1, "status": "ORDERED", "description": None, "quantity": 4, "cost": 2.5,
+             "part": {"id": 9, "partNumber": "820412-001", "revision": "B", "description": "bracket"}, "attributes": []},
+            {"id": 2, "position": 2, "status": "ORDERED", "description": "Gloves", "quantity": 1, "cost": 5, "part": None,
+             "attributes": [{"key": "Expense Account", "value": "Office Supplies"}, {"key": "Class", "value": "R&D"}]},
+            {"id": 3, "position": 3, "status": "CANCELED", "description": "x", "quantity": 1, "cost": 1, "part": None, "attributes": []},
+            {"id": 4, "position": 4, "status": "ORDERED", "description": "", "quantity": 2, "cost": 3,
+             "part": {"id": 8, "partNumber": "P-2", "revision": "A"}, "attributes": [{"key": "Expense Account", "value": "Tools"}]},
+        ],
+    }
+    return {**base, **overrides}
+
+
+def test_item_names_follow_the_seed_and_refuse_what_quickbooks_refuses():
+    assert item_name("820412-001", "B") == "820412-001 Rev B"
+    assert item_name_problem("820412-001", "B") is None
+    assert "no revision" in item_name_problem("P-1", None)
+    assert "colon" in item_name_problem("P:1", "A")
+    assert "100 characters" in item_name_problem("P" * 100, "A")
+    assert quote("Adam's \\ shop") == "'Adam\\'s \\\\ shop'"
+
+
+def test_lines_become_item_or_account_lines_and_fees_are_priced():
+    plan, problems = plan_purchase_order(node(), **ATTRS)
+    assert problems == [] and plan is not None
+    item, gloves, expensed_part = plan.lines  # the canceled line is left out
+    assert (item.kind, item.item, item.amount, item.description) == ("item", "820412-001 Rev B", 10.0, "bracket")
+    assert (gloves.kind, gloves.expense_account, gloves.class_name) == ("expense", "Office Supplies", "R&D")
+    assert (expensed_part.kind, expensed_part.description, expensed_part.part_number) == ("expense", "P-2 Rev A", "P-2")
+    assert [(f.name, f.amount) for f in plan.fees] == [("Freight", 10.0), ("Tax", 2.1)]  # 10 % of 21
+    assert plan.doc_number == "7" and plan.ship_address == ["Hawthorne", "1 Main St", "Hawthorne, CA"]
+
+
+def test_the_version_changes_with_the_content_only():
+    plan, _ = plan_purchase_order(node(), **ATTRS)
+    same, _ = plan_purchase_order(node(_updated="2026-11-21T00:00:00Z"), **ATTRS)
+    changed, _ = plan_purchase_order(node(currency={"id": 2, "type": "EUR"}), **ATTRS)
+    assert plan.key == same.key and plan.key != changed.key and plan.key.startswith("ion:purchaseOrder:7@")
+
+
+def test_bad_input_names_the_line_and_the_field():
+    lines = node()["purchaseOrderLines"]
+    lines[0] = {**lines[0], "quantity": None}
+    lines[1] = {**lines[1], "cost": -1}
+    plan, problems = plan_purchase_order(node(id=10**22, supplier=None, purchaseOrderLines=lines), **ATTRS)
+    assert plan is None
+    assert "line 1: quantity = None: must be a number above 0" in problems
+    assert "line 2: cost = -1: must be a number, 0 or more" in problems
+    assert any("21-character document number" in p for p in problems)
+    assert "supplier is missing (QuickBooks needs a vendor)" in problems
+
+
+def test_every_quickbooks_setting_is_in_the_readme_table():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for field in QuickBooksSettings.model_fields:
+        if field != "retry":
+            assert f"QUICKBOOKS_{field}".upper() in readme, field
