@@ -63,7 +63,7 @@ async def replay(integ: Integration, keys: list[str] | None, dry_run: bool) -> R
     app = load_settings(AppSettings)
     ledger = Ledger(app.database_url)
     try:
-        letters = ledger.entries(integ.name, EntryStatus.dead, keys)
+        letters = ledger.entries(integ.ledger_name, EntryStatus.dead, keys)
         unknown = sorted(set(keys or []) - {d.key for d in letters})
         if unknown:
             logger.warning("not dead letters of %s (unknown, or already posted): %s", integ.name, ", ".join(unknown[:20]))
@@ -76,7 +76,7 @@ async def replay(integ: Integration, keys: list[str] | None, dry_run: bool) -> R
         state = await integ.run_for(ids, dry_run)
         summary.flow_state = state.name
         result = await state.aresult(raise_on_failure=False)
-        after = {e.key: e for e in ledger.entries(integ.name, keys=[d.key for d in letters])}
+        after = {e.key: e for e in ledger.entries(integ.ledger_name, keys=[d.key for d in letters])}
     finally:
         ledger.close()
     summary.replayed = len(letters)

@@ -20,8 +20,24 @@ from typing import Any
 from connectors.errors import ConfigError
 from flows.consumption_sync import RUN_COMPLETED, consumption_sync
 from flows.inventory_reconciliation import inventory_reconciliation
+from flows.labor_sync import labor_sync
+from flows.purchase_order_sync import purchase_order_sync
+from flows.quickbooks_purchase_order_sync import quickbooks_purchase_order_sync
+from flows.ramp_purchase_order_sync import ramp_purchase_order_sync
+from flows.ramp_receipt_sync import ramp_receipt_sync
+from flows.receipt_sync import receipt_sync
 from tasks.consumption import INTEGRATION as CONSUMPTION
 from tasks.inbox import EventRoute
+from tasks.labor import INTEGRATION as LABOR_SYNC
+from tasks.purchase_orders import INTEGRATION as PO_SYNC
+from tasks.quickbooks_rules import ITEM_INTEGRATION as QBO_ITEMS
+from tasks.quickbooks_rules import PO_INTEGRATION as QBO_POS
+from tasks.ramp_approvals import INTEGRATION as RAMP_APPROVALS
+from tasks.ramp_common import PURCHASE_ORDER_INTEGRATION as RAMP_POS
+from tasks.ramp_receipts import INTEGRATION as RAMP_RECEIPTS
+from tasks.ramp_suppliers import INTEGRATION as RAMP_SUPPLIERS
+from tasks.receipts import INTEGRATION as RECEIPT_SYNC
+from tasks.three_way_match import INTEGRATION as THREE_WAY_MATCH
 
 RunFor = Callable[[list[str], bool], Awaitable[Any]]  # (source ids, dry_run) -> the flow's final state
 
@@ -36,15 +52,58 @@ class Integration:
     source_ids: Callable[[Sequence[str]], list[str]] | None = None
     credentials: tuple[str, ...] = field(default=())
     concurrency_limit: str | None = None
+    ledger_integration: str | None = None  # when its ledger entries go by another name
+
+    @property
+    def ledger_name(self) -> str:
+        return self.ledger_integration or self.name
 
 
 def _key_ids(keys: Sequence[str]) -> list[str]:
-    """`ion:run:1007:completion` → `1007`: the id is the third part of every ION-sourced key."""
-    return sorted({key.split(":")[2] for key in keys if key.count(":") >= 3}, key=lambda v: (len(v), v))
+    """`ion:run:1007:completion` → `1007`, `netsuite:po:1502@<version>` → `1502`: the source id
+    is the third part of every key, before any `@version`."""
+    ids = {key.split(":")[2].split("@")[0] for key in keys if key.count(":") >= 2}
+    return sorted((i for i in ids if i.isdigit()), key=lambda v: (len(v), v))
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values]
 
 
 async def _consumption_for(run_ids: list[str], dry_run: bool) -> Any:
-    return await consumption_sync(run_ids=[int(r) for r in run_ids], dry_run=dry_run, return_state=True)
+    return await consumption_sync(run_ids=_ids(run_ids), dry_run=dry_run, return_state=True)
+
+
+async def _receipts_for(ids: list[str], dry_run: bool) -> Any:
+    return await receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, return_state=True)
+
+
+async def _purchase_orders_for(ids: list[str], dry_run: bool) -> Any:
+    return await purchase_order_sync(netsuite_ids=_ids(ids), dry_run=dry_run, return_state=True)
+
+
+async def _labor_for(ids: list[str], dry_run: bool) -> Any:
+    return await labor_sync(session_ids=_ids(ids), dry_run=dry_run, return_state=True)
+
+
+async def _quickbooks_pos_for(ids: list[str], dry_run: bool) -> Any:
+    return await quickbooks_purchase_order_sync(purchase_order_ids=_ids(ids), dry_run=dry_run, return_state=True)
+
+
+async def _ramp_pos_for(ids: list[str], dry_run: bool) -> Any:
+    return await ramp_purchase_order_sync(po_ids=_ids(ids), dry_run=dry_run, retry_dead=True, return_state=True)
+
+
+async def _ramp_receipts_for(ids: list[str], dry_run: bool) -> Any:
+    return await ramp_receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, retry_dead=True, return_state=True)
+
+
+def _writer(name: str, run_for: RunFor | None, sla_minutes: int = 45, **extra: Any) -> Integration:
+    """A scheduled writer: a run at least every `sla_minutes`, posting something within two days."""
+    return Integration(
+        name=name, sla=timedelta(minutes=sla_minutes), quiet_after=timedelta(days=2), run_for=run_for,
+        source_ids=_key_ids if run_for else None, **extra,
+    )
 
 
 INTEGRATIONS: dict[str, Integration] = {
@@ -57,6 +116,24 @@ INTEGRATIONS: dict[str, Integration] = {
         source_ids=_key_ids,
     ),
     "inventory-reconciliation": Integration(name=inventory_reconciliation.name, sla=timedelta(hours=26)),
+    # The NetSuite purchasing loop.
+    PO_SYNC: _writer(PO_SYNC, _purchase_orders_for),
+    RECEIPT_SYNC: _writer(RECEIPT_SYNC, _receipts_for),
+    LABOR_SYNC: _writer(LABOR_SYNC, _labor_for, sla_minutes=90),
+    THREE_WAY_MATCH: Integration(name=THREE_WAY_MATCH, sla=timedelta(hours=26)),
+    # Ramp: the rate budget is Ramp's 200 requests per 10 s, shared by the four flows.
+    RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60),
+    RAMP_POS: _writer(RAMP_POS, _ramp_pos_for),
+    RAMP_RECEIPTS: _writer(RAMP_RECEIPTS, _ramp_receipts_for),
+    RAMP_APPROVALS: _writer(RAMP_APPROVALS, None, sla_minutes=90),
+    # QuickBooks Online: its OAuth tokens rotate; health reads their expiry from the ledger.
+    QBO_POS: _writer(QBO_POS, _quickbooks_pos_for, credentials=("quickbooks:*",)),
+    QBO_ITEMS: _writer(QBO_ITEMS, None, credentials=("quickbooks:*",)),
+    # Arena PLM: ledger entries go by the record kind (parts, mBOMs, changes, feedback).
+    "arena-part-sync": _writer("arena-part-sync", None, sla_minutes=26 * 60, ledger_integration="arena-parts"),
+    "arena-bom-sync": _writer("arena-bom-sync", None, sla_minutes=26 * 60, ledger_integration="arena-mboms"),
+    "arena-change-sync": _writer("arena-change-sync", None, sla_minutes=90, ledger_integration="arena-changes"),
+    "plm-feedback-sync": _writer("plm-feedback-sync", None, sla_minutes=90, ledger_integration="plm-feedback"),
 }
 
 

@@ -71,8 +71,9 @@ class PoSummary(SyncSummary):
 def _run_name() -> str:
     params = flow_run.parameters
     mode = " (dry run)" if params.get("dry_run") else ""
-    if params.get("po_numbers"):
-        return f"purchase orders · {', '.join(params['po_numbers'][:5])}{mode}"
+    if params.get("po_numbers") or params.get("netsuite_ids"):
+        chosen = [str(v) for v in (params.get("po_numbers") or params.get("netsuite_ids"))]
+        return f"purchase orders · {', '.join(chosen[:5])}{mode}"
     if params.get("since") or params.get("until"):
         return f"purchase orders · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
     return f"purchase orders · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
@@ -83,6 +84,7 @@ async def purchase_order_sync(
     since: datetime | None = None,
     until: datetime | None = None,
     po_numbers: list[str] | None = None,
+    netsuite_ids: list[int] | None = None,
     dry_run: bool = False,
     full_resync: bool = False,
     lookback_minutes: int = 15,
@@ -95,6 +97,8 @@ async def purchase_order_sync(
         until: Only POs last modified before this time (UTC).
         po_numbers: Only these NetSuite PO numbers (tranId), e.g. ["PO5001"]; their dead
             letters are retried.
+        netsuite_ids: Only the NetSuite POs with these internal ids (what dead-letter-replay
+            passes); their dead letters are retried.
         dry_run: Show what would be created or changed in ION; write nothing anywhere.
         full_resync: Ignore the watermark and compare every NetSuite PO with ION again; dead
             letters are retried.
@@ -104,19 +108,20 @@ async def purchase_order_sync(
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     try:
-        incremental = not (po_numbers or since or until)
+        selected = bool(po_numbers or netsuite_ids)
+        incremental = not (selected or since or until)
         watermark = ledger.watermark(INTEGRATION)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
             await check_netsuite_locations(netsuite, env)
-            headers = await list_changed(quote(netsuite), since, until, po_numbers)
+            headers = await list_changed(quote(netsuite), since, until, po_numbers, netsuite_ids)
             logger.info("%d NetSuite purchase order(s) to compare with ION (since %s)", len(headers), since)
             purchasing = IonPurchasing(ion, env.mappings.netsuite.purchasing)
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
             ctx = PoContext(
                 netsuite, purchasing, ledger, run, env.mappings, await purchasing.definitions(),
-                retry_dead=bool(po_numbers) or full_resync,
+                retry_dead=selected or full_resync,
             )
             summary = PoSummary(integration=INTEGRATION, dry_run=dry_run)
             posted: list[dict[str, Any]] = []

@@ -152,9 +152,12 @@ def _naive(value: datetime | None) -> datetime | None:
 
 def tokens(ledger: Ledger, names: tuple[str, ...]) -> list[TokenFacts]:
     """Expiry of each stored credential; the values themselves are read only for the
-    refresh token's expiry and go no further."""
+    refresh token's expiry and go no further. A name ending in `*` stands for every stored
+    credential it prefixes (`quickbooks:*`: one per connected company)."""
     store = Credentials(ledger)
     found = []
+    stored_names = store.names() if any(n.endswith("*") for n in names) else []
+    names = tuple(n for pattern in names for n in ([m for m in stored_names if m.startswith(pattern[:-1])] if pattern.endswith("*") else [pattern]))
     for name in names:
         try:
             stored = store.get(name)
@@ -227,7 +230,7 @@ async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str,
                 last_success=last,
                 runs_in_window=runs,
                 failed_runs_in_window=failed,
-                ledger=activity(ledger, integ.name, since),
+                ledger=activity(ledger, integ.ledger_name, since),
                 inbox=inbox,
                 tokens=tokens(ledger, integ.credentials),
                 rate_budget=budget,

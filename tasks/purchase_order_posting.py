@@ -54,13 +54,20 @@ class PoPagePlan:
 
 @task(name="list-changed-purchase-orders", cache_policy=NO_CACHE)
 async def list_changed(
-    netsuite: NetSuiteClient, since: datetime | None, until: datetime | None, numbers: list[str] | None
+    netsuite: NetSuiteClient,
+    since: datetime | None,
+    until: datetime | None,
+    numbers: list[str] | None,
+    ids: list[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Headers (id, number, status, last modified) of the NetSuite POs to look at, oldest change first."""
     where, params = ["t.type = 'PurchOrd'"], []
     if numbers:
         where.append(f"t.tranid IN ({', '.join('?' * len(numbers))})")
         params += numbers
+    if ids:
+        where.append(f"t.id IN ({', '.join('?' * len(ids))})")
+        params += [str(i) for i in ids]
     if since:
         where.append("t.lastmodifieddate >= ?")
         params.append(iso(since))

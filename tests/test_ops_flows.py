@@ -103,7 +103,9 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
     asyncio.run(netsuite_budget())
     metered = replace(INTEGRATIONS["consumption-sync"], concurrency_limit="netsuite-test")
     monkeypatch.setitem(INTEGRATIONS, "consumption-sync", metered)
-    health = asyncio.run(integration_health(sla_minutes={"inventory-reconciliation": 1}))
+    health = asyncio.run(
+        integration_health(sla_minutes={"inventory-reconciliation": 1}, integrations=["consumption-sync", "inventory-reconciliation"])
+    )
     assert health.verdicts == {"consumption-sync": "warning", "inventory-reconciliation": "silent"}
     assert health.dead_letters == 2 and health.unhealthy == 2
 

@@ -159,3 +159,23 @@ def _cancel(world, line_id: int) -> int:
     etag = world.ion_graphql(LINE_ETAG, {"id": line_id})["purchaseOrderLine"]["_etag"]
     world.ion_graphql(CANCEL_LINE, {"id": line_id, "etag": etag})
     return line_id
+
+
+def test_dead_letter_replay_posts_a_receipt_once_its_cause_is_fixed(world, tmp_path, monkeypatch):
+    import asyncio
+    from pathlib import Path
+
+    from flows.dead_letter_replay import dead_letter_replay
+
+    receipt = world.receive(1, [{"purchaseOrderLineId": 1, "quantity": 5, "locationId": 13}])  # 13 is unmapped
+    run_deployment("receipt-sync")
+    key = f"ion:receipt:{receipt}:po:1"
+    assert [e.key for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)] == [key]
+
+    fixed = tmp_path / "mappings.yaml"
+    fixed.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  items:", '    - {ion: 13, netsuite: "2"}\n  items:'))
+    monkeypatch.setenv("ION_SYNC_CONFIG", str(fixed))
+    replayed = asyncio.run(dead_letter_replay(integration=INTEGRATION, keys=[key], dry_run=False))
+    assert (replayed.replayed, replayed.posted, replayed.dead_letters) == (1, 1, 0)
+    assert len(item_receipts(world)[f"ion-receipt-{receipt}-po-1"]) == 1
+    assert Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead) == []
