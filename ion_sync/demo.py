@@ -12,6 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from ion_sync.demo_webhooks import (
     fix_unmapped_location,
     run_triggered,
@@ -45,6 +47,8 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     os.environ.update(sandbox.env)
     os.environ["ION_SYNC_DATABASE_URL"] = f"sqlite:///{workdir / 'ledger.db'}"
     os.environ["ION_SYNC_REPORTS_DIR"] = str(workdir / "reports")
+    # Stored OAuth tokens (QuickBooks) are encrypted at rest, as in production.
+    os.environ.setdefault("ION_SYNC_CREDENTIALS_KEY", Fernet.generate_key().decode())
     print(f"Simulators: ION {sandbox.ion.url}  NetSuite {sandbox.netsuite.url}")
     print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     if sandbox.arena is not None:
