@@ -25,7 +25,7 @@ from flows.purchase_order_sync import purchase_order_sync
 from flows.quickbooks_purchase_order_sync import quickbooks_purchase_order_sync
 from flows.ramp_purchase_order_sync import ramp_purchase_order_sync
 from flows.ramp_receipt_sync import ramp_receipt_sync
-from flows.receipt_sync import receipt_sync
+from flows.receipt_sync import RECEIPT_SAVED, receipt_sync
 from tasks.consumption import INTEGRATION as CONSUMPTION
 from tasks.inbox import EventRoute
 from tasks.labor import INTEGRATION as LABOR_SYNC
@@ -118,7 +118,7 @@ INTEGRATIONS: dict[str, Integration] = {
     "inventory-reconciliation": Integration(name=inventory_reconciliation.name, sla=timedelta(hours=26)),
     # The NetSuite purchasing loop.
     PO_SYNC: _writer(PO_SYNC, _purchase_orders_for),
-    RECEIPT_SYNC: _writer(RECEIPT_SYNC, _receipts_for),
+    RECEIPT_SYNC: _writer(RECEIPT_SYNC, _receipts_for, routes=(RECEIPT_SAVED,)),
     LABOR_SYNC: _writer(LABOR_SYNC, _labor_for, sla_minutes=90),
     THREE_WAY_MATCH: Integration(name=THREE_WAY_MATCH, sla=timedelta(hours=26)),
     # Ramp: the rate budget is Ramp's 200 requests per 10 s, shared by the four flows.

@@ -27,6 +27,9 @@ from connectors.ion import IonClient, Page
 from connectors.netsuite import NetSuiteClient
 from flows.setup import check_netsuite_locations, load_environment
 from ledger import Ledger
+from ledger.inbox import Inbox, InboxItem
+from ledger.models import InboxStatus
+from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.pipeline import pipelined
 from tasks.posting import PostReport
 from tasks.receipt_posting import (
@@ -38,13 +41,24 @@ from tasks.receipt_posting import (
     post_receipts_page,
     resolve_interrupted_receipts,
 )
-from tasks.receipts import INTEGRATION
+from tasks.receipts import INTEGRATION, key_prefix
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 from tasks.times import iso
 
 
+def _receipt_keys(item: InboxItem) -> str | None:
+    receipt_id = subject_id(item)
+    return key_prefix(receipt_id) if receipt_id else None
+
+
+# ION webhooks saying a receipt was saved: handled once every item receipt it makes is posted or dead.
+RECEIPT_SAVED = EventRoute(integration=INTEGRATION, source="ion", event_types=("receipt.create", "receipt.update"), key=_receipt_keys)
+
+
 class ReceiptSummary(SyncSummary):
     skipped_not_netsuite: int = 0
+    inbox_events_handled: int = 0
+    nothing_to_post: list[str] = []
     latest: datetime | None = None
     unsettled: datetime | None = None
 
@@ -59,6 +73,7 @@ class ReceiptSummary(SyncSummary):
         self.in_flight_elsewhere += report.in_flight_elsewhere
         self.failed += report.failed
         self.skipped_not_netsuite += plan.skipped
+        self.nothing_to_post += plan.nothing_to_post
         self.latest = max([*plan.times, *([self.latest] if self.latest else [])], default=None)
         if report.unsettled_time:
             self.unsettled = min(filter(None, [self.unsettled, report.unsettled_time]))
@@ -140,9 +155,11 @@ async def receipt_sync(
             summary.watermark = ledger.advance_watermark(INTEGRATION, candidate).isoformat() + "Z"
         details = f"Items on POs that did not come from NetSuite (no join key), skipped: {summary.skipped_not_netsuite}."
         publish_sync_report(summary, posted, dead, details)
+        if not dry_run:
+            summary.inbox_events_handled = settle_receipt_events(ledger, summary.nothing_to_post, flow_run.name or INTEGRATION)
     finally:
         ledger.close()
-    logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
+    logger.info("%s: %s", INTEGRATION, summary.model_dump_json(exclude={"nothing_to_post"}))
     if summary.failed:
         return Failed(message=f"{summary.failed} item receipt(s) failed transiently; the next run retries them", data=summary)
     return summary
@@ -156,3 +173,15 @@ def receipt_filters(since: datetime | None, until: datetime | None, receipt_ids:
     if window:
         filters["_created"] = window
     return filters
+
+
+def settle_receipt_events(ledger: Ledger, nothing_to_post: list[str], handled_by: str) -> int:
+    """Mark the receipt webhooks this sync answered: receipts whose item receipts are all posted
+    or dead, and receipts with nothing for NetSuite (another purchasing system's POs)."""
+    handled = settle_inbox_events(ledger, RECEIPT_SAVED, handled_by)
+    if nothing_to_post:
+        inbox = Inbox(ledger)
+        wanted = set(nothing_to_post)
+        waiting = inbox.pending(RECEIPT_SAVED.source, RECEIPT_SAVED.event_types, limit=10_000)
+        handled += inbox.mark([e.id for e in waiting if subject_id(e) in wanted], InboxStatus.handled, handled_by[:64])
+    return handled

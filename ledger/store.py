@@ -322,6 +322,19 @@ class Ledger:
             ).all()
         return {key: status for key, status in rows}
 
+    def settled_prefixes(self, integration: str, prefixes: Sequence[str]) -> set[str]:
+        """The prefixes whose keys are all `posted` or `dead` (and at least one exists): how an
+        event that stands for several records (a receipt on several POs) is known to be done."""
+        settled: set[str] = set()
+        with self._tx() as s:
+            for prefix in dict.fromkeys(prefixes):
+                statuses = s.scalars(
+                    select(Entry.status).where(Entry.integration == integration, Entry.key.startswith(prefix, autoescape=True))
+                ).all()
+                if statuses and all(status in (EntryStatus.posted, EntryStatus.dead) for status in statuses):
+                    settled.add(prefix)
+        return settled
+
     def take_orphans(self, integration: str, run: RunHandle) -> list[Claim]:
         """Take over `pending` keys whose owner died, so this run can resolve them."""
         now = utcnow()

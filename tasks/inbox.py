@@ -1,7 +1,8 @@
 """Inbox events an integration handles, and settling them once the ledger shows the work done.
 
 An `EventRoute` names the events (source and event types) and the ledger key each one stands
-for; an event is settled (marked handled) when its key is `posted` or `dead` — the same proof
+for (a key ending in `:` is a prefix: an event that stands for several records, all of which
+must be done); an event is settled (marked handled) when its key is `posted` or `dead` — the same proof
 of "done" the watermark uses — whichever run did the work: a triggered run, the scheduled sync,
 the drain. An event that stands for nothing to post (`key` returns None) settles at once.
 """
@@ -48,8 +49,13 @@ def settle(ledger: Ledger, route: EventRoute, handled_by: str, *, received_befor
     inbox = Inbox(ledger)
     items = inbox.pending(route.source, route.event_types, received_before=received_before, limit=10_000)
     keys = {item.id: route.key(item) for item in items}
-    statuses = ledger.statuses(route.integration, [k for k in keys.values() if k])
-    done = [item.id for item in items if keys[item.id] is None or statuses.get(keys[item.id] or "") in SETTLED]
+    statuses = ledger.statuses(route.integration, [k for k in keys.values() if k and not k.endswith(":")])
+    prefixes = ledger.settled_prefixes(route.integration, [k for k in keys.values() if k and k.endswith(":")])
+    done = [
+        item.id
+        for item in items
+        if (key := keys[item.id]) is None or statuses.get(key) in SETTLED or key in prefixes
+    ]
     handled = inbox.mark(done, InboxStatus.handled, handled_by[:64])
     settled = set(done)
     return Settled(handled, [item for item in items if item.id not in settled])

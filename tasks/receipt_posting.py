@@ -61,6 +61,7 @@ class ReceiptPagePlan:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     already_posted: int = 0
     skipped: int = 0
+    nothing_to_post: list[str] = field(default_factory=list)  # receipt ids with no NetSuite item
     times: list[datetime] = field(default_factory=list)  # _created of every receipt on the page
 
 
@@ -77,7 +78,7 @@ async def plan_receipts_page(ctx: ReceiptContext, nodes: list[dict[str, Any]]) -
     every line against what NetSuite says is still open, and build the transform bodies."""
     mappings = ctx.mappings.netsuite
     parsed = parse_receipts(nodes, mappings)
-    page = ReceiptPagePlan(skipped=parsed.skipped)
+    page = ReceiptPagePlan(skipped=parsed.skipped, nothing_to_post=parsed.nothing_to_post)
     page.times = [t for t in (parse_time(n.get("_created")) for n in nodes) if t]
     keys = [p.key for p in parsed.plans] + [d.key for d in parsed.dead_letters]
     known = ctx.ledger.statuses(INTEGRATION, keys)

@@ -25,7 +25,12 @@ UNRECEIVABLE = {"A": "pending supervisor approval", "C": "rejected by supervisor
 
 
 def receipt_key(receipt_id: Any, ion_po_id: Any) -> str:
-    return f"ion:receipt:{receipt_id}:po:{ion_po_id}"
+    return f"{key_prefix(receipt_id)}po:{ion_po_id}"
+
+
+def key_prefix(receipt_id: Any) -> str:
+    """Every key of one receipt starts so (one key per PO it received against)."""
+    return f"ion:receipt:{receipt_id}:"
 
 
 def external_id(key: str) -> str:
@@ -92,6 +97,7 @@ class ParsedReceipts:
     plans: list[ReceiptPlan] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     skipped: int = 0  # items on POs that did not come from NetSuite
+    nothing_to_post: list[str] = field(default_factory=list)  # receipts none of whose items are NetSuite's
 
 
 def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> ParsedReceipts:
@@ -103,6 +109,7 @@ def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> P
     for node in nodes:
         receipt_id = str(node.get("id"))
         created = parse_time(node.get("_created"))
+        before = len(parsed.plans) + len(parsed.dead_letters)
         groups: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         for index, item in enumerate(node.get("receiptItems") or []):
             po_line = item.get("purchaseOrderLine") or {}
@@ -135,6 +142,8 @@ def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> P
                 )
             else:
                 parsed.plans.append(plan)
+        if len(parsed.plans) + len(parsed.dead_letters) == before:
+            parsed.nothing_to_post.append(receipt_id)
     return parsed
 
 

@@ -33,3 +33,16 @@ def test_a_rotated_refresh_token_replaces_the_old_one(database_url):
     again = Credentials(Ledger(database_url)).get("quickbooks:realm-1")
     assert again is not None and again.value == {"refresh_token": "r2"} and again.expires_at == datetime(2027, 1, 1)
     assert store.names() == ["quickbooks:realm-1"]
+
+
+def test_a_prefix_is_settled_only_when_every_key_under_it_is_final(database_url):
+    from ledger import EntryStatus, Outcome
+    from ledger.store import ClaimRequest
+
+    ledger = Ledger(database_url)
+    run = ledger.start_run("receipt-sync")
+    ledger.claim("receipt-sync", run, [ClaimRequest(k, "src") for k in ("ion:receipt:7:po:1", "ion:receipt:7:po:2", "ion:receipt:70:po:1")])
+    ledger.record("receipt-sync", run, [Outcome("ion:receipt:7:po:1", EntryStatus.posted, target_id="1")])
+    assert ledger.settled_prefixes("receipt-sync", ["ion:receipt:7:", "ion:receipt:8:"]) == set()  # po:2 still pending
+    ledger.record("receipt-sync", run, [Outcome("ion:receipt:7:po:2", EntryStatus.dead, reason="closed")])
+    assert ledger.settled_prefixes("receipt-sync", ["ion:receipt:7:", "ion:receipt:70:", "ion:receipt:8:"]) == {"ion:receipt:7:"}

@@ -179,3 +179,26 @@ def test_dead_letter_replay_posts_a_receipt_once_its_cause_is_fixed(world, tmp_p
     assert (replayed.replayed, replayed.posted, replayed.dead_letters) == (1, 1, 0)
     assert len(item_receipts(world)[f"ion-receipt-{receipt}-po-1"]) == 1
     assert Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead) == []
+
+
+def test_receipt_webhooks_are_answered_by_the_sync_and_the_drain(world):
+    """ION's "receipt saved" webhooks in the inbox: the drain runs receipt-sync for a missed one;
+    a receipt with nothing for NetSuite is answered too; each event is handled once."""
+    import asyncio
+
+    from flows.ion_event_drain import ion_event_drain
+    from ledger.inbox import Inbox
+    from ledger.models import InboxStatus
+
+    inbox = Inbox(Ledger(world.ledger_url))
+    missed = world.receive(1, [{"purchaseOrderLineId": 1, "quantity": 10, "locationId": 1}])
+    [ion_only] = ion_po(world, None, [("COMP-200", None, 5)], supplier=3)
+    elsewhere = world.receive(_po_of(world, ion_only), [{"purchaseOrderLineId": ion_only, "quantity": 1, "locationId": 1}])
+    inbox.accept("ion", "r1", "receipt.create", f"receipt:{missed}", {})
+    inbox.accept("ion", "r2", "receipt.create", f"receipt:{elsewhere}", {})
+
+    drained = asyncio.run(ion_event_drain(grace_minutes=0))
+    assert drained.events_handled == 2 and drained.events_waiting == 0
+    assert len(item_receipts(world)[f"ion-receipt-{missed}-po-1"]) == 1
+    assert {i.event_id for i in inbox.pending("ion")} == set()
+    assert inbox.mark([1, 2], InboxStatus.dead, "late") == 0  # both already settled, once
