@@ -177,7 +177,21 @@ class NetSuiteClient:
         self, from_type: str, from_id: str, to_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
     ) -> WriteResult:
         """Create `to_type` from a record (e.g. a work-order completion from its work order)
-        exactly once, keyed by `external_id` (which `body` must carry).
+        exactly once, keyed by `external_id` (which `body` must carry)."""
+        path = f"{RECORD}/{from_type}/{quote(from_id)}/!transform/{to_type}"
+        return await self._post_once(path, to_type, body, external_id=external_id, check_first=check_first)
+
+    async def create_once(
+        self, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
+    ) -> WriteResult:
+        """Create a record (e.g. a timeBill) exactly once, keyed by `external_id` (which `body`
+        must carry)."""
+        return await self._post_once(f"{RECORD}/{record_type}", record_type, body, external_id=external_id, check_first=check_first)
+
+    async def _post_once(
+        self, path: str, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
+    ) -> WriteResult:
+        """POST a `record_type` keyed by `external_id` so that it lands once.
 
         NetSuite has no idempotency key for synchronous writes, so: when the outcome of an
         earlier attempt is unknown (`check_first`, or a timeout, a dropped connection or a 5xx
@@ -185,35 +199,6 @@ class NetSuiteClient:
         external id" as proof that an earlier attempt landed."""
         assert body.get("externalId") == external_id
         uncertain = check_first
-        path = f"{RECORD}/{from_type}/{quote(from_id)}/!transform/{to_type}"
-        async for attempt in retrying(self.settings.retry):
-            with attempt:
-                if uncertain:
-                    existing = await self.find_by_external_id(to_type, external_id)
-                    if existing:
-                        return WriteResult(existing, adopted=True)
-                try:
-                    response = await self._send("POST", path, write=True, json=body)
-                except TransientError as exc:
-                    uncertain = uncertain or exc.uncertain
-                    raise
-                except DataError as exc:
-                    if any(hint in str(exc).lower() for hint in DUPLICATE_HINTS):
-                        existing = await self.find_by_external_id(to_type, external_id)
-                        if existing:
-                            return WriteResult(existing, adopted=True)
-                    raise
-                return WriteResult(_id_from_location(response))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def create_once(
-        self, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
-    ) -> WriteResult:
-        """Create a record (e.g. a timeBill) exactly once, keyed by `external_id` (which `body`
-        must carry): the same lookup-on-uncertain and duplicate adoption as `transform_once`."""
-        assert body.get("externalId") == external_id
-        uncertain = check_first
-        path = f"{RECORD}/{record_type}"
         async for attempt in retrying(self.settings.retry):
             with attempt:
                 if uncertain:
