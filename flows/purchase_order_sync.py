@@ -32,7 +32,7 @@ from connectors.netsuite import NetSuiteClient
 from flows.setup import check_netsuite_locations, load_environment
 from ledger import Ledger
 from tasks.ion_purchasing import IonPurchasing
-from tasks.posting import PostReport
+from tasks.posting import PostedSummary, PostReport
 from tasks.purchase_order_posting import (
     PoContext,
     PoPagePlan,
@@ -47,25 +47,12 @@ from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 PAGE_SIZE = 50
 
 
-class PoSummary(SyncSummary):
+class PoSummary(PostedSummary):
     skipped_not_receivable: int = 0
-    latest: datetime | None = None
-    unsettled: datetime | None = None
 
-    def add(self, headers: list[dict[str, Any]], plan: PoPagePlan, report: PostReport, dry_run: bool) -> None:
-        self.fetched += len(headers)
-        if dry_run:
-            self.would_post += len(report.posted)
-        else:
-            self.posted += len(report.posted)
-        self.dead_letters += len(report.dead_letters)
-        self.already_posted += report.already_posted
-        self.in_flight_elsewhere += report.in_flight_elsewhere
-        self.failed += report.failed
+    def add(self, headers: list[dict[str, Any]], plan: PoPagePlan, report: PostReport) -> None:
+        self.add_page(len(headers), plan.times, report)
         self.skipped_not_receivable += plan.skipped
-        self.latest = max([*plan.times, *([self.latest] if self.latest else [])], default=None)
-        if report.unsettled_time:
-            self.unsettled = min(filter(None, [self.unsettled, report.unsettled_time]))
 
 
 def _run_name() -> str:
@@ -133,15 +120,14 @@ async def purchase_order_sync(
                     report = dry_run_report(plan) if run is None else await apply_po_page(quote(ctx), quote(plan))
                     if run is not None:
                         ledger.heartbeat(run)
-                    summary.add(chunk, plan, report, dry_run)
+                    summary.add(chunk, plan, report)
                     posted.extend(report.posted[: max(0, MAX_TABLE_ROWS - len(posted))])
                     dead.extend(report.dead_letters[: max(0, MAX_TABLE_ROWS - len(dead))])
             finally:
                 if run is not None:
                     ledger.finish_run(run)
-        candidate = summary.unsettled or summary.latest
-        if incremental and not dry_run and candidate is not None:
-            summary.watermark = ledger.advance_watermark(INTEGRATION, candidate).isoformat() + "Z"
+        if incremental and not dry_run and summary.watermark_candidate is not None:
+            summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
         details = f"POs not in ION and not expecting receipts (not created): {summary.skipped_not_receivable}."
         publish_sync_report(summary, posted, dead, details)
     finally:

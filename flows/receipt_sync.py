@@ -31,7 +31,7 @@ from ledger.inbox import Inbox, InboxItem
 from ledger.models import InboxStatus
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.pipeline import pipelined
-from tasks.posting import PostReport
+from tasks.posting import PostedSummary, PostReport
 from tasks.receipt_posting import (
     ReceiptContext,
     ReceiptPagePlan,
@@ -55,28 +55,15 @@ def _receipt_keys(item: InboxItem) -> str | None:
 RECEIPT_SAVED = EventRoute(integration=INTEGRATION, source="ion", event_types=("receipt.create", "receipt.update"), key=_receipt_keys)
 
 
-class ReceiptSummary(SyncSummary):
+class ReceiptSummary(PostedSummary):
     skipped_not_netsuite: int = 0
     inbox_events_handled: int = 0
     nothing_to_post: list[str] = []
-    latest: datetime | None = None
-    unsettled: datetime | None = None
 
-    def add(self, page: Page, plan: ReceiptPagePlan, report: PostReport, dry_run: bool) -> None:
-        self.fetched += len(page.nodes)
-        if dry_run:
-            self.would_post += len(report.posted)
-        else:
-            self.posted += len(report.posted)
-        self.dead_letters += len(report.dead_letters)
-        self.already_posted += report.already_posted
-        self.in_flight_elsewhere += report.in_flight_elsewhere
-        self.failed += report.failed
+    def add(self, page: Page, plan: ReceiptPagePlan, report: PostReport) -> None:
+        self.add_page(len(page.nodes), plan.times, report)
         self.skipped_not_netsuite += plan.skipped
         self.nothing_to_post += plan.nothing_to_post
-        self.latest = max([*plan.times, *([self.latest] if self.latest else [])], default=None)
-        if report.unsettled_time:
-            self.unsettled = min(filter(None, [self.unsettled, report.unsettled_time]))
 
     def line(self) -> str:
         return super().line() + (f" skipped={self.skipped_not_netsuite}" if self.skipped_not_netsuite else "")
@@ -139,7 +126,7 @@ async def receipt_sync(
                 report = dry_run_report(plan) if run is None else await post_receipts_page(quote(ctx), quote(plan))
                 if run is not None:
                     ledger.heartbeat(run)
-                summary.add(page, plan, report, dry_run)
+                summary.add(page, plan, report)
                 posted.extend(report.posted[: max(0, MAX_TABLE_ROWS - len(posted))])
                 dead.extend(report.dead_letters[: max(0, MAX_TABLE_ROWS - len(dead))])
 
@@ -150,9 +137,8 @@ async def receipt_sync(
             finally:
                 if run is not None:
                     ledger.finish_run(run)
-        candidate = summary.unsettled or summary.latest
-        if incremental and not dry_run and candidate is not None:
-            summary.watermark = ledger.advance_watermark(INTEGRATION, candidate).isoformat() + "Z"
+        if incremental and not dry_run and summary.watermark_candidate is not None:
+            summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
         details = f"Items on POs that did not come from NetSuite (no join key), skipped: {summary.skipped_not_netsuite}."
         publish_sync_report(summary, posted, dead, details)
         if not dry_run:

@@ -17,6 +17,7 @@ from typing import Any
 from connectors.errors import DataError, TransientError
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
+from tasks.reporting import SyncSummary
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,32 @@ class PostReport:
 
 
 Post = Callable[[Postable, Claim], Awaitable[str]]
+
+
+class PostedSummary(SyncSummary):
+    """The counts of a sync that posts page by page through `post_through_ledger`, and how far
+    its watermark may move: to the earliest record not yet settled, else the latest seen."""
+
+    latest: datetime | None = None
+    unsettled: datetime | None = None
+
+    def add_page(self, fetched: int, times: Sequence[datetime], report: PostReport) -> None:
+        self.fetched += fetched
+        if self.dry_run:
+            self.would_post += len(report.posted)
+        else:
+            self.posted += len(report.posted)
+        self.dead_letters += len(report.dead_letters)
+        self.already_posted += report.already_posted
+        self.in_flight_elsewhere += report.in_flight_elsewhere
+        self.failed += report.failed
+        self.latest = max([*times, *([self.latest] if self.latest else [])], default=None)
+        if report.unsettled_time:
+            self.unsettled = min(filter(None, [self.unsettled, report.unsettled_time]))
+
+    @property
+    def watermark_candidate(self) -> datetime | None:
+        return self.unsettled or self.latest
 
 
 async def post_through_ledger(
