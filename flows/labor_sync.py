@@ -49,6 +49,7 @@ from tasks.labor_posting import (
     would_post_row,
 )
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.times import iso
 
 
 def _run_name() -> str:
@@ -189,17 +190,12 @@ def session_filters(
         filters["id"] = {"in": session_ids}
     window: dict[str, str] = {}
     if since:
-        window[env.ion.since_operator] = _iso(since)
+        window[env.ion.since_operator] = iso(since)
     if until:
-        window[env.ion.until_operator] = _iso(until)
+        window[env.ion.until_operator] = iso(until)
     if window:
         filters[env.ion.session_time_field] = window
     return filters
-
-
-def _iso(value: datetime) -> str:
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 async def check_labor_references(netsuite: NetSuiteClient, env: Environment) -> set[str]:

@@ -27,9 +27,10 @@ from tasks.quickbooks_items import (
     post_items,
     resolve_interrupted_items,
 )
-from tasks.quickbooks_rules import ITEM_INTEGRATION, parse_time
+from tasks.quickbooks_rules import ITEM_INTEGRATION
 from tasks.quickbooks_setup import quickbooks_client, resolve_setup
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.times import iso, parse_time
 
 
 def _run_name() -> str:
@@ -65,7 +66,7 @@ async def quickbooks_item_sync(
         watermark = ledger.watermark(ITEM_INTEGRATION)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
-        filters: dict[str, Any] = {"_updated": {env.ion.since_operator: _iso(since)}} if since else {}
+        filters: dict[str, Any] = {"_updated": {env.ion.since_operator: iso(since)}} if since else {}
         run = None if dry_run else ledger.start_run(ITEM_INTEGRATION, str(flow_run.id) if flow_run.id else None)
         latest: datetime | None = None
         unsettled: datetime | None = None
@@ -114,8 +115,3 @@ async def quickbooks_item_sync(
     if summary.failed:
         return Failed(message=f"{summary.failed} item(s) hit transient errors; the next run retries them", data=summary)
     return summary
-
-
-def _iso(value: datetime) -> str:
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -41,9 +41,10 @@ from tasks.quickbooks_purchase_orders import (
     resolve_interrupted_pos,
     would_post_row,
 )
-from tasks.quickbooks_rules import PO_INTEGRATION, SYNCED_STATUSES, parse_time
+from tasks.quickbooks_rules import PO_INTEGRATION, SYNCED_STATUSES
 from tasks.quickbooks_setup import quickbooks_client, resolve_setup
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.times import iso, parse_time
 
 
 class PurchaseOrderSummary(SyncSummary):
@@ -93,7 +94,7 @@ async def quickbooks_purchase_order_sync(
         if purchase_order_ids:
             filters["id"] = {"in": purchase_order_ids}
         if since:
-            filters["_updated"] = {env.ion.since_operator: _iso(since)}
+            filters["_updated"] = {env.ion.since_operator: iso(since)}
         logger.info("Fetching purchase orders with filters %s", json.dumps(filters))
         run = None if dry_run else ledger.start_run(PO_INTEGRATION, str(flow_run.id) if flow_run.id else None)
         latest: datetime | None = None
@@ -151,8 +152,3 @@ async def quickbooks_purchase_order_sync(
     if summary.failed:
         return Failed(message=f"{summary.failed} purchase order(s) hit transient errors; the next run retries them", data=summary)
     return summary
-
-
-def _iso(value: datetime) -> str:
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -24,7 +24,13 @@ from flows.ramp_environment import load_ramp_environment
 from ledger import Ledger
 from ledger.inbox import Inbox
 from ledger.models import InboxStatus
-from tasks.ramp_approvals import BILL_EVENTS, INTEGRATION, PO_EVENTS, apply_decisions, candidates
+from tasks.ramp_approvals import (
+    BILL_EVENTS,
+    INTEGRATION,
+    PO_EVENTS,
+    apply_decisions,
+    candidates,
+)
 from tasks.ramp_common import RampContext, RampSummary, purchase_orders_in_ramp
 from tasks.reporting import publish_sync_report
 

@@ -20,9 +20,15 @@ from connectors.ion import IonClient
 from connectors.ion.ramp_queries import PURCHASE_ORDERS
 from connectors.ramp import RampClient
 from flows.ramp_environment import load_ramp_environment
-from ledger import EntryStatus, Ledger
-from tasks.ramp_common import RampContext, RampSummary, ion_nodes
-from tasks.ramp_purchase_orders import INTEGRATION, plan_purchase_orders, post_purchase_orders, resolve_interrupted
+from ledger import Ledger
+from tasks.posting import dead_letter_row
+from tasks.ramp_common import RampContext, RampSummary, drop_settled, ion_nodes
+from tasks.ramp_purchase_orders import (
+    INTEGRATION,
+    plan_purchase_orders,
+    post_purchase_orders,
+    resolve_interrupted,
+)
 from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
 
 
@@ -56,26 +62,17 @@ async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: boo
                 async for nodes in ion_nodes(ion, PURCHASE_ORDERS, "purchaseOrders", filters):
                     summary.fetched += len(nodes)
                     plan = plan_purchase_orders(nodes, mappings, env.ramp.entity_id)
-                    known = ledger.statuses(INTEGRATION, [r.key for r in plan.ready] + [d.key for d in plan.dead_letters])
-                    settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
-                    plan.already_settled = sum(1 for r in plan.ready if known.get(r.key) is EntryStatus.posted)
-                    plan.ready = [r for r in plan.ready if known.get(r.key) not in settled]
-                    plan.dead_letters = [d for d in plan.dead_letters if known.get(d.key) not in settled]
+                    plan.already_settled = drop_settled(ledger, INTEGRATION, plan, retry_dead=ctx.retry_dead)
                     if dry_run:
                         summary.would_post += len(plan.ready)
                         summary.already_posted += plan.already_settled
                         posted += [{"ion po": r.po_id, "ramp number": r.number, "body": str(r.body)} for r in plan.ready]
                         summary.dead_letters += len(plan.dead_letters)
-                        dead += [{"key": d.key, "source": d.source_ref, "reason": d.reason} for d in plan.dead_letters]
+                        dead += [dead_letter_row(d) for d in plan.dead_letters]
                         continue
                     report = await post_purchase_orders(quote(ctx), quote(plan))
                     ledger.heartbeat(run)  # type: ignore[arg-type]
-                    summary.posted += len(report.posted)
-                    summary.adopted += report.adopted
-                    summary.dead_letters += len(report.dead_letters)
-                    summary.already_posted += report.already_posted
-                    summary.in_flight_elsewhere += report.in_flight_elsewhere
-                    summary.failed += report.failed
+                    summary.add_report(report)
                     posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
                     dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
             finally:

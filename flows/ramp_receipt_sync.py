@@ -18,9 +18,21 @@ from connectors.ion import IonClient
 from connectors.ion.ramp_queries import RECEIPTS
 from connectors.ramp import RampClient
 from flows.ramp_environment import load_ramp_environment
-from ledger import EntryStatus, Ledger
-from tasks.ramp_common import RampContext, RampSummary, ion_nodes, purchase_orders_in_ramp
-from tasks.ramp_receipts import INTEGRATION, plan_item_receipts, post_item_receipts, resolve_interrupted
+from ledger import Ledger
+from tasks.posting import dead_letter_row
+from tasks.ramp_common import (
+    RampContext,
+    RampSummary,
+    drop_settled,
+    ion_nodes,
+    purchase_orders_in_ramp,
+)
+from tasks.ramp_receipts import (
+    INTEGRATION,
+    plan_item_receipts,
+    post_item_receipts,
+    resolve_interrupted,
+)
 from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
 
 
@@ -53,25 +65,16 @@ async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool 
                     summary.fetched += len(nodes)
                     plan = plan_item_receipts(nodes, in_ramp, env.mappings.ramp)
                     summary.skipped += plan.not_in_ramp
-                    known = ledger.statuses(INTEGRATION, [r.key for r in plan.ready] + [d.key for d in plan.dead_letters])
-                    settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
-                    summary.already_posted += sum(1 for r in plan.ready if known.get(r.key) is EntryStatus.posted)
-                    plan.ready = [r for r in plan.ready if known.get(r.key) not in settled]
-                    plan.dead_letters = [d for d in plan.dead_letters if known.get(d.key) not in settled]
+                    summary.already_posted += drop_settled(ledger, INTEGRATION, plan, retry_dead=ctx.retry_dead)
                     if dry_run:
                         summary.would_post += len(plan.ready)
                         summary.dead_letters += len(plan.dead_letters)
                         posted += [{"ion receipt": r.receipt_id, "ion po": r.po_id, "body": str(r.body)} for r in plan.ready]
-                        dead += [{"key": d.key, "source": d.source_ref, "reason": d.reason} for d in plan.dead_letters]
+                        dead += [dead_letter_row(d) for d in plan.dead_letters]
                         continue
                     report = await post_item_receipts(quote(ctx), quote(plan))
                     ledger.heartbeat(run)  # type: ignore[arg-type]
-                    summary.posted += len(report.posted)
-                    summary.adopted += report.adopted
-                    summary.dead_letters += len(report.dead_letters)
-                    summary.already_posted += report.already_posted
-                    summary.in_flight_elsewhere += report.in_flight_elsewhere
-                    summary.failed += report.failed
+                    summary.add_report(report)
                     posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
                     dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
             finally:

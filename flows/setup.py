@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
-from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.settings import load_settings
-from ion_sync.config import AppSettings, Mappings, load_mappings
-from ion_sync.config import QuickBooksMappings
+from ion_sync.config import AppSettings, Mappings, QuickBooksMappings, load_mappings
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from tasks.labor import (
     reference_problems,
     time_bill_body,
 )
+from tasks.posting import dead_letter_row
 
 SUITEQL_IN_CHUNK = 500
 
@@ -336,7 +337,3 @@ def posted_row(ready: ReadyEntry, target_id: str) -> dict[str, Any]:
 
 def would_post_row(ready: ReadyEntry) -> dict[str, Any]:
     return {**posted_row(ready, ready.target_id or ""), "action": "would correct" if ready.is_correction else "would create"}
-
-
-def dead_letter_row(letter: DeadLetter) -> dict[str, Any]:
-    return {"key": letter.key, "source": letter.source_ref, "reason": letter.reason}

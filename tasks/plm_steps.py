@@ -8,7 +8,14 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.plm_engineering import PlmContext, ReleasedItem, flag_stale_runs, released, sync_mbom, sync_parts
+from tasks.plm_engineering import (
+    PlmContext,
+    ReleasedItem,
+    flag_stale_runs,
+    released,
+    sync_mbom,
+    sync_parts,
+)
 from tasks.plm_feedback import FeedbackContext, post_as_built, post_ncrs
 from tasks.plm_ledger import WriteReport
 

@@ -23,6 +23,7 @@ from connectors.quickbooks import QuickBooksClient
 from connectors.quickbooks.errors import DUPLICATE_NAME, STALE
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
+from tasks.posting import dead_letter_row
 from tasks.quickbooks_rules import (
     ITEM_INTEGRATION,
     SetupIds,
@@ -30,9 +31,9 @@ from tasks.quickbooks_rules import (
     inventory_item_body,
     item_name,
     item_name_problem,
-    parse_time,
 )
 from tasks.quickbooks_setup import NameCache
+from tasks.times import parse_time
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,3 @@ async def resolve_interrupted_items(ctx: ItemSyncContext) -> int:
         [Outcome(c.key, EntryStatus.failed, reason="interrupted before QuickBooks confirmed; re-checked by name") for c in orphans],
     )
     return len(orphans)
-
-
-def dead_letter_row(letter: DeadLetter) -> dict[str, Any]:
-    return {"key": letter.key, "source": letter.source_ref, "reason": letter.reason}

@@ -36,11 +36,11 @@ from tasks.quickbooks_rules import (
     PurchaseOrderPlan,
     SetupIds,
     digest,
-    parse_time,
     plan_purchase_order,
     purchase_order_body,
 )
 from tasks.quickbooks_setup import NameCache
+from tasks.times import parse_time
 
 POSTS_AT_ONCE = 8  # under the realm's 10 concurrent requests (A5), leaving room for lookups
 

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tasks.times import parse_time
+
 PO_INTEGRATION = "quickbooks-purchase-order-sync"
 ITEM_INTEGRATION = "quickbooks-item-sync"
 DOC_NUMBER_MAX = 21
@@ -111,13 +113,6 @@ class PurchaseOrderPlan:
 
 def po_key(po_id: int | str, version: str) -> str:
     return f"ion:purchaseOrder:{po_id}@{version}"
-
-
-def parse_time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 def _attribute(line: dict[str, Any], key: str | None) -> str | None:

@@ -28,7 +28,13 @@ from connectors.ramp.settings import RampSettings
 from ledger import Claim, EntryStatus, Outcome
 from ledger.inbox import InboxItem
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.ramp_common import RampContext, RampPurchaseOrderRef, dead_letter_row, failure_outcome, ion_nodes
+from tasks.posting import dead_letter_row
+from tasks.ramp_common import (
+    RampContext,
+    RampPurchaseOrderRef,
+    failure_outcome,
+    ion_nodes,
+)
 
 INTEGRATION = "ramp-approval-sync"
 PO_EVENTS = {"purchase_orders.created", "purchase_orders.updated"}
@@ -147,7 +153,7 @@ async def apply_decisions_for(
             )
             if ctx.ledger.dead_letter(INTEGRATION, [letter], replace_dead=False):
                 report.rejected += 1
-                report.dead_letters.append(dead_letter_row(letter.key, letter.source_ref, letter.reason))
+                report.dead_letters.append(dead_letter_row(letter))
         if decision.conflict:
             letter = DeadLetter(
                 f"ramp:po:{ref.ramp_id}:conflict",
@@ -156,7 +162,7 @@ async def apply_decisions_for(
                 "archive the Ramp PO or bring the ION PO back for approval",
             )
             if ctx.ledger.dead_letter(INTEGRATION, [letter], replace_dead=False):
-                report.dead_letters.append(dead_letter_row(letter.key, letter.source_ref, letter.reason))
+                report.dead_letters.append(dead_letter_row(letter))
         etag = ion.etag
         for action, wanted, changes, done in (
             ("approved", decision.approve, {"status": "APPROVED"}, ion.status in APPROVED_OR_LATER),
@@ -201,7 +207,7 @@ async def _apply(
             outcome = failure_outcome(ctx, claim, exc, what, changes)
     ctx.ledger.record(INTEGRATION, ctx.run, [outcome])
     if outcome.status is EntryStatus.dead:
-        report.dead_letters.append(dead_letter_row(key, f"ramp:po:{ref.ramp_id}", outcome.reason or ""))
+        report.dead_letters.append(dead_letter_row(DeadLetter(key, f"ramp:po:{ref.ramp_id}", outcome.reason or "")))
     elif outcome.status is EntryStatus.failed:
         report.failed += 1
     return etag

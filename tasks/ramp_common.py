@@ -44,6 +44,26 @@ class RampSummary(SyncSummary):
     skipped: int = 0
     events_handled: int = 0
 
+    def add_report(self, report: Any) -> None:
+        """A posted page (PO or item-receipt report: the same counts)."""
+        self.posted += len(report.posted)
+        self.adopted += report.adopted
+        self.dead_letters += len(report.dead_letters)
+        self.already_posted += report.already_posted
+        self.in_flight_elsewhere += report.in_flight_elsewhere
+        self.failed += report.failed
+
+
+def drop_settled(ledger: Ledger, integration: str, plan: Any, *, retry_dead: bool) -> int:
+    """Leave out of a page plan (its `ready` and `dead_letters`) what the ledger has settled;
+    returns how many were already posted."""
+    known = ledger.statuses(integration, [r.key for r in plan.ready] + [d.key for d in plan.dead_letters])
+    settled = {EntryStatus.posted} | (set() if retry_dead else {EntryStatus.dead})
+    already = sum(1 for r in plan.ready if known.get(r.key) is EntryStatus.posted)
+    plan.ready = [r for r in plan.ready if known.get(r.key) not in settled]
+    plan.dead_letters = [d for d in plan.dead_letters if known.get(d.key) not in settled]
+    return already
+
 
 @dataclass(frozen=True)
 class RampPurchaseOrderRef:
@@ -87,7 +107,3 @@ def failure_outcome(ctx: RampContext, claim: Claim, exc: Exception, what: str, p
     if claim.attempts + 1 >= ctx.max_attempts:
         return Outcome(claim.key, EntryStatus.dead, reason=f"{what}: gave up after {claim.attempts + 1} runs: {exc}", payload=payload)
     return Outcome(claim.key, EntryStatus.failed, reason=str(exc))
-
-
-def dead_letter_row(key: str, source: str, reason: str) -> dict[str, Any]:
-    return {"key": key, "source": source, "reason": reason}

@@ -30,8 +30,14 @@ from connectors.validation import explain_record_error
 from ion_sync.ramp_config import RampMappings
 from ledger import Claim, EntryStatus, Outcome
 from ledger.store import ClaimRequest, DeadLetter
+from tasks.posting import dead_letter_row
 from tasks.ramp_common import PURCHASE_ORDER_INTEGRATION as INTEGRATION
-from tasks.ramp_common import RampContext, dead_letter_row, failure_outcome, ion_nodes, purchase_order_key
+from tasks.ramp_common import (
+    RampContext,
+    failure_outcome,
+    ion_nodes,
+    purchase_order_key,
+)
 
 CREATED_AFTER_MARGIN = timedelta(days=1)  # clocks of ION and Ramp differ; a PO is created in Ramp after ION
 
@@ -146,7 +152,7 @@ async def post_purchase_orders_page(ctx: RampContext, plan: PurchaseOrderPlan) -
     assert ctx.run is not None, "a dry run posts nothing"
     report = PageReport()
     kept = set(ctx.ledger.dead_letter(INTEGRATION, plan.dead_letters, replace_dead=ctx.retry_dead))
-    report.dead_letters = [dead_letter_row(d.key, d.source_ref, d.reason) for d in plan.dead_letters if d.key in kept]
+    report.dead_letters = [dead_letter_row(d) for d in plan.dead_letters if d.key in kept]
     by_key = {r.key: r for r in plan.ready}
     batch = ctx.ledger.claim(
         INTEGRATION, ctx.run, [ClaimRequest(r.key, f"ion:po:{r.po_id}", r.created) for r in plan.ready], retry_dead=ctx.retry_dead
@@ -200,7 +206,7 @@ async def post_purchase_orders_page(ctx: RampContext, plan: PurchaseOrderPlan) -
                  "currency": ready.body["currency"], "ramp id": outcome.target_id, "adopted": adopted}
             )
         elif outcome.status is EntryStatus.dead:
-            report.dead_letters.append(dead_letter_row(outcome.key, f"ion:po:{ready.po_id}", outcome.reason or ""))
+            report.dead_letters.append(dead_letter_row(DeadLetter(outcome.key, f"ion:po:{ready.po_id}", outcome.reason or "")))
         else:
             report.failed += 1
     return report

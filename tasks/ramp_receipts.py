@@ -27,7 +27,12 @@ from connectors.validation import explain_record_error
 from ion_sync.ramp_config import RampMappings
 from ledger import Claim, EntryStatus, Outcome
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.ramp_common import RampContext, RampPurchaseOrderRef, dead_letter_row, failure_outcome
+from tasks.posting import dead_letter_row
+from tasks.ramp_common import (
+    RampContext,
+    RampPurchaseOrderRef,
+    failure_outcome,
+)
 
 INTEGRATION = "ramp-receipt-sync"
 
@@ -119,7 +124,7 @@ async def post_item_receipts_page(ctx: RampContext, plan: ReceiptPlan) -> Receip
     assert ctx.run is not None, "a dry run posts nothing"
     report = ReceiptReport()
     kept = set(ctx.ledger.dead_letter(INTEGRATION, plan.dead_letters, replace_dead=ctx.retry_dead))
-    report.dead_letters = [dead_letter_row(d.key, d.source_ref, d.reason) for d in plan.dead_letters if d.key in kept]
+    report.dead_letters = [dead_letter_row(d) for d in plan.dead_letters if d.key in kept]
     by_key = {r.key: r for r in plan.ready}
     batch = ctx.ledger.claim(
         INTEGRATION, ctx.run, [ClaimRequest(r.key, f"ion:receipt:{r.receipt_id}", r.received) for r in plan.ready], retry_dead=ctx.retry_dead
@@ -159,7 +164,7 @@ async def post_item_receipts_page(ctx: RampContext, plan: ReceiptPlan) -> Receip
                  "lines": len(ready.body["item_receipt_line_items"]), "ramp id": outcome.target_id, "adopted": adopted}
             )
         elif outcome.status is EntryStatus.dead:
-            report.dead_letters.append(dead_letter_row(outcome.key, f"ion:receipt:{ready.receipt_id}", outcome.reason or ""))
+            report.dead_letters.append(dead_letter_row(DeadLetter(outcome.key, f"ion:receipt:{ready.receipt_id}", outcome.reason or "")))
         else:
             report.failed += 1
     return report

@@ -22,11 +22,17 @@ from prefect.cache_policies import NO_CACHE
 from connectors.errors import DataError, SyncError, TransientError
 from connectors.ion import IonClient
 from connectors.ion.ramp_models import Supplier
-from connectors.ion.ramp_queries import CREATE_SUPPLIER, SUPPLIERS, UPDATE_SUPPLIER, UPDATE_SUPPLIER_ATTRIBUTE
+from connectors.ion.ramp_queries import (
+    CREATE_SUPPLIER,
+    SUPPLIERS,
+    UPDATE_SUPPLIER,
+    UPDATE_SUPPLIER_ATTRIBUTE,
+)
 from connectors.ramp.models import Vendor
 from ledger import EntryStatus, Outcome
-from ledger.store import ClaimRequest
-from tasks.ramp_common import RampContext, dead_letter_row, failure_outcome, ion_nodes
+from ledger.store import ClaimRequest, DeadLetter
+from tasks.posting import dead_letter_row
+from tasks.ramp_common import RampContext, failure_outcome, ion_nodes
 
 INTEGRATION = "ramp-supplier-import"
 
@@ -126,7 +132,7 @@ async def import_vendors_page(ctx: RampContext, vendors: list[Vendor], directory
                 await ctx.ion.execute(UPDATE_SUPPLIER, {"input": {"id": linked.id, "etag": linked.etag, **changes}})
             except (DataError, TransientError) as exc:  # a stale etag: someone edited it meanwhile; next run
                 report.failed += 1
-                report.dead_letters.append(dead_letter_row(supplier_key(vendor.id), f"ramp:vendor:{vendor.id}", f"update of supplier {linked.id} deferred: {exc}"))
+                report.dead_letters.append(dead_letter_row(DeadLetter(supplier_key(vendor.id), f"ramp:vendor:{vendor.id}", f"update of supplier {linked.id} deferred: {exc}")))
                 continue
         report.updated.append({"ramp vendor": vendor.id, "supplier": linked.id, "name": vendor.name, "action": f"updated {', '.join(sorted(changes))}"})
     if to_create:
@@ -168,7 +174,7 @@ async def _create(ctx: RampContext, vendors: list[Vendor], directory: SupplierDi
         ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
     for outcome in outcomes:
         if outcome.status is EntryStatus.dead:
-            report.dead_letters.append(dead_letter_row(outcome.key, by_key[outcome.key].id, outcome.reason or ""))
+            report.dead_letters.append(dead_letter_row(DeadLetter(outcome.key, by_key[outcome.key].id, outcome.reason or "")))
         elif outcome.status is EntryStatus.failed:
             report.failed += 1
 
