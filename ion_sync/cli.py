@@ -278,36 +278,24 @@ def automations(
 
 @app.command()
 def preflight(
-    system: Annotated[str, typer.Argument(help="the integration to check: quickbooks")],
+    system: Annotated[str, typer.Argument(help="ion, netsuite, quickbooks, ramp, arena, or all")],
 ) -> None:
-    """Check an integration's environment before go-live and print a pass/fail checklist:
-    for quickbooks, the credentials, the five accounts and their types, class tracking, purchase
-    orders in this plan, and the ION class/expense attributes (Select, with options).
-    Exits non-zero if any check fails. Writes nothing (except a rotated OAuth token to the ledger)."""
+    """Check, read-only, every assumption the connectors make about the configured accounts
+    before go-live, and print a PASS/FAIL table that says how to fix each FAIL. Exit code 1 if
+    any check fails. The `preflight` flow publishes the same table as an artifact."""
     import asyncio
 
-    from connectors.ion import IonClient
-    from flows.setup import load_quickbooks_environment
-    from ledger import Ledger
-    from tasks.quickbooks_setup import preflight_checks, quickbooks_client
+    from tasks.preflight import SYSTEMS, run_preflight, summary_line
 
-    if system != "quickbooks":
-        typer.echo(f"error: no preflight for {system!r}; available: quickbooks", err=True)
+    if system != "all" and system not in SYSTEMS:
+        typer.echo(f"error: no preflight for {system!r}; available: {', '.join(SYSTEMS)}, all", err=True)
         raise typer.Exit(2)
-    try:
-        env = load_quickbooks_environment()
-    except ConfigError as exc:
-        typer.echo(f"FAIL  configuration\n      {exc}", err=True)
-        raise typer.Exit(2) from None
-    ledger = Ledger(env.app.database_url)
-    try:
-        checks = asyncio.run(
-            preflight_checks(lambda: quickbooks_client(env.quickbooks, ledger), lambda: IonClient(env.ion), env.setup)
-        )
-    finally:
-        ledger.close()
+    checks = asyncio.run(run_preflight([system]))
+    current = None
     for check in checks:
-        typer.echo(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
-    failed = sum(not c.ok for c in checks)
-    typer.echo(f"\n{len(checks) - failed} passed, {failed} failed")
-    raise typer.Exit(1 if failed else 0)
+        if check.system != current:
+            current = check.system
+            typer.echo(f"\n[{current}]")
+        typer.echo(check.line())
+    typer.echo(f"\n{summary_line(checks)}")
+    raise typer.Exit(1 if any(not c.ok for c in checks) else 0)

@@ -1,19 +1,16 @@
 """The QuickBooks setup, made safe (seed 001 setup steps 3-6): tokens kept in the ledger, the
 five account names resolved to ids once per run (a missing name or a wrong type stops the run
-before any write), names of vendors, classes, accounts and items looked up page by page, and
-the preflight checklist of `ion-sync preflight quickbooks`."""
+before any write), and names of vendors, classes, accounts and items looked up page by page.
+The go-live checklist is `tasks/preflight_quickbooks.py`."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.errors import ConfigError, SyncError
-from connectors.ion import IonClient
-from connectors.ion.queries import QUICKBOOKS_LINE_ATTRIBUTES
+from connectors.errors import ConfigError
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
 from ion_sync.config import QuickBooksMappings
 from ledger import Ledger
@@ -121,75 +118,3 @@ class NameCache:
         if unknown:
             found = await qbo.find_by("Item", "Name", unknown)
             self.items.update({name: found.get(name) for name in unknown})
-
-
-# -- preflight ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-
-
-async def preflight_checks(
-    qbo_factory: Callable[[], QuickBooksClient], ion_factory: Callable[[], IonClient], setup: QuickBooksMappings
-) -> list[Check]:
-    """Every go-live check, each one reported (pass or fail) even when an earlier one failed."""
-    checks: list[Check] = []
-    try:
-        async with qbo_factory() as qbo:
-            checks.append(Check("QuickBooks credentials", True, f"connected to realm {qbo.settings.realm_id}"))
-            names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
-            found = await qbo.find_by("Account", "Name", names)
-            problems = {p.split(" (")[0]: p for p in account_problems(setup, found)}
-            for attr, (label, _types) in ACCOUNT_TYPES.items():
-                name = getattr(setup.accounts, attr)
-                detail = problems.get(label) or f"{name!r} ({found[name].get('AccountType')})"
-                checks.append(Check(label, label not in problems, detail))
-            preferences = await qbo.preferences()
-            per_line = bool((preferences.get("AccountingInfoPrefs") or {}).get("ClassTrackingPerLine"))
-            if setup.class_attribute:
-                checks.append(Check("Class tracking per line", per_line,
-                                    "on" if per_line else "off: turn on Settings > Advanced > Track classes (one per row)"))
-            try:
-                total = (await qbo.query("SELECT count(*) FROM PurchaseOrder")).get("totalCount", 0)
-                checks.append(Check("Purchase orders available", True, f"{total} purchase order(s) in the company"))
-            except ConfigError as exc:
-                checks.append(Check("Purchase orders available", False, str(exc)))
-    except SyncError as exc:
-        checks.append(Check("QuickBooks credentials", False, str(exc)))
-    checks += await _ion_attribute_checks(ion_factory, setup)
-    return checks
-
-
-async def _ion_attribute_checks(ion_factory: Callable[[], IonClient], setup: QuickBooksMappings) -> list[Check]:
-    wanted = [(label, key) for label, key in (("class", setup.class_attribute), ("expense", setup.expense_attribute)) if key]
-    if not wanted:
-        return []
-    try:
-        async with ion_factory() as ion:
-            data = await ion.execute(QUICKBOOKS_LINE_ATTRIBUTES)
-    except SyncError as exc:
-        return [Check("ION credentials", False, str(exc))]
-    edges = (data.get("purchaseOrderLines") or {}).get("edges") or []
-    attributes = {a["key"]: a for a in (edges[0]["node"].get("attributes") or [])} if edges else {}
-    checks = [Check("ION credentials", True, "connected")]
-    for label, key in wanted:
-        attribute = attributes.get(key)
-        if not edges:
-            checks.append(Check(f"ION {label} attribute", False, "no purchase order line in ION to read definitions from"))
-        elif attribute is None:
-            close = [k for k in attributes if k.lower() == key.lower()]
-            hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
-            checks.append(Check(f"ION {label} attribute", False, f"no PO line attribute {key!r}{hint}"))
-        elif str(attribute.get("type") or "").upper() != "SELECT":
-            checks.append(Check(f"ION {label} attribute", False, f"{key!r} is {attribute.get('type')}, not a Select attribute"))
-        else:
-            options = attribute.get("options")
-            if isinstance(options, str):
-                options = json.loads(options or "[]")
-            ok = bool(options)
-            checks.append(Check(f"ION {label} attribute", ok, f"{key!r}: Select with {len(options or [])} option(s)"))
-    return checks
