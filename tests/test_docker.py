@@ -12,35 +12,51 @@ import yaml
 from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
+from connectors.arena import ArenaSettings
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
+from connectors.quickbooks import QuickBooksSettings
+from connectors.ramp import RampSettings
 from ion_sync.automations import AlertSettings
 from ion_sync.cli import app
 from ion_sync.config import AppSettings
 from ion_sync.deployments import PROJECT_ROOT
 from ion_sync.webhooks.app import ReceiverSettings
 from ion_sync.webhooks.sources import SOURCES
+from ledger.credentials import KEY_VARIABLE
 
 DOCKER = PROJECT_ROOT / "docker"
 COMPOSE = yaml.safe_load((DOCKER / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
 DOCKERFILE = (DOCKER / "Dockerfile").read_text()
+SYSTEM_SETTINGS: list[type[BaseSettings]] = [IonSettings, NetSuiteSettings, QuickBooksSettings, RampSettings, ArenaSettings]
+APP_SERVICES = ("deploy", "worker", "webhooks")
+SIMULATORS = {"ion-sim": ("8701", "sandbox.ion"), "netsuite-sim": ("8702", "sandbox.netsuite"),
+              "arena-sim": ("8703", "sandbox.arena"), "ramp-sim": ("8704", "sandbox.ramp"),
+              "quickbooks-sim": ("8705", "sandbox.quickbooks")}
 
 
 def known_variables() -> set[str]:
-    classes: list[type[BaseSettings]] = [AppSettings, IonSettings, NetSuiteSettings, ReceiverSettings, AlertSettings]
+    classes: list[type[BaseSettings]] = [AppSettings, ReceiverSettings, AlertSettings, *SYSTEM_SETTINGS]
     classes += [s.settings for s in SOURCES.values()]
-    return {f"{c.model_config['env_prefix']}{name}".upper() for c in classes for name in c.model_fields}
+    return {f"{c.model_config['env_prefix']}{name}".upper() for c in classes for name in c.model_fields} | {KEY_VARIABLE}
 
 
-def test_the_stack_has_every_service_and_the_simulators_only_in_the_demo_profile():
-    assert set(SERVICES) == {"postgres", "prefect-server", "deploy", "worker", "webhooks", "ion-sim", "netsuite-sim"}
-    assert {name for name, s in SERVICES.items() if "demo" in s.get("profiles", [])} == {"ion-sim", "netsuite-sim"}
+def env_file(name: str) -> dict[str, str]:
+    lines = (DOCKER / name).read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_the_stack_has_every_service_and_the_five_simulators_only_in_the_demo_profile():
+    assert set(SERVICES) == {"postgres", "prefect-server", *APP_SERVICES, *SIMULATORS}
+    assert {name for name, s in SERVICES.items() if "demo" in s.get("profiles", [])} == set(SIMULATORS)
     assert SERVICES["prefect-server"]["image"] == f"prefecthq/prefect:{version('prefect')}-python3.11"
-    assert SERVICES["postgres"]["image"].startswith("postgres:")
-    for name in ("deploy", "worker", "webhooks", "ion-sim", "netsuite-sim"):
-        assert SERVICES[name]["image"] == "ion-sync:latest", name
-    assert SERVICES["worker"]["build"]["dockerfile"] == "docker/Dockerfile"
+    assert re.fullmatch(r"postgres:\d+\.\d+", SERVICES["postgres"]["image"]), "pinned to a minor release"
+    project_version = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["version"]
+    for name in (*APP_SERVICES, *SIMULATORS):
+        # One image, tagged with the project's version (never `latest`), built by the same entry.
+        assert SERVICES[name]["image"] == f"ion-sync:{project_version}", name
+        assert SERVICES[name]["build"] == {"context": "..", "dockerfile": "docker/Dockerfile"}, name
 
 
 def test_the_prefect_server_runs_on_the_postgres_service():
@@ -53,17 +69,53 @@ def test_the_prefect_server_runs_on_the_postgres_service():
     assert server["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
-def test_the_worker_and_receiver_settings_are_real_settings_pointing_at_the_services():
+def test_every_system_is_configured_from_one_env_file_with_no_sandbox_fallback():
     known = known_variables()
-    for name in ("worker", "webhooks"):
-        env = SERVICES[name]["environment"]
-        unknown = {k for k in env if k not in known and not k.startswith("PREFECT_")}
-        assert not unknown, f"{name} sets variables no settings class reads: {unknown}"
+    for name in APP_SERVICES:
+        service = SERVICES[name]
+        assert service["env_file"] == [{"path": "${ION_SYNC_ENV_FILE:-ion-sync.env}", "required": True}], name
+        env = service["environment"]
+        assert set(env) <= known | {"PREFECT_API_URL", "PREFECT_WORKER_WEBSERVER_PORT"}, name
         assert env["PREFECT_API_URL"] == "http://prefect-server:4200/api"
         assert env["ION_SYNC_DATABASE_URL"].startswith("postgresql+psycopg://") and "@postgres:5432/ledger" in env["ION_SYNC_DATABASE_URL"]
-        assert "8701" in env["ION_API_URL"] and "8702" in env["NETSUITE_BASE_URL"]
-    assert "ION_WEBHOOK_SECRET" in SERVICES["webhooks"]["environment"]
-    assert set(SERVICES["deploy"]["environment"]) <= known | {"PREFECT_API_URL"}
+        # No `${X:-default}` for a customer's system: a missing setting stops the stack, it never
+        # silently points production at a simulator.
+        assert not [v for v in env.values() if ":-" in v and "POSTGRES_PASSWORD" not in v], name
+    example, demo = env_file("ion-sync.env.example"), env_file("demo.env")
+    assert set(example) <= known and set(demo) <= known
+    required = {f"{c.model_config['env_prefix']}{n}".upper() for c in SYSTEM_SETTINGS for n, f in c.model_fields.items() if f.is_required()}
+    assert required <= set(example), f"the example leaves out required settings: {sorted(required - set(example))}"
+    assert required <= set(demo), f"the demo env leaves out required settings: {sorted(required - set(demo))}"
+    assert not {k: v for k, v in example.items() if "sandbox" in v or "-sim:" in v}, "no simulator values in the production example"
+    assert "docker/ion-sync.env" in (PROJECT_ROOT / ".gitignore").read_text(), "the customer's secrets file is never committed"
+
+
+def test_the_demo_env_points_every_system_at_its_simulator():
+    demo = env_file("demo.env")
+    for variable, service in (("ION_API_URL", "ion-sim"), ("NETSUITE_BASE_URL", "netsuite-sim"), ("ARENA_API_URL", "arena-sim"),
+                              ("RAMP_BASE_URL", "ramp-sim"), ("QUICKBOOKS_BASE_URL", "quickbooks-sim")):
+        assert demo[variable].startswith(f"http://{service}:{SIMULATORS[service][0]}"), variable
+    assert (PROJECT_ROOT / demo["ION_SYNC_CONFIG"].removeprefix("/opt/ion-sync/")).exists()
+    for name in APP_SERVICES:  # every system's settings load from the demo file
+        for settings in SYSTEM_SETTINGS:
+            prefix = settings.model_config["env_prefix"]
+            settings(**{k.removeprefix(prefix).lower(): v for k, v in demo.items() if k.startswith(prefix)})
+
+
+def test_the_worker_reports_its_health_and_keeps_reports_on_a_volume():
+    worker = SERVICES["worker"]
+    assert "--with-healthcheck" in worker["command"]
+    port = worker["environment"]["PREFECT_WORKER_WEBSERVER_PORT"]
+    assert f"localhost:{port}/health" in " ".join(worker["healthcheck"]["test"])
+    assert "reports:/home/ion-sync/reports" in worker["volumes"] and "reports" in COMPOSE["volumes"]
+    assert "ION_SYNC_REPORTS_DIR=/home/ion-sync/reports" in DOCKERFILE and "mkdir -p /home/ion-sync/reports" in DOCKERFILE
+    assert worker["environment"]["ION_SYNC_REPORTS_DIR"] == "/home/ion-sync/reports"
+
+
+def test_prefect_yaml_pulls_from_ion_sync_home_not_a_baked_path():
+    project = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
+    assert project["pull"] == [{"prefect.deployments.steps.set_working_directory": {"directory": "{{ $ION_SYNC_HOME }}"}}]
+    assert "ION_SYNC_HOME=/opt/ion-sync" in DOCKERFILE
 
 
 def test_ports_and_commands_agree_with_the_code():
@@ -76,7 +128,7 @@ def test_ports_and_commands_agree_with_the_code():
     assert SERVICES["worker"]["command"][SERVICES["worker"]["command"].index("--pool") + 1] == pool
     assert f"work-pool create {pool} --type process" in " ".join(SERVICES["deploy"]["command"])
     assert "deploy --all" in " ".join(SERVICES["deploy"]["command"])
-    for name, port, module in (("ion-sim", "8701", "sandbox.ion"), ("netsuite-sim", "8702", "sandbox.netsuite")):
+    for name, (port, module) in SIMULATORS.items():
         sim = SERVICES[name]
         assert f"{module}:create_app" in sim["command"] and sim["command"][-1] == port and f"{port}:{port}" in sim["ports"]
         assert callable(importlib.import_module(module).create_app)
