@@ -239,6 +239,18 @@ async def archive_purchase_order(sim: RampSimulator, request: Request) -> None:
     sim.state.archive(request.path_params["purchase_order_id"])
 
 
+# -- business entities (the one entity of the simulated business) -----------------------------------
+
+
+async def get_entity(sim: RampSimulator, request: Request) -> dict[str, Any]:
+    """`ApiEntityResource` (spec `GET /developer/v1/entities/{entity_id}`, scope entities:read)."""
+    config = sim.config
+    if request.path_params["entity_id"] != config.entity_id:
+        raise RampError(404, "Not found")
+    return {"id": config.entity_id, "entity_name": config.entity_name, "currency": config.entity_currency,
+            "is_primary": True, "accounts": [], "location_ids": []}
+
+
 # -- item receipts, bills ----------------------------------------------------------------------------
 
 
@@ -315,6 +327,7 @@ def api_routes() -> list[Route]:
         Route(f"{v}/item-receipts/{{item_receipt_id}}", api("item_receipts:read", get_item_receipt), methods=["GET"]),
         Route(f"{v}/item-receipts/{{item_receipt_id}}", api("item_receipts:write", delete_item_receipt), methods=["DELETE"]),
         Route(f"{v}/bills/{{bill_id}}", api("bills:read", get_bill), methods=["GET"]),
+        Route(f"{v}/entities/{{entity_id}}", api("entities:read", get_entity), methods=["GET"]),
         Route(f"{v}/webhooks", api(None, list_webhooks), methods=["GET"]),
         Route(f"{v}/webhooks", api(None, create_webhook, 201), methods=["POST"]),
         Route(f"{v}/webhooks/{{webhook_id}}", api(None, get_webhook), methods=["GET"]),

@@ -179,7 +179,6 @@ class RampState:
             "archived_at": None,
             "created_at": now_iso(),
             "remote_id": None,
-            self.config.approval_field: self.config.initial_approval_status,
         }
         self.purchase_orders[po["id"]] = po
         self.emit("purchase_orders.created", po["id"])
@@ -189,12 +188,6 @@ class RampState:
         if po_id not in self.purchase_orders:
             raise not_found("Purchase order", po_id)
         return self.purchase_orders[po_id]
-
-    def set_approval(self, po_id: str, status: str) -> dict[str, Any]:
-        po = self.purchase_order(po_id)
-        po[self.config.approval_field] = status
-        self.emit("purchase_orders.updated", po_id)
-        return po
 
     def archive(self, po_id: str) -> None:
         self.purchase_order(po_id)["archived_at"] = now_iso()
