@@ -271,3 +271,11 @@ def test_the_spec_check_is_strict_so_a_field_ramp_does_not_have_is_caught() -> N
     po = Ramp().sim.state.create_purchase_order(po_body("ION-970"))
     assert SPEC.schema_problems("ApiPurchaseOrderResource", po) == []
     assert any("approval_status" in p for p in SPEC.schema_problems("ApiPurchaseOrderResource", {**po, "approval_status": "APPROVED"}))
+
+
+async def test_the_simulator_refuses_a_body_field_the_request_schema_does_not_name(ramp: Ramp) -> None:
+    async with ramp.client() as client:
+        with pytest.raises(DataError) as refused:
+            await client.create_purchase_order_once(po_body("ION-980", approval_status="APPROVED"), check_first=False, created_after=None)
+    assert refused.value.field == "approval_status" and ramp.sim.state.purchase_orders == {}
+    ramp.transport.problems = [p for p in ramp.transport.problems if "approval_status" not in p]  # the request itself was off-spec

@@ -59,6 +59,10 @@ class RampSimConfig(BaseModel):
     request_price_units: Literal["major", "minor"] = Field(
         "major", description="Request `unit_price` is a decimal in major units (dollars), stored as cents (B2 Money). INFERENCE."
     )
+    reject_unknown_fields: bool = Field(
+        True, description="A create body's field its request schema (ramp-openapi.json) does not name is refused 422 "
+        "'Unknown field.'. INFERENCE: the schemas list the fields; how Ramp answers an extra one is not published.",
+    )
     enforce_unique_po_number: bool = Field(
         False, description="Reject a second PO with the same number (spec: 'Unique'; enforcement unconfirmed, B9)."
     )
