@@ -44,9 +44,6 @@ class RampMappings(BaseModel):
         return IN_RAMP_UNSUPPORTED if self.approval == "in_ramp" else None
 
     @property
-    def trigger_status(self) -> str:
-        return "REQUESTED" if self.approval == "in_ramp" else "APPROVED"
-
-    @property
     def trigger_statuses(self) -> list[str]:
-        return sorted({self.trigger_status, *self.also_statuses})
+        """ION statuses whose POs are created in Ramp: APPROVED (the only mode that can work), and `also_statuses`."""
+        return sorted({"APPROVED", *self.also_statuses})

@@ -101,7 +101,6 @@ def test_approve_in_ramp_is_refused_naming_the_limitation_and_what_to_do():
     assert problem and "exposes no purchase-order approval" in problem and "ramp.approval: in_ion" in problem
 
 
-def test_the_triggering_statuses_follow_the_approval_mode():
+def test_pos_are_created_in_ramp_once_approved_in_ion_or_in_a_later_status_when_configured():
     assert RampMappings().trigger_statuses == ["APPROVED"]
-    assert RampMappings(approval="in_ramp").trigger_statuses == ["REQUESTED"]
     assert RampMappings(also_statuses=["ORDERED", "RECEIVED"]).trigger_statuses == ["APPROVED", "ORDERED", "RECEIVED"]
