@@ -125,9 +125,9 @@ INTEGRATIONS: dict[str, Integration] = {
     LABOR_SYNC: _writer(LABOR_SYNC, _labor_for, sla_minutes=90),
     THREE_WAY_MATCH: Integration(name=THREE_WAY_MATCH, sla=timedelta(hours=26)),
     # Ramp: the rate budget is Ramp's 200 requests per 10 s, shared by the four flows.
-    RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60),
+    RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60, cannot_work=ramp_mode_problem),
     RAMP_POS: _writer(RAMP_POS, _ramp_pos_for, cannot_work=ramp_mode_problem),
-    RAMP_RECEIPTS: _writer(RAMP_RECEIPTS, _ramp_receipts_for),
+    RAMP_RECEIPTS: _writer(RAMP_RECEIPTS, _ramp_receipts_for, cannot_work=ramp_mode_problem),
     RAMP_APPROVALS: _writer(RAMP_APPROVALS, None, sla_minutes=90, cannot_work=ramp_mode_problem),
     # QuickBooks Online: its OAuth tokens rotate; health reads their expiry from the ledger.
     QBO_POS: _writer(QBO_POS, _quickbooks_pos_for, credentials=("quickbooks:*",)),

@@ -102,8 +102,8 @@ def test_approved_in_ion_created_in_ramp_received_matched_and_paid(ramp, world, 
 
 
 def test_approve_in_ramp_mode_refuses_to_start_and_health_never_shows_it_green(ramp, world, tmp_path, monkeypatch):
-    """Ramp's API exposes no PO approval (ramp.md B3): the mode that needs one stops both flows
-    before any write, saying what to do instead, and integration-health reports it failing."""
+    """Ramp's API exposes no PO approval (ramp.md B3): the mode that needs one stops the Ramp
+    flows before any write, saying what to do instead, and integration-health reports them failing."""
     from datetime import timedelta
 
     from flows.integrations import INTEGRATIONS
@@ -120,7 +120,7 @@ def test_approve_in_ramp_mode_refuses_to_start_and_health_never_shows_it_green(r
         assert "Set ramp.approval: in_ion" in (refused.message or "")
     assert ramp.records("purchase-orders") == [] and Ledger(world.ledger_url).entries("ramp-purchase-order-sync", EntryStatus.posted) == []
     now = datetime.now(UTC)
-    for name in ("ramp-purchase-order-sync", "ramp-approval-sync"):
+    for name in ("ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"):
         problem = INTEGRATIONS[name].cannot_work()  # type: ignore[misc]
         assert problem == IN_RAMP_UNSUPPORTED
         healthy_otherwise = Facts(name, timedelta(hours=1), None, now, 1, 0, Activity(0, 0, 1, 0, now, now), None, cannot_work=problem)
