@@ -7,7 +7,8 @@ dead-letter-replay need to know about each one. A new integration plugs in with 
 - `sla`: a successful run is expected at least this often; `quiet_after`: posting nothing for
   longer than this is unusual (None for read-only reports);
 - `credentials`: credential-store names whose tokens expire (OAuth), checked by health;
-- `concurrency_limit`: the Prefect global concurrency limit metering its API budget, if any.
+- `concurrency_limit`: the Prefect global concurrency limit metering its API budget, if any;
+- `cannot_work`: why its configured mode cannot work (health reports it failing), if it cannot.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from flows.labor_sync import labor_sync
 from flows.purchase_order_sync import purchase_order_sync
 from flows.quickbooks_purchase_order_sync import quickbooks_purchase_order_sync
 from flows.ramp_purchase_order_sync import ramp_purchase_order_sync
+from flows.ramp_environment import ramp_mode_problem
 from flows.ramp_receipt_sync import ramp_receipt_sync
 from flows.receipt_sync import RECEIPT_SAVED, receipt_sync
 from tasks.consumption import INTEGRATION as CONSUMPTION
@@ -53,6 +55,7 @@ class Integration:
     credentials: tuple[str, ...] = field(default=())
     concurrency_limit: str | None = None
     ledger_integration: str | None = None  # when its ledger entries go by another name
+    cannot_work: Callable[[], str | None] | None = None
 
     @property
     def ledger_name(self) -> str:
@@ -122,10 +125,10 @@ INTEGRATIONS: dict[str, Integration] = {
     LABOR_SYNC: _writer(LABOR_SYNC, _labor_for, sla_minutes=90),
     THREE_WAY_MATCH: Integration(name=THREE_WAY_MATCH, sla=timedelta(hours=26)),
     # Ramp: the rate budget is Ramp's 200 requests per 10 s, shared by the four flows.
-    RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60),
-    RAMP_POS: _writer(RAMP_POS, _ramp_pos_for),
-    RAMP_RECEIPTS: _writer(RAMP_RECEIPTS, _ramp_receipts_for),
-    RAMP_APPROVALS: _writer(RAMP_APPROVALS, None, sla_minutes=90),
+    RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60, cannot_work=ramp_mode_problem),
+    RAMP_POS: _writer(RAMP_POS, _ramp_pos_for, cannot_work=ramp_mode_problem),
+    RAMP_RECEIPTS: _writer(RAMP_RECEIPTS, _ramp_receipts_for, cannot_work=ramp_mode_problem),
+    RAMP_APPROVALS: _writer(RAMP_APPROVALS, None, sla_minutes=90, cannot_work=ramp_mode_problem),
     # QuickBooks Online: its OAuth tokens rotate; health reads their expiry from the ledger.
     QBO_POS: _writer(QBO_POS, _quickbooks_pos_for, credentials=("quickbooks:*",)),
     QBO_ITEMS: _writer(QBO_ITEMS, None, credentials=("quickbooks:*",)),

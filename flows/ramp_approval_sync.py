@@ -1,8 +1,8 @@
-"""ramp-approval-sync: Ramp's approvals, rejections and payments flow back to ION (seed 000).
+"""ramp-approval-sync: Ramp's payments flow back to ION (seed 000).
 
-In the "approve in Ramp" mode, finance approves the PO in Ramp and this flow moves the ION PO
-to APPROVED so it can be sent to the supplier; a rejection is reported (a dead letter naming
-the PO), never applied silently; once Ramp has paid the PO's bills, the ION PO is marked paid.
+Once Ramp has paid the PO's bills, the ION PO is marked paid. Approvals cannot flow back:
+Ramp's Developer API does not expose a PO's approval (ramp.md B3), so the "approve in Ramp"
+mode (`ramp.approval: in_ramp`) stops this flow at start with a ConfigError saying so.
 
 Driven by Ramp webhooks: the webhook receiver (`ion-sync webhooks`) verifies
 `X-Ramp-Webhook-Signature` and stores each event in the ledger inbox (source "ramp"); this
@@ -35,10 +35,10 @@ from tasks.ramp_common import RampContext, RampSummary, purchase_orders_in_ramp
 from tasks.reporting import publish_sync_report
 
 
-@flow(name=INTEGRATION, flow_run_name=lambda: f"Ramp decisions → ION{' (poll)' if flow_run.parameters.get('poll') else ''}",
+@flow(name=INTEGRATION, flow_run_name=lambda: f"Ramp payments → ION{' (poll)' if flow_run.parameters.get('poll') else ''}",
       persist_result=False, log_prints=True)
 async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
-    """Apply Ramp approvals and payments to ION purchase orders; report rejections.
+    """Mark ION purchase orders paid once Ramp has paid them.
 
     Args:
         poll: Check every PO that lives in Ramp, not only those named by pending webhook events.
@@ -57,7 +57,7 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
             run = ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
             ctx = RampContext(ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id)
             try:
-                report = await apply_decisions(quote(ctx), wanted, quote(tracked), env.ramp)
+                report = await apply_decisions(quote(ctx), wanted, quote(tracked))
             finally:
                 ledger.finish_run(run)
         relevant = PO_EVENTS | BILL_EVENTS
@@ -66,7 +66,6 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
             summary.events_handled = inbox.mark([e.id for e in events if e.event_type in relevant], InboxStatus.handled, handled_by)
         inbox.mark([e.id for e in events if e.event_type not in relevant], InboxStatus.handled, handled_by, reason="not an event ion-sync acts on")
         summary.posted = len(report.applied)
-        summary.rejected = report.rejected
         summary.dead_letters = len(report.dead_letters)
         summary.already_posted = report.already_posted
         summary.in_flight_elsewhere = report.in_flight_elsewhere
@@ -76,7 +75,7 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
         publish_sync_report(
             summary, report.applied, report.dead_letters,
             details=f"POs checked in Ramp: {report.checked} ({'poll' if poll else 'webhook events'}); events handled: "
-            f"{summary.events_handled}; rejections reported: {report.rejected}; Ramp events still waiting: {backlog.pending}.",
+            f"{summary.events_handled}; Ramp events still waiting: {backlog.pending}.",
         )
     finally:
         ledger.close()

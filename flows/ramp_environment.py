@@ -1,5 +1,6 @@
 """Settings the Ramp flows need before they may write: app, mappings (the `ramp:` section),
-ION and Ramp, all problems reported at once (the NetSuite settings are not required)."""
+ION and Ramp, all problems reported at once (the NetSuite settings are not required). A
+`ramp:` mode Ramp's API cannot serve (`ramp.approval: in_ramp`) is one of those problems."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ class RampEnvironment:
     ramp: RampSettings
 
 
-def load_ramp_environment() -> RampEnvironment:
+def load_ramp_environment(*, check_mode: bool = True) -> RampEnvironment:
+    """`check_mode=False` for the preflight, which reports an unsupported mode as its own check."""
     problems: list[str] = []
     loaded: dict[str, object] = {}
     for name, cls in (("app", AppSettings), ("ion", IonSettings), ("ramp", RampSettings)):
@@ -34,8 +36,20 @@ def load_ramp_environment() -> RampEnvironment:
             loaded["mappings"] = load_mappings(app.config)
         except ConfigError as exc:
             problems.append(str(exc))
+    mappings = loaded.get("mappings")
+    if check_mode and isinstance(mappings, Mappings) and (unsupported := mappings.ramp.unsupported()):
+        problems.append(unsupported)
     if problems:
         raise ConfigError("configuration is incomplete; nothing was written:\n" + "\n".join(problems))
     env = RampEnvironment(**loaded)  # type: ignore[arg-type]
     env.app.prepare()
     return env
+
+
+def ramp_mode_problem() -> str | None:
+    """Why the configured Ramp mode cannot work (for integration-health), or None; a mappings
+    file that does not load is the flows' own error to report."""
+    try:
+        return load_mappings(load_settings(AppSettings).config).ramp.unsupported()
+    except ConfigError:
+        return None

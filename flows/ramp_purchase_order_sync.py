@@ -1,10 +1,10 @@
 """ramp-purchase-order-sync: ION purchase orders → Ramp purchase orders (seed 000).
 
-The story: purchasing raises POs in ION; finance approves and pays them in Ramp. When an ION
-PO reaches APPROVED (or, in the seed's optional "approve in Ramp" mode, `ramp.approval:
-in_ramp`, when it goes to REQUESTED, "In Review"), this flow creates it in Ramp with its
-lines, currency, the supplier's Ramp vendor, the entity and three-way match, keyed
-`ion:po:<id>:ramp-po` through the ledger. Ramp has no idempotency key: a PO number Ramp
+The story: purchasing raises and approves POs in ION; finance pays them in Ramp. When an ION
+PO reaches APPROVED, this flow creates it in Ramp with its lines (each tagged with its ION line
+id), currency, the supplier's Ramp vendor, the entity and three-way match, keyed
+`ion:po:<id>:ramp-po` through the ledger. The seed's optional "approve in Ramp" mode
+(`ramp.approval: in_ramp`) stops the flow at start: Ramp's API exposes no PO approval. Ramp has no idempotency key: a PO number Ramp
 already has is adopted, never created twice. The ledger keeps the Ramp id and line ids, which
 ramp-receipt-sync and ramp-approval-sync use.
 """

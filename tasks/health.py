@@ -68,6 +68,7 @@ class Facts:
     inbox: InboxState | None
     tokens: list[TokenFacts] = field(default_factory=list)
     rate_budget: str | None = None
+    cannot_work: str | None = None  # a configured mode the target system's API cannot serve
 
 
 @dataclass
@@ -89,7 +90,7 @@ def ago(delta: timedelta) -> str:
 
 
 def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
-    found: list[tuple[Health, str]] = []
+    found: list[tuple[Health, str]] = [(Health.failing, f.cannot_work)] if f.cannot_work else []
     since_success = now - f.last_success if f.last_success else None
     if f.last_success is None and f.runs_in_window == 0 and f.ledger.last_run_started_at is None:
         found.append((Health.silent, "no runs recorded"))
@@ -234,6 +235,7 @@ async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str,
                 inbox=inbox,
                 tokens=tokens(ledger, integ.credentials),
                 rate_budget=budget,
+                cannot_work=integ.cannot_work() if integ.cannot_work else None,
             )
         )
     return facts

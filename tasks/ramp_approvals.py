@@ -1,16 +1,15 @@
-"""ramp-approval-sync's rules and steps: Ramp's decisions flow back to ION (seed 000).
+"""ramp-approval-sync's rules and steps: what Ramp decides flows back to ION (seed 000).
 
-For each ION PO that lives in Ramp (the ledger of ramp-purchase-order-sync) and is still open
-for news (REQUESTED, or not yet paid), read the Ramp PO and decide:
-- approved in Ramp while ION says REQUESTED → ION PO to APPROVED, so it can be sent to the
-  supplier (key `ramp:po:<ramp id>:approved`);
-- rejected in Ramp while ION says REQUESTED → reported as a dead letter (`…:rejected`) for a
-  buyer to handle; ION is not changed;
-- every bill of the PO paid in Ramp → ION PO `paid` (key `…:paid`).
-Each ION write goes through the ledger. ION's state is read fresh on every run, so a claim a
-dead run left pending is settled by what ION shows (already APPROVED / paid: posted) before
-anything is written again. Which POs to look at comes from the Ramp webhook events in the
-ledger inbox (source "ramp"), or, on a poll, from every tracked PO.
+Ramp's Developer API exposes no purchase-order approval (no field, endpoint or webhook event:
+ramp-openapi.json `ApiPurchaseOrderResource`, ramp.md B3), so approvals cannot flow back; the
+"approve in Ramp" mode refuses to start (`RampMappings.unsupported`). What Ramp does expose is
+payment: for each ION PO that lives in Ramp (the ledger of ramp-purchase-order-sync) and is not
+yet paid in ION, read the Ramp PO; once it is billed in full and every bill on it is PAID
+(`billing_status`, `bill_ids`, `Bill.status`: B3, B6), the ION PO is marked `paid` (key
+`ramp:po:<ramp id>:paid`). Each ION write goes through the ledger. ION's state is read fresh on
+every run, so a claim a dead run left pending is settled by what ION shows (already paid:
+posted) before anything is written again. Which POs to look at comes from the Ramp webhook
+events in the ledger inbox (source "ramp"), or, on a poll, from every tracked PO.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from prefect.cache_policies import NO_CACHE
 from connectors.errors import DataError, TransientError
 from connectors.ion.ramp_queries import PURCHASE_ORDERS, UPDATE_PURCHASE_ORDER
 from connectors.ramp.models import PurchaseOrder as RampPurchaseOrder
-from connectors.ramp.settings import RampSettings
 from ledger import Claim, EntryStatus, Outcome
 from ledger.inbox import InboxItem
 from ledger.store import ClaimRequest, DeadLetter
@@ -39,7 +37,6 @@ from tasks.ramp_common import (
 INTEGRATION = "ramp-approval-sync"
 PO_EVENTS = {"purchase_orders.created", "purchase_orders.updated"}
 BILL_EVENTS = {"bills.created", "bills.approved", "bills.paid", "bills.rejected"}
-APPROVED_OR_LATER = {"APPROVED", "ORDERED", "RECEIVED"}
 
 
 @dataclass(frozen=True)
@@ -55,11 +52,7 @@ class Decision:
     """What Ramp says about one PO, against what ION says."""
 
     ref: RampPurchaseOrderRef
-    approve: bool = False
-    reject: bool = False
     mark_paid: bool = False
-    approval: str | None = None
-    conflict: str | None = None  # approved in Ramp, but ION moved the PO back or canceled it
 
 
 def candidates(events: list[InboxItem], tracked: dict[int, RampPurchaseOrderRef], poll: bool) -> set[int]:
@@ -71,18 +64,8 @@ def candidates(events: list[InboxItem], tracked: dict[int, RampPurchaseOrderRef]
     return {by_ramp_id[e.subject] for e in events if e.event_type in PO_EVENTS and e.subject in by_ramp_id}
 
 
-def decide(ref: RampPurchaseOrderRef, ion: IonState, ramp: RampPurchaseOrder, paid_in_ramp: bool, settings: RampSettings) -> Decision:
-    approval = ramp.approval(settings.approval_field)
-    waiting = ion.status == "REQUESTED"
-    approved = approval in settings.approved_values
-    return Decision(
-        ref,
-        approve=waiting and approved,
-        reject=waiting and approval in settings.rejected_values,
-        mark_paid=paid_in_ramp and not ion.paid,
-        approval=approval,
-        conflict=ion.status if approved and ion.status in ("DRAFT", "CANCELED") else None,
-    )
+def decide(ref: RampPurchaseOrderRef, ion: IonState, paid_in_ramp: bool) -> Decision:
+    return Decision(ref, mark_paid=paid_in_ramp and not ion.paid)
 
 
 async def ion_states(ctx: RampContext, po_ids: set[int]) -> dict[int, IonState]:
@@ -112,68 +95,41 @@ class ApprovalReport:
     applied: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     checked: int = 0
-    rejected: int = 0
     already_posted: int = 0
     in_flight_elsewhere: int = 0
     failed: int = 0
 
 
 @task(name="apply-ramp-decisions", cache_policy=NO_CACHE)
-async def apply_decisions(ctx: RampContext, po_ids: set[int], tracked: dict[int, RampPurchaseOrderRef], settings: RampSettings) -> ApprovalReport:
-    return await apply_decisions_for(ctx, po_ids, tracked, settings)
+async def apply_decisions(ctx: RampContext, po_ids: set[int], tracked: dict[int, RampPurchaseOrderRef]) -> ApprovalReport:
+    return await apply_decisions_for(ctx, po_ids, tracked)
 
 
-async def apply_decisions_for(
-    ctx: RampContext, po_ids: set[int], tracked: dict[int, RampPurchaseOrderRef], settings: RampSettings
-) -> ApprovalReport:
+async def apply_decisions_for(ctx: RampContext, po_ids: set[int], tracked: dict[int, RampPurchaseOrderRef]) -> ApprovalReport:
     assert ctx.run is not None
     report = ApprovalReport()
     orphans = {c.key: c for c in ctx.ledger.take_orphans(INTEGRATION, ctx.run)}
     po_ids = po_ids | {int(po) for po, ref in tracked.items() if any(k.startswith(f"ramp:po:{ref.ramp_id}:") for k in orphans)}
     states = await ion_states(ctx, po_ids)
-    keys = [f"ramp:po:{tracked[p].ramp_id}:{a}" for p in po_ids for a in ("approved", "paid")]
+    keys = [f"ramp:po:{tracked[p].ramp_id}:paid" for p in po_ids]
     failed = {k for k, status in ctx.ledger.statuses(INTEGRATION, keys).items() if status is EntryStatus.failed}
     for po_id in sorted(po_ids):
         ref, ion = tracked[po_id], states.get(po_id)
-        unsettled = any(f"ramp:po:{ref.ramp_id}:{a}" in orphans or f"ramp:po:{ref.ramp_id}:{a}" in failed for a in ("approved", "paid"))
-        if ion is None or (ion.paid and ion.status != "REQUESTED" and not unsettled):
+        unsettled = f"ramp:po:{ref.ramp_id}:paid" in orphans or f"ramp:po:{ref.ramp_id}:paid" in failed
+        if ion is None or (ion.paid and not unsettled):
             continue  # gone from ION, or nothing Ramp could still change
         ramp_po = await ctx.ramp.purchase_order(ref.ramp_id)
         report.checked += 1
         if ramp_po is None:
             continue
         paid = not ion.paid and await paid_in_ramp(ctx, ramp_po)
-        decision = decide(ref, ion, ramp_po, paid, settings)
-        if decision.reject:
-            letter = DeadLetter(
-                f"ramp:po:{ref.ramp_id}:rejected",
-                f"ramp:po:{ref.ramp_id}",
-                f"ION PO {po_id} ({ref.number}) was rejected in Ramp ({decision.approval}); it is left REQUESTED in ION: "
-                "revise it and send it for approval again, or cancel it",
-            )
-            if ctx.ledger.dead_letter(INTEGRATION, [letter], replace_dead=False):
-                report.rejected += 1
-                report.dead_letters.append(dead_letter_row(letter))
-        if decision.conflict:
-            letter = DeadLetter(
-                f"ramp:po:{ref.ramp_id}:conflict",
-                f"ramp:po:{ref.ramp_id}",
-                f"ION PO {po_id} ({ref.number}) was approved in Ramp but is {decision.conflict} in ION: not applied; "
-                "archive the Ramp PO or bring the ION PO back for approval",
-            )
-            if ctx.ledger.dead_letter(INTEGRATION, [letter], replace_dead=False):
-                report.dead_letters.append(dead_letter_row(letter))
-        etag = ion.etag
-        for action, wanted, changes, done in (
-            ("approved", decision.approve, {"status": "APPROVED"}, ion.status in APPROVED_OR_LATER),
-            ("paid", decision.mark_paid, {"paid": True}, ion.paid),
-        ):
-            key = f"ramp:po:{ref.ramp_id}:{action}"
-            if not wanted and key not in orphans and key not in failed:
-                continue  # nothing to do; a failed try whose write landed after all is settled below
-            claim = orphans.get(key) or _claim(ctx, report, key, ref)
-            if claim is not None:
-                etag = await _apply(ctx, report, claim, po_id, ref, etag, changes, already=done or not wanted)
+        decision = decide(ref, ion, paid)
+        key = f"ramp:po:{ref.ramp_id}:paid"
+        if not decision.mark_paid and key not in orphans and key not in failed:
+            continue  # nothing to do; a failed try whose write landed after all is settled below
+        claim = orphans.get(key) or _claim(ctx, report, key, ref)
+        if claim is not None:
+            await _apply(ctx, report, claim, po_id, ref, ion.etag, {"paid": True}, already=ion.paid or not decision.mark_paid)
     return report
 
 

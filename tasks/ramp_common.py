@@ -40,7 +40,6 @@ class RampSummary(SyncSummary):
 
     adopted: int = 0
     updated: int = 0
-    rejected: int = 0
     skipped: int = 0
     events_handled: int = 0
 

@@ -5,6 +5,11 @@
 uncanceled lines with unit price as a decimal in major units and whole-unit quantities). A PO
 that cannot be sent is a dead letter saying what to fix.
 
+Each line's `description` (the only free-text field of a line that Ramp both takes and returns:
+`ApiPurchaseOrderLineItemCreateParamsRequestBody`, `ApiPurchaseOrderLineItem`) starts with
+`[ION line <id>]`; the ION line -> Ramp line map is read from those tags, since no source says
+Ramp keeps the order of the lines it was sent.
+
 `post_purchase_orders` follows the ledger protocol. Ramp has no idempotency key, so before
 creating, the page's numbers are looked up in Ramp and an existing PO is adopted; a create
 whose outcome is unknown is looked up again before any retry.
@@ -13,6 +18,7 @@ whose outcome is unknown is looked up again before any retry.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,7 +30,6 @@ from pydantic import ValidationError
 
 from connectors.errors import DataError, SyncError, TransientError
 from connectors.ion.ramp_models import PurchaseOrder
-from connectors.ion.ramp_queries import PURCHASE_ORDERS
 from connectors.ramp import WriteResult
 from connectors.validation import explain_record_error
 from ion_sync.ramp_config import RampMappings
@@ -35,11 +40,11 @@ from tasks.ramp_common import PURCHASE_ORDER_INTEGRATION as INTEGRATION
 from tasks.ramp_common import (
     RampContext,
     failure_outcome,
-    ion_nodes,
     purchase_order_key,
 )
 
 CREATED_AFTER_MARGIN = timedelta(days=1)  # clocks of ION and Ramp differ; a PO is created in Ramp after ION
+LINE_TAG = re.compile(r"^\[ION line (\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class ReadyPurchaseOrder:
     po_id: int
     number: str
     created: datetime
-    line_ids: list[int]  # ION line ids, in the order of the body's line_items
+    line_ids: list[int]  # ION line ids of the body's line_items
     body: dict[str, Any]
 
 
@@ -120,8 +125,8 @@ def _body(po: PurchaseOrder, mappings: RampMappings, entity_id: str) -> tuple[li
             problems.append(f"line {line.id} has no unit cost")
             continue
         part = line.part.partNumber if line.part else None
-        description = ": ".join(filter(None, [part, line.description])) or f"ION line {line.id}"
-        items.append({"description": description, "unit_price": unit_price(line.cost), "unit_quantity": int(round(quantity))})
+        text = ": ".join(filter(None, [part, line.description]))
+        items.append({"description": f"[ION line {line.id}] {text}".rstrip(), "unit_price": unit_price(line.cost), "unit_quantity": int(round(quantity))})
     body: dict[str, Any] = {
         "purchase_order_number": purchase_order_number(mappings, po.id),
         "currency": po.currency.type if po.currency else "",
@@ -136,10 +141,15 @@ def _body(po: PurchaseOrder, mappings: RampMappings, entity_id: str) -> tuple[li
     return problems, body, [line.id for line in lines]
 
 
-def line_map(ready: ReadyPurchaseOrder, resource: dict[str, Any] | None) -> dict[str, str]:
-    """ION line id -> Ramp line id: Ramp keeps the order of the line items it was sent."""
-    ramp_lines = [str(line["id"]) for line in (resource or {}).get("line_items") or []]
-    return {str(ion): ramp for ion, ramp in zip(ready.line_ids, ramp_lines, strict=False)}
+def line_map(resource: dict[str, Any] | None) -> dict[str, str]:
+    """ION line id -> Ramp line id, from the `[ION line <id>]` tag each line's description starts
+    with (a line without one, e.g. added in Ramp, is not ION's)."""
+    found: dict[str, str] = {}
+    for line in (resource or {}).get("line_items") or []:
+        tag = LINE_TAG.match(str(line.get("description") or ""))
+        if tag:
+            found.setdefault(tag.group(1), str(line["id"]))
+    return found
 
 
 @task(name="post-ramp-purchase-orders", cache_policy=NO_CACHE)
@@ -187,7 +197,7 @@ async def post_purchase_orders_page(ctx: RampContext, plan: PurchaseOrderPlan) -
                     )
             except (DataError, TransientError) as exc:
                 return failure_outcome(ctx, claim, exc, f"ION PO {ready.po_id} ({ready.number})", ready.body)
-        payload = {"number": ready.number, "lines": line_map(ready, result.resource), "adopted": result.adopted}
+        payload = {"number": ready.number, "lines": line_map(result.resource), "adopted": result.adopted}
         return Outcome(claim.key, EntryStatus.posted, target_id=result.target_id, payload=payload)
 
     results = await asyncio.gather(*(post(c) for c in batch.mine), return_exceptions=True)
@@ -215,29 +225,25 @@ async def post_purchase_orders_page(ctx: RampContext, plan: PurchaseOrderPlan) -
 @task(name="resolve-interrupted-ramp-purchase-orders", cache_policy=NO_CACHE)
 async def resolve_interrupted(ctx: RampContext) -> int:
     """A run died between creating and recording: ask Ramp whether each PO number exists and
-    record what it says (with the line map, from the ION PO as it is now)."""
+    record what it says (with the line map, from the Ramp PO's line tags)."""
     assert ctx.run is not None
     orphans = ctx.ledger.take_orphans(INTEGRATION, ctx.run)
     if not orphans:
         return 0
-    ids = [int(c.key.split(":")[2]) for c in orphans]
+    numbers = {c.key: purchase_order_number(ctx.mappings, int(c.key.split(":")[2])) for c in orphans}
     try:
-        nodes = [n async for page in ion_nodes(ctx.ion, PURCHASE_ORDERS, "purchaseOrders", {"id": {"in": ids}}) for n in page]
-        found = await ctx.ramp.purchase_orders_by_number(purchase_order_number(ctx.mappings, i) for i in ids)
+        found = await ctx.ramp.purchase_orders_by_number(numbers.values())
     except SyncError as exc:
         ctx.ledger.record(INTEGRATION, ctx.run, [Outcome(c.key, EntryStatus.failed, reason=f"could not check Ramp: {exc}") for c in orphans])
         return len(orphans)
-    planned = {r.key: r for r in plan_purchase_orders(nodes, ctx.mappings, ctx.entity_id).ready}
     outcomes = []
     for claim in orphans:
-        number = purchase_order_number(ctx.mappings, int(claim.key.split(":")[2]))
+        number = numbers[claim.key]
         po = found.get(number)
         if po is None:
             outcomes.append(Outcome(claim.key, EntryStatus.failed, reason="interrupted before Ramp confirmed; not in Ramp, will be created"))
             continue
-        ready = planned.get(claim.key)
-        lines = line_map(ready, po.model_dump(mode="json")) if ready else {}
-        payload = {"number": number, "lines": lines, "adopted": True}
+        payload = {"number": number, "lines": line_map(po.model_dump(mode="json")), "adopted": True}
         outcomes.append(Outcome(claim.key, EntryStatus.posted, target_id=po.id, payload=payload))
     ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
     return len(outcomes)

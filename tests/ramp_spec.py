@@ -2,8 +2,10 @@
 sends and every answer the simulator gives (tests/data/ramp-openapi-subset.json: the paths
 ion-sync uses and the schemas they reference, copied unchanged from ramp-openapi.json).
 
-OpenAPI 3.0 says `nullable: true` where JSON Schema says `type: [..., "null"]`; that is the
-one translation made. Error bodies have no schema in the spec; they are checked against the
+OpenAPI 3.0 says `nullable: true` where JSON Schema says `type: [..., "null"]`; that is one
+translation made. The other makes the check strict: an object schema that lists its
+`properties` and says nothing of others gets `additionalProperties: false`, so a field the spec
+does not name (in a request we send or an answer the simulator gives) is a problem. Error bodies have no schema in the spec; they are checked against the
 documented `error_v2` envelope (ramp.md B2)."""
 
 from __future__ import annotations
@@ -19,18 +21,21 @@ import httpx
 from jsonschema import Draft202012Validator
 
 SPEC_PATH = Path(__file__).parent / "data" / "ramp-openapi-subset.json"
-ERROR_V2 = {
+ERROR_V2 = {  # error-handling.mdx (ramp.md B2): `error_v2` and the legacy `error`
     "type": "object",
     "required": ["error_v2"],
     "properties": {
         "error_v2": {
             "type": "object",
             "required": ["error_code", "additional_info", "notes", "message"],
-            "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}, "additional_info": {"type": "object"}},
-        }
+            "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}, "notes": {"type": "string"},
+                           "additional_info": {"type": "object", "additionalProperties": True}},
+        },
+        "error": {"type": "object", "additionalProperties": True},
     },
 }
-OAUTH_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+# authorization.mdx OAuth errors (ramp.md B1), in RFC 6749 §5.2's shape
+OAUTH_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}}}
 
 
 def _nullable(node: Any) -> Any:
@@ -39,6 +44,8 @@ def _nullable(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     converted = {k: _nullable(v) for k, v in node.items() if k not in ("nullable", "example")}
+    if isinstance(node.get("properties"), dict) and node.get("type", "object") == "object" and "additionalProperties" not in node:
+        converted["additionalProperties"] = False
     if node.get("nullable"):
         return {"anyOf": [converted, {"type": "null"}]}
     return converted
@@ -65,6 +72,11 @@ class RampSpec:
 
     def _validator(self, schema: dict[str, Any]) -> Draft202012Validator:
         return Draft202012Validator({**_nullable(schema), "components": self.components})
+
+    def schema_problems(self, name: str, body: Any) -> list[str]:
+        """How `body` departs from the spec's schema `name` (strict: no unnamed fields)."""
+        validator = self._validator({"$ref": f"#/components/schemas/{name}"})
+        return [f"{name}: {e.message} at {list(e.path)}" for e in validator.iter_errors(body)]
 
     def operation(self, method: str, path: str) -> dict[str, Any]:
         for verb, pattern, op in self.routes:

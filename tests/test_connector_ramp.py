@@ -114,20 +114,26 @@ async def test_expired_token_is_refreshed_once_and_bad_credentials_fail_loudly(r
             pass
 
 
-async def test_the_client_keeps_under_the_rate_limit_without_a_single_429() -> None:
-    ramp = Ramp(RampSimConfig(rate_limit_requests=20, rate_limit_window_seconds=1.0, deliver_webhooks=False))
-    async with ramp.client(rate_limit_requests=20, rate_limit_window_seconds=1.0, concurrency=10) as client:
+async def test_the_client_keeps_under_the_documented_rate_limit_without_a_single_429() -> None:
+    """Ramp's timer restarts on every request (rate-limiting.mdx): a steady stream under 200
+    per 10 s still hits the limit unless the client leaves a quiet window after each allowance."""
+    ramp = Ramp(RampSimConfig(rate_limit_requests=20, rate_limit_window_seconds=0.5, deliver_webhooks=False))
+    assert ramp.sim.config.rate_limit_mode == RampSimConfig().rate_limit_mode == "reset_on_request"
+    async with ramp.client(rate_limit_requests=20, rate_limit_window_seconds=0.5, concurrency=10) as client:
         for _ in range(3):
             await asyncio.gather(*(client.purchase_order("missing") for _ in range(20)))
     assert ramp.sim.limiter.limited == 0 and ramp.sim.limiter.max_in_window <= 20
     assert sum(ramp.sim.requests.values()) == 60
 
 
-async def test_a_429_from_someone_else_sharing_the_budget_is_waited_out() -> None:
+async def test_a_burst_sharing_the_budget_completes_under_the_documented_limit_with_no_retry_after() -> None:
+    """Another app spends the business's budget (the client believes it has all 200): the 429s
+    carry no Retry-After and a retry inside the window restarts Ramp's timer, so the client goes
+    quiet for a whole window; every request of the burst completes, none fails."""
     ramp = Ramp(RampSimConfig(rate_limit_requests=10, rate_limit_window_seconds=0.5, deliver_webhooks=False))
-    async with ramp.client(rate_limit_requests=200, concurrency=10, retry={"attempts": 30, "initial_wait": 0.1, "max_wait": 1.0}) as client:
-        results = await asyncio.gather(*(client.purchase_order("missing") for _ in range(20)))
-    assert results == [None] * 20 and ramp.sim.limiter.limited > 0
+    async with ramp.client(rate_limit_requests=200, rate_limit_window_seconds=0.5, concurrency=10) as client:
+        results = await asyncio.gather(*(client.purchase_order("missing") for _ in range(40)))
+    assert results == [None] * 40 and ramp.sim.limiter.limited > 0
 
 
 def signed(secret: str, payload: dict[str, object]) -> tuple[dict[str, str], bytes]:
@@ -211,6 +217,8 @@ async def test_every_operation_the_simulator_serves_answers_in_the_spec_shape() 
         assert (await send("POST", f"/purchase-orders/{po['id']}/archive", json={"archived_reason": "test"})).status_code == 204
         bill = ramp.sim.state.bill_purchase_order(po["id"], paid=False)
         assert (await send("GET", f"/bills/{bill['id']}")).json()["status"] == "OPEN"
+        assert (await send("GET", f"/entities/{ENTITY}")).json()["id"] == ENTITY
+        assert (await send("GET", "/entities/00000000-0000-4000-8000-000000000000")).status_code == 404
         hook = (await send("POST", "/webhooks", json={"endpoint_url": "https://example.test/h", "event_types": ["bills.paid"]})).json()
         assert [h["id"] for h in (await send("GET", "/webhooks")).json()] == [hook["id"]]
         assert (await send("GET", f"/webhooks/{hook['id']}")).json()["status"] == "pending_verification"
@@ -242,9 +250,9 @@ def test_the_simulator_posts_signed_events_to_an_active_subscription() -> None:
     ramp = Ramp(RampSimConfig(deliver_webhooks=True), served=True)
     try:
         subscription = httpx.post(f"{ramp.server.url}/_sandbox/webhooks",  # type: ignore[union-attr]
-                                  json={"endpoint_url": f"{receiver.url}/ramp", "event_types": ["purchase_orders.updated"], "secret": "ramp_sec_x"}).json()
+                                  json={"endpoint_url": f"{receiver.url}/ramp", "event_types": ["bills.paid"], "secret": "ramp_sec_x"}).json()
         vendor_po = ramp.sim.state.create_purchase_order(po_body("ION-960"))
-        httpx.post(f"{ramp.server.url}/_sandbox/purchase-orders/{vendor_po['id']}/approve")  # type: ignore[union-attr]
+        bill = httpx.post(f"{ramp.server.url}/_sandbox/purchase-orders/{vendor_po['id']}/bill", json={"paid": True}).json()  # type: ignore[union-attr]
         deadline = time.monotonic() + 30
         while (not received or ramp.sim.state.outbox[-1]["status"] is None) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -253,5 +261,21 @@ def test_the_simulator_posts_signed_events_to_an_active_subscription() -> None:
         receiver.stop()
     [(headers, body)] = received
     event = verify_ramp_webhook("ramp_sec_x", headers, body, datetime.now(UTC))
-    assert (event.type, event.subject) == ("purchase_orders.updated", vendor_po["id"]) and subscription["status"] == "active"
+    assert (event.type, event.subject) == ("bills.paid", bill["id"]) and subscription["status"] == "active"
     assert ramp.sim.state.outbox[-1]["status"] == 204
+
+
+def test_the_spec_check_is_strict_so_a_field_ramp_does_not_have_is_caught() -> None:
+    """A PO `approval_status` (which ApiPurchaseOrderResource lacks) fails the check every
+    simulator answer passes."""
+    po = Ramp().sim.state.create_purchase_order(po_body("ION-970"))
+    assert SPEC.schema_problems("ApiPurchaseOrderResource", po) == []
+    assert any("approval_status" in p for p in SPEC.schema_problems("ApiPurchaseOrderResource", {**po, "approval_status": "APPROVED"}))
+
+
+async def test_the_simulator_refuses_a_body_field_the_request_schema_does_not_name(ramp: Ramp) -> None:
+    async with ramp.client() as client:
+        with pytest.raises(DataError) as refused:
+            await client.create_purchase_order_once(po_body("ION-980", approval_status="APPROVED"), check_first=False, created_after=None)
+    assert refused.value.field == "approval_status" and ramp.sim.state.purchase_orders == {}
+    ramp.transport.problems = [p for p in ramp.transport.problems if "approval_status" not in p]  # the request itself was off-spec

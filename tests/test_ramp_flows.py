@@ -1,5 +1,5 @@
 """The four Ramp flows end to end against the ION and Ramp simulators: supplier import,
-purchase orders in both approval modes, approvals / rejections / payment back to ION through
+purchase orders (and the "approve in Ramp" mode refusing to start), payment back to ION through
 webhook events in the ledger inbox, and item receipts completing Ramp's three-way match."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from connectors.ramp import SOURCE, WebhookRejected, verify_ramp_webhook
+from connectors.ramp import SOURCE
 from ion_sync.runner import run_deployment
-from ion_sync.sandbox import RAMP_VENDOR_ATTRIBUTE, RAMP_WEBHOOK_SECRET, SANDBOX_MAPPINGS
+from ion_sync.sandbox import RAMP_VENDOR_ATTRIBUTE, SANDBOX_MAPPINGS
 from ledger import EntryStatus, Ledger
 from ledger.inbox import Inbox
 from tests.ramp_world import LINK_SUPPLIER, SUPPLIER_ETAG, RampWorld
@@ -101,35 +101,29 @@ def test_approved_in_ion_created_in_ramp_received_matched_and_paid(ramp, world, 
     buyer.close()
 
 
-def test_approve_in_ramp_mode_approval_rejection_and_replayed_events(ramp, world, tmp_path, monkeypatch):
+def test_approve_in_ramp_mode_refuses_to_start_and_health_never_shows_it_green(ramp, world, tmp_path, monkeypatch):
+    """Ramp's API exposes no PO approval (ramp.md B3): the mode that needs one stops the Ramp
+    flows before any write, saying what to do instead, and integration-health reports them failing."""
+    from datetime import timedelta
+
+    from flows.integrations import INTEGRATIONS
+    from ion_sync.ramp_config import IN_RAMP_UNSUPPORTED
+    from ledger.activity import Activity
+    from tasks.health import Facts, Health, Thresholds, assess
+
     mode(tmp_path, monkeypatch, "in_ramp")
-    run_deployment("ramp-supplier-import")
     buyer = ramp.buyer()
-    to_approve, _ = buyer.purchase_order(1, "REQUESTED", [("COMP-300", 8, 4.0)])
-    to_reject, _ = buyer.purchase_order(2, "REQUESTED", [("BRKT-7", 20, 1.2)])
-    buyer.purchase_order(1, "APPROVED", [("COMP-200", 1, 2.5)])  # approved in ION: not this mode's trigger
-    synced = run_deployment("ramp-purchase-order-sync")
-    assert synced.summary.posted == 2
-    assert sorted(p["purchase_order_number"] for p in ramp.records("purchase-orders")) == sorted([f"ION-{to_approve}", f"ION-{to_reject}"])
-
-    ramp.admin("POST", f"purchase-orders/{ramp.purchase_order(f'ION-{to_approve}')['id']}/approve")
-    ramp.admin("POST", f"purchase-orders/{ramp.purchase_order(f'ION-{to_reject}')['id']}/reject")
-    assert ramp.deliver_events_to_inbox() == 2
-    applied = run_deployment("ramp-approval-sync", {"poll": False})
-    assert applied.state == "Completed" and (applied.summary.posted, applied.summary.rejected) == (1, 1)
-    assert buyer.state(to_approve)["status"] == "APPROVED"
-    assert buyer.state(to_reject)["status"] == "REQUESTED"  # reported, not applied
-    [rejection] = Ledger(world.ledger_url).entries("ramp-approval-sync", EntryStatus.dead)
-    assert f"ION PO {to_reject}" in rejection.reason and "rejected in Ramp" in rejection.reason
-
-    assert ramp.deliver_events_to_inbox() == 0  # replayed deliveries: same event ids, stored once
-    delivery = ramp.admin("GET", "webhooks/deliveries")["items"][-1]
-    with pytest.raises(WebhookRejected):
-        verify_ramp_webhook(RAMP_WEBHOOK_SECRET, delivery["headers"], delivery["body"].replace("updated", "created").encode(), datetime.now(UTC))
-    with pytest.raises(WebhookRejected):
-        verify_ramp_webhook(RAMP_WEBHOOK_SECRET, {}, delivery["body"].encode(), datetime.now(UTC))
-    polled = run_deployment("ramp-approval-sync", {"poll": True})
-    assert (polled.summary.posted, polled.summary.rejected, polled.summary.dead_letters) == (0, 0, 0)
-    again = run_deployment("ramp-purchase-order-sync")
-    assert again.summary.posted == 0 and len(ramp.records("purchase-orders")) == 2
+    buyer.purchase_order(1, "REQUESTED", [("COMP-300", 8, 4.0)])
+    for deployment in ("ramp-purchase-order-sync", "ramp-approval-sync"):
+        refused = run_deployment(deployment)
+        assert refused.state == "Failed" and "ramp.approval: in_ramp cannot work" in (refused.message or "")
+        assert "Set ramp.approval: in_ion" in (refused.message or "")
+    assert ramp.records("purchase-orders") == [] and Ledger(world.ledger_url).entries("ramp-purchase-order-sync", EntryStatus.posted) == []
+    now = datetime.now(UTC)
+    for name in ("ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"):
+        problem = INTEGRATIONS[name].cannot_work()  # type: ignore[misc]
+        assert problem == IN_RAMP_UNSUPPORTED
+        healthy_otherwise = Facts(name, timedelta(hours=1), None, now, 1, 0, Activity(0, 0, 1, 0, now, now), None, cannot_work=problem)
+        verdict = assess(healthy_otherwise, Thresholds(), now)
+        assert verdict.health is Health.failing and IN_RAMP_UNSUPPORTED in verdict.problems
     buyer.close()

@@ -1,22 +1,19 @@
 """The Ramp integration's business rules, as pure functions: PO bodies and their dead letters,
-item receipts split per PO, which POs an event names, what Ramp's state means for ION."""
+item receipts split per PO, which POs an event names, what Ramp's state means for ION, and the mode Ramp's API cannot serve."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connectors.ramp import RampSettings
-from connectors.ramp.models import PurchaseOrder as RampPurchaseOrder
 from ion_sync.ramp_config import RampMappings
 from ledger.inbox import InboxItem
 from ledger.models import InboxStatus
 from tasks.ramp_approvals import IonState, candidates, decide
 from tasks.ramp_common import RampPurchaseOrderRef
-from tasks.ramp_purchase_orders import plan_purchase_orders, unit_price
+from tasks.ramp_purchase_orders import line_map, plan_purchase_orders, unit_price
 from tasks.ramp_receipts import plan_item_receipts
 
 MAPPINGS = RampMappings()
-SETTINGS = RampSettings(base_url="http://ramp.test", client_id="c", client_secret="s", entity_id="e")  # type: ignore[arg-type]
 VENDOR = [{"key": "Ramp Vendor Id", "value": "v-1"}]
 
 
@@ -38,10 +35,18 @@ def test_po_body_prices_in_major_units_whole_quantities_and_canceled_lines_left_
     assert ready.body == {
         "purchase_order_number": "ION-7", "currency": "USD", "entity_id": "ent", "vendor_id": "v-1", "three_way_match_enabled": True,
         "memo": "ION purchase order 7",
-        "line_items": [{"description": "COMP-200: bolts", "unit_price": "2.51", "unit_quantity": 10},
-                       {"description": "COMP-200: bolts", "unit_price": "0.10", "unit_quantity": 500}],
+        "line_items": [{"description": "[ION line 1] COMP-200: bolts", "unit_price": "2.51", "unit_quantity": 10},
+                       {"description": "[ION line 2] COMP-200: bolts", "unit_price": "0.10", "unit_quantity": 500}],
     }
     assert unit_price(0.125) == "0.13" and unit_price(4) == "4.00"
+
+
+def test_ramp_lines_are_matched_to_ion_lines_by_the_tag_in_their_description_not_by_position():
+    ramp_po = {"line_items": [{"id": "rl-b", "description": "[ION line 2] COMP-200: bolts"},
+                              {"id": "rl-x", "description": "freight added in Ramp"},
+                              {"id": "rl-a", "description": "[ION line 1] COMP-200: bolts"}]}
+    assert line_map(ramp_po) == {"2": "rl-b", "1": "rl-a"}
+    assert line_map(None) == {}
 
 
 def test_po_dead_letters_say_what_to_fix():
@@ -85,20 +90,17 @@ def test_which_pos_an_event_names_and_what_ramp_state_means_for_ion():
     assert candidates([event("bills.paid", "bill-1")], tracked, poll=False) == {7, 8}
     assert candidates([], tracked, poll=True) == {7, 8}
     ref = tracked[7]
-
-    def ramp(status: str | None) -> RampPurchaseOrder:
-        return RampPurchaseOrder.model_validate({"id": "r-7", "approval_status": status})
-
-    requested = IonState(7, "e", "REQUESTED", False)
-    assert decide(ref, requested, ramp("APPROVED"), False, SETTINGS).approve
-    assert decide(ref, requested, ramp("REJECTED"), False, SETTINGS).reject
-    assert not decide(ref, IonState(7, "e", "ORDERED", False), ramp("APPROVED"), False, SETTINGS).approve
-    assert decide(ref, IonState(7, "e", "CANCELED", False), ramp("APPROVED"), False, SETTINGS).conflict == "CANCELED"
-    assert decide(ref, IonState(7, "e", "ORDERED", False), ramp("APPROVED"), True, SETTINGS).mark_paid
-    assert not decide(ref, IonState(7, "e", "ORDERED", True), ramp("APPROVED"), True, SETTINGS).mark_paid
+    assert decide(ref, IonState(7, "e", "ORDERED", False), True).mark_paid
+    assert not decide(ref, IonState(7, "e", "ORDERED", True), True).mark_paid
+    assert not decide(ref, IonState(7, "e", "ORDERED", False), False).mark_paid
 
 
-def test_the_triggering_statuses_follow_the_approval_mode():
+def test_approve_in_ramp_is_refused_naming_the_limitation_and_what_to_do():
+    assert RampMappings().unsupported() is None
+    problem = RampMappings(approval="in_ramp").unsupported()
+    assert problem and "exposes no purchase-order approval" in problem and "ramp.approval: in_ion" in problem
+
+
+def test_pos_are_created_in_ramp_once_approved_in_ion_or_in_a_later_status_when_configured():
     assert RampMappings().trigger_statuses == ["APPROVED"]
-    assert RampMappings(approval="in_ramp").trigger_statuses == ["REQUESTED"]
     assert RampMappings(also_statuses=["ORDERED", "RECEIVED"]).trigger_statuses == ["APPROVED", "ORDERED", "RECEIVED"]

@@ -14,10 +14,10 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from pydantic import BaseModel, ValidationError
 
 from connectors.auth import RefreshingBearer
-from connectors.errors import AuthError, ContractError, DataError, TransientError
+from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
 from connectors.ramp.errors import raise_for_status
-from connectors.ramp.models import Bill, ItemReceipt, PurchaseOrder, Vendor
-from connectors.ramp.ratelimit import RollingWindowLimiter
+from connectors.ramp.models import Bill, Entity, ItemReceipt, PurchaseOrder, Vendor
+from connectors.ramp.ratelimit import QuietWindowLimiter
 from connectors.ramp.settings import RampSettings
 from connectors.retry import retrying
 
@@ -36,8 +36,9 @@ class WriteResult:
 class RampClient:
     """`async with RampClient(settings) as ramp: ...`
 
-    Every request passes a rolling-window limiter (`rate_limit_requests` per
-    `rate_limit_window_seconds`) and a concurrency cap before it is sent. Ramp has no
+    Every request passes the rate limiter (`rate_limit_requests` between quiet windows of
+    `rate_limit_window_seconds`; a 429 makes every request wait out a whole window, as Ramp's
+    timer restarts on each request and no Retry-After is sent) and a concurrency cap. Ramp has no
     idempotency key for purchase orders or item receipts, so `create_*_once` look the object
     up by its number before creating it, and again whenever an attempt's outcome is unknown.
     """
@@ -63,9 +64,10 @@ class RampClient:
             headers={"Accept": "application/json"},
             transport=transport,
         )
-        self.limiter = RollingWindowLimiter(settings.rate_limit_requests, settings.rate_limit_window_seconds)
+        self.limiter = QuietWindowLimiter(settings.rate_limit_requests, settings.rate_limit_window_seconds)
         self._slots = asyncio.Semaphore(settings.concurrency)
         self.requests = 0
+        self.granted_scopes: set[str] | None = None  # the last token response's `scope`, when Ramp gives one
         self.observers: list[Callable[[httpx.Request, httpx.Response], None]] = []
 
     async def __aenter__(self) -> RampClient:
@@ -83,14 +85,17 @@ class RampClient:
     async def _fetch_token(self) -> dict[str, Any]:
         await self.limiter.acquire()
         try:
-            return await self._oauth.fetch_token(grant_type="client_credentials", scope=self.settings.scopes)
+            token: dict[str, Any] = await self._oauth.fetch_token(grant_type="client_credentials", scope=self.settings.scopes)
         except OAuthError as exc:
             raise AuthError(
-                f"Ramp refused the client credentials ({exc.error}): check RAMP_CLIENT_ID, RAMP_CLIENT_SECRET, "
+                f"Ramp refused the client credentials ({exc.error}{': ' + exc.description if exc.description else ''}): check RAMP_CLIENT_ID, RAMP_CLIENT_SECRET, "
                 "RAMP_SCOPES (each must be permitted for the app) and that RAMP_BASE_URL is the app's environment"
             ) from None
         except httpx.TransportError as exc:
             raise TransientError(f"Ramp token endpoint unreachable: {type(exc).__name__}") from None
+        scope = token.get("scope")  # TokenResponse.scope (ramp.md B1)
+        self.granted_scopes = set(str(scope).split()) if scope else None
+        return token
 
     # -- transport --------------------------------------------------------------------------
 
@@ -107,7 +112,12 @@ class RampClient:
                 raise TransientError(f"Ramp {method} {url}: {type(exc).__name__}", uncertain=uncertain) from None
         for observe in self.observers:
             observe(response.request, response)
-        raise_for_status(response, write=write)
+        try:
+            raise_for_status(response, write=write)
+        except RateLimitedError as exc:
+            quiet = self.limiter.rate_limited()
+            exc.retry_after = exc.retry_after if exc.retry_after is not None else quiet
+            raise
         return response
 
     async def _get(self, url: str, params: dict[str, Any] | None = None) -> Any:
@@ -153,6 +163,9 @@ class RampClient:
 
     async def bill(self, bill_id: str) -> Bill | None:
         return await self.get_one(f"/bills/{bill_id}", Bill)
+
+    async def entity(self, entity_id: str) -> Entity | None:
+        return await self.get_one(f"/entities/{entity_id}", Entity)
 
     async def purchase_orders_by_number(self, numbers: Iterable[str], created_after: datetime | None = None) -> dict[str, PurchaseOrder]:
         """Ramp POs with these numbers (the list endpoint has no number filter: scan, narrowed by

@@ -38,11 +38,6 @@ class PurchaseOrder(_Resource):
     archived_at: datetime | None = None
     created_at: datetime | None = None
 
-    def approval(self, field: str) -> str | None:
-        """Ramp's approval status, from the configured field (the spec has none, ramp.md B3)."""
-        value = (self.model_extra or {}).get(field)
-        return str(value) if value is not None else None
-
 
 class ItemReceipt(_Resource):
     id: str
@@ -76,3 +71,11 @@ class Bill(_Resource):
     id: str
     status: str | None = None
     approval_status: str | None = None
+
+
+class Entity(_Resource):
+    """`ApiEntityResource`: the business entity purchase orders are created under."""
+
+    id: str
+    entity_name: str | None = None
+    currency: str | None = None

@@ -7,8 +7,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.retry import RetryPolicy
 
+# What the flows use (ramp.md B1: each operation's `security` in ramp-openapi.json), and entities:read,
+# with which the Ramp preflight checks that RAMP_ENTITY_ID exists.
 DEFAULT_SCOPES = (
-    "purchase_orders:read purchase_orders:write item_receipts:read item_receipts:write vendors:read bills:read"
+    "purchase_orders:read purchase_orders:write item_receipts:read item_receipts:write vendors:read bills:read entities:read"
 )
 
 
@@ -31,15 +33,13 @@ class RampSettings(BaseSettings):
     page_size: int = Field(100, ge=2, le=100, description="records per list page (Ramp allows 2..100)")
     timeout_seconds: float = Field(30.0, gt=0, description="per-request timeout")
     rate_limit_requests: int = Field(
-        180, ge=1, le=200, description="requests per window this process sends at most (Ramp allows 200 per rolling 10 s)"
+        180, ge=1, le=200,
+        description="requests this process sends at most before pausing one quiet window (Ramp: 200 per 10 s, "
+        "the timer restarting on every request)",
     )
-    rate_limit_window_seconds: float = Field(10.0, gt=0, description="the rate-limit window, seconds")
+    rate_limit_window_seconds: float = Field(10.0, gt=0, description="Ramp's rate-limit window, seconds; also the wait after a 429")
     concurrency: int = Field(8, ge=1, le=50, description="requests in flight at once")
     retry: RetryPolicy = RetryPolicy()
-    # Ramp's API exposes no PO approval status (ramp.md B3, INFERRED): which field carries it is configuration.
-    approval_field: str = Field("approval_status", description="purchase-order field holding Ramp's approval status")
-    approved_values: list[str] = Field(["APPROVED"], description="approval values meaning approved (JSON list)")
-    rejected_values: list[str] = Field(["REJECTED"], description="approval values meaning rejected (JSON list)")
 
     @property
     def api(self) -> str:

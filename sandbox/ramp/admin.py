@@ -3,8 +3,6 @@ limited or authenticated.
 
 Common: `PUT/GET /_sandbox/faults`, `GET /_sandbox/stats`, `POST /_sandbox/stats/reset`,
 `POST /_sandbox/reset`. Ramp only (what a finance team does in Ramp's UI):
-- `POST /_sandbox/purchase-orders/{id}/approve` | `/reject`: set the PO's approval status,
-  emitting `purchase_orders.updated`;
 - `POST /_sandbox/purchase-orders/{id}/bill {"paid": false}`: an invoice for the whole PO
   (`bills.created`, and `bills.paid` if paid); `POST /_sandbox/bills/{id}/pay`;
 - `GET /_sandbox/purchase-orders/{id}/three-way-match`: do PO, item receipts and bill agree;
@@ -78,14 +76,6 @@ async def reset(sim: Any, _request: Request) -> Any:
     return {"reset": True, "seeded": sim.config.seed_demo}
 
 
-async def approve(sim: Any, request: Request) -> Any:
-    return sim.state.set_approval(request.path_params["po_id"], "APPROVED")
-
-
-async def reject(sim: Any, request: Request) -> Any:
-    return sim.state.set_approval(request.path_params["po_id"], "REJECTED")
-
-
 async def bill(sim: Any, request: Request) -> Any:
     return sim.state.bill_purchase_order(request.path_params["po_id"], paid=bool((await _body(request)).get("paid")))
 
@@ -135,8 +125,6 @@ def admin_routes() -> list[Route]:
         _route("/_sandbox/stats", "GET", get_stats),
         _route("/_sandbox/stats/reset", "POST", reset_stats),
         _route("/_sandbox/reset", "POST", reset),
-        _route("/_sandbox/purchase-orders/{po_id}/approve", "POST", approve),
-        _route("/_sandbox/purchase-orders/{po_id}/reject", "POST", reject),
         _route("/_sandbox/purchase-orders/{po_id}/bill", "POST", bill, 201),
         _route("/_sandbox/purchase-orders/{po_id}/three-way-match", "GET", match),
         _route("/_sandbox/bills/{bill_id}/pay", "POST", pay),

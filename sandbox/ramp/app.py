@@ -1,7 +1,8 @@
 """Assembly of the Ramp simulator's ASGI app (ramp.md B1-B8, from `ramp-openapi.json`).
 
 `/developer/v1/token` issues client-credentials tokens. Every other `/developer/v1/...` route
-goes through `sandbox.faults.FaultInjector`, then the rate limiter (200 per rolling 10 s, 429),
+goes through `sandbox.faults.FaultInjector`, then the rate limiter (200 per 10 s, the timer
+restarting on each request: rate-limiting.mdx; 429),
 then authentication and the route's scope, and answers errors as `error_v2` bodies with an
 `x-trace-id` header. Events are signed and kept in an outbox, and POSTed to active webhook
 subscriptions in the background. Admin routes (`/_sandbox/...`) are never faulted or limited.
@@ -133,6 +134,7 @@ async def _json(request: Request) -> dict[str, Any]:
 
 
 def _flag(request: Request, name: str) -> bool | None:
+    """A boolean query parameter (spec: `type: boolean`); anything but true/false is 422: INFERENCE."""
     value = request.query_params.get(name)
     if value is None:
         return None
@@ -165,13 +167,13 @@ def paginate(sim: RampSimulator, request: Request, items: list[dict[str, Any]]) 
         size = int(raw) if raw is not None else config.default_page_size
     except ValueError:
         raise invalid("page_size", "Not a valid integer.") from None
-    if not config.min_page_size <= size <= config.max_page_size:
+    if not config.min_page_size <= size <= config.max_page_size:  # error-handling.mdx's own example (B2)
         raise invalid("page_size", f"Value must be between {config.min_page_size} and {config.max_page_size}")
     start = request.query_params.get("start")
     offset = 0
     if start:
         ids = [item["id"] for item in items]
-        if start not in ids:
+        if start not in ids:  # INFERENCE: how Ramp answers an unknown `start` is not published
             raise invalid("start", f"Unknown start id {start}.")
         offset = ids.index(start) + 1
     page = items[offset : offset + size]
@@ -237,6 +239,18 @@ async def get_purchase_order(sim: RampSimulator, request: Request) -> dict[str, 
 
 async def archive_purchase_order(sim: RampSimulator, request: Request) -> None:
     sim.state.archive(request.path_params["purchase_order_id"])
+
+
+# -- business entities (the one entity of the simulated business) -----------------------------------
+
+
+async def get_entity(sim: RampSimulator, request: Request) -> dict[str, Any]:
+    """`ApiEntityResource` (spec `GET /developer/v1/entities/{entity_id}`, scope entities:read)."""
+    config = sim.config
+    if request.path_params["entity_id"] != config.entity_id:
+        raise RampError(404, "Not found")
+    return {"id": config.entity_id, "entity_name": config.entity_name, "currency": config.entity_currency,
+            "is_primary": True, "accounts": [], "location_ids": []}
 
 
 # -- item receipts, bills ----------------------------------------------------------------------------
@@ -315,6 +329,7 @@ def api_routes() -> list[Route]:
         Route(f"{v}/item-receipts/{{item_receipt_id}}", api("item_receipts:read", get_item_receipt), methods=["GET"]),
         Route(f"{v}/item-receipts/{{item_receipt_id}}", api("item_receipts:write", delete_item_receipt), methods=["DELETE"]),
         Route(f"{v}/bills/{{bill_id}}", api("bills:read", get_bill), methods=["GET"]),
+        Route(f"{v}/entities/{{entity_id}}", api("entities:read", get_entity), methods=["GET"]),
         Route(f"{v}/webhooks", api(None, list_webhooks), methods=["GET"]),
         Route(f"{v}/webhooks", api(None, create_webhook, 201), methods=["POST"]),
         Route(f"{v}/webhooks/{{webhook_id}}", api(None, get_webhook), methods=["GET"]),

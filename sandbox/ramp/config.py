@@ -2,8 +2,9 @@
 
 Every behaviour `../shared/reference/ramp.md` marks [INFERRED] or leaves open (token lifetime:
 spec example 3600 s vs guide 864000 s; the rate-limit window's reset rule; the 429 body and
-Retry-After; money units of request prices; PO approval, which the spec does not expose) is a
-field here, so a test can flip it and see whether the client copes.
+Retry-After; money units of request prices; PO number uniqueness) is a field here, so a test
+can flip it and see whether the client copes. Each field says its source; INFERENCE where none.
+There is no PO approval to configure: the spec exposes none (B3), so the simulator has none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SCOPES = [
     "vendors:write",
     "bills:read",
     "bills:write",
+    "entities:read",
 ]
 
 
@@ -40,30 +42,33 @@ class RampSimConfig(BaseModel):
     )
     require_scope: bool = Field(True, description="`scope` is required with client_credentials (spec TokenRequestBody).")
     # --- limits (B2) -------------------------------------------------------------------------------
-    rate_limit_requests: int = Field(200, ge=1, description="Requests allowed per window (rate-limiting.mdx).")
-    rate_limit_window_seconds: float = Field(10.0, gt=0)
+    rate_limit_requests: int = Field(200, ge=1, description="Requests allowed per window (rate-limiting.mdx, B2).")
+    rate_limit_window_seconds: float = Field(10.0, gt=0, description="10 s (rate-limiting.mdx, B2).")
     rate_limit_mode: Literal["rolling", "reset_on_request"] = Field(
-        "rolling",
-        description="rolling: at most N requests in any window; reset_on_request: the guide's 'every new request "
-        "resets the 10-second timer' (the count clears only after a quiet window). INFERRED.",
+        "reset_on_request",
+        description="reset_on_request (default): 'every new request resets the 10-second timer' and 'if you continue "
+        "making requests during the window [after a 429], the rolling timer will extend accordingly' (rate-limiting.mdx "
+        "'Reset Mechanism' and 'Example Scenario', B2): the count clears only after a whole quiet window, refused "
+        "requests restarting the timer too. rolling: at most N requests in any window (the same page's 'rolling window').",
     )
-    retry_after_seconds: int | None = Field(None, description="Retry-After on 429; none documented, so omitted.")
-    default_page_size: int = 20
+    retry_after_seconds: int | None = Field(None, description="Retry-After on 429: none documented (B2, B9), so omitted.")
+    default_page_size: int = 20  # pagination.mdx, spec list params: default 20, "must be between 2 and 100" (B2)
     min_page_size: int = 2
     max_page_size: int = 100
     # --- money and purchase orders (B2 Money, B3) ----------------------------------------------
     request_price_units: Literal["major", "minor"] = Field(
-        "major", description="Request `unit_price` is a decimal in major units (dollars), stored as cents. INFERRED."
+        "major", description="Request `unit_price` is a decimal in major units (dollars), stored as cents (B2 Money). INFERENCE."
+    )
+    reject_unknown_fields: bool = Field(
+        True, description="A create body's field its request schema (ramp-openapi.json) does not name is refused 422 "
+        "'Unknown field.'. INFERENCE: the schemas list the fields; how Ramp answers an extra one is not published.",
     )
     enforce_unique_po_number: bool = Field(
         False, description="Reject a second PO with the same number (spec: 'Unique'; enforcement unconfirmed, B9)."
     )
-    approval_field: str = Field(
-        "approval_status",
-        description="PO field exposing Ramp's approval (the spec has none, B3 [INFERRED]); the connector reads the same name.",
-    )
-    initial_approval_status: str = Field("PENDING", description="Approval status of a PO created through the API.")
-    entity_id: str = "7b96a1f2-4b86-45f8-943a-f1ca6b5194d4"
+    entity_id: str = "7b96a1f2-4b86-45f8-943a-f1ca6b5194d4"  # the spec's example entity id (ApiPurchaseOrderResource)
+    entity_name: str = "Demo Manufacturing Inc"
+    entity_currency: str = "USD"
     business_id: str = "3f2c8d1e-6a5b-4c7d-9e0f-1a2b3c4d5e6f"
     user_id: str = "54683adc-f49d-4163-b407-f231c62943ea"
     # --- webhooks (B8) -----------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""200 requests per rolling 10 seconds (ramp.md B2), per access token (or client address)."""
+"""Ramp's rate limit (rate-limiting.mdx; ramp.md B2): 200 requests per 10 s, 429 beyond, no
+Retry-After. Default mode `reset_on_request`: "every new request resets the 10-second timer", so
+the count clears only after a whole quiet window (`RampSimConfig.rate_limit_mode`). Counted per
+access token (or client address): INFERENCE, no source says what the budget is keyed on."""
 
 from __future__ import annotations
 

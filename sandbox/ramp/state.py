@@ -1,5 +1,7 @@
 """The simulated Ramp business: vendors, purchase orders, item receipts, bills, webhook
 subscriptions and the webhook outbox, in memory (one event loop owns it; no awaits mid-write).
+Each rule says its source (a ramp.md section or a spec schema) or INFERENCE; tests/ramp_spec.py
+checks every answer against the spec with no field it does not name.
 
 Resources are stored in the spec's response shapes (`ApiPurchaseOrderResource`,
 `ApiItemReceiptResource`, `Vendor`, `Bill`, `OutboundWebhookSubscriptionResource`), money as
@@ -26,6 +28,16 @@ EVENT_TYPES = {
     "purchase_orders.updated", "reimbursements.ready_for_review", "reimbursements.ready_to_sync", "tests.test_event",
     "transactions.authorized", "transactions.cleared", "transactions.ready_for_review", "transactions.ready_to_sync",
     "webhooks.verification",
+}
+
+
+# The fields each create body may carry: the `properties` of its request schema in ramp-openapi.json.
+BODY_FIELDS = {
+    "purchase order": {"accounting_field_selections", "currency", "entity_id", "line_items", "memo", "net_payment_terms",
+                       "promise_date", "purchase_order_number", "three_way_match_enabled", "vendor_id"},  # ApiPurchaseOrderCreateParamsRequestBody
+    "line item": {"accounting_field_selections", "description", "unit_price", "unit_quantity"},  # ApiPurchaseOrderLineItemCreateParamsRequestBody
+    "item receipt": {"item_receipt_line_items", "item_receipt_number", "memo", "purchase_order_id", "received_at"},  # ApiItemReceiptCreateParamsRequestBody
+    "item receipt line": {"purchase_order_line_item_id", "unit_quantity"},  # ApiItemReceiptLineItemCreateParamsRequestBody
 }
 
 
@@ -103,7 +115,16 @@ class RampState:
 
     # -- purchase orders (B3) ------------------------------------------------------------------
 
+    def _known_fields(self, body: Any, kind: str, where: str = "") -> None:
+        """A field the request schema does not name is refused (config `reject_unknown_fields`)."""
+        if not isinstance(body, dict):
+            raise invalid(where.rstrip(".") or kind, "Not a valid object.")
+        unknown = sorted(set(body) - BODY_FIELDS[kind])
+        if unknown and self.config.reject_unknown_fields:
+            raise invalid(f"{where}{unknown[0]}", "Unknown field.")
+
     def _cents(self, value: Any, field: str) -> int:
+        # spec: unit_price oneOf {string, format decimal} | number; >= 0 and the units are INFERENCE (B2 Money)
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise invalid(field, "Not a valid decimal.")
         try:
@@ -116,16 +137,21 @@ class RampState:
         return int(scaled.quantize(Decimal(1)))
 
     def create_purchase_order(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._known_fields(body, "purchase order")
+        # required: ApiPurchaseOrderCreateParamsRequestBody.required (B3)
         for field in ("currency", "entity_id", "line_items", "three_way_match_enabled"):
             if field not in body:
                 raise invalid(field, "Missing data for required field.")
+        # an entity or vendor that does not exist is refused: INFERENCE (the spec names them by uuid, B3)
         if body["entity_id"] != self.config.entity_id:
             raise invalid("entity_id", f"Entity {body['entity_id']} not found.")
         vendor_id = body.get("vendor_id")
         if vendor_id is not None and vendor_id not in self.vendors:
             raise invalid("vendor_id", f"Vendor {vendor_id} not found.")
-        if not body["line_items"]:
+        if not body["line_items"]:  # INFERENCE: a PO without lines has nothing to match
             raise invalid("line_items", "A purchase order needs at least one line item.")
+        # spec `purchase_order_number`: "If not provided, one will be auto-generated"; "Prefixes must only contain
+        # numbers, uppercase letters, and dashes. Invalid characters will be filtered out automatically" (B3)
         number = body.get("purchase_order_number") or f"PO-{len(self.purchase_orders) + 1:04d}"
         number = "".join(c for c in number if c.isdigit() or c.isupper() or c == "-")
         if self.config.enforce_unique_po_number and any(
@@ -135,9 +161,12 @@ class RampState:
         currency = body["currency"]
         lines = []
         for index, item in enumerate(body["line_items"]):
+            self._known_fields(item, "line item", f"line_items.{index}.")
+            # required: ApiPurchaseOrderLineItemCreateParamsRequestBody.required (B3)
             if "unit_price" not in item or "unit_quantity" not in item:
                 raise invalid(f"line_items.{index}", "unit_price and unit_quantity are required.")
             quantity = item["unit_quantity"]
+            # spec: unit_quantity is an integer; above zero is INFERENCE
             if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
                 raise invalid(f"line_items.{index}.unit_quantity", "Not a valid positive integer.")
             price = self._cents(item["unit_price"], f"line_items.{index}.unit_price")
@@ -179,7 +208,6 @@ class RampState:
             "archived_at": None,
             "created_at": now_iso(),
             "remote_id": None,
-            self.config.approval_field: self.config.initial_approval_status,
         }
         self.purchase_orders[po["id"]] = po
         self.emit("purchase_orders.created", po["id"])
@@ -190,18 +218,14 @@ class RampState:
             raise not_found("Purchase order", po_id)
         return self.purchase_orders[po_id]
 
-    def set_approval(self, po_id: str, status: str) -> dict[str, Any]:
-        po = self.purchase_order(po_id)
-        po[self.config.approval_field] = status
-        self.emit("purchase_orders.updated", po_id)
-        return po
-
     def archive(self, po_id: str) -> None:
         self.purchase_order(po_id)["archived_at"] = now_iso()
 
     # -- item receipts (B4) --------------------------------------------------------------------
 
     def create_item_receipt(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._known_fields(body, "item receipt")
+        # required: ApiItemReceiptCreateParamsRequestBody.required (B4)
         for field in ("item_receipt_line_items", "item_receipt_number", "purchase_order_id", "received_at"):
             if field not in body:
                 raise invalid(field, "Missing data for required field.")
@@ -212,11 +236,13 @@ class RampState:
         by_id = {line["id"]: line for line in po["line_items"]}
         lines = []
         for index, item in enumerate(body["item_receipt_line_items"]):
+            self._known_fields(item, "item receipt line", f"item_receipt_line_items.{index}.")
+            # a line of another PO is refused: INFERENCE (the spec names it "purchase_order_line_item_id", B4)
             line = by_id.get(item.get("purchase_order_line_item_id"))
             if line is None:
                 raise invalid(f"item_receipt_line_items.{index}.purchase_order_line_item_id", "Not a line item of this purchase order.")
             quantity = item.get("unit_quantity")
-            if quantity is None:
+            if quantity is None:  # optional unless inventory-coded (spec); the PO line's quantity: INFERENCE
                 quantity = line["unit_quantity"]
             if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
                 raise invalid(f"item_receipt_line_items.{index}.unit_quantity", "Not a valid positive integer.")
@@ -257,6 +283,7 @@ class RampState:
         return totals
 
     def receipt_status(self, po: dict[str, Any]) -> str:
+        """The spec's `receipt_status` enum; how receipts move it is INFERENCE (B4)."""
         received = self.received(po)
         ordered = {line["id"]: line["unit_quantity"] for line in po["line_items"]}
         if not any(received.values()):
