@@ -155,15 +155,16 @@ class Workspace:
         that names nothing so (e.g. endpoint_get_integrations.md, endpoint_put_events.md)."""
         raise ArenaError(400, 3011, f'The guid "{guid}" is not valid.')
 
-    def item_ref(self, item: Doc, revision: Doc) -> dict[str, Any]:
-        """An item as BOM lines and request items name it [AR endpoint_get_bom.md, endpoint_request_add_item.md]."""
+    def item_ref(self, item: Doc, revision: Doc, guid: str | None = None) -> dict[str, Any]:
+        """An item as BOM lines and request items name it [AR endpoint_get_bom.md, endpoint_request_add_item.md];
+        `guid`: a revision's GUID instead of the item's (change items)."""
         return {
-            "guid": item["guid"],
+            "guid": guid or item["guid"],
             "name": item["name"],
             "number": item["number"],
             "revisionNumber": revision["number"],
             "revisionStatus": REVISION_STATUS[revision["status"]],
-            "url": self.url("items", item["guid"]),
+            "url": self.url("items", guid or item["guid"]),
         }
 
     def _has_parents(self, item_guid: str) -> bool:
@@ -334,15 +335,7 @@ class Workspace:
         if revision is None:
             return None
         item = self.item_master(revision["itemGuid"])
-        return {
-            "effectiveDateTime": revision.get("effectiveDateTime"),
-            "guid": revision["guid"],
-            "name": item["name"],
-            "number": item["number"],
-            "revisionNumber": revision["number"],
-            "revisionStatus": REVISION_STATUS[revision["status"]],
-            "url": self.url("items", revision["guid"]),
-        }
+        return {"effectiveDateTime": revision.get("effectiveDateTime"), **self.item_ref(item, revision, revision["guid"])}
 
     def _event_revision(self, guid: str | None, effective: bool) -> dict[str, Any] | None:
         """An item revision as an event item names it [AR endpoint_get_event_items.md]: the superseded one
