@@ -36,7 +36,7 @@ class PlmEnvironment:
 
 def load_plm_environment() -> PlmEnvironment:
     """Load every setting the PLM flows need, reporting all problems at once. The mappings
-    file is optional here (only `arena.parts` is read): without ION_SYNC_CONFIG and without
+    file is optional here (only its `arena:` section is read): without ION_SYNC_CONFIG and without
     ./ion-sync.yaml, Arena and ION part numbers are taken to be the same."""
     problems: list[str] = []
     loaded: dict[str, object] = {}
