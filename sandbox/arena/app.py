@@ -88,7 +88,7 @@ def endpoint(workspace: Workspace, handler: Handler, status: int = 200,
         try:
             if _media_type(request) not in accepts:  # 415 [AR api_errors.md]; still counted [AR api_licensing.md]
                 workspace.take_quota()
-                raise ArenaError(415, 415, "The content-type header must be application/json.")
+                raise ArenaError(415, 415, "The content-type header must be application/json.")  # message: INFERENCE
             headers = _quota_headers(workspace, workspace.take_quota())
             workspace.authenticate(request.headers.get("arena_session_id"))
             payload = await _payload(request) if request.method in ("POST", "PUT") else Payload()
