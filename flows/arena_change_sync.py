@@ -29,7 +29,7 @@ from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm
 from flows.plm_setup import PlmEnvironment, PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
-from tasks.plm_engineering import PlmContext
+from tasks.plm_engineering import PlmContext, from_change_items, from_event_items
 from tasks.plm_ledger import WriteReport
 from tasks.plm_steps import apply_change
 
@@ -72,11 +72,7 @@ async def _from_queue(ctx: PlmContext) -> WriteReport:
         ) from None
     for event in events:
         change = event["change"]["number"]
-        affected = [
-            {"effective": entry["effectiveItemRevision"], "superseded": entry.get("supersededItemRevision")}
-            for entry in await ctx.arena.event_items(event["guid"])
-            if entry.get("effectiveItemRevision")
-        ]
+        affected = from_event_items(await ctx.arena.event_items(event["guid"]))
         done = await apply_change(quote(ctx), change, quote(affected))
         report.merge(done)
         if ctx.dry_run:
@@ -107,11 +103,7 @@ async def _by_polling(ctx: PlmContext) -> WriteReport:
     latest: datetime | None = None
     all_settled = True
     for change in sorted(changes, key=lambda c: str(c.get("effectiveDateTime"))):
-        affected = [
-            {"effective": entry["newItemRevision"], "superseded": entry.get("affectedItemRevision")}
-            for entry in await ctx.arena.change_items(change["guid"])
-            if entry.get("newItemRevision")
-        ]
+        affected = from_change_items(await ctx.arena.change_items(change["guid"]))
         done = await apply_change(quote(ctx), change["number"], quote(affected))
         report.merge(done)
         all_settled = all_settled and done.settled

@@ -6,7 +6,8 @@ the nonconformances production found, as the source of its next change requests.
 reads ION's completed runs (their aBOM: what was installed, per unit and in total, with lots,
 serials and substitutions) and attaches one as-built file per serial, lot or untracked run to
 the Arena item at the revision ION built; then it sends every ION issue that has a
-disposition as an Arena change request naming the item. Both are keyed in the ledger
+disposition as an Arena change request (in the mappings file's `arena.request_category_guid`
+and `arena.request_number_prefix`) naming the item. Both are keyed in the ledger
 (`ion:asbuilt:<part inventory>`, `ion:issue:<id>:ncr`) and looked up in Arena before they are
 created, so each lands exactly once. Items themselves are never changed (rule 3).
 """
@@ -47,7 +48,12 @@ async def plm_feedback_sync(dry_run: bool = False, as_built: bool = True, ncrs: 
     """
 
     async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
-        ctx = FeedbackContext(arena=arena, ledger=ledger, run=run, retry_dead=retry_dead, numbers=env.numbers)
+        setup = env.mappings.arena
+        ctx = FeedbackContext(arena=arena, ledger=ledger, run=run, retry_dead=retry_dead, numbers=env.numbers,
+                              request_category=setup.request_category_guid, request_prefix=setup.request_number_prefix,
+                              file_category=setup.file_category_guid)
+        if ncrs:
+            ctx.require_request_settings()  # a configuration problem stops the run before any write
         plm = IonPlm(ion)
         report = WriteReport()
         if as_built:

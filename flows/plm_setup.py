@@ -36,7 +36,7 @@ class PlmEnvironment:
 
 def load_plm_environment() -> PlmEnvironment:
     """Load every setting the PLM flows need, reporting all problems at once. The mappings
-    file is optional here (only `arena.parts` is read): without ION_SYNC_CONFIG and without
+    file is optional here (only its `arena:` section is read): without ION_SYNC_CONFIG and without
     ./ion-sync.yaml, Arena and ION part numbers are taken to be the same."""
     problems: list[str] = []
     loaded: dict[str, object] = {}
@@ -48,8 +48,7 @@ def load_plm_environment() -> PlmEnvironment:
     app = loaded.get("app")
     if isinstance(app, AppSettings):
         try:
-            explicit = "ION_SYNC_CONFIG" in os.environ
-            loaded["mappings"] = load_mappings(app.config) if explicit or app.config.is_file() else Mappings()
+            loaded["mappings"] = load_plm_mappings(app)
         except ConfigError as exc:
             problems.append(str(exc))
     if problems:
@@ -57,6 +56,12 @@ def load_plm_environment() -> PlmEnvironment:
     env = PlmEnvironment(**loaded)  # type: ignore[arg-type]
     env.app.prepare()
     return env
+
+
+def load_plm_mappings(app: AppSettings) -> Mappings:
+    """The mappings file if there is one (ION_SYNC_CONFIG, else ./ion-sync.yaml), else no mappings."""
+    explicit = "ION_SYNC_CONFIG" in os.environ
+    return load_mappings(app.config) if explicit or app.config.is_file() else Mappings()
 
 
 class PlmSummary(SyncSummary):

@@ -197,6 +197,17 @@ class ArenaMappings(_Strict):
     parts: dict[str, str] = Field(
         default_factory=dict, description="Arena item number -> ION part number, only for parts whose numbers differ"
     )
+    request_category_guid: str | None = Field(
+        None, min_length=1, description="GUID of the request category NCRs are filed in (GET /settings/requests/categories)"
+    )
+    request_number_prefix: str | None = Field(
+        None, min_length=1, description="number sequence prefix of those requests, e.g. 'MCR-' "
+        "(GET /settings/requests/numbersequenceprefixes)",
+    )
+    file_category_guid: str | None = Field(
+        None, min_length=1, description="GUID of the file category of as-built files (GET /settings/files/categories); "
+        "unset = Arena's default",
+    )
 
     @field_validator("parts")
     @classmethod

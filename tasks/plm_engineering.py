@@ -88,6 +88,21 @@ def released(
     return out, skipped
 
 
+def from_event_items(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`{effective, superseded}` revisions of an outbound event's items (their revisions carry the
+    lifecycle phase, [AR endpoint_get_event_items.md])."""
+    return [{"effective": e["effectiveItemRevision"], "superseded": e.get("supersededItemRevision")}
+            for e in entries if e.get("effectiveItemRevision")]
+
+
+def from_change_items(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same from a change's items: their revisions carry no lifecycle phase; the entry's
+    `newLifecyclePhase` is the new revision's ([AR Endpoints/Change Item/endpoint_get_change_items.md])."""
+    return [{"effective": {**e["newItemRevision"], "lifecyclePhase": e.get("newLifecyclePhase")},
+             "superseded": e.get("affectedItemRevision")}
+            for e in entries if e.get("newItemRevision")]
+
+
 # --- parts ------------------------------------------------------------------------------------
 
 

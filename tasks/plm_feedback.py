@@ -2,13 +2,14 @@
 (seed 002, "Canonical data flows: ION → PLM"; rule 3: problems go back as records for
 engineering, never as edits to the item).
 
-- As-built: one JSON file per produced serial, lot or untracked run, attached to the Arena
-  item at the revision ION built (`POST /items/{guid}/files`), named
-  `ion-asbuilt-<part inventory id>.json`, which is how a retry finds it again.
-- NCRs: one change request per dispositioned ION issue (`POST /requests`), titled
-  `[ION NCR <id>] <title>`, naming the affected item.
+- As-built: one JSON file per produced serial, lot or untracked run, uploaded onto the Arena
+  item (`POST /items/{guid}/files`, multipart/form-data), titled with the revision ION built
+  and named `ion-asbuilt-<part inventory id>.json`, which is how a retry finds it again.
+- NCRs: one change request per dispositioned ION issue (`POST /requests` in the configured
+  category and number sequence, then `POST /requests/{guid}/items`), titled
+  `[ION NCR <id>] <title>`; Arena creates it UNSUBMITTED, for engineering to triage.
 Arena has no idempotency key for either, so each is looked up before it is created
-(`tasks.plm_ledger`).
+(`tasks.plm_ledger`). Bodies: `connectors.arena.bodies`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.arena import ArenaClient
+from connectors.arena.bodies import item_file_fields, request_body, request_item_body
+from connectors.errors import ConfigError, TransientError
 from ledger import EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
 from tasks.plm_engineering import PartNumbers
@@ -33,23 +36,29 @@ class FeedbackContext:
     run: RunHandle | None
     retry_dead: bool = False
     numbers: PartNumbers = field(default_factory=PartNumbers)
+    request_category: str | None = None  # the mappings file's arena.request_category_guid
+    request_prefix: str | None = None  # arena.request_number_prefix
+    file_category: str | None = None  # arena.file_category_guid (None: Arena's default)
     items: dict[str, str | None] = field(default_factory=dict)  # part number -> Arena item guid
-    revisions: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (guid, rev) -> revision guid
+
+    def require_request_settings(self) -> tuple[str, str]:
+        """The request category and number prefix NCRs need, or a ConfigError saying how to set them."""
+        if not (self.request_category and self.request_prefix):
+            raise ConfigError(
+                "arena.request_category_guid and arena.request_number_prefix must be set in the mappings file to send "
+                "NCRs as Arena change requests (GET /settings/requests/categories lists them; `ion-sync preflight "
+                "arena` checks them); or run with ncrs=false"
+            )
+        return self.request_category, self.request_prefix
 
 
-async def arena_target(ctx: FeedbackContext, ion_number: str, revision: str | None) -> tuple[str | None, str | None]:
-    """(item guid, revision guid) of an ION part in Arena, cached for the run."""
+async def arena_item(ctx: FeedbackContext, ion_number: str) -> str | None:
+    """The Arena item GUID of an ION part, cached for the run."""
     number = ctx.numbers.arena(ion_number)
     if number not in ctx.items:
         found = await ctx.arena.all("/items", {"number": number})
         ctx.items[number] = next((i["guid"] for i in found if i.get("number") == number), None)
-    guid = ctx.items[number]
-    if guid is None or not revision:
-        return guid, None
-    if (guid, revision) not in ctx.revisions:
-        revisions = await ctx.arena.revisions(guid)
-        ctx.revisions[(guid, revision)] = next((r["guid"] for r in revisions if r.get("number") == revision), None)
-    return guid, ctx.revisions[(guid, revision)]
+    return ctx.items[number]
 
 
 def as_built_document(node: dict[str, Any]) -> dict[str, Any]:
@@ -111,38 +120,32 @@ async def post_as_built(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> Wr
         document = as_built_document(node)
         built = document["built"]
         label = f"as-built of {built['partNumber']} rev {built['revision']} {_unit_label(node)}"
-        item_guid, revision_guid = await arena_target(ctx, built["partNumber"], built["revision"])
+        item_guid = await arena_item(ctx, built["partNumber"])
         if item_guid is None:
             dead.append(DeadLetter(key, f"ion:run:{node['id']}",
                                    f"{label}: {built['partNumber']} is not an Arena item, so there is nowhere to attach it"))
             continue
-        writes.append(_file_write(ctx, key, node, label, revision_guid or item_guid, item_guid, document))
+        writes.append(_file_write(ctx, key, node, label, item_guid, document))
     return await _write(ctx, report, writes, dead)
 
 
-def _file_write(ctx: FeedbackContext, key: str, node: dict[str, Any], label: str, target: str, item_guid: str,
+def _file_write(ctx: FeedbackContext, key: str, node: dict[str, Any], label: str, item_guid: str,
                 document: dict[str, Any]) -> Write:
     name = f"ion-asbuilt-{node['partInventory']['id']}.json"
+    title = f"As-built {label} (ION run {node['id']})"
 
     async def lookup() -> str | None:
         files = await ctx.arena.item_files(item_guid)
-        return next((f["guid"] for f in files if (f.get("file") or {}).get("name") == name), None)
+        return next((f["guid"] for f in files if (f.get("file") or {}).get("name") == name
+                     or (f.get("file") or {}).get("title") == title), None)
 
     async def create() -> str:
-        body = {
-            "file": {
-                "title": f"As-built {label} (ION run {node['id']})",
-                "name": name,
-                "description": f"As-built BOM from ION: {len(document['components'])} component line(s).",
-                "format": "json",
-                "edition": "1",
-                "storageMethodName": "FILE",
-                "content": json.dumps(document, sort_keys=True),
-            },
-            "primary": False,
-            "latestEditionAssociation": True,
-        }
-        return str((await ctx.arena.create_item_file(target, body))["guid"])
+        fields = item_file_fields(
+            title=title, description=f"As-built BOM from ION: {len(document['components'])} component line(s).",
+            file_format="json", category_guid=ctx.file_category,
+        )
+        content = json.dumps(document, sort_keys=True).encode()
+        return await ctx.arena.upload_item_file(item_guid, fields, name, content, "application/json")
 
     built = document["built"]
     return Write(key=key, source_ref=f"ion:run:{node['id']}", label=label, lookup=lookup, create=create,
@@ -187,37 +190,50 @@ async def post_ncrs(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> WriteR
         unit = node.get("partInventory") or {}
         part = unit.get("part") or ((node.get("run") or {}).get("part")) or {}
         label = f"NCR {node['id']} ({part.get('partNumber')} rev {part.get('revision')})"
-        item_guid, revision_guid = (None, None)
-        if part.get("partNumber"):
-            item_guid, revision_guid = await arena_target(ctx, part["partNumber"], part.get("revision"))
+        item_guid = await arena_item(ctx, part["partNumber"]) if part.get("partNumber") else None
         if item_guid is None:
             dead.append(DeadLetter(key, f"ion:issue:{node['id']}",
                                    f"{label}: the affected part is not an Arena item; raise the request by hand"))
             continue
-        writes.append(_request_write(ctx, key, node, label, revision_guid or item_guid, part, unit))
+        writes.append(_request_write(ctx, key, node, label, item_guid, part, unit))
     return await _write(ctx, report, writes, dead)
 
 
-def _request_write(ctx: FeedbackContext, key: str, node: dict[str, Any], label: str, target: str,
+def _request_write(ctx: FeedbackContext, key: str, node: dict[str, Any], label: str, item_guid: str,
                    part: dict[str, Any], unit: dict[str, Any]) -> Write:
     title = ncr_title(node)
+    category, prefix = ctx.require_request_settings()
+    where = unit.get("serialNumber") and f"serial {unit['serialNumber']}" or unit.get("lotNumber") and f"lot {unit['lotNumber']}"
+    built = f"{part.get('partNumber')} rev {part.get('revision')}" + (f", {where}" if where else "")
+
+    async def attach(request_guid: str) -> str:
+        """The affected item on the request; a lost answer is checked by the next lookup."""
+        try:
+            await ctx.arena.add_request_item(request_guid, request_item_body(item_guid, f"Built in ION as {built}"))
+        except TransientError as exc:
+            raise TransientError(str(exc), uncertain=True) from None  # the request exists: look it up, don't re-create
+        return request_guid
 
     async def lookup() -> str | None:
         found = await ctx.arena.find_requests(f"[ION NCR {node['id']}]")
-        return next((r["guid"] for r in found if r.get("title") == title), None)
+        guid = next((r["guid"] for r in found if r.get("title") == title), None)
+        if guid is None:
+            return None
+        items = await ctx.arena.request_items(guid)
+        return guid if any((i.get("item") or {}).get("guid") == item_guid for i in items) else await attach(guid)
 
     async def create() -> str:
-        where = unit.get("serialNumber") and f"serial {unit['serialNumber']}" or unit.get("lotNumber") and f"lot {unit['lotNumber']}"
-        description = "\n".join(line for line in [
+        problem = "\n".join(line for line in [
             f"Nonconformance raised in ION production (issue {node['id']}, status {node.get('status')}).",
-            f"Part: {part.get('partNumber')} rev {part.get('revision')}" + (f", {where}" if where else ""),
+            f"Part: {built}",
             f"Run: {(node.get('run') or {}).get('id')} {(node.get('run') or {}).get('title') or ''}".rstrip(),
             f"Found: {_slate_text(node.get('causeCondition'))}",
             f"Expected: {node.get('expectedCondition') or ''}",
-            f"Disposition: {node.get('disposition')}",
         ] if line)
-        body = {"title": title, "description": description, "items": [{"guid": target}]}
-        return str((await ctx.arena.create_request(body))["guid"])
+        action = f"Production dispositioned it as {node.get('disposition')}; review whether the design or process must change."
+        body = request_body(category_guid=category, prefix=prefix, title=title, problem=problem, requested_action=action)
+        created = await ctx.arena.create_request(body)
+        return await attach(str(created["guid"]))
 
     return Write(key=key, source_ref=f"ion:issue:{node['id']}", label=label, lookup=lookup, create=create,
                  row={"record": "NCR → change request", "issue": node["id"], "part": part.get("partNumber"),

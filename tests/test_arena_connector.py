@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings, QuotaExhausted
+from connectors.arena.bodies import item_file_fields, request_body, request_item_body
 from connectors.arena.client import SESSIONS
 from connectors.errors import AuthError, DataError
 
@@ -80,7 +81,7 @@ def test_error_bodies_become_data_errors_with_arenas_words(world):
     assert bad.value.code == "3011" and bad.value.status == 400
     with pytest.raises(DataError, match=r'\[3019\] The attribute "owner.Name" is not searchable'):
         run(scenario("/items", {"owner.Name": "x"}))
-    with pytest.raises(DataError, match=r"limit must be between 1 and 400"):
+    with pytest.raises(DataError, match=r"\[3041\] The limit or offset parameter is invalid"):
         run(scenario("/items", {"limit": 401}))
 
 
@@ -122,3 +123,24 @@ def test_the_simulator_wants_json_and_a_session(world):
     assert no_type.status_code == 415 and no_type.json()["errors"][0]["code"] == 415
     no_session = httpx.get(f"{url}/items", headers={"content-type": "application/json"})
     assert no_session.status_code == 401 and "X-Arena-Requests-Remaining" in no_session.headers
+
+
+def test_feedback_writes_go_the_way_arena_takes_them(world):
+    async def scenario() -> tuple[str, list, dict, list]:
+        async with ArenaClient(settings(world)) as arena:
+            fields = item_file_fields(title="As-built SN-1", description="1 line", file_format="json")
+            guid = await arena.upload_item_file("ITEMSAT5000000000001", fields, "ion-asbuilt-1.json", b'{"a": 1}',
+                                                "application/json")
+            files = await arena.item_files("ITEMSAT5000000000001")
+            body = request_body(category_guid="I0K3MZKBY1KUDWBIIJ7C", prefix="MCR-", title="[ION NCR 9] x",
+                                problem="found", requested_action="review")
+            with pytest.raises(DataError, match=r'\[3004\] The attribute "description" is not recognized'):
+                await arena.create_request({**body, "description": "Arena has no such attribute"})
+            request = await arena.create_request(body)
+            await arena.add_request_item(request["guid"], request_item_body("ITEMSAT5000000000001", "rev B"))
+            return guid, files, request, await arena.request_items(request["guid"])
+
+    guid, files, request, items = run(scenario())
+    assert [(f["guid"], f["file"]["name"]) for f in files] == [(guid, "ion-asbuilt-1.json")]
+    assert (request["number"], request["lifecycleStatus"]["type"]) == ("MCR-000001", "UNSUBMITTED")
+    assert [(i["item"]["number"], i["notes"]) for i in items] == [("SAT-500", "rev B")]

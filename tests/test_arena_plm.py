@@ -5,6 +5,9 @@ consumable no eBOM has."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from ion_sync.runner import run_deployment
@@ -92,22 +95,35 @@ def test_as_built_and_ncrs_land_once_per_unit(world):
     files = arena(world, "files")
     assert len(files) == 8 and all(n == 1 for n in as_built_files(world).values())
     modem = next(f for f in files if "serial SN-0001" in f["file"]["title"])
-    assert modem["itemRevisionGuid"].endswith("REVB")  # attached to the revision ION built
-    import json
-
-    document = json.loads(modem["file"]["content"])
+    assert "SAT-500 rev B" in modem["file"]["title"]  # the revision ION built
+    assert modem["file"]["storageMethodName"] == "FILE" and modem["file"]["name"].startswith("ion-asbuilt-")
+    document = json.loads(modem["content"])  # uploaded as multipart content
     assert document["built"] == {"partNumber": "SAT-500", "revision": "B", "quantity": 1.0, "serialNumber": "SN-0001",
                                  "lotNumber": None}
     assert {(c["partNumber"], c["lotNumber"], c["serialNumber"]) for c in document["components"]} == {
         ("RES-10", "L-2211", None), ("MOD-20", None, "M-0001"), ("GLUE-1", None, None)}
     requests = arena(world, "requests")
     assert [r["title"] for r in requests] == ["[ION NCR 1] Solder bridge on RF module U1"]  # issue 2 has no disposition
-    assert "Disposition: REWORK" in requests[0]["description"] and requests[0]["items"][0]["number"] == "SAT-500"
+    ncr = requests[0]
+    assert (ncr["number"], ncr["category"]["name"], ncr["lifecycleStatus"]) == (
+        "MCR-000001", "Manufacturing Change Request", {"type": "UNSUBMITTED"})  # config/sandbox.yaml's arena: section
+    assert "Found: Bridge between pins 3 and 4 of U1" in ncr["problem"] and "REWORK" in ncr["requestedAction"]
+    assert [(i["item"]["number"], i["notes"]) for i in ncr["items"]] == [("SAT-500", "Built in ION as SAT-500 rev B, serial SN-0001")]
 
     again = run_deployment("plm-feedback-sync")
     assert again.line() == "plm-feedback-sync Completed posted=0 dead_letters=0"
     assert again.summary.arena_requests == 0  # the ledger answered; Arena's quota untouched
     assert len(arena(world, "files")) == 8 and len(arena(world, "requests")) == 1
+
+
+def test_ncrs_without_a_request_category_stop_before_anything_is_written(world, monkeypatch, tmp_path):
+    config = tmp_path / "no-category.yaml"
+    config.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  request_category_guid: I0K3MZKBY1KUDWBIIJ7C\n", ""))
+    monkeypatch.setenv("ION_SYNC_CONFIG", str(config))
+    result = run_deployment("plm-feedback-sync")
+    assert result.state == "Failed" and "arena.request_category_guid and arena.request_number_prefix must be set" in result.message
+    assert arena(world, "files") == [] and arena(world, "requests") == []
+    assert run_deployment("plm-feedback-sync", {"ncrs": False}).line() == "plm-feedback-sync Completed posted=8 dead_letters=0"
 
 
 def test_quota_exhaustion_stops_cleanly_says_so_and_the_next_run_finishes(world, monkeypatch):

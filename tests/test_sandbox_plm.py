@@ -100,11 +100,71 @@ def test_making_a_change_effective_promotes_revisions_and_queues_one_event(arena
 
 
 def test_arena_errors_quota_and_sessions(arena):
-    assert arena.get("/v1/items/ASCVEMVVS9S9S6D0DDZ3").json() == {
-        "status": 404, "errors": [{"code": 3012, "message": 'No object with guid "ASCVEMVVS9S9S6D0DDZ3" was found.'}]}
+    assert arena.get("/v1/items/ASCVEMVVS9S9S6D0DDZ3").json() == {  # as the docs' samples answer an unknown GUID
+        "status": 400, "errors": [{"code": 3011, "message": 'The guid "ASCVEMVVS9S9S6D0DDZ3" is not valid.'}]}
     first = int(arena.get("/v1/items").headers["X-Arena-Requests-Remaining"])
     assert int(arena.get("/v1/items").headers["X-Arena-Requests-Remaining"]) == first - 1
+    assert arena.get("/v1/items", params={"limit": 401}).json()["errors"][0]["code"] == 3041
     old = arena.headers["arena_session_id"]
     arena.post("/v1/login", json={"email": "ion-sync@factory.example", "password": "arena-sandbox"})
     assert arena.get("/v1/items", headers={"arena_session_id": old}).status_code == 401  # cancelled by the new login
     assert arena.post("/v1/login", json={"email": "x", "password": "y"}).json()["errors"][0]["code"] == 4001
+    assert "X-Arena-Requests-Remaining" in arena.post("/v1/login", json={"email": "x", "password": "y"}).headers
+
+
+UPLOAD = {"file.title": "As-built SN-1", "file.edition": "1", "file.format": "json", "file.storageMethodName": "FILE"}
+
+
+def test_file_content_is_uploaded_as_multipart_and_a_json_file_upload_is_refused(arena):
+    refused = arena.post("/v1/items/ITEMSAT5000000000001/files",
+                         json={"file": {"title": "As-built", "edition": "1", "storageMethodName": "FILE", "content": "{}"}})
+    assert (refused.status_code, refused.json()["errors"][0]["code"]) == (400, 3033)  # FILE needs multipart
+
+    del arena.headers["content-type"]  # httpx writes multipart/form-data with its boundary
+    upload = arena.post("/v1/items/ITEMSAT5000000000001/files", data=UPLOAD,
+                        files={"content": ("ion-asbuilt-7.json", b'{"built": 1}', "application/json")})
+    assert upload.status_code == 201 and upload.content == b""  # no JSON: the GUID is in the header
+    guid = upload.headers["X-Arena-ItemFileAssociation-Guid"]
+    missing = arena.post("/v1/items/ITEMSAT5000000000001/files", data={**UPLOAD, "file.edition": ""},
+                         files={"content": ("x.json", b"{}", "application/json")})
+    assert missing.json()["errors"][0] == {"code": 3001, "message": 'The attribute "file.edition" is required.'}
+    no_file = arena.post("/v1/items/ITEMSAT5000000000001/files", data=UPLOAD, files={"content": ("x.json", b"", "application/json")})
+    assert no_file.json()["errors"][0]["code"] == 3033
+
+    arena.headers["content-type"] = "application/json"
+    files = arena.get("/v1/items/ITEMSAT5000000000001/files").json()["results"]
+    assert [(f["guid"], f["file"]["name"], f["file"]["storageMethodName"], f["file"]["size"]) for f in files] == [
+        (guid, "ion-asbuilt-7.json", "FILE", 12)]  # the name comes from the uploaded file
+    assert "content" not in files[0] and "content" not in files[0]["file"]
+
+
+NCR = {"category": {"guid": "I0K3MZKBY1KUDWBIIJ7C"}, "numberSequencePrefix": {"value": "MCR-"}, "title": "[ION NCR 1] x",
+       "problem": "Solder bridge", "requestedAction": "Rework"}
+
+
+def test_a_request_needs_a_real_category_and_prefix_and_starts_unsubmitted(arena):
+    def code(body: dict[str, Any]) -> int:
+        return arena.post("/v1/requests", json=body).json()["errors"][0]["code"]
+
+    assert code({**NCR, "category": {"guid": "NOSUCHCATEGORY000001"}}) == 3002
+    assert code({**NCR, "category": {"guid": "L3N6P2NE14NXGZELLMAW"}}) == 3007  # structural parent
+    assert code({k: v for k, v in NCR.items() if k != "category"}) == 3001
+    assert code({**NCR, "numberSequencePrefix": {"value": "NCR-"}}) == 4011
+    assert code({**NCR, "description": "not a request attribute"}) == 3004
+
+    created = arena.post("/v1/requests", json=NCR)
+    assert created.status_code == 201
+    request = created.json()
+    assert (request["number"], request["lifecycleStatus"], request["category"]["name"]) == (
+        "MCR-000001", {"type": "UNSUBMITTED"}, "Manufacturing Change Request")
+    defaulted = arena.post("/v1/requests", json={k: v for k, v in NCR.items() if k != "numberSequencePrefix"}).json()
+    assert defaulted["number"] == "MCR-000002"  # the category's default prefix
+
+    items = f"/v1/requests/{request['guid']}/items"
+    added = arena.post(items, json={"item": {"guid": "ITEMSAT5000000000001"}, "notes": "built as rev B"})
+    assert added.status_code == 201 and added.json()["item"]["number"] == "SAT-500"
+    assert arena.post(items, json={"item": {"guid": "ITEMSAT5000000000001"}}).json()["errors"][0]["code"] == 4042
+    assert [i["notes"] for i in arena.get(items).json()["results"]] == ["built as rev B"]
+    assert arena.get("/v1/requests", params={"title": "[ION NCR 1]*"}).json()["count"] == 2
+    assert arena.get("/v1/settings/requests/categories/I0K3MZKBY1KUDWBIIJ7C").json()["numberingSequencePrefixDefault"][
+        "value"] == "MCR-"

@@ -1,7 +1,8 @@
 """The Arena REST client: one login session per process, the daily quota, paging, errors.
 
 Follows `../shared/reference/arena.md` §1: `POST /login` returns `arena_session_id`, sent on
-every request with `content-type: application/json`; a second login of the same user cancels
+every request with `content-type: application/json` (a file upload is multipart/form-data
+instead, §1.1); a second login of the same user cancels
 the first session, so every client in a process shares one session (`_Sessions`) and logs in
 again only when the session it used was refused (401, e.g. the 90-minute idle expiry). Every
 response carries `X-Arena-Requests-Remaining`; a request that would dip into the configured
@@ -11,7 +12,8 @@ when the quota resets. Lists page with `offset`/`limit` (≤ 400) until a short 
 "message"}]}` become `connectors.errors` classes with Arena's own words.
 
 ion-sync never changes an item in Arena: the only writes are reconciling queue events and
-the feedback records (item files, change requests).
+the feedback records (item files, change requests); their bodies are in `bodies.py`, each
+call's source in `tests/contract/arena/README.md`.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class _Sessions:
 
 
 SESSIONS = _Sessions()
+JSON = {"content-type": "application/json"}  # on every request but a file upload (§1.1)
 
 
 @dataclass
@@ -77,7 +80,6 @@ class ArenaClient:
         self.requests = 0
         self._http = httpx.AsyncClient(
             base_url=settings.base, timeout=httpx.Timeout(settings.timeout_seconds), transport=transport,
-            headers={"content-type": "application/json"},
         )
 
     async def __aenter__(self) -> ArenaClient:
@@ -100,7 +102,7 @@ class ArenaClient:
                 self.session.token = None
         if token:
             try:  # log out when done (§1.2); a failure here changes nothing already done
-                await self._http.put("/logout", headers={"arena_session_id": token})
+                await self._http.put("/logout", headers={"arena_session_id": token, **JSON})
             except httpx.HTTPError:
                 pass
         await self._http.aclose()
@@ -114,7 +116,7 @@ class ArenaClient:
         if self.settings.workspace_id is not None:
             body["workspaceId"] = self.settings.workspace_id
         try:
-            response = await self._http.post("/login", json=body)
+            response = await self._http.post("/login", json=body, headers=JSON)
         except httpx.TransportError as exc:
             raise TransientError(f"Arena login: connection failed ({type(exc).__name__})") from None
         if response.status_code >= 500:
@@ -145,15 +147,23 @@ class ArenaClient:
                 remaining=remaining, reset=self.quota.reset,
             )
 
-    async def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None) -> Any:
+    async def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
+                    form: dict[str, str] | None = None, upload: tuple[str, bytes, str] | None = None) -> httpx.Response:
+        """One request (a JSON body, or a multipart `form` with the file `upload`), logging in
+        again once on 401; an error answer raises, a success is returned as it came."""
         what = f"{method} {path}"
         write = method in ("POST", "PUT")
+        # httpx writes the multipart content-type (with its boundary) itself
+        headers = {} if upload is not None else dict(JSON)
         for attempt in range(2):
             self._check_quota(what)
             token = self.session.token or await self._login(None)
             try:
-                response = await self._http.request(method, path, params=params, json=json,
-                                                    headers={"arena_session_id": token})
+                response = await self._http.request(
+                    method, path, params=params, json=json, data=form,
+                    files={"content": upload} if upload is not None else None,
+                    headers={**headers, "arena_session_id": token},
+                )
             except httpx.TimeoutException:
                 raise TransientError(f"Arena {what}: timed out", uncertain=write) from None
             except httpx.TransportError as exc:
@@ -164,7 +174,8 @@ class ArenaClient:
             if response.status_code == 401 and attempt == 0:
                 await self._login(token)  # expired (90 min idle) or cancelled by a newer login
                 continue
-            return self._result(response, what, write)
+            self._raise_for_error(response, what, write)
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read_quota(self, response: httpx.Response) -> None:
@@ -176,12 +187,10 @@ class ArenaClient:
                 pass
         self.quota.reset = response.headers.get("x-arena-next-request-limit-reset") or self.quota.reset
 
-    def _result(self, response: httpx.Response, what: str, write: bool) -> Any:
+    def _raise_for_error(self, response: httpx.Response, what: str, write: bool) -> None:
         status = response.status_code
-        if status in (200, 201):
-            return _json(response, what)
-        if status == 204:
-            return None
+        if status < 300:
+            return
         detail = _describe(response)
         if status == 429:
             self.quota.remaining = 0
@@ -205,12 +214,12 @@ class ArenaClient:
         """A read, retried on transient errors (never on quota, auth or data errors)."""
         async for attempt in retrying(self.settings.retry):
             with attempt:
-                return await self._send("GET", path, params=params)
+                return _json(await self._send("GET", path, params=params), f"GET {path}")
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def write(self, method: str, path: str, body: dict[str, Any]) -> Any:
         """A write, sent once: only the caller knows how to check whether it landed."""
-        return await self._send(method, path, json=body)
+        return _json(await self._send(method, path, json=body), f"{method} {path}")
 
     async def pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[list[dict[str, Any]]]:
         """Every page of a list, `offset` += `limit` until a page comes back short."""
@@ -233,9 +242,6 @@ class ArenaClient:
         """The effective revision of an item, or the revision a revision GUID names (§1.5)."""
         return await self.get(f"/items/{guid}")  # type: ignore[no-any-return]
 
-    async def revisions(self, item_guid: str) -> list[dict[str, Any]]:
-        return _results(await self.get(f"/items/{item_guid}/revisions"), "revisions")
-
     async def bom(self, guid: str) -> list[dict[str, Any]]:
         """Immediate children of an item or of one of its revisions (§1.7; no paging documented)."""
         return _results(await self.get(f"/items/{guid}/bom"), "bom")
@@ -254,23 +260,58 @@ class ArenaClient:
         return sorted(events, key=lambda e: str(e.get("creationDateTime")))
 
     async def event_items(self, event_guid: str) -> list[dict[str, Any]]:
-        return await self.all(f"{self._events_path()}/{event_guid}/items")
+        """The event's items not yet reconciled (Arena's default for `reconciled`, §1.9)."""
+        return await self.all(f"{self._events_path()}/{event_guid}/items", {"reconciled": "false"})
 
     async def reconcile_event(self, event_guid: str) -> dict[str, Any]:
         """Acknowledge an event (idempotent in Arena: the same value again is a no-op, §1.9)."""
         return await self.write("PUT", f"{self._events_path()}/{event_guid}", {"itemsReconciled": True})  # type: ignore[no-any-return]
 
     async def item_files(self, item_guid: str) -> list[dict[str, Any]]:
-        return await self.all(f"/items/{item_guid}/files")
+        """The item's file associations (no paging documented), each `{guid, file {title, name, …}, primary, …}`."""
+        return _results(await self.get(f"/items/{item_guid}/files"), "item files")
 
-    async def create_item_file(self, item_guid: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await self.write("POST", f"/items/{item_guid}/files", body)  # type: ignore[no-any-return]
+    async def upload_item_file(self, item_guid: str, fields: dict[str, str], filename: str, content: bytes,
+                               mime_type: str) -> str:
+        """Upload a file with content onto an item: multipart/form-data with the text attributes
+        (`bodies.item_file_fields`) and the file as `content`. Arena answers 201 with no JSON;
+        the new association's GUID is the `X-Arena-ItemFileAssociation-Guid` header
+        ([AR Endpoints/Item Files/endpoint_upload_file_to_item.md])."""
+        path = f"/items/{item_guid}/files"
+        response = await self._send("POST", path, form=fields, upload=(filename, content, mime_type))
+        guid = response.headers.get("x-arena-itemfileassociation-guid")
+        if not guid:
+            raise ContractError(f"Arena POST {path}: no X-Arena-ItemFileAssociation-Guid header in the answer")
+        return guid
 
     async def find_requests(self, title_prefix: str) -> list[dict[str, Any]]:
         return await self.all("/requests", {"title": f"{_escape(title_prefix)}*"})
 
     async def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A new change request (`bodies.request_body`); Arena answers the request, UNSUBMITTED."""
         return await self.write("POST", "/requests", body)  # type: ignore[no-any-return]
+
+    async def request_items(self, request_guid: str) -> list[dict[str, Any]]:
+        """The items on a request (no paging documented)."""
+        return _results(await self.get(f"/requests/{request_guid}/items"), "request items")
+
+    async def add_request_item(self, request_guid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Attach an item to a request (`bodies.request_item_body`)."""
+        return await self.write("POST", f"/requests/{request_guid}/items", body)  # type: ignore[no-any-return]
+
+    # --- workspace settings, read by the preflight -------------------------------------------------
+
+    async def request_category(self, guid: str) -> dict[str, Any]:
+        return await self.get(f"/settings/requests/categories/{guid}")  # type: ignore[no-any-return]
+
+    async def request_prefixes(self) -> list[dict[str, Any]]:
+        return _results(await self.get("/settings/requests/numbersequenceprefixes"), "request number prefixes")
+
+    async def file_category(self, guid: str) -> dict[str, Any]:
+        return await self.get(f"/settings/files/categories/{guid}")  # type: ignore[no-any-return]
+
+    async def integration(self) -> dict[str, Any]:
+        return await self.get(f"/outboundintegrations/{self.settings.integration_guid}")  # type: ignore[no-any-return]
 
 
 def _escape(text: str) -> str:

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import copy
-import fnmatch
+import re
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -26,17 +26,15 @@ ITEM_FILTERS = {
 }
 CHANGE_FILTERS = {"number", "title", "category.guid", "lifecycleStatus.type", "implementationStatus",
                   "effectiveDateTimeFrom", "effectiveDateTimeTo"}
-REQUEST_FILTERS = {"number", "title"}
 PAGING = {"offset", "limit", "responseview", "includeEmptyAdditionalAttributes"}
 REVISION_STATUS = {0: "WORKING", 1: "EFFECTIVE", 2: "SUPERSEDED"}
 
 
-def _matches(value: Any, wanted: str) -> bool:
-    """Exact match, or a prefix match when the filter ends with `*` (§1.5 wildcards)."""
+def matches(value: Any, wanted: str) -> bool:
+    """Exact match; `*` is the only wildcard (§1.5: a trailing `*` for a prefix match). Case-insensitive: INFERENCE."""
     text = "" if value is None else str(value)
-    if "*" in wanted:
-        return fnmatch.fnmatchcase(text.lower(), wanted.lower())
-    return text.lower() == wanted.lower()
+    pattern = ".*".join(re.escape(part) for part in wanted.lower().split("*"))
+    return re.fullmatch(pattern, text.lower(), re.DOTALL) is not None
 
 
 class Workspace:
@@ -126,7 +124,7 @@ class Workspace:
     def item_master(self, guid: str) -> Doc:
         found = self.store.get("item", guid)
         if found is None:
-            self._unknown(guid)
+            self.unknown(guid)
         return found
 
     def revisions_of(self, item_guid: str) -> list[Doc]:
@@ -148,14 +146,26 @@ class Workspace:
             assert revision is not None
             return self.item_master(revision["itemGuid"]), revision
         if kind != "item":
-            self._unknown(guid)
+            self.unknown(guid)
         item = self.item_master(guid)
         return item, self.effective(guid) or self.working(guid)
 
-    def _unknown(self, guid: str) -> NoReturn:
-        if len(guid) != 20 or not guid.isalnum():
-            raise ArenaError(400, 3011, f'The guid "{guid}" is not valid.')
-        raise ArenaError(404, 3012, f'No object with guid "{guid}" was found.')
+    def unknown(self, guid: str) -> NoReturn:
+        """400 code 3011 for a GUID naming nothing: the docs' samples answer a well-formed 20-character GUID
+        that names nothing so (e.g. endpoint_get_integrations.md, endpoint_put_events.md)."""
+        raise ArenaError(400, 3011, f'The guid "{guid}" is not valid.')
+
+    def item_ref(self, item: Doc, revision: Doc, guid: str | None = None) -> dict[str, Any]:
+        """An item as BOM lines and request items name it [AR endpoint_get_bom.md, endpoint_request_add_item.md];
+        `guid`: a revision's GUID instead of the item's (change items)."""
+        return {
+            "guid": guid or item["guid"],
+            "name": item["name"],
+            "number": item["number"],
+            "revisionNumber": revision["number"],
+            "revisionStatus": REVISION_STATUS[revision["status"]],
+            "url": self.url("items", guid or item["guid"]),
+        }
 
     def _has_parents(self, item_guid: str) -> bool:
         for revision in self.store.all("revision"):
@@ -206,16 +216,16 @@ class Workspace:
         return view
 
     def list_items(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        self._check_filters(params, ITEM_FILTERS)
+        self.check_filters(params, ITEM_FILTERS)
         out = []
         for item in self.store.all("item"):
             revision = self.effective(item["guid"]) or self.working(item["guid"])
             view = self.item_view(item, revision)
-            if self._item_matches(view, item, revision, params):
+            if self._itemmatches(view, item, revision, params):
                 out.append(self.item_view(item, revision, full=params.get("responseview") == "full"))
         return out
 
-    def _item_matches(self, view: dict[str, Any], item: Doc, revision: Doc, params: dict[str, str]) -> bool:
+    def _itemmatches(self, view: dict[str, Any], item: Doc, revision: Doc, params: dict[str, str]) -> bool:
         for name, wanted in params.items():
             if name in PAGING:
                 continue
@@ -223,7 +233,7 @@ class Workspace:
                 return False
             if name == "lifecyclePhase.guid" and revision["lifecyclePhaseGuid"] != wanted:
                 return False
-            if name in {"number", "name", "description", "revisionNumber", "assemblyType"} and not _matches(view.get(name), wanted):
+            if name in {"number", "name", "description", "revisionNumber", "assemblyType"} and not matches(view.get(name), wanted):
                 return False
             effective = revision.get("effectiveDateTime") or ""
             if name == "effectiveDateTimeFrom" and not (effective and effective >= wanted):
@@ -232,7 +242,7 @@ class Workspace:
                 return False
         return True
 
-    def _check_filters(self, params: dict[str, str], allowed: set[str]) -> None:
+    def check_filters(self, params: dict[str, str], allowed: set[str]) -> None:
         for name in params:
             if name not in allowed and name not in PAGING:
                 raise ArenaError(400, 3019, f'The attribute "{name}" is not searchable.')
@@ -271,14 +281,7 @@ class Workspace:
             out.append(
                 {
                     "guid": line["guid"],
-                    "item": {
-                        "guid": child["guid"],
-                        "name": child["name"],
-                        "number": child["number"],
-                        "revisionNumber": child_revision["number"],
-                        "revisionStatus": REVISION_STATUS[child_revision["status"]],
-                        "url": self.url("items", child["guid"]),
-                    },
+                    "item": self.item_ref(child, child_revision),
                     "lineNumber": line["lineNumber"],
                     "notes": line.get("notes"),
                     "quantity": line["quantity"],
@@ -292,7 +295,7 @@ class Workspace:
     def change(self, guid: str) -> Doc:
         found = self.store.get("change", guid)
         if found is None:
-            self._unknown(guid)
+            self.unknown(guid)
         return found
 
     def change_view(self, change: Doc, full: bool = False) -> dict[str, Any]:
@@ -305,12 +308,12 @@ class Workspace:
         return view
 
     def list_changes(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        self._check_filters(params, CHANGE_FILTERS)
+        self.check_filters(params, CHANGE_FILTERS)
         out = []
         for change in self.store.all("change"):
             ok = True
             for name, wanted in params.items():
-                if name in ("number", "title", "implementationStatus") and not _matches(change.get(name), wanted):
+                if name in ("number", "title", "implementationStatus") and not matches(change.get(name), wanted):
                     ok = False
                 if name == "lifecycleStatus.type" and change["lifecycleStatus"]["type"] != wanted:
                     ok = False
@@ -325,42 +328,54 @@ class Workspace:
                 out.append(self.change_view(change))
         return out
 
-    def _revision_ref(self, guid: str | None) -> dict[str, Any] | None:
+    def _change_revision(self, guid: str | None) -> dict[str, Any] | None:
+        """An item revision as a change item names it [AR Endpoints/Change Item/endpoint_get_change_items.md]:
+        no lifecycle phase here (the entry's `newLifecyclePhase` carries it)."""
         revision = self.store.get("revision", guid) if guid else None
         if revision is None:
             return None
         item = self.item_master(revision["itemGuid"])
-        return {
-            "guid": revision["guid"],
-            "name": item["name"],
-            "number": item["number"],
-            "revisionNumber": revision["number"],
-            "revisionStatus": REVISION_STATUS[revision["status"]],
-            "lifecyclePhase": self.phase_full(revision["lifecyclePhaseGuid"]),
-            "modifiedBom": bool(revision.get("modifiedBom")),
-            "modifiedFiles": False,
-            "modifiedSourcing": False,
-            "modifiedSpecs": False,
-            "url": self.url("items", revision["guid"]),
-        }
+        return {"effectiveDateTime": revision.get("effectiveDateTime"), **self.item_ref(item, revision, revision["guid"])}
+
+    def _event_revision(self, guid: str | None, effective: bool) -> dict[str, Any] | None:
+        """An item revision as an event item names it [AR endpoint_get_event_items.md]: the superseded one
+        without name and modified flags."""
+        revision = self.store.get("revision", guid) if guid else None
+        if revision is None:
+            return None
+        item = self.item_master(revision["itemGuid"])
+        phase = self.phase_full(revision["lifecyclePhaseGuid"]) or {}
+        view: dict[str, Any] = {"guid": revision["guid"], "number": item["number"], "revisionNumber": revision["number"],
+                                "lifecyclePhase": {k: phase.get(k) for k in ("name", "stage", "guid")}}
+        if effective:
+            view.update(name=item["name"], modifiedSpecs=False, modifiedBom=bool(revision.get("modifiedBom")),
+                        modifiedSourcing=False, modifiedFiles=False)
+        return view
 
     def change_items_view(self, guid: str) -> list[dict[str, Any]]:
+        """The fields of the GET /changes/{guid}/items sample [AR endpoint_get_change_items.md]."""
         change = self.change(guid)
         out = []
         for affected in change["items"]:
-            view = {"bomView": False, "filesView": False, "sourcingView": False, "specsView": False}
+            def view(included: bool) -> dict[str, Any]:
+                return {"includedInThisChange": included, "lockedByAnotherChange": False, "modifiedOnWorkingRev": included,
+                        "notes": None}
+
             out.append(
                 {
+                    "affectedItemRevision": self._change_revision(affected.get("affectedRevisionGuid")),
+                    "bomView": view(affected.get("modifiedBom", False)),
+                    "dispositionAttributes": [{"guid": f"DISPOSITION{n:09d}", "name": name, "notes": None, "value": None}
+                                              for n, name in enumerate(("On Order", "WIP", "Finished Goods", "In the Field",
+                                                                        "In Stock"), 1)],
+                    "filesView": view(False),
                     "guid": affected["guid"],
-                    "affectedItemRevision": self._revision_ref(affected.get("affectedRevisionGuid")),
-                    "newItemRevision": self._revision_ref(affected["newRevisionGuid"]),
-                    "newRevisionNumber": affected["newRevisionNumber"],
+                    "materialEffectivityDateTime": None,
+                    "newItemRevision": self._change_revision(affected["newRevisionGuid"]),
                     "newLifecyclePhase": self.phase(affected["newLifecyclePhaseGuid"]),
-                    "bomView": {**view, "includedInThisChange": affected.get("modifiedBom", False), "lockedByAnotherChange": False,
-                                "modifiedOnWorkingRev": affected.get("modifiedBom", False), "notes": None},
-                    "dispositionAttributes": [{"name": n, "value": "Use as is"} for n in
-                                              ("On Order", "WIP", "Finished Goods", "In the Field", "In Stock")],
-                    "materialEffectivityDateTime": change.get("effectiveDateTime"),
+                    "newRevisionNumber": affected["newRevisionNumber"],
+                    "sourcingView": view(False),
+                    "specsView": view(False),
                 }
             )
         return out
@@ -492,13 +507,19 @@ class Workspace:
 
     def _integration(self, guid: str) -> None:
         if guid != self.config.integration_guid:
-            self._unknown(guid)
+            self.unknown(guid)
+
+    def integration_view(self, guid: str) -> dict[str, Any]:
+        """The fields of the GET /outboundintegrations/{guid} sample [AR endpoint_get_integrations.md]."""
+        self._integration(guid)
+        return {"guid": guid, "name": "ion-sync", "enabled": True, "status": "UP_TO_DATE", "type": "OUTBOUND_MANAGED",
+                "transferType": "ITEM_REVISION"}
 
     def event(self, integration: str, guid: str) -> Doc:
         self._integration(integration)
         found = self.store.get("event", guid)
         if found is None:
-            self._unknown(guid)
+            self.unknown(guid)
         return found
 
     def event_view(self, event: Doc) -> dict[str, Any]:
@@ -506,7 +527,7 @@ class Workspace:
 
     def list_events(self, integration: str, params: dict[str, str]) -> list[dict[str, Any]]:
         self._integration(integration)
-        self._check_filters(params, {"itemsReconciled", "creationDateTimeFrom", "creationDateTimeTo"})
+        self.check_filters(params, {"itemsReconciled", "creationDateTimeFrom", "creationDateTimeTo"})
         wanted = params.get("itemsReconciled", "any")
         out = []
         for event in sorted(self.store.all("event", integration), key=lambda e: e["creationDateTime"]):
@@ -525,89 +546,26 @@ class Workspace:
             {
                 "guid": entry["guid"],
                 "reconciled": entry["reconciled"],
-                "effectiveItemRevision": self._revision_ref(entry["effective"]),
-                "supersededItemRevision": self._revision_ref(entry["superseded"]),
+                "effectiveItemRevision": self._event_revision(entry["effective"], effective=True),
+                "supersededItemRevision": self._event_revision(entry["superseded"], effective=False),
             }
             for entry in event["items"]
-            if reconciled not in ("true", "false") or entry["reconciled"] == (reconciled == "true")
+            # `reconciled` omitted = false [AR endpoint_get_event_items.md]
+            if (reconciled or "false") == "any" or entry["reconciled"] == ((reconciled or "false") == "true")
         ]
 
     def reconcile_event(self, integration: str, guid: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.store.transaction():
             event = self.event(integration, guid)
-            if body.get("itemsReconciled") is not True:
-                raise ArenaError(400, 3001, 'The attribute "itemsReconciled" is required and must be true.')
-            if not event["itemsReconciled"]:
-                event.update(itemsReconciled=True, status="RECONCILED")
+            wanted = body.get("itemsReconciled")
+            if not isinstance(wanted, bool):  # the doc's sample error for a malformed request
+                raise ArenaError(400, 400, "The format of the request is not valid. Please check the syntax.")
+            if event["itemsReconciled"] != wanted:  # the same value again: 200, nothing done [AR endpoint_put_events.md]
+                event.update(itemsReconciled=wanted, status="RECONCILED" if wanted else "NEEDS_UPDATE")
                 for entry in event["items"]:
-                    entry["reconciled"] = True
+                    entry["reconciled"] = wanted
                 self.store.put("event", event, integration)
         return self.event_view(event)
-
-    # --- what an integration writes back: item files and change requests ------------------------
-
-    def create_file(self, item_guid: str, body: dict[str, Any]) -> dict[str, Any]:
-        with self.store.transaction():
-            item, revision = self.resolve(item_guid)
-            meta = body.get("file") or {}
-            for required in ("title", "name"):
-                if not meta.get(required):
-                    raise ArenaError(400, 3001, f'The attribute "file.{required}" is required.')
-            number = f"FILE-{self.store.count('file') + 1:06d}"
-            association = {
-                "guid": new_guid(),
-                "itemGuid": item["guid"],
-                "itemRevisionGuid": revision["guid"],
-                "primary": bool(body.get("primary", False)),
-                "latestEditionAssociation": bool(body.get("latestEditionAssociation", True)),
-                "file": {
-                    "guid": new_guid(),
-                    "number": number,
-                    "title": meta["title"],
-                    "name": meta["name"],
-                    "description": meta.get("description"),
-                    "format": meta.get("format", "json"),
-                    "edition": str(meta.get("edition", "1")),
-                    "storageMethodName": meta.get("storageMethodName", "FILE"),
-                    "content": meta.get("content"),
-                    "creationDateTime": iso(self.store.now()),
-                },
-            }
-            self.store.put("file", association, item["guid"])
-        return association
-
-    def list_files(self, item_guid: str) -> list[dict[str, Any]]:
-        item, _revision = self.resolve(item_guid)
-        return [{k: v for k, v in a.items() if k != "itemGuid"} for a in self.store.all("file", item["guid"])]
-
-    def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
-        with self.store.transaction():
-            if not body.get("title"):
-                raise ArenaError(400, 3001, 'The attribute "title" is required.')
-            items = []
-            for ref in body.get("items") or []:
-                item, revision = self.resolve(str(ref.get("guid", "")))
-                items.append({"guid": item["guid"], "number": item["number"], "revisionNumber": revision["number"]})
-            request = {
-                "guid": new_guid(),
-                "number": f"ECR-{self.store.count('request') + 1:06d}",
-                "title": body["title"],
-                "description": body.get("description"),
-                "category": body.get("category") or {"guid": "CATECRREQUEST0000001", "name": "Engineering Change Request"},
-                "status": "SUBMITTED",
-                "creationDateTime": iso(self.store.now()),
-                "items": items,
-            }
-            self.store.put("request", request)
-        return request
-
-    def list_requests(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        self._check_filters(params, REQUEST_FILTERS)
-        out = []
-        for request in self.store.all("request"):
-            if all(_matches(request.get(k), v) for k, v in params.items() if k not in PAGING):
-                out.append({**request, "url": self.url("requests", request["guid"])})
-        return out
 
 
 def _parse(value: str) -> datetime:

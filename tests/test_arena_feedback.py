@@ -1,0 +1,60 @@
+"""An NCR is two Arena writes (the request, then its item): a lost answer on the second must
+not create a second request. Arena is a mock transport here; the shapes are Arena's documented ones."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+
+from connectors.arena import ArenaClient, ArenaSettings
+from connectors.arena.client import SESSIONS
+from ledger import Claim, EntryStatus
+from tasks.plm_feedback import FeedbackContext, _request_write
+from tasks.plm_ledger import post_with_lookup
+
+ISSUE = {"id": 7, "title": "Scratch", "status": "IN_REVIEW", "disposition": "REWORK", "causeCondition": "scratch",
+         "expectedCondition": "none", "run": {"id": 1, "title": "Run 1"}}
+QUOTA = {"X-Arena-Requests-Remaining": "900"}
+
+
+def test_a_lost_item_attach_is_found_again_not_sent_as_a_second_request():
+    calls: list[str] = []
+    attached: list[dict[str, Any]] = []
+
+    def arena(request: httpx.Request) -> httpx.Response:
+        path, method = request.url.path.removeprefix("/v1"), request.method
+        calls.append(f"{method} {path}")
+        if path == "/login":
+            return httpx.Response(200, json={"arena_session_id": "S", "workspaceId": 1}, headers=QUOTA)
+        if (method, path) == ("POST", "/requests"):
+            return httpx.Response(201, json={"guid": "REQUEST0000000000001", "title": json.loads(request.content)["title"],
+                                             "lifecycleStatus": {"type": "UNSUBMITTED"}}, headers=QUOTA)
+        if (method, path) == ("GET", "/requests"):
+            return httpx.Response(200, json={"count": 1, "results": [{"guid": "REQUEST0000000000001",
+                                                                      "title": "[ION NCR 7] Scratch"}]}, headers=QUOTA)
+        if path == "/requests/REQUEST0000000000001/items" and method == "GET":
+            return httpx.Response(200, json={"count": len(attached), "results": attached}, headers=QUOTA)
+        if path == "/requests/REQUEST0000000000001/items":
+            if calls.count(f"POST {path}") == 1:
+                raise httpx.ConnectError("lost")  # the first attach never arrives
+            attached.append(json.loads(request.content))
+            return httpx.Response(201, json={"guid": "LINE", **attached[-1]}, headers=QUOTA)
+        return httpx.Response(200, headers=QUOTA)
+
+    async def scenario() -> Any:
+        SESSIONS.by_key.clear()
+        settings = ArenaSettings(email="e", password="p")
+        async with ArenaClient(settings, transport=httpx.MockTransport(arena)) as client:
+            ctx = FeedbackContext(arena=client, ledger=None, run=None, request_category="I0K3MZKBY1KUDWBIIJ7C",  # type: ignore[arg-type]
+                                  request_prefix="MCR-")
+            write = _request_write(ctx, "ion:issue:7:ncr", ISSUE, "NCR 7", "ITEMSAT5000000000001",
+                                   {"partNumber": "SAT-500", "revision": "B"}, {"serialNumber": "SN-1"})
+            return await post_with_lookup(Claim("ion:issue:7:ncr", "ion:issue:7", 0), write)
+
+    outcome = asyncio.run(scenario())
+    assert (outcome.status, outcome.target_id) == (EntryStatus.posted, "REQUEST0000000000001")
+    assert calls.count("POST /requests") == 1
+    assert attached == [{"item": {"guid": "ITEMSAT5000000000001"}, "notes": "Built in ION as SAT-500 rev B, serial SN-1"}]
