@@ -13,6 +13,7 @@ from typing import Any
 from connectors.errors import ConfigError, SyncError
 from connectors.ion import IonClient, IonSettings
 from connectors.ion import plm
+from connectors.ion.installed_quantity import completed_runs_query
 from connectors.ion import queries as q
 from connectors.ion import ramp_queries as ramp
 from connectors.ion.queries import Query
@@ -39,12 +40,12 @@ class Probe:
     variables: dict[str, Any] = field(default_factory=dict)
 
 
-def probes(mappings: Mappings) -> list[Probe]:
+def probes(settings: IonSettings, mappings: Mappings) -> list[Probe]:
     purchasing = mappings.netsuite.purchasing
     keys = {"poKey": purchasing.po_number_attribute, "lineKey": purchasing.line_number_attribute}
     complete = {"filters": {"status": {"eq": "COMPLETE"}}}
     return [
-        Probe("consumption-sync", q.COMPLETED_RUNS, "runs", complete),
+        Probe("consumption-sync", completed_runs_query(settings), "runs", complete),
         Probe("labor-sync", q.LABOR_SESSIONS, "sessions"),
         Probe("receipt-sync", q.RECEIPTS, "receipts", keys),
         Probe("purchase-order-sync", q.ION_PURCHASE_ORDERS, "purchaseOrders"),
@@ -112,7 +113,7 @@ async def preflight_checks(ion_factory: Callable[[], IonClient], mappings: Mappi
 async def _query_checks(ion: IonClient, mappings: Mappings, checks: list[Check]) -> dict[str, list[dict[str, Any]]]:
     """Run each probe; returns the first rows by query name (the attribute checks read them)."""
     rows: dict[str, list[dict[str, Any]]] = {}
-    for probe in probes(mappings):
+    for probe in probes(ion.settings, mappings):
         name = f"query {probe.query.name} ({probe.used_by})"
         try:
             data = await ion.execute(probe.query, {**probe.variables, "first": 1, "after": None})
@@ -156,11 +157,9 @@ async def _run_attribute_checks(ion: IonClient, mappings: Mappings, config: str)
     if key in keys:
         checks.append(Check(SYSTEM, "work-order run attribute", True, f"{key!r} is on completed runs"))
     else:
-        close = [k for k in keys if k.lower() == key.lower()]
-        hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
         checks.append(Check(
             SYSTEM, "work-order run attribute", False,
-            f"none of the latest {len(runs)} completed run(s) has attribute {key!r}{hint}",
+            f"none of the latest {len(runs)} completed run(s) has attribute {key!r}{_hint(key, keys)}",
             f"set netsuite.work_orders.run_attribute in {config} to the exact key, or add the run attribute in ION "
             "and fill it on the runs",
         ))
@@ -171,11 +170,14 @@ async def _installed_per_parent_check(ion: IonClient) -> Check:
     name = "aBOM quantityInstalledPerParentPartInventory"
     try:
         await ion.execute(q.PREFLIGHT_INSTALLED_PER_PARENT)
-        return Check(SYSTEM, name, True, "readable on abomInstallations")
+        found, detail = True, "readable on abomInstallations"
     except SyncError as exc:
-        return Check(SYSTEM, name, False, str(exc),
-                     "consumption-sync multiplies it by the quantity produced (seed 002): ask First Resonance to expose it "
-                     "on your tenant; until then do not schedule consumption-sync")
+        found, detail = False, str(exc)
+    if ion.settings.installed_quantity == "installation_total":
+        return Check(SYSTEM, name, True, f"ION_INSTALLED_QUANTITY=installation_total: AbomInstallation.quantity is used ({detail})")
+    return Check(SYSTEM, name, found, detail, "" if found else
+                 "set ION_INSTALLED_QUANTITY=installation_total (consumption = AbomInstallation.quantity, which ION documents), "
+                 "or ask First Resonance to expose the field ION's integration guide reads")
 
 
 async def _location_check(ion: IonClient, mappings: Mappings, config: str) -> Check:
@@ -194,6 +196,11 @@ async def _location_check(ion: IonClient, mappings: Mappings, config: str) -> Ch
     return Check(SYSTEM, name, True, f"all {len(wanted)} mapped location(s) exist")
 
 
+def _hint(key: str, keys: set[str]) -> str:
+    close = [k for k in keys if k.lower() == key.lower()]
+    return f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
+
+
 def _attribute_check(label: str, key: str, keys: set[str] | None, where: str, owner: str) -> Check:
     name = f"{owner} attribute {key!r}"
     if keys is None:
@@ -201,9 +208,7 @@ def _attribute_check(label: str, key: str, keys: set[str] | None, where: str, ow
                      f"create one {owner} in ION (a draft is enough) and run preflight again")
     if key in keys:
         return Check(SYSTEM, name, True, f"{label}: exists")
-    close = [k for k in keys if k.lower() == key.lower()]
-    hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
-    return Check(SYSTEM, name, False, f"{label}: no {owner} attribute {key!r}{hint}",
+    return Check(SYSTEM, name, False, f"{label}: no {owner} attribute {key!r}{_hint(key, keys)}",
                  f"set {where} to the exact key, or create the {owner} attribute in ION")
 
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from connectors.ion import IonClient
+from connectors.ion.installed_quantity import completed_runs_page
 from connectors.ion.queries import COMPLETED_RUNS
 from ion_sync.config import Mappings, load_mappings
 from sandbox.ion import IonSimConfig, create_app
@@ -67,10 +68,12 @@ def test_an_ion_without_the_unconfirmed_assumptions_fails_each_with_its_fix(stri
     assert "mapped ION locations" not in failed and "ION credentials" not in failed
 
 
-def test_client_side_windows_pass_preflight_and_select_what_the_server_would(strict_ion, sandbox):
-    client = settings_for(strict_ion.url, range_filters="client")
-    checks = asyncio.run(preflight_checks(lambda: IonClient(client), mappings(), "ion-sync.yaml"))
-    assert not [n for n in failures(checks) if n.startswith("filter ")]
+def test_the_fallbacks_pass_preflight_and_read_what_the_confirmed_contract_would(strict_ion, sandbox):
+    fallbacks = settings_for(strict_ion.url, range_filters="client", installed_quantity="installation_total")
+    checks = asyncio.run(preflight_checks(lambda: IonClient(fallbacks), mappings(), "ion-sync.yaml"))
+    # Only what has no fallback still fails: the run attributes (the work-order join key).
+    assert set(failures(checks)) == {"run attributes readable", "query completed_runs (installation_total) (consumption-sync)",
+                                     "query labor_sessions (labor-sync)", "query plm_as_built (plm-feedback-sync)"}
 
     window = {"status": {"eq": "COMPLETE"}, "_updated": {"gte": "2000-01-01T00:00:00Z", "lt": datetime.now(UTC).isoformat()}}
 
@@ -81,6 +84,16 @@ def test_client_side_windows_pass_preflight_and_select_what_the_server_would(str
     server_side = asyncio.run(ids(settings_for(sandbox.ion.url)))
     client_side_on_full_ion = asyncio.run(ids(settings_for(sandbox.ion.url, range_filters="client")))
     assert server_side and client_side_on_full_ion == server_side
+
+    async def per_parent(settings) -> list[tuple[int, str, float]]:
+        async with IonClient(settings) as ion:
+            page = await completed_runs_page(ion, {"id": {"in": [1001]}}, None)
+        return sorted((n["id"], i["partInventory"]["part"]["partNumber"], round(i["quantityInstalledPerParentPartInventory"], 9))
+                      for n in page.nodes for r in n["partInventory"]["buildRequirements"] for i in r["abomInstallations"])
+
+    # The seed's worked example (run 1001): the same per-parent quantities from either field.
+    assert asyncio.run(per_parent(settings_for(sandbox.ion.url, installed_quantity="installation_total"))) == asyncio.run(
+        per_parent(settings_for(sandbox.ion.url)))
 
 
 def test_misspelt_mappings_fail_naming_the_setting(world):

@@ -35,6 +35,12 @@ class IonSettings(BaseSettings):
         description="where time windows are applied (ION_RANGE_FILTERS): `server` sends the range operators above in "
         "`filters`; `client` sends only the confirmed eq/neq/in and filters the window itself (connectors.ion.range_filters)",
     )
+    installed_quantity: Literal["per_parent", "installation_total"] = Field(
+        "per_parent",
+        description="where consumption-sync reads installed quantities (ION_INSTALLED_QUANTITY): `per_parent` = "
+        "quantityInstalledPerParentPartInventory (ION's integration guide); `installation_total` = the confirmed "
+        "AbomInstallation.quantity divided by the quantity produced (connectors.ion.installed_quantity)",
+    )
     session_time_field: str = Field(
         "_updated", description="the session field labor-sync's window filters on (ION_SESSION_TIME_FIELD); an edit must bump it"
     )
