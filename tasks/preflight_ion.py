@@ -67,18 +67,36 @@ def probes(settings: IonSettings, mappings: Mappings) -> list[Probe]:
     ]
 
 
-def range_probes(settings: IonSettings) -> list[tuple[str, Query, str, str, str, dict[str, Any]]]:
-    """(used by, query, connection, field, operator, other variables) for each window a flow filters on."""
+@dataclass(frozen=True)
+class WindowProbe:
+    """One range operator on one field a flow's time window filters on."""
+
+    used_by: str
+    connection: str
+    filters_type: str
+    field: str
+    operator: str
+
+    @property
+    def query(self) -> Query:
+        """The smallest document that applies the filter, so nothing but the operator and the
+        field can make it fail."""
+        text = (f"query PreflightWindow($filters: {self.filters_type}, $first: Int) "
+                f"{{ {self.connection}(filters: $filters, first: $first) {{ edges {{ node {{ id }} }} }} }}")
+        return Query(f"window {self.connection}.{self.field}", text, is_mutation=False)
+
+
+def window_probes(settings: IonSettings) -> list[WindowProbe]:
     since, until = settings.since_operator, settings.until_operator
     return [
-        ("consumption-sync", q.COMPLETED_RUNS, "runs", settings.run_time_field, since, {}),
-        ("consumption-sync", q.COMPLETED_RUNS, "runs", settings.run_time_field, until, {}),
-        ("labor-sync", q.LABOR_SESSIONS, "sessions", settings.session_time_field, since, {}),
-        ("labor-sync", q.LABOR_SESSIONS, "sessions", settings.session_time_field, until, {}),
-        ("receipt-sync", q.RECEIPTS, "receipts", "_created", "gte", {"poKey": "-", "lineKey": "-"}),
-        ("receipt-sync", q.RECEIPTS, "receipts", "_created", "lt", {"poKey": "-", "lineKey": "-"}),
-        ("quickbooks-purchase-order-sync", q.QUICKBOOKS_PURCHASE_ORDERS, "purchaseOrders", "_updated", since, {}),
-        ("quickbooks-item-sync", q.QUICKBOOKS_PARTS, "parts", "_updated", since, {}),
+        WindowProbe("consumption-sync", "runs", "RunsInputFilters", settings.run_time_field, since),
+        WindowProbe("consumption-sync", "runs", "RunsInputFilters", settings.run_time_field, until),
+        WindowProbe("labor-sync", "sessions", "SessionsInputFilters", settings.session_time_field, since),
+        WindowProbe("labor-sync", "sessions", "SessionsInputFilters", settings.session_time_field, until),
+        WindowProbe("receipt-sync", "receipts", "ReceiptsInputFilters", "_created", "gte"),
+        WindowProbe("receipt-sync", "receipts", "ReceiptsInputFilters", "_created", "lt"),
+        WindowProbe("quickbooks-purchase-order-sync", "purchaseOrders", "PurchaseOrdersInputFilters", "_updated", since),
+        WindowProbe("quickbooks-item-sync", "parts", "PartsInputFilters", "_updated", since),
     ]
 
 
@@ -130,10 +148,10 @@ async def _range_checks(ion: IonClient) -> list[Check]:
     client_side = ion.settings.range_filters == "client"
     now = iso(datetime.now(UTC))
     checks = []
-    for used_by, query, connection, time_field, op, extra in range_probes(ion.settings):
-        name = f"filter {connection}.{time_field} {op} ({used_by})"
+    for probe in window_probes(ion.settings):
+        name = f"filter {probe.connection}.{probe.field} {probe.operator} ({probe.used_by})"
         try:
-            await ion.execute(query, {**extra, "filters": {time_field: {op: now}}, "first": 1, "after": None})
+            await ion.execute(probe.query, {"filters": {probe.field: {probe.operator: now}}, "first": 1})
             accepted, detail = True, "accepted"
         except SyncError as exc:
             accepted, detail = False, str(exc)

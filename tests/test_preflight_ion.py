@@ -60,6 +60,8 @@ def test_an_ion_without_the_unconfirmed_assumptions_fails_each_with_its_fix(stri
     ranges = {name for name in failed if name.startswith("filter ")}
     assert ranges == {c.name for c in checks if c.name.startswith("filter ")} and len(ranges) == 8
     assert all("ION_RANGE_FILTERS=client" in failed[name] for name in ranges)
+    details = {c.name: c.detail for c in checks}
+    assert all(f"'{name.split()[2]}'" in details[name] for name in ranges)  # ION refused the operator itself
     assert "run attributes" in failed["run attributes readable"]
     assert "First Resonance" in failed["aBOM quantityInstalledPerParentPartInventory"]
     # The queries that select the missing fields fail too, and nothing else does.
