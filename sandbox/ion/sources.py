@@ -167,7 +167,8 @@ FIELDS: dict[str, str] = {
     "AbomInstallation.partInventory": "ion.md §3.9 [EX export_inventories.py]",
     "AbomInstallation.buildRequirement": "INFERENCE ion.md §8 (no flow reads it)",
     "AbomInstallation.quantityInstalledPerParentPartInventory": "seed 002 'Syncing to ERP' (ION's consumption query); in no public"
-    " schema (ion.md §3.9, §7); switch: installed_per_parent_field; preflight: aBOM quantityInstalledPerParentPartInventory",
+    " schema (ion.md §3.9, §7); switch: installed_per_parent_field; preflight: aBOM quantityInstalledPerParentPartInventory;"
+    " fallback ION_INSTALLED_QUANTITY=installation_total reads AbomInstallation.quantity",
     # --- filters -------------------------------------------------------------------------------
     **{f"{t}.{op}": RANGE_OPS for t in ("IDFilter", "IntFilter", "FloatFilter", "StringFilter", "DateTimeFilter")
        for op in ("gt", "gte", "lt", "lte")},
