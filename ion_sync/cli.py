@@ -299,3 +299,34 @@ def preflight(
         typer.echo(check.line())
     typer.echo(f"\n{summary_line(checks)}")
     raise typer.Exit(1 if any(not c.ok for c in checks) else 0)
+
+
+@app.command()
+def acceptance(
+    integration: Annotated[str, typer.Argument(help="an integration name, e.g. consumption-sync")],
+    record: Annotated[str, typer.Option(help="source id of the marked test record in the customer's sandbox")],
+    confirm: Annotated[bool, typer.Option(help="really push the record and write the report")] = False,
+) -> None:
+    """Acceptance (seed 002 rule 10): push one marked test record through the integration against
+    the customer's sandbox accounts, read it back, and write the acceptance report (markdown and
+    JSON: criterion, result, evidence, owner, SLA, time). Without --confirm it only says what it
+    would do. Exit 0 PASS, 1 FAIL, 2 not supported or not configured."""
+    import asyncio
+
+    from ion_sync.acceptance import UnsupportedError, plan_acceptance, run_acceptance, write_report
+
+    try:
+        plan = plan_acceptance(integration, record)
+    except (UnsupportedError, ConfigError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not confirm:
+        typer.echo(plan.describe())
+        raise typer.Exit(0)
+    report = asyncio.run(run_acceptance(plan))
+    paths = write_report(report, plan.app.reports_dir)
+    typer.echo(f"{report.result}  {report.integration} record {report.record}: {report.criterion}")
+    for line in report.evidence:
+        typer.echo(f"  {line}")
+    typer.echo(f"report: {paths[0]}\n        {paths[1]}")
+    raise typer.Exit(0 if report.result == "PASS" else 1)

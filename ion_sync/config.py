@@ -240,11 +240,24 @@ class QuickBooksMappings(_Strict):
     )
 
 
+class AcceptanceCriterion(_Strict):
+    """Seed 002 rule 10: every integration ships with a defined acceptance criterion, owner and
+    SLA, so user acceptance ends on a date with a yes or a no. `ion-sync acceptance` proves the
+    criterion with one marked test record and writes the report the owner signs."""
+
+    criterion: str = Field(min_length=1, description="what must be true for the customer to accept the integration")
+    owner: str = Field(min_length=1, description="who accepts it (name and email): the person who signs the report")
+    sla: str = Field(min_length=1, description="the agreed service level, e.g. 'a completed run is in NetSuite within 45 minutes'")
+
+
 class Mappings(_Strict):
     netsuite: NetSuiteMappings = NetSuiteMappings()
     ramp: RampMappings = RampMappings()
     arena: ArenaMappings = ArenaMappings()
     quickbooks: QuickBooksMappings | None = None
+    acceptance: dict[str, AcceptanceCriterion] = Field(
+        default_factory=dict, description="integration name -> its acceptance criterion, owner and SLA (seed 002 rule 10)"
+    )
 
 
 def load_mappings(path: Path) -> Mappings:

@@ -17,7 +17,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.ion import IonClient, Page
-from connectors.ion.queries import COMPLETED_RUNS
+from connectors.ion.installed_quantity import completed_runs_page
 from connectors.netsuite import NetSuiteClient
 from ion_sync.config import Mappings
 from ledger import Claim, EntryStatus, Ledger, RunHandle
@@ -90,7 +90,7 @@ class PageReport:
 @task(name="fetch-completed-runs", cache_policy=NO_CACHE)
 async def fetch_runs_page(ion: IonClient, filters: dict[str, Any], after: str | None) -> Page:
     """One Relay page of completed runs with their as-built installations."""
-    return await ion.page(COMPLETED_RUNS, "runs", {"filters": filters}, first=ion.settings.page_size, after=after)
+    return await completed_runs_page(ion, filters, after)
 
 
 @task(name="plan-completions", cache_policy=NO_CACHE)

@@ -19,6 +19,7 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.ion.queries import Query
+from connectors.ion.range_filters import matches, split_filters
 from connectors.ion.settings import IonSettings
 from connectors.retry import retrying
 
@@ -112,18 +113,24 @@ class IonClient:
     async def page(
         self, query: Query, connection: str, variables: dict[str, Any], *, first: int, after: str | None
     ) -> Page:
+        kept_back: dict[str, dict[str, Any]] = {}
+        if self.settings.range_filters == "client" and variables.get("filters"):
+            server, kept_back = split_filters(variables["filters"])
+            variables = {**variables, "filters": server}
         data = await self.execute(query, {**variables, "first": first, "after": after})
         try:
             conn = data[connection]
             info = conn["pageInfo"]
-            return Page(
-                nodes=[edge["node"] for edge in conn["edges"]],
+            nodes = [edge["node"] for edge in conn["edges"]]
+            page = Page(
+                nodes=[n for n in nodes if matches(n, kept_back, query.name)] if kept_back else nodes,
                 end_cursor=info.get("endCursor"),
                 has_next=bool(info["hasNextPage"]),
-                total=info.get("totalCount"),
+                total=None if kept_back else info.get("totalCount"),
             )
         except (KeyError, TypeError) as exc:
             raise ContractError(f"ION {query.name}: unexpected connection shape ({exc!r})") from None
+        return page
 
     async def pages(
         self, query: Query, connection: str, variables: dict[str, Any] | None = None, *, first: int | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +30,17 @@ class IonSettings(BaseSettings):
     run_time_field: str = Field("endTime", description="the run field a time window filters on (ION_RUN_TIME_FIELD)")
     since_operator: str = Field("gte", description="filter operator for 'at or after' (ION_SINCE_OPERATOR)")
     until_operator: str = Field("lt", description="filter operator for 'before' (ION_UNTIL_OPERATOR)")
+    range_filters: Literal["server", "client"] = Field(
+        "server",
+        description="where time windows are applied (ION_RANGE_FILTERS): `server` sends the range operators above in "
+        "`filters`; `client` sends only the confirmed eq/neq/in and filters the window itself (connectors.ion.range_filters)",
+    )
+    installed_quantity: Literal["per_parent", "installation_total"] = Field(
+        "per_parent",
+        description="where consumption-sync reads installed quantities (ION_INSTALLED_QUANTITY): `per_parent` = "
+        "quantityInstalledPerParentPartInventory (ION's integration guide); `installation_total` = the confirmed "
+        "AbomInstallation.quantity divided by the quantity produced (connectors.ion.installed_quantity)",
+    )
     session_time_field: str = Field(
         "_updated", description="the session field labor-sync's window filters on (ION_SESSION_TIME_FIELD); an edit must bump it"
     )

@@ -67,7 +67,14 @@ def create_app(config: IonSimConfig | None = None) -> Starlette:
         reseed()
     counters = SimCounters()
     tokens = TokenAuthority(config, counters)
-    service = GraphQLService(build_ion_schema(config.datetime_utc_suffix, config.attribute_options_format), store, config, counters)
+    schema = build_ion_schema(
+        config.datetime_utc_suffix,
+        config.attribute_options_format,
+        range_operators=config.range_operators,
+        run_attributes=config.run_attributes,
+        installed_per_parent_field=config.installed_per_parent_field,
+    )
+    service = GraphQLService(schema, store, config, counters)
 
     def is_api(scope: Scope) -> bool:
         return bool(scope["path"] == GRAPHQL_PATH)

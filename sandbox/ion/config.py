@@ -60,6 +60,22 @@ class IonSimConfig(BaseModel):
         True, description="Execute with the simulator's own executor; False = graphql-core's (reference, slower)."
     )
     retry_after_seconds: int | None = Field(1, description="Retry-After on injected 429/503; None = omit.")
+    # --- what the flows assume but no public source confirms (SOURCES.md, "Switches") ---------
+    range_operators: bool = Field(
+        True,
+        description="Filters take gt/gte/lt/lte besides eq/neq/in. INFERENCE: ion.md §2.3 confirms only eq/neq/in;"
+        " False leaves only those three in every *Filter input, as a stricter ION would.",
+    )
+    run_attributes: bool = Field(
+        True,
+        description="Run.attributes exists. INFERENCE from RunAttributesInputFilters and updateRunAttribute (ion.md §3.1,"
+        " §4 [EX commit 0d5fc02]); no public query selects it. False drops the field.",
+    )
+    installed_per_parent_field: bool = Field(
+        True,
+        description="AbomInstallation.quantityInstalledPerParentPartInventory exists: stated by seed 002 ('Syncing to"
+        " ERP') and in no public schema (ion.md §3.9, §7). False drops the field.",
+    )
     # --- identity (`me`, §2.7) --------------------------------------------------------------
     user_id: int = 1
     user_name: str = "ION Sync Service Account"

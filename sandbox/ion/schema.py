@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from importlib.resources import files
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
+from graphql import GraphQLInputObjectType, GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
 
 from sandbox.ion.plm_resolvers import PLM_RESOLVERS
 from sandbox.ion.purchasing_resolvers import PURCHASING_RESOLVERS
@@ -63,8 +63,32 @@ def _json_string_input(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def build_ion_schema(datetime_utc_suffix: str, options_format: str = "json_string") -> GraphQLSchema:
-    """A fresh schema per app: scalars depend on the app's config."""
+RANGE_OPERATORS = ("gt", "gte", "lt", "lte")  # INFERENCE (ion.md §2.3)
+
+
+def drop_unconfirmed(
+    schema: GraphQLSchema, *, range_operators: bool = True, run_attributes: bool = True, installed_per_parent_field: bool = True
+) -> None:
+    """Remove what a switched-off assumption adds (IonSimConfig, SOURCES.md "Switches"), so a
+    query that relies on it fails validation as it would on an ION without it."""
+    if not range_operators:
+        for named in schema.type_map.values():
+            if isinstance(named, GraphQLInputObjectType) and named.name.endswith("Filter"):
+                for op in RANGE_OPERATORS:
+                    named.fields.pop(op, None)
+    dropped = [("Run", "attributes")] if not run_attributes else []
+    if not installed_per_parent_field:
+        dropped.append(("AbomInstallation", "quantityInstalledPerParentPartInventory"))
+    for type_name, field in dropped:
+        object_type = schema.get_type(type_name)
+        assert isinstance(object_type, GraphQLObjectType)
+        object_type.fields.pop(field)
+
+
+def build_ion_schema(
+    datetime_utc_suffix: str, options_format: str = "json_string", **switches: bool
+) -> GraphQLSchema:
+    """A fresh schema per app: scalars and the unconfirmed parts depend on the app's config."""
     schema = build_schema(load_sdl())
     date_time = schema.get_type("DateTime")
     assert isinstance(date_time, GraphQLScalarType)
@@ -76,4 +100,5 @@ def build_ion_schema(datetime_utc_suffix: str, options_format: str = "json_strin
     bind_resolvers(schema, PURCHASING_RESOLVERS)
     bind_resolvers(schema, PLM_RESOLVERS)
     bind_resolvers(schema, QUICKBOOKS_RESOLVERS)
+    drop_unconfirmed(schema, **switches)
     return schema
