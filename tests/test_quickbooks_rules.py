@@ -37,7 +37,8 @@ def test_item_names_follow_the_seed_and_refuse_what_quickbooks_refuses():
     assert "no revision" in item_name_problem("P-1", None)
     assert "colon" in item_name_problem("P:1", "A")
     assert "100 characters" in item_name_problem("P" * 100, "A")
-    assert quote("Adam's \\ shop") == "'Adam\\'s \\\\ shop'"
+    assert quote("Adam's shop") == "'Adam\\'s shop'"
+    assert "backslash" in item_name_problem("P\\1", "A")
 
 
 def test_lines_become_item_or_account_lines_and_fees_are_priced():
