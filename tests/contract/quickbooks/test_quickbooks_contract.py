@@ -18,6 +18,7 @@ import pytest
 from connectors.errors import AuthError, DataError, RateLimitedError
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings, quote, request_id
 from connectors.quickbooks.errors import QuickBooksDataError
+from ion_sync.webhooks.sources import parse_quickbooks
 from tasks.quickbooks_rules import (
     SetupIds,
     inventory_item_body,
@@ -193,6 +194,14 @@ def test_the_documented_token_answer_is_kept_and_invalid_grant_asks_to_reconnect
     with pytest.raises(AuthError, match="invalid_grant"):
         asyncio.run(connect(token_server([], refused["response"], refused["status"])))
     assert store.value is not None and store.value["status"] == "invalid_grant"
+
+
+def test_both_documented_webhook_payloads_parse():
+    golden = example("webhooks")
+    (cloud,) = parse_quickbooks(json.dumps(golden["cloudevents"]).encode())
+    assert (cloud.event_id, cloud.kind, cloud.object_id) == ("88cd52aa-33b6-4351-9aa4-47572edbd068", "account", "1234")
+    (legacy,) = parse_quickbooks(json.dumps(golden["legacy"]).encode())
+    assert legacy.object_id == "1234" and legacy.event_id
 
 
 # -- request bodies we build, against the documented ones --------------------------------------
