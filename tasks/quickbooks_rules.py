@@ -335,9 +335,21 @@ def _line_ref(line: dict[str, Any]) -> tuple[Any, Any]:
     return line.get("DetailType"), str(ref.get("value"))
 
 
+def _same_line(old: dict[str, Any], new: dict[str, Any], *, exact: bool) -> bool:
+    """Exact: same kind, item or account, and description. Else an item line is its item (its
+    quantity, price or description changed) and an account line its description (its account
+    or class changed); an account line whose description changed is a new line."""
+    if old.get("DetailType") != new.get("DetailType"):
+        return False
+    same_ref, same_text = _line_ref(old) == _line_ref(new), old.get("Description") == new.get("Description")
+    if exact:
+        return same_ref and same_text
+    return same_ref if new.get("DetailType") == "ItemBasedExpenseLineDetail" else same_text
+
+
 def _keep_line_ids(existing: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Match each wanted line to an existing one (same item or account and description first,
-    then same item or account), in order; unmatched wanted lines go without an Id (new)."""
+    """Match each wanted line to an existing one (`_same_line`, exact matches first), in order;
+    unmatched wanted lines go without an Id (new)."""
     pool = [line for line in existing if line.get("Id")]
     out: list[dict[str, Any]] = list(wanted)
     matched: set[int] = set()
@@ -345,11 +357,7 @@ def _keep_line_ids(existing: list[dict[str, Any]], wanted: list[dict[str, Any]])
         for i, line in enumerate(wanted):
             if i in matched:
                 continue
-            old = next(
-                (o for o in pool if _line_ref(o) == _line_ref(line)
-                 and (not exact or o.get("Description") == line.get("Description"))),
-                None,
-            )
+            old = next((o for o in pool if _same_line(o, line, exact=exact)), None)
             if old is not None:
                 pool.remove(old)
                 matched.add(i)

@@ -114,6 +114,11 @@ class QuickBooksWorld:
         for name, value, kind in fees:
             writes.create_fee({"purchaseOrderId": po_id, "name": name, "value": value, "type": kind})
 
+    def cancel_line(self, line_id: int) -> None:
+        with self._ion_app.state.store.transaction() as db:
+            etag = db.execute("SELECT etag FROM purchase_order_lines WHERE id = ?", (line_id,)).fetchone()[0]
+        self.purchasing().update_line({"id": line_id, "etag": etag, "status": "CANCELED"})
+
     def set_line_attribute(self, line_id: int, key: str, value: str | None) -> None:
         self.purchasing().update_attribute(
             "purchaseOrderLine", {"purchaseOrderLineId": line_id, "key": key, "value": value}, check=False

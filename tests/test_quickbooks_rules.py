@@ -7,7 +7,7 @@ from typing import Any
 
 from connectors.quickbooks import QuickBooksSettings, quote
 from ion_sync.deployments import PROJECT_ROOT
-from tasks.quickbooks_rules import item_name, item_name_problem, plan_purchase_order
+from tasks.quickbooks_rules import item_name, item_name_problem, plan_purchase_order, purchase_order_update
 
 ATTRS = {"class_attribute": "Class", "expense_attribute": "Expense Account"}
 
@@ -76,3 +76,31 @@ def test_every_quickbooks_setting_is_in_the_readme_table():
     for field in QuickBooksSettings.model_fields:
         if field != "retry":
             assert f"QUICKBOOKS_{field}".upper() in readme, field
+
+
+def item_line(item: str, qty: float, **extra: Any) -> dict[str, Any]:
+    return {"DetailType": "ItemBasedExpenseLineDetail", "Amount": qty, "Description": item,
+            "ItemBasedExpenseLineDetail": {"ItemRef": {"value": item}, "Qty": qty, "UnitPrice": 1}, **extra}
+
+
+def account_line(text: str, account: str, **extra: Any) -> dict[str, Any]:
+    return {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 1, "Description": text,
+            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account}}, **extra}
+
+
+def test_an_update_continues_the_quickbooks_lines_it_can_identify():
+    bill = [{"TxnId": "9", "TxnType": "Bill"}]
+    current = {
+        "PrivateNote": "ION purchase order 7 · ion-sync 0123456789ab\nsigned by Ana",
+        "Line": [item_line("A", 1, Id="1", LinkedTxn=bill), item_line("B", 1, Id="2"), account_line("Freight", "5", Id="3"),
+                 account_line("Rags", "4", Id="4")],
+    }
+    body = {"PrivateNote": "ION purchase order 7 · ion-sync ba9876543210",
+            "Line": [item_line("A", 3), account_line("Freight", "6"), account_line("Gaskets", "4"), item_line("C", 1)]}
+    update = purchase_order_update(current, body)
+    a, freight, gaskets, c = update["Line"]
+    assert (a["Id"], a["LinkedTxn"], a["ItemBasedExpenseLineDetail"]["Qty"]) == ("1", bill, 3)  # same item: continued
+    assert (freight["Id"], freight["AccountBasedExpenseLineDetail"]["AccountRef"]) == ("3", {"value": "6"})
+    assert "Id" not in gaskets and "Id" not in c  # a new description on an account line, a new item: new lines
+    assert update["PrivateNote"] == "ION purchase order 7 · ion-sync ba9876543210\nsigned by Ana"
+

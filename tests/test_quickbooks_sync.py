@@ -154,7 +154,7 @@ def test_an_update_keeps_what_people_edited_in_quickbooks_and_the_line_ids(qb):
         "Line": [{**po["Line"][0], "LinkedTxn": bill_link}, *po["Line"][1:]],
     })
     qb.set_line_attribute(503, "Class", "Flight Programs")
-    qb.purchasing().update_line({"id": 504, "status": "CANCELED"})
+    qb.cancel_line(504)
     qb.purchasing().create_line({"purchaseOrderId": 50, "quantity": 1, "cost": 12, "description": "Gaskets"}, line_id=505)
     assert run_deployment(PO).line() == f"{PO} Completed posted=1 dead_letters=0"
     after = qb.purchase_orders()["50"][0]
