@@ -22,7 +22,7 @@ from flows.setup import load_quickbooks_environment
 from ion_sync.config import QuickBooksMappings
 from ledger import Ledger
 from tasks.preflight import Check
-from tasks.quickbooks_setup import ACCOUNT_TYPES, LedgerTokenStore, StagedTokenStore, account_problems
+from tasks.quickbooks_setup import ACCOUNT_TYPES, LedgerTokenStore, StagedTokenStore, account_problems, find_accounts
 
 SYSTEM = "quickbooks"
 CREDENTIALS = "QuickBooks credentials"
@@ -88,8 +88,7 @@ async def _realm_checks(qbo: QuickBooksClient, checks: list[Check]) -> bool:
 
 
 async def _company_checks(qbo: QuickBooksClient, setup: QuickBooksMappings, checks: list[Check]) -> None:
-    names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
-    found = await qbo.find_by("Account", "Name", names)
+    found = await find_accounts(qbo, setup)
     problems = {p.split(" (")[0]: p for p in account_problems(setup, found)}
     for attr, (label, _types) in ACCOUNT_TYPES.items():
         name = getattr(setup.accounts, attr)

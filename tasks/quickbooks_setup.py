@@ -92,7 +92,10 @@ def account_problems(setup: QuickBooksMappings, found: dict[str, dict[str, Any]]
     for attr, (label, types) in ACCOUNT_TYPES.items():
         name = getattr(setup.accounts, attr)
         account = found.get(name)
-        if account is None:
+        unsearchable = query_value_problem(name)
+        if unsearchable:
+            problems.append(f"{label} (quickbooks.accounts.{attr}): {name!r} {unsearchable}")
+        elif account is None:
             problems.append(f"{label} (quickbooks.accounts.{attr}): no active QuickBooks account is named {name!r}")
         elif account.get("AccountType") not in types:
             problems.append(
@@ -102,10 +105,15 @@ def account_problems(setup: QuickBooksMappings, found: dict[str, dict[str, Any]]
     return problems
 
 
+async def find_accounts(qbo: QuickBooksClient, setup: QuickBooksMappings) -> dict[str, dict[str, Any]]:
+    """The setup's accounts by name (names no query can express are left to `account_problems`)."""
+    names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
+    return await qbo.find_by("Account", "Name", [n for n in names if not query_value_problem(n)])
+
+
 async def resolve_setup(qbo: QuickBooksClient, setup: QuickBooksMappings, config_path: object) -> SetupIds:
     """The five accounts by name, in one query; any missing or mistyped one is a ConfigError."""
-    names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
-    found = await qbo.find_by("Account", "Name", names)
+    found = await find_accounts(qbo, setup)
     problems = account_problems(setup, found)
     if setup.class_attribute:
         preferences = await qbo.preferences()
