@@ -1,9 +1,9 @@
 """QuickBooks go-live checks (seed 001 setup steps 3-6): every assumption the connector makes
-about the company, read-only: the credentials, that they belong to the configured realm (and
-that it accepts our `minorversion`), the five accounts and their types, class tracking per line,
-inventory tracking (Inventory items need Plus or Advanced), purchase orders in the plan, that
-purchase order lines come back with Ids (the sparse update keeps them), and the ION class and
-expense attributes (Select, with options).
+about the company, read-only: the credentials, that they belong to the configured realm (which
+accepts our `minorversion` and is a US company: we send no GlobalTaxCalculation), the five
+accounts and their types, class tracking per line, inventory tracking (Inventory items need Plus
+or Advanced), purchase orders in the plan, that purchase order lines come back with Ids (the
+sparse update keeps them), and the ION class and expense attributes (Select, with options).
 
 A credential this check obtains reaches the ledger only when QuickBooks confirmed the realm and
 the checklist passed (or QuickBooks rotated the refresh token, which must not be lost): a failed
@@ -27,6 +27,7 @@ from tasks.quickbooks_setup import ACCOUNT_TYPES, LedgerTokenStore, StagedTokenS
 SYSTEM = "quickbooks"
 CREDENTIALS = "QuickBooks credentials"
 REALM = "QuickBooks realm"
+US = {"US", "USA"}  # CompanyInfo.Country; ISO-3 codes since 2025 (quickbooks.md A1)
 INVENTORY_FIX = (
     "turn on Settings > Account and settings > Sales > Products and services > Track inventory quantity on hand "
     "(QuickBooks Online Plus or Advanced)"
@@ -84,6 +85,11 @@ async def _realm_checks(qbo: QuickBooksClient, checks: list[Check]) -> bool:
         return False
     checks.append(Check(SYSTEM, REALM, True, f"realm {realm}: {info.get('CompanyName') or '(no company name)'}"))
     checks.append(Check(SYSTEM, "API minor version", True, f"minorversion {minor} accepted"))
+    country = str(info.get("Country") or "")
+    us = country.upper() in US
+    checks.append(Check(SYSTEM, "US company", us, f"Country {country or '(none)'}",
+                        "" if us else "ion-sync sends no GlobalTaxCalculation, which QuickBooks requires on purchase orders "
+                        "of non-US companies (quickbooks.md A7): not supported yet"))
     return True
 
 

@@ -31,6 +31,7 @@ PO_INTEGRATION = "quickbooks-purchase-order-sync"
 ITEM_INTEGRATION = "quickbooks-item-sync"
 DOC_NUMBER_MAX = 21
 ITEM_NAME_MAX = 100
+TEXT_MAX = 4000  # Memo, PrivateNote, Line.Description (quickbooks.md A7)
 SYNCED_STATUSES = ["ORDERED", "RECEIVED"]  # "ordered" and what comes after it
 DIGEST_MARK = "ion-sync"
 
@@ -170,6 +171,9 @@ def plan_purchase_order(
         amount = round(quantity * cost, 2)
         total += amount
         description = str(line.get("description") or (part or {}).get("description") or "").strip()
+        if len(description) > TEXT_MAX:
+            problems.append(f"{where}: description is longer than QuickBooks' {TEXT_MAX} characters")
+            continue
         if part and not expense:
             name_problem = item_name_problem(part.get("partNumber"), part.get("revision"))
             if name_problem:
@@ -207,6 +211,8 @@ def plan_purchase_order(
         amount = round(total * value / 100, 2) if str(fee.get("type") or "").upper() == "PERCENT" else round(value, 2)
         if amount:
             fees.append(FeePlan(name, amount))
+    if len(str(node.get("description") or "")) > TEXT_MAX:
+        problems.append(f"description is longer than QuickBooks' {TEXT_MAX}-character Memo")
     if problems:
         return None, problems
     location = node.get("shipToLocation") or {}
@@ -306,7 +312,6 @@ def private_note(plan: PurchaseOrderPlan) -> str:
 
 
 NOTE_MARK = re.compile(rf"ION purchase order \d+ · {DIGEST_MARK} [0-9a-f]+")
-NOTE_MAX = 4000  # PrivateNote (quickbooks.md A7)
 # Line fields the body sets: everything else on a line (LinkedTxn to a bill, CustomerRef,
 # TaxCodeRef, BillableStatus, ProjectRef...) is QuickBooks' or its users', and is kept.
 OWNED_LINE = {"Id", "LineNum", "DetailType", "Amount", "Description", "ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"}
@@ -374,8 +379,8 @@ def _continue_line(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 def _merged_note(current: str, ours: str) -> str:
     """Our marker replaces the previous one; whatever else people wrote in the note stays."""
     if NOTE_MARK.search(current):
-        return NOTE_MARK.sub(lambda _: ours, current, count=1)[:NOTE_MAX]
-    return (f"{ours}\n{current}" if current else ours)[:NOTE_MAX]
+        return NOTE_MARK.sub(lambda _: ours, current, count=1)[:TEXT_MAX]
+    return (f"{ours}\n{current}" if current else ours)[:TEXT_MAX]
 
 
 def inventory_item_body(name: str, part_number: str, description: str | None, setup: SetupIds, start_date: str) -> dict[str, Any]:

@@ -116,3 +116,8 @@ def test_a_name_no_query_can_express_is_out_of_sync_saying_to_rename_it():
     (row,) = [r for r in out_of_sync_problems(plan, names) if r["what"] == "supplier"]
     assert row["fix"] == "the name contains a double quote, which the QuickBooks query language has no documented escape for: rename it"
 
+
+
+def test_texts_longer_than_quickbooks_takes_are_named_before_sending():
+    plan, problems = plan_purchase_order(node(description="m" * 4001), **ATTRS)
+    assert plan is None and problems == ["description is longer than QuickBooks' 4000-character Memo"]

@@ -172,6 +172,7 @@ def test_purchase_order_rules_and_computed_total(qbo):
     inactive["Line"][1]["AccountBasedExpenseLineDetail"]["AccountRef"] = {"value": "9"}  # Travel, inactive
     assert fault(qbo.create("PurchaseOrder", inactive))[1] == "610"
     assert fault(qbo.create("PurchaseOrder", po_body(DocNumber="G", CurrencyRef={"value": "JPY"})))[1] == "2500"
+    assert fault(qbo.create("PurchaseOrder", po_body(DocNumber="I", Memo="m" * 4001)))[1] == "2050"
     qbo.admin("PUT", "config", {"class_tracking_per_line": False})
     assert fault(qbo.create("PurchaseOrder", po_body(DocNumber="H")))[1] == "6000"
     qbo.admin("PUT", "config", {"purchase_orders_enabled": False})

@@ -59,6 +59,15 @@ def _ref(body: dict[str, Any], name: str) -> str | None:
     return str(ref["value"]) if isinstance(ref, dict) and ref.get("value") not in (None, "") else None
 
 
+def _max_length(record: dict[str, Any], field: str, limit: int, *, where: str = "") -> None:
+    value = record.get(field)
+    if isinstance(value, str) and len(value) > limit:
+        raise QboFault(
+            "2050", f"String length specified does not match the supported length. Min:0 Max:{limit} supported. "
+            f"Supplied length:{len(value)}", element=f"{where}{field}",
+        )
+
+
 class Company:
     """The rules of one realm over its `Store`."""
 
@@ -286,13 +295,11 @@ class Company:
         lines = record.get("Line")
         if not isinstance(lines, list) or not lines:
             raise QboFault("2020", "Required parameter Line is missing in the request", element="Line")
+        for text in ("Memo", "PrivateNote"):  # A7: max 4000 each
+            _max_length(record, text, 4000)
         doc = record.get("DocNumber")
         if doc is not None:
-            if len(str(doc)) > 21:
-                raise QboFault(
-                    "2050", f"String length specified does not match the supported length. Min:0 Max:21 supported. "
-                    f"Supplied length:{len(str(doc))}", element="DocNumber",
-                )
+            _max_length({"DocNumber": str(doc)}, "DocNumber", 21)  # A7: max 21
             if not allow_dup:
                 for other in self.store.all("PurchaseOrder"):
                     if other.get("DocNumber") == doc and (current is None or other["Id"] != current["Id"]):
@@ -310,6 +317,7 @@ class Company:
         where = f"Line[{number}]"
         if not isinstance(line, dict) or line.get("Amount") is None:
             raise QboFault("2020", f"Required parameter {where}.Amount is missing in the request", element=f"{where}.Amount")
+        _max_length(line, "Description", 4000, where=f"{where}.")  # A7 Line.Description: max 4000
         detail_type = line.get("DetailType")
         if detail_type not in ("ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"):
             raise QboFault("2020", f"Required parameter {where}.DetailType is missing in the request", element=f"{where}.DetailType")

@@ -271,6 +271,7 @@ def test_our_batch_request_has_the_documented_shape():
     assert same_shape_where_shared(sent, documented) == []
     assert sent["BatchItemRequest"][0] == documented["BatchItemRequest"][0] | {"bId": "0"}
     assert seen[0].url.path.endswith("/batch") and len(seen[0].url.params["requestid"]) <= 36  # A3: 36 on batch
+    assert all(len(item["bId"]) <= 10 for item in sent["BatchItemRequest"])  # A3: bIds of 10 with a requestid
 
 
 def test_query_literals_escape_exactly_what_is_documented():
