@@ -1,13 +1,20 @@
-"""QuickBooks go-live checks (seed 001 setup steps 3-6): the credentials, the five accounts
-and their types, class tracking per line, purchase orders in the plan, and the ION class and
-expense attributes (Select, with options)."""
+"""QuickBooks go-live checks (seed 001 setup steps 3-6): every assumption the connector makes
+about the company, read-only: the credentials, that they belong to the configured realm (which
+accepts our `minorversion` and is a US company: we send no GlobalTaxCalculation), the five
+accounts and their types, class tracking per line, inventory tracking (Inventory items need Plus
+or Advanced), purchase orders in the plan, that purchase order lines come back with Ids (the
+sparse update keeps them), and the ION class and expense attributes (Select, with options).
+
+A credential this check obtains reaches the ledger only when QuickBooks confirmed the realm and
+the checklist passed (or QuickBooks rotated the refresh token, which must not be lost): a failed
+preflight leaves nothing behind (`StagedTokenStore`)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 
-from connectors.errors import ConfigError, SyncError
+from connectors.errors import AuthError, ConfigError, SyncError
 from connectors.ion import IonClient
 from connectors.ion.queries import QUICKBOOKS_LINE_ATTRIBUTES
 from connectors.quickbooks import QuickBooksClient
@@ -15,9 +22,16 @@ from flows.setup import load_quickbooks_environment
 from ion_sync.config import QuickBooksMappings
 from ledger import Ledger
 from tasks.preflight import Check
-from tasks.quickbooks_setup import ACCOUNT_TYPES, account_problems, quickbooks_client
+from tasks.quickbooks_setup import ACCOUNT_TYPES, LedgerTokenStore, StagedTokenStore, account_problems, find_accounts
 
 SYSTEM = "quickbooks"
+CREDENTIALS = "QuickBooks credentials"
+REALM = "QuickBooks realm"
+US = {"US", "USA"}  # CompanyInfo.Country; ISO-3 codes since 2025 (quickbooks.md A1)
+INVENTORY_FIX = (
+    "turn on Settings > Account and settings > Sales > Products and services > Track inventory quantity on hand "
+    "(QuickBooks Online Plus or Advanced)"
+)
 
 
 async def run_checks() -> list[Check]:
@@ -27,7 +41,14 @@ async def run_checks() -> list[Check]:
         return [Check(SYSTEM, "QuickBooks configuration", False, str(exc), "set the variables and mappings it names")]
     ledger = Ledger(env.app.database_url)
     try:
-        return await preflight_checks(lambda: quickbooks_client(env.quickbooks, ledger), lambda: IonClient(env.ion), env.setup)
+        tokens = StagedTokenStore(LedgerTokenStore(ledger, env.quickbooks.credential_name))
+        checks = await preflight_checks(
+            lambda: QuickBooksClient(env.quickbooks, tokens), lambda: IonClient(env.ion), env.setup
+        )
+        realm_ok = any(c.name == REALM and c.ok for c in checks)
+        if realm_ok and (all(c.ok for c in checks) or tokens.rotated):
+            tokens.keep()
+        return checks
     finally:
         ledger.close()
 
@@ -39,29 +60,70 @@ async def preflight_checks(
     checks: list[Check] = []
     try:
         async with qbo_factory() as qbo:
-            checks.append(Check(SYSTEM, "QuickBooks credentials", True, f"connected to realm {qbo.settings.realm_id}"))
-            names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
-            found = await qbo.find_by("Account", "Name", names)
-            problems = {p.split(" (")[0]: p for p in account_problems(setup, found)}
-            for attr, (label, _types) in ACCOUNT_TYPES.items():
-                name = getattr(setup.accounts, attr)
-                detail = problems.get(label) or f"{name!r} ({found[name].get('AccountType')})"
-                checks.append(Check(SYSTEM, label, label not in problems, detail,
-                                    "" if label not in problems else f"set quickbooks.accounts.{attr} to the exact name of an active account of that type"))
-            preferences = await qbo.preferences()
-            per_line = bool((preferences.get("AccountingInfoPrefs") or {}).get("ClassTrackingPerLine"))
-            if setup.class_attribute:
-                checks.append(Check(SYSTEM, "Class tracking per line", per_line,
-                                    "on" if per_line else "off: turn on Settings > Advanced > Track classes (one per row)"))
-            try:
-                total = (await qbo.query("SELECT count(*) FROM PurchaseOrder")).get("totalCount", 0)
-                checks.append(Check(SYSTEM, "Purchase orders available", True, f"{total} purchase order(s) in the company"))
-            except ConfigError as exc:
-                checks.append(Check(SYSTEM, "Purchase orders available", False, str(exc)))
+            checks.append(Check(SYSTEM, CREDENTIALS, True, "access token issued"))
+            if await _realm_checks(qbo, checks):
+                await _company_checks(qbo, setup, checks)
     except SyncError as exc:
-        checks.append(Check(SYSTEM, "QuickBooks credentials", False, str(exc)))
+        checks.append(Check(SYSTEM, CREDENTIALS, False, str(exc), "fix QUICKBOOKS_CLIENT_ID/SECRET or reconnect (QUICKBOOKS_REFRESH_TOKEN)"))
     checks += await _ion_attribute_checks(ion_factory, setup)
     return checks
+
+
+async def _realm_checks(qbo: QuickBooksClient, checks: list[Check]) -> bool:
+    """CompanyInfo of the configured realm: proves the tokens are this company's and that it
+    accepts our minorversion (every request sends it)."""
+    realm, minor = qbo.settings.realm_id, qbo.settings.minor_version
+    try:
+        info = await qbo.company_info()
+    except AuthError as exc:
+        checks.append(Check(SYSTEM, REALM, False, f"realm {realm} refused these credentials: {exc}",
+                            "set QUICKBOOKS_REALM_ID to the realmId returned when the app was connected to this company"))
+        return False
+    except SyncError as exc:
+        checks.append(Check(SYSTEM, "API minor version", False, f"minorversion {minor}: {exc}",
+                            "set QUICKBOOKS_MINOR_VERSION to a version QuickBooks supports (75)"))
+        return False
+    checks.append(Check(SYSTEM, REALM, True, f"realm {realm}: {info.get('CompanyName') or '(no company name)'}"))
+    checks.append(Check(SYSTEM, "API minor version", True, f"minorversion {minor} accepted"))
+    country = str(info.get("Country") or "")
+    us = country.upper() in US
+    checks.append(Check(SYSTEM, "US company", us, f"Country {country or '(none)'}",
+                        "" if us else "ion-sync sends no GlobalTaxCalculation, which QuickBooks requires on purchase orders "
+                        "of non-US companies (quickbooks.md A7): not supported yet"))
+    return True
+
+
+async def _company_checks(qbo: QuickBooksClient, setup: QuickBooksMappings, checks: list[Check]) -> None:
+    found = await find_accounts(qbo, setup)
+    problems = {p.split(" (")[0]: p for p in account_problems(setup, found)}
+    for attr, (label, _types) in ACCOUNT_TYPES.items():
+        name = getattr(setup.accounts, attr)
+        detail = problems.get(label) or f"{name!r} ({found[name].get('AccountType')})"
+        checks.append(Check(SYSTEM, label, label not in problems, detail,
+                            "" if label not in problems else f"set quickbooks.accounts.{attr} to the exact name of an active account of that type"))
+    preferences = await qbo.preferences()
+    per_line = bool((preferences.get("AccountingInfoPrefs") or {}).get("ClassTrackingPerLine"))
+    if setup.class_attribute:
+        checks.append(Check(SYSTEM, "Class tracking per line", per_line,
+                            "on" if per_line else "off: turn on Settings > Advanced > Track classes (one per row)"))
+    inventory = bool((preferences.get("ProductAndServicesPrefs") or {}).get("QuantityOnHand"))
+    checks.append(Check(SYSTEM, "Inventory items", inventory,
+                        "inventory tracking on" if inventory else "inventory tracking is off: parts cannot become Inventory items",
+                        "" if inventory else INVENTORY_FIX))
+    try:
+        total = (await qbo.query("SELECT count(*) FROM PurchaseOrder")).get("totalCount", 0)
+    except ConfigError as exc:
+        checks.append(Check(SYSTEM, "Purchase orders available", False, str(exc), "purchase orders need QuickBooks Online Plus or above"))
+        return
+    checks.append(Check(SYSTEM, "Purchase orders available", True, f"{total} purchase order(s) in the company"))
+    sample = (await qbo.query("SELECT * FROM PurchaseOrder MAXRESULTS 1")).get("PurchaseOrder") or []
+    if sample:
+        po = sample[0]
+        bare = [i for i, line in enumerate(po.get("Line") or [], start=1) if not line.get("Id")]
+        checks.append(Check(SYSTEM, "Purchase order line Ids", not bare,
+                            f"purchase order {po.get('Id')}: every line has an Id (updates keep lines and their bill links)"
+                            if not bare else f"purchase order {po.get('Id')}: lines {bare} come back without an Id",
+                            "" if not bare else "updates would recreate those lines: report to Intuit; do not go live"))
 
 
 async def _ion_attribute_checks(ion_factory: Callable[[], IonClient], setup: QuickBooksMappings) -> list[Check]:

@@ -4,8 +4,9 @@ Planning checks everything that must be kept in sync by hand (supplier → vendo
 attribute → class, expense attribute → account) before anything is written: a PO with any
 of them missing is one dead letter naming all of them, and each missing name is a row of the
 "out of sync" table. Posting follows the ledger protocol: claim `ion:purchaseOrder:<id>@<version>`,
-create the PO's missing items, then create the PO (requestid from the key) or update the one
-already there under the same document number (SyncToken; stale → re-read, retry once). The
+create the PO's missing items, then create the PO (requestid from the key) or sparse-update the
+one already there under the same document number (SyncToken; stale → re-read, retry once; its
+lines keep their QuickBooks Ids, so bills linked to them stay linked). The
 version is written into the PO's PrivateNote, so after a crash QuickBooks itself says whether
 this version landed. A PO posts whole or not at all: it is built only when every name resolved
 and every item exists, and sent as one request.
@@ -38,6 +39,7 @@ from tasks.quickbooks_rules import (
     digest,
     plan_purchase_order,
     purchase_order_body,
+    purchase_order_update,
 )
 from tasks.quickbooks_setup import NameCache
 from tasks.times import parse_time
@@ -90,6 +92,8 @@ def out_of_sync_problems(plan: PurchaseOrderPlan, names: NameCache) -> list[dict
     rows = []
 
     def row(line: int | None, what: str, value: str, fix: str) -> None:
+        if value in names.refused:
+            fix = f"the name {names.refused[value]}: rename it"
         rows.append({"purchase order": plan.po_id, "line": line or "", "what": what, "ION value": value, "fix": fix})
 
     if names.vendors.get(plan.supplier) is None:
@@ -135,7 +139,11 @@ async def plan_po_page(ctx: PoSyncContext, nodes: list[dict[str, Any]]) -> PoPag
     for plan in fresh:
         rows = out_of_sync_problems(plan, ctx.names)
         if rows:
-            missing = "; ".join(f"{r['what']} {r['ION value']!r}" + (f" (line {r['line']})" if r["line"] else "") for r in rows)
+            missing = "; ".join(
+                f"{r['what']} {r['ION value']!r}" + (f" (line {r['line']})" if r["line"] else "")
+                + (f": {r['fix']}" if r["ION value"] in ctx.names.refused else "")
+                for r in rows
+            )
             reason = f"{plan.label} is out of sync with QuickBooks, nothing was written: no QuickBooks match for {missing}"
             page.dead_letters.append(DeadLetter(plan.key, plan.source_ref, reason, None, plan.updated))
             page.out_of_sync += rows
@@ -243,7 +251,7 @@ async def upsert_purchase_order(
     if existing is not None:
         if plan.marker in str(existing.get("PrivateNote") or ""):
             return str(existing["Id"])
-        updated = await qbo.update("PurchaseOrder", existing, lambda _current: body, key=plan.key)
+        updated = await qbo.update("PurchaseOrder", existing, lambda current: purchase_order_update(current, body), key=plan.key)
         return str(updated["Id"])
     try:
         created = await qbo.save("PurchaseOrder", body, requestid=request_id(plan.key, "create"))

@@ -10,24 +10,28 @@ order or part becomes in QuickBooks.
 
 `plan_purchase_order` reads ION's answer into a `PurchaseOrderPlan` (names, not QuickBooks
 ids), or says what is wrong with it; `purchase_order_body` turns a plan plus the ids resolved
-in QuickBooks into the request body. The plan's digest keys the ledger entry, so a changed PO
-is a new key (an update) and an unchanged one is a no-op.
+in QuickBooks into the request body, and `purchase_order_update` into the sparse update of the
+PO QuickBooks already holds. The plan's digest keys the ledger entry, so a changed PO is a new
+key (an update) and an unchanged one is a no-op.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from connectors.quickbooks import query_value_problem
 from tasks.times import parse_time
 
 PO_INTEGRATION = "quickbooks-purchase-order-sync"
 ITEM_INTEGRATION = "quickbooks-item-sync"
 DOC_NUMBER_MAX = 21
 ITEM_NAME_MAX = 100
+TEXT_MAX = 4000  # Memo, PrivateNote, Line.Description (quickbooks.md A7)
 SYNCED_STATUSES = ["ORDERED", "RECEIVED"]  # "ordered" and what comes after it
 DIGEST_MARK = "ion-sync"
 
@@ -46,6 +50,9 @@ def item_name_problem(part_number: str | None, revision: str | None) -> str | No
         return f"item name {name!r} is longer than QuickBooks' {ITEM_NAME_MAX} characters"
     if any(c in name for c in ":\t\n"):
         return f"item name {name!r} contains a colon, tab or newline, which QuickBooks refuses"
+    unsearchable = query_value_problem(name)
+    if unsearchable:
+        return f"item name {name!r} {unsearchable} (items are found by name)"
     return None
 
 
@@ -164,6 +171,9 @@ def plan_purchase_order(
         amount = round(quantity * cost, 2)
         total += amount
         description = str(line.get("description") or (part or {}).get("description") or "").strip()
+        if len(description) > TEXT_MAX:
+            problems.append(f"{where}: description is longer than QuickBooks' {TEXT_MAX} characters")
+            continue
         if part and not expense:
             name_problem = item_name_problem(part.get("partNumber"), part.get("revision"))
             if name_problem:
@@ -201,6 +211,8 @@ def plan_purchase_order(
         amount = round(total * value / 100, 2) if str(fee.get("type") or "").upper() == "PERCENT" else round(value, 2)
         if amount:
             fees.append(FeePlan(name, amount))
+    if len(str(node.get("description") or "")) > TEXT_MAX:
+        problems.append(f"description is longer than QuickBooks' {TEXT_MAX}-character Memo")
     if problems:
         return None, problems
     location = node.get("shipToLocation") or {}
@@ -282,7 +294,7 @@ def purchase_order_body(
         "VendorRef": _ref(vendor_id, plan.supplier),
         "APAccountRef": _ref(setup.accounts_payable),
         "Line": lines,
-        "PrivateNote": f"ION purchase order {plan.po_id} · {plan.marker}",
+        "PrivateNote": private_note(plan),
     }
     if plan.currency:
         body["CurrencyRef"] = {"value": plan.currency}
@@ -293,6 +305,82 @@ def purchase_order_body(
     if plan.ship_address:
         body["ShipAddr"] = {f"Line{i}": text[:500] for i, text in enumerate(plan.ship_address, start=1)}
     return body
+
+
+def private_note(plan: PurchaseOrderPlan) -> str:
+    return f"ION purchase order {plan.po_id} · {plan.marker}"
+
+
+NOTE_MARK = re.compile(rf"ION purchase order \d+ · {DIGEST_MARK} [0-9a-f]+")
+# Line fields the body sets: everything else on a line (LinkedTxn to a bill, CustomerRef,
+# TaxCodeRef, BillableStatus, ProjectRef...) is QuickBooks' or its users', and is kept.
+OWNED_LINE = {"Id", "LineNum", "DetailType", "Amount", "Description", "ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"}
+OWNED_DETAIL = {"ItemRef", "Qty", "UnitPrice", "AccountRef", "ClassRef"}
+
+
+def purchase_order_update(current: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """The sparse update (`"sparse": true`, quickbooks.md A4) bringing `current` to `body`.
+
+    Sparse: header fields we do not send (DueDate, ShipMethodRef, CustomField, a user's note...)
+    stay as they are in QuickBooks. The Line array is not sparse: sent, it replaces the whole list
+    (third-party reports, see `tests/contract/quickbooks/README.md`), and a line without an `Id`
+    is a new line (A7: "absent/unknown → treated as create"). So each of our lines carries the Id
+    of the QuickBooks line it continues, with that line's fields we do not own, and a bill linked
+    to it keeps its link; a line QuickBooks has and ION no longer has is dropped."""
+    return {
+        **body,
+        "Line": _keep_line_ids(list(current.get("Line") or []), body["Line"]),
+        "PrivateNote": _merged_note(str(current.get("PrivateNote") or ""), body["PrivateNote"]),
+    }
+
+
+def _line_ref(line: dict[str, Any]) -> tuple[Any, Any]:
+    detail = line.get(str(line.get("DetailType"))) or {}
+    ref = detail.get("ItemRef") or detail.get("AccountRef") or {}
+    return line.get("DetailType"), str(ref.get("value"))
+
+
+def _same_line(old: dict[str, Any], new: dict[str, Any], *, exact: bool) -> bool:
+    """Exact: same kind, item or account, and description. Else an item line is its item (its
+    quantity, price or description changed) and an account line its description (its account
+    or class changed); an account line whose description changed is a new line."""
+    if old.get("DetailType") != new.get("DetailType"):
+        return False
+    same_ref, same_text = _line_ref(old) == _line_ref(new), old.get("Description") == new.get("Description")
+    if exact:
+        return same_ref and same_text
+    return same_ref if new.get("DetailType") == "ItemBasedExpenseLineDetail" else same_text
+
+
+def _keep_line_ids(existing: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Match each wanted line to an existing one (`_same_line`, exact matches first), in order;
+    unmatched wanted lines go without an Id (new)."""
+    pool = [line for line in existing if line.get("Id")]
+    out: list[dict[str, Any]] = list(wanted)
+    matched: set[int] = set()
+    for exact in (True, False):
+        for i, line in enumerate(wanted):
+            if i in matched:
+                continue
+            old = next((o for o in pool if _same_line(o, line, exact=exact)), None)
+            if old is not None:
+                pool.remove(old)
+                matched.add(i)
+                out[i] = _continue_line(old, line)
+    return out
+
+
+def _continue_line(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    kind = str(new["DetailType"])
+    detail = {k: v for k, v in (old.get(kind) or {}).items() if k not in OWNED_DETAIL} | new[kind]
+    return {k: v for k, v in old.items() if k not in OWNED_LINE} | new | {"Id": old["Id"], kind: detail}
+
+
+def _merged_note(current: str, ours: str) -> str:
+    """Our marker replaces the previous one; whatever else people wrote in the note stays."""
+    if NOTE_MARK.search(current):
+        return NOTE_MARK.sub(lambda _: ours, current, count=1)[:TEXT_MAX]
+    return (f"{ours}\n{current}" if current else ours)[:TEXT_MAX]
 
 
 def inventory_item_body(name: str, part_number: str, description: str | None, setup: SetupIds, start_date: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.errors import ConfigError
-from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
+from connectors.quickbooks import QuickBooksClient, QuickBooksSettings, query_value_problem
 from ion_sync.config import QuickBooksMappings
 from ledger import Ledger
 from ledger.credentials import Credentials
@@ -51,6 +51,38 @@ class LedgerTokenStore:
         return self.credentials.rotate(self.name, with_expiry)
 
 
+class StagedTokenStore:
+    """A `TokenStore` for checks: a credential the ledger already holds is used (and rotated) in
+    place, as a flow would; a new one is held in memory and reaches the ledger only on `keep()`,
+    so a check against the wrong realm, or refused, leaves no credential behind."""
+
+    def __init__(self, ledger_store: LedgerTokenStore) -> None:
+        self.ledger_store = ledger_store
+        self.in_ledger = ledger_store.load() is not None
+        self.staged: dict[str, Any] | None = None
+
+    @property
+    def rotated(self) -> bool:
+        """QuickBooks handed out a new refresh token that only this store holds."""
+        return bool(self.staged and self.staged.get("rotated"))
+
+    def load(self) -> dict[str, Any] | None:
+        return self.ledger_store.load() if self.in_ledger else self.staged
+
+    def rotate(self, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]) -> dict[str, Any] | None:
+        if self.in_ledger:
+            return self.ledger_store.rotate(change)
+        new = change(self.staged)
+        if new is not None:
+            self.staged = new
+        return self.staged
+
+    def keep(self) -> None:
+        staged = self.staged
+        if staged is not None and not self.in_ledger:
+            self.ledger_store.rotate(lambda current: None if current else staged)
+
+
 def quickbooks_client(settings: QuickBooksSettings, ledger: Ledger) -> QuickBooksClient:
     return QuickBooksClient(settings, LedgerTokenStore(ledger, settings.credential_name))
 
@@ -60,7 +92,10 @@ def account_problems(setup: QuickBooksMappings, found: dict[str, dict[str, Any]]
     for attr, (label, types) in ACCOUNT_TYPES.items():
         name = getattr(setup.accounts, attr)
         account = found.get(name)
-        if account is None:
+        unsearchable = query_value_problem(name)
+        if unsearchable:
+            problems.append(f"{label} (quickbooks.accounts.{attr}): {name!r} {unsearchable}")
+        elif account is None:
             problems.append(f"{label} (quickbooks.accounts.{attr}): no active QuickBooks account is named {name!r}")
         elif account.get("AccountType") not in types:
             problems.append(
@@ -70,10 +105,15 @@ def account_problems(setup: QuickBooksMappings, found: dict[str, dict[str, Any]]
     return problems
 
 
+async def find_accounts(qbo: QuickBooksClient, setup: QuickBooksMappings) -> dict[str, dict[str, Any]]:
+    """The setup's accounts by name (names no query can express are left to `account_problems`)."""
+    names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
+    return await qbo.find_by("Account", "Name", [n for n in names if not query_value_problem(n)])
+
+
 async def resolve_setup(qbo: QuickBooksClient, setup: QuickBooksMappings, config_path: object) -> SetupIds:
     """The five accounts by name, in one query; any missing or mistyped one is a ConfigError."""
-    names = [getattr(setup.accounts, attr) for attr in ACCOUNT_TYPES]
-    found = await qbo.find_by("Account", "Name", names)
+    found = await find_accounts(qbo, setup)
     problems = account_problems(setup, found)
     if setup.class_attribute:
         preferences = await qbo.preferences()
@@ -93,12 +133,14 @@ async def resolve_setup(qbo: QuickBooksClient, setup: QuickBooksMappings, config
 
 @dataclass
 class NameCache:
-    """Ids of QuickBooks names looked up during one run (None: no active record has that name)."""
+    """Ids of QuickBooks names looked up during one run (None: no active record has that name).
+    `refused`: names no query can look up (`query_value_problem`), with why; they count as missing."""
 
     vendors: dict[str, str | None] = field(default_factory=dict)
     classes: dict[str, str | None] = field(default_factory=dict)
     accounts: dict[str, str | None] = field(default_factory=dict)
     items: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
 
     async def fill(self, qbo: QuickBooksClient, *, vendors: Sequence[str] = (), classes: Sequence[str] = (),
                    accounts: Sequence[str] = (), items: Sequence[str] = ()) -> None:
@@ -107,14 +149,23 @@ class NameCache:
             (self.classes, "Class", "Name", classes),
             (self.accounts, "Account", "Name", accounts),
         ):
-            unknown = sorted(set(wanted) - cache.keys())
+            unknown = self._searchable(cache, sorted(set(wanted) - cache.keys()))
             if unknown:
                 found = await qbo.find_by(entity, name_field, unknown)
                 cache.update({name: str(found[name]["Id"]) if name in found else None for name in unknown})
         await self.fill_items(qbo, items)
 
     async def fill_items(self, qbo: QuickBooksClient, names: Sequence[str], *, again: bool = False) -> None:
-        unknown = sorted(set(names) if again else set(names) - self.items.keys())
+        unknown = self._searchable(self.items, sorted(set(names) if again else set(names) - self.items.keys()))
         if unknown:
             found = await qbo.find_by("Item", "Name", unknown)
             self.items.update({name: found.get(name) for name in unknown})
+
+    def _searchable(self, cache: dict[str, Any], names: list[str]) -> list[str]:
+        """The names a query can look up; the others are recorded as missing, with why."""
+        for name in names:
+            problem = query_value_problem(name)
+            if problem:
+                cache[name] = None
+                self.refused[name] = problem
+        return [name for name in names if name not in self.refused]

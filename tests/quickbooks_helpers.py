@@ -45,7 +45,8 @@ class QuickBooksWorld:
         return grouped
 
     def create(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Create a record the way a person in QuickBooks would (through the API, with its own token)."""
+        """Create (or, with Id and SyncToken, update) a record the way a person in QuickBooks would
+        (through the API, with its own token)."""
         env = self.world.env
         token = httpx.post(
             env["QUICKBOOKS_TOKEN_URL"],
@@ -58,6 +59,11 @@ class QuickBooksWorld:
         )
         response.raise_for_status()
         return dict(response.json()[entity])
+
+    def edit(self, entity: str, entity_id: str, change: dict[str, Any]) -> dict[str, Any]:
+        """A person's edit in QuickBooks: a sparse update of the current record."""
+        current = next(e for e in self.entities(entity) if e["Id"] == entity_id)
+        return self.create(entity, {"Id": entity_id, "SyncToken": current["SyncToken"], "sparse": True, **change})
 
     def faults(self, **config: Any) -> None:
         self.admin("PUT", "faults", config)
@@ -107,6 +113,11 @@ class QuickBooksWorld:
                 self.set_line_attribute(line["id"], key, value)
         for name, value, kind in fees:
             writes.create_fee({"purchaseOrderId": po_id, "name": name, "value": value, "type": kind})
+
+    def cancel_line(self, line_id: int) -> None:
+        with self._ion_app.state.store.transaction() as db:
+            etag = db.execute("SELECT etag FROM purchase_order_lines WHERE id = ?", (line_id,)).fetchone()[0]
+        self.purchasing().update_line({"id": line_id, "etag": etag, "status": "CANCELED"})
 
     def set_line_attribute(self, line_id: int, key: str, value: str | None) -> None:
         self.purchasing().update_attribute(

@@ -3,11 +3,14 @@ line and field, fees, versions; and the QuickBooks settings documented in README
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from connectors.quickbooks import QuickBooksSettings, quote
 from ion_sync.deployments import PROJECT_ROOT
-from tasks.quickbooks_rules import item_name, item_name_problem, plan_purchase_order
+from tasks.quickbooks_purchase_orders import out_of_sync_problems
+from tasks.quickbooks_rules import item_name, item_name_problem, plan_purchase_order, purchase_order_update
+from tasks.quickbooks_setup import NameCache
 
 ATTRS = {"class_attribute": "Class", "expense_attribute": "Expense Account"}
 
@@ -37,7 +40,8 @@ def test_item_names_follow_the_seed_and_refuse_what_quickbooks_refuses():
     assert "no revision" in item_name_problem("P-1", None)
     assert "colon" in item_name_problem("P:1", "A")
     assert "100 characters" in item_name_problem("P" * 100, "A")
-    assert quote("Adam's \\ shop") == "'Adam\\'s \\\\ shop'"
+    assert quote("Adam's shop") == "'Adam\\'s shop'"
+    assert "backslash" in item_name_problem("P\\1", "A")
 
 
 def test_lines_become_item_or_account_lines_and_fees_are_priced():
@@ -75,3 +79,45 @@ def test_every_quickbooks_setting_is_in_the_readme_table():
     for field in QuickBooksSettings.model_fields:
         if field != "retry":
             assert f"QUICKBOOKS_{field}".upper() in readme, field
+
+
+def item_line(item: str, qty: float, **extra: Any) -> dict[str, Any]:
+    return {"DetailType": "ItemBasedExpenseLineDetail", "Amount": qty, "Description": item,
+            "ItemBasedExpenseLineDetail": {"ItemRef": {"value": item}, "Qty": qty, "UnitPrice": 1}, **extra}
+
+
+def account_line(text: str, account: str, **extra: Any) -> dict[str, Any]:
+    return {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 1, "Description": text,
+            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account}}, **extra}
+
+
+def test_an_update_continues_the_quickbooks_lines_it_can_identify():
+    bill = [{"TxnId": "9", "TxnType": "Bill"}]
+    current = {
+        "PrivateNote": "ION purchase order 7 · ion-sync 0123456789ab\nsigned by Ana",
+        "Line": [item_line("A", 1, Id="1", LinkedTxn=bill), item_line("B", 1, Id="2"), account_line("Freight", "5", Id="3"),
+                 account_line("Rags", "4", Id="4")],
+    }
+    body = {"PrivateNote": "ION purchase order 7 · ion-sync ba9876543210",
+            "Line": [item_line("A", 3), account_line("Freight", "6"), account_line("Gaskets", "4"), item_line("C", 1)]}
+    update = purchase_order_update(current, body)
+    a, freight, gaskets, c = update["Line"]
+    assert (a["Id"], a["LinkedTxn"], a["ItemBasedExpenseLineDetail"]["Qty"]) == ("1", bill, 3)  # same item: continued
+    assert (freight["Id"], freight["AccountBasedExpenseLineDetail"]["AccountRef"]) == ("3", {"value": "6"})
+    assert "Id" not in gaskets and "Id" not in c  # a new description on an account line, a new item: new lines
+    assert update["PrivateNote"] == "ION purchase order 7 · ion-sync ba9876543210\nsigned by Ana"
+
+
+def test_a_name_no_query_can_express_is_out_of_sync_saying_to_rename_it():
+    names = NameCache()
+    asyncio.run(names.fill(None, vendors=['Acme "West"']))  # type: ignore[arg-type]  # refused before any query
+    plan, _ = plan_purchase_order(node(supplier={"id": 1, "name": 'Acme "West"'}), **ATTRS)
+    assert plan is not None
+    (row,) = [r for r in out_of_sync_problems(plan, names) if r["what"] == "supplier"]
+    assert row["fix"] == "the name contains a double quote, which the QuickBooks query language has no documented escape for: rename it"
+
+
+
+def test_texts_longer_than_quickbooks_takes_are_named_before_sending():
+    plan, problems = plan_purchase_order(node(description="m" * 4001), **ATTRS)
+    assert plan is None and problems == ["description is longer than QuickBooks' 4000-character Memo"]

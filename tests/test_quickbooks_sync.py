@@ -141,6 +141,34 @@ def test_changed_pos_update_in_place_and_unchanged_ones_write_nothing(qb):
     assert pos["50"][0]["Line"][2]["AccountBasedExpenseLineDetail"]["ClassRef"]["value"] == FLIGHT
 
 
+def test_an_update_keeps_what_people_edited_in_quickbooks_and_the_line_ids(qb):
+    """Issue 11 #8: a full update nulled fields edited in QuickBooks and recreated every line (a
+    bill linked to a line lost its link). The sparse update keeps both."""
+    seed_rich_po(qb)
+    run_deployment(PO)
+    po = qb.purchase_orders()["50"][0]
+    ids = [line["Id"] for line in po["Line"]]
+    bill_link = [{"TxnId": "900", "TxnType": "Bill"}]
+    qb.edit("PurchaseOrder", po["Id"], {
+        "DueDate": "2026-12-24", "PrivateNote": po["PrivateNote"] + "\nCall before delivery",
+        "Line": [{**po["Line"][0], "LinkedTxn": bill_link}, *po["Line"][1:]],
+    })
+    qb.set_line_attribute(503, "Class", "Flight Programs")
+    qb.cancel_line(504)
+    qb.purchasing().create_line({"purchaseOrderId": 50, "quantity": 1, "cost": 12, "description": "Gaskets"}, line_id=505)
+    assert run_deployment(PO).line() == f"{PO} Completed posted=1 dead_letters=0"
+    after = qb.purchase_orders()["50"][0]
+    assert after["Id"] == po["Id"] and after["DueDate"] == "2026-12-24"
+    assert after["PrivateNote"].endswith("\nCall before delivery") and after["PrivateNote"] != po["PrivateNote"]
+    lines = {line["Description"]: line for line in after["Line"]}
+    assert [lines[d]["Id"] for d in ("Component Part One", "brackets, anodized", "Calibration service")] == ids[:3]
+    assert lines["Component Part One"]["LinkedTxn"] == bill_link
+    assert lines["Calibration service"]["AccountBasedExpenseLineDetail"]["ClassRef"]["value"] == FLIGHT
+    assert "Shop rags (2 x 7.5)" not in lines  # canceled in ION: dropped
+    assert lines["Fee: Freight"]["Id"] == ids[4] and lines["Gaskets"]["Id"] not in ids
+    assert after["TotalAmt"] == round(25 + 59.97 + 150 + 12 + 40 + (25 + 59.97 + 150 + 12) * 0.08, 2)
+
+
 def test_dry_run_shows_the_pos_and_writes_nothing(qb):
     seed_rich_po(qb)
     result = run_deployment(PO, {"dry_run": True})
@@ -211,3 +239,33 @@ def test_preflight_prints_a_checklist_and_fails_on_a_mismatch(qb, tmp_path, monk
     assert "FAIL  Purchase orders available" in bad.output
     assert "FAIL  ION expense attribute: no PO line attribute 'expense account' (did you mean 'Expense Account'?" in bad.output
     assert "4 failed" in bad.output
+
+
+def test_a_failed_preflight_leaves_no_credential_behind(qb, monkeypatch):
+    """Issue 12 §4: `preflight quickbooks` with a wrong realm stored `quickbooks:1` in the ledger."""
+    from typer.testing import CliRunner
+
+    from ion_sync.cli import app
+    from ledger.credentials import Credentials
+
+    monkeypatch.setenv("QUICKBOOKS_REALM_ID", "1")
+    qb.admin("PUT", "config", {"inventory_tracking": False})
+    wrong = CliRunner().invoke(app, ["preflight", "quickbooks"])
+    qb.admin("PUT", "config", {"inventory_tracking": True})
+    assert wrong.exit_code == 1
+    assert "FAIL  QuickBooks realm: realm 1 refused these credentials" in wrong.output
+    assert "QUICKBOOKS_REALM_ID" in wrong.output
+    ledger = Ledger(qb.world.ledger_url)
+    assert [n for n in Credentials(ledger).names() if n.startswith("quickbooks:")] == []
+
+    monkeypatch.setenv("QUICKBOOKS_REALM_ID", qb.world.env["QUICKBOOKS_REALM_ID"])
+    qb.admin("PUT", "config", {"inventory_tracking": False})
+    no_inventory = CliRunner().invoke(app, ["preflight", "quickbooks"])
+    qb.admin("PUT", "config", {"inventory_tracking": True})
+    assert "FAIL  Inventory items: inventory tracking is off" in no_inventory.output
+    assert "PASS  QuickBooks realm" in no_inventory.output and "PASS  API minor version: minorversion 75 accepted" in no_inventory.output
+    assert [n for n in Credentials(ledger).names() if n.startswith("quickbooks:")] == []
+
+    passed = CliRunner().invoke(app, ["preflight", "quickbooks"])
+    assert passed.exit_code == 0, passed.output
+    assert Credentials(ledger).names() == [f"quickbooks:{qb.world.env['QUICKBOOKS_REALM_ID']}"]

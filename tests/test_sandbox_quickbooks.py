@@ -60,7 +60,8 @@ def qbo(server: str) -> Qbo:
     client = Qbo(server)
     client.admin("POST", "reset")
     client.admin("PUT", "faults", {})
-    client.admin("PUT", "config", {"rotation": "sticky_24h", "purchase_orders_enabled": True, "class_tracking_per_line": True})
+    client.admin("PUT", "config", {"rotation": "sticky_24h", "purchase_orders_enabled": True, "class_tracking_per_line": True,
+                                   "inventory_tracking": True, "sparse_line_merge": False})
     client.admin("PUT", "limits", {"requests_per_minute": 100_000, "requests_per_second": 10_000, "batch_requests_per_minute": 1000})
     client.login()
     return client
@@ -171,6 +172,7 @@ def test_purchase_order_rules_and_computed_total(qbo):
     inactive["Line"][1]["AccountBasedExpenseLineDetail"]["AccountRef"] = {"value": "9"}  # Travel, inactive
     assert fault(qbo.create("PurchaseOrder", inactive))[1] == "610"
     assert fault(qbo.create("PurchaseOrder", po_body(DocNumber="G", CurrencyRef={"value": "JPY"})))[1] == "2500"
+    assert fault(qbo.create("PurchaseOrder", po_body(DocNumber="I", Memo="m" * 4001)))[1] == "2050"
     qbo.admin("PUT", "config", {"class_tracking_per_line": False})
     assert fault(qbo.create("PurchaseOrder", po_body(DocNumber="H")))[1] == "6000"
     qbo.admin("PUT", "config", {"purchase_orders_enabled": False})
@@ -189,6 +191,48 @@ def test_updates_need_the_current_sync_token(qbo):
     sparse = qbo.create("PurchaseOrder", {"Id": created["Id"], "SyncToken": "2", "sparse": True, "Memo": "m"}).json()
     assert sparse["PurchaseOrder"]["Memo"] == "m" and len(sparse["PurchaseOrder"]["Line"]) == 2
     assert qbo.api("GET", f"purchaseorder/{created['Id']}").json()["PurchaseOrder"]["SyncToken"] == "3"
+
+
+def test_a_line_array_replaces_the_lines_and_a_line_without_a_known_id_is_new(qbo):
+    """A4 full vs sparse; A7 Line.Id; the Line array replaces the list ([SEC], CONTRACT.md)."""
+    created = qbo.create("PurchaseOrder", po_body(DueDate="2026-12-24")).json()["PurchaseOrder"]
+    item_line, account_line = created["Line"]
+    linked = {**item_line, "LinkedTxn": [{"TxnId": "900", "TxnType": "Bill"}]}
+    sparse = {"Id": created["Id"], "SyncToken": "0", "sparse": True,
+              "Line": [linked, {**account_line, "Id": "77"}]}  # an unknown Id: a new line
+    after = qbo.create("PurchaseOrder", sparse).json()["PurchaseOrder"]
+    assert after["DueDate"] == "2026-12-24"  # sparse: fields not sent stay
+    assert [line["Id"] for line in after["Line"]] == ["1", "3"] and after["Line"][0]["LinkedTxn"] == linked["LinkedTxn"]
+    dropped = {"Id": created["Id"], "SyncToken": "1", "sparse": True, "Line": [after["Line"][1]]}
+    after = qbo.create("PurchaseOrder", dropped).json()["PurchaseOrder"]
+    assert [line["Id"] for line in after["Line"]] == ["3"] and after["TotalAmt"] == 25.0  # lines left out are gone
+    bare = {k: v for k, v in item_line.items() if k != "Id"}
+    full = {**po_body(), "Id": created["Id"], "SyncToken": "2", "Line": [bare, after["Line"][0]]}
+    after = qbo.create("PurchaseOrder", full).json()["PurchaseOrder"]
+    assert "DueDate" not in after  # full update: omitted writable fields are nulled (A4)
+    assert [line["Id"] for line in after["Line"]] == ["4", "3"] and "LinkedTxn" not in after["Line"][0]
+    trimmed = {"Id": created["Id"], "SyncToken": "3", "sparse": True, "Line": [{**after["Line"][1], "Description": "x"}]}
+    del trimmed["Line"][0]["AccountBasedExpenseLineDetail"]["ClassRef"]
+    qbo.admin("PUT", "config", {"sparse_line_merge": True})  # INFERENCE switch: omitted line fields kept
+    merged = qbo.create("PurchaseOrder", trimmed).json()["PurchaseOrder"]["Line"][0]
+    qbo.admin("PUT", "config", {"sparse_line_merge": False})
+    assert merged["Description"] == "x" and merged["AccountBasedExpenseLineDetail"]["AccountRef"] == {"value": "5"}
+
+
+def test_company_info_minor_version_and_inventory_preference(qbo):
+    info = qbo.api("GET", f"companyinfo/{REALM}").json()["CompanyInfo"]
+    assert info["Id"] == REALM and info["CompanyName"]
+    wrong = httpx.get(f"{qbo.url}/v3/company/1/companyinfo/1", headers={"Authorization": f"Bearer {qbo.token}"})
+    assert fault(wrong)[:2] == (403, "3100")
+    assert qbo.api("GET", "preferences", params={"minorversion": "12"}).status_code == 200  # below 75: ignored
+    assert fault(qbo.api("GET", "preferences", params={"minorversion": "76"}))[1] == "500"  # INFERENCE: newer refused
+    qbo.admin("PUT", "config", {"inventory_tracking": False})
+    prefs = qbo.api("GET", "preferences").json()["Preferences"]
+    assert prefs["ProductAndServicesPrefs"]["QuantityOnHand"] is False
+    item = {"Name": "NEW Rev A", "Type": "Inventory", "QtyOnHand": 0, "InvStartDate": "2026-01-01",
+            "IncomeAccountRef": {"value": "2"}, "AssetAccountRef": {"value": "3"}, "ExpenseAccountRef": {"value": "4"}}
+    assert fault(qbo.create("Item", item))[1] == "6000"
+    qbo.admin("PUT", "config", {"inventory_tracking": True})
 
 
 def test_inventory_items_need_their_accounts_and_unique_names(qbo):
@@ -247,7 +291,7 @@ def test_batch_answers_each_item_and_caps_at_thirty(qbo):
 
 def test_over_budget_is_429_with_the_xml_body(qbo):
     qbo.admin("PUT", "limits", {"requests_per_second": 3, "batch_requests_per_minute": 1})
-    answers = [qbo.query("SELECT * FROM Class") for _ in range(5)]
+    answers = [qbo.query("SELECT * FROM Class") for _ in range(8)]
     throttled = [a for a in answers if a.status_code == 429]
     assert throttled and throttled[0].headers["content-type"].startswith("application/xml")
     assert '<Error code="3001">' in throttled[0].text and "ThrottleExceeded" in throttled[0].text

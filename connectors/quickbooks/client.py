@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from connectors.errors import ContractError, TransientError
+from connectors.errors import ContractError, DataError, TransientError
 from connectors.quickbooks.auth import QuickBooksAuth, TokenStore
 from connectors.quickbooks.budget import RateBudget
 from connectors.quickbooks.errors import STALE, Fault, QuickBooksDataError, error_for_fault, faults, raise_for_response
@@ -31,9 +31,27 @@ def request_id(*parts: str) -> str:
     return str(uuid.uuid5(REQUEST_IDS, "|".join(parts)))
 
 
-def quote(value: str) -> str:
-    """A query-language string literal: single quotes, inner quotes backslash-escaped (A10)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+# Characters a query literal cannot carry: Intuit documents one escape, `\\'` for a single quote
+# (quickbooks.md A10, python-quickbooks `utils.py`); a backslash or a double quote has none
+# (double quotes in values: QuickBooks-V3-PHP-SDK issue #395), and names never hold controls.
+UNQUOTABLE = {"\\": "a backslash", '"': "a double quote", "\n": "a newline", "\t": "a tab", "\r": "a carriage return"}
+
+
+def query_value_problem(value: str) -> str | None:
+    """Why `value` cannot be written as a query literal, or None."""
+    found = [what for char, what in UNQUOTABLE.items() if char in value]
+    if not found:
+        return None
+    return f"contains {' and '.join(found)}, which the QuickBooks query language has no documented escape for"
+
+
+def quote(value: str, *, field: str = "value") -> str:
+    """A query-language string literal: single quotes, inner single quotes as `\\'` (A10), the only
+    escape Intuit documents. A value that needs any other escape is refused, naming `field`."""
+    problem = query_value_problem(value)
+    if problem:
+        raise DataError(f"{field} = {value!r} {problem}: rename it in QuickBooks and ION", field=field)
+    return "'" + value.replace("'", "\\'") + "'"
 
 
 @dataclass(frozen=True)
@@ -139,7 +157,8 @@ class QuickBooksClient:
         unique = sorted(set(values))
         for start in range(0, len(unique), IN_CHUNK):
             chunk = unique[start : start + IN_CHUNK]
-            where = f"{field} IN ({', '.join(quote(v) for v in chunk)})" + (f" AND {extra}" if extra else "")
+            literals = ", ".join(quote(v, field=f"{entity}.{field}") for v in chunk)
+            where = f"{field} IN ({literals})" + (f" AND {extra}" if extra else "")
             for row in await self.query_all(entity, where):
                 found[str(row.get(field))] = row
         return found
@@ -151,8 +170,14 @@ class QuickBooksClient:
         return dict(payload[entity])
 
     async def preferences(self) -> dict[str, Any]:
+        """The company's settings (`GET /preferences`: python-quickbooks `PrefMixin`)."""
         payload = await self._send("GET", "/preferences", write=False)
         return dict(payload.get("Preferences") or {})
+
+    async def company_info(self) -> dict[str, Any]:
+        """The realm's CompanyInfo (`GET /companyinfo/{realmId}`, as Intuit's own sample app reads
+        it): the cheapest call that proves the tokens belong to this realm."""
+        return await self.read("CompanyInfo", self.settings.realm_id)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -169,10 +194,12 @@ class QuickBooksClient:
     async def update(
         self, entity: str, current: dict[str, Any], change: Callable[[dict[str, Any]], dict[str, Any]], *, key: str
     ) -> dict[str, Any]:
-        """Apply `change(current)` (a body without Id/SyncToken) as an update. A stale SyncToken
-        (5010: someone saved it meanwhile) re-reads the entity and retries once."""
+        """Apply `change(current)` (a body without Id/SyncToken) as a sparse update (A4): only the
+        fields sent change, so what people edit in QuickBooks and we do not own survives (a full
+        update would null it). A stale SyncToken (5010: someone saved it meanwhile) re-reads the
+        entity and retries once."""
         for attempt in range(2):
-            body = {**change(current), "Id": current["Id"], "SyncToken": current["SyncToken"]}
+            body = {**change(current), "Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True}
             try:
                 return await self.save(entity, body, requestid=request_id(key, current["SyncToken"]))
             except QuickBooksDataError as exc:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 LIVE_CONFIG = {
     "purchase_orders_enabled", "class_tracking_per_line", "multicurrency_enabled", "rotation", "rotation_interval_seconds",
     "rotation_grace_seconds", "throttle_body", "retry_after_seconds", "check_line_amounts", "honour_requestid",
+    "inventory_tracking", "sparse_line_merge", "max_minor_version",
 }
 
 

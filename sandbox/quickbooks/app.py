@@ -152,6 +152,7 @@ async def _dispatch(sim: Simulator, request: Request) -> Response:
     parts = rest.split("/")
     raw = await request.body()
     params = request.query_params
+    _check_minor_version(sim.config, params.get("minorversion"))
     if parts == ["query"]:
         text = params.get("query") if request.method == "GET" else raw.decode("utf-8", "replace")
         return JSONResponse({"QueryResponse": sim.query(text or ""), "time": now_text()})
@@ -191,15 +192,31 @@ async def _dispatch(sim: Simulator, request: Request) -> Response:
 
 
 def _preferences(config: QuickBooksSimConfig) -> dict[str, Any]:
+    """`GET /preferences` (python-quickbooks `PrefMixin`). Field names: python-quickbooks
+    `objects/preferences.py` (AccountingInfoPrefs.ClassTrackingPerTxn/TrackDepartments,
+    CurrencyPrefs.HomeCurrency/MultiCurrencyEnabled, ProductAndServicesPrefs.ForPurchase/
+    QuantityOnHand, VendorAndPurchasesPrefs.POCustomField); ClassTrackingPerLine and
+    MultiCurrencyEnabled: quickbooks.md A7; UseCustomTxnNumbers: A7 DocNumber."""
     return {
         "AccountingInfoPrefs": {"ClassTrackingPerLine": config.class_tracking_per_line, "ClassTrackingPerTxn": False,
                                 "TrackDepartments": False},
         "CurrencyPrefs": {"MultiCurrencyEnabled": config.multicurrency_enabled, "HomeCurrency": {"value": config.home_currency}},
-        "ProductAndServicesPrefs": {"ForPurchase": True, "QuantityOnHand": True},
+        "ProductAndServicesPrefs": {"ForPurchase": True, "QuantityOnHand": config.inventory_tracking},
         "VendorAndPurchasesPrefs": {"UseCustomTxnNumbers": True, "POCustomField": []},
         "domain": "QBO",
         "SyncToken": "0",
     }
+
+
+def _check_minor_version(config: QuickBooksSimConfig, value: str | None) -> None:
+    """A1: none means 75 and below 75 is ignored (Intuit blog 2025-01-21); newer than the service
+    knows is refused (INFERENCE, `max_minor_version`)."""
+    if value is None:
+        return
+    if not value.isdigit():
+        raise QboFault("500", f"Unsupported Operation: minorversion {value!r} is not a number")  # INFERENCE
+    if int(value) > config.max_minor_version:
+        raise QboFault("500", f"Unsupported Operation: minorversion {value} is not supported")  # INFERENCE
 
 
 def _api(sim: Simulator) -> Callable[[Request], Awaitable[Response]]:

@@ -1,8 +1,12 @@
-"""Entity rules: PurchaseOrder, Item, Vendor, Account, Class (quickbooks.md A4, A7-A9, design note 5).
+"""Entity rules: PurchaseOrder, Item, Vendor, Account, Class, CompanyInfo (quickbooks.md A4,
+A7-A9). Each rule cites its source inline; `sandbox/quickbooks/CONTRACT.md` is the table.
 
-Every write assigns string Ids, bumps the string SyncToken, stamps `MetaData`, and answers
-`domain: "QBO"`, `sparse: false`. Updates need the current SyncToken (else 5010); a full
-update drops writable fields left out, `"sparse": true` merges.
+Every write assigns string Ids, bumps the string SyncToken (A4: `"0"`, `"1"`...), stamps
+`MetaData.CreateTime/LastUpdatedTime`, and answers `domain: "QBO"`, `sparse: false` (A7 create
+response). Updates need the current SyncToken (else 5010, A4). A full update sets omitted
+writable fields to null (A4, "Full update"); `"sparse": true` changes only the fields sent (A4),
+but a Line array sent replaces the whole list ([SEC], CONTRACT.md); either way a line whose
+`Id` is absent, <= 0 or unknown is a new line (A7 "Line.Id").
 """
 
 from __future__ import annotations
@@ -15,8 +19,14 @@ from .config import QuickBooksSimConfig
 from .errors import STALE_DETAIL, QboFault
 from .store import Store
 
-ENTITIES = {"account": "Account", "vendor": "Vendor", "class": "Class", "item": "Item", "purchaseorder": "PurchaseOrder"}
+ENTITIES = {
+    "account": "Account", "vendor": "Vendor", "class": "Class", "item": "Item", "purchaseorder": "PurchaseOrder",
+    "companyinfo": "CompanyInfo",
+}
+# Read-only: TotalAmt (A7 "Calculated by QuickBooks… any value you supply is over-written"),
+# FullyQualifiedName (A8, A9), Classification (A9), Id/SyncToken/MetaData (system-defined, A7).
 READ_ONLY = {"Id", "SyncToken", "MetaData", "domain", "sparse", "TotalAmt", "FullyQualifiedName", "Classification", "time"}
+# AccountType -> Classification (A9 AccountType/AccountSubType table).
 CLASSIFICATION = {
     "Accounts Payable": "Liability",
     "Other Current Liability": "Liability",
@@ -34,7 +44,9 @@ CLASSIFICATION = {
     "Cost of Goods Sold": "Expense",
     "Equity": "Equity",
 }
-ITEM_TYPES = {"Inventory", "Service", "NonInventory"}
+ITEM_TYPES = {"Inventory", "Service", "NonInventory"}  # A8 (Category and Group are not created by ion-sync)
+# A9 Account Name: no `"` or `:`; A8 Item Name: no tab, newline or colon; A9 Vendor DisplayName:
+# no colon, tab or newline; Class Name: `:` separates levels of FullyQualifiedName (A9).
 FORBIDDEN_NAME_CHARS = {"Account": ['"', ":"], "Item": ["\t", "\n", ":"], "Vendor": [":", "\t", "\n"], "Class": [":"]}
 
 
@@ -45,6 +57,15 @@ def timestamp() -> str:
 def _ref(body: dict[str, Any], name: str) -> str | None:
     ref = body.get(name)
     return str(ref["value"]) if isinstance(ref, dict) and ref.get("value") not in (None, "") else None
+
+
+def _max_length(record: dict[str, Any], field: str, limit: int, *, where: str = "") -> None:
+    value = record.get(field)
+    if isinstance(value, str) and len(value) > limit:
+        raise QboFault(
+            "2050", f"String length specified does not match the supported length. Min:0 Max:{limit} supported. "
+            f"Supplied length:{len(value)}", element=f"{where}{field}",
+        )
 
 
 class Company:
@@ -58,6 +79,8 @@ class Company:
 
     def read(self, entity: str, entity_id: str) -> dict[str, Any]:
         self._check_plan(entity)
+        if entity == "CompanyInfo":
+            return self._company_info(entity_id)
         found = self.store.get(entity, entity_id)
         if found is None:
             raise QboFault("610", f"Object Not Found : Something you're trying to use has been made inactive. {entity} {entity_id}")
@@ -66,6 +89,8 @@ class Company:
     def write(self, entity: str, body: dict[str, Any], *, operation: str = "create", allow_duplicate_doc: bool = False) -> dict[str, Any]:
         """Create, update (body has Id) or delete one entity; returns the stored document."""
         self._check_plan(entity)
+        if entity == "CompanyInfo":  # ion-sync never writes it: refused rather than modelled
+            raise QboFault("500", "Unsupported Operation: CompanyInfo writes are not simulated")
         if not isinstance(body, dict):
             raise QboFault("2020", f"Required param missing: {entity} body")
         with self.store.lock:
@@ -76,8 +101,22 @@ class Company:
             return self._create(entity, body, allow_duplicate_doc)
 
     def _check_plan(self, entity: str) -> None:
+        # A6 code 5020: "Purchase Order creation is available only in QBO Plus" ([SEC] insighthk list);
+        # HTTP 400 is INFERENCE (the list gives no status).
         if entity == "PurchaseOrder" and not self.config.purchase_orders_enabled:
             raise QboFault("5020", "Purchase Order creation is available only in QBO Plus", status=400)
+
+    def _company_info(self, entity_id: str) -> dict[str, Any]:
+        """`GET /companyinfo/{realmId}` (Intuit's oauth-jsclient sample app; python-quickbooks
+        `CompanyInfo`): the company's own record, Id = realm id. Fields: python-quickbooks
+        `objects/company_info.py` (CompanyName, LegalName, Country) + the A7 envelope fields."""
+        if entity_id != self.config.realm_id:
+            raise QboFault("610", f"Object Not Found : CompanyInfo {entity_id}")
+        return {
+            "CompanyName": self.config.company_name, "LegalName": self.config.company_name, "Country": "US",
+            "domain": "QBO", "sparse": False, "Id": self.config.realm_id, "SyncToken": "0",
+            "MetaData": {"CreateTime": "2026-01-01T00:00:00-08:00", "LastUpdatedTime": "2026-01-01T00:00:00-08:00"},
+        }
 
     # -- create / update / delete ---------------------------------------------------------
 
@@ -99,13 +138,15 @@ class Company:
         if "SyncToken" not in body:
             raise QboFault("2020", "Required param missing, need to supply the required value for the API: SyncToken", element="SyncToken")
         if str(body["SyncToken"]) != current["SyncToken"]:
-            raise QboFault("5010", STALE_DETAIL)
+            raise QboFault("5010", STALE_DETAIL)  # A4: an older SyncToken fails
         writable = {k: copy.deepcopy(v) for k, v in body.items() if k not in READ_ONLY}
-        if body.get("sparse") is True:
+        if body.get("sparse") is True:  # A4 sparse: only the fields sent change
             record = {k: v for k, v in current.items() if k not in READ_ONLY}
             record.update(writable)
-        else:
+        else:  # A4 full update: "Writable fields omitted from the request body are set to NULL"
             record = writable
+        if isinstance(record.get("Line"), list):
+            record["Line"] = self._continue_lines(current.get("Line") or [], record["Line"])
         self._validate(entity, record, current, allow_duplicate_doc)
         record.update(
             Id=current["Id"], SyncToken=str(int(current["SyncToken"]) + 1), domain="QBO", sparse=False,
@@ -114,6 +155,25 @@ class Company:
         self._derive(entity, record)
         self.store.put(entity, record)
         return record
+
+    def _continue_lines(self, old: list[dict[str, Any]], sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The Line array sent replaces the stored one. A line whose Id names a stored line keeps
+        that Id (and, with the INFERENCE `sparse_line_merge`, that line's fields it omits); any
+        other line is new: its Id is dropped here and assigned in `_derive` (A7 Line.Id)."""
+        stored = {str(line.get("Id")): line for line in old if isinstance(line, dict) and line.get("Id")}
+        out = []
+        for line in sent:
+            if not isinstance(line, dict):
+                out.append(line)
+                continue
+            previous = stored.pop(str(line.get("Id")), None) if line.get("Id") not in (None, "") else None
+            if previous is None:
+                out.append({k: v for k, v in line.items() if k != "Id"})
+            elif self.config.sparse_line_merge:
+                out.append({**previous, **line})
+            else:
+                out.append(line)
+        return out
 
     def _delete(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
         if entity != "PurchaseOrder":
@@ -193,6 +253,13 @@ class Company:
             raise QboFault("2020", "Required parameter Type is missing in the request", element="Type")
         required = {"IncomeAccountRef": ("Inventory", "Service"), "ExpenseAccountRef": ("Inventory", "NonInventory", "Service")}
         if kind == "Inventory":
+            # INFERENCE (code and text): Inventory items need inventory tracking on, which needs Plus
+            # or Advanced (A8: "Inventory features must be enabled in company Preferences").
+            if not self.config.inventory_tracking and current is None:
+                raise QboFault(
+                    "6000", "Business Validation Error: inventory tracking is off (Preferences.ProductAndServicesPrefs."
+                    "QuantityOnHand): Inventory items need QuickBooks Plus or Advanced", element="Type",
+                )
             required |= {"AssetAccountRef": ("Inventory",)}
             for field in ("QtyOnHand", "InvStartDate"):
                 if record.get(field) in (None, ""):
@@ -228,13 +295,11 @@ class Company:
         lines = record.get("Line")
         if not isinstance(lines, list) or not lines:
             raise QboFault("2020", "Required parameter Line is missing in the request", element="Line")
+        for text in ("Memo", "PrivateNote"):  # A7: max 4000 each
+            _max_length(record, text, 4000)
         doc = record.get("DocNumber")
         if doc is not None:
-            if len(str(doc)) > 21:
-                raise QboFault(
-                    "2050", f"String length specified does not match the supported length. Min:0 Max:21 supported. "
-                    f"Supplied length:{len(str(doc))}", element="DocNumber",
-                )
+            _max_length({"DocNumber": str(doc)}, "DocNumber", 21)  # A7: max 21
             if not allow_dup:
                 for other in self.store.all("PurchaseOrder"):
                     if other.get("DocNumber") == doc and (current is None or other["Id"] != current["Id"]):
@@ -252,6 +317,7 @@ class Company:
         where = f"Line[{number}]"
         if not isinstance(line, dict) or line.get("Amount") is None:
             raise QboFault("2020", f"Required parameter {where}.Amount is missing in the request", element=f"{where}.Amount")
+        _max_length(line, "Description", 4000, where=f"{where}.")  # A7 Line.Description: max 4000
         detail_type = line.get("DetailType")
         if detail_type not in ("ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"):
             raise QboFault("2020", f"Required parameter {where}.DetailType is missing in the request", element=f"{where}.DetailType")
@@ -287,17 +353,20 @@ class Company:
             record.setdefault("Balance", 0)
             record.setdefault("CurrencyRef", {"value": self.config.home_currency})
         if entity == "PurchaseOrder":
+            # A7 read/create responses: POStatus "Open", EmailStatus "NotSet", TxnDate defaults to
+            # the day (INFERENCE: which day), CurrencyRef the home currency.
             record.setdefault("POStatus", "Open")
             record.setdefault("EmailStatus", "NotSet")
             record.setdefault("TxnDate", date.today().isoformat())
             record.setdefault("CurrencyRef", {"value": self.config.home_currency})
-            used = {str(line.get("Id")) for line in record["Line"] if line.get("Id")}
-            next_id = 1
+            # New lines get Ids after the highest one used (INFERENCE: Intuit does not say how).
+            used = [int(str(line["Id"])) for line in record["Line"] if str(line.get("Id") or "").isdigit()]
+            next_id = max(used + [int(self.store.counter(f"PurchaseOrder:{record['Id']}:line"))]) + 1
             for line in record["Line"]:
-                if not line.get("Id") or int(str(line["Id"])) <= 0:
-                    while str(next_id) in used:
-                        next_id += 1
+                if not str(line.get("Id") or "").isdigit() or int(str(line["Id"])) <= 0:
                     line["Id"] = str(next_id)
-                    used.add(str(next_id))
+                    next_id += 1
                 line["Amount"] = round(float(line["Amount"]), 5)
+            self.store.set_counter(f"PurchaseOrder:{record['Id']}:line", next_id - 1)
+            # A7 TotalAmt: "Calculated by QuickBooks… any value you supply is over-written".
             record["TotalAmt"] = round(sum(float(line["Amount"]) for line in record["Line"]), 2)

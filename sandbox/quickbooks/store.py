@@ -61,6 +61,15 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", (entity, value))
             return str(value)
 
+    def counter(self, name: str) -> int:
+        with self.lock:
+            row = self.db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_counter(self, name: str, value: int) -> None:
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", (name, value))
+
     def get(self, entity: str, entity_id: str) -> dict[str, Any] | None:
         with self.lock:
             row = self.db.execute("SELECT body FROM entities WHERE type = ? AND id = ?", (entity, str(entity_id))).fetchone()
