@@ -32,7 +32,7 @@ def payload_fingerprint(payload: dict[str, Any] | None, ignore: Sequence[str] = 
     return hashlib.sha256(json.dumps(kept, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-class Outcome(enum.StrEnum):
+class InboxOutcome(enum.StrEnum):
     accepted = "accepted"  # stored now: the only copy that triggers work
     duplicate = "duplicate"  # this source and event id were stored before, with the same fingerprint
     conflict = "conflict"  # stored before with another fingerprint: the first is kept, this one recorded
@@ -40,7 +40,7 @@ class Outcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Received:
-    outcome: Outcome
+    outcome: InboxOutcome
     inbox_id: int  # the stored event's (the first copy's, for a duplicate or a conflict)
 
 
@@ -112,13 +112,13 @@ class Inbox:
                 .returning(InboxEvent.id)
             )
             if inserted is not None:
-                return Received(Outcome.accepted, int(inserted))
+                return Received(InboxOutcome.accepted, int(inserted))
             # The copy that won has committed (PostgreSQL waits for it; SQLite writes one at a time).
             known_id, known_print = s.execute(
                 select(InboxEvent.id, InboxEvent.fingerprint).where(InboxEvent.source == source, InboxEvent.event_id == event_id)
             ).one()
             if known_print in (fingerprint, None):
-                return Received(Outcome.duplicate, int(known_id))
+                return Received(InboxOutcome.duplicate, int(known_id))
             s.execute(
                 _insert(s, InboxConflict)
                 .values(
@@ -132,13 +132,13 @@ class Inbox:
                 )
                 .on_conflict_do_nothing()
             )
-        return Received(Outcome.conflict, int(known_id))
+        return Received(InboxOutcome.conflict, int(known_id))
 
     def accept(
         self, source: str, event_id: str, event_type: str, subject: str | None, payload: dict[str, Any] | None
     ) -> bool:
         """Store an event; False if this (source, event id) was already stored."""
-        return self.receive(source, event_id, event_type, subject, payload).outcome is Outcome.accepted
+        return self.receive(source, event_id, event_type, subject, payload).outcome is InboxOutcome.accepted
 
     def pending(
         self,

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from ion_sync.webhooks.body import MalformedDelivery
 from ion_sync.webhooks.signatures import SignatureRejected
 from ion_sync.webhooks.sources import ParsedEvent, WebhookSource
-from ledger.inbox import Inbox, Outcome
+from ledger.inbox import Inbox, InboxOutcome
 from ledger.store import Ledger
 
 log = logging.getLogger("ion_sync.webhooks")
@@ -109,9 +109,9 @@ def create_app(
         fresh, duplicates, conflicts = [], 0, []
         for event in events:
             received = inbox.receive(source, event.event_id, event.event_type, event.subject, event.payload, event.fingerprint)
-            if received.outcome is Outcome.accepted:
+            if received.outcome is InboxOutcome.accepted:
                 fresh.append(StoredEvent(source, received.inbox_id, event))
-            elif received.outcome is Outcome.duplicate:
+            elif received.outcome is InboxOutcome.duplicate:
                 duplicates += 1
             else:
                 conflicts.append(event.event_id)
