@@ -171,14 +171,6 @@ class Inbox:
             )
             return int(result.rowcount or 0)
 
-    def find(self, source: str, event_id: str) -> int:
-        """The inbox id of a stored event (the receiver hands it to the flows it triggers)."""
-        with self.ledger._tx() as s:
-            found = s.scalar(select(InboxEvent.id).where(InboxEvent.source == source, InboxEvent.event_id == event_id))
-        if found is None:
-            raise KeyError(f"no {source} event {event_id} in the inbox")
-        return int(found)
-
     def backlog(self, source: str | None = None) -> Backlog:
         """How many events wait, and since when (for integration health)."""
         query = select(func.count(), func.min(InboxEvent.received_at)).where(InboxEvent.status == InboxStatus.pending)
