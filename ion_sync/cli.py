@@ -136,8 +136,9 @@ def webhooks(
 
     from connectors.settings import load_settings
     from ion_sync.config import AppSettings
-    from ion_sync.webhooks.app import ReceiverSettings, create_app, server_config
+    from ion_sync.webhooks.app import ReceiverSettings, create_app
     from ion_sync.webhooks.events import emit_prefect_events
+    from ion_sync.webhooks.server import server_config
     from ion_sync.webhooks.sources import SOURCES, load_sources
     from ledger.store import Ledger
 

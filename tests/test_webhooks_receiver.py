@@ -360,19 +360,20 @@ def test_a_redelivery_with_another_payload_is_answered_409_and_kept_for_a_person
     assert receiver.inbox.conflicts() == []
 
 
-def test_a_slow_sender_is_cut_off_with_408_while_a_normal_delivery_succeeds(tmp_path):
-    """The CLI's uvicorn settings: a body that dribbles in is refused after the body timeout."""
+def test_slow_senders_are_cut_off_while_a_normal_delivery_succeeds(tmp_path):
+    """The CLI's uvicorn settings: a body that dribbles in is refused with 408 after the body
+    timeout; a request head that never finishes is closed after the head timeout."""
     import socket
     import threading
     import time
 
     import uvicorn
 
-    from ion_sync.webhooks.app import server_config
+    from ion_sync.webhooks.server import server_config
     from sandbox.server import free_port
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
-    settings = ReceiverSettings(body_timeout_seconds=1)
+    settings = ReceiverSettings(body_timeout_seconds=1, head_timeout_seconds=1)
     port = free_port()
     config = server_config(create_app(ledger, sources(), settings=settings), settings, "127.0.0.1", port)
     assert (config.timeout_keep_alive, config.limit_concurrency) == (5, 100)
@@ -383,6 +384,8 @@ def test_a_slow_sender_is_cut_off_with_408_while_a_normal_delivery_succeeds(tmp_
         while not server.started:
             time.sleep(0.02)
         slow = socket.create_connection(("127.0.0.1", port), timeout=10)
+        no_head = socket.create_connection(("127.0.0.1", port), timeout=10)
+        no_head.sendall(b"POST /webhooks/ion HTTP/1.1\r\nhost: x\r\n")
         slow.sendall(b"POST /webhooks/ion HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\nx-ion-signature: 00\r\n\r\n{")
         started = time.monotonic()
         body = json.dumps(ion_event(5)).encode()
@@ -392,11 +395,14 @@ def test_a_slow_sender_is_cut_off_with_408_while_a_normal_delivery_succeeds(tmp_
         for _ in range(3):  # dribbling, then stalling
             time.sleep(0.1)
             slow.sendall(b" ")
+            no_head.sendall(b"x")
         answer = b"".join(iter(lambda: slow.recv(4096), b""))  # up to the server closing the connection
         sender.join()
         assert answer.startswith(b"HTTP/1.1 408") and b'"field":"body"' in answer and time.monotonic() - started < 5
         assert normal[0].status_code == 200 and normal[0].json()["accepted"] == 1
+        assert no_head.recv(4096) == b"" and time.monotonic() - started < 5  # closed, no request started
         slow.close()
+        no_head.close()
     finally:
         server.should_exit = True
         thread.join(timeout=10)

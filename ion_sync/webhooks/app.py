@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import uvicorn
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.applications import Starlette
@@ -38,6 +37,7 @@ class ReceiverSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ION_SYNC_WEBHOOK_", extra="ignore")
 
     max_body_bytes: int = Field(262_144, ge=1024, description="larger deliveries are refused with 413")
+    head_timeout_seconds: float = Field(10, gt=0, description="a connection whose request head has not arrived within this is closed")
     body_timeout_seconds: float = Field(
         10, gt=0, description="a body not fully received within this is refused with 408: a slow sender cannot hold the receiver"
     )
@@ -60,18 +60,6 @@ Emitter = Callable[[Sequence[StoredEvent]], None]
 
 class BodyTooLarge(Exception):
     pass
-
-
-def server_config(app: Starlette, settings: ReceiverSettings, host: str, port: int) -> uvicorn.Config:
-    """uvicorn's settings for the receiver: idle connections closed, concurrency bounded."""
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        timeout_keep_alive=settings.keep_alive_seconds,
-        limit_concurrency=settings.max_concurrency,
-    )
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
