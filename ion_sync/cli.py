@@ -133,6 +133,7 @@ def webhooks(
     POST /webhooks/<source>: each verified event is stored in the ledger inbox before the 2xx,
     then a Prefect event triggers the deployment that handles it."""
     import uvicorn
+    from prefect.settings import PREFECT_API_URL
 
     from connectors.settings import load_settings
     from ion_sync.config import AppSettings
@@ -156,7 +157,16 @@ def webhooks(
     app_settings.prepare()
     ledger = Ledger(app_settings.database_url)
     typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
-    receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit_prefect_events)
+    emit = emit_prefect_events
+    if receiver_settings.emit_events and not PREFECT_API_URL.value():
+        # Without it each emit would start a temporary Prefect server, holding a request task.
+        typer.echo(
+            "warning: PREFECT_API_URL is not set, so no Prefect events are emitted: ion-event-drain handles "
+            "the stored events (set PREFECT_API_URL to trigger a run per event)",
+            err=True,
+        )
+        emit = None
+    receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit)
     uvicorn.Server(server_config(receiver, receiver_settings, host, port)).run()
 
 
