@@ -254,6 +254,7 @@ REFUSED: dict[str, tuple[str, object, int, str]] = {
     # depth, checked before parsing
     "arrays 900 deep": ("ion", with_raw(ion_event(), "[" * 900 + "]" * 900), 400, "body"),
     "20,000 nested objects": ("ion", with_raw(ion_event(), '{"a":' * 20_000 + "1" + "}" * 20_000), 400, "body"),
+    "100,000 escaped quotes, unterminated": ("ion", b'"' + b'\\"' * 100_000, 400, "body"),  # a linear scan, not a regex
     # ids
     "empty event id": ("ion", ion_event(""), 400, "event_id"),
     "blank event id": ("ion", ion_event("   "), 400, "event_id"),

@@ -120,7 +120,7 @@ def create_app(
         except ClientDisconnect:
             return refuse(400, "body", "client went away")
         try:
-            events = source.accept(request.headers, body)
+            events = await run_in_threadpool(source.accept, request.headers, body)  # parsing a large body takes a while
         except SignatureRejected as exc:
             log.warning("refused a %s delivery from %s: %s", name, request.client.host if request.client else "?", exc)
             return JSONResponse({"error": "signature rejected"}, status_code=401)

@@ -27,18 +27,33 @@ class MalformedDelivery(Exception):
         self.problem = problem
 
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_TOKEN = re.compile(rb'[][{}"\\]')  # the only bytes that change the nesting, or whether we are in a string
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
 _OPENING = frozenset(b"[{")
 
 
 def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:
-    """Whether arrays and objects nest deeper than `limit` (strings skipped, without recursion)."""
-    level = 0
-    for byte in _STRING.sub(b"", body).translate(None, _NOT_A_BRACKET):
-        level += 1 if byte in _OPENING else -1
-        if level > limit:
-            return True
+    """Whether arrays and objects nest deeper than `limit`: one pass over the brackets, quotes
+    and backslashes (no recursion, no backtracking), brackets inside strings skipped."""
+    level, in_string, escaped = 0, False, -1
+    for token in _TOKEN.finditer(body):
+        at = token.start()
+        if at == escaped:  # the byte after a backslash in a string
+            continue
+        byte = body[at]
+        if in_string:
+            if byte == _BACKSLASH:
+                escaped = at + 1
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in _OPENING:
+            level += 1
+            if level > limit:
+                return True
+        elif byte != _BACKSLASH:  # a closing bracket (a backslash out of a string is for json.loads to refuse)
+            level -= 1
     return False
 
 
