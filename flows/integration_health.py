@@ -1,11 +1,11 @@
 """integration-health: is every integration alive, keeping up, and not silently broken?
 
 Every 5 minutes, per integration of `flows/integrations.py`: time since the last successful
-run against its SLA, webhook inbox backlog and its age, dead letters (new and total), error
-rate over the window, failed runs, OAuth token and refresh-token expiry from the credential
-store, and API budget use where a Prefect concurrency limit meters it. A silent integration
-(no runs at all, or successful runs that post nothing for longer than usual) is flagged, not
-only a failing one.
+run against its SLA, webhook inbox backlog and its age, unresolved webhook conflicts, dead
+letters (new and total), error rate over the window, failed runs, OAuth token and
+refresh-token expiry from the credential store, and API budget use where a Prefect
+concurrency limit meters it. A silent integration (no runs at all, or successful runs that
+post nothing for longer than usual) is flagged, not only a failing one.
 
 It publishes a health table artifact and emits one Prefect event per integration,
 `ion-sync.integration.<ok|warning|silent|failing>` about `ion-sync.integration.<name>`; the

@@ -133,11 +133,13 @@ def webhooks(
     POST /webhooks/<source>: each verified event is stored in the ledger inbox before the 2xx,
     then a Prefect event triggers the deployment that handles it."""
     import uvicorn
+    from prefect.settings import PREFECT_API_URL
 
     from connectors.settings import load_settings
     from ion_sync.config import AppSettings
     from ion_sync.webhooks.app import ReceiverSettings, create_app
     from ion_sync.webhooks.events import emit_prefect_events
+    from ion_sync.webhooks.server import server_config
     from ion_sync.webhooks.sources import SOURCES, load_sources
     from ledger.store import Ledger
 
@@ -155,8 +157,47 @@ def webhooks(
     app_settings.prepare()
     ledger = Ledger(app_settings.database_url)
     typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
-    receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit_prefect_events)
-    uvicorn.run(receiver, host=host, port=port, log_level="info")
+    emit = emit_prefect_events
+    if receiver_settings.emit_events and not PREFECT_API_URL.value():
+        # Without it each emit would start a temporary Prefect server, holding a request task.
+        typer.echo(
+            "warning: PREFECT_API_URL is not set, so no Prefect events are emitted: ion-event-drain handles "
+            "the stored events (set PREFECT_API_URL to trigger a run per event)",
+            err=True,
+        )
+        emit = None
+    receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit)
+    uvicorn.Server(server_config(receiver, receiver_settings, host, port)).run()
+
+
+@app.command("webhook-conflicts")
+def webhook_conflicts(
+    resolve: Annotated[int | None, typer.Option(help="mark this conflict resolved, once both payloads are compared and acted on")] = None,
+) -> None:
+    """Webhook events redelivered with the same id but a different payload: the first one was
+    kept and handled; each later one is listed here (both payloads) until resolved.
+    integration-health warns while any is unresolved."""
+    import json
+
+    from ledger.inbox import Inbox
+
+    ledger = _ledger()
+    try:
+        inbox = Inbox(ledger)
+        if resolve is not None:
+            if not inbox.resolve_conflict(resolve, "ion-sync webhook-conflicts"):
+                typer.echo(f"error: no unresolved webhook conflict {resolve}", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"webhook conflict {resolve} resolved")
+            return
+        conflicts = inbox.conflicts()
+    finally:
+        ledger.close()
+    for c in conflicts:
+        typer.echo(f"#{c.id}  {c.source} event {c.event_id} ({c.event_type})  {c.received_at:%Y-%m-%d %H:%M}Z  inbox #{c.inbox_id}")
+        typer.echo("  kept:     " + json.dumps(c.stored_payload, sort_keys=True)[:2000])
+        typer.echo("  received: " + json.dumps(c.payload, sort_keys=True)[:2000])
+    typer.echo(f"{len(conflicts)} unresolved webhook conflict(s)")
 
 
 dead_letters_app = typer.Typer(

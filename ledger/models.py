@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Enum,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -88,6 +89,14 @@ class InboxStatus(enum.StrEnum):
     dead = "dead"  # cannot be handled; reason says why
 
 
+# Sizes of the inbox's columns. The webhook receiver derives its field limits from these same
+# numbers (`ion_sync/webhooks/limits.py`), so an event it accepts fits on SQLite and PostgreSQL alike.
+SOURCE_LENGTH = 32
+EVENT_ID_LENGTH = 255
+EVENT_TYPE_LENGTH = 128
+SUBJECT_LENGTH = 255
+
+
 class InboxEvent(Base):
     """A webhook delivery accepted after its signature checked out, kept until a flow handles it."""
 
@@ -98,16 +107,40 @@ class InboxEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    source: Mapped[str] = mapped_column(String(32))
-    event_id: Mapped[str] = mapped_column(String(255))
-    event_type: Mapped[str] = mapped_column(String(128))
-    subject: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))
+    event_id: Mapped[str] = mapped_column(String(EVENT_ID_LENGTH))
+    event_type: Mapped[str] = mapped_column(String(EVENT_TYPE_LENGTH))
+    subject: Mapped[str | None] = mapped_column(String(SUBJECT_LENGTH))
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # what a redelivery must match (ledger.inbox)
     status: Mapped[InboxStatus] = mapped_column(Enum(InboxStatus, native_enum=False, length=16))
     received_at: Mapped[datetime] = mapped_column(DateTime)
     handled_at: Mapped[datetime | None] = mapped_column(DateTime)
     handled_by: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class InboxConflict(Base):
+    """A delivery reusing a stored event id with a different payload. The first event stays in
+    the inbox (and is handled); this one is kept here, once per distinct payload, until a person
+    resolves it."""
+
+    __tablename__ = "inbox_conflict"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", "fingerprint", name="uq_inbox_conflict_source_event_fingerprint"),
+        Index("ix_inbox_conflict_source_resolved", "source", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inbox_event.id"))
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))
+    event_id: Mapped[str] = mapped_column(String(EVENT_ID_LENGTH))
+    event_type: Mapped[str] = mapped_column(String(EVENT_TYPE_LENGTH))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Credential(Base):

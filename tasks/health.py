@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from ledger import Ledger
 from ledger.activity import Activity, InboxState, activity, inbox_state
 from ledger.credentials import Credentials
+from ledger.inbox import Inbox
 
 
 class Health(StrEnum):
@@ -69,6 +70,7 @@ class Facts:
     tokens: list[TokenFacts] = field(default_factory=list)
     rate_budget: str | None = None
     cannot_work: str | None = None  # a configured mode the target system's API cannot serve
+    conflicts: int = 0  # unresolved webhook conflicts: an event id redelivered with another payload
 
 
 @dataclass
@@ -107,6 +109,8 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
         found.append((Health.failing, f"{f.inbox.pending} webhook event(s) waiting, oldest {ago(now - f.inbox.oldest_pending)}"))
     if f.inbox and f.inbox.dead:
         found.append((Health.warning, f"{f.inbox.dead} webhook event(s) given up"))
+    if f.conflicts:
+        found.append((Health.warning, f"{f.conflicts} webhook event(s) redelivered with a different payload: `ion-sync webhook-conflicts`"))
     if f.ledger.dead_new:
         found.append((Health.warning, f"{f.ledger.dead_new} new dead letter(s) in the last {ago(t.window)}"))
     rate = f.ledger.error_rate
@@ -137,6 +141,7 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
         "last success": f"{ago(since_success)} ago" if since_success is not None else "never",
         "SLA": ago(f.sla),
         "inbox backlog": f"{f.inbox.pending} (oldest {ago(now - f.inbox.oldest_pending)})" if f.inbox and f.inbox.oldest_pending else (0 if f.inbox else "–"),
+        "webhook conflicts": f.conflicts,
         "dead letters new/total": f"{f.ledger.dead_new}/{f.ledger.dead_total}",
         "error rate": f"{rate:.0%}" if rate is not None else "–",
         "runs (failed)": f"{f.runs_in_window} ({f.failed_runs_in_window})",
@@ -214,6 +219,7 @@ async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str,
     for integ in integrations:
         last, runs, failed = await prefect_runs(integ.name, since)
         inbox = None
+        conflicts = sum(len(Inbox(ledger).conflicts(r.source, r.event_types)) for r in integ.routes)
         for route in integ.routes:
             state = inbox_state(ledger, route.source, route.event_types)
             inbox = state if inbox is None else InboxState(
@@ -236,6 +242,7 @@ async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str,
                 tokens=tokens(ledger, integ.credentials),
                 rate_budget=budget,
                 cannot_work=integ.cannot_work() if integ.cannot_work else None,
+                conflicts=conflicts,
             )
         )
     return facts

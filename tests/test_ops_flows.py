@@ -142,8 +142,9 @@ def facts(**changes) -> Facts:
         ({"tokens": [TokenFacts("qbo", NOW + timedelta(minutes=50), NOW + timedelta(days=3))]}, Health.warning, "refresh token expires in 3 d"),
         ({"tokens": [TokenFacts("qbo", NOW - timedelta(minutes=5), NOW - timedelta(days=1))]}, Health.failing, "refresh token expired"),
         ({"tokens": [TokenFacts("qbo", None, None, encrypted=False)]}, Health.warning, "qbo is stored in clear"),
+        ({"conflicts": 2}, Health.warning, "2 webhook event(s) redelivered with a different payload"),
     ],
-    ids=["ok", "late", "never-ran", "quiet", "dead-letters", "errors", "token-soon", "token-expired", "in-clear"],
+    ids=["ok", "late", "never-ran", "quiet", "dead-letters", "errors", "token-soon", "token-expired", "in-clear", "webhook-conflicts"],
 )
 def test_health_rules(changes, health, problem):
     verdict = assess(facts(**changes), Thresholds(), NOW)

@@ -9,22 +9,20 @@ uncertain part is a setting), Ramp `ramp.md` B8, QuickBooks `quickbooks.md` A13.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, StrictInt, StrictStr, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, StrictStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.settings import load_settings
 from connectors.validation import field_path
+from ion_sync.webhooks.body import MalformedDelivery, load_json
+from ion_sync.webhooks.limits import NAME_MAX, TEXT_MAX, TYPE_MAX, EventId, IntId, IonEventId, IonObjectId, Name, ObjectId
 from ion_sync.webhooks.signatures import Encoding, SignatureRejected, signed_content, verify
-
-
-class MalformedDelivery(Exception):
-    """Signed, but not the sender's documented shape: answered 400, nothing stored."""
+from ledger.inbox import payload_fingerprint
 
 
 @dataclass(frozen=True)
@@ -38,10 +36,16 @@ class ParsedEvent:
     status: str | None
     occurred_at: datetime | None
     payload: dict[str, Any]
+    retry_fields: tuple[str, ...] = ()  # payload keys a retry may renew: not part of the fingerprint
 
     @property
     def subject(self) -> str | None:
         return f"{self.kind}:{self.object_id}" if self.object_id is not None else None
+
+    @property
+    def fingerprint(self) -> str:
+        """What a redelivery of this event id must match, or it is a conflict."""
+        return payload_fingerprint(self.payload, self.retry_fields)
 
 
 class HmacWebhookSettings(BaseSettings):
@@ -89,21 +93,23 @@ class QuickBooksWebhookSettings(HmacWebhookSettings):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="allow", str_max_length=1024)
+    """Declared strings within TEXT_MAX; the limits of `limits` on ids and on what names events."""
+
+    model_config = ConfigDict(extra="allow", str_max_length=TEXT_MAX)
 
 
 class IonObject(_Strict):
-    id: StrictInt | StrictStr
-    status: StrictStr | None = None
+    id: IonObjectId
+    status: Name | None = None
 
 
 class IonDelivery(_Strict):
     """Only the head is published (`event_id`, `subscription_id`, `resource`); the rest is
     ion.md's inference: `action`, the record in `data`, a timestamp."""
 
-    event_id: StrictInt | StrictStr
-    subscription_id: StrictInt | None = None
-    resource: str = Field(pattern=r"^[A-Za-z_]{1,64}$")
+    event_id: IonEventId
+    subscription_id: IntId | None = None
+    resource: str = Field(pattern=rf"^[A-Za-z_]{{1,{NAME_MAX}}}$")
     action: Literal["CREATE", "UPDATE", "DELETE"]
     data: IonObject
     timestamp: datetime | None = Field(None, validation_alias=AliasChoices("timestamp", "created_at", "occurred_at"))
@@ -131,17 +137,19 @@ def parse_ion(body: bytes) -> list[ParsedEvent]:
             status=status,
             occurred_at=delivery.timestamp,
             payload=delivery.model_dump(mode="json", by_alias=True),
+            # INFERENCE (ion.md §3.15): a retry may carry its own delivery time; the rest is the event.
+            retry_fields=("timestamp",),
         )
     ]
 
 
 class RampObject(_Strict):
-    id: StrictStr
+    id: ObjectId
 
 
 class RampDelivery(_Strict):
-    id: StrictStr = Field(min_length=1)
-    type: str = Field(pattern=r"^[a-z_]+\.[a-z_.]+$")
+    id: EventId
+    type: str = Field(pattern=r"^[a-z_]+\.[a-z_.]+$", max_length=TYPE_MAX)
     created_at: datetime
     business_id: StrictStr | None = None
     object: RampObject | None = None
@@ -164,17 +172,17 @@ def parse_ramp(body: bytes) -> list[ParsedEvent]:
 
 class CloudEvent(_Strict):
     specversion: StrictStr
-    id: StrictStr = Field(min_length=1)
-    type: str = Field(pattern=r"^[a-z0-9_.]+$")
+    id: EventId
+    type: str = Field(pattern=r"^[a-z0-9_.]+$", max_length=TYPE_MAX)
     time: datetime
-    intuitentityid: StrictStr | None = None
+    intuitentityid: ObjectId | None = None
     intuitaccountid: StrictStr | None = None
 
 
 class LegacyEntity(_Strict):
-    id: StrictStr
-    operation: StrictStr
-    name: StrictStr
+    id: ObjectId
+    operation: Name
+    name: Name
     lastUpdated: datetime
 
 
@@ -190,9 +198,9 @@ class LegacyDelivery(_Strict):
 def parse_quickbooks(body: bytes) -> list[ParsedEvent]:
     """CloudEvents (an array) or the legacy `eventNotifications` payload; legacy entities have
     no event id, so one is derived from realm, entity, operation and time."""
-    raw = _json(body, "QuickBooks")
+    raw = load_json(body, "QuickBooks")
     if isinstance(raw, list):
-        events = [_validate_obj(CloudEvent, item, "QuickBooks") for item in raw]
+        events = [_validate_obj(CloudEvent, item, "QuickBooks", (i,)) for i, item in enumerate(raw)]
         return [
             ParsedEvent(
                 event_id=e.id,
@@ -224,23 +232,18 @@ def parse_quickbooks(body: bytes) -> list[ParsedEvent]:
     return parsed
 
 
-def _json(body: bytes, sender: str) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedDelivery(f"the {sender} delivery is not JSON") from None
-
-
-def _validate_obj(model: type[BaseModel], raw: Any, sender: str) -> Any:
+def _validate_obj(model: type[BaseModel], raw: Any, sender: str, at: tuple[int | str, ...] = ()) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{field_path(e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors(include_url=False))
-        raise MalformedDelivery(f"the {sender} delivery does not match its contract: {problems}") from None
+        errors = exc.errors(include_url=False)
+        problems = "; ".join(f"{field_path(at + e['loc']) or 'body'}: {e['msg']}" for e in errors)
+        first = field_path(at + errors[0]["loc"]) or "body"
+        raise MalformedDelivery(first, f"the {sender} delivery does not match its contract: {problems[:1000]}") from None
 
 
 def _validate(model: type[BaseModel], body: bytes, sender: str) -> Any:
-    return _validate_obj(model, _json(body, sender), sender)
+    return _validate_obj(model, load_json(body, sender), sender)
 
 
 # -- the registry -----------------------------------------------------------------------------
@@ -296,7 +299,7 @@ class WebhookSource:
 def _unix(value: str) -> datetime | None:
     try:
         return datetime.fromtimestamp(float(value), UTC)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, OSError):
         return None
 
 
