@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import signal
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -20,18 +24,88 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+DEBUG_VARIABLE = "ION_SYNC_DEBUG"
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+@app.callback()
+def main(
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar=DEBUG_VARIABLE, help="show the traceback of a configuration or infrastructure error")
+    ] = False,
+) -> None:
+    if debug:
+        os.environ[DEBUG_VARIABLE] = "1"
+
+
+def debugging() -> bool:
+    """--debug, ION_SYNC_DEBUG=1 or PREFECT_LOGGING_LEVEL=DEBUG: tracebacks as well as messages."""
+    return os.environ.get(DEBUG_VARIABLE, "").lower() in {"1", "true", "yes"} or (
+        os.environ.get("PREFECT_LOGGING_LEVEL", "").upper() == "DEBUG"
+    )
+
+
+class _ConfigErrorsOnce(logging.Filter):
+    """Prefect prints a failed run's exception with its traceback, and the failed state; for a
+    ConfigError the command prints the message once instead (the Prefect UI keeps it all)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ConfigError):
+            return False
+        message = record.getMessage()
+        return not (message.startswith("Finished in state Failed") and ("ConfigError" in message or "InfrastructureError" in message))
+
+
+def _quiet_config_errors_in_console() -> None:
+    import prefect.main  # noqa: F401 - sets up Prefect's logging, console handler included
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    for handler in {h for logger in loggers for h in logger.handlers if isinstance(h, PrefectConsoleHandler)}:
+        if not any(isinstance(f, _ConfigErrorsOnce) for f in handler.filters):
+            handler.addFilter(_ConfigErrorsOnce())
+
+
+def stops_on_config_error(*, runs_flows: bool = False) -> Callable[[Command], Command]:
+    """A ConfigError (settings, mappings, an unusable ledger, disk or key) ends the command with
+    its message and exit code 2, nothing written; the traceback only when debugging. A SIGTERM
+    stops the command as Ctrl-C does, so what it started stops too."""
+
+    def decorate(command: Command) -> Command:
+        @functools.wraps(command)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            from ion_sync.child_processes import stop_on_sigterm
+
+            stop_on_sigterm()
+            if runs_flows and not debugging():
+                _quiet_config_errors_in_console()
+            try:
+                return command(*args, **kwargs)
+            except ConfigError as exc:
+                if debugging():
+                    traceback.print_exc()
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from None
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
 
 
 @app.command()
-def demo() -> None:
+@stops_on_config_error(runs_flows=True)
+def demo(
+    workdir: Annotated[Path | None, typer.Option(help="where the demo keeps its simulators, ledger and reports")] = None,
+) -> None:
     """Run every integration against the local simulators and print one line per run."""
-    from ion_sync.demo import run_demo
+    from ion_sync.demo import DEMO_DIR, run_demo
 
-    results = run_demo()
+    results = run_demo(workdir or DEMO_DIR)
     raise typer.Exit(0 if all(r.ok for r in results) else 1)
 
 
 @app.command()
+@stops_on_config_error()
 def sandbox(
     ion_port: Annotated[int, typer.Option(help="port of the ION simulator")] = 8701,
     netsuite_port: Annotated[int, typer.Option(help="port of the NetSuite simulator")] = 8702,
@@ -64,6 +138,7 @@ def sandbox(
 
 
 @app.command()
+@stops_on_config_error(runs_flows=True)
 def run(
     deployment: Annotated[str, typer.Argument(help="a deployment name from prefect.yaml, e.g. consumption-sync")],
     param: Annotated[
@@ -79,11 +154,9 @@ def run(
     overridden by --param: the manual re-run. Exits non-zero unless the run Completed."""
     from ion_sync.runner import parse_params, run_deployment
 
-    try:
-        result = run_deployment(deployment, parse_params(param or []))
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    result = run_deployment(deployment, parse_params(param or []))
+    if result.error:
+        raise result.error
     if result.message and not result.ok:
         typer.echo(result.message, err=True)
     typer.echo(result.line())
@@ -125,6 +198,7 @@ def serve() -> None:
 
 
 @app.command()
+@stops_on_config_error()
 def webhooks(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8710,
@@ -141,13 +215,9 @@ def webhooks(
     from ion_sync.webhooks.sources import SOURCES, load_sources
     from ledger.store import Ledger
 
-    try:
-        app_settings = load_settings(AppSettings)
-        receiver_settings = load_settings(ReceiverSettings)
-        sources = load_sources()
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    app_settings = load_settings(AppSettings)
+    receiver_settings = load_settings(ReceiverSettings)
+    sources = load_sources()
     if not sources:
         names = ", ".join(f"{s.settings.model_config['env_prefix']}SECRET" for s in SOURCES.values())
         typer.echo(f"error: no webhook source is enabled: set at least one of {names}", err=True)
@@ -172,16 +242,13 @@ def _ledger():  # type: ignore[no-untyped-def]
     from ion_sync.config import AppSettings
     from ledger.store import Ledger
 
-    try:
-        settings = load_settings(AppSettings)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    settings = load_settings(AppSettings)
     settings.prepare()
     return Ledger(settings.database_url)
 
 
 @dead_letters_app.command("list")
+@stops_on_config_error()
 def dead_letters_list(
     integration: Annotated[str | None, typer.Option(help="only this integration, e.g. consumption-sync")] = None,
 ) -> None:
@@ -200,6 +267,7 @@ def dead_letters_list(
 
 
 @dead_letters_app.command("show")
+@stops_on_config_error()
 def dead_letters_show(
     key: Annotated[str, typer.Argument(help="the ledger key, e.g. ion:run:1007:completion")],
     integration: Annotated[str, typer.Option(help="the integration the key belongs to")] = "consumption-sync",
@@ -228,6 +296,7 @@ def dead_letters_show(
 
 
 @dead_letters_app.command("replay")
+@stops_on_config_error(runs_flows=True)
 def dead_letters_replay(
     integration: Annotated[str, typer.Option(help="the integration whose dead letters to replay")] = "consumption-sync",
     key: Annotated[list[str] | None, typer.Option("--key", "-k", help="a ledger key to replay; repeatable")] = None,
@@ -240,16 +309,16 @@ def dead_letters_replay(
     import asyncio
 
     from flows.dead_letter_replay import dead_letter_replay
+    from ion_sync.child_processes import start_prefect_api
 
     if bool(key) == all_:
         typer.echo("error: give --key (one or more) or --all", err=True)
         raise typer.Exit(2)
-    try:
-        state = asyncio.run(dead_letter_replay(integration=integration, keys=key or None, dry_run=dry_run, return_state=True))
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    start_prefect_api()
+    state = asyncio.run(dead_letter_replay(integration=integration, keys=key or None, dry_run=dry_run, return_state=True))
     result = state.result(raise_on_failure=False)
+    if isinstance(result, ConfigError):
+        raise result
     if not state.is_completed():
         typer.echo(f"dead-letter-replay {state.name}: {state.message}", err=True)
         raise typer.Exit(1)
