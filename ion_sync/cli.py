@@ -117,19 +117,19 @@ def sandbox(
     from ion_sync.sandbox import start_sandbox
 
     running = start_sandbox(workdir, ion_port=ion_port, netsuite_port=netsuite_port, arena_port=arena_port)
-    typer.echo(f"ION simulator:      {running.ion.url}  (GraphQL at /graphql)")
-    typer.echo(f"NetSuite simulator: {running.netsuite.url}")
-    typer.echo(f"Ramp simulator:     {running.env['RAMP_BASE_URL']}  (Developer API at /developer/v1)")
-    if running.arena is not None:
-        typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
-    if running.quickbooks:
-        typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
-    typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
-    for name, value in running.env.items():
-        typer.echo(f"export {name}={value}")
-    typer.echo(f"export ION_SYNC_DATABASE_URL=sqlite:///{workdir.resolve() / 'ledger.db'}")
-    typer.echo("\nThen e.g.: ion-sync run consumption-sync --param dry_run=true\nCtrl-C to stop.")
-    try:
+    try:  # from here on, Ctrl-C or SIGTERM stops the simulators
+        typer.echo(f"ION simulator:      {running.ion.url}  (GraphQL at /graphql)")
+        typer.echo(f"NetSuite simulator: {running.netsuite.url}")
+        typer.echo(f"Ramp simulator:     {running.env['RAMP_BASE_URL']}  (Developer API at /developer/v1)")
+        if running.arena is not None:
+            typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
+        if running.quickbooks:
+            typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
+        typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
+        for name, value in running.env.items():
+            typer.echo(f"export {name}={value}")
+        typer.echo(f"export ION_SYNC_DATABASE_URL=sqlite:///{workdir.resolve() / 'ledger.db'}")
+        typer.echo("\nThen e.g.: ion-sync run consumption-sync --param dry_run=true\nCtrl-C to stop.")
         signal.pause()
     except KeyboardInterrupt:
         pass
