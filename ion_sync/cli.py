@@ -26,6 +26,7 @@ app = typer.Typer(
 )
 DEBUG_VARIABLE = "ION_SYNC_DEBUG"
 Command = TypeVar("Command", bound=Callable[..., Any])
+_options = {"debug": False}
 
 
 @app.callback()
@@ -34,15 +35,13 @@ def main(
         bool, typer.Option("--debug", envvar=DEBUG_VARIABLE, help="show the traceback of a configuration or infrastructure error")
     ] = False,
 ) -> None:
-    if debug:
-        os.environ[DEBUG_VARIABLE] = "1"
+    """The options every command shares (set on every invocation, before the command runs)."""
+    _options["debug"] = debug
 
 
 def debugging() -> bool:
     """--debug, ION_SYNC_DEBUG=1 or PREFECT_LOGGING_LEVEL=DEBUG: tracebacks as well as messages."""
-    return os.environ.get(DEBUG_VARIABLE, "").lower() in {"1", "true", "yes"} or (
-        os.environ.get("PREFECT_LOGGING_LEVEL", "").upper() == "DEBUG"
-    )
+    return _options["debug"] or os.environ.get("PREFECT_LOGGING_LEVEL", "").upper() == "DEBUG"
 
 
 class _ConfigErrorsOnce(logging.Filter):

@@ -132,7 +132,7 @@ def test_the_console_shows_the_message_not_prefects_traceback(world, tmp_path, m
     from prefect.settings import PREFECT_API_URL
 
     expected = read_only_ledger(world, tmp_path, monkeypatch)
-    env = {**os.environ, **world.env, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}  # the world's, with the read-only ledger
     env.pop("ION_SYNC_DEBUG", None)
     done = subprocess.run(
         [sys.executable, "-m", "ion_sync", "run", "consumption-sync"], env=env, capture_output=True, text=True, timeout=300
@@ -165,3 +165,15 @@ def _written(world) -> tuple[list, int, int]:
     finally:
         ledger.close()
     return entries, world.stats("netsuite")["tokens_issued"], _quickbooks_refreshes(world)
+
+
+def test_webhooks_and_demo_stop_with_one_message_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("ION_WEBHOOK_SECRET", "whsec-test")
+    monkeypatch.setenv("ION_SYNC_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/ledger")
+    webhooks = runner.invoke(app, ["webhooks", "--port", "0"])
+    assert webhooks.exit_code == 2 and "Traceback" not in webhooks.output
+    assert "ION_SYNC_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:1/ledger cannot be used" in webhooks.output
+    (tmp_path / "a-file").write_text("")
+    demo = runner.invoke(app, ["demo", "--workdir", str(tmp_path / "a-file" / "demo")])
+    assert demo.exit_code == 2 and "Traceback" not in demo.output
+    assert f"the demo cannot write {tmp_path / 'a-file' / 'demo'}" in demo.output and "pass a writable --workdir" in demo.output
