@@ -72,6 +72,8 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
             results.append(run_deployment(name, DEMO_PARAMETERS.get(name)))
             if isinstance(results[-1].error, InfrastructureError):
                 raise results[-1].error  # the ledger or its disk: every later run would stop the same way
+            if results[-1].error:
+                print(f"error: {results[-1].error}", flush=True)  # the console shows no traceback for it
     finally:
         receiver.stop()
         sandbox.stop()
