@@ -12,11 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import inspect
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from typer.testing import CliRunner
 
 from ion_sync.cli import app
+from ledger.credentials import Credentials
 from ledger.store import Ledger
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -90,9 +92,18 @@ def credentials_key_invalid(world, tmp_path: Path, monkeypatch) -> list[str]:
     return ["ION_SYNC_CREDENTIALS_KEY is not a Fernet key", "Fernet.generate_key()"]
 
 
+def credentials_key_wrong(world, tmp_path: Path, monkeypatch) -> list[str]:
+    stored_with = Fernet.generate_key().decode()
+    ledger = Ledger(world.ledger_url)
+    Credentials(ledger, key=stored_with).put(f"quickbooks:{world.env['QUICKBOOKS_REALM_ID']}", {"refresh_token": "rt"})
+    ledger.close()
+    monkeypatch.setenv("ION_SYNC_CREDENTIALS_KEY", Fernet.generate_key().decode())
+    return ["cannot be decrypted with ION_SYNC_CREDENTIALS_KEY", "Set ION_SYNC_CREDENTIALS_KEY to that key"]
+
+
 CASES = {
     "consumption-sync": [binary_mappings, scopes_not_json, pem_not_a_key, postgres_unreachable, read_only_ledger, disk_full],
-    "quickbooks-item-sync": [credentials_key_invalid],
+    "quickbooks-item-sync": [credentials_key_invalid, credentials_key_wrong],
 }
 
 
