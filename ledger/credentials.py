@@ -107,14 +107,14 @@ class Credentials:
         if fernet is None:
             raise ConfigError(
                 f"credential {name} is encrypted and there is no key: {KEY_VARIABLE} is not set and {key_file()} does not "
-                f"exist. Set {KEY_VARIABLE} to the key it was stored with (or restore that file); {_IF_LOST}"
+                f"exist. Set {KEY_VARIABLE} to the key it was stored with (or restore that file); {_if_lost(name)}"
             )
         try:
             return json.loads(fernet.decrypt(token.encode()))  # type: ignore[no-any-return]
         except InvalidToken:
             raise ConfigError(
                 f"credential {name} cannot be decrypted with {self._key_source}: it was stored with another key. "
-                f"Set {KEY_VARIABLE} to that key (or restore the key file it came from); {_IF_LOST}"
+                f"Set {KEY_VARIABLE} to that key (or restore the key file it came from); {_if_lost(name)}"
             ) from None
 
     def put(self, name: str, value: dict[str, Any], expires_at: datetime | None = None) -> None:
@@ -157,7 +157,11 @@ class Credentials:
             return value
 
 
-_IF_LOST = "if that key is lost, the stored tokens are too: reconnect the app (a new refresh token) and store it again"
+def _if_lost(name: str) -> str:
+    return (
+        f"if that key is lost, so is this credential: delete it (DELETE FROM credential WHERE name = '{name}') and "
+        "reconnect the app that issued it (QuickBooks: set QUICKBOOKS_REFRESH_TOKEN to the new refresh token)"
+    )
 
 
 def _fernet(key: str, problem: str, fix: str) -> Fernet:
