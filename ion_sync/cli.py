@@ -208,7 +208,6 @@ def webhooks(
     import uvicorn
 
     from connectors.settings import load_settings
-    from ion_sync.child_processes import start_prefect_api
     from ion_sync.config import AppSettings
     from ion_sync.webhooks.app import ReceiverSettings, create_app
     from ion_sync.webhooks.events import emit_prefect_events
@@ -226,8 +225,6 @@ def webhooks(
     ledger = Ledger(app_settings.database_url)
     typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
     receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit_prefect_events)
-    if receiver_settings.emit_events:
-        start_prefect_api()  # without PREFECT_API_URL: here, tied to this process, not from Prefect's events thread
     uvicorn.run(receiver, host=host, port=port, log_level="info")
 
 
