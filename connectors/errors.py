@@ -7,6 +7,7 @@
 | AuthError        | credentials rejected                      | refresh once, then stop loudly       |
 | DataError        | the target rejected this record (4xx)     | dead letter with the vendor message  |
 | ConfigError      | settings or mappings wrong                | stop before any write                |
+| InfrastructureError | a resource (ledger database, disk, key) unusable | like ConfigError: stop before any write |
 | ContractError    | the answer has an unexpected shape        | stop loudly                          |
 
 `TransientError.uncertain` marks a write that may have been committed even though no
@@ -49,6 +50,12 @@ class DataError(SyncError):
 
 class ConfigError(SyncError):
     pass
+
+
+class InfrastructureError(ConfigError):
+    """A resource ion-sync needs (the ledger database, its disk, the credentials key) cannot be
+    used. A ConfigError, so every flow stops before any write; the message names the resource
+    and what to do."""
 
 
 class ContractError(SyncError):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import signal
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -20,18 +24,87 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+DEBUG_VARIABLE = "ION_SYNC_DEBUG"
+Command = TypeVar("Command", bound=Callable[..., Any])
+_options = {"debug": False}
+
+
+@app.callback()
+def main(
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar=DEBUG_VARIABLE, help="show the traceback of a configuration or infrastructure error")
+    ] = False,
+) -> None:
+    """The options every command shares (set on every invocation, before the command runs)."""
+    _options["debug"] = debug
+
+
+def debugging() -> bool:
+    """--debug, ION_SYNC_DEBUG=1 or PREFECT_LOGGING_LEVEL=DEBUG: tracebacks as well as messages."""
+    return _options["debug"] or os.environ.get("PREFECT_LOGGING_LEVEL", "").upper() == "DEBUG"
+
+
+class _ConfigErrorsOnce(logging.Filter):
+    """Prefect prints a failed run's exception with its traceback, and the failed state; for a
+    ConfigError the command prints the message once instead (the Prefect UI keeps it all)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ConfigError):
+            return False
+        message = record.getMessage()
+        return not (message.startswith("Finished in state Failed") and ("ConfigError" in message or "InfrastructureError" in message))
+
+
+def _quiet_config_errors_in_console() -> None:
+    import prefect.main  # noqa: F401 - sets up Prefect's logging, console handler included
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    for handler in {h for logger in loggers for h in logger.handlers if isinstance(h, PrefectConsoleHandler)}:
+        if not any(isinstance(f, _ConfigErrorsOnce) for f in handler.filters):
+            handler.addFilter(_ConfigErrorsOnce())
+
+
+def stops_on_config_error(*, runs_flows: bool = False) -> Callable[[Command], Command]:
+    """A ConfigError (settings, mappings, an unusable ledger, disk or key) ends the command with
+    its message and exit code 2, nothing written; the traceback only when debugging. A SIGTERM
+    stops the command as Ctrl-C does, so what it started stops too."""
+
+    def decorate(command: Command) -> Command:
+        @functools.wraps(command)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            from ion_sync.child_processes import stop_on_sigterm
+
+            stop_on_sigterm()
+            if runs_flows and not debugging():
+                _quiet_config_errors_in_console()
+            try:
+                return command(*args, **kwargs)
+            except ConfigError as exc:
+                if debugging():
+                    traceback.print_exc()
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from None
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
 
 
 @app.command()
-def demo() -> None:
+@stops_on_config_error(runs_flows=True)
+def demo(
+    workdir: Annotated[Path | None, typer.Option(help="where the demo keeps its simulators, ledger and reports")] = None,
+) -> None:
     """Run every integration against the local simulators and print one line per run."""
-    from ion_sync.demo import run_demo
+    from ion_sync.demo import DEMO_DIR, run_demo
 
-    results = run_demo()
+    results = run_demo(workdir or DEMO_DIR)
     raise typer.Exit(0 if all(r.ok for r in results) else 1)
 
 
 @app.command()
+@stops_on_config_error()
 def sandbox(
     ion_port: Annotated[int, typer.Option(help="port of the ION simulator")] = 8701,
     netsuite_port: Annotated[int, typer.Option(help="port of the NetSuite simulator")] = 8702,
@@ -43,19 +116,19 @@ def sandbox(
     from ion_sync.sandbox import start_sandbox
 
     running = start_sandbox(workdir, ion_port=ion_port, netsuite_port=netsuite_port, arena_port=arena_port)
-    typer.echo(f"ION simulator:      {running.ion.url}  (GraphQL at /graphql)")
-    typer.echo(f"NetSuite simulator: {running.netsuite.url}")
-    typer.echo(f"Ramp simulator:     {running.env['RAMP_BASE_URL']}  (Developer API at /developer/v1)")
-    if running.arena is not None:
-        typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
-    if running.quickbooks:
-        typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
-    typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
-    for name, value in running.env.items():
-        typer.echo(f"export {name}={value}")
-    typer.echo(f"export ION_SYNC_DATABASE_URL=sqlite:///{workdir.resolve() / 'ledger.db'}")
-    typer.echo("\nThen e.g.: ion-sync run consumption-sync --param dry_run=true\nCtrl-C to stop.")
-    try:
+    try:  # from here on, Ctrl-C or SIGTERM stops the simulators
+        typer.echo(f"ION simulator:      {running.ion.url}  (GraphQL at /graphql)")
+        typer.echo(f"NetSuite simulator: {running.netsuite.url}")
+        typer.echo(f"Ramp simulator:     {running.env['RAMP_BASE_URL']}  (Developer API at /developer/v1)")
+        if running.arena is not None:
+            typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
+        if running.quickbooks:
+            typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
+        typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
+        for name, value in running.env.items():
+            typer.echo(f"export {name}={value}")
+        typer.echo(f"export ION_SYNC_DATABASE_URL=sqlite:///{workdir.resolve() / 'ledger.db'}")
+        typer.echo("\nThen e.g.: ion-sync run consumption-sync --param dry_run=true\nCtrl-C to stop.")
         signal.pause()
     except KeyboardInterrupt:
         pass
@@ -64,6 +137,7 @@ def sandbox(
 
 
 @app.command()
+@stops_on_config_error(runs_flows=True)
 def run(
     deployment: Annotated[str, typer.Argument(help="a deployment name from prefect.yaml, e.g. consumption-sync")],
     param: Annotated[
@@ -79,11 +153,9 @@ def run(
     overridden by --param: the manual re-run. Exits non-zero unless the run Completed."""
     from ion_sync.runner import parse_params, run_deployment
 
-    try:
-        result = run_deployment(deployment, parse_params(param or []))
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    result = run_deployment(deployment, parse_params(param or []))
+    if result.error:
+        raise result.error
     if result.message and not result.ok:
         typer.echo(result.message, err=True)
     typer.echo(result.line())
@@ -125,6 +197,7 @@ def serve() -> None:
 
 
 @app.command()
+@stops_on_config_error()
 def webhooks(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8710,
@@ -143,13 +216,9 @@ def webhooks(
     from ion_sync.webhooks.sources import SOURCES, load_sources
     from ledger.store import Ledger
 
-    try:
-        app_settings = load_settings(AppSettings)
-        receiver_settings = load_settings(ReceiverSettings)
-        sources = load_sources()
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    app_settings = load_settings(AppSettings)
+    receiver_settings = load_settings(ReceiverSettings)
+    sources = load_sources()
     if not sources:
         names = ", ".join(f"{s.settings.model_config['env_prefix']}SECRET" for s in SOURCES.values())
         typer.echo(f"error: no webhook source is enabled: set at least one of {names}", err=True)
@@ -171,6 +240,7 @@ def webhooks(
 
 
 @app.command("webhook-conflicts")
+@stops_on_config_error()
 def webhook_conflicts(
     resolve: Annotated[int | None, typer.Option(help="mark this conflict resolved, once both payloads are compared and acted on")] = None,
 ) -> None:
@@ -213,16 +283,13 @@ def _ledger():  # type: ignore[no-untyped-def]
     from ion_sync.config import AppSettings
     from ledger.store import Ledger
 
-    try:
-        settings = load_settings(AppSettings)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    settings = load_settings(AppSettings)
     settings.prepare()
     return Ledger(settings.database_url)
 
 
 @dead_letters_app.command("list")
+@stops_on_config_error()
 def dead_letters_list(
     integration: Annotated[str | None, typer.Option(help="only this integration, e.g. consumption-sync")] = None,
 ) -> None:
@@ -241,6 +308,7 @@ def dead_letters_list(
 
 
 @dead_letters_app.command("show")
+@stops_on_config_error()
 def dead_letters_show(
     key: Annotated[str, typer.Argument(help="the ledger key, e.g. ion:run:1007:completion")],
     integration: Annotated[str, typer.Option(help="the integration the key belongs to")] = "consumption-sync",
@@ -269,6 +337,7 @@ def dead_letters_show(
 
 
 @dead_letters_app.command("replay")
+@stops_on_config_error(runs_flows=True)
 def dead_letters_replay(
     integration: Annotated[str, typer.Option(help="the integration whose dead letters to replay")] = "consumption-sync",
     key: Annotated[list[str] | None, typer.Option("--key", "-k", help="a ledger key to replay; repeatable")] = None,
@@ -281,16 +350,16 @@ def dead_letters_replay(
     import asyncio
 
     from flows.dead_letter_replay import dead_letter_replay
+    from ion_sync.child_processes import start_prefect_api
 
     if bool(key) == all_:
         typer.echo("error: give --key (one or more) or --all", err=True)
         raise typer.Exit(2)
-    try:
-        state = asyncio.run(dead_letter_replay(integration=integration, keys=key or None, dry_run=dry_run, return_state=True))
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    start_prefect_api()
+    state = asyncio.run(dead_letter_replay(integration=integration, keys=key or None, dry_run=dry_run, return_state=True))
     result = state.result(raise_on_failure=False)
+    if isinstance(result, ConfigError):
+        raise result
     if not state.is_completed():
         typer.echo(f"dead-letter-replay {state.name}: {state.message}", err=True)
         raise typer.Exit(1)
@@ -343,6 +412,7 @@ def preflight(
 
 
 @app.command()
+@stops_on_config_error(runs_flows=True)
 def acceptance(
     integration: Annotated[str, typer.Argument(help="an integration name, e.g. consumption-sync")],
     record: Annotated[str, typer.Option(help="source id of the marked test record in the customer's sandbox")],
@@ -355,6 +425,7 @@ def acceptance(
     import asyncio
 
     from ion_sync.acceptance import UnsupportedError, plan_acceptance, run_acceptance, write_report
+    from ion_sync.child_processes import start_prefect_api
 
     try:
         plan = plan_acceptance(integration, record)
@@ -364,6 +435,7 @@ def acceptance(
     if not confirm:
         typer.echo(plan.describe())
         raise typer.Exit(0)
+    start_prefect_api()
     report = asyncio.run(run_acceptance(plan))
     paths = write_report(report, plan.app.reports_dir)
     typer.echo(f"{report.result}  {report.integration} record {report.record}: {report.criterion}")

@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from platformdirs import user_data_dir
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -24,11 +23,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from connectors.errors import ConfigError
+from connectors.errors import ConfigError, InfrastructureError
+from connectors.settings import data_dir
 from connectors.validation import field_path
 from ion_sync.ramp_config import RampMappings
 
-DATA_DIR = Path(user_data_dir("ion-sync", appauthor=False))
+DATA_DIR = data_dir()
 
 
 class AppSettings(BaseSettings):
@@ -50,9 +50,16 @@ class AppSettings(BaseSettings):
 
     def prepare(self) -> None:
         """Create the local directories a SQLite ledger and the reports need."""
+        wanted = {"ION_SYNC_REPORTS_DIR": self.reports_dir}
         if self.database_url.startswith("sqlite:///"):
-            Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.reports_dir.mkdir(parents=True, exist_ok=True)
+            wanted = {"ION_SYNC_DATABASE_URL": Path(self.database_url.removeprefix("sqlite:///")).parent, **wanted}
+        for variable, directory in wanted.items():
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InfrastructureError(
+                    f"{variable}: cannot create {directory} ({exc.strerror}): make it writable by this user or set {variable} elsewhere"
+                ) from None
 
 
 class _Strict(BaseModel):
@@ -267,9 +274,19 @@ def load_mappings(path: Path) -> Mappings:
             f"mappings file not found: {path} (set ION_SYNC_CONFIG to its path; config/example.yaml is a template)"
         )
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"ION_SYNC_CONFIG={path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): "
+            "point ION_SYNC_CONFIG at the YAML mappings file, saved as UTF-8 (config/example.yaml is a template)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"ION_SYNC_CONFIG={path} cannot be read ({exc.strerror}): make it a file this user can read") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        problem = " ".join(str(exc).split())
+        raise ConfigError(
+            f"ION_SYNC_CONFIG={path}: not valid YAML ({problem}): fix the file (config/example.yaml is a template)"
+        ) from None
     try:
         return Mappings.model_validate(raw)
     except ValidationError as exc:

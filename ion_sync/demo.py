@@ -15,6 +15,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from connectors.errors import InfrastructureError
+
 from ion_sync.demo_webhooks import (
     fix_unmapped_location,
     run_triggered,
@@ -56,7 +58,10 @@ def preflight_line(systems: list[str]) -> str:
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     shutil.rmtree(workdir, ignore_errors=True)
-    sandbox = start_sandbox(workdir / "sandbox")
+    try:
+        sandbox = start_sandbox(workdir / "sandbox")
+    except OSError as exc:
+        raise InfrastructureError(f"the demo cannot write {workdir} ({exc.strerror}): pass a writable --workdir") from exc
     os.environ.update(sandbox.env)
     os.environ["ION_SYNC_DATABASE_URL"] = f"sqlite:///{workdir / 'ledger.db'}"
     os.environ["ION_SYNC_REPORTS_DIR"] = str(workdir / "reports")
@@ -79,6 +84,10 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
                 fix_unmapped_location(workdir)
             print(f"\n=== {name} ===", flush=True)
             results.append(run_deployment(name, DEMO_PARAMETERS.get(name)))
+            if isinstance(results[-1].error, InfrastructureError):
+                raise results[-1].error  # the ledger or its disk: every later run would stop the same way
+            if results[-1].error:
+                print(f"error: {results[-1].error}", flush=True)  # the console shows no traceback for it
     finally:
         receiver.stop()
         sandbox.stop()

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from connectors.errors import ConfigError
+from ion_sync.child_processes import start_prefect_api
 from ion_sync.deployments import deployment
 from tasks.reporting import SyncSummary
 
@@ -19,6 +20,7 @@ class RunResult:
     state: str
     summary: SyncSummary | None
     message: str | None
+    error: ConfigError | None = None  # settings, mappings or an unusable resource stopped the run before any write
 
     @property
     def ok(self) -> bool:
@@ -50,7 +52,9 @@ def run_deployment(name: str, overrides: dict[str, Any] | None = None) -> RunRes
     if unknown:
         raise ConfigError(f"{name} has no parameter(s) {', '.join(unknown)}; it takes: {', '.join(sorted(known))}")
     params = {**spec.parameters, **(overrides or {})}
+    start_prefect_api()
     state = asyncio.run(flow(**params, return_state=True))
     result = state.result(raise_on_failure=False)
     summary = result if isinstance(result, SyncSummary) else None
-    return RunResult(deployment=name, state=state.name or str(state.type), summary=summary, message=state.message)
+    error = result if isinstance(result, ConfigError) else None
+    return RunResult(deployment=name, state=state.name or str(state.type), summary=summary, message=state.message, error=error)

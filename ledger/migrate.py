@@ -16,7 +16,7 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Migrate to head. Two processes starting at once on a fresh database must not both
+    """Migrate to head, and prove the database takes writes. Two processes starting at once on a fresh database must not both
     create the tables: PostgreSQL takes an advisory lock; SQLite's BEGIN IMMEDIATE (see
     `ledger.store`) already serialises the migration transaction."""
     config = alembic_config(engine)
@@ -25,3 +25,6 @@ def upgrade(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(4711000042)"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        # A write at the first touch, even when there is nothing to migrate: a read-only ledger
+        # or a full disk stops the run here, before it reads a source or calls a target.
+        connection.execute(text("UPDATE alembic_version SET version_num = version_num"))

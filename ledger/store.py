@@ -13,14 +13,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import psutil
-from sqlalchemy import Engine, and_, bindparam, create_engine, event, select, update
+from sqlalchemy import Engine, and_, bindparam, create_engine, event, make_url, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.errors import InfrastructureError
 from ledger.migrate import upgrade
 from ledger.models import Entry, EntryStatus, SyncRun, Watermark
 
@@ -112,7 +115,11 @@ class Ledger:
         self.url = url
         self.heartbeat_ttl = heartbeat_ttl
         self.engine = _engine(url)
-        upgrade(self.engine)
+        try:
+            upgrade(self.engine)
+        except DBAPIError as exc:  # the first touch: whatever the database refuses, the ledger is unusable
+            self.engine.dispose()
+            raise InfrastructureError(explain_database_error(url, exc)) from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -120,8 +127,11 @@ class Ledger:
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except OperationalError as exc:  # the disk filled, the server went away, the file turned read-only
+            raise InfrastructureError(explain_database_error(self.url, exc)) from exc
 
     # -- runs -------------------------------------------------------------------------
 
@@ -448,6 +458,39 @@ def _alive(pid: int, started: float | None) -> bool:
         return False
 
 
+def explain_database_error(url: str, exc: DBAPIError) -> str:
+    """One message for a database error about the ledger itself: which database, what the driver
+    said, and what to do about it."""
+    parsed = make_url(url)
+    problem = (str(exc.orig).strip().splitlines() or [str(exc)])[0]
+    text = problem.lower()
+    if parsed.get_backend_name() == "sqlite":
+        path = Path((parsed.database or "").removeprefix("file:"))  # a URI filename (?uri=true) is a path too
+        if "readonly" in text or "read-only" in text:
+            fix = (f"the ledger file {path} is read-only: give this user write access to it and to {path.parent} "
+                   f"(SQLite writes {path.name}-wal and {path.name}-shm beside it)")
+        elif "disk i/o" in text or "disk is full" in text:
+            fix = f"the disk holding {path} failed a write: free space on it (or repair it), or move the ledger to another disk"
+        elif "unable to open" in text:
+            fix = f"{path} cannot be opened or created: make {path.parent} exist and be writable by this user"
+        elif "not a database" in text:
+            fix = f"{path} is not a SQLite database: point at the ledger file (a missing file is created)"
+        elif "locked" in text:
+            fix = f"another process held the ledger's write lock for over a minute: find it (`fuser {path}`) and stop it"
+        else:
+            fix = f"check that {path} is a SQLite ledger this user can write"
+    elif "does not exist" in text and "database" in text:
+        fix = f"create the database (`createdb {parsed.database}`) or correct its name"
+    elif "password" in text or "authentication" in text or "role" in text:
+        fix = "correct the user and password (or the server's pg_hba.conf)"
+    elif "permission denied" in text:
+        fix = "grant this user USAGE and CREATE on the schema the ledger lives in"
+    else:
+        fix = f"start PostgreSQL, or correct the host and port ({parsed.host}:{parsed.port or 5432})"
+    shown = parsed.render_as_string(hide_password=True)
+    return f"the ledger database ION_SYNC_DATABASE_URL={shown} cannot be used: {problem}. To fix: {fix}; or set ION_SYNC_DATABASE_URL to another ledger."
+
+
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
@@ -466,4 +509,6 @@ def _engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # an unreachable server fails in seconds instead of hanging on the operating system's TCP timeout
+    timeout = {} if "connect_timeout" in url else {"connect_timeout": 10}
+    return create_engine(url, pool_pre_ping=True, connect_args=timeout)

@@ -27,6 +27,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from pydantic import BaseModel
 
+from connectors.errors import ConfigError
 from ledger import Ledger
 from ledger.activity import Activity, InboxState, activity, inbox_state
 from ledger.credentials import Credentials
@@ -122,7 +123,7 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
         if token.problem:
             found.append((Health.failing, token.problem))
         if not token.encrypted:
-            found.append((Health.warning, f"{token.name} is stored in clear: set ION_SYNC_CREDENTIALS_KEY"))
+            found.append((Health.warning, f"{token.name} is stored in clear (by an older version): it is encrypted on its next refresh"))
         for label, expires, warn in (
             ("access token", token.expires_at, t.token_warning),
             ("refresh token", token.refresh_expires_at, t.refresh_token_warning),
@@ -167,7 +168,7 @@ def tokens(ledger: Ledger, names: tuple[str, ...]) -> list[TokenFacts]:
     for name in names:
         try:
             stored = store.get(name)
-        except ValueError as exc:
+        except ConfigError as exc:  # encrypted with a key this process does not have
             found.append(TokenFacts(name, store.expiry(name), None, True, str(exc)))
             continue
         if stored is None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
 import psycopg
 import pytest
 
@@ -16,6 +18,54 @@ if TYPE_CHECKING:
     from tests.world import World
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+# Every process this session starts inherits this variable, orphans too: what `make test` left running.
+SESSION_VARIABLE = "ION_SYNC_TEST_SESSION"
+os.environ[SESSION_VARIABLE] = uuid.uuid4().hex
+
+
+def processes_left(grace_seconds: float = 10) -> list[psutil.Process]:
+    """Live processes this session started (descendants, or orphans carrying its variable),
+    given a few seconds to finish dying."""
+    me = psutil.Process()
+
+    def alive_and_ours(process: psutil.Process, descendants: set[psutil.Process]) -> bool:
+        try:
+            ours = process in descendants or process.environ().get(SESSION_VARIABLE) == os.environ[SESSION_VARIABLE]
+            return ours and process.status() != psutil.STATUS_ZOMBIE and (
+                "multiprocessing.resource_tracker" not in " ".join(process.cmdline())  # it exits with this process
+            )
+        except psutil.Error:
+            return False
+
+    deadline = time.monotonic() + grace_seconds
+    while True:
+        descendants = set(me.children(recursive=True))
+        left = [p for p in psutil.process_iter() if p.pid != me.pid and alive_and_ours(p, descendants)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.5)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """`make test` leaves nothing running: a process the tests started that is still alive fails
+    the suite, listed, and is then killed."""
+    left = processes_left()
+    if not left:
+        return
+    lines = []
+    for process in left:
+        try:
+            lines.append(f"  pid {process.pid}: {' '.join(process.cmdline())[:300]}")
+            process.kill()
+        except psutil.Error:
+            pass
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = f"\n{len(left)} process(es) started by the tests were still running at the end (killed now):\n" + "\n".join(lines)
+    if reporter:
+        reporter.write_line(message, red=True)
+    else:
+        print(message)
 
 
 def postgres_available() -> str | None:
@@ -63,7 +113,11 @@ def prefect_api() -> Iterator[None]:
     """One temporary Prefect API for the in-process flow tests (the smoke test of the pins)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    from ion_sync.child_processes import install
+
+    install()  # the server dies with this session, even a killed one
+    # measured: 70 s to start on this machine under load (2 cores, several suites at once)
+    with prefect_test_harness(server_startup_timeout=180):
         yield
 
 

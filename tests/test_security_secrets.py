@@ -91,7 +91,7 @@ def test_injected_secrets_never_leave_their_settings(world, monkeypatch, capsys)
         load_sources()
     monkeypatch.delenv("ION_WEBHOOK_SIGNATURE_ENCODING")
     messages.append(str(bad_setting.value))
-    with pytest.raises(ValueError) as wrong_key:
+    with pytest.raises(ConfigError) as wrong_key:
         Credentials(ledger, key=Fernet.generate_key().decode()).get("quickbooks:realm-1")
     messages.append(str(wrong_key.value))
 

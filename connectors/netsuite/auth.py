@@ -26,8 +26,10 @@ from authlib.oauth1.rfc5849.util import escape
 from authlib.oauth1.rfc5849.wrapper import OAuth1Request
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oauth2.rfc7523.assertion import private_key_jwt_sign
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
+from connectors.errors import ConfigError
 from connectors.netsuite.settings import NetSuiteSettings
 
 ASSERTION_LIFETIME_SECONDS = 300
@@ -38,9 +40,7 @@ class NetSuiteAssertion(PrivateKeyJWT):
 
     def __init__(self, settings: NetSuiteSettings) -> None:
         super().__init__(token_endpoint=settings.token_url, alg=settings.jwt_algorithm)
-        pem = settings.private_key_pem()
-        key_type = ECKey if settings.jwt_algorithm.startswith("ES") else RSAKey
-        self.key = key_type.import_key(pem)
+        self.key = private_key(settings)
         self.certificate_id = settings.certificate_id
         self.scopes = settings.scopes
 
@@ -54,6 +54,26 @@ class NetSuiteAssertion(PrivateKeyJWT):
             claims={"scope": self.scopes, "iat": now, "exp": now + ASSERTION_LIFETIME_SECONDS, "jti": uuid4().hex},
             header={"kid": self.certificate_id, "typ": "JWT"},
         )
+
+
+def private_key(settings: NetSuiteSettings) -> ECKey | RSAKey:
+    """The M2M private key, or a ConfigError naming the variable that holds it and what it must be."""
+    where = "NETSUITE_PRIVATE_KEY" if settings.private_key else f"NETSUITE_PRIVATE_KEY_PATH={settings.private_key_path}"
+    key_type = ECKey if settings.jwt_algorithm.startswith("ES") else RSAKey
+    kind = "an EC (P-256/384/521)" if key_type is ECKey else "an RSA"
+    try:
+        return key_type.import_key(settings.private_key_pem())
+    except UnicodeDecodeError:
+        problem = "is not text (a binary file?)"
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror})"
+    except (ValueError, JoseError) as exc:
+        problem = f"is not {kind} private key in PEM ({str(exc).split('. ')[0]})"
+    raise ConfigError(
+        f"{where} {problem}: it must be the unencrypted PEM private key (-----BEGIN PRIVATE KEY-----) whose certificate "
+        f"was uploaded in NetSuite's M2M setup, of the type NETSUITE_JWT_ALGORITHM={settings.jwt_algorithm} signs with "
+        "(ES*: EC, PS*: RSA)"
+    )
 
 
 def sign_hmac_sha256(client: OAuth1Auth, request: OAuth1Request) -> str:
