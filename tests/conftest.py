@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +23,9 @@ POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 # Every process this session starts inherits this variable, orphans too: what `make test` left running.
 SESSION_VARIABLE = "ION_SYNC_TEST_SESSION"
 os.environ[SESSION_VARIABLE] = uuid.uuid4().hex
+# The suite's own per-user data directory (platformdirs reads XDG_DATA_HOME), so a generated
+# credentials key or a default ledger never lands in the real home directory.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="ion-sync-tests-data-")
 
 
 def processes_left(grace_seconds: float = 10) -> list[psutil.Process]:
@@ -49,6 +54,7 @@ def processes_left(grace_seconds: float = 10) -> list[psutil.Process]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """`make test` leaves nothing running: a process the tests started that is still alive fails
     the suite, listed, and is then killed."""
+    shutil.rmtree(os.environ["XDG_DATA_HOME"], ignore_errors=True)
     left = processes_left()
     if not left:
         return
