@@ -9,10 +9,13 @@ import pandas as pd
 import pytest
 
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
 from connectors.settings import load_settings
 from ion_sync.config import NetSuiteMappings
 from ion_sync.runner import run_deployment
 from tasks.three_way_match import match_lines
+
+DECLARED_COLUMNS = {f"{table}.{column}" for table, columns in SUITEQL_COLUMNS.items() for column in columns}
 
 
 def transform_purchase_order(po_id: str, to_type: str, external_id: str, lines: list[dict[str, Any]]) -> None:
@@ -56,6 +59,10 @@ def test_seed_example_agreeing_documents_match_and_a_short_receipt_is_flagged(wo
         "item receipts differ from ION: NetSuite item receipts total 0, ION received 60; "
         "billed 100 but item-receipted 0 (paying for goods not received)"
     )
+    # Receipt and bill lines reach their PO line through previoustransactionlinelink, and every
+    # column read is one the product declares (and the preflight probes): no transactionline.orderline.
+    assert world.suiteql_columns_read() <= DECLARED_COLUMNS
+    assert "previoustransactionlinelink.previousline" in world.suiteql_columns_read()
 
 
 def frames(ion_rows: list[dict[str, Any]], receipts: list[tuple[str, str, float]] = (), bills: list[tuple[str, str, float, float]] = ()):

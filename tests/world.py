@@ -47,6 +47,10 @@ class World:
     def stats(self, system: str) -> dict[str, Any]:
         return self.admin(system, "GET", "stats")
 
+    def suiteql_columns_read(self) -> set[str]:
+        """"table.column" of every SuiteQL column the NetSuite simulator saw read since its reset."""
+        return set(self.stats("netsuite")["suiteql_columns_read"])
+
     def completions(self) -> list[dict[str, Any]]:
         """Every work-order completion stored in the NetSuite simulator."""
         return self.admin("netsuite", "GET", "records/workOrderCompletion")["items"]

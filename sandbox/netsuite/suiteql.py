@@ -40,6 +40,7 @@ class Catalog:
         self.hidden_tables = {t.lower() for t in hidden_tables}
         self.hidden_columns = {c.lower() for c in hidden_columns}
         self.denied: tuple[str, str] | None = None
+        self.read: set[str] = set()  # "table.column" of every column a query read (in stats)
 
     def served(self, table: str, column: str) -> bool:
         entry = SUITEQL_CATALOG.get(table)
@@ -53,6 +54,8 @@ class Catalog:
         if action == sqlite3.SQLITE_READ and arg1 is not None:
             table, column = arg1.lower(), (arg2 or "").lower()
             if self.served(table, column):
+                if column:
+                    self.read.add(f"{table}.{column}")
                 return sqlite3.SQLITE_OK
             self.denied = self.denied or (table, column)
         return sqlite3.SQLITE_DENY
