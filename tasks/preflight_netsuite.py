@@ -12,8 +12,7 @@ from connectors.ion import IonClient
 from connectors.ion.queries import COMPLETED_RUNS
 from connectors.netsuite import NetSuiteClient
 from connectors.netsuite.suiteql_schema import SUITEQL_TABLES, SuiteQLTable, probe_query
-from flows.labor_sync import check_labor_references
-from flows.setup import Environment, check_netsuite_locations, load_environment
+from flows.setup import Environment, check_labor_references, check_netsuite_locations, load_environment
 from tasks.completions import find_item_ids
 from tasks.preflight import Check
 
