@@ -36,7 +36,8 @@ def test_demo_factory_posts_each_good_run_once_and_keeps_bad_ones(world):
     # Exactly ION's as-built consumption: the BOM lines the transform pre-fills are replaced, so
     # run 1004 (no installations) consumes nothing, and a consumed lot is its inventoryNumber.
     assert landed["ion-run-1004-completion"][0].get("component", {}).get("items", []) == []
-    lot = landed["ion-run-1002-completion"][0]["component"]["items"][0]["componentInventoryDetail"]
+    [lot] = [ln["componentInventoryDetail"] for ln in landed["ion-run-1002-completion"][0]["component"]["items"]
+             if ln["item"]["id"] == "505"]  # RES-10
     assert lot["inventoryAssignment"]["items"][0]["issueInventoryNumber"]["refName"] == "L-2211"
     declared = {f"{table}.{column}" for table, columns in SUITEQL_COLUMNS.items() for column in columns}
     assert world.suiteql_columns_read() <= declared

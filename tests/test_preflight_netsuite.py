@@ -6,15 +6,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+from connectors.netsuite import NetSuiteClient
 from connectors.netsuite.suiteql_schema import SUITEQL_TABLES
-from connectors.retry import RetryPolicy
 from sandbox.netsuite import NetSuiteSimConfig, create_app
 from sandbox.server import serving
 from tasks.preflight_netsuite import _probe, run_checks
-
-TBA = {"consumer_key": "tba-consumer-key", "consumer_secret": "tba-consumer-secret", "token_id": "tba-token-id",
-       "token_secret": "tba-token-secret"}
+from tests.world import netsuite_tba_settings
 
 
 def test_every_check_passes_against_the_simulator(world):
@@ -42,8 +39,7 @@ def test_a_table_or_column_the_account_does_not_expose_is_named_with_the_permiss
     tables = {table.name: table for table in SUITEQL_TABLES}
 
     async def probe() -> list:
-        settings = NetSuiteSettings(account_id="1234567_SB1", base_url=running.url, auth="tba", retry=RetryPolicy(attempts=1), **TBA)
-        async with NetSuiteClient(settings) as netsuite:
+        async with NetSuiteClient(netsuite_tba_settings(running.url)) as netsuite:
             return [await _probe(netsuite, tables[name]) for name in ("inventorybalance", "inventorynumber", "item")]
 
     with serving(create_app(config)) as running:

@@ -13,7 +13,10 @@ from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
 from connectors.settings import load_settings
 from ion_sync.config import NetSuiteMappings
 from ion_sync.runner import run_deployment
-from tasks.three_way_match import match_lines
+from sandbox.netsuite import NetSuiteSimConfig, create_app
+from sandbox.server import serving
+from tasks.three_way_match import match_lines, read_netsuite_purchasing
+from tests.world import netsuite_tba_settings
 
 DECLARED_COLUMNS = {f"{table}.{column}" for table, columns in SUITEQL_COLUMNS.items() for column in columns}
 
@@ -121,3 +124,19 @@ def test_receipt_sync_closes_the_loop_item_receipts_agree_with_ion(world):
     assert report.loc[("PO5001", "2")].status == "awaiting bill"  # 50 of 50 received, no bill yet
     assert report.loc[("PO5002", "1")]["flags"] == "short receipt: ION received 100 of 200 ordered"
     assert "billed 100 but item-receipted 60" in report.loc[("PO5001", "1")]["flags"]
+
+
+def test_receipt_and_bill_lines_are_read_through_previoustransactionlinelink():
+    """The NetSuite side of the match against the strict simulator, without Prefect: SuiteQL has
+    no `transactionline.orderline`, so a divergence from the documented tables fails here."""
+    with serving(create_app(NetSuiteSimConfig(seed_purchasing=True))) as running:
+
+        async def read():
+            async with NetSuiteClient(netsuite_tba_settings(running.url)) as netsuite:
+                return await read_netsuite_purchasing.fn(netsuite, ["PO5001"], False)
+
+        lines, receipts, bills = asyncio.run(read())
+        columns = set(running.server.config.app.state.sim.stats()["suiteql_columns_read"])
+    assert sorted(lines["line"]) == ["1", "2"] and receipts.empty
+    assert bills[["po_id", "line", "quantity"]].values.tolist() == [["1501", "1", 100.0]]
+    assert "previoustransactionlinelink.previousline" in columns and columns <= DECLARED_COLUMNS
