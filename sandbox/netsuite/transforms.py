@@ -134,6 +134,11 @@ def build_completion(
     if data.get("tranId") is not None:
         check_text(data["tranId"], "tranId")
 
+    # Fields of the stored record, every name from the REST API Browser's workOrderCompletion
+    # [NS-BROWSER schemas/workOrderCompletion.md] (tests/contract/netsuite/examples/
+    # work_order_completion_schema.json); values: createdFrom = the work order, orderQuantity =
+    # its quantity, tranDate defaulting to today, location to the work order's (INFERENCE: NetSuite's
+    # defaults), subsidiary "1" (INFERENCE: the demo account has one subsidiary).
     body: dict[str, Any] = {
         "id": 0,
         "tranDate": tran_date,
