@@ -31,10 +31,9 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
-from connectors.errors import ConfigError
 from connectors.ion import IonClient
 from connectors.netsuite import NetSuiteClient
-from flows.setup import Environment, load_environment
+from flows.setup import Environment, check_labor_references, load_environment
 from ledger import Ledger
 from tasks.labor import INTEGRATION
 from tasks.labor_posting import (
@@ -198,29 +197,3 @@ def session_filters(
     return filters
 
 
-async def check_labor_references(netsuite: NetSuiteClient, env: Environment) -> set[str]:
-    """The service item and every mapped employee must exist in NetSuite: a typo stops the run
-    before any write. Returns the mapped employees that are inactive (their sessions dead-letter)."""
-    labor = env.mappings.netsuite.labor
-    where = f"{env.app.config}: netsuite.labor"
-    if not labor.service_item:
-        raise ConfigError(f"{where}.service_item is not set: name the NetSuite service item (internal id) labor is booked to")
-    if not labor.employees:
-        raise ConfigError(f"{where}.employees is empty: map each ION user's email to a NetSuite employee internal id")
-    if not (labor.cost_plus_customers or labor.default_customer):
-        raise ConfigError(
-            f"{where}: neither cost_plus_customers nor default_customer is set, so no run is cost-plus and nothing would post"
-        )
-    items = await netsuite.suiteql_all("SELECT id FROM item WHERE id = ?", [labor.service_item])
-    problems = [] if items else [f"{where}.service_item {labor.service_item} is not a NetSuite item"]
-    wanted = sorted(set(labor.employees.values()))
-    rows = await netsuite.suiteql_all(
-        f"SELECT id, isinactive FROM employee WHERE id IN ({', '.join('?' * len(wanted))})", wanted
-    )
-    found = {str(row["id"]): row.get("isinactive") for row in rows}
-    missing = [e for e in wanted if e not in found]
-    if missing:
-        problems.append(f"{where}.employees names NetSuite employee(s) {', '.join(missing)}, which do not exist")
-    if problems:
-        raise ConfigError("; ".join(problems) + ": fix the internal ids")
-    return {employee for employee, inactive in found.items() if inactive in ("T", True, "true")}

@@ -23,11 +23,13 @@ from ion_sync.config import Mappings
 from ledger import Claim, EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
 from tasks.consumption import (
+    COMPLETION_REPLACE,
     INTEGRATION,
     CompletionPlan,
     WorkOrderRef,
     completion_body,
     completion_key,
+    consumed_numbers,
     external_id,
     parse_runs,
     plan_completions,
@@ -55,6 +57,7 @@ class SyncContext:
     retry_dead: bool = False
     max_attempts: int = 5
     item_ids: dict[str, str | None] = field(default_factory=dict)  # NetSuite item name -> internal id
+    number_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (item id, lot/serial) -> inventoryNumber id
 
 
 @dataclass(frozen=True)
@@ -110,31 +113,59 @@ async def plan_page(ctx: SyncContext, nodes: list[dict[str, Any]]) -> PagePlan:
         return page
     names = {plan.item for plan in planned.plans} | {line.item for plan in planned.plans for line in plan.components}
     await resolve_items(ctx, names)
+    numbers: dict[tuple[str, str], str] | None = None
+    if ctx.netsuite.settings.component_number_field == "issueInventoryNumber":
+        await resolve_numbers(ctx, consumed_numbers(planned.plans))
+        numbers = ctx.number_ids
     work_orders = await find_work_orders(ctx.netsuite, {plan.work_order for plan in planned.plans})
     for plan in planned.plans:
         page.end_times[plan.key] = plan.end_time
         work_order = work_orders.get(plan.work_order)
-        problems = reference_problems(plan, ctx.item_ids, work_order)
+        problems = reference_problems(plan, ctx.item_ids, work_order, numbers)
         if problems:
             page.dead_letters.append(
                 DeadLetter(plan.key, f"ion:run:{plan.run_id}", f"{plan.label}: " + "; ".join(problems), None, plan.end_time)
             )
             continue
         assert work_order is not None
-        page.ready.append(ReadyCompletion(plan, work_order, completion_body(plan, ctx.item_ids)))
+        page.ready.append(ReadyCompletion(plan, work_order, completion_body(plan, ctx.item_ids, numbers)))
     return page
 
 
 async def resolve_items(ctx: SyncContext, names: set[str]) -> None:
-    """Fill the run's item-id cache for names it has not looked up yet (one query per 500)."""
-    unknown = sorted(names - ctx.item_ids.keys())
+    """Fill the run's item-id cache for names it has not looked up yet."""
+    ctx.item_ids.update(await find_item_ids(ctx.netsuite, names - ctx.item_ids.keys()))
+
+
+async def find_item_ids(netsuite: NetSuiteClient, names: set[str]) -> dict[str, str | None]:
+    """NetSuite item internal id by item name (itemid), None where none exists (one query per 500)."""
+    found: dict[str, str | None] = {}
+    ordered = sorted(names)
+    for start in range(0, len(ordered), SUITEQL_IN_CHUNK):
+        chunk = ordered[start : start + SUITEQL_IN_CHUNK]
+        rows = await netsuite.suiteql_all(
+            f"SELECT id, itemid FROM item WHERE itemid IN ({', '.join('?' * len(chunk))})", chunk
+        )
+        ids = {str(row["itemid"]): str(row["id"]) for row in rows}
+        found.update({name: ids.get(name) for name in chunk})
+    return found
+
+
+async def resolve_numbers(ctx: SyncContext, wanted: set[tuple[str, str]]) -> None:
+    """Fill the run's cache of inventoryNumber ids for consumed (item, lot/serial) pairs
+    (SuiteQL `inventorynumber`, one query per 500 numbers)."""
+    pairs = {(ctx.item_ids[item], number) for item, number in wanted if ctx.item_ids.get(item)}
+    unknown = sorted({number for item_id, number in pairs if (item_id, number) not in ctx.number_ids})
     for start in range(0, len(unknown), SUITEQL_IN_CHUNK):
         chunk = unknown[start : start + SUITEQL_IN_CHUNK]
         rows = await ctx.netsuite.suiteql_all(
-            f"SELECT id, itemid FROM item WHERE itemid IN ({', '.join('?' * len(chunk))})", chunk
+            f"SELECT id, inventorynumber, item FROM inventorynumber WHERE inventorynumber IN ({', '.join('?' * len(chunk))})",
+            chunk,
         )
-        found = {str(row["itemid"]): str(row["id"]) for row in rows}
-        ctx.item_ids.update({name: found.get(name) for name in chunk})
+        for row in rows:
+            key = (str(row["item"]), str(row["inventorynumber"]))
+            if key in pairs:
+                ctx.number_ids[key] = str(row["id"])
 
 
 async def find_work_orders(netsuite: NetSuiteClient, numbers: set[str]) -> dict[str, WorkOrderRef]:
@@ -174,7 +205,13 @@ async def post_page(ctx: SyncContext, page: PagePlan) -> PageReport:
     async def post(item: Postable, claim: Claim) -> str:
         ready = by_key[item.key]
         result = await ctx.netsuite.transform_once(
-            "workOrder", ready.work_order.id, COMPLETION, item.body, external_id=external_id(item.key), check_first=claim.resolve_first
+            "workOrder",
+            ready.work_order.id,
+            COMPLETION,
+            item.body,
+            external_id=external_id(item.key),
+            check_first=claim.resolve_first,
+            replace=COMPLETION_REPLACE,
         )
         return result.target_id
 

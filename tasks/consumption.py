@@ -32,6 +32,8 @@ from ion_sync.config import NetSuiteMappings
 from ledger.store import DeadLetter
 
 INTEGRATION = "consumption-sync"
+# The completion's component lines replace the transform's pre-filled BOM lines (see completion_body).
+COMPLETION_REPLACE = ("component",)
 # 2.4 × 3 is 7.199999… in binary floating point: round away the noise, far below any unit.
 QUANTITY_DECIMALS = 6
 
@@ -261,8 +263,15 @@ class WorkOrderRef:
 CLOSED_WORK_ORDER_STATUSES = {"H", "WorkOrd:H"}  # Closed (reference §1.3, practitioner letters)
 
 
-def reference_problems(plan: CompletionPlan, items: dict[str, str | None], work_order: WorkOrderRef | None) -> list[str]:
-    """What stops a plan from posting once NetSuite's ids are known: said so a person can fix it."""
+def reference_problems(
+    plan: CompletionPlan,
+    items: dict[str, str | None],
+    work_order: WorkOrderRef | None,
+    numbers: dict[tuple[str, str], str] | None = None,
+) -> list[str]:
+    """What stops a plan from posting once NetSuite's ids are known: said so a person can fix it.
+    `numbers`: (item id, lot/serial) -> inventoryNumber id, when consumed numbers are referenced
+    by id (issueInventoryNumber); a consumed number NetSuite does not know cannot be issued."""
     problems = []
     if work_order is None:
         problems.append(
@@ -279,15 +288,51 @@ def reference_problems(plan: CompletionPlan, items: dict[str, str | None], work_
             )
     if work_order and work_order.item_id and items.get(plan.item) and work_order.item_id != items[plan.item]:
         problems.append(f"NetSuite work order {plan.work_order} builds item {work_order.item_id}, not {plan.item}")
+    if numbers is not None:
+        for line in plan.components:
+            item_id = items.get(line.item)
+            for number, _ in line.numbers:
+                if item_id is not None and (item_id, number) not in numbers:
+                    problems.append(
+                        f"{line.item} lot/serial {number} is not in NetSuite (no inventoryNumber of item {item_id}): "
+                        "receive it into NetSuite first, then replay"
+                    )
     return sorted(set(problems), key=problems.index)
 
 
-def _assignments(numbers: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+def consumed_numbers(plans: Iterable[CompletionPlan]) -> set[tuple[str, str]]:
+    """(item name, lot/serial) of every consumed component number."""
+    return {(line.item, number) for plan in plans for line in plan.components for number, _ in line.numbers}
+
+
+def _received(numbers: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+    """New numbers entering inventory (the built assembly): `receiptInventoryNumber`, text."""
     return {"inventoryAssignment": {"items": [{"receiptInventoryNumber": n, "quantity": q} for n, q in numbers]}}
 
 
-def completion_body(plan: CompletionPlan, items: dict[str, str | None]) -> dict[str, Any]:
-    """The workOrderCompletion transform body (reference §1.3 schema, §1.5 transform)."""
+def _issued(item_id: str, numbers: tuple[tuple[str, float], ...], ids: dict[tuple[str, str], str] | None) -> dict[str, Any]:
+    """Numbers leaving inventory (a consumed component): Oracle documents `issueInventoryNumber`,
+    a reference to the existing inventoryNumber, for stock that leaves inventory
+    (https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_4687606595.html;
+    REST schema workOrderCompletion-component-componentInventoryDetail-inventoryAssignmentElement).
+    Without `ids` (NETSUITE_COMPONENT_NUMBER_FIELD=receiptInventoryNumber) the number goes as text."""
+    if ids is None:
+        return _received(numbers)
+    return {
+        "inventoryAssignment": {
+            "items": [{"issueInventoryNumber": {"id": ids[(item_id, n)]}, "quantity": q} for n, q in numbers]
+        }
+    }
+
+
+def completion_body(
+    plan: CompletionPlan, items: dict[str, str | None], numbers: dict[tuple[str, str], str] | None = None
+) -> dict[str, Any]:
+    """The workOrderCompletion transform body (reference §1.3 schema, §1.5 transform): exactly
+    ION's as-built consumption. It is posted with `?replace=component` (COMPLETION_REPLACE) so
+    these lines replace the ones the transform pre-fills from the work order's BOM, which
+    `isBackflush` would otherwise consume as well (a run without installations: all of them).
+    `numbers`: (item id, lot/serial) -> inventoryNumber id for `issueInventoryNumber`."""
     body: dict[str, Any] = {
         "externalId": external_id(plan.key),
         "tranDate": plan.end_time.date().isoformat(),
@@ -304,7 +349,7 @@ def completion_body(plan: CompletionPlan, items: dict[str, str | None]) -> dict[
                     "componentInventoryDetail": {
                         "location": {"id": line.location},
                         "quantity": line.quantity,
-                        **(_assignments(line.numbers) if line.numbers else {}),
+                        **(_issued(str(items[line.item]), line.numbers, numbers) if line.numbers else {}),
                     },
                 }
                 for line in plan.components
@@ -312,5 +357,5 @@ def completion_body(plan: CompletionPlan, items: dict[str, str | None]) -> dict[
         },
     }
     if plan.numbers:
-        body["inventoryDetail"] = _assignments(plan.numbers)
+        body["inventoryDetail"] = _received(plan.numbers)
     return body

@@ -240,13 +240,18 @@ async def read_netsuite_purchasing(
 
 
 async def _lines_created_from(netsuite: NetSuiteClient, kind: str, po_ids: list[str]) -> pd.DataFrame:
+    """The `kind` lines (ItemRcpt, VendBill) linked to these POs' lines. SuiteQL does not expose
+    `transactionline.orderline`; the link from a receipt or bill line to its PO line is
+    `previoustransactionlinelink` (previousdoc/previousline = PO and PO line, nextdoc/nextline =
+    the receipt or bill line; see connectors.netsuite.suiteql_schema)."""
     rows: list[dict[str, Any]] = []
     for start in range(0, len(po_ids), SUITEQL_IN_CHUNK):
         chunk = po_ids[start : start + SUITEQL_IN_CHUNK]
         rows += await netsuite.suiteql_all(
-            "SELECT tl.createdfrom AS po_id, tl.orderline AS line, tl.quantity AS quantity, tl.foreignamount AS amount "
-            "FROM transaction t JOIN transactionline tl ON tl.transaction = t.id AND tl.mainline = 'F' "
-            f"WHERE t.type = '{kind}' AND tl.createdfrom IN ({', '.join('?' * len(chunk))})",
+            "SELECT l.previousdoc AS po_id, l.previousline AS line, tl.quantity AS quantity, tl.foreignamount AS amount "
+            "FROM previoustransactionlinelink l "
+            "JOIN transactionline tl ON tl.transaction = l.nextdoc AND tl.id = l.nextline "
+            f"WHERE l.nexttype = '{kind}' AND l.previousdoc IN ({', '.join('?' * len(chunk))})",
             chunk,
         )
     frame = pd.DataFrame(rows, columns=["po_id", "line", "quantity", "amount"])

@@ -62,7 +62,8 @@ def completion_body(external_id: str, *, comp_200: float = 1.5, item: str = "502
 
 async def complete_wo1004(ns: NetSuiteClient, external_id: str, *, check_first: bool = False, **body: Any):
     return await ns.transform_once(
-        "workOrder", "2004", COMPLETION, completion_body(external_id, **body), external_id=external_id, check_first=check_first
+        "workOrder", "2004", COMPLETION, completion_body(external_id, **body), external_id=external_id,
+        check_first=check_first, replace=("component",),
     )
 
 

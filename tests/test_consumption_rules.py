@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 
 from ion_sync.config import LocationMapping, NetSuiteMappings
-from tasks.consumption import completion_body, completion_key, external_id, parse_runs, plan_completions
+from tasks.consumption import (
+    WorkOrderRef,
+    completion_body,
+    completion_key,
+    external_id,
+    parse_runs,
+    plan_completions,
+    reference_problems,
+)
 from tests.factories import MAPPINGS, installation, run_node, seed_example
 
 
@@ -90,8 +98,28 @@ def test_serial_and_lot_numbers_become_inventory_assignments():
     by_item = {line.item: line for line in completion.components}
     assert by_item["RES-10"].numbers == (("L-2211", 4.0),)
     assert by_item["MOD-20"].quantity == 2 and by_item["MOD-20"].numbers == (("M-0001", 1.0), ("M-0002", 1.0))
-    body = completion_body(completion, {"SAT-500": "504", "RES-10": "505", "MOD-20": "506"})
+    items = {"SAT-500": "504", "RES-10": "505", "MOD-20": "506"}
+    numbers = {("505", "L-2211"): "801", ("506", "M-0001"): "811", ("506", "M-0002"): "812"}
+    body = completion_body(completion, items, numbers)
+    # The built serial enters inventory (receiptInventoryNumber, text); consumed numbers leave it
+    # and are the existing inventoryNumber records (issueInventoryNumber, a reference).
     assert body["inventoryDetail"]["inventoryAssignment"]["items"] == [{"receiptInventoryNumber": "SN-0001", "quantity": 1}]
+    issued = {
+        line["item"]["id"]: line["componentInventoryDetail"]["inventoryAssignment"]["items"] for line in body["component"]["items"]
+    }
+    assert issued["506"] == [
+        {"issueInventoryNumber": {"id": "811"}, "quantity": 1.0},
+        {"issueInventoryNumber": {"id": "812"}, "quantity": 1.0},
+    ]
+    as_text = completion_body(completion, items)  # NETSUITE_COMPONENT_NUMBER_FIELD=receiptInventoryNumber
+    [lot_line] = [line for line in as_text["component"]["items"] if line["item"]["id"] == "505"]
+    assert lot_line["componentInventoryDetail"]["inventoryAssignment"]["items"] == [
+        {"receiptInventoryNumber": "L-2211", "quantity": 4.0}
+    ]
+    work_order = WorkOrderRef("2002", "WO1002", "B", "504")
+    assert reference_problems(completion, items, work_order, numbers) == []
+    [problem] = reference_problems(completion, items, work_order, {k: v for k, v in numbers.items() if k[1] != "M-0002"})
+    assert "MOD-20 lot/serial M-0002 is not in NetSuite" in problem
 
 
 def test_part_numbers_map_to_netsuite_names_where_they_differ():

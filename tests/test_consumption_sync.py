@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 from tasks.consumption import INTEGRATION
@@ -32,6 +33,14 @@ def test_demo_factory_posts_each_good_run_once_and_keeps_bad_ones(world):
     # The reference architecture's worked example: 7.2 + 7.8 = 15 of COMP-200, 9 of COMP-300.
     assert component_lines(seed_example) == [("502", "1", 7.2), ("502", "2", 7.8), ("503", "1", 9.0)]
     assert float(seed_example["quantity"]) == 3
+    # Exactly ION's as-built consumption: the BOM lines the transform pre-fills are replaced, so
+    # run 1004 (no installations) consumes nothing, and a consumed lot is its inventoryNumber.
+    assert landed["ion-run-1004-completion"][0].get("component", {}).get("items", []) == []
+    [lot] = [ln["componentInventoryDetail"] for ln in landed["ion-run-1002-completion"][0]["component"]["items"]
+             if ln["item"]["id"] == "505"]  # RES-10
+    assert lot["inventoryAssignment"]["items"][0]["issueInventoryNumber"]["refName"] == "L-2211"
+    declared = {f"{table}.{column}" for table, columns in SUITEQL_COLUMNS.items() for column in columns}
+    assert world.suiteql_columns_read() <= declared
 
     dead = {e.key: e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)}
     assert set(dead) == {"ion:run:1006:completion", "ion:run:1007:completion", "ion:run:1008:completion"}

@@ -31,7 +31,7 @@ COMPLETION = {
     "location": {"id": "1"},
     "component": {"items": [{"item": {"id": "503"}, "quantity": 2, "componentInventoryDetail": {"location": {"id": "1"}}}]},
 }
-TRANSFORM = f"{RECORD}/workOrder/2004/!transform/workOrderCompletion"
+TRANSFORM = f"{RECORD}/workOrder/2004/!transform/workOrderCompletion?replace=component"  # only these lines
 
 
 @pytest.fixture(scope="module")

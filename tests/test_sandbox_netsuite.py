@@ -76,7 +76,7 @@ WO1002_COMPLETION = {  # run 1002 -> WO1002 (2002): a serialized assembly with l
                 "componentInventoryDetail": {
                     "location": {"id": "2"},
                     "quantity": 4,
-                    "inventoryAssignment": {"items": [{"receiptInventoryNumber": "L-2211", "quantity": 4}]},
+                    "inventoryAssignment": {"items": [{"issueInventoryNumber": {"id": "801"}, "quantity": 4}]},
                 },
             },
             {
@@ -85,7 +85,7 @@ WO1002_COMPLETION = {  # run 1002 -> WO1002 (2002): a serialized assembly with l
                 "componentInventoryDetail": {
                     "location": {"id": "2"},
                     "quantity": 1,
-                    "inventoryAssignment": {"items": [{"receiptInventoryNumber": "M-0001", "quantity": 1}]},
+                    "inventoryAssignment": {"items": [{"issueInventoryNumber": {"id": "811"}, "quantity": 1}]},
                 },
             },
             {"item": {"id": "509"}, "quantity": 0.35, "componentInventoryDetail": {"location": {"id": "2"}, "quantity": 0.35}},
@@ -149,9 +149,15 @@ class Account:
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.http.get(path, params=params or None, headers=self.auth())
 
-    def transform(self, wo_id: int | str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
+    def transform(
+        self, wo_id: int | str, body: Any, headers: dict[str, str] | None = None, replace: str | None = "component"
+    ) -> httpx.Response:
+        """A completion; by default its component lines replace the pre-filled BOM lines."""
         return self.http.post(
-            f"{RECORD}/workOrder/{wo_id}/!transform/workOrderCompletion", json=body, headers={**self.auth(), **(headers or {})}
+            f"{RECORD}/workOrder/{wo_id}/!transform/workOrderCompletion",
+            json=body,
+            params={"replace": replace} if replace else None,
+            headers={**self.auth(), **(headers or {})},
         )
 
     def suiteql(self, q: str, params: list[Any] | None = None, prefer: str | None = "transient", **query: Any) -> httpx.Response:
@@ -496,7 +502,11 @@ def test_completion_of_serialized_assembly_with_lot_and_serial_components(ns: Ac
     assignments = record["inventoryDetail"]["inventoryAssignment"]["items"]
     assert [a["receiptInventoryNumber"] for a in assignments] == ["SN-0001"]
     lot = record["component"]["items"][0]["componentInventoryDetail"]["inventoryAssignment"]["items"]
-    assert lot == [{"receiptInventoryNumber": "L-2211", "quantity": 4}]
+    assert [(a["issueInventoryNumber"]["id"], a["issueInventoryNumber"]["refName"], a["quantity"]) for a in lot] == [
+        ("801", "L-2211", 4)
+    ]
+    built = ns.suiteql("SELECT id FROM inventorynumber WHERE inventorynumber = ? AND item = ?", ["SN-0001", 504])
+    assert len(built.json()["items"]) == 1  # the built serial is now an inventoryNumber
     balances = ns.balances()
     assert balances[("SAT-500", "2")] == pytest.approx(1)
     assert balances[("RES-10", "2")] == pytest.approx(96)
@@ -585,9 +595,21 @@ _C = "component__items"
         ),
         pytest.param(
             2002,
-            _mutate(WO1002_COMPLETION, **{f"{_C}__1__componentInventoryDetail__inventoryAssignment__items__0__receiptInventoryNumber": ""}),
-            "component.items[1].componentInventoryDetail.inventoryAssignment.items[0].receiptInventoryNumber",
-            id="serial-component-blank-number",
+            _mutate(WO1002_COMPLETION, **{f"{_C}__1__componentInventoryDetail__inventoryAssignment__items__0__issueInventoryNumber": _DELETE}),
+            "component.items[1].componentInventoryDetail.inventoryAssignment.items[0].issueInventoryNumber",
+            id="serial-component-no-number",
+        ),
+        pytest.param(
+            2002,
+            _mutate(WO1002_COMPLETION, **{f"{_C}__1__componentInventoryDetail__inventoryAssignment__items__0__issueInventoryNumber": {"id": "801"}}),
+            "component.items[1].componentInventoryDetail.inventoryAssignment.items[0].issueInventoryNumber",
+            id="serial-component-number-of-another-item",
+        ),
+        pytest.param(
+            2002,
+            _mutate(WO1002_COMPLETION, **{f"{_C}__0__componentInventoryDetail__inventoryAssignment__items__0": {"receiptInventoryNumber": "L-2211", "quantity": 4}}),
+            "component.items[0].componentInventoryDetail.inventoryAssignment.items[0].receiptInventoryNumber",
+            id="consumed-lot-as-new-receipt-number",
         ),
         pytest.param(
             2001,
@@ -732,10 +754,10 @@ def test_suiteql_is_read_only_and_limited_to_netsuite_tables(ns: Account) -> Non
 def test_suiteql_sees_completions_and_their_lines(ns: Account) -> None:
     assert ns.transform(2001, WO1001_COMPLETION).status_code == 204
     found = ns.suiteql(
-        "SELECT id, externalid, tranid, createdfrom FROM transaction WHERE type = 'WOCompl' AND externalid IN (?, ?)",
+        "SELECT id, externalid, tranid FROM transaction WHERE type = 'WOCompl' AND externalid IN (?, ?)",
         ["ion-run-1001", "ion-run-1002"],
     ).json()["items"]
-    assert len(found) == 1 and found[0]["externalid"] == "ion-run-1001" and found[0]["createdfrom"] == "2001"
+    assert len(found) == 1 and found[0]["externalid"] == "ion-run-1001"
     lines = ns.suiteql(
         "SELECT mainline, item, quantity, location FROM transactionline WHERE transaction = ? ORDER BY linesequencenumber",
         [found[0]["id"]],
@@ -789,3 +811,36 @@ def test_admin_bulk_work_orders_reset_and_stats(ns: Account) -> None:
     assert ns.suiteql("SELECT COUNT(id) AS n FROM transaction").json()["items"][0]["n"] == "8"
     assert ns.http.get("/_sandbox/records/workOrder").json()["totalResults"] == 8
     assert ns.http.get("/_sandbox/records/nosuchtype").status_code == 404
+
+
+def test_completion_without_replace_keeps_the_prefilled_bom_lines(ns: Account) -> None:
+    """A transform starts pre-filled from the work order (netsuite.md §1.3, §1.5); without
+    `?replace=component` the body's lines are added to the BOM's (Oracle, "Replacing a Sublist")."""
+    body = {"externalId": "no-replace", "quantity": 1, "component": {"items": []}}
+    assert ns.transform(2004, body, replace=None).status_code == 204
+    assert ns.transform(2005, {**body, "externalId": "replaced"}).status_code == 204
+    lines = {
+        eid: [(ln["item"]["id"], ln["quantity"]) for ln in ns.get(f"{RECORD}/workOrderCompletion/eid:{eid}",
+                                                                  expandSubResources="true").json().get("component", {}).get("items", [])]
+        for eid in ("no-replace", "replaced")
+    }
+    assert lines == {"no-replace": [("502", 2.0), ("503", 1.0)], "replaced": []}
+    assert ns.balances()[("COMP-200", "1")] == pytest.approx(SEED_BALANCES[("COMP-200", "1")] - 2)
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("SELECT tl.orderline FROM transactionline tl", "Field 'orderline' for record 'transactionLine' was not found."),
+        ("SELECT createdfrom FROM transaction", "Field 'createdfrom' for record 'transaction' was not found."),
+        ("SELECT id FROM subsidiary", "Record 'subsidiary' was not found."),
+        ("SELECT body FROM sim_record", "Record 'sim_record' was not found."),
+    ],
+)
+def test_suiteql_serves_only_the_documented_catalog(ns: Account, query: str, detail: str) -> None:
+    response = ns.suiteql(query)
+    assert response.status_code == 400
+    assert _detail(response)["detail"] == (
+        f"Invalid search query. Detailed unprocessed description follows. Search error occurred: {detail}"
+    )
+

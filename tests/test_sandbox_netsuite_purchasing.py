@@ -437,11 +437,14 @@ def test_suiteql_over_purchasing_tables(ns: Purchasing) -> None:
     assert [(r["item"], r["quantity"], r["quantityshiprecv"], r["quantitybilled"], r["rate"], r["isclosed"]) for r in lines] == [
         ("502", "100", "60", "100", "2.5", "F"), ("503", "50", "50", "0", "4", "F")
     ]
+    # a receipt line reaches its PO line through previoustransactionlinelink (SuiteQL has no transactionline.orderline)
     receipt_lines = ns.rows(
-        "SELECT t.externalid, tl.item, tl.quantity, tl.location, tl.createdfrom, tl.orderline FROM transaction t "
-        "JOIN transactionline tl ON tl.transaction = t.id AND tl.mainline = 'F' WHERE t.type = 'ItemRcpt' ORDER BY tl.id"
+        "SELECT t.externalid, tl.item, tl.quantity, l.previousdoc, l.previousline, l.linktype FROM transaction t "
+        "JOIN transactionline tl ON tl.transaction = t.id AND tl.mainline = 'F' "
+        "JOIN previoustransactionlinelink l ON l.nextdoc = tl.transaction AND l.nextline = tl.id "
+        "WHERE t.type = 'ItemRcpt' ORDER BY tl.id"
     )
-    assert [(r["externalid"], r["item"], r["quantity"], r["createdfrom"], r["orderline"]) for r in receipt_lines] == [
+    assert [(r["externalid"], r["item"], r["quantity"], r["previousdoc"], r["previousline"]) for r in receipt_lines] == [
         ("ion-receipt-q", "502", "60", "1501", "1"), ("ion-receipt-q", "503", "50", "1501", "2")
     ]
     # the three-way match in one query: ordered, item-receipted, billed per PO line
@@ -450,13 +453,16 @@ def test_suiteql_over_purchasing_tables(ns: Purchasing) -> None:
         "NVL((SELECT SUM(rl.quantity) FROM previoustransactionlinelink l JOIN transactionline rl "
         "  ON rl.transaction = l.nextdoc AND rl.id = l.nextline WHERE l.previousdoc = po.id AND l.previousline = pl.id "
         "  AND l.linktype = 'ShipRcpt'), 0) AS receipted, "
-        "NVL((SELECT SUM(bl.quantity) FROM transactionline bl JOIN transaction b ON b.id = bl.transaction "
-        "  WHERE b.type = 'VendBill' AND bl.createdfrom = po.id AND bl.orderline = pl.id), 0) AS billed "
+        "NVL((SELECT SUM(bl.quantity) FROM previoustransactionlinelink l JOIN transactionline bl "
+        "  ON bl.transaction = l.nextdoc AND bl.id = l.nextline WHERE l.previousdoc = po.id AND l.previousline = pl.id "
+        "  AND l.nexttype = 'VendBill'), 0) AS billed "
         "FROM transaction po JOIN transactionline pl ON pl.transaction = po.id AND pl.mainline = 'F' "
         "WHERE po.tranid = ? ORDER BY pl.id", ["PO5001"]
     )
     assert [(r["line"], r["ordered"], r["receipted"], r["billed"]) for r in match] == [("1", "100", "60", "100"), ("2", "50", "50", "0")]
-    assert ns.rows("SELECT createdfrom FROM transaction WHERE id = ?", [rid])[0]["createdfrom"] == "1501"
+    assert ns.rows("SELECT DISTINCT previousdoc FROM previoustransactionlinelink WHERE nextdoc = ?", [rid]) == [
+        {"links": [], "previousdoc": "1501"}
+    ]
     assert ns.rows("SELECT id, email FROM employee WHERE email = ?", ["bob@factory.example"])[0]["id"] == "402"
     assert ns.rows("SELECT v.companyname, tm.name FROM vendor v JOIN term tm ON tm.id = v.terms ORDER BY v.id") == [
         {"links": [], "companyname": "Acme Metals", "name": "Net 30"},

@@ -9,10 +9,16 @@ import pandas as pd
 import pytest
 
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
 from connectors.settings import load_settings
 from ion_sync.config import NetSuiteMappings
 from ion_sync.runner import run_deployment
-from tasks.three_way_match import match_lines
+from sandbox.netsuite import NetSuiteSimConfig, create_app
+from sandbox.server import serving
+from tasks.three_way_match import match_lines, read_netsuite_purchasing
+from tests.world import netsuite_tba_settings
+
+DECLARED_COLUMNS = {f"{table}.{column}" for table, columns in SUITEQL_COLUMNS.items() for column in columns}
 
 
 def transform_purchase_order(po_id: str, to_type: str, external_id: str, lines: list[dict[str, Any]]) -> None:
@@ -56,6 +62,10 @@ def test_seed_example_agreeing_documents_match_and_a_short_receipt_is_flagged(wo
         "item receipts differ from ION: NetSuite item receipts total 0, ION received 60; "
         "billed 100 but item-receipted 0 (paying for goods not received)"
     )
+    # Receipt and bill lines reach their PO line through previoustransactionlinelink, and every
+    # column read is one the product declares (and the preflight probes): no transactionline.orderline.
+    assert world.suiteql_columns_read() <= DECLARED_COLUMNS
+    assert "previoustransactionlinelink.previousline" in world.suiteql_columns_read()
 
 
 def frames(ion_rows: list[dict[str, Any]], receipts: list[tuple[str, str, float]] = (), bills: list[tuple[str, str, float, float]] = ()):
@@ -114,3 +124,19 @@ def test_receipt_sync_closes_the_loop_item_receipts_agree_with_ion(world):
     assert report.loc[("PO5001", "2")].status == "awaiting bill"  # 50 of 50 received, no bill yet
     assert report.loc[("PO5002", "1")]["flags"] == "short receipt: ION received 100 of 200 ordered"
     assert "billed 100 but item-receipted 60" in report.loc[("PO5001", "1")]["flags"]
+
+
+def test_receipt_and_bill_lines_are_read_through_previoustransactionlinelink():
+    """The NetSuite side of the match against the strict simulator, without Prefect: SuiteQL has
+    no `transactionline.orderline`, so a divergence from the documented tables fails here."""
+    with serving(create_app(NetSuiteSimConfig(seed_purchasing=True))) as running:
+
+        async def read():
+            async with NetSuiteClient(netsuite_tba_settings(running.url)) as netsuite:
+                return await read_netsuite_purchasing.fn(netsuite, ["PO5001"], False)
+
+        lines, receipts, bills = asyncio.run(read())
+        columns = set(running.server.config.app.state.sim.stats()["suiteql_columns_read"])
+    assert sorted(lines["line"]) == ["1", "2"] and receipts.empty
+    assert bills[["po_id", "line", "quantity"]].values.tolist() == [["1501", "1", 100.0]]
+    assert "previoustransactionlinelink.previousline" in columns and columns <= DECLARED_COLUMNS

@@ -8,9 +8,22 @@ from typing import Any
 
 import httpx
 
+from connectors.netsuite import NetSuiteSettings
+from connectors.retry import RetryPolicy
 from ion_sync.sandbox import Sandbox
+from sandbox.netsuite import NetSuiteSimConfig
 
 DEFAULT_NETSUITE_FAULTS = {"concurrency_limit": 5}
+
+
+def netsuite_tba_settings(base_url: str) -> NetSuiteSettings:
+    """Token-based auth settings for a NetSuite simulator of our own (its default TBA credentials)."""
+    sim = NetSuiteSimConfig()
+    return NetSuiteSettings(
+        account_id=sim.account_id, base_url=base_url, auth="tba", consumer_key=sim.tba_consumer_key,
+        consumer_secret=sim.tba_consumer_secret, token_id=sim.tba_token_id, token_secret=sim.tba_token_secret,
+        retry=RetryPolicy(attempts=1),
+    )
 
 
 @dataclass
@@ -46,6 +59,10 @@ class World:
 
     def stats(self, system: str) -> dict[str, Any]:
         return self.admin(system, "GET", "stats")
+
+    def suiteql_columns_read(self) -> set[str]:
+        """"table.column" of every SuiteQL column the NetSuite simulator saw read since its reset."""
+        return set(self.stats("netsuite")["suiteql_columns_read"])
 
     def completions(self) -> list[dict[str, Any]]:
         """Every work-order completion stored in the NetSuite simulator."""

@@ -174,12 +174,25 @@ class NetSuiteClient:
     # -- writes ---------------------------------------------------------------------------
 
     async def transform_once(
-        self, from_type: str, from_id: str, to_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
+        self,
+        from_type: str,
+        from_id: str,
+        to_type: str,
+        body: dict[str, Any],
+        *,
+        external_id: str,
+        check_first: bool,
+        replace: Sequence[str] = (),
     ) -> WriteResult:
         """Create `to_type` from a record (e.g. a work-order completion from its work order)
-        exactly once, keyed by `external_id` (which `body` must carry)."""
+        exactly once, keyed by `external_id` (which `body` must carry).
+
+        A transform starts pre-filled from the source record; `replace` names the sublists whose
+        pre-filled lines the body's lines replace (`?replace=component`), instead of being added
+        to (Oracle, "Replacing a Sublist": section_1545297048)."""
         path = f"{RECORD}/{from_type}/{quote(from_id)}/!transform/{to_type}"
-        return await self._post_once(path, to_type, body, external_id=external_id, check_first=check_first)
+        params = {"replace": ",".join(replace)} if replace else None
+        return await self._post_once(path, to_type, body, external_id=external_id, check_first=check_first, params=params)
 
     async def create_once(
         self, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
@@ -189,7 +202,14 @@ class NetSuiteClient:
         return await self._post_once(f"{RECORD}/{record_type}", record_type, body, external_id=external_id, check_first=check_first)
 
     async def _post_once(
-        self, path: str, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
+        self,
+        path: str,
+        record_type: str,
+        body: dict[str, Any],
+        *,
+        external_id: str,
+        check_first: bool,
+        params: dict[str, str] | None = None,
     ) -> WriteResult:
         """POST a `record_type` keyed by `external_id` so that it lands once.
 
@@ -206,7 +226,7 @@ class NetSuiteClient:
                     if existing:
                         return WriteResult(existing, adopted=True)
                 try:
-                    response = await self._send("POST", path, write=True, json=body)
+                    response = await self._send("POST", path, write=True, json=body, params=params)
                 except TransientError as exc:
                     uncertain = uncertain or exc.uncertain
                     raise

@@ -38,6 +38,12 @@ class NetSuiteSettings(BaseSettings):
     )
     timeout_seconds: float = Field(60.0, gt=0, description="per-request timeout, seconds")
     suiteql_page_size: int = Field(1000, ge=1, le=1000, description="SuiteQL rows per page (at most 1000)")
+    component_number_field: Literal["issueInventoryNumber", "receiptInventoryNumber"] = Field(
+        "issueInventoryNumber",
+        description="inventoryAssignment field naming a consumed component's lot/serial: issueInventoryNumber "
+        "(a reference to an existing inventoryNumber, what Oracle documents for stock that leaves inventory) or "
+        "receiptInventoryNumber (the number as text); the NetSuite preflight probes inventorynumber",
+    )
     retry: RetryPolicy = RetryPolicy()
 
     @model_validator(mode="after")

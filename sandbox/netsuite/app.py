@@ -79,6 +79,7 @@ class Simulator:
                 "token_rejections": self.auth.token_rejections,
                 "auth_failures": self.auth.auth_failures,
                 "suiteql_queries": self.suiteql.queries,
+                "suiteql_columns_read": sorted(self.suiteql.catalog.read),
                 **{name: dict(counter) for name, counter in self.counters.items()},
                 "timings_ms": {
                     kind: {"count": n, "mean": round(total * 1000 / n, 4), "max": round(peak * 1000, 4)}
@@ -92,6 +93,7 @@ class Simulator:
         self.injector.reset_stats()
         self.auth.reset_counters()
         self.suiteql.queries = 0
+        self.suiteql.catalog.read.clear()
         self.counters.clear()
         self.timings.clear()
 

@@ -105,6 +105,22 @@ class NetSuiteSimConfig(BaseModel):
     )
     closed_work_order_statuses: list[str] = Field(default_factory=lambda: ["H"])
     allow_negative_inventory: bool = Field(True, description="False: a component line may not exceed on-hand.")
+    completion_prefills_components: bool = Field(
+        True,
+        description="A completion transform starts with the work order's BOM component lines (§1.3, §1.5); a body's "
+        "component lines are added to them unless the request says ?replace=component (Replacing a Sublist, "
+        "https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545297048.html).",
+    )
+    bill_of_materials: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {"ASSY-100": {"COMP-200": 2.0, "COMP-300": 1.0}},
+        description="Assembly itemid -> component itemid -> quantity per assembly: what a completion pre-fills "
+        "(INFERENCE: the demo BOM; NetSuite takes it from the work order's bill of materials).",
+    )
+    component_accepts_receipt_number: bool = Field(
+        False,
+        description="Accept receiptInventoryNumber (new numbers) on a consumed component; Oracle says numbers that "
+        "exist are selected with issueInventoryNumber (section_4687606595.html) (INFERENCE: NetSuite's answer).",
+    )
 
     # --- purchasing loop: purchaseOrder, itemReceipt transform, vendorBill, timeBill (§1.3, §1.5, §2 item 5) ---
     seed_purchasing: bool = Field(
@@ -159,3 +175,10 @@ class NetSuiteSimConfig(BaseModel):
     )
     suiteql_max_limit: int = 1000
     suiteql_max_results: int = 100_000
+    suiteql_hidden_tables: list[str] = Field(
+        default_factory=list, description="Catalog tables this role cannot see (missing permission or feature)."
+    )
+    suiteql_hidden_columns: list[str] = Field(
+        default_factory=list,
+        description="'table.column' entries of the catalog this account does not expose (e.g. an INFERENCE column).",
+    )

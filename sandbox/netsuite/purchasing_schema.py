@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS employee (
     id INTEGER PRIMARY KEY, entityid TEXT NOT NULL, firstname TEXT, lastname TEXT, email TEXT,
     subsidiary INTEGER, isinactive TEXT, externalid TEXT);
 CREATE INDEX IF NOT EXISTS employee_email ON employee (email);
+CREATE TABLE IF NOT EXISTS customer (id INTEGER PRIMARY KEY, entityid TEXT NOT NULL, companyname TEXT, isinactive TEXT);
 CREATE TABLE IF NOT EXISTS department (id INTEGER PRIMARY KEY, name TEXT NOT NULL, isinactive TEXT);
 CREATE TABLE IF NOT EXISTS classification (id INTEGER PRIMARY KEY, name TEXT NOT NULL, isinactive TEXT);
 CREATE TABLE IF NOT EXISTS term (id INTEGER PRIMARY KEY, name TEXT NOT NULL, daysuntilnetdue INTEGER);
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS deletedrecord (
     recordid INTEGER NOT NULL, recordtypeid TEXT, type TEXT, name TEXT, externalid TEXT, deleteddate TEXT);
 """
 PURCHASING_TABLES = (
+    "customer",  # read by the labor preflight; time entries keep any customer reference as sent
     "vendor",
     "employee",
     "department",
@@ -50,6 +52,7 @@ RECEIPT_LINK_TYPE = "ShipRcpt"  # INFERENCE: NetSuite's link type for receipt/fu
 BILL_LINK_TYPE = "OrdBill"  # INFERENCE
 
 # --- demo data (sandbox/README.md "NetSuite purchasing demo"); ids are fixed ---
+DEMO_CUSTOMERS = [(77, "Orbital Dynamics")]  # the cost-plus customer of config/sandbox.yaml
 DEMO_CURRENCIES = [(1, "USA", "USD")]
 DEMO_TERMS = [(1, "Net 30", 30), (2, "Net 45", 45)]
 DEMO_DEPARTMENTS = [(1, "Production"), (2, "Engineering")]

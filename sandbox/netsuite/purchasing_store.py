@@ -19,6 +19,7 @@ from .purchasing_schema import (
     BILL_LINK_TYPE,
     DEMO_CLASSES,
     DEMO_CURRENCIES,
+    DEMO_CUSTOMERS,
     DEMO_CUSTOM_FIELDS,
     DEMO_DEPARTMENTS,
     DEMO_EMPLOYEES,
@@ -129,6 +130,9 @@ class PurchasingStore:
                 for cid, name, symbol in DEMO_CURRENCIES:
                     self._record("currency", cid, {"id": cid, "name": name, "symbol": symbol}, stamp)
                     self.db.execute("INSERT INTO currency VALUES (?, ?, ?)", (cid, name, symbol))
+                self.db.executemany(
+                    "INSERT INTO customer VALUES (?, ?, ?, 'F')", [(cid, name, name) for cid, name in DEMO_CUSTOMERS]
+                )
                 for tid, name, days in DEMO_TERMS:
                     self._record("term", tid, {"id": tid, "name": name, "daysUntilNetDue": days}, stamp)
                     self.db.execute("INSERT INTO term VALUES (?, ?, ?)", (tid, name, days))

@@ -62,10 +62,13 @@ CREATE TABLE IF NOT EXISTS location (
 CREATE TABLE IF NOT EXISTS inventorybalance (
     item INTEGER NOT NULL, location INTEGER NOT NULL, quantityonhand REAL, quantityavailable REAL,
     PRIMARY KEY (item, location));
+CREATE TABLE IF NOT EXISTS inventorynumber (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, inventorynumber TEXT NOT NULL, item INTEGER NOT NULL,
+    UNIQUE (item, inventorynumber));
 """
-SUITEQL_TABLES = frozenset({"transaction", "transactionline", "item", "location", "inventorybalance", *PURCHASING_TABLES})
 _DATA_TABLES = (
-    "sim_record", '"transaction"', "transactionline", "item", "location", "inventorybalance", *PURCHASING_TABLES
+    "sim_record", '"transaction"', "transactionline", "item", "location", "inventorybalance", "inventorynumber",
+    *PURCHASING_TABLES,
 )
 _TX_COLUMNS = '"transaction" (id, tranid, type, status, externalid, trandate, createdfrom, createddate, lastmodifieddate, memo)'
 _LINE_COLUMNS = 'transactionline (id, "transaction", linesequencenumber, mainline, item, quantity, location)'
@@ -103,6 +106,8 @@ DEMO_BALANCES = [  # itemid, location, quantity on hand (= available)
     ("GLUE-1", 2, 99.95),
     ("BRACKET-0007", 1, 50),
 ]
+# Lots/serials in stock (inventoryNumber records: id, number, item): what ION's demo runs consume.
+DEMO_INVENTORY_NUMBERS = [(801, "L-2211", 505), *[(810 + n, f"M-{n:04d}", 506) for n in range(1, 6)]]
 DEMO_EPOCH = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 BULK_ASSEMBLY = 501
 BULK_COMPONENTS = [f"BULK-C{n:02d}" for n in range(1, 21)]
@@ -162,6 +167,7 @@ class CompletionPlan:
     assembly: int
     body: dict[str, Any]
     components: list[ComponentLine] = field(default_factory=list)
+    received_numbers: tuple[str, ...] = ()  # lots/serials of the built assembly: new inventoryNumber records
 
 
 class DuplicateExternalId(Exception):
@@ -297,6 +303,7 @@ class Store:
                 for iid, itemid, name, rtype in DEMO_ITEMS:
                     self._insert_item(iid, itemid, name, rtype)
                 by_itemid = {itemid: iid for iid, itemid, _, _ in DEMO_ITEMS}
+                self.db.executemany("INSERT INTO inventorynumber VALUES (?, ?, ?)", DEMO_INVENTORY_NUMBERS)
                 self.db.executemany(
                     "INSERT INTO inventorybalance VALUES (?, ?, ?, ?)",
                     [(by_itemid[itemid], loc, qty, qty) for itemid, loc, qty in DEMO_BALANCES],
@@ -523,9 +530,19 @@ class Store:
                 )
                 self.db.executemany(f"INSERT INTO {_LINE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)", lines)
                 self._move(moves)
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO inventorynumber (inventorynumber, item) VALUES (?, ?)",
+                    [(n, plan.assembly) for n in plan.received_numbers],
+                )
 
             self._write(write)
             return cid
+
+    def inventory_number(self, number_id: int) -> tuple[str, int] | None:
+        """(number, item) of an inventoryNumber record."""
+        with self.lock:
+            row = self.db.execute("SELECT inventorynumber, item FROM inventorynumber WHERE id = ?", (number_id,)).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
 
     def close_work_order(self, work_order: dict[str, Any], body: dict[str, Any], external_id: str | None) -> int:
         """workOrderClose transform: a WOClose transaction and the work order's status H."""

@@ -3,8 +3,10 @@
 `POST /services/rest/query/v1/suiteql?limit=&offset=` with `{"q": ..., "params": [...]}` and
 the required `Prefer: transient` header. The statement runs on SQLite after two rewrites
 (`transaction`, a reserved word in SQLite, is quoted; `NVL` is provided) on a read-only
-connection whose authorizer allows SELECTs over `transaction`, `transactionline`, `item`,
-`location` and `inventorybalance` only. Items carry lower-case keys and `"links": []`;
+connection whose authorizer allows SELECTs that read only the tables and columns of
+`suiteql_catalog.SUITEQL_CATALOG` (each with its source; hidden ones per config), and answers
+NetSuite's error for anything else (`Field 'orderline' for record 'transactionLine' was not
+found.`, `Record 'subsidiary' was not found.`). Items carry lower-case keys and `"links": []`;
 numbers are strings and null columns are omitted (both configurable). Paging: `limit` ≤ 1000,
 `offset` divisible by `limit` (§1.4), 100,000-result ceiling.
 """
@@ -20,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .errors import MALFORMED_DETAIL, NsError
-from .store import SUITEQL_TABLES
+from .suiteql_catalog import SUITEQL_CATALOG
 
 if TYPE_CHECKING:
     from .app import Simulator
@@ -30,21 +32,51 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FIRST_WORD = re.compile(r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*([A-Za-z]+)", re.S)
 
 
-def _authorizer(action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
-    if action in _ALLOWED_ACTIONS:
-        return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_READ and arg1 is not None and arg1.lower() in SUITEQL_TABLES:
-        return sqlite3.SQLITE_OK
-    return sqlite3.SQLITE_DENY
+class Catalog:
+    """The authorizer: a read of a table or column outside the catalog (or hidden by the
+    config) is denied, and the first denial is kept so the error can name it."""
+
+    def __init__(self, hidden_tables: list[str], hidden_columns: list[str]) -> None:
+        self.hidden_tables = {t.lower() for t in hidden_tables}
+        self.hidden_columns = {c.lower() for c in hidden_columns}
+        self.denied: tuple[str, str] | None = None
+        self.read: set[str] = set()  # "table.column" of every column a query read (in stats)
+
+    def served(self, table: str, column: str) -> bool:
+        entry = SUITEQL_CATALOG.get(table)
+        if entry is None or table in self.hidden_tables:
+            return False
+        return not column or (column in entry[1] and f"{table}.{column}" not in self.hidden_columns)
+
+    def __call__(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
+        if action in _ALLOWED_ACTIONS:
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_READ and arg1 is not None:
+            table, column = arg1.lower(), (arg2 or "").lower()
+            if self.served(table, column):
+                if column:
+                    self.read.add(f"{table}.{column}")
+                return sqlite3.SQLITE_OK
+            self.denied = self.denied or (table, column)
+        return sqlite3.SQLITE_DENY
+
+    def error(self) -> NsError | None:
+        if self.denied is None:
+            return None
+        table, column = self.denied
+        entry = SUITEQL_CATALOG.get(table)
+        if entry is None or table in self.hidden_tables or not column:
+            return _bad_query(f"Record '{table}' was not found.")
+        return _bad_query(f"Field '{column}' for record '{entry[0]}' was not found.")
 
 
 def _nvl(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def open_reader(connection: sqlite3.Connection) -> sqlite3.Connection:
+def open_reader(connection: sqlite3.Connection, catalog: Catalog) -> sqlite3.Connection:
     connection.create_function("NVL", 2, _nvl, deterministic=True)
-    connection.set_authorizer(_authorizer)
+    connection.set_authorizer(catalog)
     return connection
 
 
@@ -94,6 +126,8 @@ def rewrite(sql: str) -> str:
 
 
 def _bad_query(detail: str) -> NsError:
+    # Message shape as NetSuite answers unknown records/fields (netsuite.md §1.9 [PRAC-NSQ2],
+    # [HG client.py]: 400 "Record 'X' was not found."); the error code is INFERENCE.
     return NsError(
         400,
         "INVALID_PARAMETER",
@@ -105,7 +139,7 @@ def _translate(exc: sqlite3.Error) -> NsError:
     msg = str(exc)
     if m := re.match(r"no such table: (?:\w+\.)?(\w+)", msg):
         return _bad_query(f"Record '{m.group(1)}' was not found.")
-    if m := re.match(r"no such column: (.+)", msg):
+    if m := re.match(r"no such column: (?:\w+\.)?(.+)", msg):
         return _bad_query(f"Field '{m.group(1)}' was not found.")
     if m := re.match(r"access to (\w+)\.", msg):
         return _bad_query(f"Record '{m.group(1)}' was not found.")
@@ -120,7 +154,8 @@ class SuiteQL:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         self.config = sim.config
-        self.db = open_reader(sim.store.connect_reader())
+        self.catalog = Catalog(sim.config.suiteql_hidden_tables, sim.config.suiteql_hidden_columns)
+        self.db = open_reader(sim.store.connect_reader(), self.catalog)
         self.queries = 0
 
     def format_value(self, value: Any) -> Any:
@@ -140,6 +175,7 @@ class SuiteQL:
             raise _bad_query("Only SELECT statements are supported.")
         sql = rewrite(q)
         with self.sim.store.lock:
+            self.catalog.denied = None
             try:
                 cur = self.db.execute(f"{sql}\nLIMIT {limit + 1} OFFSET {offset}", params)
                 rows = cur.fetchall()
@@ -151,7 +187,7 @@ class SuiteQL:
                 else:
                     (total,) = self.db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()
             except sqlite3.Error as exc:
-                raise _translate(exc) from exc
+                raise (self.catalog.error() or _translate(exc)) from exc
         self.queries += 1
         omit = self.config.suiteql_omit_nulls
         items = []

@@ -6,6 +6,14 @@ the way NetSuite would answer (400 INVALID_CONTENT with `o:errorPath`): unknown 
 references, non-positive completion quantity, negative component quantity, lot/serial items
 whose inventory assignments do not add up to the line quantity, fractional serial quantities,
 a closed work order. Several component lines may share an item (at different locations).
+The transform starts pre-filled from the work order (§1.3, §1.5): its BOM's component lines
+(`config.bill_of_materials`, INFERENCE) for the completed quantity; the body's component lines
+are added to those, unless the request says `?replace=component`, which replaces them (Oracle,
+"Replacing a Sublist", section_1545297048: non-keyed sublist lines sent are added to the
+defaults; with `replace` all lines are removed and replaced by the request's). A consumed lot or
+serial is `issueInventoryNumber` (a reference to an existing inventoryNumber of that item; Oracle
+section_4687606595: issue for stock that leaves inventory, receipt for stock that enters it, never
+both); a built assembly's is `receiptInventoryNumber` (text), which creates the inventoryNumber.
 Success: 204 + absolute `Location` of the new record, the record and its SuiteQL rows stored,
 `inventorybalance` moved (assembly + at the completion location, each component − at its line
 location). `!transform/workOrderClose` closes the work order (status H).
@@ -18,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .errors import NsError, invalid_content, nonexistent_id
+from .errors import NsError, invalid_content, invalid_field_value, nonexistent_id
 from .records import (
     check_date,
     check_external_id,
@@ -28,6 +36,7 @@ from .records import (
     normalize,
     number,
     record_type,
+    ref_key,
     resolve_item,
     resolve_location,
     write_response,
@@ -50,7 +59,8 @@ async def transform_endpoint(sim: Simulator, request: Request) -> Response:
     if target == "workOrderClose":
         return _close(sim, request, work_order, raw)
     data, warnings = normalize(sim, request, raw, WORK_ORDER_COMPLETION)
-    plan = build_completion(sim, work_order, data)
+    replace = {name.strip() for name in request.query_params.get("replace", "").split(",") if name.strip()}
+    plan = build_completion(sim, work_order, data, replace_components="component" in replace)
     try:
         cid = sim.store.create_completion(plan)
     except DuplicateExternalId as exc:
@@ -82,7 +92,9 @@ def _check_open(sim: Simulator, work_order: dict[str, Any]) -> None:
         )
 
 
-def build_completion(sim: Simulator, work_order: dict[str, Any], data: dict[str, Any]) -> CompletionPlan:
+def build_completion(
+    sim: Simulator, work_order: dict[str, Any], data: dict[str, Any], *, replace_components: bool = False
+) -> CompletionPlan:
     """Validate a normalized completion body against the work order; raise the first error."""
     _check_open(sim, work_order)
     external_id = check_external_id(sim, data.get("externalId"))
@@ -122,6 +134,11 @@ def build_completion(sim: Simulator, work_order: dict[str, Any], data: dict[str,
     if data.get("tranId") is not None:
         check_text(data["tranId"], "tranId")
 
+    # Fields of the stored record, every name from the REST API Browser's workOrderCompletion
+    # [NS-BROWSER schemas/workOrderCompletion.md] (tests/contract/netsuite/examples/
+    # work_order_completion_schema.json); values: createdFrom = the work order, orderQuantity =
+    # its quantity, tranDate defaulting to today, location to the work order's (INFERENCE: NetSuite's
+    # defaults), subsidiary "1" (INFERENCE: the demo account has one subsidiary).
     body: dict[str, Any] = {
         "id": 0,
         "tranDate": tran_date,
@@ -147,15 +164,12 @@ def build_completion(sim: Simulator, work_order: dict[str, Any], data: dict[str,
     if detail is not None:
         body["inventoryDetail"] = detail
 
-    components: list[ComponentLine] = []
+    components = [] if replace_components else _prefilled(sim, assembly, quantity, location)
     lines = (data.get("component") or {}).get("items") or []
-    rendered_lines = []
     for i, line in enumerate(lines):
-        comp = _component(sim, line, f"component.items[{i}]", location, i + 1)
-        components.append(comp)
-        rendered_lines.append(comp.body)
-    if lines:
-        body["component"] = {"items": rendered_lines}
+        components.append(_component(sim, line, f"component.items[{i}]", location, len(components) + 1))
+    if components:
+        body["component"] = {"items": [comp.body for comp in components]}
     if data.get("operation"):
         body["operation"] = data["operation"]
     if not sim.config.allow_negative_inventory:
@@ -169,7 +183,28 @@ def build_completion(sim: Simulator, work_order: dict[str, Any], data: dict[str,
         assembly=assembly.id,
         body=body,
         components=components,
+        received_numbers=tuple(a["receiptInventoryNumber"] for a in (detail or {}).get("inventoryAssignment", {}).get("items", [])),
     )
+
+
+def _prefilled(sim: Simulator, assembly: ItemInfo, quantity: float, location: int) -> list[ComponentLine]:
+    """The component lines the transform starts with: the work order's BOM for `quantity`."""
+    if not sim.config.completion_prefills_components:
+        return []
+    by_itemid = {info.itemid: info for info in sim.store.items.values()}
+    lines = []
+    for n, (itemid, per) in enumerate(sim.config.bill_of_materials.get(assembly.itemid, {}).items(), start=1):
+        item = by_itemid[itemid]
+        line_quantity = per * quantity
+        body = {
+            "lineNumber": n,
+            "item": {"id": str(item.id)},
+            "quantity": line_quantity,
+            "quantityPer": per,
+            "componentInventoryDetail": {"location": {"id": str(location)}, "quantity": line_quantity},
+        }
+        lines.append(ComponentLine(item=item.id, quantity=line_quantity, location=location, body=body))
+    return lines
 
 
 def _component(sim: Simulator, line: dict[str, Any], path: str, default_location: int, line_number: int) -> ComponentLine:
@@ -185,7 +220,7 @@ def _component(sim: Simulator, line: dict[str, Any], path: str, default_location
     location = default_location  # the sublist has no location field: it lives in componentInventoryDetail
     if cid and cid.get("location") is not None:
         location = resolve_location(sim, cid["location"], f"{path}.componentInventoryDetail.location").id
-    detail = _inventory_detail(sim, item, quantity, cid, f"{path}.componentInventoryDetail", location)
+    detail = _inventory_detail(sim, item, quantity, cid, f"{path}.componentInventoryDetail", location, issue=True)
     body: dict[str, Any] = {"lineNumber": line_number, "item": {"id": str(item.id)}, "quantity": quantity}
     for key in ("quantityPer", "operationSequenceNumber"):
         if line.get(key) is not None:
@@ -195,9 +230,18 @@ def _component(sim: Simulator, line: dict[str, Any], path: str, default_location
 
 
 def _inventory_detail(
-    sim: Simulator, item: ItemInfo, quantity: float, detail: dict[str, Any] | None, path: str, location: int
+    sim: Simulator,
+    item: ItemInfo,
+    quantity: float,
+    detail: dict[str, Any] | None,
+    path: str,
+    location: int,
+    *,
+    issue: bool = False,
 ) -> dict[str, Any] | None:
-    """Check lot/serial assignments of one line; return the canonical inventory detail."""
+    """Check lot/serial assignments of one line; return the canonical inventory detail.
+    `issue`: the line takes stock out (a consumed component), so numbers are existing
+    inventoryNumber records named by `issueInventoryNumber`."""
     detail = detail or {}
     if detail.get("quantity") is not None:
         dq = number(detail["quantity"], f"{path}.quantity")
@@ -225,13 +269,7 @@ def _inventory_detail(
     total = 0.0
     for i, a in enumerate(assignments):
         apath_i = f"{apath}.items[{i}]"
-        number_text = a.get("receiptInventoryNumber")
-        if number_text is None and isinstance(a.get("issueInventoryNumber"), dict):
-            number_text = a["issueInventoryNumber"].get("refName") or a["issueInventoryNumber"].get("id")
-        if not isinstance(number_text, str) or not number_text.strip():
-            raise invalid_content(
-                f"Please enter a {tracking} number for item {item.itemid}.", f"{apath_i}.receiptInventoryNumber"
-            )
+        number_text, field = _assigned_number(sim, item, a, apath_i, issue=issue)
         if a.get("quantity") is None:
             raise invalid_content("Please enter a value for Quantity.", f"{apath_i}.quantity")
         aq = number(a["quantity"], f"{apath_i}.quantity")
@@ -241,10 +279,13 @@ def _inventory_detail(
             if aq != 1:
                 raise invalid_content(f"Each serial number carries quantity 1 (got {aq:g}).", f"{apath_i}.quantity")
             if number_text in seen:
-                raise invalid_content(f"The serial number {number_text} is assigned twice.", f"{apath_i}.receiptInventoryNumber")
+                raise invalid_content(f"The serial number {number_text} is assigned twice.", f"{apath_i}.{field}")
             seen.add(number_text)
         total += aq
-        canonical.append({"receiptInventoryNumber": number_text, "quantity": aq})
+        if field == "issueInventoryNumber":
+            canonical.append({"issueInventoryNumber": {"id": str(a[field]["id"]), "refName": number_text}, "quantity": aq})
+        else:
+            canonical.append({"receiptInventoryNumber": number_text, "quantity": aq})
     if abs(total - quantity) > _EPS:
         raise invalid_content(
             f"The total inventory detail quantity must be {quantity:g} for {tracking}-numbered item {item.itemid} "
@@ -252,6 +293,30 @@ def _inventory_detail(
             apath,
         )
     return {"location": {"id": str(location)}, "quantity": quantity, "inventoryAssignment": {"items": canonical}}
+
+
+def _assigned_number(
+    sim: Simulator, item: ItemInfo, assignment: dict[str, Any], path: str, *, issue: bool
+) -> tuple[str, str]:
+    """(number, field) of one inventory assignment, or the error NetSuite answers."""
+    issued, received = assignment.get("issueInventoryNumber"), assignment.get("receiptInventoryNumber")
+    if issued is not None and received is not None:
+        raise invalid_content("Set either issueInventoryNumber or receiptInventoryNumber, not both.", path)
+    if issued is not None:
+        kind, key = ref_key(issued, f"{path}.issueInventoryNumber")
+        found = sim.store.inventory_number(int(key)) if kind == "id" and key.isdigit() else None
+        if found is None or found[1] != item.id:
+            raise invalid_field_value(key, f"{path}.issueInventoryNumber", sim.config.invalid_reference_error_code)
+        return found[0], "issueInventoryNumber"
+    if issue and received is not None and not sim.config.component_accepts_receipt_number:
+        raise invalid_content(
+            f"Select the existing {item.tracking} number of consumed item {item.itemid} with issueInventoryNumber.",
+            f"{path}.receiptInventoryNumber",
+        )
+    if not isinstance(received, str) or not received.strip():
+        field = "issueInventoryNumber" if issue else "receiptInventoryNumber"
+        raise invalid_content(f"Please enter a {item.tracking} number for item {item.itemid}.", f"{path}.{field}")
+    return received, "receiptInventoryNumber"
 
 
 def _check_availability(sim: Simulator, components: list[ComponentLine]) -> None:
