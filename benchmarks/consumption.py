@@ -122,7 +122,7 @@ def child_baseline() -> dict[str, Any]:
 
             async def post(wo_id: str, body: dict[str, Any]) -> None:
                 async with slots:
-                    response = await ns.post(f"/services/rest/record/v1/workOrder/{wo_id}/!transform/workOrderCompletion", json=body)
+                    response = await ns.post(f"/services/rest/record/v1/workOrder/{wo_id}/!transform/workOrderCompletion?replace=component", json=body)
                 response.raise_for_status()
 
             items: dict[str, str] = {}

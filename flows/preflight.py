@@ -11,7 +11,13 @@ from prefect.states import Completed, Failed, State
 from tasks.preflight import Target, run_preflight, summary_line
 
 
-@flow(name="preflight", flow_run_name="preflight-{systems}")
+def run_name() -> str:
+    from prefect.runtime import flow_run
+
+    return "preflight-" + "-".join(flow_run.parameters.get("systems") or ["all"])
+
+
+@flow(name="preflight", flow_run_name=run_name)
 async def preflight(systems: list[Target] | None = None) -> State:
     """Run the read-only go-live checks of `systems` (default: every system)."""
     checks = await run_preflight(systems or ["all"])

@@ -8,7 +8,6 @@ fresh SQLite ledger and reports folder under `.demo/`), runs each deployment of
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -31,7 +30,8 @@ from ion_sync.sandbox import start_sandbox
 DEMO_DIR = PROJECT_ROOT / ".demo"
 # consumption first: the reconciliation then shows what the completions moved in NetSuite;
 # purchase orders before the receipts against them, the 3-way match after both.
-ORDER = ["consumption-sync", "inventory-reconciliation", "purchase-order-sync", "receipt-sync", "labor-sync", "three-way-match"]
+# Go-live checks first (README "Go-live: preflight and acceptance"): every system, read-only.
+ORDER = ["preflight", "consumption-sync", "inventory-reconciliation", "purchase-order-sync", "receipt-sync", "labor-sync", "three-way-match"]
 # Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 # QuickBooks: items, then the ordered POs that use them.
@@ -40,20 +40,8 @@ ORDER += ["quickbooks-item-sync", "quickbooks-purchase-order-sync"]
 ORDER += ["arena-part-sync", "arena-bom-sync", "arena-change-sync", "plm-feedback-sync"]
 # Operations last: drain what no trigger handled, replay fixed dead letters, then report health.
 ORDER += ["ion-event-drain", "dead-letter-replay", "integration-health"]
-# Go-live checks before the first run (README "Go-live: preflight and acceptance").
-# TODO(lead, after merging every branch's tasks/preflight_<system>.py): set to ["all"].
-PREFLIGHT_SYSTEMS = ["ion", "quickbooks"]
 # The drain takes the demo's events at once (no grace period); the replay really replays.
 DEMO_PARAMETERS = {"ion-event-drain": {"grace_minutes": 0}, "dead-letter-replay": {"dry_run": False}}
-
-
-def preflight_line(systems: list[str]) -> str:
-    """`ion-sync preflight <systems>` against the simulators, as one line (and each FAIL)."""
-    from tasks.preflight import run_preflight, summary_line
-
-    checks = asyncio.run(run_preflight(systems))
-    failed = "".join(f"\n  {c.system}: {c.line()}" for c in checks if not c.ok)
-    return f"\nPreflight ({' '.join(systems)}): {summary_line(checks)}{failed}"
 
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
@@ -71,7 +59,6 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     if sandbox.arena is not None:
         print(f"            Arena {sandbox.arena.url}")
-    print(preflight_line(PREFLIGHT_SYSTEMS), flush=True)
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     receiver = start_receiver(os.environ["ION_SYNC_DATABASE_URL"])
