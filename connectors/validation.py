@@ -27,10 +27,14 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def shown(value: object) -> str:
-    """A bad value as a reason quotes it: its repr, cut short (a 10,000-character name is not news)."""
-    text = repr(value)
+def shorten(text: str) -> str:
+    """Text as a reason quotes it: cut short (a 10,000-character name is not news)."""
     return text if len(text) <= SHOWN_CHARACTERS else f"{text[:SHOWN_CHARACTERS]}… ({len(text)} characters)"
+
+
+def shown(value: object) -> str:
+    """A bad value as a reason quotes it: its repr, cut short."""
+    return shorten(repr(value))
 
 
 def explain_record_error(record: str, exc: ValidationError) -> str:

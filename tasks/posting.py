@@ -23,8 +23,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.errors import AuthError, ConfigError, ContractError, DataError, TransientError
-from connectors.validation import LARGEST_NUMBER, explain_record_error, number_out_of_range, shown
+from connectors.errors import DataError, SyncError, TransientError
+from connectors.validation import LARGEST_NUMBER, explain_record_error, number_out_of_range, shorten, shown
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
 from tasks.reporting import SyncSummary
@@ -130,9 +130,9 @@ async def post_through_ledger(
                     reason = f"{item.label}: gave up after {claim.attempts + 1} runs: {exc}"
                     return Outcome(item.key, EntryStatus.dead, reason=reason, payload=item.body)
                 return Outcome(item.key, EntryStatus.failed, reason=str(exc))
-            except STOPS_EVERY_RECORD:
-                raise
             except Exception as exc:  # this record alone: its dead letter, never a key left `pending`
+                if stops_every_record(exc):
+                    raise
                 return Outcome(item.key, EntryStatus.dead, reason=record_problem(item.label, exc))
 
     results = await asyncio.gather(*(attempt(claim) for claim in batch.mine), return_exceptions=True)
@@ -179,15 +179,10 @@ def dead_letter_row(letter: DeadLetter) -> dict[str, Any]:
     return {"key": letter.key, "source": letter.source_ref, "reason": letter.reason}
 
 
-# What stops every record, not one: these fail the flow (the ledger's own errors included).
-STOPS_EVERY_RECORD: tuple[type[Exception], ...] = (
-    AuthError,
-    ConfigError,
-    ContractError,
-    TransientError,
-    SQLAlchemyError,
-    OSError,
-)
+def stops_every_record(exc: Exception) -> bool:
+    """What fails the flow, not one record: every connector error but a DataError (auth,
+    configuration, contract, transient, a spent quota) and the ledger's or the network's own."""
+    return isinstance(exc, SyncError | SQLAlchemyError | OSError) and not isinstance(exc, DataError)
 
 
 def record_problem(label: str, exc: Exception) -> str:
@@ -196,7 +191,7 @@ def record_problem(label: str, exc: Exception) -> str:
         return explain_record_error(label, exc)
     if isinstance(exc, DataError):
         return f"{label}: {exc}" + (f" (field {exc.field})" if exc.field and exc.field not in str(exc) else "")
-    what = f"field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args else shown(str(exc))[1:-1]
+    what = f"field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args else shorten(str(exc))
     return f"{label}: could not be turned into a request ({type(exc).__name__}: {what})"
 
 
@@ -228,9 +223,9 @@ def one_record(
     guarded = Guarded()
     try:
         yield guarded
-    except STOPS_EVERY_RECORD:
-        raise
     except Exception as exc:
+        if stops_every_record(exc):
+            raise
         guarded.failed = True
         dead_letters.append(DeadLetter(key, source_ref, record_problem(label, exc), payload, source_time))
 
@@ -252,7 +247,7 @@ async def posted_or_dead(
         if body is not None:
             check_body(body, target)
         return await post()
-    except STOPS_EVERY_RECORD:
-        raise
     except Exception as exc:
+        if stops_every_record(exc):
+            raise
         return Outcome(key, EntryStatus.dead, target_id=target_id, reason=record_problem(label, exc), payload=payload)

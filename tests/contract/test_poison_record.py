@@ -6,13 +6,18 @@ watermark past it (issue 12 §1)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from ion_sync.runner import run_deployment
+from ion_sync.sandbox import RAMP_VENDOR_ATTRIBUTE
 from ledger import EntryStatus, Ledger
+from tests.labor_helpers import add_session, time_bills
+from tests.quickbooks_helpers import QuickBooksWorld
+from tests.ramp_world import RampWorld, approved_purchase_orders, link_acme
 from tests.world import World
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -30,6 +35,7 @@ class Poisoned:
     good: int
     names: tuple[str, ...]  # the reason names the record and the field
     watermark: bool = True  # False: the writer keeps no watermark (it reads by state, not by time)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def consumption(world: World) -> str:
@@ -54,6 +60,97 @@ def purchase_order(world: World) -> str:
     return f"netsuite:po:{world.netsuite_rest('POST', 'purchaseOrder', po)}@"
 
 
+def labor(world: World) -> str:
+    # A session carries no numbers: its poison is a 10,000-character string (the user's email).
+    session = add_session(world, 1001, "x" * 10_000 + "@factory.example", "2026-11-21T09:00:00Z", "2026-11-21T09:30:00Z")
+    return f"ion:session:{session}"
+
+
+def quickbooks(world: World) -> QuickBooksWorld:
+    current = QuickBooksWorld(world)
+    current.admin("POST", "reset")
+    current.admin("POST", "stats/reset")
+    current.faults()
+    return current
+
+
+def quickbooks_item(world: World) -> str:
+    # A part carries no numbers QuickBooks keeps: its poison is a 10,000-character part number.
+    quickbooks(world).add_part(398, "P" * 10_000, "A", "poison")
+    return "ion:part:398@"
+
+
+def quickbooks_purchase_order(world: World) -> str:
+    qb = quickbooks(world)
+    qb.add_purchase_order(51, 2, [{"id": 511, "part": "COMP-200", "quantity": 10, "cost": 2.5}])
+    qb.add_purchase_order(52, 2, [{"id": 521, "part": "COMP-200", "quantity": 1e308, "cost": 2.5}])
+    return "ion:purchaseOrder:52@"
+
+
+def ramp(world: World) -> RampWorld:
+    current = RampWorld(world)
+    current.reset()
+    return current
+
+
+def approved_in_ramp(world: World, count: int) -> tuple[RampWorld, list[tuple[int, int]]]:
+    """`count` approved one-line ION POs for Acme Metals (linked), created in Ramp by its sync."""
+    current = ramp(world)
+    buyer = current.buyer()
+    link_acme(buyer)
+    made = approved_purchase_orders(buyer, count)
+    buyer.close()
+    assert run_deployment("ramp-purchase-order-sync").summary.posted == count
+    return current, made
+
+
+def ramp_purchase_order(world: World) -> str:
+    buyer = ramp(world).buyer()
+    link_acme(buyer)
+    approved_purchase_orders(buyer, 1)
+    poison, _ = buyer.purchase_order(1, "APPROVED", [("COMP-200", 1e308, 2.5)])
+    buyer.close()
+    return f"ion:po:{poison}:ramp-po"
+
+
+def ramp_receipt(world: World) -> str:
+    current, [(good, good_line), (bad, bad_line)] = approved_in_ramp(world, 2)
+    buyer = current.buyer()
+    buyer.receive(good, [(good_line, 1)])
+    poison = buyer.receive(bad, [(bad_line, 1e308)])
+    buyer.close()
+    return f"ion:receipt:{poison}:ramp-item-receipt"
+
+
+def ramp_supplier(world: World) -> str:
+    # A Ramp vendor carries no numbers ION keeps: its poison is a name that is all blanks.
+    vendor = ramp(world).admin("POST", "vendors", {"name": "   "})
+    return f"ramp:vendor:{vendor['id']}:ion-supplier"
+
+
+def ramp_approval(world: World) -> str:
+    # Approval-sync writes a status and a paid flag, no number: its poison is a PO whose ION
+    # state Ramp's approval cannot be applied to (canceled in ION, approved in Ramp).
+    current, [(good, _), (bad, _)] = approved_in_ramp(world, 2)
+    current.admin("POST", f"purchase-orders/{current.purchase_order(f'ION-{good}')['id']}/bill", {"paid": True})
+    buyer = current.buyer()
+    buyer.set_status(bad, "CANCELED")
+    buyer.close()
+    ramp_id = current.purchase_order(f"ION-{bad}")["id"]
+    current.admin("POST", f"purchase-orders/{ramp_id}/approve")
+    return f"ramp:po:{ramp_id}:conflict"
+
+
+def ion_suppliers_linked(world: World) -> int:
+    edges = world.ion_graphql("{ suppliers { edges { node { attributes { key value } } } } }")["suppliers"]["edges"]
+    return sum(1 for e in edges if any(a["key"] == RAMP_VENDOR_ATTRIBUTE and a["value"] for a in e["node"]["attributes"]))
+
+
+def ion_paid(world: World) -> int:
+    edges = world.ion_graphql("{ purchaseOrders { edges { node { paid } } } }")["purchaseOrders"]["edges"]
+    return sum(1 for e in edges if e["node"]["paid"])
+
+
 def ion_purchase_orders(world: World) -> int:
     edges = world.ion_graphql("{ purchaseOrders { edges { node { attributes { key value } } } } }")["purchaseOrders"]["edges"]
     return sum(1 for e in edges if any(a["key"] == "Netsuite PO Number" and a["value"] for a in e["node"]["attributes"]))
@@ -63,13 +160,33 @@ CASES = [
     Poisoned("consumption-sync", consumption, lambda w: len(w.completions()), 5, ("run 1010", "quantityInstalledPerParentPartInventory")),
     Poisoned("receipt-sync", receipt, lambda w: len(w.netsuite_records("itemReceipt")), 2, ("ION receipt", "receiptItems[0]", "quantity")),
     Poisoned("purchase-order-sync", purchase_order, ion_purchase_orders, 2, ("NetSuite PO5008", "quantity")),
+    Poisoned("labor-sync", labor, lambda w: len(time_bills(w)), 5, ("session", "has no NetSuite employee", "email")),
+    Poisoned(
+        "quickbooks-item-sync", quickbooks_item, lambda w: len(QuickBooksWorld(w).entities("Item")), 9,
+        ("ION part 398", "item name", "10006 characters"),
+    ),
+    Poisoned(
+        "quickbooks-purchase-order-sync", quickbooks_purchase_order, lambda w: len(QuickBooksWorld(w).entities("PurchaseOrder")),
+        99, ("ION purchase order 52", "line 521: quantity"),
+    ),
+    Poisoned(
+        "ramp-purchase-order-sync", ramp_purchase_order, lambda w: len(RampWorld(w).records("purchase-orders")), 1,
+        ("ION PO", "purchaseOrderLines[0].quantity"),
+    ),
+    Poisoned(
+        "ramp-receipt-sync", ramp_receipt, lambda w: len(RampWorld(w).records("item-receipts")), 1,
+        ("ION receipt", "receiptItems[0].quantity"),
+    ),
+    Poisoned("ramp-supplier-import", ramp_supplier, ion_suppliers_linked, 4, ("Ramp vendor", "name"), watermark=False),
+    Poisoned("ramp-approval-sync", ramp_approval, ion_paid, 1, ("ION PO", "CANCELED in ION"), watermark=False,
+             parameters={"poll": True}),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.writer)
 def test_a_poison_record_is_a_dead_letter_and_the_rest_posts(world: World, case: Poisoned) -> None:
     poison = case.seed(world)
-    result = run_deployment(case.writer)
+    result = run_deployment(case.writer, case.parameters)
     assert result.state == "Completed", result.message
     assert case.landed(world) == case.good
     ledger = Ledger(world.ledger_url)
