@@ -6,7 +6,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
+
+from connectors.errors import DataError
 
 # The largest magnitude a quantity or amount may have on its way to a target. QuickBooks
 # documents amounts as "Max 15 digits in 10.5 format" (quickbooks.md §A7): ten integer digits.
@@ -16,6 +18,8 @@ LARGEST_NUMBER = 9_999_999_999.99999
 
 # A finite number every target can hold; ION's quantities, costs and amounts are parsed as this.
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-LARGEST_NUMBER, le=LARGEST_NUMBER)]
+
+_NUMBER: TypeAdapter[float] = TypeAdapter(Number)
 
 SHOWN_CHARACTERS = 80  # a reason quotes at most this much of a bad value
 
@@ -64,3 +68,11 @@ def number_out_of_range(body: Any, path: str = "") -> tuple[str, float] | None:
     else:
         return None
     return next((found for sub, value in items if (found := number_out_of_range(value, sub))), None)
+
+
+def number_at(value: Any, field: str) -> float:
+    """A source value read as a `Number`, or a DataError naming `field` (for sources read without a model)."""
+    try:
+        return _NUMBER.validate_python(value)
+    except ValidationError as exc:
+        raise DataError(f"{field} = {shown(value)}: {exc.errors(include_url=False)[0]['msg']}", field=field) from None

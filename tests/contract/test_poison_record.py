@@ -141,6 +141,22 @@ def ramp_approval(world: World) -> str:
     return f"ramp:po:{ramp_id}:conflict"
 
 
+def as_built(world: World) -> str:
+    consumption(world)  # the same run: its as-built document would carry the 1e308
+    return "ion:asbuilt:"
+
+
+def engineering_change(world: World) -> str:
+    world.admin("arena", "POST", "changes", {"number": "ECO-000109", "effective": True, "items": [{
+        "number": "ASSY-100", "newRevisionNumber": "C", "bom": [{"number": "COMP-300", "quantity": 1e308}]}]})
+    return "arena:mbom:ASSY-100:C:ebom"
+
+
+def released_mboms(world: World) -> int:
+    edges = world.ion_graphql("{ parts { edges { node { mboms { status } } } } }")["parts"]["edges"]
+    return sum(1 for e in edges for m in e["node"]["mboms"] if m["status"] == "RELEASED")
+
+
 def ion_suppliers_linked(world: World) -> int:
     edges = world.ion_graphql("{ suppliers { edges { node { attributes { key value } } } } }")["suppliers"]["edges"]
     return sum(1 for e in edges if any(a["key"] == RAMP_VENDOR_ATTRIBUTE and a["value"] for a in e["node"]["attributes"]))
@@ -171,15 +187,21 @@ CASES = [
     ),
     Poisoned(
         "ramp-purchase-order-sync", ramp_purchase_order, lambda w: len(RampWorld(w).records("purchase-orders")), 1,
-        ("ION PO", "purchaseOrderLines[0].quantity"),
+        ("ION PO", "purchaseOrderLines[0].quantity"), watermark=False,
     ),
     Poisoned(
         "ramp-receipt-sync", ramp_receipt, lambda w: len(RampWorld(w).records("item-receipts")), 1,
-        ("ION receipt", "receiptItems[0].quantity"),
+        ("ION receipt", "receiptItems[0].quantity"), watermark=False,
     ),
     Poisoned("ramp-supplier-import", ramp_supplier, ion_suppliers_linked, 4, ("Ramp vendor", "name"), watermark=False),
     Poisoned("ramp-approval-sync", ramp_approval, ion_paid, 1, ("ION PO", "CANCELED in ION"), watermark=False,
              parameters={"poll": True}),
+    # The Arena PLM writers (tasks/plm_feedback.py, plm_engineering.py), both through tasks/plm_ledger.py.
+    Poisoned(
+        "plm-feedback-sync", as_built, lambda w: len(w.admin("arena", "GET", "files")["results"]), 8,
+        ("as-built of ION run 1010", "components[0].quantityPerUnit"), watermark=False,
+    ),
+    Poisoned("arena-change-sync", engineering_change, released_mboms, 99, ("ASSY-100 rev C eBOM", "bom[0].quantity")),
 ]
 
 
