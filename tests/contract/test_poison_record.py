@@ -15,6 +15,8 @@ import pytest
 from ion_sync.runner import run_deployment
 from ion_sync.sandbox import RAMP_VENDOR_ATTRIBUTE
 from ledger import EntryStatus, Ledger
+from tasks.plm_engineering import MBOMS_LEDGER
+from tasks.plm_feedback import FEEDBACK_LEDGER
 from tests.labor_helpers import add_session, time_bills
 from tests.quickbooks_helpers import QuickBooksWorld
 from tests.ramp_world import RampWorld, approved_purchase_orders, link_acme
@@ -29,13 +31,19 @@ LATE = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)  # after every demo record
 class Poisoned:
     """A writer, how to slip a poison record in among its good ones, and what must come out."""
 
-    writer: str  # the deployment (= the ledger integration)
+    writer: str  # the deployment
     seed: Callable[[World], str]  # adds the poison record, returns its ledger key (or the key's start)
     landed: Callable[[World], int]  # good records in the target afterwards
     good: int
     names: tuple[str, ...]  # the reason names the record and the field
     watermark: bool = True  # False: the writer keeps no watermark (it reads by state, not by time)
     parameters: dict[str, Any] = field(default_factory=dict)
+    ledger: str = ""  # the ledger integration, when not named as the deployment
+    past: datetime | None = None  # the poison record's time, when the watermark must pass it
+
+    @property
+    def integration(self) -> str:
+        return self.ledger or self.writer
 
 
 def consumption(world: World) -> str:
@@ -173,17 +181,20 @@ def ion_purchase_orders(world: World) -> int:
 
 
 CASES = [
-    Poisoned("consumption-sync", consumption, lambda w: len(w.completions()), 5, ("run 1010", "quantityInstalledPerParentPartInventory")),
+    Poisoned(
+        "consumption-sync", consumption, lambda w: len(w.completions()), 5, ("run 1010", "quantityInstalledPerParentPartInventory"),
+        past=LATE,
+    ),
     Poisoned("receipt-sync", receipt, lambda w: len(w.netsuite_records("itemReceipt")), 2, ("ION receipt", "receiptItems[0]", "quantity")),
     Poisoned("purchase-order-sync", purchase_order, ion_purchase_orders, 2, ("NetSuite PO5008", "quantity")),
     Poisoned("labor-sync", labor, lambda w: len(time_bills(w)), 5, ("session", "has no NetSuite employee", "email")),
     Poisoned(
         "quickbooks-item-sync", quickbooks_item, lambda w: len(QuickBooksWorld(w).entities("Item")), 9,
-        ("ION part 398", "item name", "10006 characters"),
+        ("ION part 398", "item name", "longer than QuickBooks' 100 characters"),
     ),
     Poisoned(
         "quickbooks-purchase-order-sync", quickbooks_purchase_order, lambda w: len(QuickBooksWorld(w).entities("PurchaseOrder")),
-        99, ("ION purchase order 52", "line 521: quantity"),
+        3, ("ION purchase order 52", "line 521: quantity"),
     ),
     Poisoned(
         "ramp-purchase-order-sync", ramp_purchase_order, lambda w: len(RampWorld(w).records("purchase-orders")), 1,
@@ -199,9 +210,12 @@ CASES = [
     # The Arena PLM writers (tasks/plm_feedback.py, plm_engineering.py), both through tasks/plm_ledger.py.
     Poisoned(
         "plm-feedback-sync", as_built, lambda w: len(w.admin("arena", "GET", "files")["results"]), 8,
-        ("as-built of ION run 1010", "components[0].quantityPerUnit"), watermark=False,
+        ("as-built of ION run 1010", "components[0].quantityPerUnit"), watermark=False, ledger=FEEDBACK_LEDGER,
     ),
-    Poisoned("arena-change-sync", engineering_change, released_mboms, 99, ("ASSY-100 rev C eBOM", "bom[0].quantity")),
+    Poisoned(
+        "arena-change-sync", engineering_change, released_mboms, 3, ("ASSY-100 rev C eBOM", "bom[0].quantity"), ledger=MBOMS_LEDGER,
+        watermark=False,  # changes arrive by event queue here; the watermark is for polling only
+    ),
 ]
 
 
@@ -212,8 +226,10 @@ def test_a_poison_record_is_a_dead_letter_and_the_rest_posts(world: World, case:
     assert result.state == "Completed", result.message
     assert case.landed(world) == case.good
     ledger = Ledger(world.ledger_url)
-    [reason] = [e.reason or "" for e in ledger.entries(case.writer, EntryStatus.dead) if e.key.startswith(poison)]
+    [reason] = [e.reason or "" for e in ledger.entries(case.integration, EntryStatus.dead) if e.key.startswith(poison)]
     assert all(name in reason for name in case.names), reason
-    assert ledger.entries(case.writer, EntryStatus.pending) == []
+    assert ledger.entries(case.integration, EntryStatus.pending) == []
     if case.watermark:
-        assert ledger.watermark(case.writer) is not None
+        moved = ledger.watermark(case.writer)
+        assert moved is not None
+        assert case.past is None or moved.replace(tzinfo=UTC) >= case.past
