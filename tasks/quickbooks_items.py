@@ -137,13 +137,12 @@ def plan_items(ctx: ItemSyncContext, nodes: list[dict[str, Any]]) -> ItemPagePla
             continue
         problem = item_name_problem(node.get("partNumber"), node.get("revision"))
         updated = parse_time(node.get("_updated"))
+        source, label = f"ion:part:{node.get('id')}", f"ION part {node.get('id')}"
+        key = f"{source}@{digest([node.get('partNumber'), node.get('revision')])}"
         if problem:
-            key = f"ion:part:{node.get('id')}@{digest([node.get('partNumber'), node.get('revision')])}"
-            page.dead_letters.append(DeadLetter(key, f"ion:part:{node.get('id')}", f"ION part {node.get('id')}: {problem}", None, updated))
+            page.dead_letters.append(DeadLetter(key, source, f"{label}: {problem}", None, updated))
             continue
-        source = f"ion:part:{node.get('id')}"
-        with one_record(page.dead_letters, f"{source}@{digest([node.get('partNumber'), node.get('revision')])}", source,
-                        f"ION part {node.get('id')}", updated) as one:  # its body is built here, once, to find out
+        with one_record(page.dead_letters, key, source, label, updated) as one:  # its body is built here once, to find out
             name = item_name(node["partNumber"], node["revision"])
             part = PartItem(int(node["id"]), name, node["partNumber"], node.get("description"), updated)
             check_body(inventory_item_body(name, part.part_number, part.description, ctx.setup, today()), "QuickBooks")

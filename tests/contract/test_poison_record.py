@@ -227,7 +227,7 @@ def test_a_poison_record_is_a_dead_letter_and_the_rest_posts(world: World, case:
     assert case.landed(world) == case.good
     ledger = Ledger(world.ledger_url)
     [reason] = [e.reason or "" for e in ledger.entries(case.integration, EntryStatus.dead) if e.key.startswith(poison)]
-    assert all(name in reason for name in case.names), reason
+    assert all(name in reason for name in case.names) and len(reason) < 1_000, reason  # quotes a bad value, cut short
     assert ledger.entries(case.integration, EntryStatus.pending) == []
     if case.watermark:
         moved = ledger.watermark(case.writer)
