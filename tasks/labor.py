@@ -48,7 +48,7 @@ def correction_key(session_id: int | str) -> str:
 
 
 def session_label(session: Session) -> str:
-    user = session.createdBy.email or f"user {session.createdBy.id}"
+    user = shorten(session.createdBy.email or f"user {session.createdBy.id}")
     step = session.runStep
     return f"session {session.id} ({user}, run {step.run.id} step {step.position or step.id})"
 

@@ -7,8 +7,8 @@ contract errors stop the run after the outcomes already known are recorded.
 
 One bad record never stops the others: whatever goes wrong with one record (a number no target
 can hold, an exception while planning or building its body) makes it a dead letter naming the
-record and the field (`one_record`, `posted_or_dead`); only what stops every record (auth,
-configuration, an unknown contract, the ledger itself) fails the flow.
+record and the field (`one_record`, `posted_or_dead`, `dead_outcome`); only what stops every
+record (auth, configuration, an unknown contract, a spent quota, the ledger itself) fails the flow.
 """
 
 from __future__ import annotations
@@ -131,9 +131,7 @@ async def post_through_ledger(
                     return Outcome(item.key, EntryStatus.dead, reason=reason, payload=item.body)
                 return Outcome(item.key, EntryStatus.failed, reason=str(exc))
             except Exception as exc:  # this record alone: its dead letter, never a key left `pending`
-                if stops_every_record(exc):
-                    raise
-                return Outcome(item.key, EntryStatus.dead, reason=record_problem(item.label, exc))
+                return dead_outcome(item.key, item.label, exc)
 
     results = await asyncio.gather(*(attempt(claim) for claim in batch.mine), return_exceptions=True)
     outcomes = [r for r in results if isinstance(r, Outcome)]
@@ -248,6 +246,14 @@ async def posted_or_dead(
             check_body(body, target)
         return await post()
     except Exception as exc:
-        if stops_every_record(exc):
-            raise
-        return Outcome(key, EntryStatus.dead, target_id=target_id, reason=record_problem(label, exc), payload=payload)
+        return dead_outcome(key, label, exc, target_id=target_id, payload=payload)
+
+
+def dead_outcome(
+    key: str, label: str, exc: Exception, *, target_id: str | None = None, payload: dict[str, Any] | None = None
+) -> Outcome:
+    """The outcome of a claimed record that failed on its own: dead, naming it (and the field
+    where known). What stops every record is raised again instead."""
+    if stops_every_record(exc):
+        raise exc
+    return Outcome(key, EntryStatus.dead, target_id=target_id, reason=record_problem(label, exc), payload=payload)
