@@ -37,6 +37,7 @@ from tasks.consumption import (
 )
 from tasks.posting import (
     Postable,
+    one_record,
     post_through_ledger,
     resolve_orphans,
 )
@@ -128,7 +129,8 @@ async def plan_page(ctx: SyncContext, nodes: list[dict[str, Any]]) -> PagePlan:
             )
             continue
         assert work_order is not None
-        page.ready.append(ReadyCompletion(plan, work_order, completion_body(plan, ctx.item_ids, numbers)))
+        with one_record(page.dead_letters, plan.key, f"ion:run:{plan.run_id}", plan.label, plan.end_time):
+            page.ready.append(ReadyCompletion(plan, work_order, completion_body(plan, ctx.item_ids, numbers)))
     return page
 
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from connectors.ion.labor_models import Session
-from connectors.validation import explain_record_error
+from connectors.validation import explain_record_error, shorten
 from ion_sync.config import NetSuiteMappings
 from ledger.store import DeadLetter
 from tasks.consumption import CLOSED_WORK_ORDER_STATUSES, external_id
@@ -48,7 +48,7 @@ def correction_key(session_id: int | str) -> str:
 
 
 def session_label(session: Session) -> str:
-    user = session.createdBy.email or f"user {session.createdBy.id}"
+    user = shorten(session.createdBy.email or f"user {session.createdBy.id}")
     step = session.runStep
     return f"session {session.id} ({user}, run {step.run.id} step {step.position or step.id})"
 
@@ -132,7 +132,7 @@ def plan_time_entries(sessions: Iterable[Session], mappings: NetSuiteMappings) -
         employee = labor.employee_for(user.id, user.email)
         if employee is None:
             reasons.append(
-                f"ION user {user.id} ({user.email or 'no email'}) has no NetSuite employee: "
+                f"ION user {user.id} ({shorten(user.email) if user.email else 'no email'}) has no NetSuite employee: "
                 "add their email under netsuite.labor.employees in the mappings file"
             )
         work_order = run.attribute(wo_attribute)

@@ -38,7 +38,7 @@ from tasks.labor import (
     reference_problems,
     time_bill_body,
 )
-from tasks.posting import dead_letter_row
+from tasks.posting import dead_letter_row, one_record, posted_or_dead
 
 SUITEQL_IN_CHUNK = 500
 
@@ -128,7 +128,11 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
                 dead.append(letter)
             continue
         assert work_order is not None
-        body = time_bill_body(plan, work_order, ctx.mappings.netsuite)
+        source, etag = f"ion:session:{plan.session_id}", {"_etag": plan.etag}
+        with one_record(dead, plan.key, source, plan.label, plan.updated, etag) as one:
+            body = time_bill_body(plan, work_order, ctx.mappings.netsuite)
+        if one.failed:
+            continue
         if entry is not None and entry.status is EntryStatus.posted:
             if (entry.payload or {}).get("fingerprint") == fingerprint(body):
                 page.unchanged += 1
@@ -230,8 +234,12 @@ async def post_page(ctx: LaborContext, page: LaborPagePlan) -> LaborPageReport:
     window = asyncio.Semaphore(ctx.netsuite.settings.concurrency)
 
     async def post(claim: Claim) -> Outcome:
+        ready = by_key[claim.key]
         async with window:
-            return await post_time_entry(ctx, claim, by_key[claim.key])
+            return await posted_or_dead(
+                claim.key, ready.plan.label, lambda: post_time_entry(ctx, claim, ready), body=ready.body, target="NetSuite",
+                target_id=ready.target_id, payload={"_etag": ready.plan.etag},
+            )
 
     results = await asyncio.gather(*(post(c) for c in [*batch.mine, *reopened.mine]), return_exceptions=True)
     outcomes = [r for r in results if isinstance(r, Outcome)]

@@ -18,9 +18,11 @@ from typing import Any
 from connectors.arena import ArenaClient
 from connectors.errors import DataError
 from connectors.ion.plm import IonPart, IonPlm, Mbom, MbomLine
+from connectors.validation import number_at
 from ledger import EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
 from tasks.plm_ledger import Write, WriteReport, dead_row, write_all
+from tasks.posting import one_record
 
 PARTS_LEDGER = "arena-parts"
 MBOMS_LEDGER = "arena-mboms"
@@ -236,10 +238,11 @@ def reference_designators(text: str | None) -> tuple[str, ...]:
 def ebom_lines(bom: list[dict[str, Any]], numbers: PartNumbers) -> list[MbomLine]:
     """Arena BOM lines as mBOM lines of ION parts: one per child (repeated children summed), decimals kept."""
     merged: dict[str, tuple[float, tuple[str, ...]]] = {}
-    for line in bom:
+    for index, line in enumerate(bom):
         number = numbers.ion(line["item"]["number"])
         quantity, refdes = merged.get(number, (0.0, ()))
-        merged[number] = (quantity + float(line.get("quantity") or 0), refdes + reference_designators(line.get("refDes")))
+        each = number_at(line.get("quantity") or 0, f"bom[{index}].quantity")  # what ION can hold
+        merged[number] = (quantity + each, refdes + reference_designators(line.get("refDes")))
     return [MbomLine(n, round(q, 6), r) for n, (q, r) in merged.items()]
 
 
@@ -281,7 +284,11 @@ async def sync_mbom(
     tells which lines were engineering's when the ledger does not know yet."""
     report = WriteReport()
     key_base = f"arena:mbom:{number}:{revision}"
-    ebom = ebom_lines(bom, ctx.numbers)
+    dead: list[DeadLetter] = []
+    with one_record(dead, f"{key_base}:ebom", f"arena:item:{guid}", f"{number} rev {revision} eBOM") as one:
+        ebom = ebom_lines(bom, ctx.numbers)
+    if one.failed:
+        return await _keep_dead(ctx, report, dead)
     children = sorted({line.number for line in ebom})
     parts = await ctx.ion.parts([number, *children])
     target = next((p for p in parts.get(number, []) if p.revision == revision), None)
@@ -290,12 +297,7 @@ async def sync_mbom(
         what = f"ION has no part {number} rev {revision}" if target is None else f"ION has no part(s) {', '.join(missing)}"
         letter = DeadLetter(f"{key_base}:missing", f"arena:item:{guid}",
                             f"{number} rev {revision} eBOM: {what}; run arena-part-sync first (released items only)")
-        if not ctx.dry_run:
-            assert ctx.run is not None
-            report.merge(await write_all(ctx.ledger, MBOMS_LEDGER, ctx.run, [], [letter]))
-        else:
-            report.dead_letters.append(dead_row(letter.key, letter.source_ref, letter.reason))
-        return report
+        return await _keep_dead(ctx, report, [letter])
     versions, revised_from = await ctx.ion.mboms(target.id)
     base = next((m for m in reversed(versions) if m.status == "RELEASED"), None)
     if base is None and not versions and revised_from is not None:
@@ -346,6 +348,15 @@ async def sync_mbom(
     )
     assert ctx.run is not None
     report.merge(await write_all(ctx.ledger, MBOMS_LEDGER, ctx.run, [write]))
+    return report
+
+
+async def _keep_dead(ctx: PlmContext, report: WriteReport, letters: list[DeadLetter]) -> WriteReport:
+    if not ctx.dry_run:
+        assert ctx.run is not None
+        report.merge(await write_all(ctx.ledger, MBOMS_LEDGER, ctx.run, [], letters))
+    else:
+        report.dead_letters += [dead_row(d.key, d.source_ref, d.reason) for d in letters]
     return report
 
 

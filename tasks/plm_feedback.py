@@ -25,6 +25,7 @@ from ledger import EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
 from tasks.plm_engineering import PartNumbers
 from tasks.plm_ledger import Write, WriteReport, dead_row, write_all
+from tasks.posting import check_body, one_record
 
 FEEDBACK_LEDGER = "plm-feedback"
 
@@ -117,9 +118,13 @@ async def post_as_built(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> Wr
     for key, node in keyed.items():
         if known.get(key) in settled:
             continue
-        document = as_built_document(node)
-        built = document["built"]
-        label = f"as-built of {built['partNumber']} rev {built['revision']} {_unit_label(node)}"
+        with one_record(dead, key, f"ion:run:{node.get('id')}", f"as-built of ION run {node.get('id')}") as one:
+            document = as_built_document(node)
+            check_body(document, "Arena")
+            built = document["built"]
+            label = f"as-built of {built['partNumber']} rev {built['revision']} {_unit_label(node)}"
+        if one.failed:
+            continue
         item_guid = await arena_item(ctx, built["partNumber"])
         if item_guid is None:
             dead.append(DeadLetter(key, f"ion:run:{node['id']}",

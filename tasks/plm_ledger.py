@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from connectors.arena import QuotaExhausted
 from connectors.errors import DataError, TransientError
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
+from tasks.posting import posted_or_dead
 
 MAX_ATTEMPTS = 5  # runs a key may fail in before it becomes a dead letter
 TRIES_PER_RUN = 3
@@ -118,7 +120,7 @@ async def _write_chunk(ledger: Ledger, integration: str, run: RunHandle, writes:
     try:
         for claim in batch.mine:
             write = by_key[claim.key]
-            outcome = await post_with_lookup(claim, write)
+            outcome = await posted_or_dead(write.key, write.label, partial(post_with_lookup, claim, write))
             outcomes.append(outcome)
             report.interrupted_resolved += int(claim.resolve_first)
             if outcome.status is EntryStatus.posted:

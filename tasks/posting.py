@@ -4,17 +4,27 @@ Claim the page's keys, post each claimed record (at most `concurrency` at once),
 outcome in one batch. A data error is a dead letter in the target's own words; a transient
 error leaves the key `failed` for the next run (dead after `max_attempts` runs); auth and
 contract errors stop the run after the outcomes already known are recorded.
+
+One bad record never stops the others: whatever goes wrong with one record (a number no target
+can hold, an exception while planning or building its body) makes it a dead letter naming the
+record and the field (`one_record`, `posted_or_dead`, `dead_outcome`); only what stops every
+record (auth, configuration, an unknown contract, a spent quota, the ledger itself) fails the flow.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connectors.errors import DataError, TransientError
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from connectors.errors import DataError, SyncError, TransientError
+from connectors.validation import LARGEST_NUMBER, explain_record_error, number_out_of_range, shorten, shown
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
 from tasks.reporting import SyncSummary
@@ -88,9 +98,14 @@ async def post_through_ledger(
     `window` bounds the posts in flight; shared by the pages of a run, so a page's posts
     queue behind a handful of others, not behind a whole page."""
     report = PostReport()
+    dead_letters = [*dead_letters]
+    by_key: dict[str, Postable] = {}
+    for item in items:
+        with one_record(dead_letters, item.key, item.source_ref, item.label, item.source_time):
+            check_body(item.body, target)
+            by_key[item.key] = item
     kept = set(ledger.dead_letter(integration, dead_letters, replace_dead=retry_dead))
     report.dead_letters = [dead_letter_row(d) for d in dead_letters if d.key in kept]
-    by_key = {item.key: item for item in items}
     batch = ledger.claim(
         integration,
         run,
@@ -115,6 +130,8 @@ async def post_through_ledger(
                     reason = f"{item.label}: gave up after {claim.attempts + 1} runs: {exc}"
                     return Outcome(item.key, EntryStatus.dead, reason=reason, payload=item.body)
                 return Outcome(item.key, EntryStatus.failed, reason=str(exc))
+            except Exception as exc:  # this record alone: its dead letter, never a key left `pending`
+                return dead_outcome(item.key, item.label, exc)
 
     results = await asyncio.gather(*(attempt(claim) for claim in batch.mine), return_exceptions=True)
     outcomes = [r for r in results if isinstance(r, Outcome)]
@@ -158,3 +175,85 @@ async def resolve_orphans(
 
 def dead_letter_row(letter: DeadLetter) -> dict[str, Any]:
     return {"key": letter.key, "source": letter.source_ref, "reason": letter.reason}
+
+
+def stops_every_record(exc: Exception) -> bool:
+    """What fails the flow, not one record: every connector error but a DataError (auth,
+    configuration, contract, transient, a spent quota) and the ledger's or the network's own."""
+    return isinstance(exc, SyncError | SQLAlchemyError | OSError) and not isinstance(exc, DataError)
+
+
+def record_problem(label: str, exc: Exception) -> str:
+    """Why one record cannot be posted, naming it and, where known, the field."""
+    if isinstance(exc, ValidationError):
+        return explain_record_error(label, exc)
+    if isinstance(exc, DataError):
+        return f"{label}: {exc}" + (f" (field {exc.field})" if exc.field and exc.field not in str(exc) else "")
+    what = f"field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) and exc.args else shorten(str(exc))
+    return f"{label}: could not be turned into a request ({type(exc).__name__}: {what})"
+
+
+def check_body(body: dict[str, Any], target: str = "the target") -> None:
+    """A DataError naming the field if the body holds a number `target` cannot hold (NaN,
+    Infinity, beyond `LARGEST_NUMBER`): caught here, not as a serialisation error mid-post."""
+    found = number_out_of_range(body)
+    if found:
+        path, value = found
+        raise DataError(f"{path} = {shown(value)}: not a number {target} can hold (finite, at most {LARGEST_NUMBER:,})", field=path)
+
+
+@dataclass
+class Guarded:
+    failed: bool = False  # the block raised: the record is a dead letter, skip the rest of it
+
+
+@contextmanager
+def one_record(
+    dead_letters: list[DeadLetter],
+    key: str,
+    source_ref: str,
+    label: str,
+    source_time: datetime | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Iterator[Guarded]:
+    """Plan or build ONE record inside this block: whatever goes wrong with it becomes its dead
+    letter and the loop goes on to the next; what stops every record propagates."""
+    guarded = Guarded()
+    try:
+        yield guarded
+    except Exception as exc:
+        if stops_every_record(exc):
+            raise
+        guarded.failed = True
+        dead_letters.append(DeadLetter(key, source_ref, record_problem(label, exc), payload, source_time))
+
+
+async def posted_or_dead(
+    key: str,
+    label: str,
+    post: Callable[[], Awaitable[Outcome]],
+    *,
+    body: dict[str, Any] | None = None,
+    target: str = "the target",
+    target_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Outcome:
+    """Post ONE claimed record: a body `target` cannot hold, or anything else that goes wrong with
+    this record alone, is its dead outcome (keeping `target_id` and `payload`), never an exception
+    that leaves its key `pending`."""
+    try:
+        if body is not None:
+            check_body(body, target)
+        return await post()
+    except Exception as exc:
+        return dead_outcome(key, label, exc, target_id=target_id, payload=payload)
+
+
+def dead_outcome(
+    key: str, label: str, exc: Exception, *, target_id: str | None = None, payload: dict[str, Any] | None = None
+) -> Outcome:
+    """The outcome of a claimed record that failed on its own: dead, naming it (and the field
+    where known). What stops every record is raised again instead."""
+    if stops_every_record(exc):
+        raise exc
+    return Outcome(key, EntryStatus.dead, target_id=target_id, reason=record_problem(label, exc), payload=payload)

@@ -16,7 +16,7 @@ from ion_sync.config import Mappings
 from ledger import Claim, EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
 from tasks.ion_purchasing import IonPurchasing
-from tasks.posting import Postable, PostReport, dead_letter_row, post_through_ledger
+from tasks.posting import Postable, PostReport, dead_letter_row, one_record, post_through_ledger
 from tasks.purchase_orders import (
     INTEGRATION,
     Definitions,
@@ -100,8 +100,11 @@ async def plan_po_page(ctx: PoContext, headers: list[dict[str, Any]]) -> PoPageP
         if ion_id is None and status not in ctx.mappings.netsuite.purchasing.receivable_statuses:
             page.skipped += 1
             continue
-        desired, problems = desired_po(record, ctx.mappings.netsuite, ctx.ion.part_ids, ctx.definitions)
         source = f"netsuite:purchaseOrder:{record['id']}"
+        with one_record(page.dead_letters, key, source, f"NetSuite {number}", parse_time(header.get("lastmodifieddate"))) as one:
+            desired, problems = desired_po(record, ctx.mappings.netsuite, ctx.ion.part_ids, ctx.definitions)
+        if one.failed:
+            continue
         if desired is not None:
             vendor = await vendor_of(ctx, desired.vendor_id)
             problems += vendor_problems(ctx, vendor)

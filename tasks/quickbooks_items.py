@@ -23,7 +23,7 @@ from connectors.quickbooks import QuickBooksClient
 from connectors.quickbooks.errors import DUPLICATE_NAME, STALE
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row
+from tasks.posting import check_body, dead_letter_row, one_record
 from tasks.quickbooks_rules import (
     ITEM_INTEGRATION,
     SetupIds,
@@ -137,12 +137,17 @@ def plan_items(ctx: ItemSyncContext, nodes: list[dict[str, Any]]) -> ItemPagePla
             continue
         problem = item_name_problem(node.get("partNumber"), node.get("revision"))
         updated = parse_time(node.get("_updated"))
+        source, label = f"ion:part:{node.get('id')}", f"ION part {node.get('id')}"
+        key = f"{source}@{digest([node.get('partNumber'), node.get('revision')])}"
         if problem:
-            key = f"ion:part:{node.get('id')}@{digest([node.get('partNumber'), node.get('revision')])}"
-            page.dead_letters.append(DeadLetter(key, f"ion:part:{node.get('id')}", f"ION part {node.get('id')}: {problem}", None, updated))
+            page.dead_letters.append(DeadLetter(key, source, f"{label}: {problem}", None, updated))
             continue
-        name = item_name(node["partNumber"], node["revision"])
-        parts.append(PartItem(int(node["id"]), name, node["partNumber"], node.get("description"), updated))
+        with one_record(page.dead_letters, key, source, label, updated) as one:  # its body is built here once, to find out
+            name = item_name(node["partNumber"], node["revision"])
+            part = PartItem(int(node["id"]), name, node["partNumber"], node.get("description"), updated)
+            check_body(inventory_item_body(name, part.part_number, part.description, ctx.setup, today()), "QuickBooks")
+        if not one.failed:
+            parts.append(part)
     known = ctx.ledger.statuses(ITEM_INTEGRATION, [p.key for p in parts])
     settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
     page.ready = [p for p in parts if known.get(p.key) not in settled]

@@ -31,6 +31,7 @@ from connectors.quickbooks.errors import DUPLICATE_DOC_NUMBER
 from ion_sync.config import QuickBooksMappings
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
+from tasks.posting import check_body, one_record, posted_or_dead
 from tasks.quickbooks_items import dead_letter_row, ensure_items
 from tasks.quickbooks_rules import (
     PO_INTEGRATION,
@@ -113,12 +114,15 @@ async def plan_po_page(ctx: PoSyncContext, nodes: list[dict[str, Any]]) -> PoPag
     page = PoPagePlan()
     plans: list[PurchaseOrderPlan] = []
     for node in nodes:
-        plan, problems = plan_purchase_order(
-            node, class_attribute=ctx.setup.class_attribute, expense_attribute=ctx.setup.expense_attribute
-        )
+        version = digest({k: v for k, v in node.items() if k != "_updated"})
+        key, source = f"ion:purchaseOrder:{node.get('id')}@{version}", f"ion:purchaseOrder:{node.get('id')}"
+        with one_record(page.dead_letters, key, source, f"ION purchase order {node.get('id')}", parse_time(node.get("_updated"))) as one:
+            plan, problems = plan_purchase_order(
+                node, class_attribute=ctx.setup.class_attribute, expense_attribute=ctx.setup.expense_attribute
+            )
+        if one.failed:
+            continue
         if plan is None:
-            version = digest({k: v for k, v in node.items() if k != "_updated"})
-            key = f"ion:purchaseOrder:{node.get('id')}@{version}"
             reason = f"ION purchase order {node.get('id')}: " + "; ".join(problems)
             page.dead_letters.append(DeadLetter(key, f"ion:purchaseOrder:{node.get('id')}", reason, None, parse_time(node.get("_updated"))))
         else:
@@ -202,7 +206,9 @@ async def _post_claimed(ctx: PoSyncContext, claimed: list[tuple[Claim, PurchaseO
 
     async def post(claim: Claim, plan: PurchaseOrderPlan) -> Outcome:
         async with window:
-            return await post_purchase_order(ctx, claim, plan, item_errors, existing.get(plan.doc_number))
+            return await posted_or_dead(
+                plan.key, plan.label, lambda: post_purchase_order(ctx, claim, plan, item_errors, existing.get(plan.doc_number))
+            )
 
     results = await asyncio.gather(*(post(c, p) for c, p in claimed), return_exceptions=True)
     outcomes = [r for r in results if isinstance(r, Outcome)]
@@ -233,6 +239,7 @@ async def post_purchase_order(
         accounts={name: i for name, i in ctx.names.accounts.items() if i},
         classes={name: i for name, i in ctx.names.classes.items() if i},
     )
+    check_body(body, "QuickBooks")
     try:
         target = await upsert_purchase_order(ctx.qbo, plan, body, existing)
         return Outcome(plan.key, EntryStatus.posted, target_id=target)

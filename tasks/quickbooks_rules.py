@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from connectors.quickbooks import query_value_problem
+from connectors.validation import LARGEST_NUMBER, shown
 from tasks.times import parse_time
 
 PO_INTEGRATION = "quickbooks-purchase-order-sync"
@@ -47,12 +49,12 @@ def item_name_problem(part_number: str | None, revision: str | None) -> str | No
         return f"part {part_number} has no revision (items are named '<partNumber> Rev <revision>')"
     name = item_name(part_number, revision)
     if len(name) > ITEM_NAME_MAX:
-        return f"item name {name!r} is longer than QuickBooks' {ITEM_NAME_MAX} characters"
+        return f"item name {shown(name)} is longer than QuickBooks' {ITEM_NAME_MAX} characters"
     if any(c in name for c in ":\t\n"):
         return f"item name {name!r} contains a colon, tab or newline, which QuickBooks refuses"
     unsearchable = query_value_problem(name)
     if unsearchable:
-        return f"item name {name!r} {unsearchable} (items are found by name)"
+        return f"item name {shown(name)} {unsearchable} (items are found by name)"
     return None
 
 
@@ -133,11 +135,12 @@ def _attribute(line: dict[str, Any], key: str | None) -> str | None:
 
 
 def _number(value: Any) -> float | None:
+    """A finite number QuickBooks can hold (`connectors.validation.LARGEST_NUMBER`), else None."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return number if number == number and abs(number) != float("inf") else None
+    return number if math.isfinite(number) and abs(number) <= LARGEST_NUMBER else None
 
 
 def plan_purchase_order(
@@ -160,9 +163,9 @@ def plan_purchase_order(
         where = f"line {line.get('id')}"
         quantity, cost = _number(line.get("quantity")), _number(line.get("cost"))
         if quantity is None or quantity <= 0:
-            problems.append(f"{where}: quantity = {line.get('quantity')!r}: must be a number above 0")
+            problems.append(f"{where}: quantity = {shown(line.get('quantity'))}: must be a number above 0")
         if cost is None or cost < 0:
-            problems.append(f"{where}: cost = {line.get('cost')!r}: must be a number, 0 or more")
+            problems.append(f"{where}: cost = {shown(line.get('cost'))}: must be a number, 0 or more")
         if quantity is None or cost is None or quantity <= 0 or cost < 0:
             continue
         part = line.get("part") or None

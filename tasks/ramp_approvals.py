@@ -26,7 +26,7 @@ from connectors.ramp.models import PurchaseOrder as RampPurchaseOrder
 from ledger import Claim, EntryStatus, Outcome
 from ledger.inbox import InboxItem
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row
+from tasks.posting import dead_letter_row, dead_outcome
 from tasks.ramp_common import (
     RampContext,
     RampPurchaseOrderRef,
@@ -161,6 +161,8 @@ async def _apply(
             report.applied.append({"ion po": po_id, "ramp number": ref.number, "change": change, "ramp id": ref.ramp_id})
         except (DataError, TransientError) as exc:
             outcome = failure_outcome(ctx, claim, exc, what, changes)
+        except Exception as exc:  # this PO alone: its dead letter, never a key left `pending`
+            outcome = dead_outcome(key, what, exc)
     ctx.ledger.record(INTEGRATION, ctx.run, [outcome])
     if outcome.status is EntryStatus.dead:
         report.dead_letters.append(dead_letter_row(DeadLetter(key, f"ramp:po:{ref.ramp_id}", outcome.reason or "")))

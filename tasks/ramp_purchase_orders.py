@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from prefect import task
@@ -35,7 +36,7 @@ from connectors.validation import explain_record_error
 from ion_sync.ramp_config import RampMappings
 from ledger import Claim, EntryStatus, Outcome
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row
+from tasks.posting import check_body, dead_letter_row, one_record, posted_or_dead
 from tasks.ramp_common import PURCHASE_ORDER_INTEGRATION as INTEGRATION
 from tasks.ramp_common import (
     RampContext,
@@ -92,7 +93,11 @@ def plan_purchase_orders(nodes: list[dict[str, Any]], mappings: RampMappings, en
         except ValidationError as exc:
             plan.dead_letters.append(DeadLetter(key, f"ion:po:{node.get('id')}", explain_record_error(f"ION PO {node.get('id')}", exc)))
             continue
-        problems, body, line_ids = _body(po, mappings, entity_id)
+        with one_record(plan.dead_letters, key, f"ion:po:{po.id}", f"ION PO {po.id}", po.created) as one:
+            problems, body, line_ids = _body(po, mappings, entity_id)
+            check_body(body, "Ramp")
+        if one.failed:
+            continue
         if problems:
             plan.dead_letters.append(DeadLetter(key, f"ion:po:{po.id}", f"ION PO {po.id}: " + "; ".join(problems), None, po.created))
             continue
@@ -200,7 +205,9 @@ async def post_purchase_orders_page(ctx: RampContext, plan: PurchaseOrderPlan) -
         payload = {"number": ready.number, "lines": line_map(result.resource), "adopted": result.adopted}
         return Outcome(claim.key, EntryStatus.posted, target_id=result.target_id, payload=payload)
 
-    results = await asyncio.gather(*(post(c) for c in batch.mine), return_exceptions=True)
+    results = await asyncio.gather(
+        *(posted_or_dead(c.key, f"ION PO {by_key[c.key].po_id}", partial(post, c)) for c in batch.mine), return_exceptions=True
+    )
     outcomes = [r for r in results if isinstance(r, Outcome)]
     ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
     fatal = next((r for r in results if isinstance(r, BaseException)), None)

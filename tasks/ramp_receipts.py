@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from prefect import task
@@ -27,7 +28,7 @@ from connectors.validation import explain_record_error
 from ion_sync.ramp_config import RampMappings
 from ledger import Claim, EntryStatus, Outcome
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row
+from tasks.posting import dead_letter_row, posted_or_dead
 from tasks.ramp_common import (
     RampContext,
     RampPurchaseOrderRef,
@@ -148,7 +149,10 @@ async def post_item_receipts_page(ctx: RampContext, plan: ReceiptPlan) -> Receip
                 return failure_outcome(ctx, claim, exc, f"ION receipt {ready.receipt_id} on PO {ready.po_id} ({ready.number})", ready.body)
         return Outcome(claim.key, EntryStatus.posted, target_id=result.target_id, payload={"number": ready.number, "adopted": result.adopted})
 
-    results = await asyncio.gather(*(post(c) for c in batch.mine), return_exceptions=True)
+    results = await asyncio.gather(
+        *(posted_or_dead(c.key, f"ION receipt {by_key[c.key].receipt_id}", partial(post, c)) for c in batch.mine),
+        return_exceptions=True,
+    )
     outcomes = [r for r in results if isinstance(r, Outcome)]
     ctx.ledger.record(INTEGRATION, ctx.run, outcomes)
     fatal = next((r for r in results if isinstance(r, BaseException)), None)

@@ -31,7 +31,7 @@ from connectors.ion.ramp_queries import (
 from connectors.ramp.models import Vendor
 from ledger import EntryStatus, Outcome
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row
+from tasks.posting import dead_letter_row, dead_outcome
 from tasks.ramp_common import RampContext, failure_outcome, ion_nodes
 
 INTEGRATION = "ramp-supplier-import"
@@ -167,6 +167,9 @@ async def _create(ctx: RampContext, vendors: list[Vendor], directory: SupplierDi
                     await _set_vendor_attribute(ctx.ion, supplier_id, etag, attribute, vendor.id)
             except (DataError, TransientError) as exc:
                 outcomes.append(failure_outcome(ctx, claim, exc, f"Ramp vendor {vendor.id} ({vendor.name})", None))
+                continue
+            except Exception as exc:  # this vendor alone: its dead letter, never a key left `pending`
+                outcomes.append(dead_outcome(claim.key, f"Ramp vendor {vendor.id} ({vendor.name})", exc))
                 continue
             outcomes.append(Outcome(claim.key, EntryStatus.posted, target_id=str(supplier_id), payload={"name": vendor.name}))
             report.created.append({"ramp vendor": vendor.id, "supplier": supplier_id, "name": vendor.name, "action": "adopted" if adopted else "created"})

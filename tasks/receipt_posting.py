@@ -21,6 +21,7 @@ from tasks.posting import (
     Postable,
     PostReport,
     dead_letter_row,
+    one_record,
     post_through_ledger,
     resolve_orphans,
 )
@@ -99,9 +100,10 @@ async def plan_receipts_page(ctx: ReceiptContext, nodes: list[dict[str, Any]]) -
         for number, line in plan.lines.items():
             taken[(po.id, number)] = taken.get((po.id, number), 0.0) + line.quantity
         page.po_ids[plan.key] = po.id
-        page.ready.append(
-            Postable(plan.key, plan.source_ref, plan.label, item_receipt_body(plan, po), posted_row(plan), plan.created)
-        )
+        with one_record(page.dead_letters, plan.key, plan.source_ref, plan.label, plan.created):
+            page.ready.append(
+                Postable(plan.key, plan.source_ref, plan.label, item_receipt_body(plan, po), posted_row(plan), plan.created)
+            )
     return page
 
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from connectors.validation import LARGEST_NUMBER, shown
 from ion_sync.config import NetSuiteMappings
 from ledger.store import DeadLetter
+from tasks.posting import one_record
 from tasks.times import parse_time
 
 INTEGRATION = "receipt-sync"
@@ -99,51 +101,65 @@ class ParsedReceipts:
     skipped: int = 0  # items on POs that did not come from NetSuite
     nothing_to_post: list[str] = field(default_factory=list)  # receipts none of whose items are NetSuite's
 
+    def add(self, other: ParsedReceipts) -> None:
+        self.plans += other.plans
+        self.dead_letters += other.dead_letters
+        self.skipped += other.skipped
+        self.nothing_to_post += other.nothing_to_post
+
 
 def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> ParsedReceipts:
     """Group each receipt's items by PO and check what can be checked without NetSuite.
     A problem anywhere in a receipt's items for one PO makes that (receipt, PO) a dead letter:
     half a receipt posted is worse than none."""
     parsed = ParsedReceipts()
-    locations = mappings.location_map
     for node in nodes:
         receipt_id = str(node.get("id"))
-        created = parse_time(node.get("_created"))
-        before = len(parsed.plans) + len(parsed.dead_letters)
-        groups: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-        for index, item in enumerate(node.get("receiptItems") or []):
-            po_line = item.get("purchaseOrderLine") or {}
-            po = po_line.get("purchaseOrder") or {}
-            if not po.get("id"):
-                parsed.dead_letters.append(
-                    DeadLetter(
-                        f"ion:receipt:{receipt_id}:item:{item.get('id')}",
-                        f"ion:receipt:{receipt_id}",
-                        f"ION receipt {receipt_id}: receiptItems[{index}] (item {item.get('id')}) names no purchase order line",
-                        {"receipt": node},
-                        created,
-                    )
+        label, created = f"ION receipt {receipt_id}", parse_time(node.get("_created"))
+        with one_record(parsed.dead_letters, f"{key_prefix(receipt_id)}shape", f"ion:receipt:{receipt_id}", label, created):
+            parsed.add(_parse_receipt(node, mappings))
+    return parsed
+
+
+def _parse_receipt(node: dict[str, Any], mappings: NetSuiteMappings) -> ParsedReceipts:
+    parsed = ParsedReceipts()
+    locations = mappings.location_map
+    receipt_id = str(node.get("id"))
+    created = parse_time(node.get("_created"))
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for index, item in enumerate(node.get("receiptItems") or []):
+        po_line = item.get("purchaseOrderLine") or {}
+        po = po_line.get("purchaseOrder") or {}
+        if not po.get("id"):
+            parsed.dead_letters.append(
+                DeadLetter(
+                    f"ion:receipt:{receipt_id}:item:{item.get('id')}",
+                    f"ion:receipt:{receipt_id}",
+                    f"ION receipt {receipt_id}: receiptItems[{index}] (item {item.get('id')}) names no purchase order line",
+                    {"receipt": node},
+                    created,
                 )
-                continue
-            groups[str(po["id"])].append((index, item))
-        for ion_po_id, items in groups.items():
-            po = items[0][1]["purchaseOrderLine"]["purchaseOrder"]
-            number = _attribute(po)
-            if not number:
-                parsed.skipped += len(items)  # an ION-only PO, or another integration's
-                continue
-            plan = ReceiptPlan(
-                receipt_key(receipt_id, ion_po_id), receipt_id, ion_po_id, number, parse_time(node.get("receivedAt")), created
             )
-            problems = [p for index, item in items if (p := _add_item(plan, index, item, mappings, locations))]
-            if problems:
-                parsed.dead_letters.append(
-                    DeadLetter(plan.key, plan.source_ref, f"{plan.label}: " + "; ".join(problems), {"receipt": node}, created)
-                )
-            else:
-                parsed.plans.append(plan)
-        if len(parsed.plans) + len(parsed.dead_letters) == before:
-            parsed.nothing_to_post.append(receipt_id)
+            continue
+        groups[str(po["id"])].append((index, item))
+    for ion_po_id, items in groups.items():
+        po = items[0][1]["purchaseOrderLine"]["purchaseOrder"]
+        number = _attribute(po)
+        if not number:
+            parsed.skipped += len(items)  # an ION-only PO, or another integration's
+            continue
+        plan = ReceiptPlan(
+            receipt_key(receipt_id, ion_po_id), receipt_id, ion_po_id, number, parse_time(node.get("receivedAt")), created
+        )
+        problems = [p for index, item in items if (p := _add_item(plan, index, item, mappings, locations))]
+        if problems:
+            parsed.dead_letters.append(
+                DeadLetter(plan.key, plan.source_ref, f"{plan.label}: " + "; ".join(problems), {"receipt": node}, created)
+            )
+        else:
+            parsed.plans.append(plan)
+    if not parsed.plans and not parsed.dead_letters:
+        parsed.nothing_to_post.append(receipt_id)
     return parsed
 
 
@@ -154,8 +170,8 @@ def _add_item(
     po_line = item["purchaseOrderLine"]
     part = (po_line.get("part") or {}).get("partNumber")
     quantity = item.get("quantity")
-    if not isinstance(quantity, int | float) or quantity <= 0:
-        return f"{where}: quantity must be a positive number, got {quantity!r}"
+    if not isinstance(quantity, int | float) or not 0 < quantity <= LARGEST_NUMBER:  # NaN and Infinity fail too
+        return f"{where}: quantity must be a positive number up to {LARGEST_NUMBER:,}, got {shown(quantity)}"
     if po_line.get("status") == "CANCELED":
         return f"{where}: received against PO line {po_line.get('id')}, which is canceled in ION"
     if not part:

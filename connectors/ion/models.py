@@ -10,7 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Quantity = Annotated[float, Field(allow_inf_nan=False)]
+from connectors.validation import Number
+
+Quantity = Number  # finite and within what every target can hold (`connectors.validation`)
 
 
 class _Ion(BaseModel):

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.validation import Number
+
 
 class _Node(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -43,8 +45,8 @@ class PurchaseOrderLine(_Node):
     id: int
     position: int | None = None
     description: str | None = None
-    cost: float | None = None
-    quantity: float | None = None
+    cost: Number | None = None
+    quantity: Number | None = None
     status: str | None = None
     part: PartRef | None = None
 
@@ -68,7 +70,7 @@ class ReceiptLineRef(_Node):
 
 class ReceiptItem(_Node):
     id: int
-    quantity: float | None = None
+    quantity: Number | None = None
     purchaseOrderLine: ReceiptLineRef | None = None
 
 
