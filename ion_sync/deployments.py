@@ -4,6 +4,7 @@ agree with what `prefect deploy` would register."""
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,15 @@ from connectors.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
+
+
+def enter_project_directory() -> dict[str, str]:
+    """prefect.yaml's pull step: a worker runs each flow from the project root of the ion-sync it
+    has installed (where `flows/` is), found from the package itself. So `prefect deploy` records
+    no path of the machine it ran on, and no variable has to agree between deployer and worker
+    (an environment placeholder would be resolved at deploy time)."""
+    os.chdir(PROJECT_ROOT)
+    return {"directory": str(PROJECT_ROOT)}
 
 
 class Schedule(BaseModel):

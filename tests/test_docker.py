@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import re
 import tomllib
+from pathlib import Path
 from importlib.metadata import version
 
 import yaml
@@ -112,10 +113,18 @@ def test_the_worker_reports_its_health_and_keeps_reports_on_a_volume():
     assert worker["environment"]["ION_SYNC_REPORTS_DIR"] == "/home/ion-sync/reports"
 
 
-def test_prefect_yaml_pulls_from_ion_sync_home_not_a_baked_path():
+def test_prefect_yaml_pulls_from_the_installed_project_not_a_baked_path(tmp_path, monkeypatch):
+    from ion_sync.deployments import enter_project_directory
+
     project = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
-    assert project["pull"] == [{"prefect.deployments.steps.set_working_directory": {"directory": "{{ $ION_SYNC_HOME }}"}}]
-    assert "ION_SYNC_HOME=/opt/ion-sync" in DOCKERFILE
+    [step] = project["pull"]
+    [(function, inputs)] = step.items()
+    assert function == "ion_sync.deployments.enter_project_directory" and not inputs
+    assert "/" not in yaml.safe_dump(project["pull"]), "no machine's path in the pull step"
+    monkeypatch.chdir(tmp_path)
+    assert enter_project_directory() == {"directory": str(PROJECT_ROOT)}
+    entrypoint = project["deployments"][0]["entrypoint"].split(":")[0]
+    assert Path(entrypoint).exists(), "the worker finds the flows from there"
 
 
 def test_ports_and_commands_agree_with_the_code():

@@ -133,8 +133,6 @@ def test_a_signed_ion_webhook_triggers_consumption_sync_on_a_real_server(world, 
 
     chat = start(Starlette(routes=[Route("/hook", slack, methods=["POST"])]))
     env["ION_SYNC_ALERT_WEBHOOK_URL"] = f"{chat.url}/hook"
-    # prefect.yaml's pull step: the worker runs flows from ION_SYNC_HOME, not from a path recorded at deploy time.
-    env["ION_SYNC_HOME"] = str(PROJECT_ROOT)
     cli("work-pool", "create", "ion-sync", "--type", "process")
     receiver_port = free_port()
     # At once: the deployments with consumption-sync's trigger, the notification automations,
@@ -152,9 +150,9 @@ def test_a_signed_ion_webhook_triggers_consumption_sync_on_a_real_server(world, 
         # silent, and the automation turns that event into a notification.
         api = prefect_server.api_url
         health = httpx.get(f"{api}/deployments/name/integration-health/integration-health", timeout=10).json()
-        assert health["pull_steps"] == [
-            {"prefect.deployments.steps.set_working_directory": {"directory": "{{ $ION_SYNC_HOME }}"}}
-        ], "prefect deploy must not record the deploying machine's path"
+        assert health["pull_steps"] == [{"ion_sync.deployments.enter_project_directory": {}}], (
+            "prefect deploy records no path of the deploying machine: the worker finds its own project"
+        )
         httpx.post(f"{api}/deployments/{health['id']}/create_flow_run", json={}, timeout=10).raise_for_status()
         _wait_http(f"http://127.0.0.1:{receiver_port}/healthz", receiver, logs / "receiver.log")
 
