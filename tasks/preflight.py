@@ -11,7 +11,7 @@ the `preflight` flow publishes it as an artifact.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -37,6 +37,12 @@ class Check:
     def line(self) -> str:
         text = f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
         return text + (f"\n      fix: {self.fix}" if self.fix and not self.ok else "")
+
+
+def case_hint(name: str, names: Iterable[str]) -> str:
+    """A FAIL's hint when the name exists with other capitals (ION names are case-sensitive)."""
+    close = [n for n in names if n.lower() == name.lower()]
+    return f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
 
 
 def checks_for(system: str) -> Callable[[], Awaitable[list[Check]]]:

@@ -19,7 +19,7 @@ from connectors.ion import ramp_queries as ramp
 from connectors.ion.queries import Query
 from connectors.settings import load_settings
 from ion_sync.config import AppSettings, Mappings, load_mappings
-from tasks.preflight import Check
+from tasks.preflight import Check, case_hint
 from tasks.times import iso
 
 SYSTEM = "ion"
@@ -177,7 +177,7 @@ async def _run_attribute_checks(ion: IonClient, mappings: Mappings, config: str)
     else:
         checks.append(Check(
             SYSTEM, "work-order run attribute", False,
-            f"none of the latest {len(runs)} completed run(s) has attribute {key!r}{_hint(key, keys)}",
+            f"none of the latest {len(runs)} completed run(s) has attribute {key!r}{case_hint(key, keys)}",
             f"set netsuite.work_orders.run_attribute in {config} to the exact key, or add the run attribute in ION "
             "and fill it on the runs",
         ))
@@ -214,11 +214,6 @@ async def _location_check(ion: IonClient, mappings: Mappings, config: str) -> Ch
     return Check(SYSTEM, name, True, f"all {len(wanted)} mapped location(s) exist")
 
 
-def _hint(key: str, keys: set[str]) -> str:
-    close = [k for k in keys if k.lower() == key.lower()]
-    return f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
-
-
 def _attribute_check(label: str, key: str, keys: set[str] | None, where: str, owner: str) -> Check:
     name = f"{owner} attribute {key!r}"
     if keys is None:
@@ -226,7 +221,7 @@ def _attribute_check(label: str, key: str, keys: set[str] | None, where: str, ow
                      f"create one {owner} in ION (a draft is enough) and run preflight again")
     if key in keys:
         return Check(SYSTEM, name, True, f"{label}: exists")
-    return Check(SYSTEM, name, False, f"{label}: no {owner} attribute {key!r}{_hint(key, keys)}",
+    return Check(SYSTEM, name, False, f"{label}: no {owner} attribute {key!r}{case_hint(key, keys)}",
                  f"set {where} to the exact key, or create the {owner} attribute in ION")
 
 

@@ -21,7 +21,7 @@ from connectors.quickbooks import QuickBooksClient
 from flows.setup import load_quickbooks_environment
 from ion_sync.config import QuickBooksMappings
 from ledger import Ledger
-from tasks.preflight import Check
+from tasks.preflight import Check, case_hint
 from tasks.quickbooks_setup import ACCOUNT_TYPES, LedgerTokenStore, StagedTokenStore, account_problems, find_accounts
 
 SYSTEM = "quickbooks"
@@ -143,9 +143,7 @@ async def _ion_attribute_checks(ion_factory: Callable[[], IonClient], setup: Qui
         if not edges:
             checks.append(Check(SYSTEM, f"ION {label} attribute", False, "no purchase order line in ION to read definitions from"))
         elif attribute is None:
-            close = [k for k in attributes if k.lower() == key.lower()]
-            hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
-            checks.append(Check(SYSTEM, f"ION {label} attribute", False, f"no PO line attribute {key!r}{hint}"))
+            checks.append(Check(SYSTEM, f"ION {label} attribute", False, f"no PO line attribute {key!r}{case_hint(key, attributes)}"))
         elif str(attribute.get("type") or "").upper() != "SELECT":
             checks.append(Check(SYSTEM, f"ION {label} attribute", False, f"{key!r} is {attribute.get('type')}, not a Select attribute"))
         else:

@@ -12,7 +12,7 @@ from connectors.ion.ramp_queries import SUPPLIERS
 from connectors.ramp import RampClient
 from flows.ramp_environment import load_ramp_environment
 from ion_sync.ramp_config import RampMappings
-from tasks.preflight import Check
+from tasks.preflight import Check, case_hint
 
 SYSTEM = "ramp"
 # Each scope the flows use, and who needs it (each operation's `security` in ramp-openapi.json, ramp.md B1).
@@ -99,7 +99,5 @@ async def _vendor_attribute_check(ion_factory: Callable[[], IonClient], key: str
     keys = {a["key"] for a in edges[0]["node"].get("attributes") or []}
     if key in keys:
         return Check(SYSTEM, "ION vendor attribute", True, f"supplier attribute {key!r} exists")
-    close = [k for k in keys if k.lower() == key.lower()]
-    hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
-    return Check(SYSTEM, "ION vendor attribute", False, f"no supplier attribute {key!r}{hint}",
+    return Check(SYSTEM, "ION vendor attribute", False, f"no supplier attribute {key!r}{case_hint(key, keys)}",
                  f"create the supplier attribute {key!r} (String) in ION, or set ramp.vendor_attribute to its name")
