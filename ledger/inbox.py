@@ -19,11 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from ledger.models import InboxConflict, InboxEvent, InboxStatus
-from ledger.store import Ledger, to_naive_utc, utcnow
+from ledger.store import Ledger, dialect_insert, to_naive_utc, utcnow
 
 
 def payload_fingerprint(payload: dict[str, Any] | None, ignore: Sequence[str] = ()) -> str:
@@ -106,7 +104,7 @@ class Inbox:
         }
         with self.ledger._tx() as s:
             inserted = s.scalar(
-                _insert(s, InboxEvent)
+                dialect_insert(s, InboxEvent)
                 .values(row)
                 .on_conflict_do_nothing(index_elements=["source", "event_id"])
                 .returning(InboxEvent.id)
@@ -120,7 +118,7 @@ class Inbox:
             if known_print in (fingerprint, None):
                 return Received(InboxOutcome.duplicate, int(known_id))
             s.execute(
-                _insert(s, InboxConflict)
+                dialect_insert(s, InboxConflict)
                 .values(
                     inbox_id=known_id,
                     source=source,
@@ -208,11 +206,6 @@ class Inbox:
                 .values(resolved_at=utcnow(), resolved_by=resolved_by)
             )
             return bool(result.rowcount)
-
-
-def _insert(s: Session, model: type) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite alike)."""
-    return (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
 
 
 def _item(e: InboxEvent) -> InboxItem:

@@ -433,11 +433,14 @@ def _take(s: Session, entry_id: int, status: EntryStatus, owner: str | None, new
     return bool(result.rowcount)
 
 
+def dialect_insert(s: Session, model: type) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite alike)."""
+    return (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+
+
 def _insert_ignore(s: Session, rows: list[dict[str, Any]], model: type = Entry) -> None:
     """INSERT … ON CONFLICT DO NOTHING, as one cached statement executed for many rows."""
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    s.execute(insert(model).on_conflict_do_nothing(), rows)
+    s.execute(dialect_insert(s, model).on_conflict_do_nothing(), rows)
 
 
 def _process_started(pid: int) -> float | None:
