@@ -27,10 +27,16 @@ from connectors.arena import ArenaClient
 from connectors.errors import ConfigError, DataError, TransientError
 from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm
-from flows.plm_setup import PlmEnvironment, PlmSummary, run_plm_flow
+from core.environment import Environment
+from flows.plm_setup import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
-from tasks.plm_engineering import PlmContext, from_change_items, from_event_items
-from tasks.plm_ledger import WriteReport
+from plm.arena.engineering import (
+    PartNumbers,
+    PlmContext,
+    from_change_items,
+    from_event_items,
+)
+from plm.arena.ledger import WriteReport
 from tasks.plm_steps import apply_change
 
 INTEGRATION = "arena-change-sync"
@@ -50,9 +56,9 @@ async def arena_change_sync(dry_run: bool = False, poll: bool = False) -> PlmSum
         poll: Poll changes instead of reading the event queue, even when one is configured.
     """
 
-    async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
+    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
         ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
-                          numbers=env.numbers)
+                          numbers=PartNumbers.from_mappings(env.mappings))
         if env.arena.integration_guid and not poll:
             return await _from_queue(ctx)
         return await _by_polling(ctx)

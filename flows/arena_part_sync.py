@@ -19,10 +19,11 @@ from prefect.utilities.annotations import quote
 from connectors.arena import ArenaClient
 from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm
-from flows.plm_setup import PlmEnvironment, PlmSummary, run_plm_flow
+from core.environment import Environment
+from flows.plm_setup import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
-from tasks.plm_engineering import PlmContext
-from tasks.plm_ledger import WriteReport
+from plm.arena.engineering import PartNumbers, PlmContext
+from plm.arena.ledger import WriteReport
 from tasks.plm_steps import fetch_released_items, sync_part_revisions
 
 INTEGRATION = "arena-part-sync"
@@ -43,9 +44,9 @@ async def arena_part_sync(numbers: list[str] | None = None, dry_run: bool = Fals
         dry_run: Show what would change in ION and write nothing.
     """
 
-    async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
+    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
         ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
-                          numbers=env.numbers)
+                          numbers=PartNumbers.from_mappings(env.mappings))
         items, skipped = await fetch_released_items(quote(ctx), numbers)
         report = await sync_part_revisions(quote(ctx), quote(items))
         report.fetched = len(items) + len(skipped)

@@ -7,7 +7,7 @@ ERP can recognise completed inventory and roll up material cost. This flow
 1. fetches completed runs since the watermark (or in a window, or by id), a Relay page at a
    time, with the runs → partInventory → buildRequirements → abomInstallations query;
 2. expands consumption: quantity produced × `quantityInstalledPerParentPartInventory`, per
-   component and NetSuite location (pandas, `tasks.consumption`);
+   component and NetSuite location (pandas, `erp.netsuite.consumption`);
 3. posts one work-order completion per run through NetSuite's `workOrder →
    workOrderCompletion` transform, keyed `ion:run:<id>:completion` through the ledger, so it
    lands exactly once whatever crashes, retries or overlapping runs happen;
@@ -32,7 +32,11 @@ from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient, Page
 from connectors.netsuite import NetSuiteClient
-from flows.setup import Environment, check_netsuite_locations, load_environment
+from core.environment import Environment, load_environment
+from core.times import iso, parse_time
+from core.writer import dead_letter_row
+from erp.netsuite.consumption import INTEGRATION, completion_key
+from erp.netsuite.references import check_netsuite_locations
 from ledger import Ledger
 from ledger.inbox import InboxItem
 from tasks.completions import (
@@ -44,11 +48,8 @@ from tasks.completions import (
     post_page,
     resolve_interrupted,
 )
-from tasks.consumption import INTEGRATION, completion_key
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
-from tasks.posting import dead_letter_row
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
-from tasks.times import iso, parse_time
 
 
 def _completion_of(item: InboxItem) -> str | None:
@@ -95,7 +96,7 @@ async def consumption_sync(
         lookback_minutes: How far before the watermark to look again, for runs whose end
             time ION recorded late.
     """
-    env = load_environment()
+    env = load_environment("netsuite")
     logger = get_run_logger()
     # Prefect and its libraries leave a few hundred thousand long-lived objects; every page
     # allocates ~100,000 more, and each full garbage collection would walk them all again

@@ -17,8 +17,8 @@ from prefect.runtime import flow_run
 
 from connectors.errors import ConfigError
 from connectors.settings import load_settings
+from core.config import AppSettings
 from flows.integrations import Integration, find_integration
-from ion_sync.config import AppSettings
 from ledger import EntryStatus, Ledger
 from ledger.store import EntryView
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary

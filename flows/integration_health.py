@@ -21,8 +21,8 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.events import emit_event
 
 from connectors.settings import load_settings
+from core.config import AppSettings
 from flows.integrations import INTEGRATIONS, find_integration
-from ion_sync.config import AppSettings
 from ledger import Ledger
 from ledger.store import utcnow
 from tasks.health import Health, Thresholds, assess, gather

@@ -19,26 +19,26 @@ from datetime import timedelta
 from typing import Any
 
 from connectors.errors import ConfigError
+from core.environment import ramp_mode_problem
+from erp.netsuite.consumption import INTEGRATION as CONSUMPTION
+from erp.netsuite.labor import INTEGRATION as LABOR_SYNC
+from erp.netsuite.purchase_orders import INTEGRATION as PO_SYNC
+from erp.netsuite.receipts import INTEGRATION as RECEIPT_SYNC
+from erp.quickbooks.rules import ITEM_INTEGRATION as QBO_ITEMS
+from erp.quickbooks.rules import PO_INTEGRATION as QBO_POS
 from flows.consumption_sync import RUN_COMPLETED, consumption_sync
 from flows.inventory_reconciliation import inventory_reconciliation
 from flows.labor_sync import labor_sync
 from flows.purchase_order_sync import purchase_order_sync
 from flows.quickbooks_purchase_order_sync import quickbooks_purchase_order_sync
 from flows.ramp_purchase_order_sync import ramp_purchase_order_sync
-from flows.ramp_environment import ramp_mode_problem
 from flows.ramp_receipt_sync import ramp_receipt_sync
 from flows.receipt_sync import RECEIPT_SAVED, receipt_sync
-from tasks.consumption import INTEGRATION as CONSUMPTION
+from payments.ramp.common import PURCHASE_ORDER_INTEGRATION as RAMP_POS
 from tasks.inbox import EventRoute
-from tasks.labor import INTEGRATION as LABOR_SYNC
-from tasks.purchase_orders import INTEGRATION as PO_SYNC
-from tasks.quickbooks_rules import ITEM_INTEGRATION as QBO_ITEMS
-from tasks.quickbooks_rules import PO_INTEGRATION as QBO_POS
 from tasks.ramp_approvals import INTEGRATION as RAMP_APPROVALS
-from tasks.ramp_common import PURCHASE_ORDER_INTEGRATION as RAMP_POS
 from tasks.ramp_receipts import INTEGRATION as RAMP_RECEIPTS
 from tasks.ramp_suppliers import INTEGRATION as RAMP_SUPPLIERS
-from tasks.receipts import INTEGRATION as RECEIPT_SYNC
 from tasks.three_way_match import INTEGRATION as THREE_WAY_MATCH
 
 RunFor = Callable[[list[str], bool], Awaitable[Any]]  # (source ids, dry_run) -> the flow's final state

@@ -15,7 +15,7 @@ from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
 from connectors.netsuite import NetSuiteClient
-from flows.setup import load_environment
+from core.environment import load_environment
 from tasks.reconciliation import (
     INTEGRATION,
     ON_HAND_STATUSES,
@@ -45,7 +45,7 @@ async def inventory_reconciliation(tolerance: float = 0.001, statuses: list[str]
         statuses: ION part-inventory statuses that count as on hand
             (default AVAILABLE, UNAVAILABLE, KITTED).
     """
-    env = load_environment()
+    env = load_environment("netsuite")
     async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
         ion_stock, locations = await read_ion_on_hand(ion, statuses or ON_HAND_STATUSES)
         balances, location_names = await read_netsuite_balances(netsuite)

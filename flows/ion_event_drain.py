@@ -22,8 +22,8 @@ from prefect.artifacts import acreate_table_artifact
 from prefect.runtime import flow_run
 
 from connectors.settings import load_settings
+from core.config import AppSettings
 from flows.integrations import INTEGRATIONS, find_integration
-from ion_sync.config import AppSettings
 from ledger import Ledger
 from ledger.inbox import Inbox
 from ledger.models import InboxStatus

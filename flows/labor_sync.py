@@ -8,7 +8,7 @@ time entries against the job, so cost-plus contracts bill actual hours. This flo
    Relay page at a time, with their run step, run attributes and user;
 2. plans one NetSuite `timeBill` per checked-out session on a cost-plus customer's run: the
    ION user mapped to a NetSuite employee, the duration as H:MM, the run's work order in the
-   memo, the service item and customer from the mappings file (`tasks.labor`);
+   memo, the service item and customer from the mappings file (`erp.netsuite.labor`);
 3. posts it exactly once through the ledger, keyed `ion:session:<id>:time` with the same
    `externalId` in NetSuite; a session edited after posting updates that time bill (the
    ledger keeps the fingerprint of what was posted), never adds a second one;
@@ -33,9 +33,11 @@ from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from connectors.netsuite import NetSuiteClient
-from flows.setup import Environment, check_labor_references, load_environment
+from core.environment import Environment, load_environment
+from core.times import iso
+from erp.netsuite.labor import INTEGRATION
+from erp.netsuite.references import check_labor_references
 from ledger import Ledger
-from tasks.labor import INTEGRATION
 from tasks.labor_posting import (
     LaborContext,
     LaborPagePlan,
@@ -48,7 +50,6 @@ from tasks.labor_posting import (
     would_post_row,
 )
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
-from tasks.times import iso
 
 
 def _run_name() -> str:
@@ -101,7 +102,7 @@ async def labor_sync(
             nothing posted is posted again (edits are still corrected).
         lookback_minutes: How far before the watermark to look again, for edits ION stamped late.
     """
-    env = load_environment()
+    env = load_environment("netsuite")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     try:

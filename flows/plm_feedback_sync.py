@@ -22,10 +22,12 @@ from prefect.utilities.annotations import quote
 from connectors.arena import ArenaClient
 from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm
-from flows.plm_setup import PlmEnvironment, PlmSummary, run_plm_flow
+from core.environment import Environment
+from flows.plm_setup import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
-from tasks.plm_feedback import FeedbackContext
-from tasks.plm_ledger import WriteReport
+from plm.arena.engineering import PartNumbers
+from plm.arena.feedback import FeedbackContext
+from plm.arena.ledger import WriteReport
 from tasks.plm_steps import post_as_built_page, post_ncr_page
 
 INTEGRATION = "plm-feedback-sync"
@@ -47,9 +49,9 @@ async def plm_feedback_sync(dry_run: bool = False, as_built: bool = True, ncrs: 
         retry_dead: Try dead letters again (after fixing their cause, e.g. adding the item in Arena).
     """
 
-    async def work(env: PlmEnvironment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
+    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
         setup = env.mappings.arena
-        ctx = FeedbackContext(arena=arena, ledger=ledger, run=run, retry_dead=retry_dead, numbers=env.numbers,
+        ctx = FeedbackContext(arena=arena, ledger=ledger, run=run, retry_dead=retry_dead, numbers=PartNumbers.from_mappings(env.mappings),
                               request_category=setup.request_category_guid, request_prefix=setup.request_number_prefix,
                               file_category=setup.file_category_guid)
         if ncrs:

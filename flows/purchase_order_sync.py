@@ -29,10 +29,12 @@ from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from connectors.netsuite import NetSuiteClient
-from flows.setup import check_netsuite_locations, load_environment
+from core.environment import load_environment
+from core.writer import PostedSummary, PostReport
+from erp.netsuite.purchase_orders import INTEGRATION
+from erp.netsuite.references import check_netsuite_locations
 from ledger import Ledger
-from tasks.ion_purchasing import IonPurchasing
-from tasks.posting import PostedSummary, PostReport
+from mes.ion.purchasing import IonPurchasing
 from tasks.purchase_order_posting import (
     PoContext,
     PoPagePlan,
@@ -41,7 +43,6 @@ from tasks.purchase_order_posting import (
     list_changed,
     plan_po_page,
 )
-from tasks.purchase_orders import INTEGRATION
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 
 PAGE_SIZE = 50
@@ -91,7 +92,7 @@ async def purchase_order_sync(
             letters are retried.
         lookback_minutes: How far before the watermark to look again.
     """
-    env = load_environment()
+    env = load_environment("netsuite")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     try:

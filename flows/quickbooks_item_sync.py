@@ -18,7 +18,10 @@ from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
-from flows.setup import load_quickbooks_environment
+from core.environment import load_environment
+from core.times import iso, parse_time
+from erp.quickbooks.rules import ITEM_INTEGRATION
+from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
 from tasks.quickbooks_items import (
     ItemSyncContext,
@@ -27,10 +30,7 @@ from tasks.quickbooks_items import (
     post_items,
     resolve_interrupted_items,
 )
-from tasks.quickbooks_rules import ITEM_INTEGRATION
-from tasks.quickbooks_setup import quickbooks_client, resolve_setup
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
-from tasks.times import iso, parse_time
 
 
 def _run_name() -> str:
@@ -55,7 +55,7 @@ async def quickbooks_item_sync(
         full_resync: Ignore the watermark and re-check every part (dead letters retried).
         lookback_minutes: How far before the watermark to look again.
     """
-    env = load_quickbooks_environment()
+    env = load_environment("quickbooks")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     summary = SyncSummary(integration=ITEM_INTEGRATION, dry_run=dry_run)
@@ -72,7 +72,7 @@ async def quickbooks_item_sync(
         unsettled: datetime | None = None
         try:
             async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
-                ids = await resolve_setup(qbo, env.setup, env.app.config)
+                ids = await resolve_setup(qbo, env.quickbooks_mappings, env.app.config)
                 ctx = ItemSyncContext(ion, qbo, ledger, run, ids, retry_dead=full_resync)
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_items(quote(ctx))

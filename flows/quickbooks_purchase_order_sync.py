@@ -8,7 +8,7 @@ each line, the fees, the currency, the shipping address and the supplier. This f
 1. resolves the setup's five account names to ids (a missing name or a wrong type stops the
    run before any write);
 2. fetches ordered (and received) POs changed since the watermark, a Relay page at a time;
-3. plans each PO (`tasks.quickbooks_rules`) and checks every name that must be kept in sync by
+3. plans each PO (`erp.quickbooks.rules`) and checks every name that must be kept in sync by
    hand: supplier → vendor, class → class, expense code → account. A PO with one missing is a
    dead letter naming it, listed in the "out of sync" table; nothing of it is written;
 4. creates the Inventory items the lines need (`<partNumber> Rev <revision>`, 30 per batch),
@@ -28,7 +28,10 @@ from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
-from flows.setup import load_quickbooks_environment
+from core.environment import load_environment
+from core.times import iso, parse_time
+from erp.quickbooks.rules import PO_INTEGRATION, SYNCED_STATUSES
+from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
 from tasks.quickbooks_purchase_orders import (
     PoPageReport,
@@ -41,10 +44,7 @@ from tasks.quickbooks_purchase_orders import (
     resolve_interrupted_pos,
     would_post_row,
 )
-from tasks.quickbooks_rules import PO_INTEGRATION, SYNCED_STATUSES
-from tasks.quickbooks_setup import quickbooks_client, resolve_setup
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
-from tasks.times import iso, parse_time
 
 
 class PurchaseOrderSummary(SyncSummary):
@@ -78,7 +78,7 @@ async def quickbooks_purchase_order_sync(
             retried, nothing already in QuickBooks is written again.
         lookback_minutes: How far before the watermark to look again.
     """
-    env = load_quickbooks_environment()
+    env = load_environment("quickbooks")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     summary = PurchaseOrderSummary(integration=PO_INTEGRATION, dry_run=dry_run)
@@ -101,8 +101,8 @@ async def quickbooks_purchase_order_sync(
         unsettled: datetime | None = None
         try:
             async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
-                ids = await resolve_setup(qbo, env.setup, env.app.config)
-                ctx = PoSyncContext(ion, qbo, ledger, run, env.setup, ids, retry_dead=bool(purchase_order_ids) or full_resync)
+                ids = await resolve_setup(qbo, env.quickbooks_mappings, env.app.config)
+                ctx = PoSyncContext(ion, qbo, ledger, run, env.quickbooks_mappings, ids, retry_dead=bool(purchase_order_ids) or full_resync)
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_pos(quote(ctx))
                 after: str | None = None

@@ -20,10 +20,11 @@ from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from connectors.ramp import SOURCE, RampClient
-from flows.ramp_environment import load_ramp_environment
+from core.environment import load_environment
 from ledger import Ledger
 from ledger.inbox import Inbox
 from ledger.models import InboxStatus
+from payments.ramp.common import RampContext, RampSummary, purchase_orders_in_ramp
 from tasks.ramp_approvals import (
     BILL_EVENTS,
     INTEGRATION,
@@ -31,7 +32,6 @@ from tasks.ramp_approvals import (
     apply_decisions,
     candidates,
 )
-from tasks.ramp_common import RampContext, RampSummary, purchase_orders_in_ramp
 from tasks.reporting import publish_sync_report
 
 
@@ -43,7 +43,7 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
     Args:
         poll: Check every PO that lives in Ramp, not only those named by pending webhook events.
     """
-    env = load_ramp_environment()
+    env = load_environment("ramp")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     inbox = Inbox(ledger)

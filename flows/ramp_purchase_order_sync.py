@@ -19,10 +19,10 @@ from prefect.utilities.annotations import quote
 from connectors.ion import IonClient
 from connectors.ion.ramp_queries import PURCHASE_ORDERS
 from connectors.ramp import RampClient
-from flows.ramp_environment import load_ramp_environment
+from core.environment import load_environment
+from core.writer import dead_letter_row
 from ledger import Ledger
-from tasks.posting import dead_letter_row
-from tasks.ramp_common import RampContext, RampSummary, drop_settled, ion_nodes
+from payments.ramp.common import RampContext, RampSummary, drop_settled, ion_nodes
 from tasks.ramp_purchase_orders import (
     INTEGRATION,
     plan_purchase_orders,
@@ -42,7 +42,7 @@ async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: boo
         dry_run: Show what would be created; write nothing to Ramp or the ledger.
         retry_dead: Try dead letters again (after fixing the cause, e.g. a supplier's Ramp vendor).
     """
-    env = load_ramp_environment()
+    env = load_environment("ramp")
     logger = get_run_logger()
     mappings = env.mappings.ramp
     filters: dict[str, object] = {"status": {"in": mappings.trigger_statuses}}

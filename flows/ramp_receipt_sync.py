@@ -17,10 +17,10 @@ from prefect.utilities.annotations import quote
 from connectors.ion import IonClient
 from connectors.ion.ramp_queries import RECEIPTS
 from connectors.ramp import RampClient
-from flows.ramp_environment import load_ramp_environment
+from core.environment import load_environment
+from core.writer import dead_letter_row
 from ledger import Ledger
-from tasks.posting import dead_letter_row
-from tasks.ramp_common import (
+from payments.ramp.common import (
     RampContext,
     RampSummary,
     drop_settled,
@@ -46,7 +46,7 @@ async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool 
         dry_run: Show what would be created; write nothing.
         retry_dead: Try dead letters again after fixing the cause.
     """
-    env = load_ramp_environment()
+    env = load_environment("ramp")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     summary = RampSummary(integration=INTEGRATION, dry_run=dry_run)

@@ -15,9 +15,9 @@ from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from connectors.ramp import RampClient
-from flows.ramp_environment import load_ramp_environment
+from core.environment import load_environment
 from ledger import Ledger
-from tasks.ramp_common import RampContext, RampSummary
+from payments.ramp.common import RampContext, RampSummary
 from tasks.ramp_suppliers import INTEGRATION, import_vendors, supplier_directory
 from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
 
@@ -30,7 +30,7 @@ async def ramp_supplier_import(dry_run: bool = False) -> RampSummary | State:
     Args:
         dry_run: Show what would be created, linked or updated; write nothing.
     """
-    env = load_ramp_environment()
+    env = load_environment("ramp")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     summary = RampSummary(integration=INTEGRATION, dry_run=dry_run)

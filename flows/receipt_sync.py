@@ -25,13 +25,16 @@ from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient, Page
 from connectors.netsuite import NetSuiteClient
-from flows.setup import check_netsuite_locations, load_environment
+from core.environment import load_environment
+from core.pipeline import pipelined
+from core.times import iso
+from core.writer import PostedSummary, PostReport
+from erp.netsuite.receipts import INTEGRATION, key_prefix
+from erp.netsuite.references import check_netsuite_locations
 from ledger import Ledger
 from ledger.inbox import Inbox, InboxItem
 from ledger.models import InboxStatus
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
-from tasks.pipeline import pipelined
-from tasks.posting import PostedSummary, PostReport
 from tasks.receipt_posting import (
     ReceiptContext,
     ReceiptPagePlan,
@@ -41,9 +44,7 @@ from tasks.receipt_posting import (
     post_receipts_page,
     resolve_interrupted_receipts,
 )
-from tasks.receipts import INTEGRATION, key_prefix
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
-from tasks.times import iso
 
 
 def _receipt_keys(item: InboxItem) -> str | None:
@@ -100,7 +101,7 @@ async def receipt_sync(
             nothing already posted is posted again.
         lookback_minutes: How far before the watermark to look again.
     """
-    env = load_environment()
+    env = load_environment("netsuite")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     try:

@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
 from connectors.netsuite import NetSuiteClient
-from flows.setup import load_environment
+from core.environment import load_environment
 from tasks.reporting import SyncSummary
 from tasks.three_way_match import (
     INTEGRATION,
@@ -53,7 +53,7 @@ async def three_way_match(
         until: Only purchase orders dated before this day.
         include_closed: Include closed purchase orders (status H).
     """
-    env = load_environment()
+    env = load_environment("netsuite")
     mappings = env.mappings.netsuite
     async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
         lines, receipts, bills = await read_netsuite_purchasing(netsuite, po_numbers, include_closed)

@@ -209,7 +209,7 @@ def webhooks(
     from prefect.settings import PREFECT_API_URL
 
     from connectors.settings import load_settings
-    from ion_sync.config import AppSettings
+    from core.config import AppSettings
     from ion_sync.webhooks.app import ReceiverSettings, create_app
     from ion_sync.webhooks.events import emit_prefect_events
     from ion_sync.webhooks.server import server_config
@@ -280,7 +280,7 @@ app.add_typer(dead_letters_app, name="dead-letters")
 
 def _ledger():  # type: ignore[no-untyped-def]
     from connectors.settings import load_settings
-    from ion_sync.config import AppSettings
+    from core.config import AppSettings
     from ledger.store import Ledger
 
     settings = load_settings(AppSettings)
@@ -424,7 +424,12 @@ def acceptance(
     would do. Exit 0 PASS, 1 FAIL, 2 not supported or not configured."""
     import asyncio
 
-    from ion_sync.acceptance import UnsupportedError, plan_acceptance, run_acceptance, write_report
+    from ion_sync.acceptance import (
+        UnsupportedError,
+        plan_acceptance,
+        run_acceptance,
+        write_report,
+    )
     from ion_sync.child_processes import start_prefect_api
 
     try:

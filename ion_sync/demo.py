@@ -15,7 +15,6 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from connectors.errors import InfrastructureError
-
 from ion_sync.demo_webhooks import (
     fix_unmapped_location,
     run_triggered,

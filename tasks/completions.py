@@ -9,6 +9,7 @@ are looked up in NetSuite before anything is posted again.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,10 +20,15 @@ from prefect.cache_policies import NO_CACHE
 from connectors.ion import IonClient, Page
 from connectors.ion.installed_quantity import completed_runs_page
 from connectors.netsuite import NetSuiteClient
-from ion_sync.config import Mappings
-from ledger import Claim, EntryStatus, Ledger, RunHandle
-from ledger.store import DeadLetter
-from tasks.consumption import (
+from core.config import Mappings
+from core.writer import (
+    Postable,
+    Writer,
+    one_record,
+    resolve_orphans,
+    write_page,
+)
+from erp.netsuite.consumption import (
     COMPLETION_REPLACE,
     INTEGRATION,
     CompletionPlan,
@@ -35,14 +41,10 @@ from tasks.consumption import (
     plan_completions,
     reference_problems,
 )
-from tasks.posting import (
-    Postable,
-    one_record,
-    post_through_ledger,
-    resolve_orphans,
-)
+from erp.netsuite.references import SUITEQL_IN_CHUNK, find_item_ids
+from ledger import Claim, EntryStatus, Ledger, RunHandle
+from ledger.store import DeadLetter
 
-SUITEQL_IN_CHUNK = 500
 COMPLETION = "workOrderCompletion"
 
 
@@ -139,20 +141,6 @@ async def resolve_items(ctx: SyncContext, names: set[str]) -> None:
     ctx.item_ids.update(await find_item_ids(ctx.netsuite, names - ctx.item_ids.keys()))
 
 
-async def find_item_ids(netsuite: NetSuiteClient, names: set[str]) -> dict[str, str | None]:
-    """NetSuite item internal id by item name (itemid), None where none exists (one query per 500)."""
-    found: dict[str, str | None] = {}
-    ordered = sorted(names)
-    for start in range(0, len(ordered), SUITEQL_IN_CHUNK):
-        chunk = ordered[start : start + SUITEQL_IN_CHUNK]
-        rows = await netsuite.suiteql_all(
-            f"SELECT id, itemid FROM item WHERE itemid IN ({', '.join('?' * len(chunk))})", chunk
-        )
-        ids = {str(row["itemid"]): str(row["id"]) for row in rows}
-        found.update({name: ids.get(name) for name in chunk})
-    return found
-
-
 async def resolve_numbers(ctx: SyncContext, wanted: set[tuple[str, str]]) -> None:
     """Fill the run's cache of inventoryNumber ids for consumed (item, lot/serial) pairs
     (SuiteQL `inventorynumber`, one query per 500 numbers)."""
@@ -196,7 +184,7 @@ async def find_work_orders(netsuite: NetSuiteClient, numbers: set[str]) -> dict[
 @task(name="post-completions", cache_policy=NO_CACHE)
 async def post_page(ctx: SyncContext, page: PagePlan) -> PageReport:
     """Keep the page's dead letters, claim its completions, post them, record each outcome
-    (the ledger protocol of `tasks.posting`)."""
+    (the ledger protocol of `core.writer`)."""
     assert ctx.run is not None, "a dry run posts nothing"
     by_key = {ready.plan.key: ready for ready in page.ready}
     items = [
@@ -204,32 +192,15 @@ async def post_page(ctx: SyncContext, page: PagePlan) -> PageReport:
         for key, r in by_key.items()
     ]
 
-    async def post(item: Postable, claim: Claim) -> str:
-        ready = by_key[item.key]
-        result = await ctx.netsuite.transform_once(
-            "workOrder",
-            ready.work_order.id,
-            COMPLETION,
-            item.body,
-            external_id=external_id(item.key),
-            check_first=claim.resolve_first,
-            replace=COMPLETION_REPLACE,
-        )
-        return result.target_id
-
-    # At most `concurrency` posts wait on NetSuite at once, so a lookup of the next page
-    # (planned meanwhile) queues behind a handful of posts, not behind the whole page.
-    posted = await post_through_ledger(
+    posted = await write_page(
         ctx.ledger,
-        INTEGRATION,
         ctx.run,
+        CompletionWriter(ctx.netsuite, {key: r.work_order.id for key, r in by_key.items()}),
         items,
         page.dead_letters,
-        post,
         window=asyncio.Semaphore(ctx.netsuite.settings.concurrency),
         retry_dead=ctx.retry_dead,
         max_attempts=ctx.max_attempts,
-        target="NetSuite",
     )
     return PageReport(
         posted=posted.posted,
@@ -247,10 +218,7 @@ async def resolve_interrupted(ctx: SyncContext) -> int:
     whether each completion exists (by external id) and record what it says."""
     assert ctx.run is not None
 
-    async def find(claim: Claim) -> str | None:
-        return await ctx.netsuite.find_by_external_id(COMPLETION, external_id(claim.key))
-
-    return await resolve_orphans(ctx.ledger, INTEGRATION, ctx.run, find, "NetSuite")
+    return await resolve_orphans(ctx.ledger, ctx.run, CompletionWriter(ctx.netsuite, {}))
 
 
 def posted_row(ready: ReadyCompletion) -> dict[str, Any]:
@@ -262,3 +230,27 @@ def posted_row(ready: ReadyCompletion) -> dict[str, Any]:
         "quantity": plan.quantity,
         "components": len(plan.components),
     }
+
+
+class CompletionWriter(Writer):
+    """Work-order completions: transformed from their work order, keyed by external id (a
+    duplicate external id proves an earlier attempt landed, so a rewrite is safe)."""
+
+    integration = INTEGRATION
+    target = "NetSuite"
+    idempotent = True
+
+    def __init__(self, netsuite: NetSuiteClient, work_orders: dict[str, str]) -> None:
+        self.netsuite = netsuite
+        self.work_orders = work_orders  # ledger key -> work order internal id
+
+    async def find(self, claim: Claim) -> str | None:
+        return await self.netsuite.find_by_external_id(COMPLETION, external_id(claim.key))
+
+    async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
+        item = items[0]
+        result = await self.netsuite.transform_once(
+            "workOrder", self.work_orders[item.key], COMPLETION, item.body,
+            external_id=external_id(item.key), check_first=False, replace=COMPLETION_REPLACE,
+        )
+        return [result.target_id]

@@ -21,11 +21,10 @@ from connectors.errors import DataError, SyncError, TransientError
 from connectors.ion import IonClient, Page
 from connectors.ion.queries import LABOR_SESSIONS
 from connectors.netsuite import NetSuiteClient
-from ion_sync.config import Mappings
-from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
-from ledger.store import ClaimRequest, DeadLetter, EntryView
-from tasks.consumption import external_id
-from tasks.labor import (
+from core.config import Mappings
+from core.writer import dead_letter_row, one_record, posted_or_dead
+from erp.netsuite.consumption import external_id
+from erp.netsuite.labor import (
     INTEGRATION,
     TIME_BILL,
     TimeEntryPlan,
@@ -38,9 +37,9 @@ from tasks.labor import (
     reference_problems,
     time_bill_body,
 )
-from tasks.posting import dead_letter_row, one_record, posted_or_dead
-
-SUITEQL_IN_CHUNK = 500
+from erp.netsuite.references import SUITEQL_IN_CHUNK
+from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
+from ledger.store import ClaimRequest, DeadLetter, EntryView
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Prefect tasks of the PLM loop: each is one batched step over a list of items, one change
-event or one page of ION records, wrapping `tasks.plm_engineering` and `tasks.plm_feedback`."""
+event or one page of ION records, wrapping `plm.arena.engineering` and `plm.arena.feedback`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.plm_engineering import (
+from plm.arena.engineering import (
     PlmContext,
     ReleasedItem,
     flag_stale_runs,
@@ -16,8 +16,8 @@ from tasks.plm_engineering import (
     sync_mbom,
     sync_parts,
 )
-from tasks.plm_feedback import FeedbackContext, post_as_built, post_ncrs
-from tasks.plm_ledger import WriteReport
+from plm.arena.feedback import FeedbackContext, post_as_built, post_ncrs
+from plm.arena.ledger import WriteReport
 
 
 @task(name="fetch-released-items", cache_policy=NO_CACHE)

@@ -1,9 +1,10 @@
 """Prefect tasks of purchase-order-sync: list changed NetSuite POs, plan a page of them against
-ION, apply each through the ledger (`tasks.posting`, one key per NetSuite version)."""
+ION, apply each through the ledger (`core.writer`, one key per NetSuite version)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,12 +13,17 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.netsuite import NetSuiteClient
-from ion_sync.config import Mappings
-from ledger import Claim, EntryStatus, Ledger, RunHandle
-from ledger.store import DeadLetter
-from tasks.ion_purchasing import IonPurchasing
-from tasks.posting import Postable, PostReport, dead_letter_row, one_record, post_through_ledger
-from tasks.purchase_orders import (
+from core.config import Mappings
+from core.times import iso, parse_time
+from core.writer import (
+    Postable,
+    PostReport,
+    Writer,
+    dead_letter_row,
+    one_record,
+    write_page,
+)
+from erp.netsuite.purchase_orders import (
     INTEGRATION,
     Definitions,
     DesiredPo,
@@ -26,7 +32,9 @@ from tasks.purchase_orders import (
     posted_row,
     version_key,
 )
-from tasks.times import iso, parse_time
+from ledger import Claim, EntryStatus, Ledger, RunHandle
+from ledger.store import DeadLetter
+from mes.ion.purchasing import IonPurchasing
 
 
 @dataclass
@@ -148,24 +156,10 @@ def vendor_problems(ctx: PoContext, vendor: Vendor | None) -> list[str]:
 async def apply_po_page(ctx: PoContext, page: PoPagePlan) -> PostReport:
     assert ctx.run is not None, "a dry run writes nothing"
 
-    async def post(item: Postable, claim: Claim) -> str:
-        desired = page.desired[item.key]
-        vendor = ctx.vendors[desired.vendor_id]
-        supplier_id = await ctx.ion.ensure_supplier(vendor)
-        applied = await ctx.ion.apply(desired, supplier_id, page.ion_ids[item.key], check_first=claim.resolve_first)
-        item.row.update(posted_row(desired, applied.created, applied.edits))
-        return applied.ion_id
-
-    report = await post_through_ledger(
-        ctx.ledger,
-        INTEGRATION,
-        ctx.run,
-        page.ready,
-        page.dead_letters,
-        post,
+    report = await write_page(
+        ctx.ledger, ctx.run, PurchaseOrderWriter(ctx, page), page.ready, page.dead_letters,
         window=asyncio.Semaphore(1),  # one PO at a time: supplier creation and the PO index are shared
         retry_dead=ctx.retry_dead,
-        target="ION",
     )
     report.already_posted += page.already_posted
     return report
@@ -176,3 +170,27 @@ def dry_run_report(page: PoPagePlan) -> PostReport:
     report.posted = [item.row for item in page.ready]
     report.dead_letters = [dead_letter_row(d) for d in page.dead_letters]
     return report
+
+
+class PurchaseOrderWriter(Writer):
+    """NetSuite POs into ION: `apply` is convergent (it reads ION's copy and makes only the
+    edits that are missing), so writing again is safe and `find` has nothing to add."""
+
+    integration = INTEGRATION
+    target = "ION"
+    idempotent = True
+
+    def __init__(self, ctx: PoContext, page: PoPagePlan) -> None:
+        self.ctx = ctx
+        self.page = page
+
+    async def find(self, claim: Claim) -> str | None:
+        return None
+
+    async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
+        item = items[0]
+        desired = self.page.desired[item.key]
+        supplier_id = await self.ctx.ion.ensure_supplier(self.ctx.vendors[desired.vendor_id])
+        applied = await self.ctx.ion.apply(desired, supplier_id, self.page.ion_ids[item.key], check_first=True)
+        item.row.update(posted_row(desired, applied.created, applied.edits))
+        return [applied.ion_id]

@@ -21,10 +21,9 @@ from connectors.ion import IonClient, Page
 from connectors.ion.queries import QUICKBOOKS_PARTS
 from connectors.quickbooks import QuickBooksClient
 from connectors.quickbooks.errors import DUPLICATE_NAME, STALE
-from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
-from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import check_body, dead_letter_row, one_record
-from tasks.quickbooks_rules import (
+from core.times import parse_time
+from core.writer import check_body, dead_letter_row, one_record
+from erp.quickbooks.rules import (
     ITEM_INTEGRATION,
     SetupIds,
     digest,
@@ -32,8 +31,9 @@ from tasks.quickbooks_rules import (
     item_name,
     item_name_problem,
 )
-from tasks.quickbooks_setup import NameCache
-from tasks.times import parse_time
+from erp.quickbooks.setup import NameCache
+from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
+from ledger.store import ClaimRequest, DeadLetter
 
 
 @dataclass(frozen=True)

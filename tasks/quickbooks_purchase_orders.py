@@ -28,12 +28,10 @@ from connectors.ion import IonClient, Page
 from connectors.ion.queries import QUICKBOOKS_PURCHASE_ORDERS
 from connectors.quickbooks import QuickBooksClient, request_id
 from connectors.quickbooks.errors import DUPLICATE_DOC_NUMBER
-from ion_sync.config import QuickBooksMappings
-from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
-from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import check_body, one_record, posted_or_dead
-from tasks.quickbooks_items import dead_letter_row, ensure_items
-from tasks.quickbooks_rules import (
+from core.config import QuickBooksMappings
+from core.times import parse_time
+from core.writer import check_body, one_record, posted_or_dead
+from erp.quickbooks.rules import (
     PO_INTEGRATION,
     PurchaseOrderPlan,
     SetupIds,
@@ -42,8 +40,10 @@ from tasks.quickbooks_rules import (
     purchase_order_body,
     purchase_order_update,
 )
-from tasks.quickbooks_setup import NameCache
-from tasks.times import parse_time
+from erp.quickbooks.setup import NameCache
+from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
+from ledger.store import ClaimRequest, DeadLetter
+from tasks.quickbooks_items import dead_letter_row, ensure_items
 
 POSTS_AT_ONCE = 8  # under the realm's 10 concurrent requests (A5), leaving room for lookups
 

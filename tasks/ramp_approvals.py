@@ -23,11 +23,11 @@ from prefect.cache_policies import NO_CACHE
 from connectors.errors import DataError, TransientError
 from connectors.ion.ramp_queries import PURCHASE_ORDERS, UPDATE_PURCHASE_ORDER
 from connectors.ramp.models import PurchaseOrder as RampPurchaseOrder
+from core.writer import dead_letter_row, dead_outcome
 from ledger import Claim, EntryStatus, Outcome
 from ledger.inbox import InboxItem
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row, dead_outcome
-from tasks.ramp_common import (
+from payments.ramp.common import (
     RampContext,
     RampPurchaseOrderRef,
     failure_outcome,

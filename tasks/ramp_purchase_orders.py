@@ -33,12 +33,12 @@ from connectors.errors import DataError, SyncError, TransientError
 from connectors.ion.ramp_models import PurchaseOrder
 from connectors.ramp import WriteResult
 from connectors.validation import explain_record_error
-from ion_sync.ramp_config import RampMappings
+from core.ramp_config import RampMappings
+from core.writer import check_body, dead_letter_row, one_record, posted_or_dead
 from ledger import Claim, EntryStatus, Outcome
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import check_body, dead_letter_row, one_record, posted_or_dead
-from tasks.ramp_common import PURCHASE_ORDER_INTEGRATION as INTEGRATION
-from tasks.ramp_common import (
+from payments.ramp.common import PURCHASE_ORDER_INTEGRATION as INTEGRATION
+from payments.ramp.common import (
     RampContext,
     failure_outcome,
     purchase_order_key,

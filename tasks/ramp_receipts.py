@@ -25,11 +25,11 @@ from connectors.errors import DataError, TransientError
 from connectors.ion.ramp_models import Receipt
 from connectors.ramp import WriteResult
 from connectors.validation import explain_record_error
-from ion_sync.ramp_config import RampMappings
+from core.ramp_config import RampMappings
+from core.writer import dead_letter_row, posted_or_dead
 from ledger import Claim, EntryStatus, Outcome
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row, posted_or_dead
-from tasks.ramp_common import (
+from payments.ramp.common import (
     RampContext,
     RampPurchaseOrderRef,
     failure_outcome,

@@ -29,10 +29,10 @@ from connectors.ion.ramp_queries import (
     UPDATE_SUPPLIER_ATTRIBUTE,
 )
 from connectors.ramp.models import Vendor
+from core.writer import dead_letter_row, dead_outcome
 from ledger import EntryStatus, Outcome
 from ledger.store import ClaimRequest, DeadLetter
-from tasks.posting import dead_letter_row, dead_outcome
-from tasks.ramp_common import RampContext, failure_outcome, ion_nodes
+from payments.ramp.common import RampContext, failure_outcome, ion_nodes
 
 INTEGRATION = "ramp-supplier-import"
 

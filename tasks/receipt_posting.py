@@ -1,9 +1,10 @@
 """Prefect tasks of receipt-sync: fetch a page of ION receipts, plan it against the NetSuite
-POs, post the item receipts through the ledger (`tasks.posting`)."""
+POs, post the item receipts through the ledger (`core.writer`)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,18 +15,18 @@ from prefect.cache_policies import NO_CACHE
 from connectors.ion import IonClient, Page
 from connectors.ion.queries import RECEIPTS
 from connectors.netsuite import NetSuiteClient
-from ion_sync.config import Mappings
-from ledger import Claim, EntryStatus, Ledger, RunHandle
-from ledger.store import DeadLetter
-from tasks.posting import (
+from core.config import Mappings
+from core.times import parse_time
+from core.writer import (
     Postable,
     PostReport,
+    Writer,
     dead_letter_row,
     one_record,
-    post_through_ledger,
     resolve_orphans,
+    write_page,
 )
-from tasks.receipts import (
+from erp.netsuite.receipts import (
     INTEGRATION,
     NetSuitePo,
     PoLine,
@@ -35,7 +36,8 @@ from tasks.receipts import (
     parse_receipts,
     posted_row,
 )
-from tasks.times import parse_time
+from ledger import Claim, EntryStatus, Ledger, RunHandle
+from ledger.store import DeadLetter
 
 SUITEQL_IN_CHUNK = 500
 ITEM_RECEIPT = "itemReceipt"
@@ -140,27 +142,9 @@ async def find_purchase_orders(netsuite: NetSuiteClient, numbers: set[str]) -> d
 async def post_receipts_page(ctx: ReceiptContext, page: ReceiptPagePlan) -> PostReport:
     assert ctx.run is not None, "a dry run posts nothing"
 
-    async def post(item: Postable, claim: Claim) -> str:
-        result = await ctx.netsuite.transform_once(
-            "purchaseOrder",
-            page.po_ids[item.key],
-            ITEM_RECEIPT,
-            item.body,
-            external_id=external_id(item.key),
-            check_first=claim.resolve_first,
-        )
-        return result.target_id
-
-    report = await post_through_ledger(
-        ctx.ledger,
-        INTEGRATION,
-        ctx.run,
-        page.ready,
-        page.dead_letters,
-        post,
-        window=ctx.window,
-        retry_dead=ctx.retry_dead,
-        target="NetSuite",
+    report = await write_page(
+        ctx.ledger, ctx.run, ReceiptWriter(ctx.netsuite, page.po_ids), page.ready, page.dead_letters,
+        window=ctx.window, retry_dead=ctx.retry_dead,
     )
     report.already_posted += page.already_posted
     return report
@@ -171,10 +155,7 @@ async def resolve_interrupted_receipts(ctx: ReceiptContext) -> int:
     """Receipts a dead run left `pending`: look each up in NetSuite by external id."""
     assert ctx.run is not None
 
-    async def find(claim: Claim) -> str | None:
-        return await ctx.netsuite.find_by_external_id(ITEM_RECEIPT, external_id(claim.key))
-
-    return await resolve_orphans(ctx.ledger, INTEGRATION, ctx.run, find, "NetSuite")
+    return await resolve_orphans(ctx.ledger, ctx.run, ReceiptWriter(ctx.netsuite, {}))
 
 
 def dry_run_report(page: ReceiptPagePlan) -> PostReport:
@@ -182,3 +163,26 @@ def dry_run_report(page: ReceiptPagePlan) -> PostReport:
     report.posted = [{**item.row, "body": item.body} for item in page.ready]
     report.dead_letters = [dead_letter_row(d) for d in page.dead_letters]
     return report
+
+
+class ReceiptWriter(Writer):
+    """Item receipts: transformed from their purchase order, keyed by external id."""
+
+    integration = INTEGRATION
+    target = "NetSuite"
+    idempotent = True
+
+    def __init__(self, netsuite: NetSuiteClient, po_ids: dict[str, str]) -> None:
+        self.netsuite = netsuite
+        self.po_ids = po_ids  # ledger key -> purchase order internal id
+
+    async def find(self, claim: Claim) -> str | None:
+        return await self.netsuite.find_by_external_id(ITEM_RECEIPT, external_id(claim.key))
+
+    async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
+        item = items[0]
+        result = await self.netsuite.transform_once(
+            "purchaseOrder", self.po_ids[item.key], ITEM_RECEIPT, item.body,
+            external_id=external_id(item.key), check_first=False,
+        )
+        return [result.target_id]

@@ -22,8 +22,8 @@ from connectors.ion import IonClient
 from connectors.ion.models import Location, OnHandInventory
 from connectors.ion.queries import LOCATIONS, ON_HAND_INVENTORY
 from connectors.netsuite import NetSuiteClient
-from ion_sync.config import NetSuiteMappings
-from tasks.consumption import QUANTITY_DECIMALS
+from core.config import NetSuiteMappings
+from erp.netsuite.consumption import QUANTITY_DECIMALS
 from tasks.reporting import MAX_TABLE_ROWS
 
 INTEGRATION = "inventory-reconciliation"

@@ -12,34 +12,10 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel
 
-MAX_TABLE_ROWS = 500
+from core.reporting import MAX_TABLE_ROWS, SyncSummary, capped
 
-
-class SyncSummary(BaseModel):
-    """The counts of one sync run; also what `ion-sync run` and the demo print."""
-
-    integration: str
-    dry_run: bool = False
-    fetched: int = 0
-    posted: int = 0
-    would_post: int = 0
-    dead_letters: int = 0
-    already_posted: int = 0
-    in_flight_elsewhere: int = 0
-    failed: int = 0
-    interrupted_resolved: int = 0
-    watermark: str | None = None
-
-    def line(self) -> str:
-        return f"posted={self.posted} dead_letters={self.dead_letters}"
-
-
-def capped(rows: list[dict[str, Any]], total: int) -> tuple[list[dict[str, Any]], str]:
-    note = "" if total <= len(rows) else f" Showing the first {len(rows)} of {total}; `ion-sync dead-letters` and the ledger hold all."
-    return rows[:MAX_TABLE_ROWS], note
-
+__all__ = ["MAX_TABLE_ROWS", "SyncSummary", "capped", "publish_sync_report"]
 
 @task(name="publish-report", cache_policy=NO_CACHE)
 def publish_sync_report(

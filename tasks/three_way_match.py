@@ -31,8 +31,8 @@ from connectors.ion import IonClient
 from connectors.ion.match_models import MatchPurchaseOrder
 from connectors.ion.queries import MATCH_PURCHASE_ORDERS
 from connectors.netsuite import NetSuiteClient
-from ion_sync.config import NetSuiteMappings
-from tasks.consumption import QUANTITY_DECIMALS
+from core.config import NetSuiteMappings
+from erp.netsuite.consumption import QUANTITY_DECIMALS
 from tasks.reporting import MAX_TABLE_ROWS
 
 INTEGRATION = "three-way-match"

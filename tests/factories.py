@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ion_sync.config import LocationMapping, NetSuiteMappings
+from core.config import LocationMapping, NetSuiteMappings
 
 # The sandbox's mapping: ION 1-4 -> NetSuite 1 (Hawthorne), ION 10-12 -> NetSuite 2 (Long Beach).
 MAPPINGS = NetSuiteMappings(

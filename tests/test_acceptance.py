@@ -10,9 +10,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from core.config import load_mappings
 from flows.integrations import INTEGRATIONS
 from ion_sync.cli import app
-from ion_sync.config import load_mappings
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 

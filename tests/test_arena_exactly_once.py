@@ -15,7 +15,7 @@ import pytest
 
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.plm_ledger import CLAIM_CHUNK
+from plm.arena.ledger import CLAIM_CHUNK
 from tests.arena_helpers import as_built_files
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ import httpx
 from connectors.arena import ArenaClient, ArenaSettings
 from connectors.arena.client import SESSIONS
 from ledger import Claim, EntryStatus
-from tasks.plm_feedback import FeedbackContext, _request_write
-from tasks.plm_ledger import post_with_lookup
+from plm.arena.feedback import FeedbackContext, _request_write
+from plm.arena.ledger import post_with_lookup
 
 ISSUE = {"id": 7, "title": "Scratch", "status": "IN_REVIEW", "disposition": "REWORK", "causeCondition": "scratch",
          "expectedCondition": "none", "run": {"id": 1, "title": "Run 1"}}

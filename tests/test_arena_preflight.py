@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tasks.preflight_arena import run_checks
+from plm.arena.preflight import run_checks
 from tests.arena_helpers import arena
 
 

@@ -39,7 +39,7 @@ WORK_ORDER_QUERY = "SELECT id, tranid, status FROM transaction WHERE type = ? OR
 
 def completion_body(external_id: str, *, comp_200: float = 1.5, item: str = "502") -> dict[str, Any]:
     """WO1004 (internal id 2004): 1 × ASSY-100 (item 501) at Hawthorne (location 1), backflushing
-    `comp_200` of COMP-200 from Hawthorne; the shape of `tasks.consumption.completion_body`."""
+    `comp_200` of COMP-200 from Hawthorne; the shape of `erp.netsuite.consumption.completion_body`."""
     return {
         "externalId": external_id,
         "tranDate": "2026-11-20",

@@ -17,14 +17,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.errors import AuthError, ConfigError, DataError, RateLimitedError, TransientError
+from connectors.errors import (
+    AuthError,
+    ConfigError,
+    DataError,
+    RateLimitedError,
+    TransientError,
+)
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
 from connectors.quickbooks.errors import Fault, error_for_fault
+from erp.quickbooks.setup import LedgerTokenStore
 from ledger import Ledger
 from ledger.credentials import Credentials
 from sandbox.quickbooks import QuickBooksSimConfig, create_app
 from sandbox.server import serving
-from tasks.quickbooks_setup import LedgerTokenStore
 
 CONFIG = QuickBooksSimConfig(rotation="strict")
 

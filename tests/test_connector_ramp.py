@@ -15,7 +15,12 @@ import httpx
 import pytest
 
 from connectors.errors import AuthError, DataError
-from connectors.ramp import RampClient, RampSettings, WebhookRejected, verify_ramp_webhook
+from connectors.ramp import (
+    RampClient,
+    RampSettings,
+    WebhookRejected,
+    verify_ramp_webhook,
+)
 from sandbox.faults import FaultConfig
 from sandbox.ramp import RampSimConfig, create_app
 from sandbox.server import start

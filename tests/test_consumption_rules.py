@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from ion_sync.config import LocationMapping, NetSuiteMappings
-from tasks.consumption import (
+from core.config import LocationMapping, NetSuiteMappings
+from erp.netsuite.consumption import (
     WorkOrderRef,
     completion_body,
     completion_key,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
+from erp.netsuite.consumption import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.consumption import INTEGRATION
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

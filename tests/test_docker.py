@@ -6,8 +6,8 @@ from __future__ import annotations
 import importlib
 import re
 import tomllib
-from pathlib import Path
 from importlib.metadata import version
+from pathlib import Path
 
 import yaml
 from pydantic_settings import BaseSettings
@@ -18,9 +18,9 @@ from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
+from core.config import AppSettings
 from ion_sync.automations import AlertSettings
 from ion_sync.cli import app
-from ion_sync.config import AppSettings
 from ion_sync.deployments import PROJECT_ROOT
 from ion_sync.webhooks.app import ReceiverSettings
 from ion_sync.webhooks.sources import SOURCES

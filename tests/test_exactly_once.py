@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from erp.netsuite.consumption import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.consumption import INTEGRATION
 
 pytestmark = pytest.mark.slow
 DEMO_GOOD_RUNS = 5

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
+from erp.netsuite.purchase_orders import INTEGRATION as PO_SYNC
+from erp.netsuite.receipts import INTEGRATION as RECEIPT_SYNC
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.purchase_orders import INTEGRATION as PO_SYNC
-from tasks.receipts import INTEGRATION as RECEIPT_SYNC
 from tests.test_exactly_once import summary_line, sync_process
 from tests.test_purchase_order_sync import ion_pos
 

@@ -13,10 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from erp.netsuite.labor import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.labor import INTEGRATION
-from tests.labor_helpers import add_session, edit_session, time_bills, time_bills_by_external_id
+from tests.labor_helpers import (
+    add_session,
+    edit_session,
+    time_bills,
+    time_bills_by_external_id,
+)
 
 pytestmark = pytest.mark.slow
 DEMO_HOURS = {1: "0:30", 2: "0:30", 3: "0:45", 4: "0:30", 5: "0:45"}

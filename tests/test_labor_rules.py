@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ion_sync.config import LaborMapping, NetSuiteMappings
-from tasks.labor import (
+from core.config import LaborMapping, NetSuiteMappings
+from erp.netsuite.labor import (
     WorkOrderRef,
     fingerprint,
     parse_sessions,

@@ -9,10 +9,15 @@ import pytest
 
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.settings import load_settings
+from erp.netsuite.labor import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.labor import INTEGRATION
-from tests.labor_helpers import add_session, edit_session, time_bills, time_bills_by_external_id
+from tests.labor_helpers import (
+    add_session,
+    edit_session,
+    time_bills,
+    time_bills_by_external_id,
+)
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

@@ -14,8 +14,8 @@ from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
 from flows.dead_letter_replay import dead_letter_replay
-from flows.integrations import INTEGRATIONS
 from flows.integration_health import integration_health
+from flows.integrations import INTEGRATIONS
 from flows.ion_event_drain import ion_event_drain
 from ion_sync.cli import app
 from ion_sync.runner import run_deployment

@@ -9,8 +9,15 @@ import pytest
 
 from connectors.errors import ConfigError
 from connectors.ion.plm import Mbom, MbomLine
-from ion_sync.config import load_mappings
-from tasks.plm_engineering import PartNumbers, ebom_lines, plan_mbom, reference_designators, released, revision_order
+from core.config import load_mappings
+from plm.arena.engineering import (
+    PartNumbers,
+    ebom_lines,
+    plan_mbom,
+    reference_designators,
+    released,
+    revision_order,
+)
 
 NUMBERS = PartNumbers({"830-00001": "PCBA-300"})
 

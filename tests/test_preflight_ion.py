@@ -14,11 +14,11 @@ import yaml
 from connectors.ion import IonClient
 from connectors.ion.installed_quantity import completed_runs_page
 from connectors.ion.queries import COMPLETED_RUNS
-from ion_sync.config import Mappings, load_mappings
+from core.config import Mappings, load_mappings
+from mes.ion.preflight import preflight_checks
 from sandbox.ion import IonSimConfig, create_app
 from sandbox.server import RunningServer, serving
 from tasks.preflight import run_preflight
-from tasks.preflight_ion import preflight_checks
 from tests.test_connector_ion import settings_for
 
 SANDBOX_MAPPINGS = Path(__file__).resolve().parents[1] / "config" / "sandbox.yaml"

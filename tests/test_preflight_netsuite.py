@@ -8,9 +8,9 @@ from pathlib import Path
 
 from connectors.netsuite import NetSuiteClient
 from connectors.netsuite.suiteql_schema import SUITEQL_TABLES
+from erp.netsuite.preflight import _probe, run_checks
 from sandbox.netsuite import NetSuiteSimConfig, create_app
 from sandbox.server import serving
-from tasks.preflight_netsuite import _probe, run_checks
 from tests.world import netsuite_tba_settings
 
 

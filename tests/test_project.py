@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from importlib.metadata import version
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def test_every_setting_in_the_code_is_in_the_readme_table():
     from connectors.arena import ArenaSettings
     from connectors.ion import IonSettings
     from connectors.netsuite import NetSuiteSettings
-    from ion_sync.config import AppSettings
+    from core.config import AppSettings
 
     readme = (PROJECT_ROOT / "README.md").read_text()
     for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings):
@@ -81,17 +82,39 @@ def test_every_setting_in_the_code_is_in_the_readme_table():
             assert f"{prefix}{field}".upper() in readme, f"{prefix}{field}".upper()
 
 
-def test_layers_point_one_way():
-    """connectors/ has no Prefect; sandbox/ shares nothing with the project's other layers."""
-    def imports(folder: str) -> set[str]:
-        found = set()
-        for path in Path(PROJECT_ROOT, folder).rglob("*.py"):
-            found |= set(re.findall(r"^\s*(?:from|import) ([a-z_]+)", path.read_text(), re.M))
-        return found
+# Higher may import lower, never the reverse (README, "Layers"). The per-system packages share a
+# rank and import each other only through a port (`erp.port`, `plm.port`): the contracts.
+LAYERS = {"connectors": 0, "ledger": 1, "core": 2, "erp": 3, "payments": 3, "plm": 3, "mes": 3, "tasks": 4, "flows": 5, "ion_sync": 6}
 
-    assert "prefect" not in imports("connectors")
-    assert not imports("sandbox") & {"connectors", "tasks", "flows", "ledger", "ion_sync"}
-    assert not imports("ledger") & {"tasks", "flows", "ion_sync", "prefect"}
+
+def _imports(folder: str) -> Iterator[tuple[str, str]]:
+    for path in Path(PROJECT_ROOT, folder).rglob("*.py"):
+        module = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+        for target in re.findall(r"^\s*(?:from|import) ([a-z_][\w.]*)", path.read_text(), re.M):
+            yield module, target
+
+
+def test_layers_point_one_way():
+    """No upward import, no cycle between top-level packages; systems meet only through a port;
+    connectors/ has no Prefect; sandbox/ shares nothing with the product."""
+    wrong = []
+    for top, rank in LAYERS.items():
+        for module, target in _imports(top):
+            head = target.split(".")
+            if head[0] not in LAYERS:
+                continue
+            if LAYERS[head[0]] > rank:
+                wrong.append(f"{module} imports {target}: upward")
+            elif LAYERS[head[0]] == rank and head[0] != top and head[1:2] != ["port"]:
+                wrong.append(f"{module} imports {target}: another system, not through its port")
+            elif head[0] == top and rank == LAYERS["erp"]:
+                mine, theirs = module.split(".")[1:2], head[1:2]
+                if mine and theirs and mine != theirs and "port" not in (*mine, *theirs):
+                    wrong.append(f"{module} imports {target}: another system, not through its port")
+    assert not wrong, "\n".join(sorted(set(wrong)))
+    assert not {t.split(".")[0] for _, t in _imports("connectors")} & {"prefect", *LAYERS.keys() - {"connectors"}}
+    assert not {t.split(".")[0] for _, t in _imports("sandbox")} & LAYERS.keys()
+    assert not {t.split(".")[0] for _, t in _imports("ledger")} & ({"prefect", *LAYERS} - {"ledger", "connectors"})
 
 
 def test_the_console_script_is_installed():

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from erp.quickbooks.rules import PO_INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.quickbooks_rules import PO_INTEGRATION
 from tests.quickbooks_helpers import QuickBooksWorld, qb  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow

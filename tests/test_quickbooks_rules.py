@@ -7,10 +7,15 @@ import asyncio
 from typing import Any
 
 from connectors.quickbooks import QuickBooksSettings, quote
+from erp.quickbooks.rules import (
+    item_name,
+    item_name_problem,
+    plan_purchase_order,
+    purchase_order_update,
+)
+from erp.quickbooks.setup import NameCache
 from ion_sync.deployments import PROJECT_ROOT
 from tasks.quickbooks_purchase_orders import out_of_sync_problems
-from tasks.quickbooks_rules import item_name, item_name_problem, plan_purchase_order, purchase_order_update
-from tasks.quickbooks_setup import NameCache
 
 ATTRS = {"class_attribute": "Class", "expense_attribute": "Expense Account"}
 

@@ -11,9 +11,9 @@ import yaml
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
+from erp.quickbooks.rules import ITEM_INTEGRATION, PO_INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.quickbooks_rules import ITEM_INTEGRATION, PO_INTEGRATION
 from tests.quickbooks_helpers import qb  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("prefect_api")

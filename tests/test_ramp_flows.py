@@ -106,8 +106,8 @@ def test_approve_in_ramp_mode_refuses_to_start_and_health_never_shows_it_green(r
     flows before any write, saying what to do instead, and integration-health reports them failing."""
     from datetime import timedelta
 
+    from core.ramp_config import IN_RAMP_UNSUPPORTED
     from flows.integrations import INTEGRATIONS
-    from ion_sync.ramp_config import IN_RAMP_UNSUPPORTED
     from ledger.activity import Activity
     from tasks.health import Facts, Health, Thresholds, assess
 

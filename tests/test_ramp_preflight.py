@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ion_sync.sandbox import SANDBOX_MAPPINGS
-from tasks.preflight_ramp import NEEDED_SCOPES, run_checks
+from payments.ramp.preflight import NEEDED_SCOPES, run_checks
 from tests.ramp_world import RampWorld
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ion_sync.ramp_config import RampMappings
+from core.ramp_config import RampMappings
 from ledger.inbox import InboxItem
 from ledger.models import InboxStatus
+from payments.ramp.common import RampPurchaseOrderRef
 from tasks.ramp_approvals import IonState, candidates, decide
-from tasks.ramp_common import RampPurchaseOrderRef
 from tasks.ramp_purchase_orders import line_map, plan_purchase_orders, unit_price
 from tasks.ramp_receipts import plan_item_receipts
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from erp.netsuite.receipts import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tasks.receipts import INTEGRATION
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

@@ -13,11 +13,23 @@ from starlette.testclient import TestClient
 
 from ion_sync.webhooks.app import create_app
 from ion_sync.webhooks.body import MalformedDelivery
-from ion_sync.webhooks.sources import ParsedEvent, parse_ion, parse_quickbooks, parse_ramp
+from ion_sync.webhooks.sources import (
+    ParsedEvent,
+    parse_ion,
+    parse_quickbooks,
+    parse_ramp,
+)
 from ledger.inbox import Inbox
 from ledger.models import EVENT_ID_LENGTH, EVENT_TYPE_LENGTH, SUBJECT_LENGTH
 from ledger.store import Ledger
-from tests.test_webhooks_receiver import cloud_event, ion_event, legacy_event, ramp_event, signed_headers, sources
+from tests.test_webhooks_receiver import (
+    cloud_event,
+    ion_event,
+    legacy_event,
+    ramp_event,
+    signed_headers,
+    sources,
+)
 
 PARSERS = {"ion": parse_ion, "ramp": parse_ramp, "quickbooks": parse_quickbooks}
 TEMPLATES = {"ion": ion_event(), "ramp": ramp_event(), "quickbooks": [cloud_event()], "quickbooks-legacy": legacy_event()}

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import re
 
-from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLScalarType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLObjectType,
+    GraphQLScalarType,
+)
 
 from sandbox.ion import IonSimConfig
 from sandbox.ion.schema import build_ion_schema

@@ -11,7 +11,7 @@ import pytest
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
 from connectors.settings import load_settings
-from ion_sync.config import NetSuiteMappings
+from core.config import NetSuiteMappings
 from ion_sync.runner import run_deployment
 from sandbox.netsuite import NetSuiteSimConfig, create_app
 from sandbox.server import serving

@@ -3,7 +3,7 @@
 a result whose body every target can hold, or as a dead letter naming the record (and, for a
 number no target can hold, the field). Nothing escapes that would stop the other records.
 
-Each transform runs inside `tasks.posting.one_record`, exactly as the writer loops run it."""
+Each transform runs inside `core.writer.one_record`, exactly as the writer loops run it."""
 
 from __future__ import annotations
 
@@ -16,15 +16,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.validation import number_out_of_range
-from ion_sync.ramp_config import RampMappings
+from core.ramp_config import RampMappings
+from core.writer import one_record
+from erp.netsuite.consumption import completion_body, parse_runs, plan_completions
+from erp.netsuite.receipts import (
+    NetSuitePo,
+    PoLine,
+    item_receipt_body,
+    netsuite_problems,
+    parse_receipts,
+)
+from erp.quickbooks.rules import (
+    SetupIds,
+    inventory_item_body,
+    plan_purchase_order,
+    purchase_order_body,
+)
 from ledger.store import DeadLetter
-from tasks.consumption import completion_body, parse_runs, plan_completions
-from tasks.posting import one_record
-from tasks.quickbooks_rules import SetupIds, inventory_item_body, plan_purchase_order, purchase_order_body
-from tasks.ramp_common import RampPurchaseOrderRef
+from payments.ramp.common import RampPurchaseOrderRef
 from tasks.ramp_purchase_orders import plan_purchase_orders
 from tasks.ramp_receipts import plan_item_receipts
-from tasks.receipts import NetSuitePo, PoLine, item_receipt_body, netsuite_problems, parse_receipts
 from tests.factories import MAPPINGS, installation, run_node
 
 FUZZ = settings(max_examples=25, deadline=None)
@@ -71,7 +82,7 @@ def check(transform: Callable[[dict[str, Any]], list[dict[str, Any]]], record: d
         assert any(str(path[-1]) in letter.reason for letter in dead), [d.reason for d in dead]  # names the field
 
 
-# -- consumption expansion (tasks/consumption.py) -----------------------------------------
+# -- consumption expansion (erp/netsuite/consumption.py) -----------------------------------------
 
 RUN = run_node(1001, 3, [installation("COMP-200", 2.4, 2), installation("COMP-300", 3, 11, lot="L-1", tracking="LOT")])
 RUN_NUMBERS: set[Path] = {
@@ -101,7 +112,7 @@ def test_consumption_expansion(path: Path, value: Any) -> None:
     check(consumption, RUN, "run ", path, value, RUN_NUMBERS)
 
 
-# -- receipt lines (tasks/receipts.py) ------------------------------------------------------
+# -- receipt lines (erp/netsuite/receipts.py) ------------------------------------------------------
 
 RECEIPT = {
     "id": 7, "_created": "2026-11-21T10:00:00Z", "receivedAt": "2026-11-21T10:00:00Z",
@@ -139,7 +150,7 @@ def test_receipt_lines(path: Path, value: Any) -> None:
     check(receipt_lines, RECEIPT, "ION receipt ", path, value, RECEIPT_NUMBERS)
 
 
-# -- QuickBooks bodies (tasks/quickbooks_rules.py) ------------------------------------------
+# -- QuickBooks bodies (erp/quickbooks/rules.py) ------------------------------------------
 
 QUICKBOOKS_PO = {
     "id": 7, "status": "ORDERED", "description": "Q4", "orderedAt": "2026-11-20T10:00:00Z", "_updated": "2026-11-20T10:00:00Z",

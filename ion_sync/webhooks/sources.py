@@ -14,14 +14,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, StrictStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictStr,
+    ValidationError,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.settings import load_settings
 from connectors.validation import field_path
 from ion_sync.webhooks.body import MalformedDelivery, load_json
-from ion_sync.webhooks.limits import NAME_MAX, TEXT_MAX, TYPE_MAX, EventId, IntId, IonEventId, IonObjectId, Name, ObjectId
-from ion_sync.webhooks.signatures import Encoding, SignatureRejected, signed_content, verify
+from ion_sync.webhooks.limits import (
+    NAME_MAX,
+    TEXT_MAX,
+    TYPE_MAX,
+    EventId,
+    IntId,
+    IonEventId,
+    IonObjectId,
+    Name,
+    ObjectId,
+)
+from ion_sync.webhooks.signatures import (
+    Encoding,
+    SignatureRejected,
+    signed_content,
+    verify,
+)
 from ledger.inbox import payload_fingerprint
 
 

@@ -15,8 +15,8 @@ import pytest
 from ion_sync.runner import run_deployment
 from ion_sync.sandbox import RAMP_VENDOR_ATTRIBUTE
 from ledger import EntryStatus, Ledger
-from tasks.plm_engineering import MBOMS_LEDGER
-from tasks.plm_feedback import FEEDBACK_LEDGER
+from plm.arena.engineering import MBOMS_LEDGER
+from plm.arena.feedback import FEEDBACK_LEDGER
 from tests.labor_helpers import add_session, time_bills
 from tests.quickbooks_helpers import QuickBooksWorld
 from tests.ramp_world import RampWorld, approved_purchase_orders, link_acme
@@ -190,7 +190,7 @@ CASES = [
     # ramp-approval-sync has no case: since Ramp exposes no approval (ramp.md "Approval"), it writes
     # only ION's `paid` flag, derived from Ramp's typed billing status and bill statuses, and ION
     # accepts that flag on a PO in any status, so no value of one record can fail its write.
-    # The Arena PLM writers (tasks/plm_feedback.py, plm_engineering.py), both through tasks/plm_ledger.py.
+    # The Arena PLM writers (plm/arena/feedback.py, plm_engineering.py), both through plm/arena/ledger.py.
     Poisoned(
         "plm-feedback-sync", as_built, lambda w: len(w.admin("arena", "GET", "files")["results"]), 8,
         ("as-built of ION run 1010", "components[0].quantityPerUnit"), watermark=False, ledger=FEEDBACK_LEDGER,

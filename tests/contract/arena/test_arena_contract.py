@@ -20,9 +20,15 @@ from connectors.arena import ArenaClient, ArenaSettings
 from connectors.arena.bodies import item_file_fields, request_body, request_item_body
 from connectors.arena.client import SESSIONS
 from connectors.errors import AuthError, ContractError
-from ion_sync.config import ArenaMappings
-from tasks.plm_engineering import PartNumbers, ebom_lines, from_change_items, from_event_items, released
-from tasks.preflight_arena import preflight_checks
+from core.config import ArenaMappings
+from plm.arena.engineering import (
+    PartNumbers,
+    ebom_lines,
+    from_change_items,
+    from_event_items,
+    released,
+)
+from plm.arena.preflight import preflight_checks
 
 EXAMPLES = Path(__file__).parent / "examples"
 QUOTA = {"X-Arena-Requests-Remaining": "2", "X-Arena-Next-Request-Limit-Reset": "Fri, 02-May-2014 14:22:13 GMT-0700 (PDT)"}

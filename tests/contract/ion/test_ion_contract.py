@@ -28,13 +28,19 @@ from connectors.errors import AuthError
 from connectors.ion import IonClient, IonSettings
 from connectors.ion.client import _data
 from connectors.ion.models import AbomInstallation
-from connectors.ion.queries import COMPLETED_RUNS, LABOR_SESSIONS, ME, UPDATE_PURCHASE_ORDER, Query
+from connectors.ion.queries import (
+    COMPLETED_RUNS,
+    LABOR_SESSIONS,
+    ME,
+    UPDATE_PURCHASE_ORDER,
+    Query,
+)
 from connectors.ion.range_filters import split_filters
+from core.config import PurchasingMappings
 from flows.consumption_sync import run_filters
 from flows.labor_sync import session_filters
 from flows.receipt_sync import receipt_filters
-from ion_sync.config import PurchasingMappings
-from tasks.ion_purchasing import IonPurchasing
+from mes.ion.purchasing import IonPurchasing
 
 HERE = Path(__file__).parent
 QUERIES = sorted((HERE.parents[2] / "connectors" / "ion" / "queries").glob("*.graphql"))

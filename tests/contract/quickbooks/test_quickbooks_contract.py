@@ -16,16 +16,21 @@ import httpx
 import pytest
 
 from connectors.errors import AuthError, DataError, RateLimitedError
-from connectors.quickbooks import QuickBooksClient, QuickBooksSettings, quote, request_id
+from connectors.quickbooks import (
+    QuickBooksClient,
+    QuickBooksSettings,
+    quote,
+    request_id,
+)
 from connectors.quickbooks.errors import QuickBooksDataError
-from ion_sync.webhooks.sources import parse_quickbooks
-from tasks.quickbooks_rules import (
+from erp.quickbooks.rules import (
     SetupIds,
     inventory_item_body,
     plan_purchase_order,
     purchase_order_body,
     purchase_order_update,
 )
+from ion_sync.webhooks.sources import parse_quickbooks
 
 EXAMPLES = Path(__file__).parent / "examples"
 REALM = "123146096291789"

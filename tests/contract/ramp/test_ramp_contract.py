@@ -18,8 +18,8 @@ import pytest
 from connectors.errors import DataError
 from connectors.ramp import RampClient, RampSettings, parse_ramp_event
 from connectors.ramp.models import Bill, Entity, ItemReceipt, PurchaseOrder, Vendor
-from ion_sync.ramp_config import RampMappings
-from tasks.ramp_common import RampPurchaseOrderRef
+from core.ramp_config import RampMappings
+from payments.ramp.common import RampPurchaseOrderRef
 from tasks.ramp_purchase_orders import line_map, plan_purchase_orders
 from tasks.ramp_receipts import plan_item_receipts
 from tests.ramp_spec import RampSpec

@@ -1,0 +1,140 @@
+"""Everything a flow needs before it may write anything: settings and mappings, validated.
+
+One loader for every integration: the app settings (ION_SYNC_*), the mappings file, ION's
+settings and those of the systems the flow talks to. Every problem is reported at once, as one
+ConfigError naming each variable and what it expects, before any connection is opened or any
+record is claimed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+from pydantic_settings import BaseSettings
+
+from connectors.arena import ArenaSettings
+from connectors.errors import ConfigError
+from connectors.ion import IonSettings
+from connectors.netsuite import NetSuiteSettings
+from connectors.quickbooks import QuickBooksSettings
+from connectors.ramp import RampSettings
+from connectors.settings import load_settings
+from core.config import AppSettings, Mappings, QuickBooksMappings, load_mappings
+
+System = Literal["netsuite", "quickbooks", "ramp", "arena"]
+SETTINGS: dict[str, type[BaseSettings]] = {
+    "netsuite": NetSuiteSettings,
+    "quickbooks": QuickBooksSettings,
+    "ramp": RampSettings,
+    "arena": ArenaSettings,
+}
+S = TypeVar("S", bound=BaseSettings)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The loaded settings of one flow; a system it did not ask for is a ConfigError to read."""
+
+    app: AppSettings
+    mappings: Mappings
+    ion: IonSettings
+    systems: dict[str, BaseSettings] = field(default_factory=dict)
+
+    def _get(self, system: System, cls: type[S]) -> S:
+        settings = self.systems.get(system)
+        if not isinstance(settings, cls):
+            raise ConfigError(f"{system} settings were not loaded for this flow")
+        return settings
+
+    @property
+    def netsuite(self) -> NetSuiteSettings:
+        return self._get("netsuite", NetSuiteSettings)
+
+    @property
+    def quickbooks(self) -> QuickBooksSettings:
+        return self._get("quickbooks", QuickBooksSettings)
+
+    @property
+    def ramp(self) -> RampSettings:
+        return self._get("ramp", RampSettings)
+
+    @property
+    def arena(self) -> ArenaSettings:
+        return self._get("arena", ArenaSettings)
+
+    @property
+    def quickbooks_mappings(self) -> QuickBooksMappings:
+        if self.mappings.quickbooks is None:
+            raise ConfigError(f"{self.app.config}: no quickbooks: section")
+        return self.mappings.quickbooks
+
+
+def _quickbooks_problem(app: AppSettings, mappings: Mappings) -> str | None:
+    if mappings.quickbooks is None:
+        return (
+            f"{app.config}: no quickbooks: section: add the five account names (accounts_payable, income, "
+            "inventory_asset, inventory_expense, fees) and the PO line attribute names (see config/example.yaml)"
+        )
+    return None
+
+
+def _ramp_problem(app: AppSettings, mappings: Mappings) -> str | None:
+    return mappings.ramp.unsupported()  # a `ramp:` mode Ramp's API cannot serve
+
+
+MAPPING_CHECKS: dict[str, Callable[[AppSettings, Mappings], str | None]] = {
+    "quickbooks": _quickbooks_problem,
+    "ramp": _ramp_problem,
+}
+
+
+def load_mappings_for(app: AppSettings, *, optional: bool = False) -> Mappings:
+    """The mappings file; with `optional` (the PLM flows, which read only its `arena:` section), no
+    file at all (no ION_SYNC_CONFIG and no ./ion-sync.yaml) means no mappings."""
+    if optional and "ION_SYNC_CONFIG" not in os.environ and not app.config.is_file():
+        return Mappings()
+    return load_mappings(app.config)
+
+
+def load_environment(*systems: System, check_mappings: bool = True) -> Environment:
+    """Load the app, ION and `systems` settings and the mappings file, reporting all problems at
+    once. `check_mappings=False` skips each system's mapping check (the preflight reports it as a
+    check of its own). The mappings file is optional when the only system is Arena."""
+    problems: list[str] = []
+    loaded: dict[str, BaseSettings] = {}
+    for name, cls in (("app", AppSettings), ("ion", IonSettings), *((s, SETTINGS[s]) for s in systems)):
+        try:
+            loaded[name] = load_settings(cls)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    app = loaded.pop("app", None)
+    ion = loaded.pop("ion", None)
+    mappings: Mappings | None = None
+    if isinstance(app, AppSettings):
+        try:
+            mappings = load_mappings_for(app, optional=set(systems) == {"arena"})
+        except ConfigError as exc:
+            problems.append(str(exc))
+        if mappings is not None and check_mappings:
+            for system in systems:
+                check = MAPPING_CHECKS.get(system)
+                if check and (problem := check(app, mappings)):
+                    problems.append(problem)
+    if problems:
+        raise ConfigError("configuration is incomplete; nothing was written:\n" + "\n".join(problems))
+    assert isinstance(app, AppSettings) and isinstance(ion, IonSettings) and mappings is not None
+    env = Environment(app=app, mappings=mappings, ion=ion, systems=loaded)
+    app.prepare()
+    return env
+
+
+def ramp_mode_problem() -> str | None:
+    """Why the configured Ramp mode cannot work (for integration-health), or None; a mappings
+    file that does not load is the flows' own error to report."""
+    try:
+        return load_mappings(load_settings(AppSettings).config).ramp.unsupported()
+    except ConfigError:
+        return None

@@ -1,0 +1,11 @@
+"""NetSuite behind the ERP port: the capabilities of `erp.port` that NetSuite supports."""
+
+from __future__ import annotations
+
+from connectors.netsuite import NetSuiteClient
+from core.environment import Environment
+from erp.port import ErpAdapter
+
+
+def netsuite_adapter(client: NetSuiteClient, env: Environment) -> ErpAdapter:
+    return ErpAdapter(name="NetSuite")

@@ -1,0 +1,9 @@
+"""ERP port: inventory (see erp/port/__init__.py)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class InventorySource(Protocol):
+    """To be defined with its first ERP-neutral flow (issue 13)."""
