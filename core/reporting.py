@@ -25,7 +25,9 @@ class SyncSummary(BaseModel):
     watermark: str | None = None
 
     def line(self) -> str:
-        return f"posted={self.posted} dead_letters={self.dead_letters}"
+        """The counts a person reads last: `posted=N dead_letters=M` (a dry run adds `would_post=W`)."""
+        would = f" would_post={self.would_post}" if self.dry_run else ""
+        return f"posted={self.posted}{would} dead_letters={self.dead_letters}"
 
 
 def capped(rows: list[dict[str, Any]], total: int) -> tuple[list[dict[str, Any]], str]:

@@ -149,15 +149,20 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Run one deployment's flow now, in this process, with its prefect.yaml parameters
-    overridden by --param: the manual re-run. Exits non-zero unless the run Completed."""
+    """Run one deployment's flow now with its prefect.yaml parameters overridden by --param: the
+    manual re-run. With PREFECT_API_URL set and the deployment on that server, it runs through the
+    deployment (its tags, its work pool's worker) and this waits for it; else it runs in this
+    process. Parameters are checked first: a typo creates no run. Exits non-zero unless the run
+    Completed."""
     from ion_sync.runner import parse_params, run_deployment
 
-    result = run_deployment(deployment, parse_params(param or []))
+    result = run_deployment(deployment, parse_params(param or []), through_server=True)
     if result.error:
         raise result.error
     if result.message and not result.ok:
         typer.echo(result.message, err=True)
+    if result.flow_run_url:
+        typer.echo(f"flow run: {result.flow_run_url}")
     typer.echo(result.line())
     raise typer.Exit(0 if result.ok else 1)
 

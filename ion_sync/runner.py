@@ -1,16 +1,25 @@
-"""Run a deployment's flow in this process: the manual re-run, and each step of the demo."""
+"""Run a deployment's flow: the manual re-run (`ion-sync run`), and each step of the demo.
+
+With a Prefect server configured (PREFECT_API_URL) and the deployment registered on it, the run
+goes through the deployment (`run_deployment`): it is linked to the deployment, carries its
+tags and runs on its work pool's worker. Otherwise it runs in this process, on the embedded
+server. Either way the parameters are checked against the flow's signature first, so a typo
+creates no flow run at all."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from prefect import Flow
+from prefect.exceptions import ParameterTypeError
 
 from connectors.errors import ConfigError
 from ion_sync.child_processes import start_prefect_api
-from ion_sync.deployments import deployment
+from ion_sync.deployments import DeploymentSpec, deployment
 from tasks.reporting import SyncSummary
 
 
@@ -21,14 +30,21 @@ class RunResult:
     summary: SyncSummary | None
     message: str | None
     error: ConfigError | None = None  # settings, mappings or an unusable resource stopped the run before any write
+    completed: bool | None = None  # the state's type is COMPLETED (a named "Completed with ..." state included)
+    flow_run_url: str | None = None  # where the run is in the UI, when it ran through a server
 
     @property
     def ok(self) -> bool:
-        return self.state == "Completed"
+        return self.completed if self.completed is not None else self.state == "Completed"
 
     def line(self) -> str:
-        """`<deployment-name> <final state> posted=<N> dead_letters=<M>`."""
-        counts = self.summary.line() if self.summary else "posted=0 dead_letters=0"
+        """`<deployment-name> <final state> posted=<N> dead_letters=<M>` (with `would_post` on a dry run)."""
+        if self.summary:
+            counts = self.summary.line()
+        elif self.message and self.message.startswith("posted="):
+            counts = self.message  # a run through a server: its final state's message carries the counts
+        else:
+            counts = "posted=0 dead_letters=0"
         return f"{self.deployment} {self.state} {counts}"
 
 
@@ -44,17 +60,85 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
-def run_deployment(name: str, overrides: dict[str, Any] | None = None) -> RunResult:
+def expects(schema: dict[str, Any]) -> str:
+    """What a parameter's JSON schema accepts, in words a person types on the command line."""
+    options = schema.get("anyOf")
+    if options:
+        return " or ".join(expects(option) for option in options if option.get("type") != "null")
+    if "enum" in schema:
+        return "one of " + ", ".join(str(v) for v in schema["enum"])
+    kind, fmt = schema.get("type"), schema.get("format")
+    if kind == "string" and fmt == "date-time":
+        return "a date-time such as 2026-11-20T08:00:00Z"
+    if kind == "array":
+        items = schema.get("items", {}).get("type")
+        plural = {"integer": "integers", "number": "numbers", "string": "texts"}.get(str(items), "values")
+        return f"a list of {plural} such as " + ("[1001,1002]" if items in ("integer", "number") else "[PO5001,PO5002]")
+    return {"integer": "an integer", "number": "a number", "boolean": "true or false", "string": "a text"}.get(str(kind), "a value")
+
+
+def checked_parameters(name: str, flow: Flow[..., Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters as the flow will receive them, or one ConfigError naming each parameter
+    that is unknown or of the wrong type and what it expects, before any flow run exists."""
+    properties = flow.parameters.properties
+    unknown = sorted(set(params) - set(properties))
+    if unknown:
+        raise ConfigError(f"{name} has no parameter(s) {', '.join(unknown)}; it takes: {', '.join(sorted(properties))}")
+    flows_logger = logging.getLogger("prefect.flows")
+    level = flows_logger.level
+    flows_logger.setLevel(logging.CRITICAL)  # Prefect logs the same error at length; ours says what to type
+    try:
+        return flow.validate_parameters(params)
+    except ParameterTypeError as exc:
+        problems = [line.removeprefix(" - ") for line in str(exc).splitlines()[1:] if line.strip()]
+        named = [f"  {p}; {parameter} expects {expects(properties[parameter])}" if (parameter := p.split(":", 1)[0]) in properties else f"  {p}" for p in problems]
+        raise ConfigError(f"{name}: invalid parameter(s), no run was created:\n" + "\n".join(named)) from None
+    finally:
+        flows_logger.setLevel(level)
+
+
+def run_deployment(name: str, overrides: dict[str, Any] | None = None, *, through_server: bool = False) -> RunResult:
+    """Run `name` with its prefect.yaml parameters overridden by `overrides`. `through_server`:
+    when a server is configured and has the deployment, run it there and wait for it."""
     spec = deployment(name)
     flow = spec.load_flow()
-    known = set(flow.parameters.properties)
-    unknown = sorted(set(overrides or {}) - known)
-    if unknown:
-        raise ConfigError(f"{name} has no parameter(s) {', '.join(unknown)}; it takes: {', '.join(sorted(known))}")
     params = {**spec.parameters, **(overrides or {})}
+    checked_parameters(name, flow, params)
+    if through_server and (result := _run_on_server(spec, flow, overrides or {})):
+        return result
     start_prefect_api()
     state = asyncio.run(flow(**params, return_state=True))
     result = state.result(raise_on_failure=False)
     summary = result if isinstance(result, SyncSummary) else None
     error = result if isinstance(result, ConfigError) else None
-    return RunResult(deployment=name, state=state.name or str(state.type), summary=summary, message=state.message, error=error)
+    return RunResult(
+        deployment=name, state=state.name or str(state.type), summary=summary, message=state.message, error=error,
+        completed=state.is_completed(),
+    )
+
+
+def _run_on_server(spec: DeploymentSpec, flow: Flow[..., Any], overrides: dict[str, Any]) -> RunResult | None:
+    """Run through the configured server's deployment and wait; None when no server is configured
+    or it does not have this deployment (then the run happens in this process)."""
+    from prefect.deployments import run_deployment as prefect_run_deployment
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        return None
+    try:
+        flow_run = prefect_run_deployment(f"{flow.name}/{spec.name}", parameters=overrides, timeout=None, as_subflow=False)
+    except ObjectNotFound:
+        print(f"note: {api} has no deployment {flow.name}/{spec.name} (run `prefect deploy --all`); running in this process")
+        return None
+    state = flow_run.state
+    ui = PREFECT_UI_URL.value()
+    return RunResult(
+        deployment=spec.name,
+        state=(state.name if state else None) or "Unknown",
+        summary=None,
+        message=state.message if state else None,
+        completed=bool(state and state.is_completed()),
+        flow_run_url=f"{ui}/runs/flow-run/{flow_run.id}" if ui else str(flow_run.id),
+    )

@@ -19,6 +19,7 @@ from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
     FlowRunFilter,
+    FlowRunFilterEndTime,
     FlowRunFilterStartTime,
     FlowRunFilterState,
     FlowRunFilterStateType,
@@ -36,6 +37,7 @@ from ledger.inbox import Inbox
 
 class Health(StrEnum):
     ok = "ok"
+    pending = "pending"  # never ran, and its first scheduled run is not yet due
     warning = "warning"
     silent = "silent"  # no runs, or nothing posted for longer than usual
     failing = "failing"
@@ -72,6 +74,8 @@ class Facts:
     rate_budget: str | None = None
     cannot_work: str | None = None  # a configured mode the target system's API cannot serve
     conflicts: int = 0  # unresolved webhook conflicts: an event id redelivered with another payload
+    ever_ran: bool = False  # Prefect has a run of it that started, in any state
+    next_scheduled: datetime | None = None  # its deployment's next scheduled run, where the server knows one
 
 
 @dataclass
@@ -82,11 +86,12 @@ class Verdict:
     row: dict[str, Any]
 
 
-_RANK = {Health.ok: 0, Health.warning: 1, Health.silent: 2, Health.failing: 3}
+_RANK = {Health.ok: 0, Health.pending: 1, Health.warning: 2, Health.silent: 3, Health.failing: 4}
 
 
 def ago(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
+    """A duration a person reads; never negative (the server's clock and ours may differ a little)."""
+    minutes = max(0, int(delta.total_seconds() // 60))
     if minutes < 120:
         return f"{minutes} min"
     return f"{minutes // 60} h" if minutes < 48 * 60 else f"{minutes // 1440} d"
@@ -95,7 +100,10 @@ def ago(delta: timedelta) -> str:
 def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
     found: list[tuple[Health, str]] = [(Health.failing, f.cannot_work)] if f.cannot_work else []
     since_success = now - f.last_success if f.last_success else None
-    if f.last_success is None and f.runs_in_window == 0 and f.ledger.last_run_started_at is None:
+    never_ran = not f.ever_ran and f.runs_in_window == 0 and f.ledger.last_run_started_at is None
+    if f.last_success is None and never_ran and f.next_scheduled and f.next_scheduled > now:
+        found.append((Health.pending, f"first scheduled run not yet due (at {f.next_scheduled:%Y-%m-%d %H:%M} UTC)"))
+    elif f.last_success is None and never_ran:
         found.append((Health.silent, "no runs recorded"))
     elif since_success is None:
         found.append((Health.failing, f"no successful run yet (SLA {ago(f.sla)})"))
@@ -139,7 +147,7 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
     row = {
         "integration": f.integration,
         "health": health.value,
-        "last success": f"{ago(since_success)} ago" if since_success is not None else "never",
+        "last success": f"{ago(since_success)} ago" if since_success is not None else ("not yet due" if health is Health.pending else "never"),
         "SLA": ago(f.sla),
         "inbox backlog": f"{f.inbox.pending} (oldest {ago(now - f.inbox.oldest_pending)})" if f.inbox and f.inbox.oldest_pending else (0 if f.inbox else "–"),
         "webhook conflicts": f.conflicts,
@@ -151,6 +159,24 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
         "problems": "; ".join(p for _, p in found) or "none",
     }
     return Verdict(f.integration, health, [p for _, p in found], row)
+
+
+class Announced(BaseModel):
+    """The last verdict announced for one integration (kept between checks in a Prefect variable)."""
+
+    health: Health
+    since: datetime  # when it entered this health
+    announced_at: datetime
+
+
+def announce(previous: Announced | None, health: Health, now: datetime, reminder: timedelta) -> Announced | None:
+    """Whether to emit this check's verdict: when it changed (a recovery to ok included), and
+    while it stays bad, once per `reminder`; None means stay quiet. The first check announces."""
+    if previous is None or previous.health is not health:
+        return Announced(health=health, since=now, announced_at=now)
+    if health not in (Health.ok, Health.pending) and now - previous.announced_at >= reminder:
+        return Announced(health=health, since=previous.since, announced_at=now)
+    return None
 
 
 def _naive(value: datetime | None) -> datetime | None:
@@ -182,13 +208,27 @@ def tokens(ledger: Ledger, names: tuple[str, ...]) -> list[TokenFacts]:
     return found
 
 
-async def prefect_runs(flow_name: str, since: datetime) -> tuple[datetime | None, int, int]:
-    """(end of the last Completed run, runs started since, of which failed or crashed)."""
+@dataclass(frozen=True)
+class RunFacts:
+    last_success: datetime | None  # end of the last run whose state type is COMPLETED (named states included)
+    runs: int  # started since the window's start
+    failed: int  # of which failed or crashed
+    ever_ran: bool
+    next_scheduled: datetime | None
+
+
+async def prefect_runs(flow_name: str, since: datetime) -> RunFacts:
+    """What the Prefect API knows of one integration's flow runs."""
     flows = FlowFilter(name=FlowFilterName(any_=[flow_name]))
     async with get_client() as client:
         last = await client.read_flow_runs(
             flow_filter=flows,
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))),
+            # On PostgreSQL a descending sort puts NULLs first: one Completed run without an end
+            # time (never started) hid every real success ("never" after three good runs).
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED])),
+                end_time=FlowRunFilterEndTime(is_null_=False),
+            ),
             sort=FlowRunSort.END_TIME_DESC,
             limit=1,
         )
@@ -197,9 +237,23 @@ async def prefect_runs(flow_name: str, since: datetime) -> tuple[datetime | None
             flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since.replace(tzinfo=UTC))),
             limit=200,
         )
+        started = await client.read_flow_runs(
+            flow_filter=flows, flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(is_null_=False)), limit=1
+        )
+        scheduled = await client.read_flow_runs(
+            flow_filter=flows,
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            limit=1,
+        )
     bad = {StateType.FAILED, StateType.CRASHED}
-    end = last[0].end_time if last else None
-    return _naive(end), len(recent), sum(1 for r in recent if r.state_type in bad)
+    return RunFacts(
+        last_success=_naive(last[0].end_time) if last else None,
+        runs=len(recent),
+        failed=sum(1 for r in recent if r.state_type in bad),
+        ever_ran=bool(started),
+        next_scheduled=_naive(scheduled[0].expected_start_time) if scheduled else None,
+    )
 
 
 async def rate_budget(limit_name: str) -> str | None:
@@ -218,7 +272,7 @@ async def rate_budget(limit_name: str) -> str | None:
 async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str, int], since: datetime) -> list[Facts]:
     facts = []
     for integ in integrations:
-        last, runs, failed = await prefect_runs(integ.name, since)
+        runs = await prefect_runs(integ.name, since)
         inbox = None
         conflicts = sum(len(Inbox(ledger).conflicts(r.source, r.event_types)) for r in integ.routes)
         for route in integ.routes:
@@ -235,15 +289,17 @@ async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str,
                 integration=integ.name,
                 sla=sla,
                 quiet_after=integ.quiet_after,
-                last_success=last,
-                runs_in_window=runs,
-                failed_runs_in_window=failed,
+                last_success=runs.last_success,
+                runs_in_window=runs.runs,
+                failed_runs_in_window=runs.failed,
                 ledger=activity(ledger, integ.ledger_name, since),
                 inbox=inbox,
                 tokens=tokens(ledger, integ.credentials),
                 rate_budget=budget,
                 cannot_work=integ.cannot_work() if integ.cannot_work else None,
                 conflicts=conflicts,
+                ever_ran=runs.ever_ran,
+                next_scheduled=runs.next_scheduled,
             )
         )
     return facts

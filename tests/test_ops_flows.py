@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from ledger.activity import Activity
 from ledger.inbox import Inbox
 from ledger.models import InboxStatus
 from ledger.store import utcnow
-from tasks.health import Facts, Health, Thresholds, TokenFacts, assess
+from tasks.health import Facts, Health, Thresholds, TokenFacts, announce, assess
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 runner = CliRunner()
@@ -143,10 +143,84 @@ def facts(**changes) -> Facts:
         ({"tokens": [TokenFacts("qbo", NOW - timedelta(minutes=5), NOW - timedelta(days=1))]}, Health.failing, "refresh token expired"),
         ({"tokens": [TokenFacts("qbo", None, None, encrypted=False)]}, Health.warning, "qbo is stored in clear"),
         ({"conflicts": 2}, Health.warning, "2 webhook event(s) redelivered with a different payload"),
+        (
+            {"last_success": None, "runs_in_window": 0, "ledger": Activity(0, 0, 0, 0, None, None), "next_scheduled": NOW + timedelta(hours=3)},
+            Health.pending,
+            "first scheduled run not yet due",
+        ),
+        (
+            {"last_success": None, "runs_in_window": 0, "ledger": Activity(0, 0, 0, 0, None, None), "next_scheduled": NOW - timedelta(hours=1)},
+            Health.silent,
+            "no runs recorded",
+        ),
     ],
-    ids=["ok", "late", "never-ran", "quiet", "dead-letters", "errors", "token-soon", "token-expired", "in-clear", "webhook-conflicts"],
+    ids=[
+        "ok", "late", "never-ran", "quiet", "dead-letters", "errors", "token-soon", "token-expired", "in-clear",
+        "webhook-conflicts", "first-run-not-due", "first-run-overdue",
+    ],
 )
 def test_health_rules(changes, health, problem):
     verdict = assess(facts(**changes), Thresholds(), NOW)
     assert verdict.health is health
     assert problem in verdict.row["problems"]
+
+
+def test_a_success_the_server_dated_a_moment_ahead_reads_as_just_now_not_negative():
+    verdict = assess(facts(last_success=NOW + timedelta(seconds=40)), Thresholds(), NOW)
+    assert verdict.health is Health.ok and verdict.row["last success"] == "0 min ago"
+
+
+def test_verdict_events_go_out_on_change_and_as_reminders_not_on_every_check():
+    start = NOW
+    first = announce(None, Health.ok, start, timedelta(hours=1))
+    assert first is not None  # the first check announces
+    assert announce(first, Health.ok, start + timedelta(minutes=5), timedelta(hours=1)) is None
+    failing = announce(first, Health.failing, start + timedelta(minutes=10), timedelta(hours=1))
+    assert failing is not None and failing.since == start + timedelta(minutes=10)
+    assert announce(failing, Health.failing, start + timedelta(minutes=15), timedelta(hours=1)) is None
+    reminder = announce(failing, Health.failing, start + timedelta(minutes=70), timedelta(hours=1))
+    assert reminder is not None and reminder.since == failing.since  # still failing since the change
+    recovered = announce(reminder, Health.ok, start + timedelta(minutes=75), timedelta(hours=1))
+    assert recovered is not None and recovered.health is Health.ok
+
+
+def test_health_reads_named_completed_states_and_scheduled_runs_from_the_server():
+    """Against the test's Prefect server: three runs that end "Completed with dead letters" are
+    successes (not "never"); a flow with only a future scheduled run is pending."""
+    from prefect import flow
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Completed, Scheduled
+
+    from tasks.health import prefect_runs
+
+    @flow(name="health-probe-sync", persist_result=False)
+    def probe() -> object:
+        return Completed(name="Completed with dead letters", message="posted=1 dead_letters=1")
+
+    @flow(name="health-probe-later")
+    def later() -> None:
+        return None
+
+    states = [probe(return_state=True) for _ in range(3)]
+    assert {s.type for s in states} == {StateType.COMPLETED}
+
+    async def read() -> tuple:
+        since = utcnow() - timedelta(hours=1)
+        async with get_client() as client:
+            flow_id = await client.create_flow(later)
+            deployment_id = await client.create_deployment(flow_id=flow_id, name="health-probe")
+            await client.create_flow_run_from_deployment(
+                deployment_id, state=Scheduled(scheduled_time=datetime.now(UTC) + timedelta(hours=2))
+            )
+        return await prefect_runs("health-probe-sync", since), await prefect_runs("health-probe-later", since)
+
+    done, waiting = asyncio.run(read())
+    assert done.runs == 3 and done.last_success is not None and done.ever_ran
+    assert not waiting.ever_ran and waiting.next_scheduled is not None
+    verdict = assess(
+        facts(last_success=None, runs_in_window=0, ledger=Activity(0, 0, 0, 0, None, None), ever_ran=False,
+              next_scheduled=waiting.next_scheduled),
+        Thresholds(),
+        utcnow(),
+    )
+    assert verdict.health is Health.pending and verdict.row["last success"] == "not yet due"

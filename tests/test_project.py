@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from importlib.metadata import version
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -45,6 +45,19 @@ def test_run_names_unknown_deployments_and_parameters():
     assert bad_param.exit_code == 2 and "run_ids" in bad_param.output
     malformed = runner.invoke(app, ["run", "consumption-sync", "--param", "dry_run"])
     assert malformed.exit_code == 2 and "name=value" in malformed.output
+
+
+def test_a_mistyped_parameter_value_creates_no_run_and_says_what_it_expects(monkeypatch):
+    """Issue 14: `run_ids=abc` and `since=yesterday` made a Failed run that counted against health."""
+    import ion_sync.runner
+
+    started = []
+    monkeypatch.setattr(ion_sync.runner, "start_prefect_api", lambda: started.append(True))
+    typo = runner.invoke(app, ["run", "consumption-sync", "-p", "run_ids=abc", "-p", "since=yesterday"])
+    assert typo.exit_code == 2 and not started
+    assert "run_ids: Input should be a valid list; run_ids expects a list of integers such as [1001,1002]" in typo.output
+    assert "since expects a date-time such as 2026-11-20T08:00:00Z" in typo.output
+    assert "no run was created" in typo.output
 
 
 def test_serve_without_a_server_says_how_to_start_one():
