@@ -32,6 +32,37 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "arena": ArenaSettings,
 }
 S = TypeVar("S", bound=BaseSettings)
+SECRET_REFERENCE = "prefect-secret:"  # NETSUITE_TOKEN_SECRET=prefect-secret:netsuite-token-secret
+
+
+def secret_references(cls: type[BaseSettings]) -> dict[str, str]:
+    """The settings of `cls` whose variable names a Prefect Secret block instead of holding the
+    value (`<VARIABLE>=prefect-secret:<block name>`), read from the blocks. A block that cannot be
+    read is a ConfigError naming the variable and the block."""
+    prefix = str(cls.model_config.get("env_prefix", "")).upper()
+    found: dict[str, str] = {}
+    for name in cls.model_fields:
+        variable = f"{prefix}{name}".upper()
+        value = os.environ.get(variable, "")
+        if not value.startswith(SECRET_REFERENCE):
+            continue
+        block = value.removeprefix(SECRET_REFERENCE).strip()
+        try:
+            from prefect.blocks.system import Secret
+
+            secret = Secret.load(block)
+        except (ValueError, RuntimeError) as exc:  # no such block, or no Prefect API to ask
+            raise ConfigError(
+                f"{variable} names the Prefect Secret block {block!r}, which cannot be read ({exc}): "
+                f"create it (prefect block create secret) or set {variable} to the value itself"
+            ) from None
+        found[name] = str(secret.get())
+    return found
+
+
+def settings_from_environment(cls: type[S]) -> S:
+    """`cls` from the environment, each variable either the value or a Prefect Secret block reference."""
+    return load_settings(cls, **secret_references(cls))
 
 
 @dataclass(frozen=True)
@@ -107,7 +138,7 @@ def load_environment(*systems: System, check_mappings: bool = True) -> Environme
     loaded: dict[str, BaseSettings] = {}
     for name, cls in (("app", AppSettings), ("ion", IonSettings), *((s, SETTINGS[s]) for s in systems)):
         try:
-            loaded[name] = load_settings(cls)
+            loaded[name] = settings_from_environment(cls)
         except ConfigError as exc:
             problems.append(str(exc))
     app = loaded.pop("app", None)
