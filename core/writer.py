@@ -143,7 +143,7 @@ async def write_page(
         with one_record(dead_letters, item.key, item.source_ref, item.label, item.source_time):
             check_body(item.body, target)
             by_key[item.key] = item
-    kept = set(ledger.dead_letter(writer.integration, dead_letters, replace_dead=retry_dead))
+    kept = set(ledger.dead_letter(writer.integration, dead_letters, replace_dead=retry_dead, run=run))
     report.dead_letters = [dead_letter_row(d) for d in dead_letters if d.key in kept]
     batch = ledger.claim(
         writer.integration,

@@ -335,6 +335,11 @@ def dead_letters_show(
     typer.echo(f"integration: {entry.integration}\nkey:         {entry.key}\nstatus:      {entry.status.value}")
     typer.echo(f"source:      {entry.source_ref}\nattempts:    {entry.attempts}\nupdated:     {entry.updated_at:%Y-%m-%d %H:%M:%S}Z")
     typer.echo(f"reason:      {entry.reason}")
+    if entry.flow_run_id:
+        from prefect.settings import PREFECT_UI_URL
+
+        ui = PREFECT_UI_URL.value()
+        typer.echo(f"flow run:    {entry.flow_run_id}" + (f" ({ui}/runs/flow-run/{entry.flow_run_id})" if ui else ""))
     if entry.payload:
         typer.echo("payload:\n" + json.dumps(entry.payload, indent=2, sort_keys=True))
     if entry.status is not EntryStatus.dead:

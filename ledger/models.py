@@ -47,6 +47,7 @@ class Entry(Base):
     key: Mapped[str] = mapped_column(String(255))
     status: Mapped[EntryStatus] = mapped_column(Enum(EntryStatus, native_enum=False, length=16))
     owner: Mapped[str | None] = mapped_column(String(64))
+    last_run: Mapped[str | None] = mapped_column(String(64))  # the run (SyncRun.token) that last recorded it
     source_ref: Mapped[str | None] = mapped_column(String(255))
     target_id: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -106,6 +106,7 @@ class EntryView:
     reason: str | None
     payload: dict[str, Any] | None
     updated_at: datetime
+    flow_run_id: str | None = None  # the Prefect flow run that last recorded it, where known
 
 
 class Ledger:
@@ -272,6 +273,7 @@ class Ledger:
                 reason=bindparam("b_reason"),
                 payload=bindparam("b_payload"),
                 owner=bindparam("b_final_owner"),
+                last_run=bindparam("b_owner"),
                 attempts=Entry.__table__.c.attempts + 1,
                 updated_at=bindparam("b_now"),
             )
@@ -280,10 +282,13 @@ class Ledger:
             result = s.connection().execute(stmt, params)
             return int(result.rowcount or 0)
 
-    def dead_letter(self, integration: str, letters: Sequence[DeadLetter], *, replace_dead: bool = True) -> list[str]:
-        """Keep records that cannot be posted (bad input), with the reason. A key already
-        posted or in flight is left alone, and so is an existing dead letter unless
-        `replace_dead`. Returns the keys that became (or were re-confirmed as) dead letters."""
+    def dead_letter(
+        self, integration: str, letters: Sequence[DeadLetter], *, replace_dead: bool = True, run: RunHandle | None = None
+    ) -> list[str]:
+        """Keep records that cannot be posted (bad input), with the reason and the `run` that found
+        them. A key already posted or in flight is left alone, and so is an existing dead letter
+        unless `replace_dead`. Returns the keys that became (or were re-confirmed as) dead letters."""
+        last_run = run.token if run else None
         if not letters:
             return []
         now = utcnow()
@@ -305,6 +310,7 @@ class Ledger:
                         "reason": d.reason,
                         "payload": d.payload,
                         "attempts": 0,
+                        "last_run": last_run,
                         "created_at": now,
                         "updated_at": now,
                     }
@@ -317,7 +323,9 @@ class Ledger:
                     s.execute(
                         update(Entry)
                         .where(Entry.integration == integration, Entry.key == d.key, Entry.status == before[d.key])
-                        .values(status=EntryStatus.dead, reason=d.reason, payload=d.payload, owner=None, updated_at=now)
+                        .values(
+                            status=EntryStatus.dead, reason=d.reason, payload=d.payload, owner=None, last_run=last_run, updated_at=now
+                        )
                     )
                     changed.append(d.key)
         return changed
@@ -385,7 +393,7 @@ class Ledger:
     def entries(
         self, integration: str | None = None, status: EntryStatus | None = None, keys: Sequence[str] | None = None
     ) -> list[EntryView]:
-        query = select(Entry).order_by(Entry.id)
+        query = select(Entry, SyncRun.flow_run_id).outerjoin(SyncRun, SyncRun.token == Entry.last_run).order_by(Entry.id)
         if integration:
             query = query.where(Entry.integration == integration)
         if status:
@@ -395,9 +403,10 @@ class Ledger:
         with self._tx() as s:
             return [
                 EntryView(
-                    e.integration, e.key, e.status, e.source_ref, e.target_id, e.attempts, e.reason, e.payload, e.updated_at
+                    e.integration, e.key, e.status, e.source_ref, e.target_id, e.attempts, e.reason, e.payload, e.updated_at,
+                    flow_run_id,
                 )
-                for e in s.scalars(query)
+                for e, flow_run_id in s.execute(query)
             ]
 
     def reopen(self, integration: str, run: RunHandle, keys: Sequence[str]) -> ClaimBatch:

@@ -7,13 +7,18 @@ a run of 100,000 records shows the first rows and says where the rest are (the l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.settings import PREFECT_UI_URL
 
+from connectors.settings import load_settings
+from core.config import AppSettings
 from core.reporting import MAX_TABLE_ROWS, SyncSummary, capped
+from ledger import EntryStatus, Ledger
 
 __all__ = ["MAX_TABLE_ROWS", "SyncSummary", "capped", "publish_sync_report"]
 
@@ -23,10 +28,16 @@ def publish_sync_report(
     posted: list[dict[str, Any]],
     dead_letters: list[dict[str, Any]],
     details: str = "",
+    ledger_names: Sequence[str] = (),
 ) -> None:
+    """The run's three artifacts. `-dead-letters` is the standing table of every dead letter the
+    integration's ledger (`ledger_names`, default the integration's own name) holds, each naming
+    the flow run that produced it; a dry run, which writes nothing, shows its own."""
     slug = summary.integration
     posted_rows, posted_note = capped(posted, summary.posted or summary.would_post)
-    dead_rows, dead_note = capped(dead_letters, summary.dead_letters)
+    if not summary.dry_run:
+        dead_letters = standing_dead_letters(ledger_names or (slug,))
+    dead_rows, dead_note = capped(dead_letters, len(dead_letters))
     verb = "Would post" if summary.dry_run else "Posted"
     create_table_artifact(
         key=f"{slug}-posted",
@@ -35,8 +46,8 @@ def publish_sync_report(
     )
     create_table_artifact(
         key=f"{slug}-dead-letters",
-        table=dead_rows or [{"result": "no dead letters in this run"}],
-        description=f"Records {slug} could not post, with the reason. Fix the cause, then replay.{dead_note}",
+        table=dead_rows or [{"result": "no dead letters waiting" if not summary.dry_run else "no dead letters in this run"}],
+        description=f"Records {slug} could not post, with the reason and the run that found them. Fix the cause, then replay.{dead_note}",
     )
     lines = [
         f"# {slug}{' (dry run: nothing written)' if summary.dry_run else ''}",
@@ -56,3 +67,24 @@ def publish_sync_report(
     if details:
         lines += ["", details]
     create_markdown_artifact(key=f"{slug}-summary", markdown="\n".join(lines), description=f"{slug} run summary")
+
+
+def standing_dead_letters(ledger_names: Sequence[str]) -> list[dict[str, Any]]:
+    """Every dead letter waiting in these ledgers, newest first, with the flow run that produced it."""
+    ledger = Ledger(load_settings(AppSettings).database_url)
+    try:
+        entries = [e for name in ledger_names for e in ledger.entries(name, EntryStatus.dead)]
+    finally:
+        ledger.close()
+    ui = PREFECT_UI_URL.value()
+    return [
+        {
+            "key": e.key,
+            "source": e.source_ref,
+            "reason": e.reason,
+            "attempts": e.attempts,
+            "since": f"{e.updated_at:%Y-%m-%d %H:%M}Z",
+            "flow run": (f"{ui}/runs/flow-run/{e.flow_run_id}" if ui else e.flow_run_id) if e.flow_run_id else "-",
+        }
+        for e in sorted(entries, key=lambda e: e.updated_at, reverse=True)
+    ]

@@ -80,6 +80,15 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
     assert listed.exit_code == 0 and "3 dead letter(s)" in listed.output and "ion:run:1007:completion" in listed.output
     shown = runner.invoke(app, ["dead-letters", "show", "ion:run:1007:completion"])
     assert shown.exit_code == 0 and "ION location 13" in shown.output and "ion:run:1007" in shown.output
+    assert "attempts:" in shown.output and "flow run:" in shown.output  # which run found it
+
+    async def standing_table():
+        async with get_client() as client:
+            found = [a for a in await client.read_artifacts() if a.key == "consumption-sync-dead-letters"]
+        return max(found, key=lambda a: a.created).data
+
+    table = str(asyncio.run(standing_table()))
+    assert table.count("\"key\": \"ion:run:10") == 3 and "runs/flow-run/" in table  # every waiting dead letter, with its run
     assert runner.invoke(app, ["dead-letters", "replay"]).exit_code == 2  # --key or --all
 
     fixed = tmp_path / "mappings.yaml"
