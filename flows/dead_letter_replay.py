@@ -9,7 +9,7 @@ dead with today's reason. `dry_run` shows what the flow would post and writes no
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
@@ -24,6 +24,17 @@ from ledger.store import EntryView
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary
 
 NAME = "dead-letter-replay"
+# The integrations whose dead letters can be replayed (those with `run_for` in the registry): a
+# choice list in the Prefect UI's run form, not free text. A test keeps it equal to the registry.
+Replayable = Literal[
+    "consumption-sync",
+    "purchase-order-sync",
+    "receipt-sync",
+    "labor-sync",
+    "ramp-purchase-order-sync",
+    "ramp-receipt-sync",
+    "quickbooks-purchase-order-sync",
+]
 
 
 class ReplaySummary(SyncSummary):
@@ -44,7 +55,7 @@ def _run_name() -> str:
 
 @flow(name=NAME, flow_run_name=_run_name, persist_result=False)
 async def dead_letter_replay(
-    integration: str = "consumption-sync", keys: list[str] | None = None, dry_run: bool = False
+    integration: Replayable = "consumption-sync", keys: list[str] | None = None, dry_run: bool = False
 ) -> ReplaySummary:
     """Replay dead letters of one integration.
 

@@ -133,3 +133,13 @@ def test_layers_point_one_way():
 def test_the_console_script_is_installed():
     result = subprocess.run([Path(sys.executable).parent / "ion-sync", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "sandbox" in result.stdout
+
+
+def test_dead_letter_replay_offers_exactly_the_replayable_integrations():
+    from typing import get_args
+
+    from flows.dead_letter_replay import Replayable, dead_letter_replay
+    from flows.integrations import INTEGRATIONS
+
+    assert set(get_args(Replayable)) == {name for name, integ in INTEGRATIONS.items() if integ.run_for}
+    assert set(dead_letter_replay.parameters.properties["integration"]["enum"]) == set(get_args(Replayable))
