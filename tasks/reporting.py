@@ -14,6 +14,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.settings import PREFECT_UI_URL
+from prefect.states import Completed, State
 
 from connectors.settings import load_settings
 from core.config import AppSettings
@@ -67,6 +68,16 @@ def publish_sync_report(
     if details:
         lines += ["", details]
     create_markdown_artifact(key=f"{slug}-summary", markdown="\n".join(lines), description=f"{slug} run summary")
+
+
+WITH_DEAD_LETTERS = "Completed with dead letters"
+
+
+def final_state(summary: SyncSummary) -> State[SyncSummary]:
+    """How a sync run ends: `Completed`, or the named state "Completed with dead letters" when it
+    left any, so the dashboard and automations can tell; its message is the counts line."""
+    name = WITH_DEAD_LETTERS if summary.dead_letters else "Completed"
+    return Completed(name=name, message=summary.line(), data=summary)
 
 
 def standing_dead_letters(ledger_names: Sequence[str]) -> list[dict[str, Any]]:
