@@ -7,7 +7,6 @@ pandas); these tasks read both sides and write the CSV, the chart and the artifa
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.ion import IonClient
 from connectors.ion.models import Location, OnHandInventory
 from connectors.ion.queries import LOCATIONS, ON_HAND_INVENTORY
+from core.frames import rows_frame
 from core.inventory_reconciliation import ERP_BALANCE_COLUMNS, Reconciliation
 from erp.port.inventory import InventorySource
 from tasks.reporting import MAX_TABLE_ROWS
@@ -46,9 +46,8 @@ async def read_ion_on_hand(ion: IonClient, statuses: list[str]) -> tuple[pd.Data
 @task(name="read-erp-balances", cache_policy=NO_CACHE)
 async def read_erp_balances(inventory: InventorySource) -> tuple[pd.DataFrame, dict[str, str]]:
     """The ERP's on-hand per item and location, page by page, and its location names."""
-    rows = [asdict(balance) async for page in inventory.balances() for balance in page]
-    frame = pd.DataFrame(rows, columns=ERP_BALANCE_COLUMNS).astype({"quantity": float})
-    return frame, await inventory.location_names()
+    balances = [balance async for page in inventory.balances() for balance in page]
+    return rows_frame(balances, ERP_BALANCE_COLUMNS, ["quantity"]), await inventory.location_names()
 
 
 @task(name="publish-reconciliation", cache_policy=NO_CACHE)

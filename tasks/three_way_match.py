@@ -7,8 +7,7 @@ artifacts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.ion import IonClient
 from connectors.ion.match_models import MatchPurchaseOrder
 from connectors.ion.queries import MATCH_PURCHASE_ORDERS
+from core.frames import rows_frame
 from core.three_way_match import DOCUMENT_LINE_COLUMNS, ERP_LINE_COLUMNS, MatchResult
 from erp.port.matching import MatchSource
 from tasks.reporting import MAX_TABLE_ROWS
@@ -34,17 +34,9 @@ async def read_erp_purchasing(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The ERP's approved PO lines, and the item-receipt and vendor-bill lines created from them, as frames."""
     found = await matching.purchasing(po_numbers, since, until, include_closed)
-    numbers = {"quantity": float, "amount": float}
-    return (
-        _frame(found.lines, ERP_LINE_COLUMNS, {"ordered": float, "ordered_rate": float, "closed": bool}),
-        _frame(found.receipts, DOCUMENT_LINE_COLUMNS, numbers),
-        _frame(found.bills, DOCUMENT_LINE_COLUMNS, numbers),
-    )
-
-
-def _frame(rows: Sequence[Any], columns: list[str], types: Mapping[str, type]) -> pd.DataFrame:
-    """Port rows (dataclasses) as a frame whose number columns are numbers even when it is empty."""
-    return pd.DataFrame([asdict(row) for row in rows], columns=columns).astype(types)
+    lines = rows_frame(found.lines, ERP_LINE_COLUMNS, ["ordered", "ordered_rate"]).astype({"closed": bool})
+    receipts = rows_frame(found.receipts, DOCUMENT_LINE_COLUMNS, ["quantity", "amount"])
+    return lines, receipts, rows_frame(found.bills, DOCUMENT_LINE_COLUMNS, ["quantity", "amount"])
 
 
 @task(name="read-ion-purchase-orders", cache_policy=NO_CACHE)

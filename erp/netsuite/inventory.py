@@ -15,10 +15,16 @@ BALANCES = (
 
 
 def suiteql_number(value: Any) -> float:
-    """SuiteQL gives numbers as strings; an empty or unreadable one counts as 0."""
+    """SuiteQL gives numbers as strings: "40" is 40 (an int, so reports print 40, not 40.0), "1.2"
+    is 1.2, an empty or unreadable one 0."""
+    text = str(value).strip()
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
         return 0.0
     return 0.0 if number != number else number  # NaN
 
