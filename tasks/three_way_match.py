@@ -1,7 +1,7 @@
 """three-way-match tasks: read the ERP's purchasing documents through the port and ION's POs, publish the report.
 
-The rules are `core.three_way_match` (pure pandas); these tasks read a whole side at once
-(the ERP a SuiteQL page at a time, ION a page of POs at a time) and write the CSV and the
+The rules are `core.three_way_match` (pure pandas); these tasks read each side whole (the ERP
+through the port's MatchSource, ION a page of POs at a time) and write the CSV and the
 artifacts.
 """
 
