@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 from connectors.netsuite import NetSuiteClient
+from erp.netsuite.suiteql import suiteql_number
 from erp.port.inventory import InventoryBalance
 
 BALANCES = (
     "SELECT i.itemid AS item, b.location AS location, b.quantityonhand AS quantity "
     "FROM inventorybalance b JOIN item i ON i.id = b.item"
 )
-
-
-def suiteql_number(value: Any) -> float:
-    """SuiteQL gives numbers as strings: "40" is 40 (an int, so reports print 40, not 40.0), "1.2"
-    is 1.2, an empty or unreadable one 0."""
-    text = str(value).strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        return 0.0
-    return 0.0 if number != number else number  # NaN
 
 
 class NetSuiteInventory:

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from connectors.netsuite import NetSuiteClient
-from erp.netsuite.inventory import suiteql_number
 from erp.netsuite.references import SUITEQL_IN_CHUNK
+from erp.netsuite.suiteql import placeholders, suiteql_number
 from erp.port.matching import DocumentLine, OrderedLine, PurchasingLines
 
 # Purchase orders not yet approved (P planned, A pending approval, C rejected) expect nothing.
@@ -27,10 +27,6 @@ def _status_letter(value: Any) -> str:
     return str(value or "").rsplit(":", 1)[-1]
 
 
-def _in_list(values: Sequence[str]) -> str:
-    return ", ".join("?" * len(values))
-
-
 class NetSuiteMatching:
     """Approved PO lines, then the ItemRcpt and VendBill lines linked to them."""
 
@@ -44,7 +40,7 @@ class NetSuiteMatching:
             rows = []
             for start in range(0, len(po_numbers), SUITEQL_IN_CHUNK):
                 chunk = po_numbers[start : start + SUITEQL_IN_CHUNK]
-                rows += await self._client.suiteql_all(f"{PO_LINES} AND t.tranid IN ({_in_list(chunk)})", chunk)
+                rows += await self._client.suiteql_all(f"{PO_LINES} AND t.tranid IN ({placeholders(chunk)})", chunk)
         else:
             rows = await self._client.suiteql_all(PO_LINES)
         skip = UNAPPROVED_PO_STATUSES | (set() if include_closed else CLOSED_PO_STATUSES)
@@ -80,7 +76,7 @@ class NetSuiteMatching:
                 "SELECT l.previousdoc AS po_id, l.previousline AS line, tl.quantity AS quantity, tl.foreignamount AS amount "
                 "FROM previoustransactionlinelink l "
                 "JOIN transactionline tl ON tl.transaction = l.nextdoc AND tl.id = l.nextline "
-                f"WHERE l.nexttype = '{kind}' AND l.previousdoc IN ({_in_list(chunk)})",
+                f"WHERE l.nexttype = '{kind}' AND l.previousdoc IN ({placeholders(chunk)})",
                 chunk,
             )
             found += [
