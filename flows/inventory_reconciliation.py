@@ -1,12 +1,12 @@
-"""inventory-reconciliation: ION on-hand vs NetSuite inventory balances, read-only.
+"""inventory-reconciliation: ION on-hand vs the ERP's inventory balances, read-only.
 
 Rule 5 of the reference architecture: inventory never mirrors between ION (shop-floor reality,
 real time) and the ERP (financial inventory, posting cadence); they are compared periodically
 and a person decides the adjusting entries. This flow reads ION's on-hand part inventories
-(a page at a time) and NetSuite's `inventorybalance` (SuiteQL), maps ION locations and parts
-to NetSuite's with the mappings file, compares them with pandas within a tolerance, rolls
-the result up per site, and publishes a table of differences, a CSV and a PNG chart. It
-writes nothing to either system, nor to the ledger.
+(a page at a time) and the ERP's balances through the ERP port (NetSuite: `inventorybalance`,
+SuiteQL), maps ION locations and parts to the ERP's with the mappings file, compares them with
+pandas within a tolerance, rolls the result up per site, and publishes a table of differences,
+a CSV and a PNG chart. It writes nothing to either system, nor to the ledger.
 """
 
 from __future__ import annotations
@@ -14,17 +14,10 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
-from connectors.netsuite import NetSuiteClient
 from core.environment import load_environment
-from tasks.reconciliation import (
-    INTEGRATION,
-    ON_HAND_STATUSES,
-    compare_inventory,
-    publish_reconciliation,
-    read_ion_on_hand,
-    read_netsuite_balances,
-    site_names,
-)
+from core.inventory_reconciliation import compare_inventory, site_names
+from tasks.erp import open_erp
+from tasks.reconciliation import INTEGRATION, ON_HAND_STATUSES, publish_reconciliation, read_erp_balances, read_ion_on_hand
 from tasks.reporting import SyncSummary
 
 
@@ -38,7 +31,7 @@ class ReconciliationSummary(SyncSummary):
 
 @flow(name=INTEGRATION, flow_run_name="inventory reconciliation · tolerance {tolerance}", persist_result=False)
 async def inventory_reconciliation(tolerance: float = 0.001, statuses: list[str] | None = None) -> ReconciliationSummary:
-    """Compare ION on-hand inventory with NetSuite inventory balances; write nothing.
+    """Compare ION on-hand inventory with the ERP's inventory balances; write nothing.
 
     Args:
         tolerance: Absolute difference under which a line counts as matching.
@@ -46,11 +39,12 @@ async def inventory_reconciliation(tolerance: float = 0.001, statuses: list[str]
             (default AVAILABLE, UNAVAILABLE, KITTED).
     """
     env = load_environment("netsuite")
-    async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
+    async with IonClient(env.ion) as ion, open_erp(env) as erp:
+        inventory = erp.require(erp.inventory, "inventory reconciliation")
         ion_stock, locations = await read_ion_on_hand(ion, statuses or ON_HAND_STATUSES)
-        balances, location_names = await read_netsuite_balances(netsuite)
+        balances, location_names = await read_erp_balances(inventory)
     result = compare_inventory(
-        ion_stock, balances, env.mappings.netsuite, site_names(locations), location_names, tolerance
+        ion_stock, balances, env.mappings.netsuite, site_names(locations), location_names, tolerance, erp.name
     )
     files = publish_reconciliation(result, env.app.reports_dir, tolerance)
     summary = ReconciliationSummary(

@@ -1,11 +1,11 @@
-"""three-way-match: NetSuite PO vs ION receipts vs NetSuite item receipts vs vendor bills, read-only.
+"""three-way-match: ERP PO vs ION receipts vs ERP item receipts vs vendor bills, read-only.
 
 Seed 002, "The 3-way match": a vendor invoice should be paid only when the purchase order,
 the item receipt and the bill agree, and the item receipt is only as good as the receiving
-record on the floor. This flow reads every approved NetSuite purchase order line with the
-item receipts and vendor bills created from it (SuiteQL), and every ION purchase order with
-what its receipts took in (joined through the PO and line attributes that hold the NetSuite
-numbers), compares the four quantities per line with pandas, and publishes a table of the
+record on the floor. This flow reads every approved ERP purchase order line with the item
+receipts and vendor bills created from it through the ERP port (NetSuite: SuiteQL), and every
+ION purchase order with what its receipts took in (joined through the PO and line attributes
+that hold the ERP's numbers), compares the four quantities per line with pandas, and publishes a table of the
 lines that disagree (saying how), a summary and a CSV of every line. It writes nothing to
 either system, nor to the ledger.
 """
@@ -17,17 +17,11 @@ from datetime import date
 from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
-from connectors.netsuite import NetSuiteClient
 from core.environment import load_environment
+from core.three_way_match import ion_lines_frame, match_lines
+from tasks.erp import open_erp
 from tasks.reporting import SyncSummary
-from tasks.three_way_match import (
-    INTEGRATION,
-    ion_lines_frame,
-    match_lines,
-    publish_match,
-    read_ion_purchase_orders,
-    read_netsuite_purchasing,
-)
+from tasks.three_way_match import INTEGRATION, publish_match, read_erp_purchasing, read_ion_purchase_orders
 
 
 class MatchSummary(SyncSummary):
@@ -55,14 +49,11 @@ async def three_way_match(
     """
     env = load_environment("netsuite")
     mappings = env.mappings.netsuite
-    async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
-        lines, receipts, bills = await read_netsuite_purchasing(netsuite, po_numbers, include_closed)
+    async with IonClient(env.ion) as ion, open_erp(env) as erp:
+        matching = erp.require(erp.matching, "the 3-way match")
+        lines, receipts, bills = await read_erp_purchasing(matching, po_numbers, since, until, include_closed)
         orders = await read_ion_purchase_orders(ion)
-    if since:
-        lines = lines[lines["trandate"].astype(str) >= since.isoformat()]
-    if until:
-        lines = lines[lines["trandate"].astype(str) < until.isoformat()]
-    result = match_lines(lines, receipts, bills, ion_lines_frame(orders, mappings), mappings)
+    result = match_lines(lines, receipts, bills, ion_lines_frame(orders, mappings), mappings, erp=erp.name)
     csv = publish_match(result, env.app.reports_dir)
     counts = result.rows["status"].value_counts().to_dict()
     summary = MatchSummary(

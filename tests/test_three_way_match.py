@@ -12,10 +12,12 @@ from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
 from connectors.settings import load_settings
 from core.config import NetSuiteMappings
+from core.three_way_match import match_lines
+from erp.netsuite.matching import NetSuiteMatching
 from ion_sync.runner import run_deployment
 from sandbox.netsuite import NetSuiteSimConfig, create_app
 from sandbox.server import serving
-from tasks.three_way_match import match_lines, read_netsuite_purchasing
+from tasks.three_way_match import read_erp_purchasing
 from tests.world import netsuite_tba_settings
 
 DECLARED_COLUMNS = {f"{table}.{column}" for table, columns in SUITEQL_COLUMNS.items() for column in columns}
@@ -86,7 +88,7 @@ def test_lines_join_by_item_when_the_line_number_is_missing_and_every_disagreeme
         {"po": "PO1", "line_attr": None, "ion_item": "A", "ion_line": 11, "ion_status": "RECEIVED", "received_ion": 12.0},
         {"po": "PO1", "line_attr": "7", "ion_item": "C", "ion_line": 12, "ion_status": "ORDERED", "received_ion": 1.0},
     ]
-    result = match_lines(*frames(ion, receipts=[("1", "1", 12.0)], bills=[("1", "1", 12.0, 24.0)]), NetSuiteMappings())
+    result = match_lines(*frames(ion, receipts=[("1", "1", 12.0)], bills=[("1", "1", 12.0, 24.0)]), NetSuiteMappings(), erp="NetSuite")
     rows = result.rows.set_index(["po", "line"])
     assert rows.loc[("PO1", "1")]["flags"] == (
         "over-receipt: ION received 12, 10 ordered; item-receipted 12, more than the 10 ordered; billed 12, more than the 10 ordered"
@@ -102,7 +104,7 @@ def test_agreeing_lines_without_a_bill_await_it_and_partial_bills_are_flagged():
         {"po": "PO1", "line_attr": "2", "ion_item": "B", "ion_line": 12, "ion_status": "RECEIVED", "received_ion": 5.0},
     ]
     netsuite, receipts, bills, ion_frame = frames(ion, receipts=[("1", "1", 4.0), ("1", "1", 6.0), ("1", "2", 5.0)], bills=[("1", "2", 3.0, 3.0)])
-    rows = match_lines(netsuite, receipts, bills, ion_frame, NetSuiteMappings()).rows.set_index("line")
+    rows = match_lines(netsuite, receipts, bills, ion_frame, NetSuiteMappings(), erp="NetSuite").rows.set_index("line")
     assert rows.loc["1"].status == "awaiting bill" and rows.loc["1"].item_receipted == 10  # two partial receipts sum
     assert rows.loc["2"]["flags"] == "billed 3 but item-receipted 5 (received goods not yet billed)"
 
@@ -133,7 +135,7 @@ def test_receipt_and_bill_lines_are_read_through_previoustransactionlinelink():
 
         async def read():
             async with NetSuiteClient(netsuite_tba_settings(running.url)) as netsuite:
-                return await read_netsuite_purchasing.fn(netsuite, ["PO5001"], False)
+                return await read_erp_purchasing.fn(NetSuiteMatching(netsuite), ["PO5001"], None, None, False)
 
         lines, receipts, bills = asyncio.run(read())
         columns = set(running.server.config.app.state.sim.stats()["suiteql_columns_read"])

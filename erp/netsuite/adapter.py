@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from connectors.netsuite import NetSuiteClient
 from core.environment import Environment
+from erp.netsuite.inventory import NetSuiteInventory
+from erp.netsuite.matching import NetSuiteMatching
 from erp.port import ErpAdapter
 
 
 def netsuite_adapter(client: NetSuiteClient, env: Environment) -> ErpAdapter:
-    return ErpAdapter(name="NetSuite")
+    return ErpAdapter(
+        name="NetSuite",
+        inventory=NetSuiteInventory(client),
+        matching=NetSuiteMatching(client),
+    )

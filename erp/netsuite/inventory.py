@@ -1,0 +1,35 @@
+"""NetSuite behind the ERP port's InventorySource: SuiteQL `inventorybalance` (on hand per item and location)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from connectors.netsuite import NetSuiteClient
+from erp.netsuite.suiteql import suiteql_number
+from erp.port.inventory import InventoryBalance
+
+BALANCES = (
+    "SELECT i.itemid AS item, b.location AS location, b.quantityonhand AS quantity "
+    "FROM inventorybalance b JOIN item i ON i.id = b.item"
+)
+
+
+class NetSuiteInventory:
+    """On-hand per item and NetSuite location, a SuiteQL page at a time."""
+
+    def __init__(self, client: NetSuiteClient) -> None:
+        self._client = client
+
+    async def balances(self) -> AsyncIterator[list[InventoryBalance]]:
+        size = self._client.settings.suiteql_page_size
+        page: list[InventoryBalance] = []
+        async for row in self._client.suiteql(BALANCES):
+            page.append(InventoryBalance(str(row.get("item")), str(row.get("location")), suiteql_number(row.get("quantity"))))
+            if len(page) == size:
+                yield page
+                page = []
+        if page:
+            yield page
+
+    async def location_names(self) -> dict[str, str]:
+        return {str(row["id"]): str(row["name"]) for row in await self._client.suiteql_all("SELECT id, name FROM location")}
