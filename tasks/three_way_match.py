@@ -28,7 +28,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from connectors.ion import IonClient
-from connectors.ion.match_models import MatchPurchaseOrder
+from connectors.ion.models.purchase_orders import PurchaseOrder
 from connectors.ion.queries import MATCH_PURCHASE_ORDERS
 from connectors.netsuite import NetSuiteClient
 from core.config import NetSuiteMappings
@@ -70,7 +70,7 @@ def _status_letter(value: Any) -> str:
     return str(value or "").rsplit(":", 1)[-1]
 
 
-def ion_lines_frame(orders: list[MatchPurchaseOrder], mappings: NetSuiteMappings) -> pd.DataFrame:
+def ion_lines_frame(orders: list[PurchaseOrder], mappings: NetSuiteMappings) -> pd.DataFrame:
     """ION PO lines keyed by NetSuite PO number and line number (the join keys)."""
     keys = mappings.purchasing
     rows = []
@@ -263,10 +263,10 @@ async def _lines_created_from(netsuite: NetSuiteClient, kind: str, po_ids: list[
 
 
 @task(name="read-ion-purchase-orders", cache_policy=NO_CACHE)
-async def read_ion_purchase_orders(ion: IonClient) -> list[MatchPurchaseOrder]:
+async def read_ion_purchase_orders(ion: IonClient) -> list[PurchaseOrder]:
     """Every ION purchase order with its lines and receipt items, page by page."""
     return [
-        MatchPurchaseOrder.model_validate(node)
+        PurchaseOrder.model_validate(node)
         async for page in ion.pages(MATCH_PURCHASE_ORDERS, "purchaseOrders", {"filters": {}})
         for node in page.nodes
     ]
