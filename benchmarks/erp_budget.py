@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consumption import admin, peak_rss_mb, run_child, start_simulators  # noqa: E402
+from consumption import admin, peak_rss_mb, run_child, start_simulators
 
 BULK_SINCE = "2026-11-21T00:00:00Z"  # bulk receipts are created from here on; the demo's before
 LINES_PER_PO = 20

@@ -18,6 +18,7 @@ call's source in `tests/contract/arena/README.md`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -101,10 +102,8 @@ class ArenaClient:
             if last:
                 self.session.token = None
         if token:
-            try:  # log out when done (§1.2); a failure here changes nothing already done
+            with contextlib.suppress(httpx.HTTPError):  # log out when done (§1.2); a failure here changes nothing already done
                 await self._http.put("/logout", headers={"arena_session_id": token, **JSON})
-            except httpx.HTTPError:
-                pass
         await self._http.aclose()
 
     async def _login(self, refused: str | None) -> str:
@@ -181,10 +180,8 @@ class ArenaClient:
     def _read_quota(self, response: httpx.Response) -> None:
         remaining = response.headers.get("x-arena-requests-remaining")
         if remaining is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 self.quota.remaining = int(remaining)
-            except ValueError:
-                pass
         self.quota.reset = response.headers.get("x-arena-next-request-limit-reset") or self.quota.reset
 
     def _raise_for_error(self, response: httpx.Response, what: str, write: bool) -> None:

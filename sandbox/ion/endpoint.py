@@ -91,7 +91,7 @@ class GraphQLService:
                 operation = document and get_operation_ast(document, item.get("operationName"))
                 if operation is not None and operation.operation == OperationType.MUTATION:
                     return True
-        except Exception:  # noqa: BLE001 (anything unparseable is not a write)
+        except Exception:
             return False
         return False
 

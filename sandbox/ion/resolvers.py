@@ -216,7 +216,7 @@ def _me(_source: Any, info: GraphQLResolveInfo) -> Row:
     return {"id": config.user_id, "name": config.user_name, "email": config.user_email}
 
 
-def _run(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002 (GraphQL argument name)
+def _run(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
     ctx = _ctx(info)
     row = ctx.store.get(RUNS, _id(id))
     if row is not None:
@@ -224,15 +224,15 @@ def _run(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa
     return row
 
 
-def _part_inventory(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002
+def _part_inventory(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
     return _ctx(info).loader.inventory(_id(id))
 
 
-def _part(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002
+def _part(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
     return _ctx(info).store.parts.get(_id(id))
 
 
-def _location(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002
+def _location(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
     return _ctx(info).store.locations.get(_id(id))
 
 
