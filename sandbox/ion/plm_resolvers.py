@@ -21,7 +21,7 @@ Row = dict[str, Any]
 
 
 def _store(info: GraphQLResolveInfo) -> IonStore:
-    return info.context.store  # type: ignore[no-any-return]
+    return info.context.store
 
 
 def _rows(info: GraphQLResolveInfo, sql: str, params: tuple[Any, ...], post: Callable[[Row], Row] | None = None) -> list[Row]:

@@ -235,7 +235,7 @@ class Company:
 
     def _validate_vendor(self, record: dict[str, Any], current: dict[str, Any] | None, _: bool) -> None:
         if not record.get("DisplayName"):
-            parts = [record.get(k) for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix") if record.get(k)]
+            parts: list[str] = [record[k] for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix") if record.get(k)]
             if not parts:
                 raise QboFault("2020", "Required parameter DisplayName is missing in the request", element="DisplayName")
             record["DisplayName"] = " ".join(parts)
