@@ -291,9 +291,8 @@ class Ledger:
         keys = [d.key for d in letters]
         replaceable = {EntryStatus.failed, *([EntryStatus.dead] if replace_dead else [])}
         with self._tx() as s:
-            before = dict(
-                s.execute(select(Entry.key, Entry.status).where(Entry.integration == integration, Entry.key.in_(keys))).tuples().all()
-            )
+            current = select(Entry.key, Entry.status).where(Entry.integration == integration, Entry.key.in_(keys))
+            before = dict(s.execute(current).tuples().all())
             fresh = [d for d in letters if d.key not in before]
             if fresh:
                 rows = [

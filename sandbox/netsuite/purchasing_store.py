@@ -360,8 +360,9 @@ class PurchasingStore:
                 ref_id(body.get("currency")), body.get("total"),
             ),
         )
-        rows: list[tuple[Any, ...]] = [(0, tid, 0, "T", None, None, ref_id(body.get("location")), None, body.get("total"), None, None,
-                 None, None, None, pid, None)]
+        rows: list[tuple[Any, ...]] = [
+            (0, tid, 0, "T", None, None, ref_id(body.get("location")), None, body.get("total"), None, None, None, None, None, pid, None)
+        ]
         links = []
         for n, ln in enumerate(lines, start=1):
             amount = round(ln.quantity * ln.rate, 6) if ln.rate is not None else None
