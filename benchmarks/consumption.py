@@ -55,6 +55,7 @@ def cpu_seconds() -> float:
 def child_sync() -> dict[str, Any]:
     from prefect.client.orchestration import get_client
 
+    from core.reporting import SyncSummary
     from flows.consumption_sync import consumption_sync
 
     async def main() -> dict[str, Any]:
@@ -66,7 +67,8 @@ def child_sync() -> dict[str, Any]:
         state = await consumption_sync(since=BULK_SINCE, return_state=True)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         summary = await state.aresult(raise_on_failure=False)
-        return {"seconds": seconds, "cpu": cpu, "api_start_seconds": api_seconds, "posted": summary.posted, "state": state.name}
+        posted = summary.posted if isinstance(summary, SyncSummary) else 0  # a failed run posts nothing to measure
+        return {"seconds": seconds, "cpu": cpu, "api_start_seconds": api_seconds, "posted": posted, "state": state.name}
 
     return asyncio.run(main())
 

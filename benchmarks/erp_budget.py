@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consumption import admin, peak_rss_mb, run_child, start_simulators  # noqa: E402
+from consumption import admin, peak_rss_mb, run_child, start_simulators
 
 BULK_SINCE = "2026-11-21T00:00:00Z"  # bulk receipts are created from here on; the demo's before
 LINES_PER_PO = 20
@@ -39,6 +39,7 @@ LINES_PER_PO = 20
 def child_receipt_sync() -> dict[str, Any]:
     from prefect.client.orchestration import get_client
 
+    from core.reporting import SyncSummary
     from flows.receipt_sync import receipt_sync
 
     async def main() -> dict[str, Any]:
@@ -48,7 +49,8 @@ def child_receipt_sync() -> dict[str, Any]:
         state = await receipt_sync(since=BULK_SINCE, return_state=True)
         seconds = time.perf_counter() - started
         summary = await state.aresult(raise_on_failure=False)
-        return {"seconds": seconds, "posted": summary.posted, "state": state.name}
+        posted = summary.posted if isinstance(summary, SyncSummary) else 0  # a failed run posts nothing to measure
+        return {"seconds": seconds, "posted": posted, "state": state.name}
 
     return asyncio.run(main())
 

@@ -58,7 +58,7 @@ def main() -> None:
 
         from ion_sync.runner import run_deployment
 
-        flow(lambda: None, name="warm-up")()  # start the embedded Prefect API outside the timing
+        flow(name="warm-up")(lambda: None)()  # start the embedded Prefect API outside the timing
         started = time.perf_counter()
         result = run_deployment("quickbooks-purchase-order-sync")
         seconds = time.perf_counter() - started

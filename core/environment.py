@@ -136,7 +136,10 @@ def load_environment(*systems: System, check_mappings: bool = True) -> Environme
     check of its own). The mappings file is optional when the only system is Arena."""
     problems: list[str] = []
     loaded: dict[str, BaseSettings] = {}
-    for name, cls in (("app", AppSettings), ("ion", IonSettings), *((s, SETTINGS[s]) for s in systems)):
+    wanted: list[tuple[str, type[BaseSettings]]] = [
+        ("app", AppSettings), ("ion", IonSettings), *((s, SETTINGS[s]) for s in systems)
+    ]
+    for name, cls in wanted:
         try:
             loaded[name] = settings_from_environment(cls)
         except ConfigError as exc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from connectors.ion.models import Location
+from connectors.ion.models.locations import Location
 from core.config import NetSuiteMappings
 from core.quantities import QUANTITY_DECIMALS
 

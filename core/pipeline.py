@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from connectors.ion import Page
 
@@ -33,6 +33,7 @@ async def pipelined(
             while len(handling) >= overlap or (ahead is None and handling):
                 await handling.pop(0)
     finally:
-        for future in [*handling, *([ahead] if ahead else [])]:
+        unfinished: list[asyncio.Future[Any]] = [*handling, *([ahead] if ahead else [])]
+        for future in unfinished:
             if not future.done():
                 future.cancel()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from connectors.ion.match_models import MatchPurchaseOrder
+from connectors.ion.models.purchase_orders import PurchaseOrder
 from core.config import NetSuiteMappings
 from core.quantities import QUANTITY_DECIMALS
 
@@ -48,7 +48,7 @@ class MatchResult:
         return self.rows[self.rows["status"] == "mismatch"]
 
 
-def ion_lines_frame(orders: list[MatchPurchaseOrder], mappings: NetSuiteMappings) -> pd.DataFrame:
+def ion_lines_frame(orders: list[PurchaseOrder], mappings: NetSuiteMappings) -> pd.DataFrame:
     """ION PO lines keyed by the ERP's PO number and line number (the join keys)."""
     keys = mappings.purchasing
     rows = []

@@ -41,7 +41,7 @@ def die_with_parent() -> Callable[[], None] | None:
     return preexec
 
 
-class _PopenDyingWithParent(subprocess.Popen):  # type: ignore[type-arg]
+class _PopenDyingWithParent(subprocess.Popen):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if threading.current_thread() is threading.main_thread():
             kwargs.setdefault("preexec_fn", die_with_parent())

@@ -9,11 +9,14 @@ import signal
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from connectors.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ledger.store import Ledger
 
 # The embedded Prefect API takes 5 to 30 s to start on a cold machine (measured here: a fresh
 # virtualenv compiling Prefect's modules); Prefect gives up after 20 s by default.
@@ -172,6 +175,7 @@ def serve() -> None:
     """Serve every deployment in prefect.yaml with its schedule, so a Prefect server's UI
     shows and runs them. Needs a running server (`prefect server start`) and PREFECT_API_URL."""
     from prefect import serve as prefect_serve
+    from prefect.deployments.runner import RunnerDeployment
     from prefect.events import DeploymentEventTrigger
     from prefect.settings import PREFECT_API_URL
 
@@ -186,16 +190,16 @@ def serve() -> None:
         raise typer.Exit(2)
     deployments = []
     for spec in load_deployments().values():
-        deployments.append(
-            spec.load_flow().to_deployment(
-                name=spec.name,
-                description=spec.description,
-                tags=spec.tags,
-                parameters=spec.parameters,
-                schedules=[schedule.to_prefect() for schedule in spec.schedules],
-                triggers=[DeploymentEventTrigger(**trigger) for trigger in spec.triggers],
-            )
+        deployment = spec.load_flow().to_deployment(
+            name=spec.name,
+            description=spec.description,
+            tags=spec.tags,
+            parameters=spec.parameters,
+            schedules=[schedule.to_prefect() for schedule in spec.schedules],
+            triggers=[DeploymentEventTrigger(**trigger) for trigger in spec.triggers],
         )
+        assert isinstance(deployment, RunnerDeployment), "outside an event loop to_deployment returns it directly"
+        deployments.append(deployment)
     typer.echo(f"Serving {len(deployments)} deployments: {', '.join(d.name for d in deployments)}")
     prefect_serve(*deployments)
 
@@ -215,7 +219,7 @@ def webhooks(
 
     from connectors.settings import load_settings
     from core.config import AppSettings
-    from ion_sync.webhooks.app import ReceiverSettings, create_app
+    from ion_sync.webhooks.app import Emitter, ReceiverSettings, create_app
     from ion_sync.webhooks.events import emit_prefect_events
     from ion_sync.webhooks.server import server_config
     from ion_sync.webhooks.sources import SOURCES, load_sources
@@ -231,7 +235,7 @@ def webhooks(
     app_settings.prepare()
     ledger = Ledger(app_settings.database_url)
     typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
-    emit = emit_prefect_events
+    emit: Emitter | None = emit_prefect_events
     if receiver_settings.emit_events and not PREFECT_API_URL.value():
         # Without it each emit would start a temporary Prefect server, holding a request task.
         typer.echo(
@@ -283,7 +287,7 @@ dead_letters_app = typer.Typer(
 app.add_typer(dead_letters_app, name="dead-letters")
 
 
-def _ledger():  # type: ignore[no-untyped-def]
+def _ledger() -> Ledger:
     from connectors.settings import load_settings
     from core.config import AppSettings
     from ledger.store import Ledger
@@ -359,18 +363,22 @@ def dead_letters_replay(
     nothing already posted is posted twice. Exit code 0 only if the run Completed."""
     import asyncio
 
-    from flows.dead_letter_replay import dead_letter_replay
+    from prefect import State
+
+    from flows.dead_letter_replay import ReplaySummary, dead_letter_replay
     from ion_sync.child_processes import start_prefect_api
 
     if bool(key) == all_:
         typer.echo("error: give --key (one or more) or --all", err=True)
         raise typer.Exit(2)
     start_prefect_api()
-    state = asyncio.run(dead_letter_replay(integration=integration, keys=key or None, dry_run=dry_run, return_state=True))
+    # prefect types an async flow called with return_state=True as an Awaitable; it is a coroutine
+    replaying = dead_letter_replay(integration=integration, keys=key or None, dry_run=dry_run, return_state=True)
+    state: State[ReplaySummary] = asyncio.run(replaying)  # type: ignore[arg-type]
     result = state.result(raise_on_failure=False)
     if isinstance(result, ConfigError):
         raise result
-    if not state.is_completed():
+    if not state.is_completed() or isinstance(result, Exception):
         typer.echo(f"dead-letter-replay {state.name}: {state.message}", err=True)
         raise typer.Exit(1)
     typer.echo(f"dead-letter-replay {state.name} {result.line()}")

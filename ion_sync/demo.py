@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 
@@ -40,7 +41,7 @@ ORDER += ["arena-part-sync", "arena-bom-sync", "arena-change-sync", "plm-feedbac
 # Operations last: drain what no trigger handled, replay fixed dead letters, then report health.
 ORDER += ["ion-event-drain", "dead-letter-replay", "integration-health"]
 # The drain takes the demo's events at once (no grace period); the replay really replays.
-DEMO_PARAMETERS = {"ion-event-drain": {"grace_minutes": 0}, "dead-letter-replay": {"dry_run": False}}
+DEMO_PARAMETERS: dict[str, dict[str, Any]] = {"ion-event-drain": {"grace_minutes": 0}, "dead-letter-replay": {"dry_run": False}}
 
 
 def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:

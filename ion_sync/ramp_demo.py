@@ -33,7 +33,7 @@ class IonBuyer:
         answer = self.http.post(f"{self.url}/graphql", json={"query": query, "variables": variables}).json()
         if answer.get("errors"):
             raise RuntimeError(f"ION: {answer['errors']}")
-        return answer["data"]  # type: ignore[no-any-return]
+        return answer["data"]
 
     def purchase_order(self, supplier_id: int, status: str, lines: list[tuple[str, float, float]], description: str = "") -> tuple[int, list[int]]:
         """A PO with `lines` (part number, quantity, unit cost), moved to `status`."""
@@ -49,7 +49,7 @@ class IonBuyer:
         return int(po["id"]), line_ids
 
     def state(self, po_id: int) -> dict[str, Any]:
-        return self.data(PO_ETAG, {"id": po_id})["purchaseOrder"]  # type: ignore[no-any-return]
+        return self.data(PO_ETAG, {"id": po_id})["purchaseOrder"]
 
     def set_status(self, po_id: int, status: str) -> None:
         etag = self.state(po_id)["_etag"]

@@ -110,7 +110,7 @@ class Credentials:
                 f"exist. Set {KEY_VARIABLE} to the key it was stored with (or restore that file); {_if_lost(name)}"
             )
         try:
-            return json.loads(fernet.decrypt(token.encode()))  # type: ignore[no-any-return]
+            return json.loads(fernet.decrypt(token.encode()))
         except InvalidToken:
             raise ConfigError(
                 f"credential {name} cannot be decrypted with {self._key_source}: it was stored with another key. "

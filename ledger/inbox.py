@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from ledger.models import InboxConflict, InboxEvent, InboxStatus
-from ledger.store import Ledger, dialect_insert, to_naive_utc, utcnow
+from ledger.store import Ledger, dialect_insert, rows_matched, to_naive_utc, utcnow
 
 
 def payload_fingerprint(payload: dict[str, Any] | None, ignore: Sequence[str] = ()) -> str:
@@ -167,7 +167,7 @@ class Inbox:
                 .where(InboxEvent.id.in_(ids), InboxEvent.status == InboxStatus.pending)
                 .values(status=status, handled_at=utcnow(), handled_by=handled_by, reason=reason)
             )
-            return int(result.rowcount or 0)
+            return rows_matched(result)
 
     def backlog(self, source: str | None = None) -> Backlog:
         """How many events wait, and since when (for integration health)."""
@@ -205,7 +205,7 @@ class Inbox:
                 .where(InboxConflict.id == conflict_id, InboxConflict.resolved_at.is_(None))
                 .values(resolved_at=utcnow(), resolved_by=resolved_by)
             )
-            return bool(result.rowcount)
+            return rows_matched(result) > 0
 
 
 def _item(e: InboxEvent) -> InboxItem:

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import psutil
-from sqlalchemy import Engine, and_, bindparam, create_engine, event, make_url, select, update
+from sqlalchemy import CursorResult, Engine, Result, Table, and_, bindparam, create_engine, event, make_url, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -257,14 +257,15 @@ class Ledger:
         ]
         if not params:
             return 0
+        table = cast(Table, Entry.__table__)  # declarative maps Entry to a Table; the stub says FromClause
         stmt = (
-            update(Entry.__table__)
+            update(table)
             .where(
                 and_(
-                    Entry.__table__.c.integration == bindparam("b_integration"),
-                    Entry.__table__.c.key == bindparam("b_key"),
-                    Entry.__table__.c.owner == bindparam("b_owner"),
-                    Entry.__table__.c.status == EntryStatus.pending,
+                    table.c.integration == bindparam("b_integration"),
+                    table.c.key == bindparam("b_key"),
+                    table.c.owner == bindparam("b_owner"),
+                    table.c.status == EntryStatus.pending,
                 )
             )
             .values(
@@ -274,7 +275,7 @@ class Ledger:
                 payload=bindparam("b_payload"),
                 owner=bindparam("b_final_owner"),
                 last_run=bindparam("b_owner"),
-                attempts=Entry.__table__.c.attempts + 1,
+                attempts=table.c.attempts + 1,
                 updated_at=bindparam("b_now"),
             )
         )
@@ -295,9 +296,8 @@ class Ledger:
         keys = [d.key for d in letters]
         replaceable = {EntryStatus.failed, *([EntryStatus.dead] if replace_dead else [])}
         with self._tx() as s:
-            before = dict(
-                s.execute(select(Entry.key, Entry.status).where(Entry.integration == integration, Entry.key.in_(keys))).all()
-            )
+            current = select(Entry.key, Entry.status).where(Entry.integration == integration, Entry.key.in_(keys))
+            before = dict(s.execute(current).tuples().all())
             fresh = [d for d in letters if d.key not in before]
             if fresh:
                 rows = [
@@ -439,7 +439,13 @@ def _take(s: Session, entry_id: int, status: EntryStatus, owner: str | None, new
         .where(Entry.id == entry_id, Entry.status == status, condition)
         .values(status=EntryStatus.pending, owner=new_owner, updated_at=now)
     )
-    return bool(result.rowcount)
+    return rows_matched(result) > 0
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE matched. `Session.execute` is typed to return a `Result`; for an
+    UPDATE it returns a `CursorResult`, the one that carries the count."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def dialect_insert(s: Session, model: type) -> Any:

@@ -28,7 +28,7 @@ MODULES = {
     "ramp": "payments.ramp.preflight",
     "arena": "plm.arena.preflight",
 }
-__all__ = ["Check", "case_hint", "summary_line", "run_preflight", "checks_for", "SYSTEMS", "Target"]
+__all__ = ["SYSTEMS", "Check", "Target", "case_hint", "checks_for", "run_preflight", "summary_line"]
 
 
 def checks_for(system: str) -> Callable[[], Awaitable[list[Check]]]:

@@ -30,7 +30,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import ValidationError
 
 from connectors.errors import DataError, SyncError, TransientError
-from connectors.ion.ramp_models import PurchaseOrder
+from connectors.ion.models.purchase_orders import PurchaseOrder
 from connectors.ramp import WriteResult
 from connectors.validation import explain_record_error
 from core.ramp_config import RampMappings

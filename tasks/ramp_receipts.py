@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import ValidationError
 
 from connectors.errors import DataError, TransientError
-from connectors.ion.ramp_models import Receipt
+from connectors.ion.models.receipts import Receipt
 from connectors.ramp import WriteResult
 from connectors.validation import explain_record_error
 from core.ramp_config import RampMappings

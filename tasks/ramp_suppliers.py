@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.errors import DataError, SyncError, TransientError
 from connectors.ion import IonClient
-from connectors.ion.ramp_models import Supplier
+from connectors.ion.models.suppliers import Supplier
 from connectors.ion.ramp_queries import (
     CREATE_SUPPLIER,
     SUPPLIERS,

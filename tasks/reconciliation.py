@@ -18,7 +18,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from connectors.ion import IonClient
-from connectors.ion.models import Location, OnHandInventory
+from connectors.ion.models.inventory import OnHandInventory
+from connectors.ion.models.locations import Location
 from connectors.ion.queries import LOCATIONS, ON_HAND_INVENTORY
 from core.frames import rows_frame
 from core.inventory_reconciliation import ERP_BALANCE_COLUMNS, Reconciliation

@@ -18,7 +18,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from connectors.ion import IonClient
-from connectors.ion.match_models import MatchPurchaseOrder
+from connectors.ion.models.purchase_orders import PurchaseOrder
 from connectors.ion.queries import MATCH_PURCHASE_ORDERS
 from core.frames import rows_frame
 from core.three_way_match import DOCUMENT_LINE_COLUMNS, ERP_LINE_COLUMNS, MatchResult
@@ -40,10 +40,10 @@ async def read_erp_purchasing(
 
 
 @task(name="read-ion-purchase-orders", cache_policy=NO_CACHE)
-async def read_ion_purchase_orders(ion: IonClient) -> list[MatchPurchaseOrder]:
+async def read_ion_purchase_orders(ion: IonClient) -> list[PurchaseOrder]:
     """Every ION purchase order with its lines and receipt items, page by page."""
     return [
-        MatchPurchaseOrder.model_validate(node)
+        PurchaseOrder.model_validate(node)
         async for page in ion.pages(MATCH_PURCHASE_ORDERS, "purchaseOrders", {"filters": {}})
         for node in page.nodes
     ]

@@ -12,6 +12,9 @@ import pytest
 
 from connectors.errors import AuthError, ContractError, SyncError, TransientError
 from connectors.ion import IonClient, IonSettings
+from connectors.ion.models.purchase_orders import PurchaseOrder, PurchaseOrderLine
+from connectors.ion.models.runs import Run
+from connectors.ion.models.suppliers import SupplierRef
 from connectors.ion.queries import COMPLETED_RUNS, LOCATIONS
 from connectors.retry import RetryPolicy
 from sandbox.ion import IonSimConfig, create_app
@@ -237,3 +240,19 @@ async def test_a_graphql_error_is_a_contract_error_carrying_ions_message(world):
     assert ion_message in str(caught.value)
     assert isinstance(caught.value, SyncError) and not isinstance(caught.value, TransientError)
     assert world.stats("ion")["requests"] == 2  # the client's one try (not retried) and ours
+
+
+def test_one_attribute_rule_for_every_ion_object_that_carries_attributes():
+    """Runs, purchase orders, their lines and suppliers read attributes alike: an attribute ION
+    holds with an empty value is as unset as one it does not have (the join key is missing)."""
+    attributes = [{"key": "Work Order", "value": ""}, {"key": "Customer", "value": "ACME"}]
+    run = {"id": 1, "title": "r", "status": "COMPLETE", "attributes": attributes}
+    objects = [
+        Run.model_validate(run),
+        PurchaseOrderLine.model_validate({"id": 2, "attributes": attributes}),
+        PurchaseOrder.model_validate({"id": 3, "_etag": "e", "_created": "2026-11-20T08:00:00Z", "status": "APPROVED",
+                                      "attributes": attributes}),
+        SupplierRef.model_validate({"id": 4, "name": "Acme Metals", "attributes": attributes}),
+    ]
+    read = [(o.attribute("Work Order"), o.attribute("Customer"), o.attribute("Nope")) for o in objects]
+    assert read == [(None, "ACME", None)] * len(objects)

@@ -97,10 +97,9 @@ def test_the_demo_env_points_every_system_at_its_simulator():
                               ("RAMP_BASE_URL", "ramp-sim"), ("QUICKBOOKS_BASE_URL", "quickbooks-sim")):
         assert demo[variable].startswith(f"http://{service}:{SIMULATORS[service][0]}"), variable
     assert (PROJECT_ROOT / demo["ION_SYNC_CONFIG"].removeprefix("/opt/ion-sync/")).exists()
-    for name in APP_SERVICES:  # every system's settings load from the demo file
-        for settings in SYSTEM_SETTINGS:
-            prefix = settings.model_config["env_prefix"]
-            settings(**{k.removeprefix(prefix).lower(): v for k, v in demo.items() if k.startswith(prefix)})
+    for settings in SYSTEM_SETTINGS:  # every system's settings load from the demo file
+        prefix = settings.model_config["env_prefix"]
+        settings(**{k.removeprefix(prefix).lower(): v for k, v in demo.items() if k.startswith(prefix)})
 
 
 def test_the_worker_reports_its_health_and_keeps_reports_on_a_volume():

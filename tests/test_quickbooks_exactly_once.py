@@ -15,8 +15,9 @@ import pytest
 from erp.quickbooks.rules import PO_INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tests.quickbooks_helpers import QuickBooksWorld, qb  # noqa: F401 - the fixture
+from tests.quickbooks_helpers import QuickBooksWorld
 
+pytest_plugins = ["tests.quickbooks_helpers"]  # the qb fixture
 pytestmark = pytest.mark.slow
 PO = "quickbooks-purchase-order-sync"
 FIRST = 1000

@@ -77,7 +77,7 @@ def test_approved_in_ion_created_in_ramp_received_matched_and_paid(ramp, world, 
     po = ramp.purchase_order(f"ION-{approved}")
     assert [p["purchase_order_number"] for p in ramp.records("purchase-orders")] == [f"ION-{approved}"]
     assert po["amount"] == {"amount": 7500, "currency_code": "USD"} and po["three_way_match_enabled"]
-    assert [(l["unit_price"]["amount"], l["unit_quantity"]) for l in po["line_items"]] == [(250, 10), (10, 500)]
+    assert [(line["unit_price"]["amount"], line["unit_quantity"]) for line in po["line_items"]] == [(250, 10), (10, 500)]
     assert po["vendor_id"] == suppliers(ramp)["Acme Metals"]["vendor"]
 
     buyer.receive(approved, [(lines[0], 4)])

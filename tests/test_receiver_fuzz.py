@@ -48,7 +48,7 @@ def paths(value: Any, at: tuple = (), strings_only: bool = False) -> list[tuple]
     found = [at] if at and (isinstance(value, str) or not strings_only) else []
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
     for key, item in items:
-        found += paths(item, at + (key,), strings_only)
+        found += paths(item, (*at, key), strings_only)
     return found
 
 

@@ -426,14 +426,14 @@ async def test_admin_run_creation_accepts_bad_data(ion: Ion) -> None:
     assert [i["partInventory"]["location"] for i in installations] == [{"id": 2, "name": "Hawthorne / Stores"}, None, None]
     assert installations[2]["partInventory"]["part"] == {"partNumber": "ION-ONLY-1", "revision": "A", "trackingType": None}
     quantities = await ion.data(
-        "{ partInventory(id: %d) { quantity quantityInstalled } }" % installations[1]["partInventory"]["id"]
+        "query ($id: ID!) { partInventory(id: $id) { quantity quantityInstalled } }", {"id": installations[1]["partInventory"]["id"]}
     )
     assert quantities["partInventory"] == {"quantity": 3.0, "quantityInstalled": 3.0}  # -1.5 x -2
     missing = await ion.client.post(
         "/_sandbox/runs", json={"status": "COMPLETE", "workOrder": None, "produces": {"partNumber": "ASSY-100"}}
     )
     assert missing.status_code == 201
-    fresh = await ion.data("{ run(id: %d) { attributes { key } partInventory { location { id } } } }" % missing.json()["id"])
+    fresh = await ion.data("query ($id: ID!) { run(id: $id) { attributes { key } partInventory { location { id } } } }", {"id": missing.json()["id"]})
     assert fresh["run"] == {"attributes": [], "partInventory": {"location": {"id": 3}}}
 
 

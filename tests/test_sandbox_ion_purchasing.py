@@ -120,8 +120,8 @@ async def test_demo_purchase_orders_match_netsuite_naming(ion: Ion) -> None:
     assert [(p["id"], _attrs(p)["Netsuite PO Number"], p["status"], p["supplier"]["name"]) for p in pos] == [
         (1, "PO5001", "ORDERED", "Acme Metals"), (2, "PO5002", "ORDERED", "Orbital Parts"),
     ]
-    lines = {p["id"]: [(l["part"]["partNumber"], l["quantity"], l["cost"], l["receivedQuantity"], l["status"], _attrs(l)["Netsuite Line Number"])
-                       for l in p["purchaseOrderLines"]] for p in pos}
+    lines = {p["id"]: [(line["part"]["partNumber"], line["quantity"], line["cost"], line["receivedQuantity"], line["status"], _attrs(line)["Netsuite Line Number"])
+                       for line in p["purchaseOrderLines"]] for p in pos}
     assert lines == {
         1: [("COMP-200", 100.0, 2.5, 60.0, "ORDERED", "1"), ("COMP-300", 50.0, 4.0, 50.0, "RECEIVED", "2")],
         2: [("RES-10", 200.0, 0.1, 100.0, "ORDERED", "1"), ("BRKT-7", 40.0, 1.2, 0.0, "ORDERED", "2")],
@@ -274,13 +274,13 @@ async def test_header_edit_and_back_to_draft_for_line_changes(ion: Ion) -> None:
     po = await _po(ion, 2)
     draft = (await ion.data(UPDATE_PO, {"i": {"id": 2, "etag": po["_etag"], "status": "DRAFT", "description": "edit"}}))["updatePurchaseOrder"]["purchaseOrder"]
     assert (draft["status"], draft["description"]) == ("DRAFT", "edit")
-    assert [l["status"] for l in draft["purchaseOrderLines"]] == ["DRAFT", "DRAFT"]
+    assert [line["status"] for line in draft["purchaseOrderLines"]] == ["DRAFT", "DRAFT"]
     line = (await _po(ion, 2))["purchaseOrderLines"][1]
     await ion.data(UPDATE_LINE, {"i": {"id": 4, "etag": line["_etag"], "quantity": 45}})
     back = await _po(ion, 2)
     again = (await ion.data(UPDATE_PO, {"i": {"id": 2, "etag": back["_etag"], "status": "ORDERED"}}))["updatePurchaseOrder"]["purchaseOrder"]
     assert again["orderedAt"] == "2026-11-18T16:00:00+00:00"  # kept from the first ordering
-    assert [(l["status"], l["quantity"]) for l in (await _po(ion, 2))["purchaseOrderLines"]] == [("ORDERED", 200.0), ("ORDERED", 45.0)]
+    assert [(line["status"], line["quantity"]) for line in (await _po(ion, 2))["purchaseOrderLines"]] == [("ORDERED", 200.0), ("ORDERED", 45.0)]
 
 
 async def test_purchase_order_attributes_select_options_unknown_keys_and_etags(ion: Ion) -> None:
@@ -362,7 +362,7 @@ async def test_admin_receipt_is_partial_lot_tracked_and_permissive(ion: Ion) -> 
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["id"] == 3 and len(created["receiptItemIds"]) == 2 and len(created["partInventoryIds"]) == 2
-    lines = {l["id"]: (l["receivedQuantity"], l["status"]) for l in (await _po(ion, 2))["purchaseOrderLines"]}
+    lines = {line["id"]: (line["receivedQuantity"], line["status"]) for line in (await _po(ion, 2))["purchaseOrderLines"]}
     assert lines == {3: (250.0, "RECEIVED"), 4: (15.0, "ORDERED")}  # over-receipt accepted on the admin route
     receipt = (await ion.data("{ receipt(id: 3) { receivedAt receiptItems { partInventory { lotNumber location { id } } } } }"))["receipt"]
     assert receipt["receivedAt"] == "2026-11-21T09:00:00+00:00"

@@ -45,11 +45,11 @@ def test_a_released_mbom_is_frozen_and_only_one_version_is_released(ion):
         ion("mutation { createMbomItem(input: {mbomId: 1, partId: 105, quantity: 1}) { mbomItem { id } } }"))
     draft = ion("mutation { createMbom(input: {partId: 101}) { mbom { id _etag version status editable } } }")["data"]["createMbom"]["mbom"]
     assert (draft["version"], draft["status"], draft["editable"]) == (2, "DRAFT", True)
-    ion("mutation { createMbomItem(input: {mbomId: %s, partId: 102, quantity: 4}) { mbomItem { id } } }" % draft["id"])
-    assert "not unique" in error(
-        ion("mutation { createMbomItem(input: {mbomId: %s, partId: 102, quantity: 1}) { mbomItem { id } } }" % draft["id"]))
-    released = ion('mutation ($e: String!) { updateMbom(input: {id: %s, etag: $e, status: RELEASED}) { mbom { status } } }'
-                   % draft["id"], {"e": draft["_etag"]})
+    add_item = "mutation ($m: ID!, $q: Float!) { createMbomItem(input: {mbomId: $m, partId: 102, quantity: $q}) { mbomItem { id } } }"
+    ion(add_item, {"m": draft["id"], "q": 4})
+    assert "not unique" in error(ion(add_item, {"m": draft["id"], "q": 1}))
+    released = ion('mutation ($id: ID!, $e: String!) { updateMbom(input: {id: $id, etag: $e, status: RELEASED}) { mbom { status } } }',
+                   {"id": draft["id"], "e": draft["_etag"]})
     assert released["data"]["updateMbom"]["mbom"]["status"] == "RELEASED"
     versions = ion("{ part(id: 101) { latestReleasedMbom { version } mboms { version status isLatestVersion } } }")["data"]["part"]
     assert versions["mboms"] == [{"version": 1, "status": "ARCHIVED", "isLatestVersion": False},
@@ -75,8 +75,8 @@ def test_an_issue_needs_a_disposition_before_it_moves_on(ion):
     assert "disposition" in error(ion('mutation { createIssue(input: {title: "x", runId: 1005, status: IN_REVIEW}) { issue { id } } }'))
     issue = ion('mutation { createIssue(input: {title: "x", runId: 1005}) { issue { id _etag status run { id } } } }')["data"]["createIssue"]["issue"]
     assert (issue["status"], issue["run"]) == ("PENDING", {"id": 1005})
-    moved = ion('mutation ($e: String!) { updateIssue(input: {id: %s, etag: $e, status: IN_PROGRESS, disposition: "SCRAP"}) { issue { status disposition } } }'
-                % issue["id"], {"e": issue["_etag"]})
+    moved = ion('mutation ($id: ID!, $e: String!) { updateIssue(input: {id: $id, etag: $e, status: IN_PROGRESS, disposition: "SCRAP"}) { issue { status disposition } } }',
+                {"id": issue["id"], "e": issue["_etag"]})
     assert moved["data"]["updateIssue"]["issue"] == {"status": "IN_PROGRESS", "disposition": "SCRAP"}
     dispositioned = ion("{ issues(filters: {status: {in: [IN_PROGRESS, IN_REVIEW, RESOLVED]}}) { edges { node { id } } } }")
     assert [e["node"]["id"] for e in dispositioned["data"]["issues"]["edges"]] == [1, int(issue["id"])]

@@ -329,7 +329,8 @@ def test_concurrent_copies_of_each_event_are_accepted_and_emitted_exactly_once(d
         copies = [body for body in bodies for _ in range(5)]
         random.shuffle(copies)
         with httpx.Client(timeout=30) as client, ThreadPoolExecutor(max_workers=10) as pool:
-            answers = list(pool.map(lambda b: client.post(f"{receiver.url}/ion", content=b, headers=signed_headers("ion", b)), copies))
+            url = f"{receiver.url}/ion"
+            answers = list(pool.map(lambda b, url=url: client.post(url, content=b, headers=signed_headers("ion", b)), copies))
         assert {a.status_code for a in answers} == {200}
         assert (sum(a.json()["accepted"] for a in answers), sum(a.json()["duplicates"] for a in answers)) == (20, 80)
         deadline = time.monotonic() + 10  # events are emitted after the answer

@@ -18,6 +18,7 @@ call's source in `tests/contract/arena/README.md`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -101,10 +102,8 @@ class ArenaClient:
             if last:
                 self.session.token = None
         if token:
-            try:  # log out when done (§1.2); a failure here changes nothing already done
+            with contextlib.suppress(httpx.HTTPError):  # log out when done (§1.2); a failure here changes nothing already done
                 await self._http.put("/logout", headers={"arena_session_id": token, **JSON})
-            except httpx.HTTPError:
-                pass
         await self._http.aclose()
 
     async def _login(self, refused: str | None) -> str:
@@ -181,10 +180,8 @@ class ArenaClient:
     def _read_quota(self, response: httpx.Response) -> None:
         remaining = response.headers.get("x-arena-requests-remaining")
         if remaining is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 self.quota.remaining = int(remaining)
-            except ValueError:
-                pass
         self.quota.reset = response.headers.get("x-arena-next-request-limit-reset") or self.quota.reset
 
     def _raise_for_error(self, response: httpx.Response, what: str, write: bool) -> None:
@@ -240,7 +237,7 @@ class ArenaClient:
 
     async def item(self, guid: str) -> dict[str, Any]:
         """The effective revision of an item, or the revision a revision GUID names (§1.5)."""
-        return await self.get(f"/items/{guid}")  # type: ignore[no-any-return]
+        return await self.get(f"/items/{guid}")
 
     async def bom(self, guid: str) -> list[dict[str, Any]]:
         """Immediate children of an item or of one of its revisions (§1.7; no paging documented)."""
@@ -265,7 +262,7 @@ class ArenaClient:
 
     async def reconcile_event(self, event_guid: str) -> dict[str, Any]:
         """Acknowledge an event (idempotent in Arena: the same value again is a no-op, §1.9)."""
-        return await self.write("PUT", f"{self._events_path()}/{event_guid}", {"itemsReconciled": True})  # type: ignore[no-any-return]
+        return await self.write("PUT", f"{self._events_path()}/{event_guid}", {"itemsReconciled": True})
 
     async def item_files(self, item_guid: str) -> list[dict[str, Any]]:
         """The item's file associations (no paging documented), each `{guid, file {title, name, …}, primary, …}`."""
@@ -289,7 +286,7 @@ class ArenaClient:
 
     async def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
         """A new change request (`bodies.request_body`); Arena answers the request, UNSUBMITTED."""
-        return await self.write("POST", "/requests", body)  # type: ignore[no-any-return]
+        return await self.write("POST", "/requests", body)
 
     async def request_items(self, request_guid: str) -> list[dict[str, Any]]:
         """The items on a request (no paging documented)."""
@@ -297,21 +294,21 @@ class ArenaClient:
 
     async def add_request_item(self, request_guid: str, body: dict[str, Any]) -> dict[str, Any]:
         """Attach an item to a request (`bodies.request_item_body`)."""
-        return await self.write("POST", f"/requests/{request_guid}/items", body)  # type: ignore[no-any-return]
+        return await self.write("POST", f"/requests/{request_guid}/items", body)
 
     # --- workspace settings, read by the preflight -------------------------------------------------
 
     async def request_category(self, guid: str) -> dict[str, Any]:
-        return await self.get(f"/settings/requests/categories/{guid}")  # type: ignore[no-any-return]
+        return await self.get(f"/settings/requests/categories/{guid}")
 
     async def request_prefixes(self) -> list[dict[str, Any]]:
         return _results(await self.get("/settings/requests/numbersequenceprefixes"), "request number prefixes")
 
     async def file_category(self, guid: str) -> dict[str, Any]:
-        return await self.get(f"/settings/files/categories/{guid}")  # type: ignore[no-any-return]
+        return await self.get(f"/settings/files/categories/{guid}")
 
     async def integration(self) -> dict[str, Any]:
-        return await self.get(f"/outboundintegrations/{self.settings.integration_guid}")  # type: ignore[no-any-return]
+        return await self.get(f"/outboundintegrations/{self.settings.integration_guid}")
 
 
 def _escape(text: str) -> str:

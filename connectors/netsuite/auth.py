@@ -15,7 +15,8 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from typing import ClassVar
 from uuid import uuid4
 
 import httpx
@@ -90,7 +91,7 @@ class NetSuiteOAuth1Auth(OAuth1Auth):
     unless `force_include_body`, which would sign an `oauth_body_hash` NetSuite does not use).
     A fresh nonce and timestamp on every request, retries included."""
 
-    SIGNATURE_METHODS = {**OAuth1Auth.SIGNATURE_METHODS, "HMAC-SHA256": sign_hmac_sha256}
+    SIGNATURE_METHODS: ClassVar[dict[str, Callable[..., str]]] = {**OAuth1Auth.SIGNATURE_METHODS, "HMAC-SHA256": sign_hmac_sha256}
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if CONTENT_TYPE_FORM_URLENCODED in request.headers.get("Content-Type", ""):

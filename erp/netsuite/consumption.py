@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from connectors.ion.models import CompletedRun
+from connectors.ion.models.runs import CompletedRun
 from connectors.validation import explain_record_error
 from core.config import NetSuiteMappings
 from ledger.store import DeadLetter

@@ -4,7 +4,7 @@ Seed 002, "Canonical data flows: ION → ERP": labor/time flows ION → ERP for 
 customers, as direct labor on jobs. Pure functions, no I/O (`tasks/labor_posting.py` fetches
 and posts):
 
-1. `parse_sessions`: validate each session node (`connectors.ion.labor_models`); a node that
+1. `parse_sessions`: validate each session node (`connectors.ion.models.sessions`); a node that
    fails is a dead letter naming the session and the field.
 2. `plan_time_entries`: an open session (still checked in) waits; a session on a run whose
    customer is not cost-plus is skipped; otherwise one time entry per session: the employee
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from connectors.ion.labor_models import Session
+from connectors.ion.models.sessions import Session
 from connectors.validation import explain_record_error, shorten
 from core.config import NetSuiteMappings
 from erp.netsuite.consumption import CLOSED_WORK_ORDER_STATUSES, external_id

@@ -98,10 +98,10 @@ def _check_strings(raw: Any, sender: str) -> None:
         loc, value = stack.pop()
         if isinstance(value, dict):
             for key, item in value.items():
-                _check_string(loc + (key,), key, sender)
-                stack.append((loc + (key,), item))
+                _check_string((*loc, key), key, sender)
+                stack.append(((*loc, key), item))
         elif isinstance(value, list):
-            stack.extend((loc + (i,), item) for i, item in enumerate(value))
+            stack.extend(((*loc, i), item) for i, item in enumerate(value))
         elif isinstance(value, str):
             _check_string(loc, value, sender)
 

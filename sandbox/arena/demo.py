@@ -73,7 +73,7 @@ def seed_demo(store: ArenaStore, config: ArenaSimConfig, workspace: Workspace) -
                 "guid": f"{guid[:16]}WORK", "itemGuid": guid, "number": None, "status": 0,
                 "lifecyclePhaseGuid": phases[phase], "effectiveDateTime": None, "supersededDateTime": None,
                 "creationDateTime": SEED_TIME, "changeGuid": None, "bom": []}, guid)
-        for number, _name, guid, revisions, _phase, bom in ITEMS:
+        for _number, _name, guid, revisions, _phase, bom in ITEMS:
             if not bom:
                 continue
             lines = [workspace.bom_line(line, n) for n, line in enumerate(bom, 1)]

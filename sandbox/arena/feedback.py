@@ -70,7 +70,8 @@ def parse_multipart(content_type: str, raw: bytes) -> Payload:
     upload: Upload | None = None
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes for a part that is not itself multipart, else None
+        data = payload if isinstance(payload, bytes) else b""
         if part.get_filename() is not None:
             upload = Upload(part.get_filename() or "", data, part.get_content_type())
         elif isinstance(name, str):
@@ -285,7 +286,7 @@ def request_prefixes_view(ws: Workspace) -> list[Doc]:
 
 
 def file_category_view(ws: Workspace, guid: str | None = None) -> Any:
-    rows = [{"activated": True, "assignable": True, "guid": c.guid, "level": (c.path or "").count("\\") + 1,
+    rows: list[dict[str, Any]] = [{"activated": True, "assignable": True, "guid": c.guid, "level": (c.path or "").count("\\") + 1,
              "name": c.name, "path": c.path, "requirements": [], "systemDefined": c.name == "-uncategorized-"}
             for c in ws.config.file_categories]
     return _one_or_all(ws, rows, guid)

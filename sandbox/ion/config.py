@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,7 +36,7 @@ class IonSimConfig(BaseModel):
     )
     # --- /graphql authentication (§1.2, §2.5) -----------------------------------------------
     auth_schemes: list[AuthScheme] = Field(
-        default_factory=lambda: ["raw", "Bearer", "Token"],
+        default_factory=lambda: list(get_args(AuthScheme)),
         description="Accepted Authorization forms: the raw token, `Bearer <t>`, `Token <t>`.",
     )
     expired_token_message: str = Field(

@@ -89,7 +89,7 @@ def run_specs() -> list[RunSpec]:
             RunSpec(
                 id=run_id,
                 title=f"Build {part} for {work_order}",
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 startTime=end - timedelta(minutes=45),
                 endTime=end,
                 workOrder=work_order,

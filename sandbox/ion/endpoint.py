@@ -71,9 +71,11 @@ class GraphQLService:
             if cached is not None:
                 self._documents.move_to_end(query)
                 return cached
+        document: DocumentNode | None
         try:
-            document: DocumentNode | None = parse(query)
-            errors = [_explain(error) for error in validate(self.schema, document)]
+            parsed = parse(query)
+            errors = [_explain(error) for error in validate(self.schema, parsed)]
+            document = parsed
         except GraphQLError as error:
             document, errors = None, [error]
         with self._documents_lock:
@@ -88,10 +90,10 @@ class GraphQLService:
             payload = json.loads(body)
             for item in payload if isinstance(payload, list) else [payload]:
                 document, _ = self.prepare(item["query"])
-                operation = document and get_operation_ast(document, item.get("operationName"))
+                operation = get_operation_ast(document, item.get("operationName")) if document else None
                 if operation is not None and operation.operation == OperationType.MUTATION:
                     return True
-        except Exception:  # noqa: BLE001 (anything unparseable is not a write)
+        except Exception:
             return False
         return False
 

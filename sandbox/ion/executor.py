@@ -245,7 +245,7 @@ class FastExecutor:
                         if item_non_null:
                             raise
                         out.append(None)
-                    except Exception as error:  # noqa: BLE001 (GraphQL reports any resolver error)
+                    except Exception as error:
                         record(error, nodes, (path, index))
                         if item_non_null:
                             raise _Propagate from None
@@ -304,7 +304,7 @@ class FastExecutor:
                 if plan.non_null:
                     raise
                 result[key] = None
-            except Exception as error:  # noqa: BLE001 (GraphQL reports any resolver error)
+            except Exception as error:
                 self._record(error, plan.nodes, field_path)
                 if plan.non_null:
                     raise _Propagate from None

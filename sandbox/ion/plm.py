@@ -96,8 +96,8 @@ class Plm:
         stamp = now_stored()
         with self.store.transaction() as db:
             self._etag(db, "parts", source_id, data.get("etag"), "Part")
-            number, revision, description, tracking, part_type = db.execute(
-                "SELECT part_number, revision, description, tracking_type, part_type FROM parts WHERE id = ?", (source_id,)
+            number, description, tracking, part_type = db.execute(
+                "SELECT part_number, description, tracking_type, part_type FROM parts WHERE id = ?", (source_id,)
             ).fetchone()
             latest = db.execute(
                 "SELECT revision FROM parts WHERE part_number = ? ORDER BY id DESC LIMIT 1", (number,)

@@ -9,7 +9,7 @@ from sandbox.ion.store import IonStore
 STAMP = "2026-11-01T16:00:00.000000"
 
 #: mBOM id, part id, version, status, lines (mBOM item id, part id, quantity, reference designators)
-MBOMS = [
+MBOMS: list[tuple[int, int, int, str, list[tuple[int, int, float, list[str]]]]] = [
     (1, 101, 1, "RELEASED", [(1, 102, 5.0, []), (2, 103, 3.0, []), (3, 109, 0.2, [])]),
     (2, 104, 1, "RELEASED", [(4, 106, 1.0, ["U1"]), (5, 105, 4.0, ["R1", "R2", "R3", "R4"]), (6, 109, 0.35, [])]),
 ]

@@ -21,7 +21,7 @@ Row = dict[str, Any]
 
 
 def _store(info: GraphQLResolveInfo) -> IonStore:
-    return info.context.store  # type: ignore[no-any-return]
+    return info.context.store
 
 
 def _rows(info: GraphQLResolveInfo, sql: str, params: tuple[Any, ...], post: Callable[[Row], Row] | None = None) -> list[Row]:
@@ -31,7 +31,7 @@ def _rows(info: GraphQLResolveInfo, sql: str, params: tuple[Any, ...], post: Cal
 
 
 def _one(entity: Entity) -> Callable[..., Row | None]:
-    def resolve(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002
+    def resolve(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
         found = _rows(info, f"{entity.select} WHERE id = ?", (_id(id),), entity.post)
         return found[0] if found else None
 
@@ -69,7 +69,7 @@ def _mbom_items(source: Row, info: GraphQLResolveInfo) -> list[Row]:
 
 
 def _mutation(kind: Entity | str, payload_key: str, write: Callable[[Plm, dict[str, Any]], int]) -> Callable[..., Row]:
-    def resolve(_source: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Row:  # noqa: A002
+    def resolve(_source: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> Row:
         object_id = write(Plm(_store(info)), input)
         info.context.reset_loaders()
         if kind == "Part":

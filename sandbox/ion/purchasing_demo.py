@@ -43,7 +43,7 @@ PO_STAMP = _at(18, 16)
 # (fee id, PO id, name, value, type)
 FEES = [(1, 1, "Freight", 25.0, "FIXED")]
 # (receipt id, receivedAt, items: [(line id, quantity, on-hand stock (part, location, lot) the item points at)])
-RECEIPTS = [
+RECEIPTS: list[tuple[int, str, list[tuple[int, float, tuple[str, int, str | None]]]]] = [
     (1, _at(19, 14), [(1, 60.0, ("COMP-200", 2, None)), (2, 50.0, ("COMP-300", 2, None))]),
     (2, _at(19, 15, 30), [(3, 100.0, ("RES-10", 11, "L-2211"))]),
 ]
@@ -96,8 +96,8 @@ def seed_purchasing_demo(store: IonStore, config: IonSimConfig) -> None:
                 "purchaseOrderLine", {"purchaseOrderLineId": line_id, "key": "Netsuite Line Number", "value": str(position)},
                 PO_STAMP, check=False,
             )
-    for _fee_id, po_id, name, value, kind in FEES:
-        writes.create_fee({"purchaseOrderId": po_id, "name": name, "value": value, "type": kind}, PO_STAMP)
+    for _fee_id, po_id, name, amount, kind in FEES:
+        writes.create_fee({"purchaseOrderId": po_id, "name": name, "value": amount, "type": kind}, PO_STAMP)
     for _receipt_id, received_at, items in RECEIPTS:
         receipt_id = writes.create_receipt({"receivedAt": received_at}, received_at)
         writes.add_items(

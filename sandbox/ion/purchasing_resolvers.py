@@ -35,14 +35,14 @@ Row = dict[str, Any]
 
 
 def relations(info: GraphQLResolveInfo) -> RelationLoader:
-    return info.context.relations  # type: ignore[no-any-return]
+    return info.context.relations
 
 
 def _seen(kind: str) -> Callable[[BatchLoader, list[Row]], None]:
     """A `_list_resolver` hook recording a page's rows in the relation loader."""
 
     def record(loader: BatchLoader, rows: list[Row]) -> None:
-        loader.relations.saw(kind, rows)  # type: ignore[attr-defined]
+        loader.relations.saw(kind, rows)
 
     return record
 

@@ -30,8 +30,9 @@ Row = dict[str, Any]
 class BatchLoader:
     """Request-scoped cache that loads each relation for all seen siblings at once."""
 
-    def __init__(self, store: IonStore) -> None:
+    def __init__(self, store: IonStore, relations: RelationLoader) -> None:
         self.store = store
+        self.relations = relations  # the purchasing types' loader (sandbox.ion.relations)
         self.inventories: dict[int, Row | None] = {}
         self.requirements: dict[int, Row] = {}
         self._wanted_inventories: set[int] = set()
@@ -41,7 +42,6 @@ class BatchLoader:
         self._installations_by_requirement: dict[int, list[Row]] = {}
         self._installations_by_child: dict[int, list[Row]] = {}
         self._attributes_by_run: dict[int, list[Row]] = {}
-        self.relations: RelationLoader | None = None  # the purchasing types' loader (sandbox.ion.relations)
 
     def saw_runs(self, runs: list[Row]) -> None:
         for run in runs:
@@ -149,9 +149,8 @@ class RequestContext:
 
     def reset_loaders(self) -> None:
         """Fresh request caches (after a mutation wrote)."""
-        self.loader = BatchLoader(self.store)
         self.relations = RelationLoader(self.store, on_rows=self._on_rows)
-        self.loader.relations = self.relations
+        self.loader = BatchLoader(self.store, self.relations)
 
     def _on_rows(self, kind: str, rows: list[Row]) -> None:
         """Rows the relation loader produced that the run/inventory loader batches on."""
@@ -171,7 +170,7 @@ def _id(value: Any) -> int:
 
 
 def _ctx(info: GraphQLResolveInfo) -> RequestContext:
-    return info.context  # type: ignore[no-any-return]
+    return info.context
 
 
 def _list_resolver(entity: Entity, seen: Callable[[BatchLoader, list[Row]], None] | None = None) -> Callable[..., Row]:
@@ -216,7 +215,7 @@ def _me(_source: Any, info: GraphQLResolveInfo) -> Row:
     return {"id": config.user_id, "name": config.user_name, "email": config.user_email}
 
 
-def _run(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002 (GraphQL argument name)
+def _run(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
     ctx = _ctx(info)
     row = ctx.store.get(RUNS, _id(id))
     if row is not None:
@@ -224,15 +223,15 @@ def _run(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa
     return row
 
 
-def _part_inventory(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002
+def _part_inventory(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
     return _ctx(info).loader.inventory(_id(id))
 
 
-def _part(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002
+def _part(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
     return _ctx(info).store.parts.get(_id(id))
 
 
-def _location(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:  # noqa: A002
+def _location(_source: Any, info: GraphQLResolveInfo, id: Any) -> Row | None:
     return _ctx(info).store.locations.get(_id(id))
 
 
@@ -252,7 +251,7 @@ def _tracking_type_of(source: Row, info: GraphQLResolveInfo) -> str | None:
 
 def _total_count(source: Row, _info: GraphQLResolveInfo) -> int:
     value = source["totalCount"]
-    return value() if callable(value) else value  # type: ignore[no-any-return]
+    return value() if callable(value) else value
 
 
 RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {

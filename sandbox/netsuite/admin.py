@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def _sim(request: Request) -> Simulator:
-    return request.app.state.sim  # type: ignore[no-any-return]
+    return request.app.state.sim
 
 
 async def put_faults(request: Request) -> Response:

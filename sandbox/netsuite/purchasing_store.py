@@ -19,8 +19,8 @@ from .purchasing_schema import (
     BILL_LINK_TYPE,
     DEMO_CLASSES,
     DEMO_CURRENCIES,
-    DEMO_CUSTOMERS,
     DEMO_CUSTOM_FIELDS,
+    DEMO_CUSTOMERS,
     DEMO_DEPARTMENTS,
     DEMO_EMPLOYEES,
     DEMO_PURCHASE_ORDERS,
@@ -190,12 +190,12 @@ class PurchasingStore:
                         ln.update(line_custom.get(ln["line"], {}))
                     body["total"] = po_total(body)
                     pos[pid] = body
-                for n, (bid, tran_id, pid, lines) in enumerate(DEMO_VENDOR_BILLS):
+                for n, (bid, tran_id, pid, billed) in enumerate(DEMO_VENDOR_BILLS):
                     po = pos[pid]
                     modified = iso(DEMO_EPOCH + timedelta(days=2, hours=n))
                     by_line = {ln["line"]: ln for ln in po_lines(po)}
-                    linked = []
-                    for order_line, qty in lines:
+                    linked: list[LinkedLine] = []
+                    for order_line, qty in billed:
                         pl = by_line[order_line]
                         pl["quantityBilled"] = float(pl["quantityBilled"]) + qty
                         amount = round(qty * pl["rate"], 6)
@@ -287,7 +287,7 @@ class PurchasingStore:
             ),
         )
         header_location = ref_id(body.get("location"))
-        rows = [
+        rows: list[tuple[Any, ...]] = [
             (0, pid, 0, "T", None, None, header_location, None, body.get("total"), None, None, None,
              ref_id(body.get("department")), ref_id(body.get("class")), None, None)
         ]
@@ -360,8 +360,9 @@ class PurchasingStore:
                 ref_id(body.get("currency")), body.get("total"),
             ),
         )
-        rows = [(0, tid, 0, "T", None, None, ref_id(body.get("location")), None, body.get("total"), None, None,
-                 None, None, None, pid, None)]
+        rows: list[tuple[Any, ...]] = [
+            (0, tid, 0, "T", None, None, ref_id(body.get("location")), None, body.get("total"), None, None, None, None, None, pid, None)
+        ]
         links = []
         for n, ln in enumerate(lines, start=1):
             amount = round(ln.quantity * ln.rate, 6) if ln.rate is not None else None

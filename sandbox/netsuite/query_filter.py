@@ -9,6 +9,7 @@ their `id`). Dates: see `NetSuiteSimConfig.filter_date_formats` (UTC; INFERENCE)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -192,6 +193,7 @@ class FilterCompiler:
             params.append(pattern)
             return f"{text_target} LIKE ? ESCAPE '\\'"
         numeric = [_number(v) for v in values]
+        vals: Sequence[str | float | None]
         if column == "id":
             if any(n is None for n in numeric):
                 raise _bad(f"Field 'id' takes numbers, not {values}.")
@@ -229,9 +231,9 @@ class FilterCompiler:
         else:
             raise _bad(f"Field '{fname}' is not a date field.")
         if op == "WITHIN":
-            (lo, _), (hi, hi_day) = self._parse_date(values[0]), self._parse_date(values[1])
-            hi_end = hi + timedelta(days=1) if hi_day else hi + timedelta(seconds=1)
-            params.extend([lo.strftime(fmt), hi_end.strftime(fmt)])
+            (first, _), (last, last_day) = self._parse_date(values[0]), self._parse_date(values[1])
+            end = last + timedelta(days=1) if last_day else last + timedelta(seconds=1)
+            params.extend([first.strftime(fmt), end.strftime(fmt)])
             return f"({expr} >= ? AND {expr} < ?)"
         when, whole_day = self._parse_date(values[0])
         if whole_day or fname in DATE_FIELDS:

@@ -89,7 +89,7 @@ def paging(request: Request, default: int, maximum: int, ceiling: int) -> tuple[
         if raw in (None, ""):
             return fallback
         try:
-            return int(raw)  # type: ignore[arg-type]
+            return int(raw)
         except ValueError as exc:
             raise NsError(400, "INVALID_PARAMETER", f"The {name} parameter must be an integer.", query_param=name) from exc
 
@@ -276,7 +276,7 @@ def list_records(sim: Simulator, request: Request, rtype: str) -> Response:
     coll = f"{base}/services/rest/record/v1/{rtype}"
 
     def href(off: int) -> str:
-        query = {"limit": limit, "offset": off}
+        query: dict[str, str | int] = {"limit": limit, "offset": off}
         if q:
             query = {"q": q, **query}
         return f"{coll}?{urlencode(query)}"

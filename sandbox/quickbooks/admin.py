@@ -34,7 +34,7 @@ LIVE_CONFIG = {
 
 
 def _sim(request: Request) -> Simulator:
-    return request.app.state.sim  # type: ignore[no-any-return]
+    return request.app.state.sim
 
 
 async def put_faults(request: Request) -> Response:

@@ -235,7 +235,7 @@ class Company:
 
     def _validate_vendor(self, record: dict[str, Any], current: dict[str, Any] | None, _: bool) -> None:
         if not record.get("DisplayName"):
-            parts = [record.get(k) for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix") if record.get(k)]
+            parts: list[str] = [record[k] for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix") if record.get(k)]
             if not parts:
                 raise QboFault("2020", "Required parameter DisplayName is missing in the request", element="DisplayName")
             record["DisplayName"] = " ".join(parts)
@@ -305,9 +305,10 @@ class Company:
                     if other.get("DocNumber") == doc and (current is None or other["Id"] != current["Id"]):
                         raise QboFault("6140", f"Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber={doc} is assigned to TxnType=PurchaseOrder with TxnId={other['Id']}")
         currency = _ref(record, "CurrencyRef")
-        if currency and currency != self.config.home_currency:
-            if not self.config.multicurrency_enabled or currency not in self.config.currencies:
-                raise QboFault("2500", f"Invalid Reference Id : currency {currency} is not enabled", element="CurrencyRef")
+        if currency and currency != self.config.home_currency and (
+            not self.config.multicurrency_enabled or currency not in self.config.currencies
+        ):
+            raise QboFault("2500", f"Invalid Reference Id : currency {currency} is not enabled", element="CurrencyRef")
         if current and _ref(current, "CurrencyRef") and currency and currency != _ref(current, "CurrencyRef"):
             raise QboFault("6000", "Business Validation Error: the currency of a transaction cannot change", element="CurrencyRef")
         for number, line in enumerate(lines):
@@ -335,9 +336,9 @@ class Company:
         if not _ref(item, "ExpenseAccountRef"):
             raise QboFault("6000", "Business Validation Error: You must select an account for this transaction.", element=f"{where}.ItemRef")
         qty, price = detail.get("Qty"), detail.get("UnitPrice")
-        if self.config.check_line_amounts and qty is not None and price is not None:
-            if abs(float(qty) * float(price) - float(line["Amount"])) > 0.005:
-                raise QboFault("6070", f"Amount is not equal to Qty * UnitPrice. Supplied value:{line['Amount']}", element=f"{where}.Amount")
+        if (self.config.check_line_amounts and qty is not None and price is not None
+                and abs(float(qty) * float(price) - float(line["Amount"])) > 0.005):
+            raise QboFault("6070", f"Amount is not equal to Qty * UnitPrice. Supplied value:{line['Amount']}", element=f"{where}.Amount")
 
     # -- derived fields ------------------------------------------------------------------
 
@@ -361,7 +362,7 @@ class Company:
             record.setdefault("CurrencyRef", {"value": self.config.home_currency})
             # New lines get Ids after the highest one used (INFERENCE: Intuit does not say how).
             used = [int(str(line["Id"])) for line in record["Line"] if str(line.get("Id") or "").isdigit()]
-            next_id = max(used + [int(self.store.counter(f"PurchaseOrder:{record['Id']}:line"))]) + 1
+            next_id = max([*used, int(self.store.counter(f"PurchaseOrder:{record['Id']}:line"))]) + 1
             for line in record["Line"]:
                 if not str(line.get("Id") or "").isdigit() or int(str(line["Id"])) <= 0:
                     line["Id"] = str(next_id)

@@ -71,7 +71,7 @@ def fault_response(fault: QboFault) -> Response:
 
 def auth_failure(detail: str) -> Response:
     """401 with the lower-case body of A2."""
-    body = {
+    body: dict[str, Any] = {
         "warnings": None,
         "intuitObject": None,
         "fault": {

@@ -95,7 +95,7 @@ class RampSimulator:
 
 
 def _sim(request: Request) -> RampSimulator:
-    return request.app.state.sim  # type: ignore[no-any-return]
+    return request.app.state.sim
 
 
 def api(scope: str | None, handler: Handler, status: int = 200) -> Callable[[Request], Awaitable[Response]]:
@@ -288,7 +288,7 @@ def _public(subscription: dict[str, Any], *, secret: bool = False) -> dict[str, 
 
 
 async def list_webhooks(sim: RampSimulator, request: Request) -> list[dict[str, Any]]:
-    return [_public(s) for s in sim.state.subscriptions.values()]  # type: ignore[return-value]
+    return [_public(s) for s in sim.state.subscriptions.values()]
 
 
 async def create_webhook(sim: RampSimulator, request: Request) -> dict[str, Any]:

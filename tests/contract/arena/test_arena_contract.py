@@ -131,8 +131,8 @@ def test_documented_items_bom_and_quota_headers_are_read(docs):
     items, bom, quota = run(docs, scenario)
     found, _skipped = released(items, ["In Production"], PartNumbers())
     assert [(i.number, i.revision, i.assembly) for i in found] == [("830-00001", "D", True)]
-    assert [(line.number, line.quantity) for line in ebom_lines(bom, PartNumbers())][0] == (
-        bom[0]["item"]["number"], float(bom[0]["quantity"]))
+    first = ebom_lines(bom, PartNumbers())[0]
+    assert (first.number, first.quantity) == (bom[0]["item"]["number"], float(bom[0]["quantity"]))
     assert (quota.remaining, quota.reset) == (2, QUOTA["X-Arena-Next-Request-Limit-Reset"])
 
 

@@ -27,7 +27,7 @@ from graphql.utilities import validate_input_value
 from connectors.errors import AuthError
 from connectors.ion import IonClient, IonSettings
 from connectors.ion.client import _data
-from connectors.ion.models import AbomInstallation
+from connectors.ion.models.inventory import AbomInstallation
 from connectors.ion.queries import (
     COMPLETED_RUNS,
     LABOR_SESSIONS,
