@@ -26,7 +26,7 @@ from connectors.arena import ArenaClient
 from connectors.errors import ConfigError, DataError, TransientError
 from connectors.ion import IonClient
 from core.environment import Environment
-from flows.plm_setup import PlmSummary, run_plm_flow
+from flows.plm_run import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
 from plm.arena.engineering import from_change_items, from_event_items
 from tasks.arguments import unexamined

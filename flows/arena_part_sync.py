@@ -18,7 +18,7 @@ from prefect.states import State
 from connectors.arena import ArenaClient
 from connectors.ion import IonClient
 from core.environment import Environment
-from flows.plm_setup import PlmSummary, run_plm_flow
+from flows.plm_run import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
 from tasks.arguments import unexamined
 from tasks.plm_steps import PlmContext, PlmReport, fetch_released_items, sync_part_revisions

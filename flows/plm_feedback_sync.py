@@ -22,7 +22,7 @@ from connectors.arena import ArenaClient
 from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm
 from core.environment import Environment
-from flows.plm_setup import PlmSummary, run_plm_flow
+from flows.plm_run import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
 from plm.arena.engineering import PartNumbers
 from plm.arena.feedback import FeedbackContext
