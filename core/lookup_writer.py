@@ -31,7 +31,11 @@ class Lookup(Protocol):
 
 
 class LookupWriter:
-    """The engine's `Writer` for `Lookup` records, one at a time, into `target`."""
+    """The engine's `Writer` for `Lookup` records, one at a time, into `target`.
+
+    A record finds itself from what it carries, not from its key, so a key a dead run left
+    `pending` is checked when the source hands the record over again (the claim's
+    `resolve_first`), not by `resolve_orphans`."""
 
     batch_size = 1
     idempotent = False
