@@ -47,6 +47,7 @@ class Postable:
     row: dict[str, Any]  # its line in the "posted" table
     source_time: datetime | None = None
     record: Any = None  # what the writer needs beyond the body (the planned record itself)
+    payload: dict[str, Any] | None = None  # what the ledger keeps with the outcome of writing it (dead: the body if None)
 
 
 @dataclass
@@ -56,7 +57,18 @@ class PostReport:
     already_posted: int = 0
     in_flight_elsewhere: int = 0
     failed: int = 0
+    interrupted_resolved: int = 0  # keys a dead run left `pending`, checked with `find` before writing
     unsettled_time: datetime | None = None  # earliest source time not yet posted or dead
+
+    def merge(self, other: PostReport) -> None:
+        """Add the report of another page (or another writer) of the same run."""
+        self.posted += other.posted
+        self.dead_letters += other.dead_letters
+        self.already_posted += other.already_posted
+        self.in_flight_elsewhere += other.in_flight_elsewhere
+        self.failed += other.failed
+        self.interrupted_resolved += other.interrupted_resolved
+        self.unsettled_time = min(filter(None, [self.unsettled_time, other.unsettled_time]), default=None)
 
 
 class PostedSummary(SyncSummary):
@@ -153,6 +165,7 @@ async def write_page(
     )
     report.already_posted = len(batch.already_posted)
     report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
+    report.interrupted_resolved = sum(1 for claim in batch.mine if claim.resolve_first)
     claims = {claim.key: claim for claim in batch.mine}
     outcomes: dict[str, Outcome] = {}
     fatal: BaseException | None = None
@@ -223,7 +236,7 @@ def classify(item: Postable, claim: Claim, result: str | BaseException, target: 
     `max_attempts` runs; anything else wrong with this record alone is its dead letter; what
     stops every record is raised."""
     if isinstance(result, str):
-        return Outcome(item.key, EntryStatus.posted, target_id=result)
+        return Outcome(item.key, EntryStatus.posted, target_id=result, payload=item.payload)
     if isinstance(result, DataError):
         where = f" (field {result.field})" if result.field else ""
         code = f" [{result.code}]" if result.code else ""

@@ -16,17 +16,14 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import State
-from prefect.utilities.annotations import quote
 
 from connectors.arena import ArenaClient
 from connectors.ion import IonClient
-from connectors.ion.plm import IonPlm
 from core.environment import Environment
-from flows.plm_setup import PlmSummary, run_plm_flow
+from flows.plm_run import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
-from plm.arena.engineering import PartNumbers, PlmContext
-from plm.arena.ledger import WriteReport
-from tasks.plm_steps import fetch_released_items, sync_mboms
+from tasks.arguments import unexamined
+from tasks.plm_steps import PlmContext, PlmReport, fetch_released_items, sync_mboms
 
 INTEGRATION = "arena-bom-sync"
 
@@ -46,10 +43,9 @@ async def arena_bom_sync(numbers: list[str] | None = None, dry_run: bool = False
         dry_run: Show the mBOM versions that would be created and write nothing.
     """
 
-    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
-        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
-                          numbers=PartNumbers.from_mappings(env.mappings))
-        items, _skipped = await fetch_released_items(quote(ctx), None)
-        return await sync_mboms(quote(ctx), quote(items), numbers)
+    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> PlmReport:
+        ctx = PlmContext.for_run(env, arena, ion, ledger, run)
+        items, _skipped = await fetch_released_items(unexamined(ctx), None)
+        return await sync_mboms(unexamined(ctx), unexamined(items), numbers)
 
     return await run_plm_flow(INTEGRATION, dry_run, work)

@@ -21,23 +21,16 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import State
-from prefect.utilities.annotations import quote
 
 from connectors.arena import ArenaClient
 from connectors.errors import ConfigError, DataError, TransientError
 from connectors.ion import IonClient
-from connectors.ion.plm import IonPlm
 from core.environment import Environment
-from flows.plm_setup import PlmSummary, run_plm_flow
+from flows.plm_run import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
-from plm.arena.engineering import (
-    PartNumbers,
-    PlmContext,
-    from_change_items,
-    from_event_items,
-)
-from plm.arena.ledger import WriteReport
-from tasks.plm_steps import apply_change
+from plm.arena.engineering import from_change_items, from_event_items
+from tasks.arguments import unexamined
+from tasks.plm_steps import PlmContext, PlmReport, apply_change
 
 INTEGRATION = "arena-change-sync"
 EFFECTIVE = ("EFFECTIVE", "COMPLETED")
@@ -56,9 +49,8 @@ async def arena_change_sync(dry_run: bool = False, poll: bool = False) -> PlmSum
         poll: Poll changes instead of reading the event queue, even when one is configured.
     """
 
-    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
-        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
-                          numbers=PartNumbers.from_mappings(env.mappings))
+    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> PlmReport:
+        ctx = PlmContext.for_run(env, arena, ion, ledger, run)
         if env.arena.integration_guid and not poll:
             return await _from_queue(ctx)
         return await _by_polling(ctx)
@@ -66,9 +58,9 @@ async def arena_change_sync(dry_run: bool = False, poll: bool = False) -> PlmSum
     return await run_plm_flow(INTEGRATION, dry_run, work)
 
 
-async def _from_queue(ctx: PlmContext) -> WriteReport:
+async def _from_queue(ctx: PlmContext) -> PlmReport:
     logger = get_run_logger()
-    report = WriteReport()
+    report = PlmReport()
     try:
         events = await ctx.arena.pending_events()
     except DataError as exc:
@@ -79,7 +71,7 @@ async def _from_queue(ctx: PlmContext) -> WriteReport:
     for event in events:
         change = event["change"]["number"]
         affected = from_event_items(await ctx.arena.event_items(event["guid"]))
-        done = await apply_change(quote(ctx), change, quote(affected))
+        done = await apply_change(unexamined(ctx), change, unexamined(affected))
         report.merge(done)
         if ctx.dry_run:
             continue
@@ -98,9 +90,9 @@ async def _from_queue(ctx: PlmContext) -> WriteReport:
     return report
 
 
-async def _by_polling(ctx: PlmContext) -> WriteReport:
+async def _by_polling(ctx: PlmContext) -> PlmReport:
     logger = get_run_logger()
-    report = WriteReport()
+    report = PlmReport()
     since = ctx.ledger.watermark(INTEGRATION)
     params: dict[str, Any] = {}
     if since:
@@ -110,7 +102,7 @@ async def _by_polling(ctx: PlmContext) -> WriteReport:
     all_settled = True
     for change in sorted(changes, key=lambda c: str(c.get("effectiveDateTime"))):
         affected = from_change_items(await ctx.arena.change_items(change["guid"]))
-        done = await apply_change(quote(ctx), change["number"], quote(affected))
+        done = await apply_change(unexamined(ctx), change["number"], unexamined(affected))
         report.merge(done)
         all_settled = all_settled and done.settled
         if all_settled and change.get("effectiveDateTime"):

@@ -14,17 +14,14 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import State
-from prefect.utilities.annotations import quote
 
 from connectors.arena import ArenaClient
 from connectors.ion import IonClient
-from connectors.ion.plm import IonPlm
 from core.environment import Environment
-from flows.plm_setup import PlmSummary, run_plm_flow
+from flows.plm_run import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
-from plm.arena.engineering import PartNumbers, PlmContext
-from plm.arena.ledger import WriteReport
-from tasks.plm_steps import fetch_released_items, sync_part_revisions
+from tasks.arguments import unexamined
+from tasks.plm_steps import PlmContext, PlmReport, fetch_released_items, sync_part_revisions
 
 INTEGRATION = "arena-part-sync"
 
@@ -44,11 +41,10 @@ async def arena_part_sync(numbers: list[str] | None = None, dry_run: bool = Fals
         dry_run: Show what would change in ION and write nothing.
     """
 
-    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
-        ctx = PlmContext(arena=arena, ion=IonPlm(ion), ledger=ledger, run=run, released_phases=env.arena.released_phases,
-                          numbers=PartNumbers.from_mappings(env.mappings))
-        items, skipped = await fetch_released_items(quote(ctx), numbers)
-        report = await sync_part_revisions(quote(ctx), quote(items))
+    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> PlmReport:
+        ctx = PlmContext.for_run(env, arena, ion, ledger, run)
+        items, skipped = await fetch_released_items(unexamined(ctx), numbers)
+        report = await sync_part_revisions(unexamined(ctx), unexamined(items))
         report.fetched = len(items) + len(skipped)
         if skipped:
             print("Not released, left alone: " + "; ".join(skipped))

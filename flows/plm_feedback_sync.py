@@ -17,18 +17,17 @@ from __future__ import annotations
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import State
-from prefect.utilities.annotations import quote
 
 from connectors.arena import ArenaClient
 from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm
 from core.environment import Environment
-from flows.plm_setup import PlmSummary, run_plm_flow
+from flows.plm_run import PlmSummary, run_plm_flow
 from ledger import Ledger, RunHandle
 from plm.arena.engineering import PartNumbers
 from plm.arena.feedback import FeedbackContext
-from plm.arena.ledger import WriteReport
-from tasks.plm_steps import post_as_built_page, post_ncr_page
+from tasks.arguments import unexamined
+from tasks.plm_steps import PlmReport, post_as_built_page, post_ncr_page
 
 INTEGRATION = "plm-feedback-sync"
 
@@ -49,7 +48,7 @@ async def plm_feedback_sync(dry_run: bool = False, as_built: bool = True, ncrs: 
         retry_dead: Try dead letters again (after fixing their cause, e.g. adding the item in Arena).
     """
 
-    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> WriteReport:
+    async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> PlmReport:
         setup = env.mappings.arena
         ctx = FeedbackContext(arena=arena, ledger=ledger, run=run, retry_dead=retry_dead, numbers=PartNumbers.from_mappings(env.mappings),
                               request_category=setup.request_category_guid, request_prefix=setup.request_number_prefix,
@@ -57,15 +56,15 @@ async def plm_feedback_sync(dry_run: bool = False, as_built: bool = True, ncrs: 
         if ncrs:
             ctx.require_request_settings()  # a configuration problem stops the run before any write
         plm = IonPlm(ion)
-        report = WriteReport()
+        report = PlmReport()
         if as_built:
             async for page in plm.as_built_pages():
-                report.merge(await post_as_built_page(quote(ctx), quote(page.nodes)))
+                report.merge(await post_as_built_page(unexamined(ctx), unexamined(page.nodes)))
                 if run:
                     ledger.heartbeat(run)
         if ncrs:
             async for page in plm.ncr_pages():
-                report.merge(await post_ncr_page(quote(ctx), quote(page.nodes)))
+                report.merge(await post_ncr_page(unexamined(ctx), unexamined(page.nodes)))
         return report
 
     return await run_plm_flow(INTEGRATION, dry_run, work)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from core.lookup_writer import CLAIM_CHUNK
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from plm.arena.ledger import CLAIM_CHUNK
 from tests.arena_helpers import as_built_files
 
 pytestmark = pytest.mark.slow

@@ -8,12 +8,12 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings
 from connectors.arena.client import SESSIONS
-from ledger import Claim, EntryStatus
-from plm.arena.feedback import FeedbackContext, _request_write
-from plm.arena.ledger import post_with_lookup
+from connectors.errors import TransientError
+from plm.arena.feedback import FeedbackContext, change_request
 
 ISSUE = {"id": 7, "title": "Scratch", "status": "IN_REVIEW", "disposition": "REWORK", "causeCondition": "scratch",
          "expectedCondition": "none", "run": {"id": 1, "title": "Run 1"}}
@@ -50,11 +50,13 @@ def test_a_lost_item_attach_is_found_again_not_sent_as_a_second_request():
         async with ArenaClient(settings, transport=httpx.MockTransport(arena)) as client:
             ctx = FeedbackContext(arena=client, ledger=None, run=None, request_category="I0K3MZKBY1KUDWBIIJ7C",  # type: ignore[arg-type]
                                   request_prefix="MCR-")
-            write = _request_write(ctx, "ion:issue:7:ncr", ISSUE, "NCR 7", "ITEMSAT5000000000001",
-                                   {"partNumber": "SAT-500", "revision": "B"}, {"serialNumber": "SN-1"})
-            return await post_with_lookup(Claim("ion:issue:7:ncr", "ion:issue:7", 0), write)
+            request = change_request(ctx, ISSUE, "ITEMSAT5000000000001", {"partNumber": "SAT-500", "revision": "B"},
+                                     {"serialNumber": "SN-1"})
+            with pytest.raises(TransientError):
+                await request.write()  # the attach is lost: the engine leaves the key `failed`
+            assert await request.find() is None  # the next run finds the request without its item ...
+            return await request.write()  # ... and only attaches it
 
-    outcome = asyncio.run(scenario())
-    assert (outcome.status, outcome.target_id) == (EntryStatus.posted, "REQUEST0000000000001")
+    assert asyncio.run(scenario()) == "REQUEST0000000000001"
     assert calls.count("POST /requests") == 1
     assert attached == [{"item": {"guid": "ITEMSAT5000000000001"}, "notes": "Built in ION as SAT-500 rev B, serial SN-1"}]

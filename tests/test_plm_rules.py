@@ -10,14 +10,8 @@ import pytest
 from connectors.errors import ConfigError
 from connectors.ion.plm import Mbom, MbomLine
 from core.config import load_mappings
-from plm.arena.engineering import (
-    PartNumbers,
-    ebom_lines,
-    plan_mbom,
-    reference_designators,
-    released,
-    revision_order,
-)
+from mes.ion.engineering import plan_mbom, revision_order
+from plm.arena.engineering import PartNumbers, ebom_lines, reference_designators, released
 
 NUMBERS = PartNumbers({"830-00001": "PCBA-300"})
 

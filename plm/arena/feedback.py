@@ -8,8 +8,9 @@ engineering, never as edits to the item).
 - NCRs: one change request per dispositioned ION issue (`POST /requests` in the configured
   category and number sequence, then `POST /requests/{guid}/items`), titled
   `[ION NCR <id>] <title>`; Arena creates it UNSUBMITTED, for engineering to triage.
-Arena has no idempotency key for either, so each is looked up before it is created
-(`plm.arena.ledger`). Bodies: `connectors.arena.bodies`.
+Arena has no idempotency key for either, so each is a `Lookup` found again by that name or
+tag before it is created again (`core.lookup_writer`, on the one engine). Bodies:
+`connectors.arena.bodies`.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from typing import Any
 
 from connectors.arena import ArenaClient
 from connectors.arena.bodies import item_file_fields, request_body, request_item_body
-from connectors.errors import ConfigError, TransientError
-from core.writer import check_body, one_record
+from connectors.errors import ConfigError
+from core.lookup_writer import LookupWriter, write_lookups
+from core.writer import Postable, PostReport, check_body, one_record
 from ledger import EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
 from plm.arena.engineering import PartNumbers
-from plm.arena.ledger import Write, WriteReport, dead_row, write_all
 
 FEEDBACK_LEDGER = "plm-feedback"
 
@@ -106,18 +107,13 @@ def _unit_label(node: dict[str, Any]) -> str:
     return f"run {node['id']}"
 
 
-async def post_as_built(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> WriteReport:
+async def post_as_built(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> PostReport:
     """One page of completed runs → one as-built file each on the Arena item."""
-    report = WriteReport(fetched=len(nodes))
     keyed = {f"ion:asbuilt:{(n.get('partInventory') or {}).get('id')}": n for n in nodes if n.get("partInventory")}
-    known = ctx.ledger.statuses(FEEDBACK_LEDGER, list(keyed))
-    settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
-    report.already_posted = sum(1 for k in keyed if known.get(k) is EntryStatus.posted)
-    writes: list[Write] = []
+    writes: list[Postable] = []
     dead: list[DeadLetter] = []
-    for key, node in keyed.items():
-        if known.get(key) in settled:
-            continue
+    pending, already = _unsettled(ctx, keyed)
+    for key, node in pending:
         with one_record(dead, key, f"ion:run:{node.get('id')}", f"as-built of ION run {node.get('id')}") as one:
             document = as_built_document(node)
             check_body(document, "Arena")
@@ -130,32 +126,36 @@ async def post_as_built(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> Wr
             dead.append(DeadLetter(key, f"ion:run:{node['id']}",
                                    f"{label}: {built['partNumber']} is not an Arena item, so there is nowhere to attach it"))
             continue
-        writes.append(_file_write(ctx, key, node, label, item_guid, document))
-    return await _write(ctx, report, writes, dead)
+        name = f"ion-asbuilt-{node['partInventory']['id']}.json"
+        row = {"record": "as-built", "run": node["id"], "part": built["partNumber"], "revision": built["revision"],
+               "unit": _unit_label(node), "components": len(document["components"])}
+        writes.append(Postable(key, f"ion:run:{node['id']}", label, document, row, record=AsBuiltFile(
+            ctx, item_guid, name, f"As-built {label} (ION run {node['id']})", document)))
+    return await _write(ctx, writes, dead, already)
 
 
-def _file_write(ctx: FeedbackContext, key: str, node: dict[str, Any], label: str, item_guid: str,
-                document: dict[str, Any]) -> Write:
-    name = f"ion-asbuilt-{node['partInventory']['id']}.json"
-    title = f"As-built {label} (ION run {node['id']})"
+@dataclass
+class AsBuiltFile:
+    """An as-built JSON file on an Arena item, found again by its name (or title)."""
 
-    async def lookup() -> str | None:
-        files = await ctx.arena.item_files(item_guid)
-        return next((f["guid"] for f in files if (f.get("file") or {}).get("name") == name
-                     or (f.get("file") or {}).get("title") == title), None)
+    ctx: FeedbackContext
+    item_guid: str
+    name: str
+    title: str
+    document: dict[str, Any]
 
-    async def create() -> str:
+    async def find(self) -> str | None:
+        files = await self.ctx.arena.item_files(self.item_guid)
+        return next((f["guid"] for f in files if (f.get("file") or {}).get("name") == self.name
+                     or (f.get("file") or {}).get("title") == self.title), None)
+
+    async def write(self) -> str:
         fields = item_file_fields(
-            title=title, description=f"As-built BOM from ION: {len(document['components'])} component line(s).",
-            file_format="json", category_guid=ctx.file_category,
+            title=self.title, description=f"As-built BOM from ION: {len(self.document['components'])} component line(s).",
+            file_format="json", category_guid=self.ctx.file_category,
         )
-        content = json.dumps(document, sort_keys=True).encode()
-        return await ctx.arena.upload_item_file(item_guid, fields, name, content, "application/json")
-
-    built = document["built"]
-    return Write(key=key, source_ref=f"ion:run:{node['id']}", label=label, lookup=lookup, create=create,
-                 row={"record": "as-built", "run": node["id"], "part": built["partNumber"], "revision": built["revision"],
-                      "unit": _unit_label(node), "components": len(document["components"])})
+        content = json.dumps(self.document, sort_keys=True).encode()
+        return await self.ctx.arena.upload_item_file(self.item_guid, fields, self.name, content, "application/json")
 
 
 def ncr_title(node: dict[str, Any]) -> str:
@@ -179,19 +179,13 @@ def _slate_text(value: str | None) -> str:
     return walk(nodes).strip()
 
 
-async def post_ncrs(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> WriteReport:
+async def post_ncrs(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> PostReport:
     """One page of ION issues → a change request per issue that has a disposition."""
-    report = WriteReport(fetched=len(nodes))
-    candidates = [n for n in nodes if n.get("disposition")]
-    keyed = {f"ion:issue:{n['id']}:ncr": n for n in candidates}
-    known = ctx.ledger.statuses(FEEDBACK_LEDGER, list(keyed))
-    settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
-    report.already_posted = sum(1 for k in keyed if known.get(k) is EntryStatus.posted)
-    writes: list[Write] = []
+    keyed = {f"ion:issue:{n['id']}:ncr": n for n in nodes if n.get("disposition")}
+    writes: list[Postable] = []
     dead: list[DeadLetter] = []
-    for key, node in keyed.items():
-        if known.get(key) in settled:
-            continue
+    pending, already = _unsettled(ctx, keyed)
+    for key, node in pending:
         unit = node.get("partInventory") or {}
         part = unit.get("part") or ((node.get("run") or {}).get("part")) or {}
         label = f"NCR {node['id']} ({part.get('partNumber')} rev {part.get('revision')})"
@@ -200,55 +194,75 @@ async def post_ncrs(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> WriteR
             dead.append(DeadLetter(key, f"ion:issue:{node['id']}",
                                    f"{label}: the affected part is not an Arena item; raise the request by hand"))
             continue
-        writes.append(_request_write(ctx, key, node, label, item_guid, part, unit))
-    return await _write(ctx, report, writes, dead)
+        request = change_request(ctx, node, item_guid, part, unit)
+        row = {"record": "NCR → change request", "issue": node["id"], "part": part.get("partNumber"),
+               "revision": part.get("revision"), "disposition": node.get("disposition")}
+        writes.append(Postable(key, f"ion:issue:{node['id']}", label, request.body, row, record=request))
+    return await _write(ctx, writes, dead, already)
 
 
-def _request_write(ctx: FeedbackContext, key: str, node: dict[str, Any], label: str, item_guid: str,
-                   part: dict[str, Any], unit: dict[str, Any]) -> Write:
-    title = ncr_title(node)
-    category, prefix = ctx.require_request_settings()
-    where = unit.get("serialNumber") and f"serial {unit['serialNumber']}" or unit.get("lotNumber") and f"lot {unit['lotNumber']}"
-    built = f"{part.get('partNumber')} rev {part.get('revision')}" + (f", {where}" if where else "")
+@dataclass
+class ChangeRequest:
+    """An NCR as an Arena change request naming the affected item: two writes (the request, then
+    its item), found again by the `[ION NCR <id>]` tag of its title. A request found without its
+    item (the attach was lost) is remembered, and writing it again only attaches the item."""
 
-    async def attach(request_guid: str) -> str:
-        """The affected item on the request; a lost answer is checked by the next lookup."""
-        try:
-            await ctx.arena.add_request_item(request_guid, request_item_body(item_guid, f"Built in ION as {built}"))
-        except TransientError as exc:
-            raise TransientError(str(exc), uncertain=True) from None  # the request exists: look it up, don't re-create
-        return request_guid
+    ctx: FeedbackContext
+    issue: int
+    title: str
+    body: dict[str, Any]
+    item_body: dict[str, Any]
+    unattached: str | None = None  # the GUID of a request found without its item
 
-    async def lookup() -> str | None:
-        found = await ctx.arena.find_requests(f"[ION NCR {node['id']}]")
-        guid = next((r["guid"] for r in found if r.get("title") == title), None)
+    async def find(self) -> str | None:
+        found = await self.ctx.arena.find_requests(f"[ION NCR {self.issue}]")
+        guid = next((r["guid"] for r in found if r.get("title") == self.title), None)
         if guid is None:
             return None
-        items = await ctx.arena.request_items(guid)
-        return guid if any((i.get("item") or {}).get("guid") == item_guid for i in items) else await attach(guid)
+        items = await self.ctx.arena.request_items(guid)
+        if any((i.get("item") or {}).get("guid") == self.item_body["item"]["guid"] for i in items):
+            return str(guid)
+        self.unattached = str(guid)
+        return None
 
-    async def create() -> str:
-        problem = "\n".join(line for line in [
-            f"Nonconformance raised in ION production (issue {node['id']}, status {node.get('status')}).",
-            f"Part: {built}",
-            f"Run: {(node.get('run') or {}).get('id')} {(node.get('run') or {}).get('title') or ''}".rstrip(),
-            f"Found: {_slate_text(node.get('causeCondition'))}",
-            f"Expected: {node.get('expectedCondition') or ''}",
-        ] if line)
-        action = f"Production dispositioned it as {node.get('disposition')}; review whether the design or process must change."
-        body = request_body(category_guid=category, prefix=prefix, title=title, problem=problem, requested_action=action)
-        created = await ctx.arena.create_request(body)
-        return await attach(str(created["guid"]))
-
-    return Write(key=key, source_ref=f"ion:issue:{node['id']}", label=label, lookup=lookup, create=create,
-                 row={"record": "NCR → change request", "issue": node["id"], "part": part.get("partNumber"),
-                      "revision": part.get("revision"), "disposition": node.get("disposition")})
+    async def write(self) -> str:
+        guid = self.unattached or str((await self.ctx.arena.create_request(self.body))["guid"])
+        await self.ctx.arena.add_request_item(guid, self.item_body)
+        return guid
 
 
-async def _write(ctx: FeedbackContext, report: WriteReport, writes: list[Write], dead: list[DeadLetter]) -> WriteReport:
-    if ctx.run is None:
-        report.posted = [{**w.row, "target id": "(dry run)"} for w in writes]
-        report.dead_letters = [dead_row(d.key, d.source_ref, d.reason) for d in dead]
-        return report
-    report.merge(await write_all(ctx.ledger, FEEDBACK_LEDGER, ctx.run, writes, dead))
+def change_request(ctx: FeedbackContext, node: dict[str, Any], item_guid: str, part: dict[str, Any],
+                   unit: dict[str, Any]) -> ChangeRequest:
+    """The change request for ION issue `node` on the Arena item `item_guid`."""
+    category, prefix = ctx.require_request_settings()
+    where = (f"serial {unit['serialNumber']}" if unit.get("serialNumber")
+             else f"lot {unit['lotNumber']}" if unit.get("lotNumber") else None)
+    built = f"{part.get('partNumber')} rev {part.get('revision')}" + (f", {where}" if where else "")
+    problem = "\n".join(line for line in [
+        f"Nonconformance raised in ION production (issue {node['id']}, status {node.get('status')}).",
+        f"Part: {built}",
+        f"Run: {(node.get('run') or {}).get('id')} {(node.get('run') or {}).get('title') or ''}".rstrip(),
+        f"Found: {_slate_text(node.get('causeCondition'))}",
+        f"Expected: {node.get('expectedCondition') or ''}",
+    ] if line)
+    action = f"Production dispositioned it as {node.get('disposition')}; review whether the design or process must change."
+    title = ncr_title(node)
+    return ChangeRequest(ctx, int(node["id"]), title,
+                         request_body(category_guid=category, prefix=prefix, title=title, problem=problem, requested_action=action),
+                         request_item_body(item_guid, f"Built in ION as {built}"))
+
+
+def _unsettled(ctx: FeedbackContext, keyed: dict[str, dict[str, Any]]) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+    """The keyed records the ledger does not show settled (posted, or dead unless retrying dead
+    letters), so a page already sent costs no Arena request."""
+    known = ctx.ledger.statuses(FEEDBACK_LEDGER, list(keyed))
+    settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
+    already = sum(1 for status in known.values() if status is EntryStatus.posted)
+    return [(key, node) for key, node in keyed.items() if known.get(key) not in settled], already
+
+
+async def _write(ctx: FeedbackContext, writes: list[Postable], dead: list[DeadLetter], already: int) -> PostReport:
+    report = await write_lookups(ctx.ledger, ctx.run, LookupWriter(FEEDBACK_LEDGER, "Arena"), writes, dead,
+                                 retry_dead=ctx.retry_dead)
+    report.already_posted += already
     return report

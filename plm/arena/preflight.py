@@ -15,8 +15,8 @@ default prefix), so a prefix other than that default is reported, not failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import contextlib
+from collections.abc import Awaitable, Callable
 
 from connectors.arena import ArenaClient, ArenaSettings
 from connectors.errors import ConfigError, DataError, SyncError
@@ -54,9 +54,9 @@ async def preflight_checks(factory: Callable[[], ArenaClient], setup: ArenaMappi
                       "check ARENA_EMAIL, ARENA_PASSWORD, ARENA_WORKSPACE_ID and ARENA_API_URL (the API host of your app host)")]
 
 
-async def _guarded(check: Callable[[ArenaClient, ArenaMappings], Any], arena: ArenaClient, setup: ArenaMappings) -> list[Check]:
+async def _guarded(check: Callable[[ArenaClient, ArenaMappings], Awaitable[list[Check]]], arena: ArenaClient, setup: ArenaMappings) -> list[Check]:
     try:
-        return await check(arena, setup)  # type: ignore[no-any-return]
+        return await check(arena, setup)
     except SyncError as exc:
         name = check.__name__.strip("_").replace("_", " ")
         return [Check(SYSTEM, f"Arena {name}", False, str(exc), "see the message; the call is read-only and can be retried")]
@@ -100,10 +100,8 @@ async def _request_prefix(arena: ArenaClient, setup: ArenaMappings) -> list[Chec
                       f"set arena.request_number_prefix to one of {', '.join(repr(p) for p in prefixes)} (dash included)")]
     default = None
     if setup.request_category_guid:
-        try:
+        with contextlib.suppress(DataError):  # the category check names that problem
             default = ((await arena.request_category(setup.request_category_guid)).get("numberingSequencePrefixDefault") or {}).get("value")
-        except DataError:
-            pass
     note = f"; the category's default is {default!r}" if default and default != wanted else ""
     return [Check(SYSTEM, name, True, f"{wanted!r}{note}")]
 

@@ -190,7 +190,7 @@ CASES = [
     # ramp-approval-sync has no case: since Ramp exposes no approval (ramp.md "Approval"), it writes
     # only ION's `paid` flag, derived from Ramp's typed billing status and bill statuses, and ION
     # accepts that flag on a PO in any status, so no value of one record can fail its write.
-    # The Arena PLM writers (plm/arena/feedback.py, plm_engineering.py), both through plm/arena/ledger.py.
+    # The Arena PLM writers (plm/arena/feedback.py, mes/ion/engineering.py), both through core/lookup_writer.py.
     Poisoned(
         "plm-feedback-sync", as_built, lambda w: len(w.admin("arena", "GET", "files")["results"]), 8,
         ("as-built of ION run 1010", "components[0].quantityPerUnit"), watermark=False, ledger=FEEDBACK_LEDGER,

@@ -13,7 +13,7 @@ from connectors.arena import ArenaClient, QuotaExhausted
 from connectors.ion import IonClient
 from core.environment import Environment, load_environment
 from ledger import Ledger, RunHandle
-from plm.arena.ledger import WriteReport
+from tasks.plm_steps import PlmReport
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 
 
@@ -23,7 +23,7 @@ class PlmSummary(SyncSummary):
     arena_requests: int = 0
 
 
-Work = Callable[[Environment, ArenaClient, IonClient, Ledger, RunHandle | None], Awaitable[WriteReport]]
+Work = Callable[[Environment, ArenaClient, IonClient, Ledger, RunHandle | None], Awaitable[PlmReport]]
 
 
 async def run_plm_flow(integration: str, dry_run: bool, work: Work) -> PlmSummary | State:
@@ -34,7 +34,7 @@ async def run_plm_flow(integration: str, dry_run: bool, work: Work) -> PlmSummar
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     summary = PlmSummary(integration=integration, dry_run=dry_run)
-    report = WriteReport()
+    report = PlmReport()
     try:
         async with ArenaClient(env.arena) as arena, IonClient(env.ion) as ion:
             run = None if dry_run else ledger.start_run(integration, str(flow_run.id) if flow_run.id else None)
