@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from core.ramp_config import RampMappings
 from ledger.inbox import InboxItem
 from ledger.models import InboxStatus
+from payments.ramp.approvals import IonState, candidates, decide
 from payments.ramp.common import RampPurchaseOrderRef
-from tasks.ramp_approvals import IonState, candidates, decide
-from tasks.ramp_purchase_orders import line_map, plan_purchase_orders, unit_price
-from tasks.ramp_receipts import plan_item_receipts
+from payments.ramp.purchase_orders import line_map, plan_purchase_orders, unit_price
+from payments.ramp.receipts import plan_item_receipts
 
 MAPPINGS = RampMappings()
 VENDOR = [{"key": "Ramp Vendor Id", "value": "v-1"}]

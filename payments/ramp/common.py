@@ -1,25 +1,27 @@
-"""What the four Ramp flows share: their context, summary, ION page reads, outcome rules, and
-the map of ION purchase orders that live in Ramp (read from the ledger of
+"""What the four Ramp flows share: their context, summary, ION page reads, lookups by number,
+and the map of ION purchase orders that live in Ramp (read from the ledger of
 ramp-purchase-order-sync, where each posted entry keeps the Ramp PO id and line ids)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from connectors.errors import DataError, TransientError
 from connectors.ion import IonClient
 from connectors.ion.queries import Query
 from connectors.ramp import RampClient
 from connectors.ramp.models import Vendor
 from core.ramp_config import RampMappings
 from core.reporting import SyncSummary
-from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
+from core.writer import PostReport
+from ledger import EntryStatus, Ledger, RunHandle
 
 PURCHASE_ORDER_INTEGRATION = "ramp-purchase-order-sync"
 PO_KEY = re.compile(r"^ion:po:(\d+):ramp-po$")
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +35,10 @@ class RampContext:
     retry_dead: bool = False
     max_attempts: int = 5
     vendors: dict[str, Vendor | None] = field(default_factory=dict)  # Ramp vendors looked up in this run
+    window: asyncio.Semaphore = field(init=False)  # Ramp writes in flight, across the pages of a run
+
+    def __post_init__(self) -> None:
+        self.window = asyncio.Semaphore(self.ramp.settings.concurrency)
 
 
 class RampSummary(SyncSummary):
@@ -43,10 +49,10 @@ class RampSummary(SyncSummary):
     skipped: int = 0
     events_handled: int = 0
 
-    def add_report(self, report: Any) -> None:
-        """A posted page (PO or item-receipt report: the same counts)."""
+    def add_report(self, report: PostReport) -> None:
+        """A posted page of POs or item receipts (a row says whether Ramp already had it)."""
         self.posted += len(report.posted)
-        self.adopted += report.adopted
+        self.adopted += sum(1 for row in report.posted if row.get("adopted"))
         self.dead_letters += len(report.dead_letters)
         self.already_posted += report.already_posted
         self.in_flight_elsewhere += report.in_flight_elsewhere
@@ -95,14 +101,23 @@ async def ion_nodes(ion: IonClient, query: Query, connection: str, filters: dict
         yield page.nodes
 
 
-def failure_outcome(ctx: RampContext, claim: Claim, exc: Exception, what: str, payload: dict[str, Any] | None) -> Outcome:
-    """Data errors are dead letters in the target's words; transient ones are retried next run
-    (dead after `max_attempts` runs)."""
-    if isinstance(exc, DataError):
-        code = f" [{exc.code}]" if exc.code else ""
-        field = f" (field {exc.field})" if exc.field else ""
-        return Outcome(claim.key, EntryStatus.dead, reason=f"{what}: rejected{code}: {exc}{field}", payload=payload)
-    assert isinstance(exc, TransientError)
-    if claim.attempts + 1 >= ctx.max_attempts:
-        return Outcome(claim.key, EntryStatus.dead, reason=f"{what}: gave up after {claim.attempts + 1} runs: {exc}", payload=payload)
-    return Outcome(claim.key, EntryStatus.failed, reason=str(exc))
+class NumberLookup(Generic[T]):
+    """Ramp objects by number. Ramp's lists take no number filter, so every lookup scans a list:
+    the numbers asked for together (the keys a dead run left `pending`, checked at once by
+    `resolve_orphans`) share one scan instead of one scan each."""
+
+    def __init__(self, scan: Callable[[set[str]], Awaitable[Mapping[str, T]]]) -> None:
+        self._scan = scan
+        self._wanted: set[str] = set()
+        self._batch: asyncio.Future[Mapping[str, T]] | None = None
+
+    async def get(self, number: str) -> T | None:
+        self._wanted.add(number)
+        if self._batch is None:
+            self._batch = asyncio.ensure_future(self._run())
+        return (await asyncio.shield(self._batch)).get(number)
+
+    async def _run(self) -> Mapping[str, T]:
+        await asyncio.sleep(0)  # the lookups started together join this scan
+        wanted, self._wanted, self._batch = self._wanted, set(), None
+        return await self._scan(wanted)
