@@ -57,18 +57,18 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
                 ledger.finish_run(run)
         relevant = PO_EVENTS | BILL_EVENTS
         handled_by = str(flow_run.id) if flow_run.id else INTEGRATION
-        if not report.failed:  # else the events stay pending: the next run checks their POs again
+        if not report.page.failed:  # else the events stay pending: the next run checks their POs again
             summary.events_handled = inbox.mark([e.id for e in events if e.event_type in relevant], InboxStatus.handled, handled_by)
         inbox.mark([e.id for e in events if e.event_type not in relevant], InboxStatus.handled, handled_by, reason="not an event ion-sync acts on")
         summary.posted = len(report.applied)
-        summary.dead_letters = len(report.dead_letters)
-        summary.already_posted = report.already_posted
-        summary.in_flight_elsewhere = report.in_flight_elsewhere
-        summary.failed = report.failed
+        summary.dead_letters = len(report.page.dead_letters)
+        summary.already_posted = report.page.already_posted
+        summary.in_flight_elsewhere = report.page.in_flight_elsewhere
+        summary.failed = report.page.failed
         summary.skipped = len(tracked) - report.checked
         backlog = inbox.backlog(SOURCE)
         publish_sync_report(
-            summary, report.applied, report.dead_letters,
+            summary, report.applied, report.page.dead_letters,
             details=f"POs checked in Ramp: {report.checked} ({'poll' if poll else 'webhook events'}); events handled: "
             f"{summary.events_handled}; Ramp events still waiting: {backlog.pending}.",
         )

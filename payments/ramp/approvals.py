@@ -21,7 +21,7 @@ from typing import Any
 
 from connectors.ion.ramp_queries import PURCHASE_ORDERS, UPDATE_PURCHASE_ORDER
 from connectors.ramp.models import PurchaseOrder as RampPurchaseOrder
-from core.writer import Landed, Postable, Writer, resolve_orphans, write_page
+from core.writer import Landed, Postable, PostReport, Writer, resolve_orphans, write_page
 from ledger import Claim, EntryStatus
 from ledger.inbox import InboxItem
 from payments.ramp.common import RampContext, RampPurchaseOrderRef, ion_nodes
@@ -84,12 +84,9 @@ async def paid_in_ramp(ctx: RampContext, po: RampPurchaseOrder) -> bool:
 
 @dataclass
 class ApprovalReport:
-    applied: list[dict[str, Any]] = field(default_factory=list)
-    dead_letters: list[dict[str, Any]] = field(default_factory=list)
-    checked: int = 0
-    already_posted: int = 0
-    in_flight_elsewhere: int = 0
-    failed: int = 0
+    page: PostReport  # what the engine settled: found in ION already, or written
+    applied: list[dict[str, Any]] = field(default_factory=list)  # the writes made
+    checked: int = 0  # POs read in Ramp
 
 
 def paid_key(ref: RampPurchaseOrderRef) -> str:
@@ -126,7 +123,7 @@ async def apply_decisions(ctx: RampContext, po_ids: set[int], tracked: dict[int,
     """Settle what a dead run left pending, then mark paid in ION each PO of `po_ids` (and each
     whose earlier attempt is unsettled) that Ramp has paid."""
     assert ctx.run is not None
-    report = ApprovalReport()
+    checked = 0
     writer = PaidWriter(ctx, tracked)
     await resolve_orphans(ctx.ledger, ctx.run, writer)
     statuses = ctx.ledger.statuses(INTEGRATION, [paid_key(ref) for ref in tracked.values()])
@@ -140,7 +137,7 @@ async def apply_decisions(ctx: RampContext, po_ids: set[int], tracked: dict[int,
         if ion is None or (ion.paid and key not in unsettled):
             continue  # gone from ION, or nothing Ramp could still change
         ramp_po = await ctx.ramp.purchase_order(ref.ramp_id)
-        report.checked += 1
+        checked += 1
         if ramp_po is None:
             continue
         decision = decide(ref, ion, not ion.paid and await paid_in_ramp(ctx, ramp_po))
@@ -148,9 +145,4 @@ async def apply_decisions(ctx: RampContext, po_ids: set[int], tracked: dict[int,
             row = {"ion po": po_id, "ramp number": ref.number, "change": "paid=True", "ramp id": ref.ramp_id}
             items.append(Postable(key, f"ramp:po:{ref.ramp_id}", f"ION PO {po_id} ({ref.number}) paid", {"paid": True}, row, None, (po_id, ion.etag)))
     page = await write_page(ctx.ledger, ctx.run, writer, items, window=asyncio.Semaphore(1), retry_dead=True, max_attempts=ctx.max_attempts)
-    report.applied = writer.applied
-    report.dead_letters = page.dead_letters
-    report.already_posted = page.already_posted
-    report.in_flight_elsewhere = page.in_flight_elsewhere
-    report.failed = page.failed
-    return report
+    return ApprovalReport(page, writer.applied, checked)

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
+
 from connectors.ion import IonClient
 from connectors.ion.queries import Query
-from connectors.ramp import RampClient
+from connectors.ramp import RampClient, WriteResult
 from connectors.ramp.models import Vendor
 from core.ramp_config import RampMappings
 from core.reporting import SyncSummary
-from core.writer import PostReport
-from ledger import EntryStatus, Ledger, RunHandle
+from core.writer import Landed, Postable, PostReport, Writer
+from ledger import Claim, EntryStatus, Ledger, RunHandle
 
 PURCHASE_ORDER_INTEGRATION = "ramp-purchase-order-sync"
 PO_KEY = re.compile(r"^ion:po:(\d+):ramp-po$")
@@ -121,3 +123,60 @@ class NumberLookup(Generic[T]):
         await asyncio.sleep(0)  # the lookups started together join this scan
         wanted, self._wanted, self._batch = self._wanted, set(), None
         return await self._scan(wanted)
+
+
+class AdoptingWriter(Writer):
+    """A create in Ramp, which has no idempotency key, told apart by its number: once a page is
+    claimed its numbers are looked up (`remember`), and a number Ramp already has is adopted,
+    never created again; `find` looks a number up (one scan for all the keys a dead run left
+    `pending`). Each landed row says whether it was adopted."""
+
+    target = "Ramp"
+    batch_size = 1
+    idempotent = False
+    id_column = "ramp id"
+
+    def __init__(self, scan: Callable[[set[str]], Awaitable[Mapping[str, BaseModel]]]) -> None:
+        self.existing: dict[str, dict[str, Any]] = {}  # claimed numbers Ramp already has -> the object
+        self.looked_up: set[str] = set()
+        self.lookup = NumberLookup(scan)
+        self.items: dict[str, Postable] = {}
+
+    def number(self, key: str) -> str:
+        raise NotImplementedError
+
+    async def create(self, item: Postable) -> WriteResult:
+        raise NotImplementedError
+
+    def details(self, resource: dict[str, Any] | None) -> dict[str, Any]:
+        """What the ledger keeps about the object besides its number (e.g. a PO's line ids)."""
+        return {}
+
+    def remember(self, items: Sequence[Postable], found: Mapping[str, BaseModel]) -> None:
+        """What looking the claimed items' numbers up in Ramp found."""
+        self.items = {item.key: item for item in items}
+        self.looked_up.update(self.number(item.key) for item in items)
+        self.existing.update({number: resource.model_dump(mode="json") for number, resource in found.items()})
+
+    async def find(self, claim: Claim) -> Landed | None:
+        number = self.number(claim.key)
+        if number in self.looked_up:
+            resource = self.existing.get(number)
+        else:
+            found = await self.lookup.get(number)
+            resource = found.model_dump(mode="json") if found else None
+        if resource is None:
+            return None
+        return self.landed(self.items.get(claim.key), number, WriteResult(str(resource["id"]), adopted=True, resource=resource))
+
+    async def write(self, items: Sequence[Postable]) -> list[Landed | Exception]:
+        item = items[0]
+        number = self.number(item.key)
+        resource = self.existing.get(number)
+        result = WriteResult(str(resource["id"]), adopted=True, resource=resource) if resource else await self.create(item)
+        return [self.landed(item, number, result)]
+
+    def landed(self, item: Postable | None, number: str, result: WriteResult) -> Landed:
+        if item is not None:
+            item.row["adopted"] = result.adopted
+        return Landed(result.target_id, {"number": number, **self.details(result.resource), "adopted": result.adopted})

@@ -29,14 +29,13 @@ from pydantic import ValidationError
 
 from connectors.errors import DataError
 from connectors.ion.ramp_models import PurchaseOrder
-from connectors.ramp.models import PurchaseOrder as RampPurchaseOrder
+from connectors.ramp import WriteResult
 from connectors.validation import explain_record_error
 from core.ramp_config import RampMappings
-from core.writer import Landed, Postable, PostReport, Writer, check_body, one_record, resolve_orphans, write_page
-from ledger import Claim
+from core.writer import Postable, PostReport, check_body, one_record, resolve_orphans, write_page
 from ledger.store import DeadLetter
 from payments.ramp.common import PURCHASE_ORDER_INTEGRATION as INTEGRATION
-from payments.ramp.common import NumberLookup, RampContext, purchase_order_key
+from payments.ramp.common import AdoptingWriter, RampContext, purchase_order_key
 
 CREATED_AFTER_MARGIN = timedelta(days=1)  # clocks of ION and Ramp differ; a PO is created in Ramp after ION
 LINE_TAG = re.compile(r"^\[ION line (\d+)\]")
@@ -141,33 +140,29 @@ def line_map(resource: dict[str, Any] | None) -> dict[str, str]:
     return found
 
 
-class PurchaseOrderWriter(Writer):
+class PurchaseOrderWriter(AdoptingWriter):
     """ION POs into Ramp, one create per PO; `prepare` looks the vendors and the claimed numbers
     up in Ramp, so a PO Ramp already has is adopted and one for a missing or inactive vendor is
-    a dead letter before any create."""
+    a dead letter before any create. The ledger keeps each PO's line ids for ramp-receipt-sync."""
 
     integration = INTEGRATION
-    target = "Ramp"
-    batch_size = 1
-    idempotent = False
-    id_column = "ramp id"
 
     def __init__(self, ctx: RampContext) -> None:
+        super().__init__(ctx.ramp.purchase_orders_by_number)
         self.ctx = ctx
-        self.existing: dict[str, RampPurchaseOrder] = {}  # claimed numbers Ramp already has
-        self.looked_up: set[str] = set()
-        self.lookup = NumberLookup(ctx.ramp.purchase_orders_by_number)
-        self.items: dict[str, Postable] = {}
+
+    def number(self, key: str) -> str:
+        return purchase_order_number(self.ctx.mappings, int(key.split(":")[2]))
+
+    def details(self, resource: dict[str, Any] | None) -> dict[str, Any]:
+        return {"lines": line_map(resource)}
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
         ramp = self.ctx.ramp
-        self.items = {item.key: item for item in items}
         for vendor_id in sorted({item.body["vendor_id"] for item in items} - self.ctx.vendors.keys()):
             self.ctx.vendors[vendor_id] = await ramp.vendor(vendor_id)
         since = min(item.record.created for item in items) - CREATED_AFTER_MARGIN
-        numbers = [item.record.number for item in items]
-        self.existing.update(await ramp.purchase_orders_by_number(numbers, since))  # after the claim: Ramp has no idempotency key
-        self.looked_up.update(numbers)
+        self.remember(items, await ramp.purchase_orders_by_number([item.record.number for item in items], since))
         problems: dict[str, Exception] = {}
         for item in items:
             vendor = self.ctx.vendors.get(item.body["vendor_id"])
@@ -180,29 +175,9 @@ class PurchaseOrderWriter(Writer):
                 )
         return problems
 
-    async def find(self, claim: Claim) -> Landed | None:
-        number = purchase_order_number(self.ctx.mappings, int(claim.key.split(":")[2]))
-        found = self.existing.get(number) if number in self.looked_up else await self.lookup.get(number)
-        if found is None:
-            return None
-        return self._landed(self.items.get(claim.key), number, found.id, found.model_dump(mode="json"), adopted=True)
-
-    async def write(self, items: Sequence[Postable]) -> list[Landed | Exception]:
-        item = items[0]
-        ready: ReadyPurchaseOrder = item.record
-        found = self.existing.get(ready.number)
-        if found is not None:
-            return [self._landed(item, ready.number, found.id, found.model_dump(mode="json"), adopted=True)]
-        created_after = ready.created - CREATED_AFTER_MARGIN
-        result = await self.ctx.ramp.create_purchase_order_once(ready.body, check_first=False, created_after=created_after)
-        return [self._landed(item, ready.number, result.target_id, result.resource, adopted=result.adopted)]
-
-    @staticmethod
-    def _landed(item: Postable | None, number: str, ramp_id: str, resource: dict[str, Any] | None, *, adopted: bool) -> Landed:
-        """A PO in Ramp, with what ramp-receipt-sync needs from the ledger: its number and line ids."""
-        if item is not None:
-            item.row["adopted"] = adopted
-        return Landed(ramp_id, {"number": number, "lines": line_map(resource), "adopted": adopted})
+    async def create(self, item: Postable) -> WriteResult:
+        created_after = item.record.created - CREATED_AFTER_MARGIN
+        return await self.ctx.ramp.create_purchase_order_once(item.body, check_first=False, created_after=created_after)
 
 
 def postable(ready: ReadyPurchaseOrder) -> Postable:

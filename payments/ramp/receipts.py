@@ -20,13 +20,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from connectors.ion.ramp_models import Receipt
-from connectors.ramp.models import ItemReceipt
+from connectors.ramp import WriteResult
 from connectors.validation import explain_record_error
 from core.ramp_config import RampMappings
-from core.writer import Landed, Postable, PostReport, Writer, resolve_orphans, write_page
-from ledger import Claim
+from core.writer import Postable, PostReport, resolve_orphans, write_page
 from ledger.store import DeadLetter
-from payments.ramp.common import NumberLookup, RampContext, RampPurchaseOrderRef
+from payments.ramp.common import AdoptingWriter, RampContext, RampPurchaseOrderRef
 
 INTEGRATION = "ramp-receipt-sync"
 
@@ -99,49 +98,25 @@ def plan_item_receipts(nodes: list[dict[str, Any]], in_ramp: dict[int, RampPurch
     return plan
 
 
-class ItemReceiptWriter(Writer):
+class ItemReceiptWriter(AdoptingWriter):
     """(ION receipt, PO) pairs into Ramp item receipts, one create each; `prepare` looks the
     claimed numbers up in Ramp, so an item receipt Ramp already has is adopted."""
 
     integration = INTEGRATION
-    target = "Ramp"
-    batch_size = 1
-    idempotent = False
-    id_column = "ramp id"
 
     def __init__(self, ctx: RampContext) -> None:
+        super().__init__(ctx.ramp.item_receipts_by_number)
         self.ctx = ctx
-        self.existing: dict[str, ItemReceipt] = {}  # claimed numbers Ramp already has
-        self.looked_up: set[str] = set()
-        self.lookup = NumberLookup(ctx.ramp.item_receipts_by_number)
-        self.items: dict[str, Postable] = {}
+
+    def number(self, key: str) -> str:
+        return item_receipt_number(self.ctx.mappings, key)
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
-        self.items = {item.key: item for item in items}
-        numbers = [item.record.number for item in items]
-        self.existing.update(await self.ctx.ramp.item_receipts_by_number(numbers))  # after the claim: no idempotency key
-        self.looked_up.update(numbers)
+        self.remember(items, await self.ctx.ramp.item_receipts_by_number([item.record.number for item in items]))
         return {}
 
-    async def find(self, claim: Claim) -> Landed | None:
-        number = item_receipt_number(self.ctx.mappings, claim.key)
-        found = self.existing.get(number) if number in self.looked_up else await self.lookup.get(number)
-        return self._landed(self.items.get(claim.key), number, found.id, adopted=True) if found else None
-
-    async def write(self, items: Sequence[Postable]) -> list[Landed | Exception]:
-        item = items[0]
-        ready: ReadyItemReceipt = item.record
-        found = self.existing.get(ready.number)
-        if found is not None:
-            return [self._landed(item, ready.number, found.id, adopted=True)]
-        result = await self.ctx.ramp.create_item_receipt_once(ready.body, check_first=False)
-        return [self._landed(item, ready.number, result.target_id, adopted=result.adopted)]
-
-    @staticmethod
-    def _landed(item: Postable | None, number: str, ramp_id: str, *, adopted: bool) -> Landed:
-        if item is not None:
-            item.row["adopted"] = adopted
-        return Landed(ramp_id, {"number": number, "adopted": adopted})
+    async def create(self, item: Postable) -> WriteResult:
+        return await self.ctx.ramp.create_item_receipt_once(item.body, check_first=False)
 
 
 def postable(ready: ReadyItemReceipt) -> Postable:
