@@ -203,8 +203,9 @@ async def import_vendors(ctx: RampContext, vendors: list[Vendor], directory: Sup
             window=asyncio.Semaphore(1), retry_dead=True, max_attempts=ctx.max_attempts,
         )
         created = writer.created
-        report.linked = [row for row in page.posted if row["action"] == "linked"]
-        report.created = [row for row in page.posted if row["action"] != "linked"]
+        rows = [{**row, "supplier": int(row["supplier"])} for row in page.posted]  # an ION id, not the ledger's string
+        report.linked = [row for row in rows if row["action"] == "linked"]
+        report.created = [row for row in rows if row["action"] != "linked"]
         report.dead_letters = page.dead_letters
         report.unchanged += page.already_posted
         report.in_flight_elsewhere += page.in_flight_elsewhere
