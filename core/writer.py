@@ -50,6 +50,15 @@ class Postable:
     payload: dict[str, Any] | None = None  # what the ledger keeps with the outcome of writing it (dead: the body if None)
 
 
+@dataclass(frozen=True)
+class Landed:
+    """A record that landed, with what the ledger keeps beside its target id (Ramp's line ids,
+    whether an existing object was adopted): a `find` or `write` result where a bare id is not enough."""
+
+    target_id: str
+    payload: dict[str, Any] | None = None
+
+
 @dataclass
 class PostReport:
     posted: list[dict[str, Any]] = field(default_factory=list)
@@ -108,11 +117,12 @@ class Writer(Protocol):
     - `idempotent`: writing a record twice cannot duplicate it (NetSuite upserts by external
       id), so a record whose earlier attempt failed is written again without asking `find`.
       Otherwise (Ramp, ION mutations, QuickBooks) the engine asks `find` first.
+    - `id_column`: the "posted" table's column for the target id ("ramp id").
     - `prepare(items)`: batch lookups and prerequisite writes for the claimed items, once per
       page, before any `write`; returns the items that cannot be written, with why.
-    - `find(claim)`: did this record land? Its target id, or None. Used for keys a dead run
-      left `pending` and for uncertain earlier attempts; never posts.
-    - `write(items)`: one result per item, in order: the target id, or the exception for it.
+    - `find(claim)`: did this record land? Its target id (or `Landed`), or None. Used for keys a
+      dead run left `pending` and for uncertain earlier attempts; never posts.
+    - `write(items)`: one result per item, in order: the target id (or `Landed`), or the exception for it.
 
     A key may carry a version after `@` (labor's fingerprint, QuickBooks' digest) so a
     corrected record is a new key while the earlier version stays posted.
@@ -122,13 +132,14 @@ class Writer(Protocol):
     target: str
     batch_size: int = 1
     idempotent: bool = False
+    id_column: str = "target id"  # the column of the "posted" table that holds the target id
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
         return {}
 
-    async def find(self, claim: Claim) -> str | None: ...
+    async def find(self, claim: Claim) -> str | Landed | None: ...
 
-    async def write(self, items: Sequence[Postable]) -> Sequence[str | Exception]: ...
+    async def write(self, items: Sequence[Postable]) -> Sequence[str | Landed | Exception]: ...
 
 
 async def write_page(
@@ -170,7 +181,7 @@ async def write_page(
     outcomes: dict[str, Outcome] = {}
     fatal: BaseException | None = None
 
-    def settle(key: str, result: str | BaseException) -> None:
+    def settle(key: str, result: str | Landed | BaseException) -> None:
         outcomes[key] = classify(by_key[key], claims[key], result, target, max_attempts)
 
     try:
@@ -199,7 +210,7 @@ async def write_page(
         async def write(chunk: list[Postable]) -> None:
             async with window:
                 try:
-                    results: Sequence[str | BaseException] = await writer.write(chunk)
+                    results: Sequence[str | Landed | BaseException] = await writer.write(chunk)
                 except Exception as exc:
                     results = [exc] * len(chunk)
             if len(results) != len(chunk):
@@ -220,7 +231,7 @@ async def write_page(
     for outcome in outcomes.values():
         item = by_key[outcome.key]
         if outcome.status is EntryStatus.posted:
-            report.posted.append({**item.row, "target id": outcome.target_id})
+            report.posted.append({**item.row, writer.id_column: outcome.target_id})
         elif outcome.status is EntryStatus.dead:
             report.dead_letters.append(dead_letter_row(DeadLetter(item.key, item.source_ref, outcome.reason or "")))
         else:
@@ -230,13 +241,13 @@ async def write_page(
     return report
 
 
-def classify(item: Postable, claim: Claim, result: str | BaseException, target: str, max_attempts: int) -> Outcome:
+def classify(item: Postable, claim: Claim, result: str | Landed | BaseException, target: str, max_attempts: int) -> Outcome:
     """The one rule for every writer: a target id is posted; a DataError is a dead letter in the
     target's own words; a transient error is `failed` (retried by the next run), dead after
     `max_attempts` runs; anything else wrong with this record alone is its dead letter; what
     stops every record is raised."""
-    if isinstance(result, str):
-        return Outcome(item.key, EntryStatus.posted, target_id=result, payload=item.payload)
+    if isinstance(result, str | Landed):
+        return posted_outcome(item.key, result, item.payload)
     if isinstance(result, DataError):
         where = f" (field {result.field})" if result.field else ""
         code = f" [{result.code}]" if result.code else ""
@@ -274,7 +285,7 @@ async def resolve_orphans(ledger: Ledger, run: RunHandle, writer: Writer) -> int
                 raise
             return Outcome(claim.key, EntryStatus.failed, reason=f"could not check {target} after an interruption: {exc}")
         if found:
-            return Outcome(claim.key, EntryStatus.posted, target_id=found)
+            return posted_outcome(claim.key, found)
         return Outcome(claim.key, EntryStatus.failed, reason=f"interrupted before {target} confirmed; not there, will be posted")
 
     results = await asyncio.gather(*(resolve(claim) for claim in orphans), return_exceptions=True)
@@ -284,6 +295,14 @@ async def resolve_orphans(ledger: Ledger, run: RunHandle, writer: Writer) -> int
     if fatal is not None:
         raise fatal
     return len(outcomes)
+
+
+def posted_outcome(key: str, found: str | Landed, payload: dict[str, Any] | None = None) -> Outcome:
+    """A record that landed: its target id and what the ledger keeps beside it (a `Landed`'s
+    payload from the target's answer, else the item's own `payload`)."""
+    if isinstance(found, Landed):
+        return Outcome(key, EntryStatus.posted, target_id=found.target_id, payload=found.payload or payload)
+    return Outcome(key, EntryStatus.posted, target_id=found, payload=payload)
 
 
 def dead_letter_row(letter: DeadLetter) -> dict[str, Any]:

@@ -34,11 +34,11 @@ from flows.quickbooks_purchase_order_sync import quickbooks_purchase_order_sync
 from flows.ramp_purchase_order_sync import ramp_purchase_order_sync
 from flows.ramp_receipt_sync import ramp_receipt_sync
 from flows.receipt_sync import RECEIPT_SAVED, receipt_sync
+from payments.ramp.approvals import INTEGRATION as RAMP_APPROVALS
 from payments.ramp.common import PURCHASE_ORDER_INTEGRATION as RAMP_POS
+from payments.ramp.receipts import INTEGRATION as RAMP_RECEIPTS
+from payments.ramp.suppliers import INTEGRATION as RAMP_SUPPLIERS
 from tasks.inbox import EventRoute
-from tasks.ramp_approvals import INTEGRATION as RAMP_APPROVALS
-from tasks.ramp_receipts import INTEGRATION as RAMP_RECEIPTS
-from tasks.ramp_suppliers import INTEGRATION as RAMP_SUPPLIERS
 from tasks.three_way_match import INTEGRATION as THREE_WAY_MATCH
 
 RunFor = Callable[[list[str], bool], Awaitable[Any]]  # (source ids, dry_run) -> the flow's final state

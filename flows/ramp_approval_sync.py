@@ -16,7 +16,6 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from connectors.ramp import SOURCE, RampClient
@@ -24,14 +23,10 @@ from core.environment import load_environment
 from ledger import Ledger
 from ledger.inbox import Inbox
 from ledger.models import InboxStatus
+from payments.ramp.approvals import BILL_EVENTS, INTEGRATION, PO_EVENTS, candidates
 from payments.ramp.common import RampContext, RampSummary, purchase_orders_in_ramp
-from tasks.ramp_approvals import (
-    BILL_EVENTS,
-    INTEGRATION,
-    PO_EVENTS,
-    apply_decisions,
-    candidates,
-)
+from tasks.arguments import unexamined
+from tasks.ramp import apply_decisions
 from tasks.reporting import publish_sync_report
 
 
@@ -57,23 +52,23 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
             run = ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
             ctx = RampContext(ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id)
             try:
-                report = await apply_decisions(quote(ctx), wanted, quote(tracked))
+                report = await apply_decisions(unexamined(ctx), wanted, unexamined(tracked))
             finally:
                 ledger.finish_run(run)
         relevant = PO_EVENTS | BILL_EVENTS
         handled_by = str(flow_run.id) if flow_run.id else INTEGRATION
-        if not report.failed:  # else the events stay pending: the next run checks their POs again
+        if not report.page.failed:  # else the events stay pending: the next run checks their POs again
             summary.events_handled = inbox.mark([e.id for e in events if e.event_type in relevant], InboxStatus.handled, handled_by)
         inbox.mark([e.id for e in events if e.event_type not in relevant], InboxStatus.handled, handled_by, reason="not an event ion-sync acts on")
         summary.posted = len(report.applied)
-        summary.dead_letters = len(report.dead_letters)
-        summary.already_posted = report.already_posted
-        summary.in_flight_elsewhere = report.in_flight_elsewhere
-        summary.failed = report.failed
+        summary.dead_letters = len(report.page.dead_letters)
+        summary.already_posted = report.page.already_posted
+        summary.in_flight_elsewhere = report.page.in_flight_elsewhere
+        summary.failed = report.page.failed
         summary.skipped = len(tracked) - report.checked
         backlog = inbox.backlog(SOURCE)
         publish_sync_report(
-            summary, report.applied, report.dead_letters,
+            summary, report.applied, report.page.dead_letters,
             details=f"POs checked in Ramp: {report.checked} ({'poll' if poll else 'webhook events'}); events handled: "
             f"{summary.events_handled}; Ramp events still waiting: {backlog.pending}.",
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from connectors.ion.ramp_queries import PURCHASE_ORDERS
@@ -23,12 +22,9 @@ from core.environment import load_environment
 from core.writer import dead_letter_row
 from ledger import Ledger
 from payments.ramp.common import RampContext, RampSummary, drop_settled, ion_nodes
-from tasks.ramp_purchase_orders import (
-    INTEGRATION,
-    plan_purchase_orders,
-    post_purchase_orders,
-    resolve_interrupted,
-)
+from payments.ramp.purchase_orders import INTEGRATION, plan_purchase_orders
+from tasks.arguments import unexamined
+from tasks.ramp import post_purchase_orders, resolve_interrupted_purchase_orders
 from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
 
 
@@ -58,7 +54,7 @@ async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: boo
             ctx = RampContext(ion, ramp, ledger, run, mappings, env.ramp.entity_id, retry_dead=retry_dead or bool(po_ids))
             try:
                 if run:
-                    summary.interrupted_resolved = await resolve_interrupted(quote(ctx))
+                    summary.interrupted_resolved = await resolve_interrupted_purchase_orders(unexamined(ctx))
                 async for nodes in ion_nodes(ion, PURCHASE_ORDERS, "purchaseOrders", filters):
                     summary.fetched += len(nodes)
                     plan = plan_purchase_orders(nodes, mappings, env.ramp.entity_id)
@@ -70,7 +66,7 @@ async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: boo
                         summary.dead_letters += len(plan.dead_letters)
                         dead += [dead_letter_row(d) for d in plan.dead_letters]
                         continue
-                    report = await post_purchase_orders(quote(ctx), quote(plan))
+                    report = await post_purchase_orders(unexamined(ctx), unexamined(plan))
                     ledger.heartbeat(run)  # type: ignore[arg-type]
                     summary.add_report(report)
                     posted += report.posted[: MAX_TABLE_ROWS - len(posted)]

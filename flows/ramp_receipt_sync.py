@@ -12,7 +12,6 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from connectors.ion.ramp_queries import RECEIPTS
@@ -27,12 +26,9 @@ from payments.ramp.common import (
     ion_nodes,
     purchase_orders_in_ramp,
 )
-from tasks.ramp_receipts import (
-    INTEGRATION,
-    plan_item_receipts,
-    post_item_receipts,
-    resolve_interrupted,
-)
+from payments.ramp.receipts import INTEGRATION, plan_item_receipts
+from tasks.arguments import unexamined
+from tasks.ramp import post_item_receipts, resolve_interrupted_item_receipts
 from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
 
 
@@ -60,7 +56,7 @@ async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool 
             ctx = RampContext(ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id, retry_dead=retry_dead or bool(receipt_ids))
             try:
                 if run:
-                    summary.interrupted_resolved = await resolve_interrupted(quote(ctx))
+                    summary.interrupted_resolved = await resolve_interrupted_item_receipts(unexamined(ctx))
                 async for nodes in ion_nodes(ion, RECEIPTS, "receipts", filters):
                     summary.fetched += len(nodes)
                     plan = plan_item_receipts(nodes, in_ramp, env.mappings.ramp)
@@ -72,7 +68,7 @@ async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool 
                         posted += [{"ion receipt": r.receipt_id, "ion po": r.po_id, "body": str(r.body)} for r in plan.ready]
                         dead += [dead_letter_row(d) for d in plan.dead_letters]
                         continue
-                    report = await post_item_receipts(quote(ctx), quote(plan))
+                    report = await post_item_receipts(unexamined(ctx), unexamined(plan))
                     ledger.heartbeat(run)  # type: ignore[arg-type]
                     summary.add_report(report)
                     posted += report.posted[: MAX_TABLE_ROWS - len(posted)]

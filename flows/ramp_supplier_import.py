@@ -11,14 +11,15 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from connectors.ramp import RampClient
 from core.environment import load_environment
 from ledger import Ledger
 from payments.ramp.common import RampContext, RampSummary
-from tasks.ramp_suppliers import INTEGRATION, import_vendors, supplier_directory
+from payments.ramp.suppliers import INTEGRATION, supplier_directory
+from tasks.arguments import unexamined
+from tasks.ramp import import_vendors
 from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
 
 
@@ -44,7 +45,7 @@ async def ramp_supplier_import(dry_run: bool = False) -> RampSummary | State:
                 directory = await supplier_directory(ion, env.mappings.ramp.vendor_attribute)
                 async for vendors in ramp.vendors():
                     summary.fetched += len(vendors)
-                    report = await import_vendors(quote(ctx), quote(vendors), quote(directory), dry_run)
+                    report = await import_vendors(unexamined(ctx), unexamined(vendors), unexamined(directory), dry_run)
                     changed = len(report.created) + len(report.linked)
                     if dry_run:
                         summary.would_post += changed + len(report.updated)

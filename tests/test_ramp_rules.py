@@ -3,15 +3,16 @@ item receipts split per PO, which POs an event names, what Ramp's state means fo
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from core.ramp_config import RampMappings
 from ledger.inbox import InboxItem
 from ledger.models import InboxStatus
-from payments.ramp.common import RampPurchaseOrderRef
-from tasks.ramp_approvals import IonState, candidates, decide
-from tasks.ramp_purchase_orders import line_map, plan_purchase_orders, unit_price
-from tasks.ramp_receipts import plan_item_receipts
+from payments.ramp.approvals import IonState, candidates, decide
+from payments.ramp.common import NumberLookup, RampPurchaseOrderRef
+from payments.ramp.purchase_orders import line_map, plan_purchase_orders, unit_price
+from payments.ramp.receipts import plan_item_receipts
 
 MAPPINGS = RampMappings()
 VENDOR = [{"key": "Ramp Vendor Id", "value": "v-1"}]
@@ -104,3 +105,17 @@ def test_approve_in_ramp_is_refused_naming_the_limitation_and_what_to_do():
 def test_pos_are_created_in_ramp_once_approved_in_ion_or_in_a_later_status_when_configured():
     assert RampMappings().trigger_statuses == ["APPROVED"]
     assert RampMappings(also_statuses=["ORDERED", "RECEIVED"]).trigger_statuses == ["APPROVED", "ORDERED", "RECEIVED"]
+
+
+async def test_numbers_looked_up_together_share_one_scan_of_ramp():
+    """Ramp's lists take no number filter: the keys a dead run left pending are checked with one scan."""
+    scans: list[set[str]] = []
+
+    async def scan(numbers: set[str]) -> dict[str, str]:
+        scans.append(set(numbers))
+        return {n: n.lower() for n in numbers if n != "ION-9"}
+
+    lookup = NumberLookup(scan)
+    assert await asyncio.gather(lookup.get("ION-1"), lookup.get("ION-2"), lookup.get("ION-9")) == ["ion-1", "ion-2", None]
+    assert scans == [{"ION-1", "ION-2", "ION-9"}]
+    assert await lookup.get("ION-3") == "ion-3" and len(scans) == 2

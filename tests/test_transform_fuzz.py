@@ -34,8 +34,8 @@ from erp.quickbooks.rules import (
 )
 from ledger.store import DeadLetter
 from payments.ramp.common import RampPurchaseOrderRef
-from tasks.ramp_purchase_orders import plan_purchase_orders
-from tasks.ramp_receipts import plan_item_receipts
+from payments.ramp.purchase_orders import plan_purchase_orders
+from payments.ramp.receipts import plan_item_receipts
 from tests.factories import MAPPINGS, installation, run_node
 
 FUZZ = settings(max_examples=25, deadline=None)
@@ -191,7 +191,7 @@ def test_quickbooks_bodies(path: Path, value: Any) -> None:
     check(quickbooks_bodies, QUICKBOOKS_PO, "ION purchase order ", path, value, QUICKBOOKS_NUMBERS)
 
 
-# -- Ramp bodies (tasks/ramp_purchase_orders.py, tasks/ramp_receipts.py) --------------------
+# -- Ramp bodies (payments/ramp/purchase_orders.py, payments/ramp/receipts.py) --------------------
 
 RAMP_PO = {
     "id": 7, "_etag": "e", "_created": "2026-11-20T08:00:00+00:00", "status": "APPROVED", "paid": False, "description": None,

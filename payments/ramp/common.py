@@ -1,25 +1,29 @@
-"""What the four Ramp flows share: their context, summary, ION page reads, outcome rules, and
-the map of ION purchase orders that live in Ramp (read from the ledger of
+"""What the four Ramp flows share: their context, summary, ION page reads, lookups by number,
+and the map of ION purchase orders that live in Ramp (read from the ledger of
 ramp-purchase-order-sync, where each posted entry keeps the Ramp PO id and line ids)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from connectors.errors import DataError, TransientError
+from pydantic import BaseModel
+
 from connectors.ion import IonClient
 from connectors.ion.queries import Query
-from connectors.ramp import RampClient
+from connectors.ramp import RampClient, WriteResult
 from connectors.ramp.models import Vendor
 from core.ramp_config import RampMappings
 from core.reporting import SyncSummary
-from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
+from core.writer import Landed, Postable, PostReport, Writer
+from ledger import Claim, EntryStatus, Ledger, RunHandle
 
 PURCHASE_ORDER_INTEGRATION = "ramp-purchase-order-sync"
 PO_KEY = re.compile(r"^ion:po:(\d+):ramp-po$")
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +37,10 @@ class RampContext:
     retry_dead: bool = False
     max_attempts: int = 5
     vendors: dict[str, Vendor | None] = field(default_factory=dict)  # Ramp vendors looked up in this run
+    window: asyncio.Semaphore = field(init=False)  # Ramp writes in flight, across the pages of a run
+
+    def __post_init__(self) -> None:
+        self.window = asyncio.Semaphore(self.ramp.settings.concurrency)
 
 
 class RampSummary(SyncSummary):
@@ -43,10 +51,10 @@ class RampSummary(SyncSummary):
     skipped: int = 0
     events_handled: int = 0
 
-    def add_report(self, report: Any) -> None:
-        """A posted page (PO or item-receipt report: the same counts)."""
+    def add_report(self, report: PostReport) -> None:
+        """A posted page of POs or item receipts (a row says whether Ramp already had it)."""
         self.posted += len(report.posted)
-        self.adopted += report.adopted
+        self.adopted += sum(1 for row in report.posted if row.get("adopted"))
         self.dead_letters += len(report.dead_letters)
         self.already_posted += report.already_posted
         self.in_flight_elsewhere += report.in_flight_elsewhere
@@ -95,14 +103,80 @@ async def ion_nodes(ion: IonClient, query: Query, connection: str, filters: dict
         yield page.nodes
 
 
-def failure_outcome(ctx: RampContext, claim: Claim, exc: Exception, what: str, payload: dict[str, Any] | None) -> Outcome:
-    """Data errors are dead letters in the target's words; transient ones are retried next run
-    (dead after `max_attempts` runs)."""
-    if isinstance(exc, DataError):
-        code = f" [{exc.code}]" if exc.code else ""
-        field = f" (field {exc.field})" if exc.field else ""
-        return Outcome(claim.key, EntryStatus.dead, reason=f"{what}: rejected{code}: {exc}{field}", payload=payload)
-    assert isinstance(exc, TransientError)
-    if claim.attempts + 1 >= ctx.max_attempts:
-        return Outcome(claim.key, EntryStatus.dead, reason=f"{what}: gave up after {claim.attempts + 1} runs: {exc}", payload=payload)
-    return Outcome(claim.key, EntryStatus.failed, reason=str(exc))
+class NumberLookup(Generic[T]):
+    """Ramp objects by number. Ramp's lists take no number filter, so every lookup scans a list:
+    the numbers asked for together (the keys a dead run left `pending`, checked at once by
+    `resolve_orphans`) share one scan instead of one scan each."""
+
+    def __init__(self, scan: Callable[[set[str]], Awaitable[Mapping[str, T]]]) -> None:
+        self._scan = scan
+        self._wanted: set[str] = set()
+        self._batch: asyncio.Future[Mapping[str, T]] | None = None
+
+    async def get(self, number: str) -> T | None:
+        self._wanted.add(number)
+        if self._batch is None:
+            self._batch = asyncio.ensure_future(self._run())
+        return (await asyncio.shield(self._batch)).get(number)
+
+    async def _run(self) -> Mapping[str, T]:
+        await asyncio.sleep(0)  # the lookups started together join this scan
+        wanted, self._wanted, self._batch = self._wanted, set(), None
+        return await self._scan(wanted)
+
+
+class AdoptingWriter(Writer):
+    """A create in Ramp, which has no idempotency key, told apart by its number: once a page is
+    claimed its numbers are looked up (`remember`), and a number Ramp already has is adopted,
+    never created again; `find` looks a number up (one scan for all the keys a dead run left
+    `pending`). Each landed row says whether it was adopted."""
+
+    target = "Ramp"
+    batch_size = 1
+    idempotent = False
+    id_column = "ramp id"
+
+    def __init__(self, scan: Callable[[set[str]], Awaitable[Mapping[str, BaseModel]]]) -> None:
+        self.existing: dict[str, dict[str, Any]] = {}  # claimed numbers Ramp already has -> the object
+        self.looked_up: set[str] = set()
+        self.lookup = NumberLookup(scan)
+        self.items: dict[str, Postable] = {}
+
+    def number(self, key: str) -> str:
+        raise NotImplementedError
+
+    async def create(self, item: Postable) -> WriteResult:
+        raise NotImplementedError
+
+    def details(self, resource: dict[str, Any] | None) -> dict[str, Any]:
+        """What the ledger keeps about the object besides its number (e.g. a PO's line ids)."""
+        return {}
+
+    def remember(self, items: Sequence[Postable], found: Mapping[str, BaseModel]) -> None:
+        """What looking the claimed items' numbers up in Ramp found."""
+        self.items = {item.key: item for item in items}
+        self.looked_up.update(self.number(item.key) for item in items)
+        self.existing.update({number: resource.model_dump(mode="json") for number, resource in found.items()})
+
+    async def find(self, claim: Claim) -> Landed | None:
+        number = self.number(claim.key)
+        if number in self.looked_up:
+            resource = self.existing.get(number)
+        else:
+            found = await self.lookup.get(number)
+            resource = found.model_dump(mode="json") if found else None
+        if resource is None:
+            return None
+        return self.landed(self.items.get(claim.key), number, WriteResult(str(resource["id"]), adopted=True, resource=resource))
+
+    async def write(self, items: Sequence[Postable]) -> list[Landed | Exception]:
+        item = items[0]
+        number = self.number(item.key)
+        resource = self.existing.get(number)
+        result = WriteResult(str(resource["id"]), adopted=True, resource=resource) if resource else await self.create(item)
+        return [self.landed(item, number, result)]
+
+    def landed(self, item: Postable | None, number: str, result: WriteResult) -> Landed:
+        if item is not None:
+            item.row["adopted"] = result.adopted
+        return Landed(result.target_id, {"number": number, **self.details(result.resource), "adopted": result.adopted})

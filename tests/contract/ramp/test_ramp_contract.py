@@ -20,8 +20,8 @@ from connectors.ramp import RampClient, RampSettings, parse_ramp_event
 from connectors.ramp.models import Bill, Entity, ItemReceipt, PurchaseOrder, Vendor
 from core.ramp_config import RampMappings
 from payments.ramp.common import RampPurchaseOrderRef
-from tasks.ramp_purchase_orders import line_map, plan_purchase_orders
-from tasks.ramp_receipts import plan_item_receipts
+from payments.ramp.purchase_orders import line_map, plan_purchase_orders
+from payments.ramp.receipts import plan_item_receipts
 from tests.ramp_spec import RampSpec
 
 EXAMPLES = Path(__file__).parent / "examples"
