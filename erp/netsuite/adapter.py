@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from connectors.netsuite import NetSuiteClient
 from core.environment import Environment
+from erp.netsuite.purchase_order_source import NetSuitePurchaseOrders
+from erp.netsuite.time_entries import NetSuiteTimeEntries
 from erp.port import ErpAdapter
 
 
 def netsuite_adapter(client: NetSuiteClient, env: Environment) -> ErpAdapter:
-    return ErpAdapter(name="NetSuite")
+    return ErpAdapter(
+        name="NetSuite",
+        purchase_orders=NetSuitePurchaseOrders(client, env),
+        time_entries=NetSuiteTimeEntries(client, env),
+    )
