@@ -18,13 +18,13 @@ from tests.contract.erp_port.in_process import ERPS, ErpOps, ErpUnderTest
 pytestmark = pytest.mark.parametrize("erp", ERPS, ids=[e.name for e in ERPS])
 
 
-def entry(ops: ErpOps, session: int, minutes: int = 90, **changes: str) -> TimeEntry:
-    made = TimeEntry(
+def entry(ops: ErpOps, session: int, minutes: int = 90, *, employee: str | None = None, work_order: str | None = None) -> TimeEntry:
+    work_order = work_order or ops.work_order
+    return TimeEntry(
         session_id=session, key=f"ion:session:{session}:time", label=f"session {session}",
-        updated=datetime(2026, 11, 20, 9, tzinfo=UTC), etag="e1", employee=ops.employee, customer="77",
-        work_order=ops.work_order, tran_date="2026-11-20", minutes=minutes, memo=f"{ops.work_order} · session {session}",
+        updated=datetime(2026, 11, 20, 9, tzinfo=UTC), etag="e1", employee=employee or ops.employee, customer="77",
+        work_order=work_order, tran_date="2026-11-20", minutes=minutes, memo=f"{work_order} · session {session}",
     )
-    return replace(made, **changes)
 
 
 async def postable(target: TimeEntryTarget, planned: TimeEntry, corrects: str | None = None) -> Postable:
@@ -82,7 +82,7 @@ async def test_an_entry_the_erp_refuses_is_that_entrys_data_error(erp: ErpUnderT
         writer = target.writer()
         good = await postable(target, entry(ops, 9006))
         refused = replace(good, key="ion:session:9007:time", body=target.body(entry(ops, 9007, employee="999")))
-        results = []
+        results: list[str | Exception] = []
         for item in (refused, good):
             try:
                 results += await writer.write([item])
