@@ -215,9 +215,8 @@ async def write_page(
     except BaseException as exc:  # what stops every record: record what is known, release the rest
         fatal = exc
         for key in claims.keys() - outcomes.keys():
-            outcomes[key] = Outcome(
-                key, EntryStatus.failed, target_id=by_key[key].corrects, reason=f"not written: the run stopped ({shorten(str(exc))})"
-            )
+            reason = f"not written: the run stopped ({shorten(str(exc))})"
+            outcomes[key] = Outcome(key, EntryStatus.failed, target_id=by_key[key].corrects, reason=reason)
     ledger.record(writer.integration, run, outcomes.values())
     if fatal is not None:
         raise fatal

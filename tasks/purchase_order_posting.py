@@ -85,7 +85,8 @@ async def plan_po_page(ctx: PoContext, changes: Sequence[PoChange]) -> PoPagePla
             continue
         row = posted_row(desired, ion_id is None, None)
         planned = PlannedPo(desired, supplier, ion_id)
-        page.ready.append(Postable(key, po.source_ref, desired.label, po.document, row, parse_time(desired.version), record=planned))
+        modified = parse_time(desired.version)
+        page.ready.append(Postable(key, po.source_ref, desired.label, po.document, row, modified, record=planned))
     return page
 
 

@@ -18,7 +18,7 @@ from tests.contract.erp_port.in_process import ERPS, ErpOps, ErpUnderTest
 pytestmark = pytest.mark.parametrize("erp", ERPS, ids=[e.name for e in ERPS])
 
 
-def entry(ops: ErpOps, session: int, minutes: int = 90, *, employee: str | None = None, work_order: str | None = None) -> TimeEntry:
+def entry(ops: ErpOps, session: int, minutes: int = 90, *, employee: str = "", work_order: str = "") -> TimeEntry:
     work_order = work_order or ops.work_order
     return TimeEntry(
         session_id=session, key=f"ion:session:{session}:time", label=f"session {session}",
