@@ -26,6 +26,7 @@ from erp.port.time_entries import INTEGRATION, TimeEntry, TimeEntryTarget
 from ledger import EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter, EntryView
 from mes.ion.labor import correction_key, parse_sessions, plan_time_entries
+from mes.ion.labor_entries import as_correction, etag_of, is_posted, time_entry, worth_keeping
 
 
 @dataclass
@@ -80,11 +81,11 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
     page = LaborPagePlan(not_cost_plus=planned.not_cost_plus, open_times=planned.open_sessions, updated=planned.updated)
     keys = [p.key for p in planned.plans] + [d.key for d in (*parse_dead, *planned.dead_letters)]
     known = {e.key: e for e in ctx.ledger.entries(INTEGRATION, keys=keys)} if keys else {}
-    dead = [d for d in (*parse_dead, *planned.dead_letters) if _worth_keeping(ctx, d, known.get(d.key))]
+    dead = [d for d in (*parse_dead, *planned.dead_letters) if worth_keeping(d, known.get(d.key), retry_dead=ctx.retry_dead)]
     candidates: list[tuple[TimeEntry, EntryView | None]] = []
     for plan in planned.plans:
         entry = known.get(plan.key)
-        if entry and entry.status is EntryStatus.dead and not ctx.retry_dead and _etag(entry.payload) == plan.etag:
+        if entry and entry.status is EntryStatus.dead and not ctx.retry_dead and etag_of(entry.payload) == plan.etag:
             continue  # dead, and the session is as it was: a person must fix the cause, then replay
         candidates.append((plan, entry))
     problems = await ctx.target.problems([plan for plan, _ in candidates]) if candidates else {}
@@ -92,7 +93,7 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
         source, etag = f"ion:session:{plan.session_id}", {"_etag": plan.etag}
         if problems.get(plan.key):
             letter = DeadLetter(plan.key, source, f"{plan.label}: " + "; ".join(problems[plan.key]), etag, plan.updated)
-            if _worth_keeping(ctx, letter, entry):
+            if worth_keeping(letter, entry, retry_dead=ctx.retry_dead):
                 dead.append(letter)
             continue
         with one_record(dead, plan.key, source, plan.label, plan.updated, etag) as one:
@@ -105,72 +106,16 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
                 page.unchanged += 1
                 continue
             corrects = entry.target_id or ""  # the session was edited after posting: correct the entry posted then
-        page.ready.append(time_entry(ctx, plan, body, corrects))
-    letters = [_as_correction(d, known.get(d.key)) for d in dead]
+        page.ready.append(time_entry(plan, body, ctx.target.fingerprint(body), corrects))
+    letters = [as_correction(d, known.get(d.key), ctx.target.name) for d in dead]
     corrections = [d.key for d in letters if d.key.endswith(":correction")]
     if corrections:
         known.update({e.key: e for e in ctx.ledger.entries(INTEGRATION, keys=corrections)})
-    page.dead_letters = [d for d in letters if d.key not in corrections or _worth_keeping(ctx, d, known.get(d.key))]
-    settled = {d.key for d in page.dead_letters if d.key in corrections and _is_posted(known.get(d.key))}
+    page.dead_letters = [d for d in letters if d.key not in corrections or worth_keeping(d, known.get(d.key), retry_dead=ctx.retry_dead)]
+    settled = {d.key for d in page.dead_letters if d.key in corrections and is_posted(known.get(d.key))}
     page.unsettled_again = [d for d in page.dead_letters if d.key in settled]
     page.dead_letters = [d for d in page.dead_letters if d.key not in settled]
     return page
-
-
-def time_entry(ctx: LaborContext, plan: TimeEntry, body: dict[str, Any], corrects: str | None) -> Postable:
-    """One entry for the engine: a new one, or the correction of the entry posted as `corrects`."""
-    verb = "time entry" if corrects is None else f"correction of time bill {corrects}"
-    row = {
-        "session": plan.session_id,
-        "work order": plan.work_order,
-        "employee": plan.employee,
-        "customer": plan.customer,
-        "date": plan.tran_date,
-        "hours": plan.hours,
-        "action": "created" if corrects is None else "corrected",
-    }
-    kept = {  # what the ledger keeps: enough to see what the ERP holds and to detect edits
-        "fingerprint": ctx.target.fingerprint(body),
-        "hours": plan.hours,
-        "tranDate": plan.tran_date,
-        "employee": plan.employee,
-        "work_order": plan.work_order,
-        "session_etag": plan.etag,
-        "_etag": plan.etag,
-    }
-    return Postable(
-        plan.key, f"ion:session:{plan.session_id}", plan.label, body, row, plan.updated, record=plan,
-        what=f"the {verb} for work order {plan.work_order}", payload=kept, corrects=corrects,
-    )
-
-
-def _is_posted(entry: EntryView | None) -> bool:
-    return entry is not None and entry.status is EntryStatus.posted
-
-
-def _etag(payload: dict[str, Any] | None) -> str | None:
-    return (payload or {}).get("_etag")
-
-
-def _worth_keeping(ctx: LaborContext, letter: DeadLetter, entry: EntryView | None) -> bool:
-    """A dead letter already kept for this very version of the session is not news."""
-    if entry is None or entry.status is not EntryStatus.dead or ctx.retry_dead:
-        return True
-    return _etag(entry.payload) != _etag(letter.payload)
-
-
-def _as_correction(letter: DeadLetter, entry: EntryView | None) -> DeadLetter:
-    """A posted session edited into something unpostable: the posted entry stays, the edit is
-    kept under its own key so a person sees it."""
-    if entry is None or entry.status is not EntryStatus.posted:
-        return letter
-    posted = entry.payload or {}
-    session = letter.source_ref.rsplit(":", 1)[-1]
-    reason = (
-        f"edited after posting; NetSuite time bill {entry.target_id} still holds {posted.get('hours', '?')} h "
-        f"on {posted.get('tranDate', '?')}: {letter.reason}"
-    )
-    return DeadLetter(correction_key(session), letter.source_ref, reason, letter.payload, letter.source_time)
 
 
 @task(name="post-time-entries", cache_policy=NO_CACHE)
