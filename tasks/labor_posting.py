@@ -100,18 +100,20 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
             body = ctx.target.body(plan)
         if one.failed:
             continue
-        corrects = None
+        fingerprint, corrects = ctx.target.fingerprint(body), None
         if entry is not None and entry.status is EntryStatus.posted:
-            if (entry.payload or {}).get("fingerprint") == ctx.target.fingerprint(body):
+            if (entry.payload or {}).get("fingerprint") == fingerprint:
                 page.unchanged += 1
                 continue
             corrects = entry.target_id or ""  # the session was edited after posting: correct the entry posted then
-        page.ready.append(time_entry(plan, body, ctx.target.fingerprint(body), corrects))
+        page.ready.append(time_entry(plan, body, fingerprint, corrects))
     letters = [as_correction(d, known.get(d.key), ctx.target.name) for d in dead]
     corrections = [d.key for d in letters if d.key.endswith(":correction")]
     if corrections:
         known.update({e.key: e for e in ctx.ledger.entries(INTEGRATION, keys=corrections)})
-    page.dead_letters = [d for d in letters if d.key not in corrections or worth_keeping(d, known.get(d.key), retry_dead=ctx.retry_dead)]
+    page.dead_letters = [
+        d for d in letters if d.key not in corrections or worth_keeping(d, known.get(d.key), retry_dead=ctx.retry_dead)
+    ]
     settled = {d.key for d in page.dead_letters if d.key in corrections and is_posted(known.get(d.key))}
     page.unsettled_again = [d for d in page.dead_letters if d.key in settled]
     page.dead_letters = [d for d in page.dead_letters if d.key not in settled]
