@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -47,7 +47,9 @@ class Postable:
     row: dict[str, Any]  # its line in the "posted" table
     source_time: datetime | None = None
     record: Any = None  # what the writer needs beyond the body (the planned record itself)
+    what: str = "it"  # how a reason names what the target refused: "the time entry for work order WO1001"
     payload: dict[str, Any] | None = None  # what the ledger keeps with the outcome of writing it (dead: the body if None)
+    corrects: str | None = None  # the target id of the version posted earlier that this record corrects
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,11 @@ class Writer(Protocol):
       dead run left `pending` and for uncertain earlier attempts; never posts.
     - `write(items)`: one result per item, in order: the target id (or `Landed`), or the exception for it.
 
-    A key may carry a version after `@` (labor's fingerprint, QuickBooks' digest) so a
-    corrected record is a new key while the earlier version stays posted.
+    A key may carry a version after `@` (QuickBooks' digest) so a changed record is a new key
+    while the earlier version stays posted. A record that corrects what its key already posted
+    under the same key (labor: the time entry of an edited session, its external id fixed) says
+    so with `Postable.corrects`: the engine re-opens the posted key (`Ledger.reopen`) instead of
+    claiming it, and the earlier target id stays on the key whatever the correction's outcome.
     """
 
     integration: str
@@ -171,9 +176,12 @@ async def write_page(
     batch = ledger.claim(
         writer.integration,
         run,
-        [ClaimRequest(key, item.source_ref, item.source_time) for key, item in by_key.items()],
+        [ClaimRequest(key, item.source_ref, item.source_time) for key, item in by_key.items() if item.corrects is None],
         retry_dead=retry_dead,
     )
+    reopened = ledger.reopen(writer.integration, run, [key for key, item in by_key.items() if item.corrects is not None])
+    batch.mine += reopened.mine
+    batch.in_flight_elsewhere += reopened.in_flight_elsewhere
     report.already_posted = len(batch.already_posted)
     report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
     report.interrupted_resolved = sum(1 for claim in batch.mine if claim.resolve_first)
@@ -181,8 +189,14 @@ async def write_page(
     outcomes: dict[str, Outcome] = {}
     fatal: BaseException | None = None
 
-    def settle(key: str, result: str | Landed | BaseException) -> None:
-        outcomes[key] = classify(by_key[key], claims[key], result, target, max_attempts)
+    def settle(key: str, result: str | Landed | BaseException, *, found: bool = False) -> None:
+        item = by_key[key]
+        outcome = classify(item, claims[key], result, target, max_attempts)
+        if found and not isinstance(result, Landed):  # it landed earlier, but which version is not known
+            outcome = replace(outcome, payload=None)
+        if item.corrects is not None and outcome.status is not EntryStatus.posted:
+            outcome = replace(outcome, target_id=item.corrects)  # the earlier version is still there
+        outcomes[key] = outcome
 
     try:
         if claims:
@@ -198,7 +212,7 @@ async def write_page(
                     settle(claim.key, exc)
                     return
             if found:
-                settle(claim.key, found)
+                settle(claim.key, found, found=True)
 
         await _all(
             uncertain(claim)
@@ -223,7 +237,8 @@ async def write_page(
     except BaseException as exc:  # what stops every record: record what is known, release the rest
         fatal = exc
         for key in claims.keys() - outcomes.keys():
-            outcomes[key] = Outcome(key, EntryStatus.failed, reason=f"not written: the run stopped ({shorten(str(exc))})")
+            reason = f"not written: the run stopped ({shorten(str(exc))})"
+            outcomes[key] = Outcome(key, EntryStatus.failed, target_id=by_key[key].corrects, reason=reason)
     ledger.record(writer.integration, run, outcomes.values())
     if fatal is not None:
         raise fatal
@@ -246,21 +261,22 @@ def classify(item: Postable, claim: Claim, result: str | Landed | BaseException,
     target's own words; a transient error is `failed` (retried by the next run), dead after
     `max_attempts` runs; anything else wrong with this record alone is its dead letter; what
     stops every record is raised."""
+    kept = item.body if item.payload is None else item.payload
     if isinstance(result, str | Landed):
         return posted_outcome(item.key, result, item.payload)
     if isinstance(result, DataError):
         where = f" (field {result.field})" if result.field else ""
         code = f" [{result.code}]" if result.code else ""
-        reason = f"{item.label}: {target} rejected it{code}: {result}{where}"
-        return Outcome(item.key, EntryStatus.dead, reason=reason, payload=item.body)
+        reason = f"{item.label}: {target} rejected {item.what}{code}: {result}{where}"
+        return Outcome(item.key, EntryStatus.dead, reason=reason, payload=kept)
     if isinstance(result, TransientError):
         if claim.attempts + 1 >= max_attempts:
             reason = f"{item.label}: gave up after {claim.attempts + 1} runs: {result}"
-            return Outcome(item.key, EntryStatus.dead, reason=reason, payload=item.body)
+            return Outcome(item.key, EntryStatus.dead, reason=reason, payload=kept)
         return Outcome(item.key, EntryStatus.failed, reason=str(result))
     if not isinstance(result, Exception):
         raise result
-    return dead_outcome(item.key, item.label, result, payload=item.body)
+    return dead_outcome(item.key, item.label, result, payload=kept)
 
 
 async def _all(calls: Iterable[Awaitable[None]]) -> None:

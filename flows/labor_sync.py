@@ -1,4 +1,4 @@
-"""labor-sync: direct labor from ION time tracking into NetSuite time entries, for cost-plus customers.
+"""labor-sync: direct labor from ION time tracking into the ERP's time entries (NetSuite), for cost-plus customers.
 
 The story (seed 002, "Canonical data flows: ION → ERP", and the "Accurate COGS: material +
 labor" goal): operators check in and out of run steps in ION; finance needs that labor as
@@ -8,10 +8,12 @@ time entries against the job, so cost-plus contracts bill actual hours. This flo
    Relay page at a time, with their run step, run attributes and user;
 2. plans one NetSuite `timeBill` per checked-out session on a cost-plus customer's run: the
    ION user mapped to a NetSuite employee, the duration as H:MM, the run's work order in the
-   memo, the service item and customer from the mappings file (`erp.netsuite.labor`);
-3. posts it exactly once through the ledger, keyed `ion:session:<id>:time` with the same
-   `externalId` in NetSuite; a session edited after posting updates that time bill (the
-   ledger keeps the fingerprint of what was posted), never adds a second one;
+   memo, the service item and customer from the mappings file (`mes.ion.labor`,
+   `erp.netsuite.labor`);
+3. posts it exactly once through the ERP port (`erp.port.time_entries`) and the writer
+   engine, keyed `ion:session:<id>:time` with the same `externalId` in NetSuite; a session
+   edited after posting updates that time bill (the ledger keeps the fingerprint of what was
+   posted), never adds a second one;
 4. reports: a table of entries created and corrected, a table of dead letters, a summary.
 
 Sessions still checked in wait: the watermark stays at the oldest of them. A session whose
@@ -29,20 +31,19 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
-from connectors.netsuite import NetSuiteClient
 from core.environment import Environment, load_environment
 from core.times import iso
-from erp.netsuite.labor import INTEGRATION
-from erp.netsuite.references import check_labor_references
+from core.writer import dead_letter_row
+from erp.port.time_entries import INTEGRATION
 from ledger import Ledger
+from tasks.arguments import unexamined
+from tasks.erp import open_erp
 from tasks.labor_posting import (
     LaborContext,
     LaborPagePlan,
     LaborPageReport,
-    dead_letter_row,
     fetch_sessions_page,
     plan_page,
     post_page,
@@ -90,7 +91,7 @@ async def labor_sync(
     full_resync: bool = False,
     lookback_minutes: int = 15,
 ) -> LaborSummary | State:
-    """Post ION time-tracking sessions to NetSuite as time entries, exactly once, corrected when edited.
+    """Post ION time-tracking sessions to the ERP (NetSuite) as time entries, exactly once, corrected when edited.
 
     Args:
         since: Only sessions changed at or after this time (UTC). Default: the watermark minus
@@ -112,11 +113,12 @@ async def labor_sync(
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         filters = session_filters(env, since, until, session_ids)
         logger.info("Fetching sessions with filters %s", json.dumps(filters, default=str))
-        async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
-            inactive = await check_labor_references(netsuite, env)
+        async with IonClient(env.ion) as ion, open_erp(env) as erp:
+            target = erp.require(erp.time_entries, "labor time entries")
+            await target.check()
             ctx = LaborContext(
-                ion=ion, netsuite=netsuite, ledger=ledger, run=None, mappings=env.mappings,
-                inactive_employees=inactive, retry_dead=bool(session_ids) or full_resync,
+                ion=ion, target=target, ledger=ledger, run=None, mappings=env.mappings,
+                retry_dead=bool(session_ids) or full_resync,
             )
             summary, posted, dead = await _sync(ctx, filters, dry_run)
         if incremental and not dry_run and summary.watermark_candidate is not None:
@@ -148,18 +150,18 @@ async def _sync(
     waiting: list[datetime] = []
     try:
         if ctx.run:
-            summary.interrupted_resolved = await resolve_interrupted(quote(ctx))
+            summary.interrupted_resolved = await resolve_interrupted(unexamined(ctx))
         after: str | None = None
         while True:
-            page = await fetch_sessions_page(quote(ctx.ion), filters, after)
-            planned = await plan_page(quote(ctx), quote(page.nodes))
+            page = await fetch_sessions_page(unexamined(ctx.ion), filters, after)
+            planned = await plan_page(unexamined(ctx), unexamined(page.nodes))
             if dry_run:
                 report = LaborPageReport(already_posted=planned.unchanged)
                 report.dead_letters = [dead_letter_row(d) for d in [*planned.dead_letters, *planned.unsettled_again]]
                 summary.would_post += len(planned.ready)
-                rows = [would_post_row(r) for r in planned.ready]
+                rows = [would_post_row(ctx, r) for r in planned.ready]
             else:
-                report = await post_page(quote(ctx), quote(planned))
+                report = await post_page(unexamined(ctx), unexamined(planned))
                 ctx.ledger.heartbeat(ctx.run)  # type: ignore[arg-type]
                 rows = report.posted
             summary.add(page.nodes, planned, report)

@@ -1,19 +1,19 @@
-"""purchase-order-sync: NetSuite purchase orders → ION purchase orders.
+"""purchase-order-sync: the ERP's purchase orders (NetSuite) → ION purchase orders.
 
-Seed 002 ("ERP → ION", "PO setup attributes", "Multi-location"): NetSuite owns purchasing;
-ION receives against the POs. This flow
+Seed 002 ("ERP → ION", "PO setup attributes", "Multi-location"): the ERP owns purchasing;
+ION receives against the POs. This flow talks to the ERP port (`erp.port.purchase_orders`):
 
-1. lists NetSuite POs created or changed since the watermark (or in a window, or by number);
+1. lists the ERP's POs created or changed since the watermark (or in a window, or by number);
 2. reads each with its lines and vendor, maps items to ION parts and fields to ION
    attributes (configuration, `netsuite.purchasing`); a PO that cannot map is a dead letter
    naming every problem (an item with no ION part says which part to create);
 3. creates the ION PO (supplier first, on first use, with its payment terms) or brings the
    existing one up to date: new lines, changed quantities and costs, cancelled or deleted
    lines, a closed PO, attributes; with `_etag`s, re-reading on a conflict;
-4. records one ledger key per NetSuite version of each PO, so every change lands once.
+4. records one ledger key per ERP version of each PO, so every change lands once.
 
-New POs are created in ION only while NetSuite still expects receipts against them
-(`receivable_statuses`); a PO already in ION follows NetSuite whatever its status.
+New POs are created in ION only while the ERP still expects receipts against them
+(`receivable_statuses`); a PO already in ION follows the ERP whatever its status.
 """
 
 from __future__ import annotations
@@ -25,16 +25,15 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
-from connectors.netsuite import NetSuiteClient
 from core.environment import load_environment
 from core.writer import PostedSummary, PostReport
-from erp.netsuite.purchase_orders import INTEGRATION
-from erp.netsuite.references import check_netsuite_locations
+from erp.port.purchase_orders import INTEGRATION, PoChange
 from ledger import Ledger
 from mes.ion.purchasing import IonPurchasing
+from tasks.arguments import unexamined
+from tasks.erp import open_erp
 from tasks.purchase_order_posting import (
     PoContext,
     PoPagePlan,
@@ -51,8 +50,8 @@ PAGE_SIZE = 50
 class PoSummary(PostedSummary):
     skipped_not_receivable: int = 0
 
-    def add(self, headers: list[dict[str, Any]], plan: PoPagePlan, report: PostReport) -> None:
-        self.add_page(len(headers), plan.times, report)
+    def add(self, changes: list[PoChange], plan: PoPagePlan, report: PostReport) -> None:
+        self.add_page(len(changes), plan.times, report)
         self.skipped_not_receivable += plan.skipped
 
 
@@ -77,7 +76,7 @@ async def purchase_order_sync(
     full_resync: bool = False,
     lookback_minutes: int = 15,
 ) -> SyncSummary | State:
-    """Create and update ION purchase orders from NetSuite's, each change exactly once.
+    """Create and update ION purchase orders from the ERP's (NetSuite), each change exactly once.
 
     Args:
         since: Only POs last modified in NetSuite at or after this time (UTC). Default: the
@@ -101,14 +100,15 @@ async def purchase_order_sync(
         watermark = ledger.watermark(INTEGRATION)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
-        async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
-            await check_netsuite_locations(netsuite, env)
-            headers = await list_changed(quote(netsuite), since, until, po_numbers, netsuite_ids)
-            logger.info("%d NetSuite purchase order(s) to compare with ION (since %s)", len(headers), since)
+        async with IonClient(env.ion) as ion, open_erp(env) as erp:
+            source = erp.require(erp.purchase_orders, "reading purchase orders")
+            await source.check()
+            headers = await list_changed(unexamined(source), since, until, po_numbers, netsuite_ids)
+            logger.info("%d %s purchase order(s) to compare with ION (since %s)", len(headers), erp.name, since)
             purchasing = IonPurchasing(ion, env.mappings.netsuite.purchasing)
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
             ctx = PoContext(
-                netsuite, purchasing, ledger, run, env.mappings, await purchasing.definitions(),
+                source, purchasing, ledger, run, env.mappings, await purchasing.definitions(),
                 retry_dead=selected or full_resync,
             )
             summary = PoSummary(integration=INTEGRATION, dry_run=dry_run)
@@ -117,8 +117,8 @@ async def purchase_order_sync(
             try:
                 for start in range(0, len(headers), PAGE_SIZE):
                     chunk = headers[start : start + PAGE_SIZE]
-                    plan = await plan_po_page(quote(ctx), quote(chunk))
-                    report = dry_run_report(plan) if run is None else await apply_po_page(quote(ctx), quote(plan))
+                    plan = await plan_po_page(unexamined(ctx), unexamined(chunk))
+                    report = dry_run_report(plan) if run is None else await apply_po_page(unexamined(ctx), unexamined(plan))
                     if run is not None:
                         ledger.heartbeat(run)
                     summary.add(chunk, plan, report)

@@ -26,10 +26,10 @@ from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.settings import load_settings
 from core.config import AcceptanceCriterion, AppSettings, load_mappings
 from erp.netsuite.consumption import INTEGRATION as CONSUMPTION
-from erp.netsuite.labor import INTEGRATION as LABOR_SYNC
 from erp.netsuite.labor import TIME_BILL
-from erp.netsuite.purchase_orders import INTEGRATION as PO_SYNC
 from erp.netsuite.receipts import INTEGRATION as RECEIPT_SYNC
+from erp.port.purchase_orders import INTEGRATION as PO_SYNC
+from erp.port.time_entries import INTEGRATION as LABOR_SYNC
 from flows.integrations import Integration, find_integration
 from ledger import Ledger
 from ledger.models import EntryStatus

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from erp.netsuite.labor import INTEGRATION
+from erp.port.time_entries import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 from tests.labor_helpers import (

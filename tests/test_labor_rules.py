@@ -8,14 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from core.config import LaborMapping, NetSuiteMappings
-from erp.netsuite.labor import (
-    WorkOrderRef,
-    fingerprint,
-    parse_sessions,
-    plan_time_entries,
-    reference_problems,
-    time_bill_body,
-)
+from erp.netsuite.labor import WorkOrderRef, fingerprint, reference_problems, time_bill_body
+from mes.ion.labor import parse_sessions, plan_time_entries
 
 LABOR = LaborMapping(
     employees={"Alice@Factory.example": "401", "3": "402"},

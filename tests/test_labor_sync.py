@@ -9,7 +9,7 @@ import pytest
 
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.settings import load_settings
-from erp.netsuite.labor import INTEGRATION
+from erp.port.time_entries import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 from tests.labor_helpers import (

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from erp.netsuite.purchase_orders import INTEGRATION
+from erp.port.purchase_orders import INTEGRATION
 from ion_sync.runner import run_deployment
 from ion_sync.sandbox import SANDBOX_MAPPINGS
 from ledger import EntryStatus, Ledger

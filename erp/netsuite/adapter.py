@@ -6,6 +6,8 @@ from connectors.netsuite import NetSuiteClient
 from core.environment import Environment
 from erp.netsuite.inventory import NetSuiteInventory
 from erp.netsuite.matching import NetSuiteMatching
+from erp.netsuite.purchase_order_source import NetSuitePurchaseOrders
+from erp.netsuite.time_entries import NetSuiteTimeEntries
 from erp.port import ErpAdapter
 
 
@@ -14,4 +16,6 @@ def netsuite_adapter(client: NetSuiteClient, env: Environment) -> ErpAdapter:
         name="NetSuite",
         inventory=NetSuiteInventory(client),
         matching=NetSuiteMatching(client),
+        purchase_orders=NetSuitePurchaseOrders(client, env),
+        time_entries=NetSuiteTimeEntries(client, env),
     )

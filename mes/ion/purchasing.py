@@ -1,10 +1,10 @@
 """Writing purchase orders and suppliers into ION so that every write lands once.
 
 ION's GraphQL API has no idempotency keys, so each write is made convergent: read the PO,
-compute the edits still missing (`erp.netsuite.purchase_orders.edits_for`), apply them, and on an
+compute the edits still missing (`mes.ion.purchase_order_edits.edits_for`), apply them, and on an
 etag conflict, a lost answer or a transient failure read again and carry on from what ION
 now holds. The two creates that are not naturally repeatable carry their own marker: a new
-PO's description names the NetSuite PO, a new line's position is its NetSuite line number.
+PO's description names the ERP's PO, a new line's position is the ERP's line number.
 """
 
 from __future__ import annotations
@@ -30,16 +30,8 @@ from connectors.ion.queries import (
 )
 from connectors.retry import retrying
 from core.config import PurchasingMappings
-from erp.netsuite.purchase_orders import (
-    DRAFT_LIKE,
-    Definitions,
-    DesiredPo,
-    Edits,
-    Vendor,
-    definitions_of,
-    edits_for,
-    marker,
-)
+from erp.port.purchase_orders import Definitions, DesiredPo, Supplier
+from mes.ion.purchase_order_edits import DRAFT_LIKE, Edits, definitions_of, edits_for
 
 MAX_ROUNDS = 6  # read → edit rounds per PO before an etag race is reported as a failure
 
@@ -57,9 +49,9 @@ class IonPurchasing:
 
     ion: IonClient
     purchasing: PurchasingMappings
-    po_index: dict[str, str] | None = None  # NetSuite PO number -> ION PO id
+    po_index: dict[str, str] | None = None  # the ERP's PO number -> ION PO id
     markers: dict[str, str] = field(default_factory=dict)  # description -> ION PO id
-    suppliers: dict[str, str] | None = None  # NetSuite vendor id -> ION supplier id
+    suppliers: dict[str, str] | None = None  # the ERP's vendor id -> ION supplier id
     suppliers_by_name: dict[str, str] = field(default_factory=dict)
     part_ids: dict[str, str | None] = field(default_factory=dict)
     supplier_nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # ION supplier id -> node
@@ -81,7 +73,8 @@ class IonPurchasing:
             supplier=self.supplier_definitions,
         )
 
-    async def find_po(self, number: str, *, refresh: bool = False) -> str | None:
+    async def find_po(self, number: str, marker: str, *, refresh: bool = False) -> str | None:
+        """The ION PO joined to the ERP's PO `number`, or created with `marker` before its join key was set."""
         if self.po_index is None or refresh:
             self.po_index, self.markers = {}, {}
             variables = {"poKey": self.purchasing.po_number_attribute}
@@ -92,9 +85,9 @@ class IonPurchasing:
                         self.po_index.setdefault(str(value), str(node["id"]))
                     elif node.get("description"):
                         self.markers.setdefault(str(node["description"]), str(node["id"]))
-        return self.po_index.get(number) or self.markers.get(marker(number))
+        return self.po_index.get(number) or self.markers.get(marker)
 
-    async def resolve_parts(self, numbers: set[str]) -> None:
+    async def resolve_parts(self, numbers: set[str] | frozenset[str]) -> None:
         unknown = sorted(numbers - self.part_ids.keys())
         if not unknown:
             return
@@ -128,8 +121,8 @@ class IonPurchasing:
 
     # -- writing ----------------------------------------------------------------------
 
-    async def ensure_supplier(self, vendor: Vendor) -> str:
-        """The ION supplier for a NetSuite vendor, created (with its payment terms) on first use."""
+    async def ensure_supplier(self, vendor: Supplier) -> str:
+        """The ION supplier for an ERP vendor, created (with its payment terms) on first use."""
         await self._load_suppliers()
         assert self.suppliers is not None
         if vendor.id in self.suppliers:
@@ -165,7 +158,7 @@ class IonPurchasing:
         async for attempt in retrying(self.ion.settings.retry):
             with attempt:
                 if ion_id is None and (check_first or attempt.retry_state.attempt_number > 1):
-                    ion_id = await self.find_po(desired.number, refresh=True)
+                    ion_id = await self.find_po(desired.number, desired.marker, refresh=True)
                 if ion_id is None:
                     ion_id = await self._create(desired, supplier_id)
                     created = True
@@ -177,7 +170,7 @@ class IonPurchasing:
     async def _create(self, desired: DesiredPo, supplier_id: str) -> str:
         data: dict[str, Any] = {
             "supplierId": supplier_id,
-            "description": marker(desired.number),
+            "description": desired.marker,
             "shipToLocationId": desired.ship_to,
             "billToLocationId": desired.ship_to,
         }
@@ -185,12 +178,12 @@ class IonPurchasing:
             data["currencyId"] = desired.currency
         result = await self.ion.execute(CREATE_PURCHASE_ORDER, {"input": data})
         ion_id = str(result["createPurchaseOrder"]["purchaseOrder"]["id"])
-        self.markers[marker(desired.number)] = ion_id
+        self.markers[desired.marker] = ion_id
         return ion_id
 
     async def _converge(self, desired: DesiredPo, ion_id: str) -> Edits:
         """Read, edit, read again until nothing is left to do. Edits that need DRAFT reopen
-        the PO first; once its lines match, a PO NetSuite still has open is ORDERED again."""
+        the PO first; once its lines match, a PO the ERP still has open is ORDERED again."""
         first: Edits | None = None
         for _ in range(MAX_ROUNDS):
             current = await self.read_po(ion_id)
@@ -201,7 +194,7 @@ class IonPurchasing:
             try:
                 if not edits.empty:
                     await self._edit(ion_id, current, edits)
-                elif desired.status != "H" and current.get("status") in DRAFT_LIKE and desired.lines:
+                elif not desired.closed and current.get("status") in DRAFT_LIKE and desired.lines:
                     await self._status(ion_id, current["_etag"], "ORDERED")
                 else:
                     return first

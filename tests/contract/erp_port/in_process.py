@@ -1,0 +1,100 @@
+"""ERP adapters served by their simulators in this process, for the ERP-port contract suites of
+purchase orders and time entries: no Prefect, no subprocess, a fresh simulator per test.
+
+A second ERP plugs in with one entry in ERPS: how to open its adapter against its simulator,
+and the few things only that ERP can do for a test (`ErpOps`: edit a PO, read back an entry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from connectors.ion import IonSettings
+from connectors.netsuite import NetSuiteClient
+from core.config import AppSettings, load_mappings
+from core.environment import Environment
+from erp.netsuite.adapter import netsuite_adapter
+from erp.netsuite.consumption import external_id
+from erp.netsuite.labor import TIME_BILL
+from erp.port import ErpAdapter
+from sandbox.netsuite import NetSuiteSimConfig, create_app
+from tests.world import netsuite_tba_settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class ErpOps(Protocol):
+    """What a test needs from the ERP beyond the port: its demo data and a back door."""
+
+    open_po: str  # the number of a PO the ERP still expects receipts against
+    closed_po: str  # the number of a closed PO
+    unknown_vendor: str
+    employee: str  # an active employee the mappings name
+    work_order: str  # an open work order's number
+
+    async def edit_po(self, erp_id: str) -> None:
+        """Change the PO in the ERP as a buyer would (its version changes)."""
+        ...
+
+    async def hours(self, target_id: str) -> str:
+        """The hours the ERP holds on the time entry `target_id`, as H:MM."""
+        ...
+
+    async def entries(self, key: str) -> int:
+        """How many time entries the ERP holds for the ledger key `key`."""
+        ...
+
+
+@dataclass(frozen=True)
+class ErpUnderTest:
+    name: str
+    open: Callable[[], AbstractAsyncContextManager[tuple[ErpAdapter, ErpOps]]]
+
+
+@dataclass
+class NetSuiteOps:
+    client: NetSuiteClient
+    admin: httpx.AsyncClient
+    open_po: str = "PO5001"
+    closed_po: str = "PO5004"
+    unknown_vendor: str = "999"
+    employee: str = "401"
+    work_order: str = "WO1001"
+
+    async def edit_po(self, erp_id: str) -> None:
+        await self.client._send("PATCH", f"/services/rest/record/v1/purchaseOrder/{erp_id}", write=True, json={"memo": "edited"})
+
+    async def hours(self, target_id: str) -> str:
+        record = await self.client.get(TIME_BILL, target_id)
+        assert record is not None, f"no time bill {target_id}"
+        return str(record["hours"])
+
+    async def entries(self, key: str) -> int:
+        records = (await self.admin.get(f"/_sandbox/records/{TIME_BILL}")).json()["items"]
+        return sum(1 for r in records if r.get("externalId") == external_id(key))
+
+
+@asynccontextmanager
+async def netsuite() -> AsyncIterator[tuple[ErpAdapter, ErpOps]]:
+    app = create_app(NetSuiteSimConfig(seed_purchasing=True))
+    settings = netsuite_tba_settings("https://netsuite.test")
+    env = Environment(
+        app=AppSettings(),
+        mappings=load_mappings(ROOT / "config" / "sandbox.yaml"),
+        ion=IonSettings(api_url="https://ion.test/graphql", auth_url="https://ion.test/token", client_id="c", client_secret="s"),
+        systems={"netsuite": settings},
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with NetSuiteClient(settings, transport=transport) as client, httpx.AsyncClient(
+        transport=transport, base_url="https://netsuite.test"
+    ) as admin:
+        yield netsuite_adapter(client, env), NetSuiteOps(client, admin)
+
+
+ERPS = [ErpUnderTest("netsuite", netsuite)]
