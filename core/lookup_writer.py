@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from core.writer import Postable, PostReport, dead_letter_row, write_page
+from core.writer import Postable, PostReport, Writer, dead_letter_row, write_page
 from ledger import Claim, Ledger, RunHandle
 from ledger.store import DeadLetter
 
@@ -30,15 +30,12 @@ class Lookup(Protocol):
     async def write(self) -> str: ...
 
 
-class LookupWriter:
+class LookupWriter(Writer):
     """The engine's `Writer` for `Lookup` records, one at a time, into `target`.
 
     A record finds itself from what it carries, not from its key, so a key a dead run left
     `pending` is checked when the source hands the record over again (the claim's
     `resolve_first`), not by `resolve_orphans`."""
-
-    batch_size = 1
-    idempotent = False
 
     def __init__(self, integration: str, target: str) -> None:
         self.integration = integration
