@@ -96,6 +96,7 @@ class Writer(Protocol):
     - `idempotent`: writing a record twice cannot duplicate it (NetSuite upserts by external
       id), so a record whose earlier attempt failed is written again without asking `find`.
       Otherwise (Ramp, ION mutations, QuickBooks) the engine asks `find` first.
+    - `id_column`: the "posted" table's column for the target id ("quickbooks id").
     - `prepare(items)`: batch lookups and prerequisite writes for the claimed items, once per
       page, before any `write`; returns the items that cannot be written, with why.
     - `find(claim)`: did this record land? Its target id, or None. Used for keys a dead run
@@ -110,6 +111,7 @@ class Writer(Protocol):
     target: str
     batch_size: int = 1
     idempotent: bool = False
+    id_column: str = "target id"
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
         return {}
@@ -207,7 +209,7 @@ async def write_page(
     for outcome in outcomes.values():
         item = by_key[outcome.key]
         if outcome.status is EntryStatus.posted:
-            report.posted.append({**item.row, "target id": outcome.target_id})
+            report.posted.append({**item.row, writer.id_column: outcome.target_id})
         elif outcome.status is EntryStatus.dead:
             report.dead_letters.append(dead_letter_row(DeadLetter(item.key, item.source_ref, outcome.reason or "")))
         else:
