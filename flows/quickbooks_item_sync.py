@@ -73,7 +73,7 @@ async def quickbooks_item_sync(
         try:
             async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
                 ids = await resolve_setup(qbo, env.quickbooks_mappings, env.app.config)
-                ctx = ItemSyncContext(ion, qbo, ledger, run, ids, retry_dead=full_resync)
+                ctx = ItemSyncContext(ion=ion, qbo=qbo, ledger=ledger, run=run, setup=ids, retry_dead=full_resync)
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_items(unexamined(ctx))
                 after: str | None = None

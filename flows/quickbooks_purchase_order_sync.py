@@ -101,7 +101,10 @@ async def quickbooks_purchase_order_sync(
         try:
             async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
                 ids = await resolve_setup(qbo, env.quickbooks_mappings, env.app.config)
-                ctx = PoSyncContext(ion, qbo, ledger, run, env.quickbooks_mappings, ids, retry_dead=bool(purchase_order_ids) or full_resync)
+                ctx = PoSyncContext(
+                    ion=ion, qbo=qbo, ledger=ledger, run=run, setup=env.quickbooks_mappings, ids=ids,
+                    retry_dead=bool(purchase_order_ids) or full_resync,
+                )
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_pos(unexamined(ctx))
                 after: str | None = None

@@ -18,10 +18,11 @@ from connectors.errors import DataError, TransientError
 from connectors.quickbooks import QuickBooksClient
 from connectors.quickbooks.errors import DUPLICATE_NAME, STALE
 from core.times import parse_time
-from core.writer import Postable, Writer
+from core.writer import Postable, Writer, one_record
+from erp.quickbooks.pages import PagePlan
 from erp.quickbooks.rules import ITEM_INTEGRATION, SetupIds, digest, inventory_item_body, item_name, item_name_problem
 from erp.quickbooks.setup import NameCache
-from ledger import Claim
+from ledger import Claim, Ledger
 from ledger.store import DeadLetter
 
 
@@ -83,6 +84,22 @@ def part_postable(part: PartItem, setup: SetupIds) -> Postable:
     body = inventory_item_body(part.name, part.part_number, part.description, setup, today())
     row = {"part": part.part_id, "item": part.name}
     return Postable(part.key, part.source_ref, part.label, body, row, part.updated, record=part)
+
+
+def plan_parts_page(ledger: Ledger, setup: SetupIds, nodes: list[dict[str, Any]], *, retry_dead: bool) -> PagePlan:
+    """Parts → items by name; a part whose name QuickBooks would refuse is a dead letter."""
+    page = PagePlan()
+    planned: list[Postable] = []
+    for node in nodes:
+        source, updated = f"ion:part:{node.get('id')}", parse_time(node.get("_updated"))
+        with one_record(page.dead_letters, unnamed_key(node), source, f"ION part {node.get('id')}", updated):
+            part = plan_part(node)
+            if isinstance(part, DeadLetter):
+                page.dead_letters.append(part)
+            elif part is not None:
+                planned.append(part_postable(part, setup))
+    page.ready, _ = page.sort_out(ledger, ITEM_INTEGRATION, planned, retry_dead=retry_dead)
+    return page
 
 
 async def ensure_items(

@@ -15,7 +15,6 @@ only when every name resolved and every item exists, as one request.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.errors import DataError, TransientError
@@ -25,6 +24,7 @@ from core.config import QuickBooksMappings
 from core.times import parse_time
 from core.writer import Postable, Writer, one_record
 from erp.quickbooks.items import ensure_items
+from erp.quickbooks.pages import PagePlan
 from erp.quickbooks.rules import (
     DIGEST_MARK,
     PO_INTEGRATION,
@@ -36,18 +36,10 @@ from erp.quickbooks.rules import (
     purchase_order_update,
 )
 from erp.quickbooks.setup import NameCache
-from ledger import Claim, EntryStatus, Ledger
+from ledger import Claim, Ledger
 from ledger.store import DeadLetter
 
 POSTS_AT_ONCE = 8  # under the realm's 10 concurrent requests (A5), leaving room for lookups
-
-
-@dataclass
-class PoPagePlan:
-    ready: list[Postable] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    out_of_sync: list[dict[str, Any]] = field(default_factory=list)
-    already_posted: int = 0
 
 
 def out_of_sync_problems(plan: PurchaseOrderPlan, names: NameCache) -> list[dict[str, Any]]:
@@ -73,9 +65,9 @@ def out_of_sync_problems(plan: PurchaseOrderPlan, names: NameCache) -> list[dict
 async def plan_po_page(
     qbo: QuickBooksClient, ledger: Ledger, names: NameCache, setup: QuickBooksMappings, ids: SetupIds,
     nodes: list[dict[str, Any]], *, retry_dead: bool,
-) -> PoPagePlan:
+) -> PagePlan:
     """ION POs → postables; bad input and out-of-sync names are dead letters, the rest ready."""
-    page = PoPagePlan()
+    page = PagePlan()
     plans: list[PurchaseOrderPlan] = []
     for node in nodes:
         version = digest({k: v for k, v in node.items() if k != "_updated"})
@@ -89,11 +81,7 @@ async def plan_po_page(
             page.dead_letters.append(DeadLetter(key, source, f"{label}: " + "; ".join(problems), None, updated))
         else:
             plans.append(plan)
-    known = ledger.statuses(PO_INTEGRATION, [p.key for p in plans])
-    settled = {EntryStatus.posted} | (set() if retry_dead else {EntryStatus.dead})
-    fresh = [p for p in plans if known.get(p.key) not in settled]
-    held = [p for p in plans if known.get(p.key) is EntryStatus.dead and p not in fresh]
-    page.already_posted = sum(1 for status in known.values() if status is EntryStatus.posted)
+    fresh, held = page.sort_out(ledger, PO_INTEGRATION, plans, retry_dead=retry_dead)
     await names.fill(
         qbo,
         vendors=[p.supplier for p in fresh + held],

@@ -13,30 +13,23 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.ion import IonClient, Page
 from connectors.ion.queries import QUICKBOOKS_PURCHASE_ORDERS
-from connectors.quickbooks import QuickBooksClient
 from core.config import QuickBooksMappings
-from core.writer import PostReport, resolve_orphans, write_page
+from core.writer import PostReport
 from erp.quickbooks import purchase_orders
-from erp.quickbooks.purchase_orders import POSTS_AT_ONCE, PoPagePlan, PurchaseOrderWriter
+from erp.quickbooks.pages import PagePlan
+from erp.quickbooks.purchase_orders import POSTS_AT_ONCE, PurchaseOrderWriter
 from erp.quickbooks.rules import PO_INTEGRATION, SetupIds
-from erp.quickbooks.setup import NameCache
-from ledger import Ledger, RunHandle
+from tasks.quickbooks import QuickBooksContext
 
 
-@dataclass
-class PoSyncContext:
-    ion: IonClient
-    qbo: QuickBooksClient
-    ledger: Ledger
-    run: RunHandle | None  # None in a dry run
+@dataclass(kw_only=True)
+class PoSyncContext(QuickBooksContext):
     setup: QuickBooksMappings
     ids: SetupIds
-    names: NameCache = field(default_factory=NameCache)
-    retry_dead: bool = False
-    window: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POSTS_AT_ONCE))  # POs in flight, across pages
+    window: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POSTS_AT_ONCE))
 
     def writer(self) -> PurchaseOrderWriter:
-        return PurchaseOrderWriter(self.qbo, self.names, self.ids, self.run.token if self.run else "")
+        return PurchaseOrderWriter(self.qbo, self.names, self.ids, self.run_key)
 
 
 @task(name="fetch-purchase-orders", cache_policy=NO_CACHE)
@@ -47,28 +40,22 @@ async def fetch_po_page(ion: IonClient, filters: dict[str, Any], after: str | No
 
 
 @task(name="plan-purchase-orders", cache_policy=NO_CACHE)
-async def plan_po_page(ctx: PoSyncContext, nodes: list[dict[str, Any]]) -> PoPagePlan:
+async def plan_po_page(ctx: PoSyncContext, nodes: list[dict[str, Any]]) -> PagePlan:
     """ION POs → plans; bad input and out-of-sync names are dead letters, the rest ready."""
     return await purchase_orders.plan_po_page(ctx.qbo, ctx.ledger, ctx.names, ctx.setup, ctx.ids, nodes, retry_dead=ctx.retry_dead)
 
 
 @task(name="post-purchase-orders", cache_policy=NO_CACHE)
-async def post_po_page(ctx: PoSyncContext, page: PoPagePlan) -> PostReport:
-    """The page through the engine: keep the dead letters, claim, create the items, post each PO whole."""
-    assert ctx.run is not None, "a dry run posts nothing"
-    report = await write_page(
-        ctx.ledger, ctx.run, ctx.writer(), page.ready, page.dead_letters, window=ctx.window, retry_dead=ctx.retry_dead
-    )
-    report.already_posted += page.already_posted
-    return report
+async def post_po_page(ctx: PoSyncContext, page: PagePlan) -> PostReport:
+    """Keep the dead letters, claim the ready POs, create their items, post each PO whole."""
+    return await ctx.post(page)
 
 
 @task(name="resolve-interrupted-purchase-orders", cache_policy=NO_CACHE)
 async def resolve_interrupted_pos(ctx: PoSyncContext) -> int:
     """Keys a dead run left `pending`: QuickBooks holds that version of the PO (its marker in the
     PrivateNote of the PO with that document number) or it does not."""
-    assert ctx.run is not None
-    return await resolve_orphans(ctx.ledger, ctx.run, ctx.writer())
+    return await ctx.resolve()
 
 
 @task(name="publish-out-of-sync", cache_policy=NO_CACHE)
