@@ -32,6 +32,7 @@ from erp.quickbooks.rules import (
     SetupIds,
     digest,
     plan_purchase_order,
+    po_key,
     purchase_order_body,
     purchase_order_update,
 )
@@ -71,7 +72,7 @@ async def plan_po_page(
     plans: list[PurchaseOrderPlan] = []
     for node in nodes:
         version = digest({k: v for k, v in node.items() if k != "_updated"})
-        key, source = f"ion:purchaseOrder:{node.get('id')}@{version}", f"ion:purchaseOrder:{node.get('id')}"
+        key, source = po_key(str(node.get("id")), version), f"ion:purchaseOrder:{node.get('id')}"
         label, updated = f"ION purchase order {node.get('id')}", parse_time(node.get("_updated"))
         with one_record(page.dead_letters, key, source, label, updated) as one:
             plan, problems = plan_purchase_order(node, class_attribute=setup.class_attribute, expense_attribute=setup.expense_attribute)
@@ -157,6 +158,8 @@ class PurchaseOrderWriter(Writer):
         self.existing: dict[str, dict[str, Any] | None] = {}  # doc number -> the PO QuickBooks holds, None: none
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
+        """The prerequisite writes: the items the claimed POs' lines need, 30 to a batch; a PO with an
+        item QuickBooks refused is not sent. Then the POs already under their document numbers."""
         plans: list[PurchaseOrderPlan] = [item.record for item in items]
         wanted = {
             line.item: (line.part_number or "", line.item_description) for plan in plans for line in plan.lines if line.item is not None
