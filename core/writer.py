@@ -96,7 +96,6 @@ class Writer(Protocol):
     - `idempotent`: writing a record twice cannot duplicate it (NetSuite upserts by external
       id), so a record whose earlier attempt failed is written again without asking `find`.
       Otherwise (Ramp, ION mutations, QuickBooks) the engine asks `find` first.
-    - `id_column`: the "posted" table's column for the target id ("quickbooks id").
     - `prepare(items)`: batch lookups and prerequisite writes for the claimed items, once per
       page, before any `write`; returns the items that cannot be written, with why.
     - `find(claim)`: did this record land? Its target id, or None. Used for keys a dead run
@@ -111,7 +110,7 @@ class Writer(Protocol):
     target: str
     batch_size: int = 1
     idempotent: bool = False
-    id_column: str = "target id"
+    id_column: str = "target id"  # the column of the "posted" table that holds the target id
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
         return {}
