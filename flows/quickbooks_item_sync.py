@@ -23,7 +23,7 @@ from erp.quickbooks.rules import ITEM_INTEGRATION
 from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
 from tasks.arguments import unexamined
-from tasks.quickbooks.items import (
+from tasks.quickbooks import (
     ItemSyncContext,
     fetch_parts_page,
     plan_items,

@@ -35,7 +35,7 @@ from erp.quickbooks.rules import PO_INTEGRATION, SYNCED_STATUSES
 from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
 from tasks.arguments import unexamined
-from tasks.quickbooks.purchase_orders import (
+from tasks.quickbooks import (
     PoSyncContext,
     fetch_po_page,
     plan_po_page,
