@@ -15,7 +15,6 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from core.environment import load_environment
@@ -23,7 +22,8 @@ from core.times import iso, parse_time
 from erp.quickbooks.rules import ITEM_INTEGRATION
 from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
-from tasks.quickbooks_items import (
+from tasks.arguments import unexamined
+from tasks.quickbooks import (
     ItemSyncContext,
     fetch_parts_page,
     plan_items,
@@ -73,20 +73,20 @@ async def quickbooks_item_sync(
         try:
             async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
                 ids = await resolve_setup(qbo, env.quickbooks_mappings, env.app.config)
-                ctx = ItemSyncContext(ion, qbo, ledger, run, ids, retry_dead=full_resync)
+                ctx = ItemSyncContext(ion=ion, qbo=qbo, ledger=ledger, run=run, setup=ids, retry_dead=full_resync)
                 if run:
-                    summary.interrupted_resolved = await resolve_interrupted_items(quote(ctx))
+                    summary.interrupted_resolved = await resolve_interrupted_items(unexamined(ctx))
                 after: str | None = None
                 while True:
-                    page = await fetch_parts_page(quote(ion), filters, after)
-                    planned = plan_items(quote(ctx), quote(page.nodes))
+                    page = await fetch_parts_page(unexamined(ion), filters, after)
+                    planned = plan_items(unexamined(ctx), unexamined(page.nodes))
                     summary.fetched += len(page.nodes)
                     if dry_run:
                         summary.would_post += len(planned.ready)
                         summary.dead_letters += len(planned.dead_letters)
-                        posted += [{"part": p.part_id, "item": p.name} for p in planned.ready][: MAX_TABLE_ROWS - len(posted)]
+                        posted += [p.row for p in planned.ready][: MAX_TABLE_ROWS - len(posted)]
                     else:
-                        report = await post_items(quote(ctx), quote(planned))
+                        report = await post_items(unexamined(ctx), unexamined(planned))
                         ledger.heartbeat(run)  # type: ignore[arg-type]
                         summary.posted += len(report.posted)
                         summary.dead_letters += len(report.dead_letters)

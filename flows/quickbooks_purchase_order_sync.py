@@ -25,24 +25,23 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient
 from core.environment import load_environment
 from core.times import iso, parse_time
+from core.writer import PostReport, dead_letter_row
+from erp.quickbooks.purchase_orders import would_post_row
 from erp.quickbooks.rules import PO_INTEGRATION, SYNCED_STATUSES
 from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
-from tasks.quickbooks_purchase_orders import (
-    PoPageReport,
+from tasks.arguments import unexamined
+from tasks.quickbooks import (
     PoSyncContext,
-    dead_letter_row,
     fetch_po_page,
     plan_po_page,
     post_po_page,
     publish_out_of_sync,
     resolve_interrupted_pos,
-    would_post_row,
 )
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 
@@ -102,35 +101,38 @@ async def quickbooks_purchase_order_sync(
         try:
             async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
                 ids = await resolve_setup(qbo, env.quickbooks_mappings, env.app.config)
-                ctx = PoSyncContext(ion, qbo, ledger, run, env.quickbooks_mappings, ids, retry_dead=bool(purchase_order_ids) or full_resync)
+                ctx = PoSyncContext(
+                    ion=ion, qbo=qbo, ledger=ledger, run=run, setup=env.quickbooks_mappings, ids=ids,
+                    retry_dead=bool(purchase_order_ids) or full_resync,
+                )
                 if run:
-                    summary.interrupted_resolved = await resolve_interrupted_pos(quote(ctx))
+                    summary.interrupted_resolved = await resolve_interrupted_pos(unexamined(ctx))
                 after: str | None = None
-                # quote(): Prefect would walk every argument looking for futures; these hold clients and pages.
+                # unexamined(): Prefect would walk every argument looking for futures; these hold clients and pages.
                 while True:
-                    page = await fetch_po_page(quote(ion), filters, after)
-                    planned = await plan_po_page(quote(ctx), quote(page.nodes))
+                    page = await fetch_po_page(unexamined(ion), filters, after)
+                    planned = await plan_po_page(unexamined(ctx), unexamined(page.nodes))
                     if dry_run:
-                        report = PoPageReport(
-                            would_post=[would_post_row(p) for p in planned.ready], out_of_sync=planned.out_of_sync,
-                            dead_letters=[dead_letter_row(d) for d in planned.dead_letters],
-                            already_posted=planned.already_posted,
+                        report = PostReport(
+                            dead_letters=[dead_letter_row(d) for d in planned.dead_letters], already_posted=planned.already_posted
                         )
+                        would_post = [would_post_row(p) for p in planned.ready]
                     else:
-                        report = await post_po_page(quote(ctx), quote(planned))
+                        report = await post_po_page(unexamined(ctx), unexamined(planned))
                         ledger.heartbeat(run)  # type: ignore[arg-type]
+                        would_post = []
                     summary.fetched += len(page.nodes)
                     summary.posted += len(report.posted)
-                    summary.would_post += len(report.would_post)
+                    summary.would_post += len(would_post)
                     summary.dead_letters += len(report.dead_letters)
-                    summary.out_of_sync += len({r["purchase order"] for r in report.out_of_sync})  # still waiting on a fix
+                    summary.out_of_sync += len({r["purchase order"] for r in planned.out_of_sync})  # still waiting on a fix
                     summary.already_posted += report.already_posted
                     summary.in_flight_elsewhere += report.in_flight_elsewhere
                     summary.failed += report.failed
                     if len(posted) < MAX_TABLE_ROWS:
-                        posted += report.posted or report.would_post
+                        posted += report.posted or would_post
                     dead += report.dead_letters
-                    out_of_sync += report.out_of_sync
+                    out_of_sync += planned.out_of_sync
                     times = [t for t in (parse_time(n.get("_updated")) for n in page.nodes) if t]
                     latest = max([*times, *([latest] if latest else [])], default=None)
                     if report.unsettled_time:

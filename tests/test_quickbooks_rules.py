@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from connectors.quickbooks import QuickBooksSettings, quote
+from erp.quickbooks.purchase_orders import out_of_sync_problems
 from erp.quickbooks.rules import (
     item_name,
     item_name_problem,
@@ -15,7 +16,6 @@ from erp.quickbooks.rules import (
 )
 from erp.quickbooks.setup import NameCache
 from ion_sync.deployments import PROJECT_ROOT
-from tasks.quickbooks_purchase_orders import out_of_sync_problems
 
 ATTRS = {"class_attribute": "Class", "expense_attribute": "Expense Account"}
 

@@ -11,9 +11,11 @@ import yaml
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-from erp.quickbooks.rules import ITEM_INTEGRATION, PO_INTEGRATION
+from erp.quickbooks.items import PartItem
+from erp.quickbooks.rules import ITEM_INTEGRATION, PO_INTEGRATION, SetupIds, inventory_item_body
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
+from ledger.store import ClaimRequest
 
 pytest_plugins = ["tests.quickbooks_helpers"]  # the qb fixture
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -212,6 +214,28 @@ def test_item_sync_batches_thirty_per_request_and_updates_changed_parts(qb):
     assert again.line() == f"{ITEMS} Completed posted=1 dead_letters=0"
     bulk = qb.items()["BULK-000 Rev A"][0]
     assert bulk["Description"] == "bulk part zero, revised" and bulk["SyncToken"] == "1"
+
+
+def test_item_keys_a_dead_run_left_pending_are_checked_by_item_name(qb):
+    """Issue 13: after a crash the item sync asks QuickBooks whether the item landed (by name, the
+    part's name read back from ION, with that version's description) instead of marking it failed."""
+    qb.add_part(340, "ORPH-1", "A", "landed before the crash")
+    qb.add_part(341, "ORPH-2", "A", "never sent")
+    landed = qb.create("Item", inventory_item_body("ORPH-1 Rev A", "ORPH-1", "landed before the crash",
+                                                   SetupIds("1", "2", "3", "4", "5"), "2026-01-01"))
+    keys = [PartItem(340, "ORPH-1 Rev A", "ORPH-1", "landed before the crash", None).key,
+            PartItem(341, "ORPH-2 Rev A", "ORPH-2", "never sent", None).key]
+    ledger = Ledger(qb.world.ledger_url)
+    dead = ledger.start_run(ITEM_INTEGRATION)
+    ledger.claim(ITEM_INTEGRATION, dead, [ClaimRequest(key, key.split("@")[0], None) for key in keys])
+    ledger.finish_run(dead)  # it stopped between posting and recording: its claims are orphans
+    result = run_deployment(ITEMS)
+    assert result.ok and result.summary.interrupted_resolved == 2
+    posted = {e.key: e for e in ledger.entries(ITEM_INTEGRATION, EntryStatus.posted)}
+    assert posted[keys[0]].target_id == landed["Id"] and posted[keys[0]].attempts == 1  # found, not re-posted
+    assert posted[keys[1]].attempts == 2  # not there: failed, then written by this run's page
+    items = qb.items()
+    assert len(items["ORPH-1 Rev A"]) == 1 and len(items["ORPH-2 Rev A"]) == 1
 
 
 def test_preflight_prints_a_checklist_and_fails_on_a_mismatch(qb, tmp_path, monkeypatch):

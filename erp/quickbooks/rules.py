@@ -157,7 +157,7 @@ def plan_purchase_order(
         problems.append("supplier is missing (QuickBooks needs a vendor)")
     lines: list[LinePlan] = []
     total = 0.0
-    for line in sorted(node.get("purchaseOrderLines") or [], key=lambda l: (l.get("position") or 0, int(l.get("id") or 0))):
+    for line in sorted(node.get("purchaseOrderLines") or [], key=lambda ln: (ln.get("position") or 0, int(ln.get("id") or 0))):
         if line.get("status") == "CANCELED":
             continue
         where = f"line {line.get('id')}"
@@ -192,7 +192,7 @@ def plan_purchase_order(
         else:
             part_number = part.get("partNumber") if part else None
             if part:
-                description = f"{item_name(part_number, part.get('revision'))}: {description}".rstrip(": ")
+                description = f"{item_name(str(part_number), part.get('revision'))}: {description}".rstrip(": ")
             if not description:
                 problems.append(f"{where}: a line without a part needs a description")
                 continue
