@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 from pydantic_settings import BaseSettings
 
@@ -50,7 +50,7 @@ def secret_references(cls: type[BaseSettings]) -> dict[str, str]:
         try:
             from prefect.blocks.system import Secret
 
-            secret = Secret.load(block)
+            secret = cast(Secret, Secret.load(block))  # sync here: Prefect types it as maybe-awaitable
         except (ValueError, RuntimeError) as exc:  # no such block, or no Prefect API to ask
             raise ConfigError(
                 f"{variable} names the Prefect Secret block {block!r}, which cannot be read ({exc}): "

@@ -18,6 +18,7 @@ automations in `automations.yaml` (`ion-sync automations`) turn the events into 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
@@ -85,7 +86,7 @@ async def integration_health(
         ledger.close()
     now = max(now, utcnow())  # the facts were read after `now`: a run that ended meanwhile is not in the future
     verdicts = [assess(f, thresholds, now) for f in facts]
-    stored = await Variable.aget(ANNOUNCED, default={})
+    stored: dict[str, Any] = await Variable.aget(ANNOUNCED, default={})
     announced = {name: Announced.model_validate(value) for name, value in (stored or {}).items()}
     summary = HealthSummary(integration=NAME, dead_letters=sum(f.ledger.dead_total for f in facts))
     for verdict in verdicts:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from prefect import Flow
+from prefect.client.schemas.objects import State
 from prefect.exceptions import ParameterTypeError
 
 from connectors.errors import ConfigError
@@ -104,10 +106,10 @@ def run_deployment(name: str, overrides: dict[str, Any] | None = None, *, throug
     flow = spec.load_flow()
     params = {**spec.parameters, **(overrides or {})}
     checked_parameters(name, flow, params)
-    if through_server and (result := _run_on_server(spec, flow, overrides or {})):
-        return result
+    if through_server and (on_server := _run_on_server(spec, flow, overrides or {})):
+        return on_server
     start_prefect_api()
-    state = asyncio.run(flow(**params, return_state=True))
+    state = asyncio.run(_in_process(flow, params))
     result = state.result(raise_on_failure=False)
     summary = result if isinstance(result, SyncSummary) else None
     error = result if isinstance(result, ConfigError) else None
@@ -117,10 +119,17 @@ def run_deployment(name: str, overrides: dict[str, Any] | None = None, *, throug
     )
 
 
+async def _in_process(flow: Flow[..., Any], params: dict[str, Any]) -> State[Any]:
+    # An async flow called with return_state=True returns a coroutine of its final state; Prefect's
+    # overloads type the call by the flow's return value instead.
+    running = cast(Awaitable[State[Any]], flow(**params, return_state=True))
+    return await running
+
+
 def _run_on_server(spec: DeploymentSpec, flow: Flow[..., Any], overrides: dict[str, Any]) -> RunResult | None:
     """Run through the configured server's deployment and wait; None when no server is configured
     or it does not have this deployment (then the run happens in this process)."""
-    from prefect.deployments import run_deployment as prefect_run_deployment
+    from prefect.deployments.flow_runs import arun_deployment
     from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 
@@ -128,7 +137,7 @@ def _run_on_server(spec: DeploymentSpec, flow: Flow[..., Any], overrides: dict[s
     if not api:
         return None
     try:
-        flow_run = prefect_run_deployment(f"{flow.name}/{spec.name}", parameters=overrides, timeout=None, as_subflow=False)
+        flow_run = asyncio.run(arun_deployment(f"{flow.name}/{spec.name}", parameters=overrides, timeout=None, as_subflow=False))
     except ObjectNotFound:
         print(f"note: {api} has no deployment {flow.name}/{spec.name} (run `prefect deploy --all`); running in this process")
         return None

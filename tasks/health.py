@@ -143,7 +143,7 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
             elif label == "refresh token" and expires - now < warn:
                 found.append((Health.warning, f"{token.name}: refresh token expires in {ago(expires - now)}: reconnect"))
     health = max((h for h, _ in found), key=_RANK.__getitem__, default=Health.ok)
-    token_expiry = min((tk.refresh_expires_at or tk.expires_at for tk in f.tokens if tk.refresh_expires_at or tk.expires_at), default=None)
+    token_expiry = min((d for tk in f.tokens if (d := tk.refresh_expires_at or tk.expires_at) is not None), default=None)
     row = {
         "integration": f.integration,
         "health": health.value,
