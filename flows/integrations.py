@@ -20,10 +20,10 @@ from typing import Any
 
 from connectors.errors import ConfigError
 from core.environment import ramp_mode_problem
-from erp.netsuite.consumption import INTEGRATION as CONSUMPTION
 from erp.netsuite.labor import INTEGRATION as LABOR_SYNC
 from erp.netsuite.purchase_orders import INTEGRATION as PO_SYNC
-from erp.netsuite.receipts import INTEGRATION as RECEIPT_SYNC
+from erp.port.completions import INTEGRATION as CONSUMPTION
+from erp.port.receipts import INTEGRATION as RECEIPT_SYNC
 from erp.quickbooks.rules import ITEM_INTEGRATION as QBO_ITEMS
 from erp.quickbooks.rules import PO_INTEGRATION as QBO_POS
 from flows.consumption_sync import RUN_COMPLETED, consumption_sync

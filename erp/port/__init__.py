@@ -15,6 +15,7 @@ plus its simulator, with no flow copied. Each capability is one module here:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -34,6 +35,8 @@ class ErpAdapter:
     """One ERP behind the port: the capabilities it supports (None where it has none)."""
 
     name: str  # how messages name it: "NetSuite"
+    concurrency: int = 1  # writes in flight at once that the ERP allows (NetSuite: its concurrency slots)
+    check_mappings: Callable[[], Awaitable[None]] | None = None  # ConfigError if the mappings name what the ERP lacks
     purchase_orders: PurchaseOrderSource | None = None
     receipts: ReceiptTarget | None = None
     completions: CompletionTarget | None = None
@@ -46,3 +49,9 @@ class ErpAdapter:
         if capability is None:
             raise ConfigError(f"{self.name} does not support {what} through ion-sync: see README, 'ERP port'")
         return capability
+
+    async def check(self) -> None:
+        """Before any write: what the mappings file names (locations) must exist in the ERP, so
+        a typo stops the run instead of dead-lettering every record."""
+        if self.check_mappings is not None:
+            await self.check_mappings()
