@@ -5,6 +5,7 @@ workOrderCompletion per run and transform it from its work order, keyed by exter
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from connectors.ion.models import CompletedRun
 from connectors.netsuite import NetSuiteClient
@@ -21,9 +22,9 @@ from erp.netsuite.consumption import (
     reference_problems,
 )
 from erp.netsuite.references import SUITEQL_IN_CHUNK, find_item_ids
+from erp.netsuite.transform_writer import TransformWriter
 from erp.port.completions import INTEGRATION
 from erp.port.writes import PlannedWrites
-from ledger import Claim
 from ledger.store import DeadLetter
 
 COMPLETION = "workOrderCompletion"
@@ -67,7 +68,8 @@ class NetSuiteCompletions:
         return page
 
     def writer(self) -> Writer:
-        return CompletionWriter(self.netsuite)
+        """Completions transformed from their work order, with `?replace=component`."""
+        return TransformWriter(self.netsuite, INTEGRATION, "workOrder", COMPLETION, external_id, COMPLETION_REPLACE)
 
     async def _resolve_numbers(self, wanted: set[tuple[str, str]]) -> None:
         """Fill the cache of inventoryNumber ids for consumed (item, lot/serial) pairs
@@ -109,7 +111,7 @@ async def find_work_orders(netsuite: NetSuiteClient, numbers: set[str]) -> dict[
     return found
 
 
-def posted_row(plan: CompletionPlan) -> dict[str, object]:
+def posted_row(plan: CompletionPlan) -> dict[str, Any]:
     return {
         "run": plan.run_id,
         "work order": plan.work_order,
@@ -117,27 +119,3 @@ def posted_row(plan: CompletionPlan) -> dict[str, object]:
         "quantity": plan.quantity,
         "components": len(plan.components),
     }
-
-
-class CompletionWriter(Writer):
-    """Work-order completions: transformed from their work order (`Postable.record`, its
-    internal id), keyed by external id (a duplicate external id proves an earlier attempt
-    landed, so a rewrite is safe)."""
-
-    integration = INTEGRATION
-    target = "NetSuite"
-    idempotent = True
-
-    def __init__(self, netsuite: NetSuiteClient) -> None:
-        self.netsuite = netsuite
-
-    async def find(self, claim: Claim) -> str | None:
-        return await self.netsuite.find_by_external_id(COMPLETION, external_id(claim.key))
-
-    async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
-        item = items[0]
-        result = await self.netsuite.transform_once(
-            "workOrder", str(item.record), COMPLETION, item.body,
-            external_id=external_id(item.key), check_first=False, replace=COMPLETION_REPLACE,
-        )
-        return [result.target_id]

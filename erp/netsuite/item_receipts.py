@@ -21,9 +21,9 @@ from erp.netsuite.receipts import (
     posted_row,
 )
 from erp.netsuite.references import SUITEQL_IN_CHUNK
+from erp.netsuite.transform_writer import TransformWriter
 from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines
 from erp.port.writes import PlannedWrites
-from ledger import Claim
 from ledger.store import DeadLetter
 
 ITEM_RECEIPT = "itemReceipt"
@@ -66,7 +66,8 @@ class NetSuiteReceipts:
         return planned
 
     def writer(self) -> Writer:
-        return ReceiptWriter(self.netsuite)
+        """Item receipts transformed from their purchase order."""
+        return TransformWriter(self.netsuite, INTEGRATION, "purchaseOrder", ITEM_RECEIPT, external_id)
 
 
 async def find_purchase_orders(netsuite: NetSuiteClient, numbers: set[str]) -> dict[str, NetSuitePo]:
@@ -96,26 +97,3 @@ async def find_purchase_orders(netsuite: NetSuiteClient, numbers: set[str]) -> d
                 closed=str(row.get("isclosed")) == "T",
             )
     return found
-
-
-class ReceiptWriter(Writer):
-    """Item receipts: transformed from their purchase order (`Postable.record`, its internal
-    id), keyed by external id, so rewriting an earlier attempt cannot duplicate it."""
-
-    integration = INTEGRATION
-    target = "NetSuite"
-    idempotent = True
-
-    def __init__(self, netsuite: NetSuiteClient) -> None:
-        self.netsuite = netsuite
-
-    async def find(self, claim: Claim) -> str | None:
-        return await self.netsuite.find_by_external_id(ITEM_RECEIPT, external_id(claim.key))
-
-    async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
-        item = items[0]
-        result = await self.netsuite.transform_once(
-            "purchaseOrder", str(item.record), ITEM_RECEIPT, item.body,
-            external_id=external_id(item.key), check_first=False,
-        )
-        return [result.target_id]
