@@ -158,8 +158,8 @@ async def _sync(
     dry_run: bool,
     retry_dead: bool,
 ) -> tuple[ConsumptionSummary, list[dict[str, Any]], list[dict[str, Any]]]:
-    run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
     completions = erp.require(erp.completions, "production completions")
+    run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
     ctx = SyncContext(ion=ion, erp=completions, ledger=ledger, run=run, concurrency=erp.concurrency, retry_dead=retry_dead)
     summary = ConsumptionSummary(integration=INTEGRATION, dry_run=dry_run)
     posted: list[dict[str, Any]] = []

@@ -11,6 +11,9 @@ plus its simulator, with no flow copied. Each capability is one module here:
 - `time_entries`: write labor time entries (ION -> ERP)
 - `inventory`: read inventory balances (compared, never synced)
 - `matching`: read ordered / received / billed per PO line (the 3-way match)
+
+A writing capability plans a page into `writes.PlannedWrites` (ready for the writer engine,
+plus dead letters) and hands the engine its `Writer`; the ledger stays the engine's.
 """
 
 from __future__ import annotations
