@@ -21,7 +21,7 @@ from erp.netsuite.consumption import (
     plan_completions,
     reference_problems,
 )
-from erp.netsuite.references import SUITEQL_IN_CHUNK, find_item_ids
+from erp.netsuite.references import find_item_ids, suiteql_in
 from erp.netsuite.transform_writer import TransformWriter
 from erp.port.completions import INTEGRATION
 from erp.port.writes import PlannedWrites
@@ -75,39 +75,29 @@ class NetSuiteCompletions:
         """Fill the cache of inventoryNumber ids for consumed (item, lot/serial) pairs
         (SuiteQL `inventorynumber`, one query per 500 numbers)."""
         pairs = {(self.item_ids[item], number) for item, number in wanted if self.item_ids.get(item)}
-        unknown = sorted({number for item_id, number in pairs if (item_id, number) not in self.number_ids})
-        for start in range(0, len(unknown), SUITEQL_IN_CHUNK):
-            chunk = unknown[start : start + SUITEQL_IN_CHUNK]
-            rows = await self.netsuite.suiteql_all(
-                f"SELECT id, inventorynumber, item FROM inventorynumber WHERE inventorynumber IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-            for row in rows:
-                key = (str(row["item"]), str(row["inventorynumber"]))
-                if key in pairs:
-                    self.number_ids[key] = str(row["id"])
+        unknown = {number for item_id, number in pairs if (item_id, number) not in self.number_ids}
+        sql = "SELECT id, inventorynumber, item FROM inventorynumber WHERE inventorynumber"
+        for row in await suiteql_in(self.netsuite, sql, unknown):
+            key = (str(row["item"]), str(row["inventorynumber"]))
+            if key in pairs:
+                self.number_ids[key] = str(row["id"])
 
 
 async def find_work_orders(netsuite: NetSuiteClient, numbers: set[str]) -> dict[str, WorkOrderRef]:
     """Work orders by number (tranId), with their status and assembly item (mainline)."""
     found: dict[str, WorkOrderRef] = {}
-    ordered = sorted(numbers)
-    for start in range(0, len(ordered), SUITEQL_IN_CHUNK):
-        chunk = ordered[start : start + SUITEQL_IN_CHUNK]
-        rows = await netsuite.suiteql_all(
-            "SELECT t.id, t.tranid, t.status, tl.item FROM transaction t "
-            "JOIN transactionline tl ON tl.transaction = t.id AND tl.mainline = 'T' "
-            f"WHERE t.type = 'WorkOrd' AND t.tranid IN ({', '.join('?' * len(chunk))})",
-            chunk,
+    sql = (
+        "SELECT t.id, t.tranid, t.status, tl.item FROM transaction t "
+        "JOIN transactionline tl ON tl.transaction = t.id AND tl.mainline = 'T' WHERE t.type = 'WorkOrd' AND t.tranid"
+    )
+    for row in await suiteql_in(netsuite, sql, numbers):
+        number = str(row["tranid"])
+        found[number] = WorkOrderRef(
+            id=str(row["id"]),
+            number=number,
+            status=row.get("status"),
+            item_id=str(row["item"]) if row.get("item") is not None else None,
         )
-        for row in rows:
-            number = str(row["tranid"])
-            found[number] = WorkOrderRef(
-                id=str(row["id"]),
-                number=number,
-                status=row.get("status"),
-                item_id=str(row["item"]) if row.get("item") is not None else None,
-            )
     return found
 
 

@@ -20,7 +20,7 @@ from erp.netsuite.receipts import (
     parse_receipts,
     posted_row,
 )
-from erp.netsuite.references import SUITEQL_IN_CHUNK
+from erp.netsuite.references import suiteql_in
 from erp.netsuite.transform_writer import TransformWriter
 from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines
 from erp.port.writes import PlannedWrites
@@ -73,27 +73,23 @@ class NetSuiteReceipts:
 async def find_purchase_orders(netsuite: NetSuiteClient, numbers: set[str]) -> dict[str, NetSuitePo]:
     """NetSuite POs by number (tranId) with their lines' ordered, received and closed state."""
     found: dict[str, NetSuitePo] = {}
-    ordered = sorted(numbers)
-    for start in range(0, len(ordered), SUITEQL_IN_CHUNK):
-        chunk = ordered[start : start + SUITEQL_IN_CHUNK]
-        rows = await netsuite.suiteql_all(
-            "SELECT t.id, t.tranid, t.status, tl.id AS line, i.itemid, tl.quantity, tl.quantityshiprecv, tl.isclosed "
-            "FROM transaction t JOIN transactionline tl ON tl.transaction = t.id JOIN item i ON i.id = tl.item "
-            f"WHERE t.type = 'PurchOrd' AND tl.mainline = 'F' AND t.tranid IN ({', '.join('?' * len(chunk))})",
-            chunk,
+    sql = (
+        "SELECT t.id, t.tranid, t.status, tl.id AS line, i.itemid, tl.quantity, tl.quantityshiprecv, tl.isclosed "
+        "FROM transaction t JOIN transactionline tl ON tl.transaction = t.id JOIN item i ON i.id = tl.item "
+        "WHERE t.type = 'PurchOrd' AND tl.mainline = 'F' AND t.tranid"
+    )
+    for row in await suiteql_in(netsuite, sql, numbers):
+        number = str(row["tranid"])
+        po = found.get(number)
+        if po is None:
+            status = str(row["status"]).rsplit(":", 1)[-1] if row.get("status") else None
+            po = found[number] = NetSuitePo(str(row["id"]), number, status, {})
+        line = int(row["line"])
+        po.lines[line] = PoLine(
+            line=line,
+            item=str(row["itemid"]),
+            ordered=abs(float(row.get("quantity") or 0)),
+            received=abs(float(row.get("quantityshiprecv") or 0)),
+            closed=str(row.get("isclosed")) == "T",
         )
-        for row in rows:
-            number = str(row["tranid"])
-            po = found.get(number)
-            if po is None:
-                status = str(row["status"]).rsplit(":", 1)[-1] if row.get("status") else None
-                po = found[number] = NetSuitePo(str(row["id"]), number, status, {})
-            line = int(row["line"])
-            po.lines[line] = PoLine(
-                line=line,
-                item=str(row["itemid"]),
-                ordered=abs(float(row.get("quantity") or 0)),
-                received=abs(float(row.get("quantityshiprecv") or 0)),
-                closed=str(row.get("isclosed")) == "T",
-            )
     return found
