@@ -9,7 +9,7 @@ on load so a mistake stops a run before any write.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -40,6 +40,9 @@ class AppSettings(BaseSettings):
     )
     config: Path = Field(Path("ion-sync.yaml"), description="path of the mappings file (YAML)")
     reports_dir: Path = Field(DATA_DIR / "reports", description="where CSV, PNG and JSONL reports are written")
+    erp: Literal["netsuite"] = Field(
+        "netsuite", description="the ERP the ERP-port flows talk to (consumption-sync, receipt-sync, ...): its adapter and settings"
+    )
 
     @field_validator("database_url")
     @classmethod

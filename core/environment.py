@@ -25,6 +25,8 @@ from connectors.settings import load_settings
 from core.config import AppSettings, Mappings, QuickBooksMappings, load_mappings
 
 System = Literal["netsuite", "quickbooks", "ramp", "arena"]
+# "erp": whichever ERP ION_SYNC_ERP names (the flows behind the ERP port load it so)
+Wanted = System | Literal["erp"]
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
     "quickbooks": QuickBooksSettings,
@@ -130,22 +132,28 @@ def load_mappings_for(app: AppSettings, *, optional: bool = False) -> Mappings:
     return load_mappings(app.config)
 
 
-def load_environment(*systems: System, check_mappings: bool = True) -> Environment:
-    """Load the app, ION and `systems` settings and the mappings file, reporting all problems at
-    once. `check_mappings=False` skips each system's mapping check (the preflight reports it as a
-    check of its own). The mappings file is optional when the only system is Arena."""
+def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environment:
+    """Load the app, ION and `wanted` systems' settings and the mappings file, reporting all
+    problems at once; "erp" is the ERP ION_SYNC_ERP names. `check_mappings=False` skips each
+    system's mapping check (the preflight reports it as a check of its own). The mappings file
+    is optional when the only system is Arena."""
     problems: list[str] = []
     loaded: dict[str, BaseSettings] = {}
-    wanted: list[tuple[str, type[BaseSettings]]] = [
-        ("app", AppSettings), ("ion", IonSettings), *((s, SETTINGS[s]) for s in systems)
-    ]
-    for name, cls in wanted:
+
+    def load(name: str, cls: type[BaseSettings]) -> None:
         try:
             loaded[name] = settings_from_environment(cls)
         except ConfigError as exc:
             problems.append(str(exc))
+
+    load("app", AppSettings)
+    load("ion", IonSettings)
     app = loaded.pop("app", None)
     ion = loaded.pop("ion", None)
+    erp: System = app.erp if isinstance(app, AppSettings) else AppSettings.model_fields["erp"].default
+    systems = list(dict.fromkeys(erp if s == "erp" else s for s in wanted))
+    for system in systems:
+        load(system, SETTINGS[system])
     mappings: Mappings | None = None
     if isinstance(app, AppSettings):
         try:

@@ -1,4 +1,4 @@
-"""consumption-sync: as-built consumption and work-order completions, ION → NetSuite.
+"""consumption-sync: as-built consumption and work-order completions, ION → the ERP (NetSuite).
 
 The story, as the reference architecture tells it (seed 002, "Syncing to ERP"): when a run
 completes in ION, the finance side needs the production output and what it consumed, so the
@@ -7,9 +7,9 @@ ERP can recognise completed inventory and roll up material cost. This flow
 1. fetches completed runs since the watermark (or in a window, or by id), a Relay page at a
    time, with the runs → partInventory → buildRequirements → abomInstallations query;
 2. expands consumption: quantity produced × `quantityInstalledPerParentPartInventory`, per
-   component and NetSuite location (pandas, `erp.netsuite.consumption`);
-3. posts one work-order completion per run through NetSuite's `workOrder →
-   workOrderCompletion` transform, keyed `ion:run:<id>:completion` through the ledger, so it
+   component and ERP location (pandas, `erp.port.completions`, mapped by the adapter);
+3. posts one work-order completion per run through the ERP port (NetSuite: the `workOrder →
+   workOrderCompletion` transform), keyed `ion:run:<id>:completion` through the ledger, so it
    lands exactly once whatever crashes, retries or overlapping runs happen;
 4. reports: a table of completions posted, a table of dead letters with reasons, a summary.
 
@@ -28,18 +28,17 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
 
 from connectors.ion import IonClient, Page
-from connectors.netsuite import NetSuiteClient
 from core.environment import Environment, load_environment
 from core.times import iso, parse_time
-from core.writer import dead_letter_row
-from erp.netsuite.consumption import INTEGRATION, completion_key
-from erp.netsuite.references import check_netsuite_locations
+from core.writer import Postable, dead_letter_row
+from erp.port import ErpAdapter
+from erp.port.completions import INTEGRATION, completion_key
 from ledger import Ledger
 from ledger.inbox import InboxItem
-from tasks.completions import (
+from tasks.arguments import unexamined
+from tasks.consumption import (
     PagePlan,
     PageReport,
     SyncContext,
@@ -48,6 +47,7 @@ from tasks.completions import (
     post_page,
     resolve_interrupted,
 )
+from tasks.erp import open_erp
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
 
@@ -83,20 +83,20 @@ async def consumption_sync(
     full_resync: bool = False,
     lookback_minutes: int = 15,
 ) -> SyncSummary | State:
-    """Post ION run completions and their as-built consumption to NetSuite, exactly once.
+    """Post ION run completions and their as-built consumption to the ERP, exactly once.
 
     Args:
         since: Only runs that completed at or after this time (UTC). Default: the watermark
             minus `lookback_minutes`; everything on the first run.
         until: Only runs that completed before this time (UTC).
         run_ids: Only these ION run ids (a manual re-run; dead letters among them are retried).
-        dry_run: Show exactly what would be posted and write nothing, to NetSuite or the ledger.
+        dry_run: Show exactly what would be posted and write nothing, to the ERP or the ledger.
         full_resync: Ignore the watermark and re-check every completed run; dead letters are
             retried, nothing already posted is posted again.
         lookback_minutes: How far before the watermark to look again, for runs whose end
             time ION recorded late.
     """
-    env = load_environment("netsuite")
+    env = load_environment("erp")
     logger = get_run_logger()
     # Prefect and its libraries leave a few hundred thousand long-lived objects; every page
     # allocates ~100,000 more, and each full garbage collection would walk them all again
@@ -111,9 +111,9 @@ async def consumption_sync(
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         filters = run_filters(env, since, until, run_ids)
         logger.info("Fetching completed runs with filters %s", json.dumps(filters, default=str))
-        async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
-            await check_netsuite_locations(netsuite, env)
-            summary, posted, dead = await _sync(env, ion, netsuite, ledger, filters, dry_run, bool(run_ids) or full_resync)
+        async with IonClient(env.ion) as ion, open_erp(env) as erp:
+            await erp.check()
+            summary, posted, dead = await _sync(ion, erp, ledger, filters, dry_run, bool(run_ids) or full_resync)
         if incremental and not dry_run and summary.watermark_candidate is not None:
             summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
         publish_sync_report(summary, posted, dead)
@@ -151,34 +151,34 @@ class ConsumptionSummary(SyncSummary):
 
 
 async def _sync(
-    env: Environment,
     ion: IonClient,
-    netsuite: NetSuiteClient,
+    erp: ErpAdapter,
     ledger: Ledger,
     filters: dict[str, Any],
     dry_run: bool,
     retry_dead: bool,
 ) -> tuple[ConsumptionSummary, list[dict[str, Any]], list[dict[str, Any]]]:
+    completions = erp.require(erp.completions, "production completions")
     run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
-    ctx = SyncContext(ion=ion, netsuite=netsuite, ledger=ledger, run=run, mappings=env.mappings, retry_dead=retry_dead)
+    ctx = SyncContext(ion=ion, erp=completions, ledger=ledger, run=run, concurrency=erp.concurrency, retry_dead=retry_dead)
     summary = ConsumptionSummary(integration=INTEGRATION, dry_run=dry_run)
     posted: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
 
-    # quote(): Prefect walks task arguments looking for futures; a page of runs is tens of
+    # unexamined(): Prefect walks task arguments looking for futures; a page of runs is tens of
     # thousands of nested values, so hand it over unexamined.
     async def fetch_and_plan(after: str | None) -> tuple[Page, PagePlan]:
-        page = await fetch_runs_page(quote(ion), filters, after)
-        return page, await plan_page(quote(ctx), quote(page.nodes))
+        page = await fetch_runs_page(unexamined(ion), filters, after)
+        return page, await plan_page(unexamined(ctx), unexamined(page.nodes))
 
     ahead: asyncio.Future[tuple[Page, PagePlan]] | None = None
     try:
         if run:
-            summary.interrupted_resolved = await resolve_interrupted(quote(ctx))
+            summary.interrupted_resolved = await resolve_interrupted(unexamined(ctx))
         ahead = asyncio.ensure_future(fetch_and_plan(None))
         while ahead is not None:
             page, planned = await ahead
-            # Read and plan the next page while this one posts: NetSuite's concurrency slots
+            # Read and plan the next page while this one posts: the ERP's concurrency slots
             # stay busy instead of idling while ION answers and pandas runs.
             more = page.has_next and page.end_cursor
             ahead = asyncio.ensure_future(fetch_and_plan(page.end_cursor)) if more else None
@@ -186,7 +186,7 @@ async def _sync(
                 report = PageReport(would_post=planned.ready, already_posted=planned.already_posted)
                 report.dead_letters = [dead_letter_row(d) for d in planned.dead_letters]
             else:
-                report = await post_page(quote(ctx), quote(planned))
+                report = await post_page(unexamined(ctx), unexamined(planned))
                 ledger.heartbeat(run)  # type: ignore[arg-type]
             summary.add(page.nodes, report)
             if len(posted) < MAX_TABLE_ROWS:
@@ -203,12 +203,8 @@ async def _sync(
     return summary, posted, dead
 
 
-def _would_post_row(ready: Any) -> dict[str, Any]:
-    return {
-        "run": ready.plan.run_id,
-        "work order": ready.plan.work_order,
-        "body": json.dumps(ready.body, sort_keys=True),
-    }
+def _would_post_row(ready: Postable) -> dict[str, Any]:
+    return {"run": ready.row["run"], "work order": ready.row["work order"], "body": json.dumps(ready.body, sort_keys=True)}
 
 
 def run_filters(env: Environment, since: datetime | None, until: datetime | None, run_ids: list[int] | None) -> dict[str, Any]:

@@ -20,9 +20,9 @@ from typing import Any
 
 from connectors.errors import ConfigError
 from core.environment import ramp_mode_problem
-from erp.netsuite.consumption import INTEGRATION as CONSUMPTION
-from erp.netsuite.receipts import INTEGRATION as RECEIPT_SYNC
+from erp.port.completions import INTEGRATION as CONSUMPTION
 from erp.port.purchase_orders import INTEGRATION as PO_SYNC
+from erp.port.receipts import INTEGRATION as RECEIPT_SYNC
 from erp.port.time_entries import INTEGRATION as LABOR_SYNC
 from erp.quickbooks.rules import ITEM_INTEGRATION as QBO_ITEMS
 from erp.quickbooks.rules import PO_INTEGRATION as QBO_POS

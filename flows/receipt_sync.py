@@ -1,14 +1,15 @@
-"""receipt-sync: ION receipts → NetSuite item receipts on the originating purchase orders.
+"""receipt-sync: ION receipts → the ERP's (NetSuite's) item receipts on the originating purchase orders.
 
-Seed 002 ("ION → ERP", "The 3-way match"): the dock receives in ION; NetSuite needs an item
-receipt against the PO so that PO, receipt and vendor bill can be matched. This flow
+Seed 002 ("ION → ERP", "The 3-way match"): the dock receives in ION; the ERP needs an item
+receipt against the PO so that PO, receipt and vendor bill can be matched. Through the ERP
+port (`erp.port.receipts`), this flow
 
 1. fetches ION receipts created since the watermark (or in a window, or by id), a page at a
    time, with each item's quantity, location, lot/serial and PO line join keys;
-2. groups each receipt's items by PO and checks them against NetSuite's PO (unknown PO or
+2. groups each receipt's items by PO and checks them against the ERP's PO (unknown PO or
    line, closed PO or line, other item, over-receipt: a dead letter saying which);
 3. transforms the PO into an item receipt that receives only those lines, keyed
-   `ion:receipt:<id>:po:<po>` through the ledger (NetSuite `externalId`), exactly once;
+   `ion:receipt:<id>:po:<po>` through the ledger (NetSuite: `externalId`), exactly once;
 4. reports the item receipts posted, the dead letters and a summary.
 """
 
@@ -21,21 +22,21 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
-from prefect.utilities.annotations import quote
+from pydantic import Field
 
 from connectors.ion import IonClient, Page
-from connectors.netsuite import NetSuiteClient
 from core.environment import load_environment
 from core.pipeline import pipelined
 from core.times import iso
 from core.writer import PostedSummary, PostReport
-from erp.netsuite.receipts import INTEGRATION, key_prefix
-from erp.netsuite.references import check_netsuite_locations
+from erp.port.receipts import INTEGRATION, key_prefix
 from ledger import Ledger
 from ledger.inbox import Inbox, InboxItem
 from ledger.models import InboxStatus
+from tasks.arguments import unexamined
+from tasks.erp import open_erp
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
-from tasks.receipt_posting import (
+from tasks.receipts import (
     ReceiptContext,
     ReceiptPagePlan,
     dry_run_report,
@@ -59,7 +60,7 @@ RECEIPT_SAVED = EventRoute(integration=INTEGRATION, source="ion", event_types=("
 class ReceiptSummary(PostedSummary):
     skipped_not_netsuite: int = 0
     inbox_events_handled: int = 0
-    nothing_to_post: list[str] = []
+    nothing_to_post: list[str] = Field(default_factory=list)
 
     def add(self, page: Page, plan: ReceiptPagePlan, report: PostReport) -> None:
         self.add_page(len(page.nodes), plan.times, report)
@@ -89,7 +90,7 @@ async def receipt_sync(
     full_resync: bool = False,
     lookback_minutes: int = 15,
 ) -> SyncSummary | State:
-    """Post ION receipts to NetSuite as item receipts on their purchase orders, exactly once.
+    """Post ION receipts to the ERP as item receipts on their purchase orders, exactly once.
 
     Args:
         since: Only receipts created in ION at or after this time (UTC). Default: the
@@ -101,7 +102,7 @@ async def receipt_sync(
             nothing already posted is posted again.
         lookback_minutes: How far before the watermark to look again.
     """
-    env = load_environment("netsuite")
+    env = load_environment("erp")
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     try:
@@ -111,20 +112,21 @@ async def receipt_sync(
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         filters = receipt_filters(since, until, receipt_ids)
         logger.info("Fetching ION receipts with filters %s", json.dumps(filters))
-        async with IonClient(env.ion) as ion, NetSuiteClient(env.netsuite) as netsuite:
-            await check_netsuite_locations(netsuite, env)
+        async with IonClient(env.ion) as ion, open_erp(env) as erp:
+            await erp.check()
+            receipts = erp.require(erp.receipts, "item receipts")
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
-            ctx = ReceiptContext(ion, netsuite, ledger, run, env.mappings, retry_dead=bool(receipt_ids) or full_resync)
+            ctx = ReceiptContext(ion, receipts, ledger, run, erp.concurrency, retry_dead=bool(receipt_ids) or full_resync)
             summary = ReceiptSummary(integration=INTEGRATION, dry_run=dry_run)
             posted: list[dict[str, Any]] = []
             dead: list[dict[str, Any]] = []
 
             async def fetch_and_plan(after: str | None) -> tuple[Page, ReceiptPagePlan]:
-                page = await fetch_receipts_page(quote(ctx), filters, after)
-                return page, await plan_receipts_page(quote(ctx), quote(page.nodes))
+                page = await fetch_receipts_page(unexamined(ctx), filters, after)
+                return page, await plan_receipts_page(unexamined(ctx), unexamined(page.nodes))
 
             async def handle(page: Page, plan: ReceiptPagePlan) -> None:
-                report = dry_run_report(plan) if run is None else await post_receipts_page(quote(ctx), quote(plan))
+                report = dry_run_report(plan) if run is None else await post_receipts_page(unexamined(ctx), unexamined(plan))
                 if run is not None:
                     ledger.heartbeat(run)
                 summary.add(page, plan, report)
@@ -133,7 +135,7 @@ async def receipt_sync(
 
             try:
                 if run is not None:
-                    summary.interrupted_resolved = await resolve_interrupted_receipts(quote(ctx))
+                    summary.interrupted_resolved = await resolve_interrupted_receipts(unexamined(ctx))
                 await pipelined(fetch_and_plan, handle)
             finally:
                 if run is not None:

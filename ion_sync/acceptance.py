@@ -25,16 +25,16 @@ from connectors.ion.queries import ACCEPTANCE_PURCHASE_ORDER
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.settings import load_settings
 from core.config import AcceptanceCriterion, AppSettings, load_mappings
-from erp.netsuite.consumption import INTEGRATION as CONSUMPTION
+from erp.netsuite.completions import COMPLETION
+from erp.netsuite.item_receipts import ITEM_RECEIPT
 from erp.netsuite.labor import TIME_BILL
-from erp.netsuite.receipts import INTEGRATION as RECEIPT_SYNC
+from erp.port.completions import INTEGRATION as CONSUMPTION
 from erp.port.purchase_orders import INTEGRATION as PO_SYNC
+from erp.port.receipts import INTEGRATION as RECEIPT_SYNC
 from erp.port.time_entries import INTEGRATION as LABOR_SYNC
 from flows.integrations import Integration, find_integration
 from ledger import Ledger
 from ledger.models import EntryStatus
-from tasks.completions import COMPLETION
-from tasks.receipt_posting import ITEM_RECEIPT
 
 
 class UnsupportedError(Exception):

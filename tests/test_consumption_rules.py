@@ -8,12 +8,11 @@ from core.config import LocationMapping, NetSuiteMappings
 from erp.netsuite.consumption import (
     WorkOrderRef,
     completion_body,
-    completion_key,
     external_id,
-    parse_runs,
     plan_completions,
     reference_problems,
 )
+from erp.port.completions import completion_key, parse_runs
 from tests.factories import MAPPINGS, installation, run_node, seed_example
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
-from erp.netsuite.consumption import INTEGRATION
+from erp.port.completions import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 

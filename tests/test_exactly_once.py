@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from erp.netsuite.consumption import INTEGRATION
+from erp.port.completions import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 

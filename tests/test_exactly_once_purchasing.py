@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from erp.netsuite.receipts import INTEGRATION as RECEIPT_SYNC
 from erp.port.purchase_orders import INTEGRATION as PO_SYNC
+from erp.port.receipts import INTEGRATION as RECEIPT_SYNC
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 from tests.test_exactly_once import summary_line, sync_process

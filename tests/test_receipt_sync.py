@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from erp.netsuite.receipts import INTEGRATION
+from erp.port.receipts import INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 

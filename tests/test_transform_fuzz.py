@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from connectors.validation import number_out_of_range
 from core.ramp_config import RampMappings
 from core.writer import one_record
-from erp.netsuite.consumption import completion_body, parse_runs, plan_completions
+from erp.netsuite.consumption import completion_body, plan_completions
 from erp.netsuite.receipts import (
     NetSuitePo,
     PoLine,
@@ -26,6 +26,7 @@ from erp.netsuite.receipts import (
     netsuite_problems,
     parse_receipts,
 )
+from erp.port.completions import parse_runs
 from erp.quickbooks.rules import (
     SetupIds,
     inventory_item_body,

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from connectors.netsuite import NetSuiteClient
 from core.environment import Environment
+from erp.netsuite.completions import NetSuiteCompletions
 from erp.netsuite.inventory import NetSuiteInventory
+from erp.netsuite.item_receipts import NetSuiteReceipts
 from erp.netsuite.matching import NetSuiteMatching
 from erp.netsuite.purchase_order_source import NetSuitePurchaseOrders
+from erp.netsuite.references import check_netsuite_locations
 from erp.netsuite.time_entries import NetSuiteTimeEntries
 from erp.port import ErpAdapter
 
 
 def netsuite_adapter(client: NetSuiteClient, env: Environment) -> ErpAdapter:
+    """NetSuite for one flow run, through `client` (open while the flow uses the adapter)."""
+    mappings = env.mappings.netsuite
     return ErpAdapter(
         name="NetSuite",
+        concurrency=client.settings.concurrency,
+        check_mappings=lambda: check_netsuite_locations(client, env),
+        completions=NetSuiteCompletions(client, mappings),
+        receipts=NetSuiteReceipts(client, mappings),
         inventory=NetSuiteInventory(client),
         matching=NetSuiteMatching(client),
         purchase_orders=NetSuitePurchaseOrders(client, env),

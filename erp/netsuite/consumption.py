@@ -1,22 +1,18 @@
-"""As-built consumption: the business rules that turn ION runs into NetSuite completions.
+"""As-built consumption in NetSuite's terms: the rules that turn ION runs into workOrderCompletions.
 
-Pure functions, no I/O (the tasks in `tasks/completions.py` do the fetching and posting):
+Pure functions, no I/O (`erp.netsuite.completions` does the lookups and posting); the
+ERP-neutral part (validating runs, quantity consumed per installation) is `erp.port.completions`.
 
-1. `parse_runs`: validate each run node against `connectors.ion.models`; a node that fails
-   is a dead letter naming the run and the field.
-2. `expand_consumption` (pandas): per installed part inventory, quantity produced ×
-   `quantityInstalledPerParentPartInventory` (the seed's rule); the same component from
-   different locations stays separate per NetSuite location and sums per component.
-3. `plan_completions`: one completion per run, with the produced item and its lot/serial,
+1. `expand_consumption` (pandas): ION's consumption per NetSuite item and location; the same
+   component from different locations stays separate per NetSuite location and sums per component.
+2. `plan_completions`: one completion per run, with the produced item and its lot/serial,
    the mapped locations and the component lines; any part or location that does not map
    makes the whole run a dead letter that says what to fix.
-4. `completion_body`: the JSON NetSuite's `workOrder → workOrderCompletion` transform takes.
+3. `completion_body`: the JSON NetSuite's `workOrder → workOrderCompletion` transform takes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,32 +20,19 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from pydantic import ValidationError
 
 from connectors.ion.models.runs import CompletedRun
-from connectors.validation import explain_record_error
 from core.config import NetSuiteMappings
+from erp.port.completions import QUANTITY_DECIMALS, completion_key, consumption_frame, run_dead_letter, run_label
 from ledger.store import DeadLetter
 
-INTEGRATION = "consumption-sync"
 # The completion's component lines replace the transform's pre-filled BOM lines (see completion_body).
 COMPLETION_REPLACE = ("component",)
-# 2.4 × 3 is 7.199999… in binary floating point: round away the noise, far below any unit.
-QUANTITY_DECIMALS = 6
-
-
-def completion_key(run_id: int | str) -> str:
-    """The ledger key of a run's completion: deterministic, from the source."""
-    return f"ion:run:{run_id}:completion"
 
 
 def external_id(key: str) -> str:
     """NetSuite external ids allow letters, digits, `_` and `-` only (reference §1.5)."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", key)
-
-
-def run_label(run: CompletedRun) -> str:
-    return f"run {run.id}" + (f" ({run.title})" if run.title else "")
 
 
 @dataclass(frozen=True)
@@ -85,63 +68,6 @@ class Planned:
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
 
-def dead_letter(run_id: int | str, reason: str, payload: dict[str, Any] | None, end_time: datetime | None) -> DeadLetter:
-    return DeadLetter(
-        key=completion_key(run_id), source_ref=f"ion:run:{run_id}", reason=reason, payload=payload, source_time=end_time
-    )
-
-
-def run_dead_letter(run: CompletedRun, reasons: Sequence[str]) -> DeadLetter:
-    payload = run.model_dump(mode="json", by_alias=True)
-    return dead_letter(run.id, f"{run_label(run)}: " + "; ".join(reasons), payload, run.endTime)
-
-
-def parse_runs(nodes: Iterable[dict[str, Any]]) -> tuple[list[CompletedRun], list[DeadLetter]]:
-    runs: list[CompletedRun] = []
-    dead: list[DeadLetter] = []
-    for node in nodes:
-        try:
-            runs.append(CompletedRun.model_validate(node))
-        except ValidationError as exc:
-            run_id = node.get("id") or "unknown-" + hashlib.sha1(json.dumps(node, sort_keys=True).encode()).hexdigest()[:12]
-            dead.append(dead_letter(run_id, explain_record_error(f"run {run_id}", exc), node, None))
-    return runs, dead
-
-
-INSTALLATION_COLUMNS = [
-    "run_id",
-    "produced",
-    "part_number",
-    "tracking",
-    "ion_location",
-    "location_name",
-    "per_parent",
-    "number",
-    "inventory_id",
-]
-
-
-def installations_frame(runs: Sequence[CompletedRun]) -> pd.DataFrame:
-    """One row per aBOM installation of every run (the seed's query, flattened)."""
-    rows = [
-        (
-            run.id,
-            run.partInventory.quantity,
-            inst.partInventory.part.partNumber,
-            inst.partInventory.part.trackingType,
-            inst.partInventory.location.id,
-            inst.partInventory.location.name,
-            inst.quantityInstalledPerParentPartInventory,
-            inst.partInventory.serialNumber or inst.partInventory.lotNumber,
-            inst.partInventory.id,
-        )
-        for run in runs
-        for requirement in run.partInventory.buildRequirements
-        for inst in requirement.abomInstallations
-    ]
-    return pd.DataFrame(rows, columns=INSTALLATION_COLUMNS)
-
-
 def expand_consumption(runs: Sequence[CompletedRun], mappings: NetSuiteMappings) -> tuple[pd.DataFrame, list[DeadLetter]]:
     """Consumption per run, component (NetSuite item) and NetSuite location.
 
@@ -150,8 +76,7 @@ def expand_consumption(runs: Sequence[CompletedRun], mappings: NetSuiteMappings)
     list the inventory assignments. Runs with an unmapped location or a tracked component
     without its lot/serial number come back as dead letters instead.
     """
-    frame = installations_frame(runs)
-    frame["quantity"] = (frame["produced"] * frame["per_parent"]).round(QUANTITY_DECIMALS)
+    frame = consumption_frame(runs)
     frame["location"] = frame["ion_location"].map(mappings.location_map)
     frame["item"] = frame["part_number"].map(mappings.item_name)
 

@@ -11,64 +11,23 @@ the NetSuite PO number and the line attribute with the NetSuite line number.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from connectors.validation import LARGEST_NUMBER, shown
 from core.config import NetSuiteMappings
 from core.times import parse_time
 from core.writer import one_record
+from erp.port.receipts import ParsedReceipts, ReceiptLines, ReceivedLine, key_prefix, receipt_key
 from ledger.store import DeadLetter
 
-INTEGRATION = "receipt-sync"
 # NetSuite PO statuses (reference §1.3) an item receipt cannot be made from.
 UNRECEIVABLE = {"A": "pending supervisor approval", "C": "rejected by supervisor", "P": "pending approval", "H": "closed"}
-
-
-def receipt_key(receipt_id: Any, ion_po_id: Any) -> str:
-    return f"{key_prefix(receipt_id)}po:{ion_po_id}"
-
-
-def key_prefix(receipt_id: Any) -> str:
-    """Every key of one receipt starts so (one key per PO it received against)."""
-    return f"ion:receipt:{receipt_id}:"
 
 
 def external_id(key: str) -> str:
     """`ion:receipt:7:po:2` → `ion-receipt-7-po-2` (NetSuite external ids avoid ':')."""
     return key.replace(":", "-")
-
-
-@dataclass
-class ReceivedLine:
-    """What one receipt received on one NetSuite PO line (several ION items may add up)."""
-
-    line_number: int
-    part_number: str
-    quantity: float
-    location: str
-    lots: dict[str, float] = field(default_factory=dict)
-    serials: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ReceiptPlan:
-    key: str
-    receipt_id: str
-    ion_po_id: str
-    po_number: str
-    received_at: datetime | None
-    created: datetime | None
-    lines: dict[int, ReceivedLine] = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return f"ION receipt {self.receipt_id} → NetSuite {self.po_number}"
-
-    @property
-    def source_ref(self) -> str:
-        return f"ion:receipt:{self.receipt_id}"
 
 
 @dataclass(frozen=True)
@@ -92,20 +51,6 @@ class NetSuitePo:
     number: str
     status: str | None
     lines: dict[int, PoLine]
-
-
-@dataclass
-class ParsedReceipts:
-    plans: list[ReceiptPlan] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    skipped: int = 0  # items on POs that did not come from NetSuite
-    nothing_to_post: list[str] = field(default_factory=list)  # receipts none of whose items are NetSuite's
-
-    def add(self, other: ParsedReceipts) -> None:
-        self.plans += other.plans
-        self.dead_letters += other.dead_letters
-        self.skipped += other.skipped
-        self.nothing_to_post += other.nothing_to_post
 
 
 def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> ParsedReceipts:
@@ -148,8 +93,8 @@ def _parse_receipt(node: dict[str, Any], mappings: NetSuiteMappings) -> ParsedRe
         if not number:
             parsed.skipped += len(items)  # an ION-only PO, or another integration's
             continue
-        plan = ReceiptPlan(
-            receipt_key(receipt_id, ion_po_id), receipt_id, ion_po_id, number, parse_time(node.get("receivedAt")), created
+        plan = ReceiptLines(
+            receipt_key(receipt_id, ion_po_id), receipt_id, ion_po_id, "NetSuite", number, parse_time(node.get("receivedAt")), created
         )
         problems = [p for index, item in items if (p := _add_item(plan, index, item, mappings, locations))]
         if problems:
@@ -164,7 +109,7 @@ def _parse_receipt(node: dict[str, Any], mappings: NetSuiteMappings) -> ParsedRe
 
 
 def _add_item(
-    plan: ReceiptPlan, index: int, item: dict[str, Any], mappings: NetSuiteMappings, locations: dict[int, str]
+    plan: ReceiptLines, index: int, item: dict[str, Any], mappings: NetSuiteMappings, locations: dict[int, str]
 ) -> str | None:
     where = f"receiptItems[{index}] (item {item.get('id')})"
     po_line = item["purchaseOrderLine"]
@@ -205,7 +150,7 @@ def _add_item(
 
 
 def netsuite_problems(
-    plan: ReceiptPlan, po: NetSuitePo | None, mappings: NetSuiteMappings, taken: dict[tuple[str, int], float]
+    plan: ReceiptLines, po: NetSuitePo | None, mappings: NetSuiteMappings, taken: dict[tuple[str, int], float]
 ) -> list[str]:
     """What NetSuite's side of the match says is wrong. `taken`: quantities earlier receipts of
     this page will receive per (PO, line), so two receipts cannot together over-receive."""
@@ -237,7 +182,7 @@ def netsuite_problems(
     return problems
 
 
-def item_receipt_body(plan: ReceiptPlan, po: NetSuitePo) -> dict[str, Any]:
+def item_receipt_body(plan: ReceiptLines, po: NetSuitePo) -> dict[str, Any]:
     """The transform body: every open PO line is sent, received or explicitly not (reference
     §1.5: lines left out may be received in full by NetSuite's defaults)."""
     lines: list[dict[str, Any]] = []
@@ -268,7 +213,7 @@ def item_receipt_body(plan: ReceiptPlan, po: NetSuitePo) -> dict[str, Any]:
     return body
 
 
-def posted_row(plan: ReceiptPlan) -> dict[str, Any]:
+def posted_row(plan: ReceiptLines) -> dict[str, Any]:
     return {
         "receipt": plan.receipt_id,
         "NetSuite PO": plan.po_number,

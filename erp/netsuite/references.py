@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from connectors.errors import ConfigError
 from connectors.netsuite import NetSuiteClient
 from core.environment import Environment
@@ -51,15 +54,18 @@ async def check_labor_references(netsuite: NetSuiteClient, env: Environment) -> 
     return {employee for employee, inactive in found.items() if inactive in ("T", True, "true")}
 
 
-async def find_item_ids(netsuite: NetSuiteClient, names: set[str]) -> dict[str, str | None]:
-    """NetSuite item internal id by item name (itemid), None where none exists (one query per 500)."""
-    found: dict[str, str | None] = {}
-    ordered = sorted(names)
+async def suiteql_in(netsuite: NetSuiteClient, query: str, values: Iterable[str]) -> list[dict[str, Any]]:
+    """Every row of `query` + ` IN (values)`, one query per SUITEQL_IN_CHUNK values (sorted)."""
+    ordered = sorted(set(values))
+    rows: list[dict[str, Any]] = []
     for start in range(0, len(ordered), SUITEQL_IN_CHUNK):
         chunk = ordered[start : start + SUITEQL_IN_CHUNK]
-        rows = await netsuite.suiteql_all(
-            f"SELECT id, itemid FROM item WHERE itemid IN ({', '.join('?' * len(chunk))})", chunk
-        )
-        ids = {str(row["itemid"]): str(row["id"]) for row in rows}
-        found.update({name: ids.get(name) for name in chunk})
-    return found
+        rows += await netsuite.suiteql_all(f"{query} IN ({', '.join('?' * len(chunk))})", chunk)
+    return rows
+
+
+async def find_item_ids(netsuite: NetSuiteClient, names: set[str]) -> dict[str, str | None]:
+    """NetSuite item internal id by item name (itemid), None where none exists (one query per 500)."""
+    rows = await suiteql_in(netsuite, "SELECT id, itemid FROM item WHERE itemid", names)
+    ids = {str(row["itemid"]): str(row["id"]) for row in rows}
+    return {name: ids.get(name) for name in names}

@@ -11,10 +11,14 @@ plus its simulator, with no flow copied. Each capability is one module here:
 - `time_entries`: write labor time entries (ION -> ERP)
 - `inventory`: read inventory balances (compared, never synced)
 - `matching`: read ordered / received / billed per PO line (the 3-way match)
+
+A writing capability plans a page into `writes.PlannedWrites` (ready for the writer engine,
+plus dead letters) and hands the engine its `Writer`; the ledger stays the engine's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -34,6 +38,8 @@ class ErpAdapter:
     """One ERP behind the port: the capabilities it supports (None where it has none)."""
 
     name: str  # how messages name it: "NetSuite"
+    concurrency: int = 1  # writes in flight at once that the ERP allows (NetSuite: its concurrency slots)
+    check_mappings: Callable[[], Awaitable[None]] | None = None  # ConfigError if the mappings name what the ERP lacks
     purchase_orders: PurchaseOrderSource | None = None
     receipts: ReceiptTarget | None = None
     completions: CompletionTarget | None = None
@@ -46,3 +52,9 @@ class ErpAdapter:
         if capability is None:
             raise ConfigError(f"{self.name} does not support {what} through ion-sync: see README, 'ERP port'")
         return capability
+
+    async def check(self) -> None:
+        """Before any write: what the mappings file names (locations) must exist in the ERP, so
+        a typo stops the run instead of dead-lettering every record."""
+        if self.check_mappings is not None:
+            await self.check_mappings()

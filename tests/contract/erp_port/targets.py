@@ -1,0 +1,124 @@
+"""The ERP port's write cases (completions, receipts), run against every ERP adapter and its simulator.
+
+The tests speak only the port (`erp.port`): they read ION's records from the ION simulator,
+hand them to the configured ERP's adapter (`tasks.erp.open_erp`), write what it plans through
+the writer engine, and count what landed in the ERP's simulator. Adding an ERP is one entry in
+TARGETS: how to point ion-sync at it and how to read back what landed. No Prefect: each test is a
+few requests against the session's simulators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from connectors.ion import IonClient
+from connectors.ion.installed_quantity import completed_runs_page
+from connectors.ion.queries import RECEIPTS
+from core.environment import Environment, load_environment
+from core.writer import Postable, PostReport, Writer, write_page
+from erp.netsuite.consumption import external_id as completion_external_id
+from erp.netsuite.receipts import external_id as receipt_external_id
+from erp.port.receipts import JoinKeys
+from ledger import Ledger
+from ledger.store import DeadLetter
+from tests.world import DEFAULT_NETSUITE_FAULTS, World
+
+
+@dataclass(frozen=True)
+class Landed:
+    """One record the ERP holds: quantity per item name (consumed by a completion, received by a receipt)."""
+
+    quantities: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ErpUnderTest:
+    """One ERP adapter and its simulator, as the contract suite drives them."""
+
+    name: str  # ION_SYNC_ERP
+    completions: Callable[[World, str], list[Landed]]  # what landed for a completion's ledger key
+    receipts: Callable[[World, str], list[Landed]]  # what landed for a receipt's ledger key
+    drop_answers: Callable[[World, bool], None]  # on: writes commit, their answers are lost
+
+
+def _netsuite_landed(world: World, record_type: str, external_id: str, lines: str, item: Callable[[dict[str, Any]], str]) -> list[Landed]:
+    landed = []
+    for record in world.netsuite_records(record_type):
+        if record.get("externalId") == external_id:
+            quantities: dict[str, float] = {}
+            for line in record.get(lines, {}).get("items", []):
+                quantities[item(line)] = round(quantities.get(item(line), 0.0) + float(line["quantity"]), 6)
+            landed.append(Landed(quantities))
+    return landed
+
+
+def _netsuite_drop(world: World, on: bool) -> None:
+    world.faults("netsuite", **DEFAULT_NETSUITE_FAULTS, **({"drop_after_commit_rate": 1.0} if on else {}))
+
+
+NETSUITE = ErpUnderTest(
+    name="netsuite",
+    completions=lambda world, key: _netsuite_landed(
+        world, "workOrderCompletion", completion_external_id(key), "component", lambda line: str(line["item"]["refName"])
+    ),
+    receipts=lambda world, key: _netsuite_landed(
+        world, "itemReceipt", receipt_external_id(key), "item", lambda line: str(line["itemName"])
+    ),
+    drop_answers=_netsuite_drop,
+)
+
+TARGETS = [NETSUITE]
+
+
+@pytest.fixture(params=TARGETS, ids=[erp.name for erp in TARGETS])
+def erp_target(request: pytest.FixtureRequest, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[ErpUnderTest]:
+    """The ERP under test, with ion-sync configured for it and its simulator freshly seeded;
+    one try per request, so a lost answer is the writer's to handle, not the client's retry."""
+    erp: ErpUnderTest = request.param
+    monkeypatch.setenv("ION_SYNC_ERP", erp.name)
+    monkeypatch.setenv(f"{erp.name.upper()}_RETRY__ATTEMPTS", "1")
+    yield erp
+    erp.drop_answers(world, False)
+
+
+def environment() -> Environment:
+    return load_environment("erp")
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def completed_runs(env: Environment, run_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """ION's completed runs of `run_ids`, as consumption-sync reads them."""
+    async with IonClient(env.ion) as ion:
+        page = await completed_runs_page(ion, {"status": {"eq": "COMPLETE"}, "id": {"in": list(run_ids)}}, None)
+    return page.nodes
+
+
+async def ion_receipts(env: Environment, keys: JoinKeys, receipt_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """ION's receipts of `receipt_ids`, with the join keys the ERP names, as receipt-sync reads them."""
+    variables = {"filters": {"id": {"in": list(receipt_ids)}}, "poKey": keys.po_number, "lineKey": keys.line_number}
+    async with IonClient(env.ion) as ion:
+        page = await ion.page(RECEIPTS, "receipts", variables, first=100, after=None)
+    return page.nodes
+
+
+async def write(
+    env: Environment, writer: Writer, ready: Sequence[Postable], dead: Sequence[DeadLetter] = (), concurrency: int = 1
+) -> PostReport:
+    """One run of the writer engine over a planned page."""
+    ledger = Ledger(env.app.database_url)
+    try:
+        run_handle = ledger.start_run(writer.integration)
+        try:
+            return await write_page(ledger, run_handle, writer, ready, dead, window=asyncio.Semaphore(concurrency))
+        finally:
+            ledger.finish_run(run_handle)
+    finally:
+        ledger.close()
