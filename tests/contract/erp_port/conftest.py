@@ -25,7 +25,8 @@ from sandbox.quickbooks import QuickBooksSimConfig
 from sandbox.quickbooks import create_app as quickbooks_app
 from sandbox.server import serving
 from tests.contract.erp_port.cases import PAGE_SIZE, ErpCase, Recorder, admin, environment, totals
-from tests.world import netsuite_tba_settings
+from tests.contract.erp_port.targets import TARGETS, ErpUnderTest
+from tests.world import World, netsuite_tba_settings
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +103,14 @@ ERPS = ["netsuite_case", "quickbooks_case"]
 def erp(request: pytest.FixtureRequest) -> ErpCase:
     case: ErpCase = request.getfixturevalue(request.param)
     return case
+
+
+@pytest.fixture(params=TARGETS, ids=[erp.name for erp in TARGETS])
+def erp_target(request: pytest.FixtureRequest, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[ErpUnderTest]:
+    """The ERP under test, with ion-sync configured for it and its simulator freshly seeded;
+    one try per request, so a lost answer is the writer's to handle, not the client's retry."""
+    erp: ErpUnderTest = request.param
+    monkeypatch.setenv("ION_SYNC_ERP", erp.name)
+    monkeypatch.setenv(f"{erp.name.upper()}_RETRY__ATTEMPTS", "1")
+    yield erp
+    erp.drop_answers(world, False)

@@ -10,11 +10,9 @@ few requests against the session's simulators.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import pytest
 
 from connectors.ion import IonClient
 from connectors.ion.installed_quantity import completed_runs_page
@@ -73,17 +71,6 @@ NETSUITE = ErpUnderTest(
 )
 
 TARGETS = [NETSUITE]
-
-
-@pytest.fixture(params=TARGETS, ids=[erp.name for erp in TARGETS])
-def erp_target(request: pytest.FixtureRequest, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[ErpUnderTest]:
-    """The ERP under test, with ion-sync configured for it and its simulator freshly seeded;
-    one try per request, so a lost answer is the writer's to handle, not the client's retry."""
-    erp: ErpUnderTest = request.param
-    monkeypatch.setenv("ION_SYNC_ERP", erp.name)
-    monkeypatch.setenv(f"{erp.name.upper()}_RETRY__ATTEMPTS", "1")
-    yield erp
-    erp.drop_answers(world, False)
 
 
 def environment() -> Environment:

@@ -13,8 +13,6 @@ from tasks.erp import open_erp
 from tests.contract.erp_port.targets import ErpUnderTest, completed_runs, environment, run, write
 from tests.world import World
 
-pytest_plugins = ["tests.contract.erp_port.targets"]  # the erp_target fixture
-
 SEED_EXAMPLE = 1001  # the reference architecture's worked example: 7.2 + 7.8 = 15 of COMP-200, 9 of COMP-300
 
 

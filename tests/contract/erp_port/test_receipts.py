@@ -13,8 +13,6 @@ from tasks.erp import open_erp
 from tests.contract.erp_port.targets import ErpUnderTest, environment, ion_receipts, run, write
 from tests.world import World
 
-pytest_plugins = ["tests.contract.erp_port.targets"]  # the erp_target fixture
-
 # The demo factory: ION PO 1 line 1 is COMP-200 on the ERP's PO (100 ordered, none received in
 # the ERP); ION PO 2 line 4 has 40 left to receive.
 PO, LINE = 1, 1
