@@ -1,20 +1,21 @@
-"""The ledger protocol for one page of records, whatever the target system.
+"""The writer engine: the one way every outgoing write runs the ledger protocol (DESIGN.md).
 
-Claim the page's keys, post each claimed record (at most `concurrency` at once), record every
-outcome in one batch. A data error is a dead letter in the target's own words; a transient
+A writer (`Writer`) knows its target; `write_page` claims a page's keys, lets the writer
+`prepare`, `find` and `write`, classifies every result with one rule and records every outcome
+in one batch; `resolve_orphans` settles keys a dead run left `pending`. A data error is a dead letter in the target's own words; a transient
 error leaves the key `failed` for the next run (dead after `max_attempts` runs); auth and
 contract errors stop the run after the outcomes already known are recorded.
 
 One bad record never stops the others: whatever goes wrong with one record (a number no target
 can hold, an exception while planning or building its body) makes it a dead letter naming the
-record and the field (`one_record`, `posted_or_dead`, `dead_outcome`); only what stops every
+record and the field (`one_record`, `classify`); only what stops every
 record (auth, configuration, an unknown contract, a spent quota, the ledger itself) fails the flow.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -374,27 +375,6 @@ def one_record(
             raise
         guarded.failed = True
         dead_letters.append(DeadLetter(key, source_ref, record_problem(label, exc), payload, source_time))
-
-
-async def posted_or_dead(
-    key: str,
-    label: str,
-    post: Callable[[], Awaitable[Outcome]],
-    *,
-    body: dict[str, Any] | None = None,
-    target: str = "the target",
-    target_id: str | None = None,
-    payload: dict[str, Any] | None = None,
-) -> Outcome:
-    """Post ONE claimed record: a body `target` cannot hold, or anything else that goes wrong with
-    this record alone, is its dead outcome (keeping `target_id` and `payload`), never an exception
-    that leaves its key `pending`."""
-    try:
-        if body is not None:
-            check_body(body, target)
-        return await post()
-    except Exception as exc:
-        return dead_outcome(key, label, exc, target_id=target_id, payload=payload)
 
 
 def dead_outcome(

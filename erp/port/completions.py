@@ -21,13 +21,12 @@ from pydantic import ValidationError
 
 from connectors.ion.models.runs import CompletedRun
 from connectors.validation import explain_record_error
+from core.quantities import QUANTITY_DECIMALS
 from core.writer import Writer
 from erp.port.writes import PlannedWrites
 from ledger.store import DeadLetter
 
 INTEGRATION = "consumption-sync"
-# 2.4 × 3 is 7.199999… in binary floating point: round away the noise, far below any unit.
-QUANTITY_DECIMALS = 6
 
 
 def completion_key(run_id: int | str) -> str:
