@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -185,6 +185,23 @@ class WorkOrderRef:
     item_id: str | None
 
 
+class HasStatus(Protocol):
+    @property
+    def status(self) -> str | None: ...
+
+
+def work_order_problem(number: str, work_order: HasStatus | None, closed: str = "") -> str | None:
+    """Why nothing can be booked against work order `number` (missing or closed), or None."""
+    if work_order is None:
+        return (
+            f"no NetSuite work order numbered {number}: create or release it in NetSuite "
+            "(ion-sync never authors work orders), then replay"
+        )
+    if work_order.status in CLOSED_WORK_ORDER_STATUSES:
+        return f"NetSuite work order {number} is closed{closed}"
+    return None
+
+
 CLOSED_WORK_ORDER_STATUSES = {"H", "WorkOrd:H"}  # Closed (reference §1.3, practitioner letters)
 
 
@@ -197,14 +214,7 @@ def reference_problems(
     """What stops a plan from posting once NetSuite's ids are known: said so a person can fix it.
     `numbers`: (item id, lot/serial) -> inventoryNumber id, when consumed numbers are referenced
     by id (issueInventoryNumber); a consumed number NetSuite does not know cannot be issued."""
-    problems = []
-    if work_order is None:
-        problems.append(
-            f"no NetSuite work order numbered {plan.work_order}: create or release it in NetSuite "
-            "(ion-sync never authors work orders), then replay"
-        )
-    elif work_order.status in CLOSED_WORK_ORDER_STATUSES:
-        problems.append(f"NetSuite work order {plan.work_order} is closed")
+    problems = [problem] if (problem := work_order_problem(plan.work_order, work_order)) else []
     for name in [plan.item, *(line.item for line in plan.components)]:
         if items.get(name) is None:
             problems.append(

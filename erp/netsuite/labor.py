@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.config import NetSuiteMappings
-from erp.netsuite.consumption import CLOSED_WORK_ORDER_STATUSES, external_id
+from erp.netsuite.consumption import external_id, work_order_problem
 from erp.port.time_entries import TimeEntry
 
 TIME_BILL = "timeBill"
@@ -36,14 +36,8 @@ def reference_problems(
     plan: TimeEntry, work_order: WorkOrderRef | None, inactive_employees: set[str]
 ) -> list[str]:
     """What stops a plan from posting once NetSuite answered: said so a person can fix it."""
-    problems = []
-    if work_order is None:
-        problems.append(
-            f"no NetSuite work order numbered {plan.work_order}: create or release it in NetSuite "
-            "(ion-sync never authors work orders), then replay"
-        )
-    elif work_order.status in CLOSED_WORK_ORDER_STATUSES:
-        problems.append(f"NetSuite work order {plan.work_order} is closed: labor cannot be booked to it")
+    problem = work_order_problem(plan.work_order, work_order, ": labor cannot be booked to it")
+    problems = [problem] if problem else []
     if plan.employee in inactive_employees:
         problems.append(f"NetSuite employee {plan.employee} is inactive: reactivate them or map the user to another employee")
     return problems

@@ -10,18 +10,15 @@ ledger key per run (`completion_key`), whatever the ERP.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 import pandas as pd
-from pydantic import ValidationError
 
 from connectors.ion.models.runs import CompletedRun
-from connectors.validation import explain_record_error
 from core.quantities import QUANTITY_DECIMALS
+from core.records import validated
 from core.writer import Writer
 from erp.port.writes import PlannedWrites
 from ledger.store import DeadLetter
@@ -52,15 +49,8 @@ def run_dead_letter(run: CompletedRun, reasons: Sequence[str]) -> DeadLetter:
 def parse_runs(nodes: Iterable[dict[str, Any]]) -> tuple[list[CompletedRun], list[DeadLetter]]:
     """ION run nodes validated against `connectors.ion.models`; a node that fails is a dead
     letter naming the run and the field."""
-    runs: list[CompletedRun] = []
-    dead: list[DeadLetter] = []
-    for node in nodes:
-        try:
-            runs.append(CompletedRun.model_validate(node))
-        except ValidationError as exc:
-            run_id = node.get("id") or "unknown-" + hashlib.sha1(json.dumps(node, sort_keys=True).encode()).hexdigest()[:12]
-            dead.append(dead_letter(run_id, explain_record_error(f"run {run_id}", exc), node, None))
-    return runs, dead
+    runs, failed = validated(CompletedRun, nodes, "run")
+    return runs, [dead_letter(run_id, reason, node, None) for run_id, reason, node in failed]
 
 
 CONSUMPTION_COLUMNS = [

@@ -16,19 +16,16 @@ ERP adapter's (`erp.port.time_entries`; NetSuite: `erp.netsuite.labor`).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-
 from connectors.ion.models.sessions import Session
-from connectors.validation import explain_record_error, shorten
+from connectors.validation import shorten
 from core.config import NetSuiteMappings
+from core.records import validated
 from erp.port.time_entries import TimeEntry
 from ledger.store import DeadLetter
 
@@ -69,15 +66,8 @@ def dead_letter(session_id: int | str, reason: str, payload: dict[str, Any] | No
 
 
 def parse_sessions(nodes: Iterable[dict[str, Any]]) -> tuple[list[Session], list[DeadLetter]]:
-    sessions: list[Session] = []
-    dead: list[DeadLetter] = []
-    for node in nodes:
-        try:
-            sessions.append(Session.model_validate(node))
-        except ValidationError as exc:
-            session_id = node.get("id") or "unknown-" + hashlib.sha1(json.dumps(node, sort_keys=True).encode()).hexdigest()[:12]
-            dead.append(dead_letter(session_id, explain_record_error(f"session {session_id}", exc), node, None))
-    return sessions, dead
+    sessions, failed = validated(Session, nodes, "session")
+    return sessions, [dead_letter(session_id, reason, node, None) for session_id, reason, node in failed]
 
 
 def plan_time_entries(sessions: Iterable[Session], mappings: NetSuiteMappings) -> LaborPlan:
