@@ -49,7 +49,7 @@ from tasks.consumption import (
 )
 from tasks.erp import open_erp
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
-from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 
 def _completion_of(item: InboxItem) -> str | None:
@@ -127,7 +127,7 @@ async def consumption_sync(
             message=f"{summary.failed} completion(s) could not be posted (transient errors); the next run retries them",
             data=summary,
         )
-    return summary
+    return final_state(summary)
 
 
 class ConsumptionSummary(SyncSummary):

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 from prefect.runtime import flow_run
+from prefect.states import State
 
 from connectors.errors import ConfigError
 from connectors.settings import load_settings
@@ -21,7 +22,7 @@ from core.config import AppSettings
 from flows.integrations import Integration, find_integration
 from ledger import EntryStatus, Ledger
 from ledger.store import EntryView
-from tasks.reporting import MAX_TABLE_ROWS, SyncSummary
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state
 
 NAME = "dead-letter-replay"
 # The integrations whose dead letters can be replayed (those with `run_for` in the registry): a
@@ -56,7 +57,7 @@ def _run_name() -> str:
 @flow(name=NAME, flow_run_name=_run_name, persist_result=False)
 async def dead_letter_replay(
     integration: Replayable = "consumption-sync", keys: list[str] | None = None, dry_run: bool = False
-) -> ReplaySummary:
+) -> ReplaySummary | State:
     """Replay dead letters of one integration.
 
     Args:
@@ -64,7 +65,7 @@ async def dead_letter_replay(
         keys: Ledger keys to replay (see `ion-sync dead-letters list`); default: all of them.
         dry_run: Run the integration's flow as a dry run: show what would be posted, write nothing.
     """
-    return await replay(find_integration(integration), keys, dry_run)
+    return final_state(await replay(find_integration(integration), keys, dry_run))
 
 
 async def replay(integ: Integration, keys: list[str] | None, dry_run: bool) -> ReplaySummary:

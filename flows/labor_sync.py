@@ -50,7 +50,7 @@ from tasks.labor_posting import (
     resolve_interrupted,
     would_post_row,
 )
-from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 
 def _run_name() -> str:
@@ -136,7 +136,7 @@ async def labor_sync(
             message=f"{summary.failed} time entr(ies) could not be posted (transient errors); the next run retries them",
             data=summary,
         )
-    return summary
+    return final_state(summary)
 
 
 async def _sync(

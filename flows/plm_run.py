@@ -14,7 +14,7 @@ from connectors.ion import IonClient
 from core.environment import Environment, load_environment
 from ledger import Ledger, RunHandle
 from tasks.plm_steps import PlmReport
-from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 
 class PlmSummary(SyncSummary):
@@ -69,4 +69,4 @@ async def run_plm_flow(integration: str, dry_run: bool, work: Work) -> PlmSummar
     if summary.failed:
         return Failed(message=f"{summary.failed} record(s) could not be written (transient errors); the next run retries them",
                       data=summary)
-    return summary
+    return final_state(summary)

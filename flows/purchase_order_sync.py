@@ -42,7 +42,7 @@ from tasks.purchase_order_posting import (
     list_changed,
     plan_po_page,
 )
-from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 PAGE_SIZE = 50
 
@@ -136,4 +136,4 @@ async def purchase_order_sync(
     logger.info("%s: %s", INTEGRATION, json.dumps(summary.model_dump(mode="json")))
     if summary.failed:
         return Failed(message=f"{summary.failed} purchase order(s) failed transiently; the next run retries them", data=summary)
-    return summary
+    return final_state(summary)

@@ -30,7 +30,7 @@ from tasks.quickbooks import (
     post_items,
     resolve_interrupted_items,
 )
-from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 
 def _run_name() -> str:
@@ -114,4 +114,4 @@ async def quickbooks_item_sync(
     logger.info("%s: %s", ITEM_INTEGRATION, summary.model_dump_json())
     if summary.failed:
         return Failed(message=f"{summary.failed} item(s) hit transient errors; the next run retries them", data=summary)
-    return summary
+    return final_state(summary)

@@ -43,7 +43,7 @@ from tasks.quickbooks import (
     publish_out_of_sync,
     resolve_interrupted_pos,
 )
-from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 
 class PurchaseOrderSummary(SyncSummary):
@@ -153,4 +153,4 @@ async def quickbooks_purchase_order_sync(
     logger.info("%s: %s", PO_INTEGRATION, summary.model_dump_json())
     if summary.failed:
         return Failed(message=f"{summary.failed} purchase order(s) hit transient errors; the next run retries them", data=summary)
-    return summary
+    return final_state(summary)

@@ -27,7 +27,7 @@ from payments.ramp.approvals import BILL_EVENTS, INTEGRATION, PO_EVENTS, candida
 from payments.ramp.common import RampContext, RampSummary, purchase_orders_in_ramp
 from tasks.arguments import unexamined
 from tasks.ramp import apply_decisions
-from tasks.reporting import publish_sync_report
+from tasks.reporting import final_state, publish_sync_report
 
 
 @flow(name=INTEGRATION, flow_run_name=lambda: f"Ramp payments → ION{' (poll)' if flow_run.parameters.get('poll') else ''}",
@@ -77,4 +77,4 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
     if summary.failed:
         return Failed(message=f"{summary.failed} change(s) could not be applied to ION (transient errors or concurrent edits); the next run retries", data=summary)
-    return summary
+    return final_state(summary)

@@ -25,7 +25,7 @@ from payments.ramp.common import RampContext, RampSummary, drop_settled, ion_nod
 from payments.ramp.purchase_orders import INTEGRATION, plan_purchase_orders
 from tasks.arguments import unexamined
 from tasks.ramp import post_purchase_orders, resolve_interrupted_purchase_orders
-from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
 
 
 @flow(name=INTEGRATION, flow_run_name=lambda: f"ramp purchase orders{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
@@ -80,4 +80,4 @@ async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: boo
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
     if summary.failed:
         return Failed(message=f"{summary.failed} purchase order(s) could not be created (transient errors); the next run retries them", data=summary)
-    return summary
+    return final_state(summary)

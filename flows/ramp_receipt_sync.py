@@ -29,7 +29,7 @@ from payments.ramp.common import (
 from payments.ramp.receipts import INTEGRATION, plan_item_receipts
 from tasks.arguments import unexamined
 from tasks.ramp import post_item_receipts, resolve_interrupted_item_receipts
-from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
 
 
 @flow(name=INTEGRATION, flow_run_name=lambda: f"ION receipts → Ramp item receipts{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
@@ -82,4 +82,4 @@ async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool 
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
     if summary.failed:
         return Failed(message=f"{summary.failed} item receipt(s) could not be created (transient errors); the next run retries them", data=summary)
-    return summary
+    return final_state(summary)

@@ -20,7 +20,7 @@ from payments.ramp.common import RampContext, RampSummary
 from payments.ramp.suppliers import INTEGRATION, supplier_directory
 from tasks.arguments import unexamined
 from tasks.ramp import import_vendors
-from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
 
 
 @flow(name=INTEGRATION, flow_run_name=lambda: f"ramp vendors → ION suppliers{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
@@ -70,4 +70,4 @@ async def ramp_supplier_import(dry_run: bool = False) -> RampSummary | State:
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
     if summary.failed:
         return Failed(message=f"{summary.failed} supplier(s) could not be written (transient errors or concurrent edits); the next run retries", data=summary)
-    return summary
+    return final_state(summary)

@@ -45,7 +45,7 @@ from tasks.receipts import (
     post_receipts_page,
     resolve_interrupted_receipts,
 )
-from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, publish_sync_report
+from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 
 def _receipt_keys(item: InboxItem) -> str | None:
@@ -151,7 +151,7 @@ async def receipt_sync(
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json(exclude={"nothing_to_post"}))
     if summary.failed:
         return Failed(message=f"{summary.failed} item receipt(s) failed transiently; the next run retries them", data=summary)
-    return summary
+    return final_state(summary)
 
 
 def receipt_filters(since: datetime | None, until: datetime | None, receipt_ids: list[int] | None) -> dict[str, Any]:

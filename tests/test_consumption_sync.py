@@ -25,7 +25,7 @@ def component_lines(record):
 
 def test_demo_factory_posts_each_good_run_once_and_keeps_bad_ones(world):
     result = run_deployment("consumption-sync")
-    assert result.line() == "consumption-sync Completed posted=5 dead_letters=3"
+    assert result.line() == "consumption-sync Completed with dead letters posted=5 dead_letters=3"
 
     landed = world.completions_by_external_id()
     assert set(landed) == DEMO_POSTED and all(len(v) == 1 for v in landed.values())

@@ -83,7 +83,7 @@ def test_each_bad_session_is_a_dead_letter_with_its_reason_and_an_edit_replays_i
         "too long": add_session(world, 1003, "alice@factory.example", f"{day}08:00:00Z", "2026-11-22T14:00:00Z"),
     }
     result = run_deployment("labor-sync")
-    assert result.line() == "labor-sync Completed posted=5 dead_letters=8"
+    assert result.line() == "labor-sync Completed with dead letters posted=5 dead_letters=8"
     dead = {e.key: e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)}
     reason = {what: dead[f"ion:session:{session}:time"] for what, session in bad.items()}
     assert "carol@factory.example" in reason["unmapped user"] and "netsuite.labor.employees" in reason["unmapped user"]
@@ -98,7 +98,7 @@ def test_each_bad_session_is_a_dead_letter_with_its_reason_and_an_edit_replays_i
     edit_session(world, bad["negative"], checkOut=f"{day}11:30:00Z")
     edit_session(world, 3, checkOut="2026-11-20T08:00:00Z")  # before its 08:15 check-in
     again = run_deployment("labor-sync")
-    assert again.line() == "labor-sync Completed posted=1 dead_letters=1"
+    assert again.line() == "labor-sync Completed with dead letters posted=1 dead_letters=1"
     assert landed(world)[bad["negative"]]["hours"] == "1:30"
     ledger = Ledger(world.ledger_url)
     correction = ledger.entries(INTEGRATION, keys=["ion:session:3:correction"])[0]
@@ -114,7 +114,7 @@ def test_each_bad_session_is_a_dead_letter_with_its_reason_and_an_edit_replays_i
     assert settled.status is EntryStatus.posted and settled.target_id == landed(world)[3]["id"]
     edit_session(world, 3, checkOut="2026-11-20T08:15:00Z")  # and broken again: reported again
     broken = run_deployment("labor-sync")
-    assert broken.line() == "labor-sync Completed posted=0 dead_letters=1"
+    assert broken.line() == "labor-sync Completed with dead letters posted=0 dead_letters=1"
     again = ledger.entries(INTEGRATION, keys=["ion:session:3:correction"])[0]
     assert again.status is EntryStatus.dead and "still holds 1:00 h" in again.reason
 
@@ -151,7 +151,7 @@ def test_a_time_entry_netsuite_refuses_is_a_dead_letter_in_netsuites_words(world
     wrong.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("    time_zone: UTC", '    time_zone: UTC\n    department: "99"'))
     monkeypatch.setenv("ION_SYNC_CONFIG", str(wrong))
     result = run_deployment("labor-sync")
-    assert result.line() == "labor-sync Completed posted=0 dead_letters=5"
+    assert result.line() == "labor-sync Completed with dead letters posted=0 dead_letters=5"
     reasons = [e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)]
     assert all("NetSuite rejected the time entry for work order WO100" in r and "(field department)" in r for r in reasons), reasons
     assert time_bills(world) == []

@@ -117,7 +117,7 @@ def test_pos_that_cannot_map_are_dead_letters_naming_the_cause(world, tmp_path, 
     world.netsuite_rest("POST", "purchaseOrder", new_po("PO5008", vendor="301", location="1", lines=[("502", 1, 1)], tax="ZZ"))
 
     result = run_deployment("purchase-order-sync", {"po_numbers": ["PO5002", "PO5007", "PO5008"]})
-    assert result.line() == "purchase-order-sync Completed posted=0 dead_letters=3"
+    assert result.line() == "purchase-order-sync Completed with dead letters posted=0 dead_letters=3"
     dead = {e.source_ref: e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)}
     by_number = {reason.split(":")[0]: reason for reason in dead.values()}
     assert "NetSuite item BRACKET-0007 has no ION part BRACKET-0007; create part BRACKET-0007 in ION" in by_number["NetSuite PO5002"]

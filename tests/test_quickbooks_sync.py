@@ -75,7 +75,7 @@ def test_the_seed_field_list_arrives_and_out_of_sync_pos_are_named_dead_letters(
     seed_rich_po(qb)
     seed_out_of_sync_pos(qb)
     result = run_deployment(PO)
-    assert result.line() == f"{PO} Completed posted=3 dead_letters=4" and result.summary.out_of_sync == 4
+    assert result.line() == f"{PO} Completed with dead letters posted=3 dead_letters=4" and result.summary.out_of_sync == 4
     pos = qb.purchase_orders()
     assert sorted(pos) == ["1", "2", "50"] and all(len(v) == 1 for v in pos.values())
 
@@ -202,7 +202,7 @@ def test_item_sync_batches_thirty_per_request_and_updates_changed_parts(qb):
         qb.add_part(300 + i, f"BULK-{i:03d}", "A", f"bulk part {i}")
     qb.add_part(399, "NOREV-1", None, "no revision")
     result = run_deployment(ITEMS)
-    assert result.line() == f"{ITEMS} Completed posted=44 dead_letters=1"
+    assert result.line() == f"{ITEMS} Completed with dead letters posted=44 dead_letters=1"
     items = qb.items()
     assert len(items) == 44 and all(len(v) == 1 for v in items.values())
     stats = qb.stats()

@@ -92,7 +92,7 @@ def test_partial_receipts_against_one_line_add_up_and_the_next_is_an_over_receip
     assert po_lines(world, "PO5001")[1]["quantityReceived"] == 100
 
     extra = world.receive(1, [{"purchaseOrderLineId": 1, "quantity": 5, "locationId": 1}])
-    assert run_deployment("receipt-sync").line() == "receipt-sync Completed posted=0 dead_letters=1"
+    assert run_deployment("receipt-sync").line() == "receipt-sync Completed with dead letters posted=0 dead_letters=1"
     [dead] = Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)
     assert dead.key == f"ion:receipt:{extra}:po:1"
     assert "over-receipt on line 1 (COMP-200): receives 5, 0 remaining (100 ordered, 100 received" in dead.reason
