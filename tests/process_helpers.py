@@ -5,6 +5,7 @@ mid-batch, or to run two syncs at once. The child inherits this test process's P
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,10 +24,15 @@ class SyncProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def finish(self, timeout: float = 300) -> str:
-        """Wait for a successful exit; returns the summary line (`<deployment> <state> posted=N ...`)."""
-        assert self.process.wait(timeout) == 0, self.output()
-        return summary_line(self.output(), self.deployment)
+    def finish(self, timeout: float = 300, *, transient_failures: bool = False) -> str:
+        """Wait for a successful exit; returns the summary line (`<deployment> <state> posted=N ...`).
+        transient_failures: a run that ends Failed only for records the next run retries (its
+        summary's `"failed"` count above 0) passes too."""
+        code = self.process.wait(timeout)
+        output = self.output()
+        if code != 0:
+            assert transient_failures and re.search(r'"failed":\s*[1-9]', output), output
+        return summary_line(output, self.deployment)
 
     def kill_once(self, landed: Callable[[], int], at_least: int, timeout: float = 180) -> None:
         """SIGKILL the sync as soon as `landed()` reaches `at_least` (mid-batch, nothing cleaned up)."""
