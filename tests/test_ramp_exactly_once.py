@@ -54,8 +54,8 @@ async def test_two_overlapping_syncs_create_nothing_twice(ramp, world, monkeypat
 
 @pytest.mark.usefixtures("prefect_api")
 def test_paid_flags_under_ion_faults_land_once(ramp, world):
-    """ramp-approval-sync's writes into ION with ION failing writes before and after committing:
-    re-runs settle every one, and nothing is applied twice."""
+    """ramp-supplier-import's and ramp-approval-sync's writes into ION with ION failing writes
+    before and after committing: re-runs settle every one, and nothing is applied twice."""
     hostile = {"error_rates": {502: 0.15}, "error_after_commit_rate": 0.3, "random_faults_on": "writes", "seed": 3}
 
     def until_settled(deployment: str, **params: object) -> list:
@@ -65,7 +65,9 @@ def test_paid_flags_under_ion_faults_land_once(ramp, world):
         assert results[-1].state == "Completed", [r.line() for r in results]
         return results
 
-    assert run_deployment("ramp-supplier-import").ok  # ION's suppliers linked to Ramp's vendors
+    world.faults("ion", **hostile)
+    until_settled("ramp-supplier-import")  # ION's suppliers linked to Ramp's vendors (convergent writes too)
+    world.faults("ion")
     buyer = ramp.buyer()
     pos = [buyer.purchase_order(1 + i % 2, "APPROVED", [("COMP-300", i + 1, 4.0)])[0] for i in range(4)]
     assert run_deployment("ramp-purchase-order-sync").summary.posted == 4

@@ -1,7 +1,7 @@
 """The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena) against its
 simulator over real HTTP: a passing 5xx is retried and the read succeeds; a 5xx that persists is
 a TransientError after exactly the retry budget; a 429 is waited out, at least as long as the
-server's Retry-After says (or, for Arena, whose 429 means the daily quota is spent, never
+server's Retry-After says or, without one, the vendor's documented wait (or, for Arena, whose 429 means the daily quota is spent, never
 retried); a server that hangs is a timeout, retried, then a TransientError; a bad credential is
 an AuthError that names the settings to check and never the secret. Faults come from the
 simulators' `PUT /_sandbox/faults` (sandbox/faults.py); nothing is mocked.
@@ -81,7 +81,6 @@ class Client:
     read: Callable[[], Awaitable[Any]]
     secret: str  # the environment variable of the credential a bad value of which must be an AuthError
     wait_after_429: float | None = 0.0  # the least wait before retrying a 429, seconds; None: never retried
-    config: dict[str, Any] | None = None  # PUT /_sandbox/config first (e.g. to send Retry-After)
     env: dict[str, str] | None = None
 
     @property
@@ -92,8 +91,8 @@ class Client:
 CLIENTS = [
     Client("ion", ion_read, "ION_CLIENT_SECRET", wait_after_429=1),  # its simulator sends Retry-After: 1 (ion.md §2.1)
     Client("netsuite", netsuite_read, "NETSUITE_CLIENT_ID"),  # NetSuite sends no Retry-After: the client's backoff
-    # Retry-After: 1 on QuickBooks' 429 (an INFERENCE, quickbooks.md A5), below its 60 s fallback (0.2 s here)
-    Client("quickbooks", quickbooks_read, "QUICKBOOKS_CLIENT_SECRET", wait_after_429=1, config={"retry_after_seconds": 1}),
+    # an injected 429 carries no Retry-After (it is an INFERENCE, quickbooks.md A5): Intuit's 60 s wait, 0.2 s here
+    Client("quickbooks", quickbooks_read, "QUICKBOOKS_CLIENT_SECRET", wait_after_429=0.2),
     # Ramp sends no Retry-After (ramp.md B2, B9): a 429 waits out one whole quiet window, 1 s here
     Client("ramp", ramp_read, "RAMP_CLIENT_SECRET", wait_after_429=1, env={"RAMP_RATE_LIMIT_WINDOW_SECONDS": "1"}),
     Client("arena", arena_read, "ARENA_PASSWORD", wait_after_429=None),  # Arena's 429: the daily quota is spent
@@ -114,8 +113,6 @@ def client(request: pytest.FixtureRequest, world: World, monkeypatch: pytest.Mon
         monkeypatch.setenv(f"{current.prefix}_{name}", value)
     for name, value in (current.env or {}).items():
         monkeypatch.setenv(name, value)
-    if current.config:
-        world.admin(current.system, "PUT", "config", current.config)
     return current
 
 
