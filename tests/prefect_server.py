@@ -1,11 +1,12 @@
-"""One Prefect API server for the whole test session, shared by every xdist worker and every
-`ion-sync run` child: a temporary server costs 5-70 s to start on this machine, and each child
-used to start its own.
+"""One Prefect API server per test process, shared by its in-process flows and by every
+`ion-sync run` child it starts: a temporary server costs 5-70 s to start on this machine, and
+each child used to start its own.
 
-The process that runs the session (pytest itself, or xdist's controller) starts it before any
-worker exists and exports PREFECT_API_URL, so the workers and their children inherit it. It
-starts in the background while tests are collected; `wait_until_healthy` is the gate. The
-server gets Linux's parent-death signal, so even a killed pytest takes it down.
+Each process that runs tests (an xdist worker, or pytest alone) starts it at configure time,
+before anything imports Prefect, and exports PREFECT_API_URL, so its children inherit it. It
+starts in the background while tests are collected; `wait_until_healthy` is the gate. Its
+database is the process's own, so one worker's runs and artifacts never show in another's
+queries. The server gets Linux's parent-death signal, so even a killed worker takes it down.
 """
 
 from __future__ import annotations

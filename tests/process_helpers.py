@@ -44,14 +44,6 @@ class SyncProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(30)
 
-    def wait_for(self, landed: Callable[[], int], at_least: int, timeout: float = 180) -> None:
-        """Return once `landed()` reaches `at_least` while the sync still runs."""
-        deadline = time.monotonic() + timeout
-        while landed() < at_least:
-            assert self.process.poll() is None, f"the sync ended first:\n{self.output()}"
-            assert time.monotonic() < deadline, f"the sync never got going:\n{self.output()}"
-            time.sleep(0.05)
-
 
 def sync_process(env: Mapping[str, str], tmp_path: Path, name: str, deployment: str, *params: str) -> SyncProcess:
     """Start `ion-sync run <deployment> [--param p]...` with the test's environment over this process's."""
@@ -65,8 +57,3 @@ def sync_process(env: Mapping[str, str], tmp_path: Path, name: str, deployment: 
 
 def summary_line(output: str, deployment: str) -> str:
     return next(line for line in output.splitlines() if line.startswith(f"{deployment} "))
-
-
-def posted(line: str) -> int:
-    """N of `posted=N` in a summary line."""
-    return int(line.split("posted=")[1].split()[0])

@@ -28,26 +28,11 @@ from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
 from connectors.ramp import RampClient, RampSettings
 from connectors.settings import load_settings
+from tests.contract.quickbooks.test_quickbooks_contract import MemoryTokens
 from tests.quickbooks_helpers import QuickBooksWorld
 from tests.world import World
 
 ATTEMPTS = 3
-
-
-class MemoryTokens:
-    """QuickBooks' token store, in memory (the ledger's is tested in test_connector_quickbooks)."""
-
-    def __init__(self) -> None:
-        self.value: dict[str, Any] | None = None
-
-    def load(self) -> dict[str, Any] | None:
-        return self.value
-
-    def rotate(self, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]) -> dict[str, Any] | None:
-        changed = change(self.value)
-        if changed is not None:
-            self.value = changed
-        return self.value
 
 
 async def ion_read() -> Any:
