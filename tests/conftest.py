@@ -19,6 +19,7 @@ from tests.prefect_server import API_URL_VARIABLE, SharedPrefectServer, start_sh
 
 if TYPE_CHECKING:
     from ion_sync.sandbox import Sandbox
+    from tests.quickbooks_helpers import QuickBooksWorld
     from tests.world import World
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -174,4 +175,23 @@ def world(sandbox: Sandbox, prefect_api: str, monkeypatch: pytest.MonkeyPatch, t
         monkeypatch.setenv(name, value)
     current = World(sandbox=sandbox, env=env, ledger_url=env["ION_SYNC_DATABASE_URL"])
     current.reset()
+    return current
+
+
+@pytest.fixture
+def qb(world: World, monkeypatch: pytest.MonkeyPatch) -> QuickBooksWorld:
+    """The demo company, freshly seeded, with quick retries (the world fixture resets ION)."""
+    from tests.quickbooks_helpers import QuickBooksWorld
+
+    current = QuickBooksWorld(world)
+    current.admin("POST", "reset")
+    current.admin("POST", "stats/reset")
+    current.faults()
+    for name, value in {
+        "QUICKBOOKS_RETRY__INITIAL_WAIT": "0.05",
+        "QUICKBOOKS_RETRY__MAX_WAIT": "0.5",
+        "QUICKBOOKS_THROTTLE_WAIT_SECONDS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+        world.env[name] = value
     return current

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 
 from sandbox.ion.purchasing import Purchasing
 from sandbox.ion.timestamps import now_stored
@@ -168,20 +167,3 @@ def whole_in_quickbooks(world: Any) -> None:
     qb = QuickBooksWorld(world)
     assert all(len(po["Line"]) == 3 for po in qb.entities("PurchaseOrder") if int(po["DocNumber"]) >= QB_FIRST)
     assert not {name: n for name, n in Counter(item["Name"] for item in qb.entities("Item")).items() if n > 1}, "an item was created twice"
-
-
-@pytest.fixture
-def qb(world: Any, monkeypatch: pytest.MonkeyPatch) -> QuickBooksWorld:
-    """The demo company, freshly seeded, with quick retries (the world fixture resets ION)."""
-    current = QuickBooksWorld(world)
-    current.admin("POST", "reset")
-    current.admin("POST", "stats/reset")
-    current.faults()
-    for name, value in {
-        "QUICKBOOKS_RETRY__INITIAL_WAIT": "0.05",
-        "QUICKBOOKS_RETRY__MAX_WAIT": "0.5",
-        "QUICKBOOKS_THROTTLE_WAIT_SECONDS": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-        world.env[name] = value
-    return current

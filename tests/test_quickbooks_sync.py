@@ -14,7 +14,6 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from erp.quickbooks.rules import ITEM_INTEGRATION, PO_INTEGRATION
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tests.quickbooks_helpers import qb  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 PO = "quickbooks-purchase-order-sync"
