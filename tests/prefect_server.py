@@ -36,12 +36,38 @@ class SharedPrefectServer:
     home: Path
 
     def stop(self) -> None:
+        """Send what Prefect still holds (logs, events) while the server listens, then stop it."""
+        if "prefect" in sys.modules:
+            drain_prefect_workers()
         self.process.terminate()
         try:
             self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def drain_prefect_workers() -> None:
+    """What prefect_test_harness does before stopping its server: flush the log and event
+    workers, or they report connection errors at exit."""
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        try:
+            drained = APILogWorker.instance().drain()
+            if inspect.isawaitable(drained):
+                await drained
+        except RuntimeError:  # never started
+            pass
+        events = EventsWorker.drain_all()
+        if inspect.isawaitable(events):
+            await events
+
+    run_coro_as_sync(drain())
 
 
 def start_shared_server() -> SharedPrefectServer:

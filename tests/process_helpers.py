@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ion_sync.child_processes import die_with_parent
+
 
 @dataclass
 class SyncProcess:
@@ -51,7 +53,9 @@ def sync_process(env: Mapping[str, str], tmp_path: Path, name: str, deployment: 
     log = tmp_path / f"{name}.log"
     args = [sys.executable, "-m", "ion_sync", "run", deployment, *(a for p in params for a in ("--param", p))]
     with log.open("wb") as out:  # the child keeps its own descriptor
-        process = subprocess.Popen(args, env={**os.environ, **env, "PREFECT_HOME": str(home)}, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(  # dies with this test process, even a killed one: nothing left running
+            args, env={**os.environ, **env, "PREFECT_HOME": str(home)}, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent()
+        )
     return SyncProcess(deployment, process, log)
 
 
