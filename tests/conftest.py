@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import time
 import uuid
@@ -69,6 +70,10 @@ def pytest_configure(config: pytest.Config) -> None:
     global _prefect_server
     if is_xdist_worker(config) or getattr(config.option, "dist", "no") == "no":
         _prefect_server = start_shared_server()
+    if is_xdist_worker(config) and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # xdist's workers ignore SIGINT, and a child inherits an ignored signal: the tests that stop
+        # a command with Ctrl-C (SIGINT) need it to reach the child as it would from a terminal.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
