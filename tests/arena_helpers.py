@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 
 def ion(world: Any, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    env = world.env
-    token = httpx.post(env["ION_AUTH_URL"], data={"grant_type": "client_credentials", "client_id": env["ION_CLIENT_ID"],
-                                                   "client_secret": env["ION_CLIENT_SECRET"]}).json()["access_token"]
-    body = httpx.post(f"{env['ION_API_URL']}/graphql", json={"query": query, "variables": variables or {}},
-                      headers={"Authorization": f"Bearer {token}"}, timeout=60).json()
-    assert not body.get("errors"), body["errors"]
-    return body["data"]  # type: ignore[no-any-return]
+    return world.ion_graphql(query, variables)  # type: ignore[no-any-return]
 
 
 def mboms(world: Any, number: str, revision: str) -> list[dict[str, Any]]:

@@ -1,9 +1,10 @@
-"""Shared fixtures: ledgers on SQLite and PostgreSQL, the simulators, a Prefect test API."""
+"""Shared fixtures: ledgers on SQLite and PostgreSQL, the simulators, one Prefect API per test process."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import time
 import uuid
@@ -15,14 +16,18 @@ import psutil
 import psycopg
 import pytest
 
+from tests.prefect_server import API_URL_VARIABLE, SharedPrefectServer, start_shared_server, wait_until_healthy
+
 if TYPE_CHECKING:
     from ion_sync.sandbox import Sandbox
+    from tests.quickbooks_helpers import QuickBooksWorld
     from tests.world import World
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 # Every process this session starts inherits this variable, orphans too: what `make test` left running.
+# xdist's workers inherit it from the process that runs the session, so one id covers them all.
 SESSION_VARIABLE = "ION_SYNC_TEST_SESSION"
-os.environ[SESSION_VARIABLE] = uuid.uuid4().hex
+os.environ.setdefault(SESSION_VARIABLE, uuid.uuid4().hex)
 # The suite's own per-user data directory (platformdirs reads XDG_DATA_HOME), so a generated
 # credentials key or a default ledger never lands in the real home directory.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="ion-sync-tests-data-")
@@ -51,10 +56,36 @@ def processes_left(grace_seconds: float = 10) -> list[psutil.Process]:
         time.sleep(0.5)
 
 
+_prefect_server: SharedPrefectServer | None = None
+
+
+def is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each process that runs tests (an xdist worker, or pytest alone) starts one Prefect API for
+    its in-process flows and its `ion-sync run` children, before anything imports Prefect; its
+    database is its own, so one worker's runs and artifacts never show in another's queries."""
+    global _prefect_server
+    if is_xdist_worker(config) or getattr(config.option, "dist", "no") == "no":
+        _prefect_server = start_shared_server()
+    if is_xdist_worker(config) and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # xdist's workers ignore SIGINT, and a child inherits an ignored signal: the tests that stop
+        # a command with Ctrl-C (SIGINT) need it to reach the child as it would from a terminal.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """`make test` leaves nothing running: a process the tests started that is still alive fails
-    the suite, listed, and is then killed."""
+    the suite, listed, and is then killed. Checked once, by the process that runs the session
+    (xdist's workers are its children, and their orphans carry SESSION_VARIABLE)."""
     shutil.rmtree(os.environ["XDG_DATA_HOME"], ignore_errors=True)
+    if _prefect_server is not None:
+        _prefect_server.stop()
+        shutil.rmtree(_prefect_server.home, ignore_errors=True)
+    if is_xdist_worker(session.config):
+        return
     left = processes_left()
     if not left:
         return
@@ -115,16 +146,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """One temporary Prefect API for the in-process flow tests (the smoke test of the pins)."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    from ion_sync.child_processes import install
-
-    install()  # the server dies with this session, even a killed one
-    # measured: 70 s to start on this machine under load (2 cores, several suites at once)
-    with prefect_test_harness(server_startup_timeout=180):
-        yield
+def prefect_api() -> str:
+    """This process's Prefect API (started at configure time), once it answers: for in-process
+    flows and for `ion-sync run` children, which inherit PREFECT_API_URL and so start none."""
+    api_url = os.environ[API_URL_VARIABLE]
+    wait_until_healthy(api_url)
+    return api_url
 
 
 @pytest.fixture(scope="session")
@@ -137,8 +164,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def world(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> World:
-    """The demo factory, freshly seeded, with ion-sync's environment pointing at it."""
+def world(sandbox: Sandbox, prefect_api: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> World:
+    """The demo factory, freshly seeded, with ion-sync's environment pointing at it (and Prefect's
+    API up, for the flows a test runs here or in a child)."""
     from tests.world import World
 
     env = {
@@ -152,4 +180,23 @@ def world(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
         monkeypatch.setenv(name, value)
     current = World(sandbox=sandbox, env=env, ledger_url=env["ION_SYNC_DATABASE_URL"])
     current.reset()
+    return current
+
+
+@pytest.fixture
+def qb(world: World, monkeypatch: pytest.MonkeyPatch) -> QuickBooksWorld:
+    """The demo company, freshly seeded, with quick retries (the world fixture resets ION)."""
+    from tests.quickbooks_helpers import QuickBooksWorld
+
+    current = QuickBooksWorld(world)
+    current.admin("POST", "reset")
+    current.admin("POST", "stats/reset")
+    current.faults()
+    for name, value in {
+        "QUICKBOOKS_RETRY__INITIAL_WAIT": "0.05",
+        "QUICKBOOKS_RETRY__MAX_WAIT": "0.5",
+        "QUICKBOOKS_THROTTLE_WAIT_SECONDS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+        world.env[name] = value
     return current

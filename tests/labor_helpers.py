@@ -5,31 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from tests.world import World
-
-
-def ion_graphql(world: World, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One GraphQL call to the ION simulator as the sandbox API key (errors fail the test)."""
-    token = httpx.post(
-        world.env["ION_AUTH_URL"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": world.env["ION_CLIENT_ID"],
-            "client_secret": world.env["ION_CLIENT_SECRET"],
-        },
-        timeout=30,
-    ).json()["access_token"]
-    response = httpx.post(
-        f"{world.env['ION_API_URL']}/graphql",
-        json={"query": query, "variables": variables or {}},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    payload = response.json()
-    assert not payload.get("errors"), payload["errors"]
-    return payload["data"]
 
 
 def add_session(world: World, run_id: int, email: str, check_in: str, check_out: str | None, step: int = 1) -> int:
@@ -39,9 +15,8 @@ def add_session(world: World, run_id: int, email: str, check_in: str, check_out:
 
 def edit_session(world: World, session_id: int, **changes: str) -> None:
     """`updateSession` with the session's current etag (ion.md §3.2), as a person would in ION."""
-    etag = ion_graphql(world, "query ($id: ID!) { session(id: $id) { _etag } }", {"id": session_id})["session"]["_etag"]
-    ion_graphql(
-        world,
+    etag = world.ion_graphql("query ($id: ID!) { session(id: $id) { _etag } }", {"id": session_id})["session"]["_etag"]
+    world.ion_graphql(
         "mutation ($input: UpdateSessionInput!) { updateSession(input: $input) { session { id } } }",
         {"input": {"id": session_id, "etag": etag, **changes}},
     )

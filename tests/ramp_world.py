@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from connectors.ramp import SOURCE, RampSettings, receive_ramp_delivery
 from connectors.settings import load_settings
 from ion_sync.ramp_demo import IonBuyer
@@ -27,9 +25,7 @@ class RampWorld:
         return self.world.sandbox.ramp.url
 
     def admin(self, method: str, path: str, json: Any = None) -> Any:
-        response = httpx.request(method, f"{self.url}/_sandbox/{path}", json=json, timeout=60)
-        response.raise_for_status()
-        return response.json()
+        return self.world.admin("ramp", method, path, json)
 
     def reset(self) -> None:
         self.admin("POST", "reset")

@@ -17,7 +17,6 @@ from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 from ledger.store import ClaimRequest
 
-pytest_plugins = ["tests.quickbooks_helpers"]  # the qb fixture
 pytestmark = pytest.mark.usefixtures("prefect_api")
 PO = "quickbooks-purchase-order-sync"
 ITEMS = "quickbooks-item-sync"

@@ -33,10 +33,10 @@ class World:
     ledger_url: str
 
     def _url(self, system: str) -> str:
-        if system == "arena":
-            assert self.sandbox.arena is not None
-            return self.sandbox.arena.url
-        return self.sandbox.ion.url if system == "ion" else self.sandbox.netsuite.url
+        """The simulator of `system`: ion, netsuite, quickbooks, ramp or arena."""
+        server = getattr(self.sandbox, system)
+        assert server is not None, f"the sandbox runs no {system} simulator"
+        return str(server.url)
 
     def admin(self, system: str, method: str, path: str, json: Any = None) -> Any:
         response = httpx.request(method, f"{self._url(system)}/_sandbox/{path}", json=json, timeout=120)
