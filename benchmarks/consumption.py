@@ -84,13 +84,20 @@ def child_baseline() -> dict[str, Any]:
 
     async def main() -> dict[str, Any]:
         started, cpu = time.perf_counter(), cpu_seconds()
-        async with httpx.AsyncClient(timeout=60) as ion, httpx.AsyncClient(
-            base_url=env["NETSUITE_BASE_URL"], timeout=60, limits=httpx.Limits(max_connections=CONCURRENCY)
-        ) as ns:
+        async with (
+            httpx.AsyncClient(timeout=60) as ion,
+            httpx.AsyncClient(
+                base_url=env["NETSUITE_BASE_URL"], timeout=60, limits=httpx.Limits(max_connections=CONCURRENCY)
+            ) as ns,
+        ):
             ion_token = (
                 await ion.post(
                     env["ION_AUTH_URL"],
-                    data={"grant_type": "client_credentials", "client_id": env["ION_CLIENT_ID"], "client_secret": env["ION_CLIENT_SECRET"]},
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": env["ION_CLIENT_ID"],
+                        "client_secret": env["ION_CLIENT_SECRET"],
+                    },
                 )
             ).json()["access_token"]
             token_url = f"{env['NETSUITE_BASE_URL']}/services/rest/auth/oauth2/v1/token"
@@ -117,14 +124,18 @@ def child_baseline() -> dict[str, Any]:
             async def suiteql(q: str, params: list[str]) -> list[dict[str, Any]]:
                 async with slots:
                     response = await ns.post(
-                        "/services/rest/query/v1/suiteql", params={"limit": 1000, "offset": 0},
-                        json={"q": q, "params": params}, headers={"Prefer": "transient"},
+                        "/services/rest/query/v1/suiteql",
+                        params={"limit": 1000, "offset": 0},
+                        json={"q": q, "params": params},
+                        headers={"Prefer": "transient"},
                     )
                 return response.json()["items"]
 
             async def post(wo_id: str, body: dict[str, Any]) -> None:
                 async with slots:
-                    response = await ns.post(f"/services/rest/record/v1/workOrder/{wo_id}/!transform/workOrderCompletion?replace=component", json=body)
+                    response = await ns.post(
+                        f"/services/rest/record/v1/workOrder/{wo_id}/!transform/workOrderCompletion?replace=component", json=body
+                    )
                 response.raise_for_status()
 
             items: dict[str, str] = {}
@@ -135,17 +146,28 @@ def child_baseline() -> dict[str, Any]:
                     await ion.post(
                         f"{env['ION_API_URL']}/graphql",
                         headers={"Authorization": f"Bearer {ion_token}"},
-                        json={"query": query, "variables": {"filters": {"status": {"eq": "COMPLETE"}, "endTime": {"gte": BULK_SINCE}}, "first": PAGE_SIZE, "after": after}},
+                        json={
+                            "query": query,
+                            "variables": {
+                                "filters": {"status": {"eq": "COMPLETE"}, "endTime": {"gte": BULK_SINCE}},
+                                "first": PAGE_SIZE,
+                                "after": after,
+                            },
+                        },
                     )
                 ).json()["data"]["runs"]
                 runs = [edge["node"] for edge in page["edges"]]
                 names = {r["partInventory"]["part"]["partNumber"] for r in runs} | {
                     i["partInventory"]["part"]["partNumber"]
-                    for r in runs for b in r["partInventory"]["buildRequirements"] for i in b["abomInstallations"]
+                    for r in runs
+                    for b in r["partInventory"]["buildRequirements"]
+                    for i in b["abomInstallations"]
                 }
                 unknown = sorted(names - items.keys())
                 if unknown:
-                    rows = await suiteql(f"SELECT id, itemid FROM item WHERE itemid IN ({', '.join('?' * len(unknown))})", unknown)
+                    rows = await suiteql(
+                        f"SELECT id, itemid FROM item WHERE itemid IN ({', '.join('?' * len(unknown))})", unknown
+                    )
                     items.update({row["itemid"]: row["id"] for row in rows})
                 numbers = sorted({next(a["value"] for a in r["attributes"] if a["key"] == attribute) for r in runs})
                 rows = await suiteql(
@@ -160,8 +182,13 @@ def child_baseline() -> dict[str, Any]:
                     lines: dict[tuple[str, str], float] = {}
                     for requirement in produced["buildRequirements"]:
                         for inst in requirement["abomInstallations"]:
-                            key = (items[inst["partInventory"]["part"]["partNumber"]], locations[inst["partInventory"]["location"]["id"]])
-                            lines[key] = lines.get(key, 0) + produced["quantity"] * inst["quantityInstalledPerParentPartInventory"]
+                            key = (
+                                items[inst["partInventory"]["part"]["partNumber"]],
+                                locations[inst["partInventory"]["location"]["id"]],
+                            )
+                            lines[key] = (
+                                lines.get(key, 0) + produced["quantity"] * inst["quantityInstalledPerParentPartInventory"]
+                            )
                     body = {
                         "externalId": f"ion-run-{run['id']}-completion",
                         "tranDate": run["endTime"][:10],
@@ -169,10 +196,16 @@ def child_baseline() -> dict[str, Any]:
                         "completedQuantity": produced["quantity"],
                         "isBackflush": True,
                         "location": {"id": locations[produced["location"]["id"]]},
-                        "component": {"items": [
-                            {"item": {"id": item}, "quantity": round(q, 6), "componentInventoryDetail": {"location": {"id": loc}, "quantity": round(q, 6)}}
-                            for (item, loc), q in lines.items()
-                        ]},
+                        "component": {
+                            "items": [
+                                {
+                                    "item": {"id": item},
+                                    "quantity": round(q, 6),
+                                    "componentInventoryDetail": {"location": {"id": loc}, "quantity": round(q, 6)},
+                                }
+                                for (item, loc), q in lines.items()
+                            ]
+                        },
                     }
                     wo = next(a["value"] for a in run["attributes"] if a["key"] == attribute)
                     writes.append(post(work_orders[wo], body))
@@ -219,7 +252,9 @@ def start_simulators(workdir: Path) -> tuple[list[subprocess.Popen[str]], dict[s
     for system in ("ion", "netsuite"):
         process = subprocess.Popen(
             [sys.executable, __file__, "--child", f"sim-{system}", "--workdir", str(workdir)],
-            stdout=subprocess.PIPE, text=True, cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         assert process.stdout is not None
         urls[system] = process.stdout.readline().strip()
@@ -279,14 +314,20 @@ def measure(size: int, installations: int, workdir: Path) -> dict[str, Any]:
         admin(ns_url, "POST", "seed/bulk-work-orders", {"count": size})
         print(f"  seeded {size:,} runs × {installations} installations in {time.perf_counter() - started:.1f} s", flush=True)
         sync = run_child("sync", env, workdir)
-        print(f"  sync:     {sync['seconds']:8.1f} s  {size / sync['seconds']:8.0f} runs/s  peak RSS {sync['rss_mb']:.0f} MB"
-              f"  CPU {sync['cpu']:.1f} s  (posted {sync['posted']:,}; Prefect API start {sync['api_start_seconds']:.1f} s, not counted)", flush=True)
+        print(
+            f"  sync:     {sync['seconds']:8.1f} s  {size / sync['seconds']:8.0f} runs/s  peak RSS {sync['rss_mb']:.0f} MB"
+            f"  CPU {sync['cpu']:.1f} s  (posted {sync['posted']:,}; Prefect API start {sync['api_start_seconds']:.1f} s, not counted)",
+            flush=True,
+        )
         admin(ns_url, "POST", "reset")
         admin(ns_url, "PUT", "faults", {"concurrency_limit": None})
         admin(ns_url, "POST", "seed/bulk-work-orders", {"count": size})
         baseline = run_child("baseline", env, workdir)
-        print(f"  baseline: {baseline['seconds']:8.1f} s  {size / baseline['seconds']:8.0f} runs/s  peak RSS {baseline['rss_mb']:.0f} MB"
-              f"  CPU {baseline['cpu']:.1f} s  (posted {baseline['posted']:,})", flush=True)
+        print(
+            f"  baseline: {baseline['seconds']:8.1f} s  {size / baseline['seconds']:8.0f} runs/s  peak RSS {baseline['rss_mb']:.0f} MB"
+            f"  CPU {baseline['cpu']:.1f} s  (posted {baseline['posted']:,})",
+            flush=True,
+        )
         if sync["posted"] != size or baseline["posted"] != size:
             raise RuntimeError(f"expected {size} completions each; sync {sync['posted']}, baseline {baseline['posted']}")
         return {"size": size, "sync": sync, "baseline": baseline}
@@ -318,10 +359,14 @@ def main() -> None:
             results.append(measure(size, args.installations, Path(tmp)))
     first, last = results[0], results[-1]
     for r in results:
-        print(f"N={r['size']:,}: sync/baseline time {r['sync']['seconds'] / r['baseline']['seconds']:.2f}, "
-              f"sync RSS {r['sync']['rss_mb']:.0f} MB vs baseline {r['baseline']['rss_mb']:.0f} MB")
-    print(f"ratio={first['sync']['seconds'] / first['baseline']['seconds']:.2f} "
-          f"rss_ratio={last['sync']['rss_mb'] / first['sync']['rss_mb']:.2f}")
+        print(
+            f"N={r['size']:,}: sync/baseline time {r['sync']['seconds'] / r['baseline']['seconds']:.2f}, "
+            f"sync RSS {r['sync']['rss_mb']:.0f} MB vs baseline {r['baseline']['rss_mb']:.0f} MB"
+        )
+    print(
+        f"ratio={first['sync']['seconds'] / first['baseline']['seconds']:.2f} "
+        f"rss_ratio={last['sync']['rss_mb'] / first['sync']['rss_mb']:.2f}"
+    )
 
 
 if __name__ == "__main__":

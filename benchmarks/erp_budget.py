@@ -67,21 +67,42 @@ def main() -> None:
         return
     purchase_orders = -(-args.receipts // LINES_PER_PO)
     ideal = args.limit / (args.latency_ms / 1000)
-    print(f"erp budget: {args.receipts:,} receipts, NetSuite limit {args.limit} concurrent, {args.latency_ms} ms per request, ideal {ideal:.0f} requests/s")
+    print(
+        f"erp budget: {args.receipts:,} receipts, NetSuite limit {args.limit} concurrent, {args.latency_ms} ms per request, ideal {ideal:.0f} requests/s"
+    )
     with tempfile.TemporaryDirectory(prefix="ion-sync-erp-budget-") as tmp:
         workdir = Path(tmp)
         simulators, env = start_simulators(workdir / "sandbox")
         try:
             ion_url, ns_url = env["ION_API_URL"], env["NETSUITE_BASE_URL"]
-            admin(ns_url, "POST", "seed/bulk-purchase-orders", {"count": purchase_orders, "lines_per_po": LINES_PER_PO, "quantity": 1})
+            admin(
+                ns_url,
+                "POST",
+                "seed/bulk-purchase-orders",
+                {"count": purchase_orders, "lines_per_po": LINES_PER_PO, "quantity": 1},
+            )
             seeded = admin(
-                ion_url, "POST", "seed/bulk-receipts",
-                {"purchase_orders": purchase_orders, "lines_per_po": LINES_PER_PO, "receipts_per_line": 1, "received_at": BULK_SINCE},
+                ion_url,
+                "POST",
+                "seed/bulk-receipts",
+                {
+                    "purchase_orders": purchase_orders,
+                    "lines_per_po": LINES_PER_PO,
+                    "receipts_per_line": 1,
+                    "received_at": BULK_SINCE,
+                },
             )
             receipts = seeded["receipts"]
-            admin(ns_url, "PUT", "faults", {
-                "concurrency_limit": args.limit, "latency_ms": args.latency_ms, "latency_is_response_time": True,
-            })
+            admin(
+                ns_url,
+                "PUT",
+                "faults",
+                {
+                    "concurrency_limit": args.limit,
+                    "latency_ms": args.latency_ms,
+                    "latency_is_response_time": True,
+                },
+            )
             admin(ns_url, "POST", "stats/reset")
             sync = run_child_here(env, workdir, args.limit)
             stats = admin(ns_url, "GET", "stats")
@@ -92,8 +113,10 @@ def main() -> None:
     requests = int(stats["requests"])
     throttled = int(stats["by_status"].get("429", 0))
     achieved = requests / sync["seconds"]
-    print(f"  sync: {sync['state']}, {sync['posted']:,} of {receipts:,} item receipts posted in {sync['seconds']:.1f} s "
-          f"({sync['posted'] / sync['seconds']:.1f} receipts/s), peak RSS {sync['rss_mb']:.0f} MB")
+    print(
+        f"  sync: {sync['state']}, {sync['posted']:,} of {receipts:,} item receipts posted in {sync['seconds']:.1f} s "
+        f"({sync['posted'] / sync['seconds']:.1f} receipts/s), peak RSS {sync['rss_mb']:.0f} MB"
+    )
     print(f"  NetSuite requests: {requests:,} ({json.dumps(stats['by_status'])}), max in flight {stats.get('max_in_flight')}")
     print(f"  achieved {achieved:.1f} requests/s of an ideal {ideal:.0f}")
     print(f"utilization={achieved / ideal:.2f} throttled={throttled}")

@@ -33,7 +33,9 @@ def seed(app: object, count: int) -> None:
     store.insert_parts([(FIRST + i, f"Q-{i:04d}", "A", f"bulk part {i}", None, "PART") for i in range(count)], now_stored())
     for i in range(count):
         po = FIRST + i
-        writes.create_purchase_order({"supplierId": 1 + i % 2, "currencyId": 1, "shipToLocationId": 1, "status": "ORDERED"}, po_id=po)
+        writes.create_purchase_order(
+            {"supplierId": 1 + i % 2, "currencyId": 1, "shipToLocationId": 1, "status": "ORDERED"}, po_id=po
+        )
         writes.create_line({"purchaseOrderId": po, "partId": FIRST + i, "quantity": 4, "cost": 1.25}, line_id=10_000 + 2 * i)
         writes.create_line(
             {"purchaseOrderId": po, "partId": None, "quantity": 1, "cost": 9.5, "description": "setup"}, line_id=10_001 + 2 * i

@@ -35,8 +35,13 @@ def main(count: int = 500) -> None:
         started = time.perf_counter()
         for i in range(count):
             body = json.dumps(
-                {"event_id": i, "resource": "RUN", "action": "UPDATE", "data": {"id": i, "status": "COMPLETE"},
-                 "timestamp": datetime.now(UTC).isoformat()}
+                {
+                    "event_id": i,
+                    "resource": "RUN",
+                    "action": "UPDATE",
+                    "data": {"id": i, "status": "COMPLETE"},
+                    "timestamp": datetime.now(UTC).isoformat(),
+                }
             ).encode()
             signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
             t0 = time.perf_counter()

@@ -56,4 +56,6 @@ def explain_unparsable(cls: type[BaseSettings], exc: SettingsError) -> str:
     default = field.get_default(call_default_factory=True) if field else None
     example = json.dumps(default) if isinstance(default, list | dict) and default else '["a", "b"]'
     expects = f" Expected: {field.description}." if field and field.description else ""
-    return f"{cls.__name__}: {variable} is not valid JSON ({exc.__cause__}): write it as JSON, e.g. {variable}='{example}'.{expects}"
+    return (
+        f"{cls.__name__}: {variable} is not valid JSON ({exc.__cause__}): write it as JSON, e.g. {variable}='{example}'.{expects}"
+    )

@@ -41,7 +41,8 @@ class AppSettings(BaseSettings):
     config: Path = Field(Path("ion-sync.yaml"), description="path of the mappings file (YAML)")
     reports_dir: Path = Field(DATA_DIR / "reports", description="where CSV, PNG and JSONL reports are written")
     erp: Literal["netsuite"] = Field(
-        "netsuite", description="the ERP the ERP-port flows talk to (consumption-sync, receipt-sync, ...): its adapter and settings"
+        "netsuite",
+        description="the ERP the ERP-port flows talk to (consumption-sync, receipt-sync, ...): its adapter and settings",
     )
 
     @field_validator("database_url")
@@ -125,6 +126,8 @@ class PurchasingMappings(_Strict):
         default_factory=lambda: ["B", "D", "E"],
         description="NetSuite PO status letters that still expect receipts: new POs in them are created in ION",
     )
+
+
 class LaborMapping(_Strict):
     """labor-sync: who an ION user is in NetSuite, what labor is booked as, which customers pay cost-plus."""
 
@@ -211,12 +214,14 @@ class ArenaMappings(_Strict):
         None, min_length=1, description="GUID of the request category NCRs are filed in (GET /settings/requests/categories)"
     )
     request_number_prefix: str | None = Field(
-        None, min_length=1, description="number sequence prefix of those requests, e.g. 'MCR-' "
-        "(GET /settings/requests/numbersequenceprefixes)",
+        None,
+        min_length=1,
+        description="number sequence prefix of those requests, e.g. 'MCR-' (GET /settings/requests/numbersequenceprefixes)",
     )
     file_category_guid: str | None = Field(
-        None, min_length=1, description="GUID of the file category of as-built files (GET /settings/files/categories); "
-        "unset = Arena's default",
+        None,
+        min_length=1,
+        description="GUID of the file category of as-built files (GET /settings/files/categories); unset = Arena's default",
     )
 
     @field_validator("parts")
@@ -257,7 +262,9 @@ class AcceptanceCriterion(_Strict):
 
     criterion: str = Field(min_length=1, description="what must be true for the customer to accept the integration")
     owner: str = Field(min_length=1, description="who accepts it (name and email): the person who signs the report")
-    sla: str = Field(min_length=1, description="the agreed service level, e.g. 'a completed run is in NetSuite within 45 minutes'")
+    sla: str = Field(
+        min_length=1, description="the agreed service level, e.g. 'a completed run is in NetSuite within 45 minutes'"
+    )
 
 
 class Mappings(_Strict):
@@ -273,9 +280,7 @@ class Mappings(_Strict):
 def load_mappings(path: Path) -> Mappings:
     """Read and validate the mappings file; any problem is a ConfigError saying where."""
     if not path.is_file():
-        raise ConfigError(
-            f"mappings file not found: {path} (set ION_SYNC_CONFIG to its path; config/example.yaml is a template)"
-        )
+        raise ConfigError(f"mappings file not found: {path} (set ION_SYNC_CONFIG to its path; config/example.yaml is a template)")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except UnicodeDecodeError as exc:

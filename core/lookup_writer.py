@@ -66,10 +66,21 @@ async def write_lookups(
     """Write `items` through the engine `CLAIM_CHUNK` keys at a time, one request at a time (the
     Arena quota stop stays exact); in a dry run (`run` None) only report what would be written."""
     if run is None:
-        return PostReport(posted=[{**item.row, "target id": "(dry run)"} for item in items],
-                          dead_letters=[dead_letter_row(letter) for letter in dead_letters])
+        return PostReport(
+            posted=[{**item.row, "target id": "(dry run)"} for item in items],
+            dead_letters=[dead_letter_row(letter) for letter in dead_letters],
+        )
     report = PostReport()
     for start in range(0, max(len(items), 1), CLAIM_CHUNK):
-        report.merge(await write_page(ledger, run, writer, items[start : start + CLAIM_CHUNK],
-                                      dead_letters if start == 0 else (), window=asyncio.Semaphore(1), retry_dead=retry_dead))
+        report.merge(
+            await write_page(
+                ledger,
+                run,
+                writer,
+                items[start : start + CLAIM_CHUNK],
+                dead_letters if start == 0 else (),
+                window=asyncio.Semaphore(1),
+                retry_dead=retry_dead,
+            )
+        )
     return report

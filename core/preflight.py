@@ -17,8 +17,13 @@ class Check:
     fix: str = ""
 
     def row(self) -> dict[str, str]:
-        return {"result": "PASS" if self.ok else "FAIL", "system": self.system, "check": self.name,
-                "detail": self.detail, "how to fix": self.fix}
+        return {
+            "result": "PASS" if self.ok else "FAIL",
+            "system": self.system,
+            "check": self.name,
+            "detail": self.detail,
+            "how to fix": self.fix,
+        }
 
     def line(self) -> str:
         text = f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.detail}"

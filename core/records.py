@@ -14,7 +14,9 @@ from connectors.validation import explain_record_error
 M = TypeVar("M", bound=BaseModel)
 
 
-def validated(model: type[M], nodes: Iterable[dict[str, Any]], noun: str) -> tuple[list[M], list[tuple[str, str, dict[str, Any]]]]:
+def validated(
+    model: type[M], nodes: Iterable[dict[str, Any]], noun: str
+) -> tuple[list[M], list[tuple[str, str, dict[str, Any]]]]:
     """Each node as `model`; a node that fails is (its id, why, naming the record and the field,
     the node). A node without an id is named by a digest of its content."""
     records: list[M] = []

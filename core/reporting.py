@@ -31,5 +31,9 @@ class SyncSummary(BaseModel):
 
 
 def capped(rows: list[dict[str, Any]], total: int) -> tuple[list[dict[str, Any]], str]:
-    note = "" if total <= len(rows) else f" Showing the first {len(rows)} of {total}; `ion-sync dead-letters` and the ledger hold all."
+    note = (
+        ""
+        if total <= len(rows)
+        else f" Showing the first {len(rows)} of {total}; `ion-sync dead-letters` and the ledger hold all."
+    )
     return rows[:MAX_TABLE_ROWS], note

@@ -107,8 +107,10 @@ def match_lines(
     joined = join_ion_lines(erp_lines, ion)
     on_erp = set(zip(erp_lines["po"], erp_lines["line"], strict=True))
     matched = pd.Series([key in on_erp for key in zip(joined["po"], joined["line"], strict=True)], index=joined.index, dtype=bool)
-    received = joined[matched].groupby(["po", "line"], as_index=False).agg(
-        received_ion=("received_ion", "sum"), ion_item=("ion_item", "first"), ion_lines=("ion_line", "count")
+    received = (
+        joined[matched]
+        .groupby(["po", "line"], as_index=False)
+        .agg(received_ion=("received_ion", "sum"), ion_item=("ion_item", "first"), ion_lines=("ion_line", "count"))
     )
     rows = erp_lines.merge(receipted, on=["po_id", "line"], how="left").merge(billed, on=["po_id", "line"], how="left")
     rows = rows.merge(received, on=["po", "line"], how="left")
@@ -118,7 +120,8 @@ def match_lines(
     flags = [_flags(row, tolerance, rate_tolerance, erp) for row in rows.itertuples()]
     rows["flags"] = ["; ".join(f) for f in flags]
     rows["status"] = [
-        "mismatch" if f else ("awaiting bill" if row.billed == 0 else "match") for f, row in zip(flags, rows.itertuples(), strict=True)
+        "mismatch" if f else ("awaiting bill" if row.billed == 0 else "match")
+        for f, row in zip(flags, rows.itertuples(), strict=True)
     ]
     known_pos = set(erp_lines["po"])
     extra = joined[~matched & joined["po"].isin(known_pos)]
@@ -150,6 +153,7 @@ def match_lines(
 
 def _flags(row: Any, tolerance: float, rate_tolerance: float, erp: str) -> list[str]:
     """How the four documents of one PO line disagree, in words; empty when they agree."""
+
     def differs(a: float, b: float) -> bool:
         return abs(a - b) > tolerance
 
@@ -166,7 +170,9 @@ def _flags(row: Any, tolerance: float, rate_tolerance: float, erp: str) -> list[
         if isinstance(row.ion_item, str) and row.ion_item != row.item:
             flags.append(f"item differs: ION line is {row.ion_item}, {erp} line is {row.item}")
         if received < ordered - tolerance:
-            flags.append(f"short receipt: ION received {q(received)} of {q(ordered)} ordered" + (" (line closed)" if row.closed else ""))
+            flags.append(
+                f"short receipt: ION received {q(received)} of {q(ordered)} ordered" + (" (line closed)" if row.closed else "")
+            )
         elif received > ordered + tolerance:
             flags.append(f"over-receipt: ION received {q(received)}, {q(ordered)} ordered")
         if differs(received, receipted):

@@ -348,7 +348,9 @@ def check_body(body: dict[str, Any], target: str = "the target") -> None:
     found = number_out_of_range(body)
     if found:
         path, value = found
-        raise DataError(f"{path} = {shown(value)}: not a number {target} can hold (finite, at most {LARGEST_NUMBER:,})", field=path)
+        raise DataError(
+            f"{path} = {shown(value)}: not a number {target} can hold (finite, at most {LARGEST_NUMBER:,})", field=path
+        )
 
 
 @dataclass

@@ -80,13 +80,17 @@ async def _from_queue(ctx: PlmContext) -> PlmReport:
                 await ctx.arena.reconcile_event(event["guid"])
             except (TransientError, DataError) as exc:
                 report.failed += 1  # applied, not acknowledged: the queue hands it over again
-                logger.warning("%s: applied but not acknowledged (%s); the next run finds it done and acknowledges it",
-                               change, exc)
+                logger.warning(
+                    "%s: applied but not acknowledged (%s); the next run finds it done and acknowledges it", change, exc
+                )
                 continue
             logger.info("%s: applied and acknowledged (event %s)", change, event["guid"])
         else:
-            logger.warning("%s: not acknowledged, will be handled again: %s", change,
-                           "; ".join(d["reason"] for d in done.dead_letters) or "writes still pending")
+            logger.warning(
+                "%s: not acknowledged, will be handled again: %s",
+                change,
+                "; ".join(d["reason"] for d in done.dead_letters) or "writes still pending",
+            )
     return report
 
 

@@ -100,9 +100,16 @@ async def integration_health(
         announced[verdict.integration] = news
         emit_event(
             event=f"ion-sync.integration.{verdict.health.value}",
-            resource={"prefect.resource.id": f"ion-sync.integration.{verdict.integration}", "prefect.resource.name": verdict.integration},
-            payload={"health": verdict.health.value, "problems": verdict.problems, "since": news.since.isoformat(),
-                     "row": {k: str(v) for k, v in verdict.row.items()}},
+            resource={
+                "prefect.resource.id": f"ion-sync.integration.{verdict.integration}",
+                "prefect.resource.name": verdict.integration,
+            },
+            payload={
+                "health": verdict.health.value,
+                "problems": verdict.problems,
+                "since": news.since.isoformat(),
+                "row": {k: str(v) for k, v in verdict.row.items()},
+            },
         )
     await Variable.aset(ANNOUNCED, {k: v.model_dump(mode="json") for k, v in announced.items()}, overwrite=True)
     emit_event(
@@ -116,7 +123,10 @@ async def integration_health(
         key=f"{NAME}-summary",
         markdown="\n".join(
             ["# Integration health", ""]
-            + ([f"- **{v.integration}** is **{v.health.value}**: {'; '.join(v.problems)}" for v in bad] or ["All integrations are ok."])
+            + (
+                [f"- **{v.integration}** is **{v.health.value}**: {'; '.join(v.problems)}" for v in bad]
+                or ["All integrations are ok."]
+            )
         ),
     )
     return summary

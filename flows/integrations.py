@@ -104,8 +104,12 @@ async def _ramp_receipts_for(ids: list[str], dry_run: bool) -> Any:
 def _writer(name: str, run_for: RunFor | None, sla_minutes: int = 45, **extra: Any) -> Integration:
     """A scheduled writer: a run at least every `sla_minutes`, posting something within two days."""
     return Integration(
-        name=name, sla=timedelta(minutes=sla_minutes), quiet_after=timedelta(days=2), run_for=run_for,
-        source_ids=_key_ids if run_for else None, **extra,
+        name=name,
+        sla=timedelta(minutes=sla_minutes),
+        quiet_after=timedelta(days=2),
+        run_for=run_for,
+        source_ids=_key_ids if run_for else None,
+        **extra,
     )
 
 

@@ -109,7 +109,9 @@ async def ion_event_drain(
         unrouted = [e for e in inbox.pending(received_before=cutoff, limit=10_000) if (e.source, e.event_type) not in routed]
         if unrouted and not dry_run:
             for (source, event_type), event_ids in _group(unrouted).items():
-                summary.events_ignored += inbox.mark(event_ids, InboxStatus.handled, me, f"no integration handles {source} {event_type}")
+                summary.events_ignored += inbox.mark(
+                    event_ids, InboxStatus.handled, me, f"no integration handles {source} {event_type}"
+                )
             rows.append(_row("(none)", summary.events_ignored, 0, "no integration handles these event types"))
         summary.fetched = summary.events_handled + summary.events_waiting + summary.events_ignored + summary.events_given_up
     finally:

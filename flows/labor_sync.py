@@ -117,7 +117,11 @@ async def labor_sync(
             target = erp.require(erp.time_entries, "labor time entries")
             await target.check()
             ctx = LaborContext(
-                ion=ion, target=target, ledger=ledger, run=None, mappings=env.mappings,
+                ion=ion,
+                target=target,
+                ledger=ledger,
+                run=None,
+                mappings=env.mappings,
                 retry_dead=bool(session_ids) or full_resync,
             )
             summary, posted, dead = await _sync(ctx, filters, dry_run)
@@ -198,5 +202,3 @@ def session_filters(
     if window:
         filters[env.ion.session_time_field] = window
     return filters
-
-

@@ -37,8 +37,9 @@ def _run_name() -> str:
 
 
 @flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
-async def plm_feedback_sync(dry_run: bool = False, as_built: bool = True, ncrs: bool = True,
-                            retry_dead: bool = False) -> PlmSummary | State:
+async def plm_feedback_sync(
+    dry_run: bool = False, as_built: bool = True, ncrs: bool = True, retry_dead: bool = False
+) -> PlmSummary | State:
     """Send as-built records and NCRs from ION to Arena, exactly once.
 
     Args:
@@ -50,9 +51,16 @@ async def plm_feedback_sync(dry_run: bool = False, as_built: bool = True, ncrs: 
 
     async def work(env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> PlmReport:
         setup = env.mappings.arena
-        ctx = FeedbackContext(arena=arena, ledger=ledger, run=run, retry_dead=retry_dead, numbers=PartNumbers.from_mappings(env.mappings),
-                              request_category=setup.request_category_guid, request_prefix=setup.request_number_prefix,
-                              file_category=setup.file_category_guid)
+        ctx = FeedbackContext(
+            arena=arena,
+            ledger=ledger,
+            run=run,
+            retry_dead=retry_dead,
+            numbers=PartNumbers.from_mappings(env.mappings),
+            request_category=setup.request_category_guid,
+            request_prefix=setup.request_number_prefix,
+            file_category=setup.file_category_guid,
+        )
         if ncrs:
             ctx.require_request_settings()  # a configuration problem stops the run before any write
         plm = IonPlm(ion)

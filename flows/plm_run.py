@@ -59,14 +59,16 @@ async def run_plm_flow(integration: str, dry_run: bool, work: Work) -> PlmSummar
         notes = [f"Arena requests: {summary.arena_requests}; quota left: {summary.quota_remaining}"]
         if summary.stopped:
             notes.insert(0, f"**Stopped early:** {summary.stopped}")
-        publish_sync_report(summary, report.posted[:MAX_TABLE_ROWS], report.dead_letters[:MAX_TABLE_ROWS],
-                            "\n\n".join(n for n in notes if n))
+        publish_sync_report(
+            summary, report.posted[:MAX_TABLE_ROWS], report.dead_letters[:MAX_TABLE_ROWS], "\n\n".join(n for n in notes if n)
+        )
     finally:
         ledger.close()
     logger.info("%s: %s", integration, summary.model_dump_json())
     if summary.stopped:
         return Failed(message=summary.stopped, data=summary)
     if summary.failed:
-        return Failed(message=f"{summary.failed} record(s) could not be written (transient errors); the next run retries them",
-                      data=summary)
+        return Failed(
+            message=f"{summary.failed} record(s) could not be written (transient errors); the next run retries them", data=summary
+        )
     return final_state(summary)

@@ -108,7 +108,12 @@ async def purchase_order_sync(
             purchasing = IonPurchasing(ion, env.mappings.netsuite.purchasing)
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
             ctx = PoContext(
-                source, purchasing, ledger, run, env.mappings, await purchasing.definitions(),
+                source,
+                purchasing,
+                ledger,
+                run,
+                env.mappings,
+                await purchasing.definitions(),
                 retry_dead=selected or full_resync,
             )
             summary = PoSummary(integration=INTEGRATION, dry_run=dry_run)

@@ -102,7 +102,12 @@ async def quickbooks_purchase_order_sync(
             async with IonClient(env.ion) as ion, quickbooks_client(env.quickbooks, ledger) as qbo:
                 ids = await resolve_setup(qbo, env.quickbooks_mappings, env.app.config)
                 ctx = PoSyncContext(
-                    ion=ion, qbo=qbo, ledger=ledger, run=run, setup=env.quickbooks_mappings, ids=ids,
+                    ion=ion,
+                    qbo=qbo,
+                    ledger=ledger,
+                    run=run,
+                    setup=env.quickbooks_mappings,
+                    ids=ids,
                     retry_dead=bool(purchase_order_ids) or full_resync,
                 )
                 if run:

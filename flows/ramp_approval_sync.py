@@ -30,8 +30,12 @@ from tasks.ramp import apply_decisions
 from tasks.reporting import final_state, publish_sync_report
 
 
-@flow(name=INTEGRATION, flow_run_name=lambda: f"Ramp payments → ION{' (poll)' if flow_run.parameters.get('poll') else ''}",
-      persist_result=False, log_prints=True)
+@flow(
+    name=INTEGRATION,
+    flow_run_name=lambda: f"Ramp payments → ION{' (poll)' if flow_run.parameters.get('poll') else ''}",
+    persist_result=False,
+    log_prints=True,
+)
 async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
     """Mark ION purchase orders paid once Ramp has paid them.
 
@@ -58,8 +62,15 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
         relevant = PO_EVENTS | BILL_EVENTS
         handled_by = str(flow_run.id) if flow_run.id else INTEGRATION
         if not report.page.failed:  # else the events stay pending: the next run checks their POs again
-            summary.events_handled = inbox.mark([e.id for e in events if e.event_type in relevant], InboxStatus.handled, handled_by)
-        inbox.mark([e.id for e in events if e.event_type not in relevant], InboxStatus.handled, handled_by, reason="not an event ion-sync acts on")
+            summary.events_handled = inbox.mark(
+                [e.id for e in events if e.event_type in relevant], InboxStatus.handled, handled_by
+            )
+        inbox.mark(
+            [e.id for e in events if e.event_type not in relevant],
+            InboxStatus.handled,
+            handled_by,
+            reason="not an event ion-sync acts on",
+        )
         summary.posted = len(report.applied)
         summary.dead_letters = len(report.page.dead_letters)
         summary.already_posted = report.page.already_posted
@@ -68,7 +79,9 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
         summary.skipped = len(tracked) - report.checked
         backlog = inbox.backlog(SOURCE)
         publish_sync_report(
-            summary, report.applied, report.page.dead_letters,
+            summary,
+            report.applied,
+            report.page.dead_letters,
             details=f"POs checked in Ramp: {report.checked} ({'poll' if poll else 'webhook events'}); events handled: "
             f"{summary.events_handled}; Ramp events still waiting: {backlog.pending}.",
         )
@@ -76,5 +89,8 @@ async def ramp_approval_sync(poll: bool = False) -> RampSummary | State:
         ledger.close()
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
     if summary.failed:
-        return Failed(message=f"{summary.failed} change(s) could not be applied to ION (transient errors or concurrent edits); the next run retries", data=summary)
+        return Failed(
+            message=f"{summary.failed} change(s) could not be applied to ION (transient errors or concurrent edits); the next run retries",
+            data=summary,
+        )
     return final_state(summary)

@@ -28,9 +28,15 @@ from tasks.ramp import post_purchase_orders, resolve_interrupted_purchase_orders
 from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
 
 
-@flow(name=INTEGRATION, flow_run_name=lambda: f"ramp purchase orders{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
-      persist_result=False, log_prints=True)
-async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: bool = False, retry_dead: bool = False) -> RampSummary | State:
+@flow(
+    name=INTEGRATION,
+    flow_run_name=lambda: f"ramp purchase orders{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
+    persist_result=False,
+    log_prints=True,
+)
+async def ramp_purchase_order_sync(
+    po_ids: list[int] | None = None, dry_run: bool = False, retry_dead: bool = False
+) -> RampSummary | State:
     """Create ION purchase orders in Ramp, exactly once.
 
     Args:
@@ -74,10 +80,18 @@ async def ramp_purchase_order_sync(po_ids: list[int] | None = None, dry_run: boo
             finally:
                 if run:
                     ledger.finish_run(run)
-        publish_sync_report(summary, posted, dead, details=f"Mode: approval {mappings.approval}; POs in status {', '.join(mappings.trigger_statuses)} are created in Ramp. Adopted (already in Ramp): {summary.adopted}.")
+        publish_sync_report(
+            summary,
+            posted,
+            dead,
+            details=f"Mode: approval {mappings.approval}; POs in status {', '.join(mappings.trigger_statuses)} are created in Ramp. Adopted (already in Ramp): {summary.adopted}.",
+        )
     finally:
         ledger.close()
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
     if summary.failed:
-        return Failed(message=f"{summary.failed} purchase order(s) could not be created (transient errors); the next run retries them", data=summary)
+        return Failed(
+            message=f"{summary.failed} purchase order(s) could not be created (transient errors); the next run retries them",
+            data=summary,
+        )
     return final_state(summary)

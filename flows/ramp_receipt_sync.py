@@ -32,9 +32,15 @@ from tasks.ramp import post_item_receipts, resolve_interrupted_item_receipts
 from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
 
 
-@flow(name=INTEGRATION, flow_run_name=lambda: f"ION receipts → Ramp item receipts{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
-      persist_result=False, log_prints=True)
-async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool = False, retry_dead: bool = False) -> RampSummary | State:
+@flow(
+    name=INTEGRATION,
+    flow_run_name=lambda: f"ION receipts → Ramp item receipts{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
+    persist_result=False,
+    log_prints=True,
+)
+async def ramp_receipt_sync(
+    receipt_ids: list[int] | None = None, dry_run: bool = False, retry_dead: bool = False
+) -> RampSummary | State:
     """Create Ramp item receipts for ION receipts against POs that live in Ramp, exactly once.
 
     Args:
@@ -53,7 +59,9 @@ async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool 
         in_ramp = purchase_orders_in_ramp(ledger)
         async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
-            ctx = RampContext(ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id, retry_dead=retry_dead or bool(receipt_ids))
+            ctx = RampContext(
+                ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id, retry_dead=retry_dead or bool(receipt_ids)
+            )
             try:
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_item_receipts(unexamined(ctx))
@@ -76,10 +84,18 @@ async def ramp_receipt_sync(receipt_ids: list[int] | None = None, dry_run: bool 
             finally:
                 if run:
                     ledger.finish_run(run)
-        publish_sync_report(summary, posted, dead, details=f"Receipts against POs not in Ramp (skipped): {summary.skipped}. Adopted (already in Ramp): {summary.adopted}.")
+        publish_sync_report(
+            summary,
+            posted,
+            dead,
+            details=f"Receipts against POs not in Ramp (skipped): {summary.skipped}. Adopted (already in Ramp): {summary.adopted}.",
+        )
     finally:
         ledger.close()
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
     if summary.failed:
-        return Failed(message=f"{summary.failed} item receipt(s) could not be created (transient errors); the next run retries them", data=summary)
+        return Failed(
+            message=f"{summary.failed} item receipt(s) could not be created (transient errors); the next run retries them",
+            data=summary,
+        )
     return final_state(summary)

@@ -23,8 +23,12 @@ from tasks.ramp import import_vendors
 from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
 
 
-@flow(name=INTEGRATION, flow_run_name=lambda: f"ramp vendors → ION suppliers{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
-      persist_result=False, log_prints=True)
+@flow(
+    name=INTEGRATION,
+    flow_run_name=lambda: f"ramp vendors → ION suppliers{' (dry run)' if flow_run.parameters.get('dry_run') else ''}",
+    persist_result=False,
+    log_prints=True,
+)
 async def ramp_supplier_import(dry_run: bool = False) -> RampSummary | State:
     """Import Ramp vendors as ION suppliers; idempotent by Ramp vendor id.
 
@@ -64,10 +68,18 @@ async def ramp_supplier_import(dry_run: bool = False) -> RampSummary | State:
             finally:
                 if run:
                     ledger.finish_run(run)
-        publish_sync_report(summary, rows, dead, details=f"Suppliers updated: {summary.updated}; unchanged: {summary.already_posted}; inactive vendors skipped: {summary.skipped}.")
+        publish_sync_report(
+            summary,
+            rows,
+            dead,
+            details=f"Suppliers updated: {summary.updated}; unchanged: {summary.already_posted}; inactive vendors skipped: {summary.skipped}.",
+        )
     finally:
         ledger.close()
     logger.info("%s: %s", INTEGRATION, summary.model_dump_json())
     if summary.failed:
-        return Failed(message=f"{summary.failed} supplier(s) could not be written (transient errors or concurrent edits); the next run retries", data=summary)
+        return Failed(
+            message=f"{summary.failed} supplier(s) could not be written (transient errors or concurrent edits); the next run retries",
+            data=summary,
+        )
     return final_state(summary)

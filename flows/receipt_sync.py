@@ -54,7 +54,9 @@ def _receipt_keys(item: InboxItem) -> str | None:
 
 
 # ION webhooks saying a receipt was saved: handled once every item receipt it makes is posted or dead.
-RECEIPT_SAVED = EventRoute(integration=INTEGRATION, source="ion", event_types=("receipt.create", "receipt.update"), key=_receipt_keys)
+RECEIPT_SAVED = EventRoute(
+    integration=INTEGRATION, source="ion", event_types=("receipt.create", "receipt.update"), key=_receipt_keys
+)
 
 
 class ReceiptSummary(PostedSummary):

@@ -120,8 +120,11 @@ async def run_acceptance(plan: AcceptancePlan) -> AcceptanceReport:
     if not entries:
         evidence.append(f"no ledger entry for {plan.readback.source} {plan.record}: the flow did not pick it up")
     for entry in entries:
-        evidence.append(f"ledger {entry.key}: {entry.status}" + (f", target id {entry.target_id}" if entry.target_id else "")
-                        + (f", reason: {entry.reason}" if entry.reason else ""))
+        evidence.append(
+            f"ledger {entry.key}: {entry.status}"
+            + (f", target id {entry.target_id}" if entry.target_id else "")
+            + (f", reason: {entry.reason}" if entry.reason else "")
+        )
         if entry.status is not EntryStatus.posted or not entry.target_id:
             ok = False
             continue
@@ -129,9 +132,16 @@ async def run_acceptance(plan: AcceptancePlan) -> AcceptanceReport:
         evidence.append(found or f"{plan.readback.record_type} {entry.target_id}: NOT FOUND in the target")
         ok = ok and found is not None
     return AcceptanceReport(
-        integration=plan.integration.name, record=plan.record, criterion=plan.criterion.criterion,
-        owner=plan.criterion.owner, sla=plan.criterion.sla, result="PASS" if ok else "FAIL", evidence=evidence,
-        flow_state=str(getattr(state, "name", state)), started_at=started_at, seconds=round(time.perf_counter() - clock, 1),
+        integration=plan.integration.name,
+        record=plan.record,
+        criterion=plan.criterion.criterion,
+        owner=plan.criterion.owner,
+        sla=plan.criterion.sla,
+        result="PASS" if ok else "FAIL",
+        evidence=evidence,
+        flow_state=str(getattr(state, "name", state)),
+        started_at=started_at,
+        seconds=round(time.perf_counter() - clock, 1),
     )
 
 

@@ -25,7 +25,7 @@ class AlertSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ION_SYNC_ALERT_", extra="ignore")
 
     webhook_url: SecretStr | None = Field(
-        None, description="an incoming-webhook URL taking Slack's {\"text\": ...} body (Slack, Mattermost, Rocket.Chat, ...)"
+        None, description='an incoming-webhook URL taking Slack\'s {"text": ...} body (Slack, Mattermost, Rocket.Chat, ...)'
     )
 
 

@@ -55,7 +55,9 @@ class _ConfigErrorsOnce(logging.Filter):
         if record.exc_info and isinstance(record.exc_info[1], ConfigError):
             return False
         message = record.getMessage()
-        return not (message.startswith("Finished in state Failed") and ("ConfigError" in message or "InfrastructureError" in message))
+        return not (
+            message.startswith("Finished in state Failed") and ("ConfigError" in message or "InfrastructureError" in message)
+        )
 
 
 def _quiet_config_errors_in_console() -> None:
@@ -204,7 +206,6 @@ def serve() -> None:
     prefect_serve(*deployments)
 
 
-
 @app.command()
 @stops_on_config_error()
 def webhooks(
@@ -251,7 +252,9 @@ def webhooks(
 @app.command("webhook-conflicts")
 @stops_on_config_error()
 def webhook_conflicts(
-    resolve: Annotated[int | None, typer.Option(help="mark this conflict resolved, once both payloads are compared and acted on")] = None,
+    resolve: Annotated[
+        int | None, typer.Option(help="mark this conflict resolved, once both payloads are compared and acted on")
+    ] = None,
 ) -> None:
     """Webhook events redelivered with the same id but a different payload: the first one was
     kept and handled; each later one is listed here (both payloads) until resolved.
@@ -273,7 +276,9 @@ def webhook_conflicts(
     finally:
         ledger.close()
     for c in conflicts:
-        typer.echo(f"#{c.id}  {c.source} event {c.event_id} ({c.event_type})  {c.received_at:%Y-%m-%d %H:%M}Z  inbox #{c.inbox_id}")
+        typer.echo(
+            f"#{c.id}  {c.source} event {c.event_id} ({c.event_type})  {c.received_at:%Y-%m-%d %H:%M}Z  inbox #{c.inbox_id}"
+        )
         typer.echo("  kept:     " + json.dumps(c.stored_payload, sort_keys=True)[:2000])
         typer.echo("  received: " + json.dumps(c.payload, sort_keys=True)[:2000])
     typer.echo(f"{len(conflicts)} unresolved webhook conflict(s)")
@@ -337,7 +342,9 @@ def dead_letters_show(
         raise typer.Exit(1)
     entry = found[0]
     typer.echo(f"integration: {entry.integration}\nkey:         {entry.key}\nstatus:      {entry.status.value}")
-    typer.echo(f"source:      {entry.source_ref}\nattempts:    {entry.attempts}\nupdated:     {entry.updated_at:%Y-%m-%d %H:%M:%S}Z")
+    typer.echo(
+        f"source:      {entry.source_ref}\nattempts:    {entry.attempts}\nupdated:     {entry.updated_at:%Y-%m-%d %H:%M:%S}Z"
+    )
     typer.echo(f"reason:      {entry.reason}")
     if entry.flow_run_id:
         from prefect.settings import PREFECT_UI_URL
@@ -387,7 +394,10 @@ def dead_letters_replay(
 @app.command()
 def automations(
     block: Annotated[
-        str | None, typer.Option(help="an existing notification block to send through (default: a Slack-style webhook block from ION_SYNC_ALERT_WEBHOOK_URL)")
+        str | None,
+        typer.Option(
+            help="an existing notification block to send through (default: a Slack-style webhook block from ION_SYNC_ALERT_WEBHOOK_URL)"
+        ),
     ] = None,
 ) -> None:
     """Create the automations of automations.yaml on the Prefect server (PREFECT_API_URL): an

@@ -31,7 +31,15 @@ DEMO_DIR = PROJECT_ROOT / ".demo"
 # consumption first: the reconciliation then shows what the completions moved in NetSuite;
 # purchase orders before the receipts against them, the 3-way match after both.
 # Go-live checks first (README "Go-live: preflight and acceptance"): every system, read-only.
-ORDER = ["preflight", "consumption-sync", "inventory-reconciliation", "purchase-order-sync", "receipt-sync", "labor-sync", "three-way-match"]
+ORDER = [
+    "preflight",
+    "consumption-sync",
+    "inventory-reconciliation",
+    "purchase-order-sync",
+    "receipt-sync",
+    "labor-sync",
+    "three-way-match",
+]
 # Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 # QuickBooks: items, then the ordered POs that use them.

@@ -39,7 +39,10 @@ DELIVERIES: list[tuple[str, dict[str, Any]]] = [
     ("PO 1 ordered (signed)", {"event_id": 9003, "resource": "PURCHASE_ORDER", "data": {"id": 1, "status": "ORDERED"}}),
     ("run 1003 completed (forged signature)", {"event_id": 9004, "data": {"id": 1003, "status": "COMPLETE"}, "forge": True}),
     ("run 1004 completed (unsigned)", {"event_id": 9005, "data": {"id": 1004, "status": "COMPLETE"}, "unsigned": True}),
-    ("run 1009 completed (replayed an hour late)", {"event_id": 9006, "data": {"id": 1009, "status": "COMPLETE"}, "age_seconds": 3600}),
+    (
+        "run 1009 completed (replayed an hour late)",
+        {"event_id": 9006, "data": {"id": 1009, "status": "COMPLETE"}, "age_seconds": 3600},
+    ),
 ]
 
 
@@ -101,7 +104,9 @@ def run_triggered(stored: list[StoredEvent]) -> list[RunResult]:
         for deployment, trigger in triggers():
             if matches(trigger, name, resource):
                 params = render(trigger.get("parameters") or {}, event)
-                print(f"\n=== {deployment} (triggered by {name} about {resource['prefect.resource.id']}: {params}) ===", flush=True)
+                print(
+                    f"\n=== {deployment} (triggered by {name} about {resource['prefect.resource.id']}: {params}) ===", flush=True
+                )
                 results.append(run_deployment(deployment, params))
     return results
 
@@ -110,6 +115,8 @@ def fix_unmapped_location(workdir: Path) -> None:
     """What a person does before replaying run 1007's dead letter: map ION location 13."""
     mappings = Path(os.environ["ION_SYNC_CONFIG"])
     fixed = workdir / "mappings-fixed.yaml"
-    fixed.write_text(mappings.read_text().replace("  items:", '    - {ion: 13, netsuite: "2", name: Long Beach / Quarantine}\n  items:'))
+    fixed.write_text(
+        mappings.read_text().replace("  items:", '    - {ion: 13, netsuite: "2", name: Long Beach / Quarantine}\n  items:')
+    )
     os.environ["ION_SYNC_CONFIG"] = str(fixed)
     print("\n(fixing the cause of run 1007's dead letter: ION location 13 mapped to NetSuite location 2)")

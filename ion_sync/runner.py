@@ -76,7 +76,9 @@ def expects(schema: dict[str, Any]) -> str:
         items = schema.get("items", {}).get("type")
         plural = {"integer": "integers", "number": "numbers", "string": "texts"}.get(str(items), "values")
         return f"a list of {plural} such as " + ("[1001,1002]" if items in ("integer", "number") else "[PO5001,PO5002]")
-    return {"integer": "an integer", "number": "a number", "boolean": "true or false", "string": "a text"}.get(str(kind), "a value")
+    return {"integer": "an integer", "number": "a number", "boolean": "true or false", "string": "a text"}.get(
+        str(kind), "a value"
+    )
 
 
 def checked_parameters(name: str, flow: Flow[..., Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +95,12 @@ def checked_parameters(name: str, flow: Flow[..., Any], params: dict[str, Any]) 
         return flow.validate_parameters(params)
     except ParameterTypeError as exc:
         problems = [line.removeprefix(" - ") for line in str(exc).splitlines()[1:] if line.strip()]
-        named = [f"  {p}; {parameter} expects {expects(properties[parameter])}" if (parameter := p.split(":", 1)[0]) in properties else f"  {p}" for p in problems]
+        named = [
+            f"  {p}; {parameter} expects {expects(properties[parameter])}"
+            if (parameter := p.split(":", 1)[0]) in properties
+            else f"  {p}"
+            for p in problems
+        ]
         raise ConfigError(f"{name}: invalid parameter(s), no run was created:\n" + "\n".join(named)) from None
     finally:
         flows_logger.setLevel(level)
@@ -114,7 +121,11 @@ def run_deployment(name: str, overrides: dict[str, Any] | None = None, *, throug
     summary = result if isinstance(result, SyncSummary) else None
     error = result if isinstance(result, ConfigError) else None
     return RunResult(
-        deployment=name, state=state.name or str(state.type), summary=summary, message=state.message, error=error,
+        deployment=name,
+        state=state.name or str(state.type),
+        summary=summary,
+        message=state.message,
+        error=error,
         completed=state.is_completed(),
     )
 

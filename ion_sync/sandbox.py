@@ -61,7 +61,9 @@ def start_sandbox(
     ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
     ion_config.supplier_attributes.append(AttributeDefinition(key=RAMP_VENDOR_ATTRIBUTE))
     ns_config = netsuite.NetSuiteSimConfig(
-        database=str(workdir / "netsuite-sim.db"), oauth2_public_key_pem=public_pem, seed_demo=seed_demo,
+        database=str(workdir / "netsuite-sim.db"),
+        oauth2_public_key_pem=public_pem,
+        seed_demo=seed_demo,
         seed_purchasing=seed_demo,
     )
     ion_server = start(ion.create_app(ion_config), ion_port)
@@ -101,9 +103,7 @@ def start_sandbox(
         "QUICKBOOKS_CLIENT_SECRET": qbo_config.client_secret,
         "QUICKBOOKS_REFRESH_TOKEN": qbo_config.initial_refresh_token,
     }
-    return Sandbox(
-        ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server, quickbooks=qbo_server
-    )
+    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server, quickbooks=qbo_server)
 
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()

@@ -59,7 +59,9 @@ class Credentials:
             key, self._key_source = os.environ[KEY_VARIABLE], KEY_VARIABLE
         else:
             self._key_source = "the key given"
-        self._fernet = _fernet(key, f"{self._key_source} is not a Fernet key", f"set it to a key made by {_NEW_KEY}") if key else None
+        self._fernet = (
+            _fernet(key, f"{self._key_source} is not a Fernet key", f"set it to a key made by {_NEW_KEY}") if key else None
+        )
 
     def get(self, name: str) -> StoredCredential | None:
         with self.ledger._tx() as s:
@@ -89,7 +91,8 @@ class Credentials:
             if text is not None:
                 self._key_source = f"the key file {path}"
                 self._fernet = _fernet(
-                    text, f"{path} does not hold a Fernet key",
+                    text,
+                    f"{path} does not hold a Fernet key",
                     f"restore the file from a backup or set {KEY_VARIABLE} to the key the credentials were stored with",
                 )
         return self._fernet
@@ -188,7 +191,8 @@ def _write_new_key(path: Path) -> None:
     logger.warning(
         "Generated the key that encrypts stored credentials (OAuth tokens) at %s (owner-only). Back it up; "
         "to keep it in a secret store instead, set %s to the file's contents and delete the file.",
-        path, KEY_VARIABLE,
+        path,
+        KEY_VARIABLE,
     )
 
 

@@ -132,9 +132,7 @@ class Inbox:
             )
         return Received(InboxOutcome.conflict, int(known_id))
 
-    def accept(
-        self, source: str, event_id: str, event_type: str, subject: str | None, payload: dict[str, Any] | None
-    ) -> bool:
+    def accept(self, source: str, event_id: str, event_type: str, subject: str | None, payload: dict[str, Any] | None) -> bool:
         """Store an event; False if this (source, event id) was already stored."""
         return self.receive(source, event_id, event_type, subject, payload).outcome is InboxOutcome.accepted
 
@@ -177,7 +175,6 @@ class Inbox:
         with self.ledger._tx() as s:
             count, oldest = s.execute(query).one()
         return Backlog(int(count), oldest)
-
 
     def conflicts(self, source: str | None = None, event_types: Sequence[str] | None = None) -> list[Conflict]:
         """Unresolved conflicts, oldest first (for a person, and integration health)."""

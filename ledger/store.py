@@ -324,7 +324,12 @@ class Ledger:
                         update(Entry)
                         .where(Entry.integration == integration, Entry.key == d.key, Entry.status == before[d.key])
                         .values(
-                            status=EntryStatus.dead, reason=d.reason, payload=d.payload, owner=None, last_run=last_run, updated_at=now
+                            status=EntryStatus.dead,
+                            reason=d.reason,
+                            payload=d.payload,
+                            owner=None,
+                            last_run=last_run,
+                            updated_at=now,
                         )
                     )
                     changed.append(d.key)
@@ -335,9 +340,7 @@ class Ledger:
         if not keys:
             return {}
         with self._tx() as s:
-            rows = s.execute(
-                select(Entry.key, Entry.status).where(Entry.integration == integration, Entry.key.in_(keys))
-            ).all()
+            rows = s.execute(select(Entry.key, Entry.status).where(Entry.integration == integration, Entry.key.in_(keys))).all()
         return {key: status for key, status in rows}
 
     def settled_prefixes(self, integration: str, prefixes: Sequence[str]) -> set[str]:
@@ -403,7 +406,15 @@ class Ledger:
         with self._tx() as s:
             return [
                 EntryView(
-                    e.integration, e.key, e.status, e.source_ref, e.target_id, e.attempts, e.reason, e.payload, e.updated_at,
+                    e.integration,
+                    e.key,
+                    e.status,
+                    e.source_ref,
+                    e.target_id,
+                    e.attempts,
+                    e.reason,
+                    e.payload,
+                    e.updated_at,
                     flow_run_id,
                 )
                 for e, flow_run_id in s.execute(query)
@@ -469,9 +480,7 @@ def _alive(pid: int, started: float | None) -> bool:
     """True if the process is still the one that registered (pids get reused)."""
     try:
         process = psutil.Process(pid)
-        return process.status() != psutil.STATUS_ZOMBIE and (
-            started is None or abs(process.create_time() - started) < 1
-        )
+        return process.status() != psutil.STATUS_ZOMBIE and (started is None or abs(process.create_time() - started) < 1)
     except psutil.Error:
         return False
 
@@ -485,8 +494,10 @@ def explain_database_error(url: str, exc: DBAPIError) -> str:
     if parsed.get_backend_name() == "sqlite":
         path = Path((parsed.database or "").removeprefix("file:"))  # a URI filename (?uri=true) is a path too
         if "readonly" in text or "read-only" in text:
-            fix = (f"the ledger file {path} is read-only: give this user write access to it and to {path.parent} "
-                   f"(SQLite writes {path.name}-wal and {path.name}-shm beside it)")
+            fix = (
+                f"the ledger file {path} is read-only: give this user write access to it and to {path.parent} "
+                f"(SQLite writes {path.name}-wal and {path.name}-shm beside it)"
+            )
         elif "disk i/o" in text or "disk is full" in text:
             fix = f"the disk holding {path} failed a write: free space on it (or repair it), or move the ledger to another disk"
         elif "unable to open" in text:

@@ -119,7 +119,9 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
     if f.inbox and f.inbox.dead:
         found.append((Health.warning, f"{f.inbox.dead} webhook event(s) given up"))
     if f.conflicts:
-        found.append((Health.warning, f"{f.conflicts} webhook event(s) redelivered with a different payload: `ion-sync webhook-conflicts`"))
+        found.append(
+            (Health.warning, f"{f.conflicts} webhook event(s) redelivered with a different payload: `ion-sync webhook-conflicts`")
+        )
     if f.ledger.dead_new:
         found.append((Health.warning, f"{f.ledger.dead_new} new dead letter(s) in the last {ago(t.window)}"))
     rate = f.ledger.error_rate
@@ -131,7 +133,9 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
         if token.problem:
             found.append((Health.failing, token.problem))
         if not token.encrypted:
-            found.append((Health.warning, f"{token.name} is stored in clear (by an older version): it is encrypted on its next refresh"))
+            found.append(
+                (Health.warning, f"{token.name} is stored in clear (by an older version): it is encrypted on its next refresh")
+            )
         for label, expires, warn in (
             ("access token", token.expires_at, t.token_warning),
             ("refresh token", token.refresh_expires_at, t.refresh_token_warning),
@@ -147,14 +151,20 @@ def assess(f: Facts, t: Thresholds, now: datetime) -> Verdict:
     row = {
         "integration": f.integration,
         "health": health.value,
-        "last success": f"{ago(since_success)} ago" if since_success is not None else ("not yet due" if health is Health.pending else "never"),
+        "last success": f"{ago(since_success)} ago"
+        if since_success is not None
+        else ("not yet due" if health is Health.pending else "never"),
         "SLA": ago(f.sla),
-        "inbox backlog": f"{f.inbox.pending} (oldest {ago(now - f.inbox.oldest_pending)})" if f.inbox and f.inbox.oldest_pending else (0 if f.inbox else "–"),
+        "inbox backlog": f"{f.inbox.pending} (oldest {ago(now - f.inbox.oldest_pending)})"
+        if f.inbox and f.inbox.oldest_pending
+        else (0 if f.inbox else "–"),
         "webhook conflicts": f.conflicts,
         "dead letters new/total": f"{f.ledger.dead_new}/{f.ledger.dead_total}",
         "error rate": f"{rate:.0%}" if rate is not None else "–",
         "runs (failed)": f"{f.runs_in_window} ({f.failed_runs_in_window})",
-        "token expiry": f"in {ago(token_expiry - now)}" if token_expiry and token_expiry > now else ("expired" if token_expiry else "–"),
+        "token expiry": f"in {ago(token_expiry - now)}"
+        if token_expiry and token_expiry > now
+        else ("expired" if token_expiry else "–"),
         "rate budget": f.rate_budget or "–",
         "problems": "; ".join(p for _, p in found) or "none",
     }
@@ -190,7 +200,11 @@ def tokens(ledger: Ledger, names: tuple[str, ...]) -> list[TokenFacts]:
     store = Credentials(ledger)
     found = []
     stored_names = store.names() if any(n.endswith("*") for n in names) else []
-    names = tuple(n for pattern in names for n in ([m for m in stored_names if m.startswith(pattern[:-1])] if pattern.endswith("*") else [pattern]))
+    names = tuple(
+        n
+        for pattern in names
+        for n in ([m for m in stored_names if m.startswith(pattern[:-1])] if pattern.endswith("*") else [pattern])
+    )
     for name in names:
         try:
             stored = store.get(name)
@@ -277,10 +291,14 @@ async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str,
         conflicts = sum(len(Inbox(ledger).conflicts(r.source, r.event_types)) for r in integ.routes)
         for route in integ.routes:
             state = inbox_state(ledger, route.source, route.event_types)
-            inbox = state if inbox is None else InboxState(
-                inbox.pending + state.pending,
-                min(filter(None, [inbox.oldest_pending, state.oldest_pending]), default=None),
-                inbox.dead + state.dead,
+            inbox = (
+                state
+                if inbox is None
+                else InboxState(
+                    inbox.pending + state.pending,
+                    min(filter(None, [inbox.oldest_pending, state.oldest_pending]), default=None),
+                    inbox.dead + state.dead,
+                )
             )
         budget = await rate_budget(integ.concurrency_limit) if integ.concurrency_limit else None
         sla = timedelta(minutes=sla_minutes[integ.name]) if integ.name in sla_minutes else integ.sla

@@ -32,7 +32,6 @@ class EventRoute:
     batched: bool = False  # no trigger: queued events wait for the scheduled drain (ERPs not to be called per event)
 
 
-
 def subject_id(item: InboxItem) -> str | None:
     """The object id of an event's subject (`run:1001` → `1001`)."""
     return item.subject.partition(":")[2] or None if item.subject else None
@@ -51,11 +50,7 @@ def settle(ledger: Ledger, route: EventRoute, handled_by: str, *, received_befor
     keys = {item.id: route.key(item) for item in items}
     statuses = ledger.statuses(route.integration, [k for k in keys.values() if k and not k.endswith(":")])
     prefixes = ledger.settled_prefixes(route.integration, [k for k in keys.values() if k and k.endswith(":")])
-    done = [
-        item.id
-        for item in items
-        if (key := keys[item.id]) is None or statuses.get(key) in SETTLED or key in prefixes
-    ]
+    done = [item.id for item in items if (key := keys[item.id]) is None or statuses.get(key) in SETTLED or key in prefixes]
     handled = inbox.mark(done, InboxStatus.handled, handled_by[:64])
     settled = set(done)
     return Settled(handled, [item for item in items if item.id not in settled])

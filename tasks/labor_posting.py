@@ -128,7 +128,11 @@ async def post_page(ctx: LaborContext, page: LaborPagePlan) -> LaborPageReport:
     again = reopen_unsettled(ctx, page.unsettled_again)
     writer = ctx.target.writer()
     written = await write_page(
-        ctx.ledger, ctx.run, writer, page.ready, page.dead_letters,
+        ctx.ledger,
+        ctx.run,
+        writer,
+        page.ready,
+        page.dead_letters,
         window=asyncio.Semaphore(ctx.target.concurrency),
         retry_dead=True,  # dead keys reach here only when the session changed or a replay asked for it
         max_attempts=ctx.max_attempts,
@@ -152,7 +156,8 @@ def reopen_unsettled(ctx: LaborContext, letters: list[DeadLetter]) -> list[dict[
     by_key = {d.key: d for d in letters}
     again = ctx.ledger.reopen(INTEGRATION, ctx.run, list(by_key)).mine
     ctx.ledger.record(
-        INTEGRATION, ctx.run,
+        INTEGRATION,
+        ctx.run,
         [Outcome(c.key, EntryStatus.dead, reason=by_key[c.key].reason, payload=by_key[c.key].payload) for c in again],
     )
     return [dead_letter_row(by_key[c.key]) for c in again]

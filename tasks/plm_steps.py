@@ -33,8 +33,15 @@ from plm.arena.engineering import (
 )
 from plm.arena.feedback import FeedbackContext, post_as_built, post_ncrs
 
-ARENA = PlmNames(plm=PLM, key=KEY, parts_ledger=PARTS_LEDGER, mboms_ledger=MBOMS_LEDGER, changes_ledger=CHANGES_LEDGER,
-                 phase_attribute=PHASE_ATTRIBUTE, part_sync=PART_SYNC)
+ARENA = PlmNames(
+    plm=PLM,
+    key=KEY,
+    parts_ledger=PARTS_LEDGER,
+    mboms_ledger=MBOMS_LEDGER,
+    changes_ledger=CHANGES_LEDGER,
+    phase_attribute=PHASE_ATTRIBUTE,
+    part_sync=PART_SYNC,
+)
 
 
 @dataclass
@@ -71,8 +78,12 @@ class PlmContext:
 
     @classmethod
     def for_run(cls, env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> PlmContext:
-        return cls(arena=arena, ion=IonEngineering(IonPlm(ion), ledger, run, ARENA), released_phases=env.arena.released_phases,
-                   numbers=PartNumbers.from_mappings(env.mappings))
+        return cls(
+            arena=arena,
+            ion=IonEngineering(IonPlm(ion), ledger, run, ARENA),
+            released_phases=env.arena.released_phases,
+            numbers=PartNumbers.from_mappings(env.mappings),
+        )
 
     @property
     def ledger(self) -> Ledger:
@@ -90,8 +101,9 @@ class PlmContext:
             assert previous is not None
             return ebom_lines(await self.arena.bom(previous), self.numbers)
 
-        return await sync_mbom(self.ion, item, lambda: Ebom(*ebom_of(bom, self.numbers)), self.arena_numbers,
-                               superseded if previous else None)
+        return await sync_mbom(
+            self.ion, item, lambda: Ebom(*ebom_of(bom, self.numbers)), self.arena_numbers, superseded if previous else None
+        )
 
 
 @task(name="fetch-released-items", cache_policy=NO_CACHE)
@@ -138,9 +150,14 @@ async def apply_change(ctx: PlmContext, change: str, affected: list[dict[str, An
     report = PlmReport(fetched=1)
     for entry in affected:
         effective, superseded = entry["effective"], entry.get("superseded")
-        item = ReleasedItem(guid=effective["guid"], number=ctx.numbers.ion(effective["number"]), name=effective.get("name") or "",
-                            revision=effective["revisionNumber"], phase=(effective.get("lifecyclePhase") or {}).get("name") or "",
-                            assembly=True)
+        item = ReleasedItem(
+            guid=effective["guid"],
+            number=ctx.numbers.ion(effective["number"]),
+            name=effective.get("name") or "",
+            revision=effective["revisionNumber"],
+            phase=(effective.get("lifecyclePhase") or {}).get("name") or "",
+            assembly=True,
+        )
         if item.phase in ctx.released_phases:  # e.g. made Obsolete: nothing new to build, runs are still flagged
             report.merge(await sync_parts(ctx.ion, [item]))
             bom = await ctx.arena.bom(item.guid)

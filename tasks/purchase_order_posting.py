@@ -104,7 +104,11 @@ def supplier_problems(ctx: PoContext, supplier: Supplier | None) -> list[str]:
 async def apply_po_page(ctx: PoContext, page: PoPagePlan) -> PostReport:
     assert ctx.run is not None, "a dry run writes nothing"
     report = await write_page(
-        ctx.ledger, ctx.run, PurchaseOrderWriter(ctx.ion), page.ready, page.dead_letters,
+        ctx.ledger,
+        ctx.run,
+        PurchaseOrderWriter(ctx.ion),
+        page.ready,
+        page.dead_letters,
         window=asyncio.Semaphore(1),  # one PO at a time: supplier creation and the PO index are shared
         retry_dead=ctx.retry_dead,
     )

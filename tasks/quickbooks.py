@@ -124,7 +124,9 @@ async def fetch_po_page(ion: IonClient, filters: dict[str, Any], after: str | No
 @task(name="plan-purchase-orders", cache_policy=NO_CACHE)
 async def plan_po_page(ctx: PoSyncContext, nodes: list[dict[str, Any]]) -> PagePlan:
     """ION POs → plans; bad input and out-of-sync names are dead letters, the rest ready."""
-    return await purchase_orders.plan_po_page(ctx.qbo, ctx.ledger, ctx.names, ctx.setup, ctx.ids, nodes, retry_dead=ctx.retry_dead)
+    return await purchase_orders.plan_po_page(
+        ctx.qbo, ctx.ledger, ctx.names, ctx.setup, ctx.ids, nodes, retry_dead=ctx.retry_dead
+    )
 
 
 @task(name="post-purchase-orders", cache_policy=NO_CACHE)

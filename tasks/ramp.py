@@ -32,10 +32,14 @@ async def post_item_receipts(ctx: RampContext, plan: receipts.ReceiptPlan) -> Po
 
 
 @task(name="import-ramp-vendors", cache_policy=NO_CACHE)
-async def import_vendors(ctx: RampContext, vendors: list[Vendor], directory: suppliers.SupplierDirectory, dry_run: bool) -> suppliers.SupplierReport:
+async def import_vendors(
+    ctx: RampContext, vendors: list[Vendor], directory: suppliers.SupplierDirectory, dry_run: bool
+) -> suppliers.SupplierReport:
     return await suppliers.import_vendors(ctx, vendors, directory, dry_run)
 
 
 @task(name="apply-ramp-decisions", cache_policy=NO_CACHE)
-async def apply_decisions(ctx: RampContext, po_ids: set[int], tracked: dict[int, RampPurchaseOrderRef]) -> approvals.ApprovalReport:
+async def apply_decisions(
+    ctx: RampContext, po_ids: set[int], tracked: dict[int, RampPurchaseOrderRef]
+) -> approvals.ApprovalReport:
     return await approvals.apply_decisions(ctx, po_ids, tracked)

@@ -23,6 +23,7 @@ from ledger import EntryStatus, Ledger
 
 __all__ = ["MAX_TABLE_ROWS", "SyncSummary", "capped", "publish_sync_report"]
 
+
 @task(name="publish-report", cache_policy=NO_CACHE)
 def publish_sync_report(
     summary: SyncSummary,

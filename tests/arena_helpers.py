@@ -11,25 +11,38 @@ def ion(world: Any, query: str, variables: dict[str, Any] | None = None) -> dict
 
 def mboms(world: Any, number: str, revision: str) -> list[dict[str, Any]]:
     """The mBOM versions of ION part `number` rev `revision`: version, status, {part: (qty, refdes)}."""
-    data = ion(world, """query ($n: [String]) { parts(filters: {partNumber: {in: $n}}) { edges { node {
+    data = ion(
+        world,
+        """query ($n: [String]) { parts(filters: {partNumber: {in: $n}}) { edges { node {
         revision mboms { version status items { quantity part { partNumber } referenceDesignators { value } } } } } } }""",
-               {"n": [number]})
+        {"n": [number]},
+    )
     part = next(e["node"] for e in data["parts"]["edges"] if e["node"]["revision"] == revision)
     return [
-        {"version": m["version"], "status": m["status"],
-         "lines": {i["part"]["partNumber"]: (i["quantity"], [r["value"] for r in i["referenceDesignators"]]) for i in m["items"]}}
+        {
+            "version": m["version"],
+            "status": m["status"],
+            "lines": {
+                i["part"]["partNumber"]: (i["quantity"], [r["value"] for r in i["referenceDesignators"]]) for i in m["items"]
+            },
+        }
         for m in part["mboms"]
     ]
 
 
 def revisions(world: Any, number: str) -> list[str]:
-    data = ion(world, "query ($n: [String]) { parts(filters: {partNumber: {in: $n}}, sort: [ID_ASC]) { edges { node { revision } } } }",
-               {"n": [number]})
+    data = ion(
+        world,
+        "query ($n: [String]) { parts(filters: {partNumber: {in: $n}}, sort: [ID_ASC]) { edges { node { revision } } } }",
+        {"n": [number]},
+    )
     return [e["node"]["revision"] for e in data["parts"]["edges"]]
 
 
 def run_issues(world: Any, run_id: int) -> list[str]:
-    return [i["title"] for i in ion(world, "query ($id: ID!) { run(id: $id) { issues { title } } }", {"id": run_id})["run"]["issues"]]
+    return [
+        i["title"] for i in ion(world, "query ($id: ID!) { run(id: $id) { issues { title } } }", {"id": run_id})["run"]["issues"]
+    ]
 
 
 def arena(world: Any, path: str) -> list[dict[str, Any]]:

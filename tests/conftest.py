@@ -41,8 +41,12 @@ def processes_left(grace_seconds: float = 10) -> list[psutil.Process]:
     def alive_and_ours(process: psutil.Process, descendants: set[psutil.Process]) -> bool:
         try:
             ours = process in descendants or process.environ().get(SESSION_VARIABLE) == os.environ[SESSION_VARIABLE]
-            return ours and process.status() != psutil.STATUS_ZOMBIE and (
-                "multiprocessing.resource_tracker" not in " ".join(process.cmdline())  # it exits with this process
+            return (
+                ours
+                and process.status() != psutil.STATUS_ZOMBIE
+                and (
+                    "multiprocessing.resource_tracker" not in " ".join(process.cmdline())  # it exits with this process
+                )
             )
         except psutil.Error:
             return False

@@ -15,7 +15,13 @@ MAPPINGS = NetSuiteMappings(
 
 
 def installation(
-    part: str, per_parent: Any, location: int | None, *, lot: str | None = None, serial: str | None = None, tracking: str | None = None
+    part: str,
+    per_parent: Any,
+    location: int | None,
+    *,
+    lot: str | None = None,
+    serial: str | None = None,
+    tracking: str | None = None,
 ) -> dict[str, Any]:
     return {
         "quantityInstalledPerParentPartInventory": per_parent,
@@ -24,7 +30,11 @@ def installation(
             "serialNumber": serial,
             "lotNumber": lot,
             "location": None if location is None else {"id": location, "name": f"loc {location}"},
-            "part": {"partNumber": part, "revision": "A", "trackingType": tracking or ("SERIAL" if serial else "LOT" if lot else None)},
+            "part": {
+                "partNumber": part,
+                "revision": "A",
+                "trackingType": tracking or ("SERIAL" if serial else "LOT" if lot else None),
+            },
         },
     }
 

@@ -87,9 +87,25 @@ def start_shared_server() -> SharedPrefectServer:
     }
     log = open(home / "server.log", "wb")  # noqa: SIM115 - the server writes it for the whole session
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "error", "--lifespan", "on"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent(),
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "prefect.server.api.server:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+            "--lifespan",
+            "on",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=die_with_parent(),
     )
     os.environ[API_URL_VARIABLE] = api_url
     os.environ["PREFECT_HOME"] = str(home / "client")

@@ -54,7 +54,11 @@ def sync_process(env: Mapping[str, str], tmp_path: Path, name: str, deployment: 
     args = [sys.executable, "-m", "ion_sync", "run", deployment, *(a for p in params for a in ("--param", p))]
     with log.open("wb") as out:  # the child keeps its own descriptor
         process = subprocess.Popen(  # dies with this test process, even a killed one: nothing left running
-            args, env={**os.environ, **env, "PREFECT_HOME": str(home)}, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent()
+            args,
+            env={**os.environ, **env, "PREFECT_HOME": str(home)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent(),
         )
     return SyncProcess(deployment, process, log)
 

@@ -52,7 +52,8 @@ class QuickBooksWorld:
             auth=(env["QUICKBOOKS_CLIENT_ID"], env["QUICKBOOKS_CLIENT_SECRET"]),
         ).json()["access_token"]
         response = httpx.post(
-            f"{self.url}/v3/company/{env['QUICKBOOKS_REALM_ID']}/{entity.lower()}", json=body,
+            f"{self.url}/v3/company/{env['QUICKBOOKS_REALM_ID']}/{entity.lower()}",
+            json=body,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
         )
         response.raise_for_status()
@@ -72,7 +73,9 @@ class QuickBooksWorld:
         self.admin("POST", "reset")
         self.admin("POST", "stats/reset")
         self.faults()
-        self.admin("PUT", "limits", {"requests_per_minute": 100_000, "requests_per_second": 10_000, "batch_requests_per_minute": 1000})
+        self.admin(
+            "PUT", "limits", {"requests_per_minute": 100_000, "requests_per_second": 10_000, "batch_requests_per_minute": 1000}
+        )
 
     def stats(self) -> dict[str, Any]:
         return self.admin("GET", "stats")
@@ -98,21 +101,41 @@ class QuickBooksWorld:
         return int(self._ion_app.state.store.part_ids_by_number[number])
 
     def add_purchase_order(
-        self, po_id: int, supplier_id: int, lines: list[dict[str, Any]], *, currency_id: int = 1, location_id: int = 1,
-        fees: list[tuple[str, float, str]] = (), description: str | None = None, status: str = ORDERED,
+        self,
+        po_id: int,
+        supplier_id: int,
+        lines: list[dict[str, Any]],
+        *,
+        currency_id: int = 1,
+        location_id: int = 1,
+        fees: list[tuple[str, float, str]] = (),
+        description: str | None = None,
+        status: str = ORDERED,
     ) -> None:
         """lines: {id, part (number) or None, quantity, cost, description?, attributes: {key: value}}."""
         writes = self.purchasing()
         writes.create_purchase_order(
-            {"supplierId": supplier_id, "currencyId": currency_id, "shipToLocationId": location_id,
-             "billToLocationId": location_id, "description": description, "status": status},
+            {
+                "supplierId": supplier_id,
+                "currencyId": currency_id,
+                "shipToLocationId": location_id,
+                "billToLocationId": location_id,
+                "description": description,
+                "status": status,
+            },
             po_id=po_id,
         )
         for position, line in enumerate(lines, start=1):
             part = self.part_id(line["part"]) if line.get("part") else None
             writes.create_line(
-                {"purchaseOrderId": po_id, "partId": part, "quantity": line["quantity"], "cost": line["cost"],
-                 "description": line.get("description"), "position": position},
+                {
+                    "purchaseOrderId": po_id,
+                    "partId": part,
+                    "quantity": line["quantity"],
+                    "cost": line["cost"],
+                    "description": line.get("description"),
+                    "position": position,
+                },
                 line_id=line["id"],
             )
             for key, value in (line.get("attributes") or {}).items():
@@ -133,10 +156,15 @@ class QuickBooksWorld:
 
 QB_FIRST = 1000
 QB_ENV = {
-    "QUICKBOOKS_TIMEOUT_SECONDS": "1", "QUICKBOOKS_RETRY__ATTEMPTS": "8", "QUICKBOOKS_RETRY__INITIAL_WAIT": "0.05",
-    "QUICKBOOKS_RETRY__MAX_WAIT": "0.5", "QUICKBOOKS_THROTTLE_WAIT_SECONDS": "0.2",
+    "QUICKBOOKS_TIMEOUT_SECONDS": "1",
+    "QUICKBOOKS_RETRY__ATTEMPTS": "8",
+    "QUICKBOOKS_RETRY__INITIAL_WAIT": "0.05",
+    "QUICKBOOKS_RETRY__MAX_WAIT": "0.5",
+    "QUICKBOOKS_THROTTLE_WAIT_SECONDS": "0.2",
     # exactly-once is the point here, not the budget (tested on its own): lifted on both sides
-    "QUICKBOOKS_REQUESTS_PER_MINUTE": "100000", "QUICKBOOKS_REQUESTS_PER_SECOND": "10000", "QUICKBOOKS_BATCH_REQUESTS_PER_MINUTE": "1000",
+    "QUICKBOOKS_REQUESTS_PER_MINUTE": "100000",
+    "QUICKBOOKS_REQUESTS_PER_SECOND": "10000",
+    "QUICKBOOKS_BATCH_REQUESTS_PER_MINUTE": "1000",
 }
 
 
@@ -153,10 +181,19 @@ def quickbooks_purchase_orders(world: Any, size: int) -> int:
     quickbooks_parts(world, size)
     for i in range(size):
         qb.add_purchase_order(
-            QB_FIRST + i, 1 + i % 2,
-            [{"id": 10_000 + 2 * i, "part": f"Q-{i:04d}", "quantity": 4, "cost": 1.25, "attributes": {"Class": "Hardware"}},
-             {"id": 10_001 + 2 * i, "part": None, "quantity": 1, "cost": 9.5, "description": "setup fee",
-              "attributes": {"Expense Account": "Office Supplies"}}],
+            QB_FIRST + i,
+            1 + i % 2,
+            [
+                {"id": 10_000 + 2 * i, "part": f"Q-{i:04d}", "quantity": 4, "cost": 1.25, "attributes": {"Class": "Hardware"}},
+                {
+                    "id": 10_001 + 2 * i,
+                    "part": None,
+                    "quantity": 1,
+                    "cost": 9.5,
+                    "description": "setup fee",
+                    "attributes": {"Expense Account": "Office Supplies"},
+                },
+            ],
             fees=[("Freight", 3, "FIXED")],
         )
     return 2 + size  # the demo's two
@@ -166,4 +203,6 @@ def whole_in_quickbooks(world: Any) -> None:
     """Each bulk PO landed whole (part line, expense line, fee), and no item twice."""
     qb = QuickBooksWorld(world)
     assert all(len(po["Line"]) == 3 for po in qb.entities("PurchaseOrder") if int(po["DocNumber"]) >= QB_FIRST)
-    assert not {name: n for name, n in Counter(item["Name"] for item in qb.entities("Item")).items() if n > 1}, "an item was created twice"
+    assert not {name: n for name, n in Counter(item["Name"] for item in qb.entities("Item")).items() if n > 1}, (
+        "an item was created twice"
+    )

@@ -28,14 +28,22 @@ ERROR_V2 = {  # error-handling.mdx (ramp.md B2): `error_v2` and the legacy `erro
         "error_v2": {
             "type": "object",
             "required": ["error_code", "additional_info", "notes", "message"],
-            "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}, "notes": {"type": "string"},
-                           "additional_info": {"type": "object", "additionalProperties": True}},
+            "properties": {
+                "error_code": {"type": "string"},
+                "message": {"type": "string"},
+                "notes": {"type": "string"},
+                "additional_info": {"type": "object", "additionalProperties": True},
+            },
         },
         "error": {"type": "object", "additionalProperties": True},
     },
 }
 # authorization.mdx OAuth errors (ramp.md B1), in RFC 6749 §5.2's shape
-OAUTH_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}}}
+OAUTH_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
 
 
 def _nullable(node: Any) -> Any:
@@ -100,7 +108,10 @@ class RampSpec:
                 body: Any = dict(parse_qsl(request.content.decode()))  # the token endpoint: form fields of TokenRequestBody
             else:
                 body = json.loads(request.content)
-            found += [f"request {request.method} {path}: {e.message} at {list(e.path)}" for e in self._validator(body_schema).iter_errors(body)]
+            found += [
+                f"request {request.method} {path}: {e.message} at {list(e.path)}"
+                for e in self._validator(body_schema).iter_errors(body)
+            ]
         if response is not None:
             found += self._response_problems(request.method, path, op, response)
         self.checked.append(f"{request.method} {path} {response.status_code if response is not None else ''}")
@@ -119,7 +130,10 @@ class RampSpec:
             return [] if not response.content else [f"response {method} {path} {status}: a body where the spec has none"]
         if not response.content:  # 204: HTTP allows no body; the spec's EmptyObject is the empty answer
             return [] if response.status_code == 204 else [f"response {method} {path} {status}: no body"]
-        return [f"response {method} {path} {status}: {e.message} at {list(e.path)}" for e in self._validator(schema).iter_errors(response.json())]
+        return [
+            f"response {method} {path} {status}: {e.message} at {list(e.path)}"
+            for e in self._validator(schema).iter_errors(response.json())
+        ]
 
 
 class CheckedTransport(httpx.AsyncBaseTransport):

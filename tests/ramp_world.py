@@ -31,8 +31,15 @@ class RampWorld:
         self.admin("POST", "reset")
         self.admin("POST", "stats/reset")
         self.faults()
-        self.admin("POST", "webhooks", {"endpoint_url": "http://127.0.0.1:9/ramp", "secret": RAMP_WEBHOOK_SECRET,
-                                          "event_types": ["purchase_orders.updated", "bills.paid"]})
+        self.admin(
+            "POST",
+            "webhooks",
+            {
+                "endpoint_url": "http://127.0.0.1:9/ramp",
+                "secret": RAMP_WEBHOOK_SECRET,
+                "event_types": ["purchase_orders.updated", "bills.paid"],
+            },
+        )
 
     def faults(self, **config: Any) -> None:
         self.admin("PUT", "faults", config)
@@ -61,7 +68,9 @@ class RampWorld:
         return stored
 
 
-LINK_SUPPLIER = """mutation($i: UpdateSupplierAttributeInput!) { updateSupplierAttribute(input: $i) { supplierAttribute { key value } } }"""
+LINK_SUPPLIER = (
+    """mutation($i: UpdateSupplierAttributeInput!) { updateSupplierAttribute(input: $i) { supplierAttribute { key value } } }"""
+)
 SUPPLIER_ETAG = "query($id: ID!) { supplier(id: $id) { _etag } }"
 ACME_VENDOR = "0b5e7c1a-1111-4a6e-9c1d-ac0e00000001"
 

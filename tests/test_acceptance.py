@@ -48,7 +48,11 @@ def test_confirm_pushes_the_record_reads_it_back_and_writes_the_report(world, in
     report = json.loads((reports(world) / f"acceptance-{integration}-{record}.json").read_text())
     declared = load_mappings(CONFIG / "sandbox.yaml").acceptance[integration]
     assert (report["result"], report["criterion"], report["owner"], report["sla"]) == (
-        "PASS", declared.criterion, declared.owner, declared.sla)
+        "PASS",
+        declared.criterion,
+        declared.owner,
+        declared.sla,
+    )
     assert any(line.startswith(f"{target} ") and "read back" in line for line in report["evidence"])
     markdown = (reports(world) / f"acceptance-{integration}-{record}.md").read_text()
     assert "**PASS**" in markdown and declared.owner in markdown

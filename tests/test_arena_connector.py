@@ -17,8 +17,13 @@ from connectors.errors import AuthError, DataError
 
 def settings(world, **overrides) -> ArenaSettings:
     env = world.env
-    values = {"api_url": env["ARENA_API_URL"], "email": env["ARENA_EMAIL"], "password": env["ARENA_PASSWORD"],
-              "workspace_id": int(env["ARENA_WORKSPACE_ID"]), "integration_guid": env["ARENA_INTEGRATION_GUID"]}
+    values = {
+        "api_url": env["ARENA_API_URL"],
+        "email": env["ARENA_EMAIL"],
+        "password": env["ARENA_PASSWORD"],
+        "workspace_id": int(env["ARENA_WORKSPACE_ID"]),
+        "integration_guid": env["ARENA_INTEGRATION_GUID"],
+    }
     return ArenaSettings(**(values | overrides))
 
 
@@ -46,8 +51,10 @@ def test_a_login_elsewhere_cancels_the_session_and_the_client_recovers(world):
     async def scenario() -> dict:
         async with ArenaClient(settings(world)) as arena:
             await arena.item("ITEMASSY100000000001")
-            other = httpx.post(f"{world.env['ARENA_API_URL']}/login",
-                               json={"email": world.env["ARENA_EMAIL"], "password": world.env["ARENA_PASSWORD"]})
+            other = httpx.post(
+                f"{world.env['ARENA_API_URL']}/login",
+                json={"email": world.env["ARENA_EMAIL"], "password": world.env["ARENA_PASSWORD"]},
+            )
             assert other.status_code == 200
             return await arena.item("ITEMASSY100000000001")
 
@@ -129,11 +136,17 @@ def test_feedback_writes_go_the_way_arena_takes_them(world):
     async def scenario() -> tuple[str, list, dict, list]:
         async with ArenaClient(settings(world)) as arena:
             fields = item_file_fields(title="As-built SN-1", description="1 line", file_format="json")
-            guid = await arena.upload_item_file("ITEMSAT5000000000001", fields, "ion-asbuilt-1.json", b'{"a": 1}',
-                                                "application/json")
+            guid = await arena.upload_item_file(
+                "ITEMSAT5000000000001", fields, "ion-asbuilt-1.json", b'{"a": 1}', "application/json"
+            )
             files = await arena.item_files("ITEMSAT5000000000001")
-            body = request_body(category_guid="I0K3MZKBY1KUDWBIIJ7C", prefix="MCR-", title="[ION NCR 9] x",
-                                problem="found", requested_action="review")
+            body = request_body(
+                category_guid="I0K3MZKBY1KUDWBIIJ7C",
+                prefix="MCR-",
+                title="[ION NCR 9] x",
+                problem="found",
+                requested_action="review",
+            )
             with pytest.raises(DataError, match=r'\[3004\] The attribute "description" is not recognized'):
                 await arena.create_request({**body, "description": "Arena has no such attribute"})
             request = await arena.create_request(body)

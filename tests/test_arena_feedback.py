@@ -15,8 +15,15 @@ from connectors.arena.client import SESSIONS
 from connectors.errors import TransientError
 from plm.arena.feedback import FeedbackContext, change_request
 
-ISSUE = {"id": 7, "title": "Scratch", "status": "IN_REVIEW", "disposition": "REWORK", "causeCondition": "scratch",
-         "expectedCondition": "none", "run": {"id": 1, "title": "Run 1"}}
+ISSUE = {
+    "id": 7,
+    "title": "Scratch",
+    "status": "IN_REVIEW",
+    "disposition": "REWORK",
+    "causeCondition": "scratch",
+    "expectedCondition": "none",
+    "run": {"id": 1, "title": "Run 1"},
+}
 QUOTA = {"X-Arena-Requests-Remaining": "900"}
 
 
@@ -30,11 +37,21 @@ def test_a_lost_item_attach_is_found_again_not_sent_as_a_second_request():
         if path == "/login":
             return httpx.Response(200, json={"arena_session_id": "S", "workspaceId": 1}, headers=QUOTA)
         if (method, path) == ("POST", "/requests"):
-            return httpx.Response(201, json={"guid": "REQUEST0000000000001", "title": json.loads(request.content)["title"],
-                                             "lifecycleStatus": {"type": "UNSUBMITTED"}}, headers=QUOTA)
+            return httpx.Response(
+                201,
+                json={
+                    "guid": "REQUEST0000000000001",
+                    "title": json.loads(request.content)["title"],
+                    "lifecycleStatus": {"type": "UNSUBMITTED"},
+                },
+                headers=QUOTA,
+            )
         if (method, path) == ("GET", "/requests"):
-            return httpx.Response(200, json={"count": 1, "results": [{"guid": "REQUEST0000000000001",
-                                                                      "title": "[ION NCR 7] Scratch"}]}, headers=QUOTA)
+            return httpx.Response(
+                200,
+                json={"count": 1, "results": [{"guid": "REQUEST0000000000001", "title": "[ION NCR 7] Scratch"}]},
+                headers=QUOTA,
+            )
         if path == "/requests/REQUEST0000000000001/items" and method == "GET":
             return httpx.Response(200, json={"count": len(attached), "results": attached}, headers=QUOTA)
         if path == "/requests/REQUEST0000000000001/items":
@@ -48,10 +65,16 @@ def test_a_lost_item_attach_is_found_again_not_sent_as_a_second_request():
         SESSIONS.by_key.clear()
         settings = ArenaSettings(email="e", password="p")
         async with ArenaClient(settings, transport=httpx.MockTransport(arena)) as client:
-            ctx = FeedbackContext(arena=client, ledger=None, run=None, request_category="I0K3MZKBY1KUDWBIIJ7C",  # type: ignore[arg-type]
-                                  request_prefix="MCR-")
-            request = change_request(ctx, ISSUE, "ITEMSAT5000000000001", {"partNumber": "SAT-500", "revision": "B"},
-                                     {"serialNumber": "SN-1"})
+            ctx = FeedbackContext(
+                arena=client,
+                ledger=None,
+                run=None,
+                request_category="I0K3MZKBY1KUDWBIIJ7C",  # type: ignore[arg-type]
+                request_prefix="MCR-",
+            )
+            request = change_request(
+                ctx, ISSUE, "ITEMSAT5000000000001", {"partNumber": "SAT-500", "revision": "B"}, {"serialNumber": "SN-1"}
+            )
             with pytest.raises(TransientError):
                 await request.write()  # the attach is lost: the engine leaves the key `failed`
             assert await request.find() is None  # the next run finds the request without its item ...

@@ -20,13 +20,23 @@ STALE = "[ECO-000101] ASSY-100 rev A is superseded by rev B"
 
 def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world):
     # MOD-20 rev A in ION: a released mBOM made by hand (wrong quantity, plus a fixture-like GLUE-1 line).
-    part = ion(world, '{ parts(filters: {partNumber: {eq: "MOD-20"}}) { edges { node { id } } } }')["parts"]["edges"][0]["node"]["id"]
-    mbom = ion(world, "mutation ($p: ID!) { createMbom(input: {partId: $p}) { mbom { id _etag } } }", {"p": part})["createMbom"]["mbom"]
+    part = ion(world, '{ parts(filters: {partNumber: {eq: "MOD-20"}}) { edges { node { id } } } }')["parts"]["edges"][0]["node"][
+        "id"
+    ]
+    mbom = ion(world, "mutation ($p: ID!) { createMbom(input: {partId: $p}) { mbom { id _etag } } }", {"p": part})["createMbom"][
+        "mbom"
+    ]
     for component, quantity in ((105, 1), (109, 0.1)):
-        ion(world, "mutation ($m: ID!, $p: ID!, $q: Float!) { createMbomItem(input: {mbomId: $m, partId: $p, quantity: $q}) { mbomItem { id } } }",
-            {"m": mbom["id"], "p": component, "q": quantity})
-    ion(world, 'mutation ($m: ID!, $e: String!) { updateMbom(input: {id: $m, etag: $e, status: RELEASED}) { mbom { id } } }',
-        {"m": mbom["id"], "e": mbom["_etag"]})
+        ion(
+            world,
+            "mutation ($m: ID!, $p: ID!, $q: Float!) { createMbomItem(input: {mbomId: $m, partId: $p, quantity: $q}) { mbomItem { id } } }",
+            {"m": mbom["id"], "p": component, "q": quantity},
+        )
+    ion(
+        world,
+        "mutation ($m: ID!, $e: String!) { updateMbom(input: {id: $m, etag: $e, status: RELEASED}) { mbom { id } } }",
+        {"m": mbom["id"], "e": mbom["_etag"]},
+    )
 
     assert run_deployment("arena-part-sync").state == "Completed"
     result = run_deployment("arena-bom-sync")
@@ -40,17 +50,40 @@ def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world
     # A new part revision starts from the old revision's mBOM: eBOM lines added, changed and kept,
     # the ION-only consumable carried over.
     assert revisions(world, "ASSY-100") == ["A", "B"]
-    assert mboms(world, "ASSY-100", "B") == [{"version": 1, "status": "RELEASED", "lines": {
-        "COMP-200": (5.0, []), "COMP-300": (2.5, []), "BRKT-7": (2.0, ["MB1", "MB2"]), "GLUE-1": (0.2, [])}}]
+    assert mboms(world, "ASSY-100", "B") == [
+        {
+            "version": 1,
+            "status": "RELEASED",
+            "lines": {"COMP-200": (5.0, []), "COMP-300": (2.5, []), "BRKT-7": (2.0, ["MB1", "MB2"]), "GLUE-1": (0.2, [])},
+        }
+    ]
     assert mboms(world, "SAT-500", "B")[-1]["version"] == 1  # already followed its eBOM: untouched
 
     # Next change removes COMP-200: the line goes, GLUE-1 stays, COMP-200 is not mistaken for ION-only.
-    world.admin("arena", "POST", "changes", {"number": "ECO-000102", "effective": True, "items": [{
-        "number": "ASSY-100", "newRevisionNumber": "C",
-        "bom": [{"number": "COMP-300", "quantity": 2.5}, {"number": "BRKT-7", "quantity": 4, "refDes": "MB1-4"}]}]})
+    world.admin(
+        "arena",
+        "POST",
+        "changes",
+        {
+            "number": "ECO-000102",
+            "effective": True,
+            "items": [
+                {
+                    "number": "ASSY-100",
+                    "newRevisionNumber": "C",
+                    "bom": [{"number": "COMP-300", "quantity": 2.5}, {"number": "BRKT-7", "quantity": 4, "refDes": "MB1-4"}],
+                }
+            ],
+        },
+    )
     assert run_deployment("arena-change-sync").state == "Completed"
-    assert mboms(world, "ASSY-100", "C") == [{"version": 1, "status": "RELEASED", "lines": {
-        "COMP-300": (2.5, []), "BRKT-7": (4.0, ["MB1", "MB2", "MB3", "MB4"]), "GLUE-1": (0.2, [])}}]
+    assert mboms(world, "ASSY-100", "C") == [
+        {
+            "version": 1,
+            "status": "RELEASED",
+            "lines": {"COMP-300": (2.5, []), "BRKT-7": (4.0, ["MB1", "MB2", "MB3", "MB4"]), "GLUE-1": (0.2, [])},
+        }
+    ]
     assert run_deployment("arena-bom-sync").line() == "arena-bom-sync Completed posted=0 dead_letters=0"
 
 
@@ -98,17 +131,30 @@ def test_as_built_and_ncrs_land_once_per_unit(world):
     assert "SAT-500 rev B" in modem["file"]["title"]  # the revision ION built
     assert modem["file"]["storageMethodName"] == "FILE" and modem["file"]["name"].startswith("ion-asbuilt-")
     document = json.loads(modem["content"])  # uploaded as multipart content
-    assert document["built"] == {"partNumber": "SAT-500", "revision": "B", "quantity": 1.0, "serialNumber": "SN-0001",
-                                 "lotNumber": None}
+    assert document["built"] == {
+        "partNumber": "SAT-500",
+        "revision": "B",
+        "quantity": 1.0,
+        "serialNumber": "SN-0001",
+        "lotNumber": None,
+    }
     assert {(c["partNumber"], c["lotNumber"], c["serialNumber"]) for c in document["components"]} == {
-        ("RES-10", "L-2211", None), ("MOD-20", None, "M-0001"), ("GLUE-1", None, None)}
+        ("RES-10", "L-2211", None),
+        ("MOD-20", None, "M-0001"),
+        ("GLUE-1", None, None),
+    }
     requests = arena(world, "requests")
     assert [r["title"] for r in requests] == ["[ION NCR 1] Solder bridge on RF module U1"]  # issue 2 has no disposition
     ncr = requests[0]
     assert (ncr["number"], ncr["category"]["name"], ncr["lifecycleStatus"]) == (
-        "MCR-000001", "Manufacturing Change Request", {"type": "UNSUBMITTED"})  # config/sandbox.yaml's arena: section
+        "MCR-000001",
+        "Manufacturing Change Request",
+        {"type": "UNSUBMITTED"},
+    )  # config/sandbox.yaml's arena: section
     assert "Found: Bridge between pins 3 and 4 of U1" in ncr["problem"] and "REWORK" in ncr["requestedAction"]
-    assert [(i["item"]["number"], i["notes"]) for i in ncr["items"]] == [("SAT-500", "Built in ION as SAT-500 rev B, serial SN-0001")]
+    assert [(i["item"]["number"], i["notes"]) for i in ncr["items"]] == [
+        ("SAT-500", "Built in ION as SAT-500 rev B, serial SN-0001")
+    ]
 
     again = run_deployment("plm-feedback-sync")
     assert again.line() == "plm-feedback-sync Completed posted=0 dead_letters=0"
@@ -118,10 +164,14 @@ def test_as_built_and_ncrs_land_once_per_unit(world):
 
 def test_ncrs_without_a_request_category_stop_before_anything_is_written(world, monkeypatch, tmp_path):
     config = tmp_path / "no-category.yaml"
-    config.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  request_category_guid: I0K3MZKBY1KUDWBIIJ7C\n", ""))
+    config.write_text(
+        Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  request_category_guid: I0K3MZKBY1KUDWBIIJ7C\n", "")
+    )
     monkeypatch.setenv("ION_SYNC_CONFIG", str(config))
     result = run_deployment("plm-feedback-sync")
-    assert result.state == "Failed" and "arena.request_category_guid and arena.request_number_prefix must be set" in result.message
+    assert (
+        result.state == "Failed" and "arena.request_category_guid and arena.request_number_prefix must be set" in result.message
+    )
     assert arena(world, "files") == [] and arena(world, "requests") == []
     assert run_deployment("plm-feedback-sync", {"ncrs": False}).line() == "plm-feedback-sync Completed posted=8 dead_letters=0"
 
@@ -147,8 +197,16 @@ def test_quota_exhaustion_stops_cleanly_says_so_and_the_next_run_finishes(world,
 
 def test_a_change_alone_derives_the_new_mbom_from_the_superseded_ebom(world):
     # No bom-sync ever ran: which lines were engineering's comes from the superseded revision's eBOM.
-    world.admin("arena", "POST", "changes", {"number": "ECO-000102", "effective": True, "items": [{
-        "number": "ASSY-100", "newRevisionNumber": "C", "bom": [{"number": "COMP-300", "quantity": 2}]}]})
+    world.admin(
+        "arena",
+        "POST",
+        "changes",
+        {
+            "number": "ECO-000102",
+            "effective": True,
+            "items": [{"number": "ASSY-100", "newRevisionNumber": "C", "bom": [{"number": "COMP-300", "quantity": 2}]}],
+        },
+    )
     assert run_deployment("arena-change-sync").state == "Completed"
     assert revisions(world, "ASSY-100") == ["A", "B", "C"]
     assert mboms(world, "ASSY-100", "C")[0]["lines"] == {"COMP-300": (2.0, []), "GLUE-1": (0.2, [])}
@@ -176,11 +234,18 @@ def test_the_loop_on_a_postgresql_ledger(world, postgres_url, monkeypatch):
 def test_engineering_attributes_come_from_arena_even_after_ion_drifts(world):
     assert run_deployment("arena-part-sync").state == "Completed"
     for drift in ("Bracket (ION name)", "Bracket, again renamed in ION"):
-        part = ion(world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { id _etag } } } }')["parts"]["edges"][0]["node"]
-        ion(world, "mutation ($id: ID!, $e: String!, $d: String!) { updatePart(input: {id: $id, etag: $e, description: $d}) { part { id } } }",
-            {"id": part["id"], "e": part["_etag"], "d": drift})
+        part = ion(world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { id _etag } } } }')["parts"]["edges"][
+            0
+        ]["node"]
+        ion(
+            world,
+            "mutation ($id: ID!, $e: String!, $d: String!) { updatePart(input: {id: $id, etag: $e, description: $d}) { part { id } } }",
+            {"id": part["id"], "e": part["_etag"], "d": drift},
+        )
         assert run_deployment("arena-part-sync").line() == "arena-part-sync Completed posted=1 dead_letters=0"
-        found = ion(world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { description attributes { key value } } } } }')
+        found = ion(
+            world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { description attributes { key value } } } } }'
+        )
         node = found["parts"]["edges"][0]["node"]
         assert node["description"] == "Bracket"  # rule 8: PLM wins for engineering attributes
         assert node["attributes"] == [{"key": "Arena Lifecycle Phase", "value": "In Production"}]
@@ -196,5 +261,7 @@ def test_settings_problems_are_named_before_anything_is_written(world, monkeypat
     monkeypatch.setenv("ARENA_PAGE_SIZE", "400")
     monkeypatch.setenv("ARENA_INTEGRATION_GUID", "NOSUCHINTEGRATION001")
     wrong = run_deployment("arena-change-sync")
-    assert wrong.state == "Failed" and "ARENA_INTEGRATION_GUID=NOSUCHINTEGRATION001 is not an outbound integration" in wrong.message
+    assert (
+        wrong.state == "Failed" and "ARENA_INTEGRATION_GUID=NOSUCHINTEGRATION001 is not an outbound integration" in wrong.message
+    )
     assert revisions(world, "ASSY-100") == ["A"] and run_issues(world, 1005) == []

@@ -21,9 +21,17 @@ def checks(world, monkeypatch, tmp_path, replace: tuple[str, str] | None = None)
 def test_every_arena_check_passes_on_the_sandbox(world, monkeypatch, tmp_path):
     found = checks(world, monkeypatch, tmp_path)
     assert {name: c.ok for name, c in found.items()} == {
-        "Arena credentials": True, "NCR request category": True, "NCR number sequence prefix": True,
-        "Mapped Arena items": True, "Outbound integration": True, "API request quota": True}
-    assert found["NCR request category"].detail == "Manufacturing Change Request (Request\\Change Request\\Manufacturing Change Request)"
+        "Arena credentials": True,
+        "NCR request category": True,
+        "NCR number sequence prefix": True,
+        "Mapped Arena items": True,
+        "Outbound integration": True,
+        "API request quota": True,
+    }
+    assert (
+        found["NCR request category"].detail
+        == "Manufacturing Change Request (Request\\Change Request\\Manufacturing Change Request)"
+    )
     assert "request(s) left today" in found["API request quota"].detail
     assert arena(world, "requests") == [] and arena(world, "files") == []  # read-only
 
@@ -45,4 +53,6 @@ def test_a_wrong_category_prefix_or_part_fails_with_the_fix(world, monkeypatch, 
 def test_bad_credentials_are_one_failed_check(world, monkeypatch, tmp_path):
     monkeypatch.setenv("ARENA_PASSWORD", "wrong")
     found = checks(world, monkeypatch, tmp_path)
-    assert list(found) == ["Arena credentials"] and not found["Arena credentials"].ok and "4001" in found["Arena credentials"].detail
+    assert (
+        list(found) == ["Arena credentials"] and not found["Arena credentials"].ok and "4001" in found["Arena credentials"].detail
+    )

@@ -27,12 +27,18 @@ def test_the_automations_are_created_with_the_notification_block(prefect_api, mo
     async def read():
         async with get_client() as client:
             found = [a for a in await client.read_automations() if a.name.startswith("ion-sync")]
-            block = await client.read_block_document_by_name("ion-sync-alerts", block_type_slug="custom-webhook", include_secrets=False)
+            block = await client.read_block_document_by_name(
+                "ion-sync-alerts", block_type_slug="custom-webhook", include_secrets=False
+            )
             return found, block
 
     found, block = asyncio.run(read())
     assert sorted(a.name for a in found) == ["ion-sync health checks stopped", "ion-sync integration unhealthy"]
     unhealthy = next(a for a in found if a.name == "ion-sync integration unhealthy")
-    assert unhealthy.trigger.expect == {"ion-sync.integration.failing", "ion-sync.integration.silent", "ion-sync.integration.warning"}
+    assert unhealthy.trigger.expect == {
+        "ion-sync.integration.failing",
+        "ion-sync.integration.silent",
+        "ion-sync.integration.warning",
+    }
     assert all(action.block_document_id == block.id for a in found for action in a.actions)
     assert secret_url not in str(block.data), "the URL (it holds the channel's token) is kept as a secret"

@@ -42,8 +42,6 @@ def stats(url: str) -> dict[str, object]:
     return httpx.get(f"{url}/_sandbox/stats", timeout=10).json()
 
 
-
-
 TOKEN_TTL = 3  # seconds
 
 
@@ -250,8 +248,9 @@ def test_one_attribute_rule_for_every_ion_object_that_carries_attributes():
     objects = [
         Run.model_validate(run),
         PurchaseOrderLine.model_validate({"id": 2, "attributes": attributes}),
-        PurchaseOrder.model_validate({"id": 3, "_etag": "e", "_created": "2026-11-20T08:00:00Z", "status": "APPROVED",
-                                      "attributes": attributes}),
+        PurchaseOrder.model_validate(
+            {"id": 3, "_etag": "e", "_created": "2026-11-20T08:00:00Z", "status": "APPROVED", "attributes": attributes}
+        ),
         SupplierRef.model_validate({"id": 4, "name": "Acme Metals", "attributes": attributes}),
     ]
     read = [(o.attribute("Work Order"), o.attribute("Customer"), o.attribute("Nope")) for o in objects]

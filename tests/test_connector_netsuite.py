@@ -25,8 +25,16 @@ from sandbox.server import serving
 from tests.world import DEFAULT_NETSUITE_FAULTS
 
 COMPLETION = "workOrderCompletion"
-WORK_ORDERS = {"2001": "WO1001", "2002": "WO1002", "2003": "WO1003", "2004": "WO1004",
-               "2005": "WO1005", "2006": "WO1006", "2007": "WO1007", "2009": "WO1009"}
+WORK_ORDERS = {
+    "2001": "WO1001",
+    "2002": "WO1002",
+    "2003": "WO1003",
+    "2004": "WO1004",
+    "2005": "WO1005",
+    "2006": "WO1006",
+    "2007": "WO1007",
+    "2009": "WO1009",
+}
 TBA_ENV = {
     "NETSUITE_AUTH": "tba",
     "NETSUITE_CONSUMER_KEY": "tba-consumer-key",
@@ -62,8 +70,13 @@ def completion_body(external_id: str, *, comp_200: float = 1.5, item: str = "502
 
 async def complete_wo1004(ns: NetSuiteClient, external_id: str, *, check_first: bool = False, **body: Any):
     return await ns.transform_once(
-        "workOrder", "2004", COMPLETION, completion_body(external_id, **body), external_id=external_id,
-        check_first=check_first, replace=("component",),
+        "workOrder",
+        "2004",
+        COMPLETION,
+        completion_body(external_id, **body),
+        external_id=external_id,
+        check_first=check_first,
+        replace=("component",),
     )
 
 
@@ -79,8 +92,6 @@ def assert_landed_once(world, external_id: str, target_id: str) -> None:
     on_hand = balances(world)
     assert on_hand[("ASSY-100", "1")] == pytest.approx(1)
     assert on_hand[("COMP-200", "1")] == pytest.approx(67.2 - 1.5)
-
-
 
 
 def netsuite_faults(world, **config: Any) -> None:
@@ -105,8 +116,12 @@ def short_lived_account(no_netsuite_env) -> Iterator[tuple[Any, NetSuiteSettings
     private, public = key_pair()
     with serving(create_app(NetSuiteSimConfig(oauth2_public_key_pem=public, token_ttl_seconds=TOKEN_TTL))) as running:
         settings = NetSuiteSettings(
-            account_id="1234567_SB1", base_url=running.url, client_id="ns-sandbox-client",
-            certificate_id="sandbox-cert", private_key=private, jwt_algorithm="ES256",
+            account_id="1234567_SB1",
+            base_url=running.url,
+            client_id="ns-sandbox-client",
+            certificate_id="sandbox-cert",
+            private_key=private,
+            jwt_algorithm="ES256",
             retry=RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.02),
         )
         yield running.server.config.app.state.sim, settings
@@ -346,8 +361,13 @@ def test_settings_without_credentials_are_a_config_error_naming_what_to_set(no_n
     with pytest.raises(ConfigError) as caught:
         load_settings(NetSuiteSettings)
     message = str(caught.value)
-    for variable in ("NETSUITE_CLIENT_ID", "NETSUITE_CERTIFICATE_ID", "NETSUITE_PRIVATE_KEY",
-                     "NETSUITE_CONSUMER_KEY", "NETSUITE_TOKEN_ID"):
+    for variable in (
+        "NETSUITE_CLIENT_ID",
+        "NETSUITE_CERTIFICATE_ID",
+        "NETSUITE_PRIVATE_KEY",
+        "NETSUITE_CONSUMER_KEY",
+        "NETSUITE_TOKEN_ID",
+    ):
         assert variable in message, variable
 
 

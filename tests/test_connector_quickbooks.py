@@ -53,15 +53,25 @@ def qbo_url(server: str) -> str:
     admin(server, "POST", "stats/reset")
     admin(server, "PUT", "faults", {})
     admin(server, "PUT", "config", {"rotation": "strict"})
-    admin(server, "PUT", "limits", {"requests_per_minute": 100_000, "requests_per_second": 10_000, "batch_requests_per_minute": 1000})
+    admin(
+        server,
+        "PUT",
+        "limits",
+        {"requests_per_minute": 100_000, "requests_per_second": 10_000, "batch_requests_per_minute": 1000},
+    )
     return server
 
 
 def settings(url: str, **overrides: object) -> QuickBooksSettings:
     values: dict[str, object] = {
-        "realm_id": CONFIG.realm_id, "client_id": CONFIG.client_id, "client_secret": CONFIG.client_secret,
-        "refresh_token": CONFIG.initial_refresh_token, "base_url": url, "token_url": f"{url}/oauth2/v1/tokens/bearer",
-        "throttle_wait_seconds": 0.2, "retry": {"initial_wait": 0.02, "max_wait": 0.2},
+        "realm_id": CONFIG.realm_id,
+        "client_id": CONFIG.client_id,
+        "client_secret": CONFIG.client_secret,
+        "refresh_token": CONFIG.initial_refresh_token,
+        "base_url": url,
+        "token_url": f"{url}/oauth2/v1/tokens/bearer",
+        "throttle_wait_seconds": 0.2,
+        "retry": {"initial_wait": 0.02, "max_wait": 0.2},
     }
     return QuickBooksSettings(**{**values, **overrides})  # type: ignore[arg-type]
 
@@ -162,8 +172,11 @@ def test_invalid_grant_stops_with_reconnect_instructions_until_reconnected(qbo_u
     assert admin(qbo_url, "GET", "stats")["token_refreshes"] == 1  # not retried blindly
     code = admin(qbo_url, "POST", "oauth/connect")["code"]
     basic = base64.b64encode(f"{CONFIG.client_id}:{CONFIG.client_secret}".encode()).decode()
-    fresh = httpx.post(f"{qbo_url}/oauth2/v1/tokens/bearer", data={"grant_type": "authorization_code", "code": code},
-                       headers={"Authorization": f"Basic {basic}"}).json()["refresh_token"]
+    fresh = httpx.post(
+        f"{qbo_url}/oauth2/v1/tokens/bearer",
+        data={"grant_type": "authorization_code", "code": code},
+        headers={"Authorization": f"Basic {basic}"},
+    ).json()["refresh_token"]
 
     async def reconnected() -> int:
         async with client(qbo_url, ledger, refresh_token=fresh) as qbo:
@@ -204,8 +217,18 @@ def test_the_budget_keeps_requests_under_the_limit_and_429s_are_waited_out(qbo_u
 
 @pytest.mark.parametrize(
     ("code", "kind"),
-    [("610", DataError), ("2020", DataError), ("5010", DataError), ("6000", DataError), ("6140", DataError),
-     ("6240", DataError), ("3200", AuthError), ("3001", RateLimitedError), ("5020", ConfigError), ("10000", TransientError)],
+    [
+        ("610", DataError),
+        ("2020", DataError),
+        ("5010", DataError),
+        ("6000", DataError),
+        ("6140", DataError),
+        ("6240", DataError),
+        ("3200", AuthError),
+        ("3001", RateLimitedError),
+        ("5020", ConfigError),
+        ("10000", TransientError),
+    ],
 )
 def test_fault_codes_map_to_the_error_vocabulary(code, kind):
     error = error_for_fault([Fault(code, "Message", "Detail text", "Line[0].Amount")], status=400, where="QuickBooks", write=True)

@@ -32,8 +32,13 @@ ACME = "0b5e7c1a-1111-4a6e-9c1d-ac0e00000001"
 
 
 def settings(**overrides: object) -> RampSettings:
-    base = {"base_url": "http://ramp.test", "client_id": "ramp-sandbox-client", "client_secret": "ramp-sandbox-secret",
-            "entity_id": ENTITY, "retry": {"initial_wait": 0.01, "max_wait": 0.5}}
+    base = {
+        "base_url": "http://ramp.test",
+        "client_id": "ramp-sandbox-client",
+        "client_secret": "ramp-sandbox-secret",
+        "entity_id": ENTITY,
+        "retry": {"initial_wait": 0.01, "max_wait": 0.5},
+    }
     return RampSettings(**{**base, **overrides})  # type: ignore[arg-type]
 
 
@@ -60,8 +65,16 @@ async def ramp() -> AsyncIterator[Ramp]:
 
 
 def po_body(number: str, **extra: object) -> dict[str, object]:
-    return {"purchase_order_number": number, "currency": "USD", "entity_id": ENTITY, "vendor_id": ACME, "three_way_match_enabled": True,
-            "memo": "test", "line_items": [{"description": "COMP-200", "unit_price": "2.50", "unit_quantity": 4}], **extra}
+    return {
+        "purchase_order_number": number,
+        "currency": "USD",
+        "entity_id": ENTITY,
+        "vendor_id": ACME,
+        "three_way_match_enabled": True,
+        "memo": "test",
+        "line_items": [{"description": "COMP-200", "unit_price": "2.50", "unit_quantity": 4}],
+        **extra,
+    }
 
 
 async def test_vendors_page_with_start_and_next_and_every_exchange_fits_the_spec(ramp: Ramp) -> None:
@@ -78,10 +91,17 @@ async def test_purchase_order_in_cents_item_receipt_and_receipt_status(ramp: Ram
         created = await client.create_purchase_order_once(po_body("ION-900"), check_first=False, created_after=None)
         po = await client.purchase_order(created.target_id)
         assert po is not None and po.amount and po.amount.amount == 1000 and po.line_items[0].unit_price.amount == 250  # type: ignore[union-attr]
-        body = {"purchase_order_id": po.id, "item_receipt_number": "ION-R1-900", "received_at": "2026-11-21", "memo": "ION receipt 1",
-                "item_receipt_line_items": [{"purchase_order_line_item_id": po.line_items[0].id, "unit_quantity": 4}]}
+        body = {
+            "purchase_order_id": po.id,
+            "item_receipt_number": "ION-R1-900",
+            "received_at": "2026-11-21",
+            "memo": "ION receipt 1",
+            "item_receipt_line_items": [{"purchase_order_line_item_id": po.line_items[0].id, "unit_quantity": 4}],
+        }
         receipt = await client.create_item_receipt_once(body, check_first=False)
-        assert not receipt.adopted and (await client.item_receipts_by_number(["ION-R1-900"]))["ION-R1-900"].id == receipt.target_id
+        assert (
+            not receipt.adopted and (await client.item_receipts_by_number(["ION-R1-900"]))["ION-R1-900"].id == receipt.target_id
+        )
         assert (await client.purchase_order(po.id)).receipt_status == "FULLY_RECEIVED"  # type: ignore[union-attr]
         bill = ramp.sim.state.bill_purchase_order(po.id, paid=True)
         assert (await client.bill(bill["id"])).status == "PAID"  # type: ignore[union-attr]
@@ -91,7 +111,9 @@ async def test_purchase_order_in_cents_item_receipt_and_receipt_status(ramp: Ram
 async def test_error_v2_becomes_a_data_error_naming_the_field(ramp: Ramp) -> None:
     async with ramp.client() as client:
         with pytest.raises(DataError) as caught:
-            await client.create_purchase_order_once(po_body("ION-901", entity_id="00000000-0000-0000-0000-000000000000"), check_first=False, created_after=None)
+            await client.create_purchase_order_once(
+                po_body("ION-901", entity_id="00000000-0000-0000-0000-000000000000"), check_first=False, created_after=None
+            )
     assert caught.value.status == 422 and caught.value.field == "entity_id" and "not found" in str(caught.value)
     assert caught.value.code == "DEVELOPER_7001"
 
@@ -147,7 +169,13 @@ def signed(secret: str, payload: dict[str, object]) -> tuple[dict[str, str], byt
 
 
 def event(created: datetime) -> dict[str, object]:
-    return {"id": "evt-1", "type": "purchase_orders.updated", "created_at": created.isoformat(), "business_id": "b", "object": {"id": "po-1"}}
+    return {
+        "id": "evt-1",
+        "type": "purchase_orders.updated",
+        "created_at": created.isoformat(),
+        "business_id": "b",
+        "object": {"id": "po-1"},
+    }
 
 
 def test_webhook_signature_accepts_the_genuine_and_rejects_forged_unsigned_and_stale() -> None:
@@ -171,17 +199,30 @@ def test_webhook_signature_accepts_the_genuine_and_rejects_forged_unsigned_and_s
 
 async def test_simulator_webhooks_follow_the_challenge_and_sign_every_event(ramp: Ramp) -> None:
     async with ramp.client() as client:
-        created = (await client._send("POST", "/webhooks", write=True, json={"endpoint_url": "https://example.test/hook",
-                                                                               "event_types": ["purchase_orders.created"]})).json()
+        created = (
+            await client._send(
+                "POST",
+                "/webhooks",
+                write=True,
+                json={"endpoint_url": "https://example.test/hook", "event_types": ["purchase_orders.created"]},
+            )
+        ).json()
         challenge = ramp.sim.state.outbox[-1]
         assert json.loads(challenge["body"])["type"] == "webhooks.verification" and created["status"] == "pending_verification"
         wrong = await client._http.post(f"/webhooks/{created['id']}/verify", json={"challenge": "nope"})
         assert wrong.status_code == 422 and wrong.json()["error_v2"]["error_code"]
-        await client._send("POST", f"/webhooks/{created['id']}/verify", write=True, json={"challenge": json.loads(challenge["body"])["challenge"]})
+        await client._send(
+            "POST",
+            f"/webhooks/{created['id']}/verify",
+            write=True,
+            json={"challenge": json.loads(challenge["body"])["challenge"]},
+        )
         await client.create_purchase_order_once(po_body("ION-903"), check_first=False, created_after=None)
     delivery = ramp.sim.state.outbox[-1]
     verified = verify_ramp_webhook(created["secret"], delivery["headers"], delivery["body"].encode(), datetime.now(UTC))
-    assert verified.type == "purchase_orders.created" and verified.subject == ramp.sim.state.purchase_orders[verified.subject]["id"]
+    assert (
+        verified.type == "purchase_orders.created" and verified.subject == ramp.sim.state.purchase_orders[verified.subject]["id"]
+    )
 
 
 def test_every_ramp_setting_and_deployment_is_documented() -> None:
@@ -203,18 +244,50 @@ async def test_every_operation_the_simulator_serves_answers_in_the_spec_shape() 
     ramp.transport.spec = spec
     async with ramp.client(scopes=" ".join(RampSimConfig().allowed_scopes)) as client:
         send = client._http.request
-        vendor = (await send("POST", "/vendors", json={"name": "Zeta Tools", "country": "US", "vendor_owner_id": RampSimConfig().user_id,
-                                                        "business_vendor_contacts": {"email": "ap@zeta.example"}})).json()
+        vendor = (
+            await send(
+                "POST",
+                "/vendors",
+                json={
+                    "name": "Zeta Tools",
+                    "country": "US",
+                    "vendor_owner_id": RampSimConfig().user_id,
+                    "business_vendor_contacts": {"email": "ap@zeta.example"},
+                },
+            )
+        ).json()
         assert (await send("GET", f"/vendors/{vendor['id']}")).status_code == 200
-        assert (await send("PATCH", f"/vendors/{vendor['id']}", json={"description": "cutting tools"})).json()["description"] == "cutting tools"
+        assert (await send("PATCH", f"/vendors/{vendor['id']}", json={"description": "cutting tools"})).json()[
+            "description"
+        ] == "cutting tools"
         assert (await send("GET", "/vendors", params={"page_size": 2, "is_active": "true"})).status_code == 200
-        po = (await send("POST", "/purchase-orders", json=po_body("ION-950", promise_date="2026-12-01", net_payment_terms=30))).json()
-        listed = await send("GET", "/purchase-orders", params={"creation_source": "DEVELOPER_API", "include_archived": "true",
-                                                                "from_created_at": "2026-01-01T00:00:00Z", "page_size": 5})
+        po = (
+            await send("POST", "/purchase-orders", json=po_body("ION-950", promise_date="2026-12-01", net_payment_terms=30))
+        ).json()
+        listed = await send(
+            "GET",
+            "/purchase-orders",
+            params={
+                "creation_source": "DEVELOPER_API",
+                "include_archived": "true",
+                "from_created_at": "2026-01-01T00:00:00Z",
+                "page_size": 5,
+            },
+        )
         assert [p["id"] for p in listed.json()["data"]] == [po["id"]]
         assert (await send("GET", f"/purchase-orders/{po['id']}")).json()["custom_form_collection_response"] is None
-        receipt = (await send("POST", "/item-receipts", json={"purchase_order_id": po["id"], "item_receipt_number": "IR-1", "received_at": "2026-11-21",
-                                                               "item_receipt_line_items": [{"purchase_order_line_item_id": po["line_items"][0]["id"]}]})).json()
+        receipt = (
+            await send(
+                "POST",
+                "/item-receipts",
+                json={
+                    "purchase_order_id": po["id"],
+                    "item_receipt_number": "IR-1",
+                    "received_at": "2026-11-21",
+                    "item_receipt_line_items": [{"purchase_order_line_item_id": po["line_items"][0]["id"]}],
+                },
+            )
+        ).json()
         assert (await send("GET", f"/item-receipts/{receipt['id']}")).status_code == 200
         assert (await send("GET", "/item-receipts")).json()["page"]["next"] is None
         assert (await send("DELETE", f"/item-receipts/{receipt['id']}")).status_code == 204
@@ -224,13 +297,17 @@ async def test_every_operation_the_simulator_serves_answers_in_the_spec_shape() 
         assert (await send("GET", f"/bills/{bill['id']}")).json()["status"] == "OPEN"
         assert (await send("GET", f"/entities/{ENTITY}")).json()["id"] == ENTITY
         assert (await send("GET", "/entities/00000000-0000-4000-8000-000000000000")).status_code == 404
-        hook = (await send("POST", "/webhooks", json={"endpoint_url": "https://example.test/h", "event_types": ["bills.paid"]})).json()
+        hook = (
+            await send("POST", "/webhooks", json={"endpoint_url": "https://example.test/h", "event_types": ["bills.paid"]})
+        ).json()
         assert [h["id"] for h in (await send("GET", "/webhooks")).json()] == [hook["id"]]
         assert (await send("GET", f"/webhooks/{hook['id']}")).json()["status"] == "pending_verification"
         challenge = json.loads(ramp.sim.state.outbox[-1]["body"])["challenge"]
         assert (await send("POST", f"/webhooks/{hook['id']}/verify", json={"challenge": challenge})).json() == {"success": True}
         assert (await send("DELETE", f"/webhooks/{hook['id']}")).status_code == 204
-        unknown_entity = await send("POST", "/purchase-orders", json=po_body("ION-951", entity_id="00000000-0000-4000-8000-000000000000"))
+        unknown_entity = await send(
+            "POST", "/purchase-orders", json=po_body("ION-951", entity_id="00000000-0000-4000-8000-000000000000")
+        )
         assert unknown_entity.status_code == 422 and unknown_entity.json()["error_v2"]["error_code"] == "DEVELOPER_7001"
     assert ramp.transport.problems == [], "\n".join(ramp.transport.problems)
     assert spec.operations - spec.covered == set()
@@ -254,8 +331,10 @@ def test_the_simulator_posts_signed_events_to_an_active_subscription() -> None:
     receiver = start(Starlette(routes=[Route("/ramp", hook, methods=["POST"])]))
     ramp = Ramp(RampSimConfig(deliver_webhooks=True), served=True)
     try:
-        subscription = httpx.post(f"{ramp.server.url}/_sandbox/webhooks",  # type: ignore[union-attr]
-                                  json={"endpoint_url": f"{receiver.url}/ramp", "event_types": ["bills.paid"], "secret": "ramp_sec_x"}).json()
+        subscription = httpx.post(
+            f"{ramp.server.url}/_sandbox/webhooks",  # type: ignore[union-attr]
+            json={"endpoint_url": f"{receiver.url}/ramp", "event_types": ["bills.paid"], "secret": "ramp_sec_x"},
+        ).json()
         vendor_po = ramp.sim.state.create_purchase_order(po_body("ION-960"))
         bill = httpx.post(f"{ramp.server.url}/_sandbox/purchase-orders/{vendor_po['id']}/bill", json={"paid": True}).json()  # type: ignore[union-attr]
         deadline = time.monotonic() + 30
@@ -275,12 +354,18 @@ def test_the_spec_check_is_strict_so_a_field_ramp_does_not_have_is_caught() -> N
     simulator answer passes."""
     po = Ramp().sim.state.create_purchase_order(po_body("ION-970"))
     assert SPEC.schema_problems("ApiPurchaseOrderResource", po) == []
-    assert any("approval_status" in p for p in SPEC.schema_problems("ApiPurchaseOrderResource", {**po, "approval_status": "APPROVED"}))
+    assert any(
+        "approval_status" in p for p in SPEC.schema_problems("ApiPurchaseOrderResource", {**po, "approval_status": "APPROVED"})
+    )
 
 
 async def test_the_simulator_refuses_a_body_field_the_request_schema_does_not_name(ramp: Ramp) -> None:
     async with ramp.client() as client:
         with pytest.raises(DataError) as refused:
-            await client.create_purchase_order_once(po_body("ION-980", approval_status="APPROVED"), check_first=False, created_after=None)
+            await client.create_purchase_order_once(
+                po_body("ION-980", approval_status="APPROVED"), check_first=False, created_after=None
+            )
     assert refused.value.field == "approval_status" and ramp.sim.state.purchase_orders == {}
-    ramp.transport.problems = [p for p in ramp.transport.problems if "approval_status" not in p]  # the request itself was off-spec
+    ramp.transport.problems = [
+        p for p in ramp.transport.problems if "approval_status" not in p
+    ]  # the request itself was off-spec

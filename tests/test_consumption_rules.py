@@ -42,7 +42,9 @@ def test_completion_body_carries_external_id_locations_and_components():
     body = completion_body(completion, {"ASSY-100": "501", "COMP-200": "502", "COMP-300": "503"})
     assert body["externalId"] == external_id(completion_key(1001)) == "ion-run-1001-completion"
     assert body["quantity"] == 3 and body["location"] == {"id": "1"}
-    components = [(c["item"]["id"], c["componentInventoryDetail"]["location"]["id"], c["quantity"]) for c in body["component"]["items"]]
+    components = [
+        (c["item"]["id"], c["componentInventoryDetail"]["location"]["id"], c["quantity"]) for c in body["component"]["items"]
+    ]
     assert components == [("502", "1", 7.2), ("502", "2", 7.8), ("503", "1", 9.0)]
 
 
@@ -63,9 +65,7 @@ def test_run_without_installations_posts_the_output_alone():
 
 
 def test_component_from_three_locations_stays_separate_and_sums():
-    mappings = NetSuiteMappings(
-        locations=[LocationMapping(ion=i, netsuite=str(i)) for i in (2, 3, 4, 11)], items={}
-    )
+    mappings = NetSuiteMappings(locations=[LocationMapping(ion=i, netsuite=str(i)) for i in (2, 3, 4, 11)], items={})
     node = run_node(
         7, 4, [installation("COMP-300", 0.5, 2), installation("COMP-300", 0.25, 3), installation("COMP-300", 1, 4)], location=11
     )
@@ -104,7 +104,8 @@ def test_serial_and_lot_numbers_become_inventory_assignments():
     # and are the existing inventoryNumber records (issueInventoryNumber, a reference).
     assert body["inventoryDetail"]["inventoryAssignment"]["items"] == [{"receiptInventoryNumber": "SN-0001", "quantity": 1}]
     issued = {
-        line["item"]["id"]: line["componentInventoryDetail"]["inventoryAssignment"]["items"] for line in body["component"]["items"]
+        line["item"]["id"]: line["componentInventoryDetail"]["inventoryAssignment"]["items"]
+        for line in body["component"]["items"]
     }
     assert issued["506"] == [
         {"issueInventoryNumber": {"id": "811"}, "quantity": 1.0},

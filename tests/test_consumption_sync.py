@@ -13,7 +13,13 @@ from ledger import EntryStatus, Ledger
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
-DEMO_POSTED = {"ion-run-1001-completion", "ion-run-1002-completion", "ion-run-1003-completion", "ion-run-1004-completion", "ion-run-1009-completion"}
+DEMO_POSTED = {
+    "ion-run-1001-completion",
+    "ion-run-1002-completion",
+    "ion-run-1003-completion",
+    "ion-run-1004-completion",
+    "ion-run-1009-completion",
+}
 
 
 def component_lines(record):
@@ -36,8 +42,11 @@ def test_demo_factory_posts_each_good_run_once_and_keeps_bad_ones(world):
     # Exactly ION's as-built consumption: the BOM lines the transform pre-fills are replaced, so
     # run 1004 (no installations) consumes nothing, and a consumed lot is its inventoryNumber.
     assert landed["ion-run-1004-completion"][0].get("component", {}).get("items", []) == []
-    [lot] = [ln["componentInventoryDetail"] for ln in landed["ion-run-1002-completion"][0]["component"]["items"]
-             if ln["item"]["id"] == "505"]  # RES-10
+    [lot] = [
+        ln["componentInventoryDetail"]
+        for ln in landed["ion-run-1002-completion"][0]["component"]["items"]
+        if ln["item"]["id"] == "505"
+    ]  # RES-10
     assert lot["inventoryAssignment"]["items"][0]["issueInventoryNumber"]["refName"] == "L-2211"
     declared = {f"{table}.{column}" for table, columns in SUITEQL_COLUMNS.items() for column in columns}
     assert world.suiteql_columns_read() <= declared

@@ -32,9 +32,13 @@ SERVICES = COMPOSE["services"]
 DOCKERFILE = (DOCKER / "Dockerfile").read_text()
 SYSTEM_SETTINGS: list[type[BaseSettings]] = [IonSettings, NetSuiteSettings, QuickBooksSettings, RampSettings, ArenaSettings]
 APP_SERVICES = ("deploy", "worker", "webhooks")
-SIMULATORS = {"ion-sim": ("8701", "sandbox.ion"), "netsuite-sim": ("8702", "sandbox.netsuite"),
-              "arena-sim": ("8703", "sandbox.arena"), "ramp-sim": ("8704", "sandbox.ramp"),
-              "quickbooks-sim": ("8705", "sandbox.quickbooks")}
+SIMULATORS = {
+    "ion-sim": ("8701", "sandbox.ion"),
+    "netsuite-sim": ("8702", "sandbox.netsuite"),
+    "arena-sim": ("8703", "sandbox.arena"),
+    "ramp-sim": ("8704", "sandbox.ramp"),
+    "quickbooks-sim": ("8705", "sandbox.quickbooks"),
+}
 
 
 def known_variables() -> set[str]:
@@ -78,23 +82,38 @@ def test_every_system_is_configured_from_one_env_file_with_no_sandbox_fallback()
         env = service["environment"]
         assert set(env) <= known | {"PREFECT_API_URL", "PREFECT_WORKER_WEBSERVER_PORT"}, name
         assert env["PREFECT_API_URL"] == "http://prefect-server:4200/api"
-        assert env["ION_SYNC_DATABASE_URL"].startswith("postgresql+psycopg://") and "@postgres:5432/ledger" in env["ION_SYNC_DATABASE_URL"]
+        assert (
+            env["ION_SYNC_DATABASE_URL"].startswith("postgresql+psycopg://")
+            and "@postgres:5432/ledger" in env["ION_SYNC_DATABASE_URL"]
+        )
         # No `${X:-default}` for a customer's system: a missing setting stops the stack, it never
         # silently points production at a simulator.
         assert not [v for v in env.values() if ":-" in v and "POSTGRES_PASSWORD" not in v], name
     example, demo = env_file("ion-sync.env.example"), env_file("demo.env")
     assert set(example) <= known and set(demo) <= known
-    required = {f"{c.model_config['env_prefix']}{n}".upper() for c in SYSTEM_SETTINGS for n, f in c.model_fields.items() if f.is_required()}
+    required = {
+        f"{c.model_config['env_prefix']}{n}".upper()
+        for c in SYSTEM_SETTINGS
+        for n, f in c.model_fields.items()
+        if f.is_required()
+    }
     assert required <= set(example), f"the example leaves out required settings: {sorted(required - set(example))}"
     assert required <= set(demo), f"the demo env leaves out required settings: {sorted(required - set(demo))}"
-    assert not {k: v for k, v in example.items() if "sandbox" in v or "-sim:" in v}, "no simulator values in the production example"
+    assert not {k: v for k, v in example.items() if "sandbox" in v or "-sim:" in v}, (
+        "no simulator values in the production example"
+    )
     assert "docker/ion-sync.env" in (PROJECT_ROOT / ".gitignore").read_text(), "the customer's secrets file is never committed"
 
 
 def test_the_demo_env_points_every_system_at_its_simulator():
     demo = env_file("demo.env")
-    for variable, service in (("ION_API_URL", "ion-sim"), ("NETSUITE_BASE_URL", "netsuite-sim"), ("ARENA_API_URL", "arena-sim"),
-                              ("RAMP_BASE_URL", "ramp-sim"), ("QUICKBOOKS_BASE_URL", "quickbooks-sim")):
+    for variable, service in (
+        ("ION_API_URL", "ion-sim"),
+        ("NETSUITE_BASE_URL", "netsuite-sim"),
+        ("ARENA_API_URL", "arena-sim"),
+        ("RAMP_BASE_URL", "ramp-sim"),
+        ("QUICKBOOKS_BASE_URL", "quickbooks-sim"),
+    ):
         assert demo[variable].startswith(f"http://{service}:{SIMULATORS[service][0]}"), variable
     assert (PROJECT_ROOT / demo["ION_SYNC_CONFIG"].removeprefix("/opt/ion-sync/")).exists()
     for settings in SYSTEM_SETTINGS:  # every system's settings load from the demo file

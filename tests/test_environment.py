@@ -15,8 +15,12 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 @pytest.fixture
 def netsuite_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable, value in {
-        "NETSUITE_ACCOUNT_ID": "1234567_SB1", "NETSUITE_AUTH": "tba", "NETSUITE_CONSUMER_KEY": "ck",
-        "NETSUITE_CONSUMER_SECRET": "cs", "NETSUITE_TOKEN_ID": "ti", "NETSUITE_TOKEN_SECRET": "plain",
+        "NETSUITE_ACCOUNT_ID": "1234567_SB1",
+        "NETSUITE_AUTH": "tba",
+        "NETSUITE_CONSUMER_KEY": "ck",
+        "NETSUITE_CONSUMER_SECRET": "cs",
+        "NETSUITE_TOKEN_ID": "ti",
+        "NETSUITE_TOKEN_SECRET": "plain",
     }.items():
         monkeypatch.setenv(variable, value)
 

@@ -95,7 +95,9 @@ def prefect_server(postgres_reason: str | None, tmp_path: Path) -> Iterator[Pref
     }
     logs = tmp_path / "logs"
     logs.mkdir()
-    server = _spawn([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, logs / "server.log")
+    server = _spawn(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, logs / "server.log"
+    )
     try:
         _wait_http(f"{api_url}/health", server, logs / "server.log")
         yield PrefectServer(api_url, env, logs)
@@ -122,7 +124,9 @@ def test_a_signed_ion_webhook_triggers_consumption_sync_on_a_real_server(world, 
     logs = prefect_server.logs
 
     def cli(*args: str) -> None:
-        done = subprocess.run([str(BIN / "prefect"), *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(BIN / "prefect"), *args], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stdout + done.stderr
 
     notifications: list[dict] = []
@@ -138,7 +142,11 @@ def test_a_signed_ion_webhook_triggers_consumption_sync_on_a_real_server(world, 
     # At once: the deployments with consumption-sync's trigger, the notification automations,
     # the worker and the receiver.
     setup = [
-        _spawn([str(BIN / "prefect"), "--no-prompt", "deploy", "--name", "consumption-sync", "--name", "integration-health"], env, logs / "deploy.log"),
+        _spawn(
+            [str(BIN / "prefect"), "--no-prompt", "deploy", "--name", "consumption-sync", "--name", "integration-health"],
+            env,
+            logs / "deploy.log",
+        ),
         _spawn([str(BIN / "ion-sync"), "automations"], env, logs / "automations.log"),
     ]
     worker = _spawn([str(BIN / "prefect"), "worker", "start", "--pool", "ion-sync", "--limit", "2"], env, logs / "worker.log")

@@ -22,7 +22,14 @@ def seed_sessions(world, runs: int) -> dict[int, str]:
     for i in range(runs * 2):
         minutes = 65 + i % 30
         check_out = f"2026-11-21T{minutes // 60:02d}:{minutes % 60:02d}:00Z"
-        session = add_session(world, 100000 + i // 2, ("alice", "bob")[i % 2] + "@factory.example", "2026-11-21T00:00:00Z", check_out, step=1 + i % 2)
+        session = add_session(
+            world,
+            100000 + i // 2,
+            ("alice", "bob")[i % 2] + "@factory.example",
+            "2026-11-21T00:00:00Z",
+            check_out,
+            step=1 + i % 2,
+        )
         expected[session] = f"{minutes // 60}:{minutes % 60:02d}"
     return expected
 
@@ -39,8 +46,15 @@ def test_corrections_under_faults_and_lost_answers_update_each_time_bill_in_plac
     expected = seed_sessions(world, 12)
     for name, value in {"NETSUITE_TIMEOUT_SECONDS": "1", "NETSUITE_RETRY__ATTEMPTS": "8", "ION_PAGE_SIZE": "10"}.items():
         monkeypatch.setenv(name, value)
-    hostile = {"concurrency_limit": 5, "error_rates": {500: 0.05, 503: 0.05, 429: 0.05}, "timeout_rate": 0.05, "hang_seconds": 1.5,
-               "drop_after_commit_rate": 0.2, "error_after_commit_rate": 0.1, "seed": 11}
+    hostile = {
+        "concurrency_limit": 5,
+        "error_rates": {500: 0.05, 503: 0.05, 429: 0.05},
+        "timeout_rate": 0.05,
+        "hang_seconds": 1.5,
+        "drop_after_commit_rate": 0.2,
+        "error_after_commit_rate": 0.1,
+        "seed": 11,
+    }
     world.faults("netsuite", **hostile)
     assert sum(r.summary.posted for r in sync_until_settled()) == len(expected)
     for session in (1, 2, 3):

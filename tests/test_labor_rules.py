@@ -23,14 +23,28 @@ WO = WorkOrderRef(id="2001", number="WO1001", status="B", location="1")
 
 
 def session(
-    id: int = 1, check_in: str = "2026-11-21T06:30:00Z", check_out: str | None = "2026-11-21T08:05:00Z",
-    email: str | None = "alice@factory.example", user_id: int = 2, attributes: dict[str, str] | None = None, **extra: Any,
+    id: int = 1,
+    check_in: str = "2026-11-21T06:30:00Z",
+    check_out: str | None = "2026-11-21T08:05:00Z",
+    email: str | None = "alice@factory.example",
+    user_id: int = 2,
+    attributes: dict[str, str] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     attrs = {"NetSuite Work Order": "WO1001", "Customer": "Orbital Dynamics"} if attributes is None else attributes
     return {
-        "id": id, "_etag": f"etag-{id}", "_updated": check_out or check_in, "checkIn": check_in, "checkOut": check_out,
+        "id": id,
+        "_etag": f"etag-{id}",
+        "_updated": check_out or check_in,
+        "checkIn": check_in,
+        "checkOut": check_out,
         "createdBy": {"id": user_id, "email": email},
-        "runStep": {"id": 9, "title": "Kit", "position": 1, "run": {"id": 1001, "attributes": [{"key": k, "value": v} for k, v in attrs.items()]}},
+        "runStep": {
+            "id": 9,
+            "title": "Kit",
+            "position": 1,
+            "run": {"id": 1001, "attributes": [{"key": k, "value": v} for k, v in attrs.items()]},
+        },
         **extra,
     }
 
@@ -47,9 +61,16 @@ def test_a_checked_out_session_becomes_a_billable_time_entry_on_the_local_day():
     [entry] = plan.plans
     body = time_bill_body(entry, WO, MAPPINGS)
     assert body == {
-        "externalId": "ion-session-1-time", "employee": {"id": "401"}, "tranDate": "2026-11-20", "hours": "1:35",
-        "item": {"id": "500"}, "customer": {"id": "77"}, "isBillable": True, "location": {"id": "1"},
-        "department": {"id": "1"}, "memo": "WO1001 · ION run 1001 step 1 Kit · session 1",
+        "externalId": "ion-session-1-time",
+        "employee": {"id": "401"},
+        "tranDate": "2026-11-20",
+        "hours": "1:35",
+        "item": {"id": "500"},
+        "customer": {"id": "77"},
+        "isBillable": True,
+        "location": {"id": "1"},
+        "department": {"id": "1"},
+        "memo": "WO1001 · ION run 1001 step 1 Kit · session 1",
     }  # 06:30Z is 22:30 the day before in Los Angeles
 
 
@@ -104,8 +125,7 @@ def test_work_order_problems_found_in_netsuite_are_named():
 
 def test_the_fingerprint_changes_with_what_the_entry_says_not_with_the_session_etag():
     [a], [b], [c] = (
-        planned(node)[0].plans
-        for node in (session(), session(_etag="other"), session(check_out="2026-11-21T08:06:00Z"))
+        planned(node)[0].plans for node in (session(), session(_etag="other"), session(check_out="2026-11-21T08:06:00Z"))
     )
     assert fingerprint(time_bill_body(a, WO, MAPPINGS)) == fingerprint(time_bill_body(b, WO, MAPPINGS))
     assert fingerprint(time_bill_body(a, WO, MAPPINGS)) != fingerprint(time_bill_body(c, WO, MAPPINGS))

@@ -63,7 +63,9 @@ def close_work_order(internal_id: str) -> None:
     async def close() -> None:
         async with NetSuiteClient(load_settings(NetSuiteSettings)) as netsuite:
             body = {"externalId": f"test-close-{internal_id}"}
-            await netsuite.transform_once("workOrder", internal_id, "workOrderClose", body, external_id=body["externalId"], check_first=False)
+            await netsuite.transform_once(
+                "workOrder", internal_id, "workOrderClose", body, external_id=body["externalId"], check_first=False
+            )
 
     asyncio.run(close())
 
@@ -125,7 +127,9 @@ def test_only_cost_plus_customers_post_and_dry_run_writes_nothing(world, tmp_pat
     assert time_bills(world) == [] and Ledger(world.ledger_url).entries(INTEGRATION) == []
 
     not_cost_plus = tmp_path / "mappings.yaml"
-    not_cost_plus.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace('default_customer: "77"', "default_customer: null"))
+    not_cost_plus.write_text(
+        Path(world.env["ION_SYNC_CONFIG"]).read_text().replace('default_customer: "77"', "default_customer: null")
+    )
     monkeypatch.setenv("ION_SYNC_CONFIG", str(not_cost_plus))
     result = run_deployment("labor-sync")
     assert result.line() == "labor-sync Completed posted=0 dead_letters=0"
@@ -135,7 +139,9 @@ def test_only_cost_plus_customers_post_and_dry_run_writes_nothing(world, tmp_pat
 def test_an_unknown_employee_or_service_item_stops_before_any_write(world, tmp_path, monkeypatch):
     wrong = tmp_path / "mappings.yaml"
     wrong.write_text(
-        Path(world.env["ION_SYNC_CONFIG"]).read_text().replace('bob@factory.example: "402"', 'bob@factory.example: "499"')
+        Path(world.env["ION_SYNC_CONFIG"])
+        .read_text()
+        .replace('bob@factory.example: "402"', 'bob@factory.example: "499"')
         .replace('service_item: "500"', 'service_item: "9500"')
     )
     monkeypatch.setenv("ION_SYNC_CONFIG", str(wrong))
@@ -148,10 +154,14 @@ def test_an_unknown_employee_or_service_item_stops_before_any_write(world, tmp_p
 
 def test_a_time_entry_netsuite_refuses_is_a_dead_letter_in_netsuites_words(world, tmp_path, monkeypatch):
     wrong = tmp_path / "mappings.yaml"
-    wrong.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("    time_zone: UTC", '    time_zone: UTC\n    department: "99"'))
+    wrong.write_text(
+        Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("    time_zone: UTC", '    time_zone: UTC\n    department: "99"')
+    )
     monkeypatch.setenv("ION_SYNC_CONFIG", str(wrong))
     result = run_deployment("labor-sync")
     assert result.line() == "labor-sync Completed with dead letters posted=0 dead_letters=5"
     reasons = [e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)]
-    assert all("NetSuite rejected the time entry for work order WO100" in r and "(field department)" in r for r in reasons), reasons
+    assert all("NetSuite rejected the time entry for work order WO100" in r and "(field department)" in r for r in reasons), (
+        reasons
+    )
     assert time_bills(world) == []

@@ -21,7 +21,9 @@ def test_a_key_is_claimed_once_and_posted_keys_are_skipped(database_url):
     assert [c.key for c in batch.mine] == ["a", "b"]
     rival = ledger.claim("sync", second, requests("a", "b"))
     assert rival.mine == [] and sorted(rival.in_flight_elsewhere) == ["a", "b"]
-    ledger.record("sync", first, [Outcome("a", EntryStatus.posted, target_id="T1"), Outcome("b", EntryStatus.failed, reason="503")])
+    ledger.record(
+        "sync", first, [Outcome("a", EntryStatus.posted, target_id="T1"), Outcome("b", EntryStatus.failed, reason="503")]
+    )
     again = ledger.claim("sync", second, requests("a", "b"))
     assert again.already_posted == {"a": "T1"}
     assert [c.key for c in again.mine] == ["b"] and again.mine[0].attempts == 1

@@ -41,7 +41,9 @@ def test_a_prefix_is_settled_only_when_every_key_under_it_is_final(database_url)
 
     ledger = Ledger(database_url)
     run = ledger.start_run("receipt-sync")
-    ledger.claim("receipt-sync", run, [ClaimRequest(k, "src") for k in ("ion:receipt:7:po:1", "ion:receipt:7:po:2", "ion:receipt:70:po:1")])
+    ledger.claim(
+        "receipt-sync", run, [ClaimRequest(k, "src") for k in ("ion:receipt:7:po:1", "ion:receipt:7:po:2", "ion:receipt:70:po:1")]
+    )
     ledger.record("receipt-sync", run, [Outcome("ion:receipt:7:po:1", EntryStatus.posted, target_id="1")])
     assert ledger.settled_prefixes("receipt-sync", ["ion:receipt:7:", "ion:receipt:8:"]) == set()  # po:2 still pending
     ledger.record("receipt-sync", run, [Outcome("ion:receipt:7:po:2", EntryStatus.dead, reason="closed")])
@@ -71,11 +73,19 @@ def test_a_redelivery_with_another_payload_is_a_conflict_kept_until_a_person_res
     for _ in range(2):  # the same differing payload twice is one conflict
         again = inbox.receive("ramp", "evt-9", "purchase_orders.updated", "purchase_orders:po-1", {"amount": 12})
         assert again == Received(InboxOutcome.conflict, first.inbox_id)
-    assert inbox.receive("ramp", "evt-9", "purchase_orders.updated", "purchase_orders:po-1", {"amount": 10}).outcome is InboxOutcome.duplicate
+    assert (
+        inbox.receive("ramp", "evt-9", "purchase_orders.updated", "purchase_orders:po-1", {"amount": 10}).outcome
+        is InboxOutcome.duplicate
+    )
     [kept] = inbox.pending("ramp")
     assert kept.payload == {"amount": 10}  # the first copy stays the one that is handled
     [conflict] = inbox.conflicts("ramp", ["purchase_orders.updated"])
-    assert (conflict.event_id, conflict.inbox_id, conflict.stored_payload, conflict.payload) == ("evt-9", kept.id, {"amount": 10}, {"amount": 12})
+    assert (conflict.event_id, conflict.inbox_id, conflict.stored_payload, conflict.payload) == (
+        "evt-9",
+        kept.id,
+        {"amount": 10},
+        {"amount": 12},
+    )
     assert inbox.conflicts("ion") == [] and inbox.conflicts("ramp", ["other.type"]) == []
     assert inbox.resolve_conflict(conflict.id, "ops") and not inbox.resolve_conflict(conflict.id, "ops")
     assert inbox.conflicts() == []

@@ -54,10 +54,19 @@ def test_a_sigkilled_run_takes_its_temporary_prefect_server_with_it(tmp_path):
     silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never answers: the run waits on ION
     url = f"http://127.0.0.1:{silent.getsockname()[1]}"
     env = {
-        "ION_API_URL": f"{url}/graphql", "ION_AUTH_URL": f"{url}/token", "ION_CLIENT_ID": "id", "ION_CLIENT_SECRET": "secret",
-        "NETSUITE_ACCOUNT_ID": "1", "NETSUITE_BASE_URL": url, "NETSUITE_CONSUMER_KEY": "k", "NETSUITE_CONSUMER_SECRET": "s",
-        "NETSUITE_TOKEN_ID": "t", "NETSUITE_TOKEN_SECRET": "s", "ION_SYNC_CONFIG": str(PROJECT_ROOT / "config" / "sandbox.yaml"),
-        "ION_SYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}", "ION_SYNC_REPORTS_DIR": str(tmp_path / "reports"),
+        "ION_API_URL": f"{url}/graphql",
+        "ION_AUTH_URL": f"{url}/token",
+        "ION_CLIENT_ID": "id",
+        "ION_CLIENT_SECRET": "secret",
+        "NETSUITE_ACCOUNT_ID": "1",
+        "NETSUITE_BASE_URL": url,
+        "NETSUITE_CONSUMER_KEY": "k",
+        "NETSUITE_CONSUMER_SECRET": "s",
+        "NETSUITE_TOKEN_ID": "t",
+        "NETSUITE_TOKEN_SECRET": "s",
+        "ION_SYNC_CONFIG": str(PROJECT_ROOT / "config" / "sandbox.yaml"),
+        "ION_SYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "ION_SYNC_REPORTS_DIR": str(tmp_path / "reports"),
     }
     process = command(["run", "consumption-sync"], tmp_path, **env)
     try:

@@ -88,11 +88,13 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
         return max(found, key=lambda a: a.created).data
 
     table = str(asyncio.run(standing_table()))
-    assert table.count("\"key\": \"ion:run:10") == 3 and "runs/flow-run/" in table  # every waiting dead letter, with its run
+    assert table.count('"key": "ion:run:10') == 3 and "runs/flow-run/" in table  # every waiting dead letter, with its run
     assert runner.invoke(app, ["dead-letters", "replay"]).exit_code == 2  # --key or --all
 
     fixed = tmp_path / "mappings.yaml"
-    fixed.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  items:", '    - {ion: 13, netsuite: "2"}\n  items:'))
+    fixed.write_text(
+        Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  items:", '    - {ion: 13, netsuite: "2"}\n  items:')
+    )
     monkeypatch.setenv("ION_SYNC_CONFIG", str(fixed))
     dry = asyncio.run(dead_letter_replay(keys=["ion:run:1007:completion"], dry_run=True))
     assert (dry.replayed, dry.would_post, dry.posted, dry.dead_letters) == (1, 1, 0, 1)
@@ -113,7 +115,9 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
     metered = replace(INTEGRATIONS["consumption-sync"], concurrency_limit="netsuite-test")
     monkeypatch.setitem(INTEGRATIONS, "consumption-sync", metered)
     health = asyncio.run(
-        integration_health(sla_minutes={"inventory-reconciliation": 1}, integrations=["consumption-sync", "inventory-reconciliation"])
+        integration_health(
+            sla_minutes={"inventory-reconciliation": 1}, integrations=["consumption-sync", "inventory-reconciliation"]
+        )
     )
     assert health.verdicts == {"consumption-sync": "warning", "inventory-reconciliation": "silent"}
     assert health.dead_letters == 2 and health.unhealthy == 2
@@ -128,13 +132,21 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
 
 
 NOW = utcnow()
-QUIET = Activity(dead_total=0, dead_new=0, outcomes=10, errors=0, last_posted_at=NOW - timedelta(minutes=5), last_run_started_at=NOW)
+QUIET = Activity(
+    dead_total=0, dead_new=0, outcomes=10, errors=0, last_posted_at=NOW - timedelta(minutes=5), last_run_started_at=NOW
+)
 
 
 def facts(**changes) -> Facts:
     base = dict(
-        integration="x", sla=timedelta(minutes=30), quiet_after=timedelta(days=1), last_success=NOW - timedelta(minutes=10),
-        runs_in_window=3, failed_runs_in_window=0, ledger=QUIET, inbox=None,
+        integration="x",
+        sla=timedelta(minutes=30),
+        quiet_after=timedelta(days=1),
+        last_success=NOW - timedelta(minutes=10),
+        runs_in_window=3,
+        failed_runs_in_window=0,
+        ledger=QUIET,
+        inbox=None,
     )
     return Facts(**{**base, **changes})
 
@@ -144,28 +156,60 @@ def facts(**changes) -> Facts:
     [
         ({}, Health.ok, ""),
         ({"last_success": NOW - timedelta(hours=2)}, Health.failing, "last successful run 2 h ago (SLA 30 min)"),
-        ({"last_success": None, "runs_in_window": 0, "ledger": Activity(0, 0, 0, 0, None, None)}, Health.silent, "no runs recorded"),
+        (
+            {"last_success": None, "runs_in_window": 0, "ledger": Activity(0, 0, 0, 0, None, None)},
+            Health.silent,
+            "no runs recorded",
+        ),
         ({"ledger": Activity(0, 0, 0, 0, NOW - timedelta(days=3), NOW)}, Health.silent, "nothing posted for 3 d"),
         ({"ledger": Activity(4, 4, 10, 4, NOW, NOW)}, Health.warning, "4 new dead letter(s)"),
         ({"ledger": Activity(0, 0, 10, 5, NOW, NOW)}, Health.failing, "error rate 50%"),
-        ({"tokens": [TokenFacts("qbo", NOW + timedelta(minutes=50), NOW + timedelta(days=3))]}, Health.warning, "refresh token expires in 3 d"),
-        ({"tokens": [TokenFacts("qbo", NOW - timedelta(minutes=5), NOW - timedelta(days=1))]}, Health.failing, "refresh token expired"),
+        (
+            {"tokens": [TokenFacts("qbo", NOW + timedelta(minutes=50), NOW + timedelta(days=3))]},
+            Health.warning,
+            "refresh token expires in 3 d",
+        ),
+        (
+            {"tokens": [TokenFacts("qbo", NOW - timedelta(minutes=5), NOW - timedelta(days=1))]},
+            Health.failing,
+            "refresh token expired",
+        ),
         ({"tokens": [TokenFacts("qbo", None, None, encrypted=False)]}, Health.warning, "qbo is stored in clear"),
         ({"conflicts": 2}, Health.warning, "2 webhook event(s) redelivered with a different payload"),
         (
-            {"last_success": None, "runs_in_window": 0, "ledger": Activity(0, 0, 0, 0, None, None), "next_scheduled": NOW + timedelta(hours=3)},
+            {
+                "last_success": None,
+                "runs_in_window": 0,
+                "ledger": Activity(0, 0, 0, 0, None, None),
+                "next_scheduled": NOW + timedelta(hours=3),
+            },
             Health.pending,
             "first scheduled run not yet due",
         ),
         (
-            {"last_success": None, "runs_in_window": 0, "ledger": Activity(0, 0, 0, 0, None, None), "next_scheduled": NOW - timedelta(hours=1)},
+            {
+                "last_success": None,
+                "runs_in_window": 0,
+                "ledger": Activity(0, 0, 0, 0, None, None),
+                "next_scheduled": NOW - timedelta(hours=1),
+            },
             Health.silent,
             "no runs recorded",
         ),
     ],
     ids=[
-        "ok", "late", "never-ran", "quiet", "dead-letters", "errors", "token-soon", "token-expired", "in-clear",
-        "webhook-conflicts", "first-run-not-due", "first-run-overdue",
+        "ok",
+        "late",
+        "never-ran",
+        "quiet",
+        "dead-letters",
+        "errors",
+        "token-soon",
+        "token-expired",
+        "in-clear",
+        "webhook-conflicts",
+        "first-run-not-due",
+        "first-run-overdue",
     ],
 )
 def test_health_rules(changes, health, problem):
@@ -227,8 +271,13 @@ def test_health_reads_named_completed_states_and_scheduled_runs_from_the_server(
     assert done.runs == 3 and done.last_success is not None and done.ever_ran
     assert not waiting.ever_ran and waiting.next_scheduled is not None
     verdict = assess(
-        facts(last_success=None, runs_in_window=0, ledger=Activity(0, 0, 0, 0, None, None), ever_ran=False,
-              next_scheduled=waiting.next_scheduled),
+        facts(
+            last_success=None,
+            runs_in_window=0,
+            ledger=Activity(0, 0, 0, 0, None, None),
+            ever_ran=False,
+            next_scheduled=waiting.next_scheduled,
+        ),
         Thresholds(),
         utcnow(),
     )

@@ -18,8 +18,14 @@ NUMBERS = PartNumbers({"830-00001": "PCBA-300"})
 
 def test_only_effective_revisions_in_released_phases_count_and_numbers_map():
     items = [
-        {"guid": "G1", "number": "830-00001", "name": "PCBA", "revisionNumber": "D",
-         "lifecyclePhase": {"name": "In Production"}, "assemblyType": "ASSEMBLY"},
+        {
+            "guid": "G1",
+            "number": "830-00001",
+            "name": "PCBA",
+            "revisionNumber": "D",
+            "lifecyclePhase": {"name": "In Production"},
+            "assemblyType": "ASSEMBLY",
+        },
         {"guid": "G2", "number": "ANT-30", "revisionNumber": None, "lifecyclePhase": {"name": "Prototype"}},
         {"guid": "G3", "number": "OLD-1", "revisionNumber": "C", "lifecyclePhase": {"name": "Obsolete"}},
     ]
@@ -35,8 +41,10 @@ def test_ebom_lines_sum_repeated_children_keep_decimals_and_expand_designators()
         {"item": {"number": "RES-10"}, "quantity": 2.5, "refDes": "C15,C6,C10-12"},
         {"item": {"number": "RES-10"}, "quantity": 0.25, "refDes": ""},
     ]
-    assert ebom_lines(bom, NUMBERS) == [MbomLine("PCBA-300", 1.0, ("U1",)),
-                                        MbomLine("RES-10", 2.75, ("C15", "C6", "C10", "C11", "C12"))]
+    assert ebom_lines(bom, NUMBERS) == [
+        MbomLine("PCBA-300", 1.0, ("U1",)),
+        MbomLine("RES-10", 2.75, ("C15", "C6", "C10", "C11", "C12")),
+    ]
     assert reference_designators("R1-4, J2") == ("R1", "R2", "R3", "R4", "J2")
     assert reference_designators("X5-2") == ("X5-2",)  # not a range: kept as written
 

@@ -47,8 +47,13 @@ def test_every_ion_check_passes_against_the_simulator(world):
     checks = asyncio.run(run_preflight(["ion"]))
     assert failures(checks) == {}
     names = {c.name for c in checks}
-    assert {"ION credentials", "run attributes readable", "work-order run attribute",
-            "aBOM quantityInstalledPerParentPartInventory", "mapped ION locations"} <= names
+    assert {
+        "ION credentials",
+        "run attributes readable",
+        "work-order run attribute",
+        "aBOM quantityInstalledPerParentPartInventory",
+        "mapped ION locations",
+    } <= names
     assert "query completed_runs (consumption-sync)" in names
     assert "filter runs.endTime gte (consumption-sync)" in names and "filter sessions._updated lt (labor-sync)" in names
     assert "purchase order attribute 'Netsuite PO Number'" in names
@@ -66,7 +71,10 @@ def test_an_ion_without_the_unconfirmed_assumptions_fails_each_with_its_fix(stri
     assert "First Resonance" in failed["aBOM quantityInstalledPerParentPartInventory"]
     # The queries that select the missing fields fail too, and nothing else does.
     assert {n for n in failed if n.startswith("query ")} == {
-        "query completed_runs (consumption-sync)", "query labor_sessions (labor-sync)", "query plm_as_built (plm-feedback-sync)"}
+        "query completed_runs (consumption-sync)",
+        "query labor_sessions (labor-sync)",
+        "query plm_as_built (plm-feedback-sync)",
+    }
     assert "mapped ION locations" not in failed and "ION credentials" not in failed
 
 
@@ -74,8 +82,12 @@ def test_the_fallbacks_pass_preflight_and_read_what_the_confirmed_contract_would
     fallbacks = settings_for(strict_ion.url, range_filters="client", installed_quantity="installation_total")
     checks = asyncio.run(preflight_checks(lambda: IonClient(fallbacks), mappings(), "ion-sync.yaml"))
     # Only what has no fallback still fails: the run attributes (the work-order join key).
-    assert set(failures(checks)) == {"run attributes readable", "query completed_runs (installation_total) (consumption-sync)",
-                                     "query labor_sessions (labor-sync)", "query plm_as_built (plm-feedback-sync)"}
+    assert set(failures(checks)) == {
+        "run attributes readable",
+        "query completed_runs (installation_total) (consumption-sync)",
+        "query labor_sessions (labor-sync)",
+        "query plm_as_built (plm-feedback-sync)",
+    }
 
     window = {"status": {"eq": "COMPLETE"}, "_updated": {"gte": "2000-01-01T00:00:00Z", "lt": datetime.now(UTC).isoformat()}}
 
@@ -90,19 +102,31 @@ def test_the_fallbacks_pass_preflight_and_read_what_the_confirmed_contract_would
     async def per_parent(settings) -> list[tuple[int, str, float]]:
         async with IonClient(settings) as ion:
             page = await completed_runs_page(ion, {"id": {"in": [1001]}}, None)
-        return sorted((n["id"], i["partInventory"]["part"]["partNumber"], round(i["quantityInstalledPerParentPartInventory"], 9))
-                      for n in page.nodes for r in n["partInventory"]["buildRequirements"] for i in r["abomInstallations"])
+        return sorted(
+            (n["id"], i["partInventory"]["part"]["partNumber"], round(i["quantityInstalledPerParentPartInventory"], 9))
+            for n in page.nodes
+            for r in n["partInventory"]["buildRequirements"]
+            for i in r["abomInstallations"]
+        )
 
     # The seed's worked example (run 1001): the same per-parent quantities from either field.
     assert asyncio.run(per_parent(settings_for(sandbox.ion.url, installed_quantity="installation_total"))) == asyncio.run(
-        per_parent(settings_for(sandbox.ion.url)))
+        per_parent(settings_for(sandbox.ion.url))
+    )
 
 
 def test_misspelt_mappings_fail_naming_the_setting(world):
-    bad = mappings(work_orders={"run_attribute": "netsuite work order"},
-                   locations=[{"ion": 1, "netsuite": "1"}, {"ion": 999, "netsuite": "1"}])
-    bad = bad.model_copy(update={"netsuite": bad.netsuite.model_copy(update={
-        "purchasing": bad.netsuite.purchasing.model_copy(update={"vendor_id_attribute": "Vendor"})})})
+    bad = mappings(
+        work_orders={"run_attribute": "netsuite work order"},
+        locations=[{"ion": 1, "netsuite": "1"}, {"ion": 999, "netsuite": "1"}],
+    )
+    bad = bad.model_copy(
+        update={
+            "netsuite": bad.netsuite.model_copy(
+                update={"purchasing": bad.netsuite.purchasing.model_copy(update={"vendor_id_attribute": "Vendor"})}
+            )
+        }
+    )
     checks = asyncio.run(preflight_checks(lambda: IonClient(settings_for(world.sandbox.ion.url)), bad, "my.yaml"))
     failed = {c.name: c for c in checks if not c.ok}
     assert set(failed) == {"work-order run attribute", "mapped ION locations", "supplier attribute 'Vendor'"}

@@ -19,8 +19,13 @@ def test_every_check_passes_against_the_simulator(world):
     assert [c.line() for c in checks if not c.ok] == []
     names = {c.name for c in checks}
     assert {f"SuiteQL {table.name}" for table in SUITEQL_TABLES} <= names
-    assert {"NetSuite credentials and role", "Mapped locations exist", "Mapped items exist",
-            "Labor: service item, employees and customers exist", "ION runs carry 'NetSuite Work Order'"} <= names
+    assert {
+        "NetSuite credentials and role",
+        "Mapped locations exist",
+        "Mapped items exist",
+        "Labor: service item, employees and customers exist",
+        "ION runs carry 'NetSuite Work Order'",
+    } <= names
 
 
 def test_a_mapped_location_that_does_not_exist_fails_and_says_how_to_fix_it(world, tmp_path, monkeypatch):
@@ -35,7 +40,9 @@ def test_a_mapped_location_that_does_not_exist_fails_and_says_how_to_fix_it(worl
 
 
 def test_a_table_or_column_the_account_does_not_expose_is_named_with_the_permission_to_grant():
-    config = NetSuiteSimConfig(suiteql_hidden_columns=["inventorybalance.quantityonhand"], suiteql_hidden_tables=["inventorynumber"])
+    config = NetSuiteSimConfig(
+        suiteql_hidden_columns=["inventorybalance.quantityonhand"], suiteql_hidden_tables=["inventorynumber"]
+    )
     tables = {table.name: table for table in SUITEQL_TABLES}
 
     async def probe() -> list:

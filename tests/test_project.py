@@ -97,7 +97,18 @@ def test_every_setting_in_the_code_is_in_the_readme_table():
 
 # Higher may import lower, never the reverse (README, "Layers"). The per-system packages share a
 # rank and import each other only through a port (`erp.port`, `plm.port`): the contracts.
-LAYERS = {"connectors": 0, "ledger": 1, "core": 2, "erp": 3, "payments": 3, "plm": 3, "mes": 3, "tasks": 4, "flows": 5, "ion_sync": 6}
+LAYERS = {
+    "connectors": 0,
+    "ledger": 1,
+    "core": 2,
+    "erp": 3,
+    "payments": 3,
+    "plm": 3,
+    "mes": 3,
+    "tasks": 4,
+    "flows": 5,
+    "ion_sync": 6,
+}
 
 
 def _imports(folder: str) -> Iterator[tuple[str, str]]:

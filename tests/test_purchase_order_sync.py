@@ -30,7 +30,12 @@ def ion_pos(world) -> dict[str, dict[str, Any]]:
         po["attrs"] = attributes
         # A line whose join key is not set yet (a sync is adding it) is keyed by -position.
         po["lines"] = {
-            int(next((a["value"] for a in line["attributes"] if a["key"] == "Netsuite Line Number" and a["value"]), -line["position"])): line
+            int(
+                next(
+                    (a["value"] for a in line["attributes"] if a["key"] == "Netsuite Line Number" and a["value"]),
+                    -line["position"],
+                )
+            ): line
             for line in po["purchaseOrderLines"]
         }
         found.setdefault(attributes.get("Netsuite PO Number"), []).append(po)
@@ -51,18 +56,23 @@ def test_demo_pos_are_matched_by_the_join_key_and_get_their_attributes(world):
 
 
 def test_a_new_po_creates_its_supplier_with_payment_terms_once(world):
-    supplier = world.ion_graphql('{ supplier(id: 2) { _etag attributes { key Etag } } }')["supplier"]
+    supplier = world.ion_graphql("{ supplier(id: 2) { _etag attributes { key Etag } } }")["supplier"]
     world.ion_graphql(
         'mutation ($e: String!) { updateSupplier(input: {id: 2, etag: $e, name: "Orbital Parts (old account)"}) { supplier { id } } }',
         {"e": supplier["_etag"]},
     )
-    etag = world.ion_graphql('{ supplier(id: 2) { _etag } }')["supplier"]["_etag"]
+    etag = world.ion_graphql("{ supplier(id: 2) { _etag } }")["supplier"]["_etag"]
     world.ion_graphql(
         'mutation ($e: String!) { updateSupplierAttribute(input: {supplierId: 2, key: "Netsuite Vendor Id", value: null, etag: $e}) { supplierAttribute { id } } }',
         {"e": etag},
     )
-    world.netsuite_rest("POST", "purchaseOrder", new_po("PO5005", vendor="302", location="2", lines=[("502", 30, 2.4), ("505", 500, 0.09)]))
-    assert run_deployment("purchase-order-sync", {"po_numbers": ["PO5005"]}).line() == "purchase-order-sync Completed posted=1 dead_letters=0"
+    world.netsuite_rest(
+        "POST", "purchaseOrder", new_po("PO5005", vendor="302", location="2", lines=[("502", 30, 2.4), ("505", 500, 0.09)])
+    )
+    assert (
+        run_deployment("purchase-order-sync", {"po_numbers": ["PO5005"]}).line()
+        == "purchase-order-sync Completed posted=1 dead_letters=0"
+    )
 
     po = ion_pos(world)["PO5005"]
     assert po["status"] == "ORDERED" and po["shipToLocationId"] == 10  # NetSuite Long Beach → first ION Long Beach location
@@ -87,12 +97,23 @@ def test_changes_after_sync_land_once_and_a_closed_po_cancels_its_lines(world):
     world.netsuite_rest(
         "PATCH",
         "purchaseOrder/1502",
-        {"item": {"items": [{"line": 1, "quantity": 250}, {"line": 2, "isClosed": True}, {"item": {"id": "503"}, "quantity": 10, "rate": 4}]}},
+        {
+            "item": {
+                "items": [
+                    {"line": 1, "quantity": 250},
+                    {"line": 2, "isClosed": True},
+                    {"item": {"id": "503"}, "quantity": 10, "rate": 4},
+                ]
+            }
+        },
     )
     assert run_deployment("purchase-order-sync").line() == "purchase-order-sync Completed posted=1 dead_letters=0"
     po = ion_pos(world)["PO5002"]
     assert po["status"] == "ORDERED"
-    lines = {n: (line["part"]["partNumber"], line["quantity"], line["status"], line["receivedQuantity"]) for n, line in po["lines"].items()}
+    lines = {
+        n: (line["part"]["partNumber"], line["quantity"], line["status"], line["receivedQuantity"])
+        for n, line in po["lines"].items()
+    }
     assert lines == {1: ("RES-10", 250, "ORDERED", 100), 2: ("BRKT-7", 40, "CANCELED", 0), 3: ("COMP-300", 10, "ORDERED", 0)}
     assert run_deployment("purchase-order-sync").line() == "purchase-order-sync Completed posted=0 dead_letters=0"
     assert len(ion_pos(world)["PO5002"]["purchaseOrderLines"]) == 3
@@ -101,7 +122,9 @@ def test_changes_after_sync_land_once_and_a_closed_po_cancels_its_lines(world):
     assert run_deployment("purchase-order-sync").line() == "purchase-order-sync Completed posted=1 dead_letters=0"
     po = ion_pos(world)["PO5002"]
     assert {line["status"] for line in po["purchaseOrderLines"]} == {"CANCELED"} and po["status"] == "CANCELED"
-    versions = [e.key for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.posted) if e.key.startswith("netsuite:po:1502@")]
+    versions = [
+        e.key for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.posted) if e.key.startswith("netsuite:po:1502@")
+    ]
     assert len(versions) == 3  # the synced version, the change, the close: each applied once
 
 
@@ -120,14 +143,18 @@ def test_pos_that_cannot_map_are_dead_letters_naming_the_cause(world, tmp_path, 
     assert result.line() == "purchase-order-sync Completed with dead letters posted=0 dead_letters=3"
     dead = {e.source_ref: e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)}
     by_number = {reason.split(":")[0]: reason for reason in dead.values()}
-    assert "NetSuite item BRACKET-0007 has no ION part BRACKET-0007; create part BRACKET-0007 in ION" in by_number["NetSuite PO5002"]
+    assert (
+        "NetSuite item BRACKET-0007 has no ION part BRACKET-0007; create part BRACKET-0007 in ION" in by_number["NetSuite PO5002"]
+    )
     assert "NetSuite location '2' is not mapped to any ION location" in by_number["NetSuite PO5007"]
     assert "'ZZ' is not an option of ION PO line attribute 'Tax Code'" in by_number["NetSuite PO5008"]
     assert all("ION has no PO attribute 'Buyer Notes'" in reason for reason in dead.values())
     assert set(ion_pos(world)) == {"PO5001", "PO5002"}  # nothing half-written
 
 
-def new_po(number: str, *, vendor: str, location: str, lines: list[tuple[str, float, float]], tax: str | None = None) -> dict[str, Any]:
+def new_po(
+    number: str, *, vendor: str, location: str, lines: list[tuple[str, float, float]], tax: str | None = None
+) -> dict[str, Any]:
     items = [{"item": {"id": item}, "quantity": quantity, "rate": rate} for item, quantity, rate in lines]
     if tax:
         items[0]["custcol_tax_code"] = tax

@@ -22,18 +22,59 @@ ATTRS = {"class_attribute": "Class", "expense_attribute": "Expense Account"}
 
 def node(**overrides: Any) -> dict[str, Any]:
     base = {
-        "id": 7, "status": "ORDERED", "description": None, "orderedAt": "2026-11-20T10:00:00Z", "_updated": "2026-11-20T10:00:00Z",
-        "supplier": {"id": 1, "name": "Acme Metals"}, "currency": {"id": 1, "type": "USD"},
+        "id": 7,
+        "status": "ORDERED",
+        "description": None,
+        "orderedAt": "2026-11-20T10:00:00Z",
+        "_updated": "2026-11-20T10:00:00Z",
+        "supplier": {"id": 1, "name": "Acme Metals"},
+        "currency": {"id": 1, "type": "USD"},
         "shipToLocation": {"id": 1, "name": "Hawthorne", "address": "1 Main St\nHawthorne, CA"},
-        "fees": [{"id": 1, "name": "Freight", "value": 10, "type": "FIXED"}, {"id": 2, "name": "Tax", "value": 10, "type": "PERCENT"}],
+        "fees": [
+            {"id": 1, "name": "Freight", "value": 10, "type": "FIXED"},
+            {"id": 2, "name": "Tax", "value": 10, "type": "PERCENT"},
+        ],
         "purchaseOrderLines": [
-            {"id": 1, "position": 1, "status": "ORDERED", "description": None, "quantity": 4, "cost": 2.5,
-             "part": {"id": 9, "partNumber": "820412-001", "revision": "B", "description": "bracket"}, "attributes": []},
-            {"id": 2, "position": 2, "status": "ORDERED", "description": "Gloves", "quantity": 1, "cost": 5, "part": None,
-             "attributes": [{"key": "Expense Account", "value": "Office Supplies"}, {"key": "Class", "value": "R&D"}]},
-            {"id": 3, "position": 3, "status": "CANCELED", "description": "x", "quantity": 1, "cost": 1, "part": None, "attributes": []},
-            {"id": 4, "position": 4, "status": "ORDERED", "description": "", "quantity": 2, "cost": 3,
-             "part": {"id": 8, "partNumber": "P-2", "revision": "A"}, "attributes": [{"key": "Expense Account", "value": "Tools"}]},
+            {
+                "id": 1,
+                "position": 1,
+                "status": "ORDERED",
+                "description": None,
+                "quantity": 4,
+                "cost": 2.5,
+                "part": {"id": 9, "partNumber": "820412-001", "revision": "B", "description": "bracket"},
+                "attributes": [],
+            },
+            {
+                "id": 2,
+                "position": 2,
+                "status": "ORDERED",
+                "description": "Gloves",
+                "quantity": 1,
+                "cost": 5,
+                "part": None,
+                "attributes": [{"key": "Expense Account", "value": "Office Supplies"}, {"key": "Class", "value": "R&D"}],
+            },
+            {
+                "id": 3,
+                "position": 3,
+                "status": "CANCELED",
+                "description": "x",
+                "quantity": 1,
+                "cost": 1,
+                "part": None,
+                "attributes": [],
+            },
+            {
+                "id": 4,
+                "position": 4,
+                "status": "ORDERED",
+                "description": "",
+                "quantity": 2,
+                "cost": 3,
+                "part": {"id": 8, "partNumber": "P-2", "revision": "A"},
+                "attributes": [{"key": "Expense Account", "value": "Tools"}],
+            },
         ],
     }
     return {**base, **overrides}
@@ -87,24 +128,40 @@ def test_every_quickbooks_setting_is_in_the_readme_table():
 
 
 def item_line(item: str, qty: float, **extra: Any) -> dict[str, Any]:
-    return {"DetailType": "ItemBasedExpenseLineDetail", "Amount": qty, "Description": item,
-            "ItemBasedExpenseLineDetail": {"ItemRef": {"value": item}, "Qty": qty, "UnitPrice": 1}, **extra}
+    return {
+        "DetailType": "ItemBasedExpenseLineDetail",
+        "Amount": qty,
+        "Description": item,
+        "ItemBasedExpenseLineDetail": {"ItemRef": {"value": item}, "Qty": qty, "UnitPrice": 1},
+        **extra,
+    }
 
 
 def account_line(text: str, account: str, **extra: Any) -> dict[str, Any]:
-    return {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 1, "Description": text,
-            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account}}, **extra}
+    return {
+        "DetailType": "AccountBasedExpenseLineDetail",
+        "Amount": 1,
+        "Description": text,
+        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account}},
+        **extra,
+    }
 
 
 def test_an_update_continues_the_quickbooks_lines_it_can_identify():
     bill = [{"TxnId": "9", "TxnType": "Bill"}]
     current = {
         "PrivateNote": "ION purchase order 7 · ion-sync 0123456789ab\nsigned by Ana",
-        "Line": [item_line("A", 1, Id="1", LinkedTxn=bill), item_line("B", 1, Id="2"), account_line("Freight", "5", Id="3"),
-                 account_line("Rags", "4", Id="4")],
+        "Line": [
+            item_line("A", 1, Id="1", LinkedTxn=bill),
+            item_line("B", 1, Id="2"),
+            account_line("Freight", "5", Id="3"),
+            account_line("Rags", "4", Id="4"),
+        ],
     }
-    body = {"PrivateNote": "ION purchase order 7 · ion-sync ba9876543210",
-            "Line": [item_line("A", 3), account_line("Freight", "6"), account_line("Gaskets", "4"), item_line("C", 1)]}
+    body = {
+        "PrivateNote": "ION purchase order 7 · ion-sync ba9876543210",
+        "Line": [item_line("A", 3), account_line("Freight", "6"), account_line("Gaskets", "4"), item_line("C", 1)],
+    }
     update = purchase_order_update(current, body)
     a, freight, gaskets, c = update["Line"]
     assert (a["Id"], a["LinkedTxn"], a["ItemBasedExpenseLineDetail"]["Qty"]) == ("1", bill, 3)  # same item: continued
@@ -119,8 +176,10 @@ def test_a_name_no_query_can_express_is_out_of_sync_saying_to_rename_it():
     plan, _ = plan_purchase_order(node(supplier={"id": 1, "name": 'Acme "West"'}), **ATTRS)
     assert plan is not None
     (row,) = [r for r in out_of_sync_problems(plan, names) if r["what"] == "supplier"]
-    assert row["fix"] == "the name contains a double quote, which the QuickBooks query language has no documented escape for: rename it"
-
+    assert (
+        row["fix"]
+        == "the name contains a double quote, which the QuickBooks query language has no documented escape for: rename it"
+    )
 
 
 def test_texts_longer_than_quickbooks_takes_are_named_before_sending():

@@ -30,16 +30,31 @@ def seed_rich_po(qb) -> None:
     without the expense attribute, classes, two fees, and a foreign currency (EUR)."""
     qb.add_part(120, "820412-001", "B", "Star tracker bracket")
     qb.add_purchase_order(
-        50, 2,
+        50,
+        2,
         [
             {"id": 501, "part": "COMP-200", "quantity": 10, "cost": 2.5, "attributes": {"Class": "Hardware"}},
-            {"id": 502, "part": "820412-001", "quantity": 3, "cost": 19.99, "description": "brackets, anodized",
-             "attributes": {"Class": "Flight Programs"}},
-            {"id": 503, "part": None, "quantity": 1, "cost": 150, "description": "Calibration service",
-             "attributes": {"Expense Account": "Tools and Equipment", "Class": "Hardware"}},
+            {
+                "id": 502,
+                "part": "820412-001",
+                "quantity": 3,
+                "cost": 19.99,
+                "description": "brackets, anodized",
+                "attributes": {"Class": "Flight Programs"},
+            },
+            {
+                "id": 503,
+                "part": None,
+                "quantity": 1,
+                "cost": 150,
+                "description": "Calibration service",
+                "attributes": {"Expense Account": "Tools and Equipment", "Class": "Hardware"},
+            },
             {"id": 504, "part": None, "quantity": 2, "cost": 7.5, "description": "Shop rags"},
         ],
-        currency_id=2, location_id=11, fees=[("Freight", 40, "FIXED"), ("Sales tax", 8, "PERCENT")],
+        currency_id=2,
+        location_id=11,
+        fees=[("Freight", 40, "FIXED"), ("Sales tax", 8, "PERCENT")],
         description="Flight hardware, Q4",
     )
 
@@ -52,11 +67,32 @@ def seed_out_of_sync_pos(qb) -> None:
     qb.add_purchase_order(60, 3, [{"id": 601, "part": "COMP-300", "quantity": 1, "cost": 4}])
     qb.add_purchase_order(61, 1, [{"id": 611, "part": "NEW-1", "quantity": 1, "cost": 5, "attributes": {"Class": "R&D"}}])
     qb.add_purchase_order(
-        62, 1, [{"id": 621, "part": None, "quantity": 1, "cost": 80, "description": "Trip", "attributes": {"Expense Account": "Travel"}}]
+        62,
+        1,
+        [
+            {
+                "id": 621,
+                "part": None,
+                "quantity": 1,
+                "cost": 80,
+                "description": "Trip",
+                "attributes": {"Expense Account": "Travel"},
+            }
+        ],
     )
     qb.add_purchase_order(
-        63, 2, [{"id": 631, "part": None, "quantity": 1, "cost": 9, "description": "CAD seat",
-                 "attributes": {"Expense Account": "Software"}}]
+        63,
+        2,
+        [
+            {
+                "id": 631,
+                "part": None,
+                "quantity": 1,
+                "cost": 9,
+                "description": "CAD seat",
+                "attributes": {"Expense Account": "Software"},
+            }
+        ],
     )
 
 
@@ -82,7 +118,12 @@ def test_the_seed_field_list_arrives_and_out_of_sync_pos_are_named_dead_letters(
     assert po["VendorRef"]["value"] == "2" and po["APAccountRef"]["value"] == "1"
     assert po["CurrencyRef"] == {"value": "EUR"} and po["Memo"] == "Flight hardware, Q4"
     assert "ION purchase order 50" in po["PrivateNote"]
-    assert po["ShipAddr"] == {"Line1": "Long Beach / Stores", "Line2": "3900 E Spring St", "Line3": "Long Beach, CA 90808", "Line4": "US"}
+    assert po["ShipAddr"] == {
+        "Line1": "Long Beach / Stores",
+        "Line2": "3900 E Spring St",
+        "Line3": "Long Beach, CA 90808",
+        "Line4": "US",
+    }
     items = {name: found[0] for name, found in qb.items().items()}
     new_item = items["820412-001 Rev B"]
     assert (new_item["Type"], new_item["Sku"], new_item["Description"]) == ("Inventory", "820412-001", "Star tracker bracket")
@@ -92,7 +133,12 @@ def test_the_seed_field_list_arrives_and_out_of_sync_pos_are_named_dead_letters(
     first, second = lines[0]["ItemBasedExpenseLineDetail"], lines[1]["ItemBasedExpenseLineDetail"]
     assert (first["ItemRef"]["value"], first["Qty"], first["UnitPrice"], lines[0]["Amount"]) == ("1", 10, 2.5, 25.0)
     assert first["ClassRef"]["value"] == HARDWARE and lines[0]["Description"] == "Component Part One"
-    assert (second["ItemRef"]["value"], second["Qty"], second["UnitPrice"], lines[1]["Amount"]) == (new_item["Id"], 3, 19.99, 59.97)
+    assert (second["ItemRef"]["value"], second["Qty"], second["UnitPrice"], lines[1]["Amount"]) == (
+        new_item["Id"],
+        3,
+        19.99,
+        59.97,
+    )
     assert second["ClassRef"]["value"] == FLIGHT and lines[1]["Description"] == "brackets, anodized"
     service, rags, freight, tax = (line["AccountBasedExpenseLineDetail"] for line in lines[2:])
     assert (service["AccountRef"]["value"], service["ClassRef"]["value"], lines[2]["Amount"]) == ("7", HARDWARE, 150.0)
@@ -112,7 +158,9 @@ def test_the_seed_field_list_arrives_and_out_of_sync_pos_are_named_dead_letters(
     assert "no QuickBooks match for expense account 'Software' (line 631)" in dead["ion:purchaseOrder:63"]
     rows = artifact_rows(f"{PO}-out-of-sync")
     assert {(r["purchase order"], r["what"], r["ION value"]) for r in rows} == {
-        (60, "supplier", "Stellar Fasteners"), (61, "class", "R&D"), (62, "expense account", "Travel"),
+        (60, "supplier", "Stellar Fasteners"),
+        (61, "class", "R&D"),
+        (62, "expense account", "Travel"),
         (63, "expense account", "Software"),
     }
     assert qb.stats()["throttled"] == 0
@@ -150,10 +198,15 @@ def test_an_update_keeps_what_people_edited_in_quickbooks_and_the_line_ids(qb):
     po = qb.purchase_orders()["50"][0]
     ids = [line["Id"] for line in po["Line"]]
     bill_link = [{"TxnId": "900", "TxnType": "Bill"}]
-    qb.edit("PurchaseOrder", po["Id"], {
-        "DueDate": "2026-12-24", "PrivateNote": po["PrivateNote"] + "\nCall before delivery",
-        "Line": [{**po["Line"][0], "LinkedTxn": bill_link}, *po["Line"][1:]],
-    })
+    qb.edit(
+        "PurchaseOrder",
+        po["Id"],
+        {
+            "DueDate": "2026-12-24",
+            "PrivateNote": po["PrivateNote"] + "\nCall before delivery",
+            "Line": [{**po["Line"][0], "LinkedTxn": bill_link}, *po["Line"][1:]],
+        },
+    )
     qb.set_line_attribute(503, "Class", "Flight Programs")
     qb.cancel_line(504)
     qb.purchasing().create_line({"purchaseOrderId": 50, "quantity": 1, "cost": 12, "description": "Gaskets"}, line_id=505)
@@ -220,10 +273,14 @@ def test_item_keys_a_dead_run_left_pending_are_checked_by_item_name(qb):
     part's name read back from ION, with that version's description) instead of marking it failed."""
     qb.add_part(340, "ORPH-1", "A", "landed before the crash")
     qb.add_part(341, "ORPH-2", "A", "never sent")
-    landed = qb.create("Item", inventory_item_body("ORPH-1 Rev A", "ORPH-1", "landed before the crash",
-                                                   SetupIds("1", "2", "3", "4", "5"), "2026-01-01"))
-    keys = [PartItem(340, "ORPH-1 Rev A", "ORPH-1", "landed before the crash", None).key,
-            PartItem(341, "ORPH-2 Rev A", "ORPH-2", "never sent", None).key]
+    landed = qb.create(
+        "Item",
+        inventory_item_body("ORPH-1 Rev A", "ORPH-1", "landed before the crash", SetupIds("1", "2", "3", "4", "5"), "2026-01-01"),
+    )
+    keys = [
+        PartItem(340, "ORPH-1 Rev A", "ORPH-1", "landed before the crash", None).key,
+        PartItem(341, "ORPH-2 Rev A", "ORPH-2", "never sent", None).key,
+    ]
     ledger = Ledger(qb.world.ledger_url)
     dead = ledger.start_run(ITEM_INTEGRATION)
     ledger.claim(ITEM_INTEGRATION, dead, [ClaimRequest(key, key.split("@")[0], None) for key in keys])
@@ -257,7 +314,10 @@ def test_preflight_prints_a_checklist_and_fails_on_a_mismatch(qb, tmp_path, monk
     bad = runner.invoke(app, ["preflight", "quickbooks"])
     qb.admin("PUT", "config", {"class_tracking_per_line": True, "purchase_orders_enabled": True})
     assert bad.exit_code == 1
-    assert "FAIL  Income Account: Income Account (quickbooks.accounts.income): 'Cost of Goods Sold' is a Cost of Goods Sold account" in bad.output
+    assert (
+        "FAIL  Income Account: Income Account (quickbooks.accounts.income): 'Cost of Goods Sold' is a Cost of Goods Sold account"
+        in bad.output
+    )
     assert "FAIL  Class tracking per line: off" in bad.output
     assert "FAIL  Purchase orders available" in bad.output
     assert "FAIL  ION expense attribute: no PO line attribute 'expense account' (did you mean 'Expense Account'?" in bad.output
@@ -286,7 +346,10 @@ def test_a_failed_preflight_leaves_no_credential_behind(qb, monkeypatch):
     no_inventory = CliRunner().invoke(app, ["preflight", "quickbooks"])
     qb.admin("PUT", "config", {"inventory_tracking": True})
     assert "FAIL  Inventory items: inventory tracking is off" in no_inventory.output
-    assert "PASS  QuickBooks realm" in no_inventory.output and "PASS  API minor version: minorversion 75 accepted" in no_inventory.output
+    assert (
+        "PASS  QuickBooks realm" in no_inventory.output
+        and "PASS  API minor version: minorversion 75 accepted" in no_inventory.output
+    )
     assert [n for n in Credentials(ledger).names() if n.startswith("quickbooks:")] == []
 
     passed = CliRunner().invoke(app, ["preflight", "quickbooks"])

@@ -49,7 +49,14 @@ async def test_two_overlapping_syncs_create_nothing_twice(ramp, world, monkeypat
     first, second = await asyncio.gather(ramp_purchase_order_sync(), ramp_purchase_order_sync())
     assert first.posted + second.posted == len(made), (first, second)
     assert first.in_flight_elsewhere + second.in_flight_elsewhere + first.already_posted + second.already_posted >= len(made)
-    assert_once(ramp, "purchase-orders", "purchase_order_number", {f"ION-{po}" for po, _ in made}, database_url, "ramp-purchase-order-sync")
+    assert_once(
+        ramp,
+        "purchase-orders",
+        "purchase_order_number",
+        {f"ION-{po}" for po, _ in made},
+        database_url,
+        "ramp-purchase-order-sync",
+    )
 
 
 @pytest.mark.usefixtures("prefect_api")
@@ -80,7 +87,10 @@ def test_paid_flags_under_ion_faults_land_once(ramp, world):
     assert world.stats("ion")["injected"]
     assert [buyer.state(po)["paid"] for po in pos] == [True, True, False, False]
     ledger = Ledger(world.ledger_url)
-    assert ledger.entries("ramp-approval-sync", EntryStatus.pending) == [] and ledger.entries("ramp-approval-sync", EntryStatus.failed) == []
+    assert (
+        ledger.entries("ramp-approval-sync", EntryStatus.pending) == []
+        and ledger.entries("ramp-approval-sync", EntryStatus.failed) == []
+    )
     assert sorted(e.key.rsplit(":", 1)[1] for e in ledger.entries("ramp-approval-sync", EntryStatus.posted)) == ["paid"] * 2
     assert sum(r.summary.posted for r in results) <= 2
     buyer.close()

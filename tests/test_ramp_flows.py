@@ -33,7 +33,14 @@ def suppliers(ramp: RampWorld) -> dict[str, dict[str, object]]:
     buyer = ramp.buyer()
     nodes = [e["node"] for e in buyer.data(SUPPLIERS, {})["suppliers"]["edges"]]
     buyer.close()
-    return {n["name"]: {"id": n["id"], "address": n["address"], "vendor": {a["key"]: a["value"] for a in n["attributes"]}[RAMP_VENDOR_ATTRIBUTE]} for n in nodes}
+    return {
+        n["name"]: {
+            "id": n["id"],
+            "address": n["address"],
+            "vendor": {a["key"]: a["value"] for a in n["attributes"]}[RAMP_VENDOR_ATTRIBUTE],
+        }
+        for n in nodes
+    }
 
 
 def mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, approval: str) -> None:
@@ -50,7 +57,9 @@ def test_supplier_import_links_creates_updates_and_is_idempotent(ramp):
     imported = suppliers(ramp)
     vendors = {v["name"]: v["id"] for v in ramp.records("vendors")}
     assert {name: s["vendor"] for name, s in imported.items()} == vendors
-    assert imported["Acme Metals"]["id"] == 1 and imported["Nova Composites"]["address"] == "44 Carbon St, El Segundo, CA 90245, US"
+    assert (
+        imported["Acme Metals"]["id"] == 1 and imported["Nova Composites"]["address"] == "44 Carbon St, El Segundo, CA 90245, US"
+    )
     again = run_deployment("ramp-supplier-import")
     assert (again.summary.posted, again.summary.updated, again.summary.already_posted) == (0, 0, 4)
     assert suppliers(ramp) == imported
@@ -68,7 +77,10 @@ def test_approved_in_ion_created_in_ramp_received_matched_and_paid(ramp, world, 
     approved, lines = buyer.purchase_order(1, "APPROVED", [("COMP-200", 10, 2.5), ("RES-10", 500, 0.1)])
     in_review, _ = buyer.purchase_order(2, "REQUESTED", [("BRKT-7", 20, 1.2)])
     etag = buyer.data(SUPPLIER_ETAG, {"id": 3})["supplier"]["_etag"]  # Stellar Fasteners, pointed at a vendor Ramp lacks
-    buyer.data(LINK_SUPPLIER, {"i": {"supplierId": 3, "key": RAMP_VENDOR_ATTRIBUTE, "value": "0b5e7c1a-9999-4a6e-9c1d-000000000000", "etag": etag}})
+    buyer.data(
+        LINK_SUPPLIER,
+        {"i": {"supplierId": 3, "key": RAMP_VENDOR_ATTRIBUTE, "value": "0b5e7c1a-9999-4a6e-9c1d-000000000000", "etag": etag}},
+    )
     stray, _ = buyer.purchase_order(3, "APPROVED", [("COMP-200", 1, 2.5)])
     synced = run_deployment("ramp-purchase-order-sync")
     assert synced.state == "Completed" and (synced.summary.posted, synced.summary.dead_letters) == (1, 1)
@@ -118,12 +130,17 @@ def test_approve_in_ramp_mode_refuses_to_start_and_health_never_shows_it_green(r
         refused = run_deployment(deployment)
         assert refused.state == "Failed" and "ramp.approval: in_ramp cannot work" in (refused.message or "")
         assert "Set ramp.approval: in_ion" in (refused.message or "")
-    assert ramp.records("purchase-orders") == [] and Ledger(world.ledger_url).entries("ramp-purchase-order-sync", EntryStatus.posted) == []
+    assert (
+        ramp.records("purchase-orders") == []
+        and Ledger(world.ledger_url).entries("ramp-purchase-order-sync", EntryStatus.posted) == []
+    )
     now = datetime.now(UTC)
     for name in ("ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"):
         problem = INTEGRATIONS[name].cannot_work()  # type: ignore[misc]
         assert problem == IN_RAMP_UNSUPPORTED
-        healthy_otherwise = Facts(name, timedelta(hours=1), None, now, 1, 0, Activity(0, 0, 1, 0, now, now), None, cannot_work=problem)
+        healthy_otherwise = Facts(
+            name, timedelta(hours=1), None, now, 1, 0, Activity(0, 0, 1, 0, now, now), None, cannot_work=problem
+        )
         verdict = assess(healthy_otherwise, Thresholds(), now)
         assert verdict.health is Health.failing and IN_RAMP_UNSUPPORTED in verdict.problems
     buyer.close()

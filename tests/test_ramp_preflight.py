@@ -31,7 +31,9 @@ def test_every_ramp_check_passes_on_the_demo_setup(ramp):
     assert ramp.records("purchase-orders") == []  # read-only
 
 
-def test_a_missing_scope_the_approval_mode_an_unknown_entity_and_the_attribute_each_fail_saying_how_to_fix(ramp, tmp_path: Path, monkeypatch):
+def test_a_missing_scope_the_approval_mode_an_unknown_entity_and_the_attribute_each_fail_saying_how_to_fix(
+    ramp, tmp_path: Path, monkeypatch
+):
     scopes = " ".join(s for s in NEEDED_SCOPES if s != "bills:read")
     monkeypatch.setenv("RAMP_SCOPES", scopes)
     monkeypatch.setenv("RAMP_ENTITY_ID", "00000000-0000-4000-8000-000000000000")
@@ -42,7 +44,9 @@ def test_a_missing_scope_the_approval_mode_an_unknown_entity_and_the_attribute_e
     monkeypatch.setenv("ION_SYNC_CONFIG", str(path))
     failed = {c.name: c for c in asyncio.run(run_checks()) if not c.ok}
     assert set(failed) == {"Scope bills:read", "Approval mode", "Ramp entity", "ION vendor attribute"}
-    assert "ramp-approval-sync" in failed["Scope bills:read"].detail and failed["Scope bills:read"].fix.startswith("add bills:read to RAMP_SCOPES")
+    assert "ramp-approval-sync" in failed["Scope bills:read"].detail and failed["Scope bills:read"].fix.startswith(
+        "add bills:read to RAMP_SCOPES"
+    )
     assert "exposes no purchase-order approval" in failed["Approval mode"].detail and "in_ion" in failed["Approval mode"].fix
     assert "no such business entity" in failed["Ramp entity"].detail and "RAMP_ENTITY_ID" in failed["Ramp entity"].fix
     assert "did you mean 'Ramp Vendor Id'" in failed["ION vendor attribute"].detail

@@ -41,7 +41,9 @@ def ion_po(world, po_number: str | None, lines: list[tuple[str, str | None, floa
     returns the ION line ids."""
     po = world.ion_graphql(CREATE_PO, {"supplier": supplier})["createPurchaseOrder"]["purchaseOrder"]
     if po_number:
-        world.ion_graphql(SET_PO_ATTRIBUTE, {"id": po["id"], "key": "Netsuite PO Number", "value": po_number, "etag": po["_etag"]})
+        world.ion_graphql(
+            SET_PO_ATTRIBUTE, {"id": po["id"], "key": "Netsuite PO Number", "value": po_number, "etag": po["_etag"]}
+        )
     ids = []
     for part, ns_line, quantity in lines:
         part_id = world.ion_graphql(PART, {"n": part})["parts"]["edges"][0]["node"]["id"]
@@ -108,24 +110,43 @@ def test_every_kind_of_bad_receipt_is_a_dead_letter_with_its_reason_and_the_rest
 
     expect(world.receive(2, [{"purchaseOrderLineId": 4, "quantity": 45, "locationId": 1}]), 2, "receives 45, 40 remaining")
     expect(world.receive(2, [{"purchaseOrderLineId": 4, "quantity": 1, "locationId": 13}]), 2, "ION location 13 is not mapped")
-    expect(world.receive(2, [{"purchaseOrderLineId": 4, "quantity": 0, "locationId": 1}]), 2, "quantity must be a positive number")
+    expect(
+        world.receive(2, [{"purchaseOrderLineId": 4, "quantity": 0, "locationId": 1}]), 2, "quantity must be a positive number"
+    )
     [unknown_po] = ion_po(world, "PO9999", [("COMP-200", "1", 5)])
-    expect(world.receive(_po_of(world, unknown_po), [{"purchaseOrderLineId": unknown_po, "quantity": 1, "locationId": 1}]),
-           _po_of(world, unknown_po), "NetSuite has no purchase order PO9999")
+    expect(
+        world.receive(_po_of(world, unknown_po), [{"purchaseOrderLineId": unknown_po, "quantity": 1, "locationId": 1}]),
+        _po_of(world, unknown_po),
+        "NetSuite has no purchase order PO9999",
+    )
     [closed_po] = ion_po(world, "PO5004", [("GLUE-1", "1", 10)])
-    expect(world.receive(_po_of(world, closed_po), [{"purchaseOrderLineId": closed_po, "quantity": 1, "locationId": 1}]),
-           _po_of(world, closed_po), "NetSuite PO PO5004 is closed (status H)")
+    expect(
+        world.receive(_po_of(world, closed_po), [{"purchaseOrderLineId": closed_po, "quantity": 1, "locationId": 1}]),
+        _po_of(world, closed_po),
+        "NetSuite PO PO5004 is closed (status H)",
+    )
     wrong_line, wrong_item, no_line_number, no_lot, to_cancel = ion_po(
         world, "PO5002", [("BRKT-7", "7", 5), ("COMP-200", "1", 5), ("BRKT-7", None, 5), ("RES-10", "1", 5), ("BRKT-7", "2", 5)]
     )
     po = _po_of(world, wrong_line)
-    expect(world.receive(po, [{"purchaseOrderLineId": wrong_line, "quantity": 1, "locationId": 1}]), po, "NetSuite PO PO5002 has no line 7")
-    expect(world.receive(po, [{"purchaseOrderLineId": wrong_item, "quantity": 1, "locationId": 1}]), po,
-           "line 1 of NetSuite PO PO5002 is item RES-10, but ION received COMP-200")
-    expect(world.receive(po, [{"purchaseOrderLineId": no_line_number, "quantity": 1, "locationId": 1}]), po,
-           "has no valid 'Netsuite Line Number'")
-    expect(world.receive(po, [{"purchaseOrderLineId": no_lot, "quantity": 1, "locationId": 1}]), po,
-           "NetSuite rejected it")  # RES-10 is lot-numbered in NetSuite: ION sent no lot
+    expect(
+        world.receive(po, [{"purchaseOrderLineId": wrong_line, "quantity": 1, "locationId": 1}]),
+        po,
+        "NetSuite PO PO5002 has no line 7",
+    )
+    expect(
+        world.receive(po, [{"purchaseOrderLineId": wrong_item, "quantity": 1, "locationId": 1}]),
+        po,
+        "line 1 of NetSuite PO PO5002 is item RES-10, but ION received COMP-200",
+    )
+    expect(
+        world.receive(po, [{"purchaseOrderLineId": no_line_number, "quantity": 1, "locationId": 1}]),
+        po,
+        "has no valid 'Netsuite Line Number'",
+    )
+    expect(
+        world.receive(po, [{"purchaseOrderLineId": no_lot, "quantity": 1, "locationId": 1}]), po, "NetSuite rejected it"
+    )  # RES-10 is lot-numbered in NetSuite: ION sent no lot
     canceled = _cancel(world, to_cancel)  # canceled in ION, then received anyway
     expect(world.receive(po, [{"purchaseOrderLineId": canceled, "quantity": 1, "locationId": 1}]), po, "canceled in ION")
     good = world.receive(1, [{"purchaseOrderLineId": 1, "quantity": 40, "locationId": 1}])
@@ -173,7 +194,9 @@ def test_dead_letter_replay_posts_a_receipt_once_its_cause_is_fixed(world, tmp_p
     assert [e.key for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)] == [key]
 
     fixed = tmp_path / "mappings.yaml"
-    fixed.write_text(Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  items:", '    - {ion: 13, netsuite: "2"}\n  items:'))
+    fixed.write_text(
+        Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  items:", '    - {ion: 13, netsuite: "2"}\n  items:')
+    )
     monkeypatch.setenv("ION_SYNC_CONFIG", str(fixed))
     replayed = asyncio.run(dead_letter_replay(integration=INTEGRATION, keys=[key], dry_run=False))
     assert (replayed.replayed, replayed.posted, replayed.dead_letters) == (1, 1, 0)

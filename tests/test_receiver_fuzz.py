@@ -40,7 +40,9 @@ tricky = st.sampled_from(["\x00", "\ud800", "\udfff", "\u0130", " ", ".", "\U000
 characters = tricky | st.characters(exclude_categories=())
 strings = st.text(characters, max_size=12) | st.builds(lambda c, n: c * n, characters, st.integers(0, 1100))
 scalars = st.none() | st.booleans() | st.integers() | st.integers(min_value=-(10**40), max_value=10**40) | st.floats() | strings
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(strings, inner, max_size=4), max_leaves=12)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(strings, inner, max_size=4), max_leaves=12
+)
 
 
 def paths(value: Any, at: tuple = (), strings_only: bool = False) -> list[tuple]:
@@ -73,7 +75,9 @@ def deliveries(draw: st.DrawFn) -> tuple[str, bytes]:
     if kind == "json":
         return source, json.dumps(draw(json_values)).encode()
     where = paths(template, strings_only=kind == "string")
-    return source, json.dumps(replaced(template, draw(st.sampled_from(where)), draw(strings if kind == "string" else json_values))).encode()
+    return source, json.dumps(
+        replaced(template, draw(st.sampled_from(where)), draw(strings if kind == "string" else json_values))
+    ).encode()
 
 
 def strings_in(value: Any) -> list[str]:

@@ -16,8 +16,14 @@ from sandbox.server import RunningServer, start
 from tests.test_sandbox_ion_purchasing import Ion, _ion
 from tests.test_sandbox_netsuite import RECORD, Account, _keypair
 
-BULK = {"purchase_orders": 3, "lines_per_po": 2, "receipts_per_line": 2, "quantity": 1, "first_number": 1,
-        "received_at": "2026-11-21T00:00:00Z"}
+BULK = {
+    "purchase_orders": 3,
+    "lines_per_po": 2,
+    "receipts_per_line": 2,
+    "quantity": 1,
+    "first_number": 1,
+    "received_at": "2026-11-21T00:00:00Z",
+}
 
 RECEIPTS_QUERY = """
 query Bulk($filters: ReceiptsInputFilters, $first: Int, $after: String) {
@@ -59,15 +65,18 @@ async def test_bulk_receipts_carry_the_netsuite_join_keys() -> None:
             (item,) = node["receiptItems"]
             line = item["purchaseOrderLine"]
             po = line["purchaseOrder"]
-            keys.append((po["Attributes"][0]["value"], line["Attributes"][0]["value"], line["part"]["partNumber"], item["quantity"]))
+            keys.append(
+                (po["Attributes"][0]["value"], line["Attributes"][0]["value"], line["part"]["partNumber"], item["quantity"])
+            )
             assert item["partInventory"] == {"locationId": 1, "quantity": 1.0, "part": {"partNumber": line["part"]["partNumber"]}}
             assert (line["position"], line["quantity"], line["receivedQuantity"], line["status"]) == (
-                int(line["Attributes"][0]["value"]), 2.0, 2.0, "RECEIVED",
+                int(line["Attributes"][0]["value"]),
+                2.0,
+                2.0,
+                "RECEIVED",
             )
             assert (po["supplierId"], po["currencyId"], po["shipToLocationId"]) == (1, 1, 1)
-        assert keys == [
-            (f"PO-B00000{p}", str(n), f"BULK-C0{n}", 1.0) for p in (1, 2, 3) for n in (1, 2) for _ in range(2)
-        ]
+        assert keys == [(f"PO-B00000{p}", str(n), f"BULK-C0{n}", 1.0) for p in (1, 2, 3) for n in (1, 2) for _ in range(2)]
 
         again = await ion.client.post("/_sandbox/seed/bulk-receipts", json={**BULK, "first_number": 3})
         assert again.status_code == 409, again.text
@@ -115,14 +124,19 @@ def _rows(ns: Account, q: str) -> list[dict[str, Any]]:
 
 
 def test_bulk_purchase_orders_are_receivable_like_seeded_ones(ns: Account) -> None:
-    seeded = ns.http.post("/_sandbox/seed/bulk-purchase-orders", json={"count": 3, "lines_per_po": 2, "quantity": 2, "first_number": 1})
+    seeded = ns.http.post(
+        "/_sandbox/seed/bulk-purchase-orders", json={"count": 3, "lines_per_po": 2, "quantity": 2, "first_number": 1}
+    )
     assert seeded.status_code == 200, seeded.text
     body = seeded.json()
     assert (body["created"], body["numbers"]) == (3, ["PO-B000001", "PO-B000003"])
     po = body["first_id"]
 
     rows = _rows(ns, LINES_SQL.format("'PO-B000001'"))
-    assert [(r["id"], r["tranid"], r["status"], r["line"], r["itemid"], r["quantity"], r["quantityshiprecv"], r["isclosed"]) for r in rows] == [
+    assert [
+        (r["id"], r["tranid"], r["status"], r["line"], r["itemid"], r["quantity"], r["quantityshiprecv"], r["isclosed"])
+        for r in rows
+    ] == [
         (str(po), "PO-B000001", "B", "1", "BULK-C01", "2", "0", "F"),
         (str(po), "PO-B000001", "B", "2", "BULK-C02", "2", "0", "F"),
     ]
@@ -133,14 +147,17 @@ def test_bulk_purchase_orders_are_receivable_like_seeded_ones(ns: Account) -> No
     )
     assert header == {"entity": "301", "currency": "1", "companyname": "Acme Metals", "location": "1"}
     all_lines = _rows(ns, LINES_SQL.format("'PO-B000002', 'PO-B000003'"))
-    assert [(r["tranid"], r["itemid"]) for r in all_lines] == [
-        (f"PO-B00000{p}", f"BULK-C0{n}") for p in (2, 3) for n in (1, 2)
-    ]
+    assert [(r["tranid"], r["itemid"]) for r in all_lines] == [(f"PO-B00000{p}", f"BULK-C0{n}") for p in (2, 3) for n in (1, 2)]
 
-    receipt = {"externalId": "x", "item": {"items": [
-        {"orderLine": 1, "itemReceive": True, "quantity": 1, "location": {"id": "1"}},
-        {"orderLine": 2, "itemReceive": False},
-    ]}}
+    receipt = {
+        "externalId": "x",
+        "item": {
+            "items": [
+                {"orderLine": 1, "itemReceive": True, "quantity": 1, "location": {"id": "1"}},
+                {"orderLine": 2, "itemReceive": False},
+            ]
+        },
+    }
     received = ns.http.post(f"{RECORD}/purchaseOrder/{po}/!transform/itemReceipt", json=receipt, headers=ns.auth())
     assert received.status_code == 204, received.text
     after = _rows(ns, LINES_SQL.format("'PO-B000001'"))

@@ -51,7 +51,13 @@ def server(key: ec.EllipticCurvePrivateKey) -> Iterator[RunningServer]:
 def bearer(server: RunningServer, key: ec.EllipticCurvePrivateKey) -> dict[str, str]:
     now = int(time.time())
     assertion = jwt.encode(
-        {"iss": "ns-sandbox-client", "scope": "rest_webservices", "aud": f"{server.url}{TOKEN_PATH}", "iat": now, "exp": now + 3000},
+        {
+            "iss": "ns-sandbox-client",
+            "scope": "rest_webservices",
+            "aud": f"{server.url}{TOKEN_PATH}",
+            "iat": now,
+            "exp": now + 3000,
+        },
         key,
         algorithm="ES256",
         headers={"kid": "sandbox-cert"},
@@ -104,7 +110,9 @@ def test_default_concurrency_limit_comes_from_the_config(server: RunningServer) 
     assert app_default == 5
 
 
-def test_injected_503_is_returned_and_nothing_is_committed(server: RunningServer, admin: httpx.Client, bearer: dict[str, str]) -> None:
+def test_injected_503_is_returned_and_nothing_is_committed(
+    server: RunningServer, admin: httpx.Client, bearer: dict[str, str]
+) -> None:
     set_faults(admin, error_rates={503: 1.0})
     response = httpx.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)
     assert response.status_code == 503
@@ -172,7 +180,9 @@ def test_concurrency_limit_with_latency_answers_429(server: RunningServer, admin
     assert stats["concurrency_rejections"] == statuses.count(429) and stats["max_in_flight"] == 2
 
 
-def test_timeout_rate_makes_an_impatient_client_time_out(server: RunningServer, admin: httpx.Client, bearer: dict[str, str]) -> None:
+def test_timeout_rate_makes_an_impatient_client_time_out(
+    server: RunningServer, admin: httpx.Client, bearer: dict[str, str]
+) -> None:
     set_faults(admin, timeout_rate=1.0, hang_seconds=1.0)
     started = time.monotonic()
     with pytest.raises(httpx.TimeoutException):

@@ -206,7 +206,11 @@ async def test_run_1001_is_the_seeds_worked_example(ion: Ion) -> None:
     product = run["partInventory"]
     assert (product["quantity"], product["location"]["id"], product["part"]["partNumber"]) == (3.0, 3, "ASSY-100")
     installed = [
-        (i["partInventory"]["part"]["partNumber"], i["quantityInstalledPerParentPartInventory"], i["partInventory"]["location"]["id"])
+        (
+            i["partInventory"]["part"]["partNumber"],
+            i["quantityInstalledPerParentPartInventory"],
+            i["partInventory"]["location"]["id"],
+        )
         for requirement in product["buildRequirements"]
         for i in requirement["abomInstallations"]
     ]
@@ -230,9 +234,15 @@ async def test_run_1001_is_the_seeds_worked_example(ion: Ion) -> None:
 async def test_demo_runs_locations_and_stock_match_the_readme(ion: Ion) -> None:
     runs = await _all_pages(ion, CONSUMPTION_QUERY, "runs", {"filters": None}, 4)
     assert [(r["id"], r["status"], r["attributes"][0]["value"]) for r in runs] == [
-        (1001, "COMPLETE", "WO1001"), (1002, "COMPLETE", "WO1002"), (1003, "COMPLETE", "WO1003"),
-        (1004, "COMPLETE", "WO1004"), (1005, "IN_PROGRESS", "WO1005"), (1006, "COMPLETE", "WO1006"),
-        (1007, "COMPLETE", "WO1007"), (1008, "COMPLETE", "WO9999"), (1009, "COMPLETE", "WO1009"),
+        (1001, "COMPLETE", "WO1001"),
+        (1002, "COMPLETE", "WO1002"),
+        (1003, "COMPLETE", "WO1003"),
+        (1004, "COMPLETE", "WO1004"),
+        (1005, "IN_PROGRESS", "WO1005"),
+        (1006, "COMPLETE", "WO1006"),
+        (1007, "COMPLETE", "WO1007"),
+        (1008, "COMPLETE", "WO9999"),
+        (1009, "COMPLETE", "WO1009"),
     ]
     end_times = [r["endTime"] for r in runs]
     assert end_times == sorted(end_times)
@@ -242,7 +252,14 @@ async def test_demo_runs_locations_and_stock_match_the_readme(ion: Ion) -> None:
 
     locations = (await ion.data("{ locations { edges { node { id name parentId } } } }"))["locations"]["edges"]
     assert [(n["node"]["id"], n["node"]["parentId"]) for n in locations] == [
-        (1, None), (2, 1), (3, 1), (4, 1), (10, None), (11, 10), (12, 10), (13, 10),
+        (1, None),
+        (2, 1),
+        (3, 1),
+        (4, 1),
+        (10, None),
+        (11, 10),
+        (12, 10),
+        (13, 10),
     ]
     assert locations[7]["node"]["name"] == "Long Beach / Quarantine"
 
@@ -252,13 +269,25 @@ async def test_demo_runs_locations_and_stock_match_the_readme(ion: Ion) -> None:
         for n in stock
         if n["part"]["partNumber"] not in ("ASSY-100", "SAT-500")
     )
-    assert on_hand == sorted([
-        ("COMP-200", 2, 50.0, None), ("COMP-200", 4, 10.0, None), ("COMP-200", 11, 40.0, None),
-        ("COMP-200", 13, 5.0, None), ("COMP-300", 2, 87.0, None), ("COMP-300", 11, 20.0, None),
-        ("COMP-300", 12, 16.0, None), ("RES-10", 11, 96.0, "L-2211"), ("MOD-20", 11, 1.0, "M-0002"),
-        ("MOD-20", 11, 1.0, "M-0003"), ("MOD-20", 11, 1.0, "M-0004"), ("MOD-20", 11, 1.0, "M-0005"),
-        ("GLUE-1", 12, 99.65, None), ("BRKT-7", 2, 46.0, None), ("PROTO-9", 2, 5.0, None),
-    ])
+    assert on_hand == sorted(
+        [
+            ("COMP-200", 2, 50.0, None),
+            ("COMP-200", 4, 10.0, None),
+            ("COMP-200", 11, 40.0, None),
+            ("COMP-200", 13, 5.0, None),
+            ("COMP-300", 2, 87.0, None),
+            ("COMP-300", 11, 20.0, None),
+            ("COMP-300", 12, 16.0, None),
+            ("RES-10", 11, 96.0, "L-2211"),
+            ("MOD-20", 11, 1.0, "M-0002"),
+            ("MOD-20", 11, 1.0, "M-0003"),
+            ("MOD-20", 11, 1.0, "M-0004"),
+            ("MOD-20", 11, 1.0, "M-0005"),
+            ("GLUE-1", 12, 99.65, None),
+            ("BRKT-7", 2, 46.0, None),
+            ("PROTO-9", 2, 5.0, None),
+        ]
+    )
     # the runs' products: AVAILABLE for the eight COMPLETE runs, WIP for 1005 (not listed here)
     assert sum(1 for n in stock if n["part"]["partNumber"] in ("ASSY-100", "SAT-500")) == 8
 
@@ -274,8 +303,12 @@ async def test_cursor_pagination_with_counts_and_backwards_paging(ion: Ion) -> N
     first = (await ion.data(query, {"first": 4}))["runs"]
     assert [e["node"]["id"] for e in first["edges"]] == [1001, 1002, 1003, 1004]
     assert first["pageInfo"] == {
-        "hasNextPage": True, "hasPreviousPage": False, "startCursor": _cursor(0),
-        "endCursor": _cursor(3), "count": 4, "totalCount": 9,
+        "hasNextPage": True,
+        "hasPreviousPage": False,
+        "startCursor": _cursor(0),
+        "endCursor": _cursor(3),
+        "count": 4,
+        "totalCount": 9,
     }
     last_page = (await ion.data(query, {"first": 4, "after": _cursor(7)}))["runs"]
     assert [e["node"]["id"] for e in last_page["edges"]] == [1009]
@@ -307,7 +340,9 @@ async def test_filters_eq_neq_in_ranges_and_sort(ion: Ion) -> None:
 
     assert await ids({"id": {"in": [1003, "1001"]}}) == [1001, 1003]
     assert await ids({"status": {"neq": "COMPLETE"}}) == [1005]
-    assert await ids({"status": {"eq": "COMPLETE"}, "endTime": {"gte": "2026-11-20T12:00:00Z", "lt": "2026-11-20T15:00:00Z"}}) == [1006, 1007]
+    assert await ids(
+        {"status": {"eq": "COMPLETE"}, "endTime": {"gte": "2026-11-20T12:00:00Z", "lt": "2026-11-20T15:00:00Z"}}
+    ) == [1006, 1007]
     assert await ids({"endTime": {"gt": "2026-11-20T11:00:00+02:00"}}) == [1003, 1004, 1005, 1006, 1007, 1008, 1009]
     assert await ids({"quantity": {"gte": 2}}) == [1001, 1003, 1009]
     assert await ids({"id": {"lte": 1002}}, ["ID_DESC"]) == [1002, 1001]
@@ -324,7 +359,7 @@ async def test_filters_eq_neq_in_ranges_and_sort(ion: Ion) -> None:
     ]
     children = await ion.data("{ locations(filters: {parentId: {eq: 10}}) { pageInfo { totalCount } } }")
     assert children["locations"]["pageInfo"]["totalCount"] == 3
-    parts = await ion.data('{ parts(filters: {trackingType: {eq: SERIAL}}) { edges { node { partNumber } } } }')
+    parts = await ion.data("{ parts(filters: {trackingType: {eq: SERIAL}}) { edges { node { partNumber } } } }")
     assert [e["node"]["partNumber"] for e in parts["parts"]["edges"]] == ["SAT-500", "MOD-20"]
 
 
@@ -340,10 +375,16 @@ async def test_unknown_filter_field_is_a_graphql_validation_error(ion: Ion) -> N
 
 
 async def test_ids_are_numbers_enums_uppercase_etags_hex(ion: Ion) -> None:
-    data = await ion.data("{ run(id: 1002) { id _etag status partInventory { id _etag status part { trackingType } } attributes { Etag } } }")
+    data = await ion.data(
+        "{ run(id: 1002) { id _etag status partInventory { id _etag status part { trackingType } } attributes { Etag } } }"
+    )
     run = data["run"]
     assert isinstance(run["id"], int) and isinstance(run["partInventory"]["id"], int)
-    assert (run["status"], run["partInventory"]["status"], run["partInventory"]["part"]["trackingType"]) == ("COMPLETE", "AVAILABLE", "SERIAL")
+    assert (run["status"], run["partInventory"]["status"], run["partInventory"]["part"]["trackingType"]) == (
+        "COMPLETE",
+        "AVAILABLE",
+        "SERIAL",
+    )
     for etag in (run["_etag"], run["partInventory"]["_etag"], run["attributes"][0]["Etag"]):
         assert len(etag) == 32 and int(etag, 16) >= 0
 
@@ -352,10 +393,13 @@ async def test_fast_executor_matches_graphql_core() -> None:
     queries = [
         (CONSUMPTION_QUERY, {"filters": {"status": {"eq": "COMPLETE"}}, "first": 5}),
         (INVENTORY_QUERY, {"first": 6, "after": _cursor(2)}),
-        ("query { a: run(id: 1003) { ...R __typename } b: run(id: 4242) { id } } fragment R on Run { id "
-         "partInventory { buildRequirements { id part { partNumber } partInventories { id } abomInstallations { id "
-         "quantity buildRequirement { id } partInventory { quantityAvailable abomInstallations { id } } } } } }", None),
-        ("{ runs(first: 1, after: \"bogus\") { edges { node { id } } } me { id } }", None),
+        (
+            "query { a: run(id: 1003) { ...R __typename } b: run(id: 4242) { id } } fragment R on Run { id "
+            "partInventory { buildRequirements { id part { partNumber } partInventories { id } abomInstallations { id "
+            "quantity buildRequirement { id } partInventory { quantityAvailable abomInstallations { id } } } } } }",
+            None,
+        ),
+        ('{ runs(first: 1, after: "bogus") { edges { node { id } } } me { id } }', None),
     ]
     results = []
     for fast in (True, False):
@@ -426,14 +470,17 @@ async def test_admin_run_creation_accepts_bad_data(ion: Ion) -> None:
     assert [i["partInventory"]["location"] for i in installations] == [{"id": 2, "name": "Hawthorne / Stores"}, None, None]
     assert installations[2]["partInventory"]["part"] == {"partNumber": "ION-ONLY-1", "revision": "A", "trackingType": None}
     quantities = await ion.data(
-        "query ($id: ID!) { partInventory(id: $id) { quantity quantityInstalled } }", {"id": installations[1]["partInventory"]["id"]}
+        "query ($id: ID!) { partInventory(id: $id) { quantity quantityInstalled } }",
+        {"id": installations[1]["partInventory"]["id"]},
     )
     assert quantities["partInventory"] == {"quantity": 3.0, "quantityInstalled": 3.0}  # -1.5 x -2
     missing = await ion.client.post(
         "/_sandbox/runs", json={"status": "COMPLETE", "workOrder": None, "produces": {"partNumber": "ASSY-100"}}
     )
     assert missing.status_code == 201
-    fresh = await ion.data("query ($id: ID!) { run(id: $id) { attributes { key } partInventory { location { id } } } }", {"id": missing.json()["id"]})
+    fresh = await ion.data(
+        "query ($id: ID!) { run(id: $id) { attributes { key } partInventory { location { id } } } }", {"id": missing.json()["id"]}
+    )
     assert fresh["run"] == {"attributes": [], "partInventory": {"location": {"id": 3}}}
 
 
@@ -441,9 +488,17 @@ async def test_reset_drops_state_and_reseeds(ion: Ion) -> None:
     query = '{ run(id: 6001) { id } runs { pageInfo { totalCount } } parts(filters: {partNumber: {eq: "NEW-1"}}) { pageInfo { totalCount } } }'
     spec = {"id": 6001, "workOrder": "WO-X", "produces": {"partNumber": "NEW-1"}}
     assert (await ion.client.post("/_sandbox/runs", json=spec)).status_code == 201
-    assert await ion.data(query) == {"run": {"id": 6001}, "runs": {"pageInfo": {"totalCount": 10}}, "parts": {"pageInfo": {"totalCount": 1}}}
+    assert await ion.data(query) == {
+        "run": {"id": 6001},
+        "runs": {"pageInfo": {"totalCount": 10}},
+        "parts": {"pageInfo": {"totalCount": 1}},
+    }
     assert (await ion.client.post("/_sandbox/reset")).status_code == 200
-    assert await ion.data(query) == {"run": None, "runs": {"pageInfo": {"totalCount": 9}}, "parts": {"pageInfo": {"totalCount": 0}}}
+    assert await ion.data(query) == {
+        "run": None,
+        "runs": {"pageInfo": {"totalCount": 9}},
+        "parts": {"pageInfo": {"totalCount": 0}},
+    }
 
 
 async def test_reset_without_demo_seed_leaves_an_empty_tenant() -> None:
@@ -458,7 +513,9 @@ async def test_reset_without_demo_seed_leaves_an_empty_tenant() -> None:
 
 
 async def test_bulk_seeding_creates_benchmark_runs(ion: Ion) -> None:
-    response = await ion.client.post("/_sandbox/seed/bulk-runs", json={"count": 12, "installations_per_run": 20, "first_run_id": 100000})
+    response = await ion.client.post(
+        "/_sandbox/seed/bulk-runs", json={"count": 12, "installations_per_run": 20, "first_run_id": 100000}
+    )
     assert response.status_code == 201, response.text
     assert (response.json()["first_run_id"], response.json()["last_run_id"]) == (100000, 100011)
     filters = {"status": {"eq": "COMPLETE"}, "endTime": {"gte": "2026-11-21T00:00:00Z"}}
@@ -486,7 +543,10 @@ async def test_a_page_costs_a_fixed_number_of_sql_queries(ion: Ion) -> None:
     finally:
         db.set_trace_callback(None)
     assert len(data["runs"]["edges"]) == 60
-    assert sum(len(r["abomInstallations"]) for e in data["runs"]["edges"] for r in e["node"]["partInventory"]["buildRequirements"]) == 1200
+    assert (
+        sum(len(r["abomInstallations"]) for e in data["runs"]["edges"] for r in e["node"]["partInventory"]["buildRequirements"])
+        == 1200
+    )
     assert len(statements) <= 8, statements
 
 

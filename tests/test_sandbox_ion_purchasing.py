@@ -118,23 +118,45 @@ async def _po(ion: Ion, po_id: int) -> dict[str, Any]:
 async def test_demo_purchase_orders_match_netsuite_naming(ion: Ion) -> None:
     pos = _nodes((await ion.data(PO_QUERY))["purchaseOrders"])
     assert [(p["id"], _attrs(p)["Netsuite PO Number"], p["status"], p["supplier"]["name"]) for p in pos] == [
-        (1, "PO5001", "ORDERED", "Acme Metals"), (2, "PO5002", "ORDERED", "Orbital Parts"),
+        (1, "PO5001", "ORDERED", "Acme Metals"),
+        (2, "PO5002", "ORDERED", "Orbital Parts"),
     ]
-    lines = {p["id"]: [(line["part"]["partNumber"], line["quantity"], line["cost"], line["receivedQuantity"], line["status"], _attrs(line)["Netsuite Line Number"])
-                       for line in p["purchaseOrderLines"]] for p in pos}
+    lines = {
+        p["id"]: [
+            (
+                line["part"]["partNumber"],
+                line["quantity"],
+                line["cost"],
+                line["receivedQuantity"],
+                line["status"],
+                _attrs(line)["Netsuite Line Number"],
+            )
+            for line in p["purchaseOrderLines"]
+        ]
+        for p in pos
+    }
     assert lines == {
         1: [("COMP-200", 100.0, 2.5, 60.0, "ORDERED", "1"), ("COMP-300", 50.0, 4.0, 50.0, "RECEIVED", "2")],
         2: [("RES-10", 200.0, 0.1, 100.0, "ORDERED", "1"), ("BRKT-7", 40.0, 1.2, 0.0, "ORDERED", "2")],
     }
     first = pos[0]
-    assert (first["currency"]["type"], first["shipToLocation"], first["isOpen"], first["editable"]) == ("USD", {"id": 1, "name": "Hawthorne"}, True, "false")
+    assert (first["currency"]["type"], first["shipToLocation"], first["isOpen"], first["editable"]) == (
+        "USD",
+        {"id": 1, "name": "Hawthorne"},
+        True,
+        "false",
+    )
     assert first["fees"] == [{"id": 1, "name": "Freight", "value": 25.0, "type": "FIXED"}]
     assert (first["estimatedCost"], first["estimatedTotalCost"]) == (450.0, 475.0)
     assert pos[1]["estimatedCost"] == pytest.approx(68.0)
     assert _attrs(first["supplier"]) == {"Payment Terms": "Net 30", "Netsuite Vendor Id": "301"}
     department = next(a for a in first["attributes"] if a["key"] == "Department")
     assert department["type"] == "SELECT" and json.loads(department["options"]) == ["Production", "Engineering", "Operations"]
-    assert (_attrs(first)["Department"], _attrs(first)["Class"], _attrs(first)["NetSuite Location"]) == ("Production", "Hardware", "Hawthorne")
+    assert (_attrs(first)["Department"], _attrs(first)["Class"], _attrs(first)["NetSuite Location"]) == (
+        "Production",
+        "Hardware",
+        "Hawthorne",
+    )
     for node in (first, *first["purchaseOrderLines"], *first["attributes"]):
         assert HEX32.match(node.get("_etag") or node["Etag"])
     assert first["orderedAt"] == "2026-11-18T16:00:00+00:00" and first["_updated"] == "2026-11-19T14:00:00+00:00"
@@ -142,7 +164,9 @@ async def test_demo_purchase_orders_match_netsuite_naming(ion: Ion) -> None:
 
 async def test_purchase_order_and_line_filters_and_paging(ion: Ion) -> None:
     async def ids(field: str, filters: dict[str, Any]) -> list[int]:
-        query = f"query($f: {field[0].upper() + field[1:]}InputFilters) {{ {field}(filters: $f) {{ edges {{ node {{ id }} }} }} }}"
+        query = (
+            f"query($f: {field[0].upper() + field[1:]}InputFilters) {{ {field}(filters: $f) {{ edges {{ node {{ id }} }} }} }}"
+        )
         return [n["id"] for n in _nodes((await ion.data(query, {"f": filters}))[field])]
 
     assert await ids("purchaseOrders", {"status": {"eq": "ORDERED"}}) == [1, 2]
@@ -156,30 +180,57 @@ async def test_purchase_order_and_line_filters_and_paging(ion: Ion) -> None:
     assert page["pageInfo"]["hasNextPage"] and page["pageInfo"]["totalCount"] == 2
     second = (await ion.data(PO_QUERY, {"first": 1, "after": page["pageInfo"]["endCursor"]}))["purchaseOrders"]
     assert [n["id"] for n in _nodes(second)] == [2] and not second["pageInfo"]["hasNextPage"]
-    line = (await ion.data("{ purchaseOrderLine(id: 3) { id purchaseOrder { id status } part { partNumber trackingType } } }"))["purchaseOrderLine"]
-    assert line == {"id": 3, "purchaseOrder": {"id": 2, "status": "ORDERED"}, "part": {"partNumber": "RES-10", "trackingType": "LOT"}}
+    line = (await ion.data("{ purchaseOrderLine(id: 3) { id purchaseOrder { id status } part { partNumber trackingType } } }"))[
+        "purchaseOrderLine"
+    ]
+    assert line == {
+        "id": 3,
+        "purchaseOrder": {"id": 2, "status": "ORDERED"},
+        "part": {"partNumber": "RES-10", "trackingType": "LOT"},
+    }
 
 
 async def test_demo_receipts_partial_and_lot(ion: Ion) -> None:
     receipts = _nodes((await ion.data(RECEIPTS_QUERY))["receipts"])
     assert [(r["id"], r["receivedAt"]) for r in receipts] == [(1, "2026-11-19T14:00:00+00:00"), (2, "2026-11-19T15:30:00+00:00")]
     items = [
-        (i["purchaseOrderLine"]["purchaseOrder"]["id"], i["purchaseOrderLineId"], i["quantity"], i["partInventory"]["part"]["partNumber"],
-         i["partInventory"]["location"]["id"], i["partInventory"]["lotNumber"])
-        for r in receipts for i in r["receiptItems"]
+        (
+            i["purchaseOrderLine"]["purchaseOrder"]["id"],
+            i["purchaseOrderLineId"],
+            i["quantity"],
+            i["partInventory"]["part"]["partNumber"],
+            i["partInventory"]["location"]["id"],
+            i["partInventory"]["lotNumber"],
+        )
+        for r in receipts
+        for i in r["receiptItems"]
     ]
     assert items == [(1, 1, 60.0, "COMP-200", 2, None), (1, 2, 50.0, "COMP-300", 2, None), (2, 3, 100.0, "RES-10", 11, "L-2211")]
     assert receipts[1]["receiptItems"][0]["partInventory"]["part"]["trackingType"] == "LOT"
     later = (await ion.data(RECEIPTS_QUERY, {"filters": {"receivedAt": {"gte": "2026-11-19T15:00:00Z"}}}))["receipts"]
     assert [n["id"] for n in _nodes(later)] == [2]
-    one = (await ion.data("{ receipt(id: 1) { id purchaseOrderLines { id } partInventories { quantity } receivedBy { id } } }"))["receipt"]
-    assert one == {"id": 1, "purchaseOrderLines": [{"id": 1}, {"id": 2}], "partInventories": [{"quantity": 50.0}, {"quantity": 87.0}], "receivedBy": {"id": 1}}
+    one = (await ion.data("{ receipt(id: 1) { id purchaseOrderLines { id } partInventories { quantity } receivedBy { id } } }"))[
+        "receipt"
+    ]
+    assert one == {
+        "id": 1,
+        "purchaseOrderLines": [{"id": 1}, {"id": 2}],
+        "partInventories": [{"quantity": 50.0}, {"quantity": 87.0}],
+        "receivedBy": {"id": 1},
+    }
 
 
 async def test_suppliers_query_and_attribute_filter(ion: Ion) -> None:
-    data = await ion.data('{ suppliers(filters: {name: {eq: "Orbital Parts"}}) { edges { node { id name email Attributes(filters: {key: {in: ["Payment Terms"]}}) { key value type } } } } }')
+    data = await ion.data(
+        '{ suppliers(filters: {name: {eq: "Orbital Parts"}}) { edges { node { id name email Attributes(filters: {key: {in: ["Payment Terms"]}}) { key value type } } } } }'
+    )
     assert _nodes(data["suppliers"]) == [
-        {"id": 2, "name": "Orbital Parts", "email": "billing@orbital-parts.example", "Attributes": [{"key": "Payment Terms", "value": "Net 45", "type": "SELECT"}]}
+        {
+            "id": 2,
+            "name": "Orbital Parts",
+            "email": "billing@orbital-parts.example",
+            "Attributes": [{"key": "Payment Terms", "value": "Net 45", "type": "SELECT"}],
+        }
     ]
     names = [n["name"] for n in _nodes((await ion.data("{ suppliers { edges { node { name } } } }"))["suppliers"])]
     assert names == ["Acme Metals", "Orbital Parts", "Stellar Fasteners"]
@@ -197,7 +248,12 @@ async def test_sessions_open_closed_by_run_and_by_update_time(ion: Ion) -> None:
     assert await ids({"_updated": {"gte": "2026-11-20T09:00:00Z"}}) == [3, 5, 6]
     assert await ids(None, last=2) == [5, 6]
     open_session = _nodes((await ion.data(SESSIONS_QUERY, {"filters": {"id": {"eq": 6}}}))["sessions"])[0]
-    assert open_session["runStep"] == {"id": 6, "runId": 1003, "position": 2, "run": {"id": 1003, "attributes": [{"key": "NetSuite Work Order", "value": "WO1003"}]}}
+    assert open_session["runStep"] == {
+        "id": 6,
+        "runId": 1003,
+        "position": 2,
+        "run": {"id": 1003, "attributes": [{"key": "NetSuite Work Order", "value": "WO1003"}]},
+    }
     assert open_session["createdBy"] == {"id": 3, "email": "bob@factory.example"}
     users = {n["createdBy"]["email"] for n in _nodes((await ion.data(SESSIONS_QUERY))["sessions"])}
     assert users == {"alice@factory.example", "bob@factory.example"}
@@ -205,7 +261,9 @@ async def test_sessions_open_closed_by_run_and_by_update_time(ion: Ion) -> None:
 
 # --- mutations (§2.4 etags) -------------------------------------------------------------------------
 
-CREATE_SUPPLIER = "mutation($i: CreateSupplierInput!) { createSupplier(input: $i) { supplier { id _etag name attributes { key Etag } } } }"
+CREATE_SUPPLIER = (
+    "mutation($i: CreateSupplierInput!) { createSupplier(input: $i) { supplier { id _etag name attributes { key Etag } } } }"
+)
 UPDATE_SUPPLIER = "mutation($i: UpdateSupplierInput!) { updateSupplier(input: $i) { supplier { id _etag name contactName } } }"
 UPDATE_SUPPLIER_ATTR = "mutation($i: UpdateSupplierAttributeInput!) { updateSupplierAttribute(input: $i) { supplierAttribute { key value Etag supplierId } } }"
 CREATE_PO = "mutation($i: CreatePurchaseOrderInput!) { createPurchaseOrder(input: $i) { purchaseOrder { id _etag status supplier { name } currency { type } } } }"
@@ -222,39 +280,73 @@ UPDATE_SESSION = "mutation($i: UpdateSessionInput!) { updateSession(input: $i) {
 
 
 async def test_create_and_update_supplier_with_etags(ion: Ion) -> None:
-    created = (await ion.data(CREATE_SUPPLIER, {"i": {"name": "Nova Alloys", "email": "ap@nova.example"}}))["createSupplier"]["supplier"]
+    created = (await ion.data(CREATE_SUPPLIER, {"i": {"name": "Nova Alloys", "email": "ap@nova.example"}}))["createSupplier"][
+        "supplier"
+    ]
     assert created["id"] == 4 and HEX32.match(created["_etag"])
     assert [a["key"] for a in created["attributes"]] == ["Payment Terms", "Netsuite Vendor Id"]
-    updated = (await ion.data(UPDATE_SUPPLIER, {"i": {"id": 4, "etag": created["_etag"], "contactName": "Ana"}}))["updateSupplier"]["supplier"]
+    updated = (await ion.data(UPDATE_SUPPLIER, {"i": {"id": 4, "etag": created["_etag"], "contactName": "Ana"}}))[
+        "updateSupplier"
+    ]["supplier"]
     assert updated["contactName"] == "Ana" and updated["name"] == "Nova Alloys" and updated["_etag"] != created["_etag"]
     assert "etag" in await ion.error(UPDATE_SUPPLIER, {"i": {"id": 4, "etag": created["_etag"], "name": "X"}})
     assert "does not exist" in await ion.error(UPDATE_SUPPLIER, {"i": {"id": 99, "etag": "0" * 32}})
-    terms = (await ion.data(UPDATE_SUPPLIER_ATTR, {"i": {"supplierId": 4, "key": "Payment Terms", "value": "Net 60", "etag": created["attributes"][0]["Etag"]}}))
+    terms = await ion.data(
+        UPDATE_SUPPLIER_ATTR,
+        {"i": {"supplierId": 4, "key": "Payment Terms", "value": "Net 60", "etag": created["attributes"][0]["Etag"]}},
+    )
     assert terms["updateSupplierAttribute"]["supplierAttribute"]["value"] == "Net 60"
-    assert "Invalid option 'Net 90'" in await ion.error(UPDATE_SUPPLIER_ATTR, {"i": {"supplierId": 4, "key": "Payment Terms", "value": "Net 90", "etag": created["attributes"][0]["Etag"]}})
+    assert "Invalid option 'Net 90'" in await ion.error(
+        UPDATE_SUPPLIER_ATTR,
+        {"i": {"supplierId": 4, "key": "Payment Terms", "value": "Net 90", "etag": created["attributes"][0]["Etag"]}},
+    )
 
 
 async def test_purchase_order_lifecycle_lines_and_editability(ion: Ion) -> None:
-    po = (await ion.data(CREATE_PO, {"i": {"supplierId": 3, "currencyId": 1, "shipToLocationId": 1, "description": "ION-only"}}))["createPurchaseOrder"]["purchaseOrder"]
+    po = (await ion.data(CREATE_PO, {"i": {"supplierId": 3, "currencyId": 1, "shipToLocationId": 1, "description": "ION-only"}}))[
+        "createPurchaseOrder"
+    ]["purchaseOrder"]
     assert (po["id"], po["status"], po["supplier"]["name"], po["currency"]["type"]) == (3, "DRAFT", "Stellar Fasteners", "USD")
     assert "Supplier 77 does not exist" in await ion.error(CREATE_PO, {"i": {"supplierId": 77}})
-    first = (await ion.data(CREATE_LINE, {"i": {"purchaseOrderId": 3, "partId": 102, "quantity": 10, "cost": 2.0}}))["createPurchaseOrderLine"]["purchaseOrderLine"]
-    second = (await ion.data(CREATE_LINE, {"i": {"purchaseOrderId": 3, "partId": 109, "quantity": 5, "cost": 1.0}}))["createPurchaseOrderLine"]["purchaseOrderLine"]
-    assert (first["id"], first["status"], first["position"], second["position"], second["part"]["partNumber"]) == (5, "DRAFT", 1, 2, "GLUE-1")
-    changed = (await ion.data(UPDATE_LINE, {"i": {"id": 5, "etag": first["_etag"], "quantity": 12}}))["updatePurchaseOrderLine"]["purchaseOrderLine"]
+    first = (await ion.data(CREATE_LINE, {"i": {"purchaseOrderId": 3, "partId": 102, "quantity": 10, "cost": 2.0}}))[
+        "createPurchaseOrderLine"
+    ]["purchaseOrderLine"]
+    second = (await ion.data(CREATE_LINE, {"i": {"purchaseOrderId": 3, "partId": 109, "quantity": 5, "cost": 1.0}}))[
+        "createPurchaseOrderLine"
+    ]["purchaseOrderLine"]
+    assert (first["id"], first["status"], first["position"], second["position"], second["part"]["partNumber"]) == (
+        5,
+        "DRAFT",
+        1,
+        2,
+        "GLUE-1",
+    )
+    changed = (await ion.data(UPDATE_LINE, {"i": {"id": 5, "etag": first["_etag"], "quantity": 12}}))["updatePurchaseOrderLine"][
+        "purchaseOrderLine"
+    ]
     assert changed["quantity"] == 12.0 and changed["_etag"] != first["_etag"]
     assert "etag" in await ion.error(UPDATE_LINE, {"i": {"id": 5, "etag": first["_etag"], "quantity": 13}})
     assert "etag" in await ion.error(DELETE_LINE, {"id": 6, "etag": "f" * 32})
     assert (await ion.data(DELETE_LINE, {"id": 6, "etag": second["_etag"]}))["deletePurchaseOrderLine"] == {"id": 6}
     current = await _po(ion, 3)
     assert "etag" in await ion.error(UPDATE_PO, {"i": {"id": 3, "etag": po["_etag"], "status": "ORDERED"}})
-    ordered = (await ion.data(UPDATE_PO, {"i": {"id": 3, "etag": current["_etag"], "status": "ORDERED"}}))["updatePurchaseOrder"]["purchaseOrder"]
-    assert ordered["status"] == "ORDERED" and ordered["orderedAt"] and ordered["purchaseOrderLines"] == [{"id": 5, "status": "ORDERED"}]
+    ordered = (await ion.data(UPDATE_PO, {"i": {"id": 3, "etag": current["_etag"], "status": "ORDERED"}}))["updatePurchaseOrder"][
+        "purchaseOrder"
+    ]
+    assert (
+        ordered["status"] == "ORDERED"
+        and ordered["orderedAt"]
+        and ordered["purchaseOrderLines"] == [{"id": 5, "status": "ORDERED"}]
+    )
     line = (await _po(ion, 3))["purchaseOrderLines"][0]
     assert "only a DRAFT purchase order" in await ion.error(UPDATE_LINE, {"i": {"id": 5, "etag": line["_etag"], "quantity": 20}})
-    assert "only a DRAFT purchase order" in await ion.error(CREATE_LINE, {"i": {"purchaseOrderId": 3, "partId": 102, "quantity": 1}})
-    eta = (await ion.data(UPDATE_LINE, {"i": {"id": 5, "etag": line["_etag"], "estimatedArrivalDate": "2026-12-01T00:00:00Z"}}))
-    canceled = (await ion.data(UPDATE_LINE, {"i": {"id": 5, "etag": eta["updatePurchaseOrderLine"]["purchaseOrderLine"]["_etag"], "status": "CANCELED"}}))
+    assert "only a DRAFT purchase order" in await ion.error(
+        CREATE_LINE, {"i": {"purchaseOrderId": 3, "partId": 102, "quantity": 1}}
+    )
+    eta = await ion.data(UPDATE_LINE, {"i": {"id": 5, "etag": line["_etag"], "estimatedArrivalDate": "2026-12-01T00:00:00Z"}})
+    canceled = await ion.data(
+        UPDATE_LINE, {"i": {"id": 5, "etag": eta["updatePurchaseOrderLine"]["purchaseOrderLine"]["_etag"], "status": "CANCELED"}}
+    )
     assert canceled["updatePurchaseOrderLine"]["purchaseOrderLine"]["status"] == "CANCELED"
     assert (await _po(ion, 3))["status"] == "CANCELED"  # rollup: every line canceled
 
@@ -264,52 +356,88 @@ async def test_delete_purchase_order_with_etag_unless_received(ion: Ion) -> None
     po = (await ion.data(CREATE_PO, {"i": {"supplierId": 1}}))["createPurchaseOrder"]["purchaseOrder"]
     await ion.data(CREATE_LINE, {"i": {"purchaseOrderId": po["id"], "partId": 102, "quantity": 1}})
     assert "etag" in await ion.error(delete, {"id": po["id"], "etag": po["_etag"]})  # the new line touched the PO
-    assert (await ion.data(delete, {"id": po["id"], "etag": (await _po(ion, po["id"]))["_etag"]}))["deletePurchaseOrder"] == {"id": 3}
-    assert (await ion.data("{ purchaseOrder(id: 3) { id } purchaseOrderLines(filters: {purchaseOrderId: {eq: 3}}) { pageInfo { totalCount } } }")) == {
-        "purchaseOrder": None, "purchaseOrderLines": {"pageInfo": {"totalCount": 0}}}
+    assert (await ion.data(delete, {"id": po["id"], "etag": (await _po(ion, po["id"]))["_etag"]}))["deletePurchaseOrder"] == {
+        "id": 3
+    }
+    assert (
+        await ion.data(
+            "{ purchaseOrder(id: 3) { id } purchaseOrderLines(filters: {purchaseOrderId: {eq: 3}}) { pageInfo { totalCount } } }"
+        )
+    ) == {"purchaseOrder": None, "purchaseOrderLines": {"pageInfo": {"totalCount": 0}}}
     assert "has receipts" in await ion.error(delete, {"id": 1, "etag": (await _po(ion, 1))["_etag"]})
 
 
 async def test_header_edit_and_back_to_draft_for_line_changes(ion: Ion) -> None:
     po = await _po(ion, 2)
-    draft = (await ion.data(UPDATE_PO, {"i": {"id": 2, "etag": po["_etag"], "status": "DRAFT", "description": "edit"}}))["updatePurchaseOrder"]["purchaseOrder"]
+    draft = (await ion.data(UPDATE_PO, {"i": {"id": 2, "etag": po["_etag"], "status": "DRAFT", "description": "edit"}}))[
+        "updatePurchaseOrder"
+    ]["purchaseOrder"]
     assert (draft["status"], draft["description"]) == ("DRAFT", "edit")
     assert [line["status"] for line in draft["purchaseOrderLines"]] == ["DRAFT", "DRAFT"]
     line = (await _po(ion, 2))["purchaseOrderLines"][1]
     await ion.data(UPDATE_LINE, {"i": {"id": 4, "etag": line["_etag"], "quantity": 45}})
     back = await _po(ion, 2)
-    again = (await ion.data(UPDATE_PO, {"i": {"id": 2, "etag": back["_etag"], "status": "ORDERED"}}))["updatePurchaseOrder"]["purchaseOrder"]
+    again = (await ion.data(UPDATE_PO, {"i": {"id": 2, "etag": back["_etag"], "status": "ORDERED"}}))["updatePurchaseOrder"][
+        "purchaseOrder"
+    ]
     assert again["orderedAt"] == "2026-11-18T16:00:00+00:00"  # kept from the first ordering
-    assert [(line["status"], line["quantity"]) for line in (await _po(ion, 2))["purchaseOrderLines"]] == [("ORDERED", 200.0), ("ORDERED", 45.0)]
+    assert [(line["status"], line["quantity"]) for line in (await _po(ion, 2))["purchaseOrderLines"]] == [
+        ("ORDERED", 200.0),
+        ("ORDERED", 45.0),
+    ]
 
 
 async def test_purchase_order_attributes_select_options_unknown_keys_and_etags(ion: Ion) -> None:
     po = await _po(ion, 1)
     etags = {a["key"]: a["Etag"] for a in po["attributes"]}
-    ok = (await ion.data(UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Class", "value": "Flight Programs", "etag": etags["Class"]}}))
+    ok = await ion.data(
+        UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Class", "value": "Flight Programs", "etag": etags["Class"]}}
+    )
     attribute = ok["updatePurchaseOrderAttribute"]["purchaseOrderAttribute"]
-    assert (attribute["key"], attribute["value"], attribute["purchaseOrderId"]) == ("Class", "Flight Programs", 1) and attribute["Etag"] != etags["Class"]
-    message = await ion.error(UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Class", "value": "Orbit", "etag": attribute["Etag"]}})
+    assert (attribute["key"], attribute["value"], attribute["purchaseOrderId"]) == ("Class", "Flight Programs", 1) and attribute[
+        "Etag"
+    ] != etags["Class"]
+    message = await ion.error(
+        UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Class", "value": "Orbit", "etag": attribute["Etag"]}}
+    )
     assert "Invalid option 'Orbit'" in message and "Flight Programs" in message
-    assert "Unknown PurchaseOrder attribute key 'Buyer'" in await ion.error(UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Buyer", "value": "x", "etag": attribute["Etag"]}})
-    assert "etag" in await ion.error(UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Class", "value": "R&D", "etag": etags["Class"]}})
+    assert "Unknown PurchaseOrder attribute key 'Buyer'" in await ion.error(
+        UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Buyer", "value": "x", "etag": attribute["Etag"]}}
+    )
+    assert "etag" in await ion.error(
+        UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Class", "value": "R&D", "etag": etags["Class"]}}
+    )
     after = await _po(ion, 1)
     assert after["_etag"] != po["_etag"] and after["_updated"] > po["_updated"]  # child writes touch the parent (config)
-    by_parent = await ion.data(UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Project Code", "value": "P-77", "etag": after["_etag"]}})
+    by_parent = await ion.data(
+        UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Project Code", "value": "P-77", "etag": after["_etag"]}}
+    )
     assert by_parent["updatePurchaseOrderAttribute"]["purchaseOrderAttribute"]["value"] == "P-77"
-    cleared = await ion.data(UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Class", "value": None, "etag": attribute["Etag"]}})
+    cleared = await ion.data(
+        UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Class", "value": None, "etag": attribute["Etag"]}}
+    )
     assert cleared["updatePurchaseOrderAttribute"]["purchaseOrderAttribute"]["value"] is None
 
 
 async def test_purchase_order_line_attributes(ion: Ion) -> None:
     line = (await _po(ion, 1))["purchaseOrderLines"][0]
     etags = {a["key"]: a["Etag"] for a in line["attributes"]}
-    done = await ion.data(UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 1, "key": "Tax Code", "value": "EXEMPT", "etag": etags["Tax Code"]}})
+    done = await ion.data(
+        UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 1, "key": "Tax Code", "value": "EXEMPT", "etag": etags["Tax Code"]}}
+    )
     assert done["updatePurchaseOrderLineAttribute"]["purchaseOrderLineAttribute"]["purchaseOrderLineId"] == 1
-    assert "Invalid option 'VAT'" in await ion.error(UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 1, "key": "Tax Code", "value": "VAT", "etag": etags["Tax Code"]}})
-    assert "Unknown PurchaseOrderLine attribute key" in await ion.error(UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 1, "key": "Nope", "value": "1", "etag": etags["Tax Code"]}})
-    assert "etag" in await ion.error(UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 1, "key": "Tax Code", "value": "EXEMPT", "etag": etags["Tax Code"]}})
-    assert "does not exist" in await ion.error(UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 99, "key": "Tax Code", "value": "EXEMPT", "etag": "x"}})
+    assert "Invalid option 'VAT'" in await ion.error(
+        UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 1, "key": "Tax Code", "value": "VAT", "etag": etags["Tax Code"]}}
+    )
+    assert "Unknown PurchaseOrderLine attribute key" in await ion.error(
+        UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 1, "key": "Nope", "value": "1", "etag": etags["Tax Code"]}}
+    )
+    assert "etag" in await ion.error(
+        UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 1, "key": "Tax Code", "value": "EXEMPT", "etag": etags["Tax Code"]}}
+    )
+    assert "does not exist" in await ion.error(
+        UPDATE_LINE_ATTR, {"i": {"purchaseOrderLineId": 99, "key": "Tax Code", "value": "EXEMPT", "etag": "x"}}
+    )
 
 
 async def test_receiving_updates_received_quantity_status_and_rolls_up(ion: Ion) -> None:
@@ -319,14 +447,25 @@ async def test_receiving_updates_received_quantity_status_and_rolls_up(ion: Ion)
     received = (await ion.data(ADD_ITEMS, {"i": items}))["addItemsToReceipt"]["receipt"]
     item = received["receiptItems"][0]
     assert item["purchaseOrderLine"] == {"id": 1, "status": "RECEIVED", "receivedQuantity": 100.0}
-    assert (item["partInventory"]["quantity"], item["partInventory"]["status"], item["partInventory"]["locationId"]) == (40.0, "AVAILABLE", 2)
+    assert (item["partInventory"]["quantity"], item["partInventory"]["status"], item["partInventory"]["locationId"]) == (
+        40.0,
+        "AVAILABLE",
+        2,
+    )
     assert (await _po(ion, 1))["status"] == "RECEIVED"  # every line received
-    lot = [{"receiptId": 3, "purchaseOrderLineId": 3, "quantity": 50, "locationId": 11, "lotNumber": "L-3001"},
-           {"receiptId": 3, "purchaseOrderLineId": 3, "quantity": 25, "locationId": 11, "lotNumber": "L-3002"}]
+    lot = [
+        {"receiptId": 3, "purchaseOrderLineId": 3, "quantity": 50, "locationId": 11, "lotNumber": "L-3001"},
+        {"receiptId": 3, "purchaseOrderLineId": 3, "quantity": 25, "locationId": 11, "lotNumber": "L-3002"},
+    ]
     more = (await ion.data(ADD_ITEMS, {"i": lot}))["addItemsToReceipt"]["receipt"]["receiptItems"]
-    assert [(i["quantity"], i["partInventory"]["lotNumber"], i["purchaseOrderLine"]["receivedQuantity"]) for i in more[1:]] == [(50.0, "L-3001", 175.0), (25.0, "L-3002", 175.0)]
+    assert [(i["quantity"], i["partInventory"]["lotNumber"], i["purchaseOrderLine"]["receivedQuantity"]) for i in more[1:]] == [
+        (50.0, "L-3001", 175.0),
+        (25.0, "L-3002", 175.0),
+    ]
     assert (await _po(ion, 2))["status"] == "ORDERED"
-    assert "must be positive" in await ion.error(ADD_ITEMS, {"i": [{"receiptId": 3, "purchaseOrderLineId": 4, "quantity": -1, "locationId": 2}]})
+    assert "must be positive" in await ion.error(
+        ADD_ITEMS, {"i": [{"receiptId": 3, "purchaseOrderLineId": 4, "quantity": -1, "locationId": 2}]}
+    )
     assert "does not exist" in await ion.error(ADD_ITEMS, {"i": [{"receiptId": 99, "purchaseOrderLineId": 4, "quantity": 1}]})
     updated = _nodes((await ion.data(RECEIPTS_QUERY, {"filters": {"_updated": {"gt": "2026-11-20T00:00:00Z"}}}))["receipts"])
     assert [r["id"] for r in updated] == [3]
@@ -341,7 +480,9 @@ async def test_over_receipt_can_be_refused_by_config() -> None:
 
 async def test_update_session_with_etag(ion: Ion) -> None:
     session = _nodes((await ion.data(SESSIONS_QUERY, {"filters": {"id": {"eq": 6}}}))["sessions"])[0]
-    closed = (await ion.data(UPDATE_SESSION, {"i": {"id": 6, "etag": session["_etag"], "checkOut": "2026-11-20T10:30:00Z"}}))["updateSession"]["session"]
+    closed = (await ion.data(UPDATE_SESSION, {"i": {"id": 6, "etag": session["_etag"], "checkOut": "2026-11-20T10:30:00Z"}}))[
+        "updateSession"
+    ]["session"]
     assert closed["checkOut"] == "2026-11-20T10:30:00+00:00" and closed["_etag"] != session["_etag"]
     assert "etag" in await ion.error(UPDATE_SESSION, {"i": {"id": 6, "etag": session["_etag"], "checkOut": None}})
     assert [n["id"] for n in _nodes((await ion.data(SESSIONS_QUERY, {"filters": {"checkOut": {"eq": None}}}))["sessions"])] == []
@@ -355,16 +496,23 @@ async def test_unknown_mutation_is_not_supported(ion: Ion) -> None:
 
 
 async def test_admin_receipt_is_partial_lot_tracked_and_permissive(ion: Ion) -> None:
-    body = {"purchaseOrderId": 2, "receivedAt": "2026-11-21T09:00:00Z",
-            "items": [{"purchaseOrderLineId": 4, "quantity": 15, "locationId": 2},
-                      {"purchaseOrderLineId": 3, "quantity": 150, "locationId": 2, "lotNumber": "L-9"}]}
+    body = {
+        "purchaseOrderId": 2,
+        "receivedAt": "2026-11-21T09:00:00Z",
+        "items": [
+            {"purchaseOrderLineId": 4, "quantity": 15, "locationId": 2},
+            {"purchaseOrderLineId": 3, "quantity": 150, "locationId": 2, "lotNumber": "L-9"},
+        ],
+    }
     response = await ion.client.post("/_sandbox/receipts", json=body)
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["id"] == 3 and len(created["receiptItemIds"]) == 2 and len(created["partInventoryIds"]) == 2
     lines = {line["id"]: (line["receivedQuantity"], line["status"]) for line in (await _po(ion, 2))["purchaseOrderLines"]}
     assert lines == {3: (250.0, "RECEIVED"), 4: (15.0, "ORDERED")}  # over-receipt accepted on the admin route
-    receipt = (await ion.data("{ receipt(id: 3) { receivedAt receiptItems { partInventory { lotNumber location { id } } } } }"))["receipt"]
+    receipt = (await ion.data("{ receipt(id: 3) { receivedAt receiptItems { partInventory { lotNumber location { id } } } } }"))[
+        "receipt"
+    ]
     assert receipt["receivedAt"] == "2026-11-21T09:00:00+00:00"
     assert [i["partInventory"]["lotNumber"] for i in receipt["receiptItems"]] == [None, "L-9"]
     assert (await ion.client.post("/_sandbox/receipts", json={**body, "purchaseOrderId": 42})).status_code == 404
@@ -374,7 +522,13 @@ async def test_admin_receipt_is_partial_lot_tracked_and_permissive(ion: Ion) -> 
 
 
 async def test_admin_sessions_create_steps_users_and_filter(ion: Ion) -> None:
-    body = {"runId": 1004, "stepPosition": 3, "userEmail": "casey@ion-sync.example", "checkIn": "2026-11-20T11:00:00Z", "checkOut": "2026-11-20T11:20:00Z"}
+    body = {
+        "runId": 1004,
+        "stepPosition": 3,
+        "userEmail": "casey@ion-sync.example",
+        "checkIn": "2026-11-20T11:00:00Z",
+        "checkOut": "2026-11-20T11:20:00Z",
+    }
     response = await ion.client.post("/_sandbox/sessions", json=body)
     assert response.status_code == 201, response.text
     created = response.json()
@@ -383,7 +537,8 @@ async def test_admin_sessions_create_steps_users_and_filter(ion: Ion) -> None:
     assert again["runStepId"] == created["runStepId"] and again["createdById"] == created["createdById"]
     nodes = _nodes((await ion.data(SESSIONS_QUERY, {"filters": {"runId": {"eq": 1004}}}))["sessions"])
     assert [(n["id"], n["checkOut"], n["runStep"]["position"], n["createdBy"]["email"]) for n in nodes] == [
-        (7, "2026-11-20T11:20:00+00:00", 3, "casey@ion-sync.example"), (8, None, 3, "casey@ion-sync.example"),
+        (7, "2026-11-20T11:20:00+00:00", 3, "casey@ion-sync.example"),
+        (8, None, 3, "casey@ion-sync.example"),
     ]
     assert (await ion.client.post("/_sandbox/sessions", json={**body, "runId": 5})).status_code == 404
     assert (await ion.client.post("/_sandbox/sessions", json={"runId": 1001})).status_code == 422
@@ -392,8 +547,14 @@ async def test_admin_sessions_create_steps_users_and_filter(ion: Ion) -> None:
 async def test_reset_restores_purchasing_demo(ion: Ion) -> None:
     await ion.data(CREATE_SUPPLIER, {"i": {"name": "Temp"}})
     assert (await ion.client.post("/_sandbox/reset")).status_code == 200
-    data = await ion.data("{ suppliers { pageInfo { totalCount } } receipts { pageInfo { totalCount } } sessions { pageInfo { totalCount } } }")
-    assert data == {"suppliers": {"pageInfo": {"totalCount": 3}}, "receipts": {"pageInfo": {"totalCount": 2}}, "sessions": {"pageInfo": {"totalCount": 6}}}
+    data = await ion.data(
+        "{ suppliers { pageInfo { totalCount } } receipts { pageInfo { totalCount } } sessions { pageInfo { totalCount } } }"
+    )
+    assert data == {
+        "suppliers": {"pageInfo": {"totalCount": 3}},
+        "receipts": {"pageInfo": {"totalCount": 2}},
+        "sessions": {"pageInfo": {"totalCount": 6}},
+    }
 
 
 # --- configuration and performance -------------------------------------------------------------------
@@ -404,7 +565,9 @@ async def test_config_options_as_list_and_attribute_etag_only() -> None:
         po = await _po(ion, 1)
         options = (await ion.data("{ purchaseOrder(id: 1) { attributes { key options } } }"))["purchaseOrder"]["attributes"]
         assert {a["key"]: a["options"] for a in options}["NetSuite Location"] == ["Hawthorne", "Long Beach"]
-        assert "etag" in await ion.error(UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Project Code", "value": "X", "etag": po["_etag"]}})
+        assert "etag" in await ion.error(
+            UPDATE_PO_ATTR, {"i": {"purchaseOrderId": 1, "key": "Project Code", "value": "X", "etag": po["_etag"]}}
+        )
 
 
 async def test_editability_can_be_relaxed_by_config() -> None:
@@ -427,7 +590,10 @@ async def test_fast_executor_matches_graphql_core_on_purchasing() -> None:
 async def test_purchasing_pages_cost_a_fixed_number_of_sql_queries(ion: Ion) -> None:
     for n in range(20):
         receipt = (await ion.data(CREATE_RECEIPT, {"i": {}}))["createReceipt"]["receipt"]["id"]
-        await ion.data(ADD_ITEMS, {"i": [{"receiptId": receipt, "purchaseOrderLineId": 4, "quantity": 1, "locationId": 2, "lotNumber": f"L{n}"}]})
+        await ion.data(
+            ADD_ITEMS,
+            {"i": [{"receiptId": receipt, "purchaseOrderLineId": 4, "quantity": 1, "locationId": 2, "lotNumber": f"L{n}"}]},
+        )
     statements: list[str] = []
     db: sqlite3.Connection = ion.app.state.store.db
     db.set_trace_callback(statements.append)

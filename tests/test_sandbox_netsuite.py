@@ -216,9 +216,7 @@ def test_oauth2_assertion_gives_a_bearer_token_that_opens_the_api(ns: Account) -
 
 
 def test_oauth2_accepts_comma_scope_and_restlets_audience(ns: Account) -> None:
-    assertion = ns.assertion(
-        scope="restlets,rest_webservices", aud=f"https://1234567-sb1.restlets.api.netsuite.com{TOKEN_PATH}"
-    )
+    assertion = ns.assertion(scope="restlets,rest_webservices", aud=f"https://1234567-sb1.restlets.api.netsuite.com{TOKEN_PATH}")
     assert ns.request_token(assertion).status_code == 200
 
 
@@ -385,8 +383,10 @@ def test_items_and_locations(ns: Account) -> None:
         ('(tranId IS "WO1001" OR tranId IS "WO1002") AND quantity EQUAL 1', ["2002"]),
         ('lastModifiedDate AFTER "2026-11-10T10:30:00"', ["2004", "2005", "2006", "2007", "2009"]),
         ('lastModifiedDate BEFORE "2026-11-10 09:30:00"', ["2001", "2002"]),
-        ('lastModifiedDate AFTER "11/09/2026" AND lastModifiedDate BEFORE "11/11/2026"', [
-            "2001", "2002", "2003", "2004", "2005", "2006", "2007", "2009"]),
+        (
+            'lastModifiedDate AFTER "11/09/2026" AND lastModifiedDate BEFORE "11/11/2026"',
+            ["2001", "2002", "2003", "2004", "2005", "2006", "2007", "2009"],
+        ),
         ('lastModifiedDate AFTER "11/10/2026"', []),
         ("location ANY_OF [2]", ["2002"]),
         ("tranId START_WITH WO100", ["2001", "2002", "2003", "2004", "2005", "2006", "2007", "2009"]),
@@ -405,7 +405,13 @@ def test_work_order_list_filters(ns: Account, q: str, expected: list[str]) -> No
 def test_list_filter_by_external_id_and_errors(ns: Account) -> None:
     created = ns.http.post(
         f"{RECORD}/workOrder",
-        json={"tranId": "WO7001", "externalId": "mes-wo-7001", "assemblyItem": {"id": "501"}, "quantity": 4, "location": {"id": "1"}},
+        json={
+            "tranId": "WO7001",
+            "externalId": "mes-wo-7001",
+            "assemblyItem": {"id": "501"},
+            "quantity": 4,
+            "location": {"id": "1"},
+        },
         headers=ns.auth(),
     )
     assert created.status_code == 204
@@ -431,7 +437,13 @@ def test_collection_paging(ns: Account) -> None:
 
 
 def test_work_order_create_upsert_and_unique_external_id(ns: Account) -> None:
-    body = {"tranId": "WO8001", "externalId": "mes-wo-8001", "assemblyItem": {"id": "501"}, "quantity": 2, "location": {"id": "2"}}
+    body = {
+        "tranId": "WO8001",
+        "externalId": "mes-wo-8001",
+        "assemblyItem": {"id": "501"},
+        "quantity": 2,
+        "location": {"id": "2"},
+    }
     created = ns.http.post(f"{RECORD}/workOrder", json=body, headers=ns.auth())
     assert created.status_code == 204 and created.content == b""
     location = created.headers["location"]
@@ -549,8 +561,15 @@ _C = "component__items"
 @pytest.mark.parametrize(
     ("wo", "body", "path"),
     [
-        pytest.param(2001, _mutate(WO1001_COMPLETION, **{f"{_C}__0__item": {"id": "9999"}}), "component.items[0].item", id="unknown-item"),
-        pytest.param(2001, _mutate(WO1001_COMPLETION, **{f"{_C}__0__item": {"externalId": "nope"}}), "component.items[0].item", id="unknown-item-eid"),
+        pytest.param(
+            2001, _mutate(WO1001_COMPLETION, **{f"{_C}__0__item": {"id": "9999"}}), "component.items[0].item", id="unknown-item"
+        ),
+        pytest.param(
+            2001,
+            _mutate(WO1001_COMPLETION, **{f"{_C}__0__item": {"externalId": "nope"}}),
+            "component.items[0].item",
+            id="unknown-item-eid",
+        ),
         pytest.param(2001, _mutate(WO1001_COMPLETION, location={"id": "77"}), "location", id="unknown-location"),
         pytest.param(
             2001,
@@ -559,8 +578,12 @@ _C = "component__items"
             id="unknown-line-location",
         ),
         pytest.param(2001, _mutate(WO1001_COMPLETION, quantity=0, completedQuantity=0), "quantity", id="zero-quantity"),
-        pytest.param(2001, _mutate(WO1001_COMPLETION, quantity=-3, completedQuantity=_DELETE), "quantity", id="negative-quantity"),
-        pytest.param(2001, _mutate(WO1001_COMPLETION, quantity=_DELETE, completedQuantity=0), "completedQuantity", id="zero-completed"),
+        pytest.param(
+            2001, _mutate(WO1001_COMPLETION, quantity=-3, completedQuantity=_DELETE), "quantity", id="negative-quantity"
+        ),
+        pytest.param(
+            2001, _mutate(WO1001_COMPLETION, quantity=_DELETE, completedQuantity=0), "completedQuantity", id="zero-completed"
+        ),
         pytest.param(2001, _mutate(WO1001_COMPLETION, quantity=_DELETE, completedQuantity=_DELETE), "quantity", id="no-quantity"),
         pytest.param(
             2001,
@@ -568,7 +591,12 @@ _C = "component__items"
             "component.items[2].quantity",
             id="negative-component",
         ),
-        pytest.param(2002, _mutate(WO1002_COMPLETION, inventoryDetail=_DELETE), "inventoryDetail.inventoryAssignment", id="serial-assembly-no-serials"),
+        pytest.param(
+            2002,
+            _mutate(WO1002_COMPLETION, inventoryDetail=_DELETE),
+            "inventoryDetail.inventoryAssignment",
+            id="serial-assembly-no-serials",
+        ),
         pytest.param(
             2002,
             _mutate(WO1002_COMPLETION, quantity=1.5, completedQuantity=1.5),
@@ -595,25 +623,42 @@ _C = "component__items"
         ),
         pytest.param(
             2002,
-            _mutate(WO1002_COMPLETION, **{f"{_C}__1__componentInventoryDetail__inventoryAssignment__items__0__issueInventoryNumber": _DELETE}),
+            _mutate(
+                WO1002_COMPLETION,
+                **{f"{_C}__1__componentInventoryDetail__inventoryAssignment__items__0__issueInventoryNumber": _DELETE},
+            ),
             "component.items[1].componentInventoryDetail.inventoryAssignment.items[0].issueInventoryNumber",
             id="serial-component-no-number",
         ),
         pytest.param(
             2002,
-            _mutate(WO1002_COMPLETION, **{f"{_C}__1__componentInventoryDetail__inventoryAssignment__items__0__issueInventoryNumber": {"id": "801"}}),
+            _mutate(
+                WO1002_COMPLETION,
+                **{f"{_C}__1__componentInventoryDetail__inventoryAssignment__items__0__issueInventoryNumber": {"id": "801"}},
+            ),
             "component.items[1].componentInventoryDetail.inventoryAssignment.items[0].issueInventoryNumber",
             id="serial-component-number-of-another-item",
         ),
         pytest.param(
             2002,
-            _mutate(WO1002_COMPLETION, **{f"{_C}__0__componentInventoryDetail__inventoryAssignment__items__0": {"receiptInventoryNumber": "L-2211", "quantity": 4}}),
+            _mutate(
+                WO1002_COMPLETION,
+                **{
+                    f"{_C}__0__componentInventoryDetail__inventoryAssignment__items__0": {
+                        "receiptInventoryNumber": "L-2211",
+                        "quantity": 4,
+                    }
+                },
+            ),
             "component.items[0].componentInventoryDetail.inventoryAssignment.items[0].receiptInventoryNumber",
             id="consumed-lot-as-new-receipt-number",
         ),
         pytest.param(
             2001,
-            _mutate(WO1001_COMPLETION, inventoryDetail={"inventoryAssignment": {"items": [{"receiptInventoryNumber": "X", "quantity": 3}]}}),
+            _mutate(
+                WO1001_COMPLETION,
+                inventoryDetail={"inventoryAssignment": {"items": [{"receiptInventoryNumber": "X", "quantity": 3}]}},
+            ),
             "inventoryDetail.inventoryAssignment",
             id="numbers-on-untracked-assembly",
         ),
@@ -742,8 +787,15 @@ def test_suiteql_paging(ns: Account) -> None:
 
 
 def test_suiteql_is_read_only_and_limited_to_netsuite_tables(ns: Account) -> None:
-    for q in ("DELETE FROM item", "UPDATE item SET itemid = 'x'", "SELECT * FROM sim_record", "SELECT name FROM sqlite_master",
-              "SELECT 1; DELETE FROM item", "SELECT nosuchcolumn FROM item", "SELECT * FROM subsidiary"):
+    for q in (
+        "DELETE FROM item",
+        "UPDATE item SET itemid = 'x'",
+        "SELECT * FROM sim_record",
+        "SELECT name FROM sqlite_master",
+        "SELECT 1; DELETE FROM item",
+        "SELECT nosuchcolumn FROM item",
+        "SELECT * FROM subsidiary",
+    ):
         response = ns.suiteql(q)
         assert response.status_code == 400, q
         assert _detail(response)["o:errorCode"] == "INVALID_PARAMETER"
@@ -820,8 +872,13 @@ def test_completion_without_replace_keeps_the_prefilled_bom_lines(ns: Account) -
     assert ns.transform(2004, body, replace=None).status_code == 204
     assert ns.transform(2005, {**body, "externalId": "replaced"}).status_code == 204
     lines = {
-        eid: [(ln["item"]["id"], ln["quantity"]) for ln in ns.get(f"{RECORD}/workOrderCompletion/eid:{eid}",
-                                                                  expandSubResources="true").json().get("component", {}).get("items", [])]
+        eid: [
+            (ln["item"]["id"], ln["quantity"])
+            for ln in ns.get(f"{RECORD}/workOrderCompletion/eid:{eid}", expandSubResources="true")
+            .json()
+            .get("component", {})
+            .get("items", [])
+        ]
         for eid in ("no-replace", "replaced")
     }
     assert lines == {"no-replace": [("502", 2.0), ("503", 1.0)], "replaced": []}
@@ -843,4 +900,3 @@ def test_suiteql_serves_only_the_documented_catalog(ns: Account, query: str, det
     assert _detail(response)["detail"] == (
         f"Invalid search query. Detailed unprocessed description follows. Search error occurred: {detail}"
     )
-

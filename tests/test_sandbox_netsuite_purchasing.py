@@ -108,10 +108,16 @@ def test_demo_purchase_orders_vendors_and_employees(ns: Purchasing) -> None:
     assert po["class"]["refName"] == "Hardware" and po["currency"]["id"] == "1" and po["total"] == 450
     lines = ns.po_lines(PO5001)
     assert (lines[1]["item"]["refName"], lines[1]["quantity"], lines[1]["rate"], lines[1]["quantityBilled"]) == (
-        "COMP-200", 100, 2.5, 100
+        "COMP-200",
+        100,
+        2.5,
+        100,
     )
     assert (lines[2]["item"]["refName"], lines[2]["quantity"], lines[2]["amount"], lines[2]["isClosed"]) == (
-        "COMP-300", 50, 200, False
+        "COMP-300",
+        50,
+        200,
+        False,
     )
     assert ns.record("purchaseOrder", PO5002)["entity"]["refName"] == "Orbital Parts"
     assert ns.status(PO5003) == "A" and ns.status(PO5004) == "H"
@@ -155,17 +161,24 @@ def test_list_purchase_orders_with_q(ns: Purchasing) -> None:
 
 def test_receipt_happy_path_partial_receipts_sum(ns: Purchasing) -> None:
     before = {(r["itemId"], r["location"]): r["quantityOnHand"] for r in ns.http.get("/_sandbox/inventory").json()["items"]}
-    first = ns.receive(PO5001, {
-        "externalId": "ion-receipt-1", "tranDate": "2026-11-20", "memo": "ION receipt 1",
-        "item": {"items": [_line(1, 40), _line(2, receive=False)]},
-    })
+    first = ns.receive(
+        PO5001,
+        {
+            "externalId": "ion-receipt-1",
+            "tranDate": "2026-11-20",
+            "memo": "ION receipt 1",
+            "item": {"items": [_line(1, 40), _line(2, receive=False)]},
+        },
+    )
     rid = _new_id(first)
     assert first.headers["Location"].startswith("http") and "/record/v1/itemReceipt/" in first.headers["Location"]
     receipt = ns.record("itemReceipt", rid)
     assert receipt["createdFrom"]["id"] == "1501" and receipt["entity"]["refName"] == "Acme Metals"
     assert receipt["externalId"] == "ion-receipt-1" and receipt["tranDate"] == "2026-11-20"
-    assert [(ln["orderLine"], ln["item"]["id"], ln["quantity"], ln["location"]["id"], ln["itemReceive"])
-            for ln in receipt["item"]["items"]] == [(1, "502", 40, "1", True)]
+    assert [
+        (ln["orderLine"], ln["item"]["id"], ln["quantity"], ln["location"]["id"], ln["itemReceive"])
+        for ln in receipt["item"]["items"]
+    ] == [(1, "502", 40, "1", True)]
     assert ns.record("itemReceipt", "eid:ion-receipt-1")["id"] == str(rid)
     lines = ns.po_lines(PO5001)
     assert (lines[1]["quantityReceived"], lines[2]["quantityReceived"]) == (40, 0)
@@ -227,9 +240,9 @@ def test_omitted_and_unreceived_lines_are_not_received(ns: Purchasing) -> None:
 
 
 def test_omitted_lines_receive_when_configured(keypair: tuple[ec.EllipticCurvePrivateKey, str]) -> None:
-    running = start(create_app(NetSuiteSimConfig(
-        oauth2_public_key_pem=keypair[1], seed_purchasing=True, receipt_omitted_lines_receive=True
-    )))
+    running = start(
+        create_app(NetSuiteSimConfig(oauth2_public_key_pem=keypair[1], seed_purchasing=True, receipt_omitted_lines_receive=True))
+    )
     try:
         account = Purchasing(running, keypair[0])
         assert _new_id(account.receive(PO5001, {"item": {"items": [_line(1, 10)]}}))
@@ -247,10 +260,25 @@ def test_closed_line_and_closed_or_unapproved_po(ns: Purchasing) -> None:
     assert ns.patch("purchaseOrder", PO5002, {"item": {"items": [{"line": 2, "isClosed": True}]}}).status_code == 204
     detail = _error(ns.receive(PO5002, {"item": {"items": [_line(2, 1)]}}))
     assert detail["o:errorPath"] == "item.items[0].orderLine" and "closed" in detail["detail"]
-    assert _new_id(ns.receive(PO5002, {"item": {"items": [
-        _line(1, 200, inventoryDetail={"inventoryAssignment": {"items": [{"receiptInventoryNumber": "L-9001", "quantity": 200}]}}),
-        _line(2, receive=False),
-    ]}}))
+    assert _new_id(
+        ns.receive(
+            PO5002,
+            {
+                "item": {
+                    "items": [
+                        _line(
+                            1,
+                            200,
+                            inventoryDetail={
+                                "inventoryAssignment": {"items": [{"receiptInventoryNumber": "L-9001", "quantity": 200}]}
+                            },
+                        ),
+                        _line(2, receive=False),
+                    ]
+                }
+            },
+        )
+    )
     assert ns.status(PO5002) == "F"  # the closed line does not wait for receipts
 
     for po, letter in ((PO5004, "Closed"), (PO5003, "Pending Supervisor Approval")):
@@ -276,17 +304,37 @@ def test_lot_numbers_on_receipts(ns: Purchasing) -> None:
     assert missing["o:errorPath"] == "item.items[0].inventoryDetail.inventoryAssignment"
     short = _error(ns.receive(PO5002, {"item": {"items": [lot_line(10, ("L-1", 4), ("L-2", 5))]}}))
     assert "total inventory detail quantity must be 10" in short["detail"]
-    rid = _new_id(ns.receive(PO5002, {"externalId": "ion-receipt-lots", "item": {"items": [
-        lot_line(10, ("L-1", 4), ("L-2", 6)), _line(2, receive=False)
-    ]}}))
+    rid = _new_id(
+        ns.receive(
+            PO5002,
+            {
+                "externalId": "ion-receipt-lots",
+                "item": {"items": [lot_line(10, ("L-1", 4), ("L-2", 6)), _line(2, receive=False)]},
+            },
+        )
+    )
     detail = ns.record("itemReceipt", rid)["item"]["items"][0]["inventoryDetail"]
     assert [(a["receiptInventoryNumber"], a["quantity"]) for a in detail["inventoryAssignment"]["items"]] == [
-        ("L-1", 4), ("L-2", 6)
+        ("L-1", 4),
+        ("L-2", 6),
     ]
     # a non-lot item with lot numbers is refused
-    bad = _error(ns.receive(PO5002, {"item": {"items": [
-        _line(2, 1, inventoryDetail={"inventoryAssignment": {"items": [{"receiptInventoryNumber": "X", "quantity": 1}]}})
-    ]}}))
+    bad = _error(
+        ns.receive(
+            PO5002,
+            {
+                "item": {
+                    "items": [
+                        _line(
+                            2,
+                            1,
+                            inventoryDetail={"inventoryAssignment": {"items": [{"receiptInventoryNumber": "X", "quantity": 1}]}},
+                        )
+                    ]
+                }
+            },
+        )
+    )
     assert bad["o:errorPath"] == "item.items[0].inventoryDetail.inventoryAssignment"
 
 
@@ -321,47 +369,90 @@ def test_concurrent_receipts_never_over_receive(ns: Purchasing) -> None:
 
 
 def test_purchase_order_patch_and_create(ns: Purchasing) -> None:
-    assert ns.patch("purchaseOrder", PO5001, {"memo": "changed", "item": {"items": [
-        {"line": 2, "quantity": 60}, {"item": {"id": "509"}, "quantity": 5, "rate": 3},
-    ]}}).status_code == 204
+    assert (
+        ns.patch(
+            "purchaseOrder",
+            PO5001,
+            {
+                "memo": "changed",
+                "item": {
+                    "items": [
+                        {"line": 2, "quantity": 60},
+                        {"item": {"id": "509"}, "quantity": 5, "rate": 3},
+                    ]
+                },
+            },
+        ).status_code
+        == 204
+    )
     po = ns.record("purchaseOrder", PO5001)
     lines = {ln["line"]: ln for ln in po["item"]["items"]}
-    assert po["memo"] == "changed" and (lines[2]["quantity"], lines[3]["item"]["id"], lines[3]["location"]["id"]) == (60, "509", "1")
+    assert po["memo"] == "changed" and (lines[2]["quantity"], lines[3]["item"]["id"], lines[3]["location"]["id"]) == (
+        60,
+        "509",
+        "1",
+    )
     assert po["total"] == 250 + 240 + 15 and po["lastModifiedDate"] > "2026-11-12"
     changed = ns.get(f"{RECORD}/purchaseOrder", q=f'lastModifiedDate AFTER "{po["lastModifiedDate"][:10]}"')
     assert changed.status_code == 200
     assert _new_id(ns.receive(PO5001, {"item": {"items": [_line(2, 10)]}}))
     # quantity below the received quantity, removing a received line: refused
-    assert _error(ns.patch("purchaseOrder", PO5001, {"item": {"items": [{"line": 2, "quantity": 5}]}}))["o:errorPath"] == "item.items[0].quantity"
+    assert (
+        _error(ns.patch("purchaseOrder", PO5001, {"item": {"items": [{"line": 2, "quantity": 5}]}}))["o:errorPath"]
+        == "item.items[0].quantity"
+    )
     assert _error(ns.patch("purchaseOrder", PO5001, {"item": {"items": [{"line": 1}]}}, replace="item"))["o:errorPath"] == "item"
     # replace=item may drop an untouched line
     assert ns.patch("purchaseOrder", PO5001, {"item": {"items": [{"line": 1}, {"line": 2}]}}, replace="item").status_code == 204
     assert sorted(ns.po_lines(PO5001)) == [1, 2]
 
-    pid = _new_id(ns.post("purchaseOrder", {
-        "externalId": "po-test-1", "entity": {"id": "302"}, "location": {"id": "2"},
-        "item": {"items": [{"item": {"id": "506"}, "quantity": 3, "rate": 100}]},
-    }))
+    pid = _new_id(
+        ns.post(
+            "purchaseOrder",
+            {
+                "externalId": "po-test-1",
+                "entity": {"id": "302"},
+                "location": {"id": "2"},
+                "item": {"items": [{"item": {"id": "506"}, "quantity": 3, "rate": 100}]},
+            },
+        )
+    )
     created = ns.record("purchaseOrder", pid)
     assert created["status"]["id"] == "B" and created["tranId"] == f"PO{pid}" and created["item"]["items"][0]["line"] == 1
-    assert _error(ns.post("purchaseOrder", {"externalId": "po-test-1", "entity": {"id": "302"},
-                                             "item": {"items": [{"item": {"id": "506"}, "quantity": 1}]}}))["o:errorCode"] == "DUP_RCRD"
+    assert (
+        _error(
+            ns.post(
+                "purchaseOrder",
+                {"externalId": "po-test-1", "entity": {"id": "302"}, "item": {"items": [{"item": {"id": "506"}, "quantity": 1}]}},
+            )
+        )["o:errorCode"]
+        == "DUP_RCRD"
+    )
     assert _error(ns.post("purchaseOrder", {"entity": {"id": "999"}, "item": {"items": []}}))["o:errorPath"] == "entity"
     # custom fields (project code, tax code, ...) are kept as sent; other unknown names follow the header
     po1 = ns.record("purchaseOrder", PO5001)
     assert po1["custbody_project_code"] == "PRJ-ORBIT-1" and po1["item"]["items"][0]["custcol_tax_code"] == "NT"
-    assert ns.patch("purchaseOrder", pid, {"custbody_project_code": "PRJ-9", "item": {"items": [
-        {"line": 1, "custcol_gl_account_override": "5010"}]}}).status_code == 204
+    assert (
+        ns.patch(
+            "purchaseOrder",
+            pid,
+            {"custbody_project_code": "PRJ-9", "item": {"items": [{"line": 1, "custcol_gl_account_override": "5010"}]}},
+        ).status_code
+        == 204
+    )
     created = ns.record("purchaseOrder", pid)
     assert created["custbody_project_code"] == "PRJ-9" and created["item"]["items"][0]["custcol_gl_account_override"] == "5010"
-    strict = ns.http.patch(f"{RECORD}/purchaseOrder/{pid}", json={"nosuchfield": 1},
-                           headers={**ns.auth(), "X-NetSuite-PropertyNameValidation": "error"})
+    strict = ns.http.patch(
+        f"{RECORD}/purchaseOrder/{pid}",
+        json={"nosuchfield": 1},
+        headers={**ns.auth(), "X-NetSuite-PropertyNameValidation": "error"},
+    )
     assert _error(strict)["o:errorCode"] == "NONEXISTENT_FIELD"
     # serial numbers on receipt of the serialized item
     serials = [{"receiptInventoryNumber": f"M-10{n}", "quantity": 1} for n in range(2)]
-    assert _new_id(ns.receive(pid, {"item": {"items": [
-        _line(1, 2, inventoryDetail={"inventoryAssignment": {"items": serials}})
-    ]}}))
+    assert _new_id(
+        ns.receive(pid, {"item": {"items": [_line(1, 2, inventoryDetail={"inventoryAssignment": {"items": serials}})]}})
+    )
     assert ns.status(pid) == "E"
 
 
@@ -383,9 +474,16 @@ def test_delete_purchase_order(ns: Purchasing) -> None:
 
 def test_time_bill_create_correct_and_upsert(ns: Purchasing) -> None:
     body = {
-        "externalId": "ion-session-501", "employee": {"id": "401"}, "tranDate": "2026-11-20", "hours": "1:30",
-        "item": {"id": "500"}, "location": {"id": "1"}, "department": {"id": "1"}, "class": {"id": "1"},
-        "memo": "WO1001 run 1001 step 3", "isBillable": True,
+        "externalId": "ion-session-501",
+        "employee": {"id": "401"},
+        "tranDate": "2026-11-20",
+        "hours": "1:30",
+        "item": {"id": "500"},
+        "location": {"id": "1"},
+        "department": {"id": "1"},
+        "class": {"id": "1"},
+        "memo": "WO1001 run 1001 step 3",
+        "isBillable": True,
     }
     tid = _new_id(ns.post("timeBill", body))
     record = ns.record("timeBill", tid)
@@ -399,8 +497,17 @@ def test_time_bill_create_correct_and_upsert(ns: Purchasing) -> None:
     assert ns.record("timeBill", tid)["hours"] == "2:15"
     assert ns.patch("timeBill", "eid:ion-session-501", {"hours": 2.5}).status_code == 204
     rows = ns.rows("SELECT id, employee, hours, item, isbillable, externalid FROM timebill")
-    assert rows == [{"links": [], "id": str(tid), "employee": "401", "hours": "2.5", "item": "500", "isbillable": "T",
-                     "externalid": "ion-session-501"}]
+    assert rows == [
+        {
+            "links": [],
+            "id": str(tid),
+            "employee": "401",
+            "hours": "2.5",
+            "item": "500",
+            "isbillable": "T",
+            "externalid": "ion-session-501",
+        }
+    ]
     upsert = ns.put("timeBill", "eid:ion-session-502", {"employee": {"id": "402"}, "tranDate": "2026-11-20", "hours": "0.75"})
     second = _new_id(upsert)
     assert _new_id(ns.put("timeBill", "eid:ion-session-502", {"hours": "1.25"})) == second
@@ -427,15 +534,19 @@ def test_suiteql_over_purchasing_tables(ns: Purchasing) -> None:
         "WHERE t.type = 'PurchOrd' ORDER BY t.id"
     )
     assert [(r["tranid"], r["status"], r["companyname"]) for r in pos] == [
-        ("PO5001", "E", "Acme Metals"), ("PO5002", "B", "Orbital Parts"), ("PO5003", "A", "Acme Metals"),
+        ("PO5001", "E", "Acme Metals"),
+        ("PO5002", "B", "Orbital Parts"),
+        ("PO5003", "A", "Acme Metals"),
         ("PO5004", "H", "Orbital Parts"),
     ]
     lines = ns.rows(
         "SELECT tl.id, tl.item, tl.quantity, tl.quantityshiprecv, tl.quantitybilled, tl.rate, tl.location, tl.isclosed "
-        "FROM transactionline tl WHERE tl.transaction = ? AND tl.mainline = 'F' ORDER BY tl.id", [PO5001]
+        "FROM transactionline tl WHERE tl.transaction = ? AND tl.mainline = 'F' ORDER BY tl.id",
+        [PO5001],
     )
     assert [(r["item"], r["quantity"], r["quantityshiprecv"], r["quantitybilled"], r["rate"], r["isclosed"]) for r in lines] == [
-        ("502", "100", "60", "100", "2.5", "F"), ("503", "50", "50", "0", "4", "F")
+        ("502", "100", "60", "100", "2.5", "F"),
+        ("503", "50", "50", "0", "4", "F"),
     ]
     # a receipt line reaches its PO line through previoustransactionlinelink (SuiteQL has no transactionline.orderline)
     receipt_lines = ns.rows(
@@ -445,7 +556,8 @@ def test_suiteql_over_purchasing_tables(ns: Purchasing) -> None:
         "WHERE t.type = 'ItemRcpt' ORDER BY tl.id"
     )
     assert [(r["externalid"], r["item"], r["quantity"], r["previousdoc"], r["previousline"]) for r in receipt_lines] == [
-        ("ion-receipt-q", "502", "60", "1501", "1"), ("ion-receipt-q", "503", "50", "1501", "2")
+        ("ion-receipt-q", "502", "60", "1501", "1"),
+        ("ion-receipt-q", "503", "50", "1501", "2"),
     ]
     # the three-way match in one query: ordered, item-receipted, billed per PO line
     match = ns.rows(
@@ -457,9 +569,13 @@ def test_suiteql_over_purchasing_tables(ns: Purchasing) -> None:
         "  ON bl.transaction = l.nextdoc AND bl.id = l.nextline WHERE l.previousdoc = po.id AND l.previousline = pl.id "
         "  AND l.nexttype = 'VendBill'), 0) AS billed "
         "FROM transaction po JOIN transactionline pl ON pl.transaction = po.id AND pl.mainline = 'F' "
-        "WHERE po.tranid = ? ORDER BY pl.id", ["PO5001"]
+        "WHERE po.tranid = ? ORDER BY pl.id",
+        ["PO5001"],
     )
-    assert [(r["line"], r["ordered"], r["receipted"], r["billed"]) for r in match] == [("1", "100", "60", "100"), ("2", "50", "50", "0")]
+    assert [(r["line"], r["ordered"], r["receipted"], r["billed"]) for r in match] == [
+        ("1", "100", "60", "100"),
+        ("2", "50", "50", "0"),
+    ]
     assert ns.rows("SELECT DISTINCT previousdoc FROM previoustransactionlinelink WHERE nextdoc = ?", [rid]) == [
         {"links": [], "previousdoc": "1501"}
     ]

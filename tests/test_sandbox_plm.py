@@ -22,8 +22,9 @@ def ion() -> Any:
     token = client.post("/realms/api-keys/protocol/openid-connect/token", data=CREDENTIALS).json()["access_token"]
 
     def graphql(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        return client.post("/graphql", json={"query": query, "variables": variables or {}},
-                           headers={"Authorization": f"Bearer {token}"}).json()
+        return client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers={"Authorization": f"Bearer {token}"}
+        ).json()
 
     return graphql
 
@@ -42,28 +43,43 @@ def error(answer: dict[str, Any]) -> str:
 
 def test_a_released_mbom_is_frozen_and_only_one_version_is_released(ion):
     assert "RELEASED and cannot be edited" in error(
-        ion("mutation { createMbomItem(input: {mbomId: 1, partId: 105, quantity: 1}) { mbomItem { id } } }"))
-    draft = ion("mutation { createMbom(input: {partId: 101}) { mbom { id _etag version status editable } } }")["data"]["createMbom"]["mbom"]
+        ion("mutation { createMbomItem(input: {mbomId: 1, partId: 105, quantity: 1}) { mbomItem { id } } }")
+    )
+    draft = ion("mutation { createMbom(input: {partId: 101}) { mbom { id _etag version status editable } } }")["data"][
+        "createMbom"
+    ]["mbom"]
     assert (draft["version"], draft["status"], draft["editable"]) == (2, "DRAFT", True)
-    add_item = "mutation ($m: ID!, $q: Float!) { createMbomItem(input: {mbomId: $m, partId: 102, quantity: $q}) { mbomItem { id } } }"
+    add_item = (
+        "mutation ($m: ID!, $q: Float!) { createMbomItem(input: {mbomId: $m, partId: 102, quantity: $q}) { mbomItem { id } } }"
+    )
     ion(add_item, {"m": draft["id"], "q": 4})
     assert "not unique" in error(ion(add_item, {"m": draft["id"], "q": 1}))
-    released = ion('mutation ($id: ID!, $e: String!) { updateMbom(input: {id: $id, etag: $e, status: RELEASED}) { mbom { status } } }',
-                   {"id": draft["id"], "e": draft["_etag"]})
+    released = ion(
+        "mutation ($id: ID!, $e: String!) { updateMbom(input: {id: $id, etag: $e, status: RELEASED}) { mbom { status } } }",
+        {"id": draft["id"], "e": draft["_etag"]},
+    )
     assert released["data"]["updateMbom"]["mbom"]["status"] == "RELEASED"
-    versions = ion("{ part(id: 101) { latestReleasedMbom { version } mboms { version status isLatestVersion } } }")["data"]["part"]
-    assert versions["mboms"] == [{"version": 1, "status": "ARCHIVED", "isLatestVersion": False},
-                                 {"version": 2, "status": "RELEASED", "isLatestVersion": True}]
+    versions = ion("{ part(id: 101) { latestReleasedMbom { version } mboms { version status isLatestVersion } } }")["data"][
+        "part"
+    ]
+    assert versions["mboms"] == [
+        {"version": 1, "status": "ARCHIVED", "isLatestVersion": False},
+        {"version": 2, "status": "RELEASED", "isLatestVersion": True},
+    ]
     assert versions["latestReleasedMbom"] == {"version": 2}
 
 
 def test_part_revisions_keep_identity_and_attributes(ion):
     part = ion("{ part(id: 101) { _etag } }")["data"]["part"]
-    ion('mutation ($e: String!) { updatePartAttribute(input: {partId: 101, key: "Arena Lifecycle Phase", value: "In Production", etag: $e}) { partAttribute { key } } }',
-        {"e": part["_etag"]})
+    ion(
+        'mutation ($e: String!) { updatePartAttribute(input: {partId: 101, key: "Arena Lifecycle Phase", value: "In Production", etag: $e}) { partAttribute { key } } }',
+        {"e": part["_etag"]},
+    )
     etag = ion("{ part(id: 101) { _etag } }")["data"]["part"]["_etag"]
-    revised = ion('mutation ($e: String!) { createPartRevision(input: {id: 101, etag: $e}) { part { id revision revisedFromId isLatestRevision attributes { key value } } } }',
-                  {"e": etag})["data"]["createPartRevision"]["part"]
+    revised = ion(
+        "mutation ($e: String!) { createPartRevision(input: {id: 101, etag: $e}) { part { id revision revisedFromId isLatestRevision attributes { key value } } } }",
+        {"e": etag},
+    )["data"]["createPartRevision"]["part"]
     assert (revised["revision"], revised["revisedFromId"], revised["isLatestRevision"]) == ("B", 101, True)
     assert revised["attributes"] == [{"key": "Arena Lifecycle Phase", "value": "In Production"}]
     assert ion("{ part(id: 101) { isLatestRevision } }")["data"]["part"]["isLatestRevision"] is False
@@ -72,11 +88,17 @@ def test_part_revisions_keep_identity_and_attributes(ion):
 
 
 def test_an_issue_needs_a_disposition_before_it_moves_on(ion):
-    assert "disposition" in error(ion('mutation { createIssue(input: {title: "x", runId: 1005, status: IN_REVIEW}) { issue { id } } }'))
-    issue = ion('mutation { createIssue(input: {title: "x", runId: 1005}) { issue { id _etag status run { id } } } }')["data"]["createIssue"]["issue"]
+    assert "disposition" in error(
+        ion('mutation { createIssue(input: {title: "x", runId: 1005, status: IN_REVIEW}) { issue { id } } }')
+    )
+    issue = ion('mutation { createIssue(input: {title: "x", runId: 1005}) { issue { id _etag status run { id } } } }')["data"][
+        "createIssue"
+    ]["issue"]
     assert (issue["status"], issue["run"]) == ("PENDING", {"id": 1005})
-    moved = ion('mutation ($id: ID!, $e: String!) { updateIssue(input: {id: $id, etag: $e, status: IN_PROGRESS, disposition: "SCRAP"}) { issue { status disposition } } }',
-                {"id": issue["id"], "e": issue["_etag"]})
+    moved = ion(
+        'mutation ($id: ID!, $e: String!) { updateIssue(input: {id: $id, etag: $e, status: IN_PROGRESS, disposition: "SCRAP"}) { issue { status disposition } } }',
+        {"id": issue["id"], "e": issue["_etag"]},
+    )
     assert moved["data"]["updateIssue"]["issue"] == {"status": "IN_PROGRESS", "disposition": "SCRAP"}
     dispositioned = ion("{ issues(filters: {status: {in: [IN_PROGRESS, IN_REVIEW, RESOLVED]}}) { edges { node { id } } } }")
     assert [e["node"]["id"] for e in dispositioned["data"]["issues"]["edges"]] == [1, int(issue["id"])]
@@ -101,7 +123,9 @@ def test_making_a_change_effective_promotes_revisions_and_queues_one_event(arena
 
 def test_arena_errors_quota_and_sessions(arena):
     assert arena.get("/v1/items/ASCVEMVVS9S9S6D0DDZ3").json() == {  # as the docs' samples answer an unknown GUID
-        "status": 400, "errors": [{"code": 3011, "message": 'The guid "ASCVEMVVS9S9S6D0DDZ3" is not valid.'}]}
+        "status": 400,
+        "errors": [{"code": 3011, "message": 'The guid "ASCVEMVVS9S9S6D0DDZ3" is not valid.'}],
+    }
     first = int(arena.get("/v1/items").headers["X-Arena-Requests-Remaining"])
     assert int(arena.get("/v1/items").headers["X-Arena-Requests-Remaining"]) == first - 1
     assert arena.get("/v1/items", params={"limit": 401}).json()["errors"][0]["code"] == 3041
@@ -116,30 +140,46 @@ UPLOAD = {"file.title": "As-built SN-1", "file.edition": "1", "file.format": "js
 
 
 def test_file_content_is_uploaded_as_multipart_and_a_json_file_upload_is_refused(arena):
-    refused = arena.post("/v1/items/ITEMSAT5000000000001/files",
-                         json={"file": {"title": "As-built", "edition": "1", "storageMethodName": "FILE", "content": "{}"}})
+    refused = arena.post(
+        "/v1/items/ITEMSAT5000000000001/files",
+        json={"file": {"title": "As-built", "edition": "1", "storageMethodName": "FILE", "content": "{}"}},
+    )
     assert (refused.status_code, refused.json()["errors"][0]["code"]) == (400, 3033)  # FILE needs multipart
 
     del arena.headers["content-type"]  # httpx writes multipart/form-data with its boundary
-    upload = arena.post("/v1/items/ITEMSAT5000000000001/files", data=UPLOAD,
-                        files={"content": ("ion-asbuilt-7.json", b'{"built": 1}', "application/json")})
+    upload = arena.post(
+        "/v1/items/ITEMSAT5000000000001/files",
+        data=UPLOAD,
+        files={"content": ("ion-asbuilt-7.json", b'{"built": 1}', "application/json")},
+    )
     assert upload.status_code == 201 and upload.content == b""  # no JSON: the GUID is in the header
     guid = upload.headers["X-Arena-ItemFileAssociation-Guid"]
-    missing = arena.post("/v1/items/ITEMSAT5000000000001/files", data={**UPLOAD, "file.edition": ""},
-                         files={"content": ("x.json", b"{}", "application/json")})
+    missing = arena.post(
+        "/v1/items/ITEMSAT5000000000001/files",
+        data={**UPLOAD, "file.edition": ""},
+        files={"content": ("x.json", b"{}", "application/json")},
+    )
     assert missing.json()["errors"][0] == {"code": 3001, "message": 'The attribute "file.edition" is required.'}
-    no_file = arena.post("/v1/items/ITEMSAT5000000000001/files", data=UPLOAD, files={"content": ("x.json", b"", "application/json")})
+    no_file = arena.post(
+        "/v1/items/ITEMSAT5000000000001/files", data=UPLOAD, files={"content": ("x.json", b"", "application/json")}
+    )
     assert no_file.json()["errors"][0]["code"] == 3033
 
     arena.headers["content-type"] = "application/json"
     files = arena.get("/v1/items/ITEMSAT5000000000001/files").json()["results"]
     assert [(f["guid"], f["file"]["name"], f["file"]["storageMethodName"], f["file"]["size"]) for f in files] == [
-        (guid, "ion-asbuilt-7.json", "FILE", 12)]  # the name comes from the uploaded file
+        (guid, "ion-asbuilt-7.json", "FILE", 12)
+    ]  # the name comes from the uploaded file
     assert "content" not in files[0] and "content" not in files[0]["file"]
 
 
-NCR = {"category": {"guid": "I0K3MZKBY1KUDWBIIJ7C"}, "numberSequencePrefix": {"value": "MCR-"}, "title": "[ION NCR 1] x",
-       "problem": "Solder bridge", "requestedAction": "Rework"}
+NCR = {
+    "category": {"guid": "I0K3MZKBY1KUDWBIIJ7C"},
+    "numberSequencePrefix": {"value": "MCR-"},
+    "title": "[ION NCR 1] x",
+    "problem": "Solder bridge",
+    "requestedAction": "Rework",
+}
 
 
 def test_a_request_needs_a_real_category_and_prefix_and_starts_unsubmitted(arena):
@@ -156,7 +196,10 @@ def test_a_request_needs_a_real_category_and_prefix_and_starts_unsubmitted(arena
     assert created.status_code == 201
     request = created.json()
     assert (request["number"], request["lifecycleStatus"], request["category"]["name"]) == (
-        "MCR-000001", {"type": "UNSUBMITTED"}, "Manufacturing Change Request")
+        "MCR-000001",
+        {"type": "UNSUBMITTED"},
+        "Manufacturing Change Request",
+    )
     defaulted = arena.post("/v1/requests", json={k: v for k, v in NCR.items() if k != "numberSequencePrefix"}).json()
     assert defaulted["number"] == "MCR-000002"  # the category's default prefix
 
@@ -166,5 +209,7 @@ def test_a_request_needs_a_real_category_and_prefix_and_starts_unsubmitted(arena
     assert arena.post(items, json={"item": {"guid": "ITEMSAT5000000000001"}}).json()["errors"][0]["code"] == 4042
     assert [i["notes"] for i in arena.get(items).json()["results"]] == ["built as rev B"]
     assert arena.get("/v1/requests", params={"title": "[ION NCR 1]*"}).json()["count"] == 2
-    assert arena.get("/v1/settings/requests/categories/I0K3MZKBY1KUDWBIIJ7C").json()["numberingSequencePrefixDefault"][
-        "value"] == "MCR-"
+    assert (
+        arena.get("/v1/settings/requests/categories/I0K3MZKBY1KUDWBIIJ7C").json()["numberingSequencePrefixDefault"]["value"]
+        == "MCR-"
+    )

@@ -60,9 +60,20 @@ def qbo(server: str) -> Qbo:
     client = Qbo(server)
     client.admin("POST", "reset")
     client.admin("PUT", "faults", {})
-    client.admin("PUT", "config", {"rotation": "sticky_24h", "purchase_orders_enabled": True, "class_tracking_per_line": True,
-                                   "inventory_tracking": True, "sparse_line_merge": False})
-    client.admin("PUT", "limits", {"requests_per_minute": 100_000, "requests_per_second": 10_000, "batch_requests_per_minute": 1000})
+    client.admin(
+        "PUT",
+        "config",
+        {
+            "rotation": "sticky_24h",
+            "purchase_orders_enabled": True,
+            "class_tracking_per_line": True,
+            "inventory_tracking": True,
+            "sparse_line_merge": False,
+        },
+    )
+    client.admin(
+        "PUT", "limits", {"requests_per_minute": 100_000, "requests_per_second": 10_000, "batch_requests_per_minute": 1000}
+    )
     client.login()
     return client
 
@@ -78,10 +89,16 @@ def po_body(**overrides: Any) -> dict[str, Any]:
         "VendorRef": {"value": "1"},
         "APAccountRef": {"value": "1"},
         "Line": [
-            {"DetailType": "ItemBasedExpenseLineDetail", "Amount": 250.0,
-             "ItemBasedExpenseLineDetail": {"ItemRef": {"value": "1"}, "Qty": 100, "UnitPrice": 2.5}},
-            {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 25.0,
-             "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "5"}, "ClassRef": {"value": "5000000000000007280"}}},
+            {
+                "DetailType": "ItemBasedExpenseLineDetail",
+                "Amount": 250.0,
+                "ItemBasedExpenseLineDetail": {"ItemRef": {"value": "1"}, "Qty": 100, "UnitPrice": 2.5},
+            },
+            {
+                "DetailType": "AccountBasedExpenseLineDetail",
+                "Amount": 25.0,
+                "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "5"}, "ClassRef": {"value": "5000000000000007280"}},
+            },
         ],
     }
     return {**body, **overrides}
@@ -112,8 +129,11 @@ def test_strict_rotation_kills_the_old_token_at_once_and_bad_clients_are_401(qbo
     bad = qbo.refresh(new, auth="Basic " + base64.b64encode(b"someone:else").decode())
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
     code = qbo.admin("POST", "oauth/connect")["code"]
-    reconnect = httpx.post(f"{qbo.url}/oauth2/v1/tokens/bearer", data={"grant_type": "authorization_code", "code": code},
-                           headers={"Authorization": BASIC})
+    reconnect = httpx.post(
+        f"{qbo.url}/oauth2/v1/tokens/bearer",
+        data={"grant_type": "authorization_code", "code": code},
+        headers={"Authorization": BASIC},
+    )
     assert reconnect.status_code == 200 and reconnect.json()["refresh_token"] not in (new, CONFIG.initial_refresh_token)
 
 
@@ -144,8 +164,9 @@ def test_queries_escape_quotes_page_count_and_hide_inactive(qbo):
     assert "Travel" not in names and len(names) == 8  # inactive hidden
     everything = qbo.query("SELECT count(*) FROM Account WHERE Active IN (true, false)").json()["QueryResponse"]
     assert everything == {"totalCount": 9}
-    posted = qbo.api("POST", "query", content=b"SELECT * FROM Account WHERE Name LIKE 'Inv%'",
-                     headers={"Content-Type": "application/text"}).json()["QueryResponse"]
+    posted = qbo.api(
+        "POST", "query", content=b"SELECT * FROM Account WHERE Name LIKE 'Inv%'", headers={"Content-Type": "application/text"}
+    ).json()["QueryResponse"]
     assert [a["Name"] for a in posted["Account"]] == ["Inventory Asset"]
     assert qbo.query("SELECT * FROM Class WHERE Name = 'Nope'").json()["QueryResponse"] == {"startPosition": 1, "maxResults": 0}
     assert qbo.query("SELECT * FROM Item WHERE Name IN ('COMP-200 Rev A', 'x')").json()["QueryResponse"]["Item"][0]["Id"] == "1"
@@ -198,8 +219,12 @@ def test_a_line_array_replaces_the_lines_and_a_line_without_a_known_id_is_new(qb
     created = qbo.create("PurchaseOrder", po_body(DueDate="2026-12-24")).json()["PurchaseOrder"]
     item_line, account_line = created["Line"]
     linked = {**item_line, "LinkedTxn": [{"TxnId": "900", "TxnType": "Bill"}]}
-    sparse = {"Id": created["Id"], "SyncToken": "0", "sparse": True,
-              "Line": [linked, {**account_line, "Id": "77"}]}  # an unknown Id: a new line
+    sparse = {
+        "Id": created["Id"],
+        "SyncToken": "0",
+        "sparse": True,
+        "Line": [linked, {**account_line, "Id": "77"}],
+    }  # an unknown Id: a new line
     after = qbo.create("PurchaseOrder", sparse).json()["PurchaseOrder"]
     assert after["DueDate"] == "2026-12-24"  # sparse: fields not sent stay
     assert [line["Id"] for line in after["Line"]] == ["1", "3"] and after["Line"][0]["LinkedTxn"] == linked["LinkedTxn"]
@@ -229,15 +254,29 @@ def test_company_info_minor_version_and_inventory_preference(qbo):
     qbo.admin("PUT", "config", {"inventory_tracking": False})
     prefs = qbo.api("GET", "preferences").json()["Preferences"]
     assert prefs["ProductAndServicesPrefs"]["QuantityOnHand"] is False
-    item = {"Name": "NEW Rev A", "Type": "Inventory", "QtyOnHand": 0, "InvStartDate": "2026-01-01",
-            "IncomeAccountRef": {"value": "2"}, "AssetAccountRef": {"value": "3"}, "ExpenseAccountRef": {"value": "4"}}
+    item = {
+        "Name": "NEW Rev A",
+        "Type": "Inventory",
+        "QtyOnHand": 0,
+        "InvStartDate": "2026-01-01",
+        "IncomeAccountRef": {"value": "2"},
+        "AssetAccountRef": {"value": "3"},
+        "ExpenseAccountRef": {"value": "4"},
+    }
     assert fault(qbo.create("Item", item))[1] == "6000"
     qbo.admin("PUT", "config", {"inventory_tracking": True})
 
 
 def test_inventory_items_need_their_accounts_and_unique_names(qbo):
-    item = {"Name": "820412-001 Rev B", "Type": "Inventory", "QtyOnHand": 0, "InvStartDate": "2026-01-01",
-            "IncomeAccountRef": {"value": "2"}, "AssetAccountRef": {"value": "3"}, "ExpenseAccountRef": {"value": "4"}}
+    item = {
+        "Name": "820412-001 Rev B",
+        "Type": "Inventory",
+        "QtyOnHand": 0,
+        "InvStartDate": "2026-01-01",
+        "IncomeAccountRef": {"value": "2"},
+        "AssetAccountRef": {"value": "3"},
+        "ExpenseAccountRef": {"value": "4"},
+    }
     assert qbo.create("Item", item).json()["Item"]["TrackQtyOnHand"] is True
     assert fault(qbo.create("Item", item))[1] == "6240"
     assert fault(qbo.create("Item", {**item, "Name": "x", "AssetAccountRef": None}))[1] == "2020"

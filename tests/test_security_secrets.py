@@ -70,18 +70,29 @@ def test_injected_secrets_never_leave_their_settings(world, monkeypatch, capsys)
     expires = datetime.now(UTC) + timedelta(hours=1)
     Credentials(ledger).put(
         "quickbooks:realm-1",
-        {"access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "refresh_token_expires_at": (expires + timedelta(days=3)).isoformat()},
+        {
+            "access_token": ACCESS_TOKEN,
+            "refresh_token": REFRESH_TOKEN,
+            "refresh_token_expires_at": (expires + timedelta(days=3)).isoformat(),
+        },
         expires_at=expires,
     )
     monkeypatch.setitem(
-        INTEGRATIONS, "quickbooks-sync", Integration(name="quickbooks-sync", sla=timedelta(hours=1), credentials=("quickbooks:realm-1",))
+        INTEGRATIONS,
+        "quickbooks-sync",
+        Integration(name="quickbooks-sync", sla=timedelta(hours=1), credentials=("quickbooks:realm-1",)),
     )
 
     server = start(create_app(ledger, load_sources(), emit=emit_prefect_events))
     messages = []
     try:
         for delivery in ({}, {"forge": True}, {"unsigned": True}, {"age_seconds": 4000}):
-            body = {"url": f"{server.url}/webhooks/ion", "secret": WEBHOOK_SECRET, "data": {"id": 1001, "status": "COMPLETE"}, **delivery}
+            body = {
+                "url": f"{server.url}/webhooks/ion",
+                "secret": WEBHOOK_SECRET,
+                "data": {"id": 1001, "status": "COMPLETE"},
+                **delivery,
+            }
             answer = httpx.post(f"{world.sandbox.ion.url}/_sandbox/webhooks/send", json=body, timeout=30).json()
             messages.append(str(answer))
     finally:

@@ -37,15 +37,21 @@ def transform_purchase_order(po_id: str, to_type: str, external_id: str, lines: 
 @pytest.mark.usefixtures("prefect_api")
 def test_seed_example_agreeing_documents_match_and_a_short_receipt_is_flagged(world):
     # PO5002 line 2, 40 brackets @ 1.2: received in ION, item-receipted and billed in NetSuite.
-    world.admin("ion", "POST", "receipts", {"purchaseOrderId": 2, "items": [{"purchaseOrderLineId": 4, "quantity": 40, "locationId": 2}]})
+    world.admin(
+        "ion", "POST", "receipts", {"purchaseOrderId": 2, "items": [{"purchaseOrderLineId": 4, "quantity": 40, "locationId": 2}]}
+    )
     lot = {"inventoryAssignment": {"items": [{"receiptInventoryNumber": "L-2211", "quantity": 100}]}}
     transform_purchase_order(
-        "1502", "itemReceipt", "test-receipt-1",
+        "1502",
+        "itemReceipt",
+        "test-receipt-1",
         [{"orderLine": 1, "quantity": 100, "inventoryDetail": lot}, {"orderLine": 2, "quantity": 40}],
     )
     transform_purchase_order("1502", "vendorBill", "test-bill-1", [{"orderLine": 2, "quantity": 40, "rate": 1.2}])
     # PO5001 line 2: 50 received and item-receipted, but billed at a higher price.
-    transform_purchase_order("1501", "itemReceipt", "test-receipt-2", [{"orderLine": 1, "itemReceive": False}, {"orderLine": 2, "quantity": 50}])
+    transform_purchase_order(
+        "1501", "itemReceipt", "test-receipt-2", [{"orderLine": 1, "itemReceive": False}, {"orderLine": 2, "quantity": 50}]
+    )
     transform_purchase_order("1501", "vendorBill", "test-bill-2", [{"orderLine": 2, "quantity": 50, "rate": 4.2}])
 
     result = run_deployment("three-way-match")
@@ -70,7 +76,9 @@ def test_seed_example_agreeing_documents_match_and_a_short_receipt_is_flagged(wo
     assert "previoustransactionlinelink.previousline" in world.suiteql_columns_read()
 
 
-def frames(ion_rows: list[dict[str, Any]], receipts: list[tuple[str, str, float]] = (), bills: list[tuple[str, str, float, float]] = ()):
+def frames(
+    ion_rows: list[dict[str, Any]], receipts: list[tuple[str, str, float]] = (), bills: list[tuple[str, str, float, float]] = ()
+):
     netsuite = pd.DataFrame(
         [
             {"po_id": "1", "po": "PO1", "line": "1", "item": "A", "ordered": 10.0, "ordered_rate": 2.0, "closed": False},
@@ -88,7 +96,9 @@ def test_lines_join_by_item_when_the_line_number_is_missing_and_every_disagreeme
         {"po": "PO1", "line_attr": None, "ion_item": "A", "ion_line": 11, "ion_status": "RECEIVED", "received_ion": 12.0},
         {"po": "PO1", "line_attr": "7", "ion_item": "C", "ion_line": 12, "ion_status": "ORDERED", "received_ion": 1.0},
     ]
-    result = match_lines(*frames(ion, receipts=[("1", "1", 12.0)], bills=[("1", "1", 12.0, 24.0)]), NetSuiteMappings(), erp="NetSuite")
+    result = match_lines(
+        *frames(ion, receipts=[("1", "1", 12.0)], bills=[("1", "1", 12.0, 24.0)]), NetSuiteMappings(), erp="NetSuite"
+    )
     rows = result.rows.set_index(["po", "line"])
     assert rows.loc[("PO1", "1")]["flags"] == (
         "over-receipt: ION received 12, 10 ordered; item-receipted 12, more than the 10 ordered; billed 12, more than the 10 ordered"
@@ -103,7 +113,9 @@ def test_agreeing_lines_without_a_bill_await_it_and_partial_bills_are_flagged():
         {"po": "PO1", "line_attr": "1", "ion_item": "A", "ion_line": 11, "ion_status": "RECEIVED", "received_ion": 10.0},
         {"po": "PO1", "line_attr": "2", "ion_item": "B", "ion_line": 12, "ion_status": "RECEIVED", "received_ion": 5.0},
     ]
-    netsuite, receipts, bills, ion_frame = frames(ion, receipts=[("1", "1", 4.0), ("1", "1", 6.0), ("1", "2", 5.0)], bills=[("1", "2", 3.0, 3.0)])
+    netsuite, receipts, bills, ion_frame = frames(
+        ion, receipts=[("1", "1", 4.0), ("1", "1", 6.0), ("1", "2", 5.0)], bills=[("1", "2", 3.0, 3.0)]
+    )
     rows = match_lines(netsuite, receipts, bills, ion_frame, NetSuiteMappings(), erp="NetSuite").rows.set_index("line")
     assert rows.loc["1"].status == "awaiting bill" and rows.loc["1"].item_receipted == 10  # two partial receipts sum
     assert rows.loc["2"]["flags"] == "billed 3 but item-receipted 5 (received goods not yet billed)"

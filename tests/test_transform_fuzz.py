@@ -66,8 +66,14 @@ def mutated(record: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
     return copied
 
 
-def check(transform: Callable[[dict[str, Any]], list[dict[str, Any]]], record: dict[str, Any], label: str,
-          path: Path, value: Any, numeric: set[Path]) -> None:
+def check(
+    transform: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    record: dict[str, Any],
+    label: str,
+    path: Path,
+    value: Any,
+    numeric: set[Path],
+) -> None:
     """Run `transform` on the mutated record as a writer loop does; judge what came out."""
     dead: list[DeadLetter] = []
     bodies: list[dict[str, Any]] = []
@@ -90,13 +96,24 @@ RUN_NUMBERS: set[Path] = {
     ("partInventory", "quantity"),
     ("partInventory", "buildRequirements", 0, "abomInstallations", 0, "quantityInstalledPerParentPartInventory"),
 }
-RUN_PATHS = sorted(RUN_NUMBERS | {
-    ("id",), ("title",), ("endTime",), ("attributes",), ("attributes", 0, "value"), ("partInventory", "location"),
-    ("partInventory", "part", "partNumber"), ("partInventory", "part", "trackingType"), ("partInventory", "buildRequirements"),
-    ("partInventory", "buildRequirements", 0, "abomInstallations", 1, "partInventory"),
-    ("partInventory", "buildRequirements", 0, "abomInstallations", 1, "partInventory", "lotNumber"),
-    ("partInventory", "buildRequirements", 0, "abomInstallations", 0, "partInventory", "location", "id"),
-}, key=str)
+RUN_PATHS = sorted(
+    RUN_NUMBERS
+    | {
+        ("id",),
+        ("title",),
+        ("endTime",),
+        ("attributes",),
+        ("attributes", 0, "value"),
+        ("partInventory", "location"),
+        ("partInventory", "part", "partNumber"),
+        ("partInventory", "part", "trackingType"),
+        ("partInventory", "buildRequirements"),
+        ("partInventory", "buildRequirements", 0, "abomInstallations", 1, "partInventory"),
+        ("partInventory", "buildRequirements", 0, "abomInstallations", 1, "partInventory", "lotNumber"),
+        ("partInventory", "buildRequirements", 0, "abomInstallations", 0, "partInventory", "location", "id"),
+    },
+    key=str,
+)
 
 
 def consumption(node: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -116,21 +133,42 @@ def test_consumption_expansion(path: Path, value: Any) -> None:
 # -- receipt lines (erp/netsuite/receipts.py) ------------------------------------------------------
 
 RECEIPT = {
-    "id": 7, "_created": "2026-11-21T10:00:00Z", "receivedAt": "2026-11-21T10:00:00Z",
-    "receiptItems": [{
-        "id": 1, "quantity": 5,
-        "purchaseOrderLine": {"id": 4, "status": "ORDERED", "part": {"partNumber": "COMP-200"}, "Attributes": [{"value": "1"}],
-                              "purchaseOrder": {"id": 2, "Attributes": [{"value": "PO5002"}]}},
-        "partInventory": {"locationId": 1, "lotNumber": "L-1", "serialNumber": None},
-    }],
+    "id": 7,
+    "_created": "2026-11-21T10:00:00Z",
+    "receivedAt": "2026-11-21T10:00:00Z",
+    "receiptItems": [
+        {
+            "id": 1,
+            "quantity": 5,
+            "purchaseOrderLine": {
+                "id": 4,
+                "status": "ORDERED",
+                "part": {"partNumber": "COMP-200"},
+                "Attributes": [{"value": "1"}],
+                "purchaseOrder": {"id": 2, "Attributes": [{"value": "PO5002"}]},
+            },
+            "partInventory": {"locationId": 1, "lotNumber": "L-1", "serialNumber": None},
+        }
+    ],
 }
 RECEIPT_NUMBERS: set[Path] = {("receiptItems", 0, "quantity")}
-RECEIPT_PATHS = sorted(RECEIPT_NUMBERS | {
-    ("id",), ("receivedAt",), ("receiptItems",), ("receiptItems", 0), ("receiptItems", 0, "purchaseOrderLine"),
-    ("receiptItems", 0, "purchaseOrderLine", "Attributes"), ("receiptItems", 0, "purchaseOrderLine", "purchaseOrder"),
-    ("receiptItems", 0, "purchaseOrderLine", "part"), ("receiptItems", 0, "partInventory"),
-    ("receiptItems", 0, "partInventory", "locationId"), ("receiptItems", 0, "partInventory", "lotNumber"),
-}, key=str)
+RECEIPT_PATHS = sorted(
+    RECEIPT_NUMBERS
+    | {
+        ("id",),
+        ("receivedAt",),
+        ("receiptItems",),
+        ("receiptItems", 0),
+        ("receiptItems", 0, "purchaseOrderLine"),
+        ("receiptItems", 0, "purchaseOrderLine", "Attributes"),
+        ("receiptItems", 0, "purchaseOrderLine", "purchaseOrder"),
+        ("receiptItems", 0, "purchaseOrderLine", "part"),
+        ("receiptItems", 0, "partInventory"),
+        ("receiptItems", 0, "partInventory", "locationId"),
+        ("receiptItems", 0, "partInventory", "lotNumber"),
+    },
+    key=str,
+)
 NETSUITE_PO = NetSuitePo("9", "PO5002", "B", {1: PoLine(1, "COMP-200", 100.0, 0.0, False)})
 
 
@@ -154,25 +192,64 @@ def test_receipt_lines(path: Path, value: Any) -> None:
 # -- QuickBooks bodies (erp/quickbooks/rules.py) ------------------------------------------
 
 QUICKBOOKS_PO = {
-    "id": 7, "status": "ORDERED", "description": "Q4", "orderedAt": "2026-11-20T10:00:00Z", "_updated": "2026-11-20T10:00:00Z",
-    "supplier": {"id": 1, "name": "Acme Metals"}, "currency": {"id": 1, "type": "USD"},
+    "id": 7,
+    "status": "ORDERED",
+    "description": "Q4",
+    "orderedAt": "2026-11-20T10:00:00Z",
+    "_updated": "2026-11-20T10:00:00Z",
+    "supplier": {"id": 1, "name": "Acme Metals"},
+    "currency": {"id": 1, "type": "USD"},
     "shipToLocation": {"id": 1, "name": "Hawthorne", "address": "1 Main St"},
     "fees": [{"id": 1, "name": "Freight", "value": 10, "type": "FIXED"}],
     "purchaseOrderLines": [
-        {"id": 1, "position": 1, "status": "ORDERED", "description": None, "quantity": 4, "cost": 2.5,
-         "part": {"id": 9, "partNumber": "820412-001", "revision": "B", "description": "bracket"}, "attributes": []},
-        {"id": 2, "position": 2, "status": "ORDERED", "description": "Gloves", "quantity": 1, "cost": 5, "part": None,
-         "attributes": [{"key": "Class", "value": "R&D"}]},
+        {
+            "id": 1,
+            "position": 1,
+            "status": "ORDERED",
+            "description": None,
+            "quantity": 4,
+            "cost": 2.5,
+            "part": {"id": 9, "partNumber": "820412-001", "revision": "B", "description": "bracket"},
+            "attributes": [],
+        },
+        {
+            "id": 2,
+            "position": 2,
+            "status": "ORDERED",
+            "description": "Gloves",
+            "quantity": 1,
+            "cost": 5,
+            "part": None,
+            "attributes": [{"key": "Class", "value": "R&D"}],
+        },
     ],
 }
 QUICKBOOKS_NUMBERS: set[Path] = {
-    ("purchaseOrderLines", 0, "quantity"), ("purchaseOrderLines", 0, "cost"), ("purchaseOrderLines", 1, "cost"), ("fees", 0, "value"),
+    ("purchaseOrderLines", 0, "quantity"),
+    ("purchaseOrderLines", 0, "cost"),
+    ("purchaseOrderLines", 1, "cost"),
+    ("fees", 0, "value"),
 }
-QUICKBOOKS_PATHS = sorted(QUICKBOOKS_NUMBERS | {
-    ("id",), ("supplier",), ("supplier", "name"), ("currency",), ("shipToLocation",), ("shipToLocation", "address"),
-    ("fees",), ("fees", 0, "type"), ("purchaseOrderLines",), ("purchaseOrderLines", 0, "id"), ("purchaseOrderLines", 0, "part"),
-    ("purchaseOrderLines", 0, "part", "partNumber"), ("purchaseOrderLines", 1, "description"), ("purchaseOrderLines", 1, "attributes"),
-}, key=str)
+QUICKBOOKS_PATHS = sorted(
+    QUICKBOOKS_NUMBERS
+    | {
+        ("id",),
+        ("supplier",),
+        ("supplier", "name"),
+        ("currency",),
+        ("shipToLocation",),
+        ("shipToLocation", "address"),
+        ("fees",),
+        ("fees", 0, "type"),
+        ("purchaseOrderLines",),
+        ("purchaseOrderLines", 0, "id"),
+        ("purchaseOrderLines", 0, "part"),
+        ("purchaseOrderLines", 0, "part", "partNumber"),
+        ("purchaseOrderLines", 1, "description"),
+        ("purchaseOrderLines", 1, "attributes"),
+    },
+    key=str,
+)
 SETUP = SetupIds(accounts_payable="1", income="2", inventory_asset="3", inventory_expense="4", fees="5")
 
 
@@ -181,8 +258,11 @@ def quickbooks_bodies(node: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
     if plan is None:
         return [], [f"ION purchase order {node.get('id')}: " + "; ".join(problems)]
     ids: dict[str, str] = defaultdict(lambda: "1")
-    items = [inventory_item_body(line.item, line.part_number or "", line.item_description, SETUP, "2026-11-20")
-             for line in plan.lines if line.item]
+    items = [
+        inventory_item_body(line.item, line.part_number or "", line.item_description, SETUP, "2026-11-20")
+        for line in plan.lines
+        if line.item
+    ]
     return [purchase_order_body(plan, SETUP, vendor_id="1", items=ids, accounts=ids, classes=ids), *items], []
 
 
@@ -195,23 +275,60 @@ def test_quickbooks_bodies(path: Path, value: Any) -> None:
 # -- Ramp bodies (payments/ramp/purchase_orders.py, payments/ramp/receipts.py) --------------------
 
 RAMP_PO = {
-    "id": 7, "_etag": "e", "_created": "2026-11-20T08:00:00+00:00", "status": "APPROVED", "paid": False, "description": None,
-    "currency": {"id": 1, "type": "USD"}, "supplier": {"id": 1, "name": "Acme", "attributes": [{"key": "Ramp Vendor Id", "value": "v-1"}]},
-    "purchaseOrderLines": [{"id": 1, "position": 1, "description": "bolts", "cost": 2.5, "quantity": 4, "status": "DRAFT",
-                            "part": {"partNumber": "COMP-200"}}],
+    "id": 7,
+    "_etag": "e",
+    "_created": "2026-11-20T08:00:00+00:00",
+    "status": "APPROVED",
+    "paid": False,
+    "description": None,
+    "currency": {"id": 1, "type": "USD"},
+    "supplier": {"id": 1, "name": "Acme", "attributes": [{"key": "Ramp Vendor Id", "value": "v-1"}]},
+    "purchaseOrderLines": [
+        {
+            "id": 1,
+            "position": 1,
+            "description": "bolts",
+            "cost": 2.5,
+            "quantity": 4,
+            "status": "DRAFT",
+            "part": {"partNumber": "COMP-200"},
+        }
+    ],
 }
 RAMP_PO_NUMBERS: set[Path] = {("purchaseOrderLines", 0, "quantity"), ("purchaseOrderLines", 0, "cost")}
-RAMP_PO_PATHS = sorted(RAMP_PO_NUMBERS | {
-    ("id",), ("_created",), ("currency",), ("supplier",), ("supplier", "attributes"), ("purchaseOrderLines",),
-    ("purchaseOrderLines", 0, "part"), ("purchaseOrderLines", 0, "description"), ("purchaseOrderLines", 0, "position"),
-}, key=str)
-RAMP_RECEIPT = {"id": 5, "receivedAt": "2026-11-21T10:00:00+00:00", "_created": "2026-11-21T10:00:00+00:00",
-                "receiptItems": [{"id": 1, "quantity": 3, "purchaseOrderLine": {"id": 1, "purchaseOrderId": 7}}]}
+RAMP_PO_PATHS = sorted(
+    RAMP_PO_NUMBERS
+    | {
+        ("id",),
+        ("_created",),
+        ("currency",),
+        ("supplier",),
+        ("supplier", "attributes"),
+        ("purchaseOrderLines",),
+        ("purchaseOrderLines", 0, "part"),
+        ("purchaseOrderLines", 0, "description"),
+        ("purchaseOrderLines", 0, "position"),
+    },
+    key=str,
+)
+RAMP_RECEIPT = {
+    "id": 5,
+    "receivedAt": "2026-11-21T10:00:00+00:00",
+    "_created": "2026-11-21T10:00:00+00:00",
+    "receiptItems": [{"id": 1, "quantity": 3, "purchaseOrderLine": {"id": 1, "purchaseOrderId": 7}}],
+}
 RAMP_RECEIPT_NUMBERS: set[Path] = {("receiptItems", 0, "quantity")}
-RAMP_RECEIPT_PATHS = sorted(RAMP_RECEIPT_NUMBERS | {
-    ("id",), ("receivedAt",), ("receiptItems",), ("receiptItems", 0, "purchaseOrderLine"),
-    ("receiptItems", 0, "purchaseOrderLine", "purchaseOrderId"),
-}, key=str)
+RAMP_RECEIPT_PATHS = sorted(
+    RAMP_RECEIPT_NUMBERS
+    | {
+        ("id",),
+        ("receivedAt",),
+        ("receiptItems",),
+        ("receiptItems", 0, "purchaseOrderLine"),
+        ("receiptItems", 0, "purchaseOrderLine", "purchaseOrderId"),
+    },
+    key=str,
+)
 IN_RAMP = {7: RampPurchaseOrderRef(7, "r-7", "ION-7", {1: "rl-1"})}
 
 

@@ -53,7 +53,9 @@ def sources(**ion_settings: object) -> dict[str, WebhookSource]:
 def _receiver(database_url: str, settings: ReceiverSettings | None = None, **ion_settings: object) -> Iterator[Receiver]:
     ledger = Ledger(database_url)
     emitted: list[StoredEvent] = []
-    app = create_app(ledger, sources(**ion_settings), settings=settings or ReceiverSettings(max_body_bytes=4096), emit=emitted.extend)
+    app = create_app(
+        ledger, sources(**ion_settings), settings=settings or ReceiverSettings(max_body_bytes=4096), emit=emitted.extend
+    )
     server = start(app)
     try:
         yield Receiver(f"{server.url}/webhooks", Inbox(ledger), emitted)
@@ -133,7 +135,11 @@ def test_oversized_malformed_and_unknown_deliveries_are_refused(sandbox, receive
     signature = hmac.new(ION_SECRET.encode(), no_action.encode(), hashlib.sha256).hexdigest()
     malformed = httpx.post(f"{receiver.url}/ion", content=no_action, headers={"x-ion-signature": signature})
     assert malformed.status_code == 400 and "action" in malformed.json()["error"]
-    not_json = httpx.post(f"{receiver.url}/ion", content=b"{", headers={"x-ion-signature": hmac.new(ION_SECRET.encode(), b"{", hashlib.sha256).hexdigest()})
+    not_json = httpx.post(
+        f"{receiver.url}/ion",
+        content=b"{",
+        headers={"x-ion-signature": hmac.new(ION_SECRET.encode(), b"{", hashlib.sha256).hexdigest()},
+    )
     assert not_json.status_code == 400
     assert httpx.post(f"{receiver.url}/netsuite", content=b"{}").status_code == 404
     assert receiver.inbox.backlog().pending == 0
@@ -148,8 +154,20 @@ def test_ramp_and_quickbooks_deliveries_are_verified_with_their_own_schemes(rece
     assert httpx.post(f"{receiver.url}/ramp", content=ramp, headers={"x-ramp-webhook-signature": "0" * 64}).status_code == 401
     qbo = json.dumps(
         [
-            {"specversion": "1.0", "id": "ce-1", "type": "qbo.bill.created.v1", "time": "2025-09-10T21:31:25.179851517Z", "intuitentityid": "77"},
-            {"specversion": "1.0", "id": "ce-2", "type": "qbo.vendor.updated.v1", "time": "2025-09-10T21:31:26Z", "intuitentityid": "12"},
+            {
+                "specversion": "1.0",
+                "id": "ce-1",
+                "type": "qbo.bill.created.v1",
+                "time": "2025-09-10T21:31:25.179851517Z",
+                "intuitentityid": "77",
+            },
+            {
+                "specversion": "1.0",
+                "id": "ce-2",
+                "type": "qbo.vendor.updated.v1",
+                "time": "2025-09-10T21:31:26Z",
+                "intuitentityid": "12",
+            },
         ]
     ).encode()
     qbo_sig = base64.b64encode(hmac.new(QBO_TOKEN.encode(), qbo, hashlib.sha256).digest()).decode()
@@ -179,7 +197,11 @@ def test_prefect_yaml_triggers_are_valid_and_render_the_flow_parameters():
             assert DeploymentEventTrigger(**trigger).name
             assert set(trigger.get("parameters", {})) <= flow_parameters, name
     [trigger] = specs["consumption-sync"].triggers
-    event = {"event": "ion.run.update.complete", "resource": {"prefect.resource.id": "ion.run.1001"}, "payload": {"object_id": "1001"}}
+    event = {
+        "event": "ion.run.update.complete",
+        "resource": {"prefect.resource.id": "ion.run.1001"},
+        "payload": {"object_id": "1001"},
+    }
     assert matches(trigger, event["event"], event["resource"])
     assert not matches(trigger, "ion.run.update.in_progress", event["resource"])
     assert render(trigger["parameters"], event) == {"run_ids": [1001]}
@@ -202,7 +224,11 @@ def test_the_receiver_command_refuses_to_start_without_a_secret(monkeypatch):
 
 # -- limits, refusals, concurrency, conflicts, slow senders -----------------------------------
 
-SIGNING = {"ion": ("x-ion-signature", ION_SECRET, "hex"), "ramp": ("x-ramp-webhook-signature", RAMP_SECRET, "hex"), "quickbooks": ("intuit-signature", QBO_TOKEN, "base64")}
+SIGNING = {
+    "ion": ("x-ion-signature", ION_SECRET, "hex"),
+    "ramp": ("x-ramp-webhook-signature", RAMP_SECRET, "hex"),
+    "quickbooks": ("intuit-signature", QBO_TOKEN, "base64"),
+}
 
 
 def signed_headers(source: str, body: bytes) -> dict[str, str]:
@@ -216,11 +242,24 @@ def ion_event(event_id: object = 1, **changes: object) -> dict:
 
 
 def ramp_event(**changes: object) -> dict:
-    return {"id": "evt-1", "type": "purchase_orders.updated", "created_at": "2025-04-01T12:15:00Z", "object": {"id": "po-9"}, **changes}
+    return {
+        "id": "evt-1",
+        "type": "purchase_orders.updated",
+        "created_at": "2025-04-01T12:15:00Z",
+        "object": {"id": "po-9"},
+        **changes,
+    }
 
 
 def cloud_event(**changes: object) -> dict:
-    return {"specversion": "1.0", "id": "ce-1", "type": "qbo.bill.created.v1", "time": "2025-09-10T21:31:25Z", "intuitentityid": "77", **changes}
+    return {
+        "specversion": "1.0",
+        "id": "ce-1",
+        "type": "qbo.bill.created.v1",
+        "time": "2025-09-10T21:31:25Z",
+        "intuitentityid": "77",
+        **changes,
+    }
 
 
 def legacy_event(**entity: object) -> dict:
@@ -241,7 +280,12 @@ REFUSED: dict[str, tuple[str, object, int, str]] = {
     "event id of 31 digits": ("ion", ion_event(10**30), 400, "event_id"),
     "Ramp type of 65 characters": ("ramp", ramp_event(type="a" * 60 + ".bcde"), 400, "type"),
     "CloudEvent id of 256 characters": ("quickbooks", [cloud_event(), cloud_event(id="c" * 256)], 400, "[1].id"),
-    "QuickBooks entity name of 600 characters": ("quickbooks", legacy_event(name="N" * 600), 400, "eventNotifications[0].dataChangeEvent.entities[0].name"),
+    "QuickBooks entity name of 600 characters": (
+        "quickbooks",
+        legacy_event(name="N" * 600),
+        400,
+        "eventNotifications[0].dataChangeEvent.entities[0].name",
+    ),
     "body over the size limit": ("ion", ion_event(data={"id": 1, "notes": "x" * 300_000}), 413, "body"),
     # what PostgreSQL cannot store
     "NUL in the event id": ("ion", ion_event("a\x00b"), 400, "event_id"),
@@ -298,7 +342,15 @@ def test_values_at_every_limit_are_stored_alike_on_both_ledgers(database_url):
 
     ledger = Ledger(database_url)
     deliveries = [
-        ("ion", ion_event("e" * 255, resource="R" * 40, action="DELETE", data={"id": "i" * 128, "status": "S" * 40, "note": "\u00e9\U0001f600" * 1000})),
+        (
+            "ion",
+            ion_event(
+                "e" * 255,
+                resource="R" * 40,
+                action="DELETE",
+                data={"id": "i" * 128, "status": "S" * 40, "note": "\u00e9\U0001f600" * 1000},
+            ),
+        ),
         ("ion", ion_event(2**63 - 1, data={"id": -(2**63)})),
         ("ramp", ramp_event(id="r" * 255, type="a" * 62 + ".b", object={"id": "o" * 128})),
         ("quickbooks", [cloud_event(id="c" * 255, type="qbo." + "b" * 58 + ".v", intuitentityid="7" * 128)]),
@@ -312,7 +364,12 @@ def test_values_at_every_limit_are_stored_alike_on_both_ledgers(database_url):
             assert (answer.status_code, answer.json()["accepted"]) == (200, 1), answer.text
     stored = Inbox(ledger).pending()
     assert [(len(i.event_id), len(i.event_type), len(i.subject or "")) for i in stored] == [
-        (255, 88, 169), (19, 10, 24), (255, 64, 191), (255, 64, 187), (32, 85, 169), (1, 10, 5),
+        (255, 88, 169),
+        (19, 10, 24),
+        (255, 64, 191),
+        (255, 64, 187),
+        (32, 85, 169),
+        (1, 10, 5),
     ]
     assert stored[0].payload["data"]["note"] == "\u00e9\U0001f600" * 1000
     ledger.close()
@@ -357,7 +414,12 @@ def test_a_redelivery_with_another_payload_is_answered_409_and_kept_for_a_person
     assert recorded.payload["object"] == {"id": "po-2"}
     monkeypatch.setenv("ION_SYNC_DATABASE_URL", receiver.inbox.ledger.url)
     listed = CliRunner().invoke(app, ["webhook-conflicts"])
-    assert listed.exit_code == 0 and "ramp event evt-7" in listed.output and "po-2" in listed.output and "1 unresolved" in listed.output
+    assert (
+        listed.exit_code == 0
+        and "ramp event evt-7" in listed.output
+        and "po-2" in listed.output
+        and "1 unresolved" in listed.output
+    )
     assert CliRunner().invoke(app, ["webhook-conflicts", "--resolve", str(recorded.id)]).exit_code == 0
     assert receiver.inbox.conflicts() == []
 
@@ -392,7 +454,11 @@ def test_slow_senders_are_cut_off_while_a_normal_delivery_succeeds(tmp_path):
         started = time.monotonic()
         body = json.dumps(ion_event(5)).encode()
         normal: list[httpx.Response] = []
-        sender = threading.Thread(target=lambda: normal.append(httpx.post(f"http://127.0.0.1:{port}/webhooks/ion", content=body, headers=signed_headers("ion", body), timeout=10)))
+        sender = threading.Thread(
+            target=lambda: normal.append(
+                httpx.post(f"http://127.0.0.1:{port}/webhooks/ion", content=body, headers=signed_headers("ion", body), timeout=10)
+            )
+        )
         sender.start()  # a normal delivery while the slow one is held
         for _ in range(3):  # dribbling, then stalling
             time.sleep(0.1)

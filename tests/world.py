@@ -20,8 +20,13 @@ def netsuite_tba_settings(base_url: str) -> NetSuiteSettings:
     """Token-based auth settings for a NetSuite simulator of our own (its default TBA credentials)."""
     sim = NetSuiteSimConfig()
     return NetSuiteSettings(
-        account_id=sim.account_id, base_url=base_url, auth="tba", consumer_key=sim.tba_consumer_key,
-        consumer_secret=sim.tba_consumer_secret, token_id=sim.tba_token_id, token_secret=sim.tba_token_secret,
+        account_id=sim.account_id,
+        base_url=base_url,
+        auth="tba",
+        consumer_key=sim.tba_consumer_key,
+        consumer_secret=sim.tba_consumer_secret,
+        token_id=sim.tba_token_id,
+        token_secret=sim.tba_token_secret,
         retry=RetryPolicy(attempts=1),
     )
 
@@ -61,7 +66,7 @@ class World:
         return self.admin(system, "GET", "stats")
 
     def suiteql_columns_read(self) -> set[str]:
-        """"table.column" of every SuiteQL column the NetSuite simulator saw read since its reset."""
+        """ "table.column" of every SuiteQL column the NetSuite simulator saw read since its reset."""
         return set(self.stats("netsuite")["suiteql_columns_read"])
 
     def completions(self) -> list[dict[str, Any]]:
@@ -75,7 +80,9 @@ class World:
         return grouped
 
     def seed_bulk(self, count: int, installations: int = 20) -> None:
-        self.admin("ion", "POST", "seed/bulk-runs", {"count": count, "installations_per_run": installations, "first_run_id": 100000})
+        self.admin(
+            "ion", "POST", "seed/bulk-runs", {"count": count, "installations_per_run": installations, "first_run_id": 100000}
+        )
         self.admin("netsuite", "POST", "seed/bulk-work-orders", {"count": count})
 
     def add_run(self, spec: dict[str, Any]) -> Any:
@@ -86,7 +93,11 @@ class World:
         arranging a scenario: POs, lines, attributes); GraphQL errors fail the test."""
         token = httpx.post(
             self.env["ION_AUTH_URL"],
-            data={"grant_type": "client_credentials", "client_id": self.env["ION_CLIENT_ID"], "client_secret": self.env["ION_CLIENT_SECRET"]},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.env["ION_CLIENT_ID"],
+                "client_secret": self.env["ION_CLIENT_SECRET"],
+            },
             timeout=30,
         ).json()["access_token"]
         response = httpx.post(
@@ -121,4 +132,3 @@ class World:
                 return location.rsplit("/", 1)[-1] if location else None
 
         return asyncio.run(call())
-

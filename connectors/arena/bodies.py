@@ -36,8 +36,9 @@ def request_item_body(item_guid: str, notes: str | None = None) -> dict[str, Any
     return body
 
 
-def item_file_fields(*, title: str, description: str, file_format: str, edition: str = "1",
-                     category_guid: str | None = None) -> dict[str, str]:
+def item_file_fields(
+    *, title: str, description: str, file_format: str, edition: str = "1", category_guid: str | None = None
+) -> dict[str, str]:
     """The text attributes of a multipart file upload (the file goes in the `content` part)."""
     fields = {
         "file.title": title,

@@ -80,7 +80,9 @@ class ArenaClient:
         self.quota = Quota()
         self.requests = 0
         self._http = httpx.AsyncClient(
-            base_url=settings.base, timeout=httpx.Timeout(settings.timeout_seconds), transport=transport,
+            base_url=settings.base,
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            transport=transport,
         )
 
     async def __aenter__(self) -> ArenaClient:
@@ -143,11 +145,20 @@ class ArenaClient:
                 f"Arena's daily request quota is nearly used up: {remaining} request(s) left and ARENA_QUOTA_RESERVE="
                 f"{self.settings.quota_reserve} are kept back, so ion-sync stopped before {what}. The quota resets "
                 f"{self.quota.reset or 'at midnight Pacific'}; the next run carries on from here.",
-                remaining=remaining, reset=self.quota.reset,
+                remaining=remaining,
+                reset=self.quota.reset,
             )
 
-    async def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
-                    form: dict[str, str] | None = None, upload: tuple[str, bytes, str] | None = None) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        form: dict[str, str] | None = None,
+        upload: tuple[str, bytes, str] | None = None,
+    ) -> httpx.Response:
         """One request (a JSON body, or a multipart `form` with the file `upload`), logging in
         again once on 401; an error answer raises, a success is returned as it came."""
         what = f"{method} {path}"
@@ -159,15 +170,21 @@ class ArenaClient:
             token = self.session.token or await self._login(None)
             try:
                 response = await self._http.request(
-                    method, path, params=params, json=json, data=form,
+                    method,
+                    path,
+                    params=params,
+                    json=json,
+                    data=form,
                     files={"content": upload} if upload is not None else None,
                     headers={**headers, "arena_session_id": token},
                 )
             except httpx.TimeoutException:
                 raise TransientError(f"Arena {what}: timed out", uncertain=write) from None
             except httpx.TransportError as exc:
-                raise TransientError(f"Arena {what}: connection failed ({type(exc).__name__})",
-                                     uncertain=write and not isinstance(exc, httpx.ConnectError)) from None
+                raise TransientError(
+                    f"Arena {what}: connection failed ({type(exc).__name__})",
+                    uncertain=write and not isinstance(exc, httpx.ConnectError),
+                ) from None
             self.requests += 1
             self._read_quota(response)
             if response.status_code == 401 and attempt == 0:
@@ -194,7 +211,8 @@ class ArenaClient:
             raise QuotaExhausted(
                 f"Arena's daily request quota is used up ({detail}); ion-sync stopped. It resets "
                 f"{self.quota.reset or 'at midnight Pacific'}; the next run carries on from here.",
-                remaining=0, reset=self.quota.reset,
+                remaining=0,
+                reset=self.quota.reset,
             )
         if status >= 500:
             raise TransientError(f"Arena {what}: server error {detail}", uncertain=write)
@@ -268,8 +286,9 @@ class ArenaClient:
         """The item's file associations (no paging documented), each `{guid, file {title, name, …}, primary, …}`."""
         return _results(await self.get(f"/items/{item_guid}/files"), "item files")
 
-    async def upload_item_file(self, item_guid: str, fields: dict[str, str], filename: str, content: bytes,
-                               mime_type: str) -> str:
+    async def upload_item_file(
+        self, item_guid: str, fields: dict[str, str], filename: str, content: bytes, mime_type: str
+    ) -> str:
         """Upload a file with content onto an item: multipart/form-data with the text attributes
         (`bodies.item_file_fields`) and the file as `content`. Arena answers 201 with no JSON;
         the new association's GUID is the `X-Arena-ItemFileAssociation-Guid` header

@@ -26,8 +26,10 @@ class ArenaSettings(BaseSettings):
     )
     page_size: int = Field(400, ge=1, le=400, description="rows per list request (Arena allows at most 400)")
     quota_reserve: int = Field(
-        200, ge=0, description="requests of the daily quota (X-Arena-Requests-Remaining) a flow leaves unused; "
-        "it stops cleanly when only this many remain"
+        200,
+        ge=0,
+        description="requests of the daily quota (X-Arena-Requests-Remaining) a flow leaves unused; "
+        "it stops cleanly when only this many remain",
     )
     released_phases: list[str] = Field(
         default_factory=lambda: ["In Production"],

@@ -110,9 +110,7 @@ class IonClient:
                 uncertain=query.is_mutation and not isinstance(exc, httpx.ConnectError),
             ) from None
 
-    async def page(
-        self, query: Query, connection: str, variables: dict[str, Any], *, first: int, after: str | None
-    ) -> Page:
+    async def page(self, query: Query, connection: str, variables: dict[str, Any], *, first: int, after: str | None) -> Page:
         kept_back: dict[str, dict[str, Any]] = {}
         if self.settings.range_filters == "client" and variables.get("filters"):
             server, kept_back = split_filters(variables["filters"])

@@ -45,8 +45,12 @@ class IonPart:
     @classmethod
     def from_node(cls, node: dict[str, Any]) -> IonPart:
         return cls(
-            id=int(node["id"]), etag=node["_etag"], number=node["partNumber"], revision=node.get("revision"),
-            description=node.get("description"), latest=bool(node.get("isLatestRevision")),
+            id=int(node["id"]),
+            etag=node["_etag"],
+            number=node["partNumber"],
+            revision=node.get("revision"),
+            description=node.get("description"),
+            latest=bool(node.get("isLatestRevision")),
             revised_from=int(node["revisedFromId"]) if node.get("revisedFromId") is not None else None,
             attributes={a["key"]: a.get("value") for a in node.get("attributes") or []},
         )
@@ -99,8 +103,9 @@ class IonPlm:
             CREATE_PART_REVISION, {"input": {"id": source.id, "etag": source.etag, "revision": revision}}
         )
         node = data["createPartRevision"]["part"]
-        return IonPart(int(node["id"]), node["_etag"], source.number, revision, source.description, True, source.id,
-                       dict(source.attributes))
+        return IonPart(
+            int(node["id"]), node["_etag"], source.number, revision, source.description, True, source.id, dict(source.attributes)
+        )
 
     async def set_description(self, part: IonPart, description: str) -> None:
         await self.ion.execute(UPDATE_PART, {"input": {"id": part.id, "etag": part.etag, "description": description}})
@@ -118,12 +123,23 @@ class IonPlm:
         for m in sorted(part.get("mboms") or [], key=lambda m: m["version"]):
             items = m.get("items") or []
             lines = tuple(
-                MbomLine(i["part"]["partNumber"], float(i["quantity"] or 0),
-                         tuple(r["value"] for r in i.get("referenceDesignators") or []))
+                MbomLine(
+                    i["part"]["partNumber"],
+                    float(i["quantity"] or 0),
+                    tuple(r["value"] for r in i.get("referenceDesignators") or []),
+                )
                 for i in items
             )
-            versions.append(Mbom(int(m["id"]), m["_etag"], int(m["version"]), m["status"], lines,
-                                 {i["part"]["partNumber"]: int(i["partId"]) for i in items}))
+            versions.append(
+                Mbom(
+                    int(m["id"]),
+                    m["_etag"],
+                    int(m["version"]),
+                    m["status"],
+                    lines,
+                    {i["part"]["partNumber"]: int(i["partId"]) for i in items},
+                )
+            )
         revised_from = part.get("revisedFromId")
         return versions, int(revised_from) if revised_from is not None else None
 

@@ -58,14 +58,14 @@ def matches(node: dict[str, Any], conditions: dict[str, dict[str, Any]], query: 
     """Whether a node is inside every kept-back range (a null value is outside any range)."""
     for field, operators in conditions.items():
         if field not in node:
-            raise ContractError(
-                f"ION {query}: ION_RANGE_FILTERS=client filters on {field!r} but the query does not select it"
-            )
+            raise ContractError(f"ION {query}: ION_RANGE_FILTERS=client filters on {field!r} but the query does not select it")
         value = _comparable(node[field])
         for op, bound in operators.items():
             test = _TESTS.get(op)
             if test is None:
-                raise ContractError(f"ION {query}: unknown filter operator {op!r} on {field!r} (known: gt, gte, lt, lte, eq, neq, in)")
+                raise ContractError(
+                    f"ION {query}: unknown filter operator {op!r} on {field!r} (known: gt, gte, lt, lte, eq, neq, in)"
+                )
             if value is None or not test(value, _comparable(bound)):
                 return False
     return True

@@ -17,8 +17,7 @@ class IonSettings(BaseSettings):
         description="the ION API base URL (GraphQL is served at <base>/graphql), e.g. https://api.buildwithion.com"
     )
     auth_url: AnyHttpUrl = Field(
-        description="the token endpoint, e.g. "
-        "https://auth.buildwithion.com/realms/api-keys/protocol/openid-connect/token"
+        description="the token endpoint, e.g. https://auth.buildwithion.com/realms/api-keys/protocol/openid-connect/token"
     )
     client_id: str = Field(min_length=1, description="the ION API key's client id")
     client_secret: SecretStr = Field(min_length=1, description="the ION API key's client secret")

@@ -194,12 +194,12 @@ class NetSuiteClient:
         params = {"replace": ",".join(replace)} if replace else None
         return await self._post_once(path, to_type, body, external_id=external_id, check_first=check_first, params=params)
 
-    async def create_once(
-        self, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool
-    ) -> WriteResult:
+    async def create_once(self, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool) -> WriteResult:
         """Create a record (e.g. a timeBill) exactly once, keyed by `external_id` (which `body`
         must carry)."""
-        return await self._post_once(f"{RECORD}/{record_type}", record_type, body, external_id=external_id, check_first=check_first)
+        return await self._post_once(
+            f"{RECORD}/{record_type}", record_type, body, external_id=external_id, check_first=check_first
+        )
 
     async def _post_once(
         self,

@@ -21,9 +21,7 @@ class SuiteQLTable:
     used_by: str
 
 
-TRANSACTION_PERMISSIONS = (
-    "give the integration role View on Transactions > Purchase Order, Item Receipt, Bill and Work Order"
-)
+TRANSACTION_PERMISSIONS = "give the integration role View on Transactions > Purchase Order, Item Receipt, Bill and Work Order"
 SUITEQL_TABLES: tuple[SuiteQLTable, ...] = (
     SuiteQLTable(
         "transaction",
@@ -33,8 +31,18 @@ SUITEQL_TABLES: tuple[SuiteQLTable, ...] = (
     ),
     SuiteQLTable(
         "transactionline",
-        ("transaction", "id", "mainline", "item", "quantity", "rate", "foreignamount", "location",
-         "quantityshiprecv", "isclosed"),
+        (
+            "transaction",
+            "id",
+            "mainline",
+            "item",
+            "quantity",
+            "rate",
+            "foreignamount",
+            "location",
+            "quantityshiprecv",
+            "isclosed",
+        ),
         TRANSACTION_PERMISSIONS,
         "PO lines, a work order's assembly (main line), three-way match",
     ),

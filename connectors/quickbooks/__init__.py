@@ -12,5 +12,11 @@ from connectors.quickbooks.client import BatchResult, QuickBooksClient, query_va
 from connectors.quickbooks.settings import QuickBooksSettings
 
 __all__ = [
-    "BatchResult", "QuickBooksClient", "QuickBooksSettings", "TokenStore", "query_value_problem", "quote", "request_id",
+    "BatchResult",
+    "QuickBooksClient",
+    "QuickBooksSettings",
+    "TokenStore",
+    "query_value_problem",
+    "quote",
+    "request_id",
 ]

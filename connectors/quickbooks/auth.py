@@ -106,8 +106,11 @@ class QuickBooksAuth(httpx.Auth):
         if issued is None:
             # Keep the dead token: until a new QUICKBOOKS_REFRESH_TOKEN arrives, nothing is retried.
             return {
-                "status": "invalid_grant", "refresh_token": refresh, "refresh_token_expires_at": _iso(now),
-                "failed_at": _iso(now), "connected_with": connected_with,
+                "status": "invalid_grant",
+                "refresh_token": refresh,
+                "refresh_token_expires_at": _iso(now),
+                "failed_at": _iso(now),
+                "connected_with": connected_with,
             }
         return {
             "status": "connected",

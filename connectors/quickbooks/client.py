@@ -184,7 +184,11 @@ class QuickBooksClient:
     async def save(self, entity: str, body: dict[str, Any], *, requestid: str) -> dict[str, Any]:
         """Create (no Id) or update (Id + SyncToken) one entity, keyed by `requestid`."""
         payload = await self._send(
-            "POST", f"/{entity.lower()}", write=True, json=body, params={"requestid": requestid},
+            "POST",
+            f"/{entity.lower()}",
+            write=True,
+            json=body,
+            params={"requestid": requestid},
             headers={"Content-Type": "application/json"},
         )
         if entity not in payload:
@@ -215,8 +219,13 @@ class QuickBooksClient:
             raise ValueError(f"at most {self.settings.batch_size} operations per batch")
         items = [{"bId": str(i), "operation": op, entity: body} for i, (op, body) in enumerate(operations)]
         payload = await self._send(
-            "POST", "/batch", write=True, batch=True, json={"BatchItemRequest": items},
-            params={"requestid": request_id("batch", key)}, headers={"Content-Type": "application/json"},
+            "POST",
+            "/batch",
+            write=True,
+            batch=True,
+            json={"BatchItemRequest": items},
+            params={"requestid": request_id("batch", key)},
+            headers={"Content-Type": "application/json"},
         )
         answers = {str(item.get("bId")): item for item in payload.get("BatchItemResponse") or []}
         results = []

@@ -167,7 +167,9 @@ class RampClient:
     async def entity(self, entity_id: str) -> Entity | None:
         return await self.get_one(f"/entities/{entity_id}", Entity)
 
-    async def purchase_orders_by_number(self, numbers: Iterable[str], created_after: datetime | None = None) -> dict[str, PurchaseOrder]:
+    async def purchase_orders_by_number(
+        self, numbers: Iterable[str], created_after: datetime | None = None
+    ) -> dict[str, PurchaseOrder]:
         """Ramp POs with these numbers (the list endpoint has no number filter: scan, narrowed by
         creation time), archived ones included: an archived PO still holds its number."""
         wanted = set(numbers)
@@ -195,7 +197,9 @@ class RampClient:
 
     # -- writes ------------------------------------------------------------------------------
 
-    async def create_purchase_order_once(self, body: dict[str, Any], *, check_first: bool, created_after: datetime | None) -> WriteResult:
+    async def create_purchase_order_once(
+        self, body: dict[str, Any], *, check_first: bool, created_after: datetime | None
+    ) -> WriteResult:
         number = body["purchase_order_number"]
 
         async def find() -> dict[str, Any] | None:
@@ -213,9 +217,7 @@ class RampClient:
 
         return await self._create_once("/item-receipts", body, find, check_first=check_first)
 
-    async def _create_once(
-        self, path: str, body: dict[str, Any], find: Callable[[], Any], *, check_first: bool
-    ) -> WriteResult:
+    async def _create_once(self, path: str, body: dict[str, Any], find: Callable[[], Any], *, check_first: bool) -> WriteResult:
         """POST `body` once. Whenever an earlier attempt may have landed (`check_first`, or a
         timeout, dropped connection or 5xx on this call) look it up first and adopt it."""
         uncertain = check_first

@@ -54,7 +54,13 @@ class Address(_Resource):
     country: str | None = None
 
     def one_line(self) -> str:
-        parts = [self.address_line_1, self.address_line_2, self.city, " ".join(filter(None, [self.state, self.postal_code])), self.country]
+        parts = [
+            self.address_line_1,
+            self.address_line_2,
+            self.city,
+            " ".join(filter(None, [self.state, self.postal_code])),
+            self.country,
+        ]
         return ", ".join(p for p in parts if p)
 
 

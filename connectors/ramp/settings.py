@@ -33,11 +33,15 @@ class RampSettings(BaseSettings):
     page_size: int = Field(100, ge=2, le=100, description="records per list page (Ramp allows 2..100)")
     timeout_seconds: float = Field(30.0, gt=0, description="per-request timeout")
     rate_limit_requests: int = Field(
-        180, ge=1, le=200,
+        180,
+        ge=1,
+        le=200,
         description="requests this process sends at most before pausing one quiet window (Ramp: 200 per 10 s, "
         "the timer restarting on every request)",
     )
-    rate_limit_window_seconds: float = Field(10.0, gt=0, description="Ramp's rate-limit window, seconds; also the wait after a 429")
+    rate_limit_window_seconds: float = Field(
+        10.0, gt=0, description="Ramp's rate-limit window, seconds; also the wait after a 429"
+    )
     concurrency: int = Field(8, ge=1, le=50, description="requests in flight at once")
     retry: RetryPolicy = RetryPolicy()
 

@@ -59,7 +59,9 @@ class NetSuiteCompletions:
             work_order = work_orders.get(plan.work_order)
             problems = reference_problems(plan, self.item_ids, work_order, numbers)
             if problems:
-                page.dead_letters.append(DeadLetter(plan.key, source, f"{plan.label}: " + "; ".join(problems), None, plan.end_time))
+                page.dead_letters.append(
+                    DeadLetter(plan.key, source, f"{plan.label}: " + "; ".join(problems), None, plan.end_time)
+                )
                 continue
             assert work_order is not None
             with one_record(page.dead_letters, plan.key, source, plan.label, plan.end_time):

@@ -152,7 +152,9 @@ def plan_completions(runs: Sequence[CompletedRun], mappings: NetSuiteMappings) -
             )
         number = produced.serialNumber or produced.lotNumber
         if produced.part.trackingType and not number:
-            reasons.append(f"produced {produced.part.partNumber} is {produced.part.trackingType.lower()}-tracked but has no number")
+            reasons.append(
+                f"produced {produced.part.partNumber} is {produced.part.trackingType.lower()}-tracked but has no number"
+            )
         if produced.part.trackingType == "SERIAL" and produced.quantity != 1:
             reasons.append(f"produced serial {number} with quantity {produced.quantity} (a serial number is one unit)")
         if reasons:
@@ -254,9 +256,7 @@ def _issued(item_id: str, numbers: tuple[tuple[str, float], ...], ids: dict[tupl
     if ids is None:
         return _received(numbers)
     return {
-        "inventoryAssignment": {
-            "items": [{"issueInventoryNumber": {"id": ids[(item_id, n)]}, "quantity": q} for n, q in numbers]
-        }
+        "inventoryAssignment": {"items": [{"issueInventoryNumber": {"id": ids[(item_id, n)]}, "quantity": q} for n, q in numbers]}
     }
 
 

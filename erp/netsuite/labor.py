@@ -32,9 +32,7 @@ class WorkOrderRef:
     location: str | None
 
 
-def reference_problems(
-    plan: TimeEntry, work_order: WorkOrderRef | None, inactive_employees: set[str]
-) -> list[str]:
+def reference_problems(plan: TimeEntry, work_order: WorkOrderRef | None, inactive_employees: set[str]) -> list[str]:
     """What stops a plan from posting once NetSuite answered: said so a person can fix it."""
     problem = work_order_problem(plan.work_order, work_order, ": labor cannot be booked to it")
     problems = [problem] if problem else []

@@ -40,7 +40,9 @@ async def preflight_checks(
     try:
         async with netsuite_factory() as netsuite:
             await netsuite.suiteql_all("SELECT id FROM location WHERE 1 = 0")
-            checks.append(Check(SYSTEM, "NetSuite credentials and role", True, f"SuiteQL answers for account {env.netsuite.account_id}"))
+            checks.append(
+                Check(SYSTEM, "NetSuite credentials and role", True, f"SuiteQL answers for account {env.netsuite.account_id}")
+            )
             for table in SUITEQL_TABLES:
                 checks.append(await _probe(netsuite, table))
             checks.append(await _config_check("Mapped locations exist", lambda: check_netsuite_locations(netsuite, env)))
@@ -48,8 +50,15 @@ async def preflight_checks(
             if env.mappings.netsuite.labor.employees:
                 checks.append(await _labor_check(netsuite, env))
     except SyncError as exc:
-        checks.append(Check(SYSTEM, "NetSuite credentials and role", False, str(exc),
-                            "check the NETSUITE_* credentials and that the role has REST Web Services and SuiteAnalytics Workbook"))
+        checks.append(
+            Check(
+                SYSTEM,
+                "NetSuite credentials and role",
+                False,
+                str(exc),
+                "check the NETSUITE_* credentials and that the role has REST Web Services and SuiteAnalytics Workbook",
+            )
+        )
     checks.append(await _run_attribute_check(ion_factory, env.mappings.netsuite.work_orders.run_attribute))
     return checks
 
@@ -87,8 +96,13 @@ async def _items_check(netsuite: NetSuiteClient, env: Environment) -> Check:
         return Check(SYSTEM, "Mapped items exist", True, "netsuite.items is empty: ION part numbers are NetSuite item names")
     missing = sorted(name for name, found in (await find_item_ids(netsuite, names)).items() if found is None)
     if missing:
-        return Check(SYSTEM, "Mapped items exist", False, f"netsuite.items names item(s) {', '.join(missing)}, not in NetSuite",
-                     "fix the NetSuite item names under netsuite.items in the mappings file")
+        return Check(
+            SYSTEM,
+            "Mapped items exist",
+            False,
+            f"netsuite.items names item(s) {', '.join(missing)}, not in NetSuite",
+            "fix the NetSuite item names under netsuite.items in the mappings file",
+        )
     return Check(SYSTEM, "Mapped items exist", True, f"{len(names)} item(s) found")
 
 
@@ -120,5 +134,10 @@ async def _run_attribute_check(ion_factory: Callable[[], IonClient], attribute: 
     keys = {a.get("key") for node in page.nodes for a in (node.get("attributes") or [])}
     if attribute in keys:
         return Check(SYSTEM, name, True, f"found on completed runs ({len(page.nodes)} checked)")
-    return Check(SYSTEM, name, False, f"none of {len(page.nodes)} completed runs has it",
-                 "set netsuite.work_orders.run_attribute to the exact (case-sensitive) ION attribute key")
+    return Check(
+        SYSTEM,
+        name,
+        False,
+        f"none of {len(page.nodes)} completed runs has it",
+        "set netsuite.work_orders.run_attribute to the exact (case-sensitive) ION attribute key",
+    )

@@ -89,10 +89,14 @@ class NetSuitePurchaseOrders:
         if vendor_id not in self.vendors:
             record = await self.netsuite.get("vendor", vendor_id)
             terms = record.get("terms") if record else None
-            self.vendors[vendor_id] = None if record is None else Supplier(
-                id=vendor_id,
-                name=str(record.get("companyName") or record.get("entityId") or f"NetSuite vendor {vendor_id}"),
-                email=record.get("email"),
-                terms=terms.get("refName") if isinstance(terms, dict) else None,
+            self.vendors[vendor_id] = (
+                None
+                if record is None
+                else Supplier(
+                    id=vendor_id,
+                    name=str(record.get("companyName") or record.get("entityId") or f"NetSuite vendor {vendor_id}"),
+                    email=record.get("email"),
+                    terms=terms.get("refName") if isinstance(terms, dict) else None,
+                )
             )
         return self.vendors[vendor_id]

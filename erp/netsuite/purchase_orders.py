@@ -45,7 +45,9 @@ def desired_po(
         problems.append(f"NetSuite location {location!r} is not mapped to any ION location (netsuite.locations)")
     currency_id = _ref(record.get("currency"), "id")
     attributes: dict[str, str | None] = {purchasing.po_number_attribute: str(record["tranId"])}
-    problems += _map_attributes(record, purchasing.header_attributes, attributes, definitions.purchase_order if definitions else None, "PO")
+    problems += _map_attributes(
+        record, purchasing.header_attributes, attributes, definitions.purchase_order if definitions else None, "PO"
+    )
     lines: dict[int, DesiredLine] = {}
     for index, raw in enumerate(_items(record)):
         where = f"item.items[{index}] (line {raw.get('line')})"
@@ -61,7 +63,9 @@ def desired_po(
         line_attributes: dict[str, str | None] = {purchasing.line_number_attribute: str(raw["line"])}
         problems += [
             f"{where}: {p}"
-            for p in _map_attributes(raw, purchasing.line_attributes, line_attributes, definitions.line if definitions else None, "PO line")
+            for p in _map_attributes(
+                raw, purchasing.line_attributes, line_attributes, definitions.line if definitions else None, "PO line"
+            )
         ]
         lines[int(raw["line"])] = DesiredLine(
             line=int(raw["line"]),

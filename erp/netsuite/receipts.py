@@ -94,7 +94,13 @@ def _parse_receipt(node: dict[str, Any], mappings: NetSuiteMappings) -> ParsedRe
             parsed.skipped += len(items)  # an ION-only PO, or another integration's
             continue
         plan = ReceiptLines(
-            receipt_key(receipt_id, ion_po_id), receipt_id, ion_po_id, "NetSuite", number, parse_time(node.get("receivedAt")), created
+            receipt_key(receipt_id, ion_po_id),
+            receipt_id,
+            ion_po_id,
+            "NetSuite",
+            number,
+            parse_time(node.get("receivedAt")),
+            created,
         )
         problems = [p for index, item in items if (p := _add_item(plan, index, item, mappings, locations))]
         if problems:

@@ -42,9 +42,7 @@ async def check_labor_references(netsuite: NetSuiteClient, env: Environment) -> 
     items = await netsuite.suiteql_all("SELECT id FROM item WHERE id = ?", [labor.service_item])
     problems = [] if items else [f"{where}.service_item {labor.service_item} is not a NetSuite item"]
     wanted = sorted(set(labor.employees.values()))
-    rows = await netsuite.suiteql_all(
-        f"SELECT id, isinactive FROM employee WHERE id IN ({', '.join('?' * len(wanted))})", wanted
-    )
+    rows = await netsuite.suiteql_all(f"SELECT id, isinactive FROM employee WHERE id IN ({', '.join('?' * len(wanted))})", wanted)
     found = {str(row["id"]): row.get("isinactive") for row in rows}
     missing = [e for e in wanted if e not in found]
     if missing:

@@ -40,7 +40,12 @@ class TransformWriter(Writer):
     async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
         item = items[0]
         result = await self.netsuite.transform_once(
-            self.source, str(item.record), self.record_type, item.body,
-            external_id=self.external_id(item.key), check_first=False, replace=self.replace,
+            self.source,
+            str(item.record),
+            self.record_type,
+            item.body,
+            external_id=self.external_id(item.key),
+            check_first=False,
+            replace=self.replace,
         )
         return [result.target_id]

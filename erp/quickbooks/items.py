@@ -186,8 +186,18 @@ class ItemWriter(Writer):
         updates = []
         for part in parts:
             item = self.names.items[part.name] or {}
-            updates.append(("update", {"Id": item["Id"], "SyncToken": item["SyncToken"], "sparse": True,
-                                       "Description": part.description, "PurchaseDesc": part.description}))
+            updates.append(
+                (
+                    "update",
+                    {
+                        "Id": item["Id"],
+                        "SyncToken": item["SyncToken"],
+                        "sparse": True,
+                        "Description": part.description,
+                        "PurchaseDesc": part.description,
+                    },
+                )
+            )
         results = await self.qbo.batch("Item", updates, key=f"{self.run_key}:update:{'|'.join(p.name for p in parts)}")
         errors: dict[str, Exception] = {}
         for part, result in zip(parts, results, strict=True):

@@ -70,7 +70,9 @@ async def preflight_checks(
             if await _realm_checks(qbo, checks):
                 await _company_checks(qbo, setup, checks)
     except SyncError as exc:
-        checks.append(Check(SYSTEM, CREDENTIALS, False, str(exc), "fix QUICKBOOKS_CLIENT_ID/SECRET or reconnect (QUICKBOOKS_REFRESH_TOKEN)"))
+        checks.append(
+            Check(SYSTEM, CREDENTIALS, False, str(exc), "fix QUICKBOOKS_CLIENT_ID/SECRET or reconnect (QUICKBOOKS_REFRESH_TOKEN)")
+        )
     checks += await _ion_attribute_checks(ion_factory, setup)
     return checks
 
@@ -82,20 +84,43 @@ async def _realm_checks(qbo: QuickBooksClient, checks: list[Check]) -> bool:
     try:
         info = await qbo.company_info()
     except AuthError as exc:
-        checks.append(Check(SYSTEM, REALM, False, f"realm {realm} refused these credentials: {exc}",
-                            "set QUICKBOOKS_REALM_ID to the realmId returned when the app was connected to this company"))
+        checks.append(
+            Check(
+                SYSTEM,
+                REALM,
+                False,
+                f"realm {realm} refused these credentials: {exc}",
+                "set QUICKBOOKS_REALM_ID to the realmId returned when the app was connected to this company",
+            )
+        )
         return False
     except SyncError as exc:
-        checks.append(Check(SYSTEM, "API minor version", False, f"minorversion {minor}: {exc}",
-                            "set QUICKBOOKS_MINOR_VERSION to a version QuickBooks supports (75)"))
+        checks.append(
+            Check(
+                SYSTEM,
+                "API minor version",
+                False,
+                f"minorversion {minor}: {exc}",
+                "set QUICKBOOKS_MINOR_VERSION to a version QuickBooks supports (75)",
+            )
+        )
         return False
     checks.append(Check(SYSTEM, REALM, True, f"realm {realm}: {info.get('CompanyName') or '(no company name)'}"))
     checks.append(Check(SYSTEM, "API minor version", True, f"minorversion {minor} accepted"))
     country = str(info.get("Country") or "")
     us = country.upper() in US
-    checks.append(Check(SYSTEM, "US company", us, f"Country {country or '(none)'}",
-                        "" if us else "ion-sync sends no GlobalTaxCalculation, which QuickBooks requires on purchase orders "
-                        "of non-US companies (quickbooks.md A7): not supported yet"))
+    checks.append(
+        Check(
+            SYSTEM,
+            "US company",
+            us,
+            f"Country {country or '(none)'}",
+            ""
+            if us
+            else "ion-sync sends no GlobalTaxCalculation, which QuickBooks requires on purchase orders "
+            "of non-US companies (quickbooks.md A7): not supported yet",
+        )
+    )
     return True
 
 
@@ -105,31 +130,61 @@ async def _company_checks(qbo: QuickBooksClient, setup: QuickBooksMappings, chec
     for attr, (label, _types) in ACCOUNT_TYPES.items():
         name = getattr(setup.accounts, attr)
         detail = problems.get(label) or f"{name!r} ({found[name].get('AccountType')})"
-        checks.append(Check(SYSTEM, label, label not in problems, detail,
-                            "" if label not in problems else f"set quickbooks.accounts.{attr} to the exact name of an active account of that type"))
+        checks.append(
+            Check(
+                SYSTEM,
+                label,
+                label not in problems,
+                detail,
+                ""
+                if label not in problems
+                else f"set quickbooks.accounts.{attr} to the exact name of an active account of that type",
+            )
+        )
     preferences = await qbo.preferences()
     per_line = bool((preferences.get("AccountingInfoPrefs") or {}).get("ClassTrackingPerLine"))
     if setup.class_attribute:
-        checks.append(Check(SYSTEM, "Class tracking per line", per_line,
-                            "on" if per_line else "off: turn on Settings > Advanced > Track classes (one per row)"))
+        checks.append(
+            Check(
+                SYSTEM,
+                "Class tracking per line",
+                per_line,
+                "on" if per_line else "off: turn on Settings > Advanced > Track classes (one per row)",
+            )
+        )
     inventory = bool((preferences.get("ProductAndServicesPrefs") or {}).get("QuantityOnHand"))
-    checks.append(Check(SYSTEM, "Inventory items", inventory,
-                        "inventory tracking on" if inventory else "inventory tracking is off: parts cannot become Inventory items",
-                        "" if inventory else INVENTORY_FIX))
+    checks.append(
+        Check(
+            SYSTEM,
+            "Inventory items",
+            inventory,
+            "inventory tracking on" if inventory else "inventory tracking is off: parts cannot become Inventory items",
+            "" if inventory else INVENTORY_FIX,
+        )
+    )
     try:
         total = (await qbo.query("SELECT count(*) FROM PurchaseOrder")).get("totalCount", 0)
     except ConfigError as exc:
-        checks.append(Check(SYSTEM, "Purchase orders available", False, str(exc), "purchase orders need QuickBooks Online Plus or above"))
+        checks.append(
+            Check(SYSTEM, "Purchase orders available", False, str(exc), "purchase orders need QuickBooks Online Plus or above")
+        )
         return
     checks.append(Check(SYSTEM, "Purchase orders available", True, f"{total} purchase order(s) in the company"))
     sample = (await qbo.query("SELECT * FROM PurchaseOrder MAXRESULTS 1")).get("PurchaseOrder") or []
     if sample:
         po = sample[0]
         bare = [i for i, line in enumerate(po.get("Line") or [], start=1) if not line.get("Id")]
-        checks.append(Check(SYSTEM, "Purchase order line Ids", not bare,
-                            f"purchase order {po.get('Id')}: every line has an Id (updates keep lines and their bill links)"
-                            if not bare else f"purchase order {po.get('Id')}: lines {bare} come back without an Id",
-                            "" if not bare else "updates would recreate those lines: report to Intuit; do not go live"))
+        checks.append(
+            Check(
+                SYSTEM,
+                "Purchase order line Ids",
+                not bare,
+                f"purchase order {po.get('Id')}: every line has an Id (updates keep lines and their bill links)"
+                if not bare
+                else f"purchase order {po.get('Id')}: lines {bare} come back without an Id",
+                "" if not bare else "updates would recreate those lines: report to Intuit; do not go live",
+            )
+        )
 
 
 async def _ion_attribute_checks(ion_factory: Callable[[], IonClient], setup: QuickBooksMappings) -> list[Check]:
@@ -147,11 +202,17 @@ async def _ion_attribute_checks(ion_factory: Callable[[], IonClient], setup: Qui
     for label, key in wanted:
         attribute = attributes.get(key)
         if not edges:
-            checks.append(Check(SYSTEM, f"ION {label} attribute", False, "no purchase order line in ION to read definitions from"))
+            checks.append(
+                Check(SYSTEM, f"ION {label} attribute", False, "no purchase order line in ION to read definitions from")
+            )
         elif attribute is None:
-            checks.append(Check(SYSTEM, f"ION {label} attribute", False, f"no PO line attribute {key!r}{case_hint(key, attributes)}"))
+            checks.append(
+                Check(SYSTEM, f"ION {label} attribute", False, f"no PO line attribute {key!r}{case_hint(key, attributes)}")
+            )
         elif str(attribute.get("type") or "").upper() != "SELECT":
-            checks.append(Check(SYSTEM, f"ION {label} attribute", False, f"{key!r} is {attribute.get('type')}, not a Select attribute"))
+            checks.append(
+                Check(SYSTEM, f"ION {label} attribute", False, f"{key!r} is {attribute.get('type')}, not a Select attribute")
+            )
         else:
             options = attribute.get("options")
             if isinstance(options, str):

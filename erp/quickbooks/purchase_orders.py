@@ -58,14 +58,24 @@ def out_of_sync_problems(plan: PurchaseOrderPlan, names: NameCache) -> list[dict
         if line.class_name and names.classes.get(line.class_name) is None:
             row(line.line_id, "class", line.class_name, f"create the QuickBooks class {line.class_name!r} (or fix the option)")
         if line.expense_account and names.accounts.get(line.expense_account) is None:
-            row(line.line_id, "expense account", line.expense_account,
-                f"create (or reactivate) the QuickBooks account {line.expense_account!r}, or fix the ION option")
+            row(
+                line.line_id,
+                "expense account",
+                line.expense_account,
+                f"create (or reactivate) the QuickBooks account {line.expense_account!r}, or fix the ION option",
+            )
     return rows
 
 
 async def plan_po_page(
-    qbo: QuickBooksClient, ledger: Ledger, names: NameCache, setup: QuickBooksMappings, ids: SetupIds,
-    nodes: list[dict[str, Any]], *, retry_dead: bool,
+    qbo: QuickBooksClient,
+    ledger: Ledger,
+    names: NameCache,
+    setup: QuickBooksMappings,
+    ids: SetupIds,
+    nodes: list[dict[str, Any]],
+    *,
+    retry_dead: bool,
 ) -> PagePlan:
     """ION POs → postables; bad input and out-of-sync names are dead letters, the rest ready."""
     page = PagePlan()
@@ -75,7 +85,9 @@ async def plan_po_page(
         key, source = po_key(str(node.get("id")), version), f"ion:purchaseOrder:{node.get('id')}"
         label, updated = f"ION purchase order {node.get('id')}", parse_time(node.get("_updated"))
         with one_record(page.dead_letters, key, source, label, updated) as one:
-            plan, problems = plan_purchase_order(node, class_attribute=setup.class_attribute, expense_attribute=setup.expense_attribute)
+            plan, problems = plan_purchase_order(
+                node, class_attribute=setup.class_attribute, expense_attribute=setup.expense_attribute
+            )
         if one.failed:
             continue
         if plan is None:
@@ -95,7 +107,8 @@ async def plan_po_page(
         rows = out_of_sync_problems(plan, names)
         if rows:
             missing = "; ".join(
-                f"{r['what']} {r['ION value']!r}" + (f" (line {r['line']})" if r["line"] else "")
+                f"{r['what']} {r['ION value']!r}"
+                + (f" (line {r['line']})" if r["line"] else "")
                 + (f": {r['fix']}" if r["ION value"] in names.refused else "")
                 for r in rows
             )
@@ -105,8 +118,15 @@ async def plan_po_page(
         else:
             with one_record(page.dead_letters, plan.key, plan.source_ref, plan.label, plan.updated):
                 page.ready.append(
-                    Postable(plan.key, plan.source_ref, plan.label, po_body(plan, ids, names), posted_row(plan),
-                             plan.updated, record=plan)
+                    Postable(
+                        plan.key,
+                        plan.source_ref,
+                        plan.label,
+                        po_body(plan, ids, names),
+                        posted_row(plan),
+                        plan.updated,
+                        record=plan,
+                    )
                 )
     return page
 
@@ -115,7 +135,8 @@ def po_body(plan: PurchaseOrderPlan, ids: SetupIds, names: NameCache) -> dict[st
     """The PO's body with the ids QuickBooks has for its names so far (an item still to be created
     has no id yet: `PurchaseOrderWriter.prepare` builds the body again once it exists)."""
     return purchase_order_body(
-        plan, ids,
+        plan,
+        ids,
         vendor_id=names.vendors.get(plan.supplier) or "",
         items={line.item: str((names.items.get(line.item) or {}).get("Id", "")) for line in plan.lines if line.item},
         accounts={name: i for name, i in names.accounts.items() if i},
@@ -162,7 +183,10 @@ class PurchaseOrderWriter(Writer):
         item QuickBooks refused is not sent. Then the POs already under their document numbers."""
         plans: list[PurchaseOrderPlan] = [item.record for item in items]
         wanted = {
-            line.item: (line.part_number or "", line.item_description) for plan in plans for line in plan.lines if line.item is not None
+            line.item: (line.part_number or "", line.item_description)
+            for plan in plans
+            for line in plan.lines
+            if line.item is not None
         }
         try:
             item_errors = await ensure_items(self.qbo, self.names, self.ids, wanted, self.run_key)

@@ -185,8 +185,16 @@ def plan_purchase_order(
             name = item_name(part["partNumber"], part["revision"])
             lines.append(
                 LinePlan(
-                    int(line["id"]), "item", description or name, quantity, cost, amount, part_number=part["partNumber"],
-                    item=name, item_description=part.get("description"), class_name=class_name,
+                    int(line["id"]),
+                    "item",
+                    description or name,
+                    quantity,
+                    cost,
+                    amount,
+                    part_number=part["partNumber"],
+                    item=name,
+                    item_description=part.get("description"),
+                    class_name=class_name,
                 )
             )
         else:
@@ -198,8 +206,15 @@ def plan_purchase_order(
                 continue
             lines.append(
                 LinePlan(
-                    int(line["id"]), "expense", description, quantity, cost, amount, part_number=part_number,
-                    expense_account=expense, class_name=class_name,
+                    int(line["id"]),
+                    "expense",
+                    description,
+                    quantity,
+                    cost,
+                    amount,
+                    part_number=part_number,
+                    expense_account=expense,
+                    class_name=class_name,
                 )
             )
     if not lines and not problems:
@@ -276,21 +291,35 @@ def purchase_order_body(
                 **class_ref,
             }
             lines.append(
-                {"LineNum": number, "DetailType": "ItemBasedExpenseLineDetail", "Amount": line.amount,
-                 "Description": line.description, "ItemBasedExpenseLineDetail": detail}
+                {
+                    "LineNum": number,
+                    "DetailType": "ItemBasedExpenseLineDetail",
+                    "Amount": line.amount,
+                    "Description": line.description,
+                    "ItemBasedExpenseLineDetail": detail,
+                }
             )
         else:
             account = accounts[line.expense_account] if line.expense_account else setup.inventory_expense
             quantity = f" ({line.quantity:g} x {line.unit_cost:g})" if line.quantity != 1 else ""
             lines.append(
-                {"LineNum": number, "DetailType": "AccountBasedExpenseLineDetail", "Amount": line.amount,
-                 "Description": f"{line.description}{quantity}",
-                 "AccountBasedExpenseLineDetail": {"AccountRef": _ref(account, line.expense_account), **class_ref}}
+                {
+                    "LineNum": number,
+                    "DetailType": "AccountBasedExpenseLineDetail",
+                    "Amount": line.amount,
+                    "Description": f"{line.description}{quantity}",
+                    "AccountBasedExpenseLineDetail": {"AccountRef": _ref(account, line.expense_account), **class_ref},
+                }
             )
     for fee in plan.fees:
         lines.append(
-            {"LineNum": len(lines) + 1, "DetailType": "AccountBasedExpenseLineDetail", "Amount": fee.amount,
-             "Description": f"Fee: {fee.name}", "AccountBasedExpenseLineDetail": {"AccountRef": _ref(setup.fees)}}
+            {
+                "LineNum": len(lines) + 1,
+                "DetailType": "AccountBasedExpenseLineDetail",
+                "Amount": fee.amount,
+                "Description": f"Fee: {fee.name}",
+                "AccountBasedExpenseLineDetail": {"AccountRef": _ref(setup.fees)},
+            }
         )
     body: dict[str, Any] = {
         "DocNumber": plan.doc_number,
@@ -317,7 +346,15 @@ def private_note(plan: PurchaseOrderPlan) -> str:
 NOTE_MARK = re.compile(rf"ION purchase order \d+ · {DIGEST_MARK} [0-9a-f]+")
 # Line fields the body sets: everything else on a line (LinkedTxn to a bill, CustomerRef,
 # TaxCodeRef, BillableStatus, ProjectRef...) is QuickBooks' or its users', and is kept.
-OWNED_LINE = {"Id", "LineNum", "DetailType", "Amount", "Description", "ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"}
+OWNED_LINE = {
+    "Id",
+    "LineNum",
+    "DetailType",
+    "Amount",
+    "Description",
+    "ItemBasedExpenseLineDetail",
+    "AccountBasedExpenseLineDetail",
+}
 OWNED_DETAIL = {"ItemRef", "Qty", "UnitPrice", "AccountRef", "ClassRef"}
 
 

@@ -146,8 +146,15 @@ class NameCache:
     items: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
 
-    async def fill(self, qbo: QuickBooksClient, *, vendors: Sequence[str] = (), classes: Sequence[str] = (),
-                   accounts: Sequence[str] = (), items: Sequence[str] = ()) -> None:
+    async def fill(
+        self,
+        qbo: QuickBooksClient,
+        *,
+        vendors: Sequence[str] = (),
+        classes: Sequence[str] = (),
+        accounts: Sequence[str] = (),
+        items: Sequence[str] = (),
+    ) -> None:
         for cache, entity, name_field, wanted in (
             (self.vendors, "Vendor", "DisplayName", vendors),
             (self.classes, "Class", "Name", classes),

@@ -37,7 +37,9 @@ class ReceiverSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ION_SYNC_WEBHOOK_", extra="ignore")
 
     max_body_bytes: int = Field(262_144, ge=1024, description="larger deliveries are refused with 413")
-    head_timeout_seconds: float = Field(10, gt=0, description="a connection whose request head has not arrived within this is closed")
+    head_timeout_seconds: float = Field(
+        10, gt=0, description="a connection whose request head has not arrived within this is closed"
+    )
     body_timeout_seconds: float = Field(
         10, gt=0, description="a body not fully received within this is refused with 408: a slow sender cannot hold the receiver"
     )
@@ -139,6 +141,4 @@ def create_app(
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "sources": sorted(sources)})
 
-    return Starlette(
-        routes=[Route("/webhooks/{source}", receive, methods=["POST"]), Route("/healthz", health, methods=["GET"])]
-    )
+    return Starlette(routes=[Route("/webhooks/{source}", receive, methods=["POST"]), Route("/healthz", health, methods=["GET"])])

@@ -162,25 +162,50 @@ async def sync_parts(target: IonEngineering, items: Sequence[Released]) -> PostR
         if current is None:
             newer = [p.revision for p in revisions if p.latest and revision_order(p.revision) > revision_order(item.revision)]
             if newer:
-                dead.append(DeadLetter(key, item.source_ref,
-                                       f"{item.number}: ION's latest revision {newer[0]} is newer than {names.plm}'s effective "
-                                       f"revision {item.revision}; revisions are authored in {names.plm} only"))
+                dead.append(
+                    DeadLetter(
+                        key,
+                        item.source_ref,
+                        f"{item.number}: ION's latest revision {newer[0]} is newer than {names.plm}'s effective "
+                        f"revision {item.revision}; revisions are authored in {names.plm} only",
+                    )
+                )
                 continue
             action = "new part" if not revisions else f"revision from {revisions[-1].revision}"
-            creations.append(Postable(key, item.source_ref, f"{item.number} rev {item.revision}", body,
-                                      {**row, "what": action}, record=NewPartRevision(ion, item.number, item.revision, item.name)))
+            creations.append(
+                Postable(
+                    key,
+                    item.source_ref,
+                    f"{item.number} rev {item.revision}",
+                    body,
+                    {**row, "what": action},
+                    record=NewPartRevision(ion, item.number, item.revision, item.name),
+                )
+            )
         # Keyed by the value found and the value wanted: ION drifting again later is corrected again.
         phase = current.attributes.get(names.phase_attribute) if current else None
         if current is None or phase != item.phase:
-            updates.append(Postable(
-                f"{key}:phase:{phase or '-'}->{item.phase}", item.source_ref, f"{item.number} rev {item.revision} phase", body,
-                {**row, "what": f"lifecycle phase {item.phase}"},
-                record=PartField(ion, item.number, item.revision, names.phase_attribute, item.phase)))
+            updates.append(
+                Postable(
+                    f"{key}:phase:{phase or '-'}->{item.phase}",
+                    item.source_ref,
+                    f"{item.number} rev {item.revision} phase",
+                    body,
+                    {**row, "what": f"lifecycle phase {item.phase}"},
+                    record=PartField(ion, item.number, item.revision, names.phase_attribute, item.phase),
+                )
+            )
         if current is not None and item.name and current.description != item.name:
-            updates.append(Postable(
-                f"{key}:description:{_digest_text(current.description)}-{_digest_text(item.name)}", item.source_ref,
-                f"{item.number} rev {item.revision} description", body, {**row, "what": f"description {item.name!r}"},
-                record=PartField(ion, item.number, item.revision, None, item.name)))
+            updates.append(
+                Postable(
+                    f"{key}:description:{_digest_text(current.description)}-{_digest_text(item.name)}",
+                    item.source_ref,
+                    f"{item.number} rev {item.revision} description",
+                    body,
+                    {**row, "what": f"description {item.name!r}"},
+                    record=PartField(ion, item.number, item.revision, None, item.name),
+                )
+            )
     writer = LookupWriter(names.parts_ledger, "ION")
     report = await write_lookups(target.ledger, target.run, writer, creations, dead)
     report.merge(await write_lookups(target.ledger, target.run, writer, updates))
@@ -237,8 +262,15 @@ class MbomVersion:
     async def write(self) -> str:
         now, _ = await self.ion.mboms(self.part_id)
         # A draft left by an interrupted run of ours holds only lines we want; anyone else's is left alone.
-        draft = next((m for m in reversed(now) if m.status in ("DRAFT", "IN_REVIEW") and same_lines(
-            m.lines, [line for line in self.desired if line.number in {have.number for have in m.lines}])), None)
+        draft = next(
+            (
+                m
+                for m in reversed(now)
+                if m.status in ("DRAFT", "IN_REVIEW")
+                and same_lines(m.lines, [line for line in self.desired if line.number in {have.number for have in m.lines}])
+            ),
+            None,
+        )
         draft = draft or await self.ion.create_mbom(self.part_id)
         have = {line.number for line in draft.lines}
         for line in self.desired:
@@ -273,8 +305,11 @@ async def sync_mbom(
     missing = [c for c in children if c not in parts]
     if part is None or missing:
         what = f"ION has no part {number} rev {revision}" if part is None else f"ION has no part(s) {', '.join(missing)}"
-        letter = DeadLetter(f"{key_base}:missing", item.source_ref,
-                            f"{number} rev {revision} eBOM: {what}; run {names.part_sync} first (released items only)")
+        letter = DeadLetter(
+            f"{key_base}:missing",
+            item.source_ref,
+            f"{number} rev {revision} eBOM: {what}; run {names.part_sync} first (released items only)",
+        )
         return await write_lookups(target.ledger, target.run, writer, [], [letter])
     versions, revised_from = await ion.mboms(part.id)
     base = next((m for m in reversed(versions) if m.status == "RELEASED"), None)
@@ -292,12 +327,24 @@ async def sync_mbom(
     part_ids = (base.part_ids if base else {}) | {
         n: next((p.id for p in ps if p.revision == ebom.built.get(n)), ps[-1].id) for n, ps in parts.items() if n != number
     }
-    row = {"part": number, "revision": revision, "lines": len(desired),
-           "eBOM lines": len(ebom.lines), "ION-only lines kept": len(desired) - len(ebom.lines),
-           "from": f"v{base.version}" if base else "nothing"}
+    row = {
+        "part": number,
+        "revision": revision,
+        "lines": len(desired),
+        "eBOM lines": len(ebom.lines),
+        "ION-only lines kept": len(desired) - len(ebom.lines),
+        "from": f"v{base.version}" if base else "nothing",
+    }
     body = {"lines": [{"partNumber": line.number, "quantity": line.quantity} for line in desired]}
-    write = Postable(f"{key_base}:{_digest(desired)}", item.source_ref, f"{number} rev {revision} mBOM", body, row,
-                     record=MbomVersion(ion, part.id, desired, part_ids), payload={"ebom": [line.number for line in ebom.lines]})
+    write = Postable(
+        f"{key_base}:{_digest(desired)}",
+        item.source_ref,
+        f"{number} rev {revision} mBOM",
+        body,
+        row,
+        record=MbomVersion(ion, part.id, desired, part_ids),
+        payload={"ebom": [line.number for line in ebom.lines]},
+    )
     return await write_lookups(target.ledger, target.run, writer, [write])
 
 
@@ -331,12 +378,41 @@ async def flag_stale_runs(target: IonEngineering, change: str, number: str, supe
     writes = []
     for run in await ion.open_runs(old):
         run_id, title = int(run["id"]), f"[{change}] {number} rev {superseded} is superseded by rev {effective}"
-        cause = json.dumps([{"children": [{"type": "p", "children": [{"text": (
-            f"{names.plm} change {change} made {number} rev {effective} effective while this run builds rev {superseded}. "
-            "Check the build against the released revision before going on."
-        )}]}]}])
-        row = {"run": run["id"], "status": run["status"], "part": number, "built rev": superseded, "effective rev": effective,
-               "change": change}
-        writes.append(Postable(f"{names.key}:change:{change}:run:{run_id}:stale", f"ion:run:{run_id}", f"run {run_id} ({change})",
-                               {"runId": run_id, "title": title}, row, record=RunIssue(ion, run_id, title, cause)))
+        cause = json.dumps(
+            [
+                {
+                    "children": [
+                        {
+                            "type": "p",
+                            "children": [
+                                {
+                                    "text": (
+                                        f"{names.plm} change {change} made {number} rev {effective} effective while this run builds rev {superseded}. "
+                                        "Check the build against the released revision before going on."
+                                    )
+                                }
+                            ],
+                        }
+                    ]
+                }
+            ]
+        )
+        row = {
+            "run": run["id"],
+            "status": run["status"],
+            "part": number,
+            "built rev": superseded,
+            "effective rev": effective,
+            "change": change,
+        }
+        writes.append(
+            Postable(
+                f"{names.key}:change:{change}:run:{run_id}:stale",
+                f"ion:run:{run_id}",
+                f"run {run_id} ({change})",
+                {"runId": run_id, "title": title},
+                row,
+                record=RunIssue(ion, run_id, title, cause),
+            )
+        )
     return await write_lookups(target.ledger, target.run, LookupWriter(names.changes_ledger, "ION"), writes)

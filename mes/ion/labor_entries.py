@@ -39,8 +39,16 @@ def time_entry(plan: TimeEntry, body: dict[str, Any], fingerprint: str, corrects
         "_etag": plan.etag,
     }
     return Postable(
-        plan.key, f"ion:session:{plan.session_id}", plan.label, body, row, plan.updated, record=plan,
-        what=f"the {verb} for work order {plan.work_order}", payload=kept, corrects=corrects,
+        plan.key,
+        f"ion:session:{plan.session_id}",
+        plan.label,
+        body,
+        row,
+        plan.updated,
+        record=plan,
+        what=f"the {verb} for work order {plan.work_order}",
+        payload=kept,
+        corrects=corrects,
     )
 
 

@@ -80,8 +80,10 @@ class WindowProbe:
     def query(self) -> Query:
         """The smallest document that applies the filter, so nothing but the operator and the
         field can make it fail."""
-        text = (f"query PreflightWindow($filters: {self.filters_type}, $first: Int) "
-                f"{{ {self.connection}(filters: $filters, first: $first) {{ edges {{ node {{ id }} }} }} }}")
+        text = (
+            f"query PreflightWindow($filters: {self.filters_type}, $first: Int) "
+            f"{{ {self.connection}(filters: $filters, first: $first) {{ edges {{ node {{ id }} }} }} }}"
+        )
         return Query(f"window {self.connection}.{self.field}", text, is_mutation=False)
 
 
@@ -123,8 +125,15 @@ async def preflight_checks(ion_factory: Callable[[], IonClient], mappings: Mappi
             checks += _purchasing_attribute_checks(rows, mappings, config)
             return checks
     except SyncError as exc:
-        return [Check(SYSTEM, "ION credentials", False, str(exc),
-                      "check ION_CLIENT_ID, ION_CLIENT_SECRET, ION_AUTH_URL and ION_API_URL (same ION environment)")]
+        return [
+            Check(
+                SYSTEM,
+                "ION credentials",
+                False,
+                str(exc),
+                "check ION_CLIENT_ID, ION_CLIENT_SECRET, ION_AUTH_URL and ION_API_URL (same ION environment)",
+            )
+        ]
 
 
 async def _query_checks(ion: IonClient, mappings: Mappings, checks: list[Check]) -> dict[str, list[dict[str, Any]]]:
@@ -138,8 +147,15 @@ async def _query_checks(ion: IonClient, mappings: Mappings, checks: list[Check])
             rows[probe.query.name] = [edge["node"] for edge in edges]
             checks.append(Check(SYSTEM, name, True, f"accepted ({len(edges)} row(s) with first: 1)"))
         except SyncError as exc:
-            checks.append(Check(SYSTEM, name, False, str(exc),
-                                f"ION's schema differs from what {probe.used_by} sends: compare with tests/contract/ion/README.md"))
+            checks.append(
+                Check(
+                    SYSTEM,
+                    name,
+                    False,
+                    str(exc),
+                    f"ION's schema differs from what {probe.used_by} sends: compare with tests/contract/ion/README.md",
+                )
+            )
     return rows
 
 
@@ -155,7 +171,9 @@ async def _range_checks(ion: IonClient) -> list[Check]:
         except SyncError as exc:
             accepted, detail = False, str(exc)
         if client_side:
-            checks.append(Check(SYSTEM, name, True, f"ION_RANGE_FILTERS=client: ion-sync filters the window itself (ION: {detail})"))
+            checks.append(
+                Check(SYSTEM, name, True, f"ION_RANGE_FILTERS=client: ion-sync filters the window itself (ION: {detail})")
+            )
         else:
             checks.append(Check(SYSTEM, name, accepted, detail, "" if accepted else RANGE_FIX))
     return checks
@@ -166,20 +184,31 @@ async def _run_attribute_checks(ion: IonClient, mappings: Mappings, config: str)
     try:
         data = await ion.execute(q.PREFLIGHT_RUN_ATTRIBUTES, {"first": ATTRIBUTE_SAMPLE})
     except SyncError as exc:
-        return [Check(SYSTEM, "run attributes readable", False, str(exc),
-                      "consumption-sync and labor-sync join runs by a run attribute: the API key needs read access to run attributes")]
+        return [
+            Check(
+                SYSTEM,
+                "run attributes readable",
+                False,
+                str(exc),
+                "consumption-sync and labor-sync join runs by a run attribute: the API key needs read access to run attributes",
+            )
+        ]
     runs = [edge["node"] for edge in (data.get("runs") or {}).get("edges") or []]
     keys = {a["key"] for run in runs for a in run.get("attributes") or []}
     checks = [Check(SYSTEM, "run attributes readable", True, f"{len(runs)} completed run(s), attribute keys: {sorted(keys)}")]
     if key in keys:
         checks.append(Check(SYSTEM, "work-order run attribute", True, f"{key!r} is on completed runs"))
     else:
-        checks.append(Check(
-            SYSTEM, "work-order run attribute", False,
-            f"none of the latest {len(runs)} completed run(s) has attribute {key!r}{case_hint(key, keys)}",
-            f"set netsuite.work_orders.run_attribute in {config} to the exact key, or add the run attribute in ION "
-            "and fill it on the runs",
-        ))
+        checks.append(
+            Check(
+                SYSTEM,
+                "work-order run attribute",
+                False,
+                f"none of the latest {len(runs)} completed run(s) has attribute {key!r}{case_hint(key, keys)}",
+                f"set netsuite.work_orders.run_attribute in {config} to the exact key, or add the run attribute in ION "
+                "and fill it on the runs",
+            )
+        )
     return checks
 
 
@@ -191,10 +220,19 @@ async def _installed_per_parent_check(ion: IonClient) -> Check:
     except SyncError as exc:
         found, detail = False, str(exc)
     if ion.settings.installed_quantity == "installation_total":
-        return Check(SYSTEM, name, True, f"ION_INSTALLED_QUANTITY=installation_total: AbomInstallation.quantity is used ({detail})")
-    return Check(SYSTEM, name, found, detail, "" if found else
-                 "set ION_INSTALLED_QUANTITY=installation_total (consumption = AbomInstallation.quantity, which ION documents), "
-                 "or ask First Resonance to expose the field ION's integration guide reads")
+        return Check(
+            SYSTEM, name, True, f"ION_INSTALLED_QUANTITY=installation_total: AbomInstallation.quantity is used ({detail})"
+        )
+    return Check(
+        SYSTEM,
+        name,
+        found,
+        detail,
+        ""
+        if found
+        else "set ION_INSTALLED_QUANTITY=installation_total (consumption = AbomInstallation.quantity, which ION documents), "
+        "or ask First Resonance to expose the field ION's integration guide reads",
+    )
 
 
 async def _location_check(ion: IonClient, mappings: Mappings, config: str) -> Check:
@@ -208,20 +246,35 @@ async def _location_check(ion: IonClient, mappings: Mappings, config: str) -> Ch
         return Check(SYSTEM, name, False, str(exc), "the API key needs read access to locations")
     missing = [f"{ion_id} (netsuite.locations[{i}].ion)" for ion_id, i in wanted.items() if ion_id not in existing]
     if missing:
-        return Check(SYSTEM, name, False, f"ION has no location {', '.join(missing)}",
-                     f"correct those ids in {config}: they are ION location ids")
+        return Check(
+            SYSTEM,
+            name,
+            False,
+            f"ION has no location {', '.join(missing)}",
+            f"correct those ids in {config}: they are ION location ids",
+        )
     return Check(SYSTEM, name, True, f"all {len(wanted)} mapped location(s) exist")
 
 
 def _attribute_check(label: str, key: str, keys: set[str] | None, where: str, owner: str) -> Check:
     name = f"{owner} attribute {key!r}"
     if keys is None:
-        return Check(SYSTEM, name, False, f"no {owner} in ION to read attribute definitions from",
-                     f"create one {owner} in ION (a draft is enough) and run preflight again")
+        return Check(
+            SYSTEM,
+            name,
+            False,
+            f"no {owner} in ION to read attribute definitions from",
+            f"create one {owner} in ION (a draft is enough) and run preflight again",
+        )
     if key in keys:
         return Check(SYSTEM, name, True, f"{label}: exists")
-    return Check(SYSTEM, name, False, f"{label}: no {owner} attribute {key!r}{case_hint(key, keys)}",
-                 f"set {where} to the exact key, or create the {owner} attribute in ION")
+    return Check(
+        SYSTEM,
+        name,
+        False,
+        f"{label}: no {owner} attribute {key!r}{case_hint(key, keys)}",
+        f"set {where} to the exact key, or create the {owner} attribute in ION",
+    )
 
 
 def _purchasing_attribute_checks(rows: dict[str, list[dict[str, Any]]], mappings: Mappings, config: str) -> list[Check]:
@@ -237,16 +290,23 @@ def _purchasing_attribute_checks(rows: dict[str, list[dict[str, Any]]], mappings
     at = f"{config}: netsuite.purchasing"
     checks = [
         _attribute_check("PO number", purchasing.po_number_attribute, po_keys, f"{at}.po_number_attribute", "purchase order"),
-        _attribute_check("line number", purchasing.line_number_attribute, line_keys, f"{at}.line_number_attribute",
-                         "purchase order line"),
+        _attribute_check(
+            "line number", purchasing.line_number_attribute, line_keys, f"{at}.line_number_attribute", "purchase order line"
+        ),
         _attribute_check("vendor id", purchasing.vendor_id_attribute, supplier_keys, f"{at}.vendor_id_attribute", "supplier"),
     ]
     if purchasing.payment_terms_attribute:
-        checks.append(_attribute_check("payment terms", purchasing.payment_terms_attribute, supplier_keys,
-                                       f"{at}.payment_terms_attribute", "supplier"))
+        checks.append(
+            _attribute_check(
+                "payment terms", purchasing.payment_terms_attribute, supplier_keys, f"{at}.payment_terms_attribute", "supplier"
+            )
+        )
     for ns_field, target in purchasing.header_attributes.items():
-        checks.append(_attribute_check(ns_field, target.attribute, po_keys, f"{at}.header_attributes.{ns_field}", "purchase order"))
+        checks.append(
+            _attribute_check(ns_field, target.attribute, po_keys, f"{at}.header_attributes.{ns_field}", "purchase order")
+        )
     for ns_field, target in purchasing.line_attributes.items():
-        checks.append(_attribute_check(ns_field, target.attribute, line_keys, f"{at}.line_attributes.{ns_field}",
-                                       "purchase order line"))
+        checks.append(
+            _attribute_check(ns_field, target.attribute, line_keys, f"{at}.line_attributes.{ns_field}", "purchase order line")
+        )
     return checks

@@ -73,9 +73,7 @@ def edits_for(desired: DesiredPo, current: dict[str, Any], line_key: str) -> Edi
         if wanted:
             edits.line_attributes[str(line["id"])] = wanted
     # Lines the ERP no longer has were deleted there: cancel their ION copies.
-    edits.cancel_lines += [
-        str(line["id"]) for line in by_line.values() if line.get("status") not in ("CANCELED", "RECEIVED")
-    ]
+    edits.cancel_lines += [str(line["id"]) for line in by_line.values() if line.get("status") not in ("CANCELED", "RECEIVED")]
     return edits
 
 

@@ -112,7 +112,11 @@ class IonPurchasing:
                 self.supplier_nodes[str(node["id"])] = node
                 self.supplier_definitions = self.supplier_definitions or definitions_of(attributes)
                 vendor = next(
-                    (a.get("value") for a in attributes if a.get("key") == self.purchasing.vendor_id_attribute and a.get("value")),
+                    (
+                        a.get("value")
+                        for a in attributes
+                        if a.get("key") == self.purchasing.vendor_id_attribute and a.get("value")
+                    ),
                     None,
                 )
                 if vendor:
@@ -132,9 +136,7 @@ class IonPurchasing:
                 supplier_id = self.suppliers_by_name.get(vendor.name)
                 if supplier_id is None:
                     try:
-                        data = await self.ion.execute(
-                            CREATE_SUPPLIER, {"input": {"name": vendor.name, "email": vendor.email}}
-                        )
+                        data = await self.ion.execute(CREATE_SUPPLIER, {"input": {"name": vendor.name, "email": vendor.email}})
                     except TransientError:
                         await self._load_suppliers(refresh=True)  # it may have landed: match it by name
                         raise
@@ -224,9 +226,17 @@ class IonPurchasing:
             await self._status(ion_id, current["_etag"], "DRAFT")
             return
         for line_id, values in edits.update_lines.items():
-            await self.ion.execute(UPDATE_PURCHASE_ORDER_LINE, {"input": {"id": line_id, "etag": lines[line_id]["_etag"], **values}})
+            await self.ion.execute(
+                UPDATE_PURCHASE_ORDER_LINE, {"input": {"id": line_id, "etag": lines[line_id]["_etag"], **values}}
+            )
         for line in edits.create_lines:
-            data = {"purchaseOrderId": ion_id, "partId": line.part_id, "quantity": line.quantity, "cost": line.cost, "position": line.line}
+            data = {
+                "purchaseOrderId": ion_id,
+                "partId": line.part_id,
+                "quantity": line.quantity,
+                "cost": line.cost,
+                "position": line.line,
+            }
             await self.ion.execute(CREATE_PURCHASE_ORDER_LINE, {"input": data})
 
     async def _status(self, ion_id: str, etag: str, status: str) -> None:

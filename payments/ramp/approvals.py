@@ -67,7 +67,9 @@ async def ion_states(ctx: RampContext, po_ids: set[int]) -> dict[int, IonState]:
         chunk = ordered[start : start + 500]
         async for nodes in ion_nodes(ctx.ion, PURCHASE_ORDERS, "purchaseOrders", {"id": {"in": chunk}}):
             for node in nodes:
-                states[int(node["id"])] = IonState(int(node["id"]), str(node["_etag"]), str(node["status"]), bool(node.get("paid")))
+                states[int(node["id"])] = IonState(
+                    int(node["id"]), str(node["_etag"]), str(node["status"]), bool(node.get("paid"))
+                )
     return states
 
 
@@ -143,6 +145,18 @@ async def apply_decisions(ctx: RampContext, po_ids: set[int], tracked: dict[int,
         decision = decide(ref, ion, not ion.paid and await paid_in_ramp(ctx, ramp_po))
         if decision.mark_paid or (ion.paid and key in unsettled):  # ION showing it paid settles the key (`find`)
             row = {"ion po": po_id, "ramp number": ref.number, "change": "paid=True", "ramp id": ref.ramp_id}
-            items.append(Postable(key, f"ramp:po:{ref.ramp_id}", f"ION PO {po_id} ({ref.number}) paid", {"paid": True}, row, None, (po_id, ion.etag)))
-    page = await write_page(ctx.ledger, ctx.run, writer, items, window=asyncio.Semaphore(1), retry_dead=True, max_attempts=ctx.max_attempts)
+            items.append(
+                Postable(
+                    key,
+                    f"ramp:po:{ref.ramp_id}",
+                    f"ION PO {po_id} ({ref.number}) paid",
+                    {"paid": True},
+                    row,
+                    None,
+                    (po_id, ion.etag),
+                )
+            )
+    page = await write_page(
+        ctx.ledger, ctx.run, writer, items, window=asyncio.Semaphore(1), retry_dead=True, max_attempts=ctx.max_attempts
+    )
     return ApprovalReport(page, writer.applied, checked)

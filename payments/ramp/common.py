@@ -94,11 +94,15 @@ def purchase_orders_in_ramp(ledger: Ledger) -> dict[int, RampPurchaseOrderRef]:
             continue
         payload = entry.payload or {}
         lines = {int(k): str(v) for k, v in (payload.get("lines") or {}).items()}
-        refs[int(match.group(1))] = RampPurchaseOrderRef(int(match.group(1)), entry.target_id, str(payload.get("number", "")), lines)
+        refs[int(match.group(1))] = RampPurchaseOrderRef(
+            int(match.group(1)), entry.target_id, str(payload.get("number", "")), lines
+        )
     return refs
 
 
-async def ion_nodes(ion: IonClient, query: Query, connection: str, filters: dict[str, Any]) -> AsyncIterator[list[dict[str, Any]]]:
+async def ion_nodes(
+    ion: IonClient, query: Query, connection: str, filters: dict[str, Any]
+) -> AsyncIterator[list[dict[str, Any]]]:
     async for page in ion.pages(query, connection, {"filters": filters}):
         yield page.nodes
 

@@ -41,9 +41,13 @@ async def preflight_checks(
     """Every check, each one reported (pass or fail) even when an earlier one failed."""
     unsupported = mappings.unsupported()
     checks = [
-        Check(SYSTEM, "Approval mode", unsupported is None,
-              unsupported or f"{mappings.approval}: POs are created in Ramp once APPROVED in ION",
-              "set ramp.approval: in_ion in the mappings file" if unsupported else ""),
+        Check(
+            SYSTEM,
+            "Approval mode",
+            unsupported is None,
+            unsupported or f"{mappings.approval}: POs are created in Ramp once APPROVED in ION",
+            "set ramp.approval: in_ion in the mappings file" if unsupported else "",
+        ),
     ]
     try:
         async with ramp_factory() as ramp:
@@ -51,8 +55,15 @@ async def preflight_checks(
             checks += _scope_checks(ramp)
             checks.append(await _entity_check(ramp))
     except SyncError as exc:
-        checks.append(Check(SYSTEM, "Ramp credentials", False, str(exc),
-                            "check RAMP_CLIENT_ID, RAMP_CLIENT_SECRET, RAMP_BASE_URL, and that every scope in RAMP_SCOPES is granted to the app"))
+        checks.append(
+            Check(
+                SYSTEM,
+                "Ramp credentials",
+                False,
+                str(exc),
+                "check RAMP_CLIENT_ID, RAMP_CLIENT_SECRET, RAMP_BASE_URL, and that every scope in RAMP_SCOPES is granted to the app",
+            )
+        )
     checks.append(await _vendor_attribute_check(ion_factory, mappings.vendor_attribute))
     return checks
 
@@ -67,8 +78,15 @@ def _scope_checks(ramp: RampClient) -> list[Check]:
         elif scope in granted:
             checks.append(Check(SYSTEM, f"Scope {scope}", True, f"granted (needed by {needed_by})"))
         else:
-            checks.append(Check(SYSTEM, f"Scope {scope}", False, f"not granted; needed by {needed_by}",
-                                f"add {scope} to RAMP_SCOPES (and grant it to the app in Ramp)"))
+            checks.append(
+                Check(
+                    SYSTEM,
+                    f"Scope {scope}",
+                    False,
+                    f"not granted; needed by {needed_by}",
+                    f"add {scope} to RAMP_SCOPES (and grant it to the app in Ramp)",
+                )
+            )
     return checks
 
 
@@ -77,10 +95,21 @@ async def _entity_check(ramp: RampClient) -> Check:
     try:
         entity = await ramp.entity(entity_id)
     except SyncError as exc:
-        return Check(SYSTEM, "Ramp entity", False, f"RAMP_ENTITY_ID {entity_id} could not be read: {exc}", "add entities:read to RAMP_SCOPES")
+        return Check(
+            SYSTEM,
+            "Ramp entity",
+            False,
+            f"RAMP_ENTITY_ID {entity_id} could not be read: {exc}",
+            "add entities:read to RAMP_SCOPES",
+        )
     if entity is None:
-        return Check(SYSTEM, "Ramp entity", False, f"RAMP_ENTITY_ID {entity_id}: no such business entity in Ramp",
-                     "set RAMP_ENTITY_ID to the id of a Ramp business entity (GET /developer/v1/entities lists them)")
+        return Check(
+            SYSTEM,
+            "Ramp entity",
+            False,
+            f"RAMP_ENTITY_ID {entity_id}: no such business entity in Ramp",
+            "set RAMP_ENTITY_ID to the id of a Ramp business entity (GET /developer/v1/entities lists them)",
+        )
     return Check(SYSTEM, "Ramp entity", True, f"{entity.entity_name or entity.id} ({entity.currency or 'currency not given'})")
 
 
@@ -94,10 +123,20 @@ async def _vendor_attribute_check(ion_factory: Callable[[], IonClient], key: str
         return Check(SYSTEM, "ION vendor attribute", False, f"ION: {exc}", "check the ION_* settings")
     edges = (data.get("suppliers") or {}).get("edges") or []
     if not edges:
-        return Check(SYSTEM, "ION vendor attribute", False, "no supplier in ION to read attribute definitions from",
-                     "run ramp-supplier-import once, then run the preflight again")
+        return Check(
+            SYSTEM,
+            "ION vendor attribute",
+            False,
+            "no supplier in ION to read attribute definitions from",
+            "run ramp-supplier-import once, then run the preflight again",
+        )
     keys = {a["key"] for a in edges[0]["node"].get("attributes") or []}
     if key in keys:
         return Check(SYSTEM, "ION vendor attribute", True, f"supplier attribute {key!r} exists")
-    return Check(SYSTEM, "ION vendor attribute", False, f"no supplier attribute {key!r}{case_hint(key, keys)}",
-                 f"create the supplier attribute {key!r} (String) in ION, or set ramp.vendor_attribute to its name")
+    return Check(
+        SYSTEM,
+        "ION vendor attribute",
+        False,
+        f"no supplier attribute {key!r}{case_hint(key, keys)}",
+        f"create the supplier attribute {key!r} (String) in ION, or set ramp.vendor_attribute to its name",
+    )

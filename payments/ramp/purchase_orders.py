@@ -74,7 +74,9 @@ def plan_purchase_orders(nodes: list[dict[str, Any]], mappings: RampMappings, en
         try:
             po = PurchaseOrder.model_validate(node)
         except ValidationError as exc:
-            plan.dead_letters.append(DeadLetter(key, f"ion:po:{node.get('id')}", explain_record_error(f"ION PO {node.get('id')}", exc)))
+            plan.dead_letters.append(
+                DeadLetter(key, f"ion:po:{node.get('id')}", explain_record_error(f"ION PO {node.get('id')}", exc))
+            )
             continue
         with one_record(plan.dead_letters, key, f"ion:po:{po.id}", f"ION PO {po.id}", po.created) as one:
             problems, body, line_ids = _body(po, mappings, entity_id)
@@ -82,7 +84,9 @@ def plan_purchase_orders(nodes: list[dict[str, Any]], mappings: RampMappings, en
         if one.failed:
             continue
         if problems:
-            plan.dead_letters.append(DeadLetter(key, f"ion:po:{po.id}", f"ION PO {po.id}: " + "; ".join(problems), None, po.created))
+            plan.dead_letters.append(
+                DeadLetter(key, f"ion:po:{po.id}", f"ION PO {po.id}: " + "; ".join(problems), None, po.created)
+            )
             continue
         plan.ready.append(ReadyPurchaseOrder(key, po.id, body["purchase_order_number"], po.created, line_ids, body))
     return plan
@@ -100,7 +104,9 @@ def _body(po: PurchaseOrder, mappings: RampMappings, entity_id: str) -> tuple[li
         )
     if po.currency is None:
         problems.append("has no currency")
-    lines = sorted((line for line in po.purchaseOrderLines if line.status != "CANCELED"), key=lambda ln: (ln.position or 0, ln.id))
+    lines = sorted(
+        (line for line in po.purchaseOrderLines if line.status != "CANCELED"), key=lambda ln: (ln.position or 0, ln.id)
+    )
     if not lines:
         problems.append("has no lines to order (all canceled or none)")
     items: list[dict[str, Any]] = []
@@ -114,7 +120,13 @@ def _body(po: PurchaseOrder, mappings: RampMappings, entity_id: str) -> tuple[li
             continue
         part = line.part.partNumber if line.part else None
         text = ": ".join(filter(None, [part, line.description]))
-        items.append({"description": f"[ION line {line.id}] {text}".rstrip(), "unit_price": unit_price(line.cost), "unit_quantity": round(quantity)})
+        items.append(
+            {
+                "description": f"[ION line {line.id}] {text}".rstrip(),
+                "unit_price": unit_price(line.cost),
+                "unit_quantity": round(quantity),
+            }
+        )
     body: dict[str, Any] = {
         "purchase_order_number": purchase_order_number(mappings, po.id),
         "currency": po.currency.type if po.currency else "",
@@ -181,17 +193,31 @@ class PurchaseOrderWriter(AdoptingWriter):
 
 
 def postable(ready: ReadyPurchaseOrder) -> Postable:
-    row = {"ion po": ready.po_id, "ramp number": ready.number, "lines": len(ready.line_ids), "currency": ready.body["currency"],
-           "ramp id": None, "adopted": False}
-    return Postable(ready.key, f"ion:po:{ready.po_id}", f"ION PO {ready.po_id} ({ready.number})", ready.body, row, ready.created, ready)
+    row = {
+        "ion po": ready.po_id,
+        "ramp number": ready.number,
+        "lines": len(ready.line_ids),
+        "currency": ready.body["currency"],
+        "ramp id": None,
+        "adopted": False,
+    }
+    return Postable(
+        ready.key, f"ion:po:{ready.po_id}", f"ION PO {ready.po_id} ({ready.number})", ready.body, row, ready.created, ready
+    )
 
 
 async def post_purchase_orders(ctx: RampContext, plan: PurchaseOrderPlan) -> PostReport:
     """Keep the page's dead letters, claim its POs, adopt those Ramp already has, create the rest."""
     assert ctx.run is not None, "a dry run posts nothing"
     report = await write_page(
-        ctx.ledger, ctx.run, PurchaseOrderWriter(ctx), [postable(r) for r in plan.ready], plan.dead_letters,
-        window=ctx.window, retry_dead=ctx.retry_dead, max_attempts=ctx.max_attempts,
+        ctx.ledger,
+        ctx.run,
+        PurchaseOrderWriter(ctx),
+        [postable(r) for r in plan.ready],
+        plan.dead_letters,
+        window=ctx.window,
+        retry_dead=ctx.retry_dead,
+        max_attempts=ctx.max_attempts,
     )
     report.already_posted += plan.already_settled
     return report

@@ -51,14 +51,18 @@ class ReceiptPlan:
     not_in_ramp: int = 0
 
 
-def plan_item_receipts(nodes: list[dict[str, Any]], in_ramp: dict[int, RampPurchaseOrderRef], mappings: RampMappings) -> ReceiptPlan:
+def plan_item_receipts(
+    nodes: list[dict[str, Any]], in_ramp: dict[int, RampPurchaseOrderRef], mappings: RampMappings
+) -> ReceiptPlan:
     plan = ReceiptPlan()
     for node in nodes:
         try:
             receipt = Receipt.model_validate(node)
         except ValidationError as exc:
             key = f"ion:receipt:{node.get('id')}:ramp-item-receipt"
-            plan.dead_letters.append(DeadLetter(key, f"ion:receipt:{node.get('id')}", explain_record_error(f"ION receipt {node.get('id')}", exc)))
+            plan.dead_letters.append(
+                DeadLetter(key, f"ion:receipt:{node.get('id')}", explain_record_error(f"ION receipt {node.get('id')}", exc))
+            )
             continue
         received = receipt.receivedAt or receipt.created
         by_po: dict[int, dict[int, float]] = {}
@@ -120,8 +124,14 @@ class ItemReceiptWriter(AdoptingWriter):
 
 
 def postable(ready: ReadyItemReceipt) -> Postable:
-    row = {"ion receipt": ready.receipt_id, "ion po": ready.po_id, "ramp number": ready.number,
-           "lines": len(ready.body["item_receipt_line_items"]), "ramp id": None, "adopted": False}
+    row = {
+        "ion receipt": ready.receipt_id,
+        "ion po": ready.po_id,
+        "ramp number": ready.number,
+        "lines": len(ready.body["item_receipt_line_items"]),
+        "ramp id": None,
+        "adopted": False,
+    }
     label = f"ION receipt {ready.receipt_id} on PO {ready.po_id} ({ready.number})"
     return Postable(ready.key, f"ion:receipt:{ready.receipt_id}", label, ready.body, row, ready.received, ready)
 
@@ -130,8 +140,14 @@ async def post_item_receipts(ctx: RampContext, plan: ReceiptPlan) -> PostReport:
     """Keep the page's dead letters, claim its item receipts, adopt those Ramp already has, create the rest."""
     assert ctx.run is not None, "a dry run posts nothing"
     return await write_page(
-        ctx.ledger, ctx.run, ItemReceiptWriter(ctx), [postable(r) for r in plan.ready], plan.dead_letters,
-        window=ctx.window, retry_dead=ctx.retry_dead, max_attempts=ctx.max_attempts,
+        ctx.ledger,
+        ctx.run,
+        ItemReceiptWriter(ctx),
+        [postable(r) for r in plan.ready],
+        plan.dead_letters,
+        window=ctx.window,
+        retry_dead=ctx.retry_dead,
+        max_attempts=ctx.max_attempts,
     )
 
 

@@ -175,7 +175,11 @@ async def import_vendors(ctx: RampContext, vendors: list[Vendor], directory: Sup
     """Give each active vendor of the page a linked supplier (also a vendor whose earlier attempt
     the ledger has not settled), then update the linked suppliers whose fields differ."""
     report = SupplierReport()
-    unsettled = {k for k, s in ctx.ledger.statuses(INTEGRATION, [supplier_key(v.id) for v in vendors]).items() if s is not EntryStatus.posted}
+    unsettled = {
+        k
+        for k, s in ctx.ledger.statuses(INTEGRATION, [supplier_key(v.id) for v in vendors]).items()
+        if s is not EntryStatus.posted
+    }
     to_link: list[Vendor] = []
     for vendor in vendors:
         linked = directory.by_vendor.get(vendor.id)
@@ -199,8 +203,13 @@ async def import_vendors(ctx: RampContext, vendors: list[Vendor], directory: Sup
         assert ctx.run is not None
         writer = SupplierWriter(ctx.ion, ctx.mappings.vendor_attribute, directory)
         page = await write_page(
-            ctx.ledger, ctx.run, writer, [postable(v) for v in to_link],
-            window=asyncio.Semaphore(1), retry_dead=True, max_attempts=ctx.max_attempts,
+            ctx.ledger,
+            ctx.run,
+            writer,
+            [postable(v) for v in to_link],
+            window=asyncio.Semaphore(1),
+            retry_dead=True,
+            max_attempts=ctx.max_attempts,
         )
         created = writer.created
         rows = [{**row, "supplier": int(row["supplier"])} for row in page.posted]  # an ION id, not the ledger's string
@@ -231,4 +240,6 @@ async def _update(ctx: RampContext, report: SupplierReport, vendor: Vendor, link
             reason = f"update of supplier {linked.id} deferred: {exc}"
             report.dead_letters.append(dead_letter_row(DeadLetter(supplier_key(vendor.id), f"ramp:vendor:{vendor.id}", reason)))
             return
-    report.updated.append({"ramp vendor": vendor.id, "supplier": linked.id, "name": vendor.name, "action": f"updated {', '.join(sorted(changes))}"})
+    report.updated.append(
+        {"ramp vendor": vendor.id, "supplier": linked.id, "name": vendor.name, "action": f"updated {', '.join(sorted(changes))}"}
+    )

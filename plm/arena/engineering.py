@@ -53,9 +53,7 @@ class ReleasedItem:
         return f"arena:item:{self.guid}"
 
 
-def released(
-    items: list[dict[str, Any]], phases: list[str], numbers: PartNumbers
-) -> tuple[list[ReleasedItem], list[str]]:
+def released(items: list[dict[str, Any]], phases: list[str], numbers: PartNumbers) -> tuple[list[ReleasedItem], list[str]]:
     """Items with an effective revision in a released lifecycle phase (by ION part number);
     and why the others were skipped."""
     out: list[ReleasedItem] = []
@@ -67,24 +65,40 @@ def released(
         elif phase not in phases:
             skipped.append(f"{item.get('number')} rev {item['revisionNumber']}: lifecycle phase {phase!r} is not released")
         else:
-            out.append(ReleasedItem(item["guid"], numbers.ion(item["number"]), item.get("name") or "", item["revisionNumber"], phase,
-                                    item.get("assemblyType") not in (None, "NOT_AN_ASSEMBLY")))
+            out.append(
+                ReleasedItem(
+                    item["guid"],
+                    numbers.ion(item["number"]),
+                    item.get("name") or "",
+                    item["revisionNumber"],
+                    phase,
+                    item.get("assemblyType") not in (None, "NOT_AN_ASSEMBLY"),
+                )
+            )
     return out, skipped
 
 
 def from_event_items(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`{effective, superseded}` revisions of an outbound event's items (their revisions carry the
     lifecycle phase, [AR endpoint_get_event_items.md])."""
-    return [{"effective": e["effectiveItemRevision"], "superseded": e.get("supersededItemRevision")}
-            for e in entries if e.get("effectiveItemRevision")]
+    return [
+        {"effective": e["effectiveItemRevision"], "superseded": e.get("supersededItemRevision")}
+        for e in entries
+        if e.get("effectiveItemRevision")
+    ]
 
 
 def from_change_items(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The same from a change's items: their revisions carry no lifecycle phase; the entry's
     `newLifecyclePhase` is the new revision's ([AR Endpoints/Change Item/endpoint_get_change_items.md])."""
-    return [{"effective": {**e["newItemRevision"], "lifecyclePhase": e.get("newLifecyclePhase")},
-             "superseded": e.get("affectedItemRevision")}
-            for e in entries if e.get("newItemRevision")]
+    return [
+        {
+            "effective": {**e["newItemRevision"], "lifecyclePhase": e.get("newLifecyclePhase")},
+            "superseded": e.get("affectedItemRevision"),
+        }
+        for e in entries
+        if e.get("newItemRevision")
+    ]
 
 
 # --- mBOMs ------------------------------------------------------------------------------------
@@ -118,4 +132,3 @@ def ebom_lines(bom: list[dict[str, Any]], numbers: PartNumbers) -> list[MbomLine
 def ebom_of(bom: list[dict[str, Any]], numbers: PartNumbers) -> tuple[list[MbomLine], dict[str, str | None]]:
     """An Arena BOM as ION needs it: its mBOM lines, and the revision each child is built at."""
     return ebom_lines(bom, numbers), {numbers.ion(line["item"]["number"]): line["item"].get("revisionNumber") for line in bom}
-

@@ -80,7 +80,8 @@ def as_built_document(node: dict[str, Any]) -> dict[str, Any]:
                     "partNumber": part.get("partNumber"),
                     "revision": part.get("revision"),
                     "quantityPerUnit": per_unit,
-                    "quantity": installation.get("quantity") if installation.get("quantity") is not None
+                    "quantity": installation.get("quantity")
+                    if installation.get("quantity") is not None
                     else (per_unit or 0) * produced,
                     "serialNumber": child.get("serialNumber"),
                     "lotNumber": child.get("lotNumber"),
@@ -92,8 +93,13 @@ def as_built_document(node: dict[str, Any]) -> dict[str, Any]:
     return {
         "source": "ION Factory OS",
         "run": {"id": node["id"], "title": node.get("title"), "completed": node.get("endTime")},
-        "built": {"partNumber": part.get("partNumber"), "revision": part.get("revision"), "quantity": produced,
-                  "serialNumber": unit.get("serialNumber"), "lotNumber": unit.get("lotNumber")},
+        "built": {
+            "partNumber": part.get("partNumber"),
+            "revision": part.get("revision"),
+            "quantity": produced,
+            "serialNumber": unit.get("serialNumber"),
+            "lotNumber": unit.get("lotNumber"),
+        },
         "components": components,
     }
 
@@ -123,14 +129,33 @@ async def post_as_built(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> Po
             continue
         item_guid = await arena_item(ctx, built["partNumber"])
         if item_guid is None:
-            dead.append(DeadLetter(key, f"ion:run:{node['id']}",
-                                   f"{label}: {built['partNumber']} is not an Arena item, so there is nowhere to attach it"))
+            dead.append(
+                DeadLetter(
+                    key,
+                    f"ion:run:{node['id']}",
+                    f"{label}: {built['partNumber']} is not an Arena item, so there is nowhere to attach it",
+                )
+            )
             continue
         name = f"ion-asbuilt-{node['partInventory']['id']}.json"
-        row = {"record": "as-built", "run": node["id"], "part": built["partNumber"], "revision": built["revision"],
-               "unit": _unit_label(node), "components": len(document["components"])}
-        writes.append(Postable(key, f"ion:run:{node['id']}", label, document, row, record=AsBuiltFile(
-            ctx, item_guid, name, f"As-built {label} (ION run {node['id']})", document)))
+        row = {
+            "record": "as-built",
+            "run": node["id"],
+            "part": built["partNumber"],
+            "revision": built["revision"],
+            "unit": _unit_label(node),
+            "components": len(document["components"]),
+        }
+        writes.append(
+            Postable(
+                key,
+                f"ion:run:{node['id']}",
+                label,
+                document,
+                row,
+                record=AsBuiltFile(ctx, item_guid, name, f"As-built {label} (ION run {node['id']})", document),
+            )
+        )
     return await _write(ctx, writes, dead, already)
 
 
@@ -146,13 +171,21 @@ class AsBuiltFile:
 
     async def find(self) -> str | None:
         files = await self.ctx.arena.item_files(self.item_guid)
-        return next((f["guid"] for f in files if (f.get("file") or {}).get("name") == self.name
-                     or (f.get("file") or {}).get("title") == self.title), None)
+        return next(
+            (
+                f["guid"]
+                for f in files
+                if (f.get("file") or {}).get("name") == self.name or (f.get("file") or {}).get("title") == self.title
+            ),
+            None,
+        )
 
     async def write(self) -> str:
         fields = item_file_fields(
-            title=self.title, description=f"As-built BOM from ION: {len(self.document['components'])} component line(s).",
-            file_format="json", category_guid=self.ctx.file_category,
+            title=self.title,
+            description=f"As-built BOM from ION: {len(self.document['components'])} component line(s).",
+            file_format="json",
+            category_guid=self.ctx.file_category,
         )
         content = json.dumps(self.document, sort_keys=True).encode()
         return await self.ctx.arena.upload_item_file(self.item_guid, fields, self.name, content, "application/json")
@@ -191,12 +224,20 @@ async def post_ncrs(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> PostRe
         label = f"NCR {node['id']} ({part.get('partNumber')} rev {part.get('revision')})"
         item_guid = await arena_item(ctx, part["partNumber"]) if part.get("partNumber") else None
         if item_guid is None:
-            dead.append(DeadLetter(key, f"ion:issue:{node['id']}",
-                                   f"{label}: the affected part is not an Arena item; raise the request by hand"))
+            dead.append(
+                DeadLetter(
+                    key, f"ion:issue:{node['id']}", f"{label}: the affected part is not an Arena item; raise the request by hand"
+                )
+            )
             continue
         request = change_request(ctx, node, item_guid, part, unit)
-        row = {"record": "NCR → change request", "issue": node["id"], "part": part.get("partNumber"),
-               "revision": part.get("revision"), "disposition": node.get("disposition")}
+        row = {
+            "record": "NCR → change request",
+            "issue": node["id"],
+            "part": part.get("partNumber"),
+            "revision": part.get("revision"),
+            "disposition": node.get("disposition"),
+        }
         writes.append(Postable(key, f"ion:issue:{node['id']}", label, request.body, row, record=request))
     return await _write(ctx, writes, dead, already)
 
@@ -231,25 +272,39 @@ class ChangeRequest:
         return guid
 
 
-def change_request(ctx: FeedbackContext, node: dict[str, Any], item_guid: str, part: dict[str, Any],
-                   unit: dict[str, Any]) -> ChangeRequest:
+def change_request(
+    ctx: FeedbackContext, node: dict[str, Any], item_guid: str, part: dict[str, Any], unit: dict[str, Any]
+) -> ChangeRequest:
     """The change request for ION issue `node` on the Arena item `item_guid`."""
     category, prefix = ctx.require_request_settings()
-    where = (f"serial {unit['serialNumber']}" if unit.get("serialNumber")
-             else f"lot {unit['lotNumber']}" if unit.get("lotNumber") else None)
+    where = (
+        f"serial {unit['serialNumber']}"
+        if unit.get("serialNumber")
+        else f"lot {unit['lotNumber']}"
+        if unit.get("lotNumber")
+        else None
+    )
     built = f"{part.get('partNumber')} rev {part.get('revision')}" + (f", {where}" if where else "")
-    problem = "\n".join(line for line in [
-        f"Nonconformance raised in ION production (issue {node['id']}, status {node.get('status')}).",
-        f"Part: {built}",
-        f"Run: {(node.get('run') or {}).get('id')} {(node.get('run') or {}).get('title') or ''}".rstrip(),
-        f"Found: {_slate_text(node.get('causeCondition'))}",
-        f"Expected: {node.get('expectedCondition') or ''}",
-    ] if line)
+    problem = "\n".join(
+        line
+        for line in [
+            f"Nonconformance raised in ION production (issue {node['id']}, status {node.get('status')}).",
+            f"Part: {built}",
+            f"Run: {(node.get('run') or {}).get('id')} {(node.get('run') or {}).get('title') or ''}".rstrip(),
+            f"Found: {_slate_text(node.get('causeCondition'))}",
+            f"Expected: {node.get('expectedCondition') or ''}",
+        ]
+        if line
+    )
     action = f"Production dispositioned it as {node.get('disposition')}; review whether the design or process must change."
     title = ncr_title(node)
-    return ChangeRequest(ctx, int(node["id"]), title,
-                         request_body(category_guid=category, prefix=prefix, title=title, problem=problem, requested_action=action),
-                         request_item_body(item_guid, f"Built in ION as {built}"))
+    return ChangeRequest(
+        ctx,
+        int(node["id"]),
+        title,
+        request_body(category_guid=category, prefix=prefix, title=title, problem=problem, requested_action=action),
+        request_item_body(item_guid, f"Built in ION as {built}"),
+    )
 
 
 def _unsettled(ctx: FeedbackContext, keyed: dict[str, dict[str, Any]]) -> tuple[list[tuple[str, dict[str, Any]]], int]:
@@ -262,7 +317,8 @@ def _unsettled(ctx: FeedbackContext, keyed: dict[str, dict[str, Any]]) -> tuple[
 
 
 async def _write(ctx: FeedbackContext, writes: list[Postable], dead: list[DeadLetter], already: int) -> PostReport:
-    report = await write_lookups(ctx.ledger, ctx.run, LookupWriter(FEEDBACK_LEDGER, "Arena"), writes, dead,
-                                 retry_dead=ctx.retry_dead)
+    report = await write_lookups(
+        ctx.ledger, ctx.run, LookupWriter(FEEDBACK_LEDGER, "Arena"), writes, dead, retry_dead=ctx.retry_dead
+    )
     report.already_posted += already
     return report

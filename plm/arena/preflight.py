@@ -34,8 +34,15 @@ async def run_checks() -> list[Check]:
         settings = load_settings(ArenaSettings)
         mappings = load_mappings_for(load_settings(AppSettings), optional=True).arena
     except ConfigError as exc:
-        return [Check(SYSTEM, "Arena configuration", False, str(exc),
-                      "set the ARENA_* variables and the mappings file's arena: section it names")]
+        return [
+            Check(
+                SYSTEM,
+                "Arena configuration",
+                False,
+                str(exc),
+                "set the ARENA_* variables and the mappings file's arena: section it names",
+            )
+        ]
     return await preflight_checks(lambda: ArenaClient(settings), mappings)
 
 
@@ -50,11 +57,20 @@ async def preflight_checks(factory: Callable[[], ArenaClient], setup: ArenaMappi
             checks.append(_quota(arena))
             return checks
     except SyncError as exc:
-        return [Check(SYSTEM, "Arena credentials", False, str(exc),
-                      "check ARENA_EMAIL, ARENA_PASSWORD, ARENA_WORKSPACE_ID and ARENA_API_URL (the API host of your app host)")]
+        return [
+            Check(
+                SYSTEM,
+                "Arena credentials",
+                False,
+                str(exc),
+                "check ARENA_EMAIL, ARENA_PASSWORD, ARENA_WORKSPACE_ID and ARENA_API_URL (the API host of your app host)",
+            )
+        ]
 
 
-async def _guarded(check: Callable[[ArenaClient, ArenaMappings], Awaitable[list[Check]]], arena: ArenaClient, setup: ArenaMappings) -> list[Check]:
+async def _guarded(
+    check: Callable[[ArenaClient, ArenaMappings], Awaitable[list[Check]]], arena: ArenaClient, setup: ArenaMappings
+) -> list[Check]:
     try:
         return await check(arena, setup)
     except SyncError as exc:
@@ -66,17 +82,38 @@ async def _request_category(arena: ArenaClient, setup: ArenaMappings) -> list[Ch
     name = "NCR request category"
     guid = setup.request_category_guid
     if not guid:
-        return [Check(SYSTEM, name, False, "arena.request_category_guid is not set",
-                      f"set arena.request_category_guid in the mappings file ({await _categories(arena)})")]
+        return [
+            Check(
+                SYSTEM,
+                name,
+                False,
+                "arena.request_category_guid is not set",
+                f"set arena.request_category_guid in the mappings file ({await _categories(arena)})",
+            )
+        ]
     try:
         category = await arena.request_category(guid)
     except DataError as exc:
-        return [Check(SYSTEM, name, False, f"{guid} is not a request category of this workspace ({exc})",
-                      f"set arena.request_category_guid to one of: {await _categories(arena)}")]
+        return [
+            Check(
+                SYSTEM,
+                name,
+                False,
+                f"{guid} is not a request category of this workspace ({exc})",
+                f"set arena.request_category_guid to one of: {await _categories(arena)}",
+            )
+        ]
     label = f"{category.get('name')} ({category.get('path')})"
     if category.get("structural") or category.get("assignable") is False or category.get("activated") is False:
-        return [Check(SYSTEM, name, False, f"{label} cannot hold requests (structural, not assignable or inactive)",
-                      f"pick an active, assignable category: {await _categories(arena)}")]
+        return [
+            Check(
+                SYSTEM,
+                name,
+                False,
+                f"{label} cannot hold requests (structural, not assignable or inactive)",
+                f"pick an active, assignable category: {await _categories(arena)}",
+            )
+        ]
     return [Check(SYSTEM, name, True, label)]
 
 
@@ -96,12 +133,21 @@ async def _request_prefix(arena: ArenaClient, setup: ArenaMappings) -> list[Chec
     wanted = setup.request_number_prefix
     if not wanted or wanted not in prefixes:
         detail = "arena.request_number_prefix is not set" if not wanted else f"{wanted!r} is not a request number prefix here"
-        return [Check(SYSTEM, name, False, detail,
-                      f"set arena.request_number_prefix to one of {', '.join(repr(p) for p in prefixes)} (dash included)")]
+        return [
+            Check(
+                SYSTEM,
+                name,
+                False,
+                detail,
+                f"set arena.request_number_prefix to one of {', '.join(repr(p) for p in prefixes)} (dash included)",
+            )
+        ]
     default = None
     if setup.request_category_guid:
         with contextlib.suppress(DataError):  # the category check names that problem
-            default = ((await arena.request_category(setup.request_category_guid)).get("numberingSequencePrefixDefault") or {}).get("value")
+            default = (
+                (await arena.request_category(setup.request_category_guid)).get("numberingSequencePrefixDefault") or {}
+            ).get("value")
     note = f"; the category's default is {default!r}" if default and default != wanted else ""
     return [Check(SYSTEM, name, True, f"{wanted!r}{note}")]
 
@@ -113,8 +159,15 @@ async def _file_category(arena: ArenaClient, setup: ArenaMappings) -> list[Check
     try:
         category = await arena.file_category(guid)
     except DataError as exc:
-        return [Check(SYSTEM, "As-built file category", False, f"{guid}: {exc}",
-                      "set arena.file_category_guid to a file category (GET /settings/files/categories), or leave it out")]
+        return [
+            Check(
+                SYSTEM,
+                "As-built file category",
+                False,
+                f"{guid}: {exc}",
+                "set arena.file_category_guid to a file category (GET /settings/files/categories), or leave it out",
+            )
+        ]
     return [Check(SYSTEM, "As-built file category", True, f"{category.get('name')} ({category.get('path')})")]
 
 
@@ -127,8 +180,15 @@ async def _mapped_parts(arena: ArenaClient, setup: ArenaMappings) -> list[Check]
         if not any(i.get("number") == number for i in found):
             missing.append(number)
     if missing:
-        return [Check(SYSTEM, "Mapped Arena items", False, f"not Arena items: {', '.join(missing)}",
-                      "fix or remove those keys of arena.parts (Arena item number -> ION part number)")]
+        return [
+            Check(
+                SYSTEM,
+                "Mapped Arena items",
+                False,
+                f"not Arena items: {', '.join(missing)}",
+                "fix or remove those keys of arena.parts (Arena item number -> ION part number)",
+            )
+        ]
     return [Check(SYSTEM, "Mapped Arena items", True, f"all {len(setup.parts)} mapped item number(s) exist")]
 
 
@@ -138,18 +198,42 @@ async def _integration(arena: ArenaClient, _setup: ArenaMappings) -> list[Check]
     try:
         found = await arena.integration()
     except DataError as exc:
-        return [Check(SYSTEM, "Outbound integration", False, f"{arena.settings.integration_guid}: {exc}",
-                      "ask Arena support for the outbound integration's GUID, or unset ARENA_INTEGRATION_GUID to poll changes")]
+        return [
+            Check(
+                SYSTEM,
+                "Outbound integration",
+                False,
+                f"{arena.settings.integration_guid}: {exc}",
+                "ask Arena support for the outbound integration's GUID, or unset ARENA_INTEGRATION_GUID to poll changes",
+            )
+        ]
     enabled = found.get("enabled") is not False
-    return [Check(SYSTEM, "Outbound integration", enabled, f"{found.get('name')} ({'enabled' if enabled else 'disabled'})",
-                  "" if enabled else "ask Arena support to enable the outbound integration")]
+    return [
+        Check(
+            SYSTEM,
+            "Outbound integration",
+            enabled,
+            f"{found.get('name')} ({'enabled' if enabled else 'disabled'})",
+            "" if enabled else "ask Arena support to enable the outbound integration",
+        )
+    ]
 
 
 def _quota(arena: ArenaClient) -> Check:
     remaining, reserve = arena.quota.remaining, arena.settings.quota_reserve
     if remaining is None:
-        return Check(SYSTEM, "API request quota", False, "Arena sent no X-Arena-Requests-Remaining header",
-                     "check ARENA_API_URL points at the Arena REST API (…/v1)")
+        return Check(
+            SYSTEM,
+            "API request quota",
+            False,
+            "Arena sent no X-Arena-Requests-Remaining header",
+            "check ARENA_API_URL points at the Arena REST API (…/v1)",
+        )
     detail = f"{remaining} request(s) left today (reset {arena.quota.reset}); ARENA_QUOTA_RESERVE={reserve}"
-    return Check(SYSTEM, "API request quota", remaining > reserve, detail,
-                 "" if remaining > reserve else "wait for the reset, or ask Arena for a larger daily quota")
+    return Check(
+        SYSTEM,
+        "API request quota",
+        remaining > reserve,
+        detail,
+        "" if remaining > reserve else "wait for the reset, or ask Arena for a larger daily quota",
+    )

@@ -36,8 +36,7 @@ API = "/v1"
 
 
 def error_response(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"status": status, "errors": [{"code": code, "message": message}]}, status_code=status,
-                        headers=headers)
+    return JSONResponse({"status": status, "errors": [{"code": code, "message": message}]}, status_code=status, headers=headers)
 
 
 def _page(workspace: Workspace, request: Request, rows: list[Any]) -> dict[str, Any]:
@@ -58,8 +57,10 @@ def _filters(request: Request) -> dict[str, str]:
 
 def _quota_headers(workspace: Workspace, remaining: int | None = None) -> dict[str, str]:
     """On every response, login's included [AR api_licensing.md], [AR Endpoints/Access/endpoint_login.md]."""
-    return {"X-Arena-Requests-Remaining": str(workspace.quota_remaining() if remaining is None else remaining),
-            "X-Arena-Next-Request-Limit-Reset": workspace.quota_reset_at()}
+    return {
+        "X-Arena-Requests-Remaining": str(workspace.quota_remaining() if remaining is None else remaining),
+        "X-Arena-Next-Request-Limit-Reset": workspace.quota_reset_at(),
+    }
 
 
 def _media_type(request: Request) -> str:
@@ -79,8 +80,9 @@ async def _payload(request: Request) -> Payload:
     return Payload(json=body)
 
 
-def endpoint(workspace: Workspace, handler: Handler, status: int = 200,
-             accepts: frozenset[str] = JSON_ONLY) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(
+    workspace: Workspace, handler: Handler, status: int = 200, accepts: frozenset[str] = JSON_ONLY
+) -> Callable[[Request], Awaitable[Response]]:
     """A handler's answer as JSON with `status`, or the Response it built (quota headers added)."""
 
     async def serve(request: Request) -> Response:
@@ -277,8 +279,9 @@ def create_app(config: ArenaSimConfig | None = None) -> Starlette:
     def fault(status: int, _request: Request) -> Response:
         return error_response(status, 3000 if status >= 500 else status, f"Injected fault: HTTP {status}.")
 
-    faults = FaultInjector(inner, is_api=is_api, is_write=is_write, error_response=fault,
-                           concurrency_response=lambda _r: fault(429, _r))
+    faults = FaultInjector(
+        inner, is_api=is_api, is_write=is_write, error_response=fault, concurrency_response=lambda _r: fault(429, _r)
+    )
     faults.configure(config.faults)
     routes = [
         Route(f"{API}/login", login, methods=["POST"]),

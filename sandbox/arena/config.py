@@ -37,10 +37,18 @@ class Setting(BaseModel):
 # endpoint_get_file_categories.md / endpoint_get_item_file_assocs.md).
 REQUEST_CATEGORIES = [
     RequestCategory(guid="L3N6P2NE14NXGZELLMAW", name="Change Request", path="Request\\Change Request", assignable=False),
-    RequestCategory(guid="HZJ2LYJAX0JTCVAHHI66", name="Engineering Change Request",
-                    path="Request\\Change Request\\Engineering Change Request", default_prefix="ECR-"),
-    RequestCategory(guid="I0K3MZKBY1KUDWBIIJ7C", name="Manufacturing Change Request",
-                    path="Request\\Change Request\\Manufacturing Change Request", default_prefix="MCR-"),
+    RequestCategory(
+        guid="HZJ2LYJAX0JTCVAHHI66",
+        name="Engineering Change Request",
+        path="Request\\Change Request\\Engineering Change Request",
+        default_prefix="ECR-",
+    ),
+    RequestCategory(
+        guid="I0K3MZKBY1KUDWBIIJ7C",
+        name="Manufacturing Change Request",
+        path="Request\\Change Request\\Manufacturing Change Request",
+        default_prefix="MCR-",
+    ),
 ]
 REQUEST_PREFIXES = [
     Setting(guid="8QATCPA1OR73M5NPBWL9", value="DCR-"),
@@ -79,7 +87,8 @@ class ArenaSimConfig(BaseModel):
         "I0K3MU330H0ATCVC0C11", description="INFERENCE: the category of a file uploaded without `file.category.guid`."
     )
     refuse_unknown_attributes: bool = Field(
-        True, description="INFERENCE: refuse a write body attribute the docs do not list with code 3004 "
-        "'The attribute \"{0}\" is not recognized.' (the code is documented; that these endpoints answer it is not)."
+        True,
+        description="INFERENCE: refuse a write body attribute the docs do not list with code 3004 "
+        "'The attribute \"{0}\" is not recognized.' (the code is documented; that these endpoints answer it is not).",
     )
     faults: FaultConfig = Field(default_factory=FaultConfig)

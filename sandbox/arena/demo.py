@@ -24,12 +24,30 @@ ITEMS: list[tuple[str, str, str, list[str], str, list[dict[str, Any]]]] = [
     ("COMP-300", "Component Part Two", "ITEMCOMP300000000001", ["A"], "In Production", []),
     ("BRKT-7", "Bracket", "ITEMBRKT700000000001", ["A"], "In Production", []),
     ("RES-10", "Resistor kit", "ITEMRES1000000000001", ["A"], "In Production", []),
-    ("MOD-20", "RF module", "ITEMMOD2000000000001", ["A"], "In Production",
-     [{"number": "RES-10", "quantity": 2, "refDes": "R5,R6"}]),
-    ("ASSY-100", "Assembly Part One", "ITEMASSY100000000001", ["A"], "In Production",
-     [{"number": "COMP-200", "quantity": 5}, {"number": "COMP-300", "quantity": 3}]),
-    ("SAT-500", "Satellite modem", "ITEMSAT5000000000001", ["A", "B"], "In Production",
-     [{"number": "MOD-20", "quantity": 1, "refDes": "U1"}, {"number": "RES-10", "quantity": 4, "refDes": "R1-4"}]),
+    (
+        "MOD-20",
+        "RF module",
+        "ITEMMOD2000000000001",
+        ["A"],
+        "In Production",
+        [{"number": "RES-10", "quantity": 2, "refDes": "R5,R6"}],
+    ),
+    (
+        "ASSY-100",
+        "Assembly Part One",
+        "ITEMASSY100000000001",
+        ["A"],
+        "In Production",
+        [{"number": "COMP-200", "quantity": 5}, {"number": "COMP-300", "quantity": 3}],
+    ),
+    (
+        "SAT-500",
+        "Satellite modem",
+        "ITEMSAT5000000000001",
+        ["A", "B"],
+        "In Production",
+        [{"number": "MOD-20", "quantity": 1, "refDes": "U1"}, {"number": "RES-10", "quantity": 4, "refDes": "R1-4"}],
+    ),
     ("ANT-30", "Antenna, patch", "ITEMANT3000000000001", [], "Prototype", []),
 ]
 
@@ -55,24 +73,60 @@ CHANGE = {
 def seed_demo(store: ArenaStore, config: ArenaSimConfig, workspace: Workspace) -> None:
     with store.transaction():
         for guid, name, short, stage in PHASES:
-            store.put("phase", {"guid": guid, "name": name, "shortName": short, "stage": stage,
-                                "active": name != "Obsolete", "used": True})
+            store.put(
+                "phase",
+                {"guid": guid, "name": name, "shortName": short, "stage": stage, "active": name != "Obsolete", "used": True},
+            )
         phases = {name: guid for guid, name, *_ in PHASES}
         for number, name, guid, revisions, phase, _bom in ITEMS:
-            store.put("item", {"guid": guid, "number": number, "name": name, "description": name,
-                               "categoryGuid": "CATEGORYPART00000001", "categoryName": "Part",
-                               "creationDateTime": SEED_TIME, "uom": "each", "procurementType": "MTS"})
+            store.put(
+                "item",
+                {
+                    "guid": guid,
+                    "number": number,
+                    "name": name,
+                    "description": name,
+                    "categoryGuid": "CATEGORYPART00000001",
+                    "categoryName": "Part",
+                    "creationDateTime": SEED_TIME,
+                    "uom": "each",
+                    "procurementType": "MTS",
+                },
+            )
             for n, letter in enumerate(revisions):
                 status = 1 if n == len(revisions) - 1 else 2
-                store.put("revision", {
-                    "guid": f"{guid[:16]}REV{letter}", "itemGuid": guid, "number": letter, "status": status,
-                    "lifecyclePhaseGuid": phases[phase], "effectiveDateTime": SEED_TIME,
-                    "supersededDateTime": SEED_TIME if status == 2 else None, "creationDateTime": SEED_TIME,
-                    "changeGuid": None, "bom": []}, guid)
-            store.put("revision", {
-                "guid": f"{guid[:16]}WORK", "itemGuid": guid, "number": None, "status": 0,
-                "lifecyclePhaseGuid": phases[phase], "effectiveDateTime": None, "supersededDateTime": None,
-                "creationDateTime": SEED_TIME, "changeGuid": None, "bom": []}, guid)
+                store.put(
+                    "revision",
+                    {
+                        "guid": f"{guid[:16]}REV{letter}",
+                        "itemGuid": guid,
+                        "number": letter,
+                        "status": status,
+                        "lifecyclePhaseGuid": phases[phase],
+                        "effectiveDateTime": SEED_TIME,
+                        "supersededDateTime": SEED_TIME if status == 2 else None,
+                        "creationDateTime": SEED_TIME,
+                        "changeGuid": None,
+                        "bom": [],
+                    },
+                    guid,
+                )
+            store.put(
+                "revision",
+                {
+                    "guid": f"{guid[:16]}WORK",
+                    "itemGuid": guid,
+                    "number": None,
+                    "status": 0,
+                    "lifecyclePhaseGuid": phases[phase],
+                    "effectiveDateTime": None,
+                    "supersededDateTime": None,
+                    "creationDateTime": SEED_TIME,
+                    "changeGuid": None,
+                    "bom": [],
+                },
+                guid,
+            )
         for _number, _name, guid, revisions, _phase, bom in ITEMS:
             if not bom:
                 continue
@@ -82,7 +136,8 @@ def seed_demo(store: ArenaStore, config: ArenaSimConfig, workspace: Workspace) -
                 targets.append(store.get("revision", f"{guid[:16]}REV{revisions[-1]}"))
             for revision in targets:
                 assert revision is not None
-                revision["bom"] = [{**line, "guid": f"{line['guid'][:12]}{revision['guid'][-4:]}L{n:03d}"}
-                                   for n, line in enumerate(lines, 1)]
+                revision["bom"] = [
+                    {**line, "guid": f"{line['guid'][:12]}{revision['guid'][-4:]}L{n:03d}"} for n, line in enumerate(lines, 1)
+                ]
                 store.put("revision", revision, guid)
     workspace.create_change({**CHANGE, "effective": config.change_effective_at_seed})

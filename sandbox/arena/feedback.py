@@ -29,16 +29,41 @@ from sandbox.arena.workspace import Workspace, matches
 FILE_STORAGE = {"FILE": 0, "PLACE_HOLDER": 1, "FTP": 2, "WEB": 3}  # storageMethod (deprecated) [AR Objects/object_file.md]
 #: Text attributes of an upload [AR endpoint_upload_file_to_item.md sample]
 UPLOAD_FIELDS = {
-    "file.author.fullName", "file.category.guid", "file.description", "file.edition", "file.format", "file.private",
-    "file.storageMethodName", "file.title", "latestEditionAssociation", "primary",
+    "file.author.fullName",
+    "file.category.guid",
+    "file.description",
+    "file.edition",
+    "file.format",
+    "file.private",
+    "file.storageMethodName",
+    "file.title",
+    "latestEditionAssociation",
+    "primary",
 }
 #: Attributes of a request body [AR endpoint_create_request.md sample, Objects of GET /requests]
-REQUEST_FIELDS = {"category", "creatorParticipation", "evaluatorGroup", "numberSequencePrefix", "title", "problem",
-                  "requestCode", "requestedAction", "additionalAttributes"}
+REQUEST_FIELDS = {
+    "category",
+    "creatorParticipation",
+    "evaluatorGroup",
+    "numberSequencePrefix",
+    "title",
+    "problem",
+    "requestCode",
+    "requestedAction",
+    "additionalAttributes",
+}
 REQUEST_ITEM_FIELDS = {"item", "notes"}  # [AR endpoint_request_add_item.md]
 REQUEST_FILTERS = {  # searchable attributes [AR Endpoints/Requests Summary/endpoint_get_requests.md]
-    "category.guid", "creator.guid", "deferralCode", "lifecycleStatus.type", "number", "requestCode", "resolutionCode",
-    "submissionDateTimeFrom", "submissionDateTimeTo", "title",
+    "category.guid",
+    "creator.guid",
+    "deferralCode",
+    "lifecycleStatus.type",
+    "number",
+    "requestCode",
+    "resolutionCode",
+    "submissionDateTimeFrom",
+    "submissionDateTimeTo",
+    "title",
 }
 CREATOR = {"email": "ion-sync@factory.example", "fullName": "ion-sync Integration", "guid": "USERIONSYNC000000001"}
 
@@ -105,9 +130,15 @@ def create_item_file(ws: Workspace, item_guid: str, payload: Payload) -> tuple[D
             raise ArenaError(400, 3033, "The file is missing.")
         if storage not in ("PLACE_HOLDER", "FTP", "WEB"):
             raise ArenaError(400, 3027, "The file storage method is not valid. The valid one can be -1, 0, 2 or 3.")
-        fields = {"title": meta.get("title"), "edition": meta.get("edition"), "description": meta.get("description"),
-                  "format": meta.get("format"), "category": (meta.get("category") or {}).get("guid"),
-                  "location": meta.get("location"), "storage": storage}
+        fields = {
+            "title": meta.get("title"),
+            "edition": meta.get("edition"),
+            "description": meta.get("description"),
+            "format": meta.get("format"),
+            "category": (meta.get("category") or {}).get("guid"),
+            "location": meta.get("location"),
+            "storage": storage,
+        }
         primary, latest, name, content = payload.json.get("primary"), payload.json.get("latestEditionAssociation"), None, None
     else:
         form = payload.form
@@ -117,9 +148,15 @@ def create_item_file(ws: Workspace, item_guid: str, payload: Payload) -> tuple[D
             raise ArenaError(400, 3027, "The file storage method is not valid. The valid one can be -1, 0, 2 or 3.")
         if payload.upload is None or not payload.upload.content:
             raise ArenaError(400, 3033, "The file is missing.")
-        fields = {"title": form.get("file.title"), "edition": form.get("file.edition"),
-                  "description": form.get("file.description"), "format": form.get("file.format"),
-                  "category": form.get("file.category.guid"), "location": None, "storage": "FILE"}
+        fields = {
+            "title": form.get("file.title"),
+            "edition": form.get("file.edition"),
+            "description": form.get("file.description"),
+            "format": form.get("file.format"),
+            "category": form.get("file.category.guid"),
+            "location": None,
+            "storage": "FILE",
+        }
         primary, latest = form.get("primary") == "true", form.get("latestEditionAssociation", "true") == "true"
         name, content = payload.upload.filename, payload.upload.content.decode(errors="replace")
     _required(fields["title"], "file.title")  # INFERENCE: a file without a title
@@ -235,8 +272,11 @@ def list_requests(ws: Workspace, params: dict[str, str]) -> list[Doc]:
     ws.check_filters(params, REQUEST_FILTERS)
     out = []
     for request in ws.store.all("request"):
-        values = {"category.guid": request["category"]["guid"], "creator.guid": request["creator"]["guid"],
-                  "lifecycleStatus.type": request["lifecycleStatus"]["type"]}
+        values = {
+            "category.guid": request["category"]["guid"],
+            "creator.guid": request["creator"]["guid"],
+            "lifecycleStatus.type": request["lifecycleStatus"]["type"],
+        }
         wanted = {k: v for k, v in params.items() if k in REQUEST_FILTERS and not k.startswith("submissionDateTime")}
         if all(matches(values.get(k, request.get(k)), v) for k, v in wanted.items()):
             out.append(request_view(request))
@@ -271,11 +311,21 @@ def request_category_view(ws: Workspace, guid: str | None = None) -> Any:
     """[AR endpoint_get_request_categories.md]; `numberingSequencePrefixDefault` names a prefix."""
     prefixes = {p.value: p.guid for p in ws.config.request_prefixes}
     rows = [
-        {"activated": c.activated, "assignable": c.assignable, "description": None, "evaluatorGroupDefault": None,
-         "guid": c.guid, "level": c.path.count("\\") + 1, "name": c.name,
-         "numberingSequencePrefixDefault": {"guid": prefixes.get(c.default_prefix), "value": c.default_prefix}
-         if c.default_prefix else None,
-         "path": c.path, "structural": not c.assignable, "systemDefined": False}
+        {
+            "activated": c.activated,
+            "assignable": c.assignable,
+            "description": None,
+            "evaluatorGroupDefault": None,
+            "guid": c.guid,
+            "level": c.path.count("\\") + 1,
+            "name": c.name,
+            "numberingSequencePrefixDefault": {"guid": prefixes.get(c.default_prefix), "value": c.default_prefix}
+            if c.default_prefix
+            else None,
+            "path": c.path,
+            "structural": not c.assignable,
+            "systemDefined": False,
+        }
         for c in ws.config.request_categories
     ]
     return _one_or_all(ws, rows, guid)
@@ -286,9 +336,19 @@ def request_prefixes_view(ws: Workspace) -> list[Doc]:
 
 
 def file_category_view(ws: Workspace, guid: str | None = None) -> Any:
-    rows: list[dict[str, Any]] = [{"activated": True, "assignable": True, "guid": c.guid, "level": (c.path or "").count("\\") + 1,
-             "name": c.name, "path": c.path, "requirements": [], "systemDefined": c.name == "-uncategorized-"}
-            for c in ws.config.file_categories]
+    rows: list[dict[str, Any]] = [
+        {
+            "activated": True,
+            "assignable": True,
+            "guid": c.guid,
+            "level": (c.path or "").count("\\") + 1,
+            "name": c.name,
+            "path": c.path,
+            "requirements": [],
+            "systemDefined": c.name == "-uncategorized-",
+        }
+        for c in ws.config.file_categories
+    ]
     return _one_or_all(ws, rows, guid)
 
 

@@ -21,11 +21,25 @@ from sandbox.arena.config import ArenaSimConfig
 from sandbox.arena.store import ArenaError, ArenaStore, Doc, iso, new_guid
 
 ITEM_FILTERS = {
-    "number", "name", "description", "revisionNumber", "category.guid", "lifecyclePhase.guid", "assemblyType",
-    "effectiveDateTimeFrom", "effectiveDateTimeTo",
+    "number",
+    "name",
+    "description",
+    "revisionNumber",
+    "category.guid",
+    "lifecyclePhase.guid",
+    "assemblyType",
+    "effectiveDateTimeFrom",
+    "effectiveDateTimeTo",
 }
-CHANGE_FILTERS = {"number", "title", "category.guid", "lifecycleStatus.type", "implementationStatus",
-                  "effectiveDateTimeFrom", "effectiveDateTimeTo"}
+CHANGE_FILTERS = {
+    "number",
+    "title",
+    "category.guid",
+    "lifecycleStatus.type",
+    "implementationStatus",
+    "effectiveDateTimeFrom",
+    "effectiveDateTimeTo",
+}
 PAGING = {"offset", "limit", "responseview", "includeEmptyAdditionalAttributes"}
 REVISION_STATUS = {0: "WORKING", 1: "EFFECTIVE", 2: "SUPERSEDED"}
 
@@ -54,7 +68,8 @@ class Workspace:
             or (workspace is not None and str(workspace) != str(self.config.workspace_id))
         ):
             raise ArenaError(
-                400, 4001,
+                400,
+                4001,
                 "The username, password or workspace ID is not valid or you are not allowed to log in due to IP restriction.",
             )
         with self.store.transaction():
@@ -74,7 +89,9 @@ class Workspace:
         with self.store.transaction():
             session = self.store.state("session")
             if not session or session["id"] != token:
-                raise ArenaError(401, 401, "There is no access token associated with this request or the access token is not valid.")
+                raise ArenaError(
+                    401, 401, "There is no access token associated with this request or the access token is not valid."
+                )
             self.store.set_state("session", None)
 
     def authenticate(self, token: str | None) -> None:
@@ -84,7 +101,9 @@ class Workspace:
             now = self.store.now()
             idle = timedelta(minutes=self.config.session_idle_minutes)
             if not session or session["id"] != token or now - _parse(session["last"]) > idle:
-                raise ArenaError(401, 401, "There is no access token associated with this request or the access token is not valid.")
+                raise ArenaError(
+                    401, 401, "There is no access token associated with this request or the access token is not valid."
+                )
             self.store.set_state("session", {"id": token, "last": iso(now)})
 
     def take_quota(self) -> int:
@@ -176,9 +195,7 @@ class Workspace:
     def item_view(self, item: Doc, revision: Doc, full: bool = True) -> dict[str, Any]:
         is_assembly = bool(revision["bom"])
         in_assembly = self._has_parents(item["guid"])
-        assembly_type = (
-            "NOT_AN_ASSEMBLY" if not is_assembly else "ASSEMBLY" if in_assembly else "TOP_LEVEL_ASSEMBLY"
-        )
+        assembly_type = "NOT_AN_ASSEMBLY" if not is_assembly else "ASSEMBLY" if in_assembly else "TOP_LEVEL_ASSEMBLY"
         guid = item["guid"] if revision["status"] == 1 else revision["guid"]
         view: dict[str, Any] = {
             "assemblyType": assembly_type,
@@ -233,7 +250,9 @@ class Workspace:
                 return False
             if name == "lifecyclePhase.guid" and revision["lifecyclePhaseGuid"] != wanted:
                 return False
-            if name in {"number", "name", "description", "revisionNumber", "assemblyType"} and not matches(view.get(name), wanted):
+            if name in {"number", "name", "description", "revisionNumber", "assemblyType"} and not matches(
+                view.get(name), wanted
+            ):
                 return False
             effective = revision.get("effectiveDateTime") or ""
             if name == "effectiveDateTimeFrom" and not (effective and effective >= wanted):
@@ -299,8 +318,19 @@ class Workspace:
         return found
 
     def change_view(self, change: Doc, full: bool = False) -> dict[str, Any]:
-        keys = ["category", "creationDateTime", "creator", "effectiveDateTime", "guid", "implementationStatus",
-                "lifecycleDateTime", "lifecycleStatus", "number", "submissionDateTime", "title"]
+        keys = [
+            "category",
+            "creationDateTime",
+            "creator",
+            "effectiveDateTime",
+            "guid",
+            "implementationStatus",
+            "lifecycleDateTime",
+            "lifecycleStatus",
+            "number",
+            "submissionDateTime",
+            "title",
+        ]
         view = {k: change.get(k) for k in keys}
         view["url"] = self.url("changes", change["guid"])
         if full:
@@ -345,11 +375,20 @@ class Workspace:
             return None
         item = self.item_master(revision["itemGuid"])
         phase = self.phase_full(revision["lifecyclePhaseGuid"]) or {}
-        view: dict[str, Any] = {"guid": revision["guid"], "number": item["number"], "revisionNumber": revision["number"],
-                                "lifecyclePhase": {k: phase.get(k) for k in ("name", "stage", "guid")}}
+        view: dict[str, Any] = {
+            "guid": revision["guid"],
+            "number": item["number"],
+            "revisionNumber": revision["number"],
+            "lifecyclePhase": {k: phase.get(k) for k in ("name", "stage", "guid")},
+        }
         if effective:
-            view.update(name=item["name"], modifiedSpecs=False, modifiedBom=bool(revision.get("modifiedBom")),
-                        modifiedSourcing=False, modifiedFiles=False)
+            view.update(
+                name=item["name"],
+                modifiedSpecs=False,
+                modifiedBom=bool(revision.get("modifiedBom")),
+                modifiedSourcing=False,
+                modifiedFiles=False,
+            )
         return view
 
     def change_items_view(self, guid: str) -> list[dict[str, Any]]:
@@ -357,17 +396,23 @@ class Workspace:
         change = self.change(guid)
         out = []
         for affected in change["items"]:
+
             def view(included: bool) -> dict[str, Any]:
-                return {"includedInThisChange": included, "lockedByAnotherChange": False, "modifiedOnWorkingRev": included,
-                        "notes": None}
+                return {
+                    "includedInThisChange": included,
+                    "lockedByAnotherChange": False,
+                    "modifiedOnWorkingRev": included,
+                    "notes": None,
+                }
 
             out.append(
                 {
                     "affectedItemRevision": self._change_revision(affected.get("affectedRevisionGuid")),
                     "bomView": view(affected.get("modifiedBom", False)),
-                    "dispositionAttributes": [{"guid": f"DISPOSITION{n:09d}", "name": name, "notes": None, "value": None}
-                                              for n, name in enumerate(("On Order", "WIP", "Finished Goods", "In the Field",
-                                                                        "In Stock"), 1)],
+                    "dispositionAttributes": [
+                        {"guid": f"DISPOSITION{n:09d}", "name": name, "notes": None, "value": None}
+                        for n, name in enumerate(("On Order", "WIP", "Finished Goods", "In the Field", "In Stock"), 1)
+                    ],
                     "filesView": view(False),
                     "guid": affected["guid"],
                     "materialEffectivityDateTime": None,
@@ -467,12 +512,18 @@ class Workspace:
                 if old is not None:
                     old.update(status=2, supersededDateTime=now)
                     self.store.put("revision", old, old["itemGuid"])
-                revision.update(status=1, number=affected["newRevisionNumber"], effectiveDateTime=now,
-                                changeGuid=change["guid"], modifiedBom=False)
+                revision.update(
+                    status=1,
+                    number=affected["newRevisionNumber"],
+                    effectiveDateTime=now,
+                    changeGuid=change["guid"],
+                    modifiedBom=False,
+                )
                 self.store.put("revision", revision, revision["itemGuid"])
                 working = copy.deepcopy(revision)
-                working.update(guid=new_guid(), status=0, number=None, effectiveDateTime=None, changeGuid=None,
-                               creationDateTime=now)
+                working.update(
+                    guid=new_guid(), status=0, number=None, effectiveDateTime=None, changeGuid=None, creationDateTime=now
+                )
                 working["bom"] = [{**line, "guid": new_guid()} for line in revision["bom"]]
                 self.store.put("revision", working, revision["itemGuid"])
             change.update(lifecycleStatus={"type": "EFFECTIVE"}, effectiveDateTime=now, lifecycleDateTime=now)
@@ -494,8 +545,12 @@ class Workspace:
                     "itemsReconciled": False,
                     "status": "NEEDS_UPDATE",
                     "items": [
-                        {"guid": new_guid(), "effective": a["newRevisionGuid"], "superseded": a["affectedRevisionGuid"],
-                         "reconciled": False}
+                        {
+                            "guid": new_guid(),
+                            "effective": a["newRevisionGuid"],
+                            "superseded": a["affectedRevisionGuid"],
+                            "reconciled": False,
+                        }
                         for a in change["items"]
                     ],
                 },
@@ -512,8 +567,14 @@ class Workspace:
     def integration_view(self, guid: str) -> dict[str, Any]:
         """The fields of the GET /outboundintegrations/{guid} sample [AR endpoint_get_integrations.md]."""
         self._integration(guid)
-        return {"guid": guid, "name": "ion-sync", "enabled": True, "status": "UP_TO_DATE", "type": "OUTBOUND_MANAGED",
-                "transferType": "ITEM_REVISION"}
+        return {
+            "guid": guid,
+            "name": "ion-sync",
+            "enabled": True,
+            "status": "UP_TO_DATE",
+            "type": "OUTBOUND_MANAGED",
+            "transferType": "ITEM_REVISION",
+        }
 
     def event(self, integration: str, guid: str) -> Doc:
         self._integration(integration)

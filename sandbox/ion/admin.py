@@ -100,9 +100,7 @@ def admin_routes(
             return parsed
         assert isinstance(parsed, RunSpec)
         try:
-            created = await run_in_threadpool(
-                store.create_run, parsed, attribute_key=config.work_order_attribute_key
-            )
+            created = await run_in_threadpool(store.create_run, parsed, attribute_key=config.work_order_attribute_key)
         except ConflictError as error:
             return JSONResponse({"detail": str(error)}, status_code=409)
         return JSONResponse(created, status_code=201)

@@ -46,9 +46,7 @@ def check_value(definition: AttributeDefinition, value: str | None) -> None:
         return
     kind = definition.type
     if kind == "SELECT" and value not in definition.options:
-        raise GraphQLError(
-            f"Invalid option {value!r} for SELECT attribute {definition.key!r}; options: {definition.options}."
-        )
+        raise GraphQLError(f"Invalid option {value!r} for SELECT attribute {definition.key!r}; options: {definition.options}.")
     if kind == "MULTISELECT":
         try:
             chosen = json.loads(value)

@@ -39,13 +39,9 @@ class IonSimConfig(BaseModel):
         default_factory=lambda: list(get_args(AuthScheme)),
         description="Accepted Authorization forms: the raw token, `Bearer <t>`, `Token <t>`.",
     )
-    expired_token_message: str = Field(
-        "Signature has expired.", description="401 message for an expired token (not documented)."
-    )
+    expired_token_message: str = Field("Signature has expired.", description="401 message for an expired token (not documented).")
     # --- GraphQL behaviour (§2) -------------------------------------------------------------
-    max_page_size: int | None = Field(
-        1000, ge=1, description="Cap on first/last (unpublished, §2.2); None = no cap."
-    )
+    max_page_size: int | None = Field(1000, ge=1, description="Cap on first/last (unpublished, §2.2); None = no cap.")
     default_page_size: int | None = Field(
         None, ge=1, description="Page size without first/last; None = everything up to the cap (§2.2)."
     )
@@ -107,13 +103,17 @@ class IonSimConfig(BaseModel):
             AttributeDefinition(key="Tax Code", type="SELECT", options=["CA-STANDARD", "EXEMPT", "OUT-OF-STATE"]),
             AttributeDefinition(key="Project Code"),
             AttributeDefinition(key="Class", type="SELECT", options=["Hardware", "Flight Programs", "R&D"]),
-            AttributeDefinition(key="Expense Account", type="SELECT", options=["Office Supplies", "Tools and Equipment", "Travel", "Software"]),
+            AttributeDefinition(
+                key="Expense Account", type="SELECT", options=["Office Supplies", "Tools and Equipment", "Travel", "Software"]
+            ),
         ],
         description="Org-level PurchaseOrderLine attribute definitions (§3.14).",
     )
     supplier_attributes: list[AttributeDefinition] = Field(
         default_factory=lambda: [
-            AttributeDefinition(key="Payment Terms", type="SELECT", options=["Net 15", "Net 30", "Net 45", "Net 60", "Due on receipt"]),
+            AttributeDefinition(
+                key="Payment Terms", type="SELECT", options=["Net 15", "Net 30", "Net 45", "Net 60", "Due on receipt"]
+            ),
             AttributeDefinition(key="Netsuite Vendor Id"),
         ],
         description="Org-level Supplier attribute definitions (§3.12, §3.14).",

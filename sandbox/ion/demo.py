@@ -45,13 +45,29 @@ PARTS: list[tuple[int, str, str, str | None, str | None, str]] = [
 
 # run id -> (status, WO, (part, qty, location, serial), [(part, perParent, location, lot, serial)])
 RUNS: dict[int, tuple[str, str, tuple[str, float, int, str | None], list[tuple[str, float, int, str | None, str | None]]]] = {
-    1001: ("COMPLETE", "WO1001", ("ASSY-100", 3, 3, None), [
-        ("COMP-200", 2.4, 2, None, None), ("COMP-200", 2.6, 11, None, None), ("COMP-300", 3, 2, None, None)]),
-    1002: ("COMPLETE", "WO1002", ("SAT-500", 1, 12, "SN-0001"), [
-        ("RES-10", 4, 11, "L-2211", None), ("MOD-20", 1, 11, None, "M-0001"), ("GLUE-1", 0.35, 12, None, None)]),
-    1003: ("COMPLETE", "WO1003", ("ASSY-100", 2, 3, None), [
-        ("BRKT-7", 2, 2, None, None), ("COMP-300", 0.5, 2, None, None), ("COMP-300", 0.75, 11, None, None),
-        ("COMP-300", 1.25, 12, None, None)]),
+    1001: (
+        "COMPLETE",
+        "WO1001",
+        ("ASSY-100", 3, 3, None),
+        [("COMP-200", 2.4, 2, None, None), ("COMP-200", 2.6, 11, None, None), ("COMP-300", 3, 2, None, None)],
+    ),
+    1002: (
+        "COMPLETE",
+        "WO1002",
+        ("SAT-500", 1, 12, "SN-0001"),
+        [("RES-10", 4, 11, "L-2211", None), ("MOD-20", 1, 11, None, "M-0001"), ("GLUE-1", 0.35, 12, None, None)],
+    ),
+    1003: (
+        "COMPLETE",
+        "WO1003",
+        ("ASSY-100", 2, 3, None),
+        [
+            ("BRKT-7", 2, 2, None, None),
+            ("COMP-300", 0.5, 2, None, None),
+            ("COMP-300", 0.75, 11, None, None),
+            ("COMP-300", 1.25, 12, None, None),
+        ],
+    ),
     1004: ("COMPLETE", "WO1004", ("ASSY-100", 1, 3, None), []),
     1005: ("IN_PROGRESS", "WO1005", ("ASSY-100", 1, 3, None), [("COMP-200", 1, 2, None, None)]),
     1006: ("COMPLETE", "WO1006", ("ASSY-100", 1, 3, None), [("PROTO-9", 1, 2, None, None)]),
@@ -115,6 +131,4 @@ def seed_demo(store: IonStore, work_order_attribute_key: str) -> None:
             created=to_stored(spec.startTime),
             updated=to_stored(spec.endTime),
         )
-    store.insert_stock(
-        ((part, qty, loc, serial, lot, "AVAILABLE") for part, qty, loc, serial, lot in STOCK), CATALOG_STAMP
-    )
+    store.insert_stock(((part, qty, loc, serial, lot, "AVAILABLE") for part, qty, loc, serial, lot in STOCK), CATALOG_STAMP)

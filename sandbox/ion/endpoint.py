@@ -131,9 +131,7 @@ class GraphQLService:
         with self.store.lock:
             context = RequestContext(self.store, self.config)
             if self.config.fast_executor and not uses_introspection(operation):
-                fragments = {
-                    d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-                }
+                fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
                 result = FastExecutor(self.schema, fragments, operation, coerced, context).execute()
             else:
                 result = execute_reference(self.schema, document, operation_name, variables, context)

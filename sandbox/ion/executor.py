@@ -87,7 +87,9 @@ class _Info:
         "variable_values",
     )
 
-    def __init__(self, executor: FastExecutor, field_def: GraphQLField, nodes: list[FieldNode], parent: GraphQLObjectType) -> None:
+    def __init__(
+        self, executor: FastExecutor, field_def: GraphQLField, nodes: list[FieldNode], parent: GraphQLObjectType
+    ) -> None:
         self.context = executor.context
         self.field_name = nodes[0].name.value
         self.field_nodes = nodes
@@ -118,8 +120,7 @@ class _FieldPlan:
 
 def uses_introspection(operation: OperationDefinitionNode) -> bool:
     return any(
-        isinstance(sel, FieldNode) and sel.name.value in ("__schema", "__type")
-        for sel in operation.selection_set.selections
+        isinstance(sel, FieldNode) and sel.name.value in ("__schema", "__type") for sel in operation.selection_set.selections
     )
 
 

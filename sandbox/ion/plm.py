@@ -56,12 +56,16 @@ class Plm:
         if row is None:
             raise GraphQLError(f"{name} {object_id} does not exist.")
         if etag != row[0]:
-            raise GraphQLError(f"{name} {object_id} was changed by someone else (etag mismatch: got {etag!r}); re-read its _etag and retry.")
+            raise GraphQLError(
+                f"{name} {object_id} was changed by someone else (etag mismatch: got {etag!r}); re-read its _etag and retry."
+            )
 
     def _touch(self, db: sqlite3.Connection, table: str, object_id: int, stamp: str, **columns: Any) -> None:
         sets = "".join(f"{c} = ?, " for c in columns)
-        db.execute(f"UPDATE {table} SET {sets}etag = ?, updated = ? WHERE id = ?",
-                   (*columns.values(), uuid.uuid4().hex, stamp, object_id))
+        db.execute(
+            f"UPDATE {table} SET {sets}etag = ?, updated = ? WHERE id = ?",
+            (*columns.values(), uuid.uuid4().hex, stamp, object_id),
+        )
 
     # --- parts --------------------------------------------------------------------------------
 
@@ -78,8 +82,16 @@ class Plm:
             db.execute(
                 "INSERT INTO parts (id, part_number, revision, description, tracking_type, part_type, created, updated)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (part_id, number, revision, data.get("description"), data.get("trackingType"),
-                 data.get("partType") or "PART", stamp, stamp),
+                (
+                    part_id,
+                    number,
+                    revision,
+                    data.get("description"),
+                    data.get("trackingType"),
+                    data.get("partType") or "PART",
+                    stamp,
+                    stamp,
+                ),
             )
         return part_id
 
@@ -123,8 +135,9 @@ class Plm:
         part_id = _id(data["partId"], "part")
         stamp = now_stored()
         with self.store.transaction() as db:
-            existing = db.execute("SELECT id, etag FROM part_attributes WHERE part_id = ? AND key = ?",
-                                  (part_id, data["key"])).fetchone()
+            existing = db.execute(
+                "SELECT id, etag FROM part_attributes WHERE part_id = ? AND key = ?", (part_id, data["key"])
+            ).fetchone()
             part_etag = db.execute("SELECT etag FROM parts WHERE id = ?", (part_id,)).fetchone()
             if part_etag is None:
                 raise GraphQLError(f"Part {part_id} does not exist.")
@@ -137,8 +150,9 @@ class Plm:
                 (part_id, data["key"], data.get("value"), stamp, stamp),
             )
             self._touch(db, "parts", part_id, stamp)
-            return int(db.execute("SELECT id FROM part_attributes WHERE part_id = ? AND key = ?",
-                                  (part_id, data["key"])).fetchone()[0])
+            return int(
+                db.execute("SELECT id FROM part_attributes WHERE part_id = ? AND key = ?", (part_id, data["key"])).fetchone()[0]
+            )
 
     # --- mBOMs --------------------------------------------------------------------------------
 
@@ -150,8 +164,10 @@ class Plm:
                 raise GraphQLError(f"Part {part_id} does not exist.")
             version = db.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM mboms WHERE part_id = ?", (part_id,)).fetchone()[0]
             mbom_id = self._next_id(db, "mboms")
-            db.execute("INSERT INTO mboms (id, part_id, version, status, created, updated) VALUES (?, ?, ?, 'DRAFT', ?, ?)",
-                       (mbom_id, part_id, version, stamp, stamp))
+            db.execute(
+                "INSERT INTO mboms (id, part_id, version, status, created, updated) VALUES (?, ?, ?, 'DRAFT', ?, ?)",
+                (mbom_id, part_id, version, stamp, stamp),
+            )
         return mbom_id
 
     def update_mbom(self, data: dict[str, Any]) -> int:
@@ -164,8 +180,11 @@ class Plm:
             if current in ("RELEASED", "ARCHIVED") and status in ("DRAFT", "IN_REVIEW"):
                 raise GraphQLError(f"MBom {mbom_id} is {current} and cannot return to {status}; create a new version.")
             if status == "RELEASED":
-                db.execute("UPDATE mboms SET status = 'ARCHIVED', etag = lower(hex(randomblob(16))), updated = ?"
-                           " WHERE part_id = ? AND status = 'RELEASED' AND id != ?", (stamp, part_id, mbom_id))
+                db.execute(
+                    "UPDATE mboms SET status = 'ARCHIVED', etag = lower(hex(randomblob(16))), updated = ?"
+                    " WHERE part_id = ? AND status = 'RELEASED' AND id != ?",
+                    (stamp, part_id, mbom_id),
+                )
             self._touch(db, "mboms", mbom_id, stamp, status=status)
         return mbom_id
 
@@ -183,8 +202,10 @@ class Plm:
             if db.execute("SELECT 1 FROM mbom_items WHERE mbom_id = ? AND part_id = ?", (mbom_id, part_id)).fetchone():
                 raise GraphQLError(f"MBomItem for part {part_id} on mBOM {mbom_id} is not unique.")
             item_id = self._next_id(db, "mbom_items")
-            db.execute("INSERT INTO mbom_items (id, mbom_id, part_id, quantity, made_on_assembly) VALUES (?, ?, ?, ?, ?)",
-                       (item_id, mbom_id, part_id, data["quantity"], 1 if data.get("madeOnAssembly") else 0))
+            db.execute(
+                "INSERT INTO mbom_items (id, mbom_id, part_id, quantity, made_on_assembly) VALUES (?, ?, ?, ?, ?)",
+                (item_id, mbom_id, part_id, data["quantity"], 1 if data.get("madeOnAssembly") else 0),
+            )
         return item_id
 
     def create_refdes(self, data: dict[str, Any]) -> int:
@@ -193,8 +214,9 @@ class Plm:
             if not db.execute("SELECT 1 FROM mbom_items WHERE id = ?", (item_id,)).fetchone():
                 raise GraphQLError(f"MBomItem {item_id} does not exist.")
             refdes_id = self._next_id(db, "mbom_item_refdes")
-            db.execute("INSERT INTO mbom_item_refdes (id, mbom_item_id, value) VALUES (?, ?, ?)",
-                       (refdes_id, item_id, data["value"]))
+            db.execute(
+                "INSERT INTO mbom_item_refdes (id, mbom_item_id, value) VALUES (?, ?, ?)", (refdes_id, item_id, data["value"])
+            )
         return refdes_id
 
     # --- issues -------------------------------------------------------------------------------
@@ -212,8 +234,19 @@ class Plm:
             db.execute(
                 "INSERT INTO issues (id, title, status, disposition, cause_condition, expected_condition, run_id,"
                 " run_step_id, part_inventory_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (issue_id, data["title"], status, data.get("disposition"), data.get("causeCondition"),
-                 data.get("expectedCondition"), run_id, data.get("runStepId"), data.get("partInventoryId"), stamp, stamp),
+                (
+                    issue_id,
+                    data["title"],
+                    status,
+                    data.get("disposition"),
+                    data.get("causeCondition"),
+                    data.get("expectedCondition"),
+                    run_id,
+                    data.get("runStepId"),
+                    data.get("partInventoryId"),
+                    stamp,
+                    stamp,
+                ),
             )
         return issue_id
 
@@ -222,7 +255,9 @@ class Plm:
         with self.store.transaction() as db:
             self._etag(db, "issues", issue_id, data.get("etag"), "Issue")
             disposition = db.execute("SELECT disposition FROM issues WHERE id = ?", (issue_id,)).fetchone()[0]
-            columns = {c: data[f] for f, c in (("title", "title"), ("status", "status"), ("disposition", "disposition")) if f in data}
+            columns = {
+                c: data[f] for f, c in (("title", "title"), ("status", "status"), ("disposition", "disposition")) if f in data
+            }
             if columns.get("status", "PENDING") != "PENDING" and not columns.get("disposition", disposition):
                 raise GraphQLError("An issue needs a disposition before it can leave PENDING.")
             self._touch(db, "issues", issue_id, now_stored(), **columns)

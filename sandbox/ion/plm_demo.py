@@ -18,11 +18,15 @@ MBOMS: list[tuple[int, int, int, str, list[tuple[int, int, float, list[str]]]]] 
 def seed_plm_demo(store: IonStore) -> None:
     with store.transaction() as db:
         for mbom_id, part_id, version, status, lines in MBOMS:
-            db.execute("INSERT INTO mboms (id, part_id, version, status, created, updated) VALUES (?, ?, ?, ?, ?, ?)",
-                       (mbom_id, part_id, version, status, STAMP, STAMP))
+            db.execute(
+                "INSERT INTO mboms (id, part_id, version, status, created, updated) VALUES (?, ?, ?, ?, ?, ?)",
+                (mbom_id, part_id, version, status, STAMP, STAMP),
+            )
             for item_id, component, quantity, designators in lines:
-                db.execute("INSERT INTO mbom_items (id, mbom_id, part_id, quantity) VALUES (?, ?, ?, ?)",
-                           (item_id, mbom_id, component, quantity))
+                db.execute(
+                    "INSERT INTO mbom_items (id, mbom_id, part_id, quantity) VALUES (?, ?, ?, ?)",
+                    (item_id, mbom_id, component, quantity),
+                )
                 for value in designators:
                     db.execute("INSERT INTO mbom_item_refdes (mbom_item_id, value) VALUES (?, ?)", (item_id, value))
         serial = db.execute("SELECT part_inventory_id FROM runs WHERE id = 1002").fetchone()
@@ -30,10 +34,14 @@ def seed_plm_demo(store: IonStore) -> None:
         db.execute(
             "INSERT INTO issues (id, title, status, disposition, cause_condition, expected_condition, run_id,"
             " part_inventory_id, created, updated) VALUES (1, ?, 'IN_REVIEW', 'REWORK', ?, ?, 1002, ?, ?, ?)",
-            ("Solder bridge on RF module U1",
-             '[{"children":[{"type":"p","children":[{"text":"Bridge between pins 3 and 4 of U1"}]}]}]',
-             "No solder bridges (IPC-A-610 class 3)", serial[0] if serial else None,
-             "2026-11-20T09:30:00.000000", "2026-11-20T10:00:00.000000"),
+            (
+                "Solder bridge on RF module U1",
+                '[{"children":[{"type":"p","children":[{"text":"Bridge between pins 3 and 4 of U1"}]}]}]',
+                "No solder bridges (IPC-A-610 class 3)",
+                serial[0] if serial else None,
+                "2026-11-20T09:30:00.000000",
+                "2026-11-20T10:00:00.000000",
+            ),
         )
         db.execute(
             "INSERT INTO issues (id, title, status, run_id, part_inventory_id, created, updated)"

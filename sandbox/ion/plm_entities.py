@@ -34,15 +34,18 @@ ISSUES = Entity(
         " part_inventory_id AS partInventoryId, etag AS _etag, created AS _created, updated AS _updated FROM issues"
     ),
     filters={
-        "id": ("id", "id"), "runId": ("run_id", "id"), "partInventoryId": ("part_inventory_id", "id"),
-        "status": ("status", "enum"), "_created": ("created", "dt"), "_updated": ("updated", "dt"),
+        "id": ("id", "id"),
+        "runId": ("run_id", "id"),
+        "partInventoryId": ("part_inventory_id", "id"),
+        "status": ("status", "enum"),
+        "_created": ("created", "dt"),
+        "_updated": ("updated", "dt"),
     },
     sorts={"ID": "id", "UPDATED": "updated"},
 )
 
 MBOM_ITEMS_SELECT = (
-    "SELECT id, mbom_id AS mbomId, part_id AS partId, quantity, made_on_assembly AS madeOnAssembly,"
-    " etag AS _etag FROM mbom_items"
+    "SELECT id, mbom_id AS mbomId, part_id AS partId, quantity, made_on_assembly AS madeOnAssembly, etag AS _etag FROM mbom_items"
 )
 REFDES_SELECT = "SELECT id, mbom_item_id AS mbomItemId, value, etag AS _etag FROM mbom_item_refdes"
 PART_ATTRIBUTES_SELECT = (

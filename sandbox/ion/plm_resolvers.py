@@ -96,7 +96,9 @@ PLM_RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
     "Part": {
         "isLatestRevision": _is_latest_revision,
         "revisedFromId": _revised_from,
-        "attributes": lambda source, info: _rows(info, f"{PART_ATTRIBUTES_SELECT} WHERE part_id = ? ORDER BY id", (source["id"],)),
+        "attributes": lambda source, info: _rows(
+            info, f"{PART_ATTRIBUTES_SELECT} WHERE part_id = ? ORDER BY id", (source["id"],)
+        ),
         "mboms": _mboms_of,
         "latestMbom": _latest_mbom(released=False),
         "latestReleasedMbom": _latest_mbom(released=True),
@@ -107,7 +109,9 @@ PLM_RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
     "MBom": {"part": _part_of, "items": _mbom_items},
     "MBomItem": {
         "part": _part_of,
-        "referenceDesignators": lambda source, info: _rows(info, f"{REFDES_SELECT} WHERE mbom_item_id = ? ORDER BY id", (source["id"],)),
+        "referenceDesignators": lambda source, info: _rows(
+            info, f"{REFDES_SELECT} WHERE mbom_item_id = ? ORDER BY id", (source["id"],)
+        ),
     },
     "Issue": {
         "run": _run_of,

@@ -26,4 +26,3 @@ CREATE INDEX IF NOT EXISTS mboms_part ON mboms(part_id);
 CREATE INDEX IF NOT EXISTS mbom_items_mbom ON mbom_items(mbom_id);
 CREATE INDEX IF NOT EXISTS issues_run ON issues(run_id);
 """
-

@@ -27,20 +27,39 @@ from sandbox.ion.timestamps import now_stored, parse_input
 
 DRAFT_LIKE = frozenset({"DRAFT", "REQUESTED", "APPROVED"})
 #: line fields only a DRAFT purchase order lets change (§3.5 editability)
-DRAFT_ONLY_LINE_FIELDS = {"partId": "part_id", "quantity": "quantity", "cost": "cost", "description": "description", "position": "position"}
+DRAFT_ONLY_LINE_FIELDS = {
+    "partId": "part_id",
+    "quantity": "quantity",
+    "cost": "cost",
+    "description": "description",
+    "position": "position",
+}
 FREE_LINE_FIELDS = {"needDate": "need_date", "estimatedArrivalDate": "estimated_arrival_date", "paid": "paid"}
 PO_FIELDS = {
-    "description": "description", "supplierId": "supplier_id", "currencyId": "currency_id",
-    "shipToLocationId": "ship_to_location_id", "billToLocationId": "bill_to_location_id",
-    "needDate": "need_date", "estimatedArrivalDate": "estimated_arrival_date", "paid": "paid",
+    "description": "description",
+    "supplierId": "supplier_id",
+    "currencyId": "currency_id",
+    "shipToLocationId": "ship_to_location_id",
+    "billToLocationId": "bill_to_location_id",
+    "needDate": "need_date",
+    "estimatedArrivalDate": "estimated_arrival_date",
+    "paid": "paid",
 }
 SUPPLIER_FIELDS = {
-    "name": "name", "description": "description", "phoneNumber": "phone_number", "address": "address",
-    "email": "email", "contactName": "contact_name",
+    "name": "name",
+    "description": "description",
+    "phoneNumber": "phone_number",
+    "address": "address",
+    "email": "email",
+    "contactName": "contact_name",
 }
 _TYPE_NAMES = {
-    "suppliers": "Supplier", "purchase_orders": "PurchaseOrder", "purchase_order_lines": "PurchaseOrderLine",
-    "purchase_order_fees": "PurchaseOrderFee", "receipts": "Receipt", "sessions": "Session",
+    "suppliers": "Supplier",
+    "purchase_orders": "PurchaseOrder",
+    "purchase_order_lines": "PurchaseOrderLine",
+    "purchase_order_fees": "PurchaseOrderFee",
+    "receipts": "Receipt",
+    "sessions": "Session",
 }
 _OWNER_TABLES = {"purchaseOrder": "purchase_orders", "purchaseOrderLine": "purchase_order_lines", "supplier": "suppliers"}
 
@@ -98,7 +117,9 @@ class Purchasing:
                 f"{name} {object_id} was changed by someone else (etag mismatch: got {etag!r}); re-read its _etag and retry."
             )
 
-    def _touch(self, db: sqlite3.Connection, table: str, object_id: int, stamp: str, sets: Mapping[str, Any] | None = None) -> None:
+    def _touch(
+        self, db: sqlite3.Connection, table: str, object_id: int, stamp: str, sets: Mapping[str, Any] | None = None
+    ) -> None:
         columns = dict(sets or {})
         assignments = "".join(f"{column} = ?, " for column in columns)
         db.execute(
@@ -240,7 +261,9 @@ class Purchasing:
             if received:
                 raise GraphQLError(f"PurchaseOrder {po_id} has receipts and cannot be deleted.")
             lines = [row[0] for row in db.execute("SELECT id FROM purchase_order_lines WHERE purchase_order_id = ?", (po_id,))]
-            db.executemany("DELETE FROM attribute_values WHERE owner = 'purchaseOrderLine' AND owner_id = ?", [(i,) for i in lines])
+            db.executemany(
+                "DELETE FROM attribute_values WHERE owner = 'purchaseOrderLine' AND owner_id = ?", [(i,) for i in lines]
+            )
             db.execute("DELETE FROM attribute_values WHERE owner = 'purchaseOrder' AND owner_id = ?", (po_id,))
             db.execute("DELETE FROM purchase_order_lines WHERE purchase_order_id = ?", (po_id,))
             db.execute("DELETE FROM purchase_order_fees WHERE purchase_order_id = ?", (po_id,))
@@ -288,7 +311,9 @@ class Purchasing:
             self._exists(db, "parts", part_id, "Part")
             position = data.get("position")
             if position is None:
-                top = db.execute("SELECT MAX(position) FROM purchase_order_lines WHERE purchase_order_id = ?", (po_id,)).fetchone()[0]
+                top = db.execute(
+                    "SELECT MAX(position) FROM purchase_order_lines WHERE purchase_order_id = ?", (po_id,)
+                ).fetchone()[0]
                 position = (top or 0) + 1
             line_id = line_id or self.store._next_id("purchase_order_lines")
             quantity = data.get("quantity")
@@ -296,9 +321,18 @@ class Purchasing:
                 "INSERT INTO purchase_order_lines (id, purchase_order_id, part_id, status, description, position, cost,"
                 " quantity, need_date, estimated_arrival_date, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    line_id, po_id, part_id, line_status(po_status, False, quantity, 0.0), data.get("description"),
-                    position, data.get("cost"), quantity, _dt(data.get("needDate")), _dt(data.get("estimatedArrivalDate")),
-                    stamp, stamp,
+                    line_id,
+                    po_id,
+                    part_id,
+                    line_status(po_status, False, quantity, 0.0),
+                    data.get("description"),
+                    position,
+                    data.get("cost"),
+                    quantity,
+                    _dt(data.get("needDate")),
+                    _dt(data.get("estimatedArrivalDate")),
+                    stamp,
+                    stamp,
                 ),
             )
             self._materialize_attributes(db, "purchaseOrderLine", line_id, stamp)
@@ -402,7 +436,9 @@ class Purchasing:
             )
         return receipt_id
 
-    def add_items(self, items: list[Mapping[str, Any]], stamp: str | None = None, strict: bool = True) -> tuple[int, list[int], list[int]]:
+    def add_items(
+        self, items: list[Mapping[str, Any]], stamp: str | None = None, strict: bool = True
+    ) -> tuple[int, list[int], list[int]]:
         """Receive: one receipt item and (unless given) one new part inventory per item.
 
         Adds the quantity to the line's receivedQuantity, recomputes line and PO status.
@@ -446,8 +482,15 @@ class Purchasing:
                         "INSERT INTO part_inventories (id, part_id, quantity, quantity_installed, status, serial_number,"
                         " lot_number, location_id, created, updated) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
                         (
-                            inventory_id, part_id, quantity, self.config.received_inventory_status,
-                            item.get("serialNumber"), item.get("lotNumber"), location_id, stamp, stamp,
+                            inventory_id,
+                            part_id,
+                            quantity,
+                            self.config.received_inventory_status,
+                            item.get("serialNumber"),
+                            item.get("lotNumber"),
+                            location_id,
+                            stamp,
+                            stamp,
                         ),
                     )
                 item_id = self.store._next_id("receipt_items")
@@ -476,7 +519,11 @@ class Purchasing:
         stamp = now_stored()
         with self.store.transaction() as db:
             self._check_etag(db, "sessions", session_id, data.get("etag"))
-            sets = {column: _dt(data[field]) for field, column in (("checkIn", "check_in"), ("checkOut", "check_out")) if field in data}
+            sets = {
+                column: _dt(data[field])
+                for field, column in (("checkIn", "check_in"), ("checkOut", "check_out"))
+                if field in data
+            }
             self._touch(db, "sessions", session_id, stamp, sets)
         return session_id
 
@@ -500,7 +547,15 @@ class Purchasing:
                 step_id = self.store._next_id("run_steps")
                 db.execute(
                     "INSERT INTO run_steps (id, run_id, title, position, status, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (step_id, run_id, f"Step {step_position}", step_position, "IN_PROGRESS" if check_out is None else "COMPLETE", stamp, stamp),
+                    (
+                        step_id,
+                        run_id,
+                        f"Step {step_position}",
+                        step_position,
+                        "IN_PROGRESS" if check_out is None else "COMPLETE",
+                        stamp,
+                        stamp,
+                    ),
                 )
             else:
                 step_id = int(row[0])

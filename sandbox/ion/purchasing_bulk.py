@@ -92,8 +92,17 @@ def seed_bulk_receipts(store: IonStore, config: IonSimConfig, spec: BulkReceipts
             "INSERT INTO purchase_orders (id, status, description, supplier_id, currency_id, ship_to_location_id,"
             " bill_to_location_id, ordered_at, created, updated) VALUES (?, 'ORDERED', ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (po0 + i, f"NetSuite {numbers[i]}", BULK_SUPPLIER, BULK_CURRENCY, BULK_LOCATION, BULK_LOCATION,
-                 po_stamp, po_stamp, po_stamp)
+                (
+                    po0 + i,
+                    f"NetSuite {numbers[i]}",
+                    BULK_SUPPLIER,
+                    BULK_CURRENCY,
+                    BULK_LOCATION,
+                    BULK_LOCATION,
+                    po_stamp,
+                    po_stamp,
+                    po_stamp,
+                )
                 for i in range(n_po)
             ),
         )
@@ -101,8 +110,17 @@ def seed_bulk_receipts(store: IonStore, config: IonSimConfig, spec: BulkReceipts
             "INSERT INTO purchase_order_lines (id, purchase_order_id, part_id, status, position, cost, quantity,"
             " received_quantity, created, updated) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
             (
-                (line0 + i * n_line + k, po0 + i, parts[k], status, k + 1, ordered, received, po_stamp,
-                 last_stamp(i * n_line + k))
+                (
+                    line0 + i * n_line + k,
+                    po0 + i,
+                    parts[k],
+                    status,
+                    k + 1,
+                    ordered,
+                    received,
+                    po_stamp,
+                    last_stamp(i * n_line + k),
+                )
                 for i in range(n_po)
                 for k in range(n_line)
             ),
@@ -118,8 +136,12 @@ def seed_bulk_receipts(store: IonStore, config: IonSimConfig, spec: BulkReceipts
         db.executemany(
             attribute_sql,
             _attribute_rows(
-                config.purchase_order_line_attributes, "purchaseOrderLine", line_ids, LINE_NUMBER_KEY,
-                [str(k + 1) for _ in range(n_po) for k in range(n_line)], po_stamp,
+                config.purchase_order_line_attributes,
+                "purchaseOrderLine",
+                line_ids,
+                LINE_NUMBER_KEY,
+                [str(k + 1) for _ in range(n_po) for k in range(n_line)],
+                po_stamp,
             ),
         )
         db.executemany(

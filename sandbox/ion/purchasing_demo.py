@@ -49,9 +49,12 @@ RECEIPTS: list[tuple[int, str, list[tuple[int, float, tuple[str, int, str | None
 ]
 # (step id, run id, title, position, status)
 RUN_STEPS = [
-    (1, 1001, "Kit components", 1, "COMPLETE"), (2, 1001, "Assemble and inspect", 2, "COMPLETE"),
-    (3, 1002, "Kit components", 1, "COMPLETE"), (4, 1002, "Assemble and inspect", 2, "COMPLETE"),
-    (5, 1003, "Kit components", 1, "COMPLETE"), (6, 1003, "Assemble and inspect", 2, "IN_PROGRESS"),
+    (1, 1001, "Kit components", 1, "COMPLETE"),
+    (2, 1001, "Assemble and inspect", 2, "COMPLETE"),
+    (3, 1002, "Kit components", 1, "COMPLETE"),
+    (4, 1002, "Assemble and inspect", 2, "COMPLETE"),
+    (5, 1003, "Kit components", 1, "COMPLETE"),
+    (6, 1003, "Assemble and inspect", 2, "IN_PROGRESS"),
 ]
 # (session id, step id, user id, checkIn, checkOut or None = still checked in)
 SESSIONS = [
@@ -74,27 +77,50 @@ def seed_purchasing_demo(store: IonStore, config: IonSimConfig) -> None:
         writes.create_supplier({"name": name, "email": email, "contactName": contact}, _at(1, 9), supplier_id)
         for key, value in (("Payment Terms", terms), ("Netsuite Vendor Id", vendor)):
             if value is not None:
-                writes.update_attribute("supplier", {"supplierId": supplier_id, "key": key, "value": value}, _at(1, 9), check=False)
+                writes.update_attribute(
+                    "supplier", {"supplierId": supplier_id, "key": key, "value": value}, _at(1, 9), check=False
+                )
     for po_id, number, supplier_id, lines in PURCHASE_ORDERS:
         writes.create_purchase_order(
-            {"supplierId": supplier_id, "currencyId": 1, "shipToLocationId": 1, "billToLocationId": 1,
-             "description": f"NetSuite {number}", "status": "ORDERED", "orderedAt": PO_STAMP},
+            {
+                "supplierId": supplier_id,
+                "currencyId": 1,
+                "shipToLocationId": 1,
+                "billToLocationId": 1,
+                "description": f"NetSuite {number}",
+                "status": "ORDERED",
+                "orderedAt": PO_STAMP,
+            },
             PO_STAMP,
             po_id,
         )
-        header = (("Netsuite PO Number", number), ("Department", "Production"), ("Class", "Hardware"), ("NetSuite Location", "Hawthorne"))
+        header = (
+            ("Netsuite PO Number", number),
+            ("Department", "Production"),
+            ("Class", "Hardware"),
+            ("NetSuite Location", "Hawthorne"),
+        )
         for key, value in header:
-            writes.update_attribute("purchaseOrder", {"purchaseOrderId": po_id, "key": key, "value": value}, PO_STAMP, check=False)
+            writes.update_attribute(
+                "purchaseOrder", {"purchaseOrderId": po_id, "key": key, "value": value}, PO_STAMP, check=False
+            )
         for position, (line_id, part, quantity, cost) in enumerate(lines, start=1):
             writes.create_line(
-                {"purchaseOrderId": po_id, "partId": store.part_ids_by_number[part], "quantity": quantity, "cost": cost,
-                 "position": position},
+                {
+                    "purchaseOrderId": po_id,
+                    "partId": store.part_ids_by_number[part],
+                    "quantity": quantity,
+                    "cost": cost,
+                    "position": position,
+                },
                 PO_STAMP,
                 line_id,
             )
             writes.update_attribute(
-                "purchaseOrderLine", {"purchaseOrderLineId": line_id, "key": "Netsuite Line Number", "value": str(position)},
-                PO_STAMP, check=False,
+                "purchaseOrderLine",
+                {"purchaseOrderLineId": line_id, "key": "Netsuite Line Number", "value": str(position)},
+                PO_STAMP,
+                check=False,
             )
     for _fee_id, po_id, name, amount, kind in FEES:
         writes.create_fee({"purchaseOrderId": po_id, "name": name, "value": amount, "type": kind}, PO_STAMP)
@@ -102,8 +128,12 @@ def seed_purchasing_demo(store: IonStore, config: IonSimConfig) -> None:
         receipt_id = writes.create_receipt({"receivedAt": received_at}, received_at)
         writes.add_items(
             [
-                {"receiptId": receipt_id, "purchaseOrderLineId": line_id, "quantity": quantity,
-                 "partInventoryId": _stock_id(store, *stock)}
+                {
+                    "receiptId": receipt_id,
+                    "purchaseOrderLineId": line_id,
+                    "quantity": quantity,
+                    "partInventoryId": _stock_id(store, *stock),
+                }
                 for line_id, quantity, stock in items
             ],
             received_at,

@@ -152,7 +152,9 @@ PURCHASING_RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
         "currency": lambda s, info: relations(info).one("Currency", s["currencyId"], "PurchaseOrder", "currencyId"),
         "shipToLocation": lambda s, info: info.context.store.locations.get(s["shipToLocationId"]),
         "billToLocation": lambda s, info: info.context.store.locations.get(s["billToLocationId"]),
-        "fees": lambda s, info: relations(info).many("PurchaseOrderFee", "PurchaseOrder", s["id"], "purchase_order_id", "purchaseOrderId"),
+        "fees": lambda s, info: relations(info).many(
+            "PurchaseOrderFee", "PurchaseOrder", s["id"], "purchase_order_id", "purchaseOrderId"
+        ),
         "purchaseOrderLines": lambda s, info: relations(info).many(
             "PurchaseOrderLine", "PurchaseOrder", s["id"], "purchase_order_id", "purchaseOrderId"
         ),
@@ -160,7 +162,9 @@ PURCHASING_RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
         "Attributes": _attributes("purchaseOrder", "PurchaseOrder"),
     },
     "PurchaseOrderLine": {
-        "purchaseOrder": lambda s, info: relations(info).one("PurchaseOrder", s["purchaseOrderId"], "PurchaseOrderLine", "purchaseOrderId"),
+        "purchaseOrder": lambda s, info: relations(info).one(
+            "PurchaseOrder", s["purchaseOrderId"], "PurchaseOrderLine", "purchaseOrderId"
+        ),
         "part": lambda s, info: None if s["partId"] is None else _part_of(s, info),
         "receiptItems": lambda s, info: relations(info).many(
             "ReceiptItem", "PurchaseOrderLine", s["id"], "purchase_order_line_id", "purchaseOrderLineId"

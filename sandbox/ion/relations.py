@@ -80,9 +80,7 @@ class RelationLoader:
         cache = self._by_id.setdefault(kind, {})
         if object_id in cache:
             return cache[object_id]
-        wanted = {object_id} | {
-            row[fk] for row in self.seen.get(source_kind, {}).values() if row.get(fk) is not None
-        }
+        wanted = {object_id} | {row[fk] for row in self.seen.get(source_kind, {}).values() if row.get(fk) is not None}
         wanted -= cache.keys()
         rows = self._fetch(kind, f"id {_IN_IDS}", [_ids(wanted)])
         for key in wanted:

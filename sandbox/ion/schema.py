@@ -85,9 +85,7 @@ def drop_unconfirmed(
         object_type.fields.pop(field)
 
 
-def build_ion_schema(
-    datetime_utc_suffix: str, options_format: str = "json_string", **switches: bool
-) -> GraphQLSchema:
+def build_ion_schema(datetime_utc_suffix: str, options_format: str = "json_string", **switches: bool) -> GraphQLSchema:
     """A fresh schema per app: scalars and the unconfirmed parts depend on the app's config."""
     schema = build_schema(load_sdl())
     date_time = schema.get_type("DateTime")

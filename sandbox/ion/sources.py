@@ -17,12 +17,16 @@ from __future__ import annotations
 
 AB = "ion.md §8, Appendix A [AB] (introspected 2023)"
 LIST_ARGS = "ion.md §2.2 [AB] (filters, sort, before, after, first, last on every list)"
-FILTER_FIELDS = "ion.md §2.3 [EX]/[IM]: filter fields are the type's columns (names per column: INFERENCE, preflight: query probes)"
+FILTER_FIELDS = (
+    "ion.md §2.3 [EX]/[IM]: filter fields are the type's columns (names per column: INFERENCE, preflight: query probes)"
+)
 SORT_VALUES = "INFERENCE ion.md §2.3: sort enum values are not published (graphene-sqlalchemy style); preflight: query probes"
 CONNECTION = "ion.md §2.2 [AB]/[MAN pagination] (Relay connection: pageInfo, edges { node cursor })"
 ATTRIBUTE = "ion.md §3.14, §2.4 [AB] updatePurchaseOrderLineAttribute.gql; Etag/Created/Updated spelling [EX]"
-INPUT = ("INFERENCE ion.md §8: input type names [AB], input fields not published (follow the scalar names); checked by a real"
-         " write: ion-sync acceptance against the customer's sandbox")
+INPUT = (
+    "INFERENCE ion.md §8: input type names [AB], input fields not published (follow the scalar names); checked by a real"
+    " write: ion-sync acceptance against the customer's sandbox"
+)
 PAYLOAD = "ion.md §8 [AB]/[EX]/[IM]: mutation payloads wrap the object under its name"
 CONFIRMED_OPS = "ion.md §2.3 [EX]/[IM]: eq, neq, in"
 RANGE_OPS = "INFERENCE ion.md §2.3 (gt/gte/lt/lte in no public source); switch: range_operators; preflight: filter probes"
@@ -106,21 +110,69 @@ TYPES: dict[str, str] = {
     "Issue": "ion.md §3.13 [AB] queries/issues.gql",
     "IssueStatus": "ion.md §3.13: PENDING [EX Actions/issues]; IN_PROGRESS/IN_REVIEW/RESOLVED INFERENCE (labels [MAN]); preflight: query PlmNcrs",
     "IssueSortEnum": SORT_VALUES,
-    "IssuesInputFilters": "ion.md §8 (ION spells it IssueInputFilters [AB]; variables in our queries never name it); " + FILTER_FIELDS,
+    "IssuesInputFilters": "ion.md §8 (ION spells it IssueInputFilters [AB]; variables in our queries never name it); "
+    + FILTER_FIELDS,
 }
-for _name in ("Run", "Part", "PartInventory", "Location", "PurchaseOrder", "PurchaseOrderLine", "Receipt", "ReceiptItem",
-              "Supplier", "Session", "MBom", "Issue"):
+for _name in (
+    "Run",
+    "Part",
+    "PartInventory",
+    "Location",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "Receipt",
+    "ReceiptItem",
+    "Supplier",
+    "Session",
+    "MBom",
+    "Issue",
+):
     TYPES[f"{_name}Edge"] = CONNECTION
     TYPES[f"{_name}Connection"] = CONNECTION
-for _name in ("Supplier", "SupplierAttribute", "PurchaseOrder", "PurchaseOrderAttribute", "PurchaseOrderFee", "PurchaseOrderLine",
-              "PurchaseOrderLineAttribute", "Delete", "Receipt", "Session", "Part", "PartAttribute", "MBom", "MBomItem",
-              "MBomItemReferenceDesignator", "Issue"):
+for _name in (
+    "Supplier",
+    "SupplierAttribute",
+    "PurchaseOrder",
+    "PurchaseOrderAttribute",
+    "PurchaseOrderFee",
+    "PurchaseOrderLine",
+    "PurchaseOrderLineAttribute",
+    "Delete",
+    "Receipt",
+    "Session",
+    "Part",
+    "PartAttribute",
+    "MBom",
+    "MBomItem",
+    "MBomItemReferenceDesignator",
+    "Issue",
+):
     TYPES[f"{_name}Payload"] = PAYLOAD
-for _name in ("CreateSupplier", "UpdateSupplier", "UpdateSupplierAttribute", "CreatePurchaseOrder", "UpdatePurchaseOrder",
-              "UpdatePurchaseOrderAttribute", "CreatePurchaseOrderFee", "CreatePurchaseOrderLine", "UpdatePurchaseOrderLine",
-              "UpdatePurchaseOrderLineAttribute", "CreateReceipt", "AddItemToReceipt", "UpdateSession", "CreatePart", "UpdatePart",
-              "CreatePartRevision", "UpdatePartAttribute", "CreateMBom", "UpdateMBom", "CreateMBomItem",
-              "CreateMBomItemReferenceDesignator", "CreateIssue", "UpdateIssue"):
+for _name in (
+    "CreateSupplier",
+    "UpdateSupplier",
+    "UpdateSupplierAttribute",
+    "CreatePurchaseOrder",
+    "UpdatePurchaseOrder",
+    "UpdatePurchaseOrderAttribute",
+    "CreatePurchaseOrderFee",
+    "CreatePurchaseOrderLine",
+    "UpdatePurchaseOrderLine",
+    "UpdatePurchaseOrderLineAttribute",
+    "CreateReceipt",
+    "AddItemToReceipt",
+    "UpdateSession",
+    "CreatePart",
+    "UpdatePart",
+    "CreatePartRevision",
+    "UpdatePartAttribute",
+    "CreateMBom",
+    "UpdateMBom",
+    "CreateMBomItem",
+    "CreateMBomItemReferenceDesignator",
+    "CreateIssue",
+    "UpdateIssue",
+):
     TYPES[f"{_name}Input"] = INPUT
 
 FIELDS: dict[str, str] = {
@@ -170,8 +222,11 @@ FIELDS: dict[str, str] = {
     " schema (ion.md §3.9, §7); switch: installed_per_parent_field; preflight: aBOM quantityInstalledPerParentPartInventory;"
     " fallback ION_INSTALLED_QUANTITY=installation_total reads AbomInstallation.quantity",
     # --- filters -------------------------------------------------------------------------------
-    **{f"{t}.{op}": RANGE_OPS for t in ("IDFilter", "IntFilter", "FloatFilter", "StringFilter", "DateTimeFilter")
-       for op in ("gt", "gte", "lt", "lte")},
+    **{
+        f"{t}.{op}": RANGE_OPS
+        for t in ("IDFilter", "IntFilter", "FloatFilter", "StringFilter", "DateTimeFilter")
+        for op in ("gt", "gte", "lt", "lte")
+    },
     "BooleanFilter.neq": "ion.md §2.3 [EX] (neq is a confirmed operator)",
     # --- purchasing ----------------------------------------------------------------------------
     "Supplier.attributes": "INFERENCE ion.md §8 (lowercase variant exists on PO/line/receipt [AB]); preflight: query Suppliers",

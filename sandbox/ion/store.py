@@ -240,8 +240,7 @@ _INSTALLATION_SELECT = (
     " FROM abom_installations"
 )
 _ATTRIBUTE_SELECT = (
-    "SELECT id, run_id AS runId, key, value, type, etag AS Etag, created AS Created,"
-    " updated AS Updated FROM run_attributes"
+    "SELECT id, run_id AS runId, key, value, type, etag AS Etag, created AS Created, updated AS Updated FROM run_attributes"
 )
 _IN_IDS = "IN (SELECT value FROM json_each(?))"
 
@@ -327,9 +326,7 @@ class IonStore:
         self.part_ids_by_number = {}
         for part_id, part in self.parts.items():
             self.part_ids_by_number.setdefault(part["partNumber"], part_id)
-        self.locations = {
-            row["id"]: row for row in self._fetch(LOCATIONS.select + " ORDER BY id", (), LOCATIONS.post)
-        }
+        self.locations = {row["id"]: row for row in self._fetch(LOCATIONS.select + " ORDER BY id", (), LOCATIONS.post)}
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -352,9 +349,7 @@ class IonStore:
         A deferred join: the window's ids come from an index-only subquery, and only those rows
         are read, so a deep OFFSET skips index entries instead of sorting whole rows.
         """
-        window = (
-            f"SELECT id FROM {entity.table}{' WHERE ' + where if where else ''} ORDER BY {order} LIMIT ? OFFSET ?"
-        )
+        window = f"SELECT id FROM {entity.table}{' WHERE ' + where if where else ''} ORDER BY {order} LIMIT ? OFFSET ?"
         sql = f"{entity.select} WHERE id IN ({window}) ORDER BY {order}"
         return self._fetch(sql, [*params, -1 if limit is None else limit, offset], entity.post)
 
@@ -407,9 +402,7 @@ class IonStore:
                 [(i, name, parent, stamp, stamp) for i, name, parent in rows],
             )
 
-    def insert_parts(
-        self, rows: Iterable[tuple[int, str, str, str | None, str | None, str]], stamp: str
-    ) -> None:
+    def insert_parts(self, rows: Iterable[tuple[int, str, str, str | None, str | None, str]], stamp: str) -> None:
         """(id, partNumber, revision, description, trackingType, partType) rows."""
         with self.transaction() as db:
             db.executemany(
@@ -477,9 +470,7 @@ class IonStore:
             run_id = spec.id if spec.id is not None else self._next_id("runs")
             if db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
                 raise ConflictError(f"run {run_id} exists")
-            created_parts = self._ensure_parts(
-                [spec.produces.partNumber, *(i.partNumber for i in spec.installations)], now
-            )
+            created_parts = self._ensure_parts([spec.produces.partNumber, *(i.partNumber for i in spec.installations)], now)
             end = to_stored(spec.endTime) if spec.endTime else (now if spec.status == "COMPLETE" else None)
             if spec.startTime:
                 start = to_stored(spec.startTime)
@@ -495,8 +486,15 @@ class IonStore:
                 " serial_number, lot_number, location_id, created, updated)"
                 " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
                 (
-                    pi_id, product_part, produced.quantity, produced_status(spec.status),
-                    produced.serialNumber, produced.lotNumber, produced.locationId, created, updated,
+                    pi_id,
+                    product_part,
+                    produced.quantity,
+                    produced_status(spec.status),
+                    produced.serialNumber,
+                    produced.lotNumber,
+                    produced.locationId,
+                    created,
+                    updated,
                 ),
             )
             title = spec.title if spec.title is not None else f"Build {produced.partNumber}"
@@ -507,8 +505,7 @@ class IonStore:
             )
             if spec.workOrder is not None:
                 db.execute(
-                    "INSERT INTO run_attributes (id, run_id, key, value, created, updated)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO run_attributes (id, run_id, key, value, created, updated) VALUES (?, ?, ?, ?, ?, ?)",
                     (self._next_id("run_attributes"), run_id, attribute_key, spec.workOrder, created, updated),
                 )
             by_part: dict[str, list[Any]] = {}
@@ -523,8 +520,7 @@ class IonStore:
             for number, group in by_part.items():
                 per_parent = [i.perParent for i in group if i.perParent is not None]
                 db.execute(
-                    "INSERT INTO build_requirements (id, part_inventory_id, part_id, quantity_per_parent)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT INTO build_requirements (id, part_inventory_id, part_id, quantity_per_parent) VALUES (?, ?, ?, ?)",
                     (next_br, pi_id, self.part_ids_by_number[number], round(sum(per_parent), 10) if per_parent else None),
                 )
                 requirement_ids.append(next_br)
@@ -535,8 +531,15 @@ class IonStore:
                         " serial_number, lot_number, location_id, created, updated)"
                         " VALUES (?, ?, ?, ?, 'INSTALLED', ?, ?, ?, ?, ?)",
                         (
-                            next_pi, self.part_ids_by_number[number], total, total, installation.serialNumber,
-                            installation.lotNumber, installation.locationId, created, updated,
+                            next_pi,
+                            self.part_ids_by_number[number],
+                            total,
+                            total,
+                            installation.serialNumber,
+                            installation.lotNumber,
+                            installation.locationId,
+                            created,
+                            updated,
                         ),
                     )
                     db.execute(
@@ -582,9 +585,7 @@ class IonStore:
         from_location = [2 if j % 2 else 11 for j in range(1, n + 1)]
         stamp = now_stored()
         with self.transaction() as db:
-            clash = db.execute(
-                "SELECT COUNT(*) FROM runs WHERE id BETWEEN ? AND ?", (first_run_id, last_run_id)
-            ).fetchone()[0]
+            clash = db.execute("SELECT COUNT(*) FROM runs WHERE id BETWEEN ? AND ?", (first_run_id, last_run_id)).fetchone()[0]
             if clash:
                 raise ConflictError(f"{clash} run ids in {first_run_id}..{last_run_id} exist")
             self._ensure_parts(["ASSY-100", *components], stamp)
@@ -606,8 +607,17 @@ class IonStore:
                 "INSERT INTO runs (id, title, status, quantity, part_id, part_inventory_id, start_time,"
                 " end_time, created, updated) VALUES (?, ?, 'COMPLETE', ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    (first_run_id + i - 1, f"Bulk build {i}", quantities[i - 1], assembly, product(i),
-                     starts[i - 1], ends[i - 1], ends[i - 1], ends[i - 1])
+                    (
+                        first_run_id + i - 1,
+                        f"Bulk build {i}",
+                        quantities[i - 1],
+                        assembly,
+                        product(i),
+                        starts[i - 1],
+                        ends[i - 1],
+                        ends[i - 1],
+                        ends[i - 1],
+                    )
                     for i in range(1, count + 1)
                 ),
             )
@@ -633,8 +643,7 @@ class IonStore:
                 inventories(),
             )
             db.executemany(
-                "INSERT INTO build_requirements (id, part_inventory_id, part_id, quantity_per_parent)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO build_requirements (id, part_inventory_id, part_id, quantity_per_parent) VALUES (?, ?, ?, ?)",
                 (
                     (br0 + (i - 1) * n + j, product(i), component_parts[j], per_parent[j])
                     for i in range(1, count + 1)
@@ -645,8 +654,13 @@ class IonStore:
                 "INSERT INTO abom_installations (id, build_requirement_id, part_inventory_id, quantity,"
                 " quantity_per_parent) VALUES (?, ?, ?, ?, ?)",
                 (
-                    (inst0 + (i - 1) * n + j, br0 + (i - 1) * n + j, product(i) + j + 1,
-                     per_parent[j] * quantities[i - 1], per_parent[j])
+                    (
+                        inst0 + (i - 1) * n + j,
+                        br0 + (i - 1) * n + j,
+                        product(i) + j + 1,
+                        per_parent[j] * quantities[i - 1],
+                        per_parent[j],
+                    )
                     for i in range(1, count + 1)
                     for j in range(n)
                 ),

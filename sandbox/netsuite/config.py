@@ -94,9 +94,7 @@ class NetSuiteSimConfig(BaseModel):
     duplicate_external_id_error_code: str = Field(
         "DUP_RCRD", description="Code of the 400 for a duplicate externalId (INFERENCE; SuiteScript's code)."
     )
-    invalid_reference_error_code: str = Field(
-        "INVALID_CONTENT", description="INVALID_KEY_OR_REF is the SOAP variant [§1.6]."
-    )
+    invalid_reference_error_code: str = Field("INVALID_CONTENT", description="INVALID_KEY_OR_REF is the SOAP variant [§1.6].")
     external_id_pattern: str | None = Field(
         r"^[A-Za-z0-9_\-]+$", description="Allowed externalId characters [NS-EID]; None = anything."
     )

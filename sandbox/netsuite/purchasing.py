@@ -157,8 +157,14 @@ def apply_purchase_order(
         if data.get("entity") is None:
             raise invalid_content("Please enter a value for Vendor.", "entity")
         body: dict[str, Any] = {
-            "id": 0, "tranId": "", "subsidiary": {"id": "1"}, "currency": {"id": "1"}, "tranDate": now[:10],
-            "status": "B", "createdDate": now, "item": {"items": []},
+            "id": 0,
+            "tranId": "",
+            "subsidiary": {"id": "1"},
+            "currency": {"id": "1"},
+            "tranDate": now[:10],
+            "status": "B",
+            "createdDate": now,
+            "item": {"items": []},
         }
     else:
         body = {**existing, "item": {"items": [dict(ln) for ln in po_lines(existing)]}}
@@ -219,7 +225,9 @@ def _merge_lines(
         out[line_no] = _line(sim, raw, base, line_no, header, path)
     if replace:
         for line_no, old in by_line.items():
-            if line_no not in out and (float(old.get("quantityReceived") or 0) > EPS or float(old.get("quantityBilled") or 0) > EPS):
+            if line_no not in out and (
+                float(old.get("quantityReceived") or 0) > EPS or float(old.get("quantityBilled") or 0) > EPS
+            ):
                 raise invalid_content(
                     f"The line {line_no} has been received or billed and cannot be removed; close it instead.", "item"
                 )

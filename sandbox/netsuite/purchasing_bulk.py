@@ -46,16 +46,33 @@ def bulk_tran_id(number: int) -> str:
 def bulk_po_body(pid: int, number: int, items: list[int], quantity: float, stamp: str) -> dict[str, Any]:
     """PO `PO-B<number>`: vendor 301, location 1, status B; line k (1-based) buys `items[k - 1]`, `quantity` @ 1."""
     body: dict[str, Any] = {
-        "id": pid, "tranId": bulk_tran_id(number), "entity": {"id": str(BULK_VENDOR)}, "subsidiary": {"id": "1"},
-        "location": {"id": str(BULK_LOCATION)}, "currency": {"id": "1"}, "tranDate": stamp[:10],
-        "memo": f"Bulk purchase order {number}", "status": "B", "createdDate": stamp, "lastModifiedDate": stamp,
-        "item": {"items": [
-            {
-                "line": k, "item": {"id": str(item)}, "quantity": quantity, "quantityReceived": 0.0, "quantityBilled": 0.0,
-                "rate": 1.0, "amount": quantity, "location": {"id": str(BULK_LOCATION)}, "isClosed": False,
-            }
-            for k, item in enumerate(items, start=1)
-        ]},
+        "id": pid,
+        "tranId": bulk_tran_id(number),
+        "entity": {"id": str(BULK_VENDOR)},
+        "subsidiary": {"id": "1"},
+        "location": {"id": str(BULK_LOCATION)},
+        "currency": {"id": "1"},
+        "tranDate": stamp[:10],
+        "memo": f"Bulk purchase order {number}",
+        "status": "B",
+        "createdDate": stamp,
+        "lastModifiedDate": stamp,
+        "item": {
+            "items": [
+                {
+                    "line": k,
+                    "item": {"id": str(item)},
+                    "quantity": quantity,
+                    "quantityReceived": 0.0,
+                    "quantityBilled": 0.0,
+                    "rate": 1.0,
+                    "amount": quantity,
+                    "location": {"id": str(BULK_LOCATION)},
+                    "isClosed": False,
+                }
+                for k, item in enumerate(items, start=1)
+            ]
+        },
     }
     body["total"] = po_total(body)
     return body
@@ -94,4 +111,8 @@ def seed_bulk_purchase_orders(store: Store, spec: BulkPurchaseOrdersSpec) -> dic
         finally:
             store._load_caches()  # the new items; the id sequence again after a rollback
         store.db.execute("ANALYZE")
-    return {"created": spec.count, "first_id": first_id if spec.count else None, "numbers": [tran_ids[0], tran_ids[-1]] if tran_ids else []}
+    return {
+        "created": spec.count,
+        "first_id": first_id if spec.count else None,
+        "numbers": [tran_ids[0], tran_ids[-1]] if tran_ids else [],
+    }

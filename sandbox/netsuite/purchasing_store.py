@@ -145,24 +145,34 @@ class PurchasingStore:
                         self.db.execute(f"INSERT INTO {table} VALUES (?, ?, 'F')", (rid, name))
                 for vid, name, terms, email in DEMO_VENDORS:
                     body = {
-                        "id": vid, "entityId": name, "companyName": name, "email": email, "isPerson": False,
-                        "terms": {"id": str(terms)}, "currency": {"id": "1"}, "subsidiary": {"id": "1"},
-                        "isInactive": False, "dateCreated": stamp, "lastModifiedDate": stamp,
+                        "id": vid,
+                        "entityId": name,
+                        "companyName": name,
+                        "email": email,
+                        "isPerson": False,
+                        "terms": {"id": str(terms)},
+                        "currency": {"id": "1"},
+                        "subsidiary": {"id": "1"},
+                        "isInactive": False,
+                        "dateCreated": stamp,
+                        "lastModifiedDate": stamp,
                     }
                     self._record("vendor", vid, body, stamp)
-                    self.db.execute(
-                        "INSERT INTO vendor VALUES (?, ?, ?, ?, ?, 1, 1, 'F', NULL)", (vid, name, name, email, terms)
-                    )
+                    self.db.execute("INSERT INTO vendor VALUES (?, ?, ?, ?, ?, 1, 1, 'F', NULL)", (vid, name, name, email, terms))
                 for eid, first, last, email in DEMO_EMPLOYEES:
                     name = f"{first} {last}"
                     body = {
-                        "id": eid, "entityId": name, "firstName": first, "lastName": last, "email": email,
-                        "subsidiary": {"id": "1"}, "isInactive": False, "lastModifiedDate": stamp,
+                        "id": eid,
+                        "entityId": name,
+                        "firstName": first,
+                        "lastName": last,
+                        "email": email,
+                        "subsidiary": {"id": "1"},
+                        "isInactive": False,
+                        "lastModifiedDate": stamp,
                     }
                     self._record("employee", eid, body, stamp)
-                    self.db.execute(
-                        "INSERT INTO employee VALUES (?, ?, ?, ?, ?, 1, 'F', NULL)", (eid, name, first, last, email)
-                    )
+                    self.db.execute("INSERT INTO employee VALUES (?, ?, ?, ?, ?, 1, 'F', NULL)", (eid, name, first, last, email))
                 iid, itemid, name, rtype = DEMO_SERVICE_ITEM
                 if iid not in self.store.items:
                     self.store._insert_item(iid, itemid, name, rtype)
@@ -170,19 +180,36 @@ class PurchasingStore:
                 for n, (pid, tran_id, vendor, location, status, lines) in enumerate(DEMO_PURCHASE_ORDERS):
                     modified = iso(DEMO_EPOCH + timedelta(days=1, hours=n))
                     body = {
-                        "id": pid, "tranId": tran_id, "entity": {"id": str(vendor)}, "subsidiary": {"id": "1"},
-                        "location": {"id": str(location)}, "department": {"id": "1"}, "class": {"id": "1"},
-                        "currency": {"id": "1"}, "tranDate": "2026-11-11", "dueDate": "2026-11-25",
-                        "memo": f"Demo purchase order {tran_id}", "status": status,
-                        "createdDate": modified, "lastModifiedDate": modified,
-                        "item": {"items": [
-                            {
-                                "line": line, "item": {"id": str(item)}, "quantity": float(qty), "quantityReceived": 0.0,
-                                "quantityBilled": 0.0, "rate": rate, "amount": round(qty * rate, 6),
-                                "location": {"id": str(location)}, "isClosed": closed,
-                            }
-                            for line, item, qty, rate, closed in lines
-                        ]},
+                        "id": pid,
+                        "tranId": tran_id,
+                        "entity": {"id": str(vendor)},
+                        "subsidiary": {"id": "1"},
+                        "location": {"id": str(location)},
+                        "department": {"id": "1"},
+                        "class": {"id": "1"},
+                        "currency": {"id": "1"},
+                        "tranDate": "2026-11-11",
+                        "dueDate": "2026-11-25",
+                        "memo": f"Demo purchase order {tran_id}",
+                        "status": status,
+                        "createdDate": modified,
+                        "lastModifiedDate": modified,
+                        "item": {
+                            "items": [
+                                {
+                                    "line": line,
+                                    "item": {"id": str(item)},
+                                    "quantity": float(qty),
+                                    "quantityReceived": 0.0,
+                                    "quantityBilled": 0.0,
+                                    "rate": rate,
+                                    "amount": round(qty * rate, 6),
+                                    "location": {"id": str(location)},
+                                    "isClosed": closed,
+                                }
+                                for line, item, qty, rate, closed in lines
+                            ]
+                        },
                     }
                     header_custom, line_custom = DEMO_CUSTOM_FIELDS.get(pid, ({}, {}))
                     body.update(header_custom)
@@ -199,15 +226,36 @@ class PurchasingStore:
                         pl = by_line[order_line]
                         pl["quantityBilled"] = float(pl["quantityBilled"]) + qty
                         amount = round(qty * pl["rate"], 6)
-                        linked.append(LinkedLine(order_line, int(pl["item"]["id"]), float(qty), None, pl["rate"], {
-                            "line": len(linked) + 1, "orderLine": order_line, "item": pl["item"], "quantity": float(qty),
-                            "rate": pl["rate"], "amount": amount,
-                        }))
+                        linked.append(
+                            LinkedLine(
+                                order_line,
+                                int(pl["item"]["id"]),
+                                float(qty),
+                                None,
+                                pl["rate"],
+                                {
+                                    "line": len(linked) + 1,
+                                    "orderLine": order_line,
+                                    "item": pl["item"],
+                                    "quantity": float(qty),
+                                    "rate": pl["rate"],
+                                    "amount": amount,
+                                },
+                            )
+                        )
                     bill = {
-                        "id": bid, "tranId": tran_id, "createdFrom": {"id": str(pid)}, "entity": po["entity"],
-                        "subsidiary": {"id": "1"}, "currency": {"id": "1"}, "tranDate": "2026-11-12",
-                        "dueDate": "2026-12-12", "status": "A", "memo": f"Vendor bill for {po['tranId']}",
-                        "createdDate": modified, "lastModifiedDate": modified,
+                        "id": bid,
+                        "tranId": tran_id,
+                        "createdFrom": {"id": str(pid)},
+                        "entity": po["entity"],
+                        "subsidiary": {"id": "1"},
+                        "currency": {"id": "1"},
+                        "tranDate": "2026-11-12",
+                        "dueDate": "2026-12-12",
+                        "status": "A",
+                        "memo": f"Vendor bill for {po['tranId']}",
+                        "createdDate": modified,
+                        "lastModifiedDate": modified,
                         "item": {"items": [ln.body for ln in linked]},
                     }
                     bill["total"] = round(sum(ln.body["amount"] for ln in linked), 6)
@@ -281,24 +329,63 @@ class PurchasingStore:
         self.db.execute(
             _TX_INSERT,
             (
-                pid, body["tranId"], "PurchOrd", status, body.get("externalId"), body.get("tranDate"), None,
-                body["createdDate"], body["lastModifiedDate"], body.get("memo"), ref_id(body.get("entity")),
-                ref_id(body.get("currency")), body.get("total"),
+                pid,
+                body["tranId"],
+                "PurchOrd",
+                status,
+                body.get("externalId"),
+                body.get("tranDate"),
+                None,
+                body["createdDate"],
+                body["lastModifiedDate"],
+                body.get("memo"),
+                ref_id(body.get("entity")),
+                ref_id(body.get("currency")),
+                body.get("total"),
             ),
         )
         header_location = ref_id(body.get("location"))
         rows: list[tuple[Any, ...]] = [
-            (0, pid, 0, "T", None, None, header_location, None, body.get("total"), None, None, None,
-             ref_id(body.get("department")), ref_id(body.get("class")), None, None)
+            (
+                0,
+                pid,
+                0,
+                "T",
+                None,
+                None,
+                header_location,
+                None,
+                body.get("total"),
+                None,
+                None,
+                None,
+                ref_id(body.get("department")),
+                ref_id(body.get("class")),
+                None,
+                None,
+            )
         ]
         for ln in po_lines(body):
-            rows.append((
-                ln["line"], pid, ln["line"], "F", ref_id(ln["item"]), ln["quantity"],
-                ref_id(ln.get("location")) or header_location, ln.get("rate"), ln.get("amount"),
-                ln.get("quantityReceived") or 0.0, ln.get("quantityBilled") or 0.0, "T" if ln.get("isClosed") else "F",
-                ref_id(ln.get("department")) or ref_id(body.get("department")),
-                ref_id(ln.get("class")) or ref_id(body.get("class")), None, None,
-            ))
+            rows.append(
+                (
+                    ln["line"],
+                    pid,
+                    ln["line"],
+                    "F",
+                    ref_id(ln["item"]),
+                    ln["quantity"],
+                    ref_id(ln.get("location")) or header_location,
+                    ln.get("rate"),
+                    ln.get("amount"),
+                    ln.get("quantityReceived") or 0.0,
+                    ln.get("quantityBilled") or 0.0,
+                    "T" if ln.get("isClosed") else "F",
+                    ref_id(ln.get("department")) or ref_id(body.get("department")),
+                    ref_id(ln.get("class")) or ref_id(body.get("class")),
+                    None,
+                    None,
+                )
+            )
         self.db.executemany(_LINE_INSERT, rows)
 
     def delete_purchase_order(self, po: dict[str, Any], deleted: str) -> bool:
@@ -322,9 +409,7 @@ class PurchasingStore:
 
     # ------------------------------------------------------------------ receipts and bills
 
-    def commit_linked(
-        self, rtype: str, body: dict[str, Any], po: dict[str, Any], lines: list[LinkedLine]
-    ) -> int:
+    def commit_linked(self, rtype: str, body: dict[str, Any], po: dict[str, Any], lines: list[LinkedLine]) -> int:
         """Store an itemReceipt or vendorBill made from `po` (already updated by the caller),
         rewrite the PO, and for receipts move inventory (+quantity at each line's location)."""
         with self.store.lock:
@@ -355,19 +440,64 @@ class PurchasingStore:
         self.db.execute(
             _TX_INSERT,
             (
-                tid, body["tranId"], code, status, body.get("externalId"), body.get("tranDate"), pid,
-                body["createdDate"], body["lastModifiedDate"], body.get("memo"), ref_id(body.get("entity")),
-                ref_id(body.get("currency")), body.get("total"),
+                tid,
+                body["tranId"],
+                code,
+                status,
+                body.get("externalId"),
+                body.get("tranDate"),
+                pid,
+                body["createdDate"],
+                body["lastModifiedDate"],
+                body.get("memo"),
+                ref_id(body.get("entity")),
+                ref_id(body.get("currency")),
+                body.get("total"),
             ),
         )
         rows: list[tuple[Any, ...]] = [
-            (0, tid, 0, "T", None, None, ref_id(body.get("location")), None, body.get("total"), None, None, None, None, None, pid, None)
+            (
+                0,
+                tid,
+                0,
+                "T",
+                None,
+                None,
+                ref_id(body.get("location")),
+                None,
+                body.get("total"),
+                None,
+                None,
+                None,
+                None,
+                None,
+                pid,
+                None,
+            )
         ]
         links = []
         for n, ln in enumerate(lines, start=1):
             amount = round(ln.quantity * ln.rate, 6) if ln.rate is not None else None
-            rows.append((n, tid, n, "F", ln.item, ln.quantity, ln.location, ln.rate, amount, None, None, None,
-                         None, None, pid, ln.order_line))
+            rows.append(
+                (
+                    n,
+                    tid,
+                    n,
+                    "F",
+                    ln.item,
+                    ln.quantity,
+                    ln.location,
+                    ln.rate,
+                    amount,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    pid,
+                    ln.order_line,
+                )
+            )
             links.append((pid, ln.order_line, "PurchOrd", tid, n, code, link_type, amount))
         self.db.executemany(_LINE_INSERT, rows)
         self.db.executemany("INSERT INTO previoustransactionlinelink VALUES (?, ?, ?, ?, ?, ?, ?, ?)", links)
@@ -398,12 +528,22 @@ class PurchasingStore:
                 self.db.execute(
                     "INSERT INTO timebill VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        tid, ref_id(body["employee"]), body["tranDate"], hours, ref_id(body.get("item")),
-                        ref_id(body.get("customer")), ref_id(body.get("location")), ref_id(body.get("department")),
-                        ref_id(body.get("class")), body.get("memo"), "T" if body.get("isBillable") else "F",
+                        tid,
+                        ref_id(body["employee"]),
+                        body["tranDate"],
+                        hours,
+                        ref_id(body.get("item")),
+                        ref_id(body.get("customer")),
+                        ref_id(body.get("location")),
+                        ref_id(body.get("department")),
+                        ref_id(body.get("class")),
+                        body.get("memo"),
+                        "T" if body.get("isBillable") else "F",
                         approval.get("id") if isinstance(approval, dict) else approval,
                         time_type.get("id") if isinstance(time_type, dict) else time_type,
-                        body.get("externalId"), body["createdDate"], body["lastModifiedDate"],
+                        body.get("externalId"),
+                        body["createdDate"],
+                        body["lastModifiedDate"],
                     ),
                 )
 

@@ -241,7 +241,13 @@ class FilterCompiler:
             lo, hi = start.strftime(fmt), (start + timedelta(days=1)).strftime(fmt)
             if fname in DATE_FIELDS:  # compare whole dates
                 day = start.strftime(fmt)
-                table = {"AFTER": (">", day), "BEFORE": ("<", day), "ON": ("=", day), "ON_OR_AFTER": (">=", day), "ON_OR_BEFORE": ("<=", day)}
+                table = {
+                    "AFTER": (">", day),
+                    "BEFORE": ("<", day),
+                    "ON": ("=", day),
+                    "ON_OR_AFTER": (">=", day),
+                    "ON_OR_BEFORE": ("<=", day),
+                }
                 sym, val = table[op]
                 params.append(val)
                 return f"{expr} {sym} ?"

@@ -105,8 +105,9 @@ def _header(sim: Simulator, po: dict[str, Any], data: dict[str, Any]) -> dict[st
     return body
 
 
-def _order_line(sim: Simulator, raw: dict[str, Any], path: str, by_line: dict[int, dict[str, Any]],
-                candidates: list[dict[str, Any]]) -> dict[str, Any]:
+def _order_line(
+    sim: Simulator, raw: dict[str, Any], path: str, by_line: dict[int, dict[str, Any]], candidates: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The PO line a request line refers to (by `orderLine`, else by item)."""
     value = raw.get("orderLine")
     if value is not None:
@@ -174,9 +175,7 @@ def build_receipt(
     return body, received
 
 
-def _receive_line(
-    sim: Simulator, po: dict[str, Any], pl: dict[str, Any], raw: dict[str, Any], path: str, n: int
-) -> LinkedLine:
+def _receive_line(sim: Simulator, po: dict[str, Any], pl: dict[str, Any], raw: dict[str, Any], path: str, n: int) -> LinkedLine:
     line_no = int(pl["line"])
     p = path or f"item.items[orderLine={line_no}]"
     if pl.get("isClosed"):
@@ -185,9 +184,7 @@ def _receive_line(
     if raw.get("item") is not None:
         given = resolve_item(sim, raw["item"], f"{p}.item")
         if given.id != item.id:
-            raise invalid_content(
-                f"The item {given.itemid} does not match order line {line_no} ({item.itemid}).", f"{p}.item"
-            )
+            raise invalid_content(f"The item {given.itemid} does not match order line {line_no} ({item.itemid}).", f"{p}.item")
     remaining = round(float(pl["quantity"]) - float(pl.get("quantityReceived") or 0), 9)
     if raw.get("quantity") is not None:
         quantity = number(raw["quantity"], f"{p}.quantity")
@@ -261,10 +258,23 @@ def build_bill(sim: Simulator, po: dict[str, Any], data: dict[str, Any]) -> tupl
         rate = number(raw["rate"], f"{path}.rate") if raw.get("rate") is not None else float(pl.get("rate") or 0)
         pl["quantityBilled"] = round(float(pl.get("quantityBilled") or 0) + quantity, 9)
         item = sim.store.items[int(pl["item"]["id"])]
-        billed.append(LinkedLine(line_no, item.id, quantity, None, rate, {
-            "line": len(billed) + 1, "orderLine": line_no, "item": {"id": str(item.id)}, "quantity": quantity,
-            "rate": rate, "amount": round(quantity * rate, 6),
-        }))
+        billed.append(
+            LinkedLine(
+                line_no,
+                item.id,
+                quantity,
+                None,
+                rate,
+                {
+                    "line": len(billed) + 1,
+                    "orderLine": line_no,
+                    "item": {"id": str(item.id)},
+                    "quantity": quantity,
+                    "rate": rate,
+                    "amount": round(quantity * rate, 6),
+                },
+            )
+        )
     if not billed:
         raise invalid_content("You must enter at least one line item for this transaction.", "item")
     body["item"] = {"items": [ln.body for ln in billed]}

@@ -134,9 +134,7 @@ def check_external_id(sim: Simulator, value: Any, path: str = "externalId") -> s
         raise invalid_content(f"Invalid externalId {value!r}: a non-empty string is expected.", path)
     pattern = sim.config.external_id_pattern
     if pattern and not re.match(pattern, value):
-        raise invalid_content(
-            f"Invalid externalId {value!r}: only letters, digits, '_' and '-' are allowed.", path
-        )
+        raise invalid_content(f"Invalid externalId {value!r}: only letters, digits, '_' and '-' are allowed.", path)
     return value
 
 
@@ -147,7 +145,7 @@ def ref_key(value: Any, path: str) -> tuple[str, str]:
             return "id", str(value["id"])
         if value.get("externalId") not in (None, ""):
             return "externalId", str(value["externalId"])
-    raise invalid_content(f"Invalid reference for field {path}: use {{\"id\": ...}} or {{\"externalId\": ...}}.", path)
+    raise invalid_content(f'Invalid reference for field {path}: use {{"id": ...}} or {{"externalId": ...}}.', path)
 
 
 def resolve_item(sim: Simulator, value: Any, path: str) -> ItemInfo:

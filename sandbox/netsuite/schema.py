@@ -112,9 +112,7 @@ INVENTORY_ASSIGNMENT = sublist(
     toInventoryStatus=REF,
     expirationDate=SCALAR,
 )
-INVENTORY_DETAIL = subrecord(
-    quantity=SCALAR, location=REF, toLocation=REF, unit=SCALAR, inventoryAssignment=INVENTORY_ASSIGNMENT
-)
+INVENTORY_DETAIL = subrecord(quantity=SCALAR, location=REF, toLocation=REF, unit=SCALAR, inventoryAssignment=INVENTORY_ASSIGNMENT)
 _COMMON_TRANSACTION = dict(
     id=SCALAR,
     externalId=SCALAR,
@@ -214,19 +212,22 @@ PURCHASE_ORDER_LINE = dict(
     links=SCALAR,
     **_CLASS,
 )
-PURCHASE_ORDER = with_custom(subrecord(
-    **_COMMON_TRANSACTION,
-    **_CLASS,
-    entity=REF,
-    currency=REF,
-    dueDate=SCALAR,
-    status=SCALAR,  # {"id": "H"} or "H": checked by the handler
-    orderStatus=SCALAR,
-    approvalStatus=SCALAR,
-    total=SCALAR,
-    terms=REF,
-    item=with_custom(sublist(**PURCHASE_ORDER_LINE), "custcol"),
-), "custbody")
+PURCHASE_ORDER = with_custom(
+    subrecord(
+        **_COMMON_TRANSACTION,
+        **_CLASS,
+        entity=REF,
+        currency=REF,
+        dueDate=SCALAR,
+        status=SCALAR,  # {"id": "H"} or "H": checked by the handler
+        orderStatus=SCALAR,
+        approvalStatus=SCALAR,
+        total=SCALAR,
+        terms=REF,
+        item=with_custom(sublist(**PURCHASE_ORDER_LINE), "custcol"),
+    ),
+    "custbody",
+)
 ITEM_RECEIPT = subrecord(
     **_COMMON_TRANSACTION,
     createdFrom=REF,
@@ -266,8 +267,9 @@ VENDOR_BILL = subrecord(
     dueDate=SCALAR,
     status=SCALAR,
     total=SCALAR,
-    item=sublist(orderLine=SCALAR, line=SCALAR, item=REF, quantity=SCALAR, rate=SCALAR, amount=SCALAR,
-                 location=REF, links=SCALAR),
+    item=sublist(
+        orderLine=SCALAR, line=SCALAR, item=REF, quantity=SCALAR, rate=SCALAR, amount=SCALAR, location=REF, links=SCALAR
+    ),
 )
 TIME_BILL = subrecord(
     id=SCALAR,
@@ -303,8 +305,18 @@ FILTER_FIELDS: dict[str, set[str]] = {
     "workOrderClose": {"tranId", "tranDate", "createdFrom", "createdDate"},
     "location": {"name", "parent", "isInactive"},
     "purchaseOrder": {
-        "tranId", "tranDate", "status", "entity", "location", "department", "class", "currency", "memo", "createdDate",
-        "dueDate", "total",
+        "tranId",
+        "tranDate",
+        "status",
+        "entity",
+        "location",
+        "department",
+        "class",
+        "currency",
+        "memo",
+        "createdDate",
+        "dueDate",
+        "total",
     },
     "itemReceipt": {"tranId", "tranDate", "createdFrom", "entity", "location", "memo", "createdDate"},
     "vendorBill": {"tranId", "tranDate", "createdFrom", "entity", "status", "memo", "createdDate", "total"},
@@ -363,7 +375,7 @@ class Normalizer:
             raise NsError(
                 400,
                 "INVALID_CONTENT",
-                f"Error while accessing a resource. The sublist {path} must be shaped {{\"items\": [...]}}.",
+                f'Error while accessing a resource. The sublist {path} must be shaped {{"items": [...]}}.',
                 path=path,
             )
         if isinstance(value, dict):

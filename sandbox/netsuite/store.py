@@ -67,7 +67,13 @@ CREATE TABLE IF NOT EXISTS inventorynumber (
     UNIQUE (item, inventorynumber));
 """
 _DATA_TABLES = (
-    "sim_record", '"transaction"', "transactionline", "item", "location", "inventorybalance", "inventorynumber",
+    "sim_record",
+    '"transaction"',
+    "transactionline",
+    "item",
+    "location",
+    "inventorybalance",
+    "inventorynumber",
     *PURCHASING_TABLES,
 )
 _TX_COLUMNS = '"transaction" (id, tranid, type, status, externalid, trandate, createdfrom, createddate, lastmodifieddate, memo)'
@@ -333,9 +339,7 @@ class Store:
     def _insert_item(self, iid: int, itemid: str, name: str, rtype: str) -> None:
         itemtype, tracking = ITEM_TYPES[rtype]
         body = {"id": iid, "itemId": itemid, "displayName": name, "isInactive": False}
-        self.db.execute(
-            "INSERT INTO sim_record VALUES (?, ?, NULL, NULL, ?, ?)", (rtype, iid, iso(DEMO_EPOCH), json.dumps(body))
-        )
+        self.db.execute("INSERT INTO sim_record VALUES (?, ?, NULL, NULL, ?, ?)", (rtype, iid, iso(DEMO_EPOCH), json.dumps(body)))
         self.db.execute(
             "INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?, 'F', NULL)",
             (iid, itemid, name, itemid, itemtype, "T" if tracking == "serial" else "F", "T" if tracking == "lot" else "F"),
@@ -358,8 +362,14 @@ class Store:
             f"INSERT INTO {_TX_COLUMNS} VALUES (?, ?, 'WorkOrd', ?, ?, ?, NULL, ?, ?, ?)",
             [
                 (
-                    b["id"], b["tranId"], self._status_column("workOrder", b["status"]), b.get("externalId"),
-                    b.get("tranDate"), b["createdDate"], b["lastModifiedDate"], b.get("memo"),
+                    b["id"],
+                    b["tranId"],
+                    self._status_column("workOrder", b["status"]),
+                    b.get("externalId"),
+                    b.get("tranDate"),
+                    b["createdDate"],
+                    b["lastModifiedDate"],
+                    b.get("memo"),
                 )
                 for b in bodies
             ],
@@ -429,9 +439,7 @@ class Store:
             ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def list_ids(
-        self, rtype: str, where: str | None, params: Sequence[Any], limit: int, offset: int
-    ) -> tuple[list[int], int]:
+    def list_ids(self, rtype: str, where: str | None, params: Sequence[Any], limit: int, offset: int) -> tuple[list[int], int]:
         cond = f" AND ({where})" if where else ""
         with self.lock:
             (total,) = self.db.execute(f"SELECT COUNT(*) FROM sim_record WHERE rtype = ?{cond}", (rtype, *params)).fetchone()
@@ -490,15 +498,22 @@ class Store:
                 self.db.execute(
                     'UPDATE "transaction" SET tranid = ?, status = ?, externalid = ?, trandate = ?, lastmodifieddate = ?, memo = ? WHERE id = ?',
                     (
-                        body["tranId"], self._status_column("workOrder", body["status"]), body.get("externalId"),
-                        body.get("tranDate"), body["lastModifiedDate"], body.get("memo"), wid,
+                        body["tranId"],
+                        self._status_column("workOrder", body["status"]),
+                        body.get("externalId"),
+                        body.get("tranDate"),
+                        body["lastModifiedDate"],
+                        body.get("memo"),
+                        wid,
                     ),
                 )
                 self.db.execute(
                     'UPDATE transactionline SET item = ?, quantity = ?, location = ? WHERE "transaction" = ? AND id = 0',
                     (
-                        int(body["assemblyItem"]["id"]), body["quantity"],
-                        int(body["location"]["id"]) if body.get("location") else None, wid,
+                        int(body["assemblyItem"]["id"]),
+                        body["quantity"],
+                        int(body["location"]["id"]) if body.get("location") else None,
+                        wid,
                     ),
                 )
 

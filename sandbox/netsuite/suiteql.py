@@ -209,9 +209,7 @@ def _column_name(name: str, n: int) -> str:
 async def suiteql_endpoint(sim: Simulator, request: Request) -> Response:
     cfg = sim.config
     if "transient" not in request.headers.get("prefer", "").lower():
-        raise NsError(
-            400, "INVALID_REQUEST", f"{MALFORMED_DETAIL} The 'Prefer: transient' header is required.", header="Prefer"
-        )
+        raise NsError(400, "INVALID_REQUEST", f"{MALFORMED_DETAIL} The 'Prefer: transient' header is required.", header="Prefer")
     limit = _int_param(request, "limit", cfg.suiteql_max_limit)
     offset = _int_param(request, "offset", 0)
     if limit < 1 or limit > cfg.suiteql_max_limit:
@@ -227,7 +225,7 @@ async def suiteql_endpoint(sim: Simulator, request: Request) -> Response:
     except ValueError as exc:
         raise NsError(400, "INVALID_REQUEST", MALFORMED_DETAIL) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("q"), str):
-        raise NsError(400, "INVALID_REQUEST", f"{MALFORMED_DETAIL} The body must be {{\"q\": \"...\"}}.")
+        raise NsError(400, "INVALID_REQUEST", f'{MALFORMED_DETAIL} The body must be {{"q": "..."}}.')
     params = payload.get("params") or []
     if not isinstance(params, list) or any(isinstance(p, (dict, list)) for p in params):
         raise NsError(400, "INVALID_REQUEST", f"{MALFORMED_DETAIL} 'params' must be a list of values.")

@@ -86,8 +86,7 @@ def _check_open(sim: Simulator, work_order: dict[str, Any]) -> None:
     if work_order["status"] in sim.config.closed_work_order_statuses:
         state = WORK_ORDER_STATUS.get(work_order["status"], work_order["status"])
         raise invalid_content(
-            f"The work order {work_order['tranId']} is {state} (status {work_order['status']}); "
-            "it cannot be completed.",
+            f"The work order {work_order['tranId']} is {state} (status {work_order['status']}); it cannot be completed.",
             "createdFrom",
         )
 
@@ -117,9 +116,7 @@ def build_completion(
     if data.get("item") is not None:
         given = resolve_item(sim, data["item"], "item")
         if given.id != assembly.id:
-            raise invalid_content(
-                f"The item {given.itemid} is not the work order's assembly ({assembly.itemid}).", "item"
-            )
+            raise invalid_content(f"The item {given.itemid} is not the work order's assembly ({assembly.itemid}).", "item")
     if data.get("location") is not None:
         location = resolve_location(sim, data["location"], "location").id
     elif work_order.get("location"):
@@ -183,7 +180,9 @@ def build_completion(
         assembly=assembly.id,
         body=body,
         components=components,
-        received_numbers=tuple(a["receiptInventoryNumber"] for a in (detail or {}).get("inventoryAssignment", {}).get("items", [])),
+        received_numbers=tuple(
+            a["receiptInventoryNumber"] for a in (detail or {}).get("inventoryAssignment", {}).get("items", [])
+        ),
     )
 
 
@@ -295,9 +294,7 @@ def _inventory_detail(
     return {"location": {"id": str(location)}, "quantity": quantity, "inventoryAssignment": {"items": canonical}}
 
 
-def _assigned_number(
-    sim: Simulator, item: ItemInfo, assignment: dict[str, Any], path: str, *, issue: bool
-) -> tuple[str, str]:
+def _assigned_number(sim: Simulator, item: ItemInfo, assignment: dict[str, Any], path: str, *, issue: bool) -> tuple[str, str]:
     """(number, field) of one inventory assignment, or the error NetSuite answers."""
     issued, received = assignment.get("issueInventoryNumber"), assignment.get("receiptInventoryNumber")
     if issued is not None and received is not None:

@@ -27,9 +27,19 @@ if TYPE_CHECKING:
     from .app import Simulator
 
 LIVE_CONFIG = {
-    "purchase_orders_enabled", "class_tracking_per_line", "multicurrency_enabled", "rotation", "rotation_interval_seconds",
-    "rotation_grace_seconds", "throttle_body", "retry_after_seconds", "check_line_amounts", "honour_requestid",
-    "inventory_tracking", "sparse_line_merge", "max_minor_version",
+    "purchase_orders_enabled",
+    "class_tracking_per_line",
+    "multicurrency_enabled",
+    "rotation",
+    "rotation_interval_seconds",
+    "rotation_grace_seconds",
+    "throttle_body",
+    "retry_after_seconds",
+    "check_line_amounts",
+    "honour_requestid",
+    "inventory_tracking",
+    "sparse_line_merge",
+    "max_minor_version",
 }
 
 
@@ -81,11 +91,17 @@ async def limits(request: Request) -> Response:
         if name in payload:
             setattr(throttle, _attr(name), int(payload[name]))
     throttle.clear_windows()
-    return JSONResponse({"per_minute": throttle.per_minute, "per_second": throttle.per_second, "batch_per_minute": throttle.batch_per_minute})
+    return JSONResponse(
+        {"per_minute": throttle.per_minute, "per_second": throttle.per_second, "batch_per_minute": throttle.batch_per_minute}
+    )
 
 
 def _attr(name: str) -> str:
-    return {"requests_per_minute": "per_minute", "requests_per_second": "per_second", "batch_requests_per_minute": "batch_per_minute"}[name]
+    return {
+        "requests_per_minute": "per_minute",
+        "requests_per_second": "per_second",
+        "batch_requests_per_minute": "batch_per_minute",
+    }[name]
 
 
 async def config(request: Request) -> Response:

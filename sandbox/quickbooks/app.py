@@ -145,8 +145,12 @@ def _json_body(raw: bytes) -> Any:
 async def _dispatch(sim: Simulator, request: Request) -> Response:
     realm = request.path_params["realm"]
     if realm != sim.config.realm_id:
-        fault = QboFault("3100", "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
-                         status=403, type_="AuthorizationFault")
+        fault = QboFault(
+            "3100",
+            "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
+            status=403,
+            type_="AuthorizationFault",
+        )
         return fault_response(fault)
     rest = request.path_params["rest"].strip("/")
     parts = rest.split("/")
@@ -168,7 +172,9 @@ async def _dispatch(sim: Simulator, request: Request) -> Response:
     if requestid:
         limit = sim.config.batch_requestid_max_length if batch else sim.config.requestid_max_length
         if len(requestid) > limit:
-            raise QboFault("6000", f"Business Validation Error: You cannot enter more than {limit} characters in the request_id field")
+            raise QboFault(
+                "6000", f"Business Validation Error: You cannot enter more than {limit} characters in the request_id field"
+            )
         saved = sim.store.replay(requestid) if sim.config.honour_requestid else None
         if saved:
             sim.counters["requestid_replays"] += 1
@@ -198,8 +204,11 @@ def _preferences(config: QuickBooksSimConfig) -> dict[str, Any]:
     QuantityOnHand, VendorAndPurchasesPrefs.POCustomField); ClassTrackingPerLine and
     MultiCurrencyEnabled: quickbooks.md A7; UseCustomTxnNumbers: A7 DocNumber."""
     return {
-        "AccountingInfoPrefs": {"ClassTrackingPerLine": config.class_tracking_per_line, "ClassTrackingPerTxn": False,
-                                "TrackDepartments": False},
+        "AccountingInfoPrefs": {
+            "ClassTrackingPerLine": config.class_tracking_per_line,
+            "ClassTrackingPerTxn": False,
+            "TrackDepartments": False,
+        },
         "CurrencyPrefs": {"MultiCurrencyEnabled": config.multicurrency_enabled, "HomeCurrency": {"value": config.home_currency}},
         "ProductAndServicesPrefs": {"ForPurchase": True, "QuantityOnHand": config.inventory_tracking},
         "VendorAndPurchasesPrefs": {"UseCustomTxnNumbers": True, "POCustomField": []},

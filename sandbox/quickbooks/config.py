@@ -40,7 +40,8 @@ class QuickBooksSimConfig(BaseModel):
     company_name: str = Field("ion-sync demo company", description="CompanyInfo.CompanyName.")
     purchase_orders_enabled: bool = Field(True, description="False = a plan without purchase orders: 5020 on PO writes.")
     inventory_tracking: bool = Field(
-        True, description="Preferences.ProductAndServicesPrefs.QuantityOnHand (Plus/Advanced); False = Inventory item "
+        True,
+        description="Preferences.ProductAndServicesPrefs.QuantityOnHand (Plus/Advanced); False = Inventory item "
         "creates refused (INFERENCE: code 6000).",
     )
     class_tracking_per_line: bool = Field(True, description="Preferences.AccountingInfoPrefs.ClassTrackingPerLine.")
@@ -49,13 +50,15 @@ class QuickBooksSimConfig(BaseModel):
     currencies: list[str] = Field(default_factory=lambda: ["USD", "EUR", "GBP", "CAD"])
     check_line_amounts: bool = Field(True, description="[INFERRED] 6070 when Amount != Qty x UnitPrice on an item line.")
     sparse_line_merge: bool = Field(
-        False, description="INFERENCE: a line sent with the Id of a stored line keeps that line's omitted fields (True) "
+        False,
+        description="INFERENCE: a line sent with the Id of a stored line keeps that line's omitted fields (True) "
         "or is taken as sent (False, default). No source says which; the Line array itself always replaces the list.",
     )
 
     # --- minorversion (A1) ---
     max_minor_version: int = Field(
-        75, description="Newest minorversion the simulated service knows; a request naming a newer one is refused "
+        75,
+        description="Newest minorversion the simulated service knows; a request naming a newer one is refused "
         "(INFERENCE: code 500 'Unsupported Operation'). Below 75 is ignored and none means 75 (A1, Intuit 2025 blog).",
     )
 

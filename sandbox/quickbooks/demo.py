@@ -37,8 +37,13 @@ def seed_demo(company: Company) -> None:
         company.write(
             "Item",
             {
-                "Name": name, "Description": description, "Sku": sku, "Type": "Inventory", "TrackQtyOnHand": True,
-                "QtyOnHand": 0, "InvStartDate": "2026-01-01",
+                "Name": name,
+                "Description": description,
+                "Sku": sku,
+                "Type": "Inventory",
+                "TrackQtyOnHand": True,
+                "QtyOnHand": 0,
+                "InvStartDate": "2026-01-01",
                 "IncomeAccountRef": {"value": ids["Sales of Product Income"]},
                 "AssetAccountRef": {"value": ids["Inventory Asset"]},
                 "ExpenseAccountRef": {"value": ids["Cost of Goods Sold"]},

@@ -20,7 +20,11 @@ from .errors import STALE_DETAIL, QboFault
 from .store import Store
 
 ENTITIES = {
-    "account": "Account", "vendor": "Vendor", "class": "Class", "item": "Item", "purchaseorder": "PurchaseOrder",
+    "account": "Account",
+    "vendor": "Vendor",
+    "class": "Class",
+    "item": "Item",
+    "purchaseorder": "PurchaseOrder",
     "companyinfo": "CompanyInfo",
 }
 # Read-only: TotalAmt (A7 "Calculated by QuickBooks… any value you supply is over-written"),
@@ -63,8 +67,10 @@ def _max_length(record: dict[str, Any], field: str, limit: int, *, where: str = 
     value = record.get(field)
     if isinstance(value, str) and len(value) > limit:
         raise QboFault(
-            "2050", f"String length specified does not match the supported length. Min:0 Max:{limit} supported. "
-            f"Supplied length:{len(value)}", element=f"{where}{field}",
+            "2050",
+            f"String length specified does not match the supported length. Min:0 Max:{limit} supported. "
+            f"Supplied length:{len(value)}",
+            element=f"{where}{field}",
         )
 
 
@@ -83,10 +89,14 @@ class Company:
             return self._company_info(entity_id)
         found = self.store.get(entity, entity_id)
         if found is None:
-            raise QboFault("610", f"Object Not Found : Something you're trying to use has been made inactive. {entity} {entity_id}")
+            raise QboFault(
+                "610", f"Object Not Found : Something you're trying to use has been made inactive. {entity} {entity_id}"
+            )
         return found
 
-    def write(self, entity: str, body: dict[str, Any], *, operation: str = "create", allow_duplicate_doc: bool = False) -> dict[str, Any]:
+    def write(
+        self, entity: str, body: dict[str, Any], *, operation: str = "create", allow_duplicate_doc: bool = False
+    ) -> dict[str, Any]:
         """Create, update (body has Id) or delete one entity; returns the stored document."""
         self._check_plan(entity)
         if entity == "CompanyInfo":  # ion-sync never writes it: refused rather than modelled
@@ -113,8 +123,13 @@ class Company:
         if entity_id != self.config.realm_id:
             raise QboFault("610", f"Object Not Found : CompanyInfo {entity_id}")
         return {
-            "CompanyName": self.config.company_name, "LegalName": self.config.company_name, "Country": "US",
-            "domain": "QBO", "sparse": False, "Id": self.config.realm_id, "SyncToken": "0",
+            "CompanyName": self.config.company_name,
+            "LegalName": self.config.company_name,
+            "Country": "US",
+            "domain": "QBO",
+            "sparse": False,
+            "Id": self.config.realm_id,
+            "SyncToken": "0",
             "MetaData": {"CreateTime": "2026-01-01T00:00:00-08:00", "LastUpdatedTime": "2026-01-01T00:00:00-08:00"},
         }
 
@@ -136,7 +151,9 @@ class Company:
         if current is None:
             raise QboFault("610", f"Object Not Found : Another user has deleted this transaction. {entity} {entity_id}")
         if "SyncToken" not in body:
-            raise QboFault("2020", "Required param missing, need to supply the required value for the API: SyncToken", element="SyncToken")
+            raise QboFault(
+                "2020", "Required param missing, need to supply the required value for the API: SyncToken", element="SyncToken"
+            )
         if str(body["SyncToken"]) != current["SyncToken"]:
             raise QboFault("5010", STALE_DETAIL)  # A4: an older SyncToken fails
         writable = {k: copy.deepcopy(v) for k, v in body.items() if k not in READ_ONLY}
@@ -149,7 +166,10 @@ class Company:
             record["Line"] = self._continue_lines(current.get("Line") or [], record["Line"])
         self._validate(entity, record, current, allow_duplicate_doc)
         record.update(
-            Id=current["Id"], SyncToken=str(int(current["SyncToken"]) + 1), domain="QBO", sparse=False,
+            Id=current["Id"],
+            SyncToken=str(int(current["SyncToken"]) + 1),
+            domain="QBO",
+            sparse=False,
             MetaData={"CreateTime": current["MetaData"]["CreateTime"], "LastUpdatedTime": timestamp()},
         )
         self._derive(entity, record)
@@ -205,8 +225,10 @@ class Company:
             raise QboFault("2020", f"Required parameter {field} is missing in the request", element=field)
         if len(name) > limit:
             raise QboFault(
-                "2050", f"String length specified does not match the supported length. Min:1 Max:{limit} supported. "
-                f"Supplied length:{len(name)}", element=field,
+                "2050",
+                f"String length specified does not match the supported length. Min:1 Max:{limit} supported. "
+                f"Supplied length:{len(name)}",
+                element=field,
             )
         bad = [c for c in FORBIDDEN_NAME_CHARS.get(entity, []) if c in name]
         if bad:
@@ -219,8 +241,10 @@ class Company:
             raise QboFault("2500", f"Invalid Reference Id : {element} {ref} does not exist", element=element)
         if found.get("Active") is False:
             raise QboFault(
-                "610", "Object Not Found : Something you're trying to use has been made inactive. Check the fields with "
-                "accounts, customers, items, vendors or employees.", element=element,
+                "610",
+                "Object Not Found : Something you're trying to use has been made inactive. Check the fields with "
+                "accounts, customers, items, vendors or employees.",
+                element=element,
             )
         return found
 
@@ -257,8 +281,10 @@ class Company:
             # or Advanced (A8: "Inventory features must be enabled in company Preferences").
             if not self.config.inventory_tracking and current is None:
                 raise QboFault(
-                    "6000", "Business Validation Error: inventory tracking is off (Preferences.ProductAndServicesPrefs."
-                    "QuantityOnHand): Inventory items need QuickBooks Plus or Advanced", element="Type",
+                    "6000",
+                    "Business Validation Error: inventory tracking is off (Preferences.ProductAndServicesPrefs."
+                    "QuantityOnHand): Inventory items need QuickBooks Plus or Advanced",
+                    element="Type",
                 )
             required |= {"AssetAccountRef": ("Inventory",)}
             for field in ("QtyOnHand", "InvStartDate"):
@@ -276,7 +302,8 @@ class Company:
             expense = self._existing("Account", _ref(record, "ExpenseAccountRef"), "ExpenseAccountRef")
             if expense.get("AccountType") != "Cost of Goods Sold":
                 raise QboFault(
-                    "6000", "Business Validation Error: ExpenseAccountRef must be an account of type Cost of Goods Sold",
+                    "6000",
+                    "Business Validation Error: ExpenseAccountRef must be an account of type Cost of Goods Sold",
                     element="ExpenseAccountRef",
                 )
         if record.get("Sku") is not None and len(str(record["Sku"])) > 100:
@@ -291,7 +318,9 @@ class Company:
             raise QboFault("2020", "Required parameter APAccountRef is missing in the request", element="APAccountRef")
         ap = self._existing("Account", _ref(record, "APAccountRef"), "APAccountRef")
         if ap.get("AccountType") != "Accounts Payable":
-            raise QboFault("6000", "Business Validation Error: APAccountRef must be an Accounts Payable account", element="APAccountRef")
+            raise QboFault(
+                "6000", "Business Validation Error: APAccountRef must be an Accounts Payable account", element="APAccountRef"
+            )
         lines = record.get("Line")
         if not isinstance(lines, list) or not lines:
             raise QboFault("2020", "Required parameter Line is missing in the request", element="Line")
@@ -303,14 +332,21 @@ class Company:
             if not allow_dup:
                 for other in self.store.all("PurchaseOrder"):
                     if other.get("DocNumber") == doc and (current is None or other["Id"] != current["Id"]):
-                        raise QboFault("6140", f"Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber={doc} is assigned to TxnType=PurchaseOrder with TxnId={other['Id']}")
+                        raise QboFault(
+                            "6140",
+                            f"Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber={doc} is assigned to TxnType=PurchaseOrder with TxnId={other['Id']}",
+                        )
         currency = _ref(record, "CurrencyRef")
-        if currency and currency != self.config.home_currency and (
-            not self.config.multicurrency_enabled or currency not in self.config.currencies
+        if (
+            currency
+            and currency != self.config.home_currency
+            and (not self.config.multicurrency_enabled or currency not in self.config.currencies)
         ):
             raise QboFault("2500", f"Invalid Reference Id : currency {currency} is not enabled", element="CurrencyRef")
         if current and _ref(current, "CurrencyRef") and currency and currency != _ref(current, "CurrencyRef"):
-            raise QboFault("6000", "Business Validation Error: the currency of a transaction cannot change", element="CurrencyRef")
+            raise QboFault(
+                "6000", "Business Validation Error: the currency of a transaction cannot change", element="CurrencyRef"
+            )
         for number, line in enumerate(lines):
             self._validate_line(line, number)
 
@@ -321,24 +357,38 @@ class Company:
         _max_length(line, "Description", 4000, where=f"{where}.")  # A7 Line.Description: max 4000
         detail_type = line.get("DetailType")
         if detail_type not in ("ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"):
-            raise QboFault("2020", f"Required parameter {where}.DetailType is missing in the request", element=f"{where}.DetailType")
+            raise QboFault(
+                "2020", f"Required parameter {where}.DetailType is missing in the request", element=f"{where}.DetailType"
+            )
         detail = line.get(detail_type) or {}
         if _ref(detail, "ClassRef"):
             if not self.config.class_tracking_per_line:
-                raise QboFault("6000", "Business Validation Error: class tracking per line is off (Preferences)", element=f"{where}.ClassRef")
+                raise QboFault(
+                    "6000", "Business Validation Error: class tracking per line is off (Preferences)", element=f"{where}.ClassRef"
+                )
             self._existing("Class", _ref(detail, "ClassRef"), f"{where}.ClassRef")
         if detail_type == "AccountBasedExpenseLineDetail":
             if not _ref(detail, "AccountRef"):
-                raise QboFault("2020", f"Required parameter {where}.AccountRef is missing in the request", element=f"{where}.AccountRef")
+                raise QboFault(
+                    "2020", f"Required parameter {where}.AccountRef is missing in the request", element=f"{where}.AccountRef"
+                )
             self._existing("Account", _ref(detail, "AccountRef"), f"{where}.AccountRef")
             return
         item = self._existing("Item", _ref(detail, "ItemRef"), f"{where}.ItemRef")
         if not _ref(item, "ExpenseAccountRef"):
-            raise QboFault("6000", "Business Validation Error: You must select an account for this transaction.", element=f"{where}.ItemRef")
+            raise QboFault(
+                "6000", "Business Validation Error: You must select an account for this transaction.", element=f"{where}.ItemRef"
+            )
         qty, price = detail.get("Qty"), detail.get("UnitPrice")
-        if (self.config.check_line_amounts and qty is not None and price is not None
-                and abs(float(qty) * float(price) - float(line["Amount"])) > 0.005):
-            raise QboFault("6070", f"Amount is not equal to Qty * UnitPrice. Supplied value:{line['Amount']}", element=f"{where}.Amount")
+        if (
+            self.config.check_line_amounts
+            and qty is not None
+            and price is not None
+            and abs(float(qty) * float(price) - float(line["Amount"])) > 0.005
+        ):
+            raise QboFault(
+                "6070", f"Amount is not equal to Qty * UnitPrice. Supplied value:{line['Amount']}", element=f"{where}.Amount"
+            )
 
     # -- derived fields ------------------------------------------------------------------
 

@@ -120,7 +120,9 @@ class OAuthServer:
             client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        return secrets.compare_digest(client_id, self.config.client_id) and secrets.compare_digest(secret, self.config.client_secret)
+        return secrets.compare_digest(client_id, self.config.client_id) and secrets.compare_digest(
+            secret, self.config.client_secret
+        )
 
     def bearer_problem(self, header: str) -> str | None:
         """None when the `Authorization: Bearer` token is live, else the 401 detail."""

@@ -40,7 +40,7 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise QboFault("4000", f"QueryParserError: Encountered \" {text[pos:pos + 10]!r} \" at line 1, column {pos + 1}")
+            raise QboFault("4000", f'QueryParserError: Encountered " {text[pos : pos + 10]!r} " at line 1, column {pos + 1}')
         pos = match.end()
         if match.group("str") is not None:
             raw = match.group("str")[1:-1]
@@ -70,7 +70,7 @@ class _Parser:
 
     def fail(self, what: str) -> QboFault:
         near = self.tokens[self.i][1] if self.i < len(self.tokens) else "<EOF>"
-        return QboFault("4000", f"QueryParserError: Encountered \" {near} \" ({what}) in: {self.text[:200]}")
+        return QboFault("4000", f'QueryParserError: Encountered " {near} " ({what}) in: {self.text[:200]}')
 
     def peek(self) -> tuple[str, Any] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None

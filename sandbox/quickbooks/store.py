@@ -98,5 +98,6 @@ class Store:
     def remember(self, requestid: str, status: int, body: dict[str, Any]) -> None:
         with self.lock:
             self.db.execute(
-                "INSERT OR REPLACE INTO requests (requestid, status, body) VALUES (?, ?, ?)", (requestid, status, json.dumps(body))
+                "INSERT OR REPLACE INTO requests (requestid, status, body) VALUES (?, ?, ?)",
+                (requestid, status, json.dumps(body)),
             )

@@ -192,7 +192,8 @@ async def list_vendors(sim: RampSimulator, request: Request) -> dict[str, Any]:
     name = (request.query_params.get("name") or "").lower()
     active = _flag(request, "is_active")
     items = [
-        v for v in sim.state.vendors.values()
+        v
+        for v in sim.state.vendors.values()
         if name in v["name"].lower() and (active is None or v["is_active"] == active) and _created_between(request, v)
     ]
     return paginate(sim, request, items)
@@ -220,7 +221,8 @@ async def list_purchase_orders(sim: RampSimulator, request: Request) -> dict[str
     archived = _flag(request, "include_archived") or False
     three_way = _flag(request, "three_way_match_enabled")
     items = [
-        po for po in sim.state.purchase_orders.values()
+        po
+        for po in sim.state.purchase_orders.values()
         if (archived or po["archived_at"] is None)
         and (three_way is None or po["three_way_match_enabled"] == three_way)
         and all(q.get(f) is None or po[f] == q[f] for f in ("creation_source", "receipt_status", "entity_id"))
@@ -249,8 +251,14 @@ async def get_entity(sim: RampSimulator, request: Request) -> dict[str, Any]:
     config = sim.config
     if request.path_params["entity_id"] != config.entity_id:
         raise RampError(404, "Not found")
-    return {"id": config.entity_id, "entity_name": config.entity_name, "currency": config.entity_currency,
-            "is_primary": True, "accounts": [], "location_ids": []}
+    return {
+        "id": config.entity_id,
+        "entity_name": config.entity_name,
+        "currency": config.entity_currency,
+        "is_primary": True,
+        "accounts": [],
+        "location_ids": [],
+    }
 
 
 # -- item receipts, bills ----------------------------------------------------------------------------
@@ -323,7 +331,11 @@ def api_routes() -> list[Route]:
         Route(f"{v}/purchase-orders", api("purchase_orders:read", list_purchase_orders), methods=["GET"]),
         Route(f"{v}/purchase-orders", api("purchase_orders:write", create_purchase_order, 201), methods=["POST"]),
         Route(f"{v}/purchase-orders/{{purchase_order_id}}", api("purchase_orders:read", get_purchase_order), methods=["GET"]),
-        Route(f"{v}/purchase-orders/{{purchase_order_id}}/archive", api("purchase_orders:write", archive_purchase_order), methods=["POST"]),
+        Route(
+            f"{v}/purchase-orders/{{purchase_order_id}}/archive",
+            api("purchase_orders:write", archive_purchase_order),
+            methods=["POST"],
+        ),
         Route(f"{v}/item-receipts", api("item_receipts:read", list_item_receipts), methods=["GET"]),
         Route(f"{v}/item-receipts", api("item_receipts:write", create_item_receipt, 201), methods=["POST"]),
         Route(f"{v}/item-receipts/{{item_receipt_id}}", api("item_receipts:read", get_item_receipt), methods=["GET"]),
@@ -353,7 +365,9 @@ def create_app(config: RampSimConfig | None = None) -> Starlette:
         inner,
         is_api=is_api,
         is_write=lambda scope, _body: scope["method"] in WRITE_METHODS,
-        error_response=lambda status, _request: error_response(status, "Injected fault" if status != 429 else "Rate limit exceeded."),
+        error_response=lambda status, _request: error_response(
+            status, "Injected fault" if status != 429 else "Rate limit exceeded."
+        ),
         concurrency_response=lambda _request: error_response(429, "Rate limit exceeded."),
     )
     sim.injector.configure(config.faults)
@@ -363,7 +377,9 @@ def create_app(config: RampSimConfig | None = None) -> Starlette:
 
     routes = [
         *admin_routes(),
-        Route(TOKEN_PATH, token, methods=["POST"]) if not config.faults_apply_to_token_endpoint else Route(TOKEN_PATH, sim.injector),
+        Route(TOKEN_PATH, token, methods=["POST"])
+        if not config.faults_apply_to_token_endpoint
+        else Route(TOKEN_PATH, sim.injector),
         Route(f"{API}/{{rest:path}}", sim.injector, methods=["GET", "POST", "PATCH", "PUT", "DELETE"]),
     ]
     app = Starlette(routes=routes)

@@ -44,13 +44,20 @@ class TokenAuthority:
         if not requested and self.config.require_scope:
             return self._oauth_error("invalid_scope", "scope is required with grant_type=client_credentials.")
         if requested - set(self.config.allowed_scopes):
-            return self._oauth_error("invalid_scope", f"Scopes not allowed: {' '.join(sorted(requested - set(self.config.allowed_scopes)))}")
+            return self._oauth_error(
+                "invalid_scope", f"Scopes not allowed: {' '.join(sorted(requested - set(self.config.allowed_scopes)))}"
+            )
         scopes = requested or set(self.config.allowed_scopes)
         token = f"ramp_tok_{secrets.token_urlsafe(32)}"
         self.tokens[token] = Token(scopes, time.monotonic() + self.config.token_ttl_seconds)
         self.issued += 1
         return JSONResponse(
-            {"access_token": token, "token_type": "Bearer", "expires_in": self.config.token_ttl_seconds, "scope": " ".join(sorted(scopes))}
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": self.config.token_ttl_seconds,
+                "scope": " ".join(sorted(scopes)),
+            }
         )
 
     def authorize(self, request: Request, scope: str | None) -> str:

@@ -60,7 +60,8 @@ class RampSimConfig(BaseModel):
         "major", description="Request `unit_price` is a decimal in major units (dollars), stored as cents (B2 Money). INFERENCE."
     )
     reject_unknown_fields: bool = Field(
-        True, description="A create body's field its request schema (ramp-openapi.json) does not name is refused 422 "
+        True,
+        description="A create body's field its request schema (ramp-openapi.json) does not name is refused 422 "
         "'Unknown field.'. INFERENCE: the schemas list the fields; how Ramp answers an extra one is not published.",
     )
     enforce_unique_po_number: bool = Field(

@@ -8,10 +8,42 @@ from sandbox.ramp.state import RampState
 
 # (id, name, contact email, address line, city, postal code, state, created_at)
 VENDORS = [
-    ("0b5e7c1a-1111-4a6e-9c1d-ac0e00000001", "Acme Metals", "ap@acme-metals.example", "1 Foundry Way", "Hawthorne", "90250", "CA"),
-    ("0b5e7c1a-2222-4a6e-9c1d-0eb100000002", "Orbital Parts", "billing@orbital-parts.example", "22 Orbit Rd", "Long Beach", "90802", "CA"),
-    ("0b5e7c1a-3333-4a6e-9c1d-5e11a0000003", "Stellar Fasteners", "hello@stellar-fasteners.example", "3 Star Ct", "Torrance", "90501", "CA"),
-    ("0b5e7c1a-4444-4a6e-9c1d-00fa00000004", "Nova Composites", "orders@nova-composites.example", "44 Carbon St", "El Segundo", "90245", "CA"),
+    (
+        "0b5e7c1a-1111-4a6e-9c1d-ac0e00000001",
+        "Acme Metals",
+        "ap@acme-metals.example",
+        "1 Foundry Way",
+        "Hawthorne",
+        "90250",
+        "CA",
+    ),
+    (
+        "0b5e7c1a-2222-4a6e-9c1d-0eb100000002",
+        "Orbital Parts",
+        "billing@orbital-parts.example",
+        "22 Orbit Rd",
+        "Long Beach",
+        "90802",
+        "CA",
+    ),
+    (
+        "0b5e7c1a-3333-4a6e-9c1d-5e11a0000003",
+        "Stellar Fasteners",
+        "hello@stellar-fasteners.example",
+        "3 Star Ct",
+        "Torrance",
+        "90501",
+        "CA",
+    ),
+    (
+        "0b5e7c1a-4444-4a6e-9c1d-00fa00000004",
+        "Nova Composites",
+        "orders@nova-composites.example",
+        "44 Carbon St",
+        "El Segundo",
+        "90245",
+        "CA",
+    ),
 ]
 
 

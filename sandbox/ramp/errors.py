@@ -8,9 +8,19 @@ from uuid import uuid4
 from starlette.responses import JSONResponse
 
 # Only DEVELOPER_7001 (422 validation) is documented; the other codes are simulator choices.
-CODES = {400: "DEVELOPER_7000", 401: "DEVELOPER_7004", 403: "DEVELOPER_7005", 404: "DEVELOPER_7002",
-         409: "DEVELOPER_7006", 422: "DEVELOPER_7001", 429: "DEVELOPER_7029", 500: "DEVELOPER_7500",
-         502: "DEVELOPER_7500", 503: "DEVELOPER_7500", 504: "DEVELOPER_7500"}
+CODES = {
+    400: "DEVELOPER_7000",
+    401: "DEVELOPER_7004",
+    403: "DEVELOPER_7005",
+    404: "DEVELOPER_7002",
+    409: "DEVELOPER_7006",
+    422: "DEVELOPER_7001",
+    429: "DEVELOPER_7029",
+    500: "DEVELOPER_7500",
+    502: "DEVELOPER_7500",
+    503: "DEVELOPER_7500",
+    504: "DEVELOPER_7500",
+}
 
 
 class RampError(Exception):

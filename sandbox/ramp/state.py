@@ -24,19 +24,50 @@ from sandbox.ramp.config import RampSimConfig
 from sandbox.ramp.errors import RampError, invalid, not_found
 
 EVENT_TYPES = {
-    "bills.approved", "bills.created", "bills.paid", "bills.rejected", "purchase_orders.created",
-    "purchase_orders.updated", "reimbursements.ready_for_review", "reimbursements.ready_to_sync", "tests.test_event",
-    "transactions.authorized", "transactions.cleared", "transactions.ready_for_review", "transactions.ready_to_sync",
+    "bills.approved",
+    "bills.created",
+    "bills.paid",
+    "bills.rejected",
+    "purchase_orders.created",
+    "purchase_orders.updated",
+    "reimbursements.ready_for_review",
+    "reimbursements.ready_to_sync",
+    "tests.test_event",
+    "transactions.authorized",
+    "transactions.cleared",
+    "transactions.ready_for_review",
+    "transactions.ready_to_sync",
     "webhooks.verification",
 }
 
 
 # The fields each create body may carry: the `properties` of its request schema in ramp-openapi.json.
 BODY_FIELDS = {
-    "purchase order": {"accounting_field_selections", "currency", "entity_id", "line_items", "memo", "net_payment_terms",
-                       "promise_date", "purchase_order_number", "three_way_match_enabled", "vendor_id"},  # ApiPurchaseOrderCreateParamsRequestBody
-    "line item": {"accounting_field_selections", "description", "unit_price", "unit_quantity"},  # ApiPurchaseOrderLineItemCreateParamsRequestBody
-    "item receipt": {"item_receipt_line_items", "item_receipt_number", "memo", "purchase_order_id", "received_at"},  # ApiItemReceiptCreateParamsRequestBody
+    "purchase order": {
+        "accounting_field_selections",
+        "currency",
+        "entity_id",
+        "line_items",
+        "memo",
+        "net_payment_terms",
+        "promise_date",
+        "purchase_order_number",
+        "three_way_match_enabled",
+        "vendor_id",
+    },  # ApiPurchaseOrderCreateParamsRequestBody
+    "line item": {
+        "accounting_field_selections",
+        "description",
+        "unit_price",
+        "unit_quantity",
+    },  # ApiPurchaseOrderLineItemCreateParamsRequestBody
+    "item receipt": {
+        "item_receipt_line_items",
+        "item_receipt_number",
+        "memo",
+        "purchase_order_id",
+        "received_at",
+    },  # ApiItemReceiptCreateParamsRequestBody
     "item receipt line": {"purchase_order_line_item_id", "unit_quantity"},  # ApiItemReceiptLineItemCreateParamsRequestBody
 }
 
@@ -240,7 +271,9 @@ class RampState:
             # a line of another PO is refused: INFERENCE (the spec names it "purchase_order_line_item_id", B4)
             line = by_id.get(item.get("purchase_order_line_item_id"))
             if line is None:
-                raise invalid(f"item_receipt_line_items.{index}.purchase_order_line_item_id", "Not a line item of this purchase order.")
+                raise invalid(
+                    f"item_receipt_line_items.{index}.purchase_order_line_item_id", "Not a line item of this purchase order."
+                )
             quantity = item.get("unit_quantity")
             if quantity is None:  # optional unless inventory-coded (spec); the PO line's quantity: INFERENCE
                 quantity = line["unit_quantity"]
@@ -400,8 +433,13 @@ class RampState:
         }
         self.subscriptions[subscription["id"]] = subscription
         if not active:
-            payload = {"id": str(uuid4()), "type": "webhooks.verification", "created_at": stamp,
-                       "business_id": self.config.business_id, "challenge": subscription["challenge"]}
+            payload = {
+                "id": str(uuid4()),
+                "type": "webhooks.verification",
+                "created_at": stamp,
+                "business_id": self.config.business_id,
+                "challenge": subscription["challenge"],
+            }
             self._deliver(subscription, payload)
         return subscription
 
@@ -435,8 +473,16 @@ class RampState:
             "X-Ramp-Webhook-Signature": signature,
         }
         self.outbox.append(
-            {"sequence": len(self.outbox), "subscription_id": subscription["id"], "url": subscription["endpoint_url"],
-             "event_id": payload["id"], "type": payload["type"], "headers": headers, "body": body, "status": None}
+            {
+                "sequence": len(self.outbox),
+                "subscription_id": subscription["id"],
+                "url": subscription["endpoint_url"],
+                "event_id": payload["id"],
+                "type": payload["type"],
+                "headers": headers,
+                "body": body,
+                "status": None,
+            }
         )
 
 

@@ -93,8 +93,13 @@ def client(request: pytest.FixtureRequest, world: World, monkeypatch: pytest.Mon
         world.admin("ramp", "POST", "reset")
     world.faults(current.system)
     world.admin(current.system, "POST", "stats/reset")
-    for name, value in {"RETRY__ATTEMPTS": str(ATTEMPTS), "RETRY__INITIAL_WAIT": "0.01", "RETRY__MAX_WAIT": "0.05",
-                        "TIMEOUT_SECONDS": "0.5", "THROTTLE_WAIT_SECONDS": "0.2"}.items():
+    for name, value in {
+        "RETRY__ATTEMPTS": str(ATTEMPTS),
+        "RETRY__INITIAL_WAIT": "0.01",
+        "RETRY__MAX_WAIT": "0.05",
+        "TIMEOUT_SECONDS": "0.5",
+        "THROTTLE_WAIT_SECONDS": "0.2",
+    }.items():
         monkeypatch.setenv(f"{current.prefix}_{name}", value)
     for name, value in (current.env or {}).items():
         monkeypatch.setenv(name, value)

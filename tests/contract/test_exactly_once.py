@@ -93,7 +93,9 @@ def bulk_receipts(world: World, size: int) -> int:
 
 def received_in_full(world: World) -> None:
     """NetSuite's own books agree: every bulk PO line received exactly what ION received."""
-    lines = [line for po in world.netsuite_records("purchaseOrder") if po["tranId"].startswith("PO-B") for line in po["item"]["items"]]
+    lines = [
+        line for po in world.netsuite_records("purchaseOrder") if po["tranId"].startswith("PO-B") for line in po["item"]["items"]
+    ]
     assert lines and all(line["quantityReceived"] == line["quantity"] for line in lines)
 
 
@@ -117,7 +119,9 @@ def whole_in_ion(world: World) -> None:
     """Each bulk PO arrived whole (three lines of five, ORDERED), and its supplier once."""
     for edge in world.ion_graphql(ION_POS)["purchaseOrders"]["edges"]:
         po = edge["node"]
-        if ({a["key"]: a["value"] for a in po["attributes"]}.get("Netsuite PO Number") or "").startswith("PO-B0"):  # not ION's PO-B900000
+        if ({a["key"]: a["value"] for a in po["attributes"]}.get("Netsuite PO Number") or "").startswith(
+            "PO-B0"
+        ):  # not ION's PO-B900000
             assert po["status"] == "ORDERED" and [line["quantity"] for line in po["purchaseOrderLines"]] == [5, 5, 5], po
     suppliers = world.ion_graphql('{ suppliers(filters: {name: {eq: "Acme Metals"}}) { edges { node { id } } } }')
     assert len(suppliers["suppliers"]["edges"]) == 1
@@ -131,8 +135,14 @@ def sessions(world: World, size: int) -> int:
     world.seed_bulk(max(1, size // 2), installations=1)
     for i in range(size):
         minutes = 65 + i % 30
-        add_session(world, 100000 + i // 2, ("alice", "bob")[i % 2] + "@factory.example", "2026-11-21T00:00:00Z",
-                    f"2026-11-21T{minutes // 60:02d}:{minutes % 60:02d}:00Z", step=1 + i % 2)
+        add_session(
+            world,
+            100000 + i // 2,
+            ("alice", "bob")[i % 2] + "@factory.example",
+            "2026-11-21T00:00:00Z",
+            f"2026-11-21T{minutes // 60:02d}:{minutes % 60:02d}:00Z",
+            step=1 + i % 2,
+        )
     return DEMO_SESSIONS + size
 
 
@@ -145,8 +155,13 @@ ION_HOSTILE = {**HOSTILE, "error_rates": {500: 0.05, 502: 0.05, 429: 0.02}}
 
 # -- Ramp -------------------------------------------------------------------------------------------
 
-RAMP_ENV = {"RAMP_TIMEOUT_SECONDS": "1", "RAMP_RETRY__ATTEMPTS": "8", "RAMP_RETRY__INITIAL_WAIT": "0.05", "RAMP_RETRY__MAX_WAIT": "0.5",
-            "RAMP_RATE_LIMIT_WINDOW_SECONDS": "1"}  # a 429 waits out one window: Ramp's 10 s, 1 s here
+RAMP_ENV = {
+    "RAMP_TIMEOUT_SECONDS": "1",
+    "RAMP_RETRY__ATTEMPTS": "8",
+    "RAMP_RETRY__INITIAL_WAIT": "0.05",
+    "RAMP_RETRY__MAX_WAIT": "0.5",
+    "RAMP_RATE_LIMIT_WINDOW_SECONDS": "1",
+}  # a 429 waits out one window: Ramp's 10 s, 1 s here
 
 
 def ramp_reset(world: World) -> None:
@@ -206,31 +221,103 @@ def one_nonconformance(world: World) -> None:
 
 WRITERS = [
     Writer("consumption-sync", "netsuite", bulk_runs, lambda w: by(w.completions(), lambda r: r["externalId"]), env=NETSUITE_ENV),
-    Writer("receipt-sync", "netsuite", bulk_receipts, lambda w: by(w.netsuite_records("itemReceipt"), lambda r: r["externalId"]),
-           env=NETSUITE_ENV, check=received_in_full),
+    Writer(
+        "receipt-sync",
+        "netsuite",
+        bulk_receipts,
+        lambda w: by(w.netsuite_records("itemReceipt"), lambda r: r["externalId"]),
+        env=NETSUITE_ENV,
+        check=received_in_full,
+    ),
     Writer("labor-sync", "netsuite", sessions, lambda w: by(time_bills(w), lambda r: r.get("externalId")), env=NETSUITE_ENV),
-    Writer("purchase-order-sync", "ion", netsuite_purchase_orders, ion_purchase_orders, size=12, kill_at=4, latency_ms=15, env=ION_ENV, hostile=ION_HOSTILE,
-           check=whole_in_ion),
-    Writer("quickbooks-item-sync", "quickbooks", quickbooks_parts, lambda w: by(QuickBooksWorld(w).entities("Item"), lambda r: r["Name"]),
-           size=50, kill_at=15, env=QB_ENV, prepare=lambda w: QuickBooksWorld(w).reset()),
-    Writer("quickbooks-purchase-order-sync", "quickbooks", quickbooks_purchase_orders,
-           lambda w: by(QuickBooksWorld(w).entities("PurchaseOrder"), lambda r: r["DocNumber"]),
-           size=50, kill_at=6, latency_ms=120, env=QB_ENV, prepare=lambda w: QuickBooksWorld(w).reset(), check=whole_in_quickbooks),
-    Writer("ramp-purchase-order-sync", "ramp", ramp_purchase_orders,
-           lambda w: by(RampWorld(w).records("purchase-orders"), lambda r: r["purchase_order_number"]),
-           size=24, kill_at=4, latency_ms=150, env={**RAMP_ENV, "RAMP_CONCURRENCY": "2"}, prepare=ramp_reset),
-    Writer("ramp-receipt-sync", "ramp", ramp_receipts, lambda w: by(RampWorld(w).records("item-receipts"), lambda r: r["purchase_order_id"]),
-           size=24, kill_at=4, latency_ms=150, env={**RAMP_ENV, "RAMP_CONCURRENCY": "2"}, prepare=ramp_reset),
-    Writer("ramp-supplier-import", "ion", ramp_vendors, ion_suppliers_by_vendor, size=16, kill_at=6, latency_ms=60,
-           env=ION_ENV, prepare=ramp_reset, hostile={**ION_HOSTILE, "random_faults_on": "writes"},
-           known={"test_killed_mid_batch_then_rerun_writes_each_record_once":
-                  "the killed run's claims stay `pending` (no orphan resolution yet): fixed by moving onto core.writer (H5)"}),
-    Writer("plm-feedback-sync", "arena", arena_runs, lambda w: by(w.admin("arena", "GET", "files")["results"], lambda r: r["file"]["name"]),
-           size=30, kill_at=10, latency_ms=40, ledger="plm-feedback", check=one_nonconformance, hostile=ARENA_HOSTILE,
-           known={"test_two_overlapping_runs_write_each_record_once":
-                  "Arena ends a user's session at a login elsewhere, so two processes log each other out until one "
-                  "stops with an AuthError (H6: share or serialise the session across processes)"},
-           env={"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"}),
+    Writer(
+        "purchase-order-sync",
+        "ion",
+        netsuite_purchase_orders,
+        ion_purchase_orders,
+        size=12,
+        kill_at=4,
+        latency_ms=15,
+        env=ION_ENV,
+        hostile=ION_HOSTILE,
+        check=whole_in_ion,
+    ),
+    Writer(
+        "quickbooks-item-sync",
+        "quickbooks",
+        quickbooks_parts,
+        lambda w: by(QuickBooksWorld(w).entities("Item"), lambda r: r["Name"]),
+        size=50,
+        kill_at=15,
+        env=QB_ENV,
+        prepare=lambda w: QuickBooksWorld(w).reset(),
+    ),
+    Writer(
+        "quickbooks-purchase-order-sync",
+        "quickbooks",
+        quickbooks_purchase_orders,
+        lambda w: by(QuickBooksWorld(w).entities("PurchaseOrder"), lambda r: r["DocNumber"]),
+        size=50,
+        kill_at=6,
+        latency_ms=120,
+        env=QB_ENV,
+        prepare=lambda w: QuickBooksWorld(w).reset(),
+        check=whole_in_quickbooks,
+    ),
+    Writer(
+        "ramp-purchase-order-sync",
+        "ramp",
+        ramp_purchase_orders,
+        lambda w: by(RampWorld(w).records("purchase-orders"), lambda r: r["purchase_order_number"]),
+        size=24,
+        kill_at=4,
+        latency_ms=150,
+        env={**RAMP_ENV, "RAMP_CONCURRENCY": "2"},
+        prepare=ramp_reset,
+    ),
+    Writer(
+        "ramp-receipt-sync",
+        "ramp",
+        ramp_receipts,
+        lambda w: by(RampWorld(w).records("item-receipts"), lambda r: r["purchase_order_id"]),
+        size=24,
+        kill_at=4,
+        latency_ms=150,
+        env={**RAMP_ENV, "RAMP_CONCURRENCY": "2"},
+        prepare=ramp_reset,
+    ),
+    Writer(
+        "ramp-supplier-import",
+        "ion",
+        ramp_vendors,
+        ion_suppliers_by_vendor,
+        size=16,
+        kill_at=6,
+        latency_ms=60,
+        env=ION_ENV,
+        prepare=ramp_reset,
+        hostile={**ION_HOSTILE, "random_faults_on": "writes"},
+        known={
+            "test_killed_mid_batch_then_rerun_writes_each_record_once": "the killed run's claims stay `pending` (no orphan resolution yet): fixed by moving onto core.writer (H5)"
+        },
+    ),
+    Writer(
+        "plm-feedback-sync",
+        "arena",
+        arena_runs,
+        lambda w: by(w.admin("arena", "GET", "files")["results"], lambda r: r["file"]["name"]),
+        size=30,
+        kill_at=10,
+        latency_ms=40,
+        ledger="plm-feedback",
+        check=one_nonconformance,
+        hostile=ARENA_HOSTILE,
+        known={
+            "test_two_overlapping_runs_write_each_record_once": "Arena ends a user's session at a login elsewhere, so two processes log each other out until one "
+            "stops with an AuthError (H6: share or serialise the session across processes)"
+        },
+        env={"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"},
+    ),
 ]
 
 

@@ -48,11 +48,16 @@ class Poisoned:
 
 def consumption(world: World) -> str:
     # The issue's record: a per-parent quantity of 1e308 (NetSuite holds nothing like it).
-    world.add_run({
-        "id": 1010, "title": "Build ASSY-100 for WO1004", "endTime": LATE.isoformat(), "workOrder": "WO1004",
-        "produces": {"partNumber": "ASSY-100", "quantity": 2, "locationId": 3},
-        "installations": [{"partNumber": "COMP-200", "perParent": 1e308, "locationId": 2, "quantity": 1}],
-    })
+    world.add_run(
+        {
+            "id": 1010,
+            "title": "Build ASSY-100 for WO1004",
+            "endTime": LATE.isoformat(),
+            "workOrder": "WO1004",
+            "produces": {"partNumber": "ASSY-100", "quantity": 2, "locationId": 3},
+            "installations": [{"partNumber": "COMP-200", "perParent": 1e308, "locationId": 2, "quantity": 1}],
+        }
+    )
     return "ion:run:1010:completion"
 
 
@@ -63,8 +68,13 @@ def receipt(world: World) -> str:
 
 def purchase_order(world: World) -> str:
     # A NetSuite PO line of 1e308 units (the simulator stores it): ION must not be sent it.
-    po = {"tranId": "PO5008", "entity": {"id": "302"}, "location": {"id": "2"}, "currency": {"id": "1"},
-          "item": {"items": [{"item": {"id": "502"}, "quantity": 1e308, "rate": 0.5}]}}
+    po = {
+        "tranId": "PO5008",
+        "entity": {"id": "302"},
+        "location": {"id": "2"},
+        "currency": {"id": "1"},
+        "item": {"items": [{"item": {"id": "502"}, "quantity": 1e308, "rate": 0.5}]},
+    }
     return f"netsuite:po:{world.netsuite_rest('POST', 'purchaseOrder', po)}@"
 
 
@@ -142,8 +152,16 @@ def as_built(world: World) -> str:
 
 
 def engineering_change(world: World) -> str:
-    world.admin("arena", "POST", "changes", {"number": "ECO-000109", "effective": True, "items": [{
-        "number": "ASSY-100", "newRevisionNumber": "C", "bom": [{"number": "COMP-300", "quantity": 1e308}]}]})
+    world.admin(
+        "arena",
+        "POST",
+        "changes",
+        {
+            "number": "ECO-000109",
+            "effective": True,
+            "items": [{"number": "ASSY-100", "newRevisionNumber": "C", "bom": [{"number": "COMP-300", "quantity": 1e308}]}],
+        },
+    )
     return "arena:mbom:ASSY-100:C:ebom"
 
 
@@ -164,27 +182,51 @@ def ion_purchase_orders(world: World) -> int:
 
 CASES = [
     Poisoned(
-        "consumption-sync", consumption, lambda w: len(w.completions()), 5, ("run 1010", "quantityInstalledPerParentPartInventory"),
+        "consumption-sync",
+        consumption,
+        lambda w: len(w.completions()),
+        5,
+        ("run 1010", "quantityInstalledPerParentPartInventory"),
         past=LATE,
     ),
-    Poisoned("receipt-sync", receipt, lambda w: len(w.netsuite_records("itemReceipt")), 2, ("ION receipt", "receiptItems[0]", "quantity")),
+    Poisoned(
+        "receipt-sync",
+        receipt,
+        lambda w: len(w.netsuite_records("itemReceipt")),
+        2,
+        ("ION receipt", "receiptItems[0]", "quantity"),
+    ),
     Poisoned("purchase-order-sync", purchase_order, ion_purchase_orders, 2, ("NetSuite PO5008", "quantity")),
     Poisoned("labor-sync", labor, lambda w: len(time_bills(w)), 5, ("session", "has no NetSuite employee", "email")),
     Poisoned(
-        "quickbooks-item-sync", quickbooks_item, lambda w: len(QuickBooksWorld(w).entities("Item")), 9,
+        "quickbooks-item-sync",
+        quickbooks_item,
+        lambda w: len(QuickBooksWorld(w).entities("Item")),
+        9,
         ("ION part 398", "item name", "longer than QuickBooks' 100 characters"),
     ),
     Poisoned(
-        "quickbooks-purchase-order-sync", quickbooks_purchase_order, lambda w: len(QuickBooksWorld(w).entities("PurchaseOrder")),
-        3, ("ION purchase order 52", "line 521: quantity"),
+        "quickbooks-purchase-order-sync",
+        quickbooks_purchase_order,
+        lambda w: len(QuickBooksWorld(w).entities("PurchaseOrder")),
+        3,
+        ("ION purchase order 52", "line 521: quantity"),
     ),
     Poisoned(
-        "ramp-purchase-order-sync", ramp_purchase_order, lambda w: len(RampWorld(w).records("purchase-orders")), 1,
-        ("ION PO", "purchaseOrderLines[0].quantity"), watermark=False,
+        "ramp-purchase-order-sync",
+        ramp_purchase_order,
+        lambda w: len(RampWorld(w).records("purchase-orders")),
+        1,
+        ("ION PO", "purchaseOrderLines[0].quantity"),
+        watermark=False,
     ),
     Poisoned(
-        "ramp-receipt-sync", ramp_receipt, lambda w: len(RampWorld(w).records("item-receipts")), 1,
-        ("ION receipt", "receiptItems[0].quantity"), watermark=False,
+        "ramp-receipt-sync",
+        ramp_receipt,
+        lambda w: len(RampWorld(w).records("item-receipts")),
+        1,
+        ("ION receipt", "receiptItems[0].quantity"),
+        watermark=False,
     ),
     Poisoned("ramp-supplier-import", ramp_supplier, ion_suppliers_linked, 4, ("Ramp vendor", "name"), watermark=False),
     # ramp-approval-sync has no case: since Ramp exposes no approval (ramp.md "Approval"), it writes
@@ -192,11 +234,21 @@ CASES = [
     # accepts that flag on a PO in any status, so no value of one record can fail its write.
     # The Arena PLM writers (plm/arena/feedback.py, mes/ion/engineering.py), both through core/lookup_writer.py.
     Poisoned(
-        "plm-feedback-sync", as_built, lambda w: len(w.admin("arena", "GET", "files")["results"]), 8,
-        ("as-built of ION run 1010", "components[0].quantityPerUnit"), watermark=False, ledger=FEEDBACK_LEDGER,
+        "plm-feedback-sync",
+        as_built,
+        lambda w: len(w.admin("arena", "GET", "files")["results"]),
+        8,
+        ("as-built of ION run 1010", "components[0].quantityPerUnit"),
+        watermark=False,
+        ledger=FEEDBACK_LEDGER,
     ),
     Poisoned(
-        "arena-change-sync", engineering_change, released_mboms, 3, ("ASSY-100 rev C eBOM", "bom[0].quantity"), ledger=MBOMS_LEDGER,
+        "arena-change-sync",
+        engineering_change,
+        released_mboms,
+        3,
+        ("ASSY-100 rev C eBOM", "bom[0].quantity"),
+        ledger=MBOMS_LEDGER,
         watermark=False,  # changes arrive by event queue here; the watermark is for polling only
     ),
 ]

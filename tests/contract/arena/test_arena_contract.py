@@ -69,8 +69,15 @@ class Docs:
         self.routes: list[tuple[str, str, Callable[[httpx.Request], httpx.Response]]] = []
 
     def on(self, method: str, pattern: str, status: int = 200, body: Any = None, headers: dict[str, str] | None = None) -> None:
-        self.routes.append((method, pattern, lambda _r: httpx.Response(
-            status, headers={**QUOTA, **(headers or {})}, **({"json": body} if body is not None else {}))))
+        self.routes.append(
+            (
+                method,
+                pattern,
+                lambda _r: httpx.Response(
+                    status, headers={**QUOTA, **(headers or {})}, **({"json": body} if body is not None else {})
+                ),
+            )
+        )
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
@@ -81,8 +88,15 @@ class Docs:
         return httpx.Response(404, json={"status": 404, "errors": [{"code": 404, "message": f"no sample for {path}"}]})
 
     def client(self, **overrides: Any) -> ArenaClient:
-        settings = ArenaSettings(api_url="https://api.arenasolutions.com/v1", email="user@customer.com", password="xxxx",
-                                 workspace_id=123456789, integration_guid=INTEGRATION, quota_reserve=0, **overrides)
+        settings = ArenaSettings(
+            api_url="https://api.arenasolutions.com/v1",
+            email="user@customer.com",
+            password="xxxx",
+            workspace_id=123456789,
+            integration_guid=INTEGRATION,
+            quota_reserve=0,
+            **overrides,
+        )
         SESSIONS.by_key.clear()
         return ArenaClient(settings, transport=httpx.MockTransport(self.handle))
 
@@ -150,7 +164,10 @@ def test_documented_event_queue_is_read_oldest_first_and_acknowledged_as_documen
     pending, items, acknowledged = run(docs, scenario)
     assert [e["change"]["number"] for e in pending] == ["ECO-000022", "ECO-000023", "ECO-000024"]
     affected = from_event_items(items)
-    assert (affected[0]["effective"]["number"], affected[0]["effective"]["lifecyclePhase"]["name"]) == ("180-00008", "In Production")
+    assert (affected[0]["effective"]["number"], affected[0]["effective"]["lifecyclePhase"]["name"]) == (
+        "180-00008",
+        "In Production",
+    )
     assert acknowledged["status"] == "RECONCILED"
     put = docs.seen[-2]
     assert json.loads(put.content) == example("put_event")["request"]
@@ -169,21 +186,32 @@ def test_documented_change_items_give_the_new_revision_its_lifecycle_phase(docs)
     assert changes[0]["lifecycleStatus"]["type"]
     affected = from_change_items(items)
     assert "lifecyclePhase" not in items[0]["newItemRevision"]  # why from_change_items adds it
-    assert (affected[0]["effective"]["revisionNumber"], affected[0]["effective"]["lifecyclePhase"]["name"]) == ("B", "In Production")
+    assert (affected[0]["effective"]["revisionNumber"], affected[0]["effective"]["lifecyclePhase"]["name"]) == (
+        "B",
+        "In Production",
+    )
     assert affected[0]["superseded"]["revisionStatus"] == "SUPERSEDED"
 
 
 def test_a_file_with_content_is_uploaded_as_documented_and_its_guid_read_from_the_header(docs):
     documented = example("upload_file_to_item")
     docs.on("POST", "/items/[A-Z0-9]+/files", 201, headers={"X-Arena-ItemFileAssociation-Guid": "ASBUDWFRATPYJAGV"})
-    fields = item_file_fields(title="As-built of SAT-500 rev B serial SN-0001", description="3 lines", file_format="json",
-                              category_guid="WEYHMCDDMTCM5O08WPWY")
-    guid = run(docs, lambda arena: arena.upload_item_file("VDXGZ7GGDUDUDRYLY132", fields, "ion-asbuilt-7.json", b"{}",
-                                                          "application/json"))
+    fields = item_file_fields(
+        title="As-built of SAT-500 rev B serial SN-0001",
+        description="3 lines",
+        file_format="json",
+        category_guid="WEYHMCDDMTCM5O08WPWY",
+    )
+    guid = run(
+        docs,
+        lambda arena: arena.upload_item_file("VDXGZ7GGDUDUDRYLY132", fields, "ion-asbuilt-7.json", b"{}", "application/json"),
+    )
     assert guid == "ASBUDWFRATPYJAGV"
     upload = docs.seen[1]
     assert upload.headers["content-type"].startswith("multipart/form-data; boundary=")
-    parts = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {upload.headers['content-type']}\r\n\r\n".encode() + upload.content)
+    parts = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {upload.headers['content-type']}\r\n\r\n".encode() + upload.content
+    )
     sent = {p.get_param("name", header="content-disposition"): p for p in parts.iter_parts()}
     text = {name: part.get_content().strip() for name, part in sent.items() if part.get_filename() is None}
     assert set(text) <= set(documented["request"]["text_attributes"]), "every text attribute is a documented one"
@@ -202,7 +230,10 @@ def test_documented_item_files_are_read(docs):
     docs.on("GET", "/items/[A-Z0-9]+/files", body=example("get_item_files")["response"])
     files = run(docs, lambda arena: arena.item_files("VDXGZ7GGDUDUDRYLY132"))
     assert (files[0]["guid"], files[0]["file"]["name"], files[0]["file"]["title"]) == (
-        "N5O7Q9SYH0W6I7OW", "OrcadCapture.DSN", "OrCAD Schematic File")
+        "N5O7Q9SYH0W6I7OW",
+        "OrcadCapture.DSN",
+        "OrCAD Schematic File",
+    )
 
 
 def test_a_change_request_and_its_item_are_sent_in_the_documented_shape(docs):
@@ -211,8 +242,13 @@ def test_a_change_request_and_its_item_are_sent_in_the_documented_shape(docs):
     docs.on("POST", "/requests/[A-Z0-9]+/items", 201, added["response"])
     docs.on("GET", "/requests", body=example("get_requests")["response"])
     docs.on("GET", "/requests/[A-Z0-9]+/items", body=example("get_request_items")["response"])
-    body = request_body(category_guid="HZJ2LYJAX0JTCVAHHI66", prefix="ECR-", title="[ION NCR 1] Solder bridge",
-                        problem="Found: solder bridge", requested_action="Production dispositioned it as REWORK")
+    body = request_body(
+        category_guid="HZJ2LYJAX0JTCVAHHI66",
+        prefix="ECR-",
+        title="[ION NCR 1] Solder bridge",
+        problem="Found: solder bridge",
+        requested_action="Production dispositioned it as REWORK",
+    )
     item = request_item_body("1J3M5I3UHK3BUCLB5AED", "Built in ION as SAT-500 rev B")
 
     async def scenario(arena: ArenaClient) -> Any:
@@ -233,14 +269,19 @@ def test_a_change_request_and_its_item_are_sent_in_the_documented_shape(docs):
 
 def test_preflight_reads_the_documented_settings_and_names_a_fix_for_a_wrong_category(docs):
     docs.on("GET", "/settings/requests/categories/HZJ2LYJAX0JTCVAHHI66", body=example("get_request_category")["response"])
-    docs.on("GET", "/settings/requests/categories/[A-Z0-9]+", 400,
-            {"status": 400, "errors": [{"code": 3011, "message": 'The guid "X" is not valid.'}]})
+    docs.on(
+        "GET",
+        "/settings/requests/categories/[A-Z0-9]+",
+        400,
+        {"status": 400, "errors": [{"code": 3011, "message": 'The guid "X" is not valid.'}]},
+    )
     docs.on("GET", "/settings/requests/categories", body={"count": 1, "results": [example("get_request_category")["response"]]})
     docs.on("GET", "/settings/requests/numbersequenceprefixes", body=example("get_request_number_prefixes")["response"])
     docs.on("GET", f"/outboundintegrations/{INTEGRATION}", body=example("get_integration")["response"])
     docs.on("GET", "/items", body=example("get_items")["response"])
-    good = ArenaMappings(parts={"830-00001": "PCBA-300"}, request_category_guid="HZJ2LYJAX0JTCVAHHI66",
-                         request_number_prefix="ECR-")
+    good = ArenaMappings(
+        parts={"830-00001": "PCBA-300"}, request_category_guid="HZJ2LYJAX0JTCVAHHI66", request_number_prefix="ECR-"
+    )
     checks = asyncio.run(preflight_checks(docs.client, good))
     assert [c.name for c in checks if not c.ok] == []
     assert next(c for c in checks if c.name == "NCR request category").detail.startswith("Engineering Change Request")

@@ -46,14 +46,18 @@ def netsuite_case() -> Iterator[ErpCase]:
                 lot = {"inventoryAssignment": {"items": [{"receiptInventoryNumber": "L-1", "quantity": 30}]}}
                 lines = [{"orderLine": 1, "quantity": 30, "inventoryDetail": lot}, {"orderLine": 2, "quantity": 15}]
                 body = {"externalId": "erp-port-receipt", "item": {"items": lines}}
-                await client.transform_once("purchaseOrder", "1502", "itemReceipt", body, external_id="erp-port-receipt", check_first=False)
+                await client.transform_once(
+                    "purchaseOrder", "1502", "itemReceipt", body, external_id="erp-port-receipt", check_first=False
+                )
 
         asyncio.run(receive_and_bill())
         yield ErpCase(
             name="NetSuite",
             open=open_netsuite,
             is_read=lambda r: r.method == "GET" or r.url.path.endswith("/suiteql"),
-            books=lambda: totals([(r["itemId"], r["location"], r["quantityOnHand"]) for r in admin(running.url, "inventory")["items"]]),
+            books=lambda: totals(
+                [(r["itemId"], r["location"], r["quantityOnHand"]) for r in admin(running.url, "inventory")["items"]]
+            ),
             documents={"receipts": {("PO5002", "1"): 30, ("PO5002", "2"): 15}, "bills": {("PO5001", "1"): 100}},
         )
 
@@ -63,8 +67,12 @@ def quickbooks_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ErpCas
     config = QuickBooksSimConfig()
     with serving(quickbooks_app(config)) as running:
         settings = QuickBooksSettings(
-            realm_id=config.realm_id, client_id=config.client_id, client_secret=config.client_secret,
-            refresh_token=config.initial_refresh_token, base_url=running.url, token_url=f"{running.url}/oauth2/v1/tokens/bearer",
+            realm_id=config.realm_id,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            refresh_token=config.initial_refresh_token,
+            base_url=running.url,
+            token_url=f"{running.url}/oauth2/v1/tokens/bearer",
             page_size=PAGE_SIZE,
         )
         ledger = Ledger(f"sqlite:///{tmp_path_factory.mktemp('erp-port') / 'ledger.db'}")
@@ -91,7 +99,13 @@ def quickbooks_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ErpCas
             name="QuickBooks",
             open=open_quickbooks,
             is_read=lambda r: r.method == "GET" or r.url.path.endswith("/query"),
-            books=lambda: totals([(r["Name"], None, r["QtyOnHand"]) for r in admin(running.url, "entities/Item")["items"] if r["Type"] == "Inventory"]),
+            books=lambda: totals(
+                [
+                    (r["Name"], None, r["QtyOnHand"])
+                    for r in admin(running.url, "entities/Item")["items"]
+                    if r["Type"] == "Inventory"
+                ]
+            ),
             documents={},
         )
 

@@ -91,9 +91,10 @@ async def netsuite() -> AsyncIterator[tuple[ErpAdapter, ErpOps]]:
         systems={"netsuite": settings},
     )
     transport = httpx.ASGITransport(app=app)
-    async with NetSuiteClient(settings, transport=transport) as client, httpx.AsyncClient(
-        transport=transport, base_url="https://netsuite.test"
-    ) as admin:
+    async with (
+        NetSuiteClient(settings, transport=transport) as client,
+        httpx.AsyncClient(transport=transport, base_url="https://netsuite.test") as admin,
+    ):
         yield netsuite_adapter(client, env), NetSuiteOps(client, admin)
 
 

@@ -44,7 +44,9 @@ class ErpUnderTest:
     drop_answers: Callable[[World, bool], None]  # on: writes commit, their answers are lost
 
 
-def _netsuite_landed(world: World, record_type: str, external_id: str, lines: str, item: Callable[[dict[str, Any]], str]) -> list[Landed]:
+def _netsuite_landed(
+    world: World, record_type: str, external_id: str, lines: str, item: Callable[[dict[str, Any]], str]
+) -> list[Landed]:
     landed = []
     for record in world.netsuite_records(record_type):
         if record.get("externalId") == external_id:

@@ -18,7 +18,11 @@ FAR_PAST, FAR_FUTURE = date(1990, 1, 1), date(2990, 1, 1)
 
 
 async def read(
-    erp: ErpCase, po_numbers: Sequence[str] | None = None, since: date | None = None, until: date | None = None, closed: bool = False
+    erp: ErpCase,
+    po_numbers: Sequence[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    closed: bool = False,
 ) -> tuple[PurchasingLines, list[bool]]:
     async with erp.open() as (adapter, recorder):
         matching = adapter.require(adapter.matching, "the 3-way match")

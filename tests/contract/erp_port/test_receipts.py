@@ -64,7 +64,10 @@ def test_two_receipts_cannot_together_over_receive_a_line(erp_target: ErpUnderTe
     [letter] = planned.dead_letters
     assert letter.key == receipt_key(second, SHORT_PO) and "over-receipt" in letter.reason
     assert len(report.posted) == 1
-    assert len(erp_target.receipts(world, receipt_key(first, SHORT_PO))) == 1 and erp_target.receipts(world, receipt_key(second, SHORT_PO)) == []
+    assert (
+        len(erp_target.receipts(world, receipt_key(first, SHORT_PO))) == 1
+        and erp_target.receipts(world, receipt_key(second, SHORT_PO)) == []
+    )
 
 
 def test_find_tells_after_a_lost_answer_and_a_rewrite_does_not_duplicate(erp_target: ErpUnderTest, world: World) -> None:

@@ -21,9 +21,17 @@ pytestmark = pytest.mark.parametrize("erp", ERPS, ids=[e.name for e in ERPS])
 def entry(ops: ErpOps, session: int, minutes: int = 90, *, employee: str = "", work_order: str = "") -> TimeEntry:
     work_order = work_order or ops.work_order
     return TimeEntry(
-        session_id=session, key=f"ion:session:{session}:time", label=f"session {session}",
-        updated=datetime(2026, 11, 20, 9, tzinfo=UTC), etag="e1", employee=employee or ops.employee, customer="77",
-        work_order=work_order, tran_date="2026-11-20", minutes=minutes, memo=f"{work_order} · session {session}",
+        session_id=session,
+        key=f"ion:session:{session}:time",
+        label=f"session {session}",
+        updated=datetime(2026, 11, 20, 9, tzinfo=UTC),
+        etag="e1",
+        employee=employee or ops.employee,
+        customer="77",
+        work_order=work_order,
+        tran_date="2026-11-20",
+        minutes=minutes,
+        memo=f"{work_order} · session {session}",
     )
 
 

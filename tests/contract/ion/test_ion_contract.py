@@ -56,8 +56,13 @@ def response(body: dict[str, Any]) -> httpx.Response:
 
 
 def _settings(**overrides: Any) -> IonSettings:
-    values: dict[str, Any] = {"api_url": "https://ion.example", "auth_url": "https://auth.example/token",
-                              "client_id": "id", "client_secret": "secret", **overrides}
+    values: dict[str, Any] = {
+        "api_url": "https://ion.example",
+        "auth_url": "https://auth.example/token",
+        "client_id": "id",
+        "client_secret": "secret",
+        **overrides,
+    }
     return IonSettings(**values)
 
 
@@ -88,7 +93,9 @@ def test_the_documented_me_answer_parses_and_our_check_asks_a_subset_of_it():
 
 
 def test_documented_ids_are_json_numbers_and_etags_32_hex():
-    run = _data(Query("run", example("run_step_fields")["request"]["query"], False), response(example("run_step_fields")["response"]))["run"]
+    run = _data(
+        Query("run", example("run_step_fields")["request"]["query"], False), response(example("run_step_fields")["response"])
+    )["run"]
     fields = run["steps"][0]["fields"]
     assert isinstance(run["id"], int) and all(isinstance(f["id"], int) for f in fields)
     assert all(re.fullmatch(r"[0-9a-f]{32}", f["_etag"]) for f in fields)
@@ -104,7 +111,9 @@ def test_the_documented_cursor_is_a_graphene_offset_cursor_our_client_passes_bac
 
     async def fetch() -> list[int]:
         async with IonClient(_settings(), transport=recording(sent, answer)) as ion:
-            page = await ion.page(Query("parts", example("pagination_parts")["request"]["query"], False), "parts", {}, first=5, after=cursor)
+            page = await ion.page(
+                Query("parts", example("pagination_parts")["request"]["query"], False), "parts", {}, first=5, after=cursor
+            )
             return [n["id"] for n in page.nodes]
 
     assert asyncio.run(fetch()) == [20, 22, 24, 26, 28]
@@ -148,15 +157,24 @@ UNCONFIRMED: dict[str, set[str]] = {
     "create_purchase_order_line": set(),
     "create_supplier": set(),
     "ion_purchase_orders": {"sort PurchaseOrderSortEnum.ID_ASC"},
-    "labor_sessions": {"type SessionsInputFilters", "argument Query.sessions(filters)", "SessionConnection.pageInfo",
-                       "Session._updated", "RunStep.run"},
+    "labor_sessions": {
+        "type SessionsInputFilters",
+        "argument Query.sessions(filters)",
+        "SessionConnection.pageInfo",
+        "Session._updated",
+        "RunStep.run",
+    },
     "locations": set(),
     "match_purchase_orders": set(),
     "me": set(),
     "on_hand_inventory": set(),
     "parts_by_number": set(),
-    "plm_as_built": {"filter RunsInputFilters.status", "sort RunSortEnum.ID_ASC", "BuildRequirement.part",
-                     "AbomInstallation.quantityInstalledPerParentPartInventory"},
+    "plm_as_built": {
+        "filter RunsInputFilters.status",
+        "sort RunSortEnum.ID_ASC",
+        "BuildRequirement.part",
+        "AbomInstallation.quantityInstalledPerParentPartInventory",
+    },
     "plm_create_issue": {"Issue.runId"},
     "plm_create_mbom": {"type CreateMBomInput", "Mutation.createMbom"},
     "plm_create_mbom_item": set(),
@@ -243,9 +261,14 @@ def test_the_time_windows_our_flows_send_use_operators_no_source_publishes():
         "SessionsInputFilters": session_filters(env, since, until, None),  # type: ignore[arg-type]
         "ReceiptsInputFilters": receipt_filters(since, until, None),
     }
-    assert windows["RunsInputFilters"] == {"status": {"eq": "COMPLETE"}, "endTime": {"gte": "2026-11-20T00:00:00Z", "lt": "2026-11-21T00:00:00Z"}}
+    assert windows["RunsInputFilters"] == {
+        "status": {"eq": "COMPLETE"},
+        "endTime": {"gte": "2026-11-20T00:00:00Z", "lt": "2026-11-21T00:00:00Z"},
+    }
     assert coercion_errors("RunsInputFilters", windows["RunsInputFilters"]) == {
-        "filter RunsInputFilters.status", "filter RunsInputFilters.endTime"}
+        "filter RunsInputFilters.status",
+        "filter RunsInputFilters.endTime",
+    }
     assert SCHEMA.get_type("SessionsInputFilters") is None  # sessions take no published filters at all
     assert coercion_errors("ReceiptsInputFilters", windows["ReceiptsInputFilters"]) == {"filter ReceiptsInputFilters._created"}
     # With ION_RANGE_FILTERS=client only the confirmed eq/neq/in operators leave.
@@ -264,7 +287,9 @@ def test_our_purchase_order_status_change_has_the_documented_shape():
 
     asyncio.run(change_status())
     ours = sent[0]["variables"]["input"]
-    assert set(ours) == set(documented["variables"]["input"]) and ours["status"] in example("update_purchase_order")["status_values"]
+    assert (
+        set(ours) == set(documented["variables"]["input"]) and ours["status"] in example("update_purchase_order")["status_values"]
+    )
     assert coercion_errors("UpdatePurchaseOrderInput", ours) == set()
 
 

@@ -45,8 +45,14 @@ class Recorder:
 
 def client(recorder: Recorder) -> NetSuiteClient:
     settings = NetSuiteSettings(
-        account_id="demo123", base_url=HOST, auth="tba", consumer_key="ck", consumer_secret="cs", token_id="ti",
-        token_secret="ts", retry=RetryPolicy(attempts=1),
+        account_id="demo123",
+        base_url=HOST,
+        auth="tba",
+        consumer_key="ck",
+        consumer_secret="cs",
+        token_id="ti",
+        token_secret="ts",
+        retry=RetryPolicy(attempts=1),
     )
     return NetSuiteClient(settings, transport=httpx.MockTransport(recorder))
 
@@ -62,7 +68,9 @@ async def _with(recorder: Recorder, call: Any) -> Any:
 
 def test_suiteql_request_has_the_documented_shape_and_the_documented_response_parses() -> None:
     doc = example("suiteql")
-    recorder = Recorder(httpx.Response(200, json=doc["response"]), httpx.Response(200, json={**doc["response"], "hasMore": False}))
+    recorder = Recorder(
+        httpx.Response(200, json=doc["response"]), httpx.Response(200, json={**doc["response"], "hasMore": False})
+    )
     rows = run(_with(recorder, lambda ns: ns.suiteql_all(doc["request"]["body"]["q"])))
     sent = recorder.requests[0]
     assert sent.method == doc["request"]["method"] and sent.url.path == httpx.URL(doc["request"]["url"]).path
@@ -70,8 +78,11 @@ def test_suiteql_request_has_the_documented_shape_and_the_documented_response_pa
     assert json.loads(sent.content) == doc["request"]["body"]
     assert set(sent.url.params) == {"limit", "offset"}
     # Items keep NetSuite's values (numbers as strings) without their `links`; hasMore pages on.
-    assert rows[:3] == [{"email": "test@netsuite.com", "count": "143"}, {"email": "test2@netsuite.com", "count": "144"},
-                        {"email": "test3@netsuite.com", "count": "145"}]
+    assert rows[:3] == [
+        {"email": "test@netsuite.com", "count": "143"},
+        {"email": "test2@netsuite.com", "count": "144"},
+        {"email": "test3@netsuite.com", "count": "145"},
+    ]
     limit = int(sent.url.params["limit"])
     second = recorder.requests[1].url.params
     assert int(second["offset"]) % limit == 0 and int(second["offset"]) == limit  # offset divisible by limit (Collection Paging)
@@ -80,7 +91,9 @@ def test_suiteql_request_has_the_documented_shape_and_the_documented_response_pa
 
 def test_bound_parameters_are_sent_as_the_documented_list_of_strings() -> None:
     doc = example("suiteql_bound_parameters")
-    recorder = Recorder(httpx.Response(200, json={"links": [], "count": 0, "offset": 0, "totalResults": 0, "items": [], "hasMore": False}))
+    recorder = Recorder(
+        httpx.Response(200, json={"links": [], "count": 0, "offset": 0, "totalResults": 0, "items": [], "hasMore": False})
+    )
     run(_with(recorder, lambda ns: ns.suiteql_all(doc["request"]["body"]["q"], [-7, 0])))
     assert json.loads(recorder.requests[0].content) == doc["request"]["body"]
 
@@ -99,15 +112,28 @@ def test_a_completion_transform_has_the_documented_url_body_and_replace_paramete
     location = f"{HOST}/services/rest/record/v1/workOrderCompletion/9001"
     recorder = Recorder(httpx.Response(transform["response"]["status"], headers={"Location": location}))
     plan = CompletionPlan(
-        run_id=1002, key="ion:run:1002:completion", label="run 1002", end_time=datetime(2026, 11, 20, tzinfo=UTC),
-        work_order="WO1002", item="SAT-500", location="2", quantity=1.0, numbers=(("SN-0001", 1.0),),
+        run_id=1002,
+        key="ion:run:1002:completion",
+        label="run 1002",
+        end_time=datetime(2026, 11, 20, tzinfo=UTC),
+        work_order="WO1002",
+        item="SAT-500",
+        location="2",
+        quantity=1.0,
+        numbers=(("SN-0001", 1.0),),
         components=(ComponentLine("RES-10", "2", 4.0, (("L-2211", 4.0),)), ComponentLine("GLUE-1", "2", 0.35)),
         memo="ION run 1002",
     )
     body = completion_body(plan, {"SAT-500": "504", "RES-10": "505", "GLUE-1": "509"}, {("505", "L-2211"): "801"})
     eid = body["externalId"]
-    result = run(_with(recorder, lambda ns: ns.transform_once(
-        "workOrder", "2002", "workOrderCompletion", body, external_id=eid, check_first=False, replace=COMPLETION_REPLACE)))
+    result = run(
+        _with(
+            recorder,
+            lambda ns: ns.transform_once(
+                "workOrder", "2002", "workOrderCompletion", body, external_id=eid, check_first=False, replace=COMPLETION_REPLACE
+            ),
+        )
+    )
     assert result.target_id == "9001"
     sent = recorder.requests[0]
     documented = httpx.URL(transform["request"]["url"]).path  # /services/rest/record/v1/salesOrder/3/!transform/invoice
@@ -121,13 +147,23 @@ def test_a_completion_transform_has_the_documented_url_body_and_replace_paramete
 def test_the_completion_body_uses_only_the_browsers_field_names_and_shapes() -> None:
     schema = example("work_order_completion_schema")
     plan = CompletionPlan(
-        run_id=1, key="ion:run:1:completion", label="run 1", end_time=datetime(2026, 11, 20, tzinfo=UTC),
-        work_order="WO1", item="ASSY", location="1", quantity=2.0, numbers=(("LOT-A", 2.0),),
-        components=(ComponentLine("COMP", "1", 3.0, (("LOT-B", 3.0),)),), memo="m",
+        run_id=1,
+        key="ion:run:1:completion",
+        label="run 1",
+        end_time=datetime(2026, 11, 20, tzinfo=UTC),
+        work_order="WO1",
+        item="ASSY",
+        location="1",
+        quantity=2.0,
+        numbers=(("LOT-A", 2.0),),
+        components=(ComponentLine("COMP", "1", 3.0, (("LOT-B", 3.0),)),),
+        memo="m",
     )
     body = completion_body(plan, {"ASSY": "1", "COMP": "2"}, {("2", "LOT-B"): "77"})
     assert set(body) <= set(schema["workOrderCompletion"])
-    assert set(body["component"]) == {"items"} and set(body["inventoryDetail"]) <= set(schema["workOrderCompletion-inventoryDetail"])
+    assert set(body["component"]) == {"items"} and set(body["inventoryDetail"]) <= set(
+        schema["workOrderCompletion-inventoryDetail"]
+    )
     [line] = body["component"]["items"]
     assert set(line) <= set(schema["workOrderCompletion-componentElement"])
     detail = line["componentInventoryDetail"]
@@ -159,8 +195,12 @@ def test_each_documented_error_becomes_the_right_failure(index: int) -> None:
         return await ns.create_once("customer", {"externalId": "e"}, external_id="e", check_first=False)
 
     expected: dict[str, type[Exception]] = {
-        "INVALID_LOGIN": AuthError, "INVALID_CONTENT": DataError, "NONEXISTENT_ID": DataError,
-        "INVALID_REQUEST": DataError, "CONCURRENCY_LIMIT_EXCEEDED": RateLimitedError, "UNEXPECTED_ERROR": TransientError,
+        "INVALID_LOGIN": AuthError,
+        "INVALID_CONTENT": DataError,
+        "NONEXISTENT_ID": DataError,
+        "INVALID_REQUEST": DataError,
+        "CONCURRENCY_LIMIT_EXCEEDED": RateLimitedError,
+        "UNEXPECTED_ERROR": TransientError,
     }
     with pytest.raises(expected[code]) as raised:
         run(_with(recorder, post))

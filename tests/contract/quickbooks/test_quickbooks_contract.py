@@ -67,11 +67,18 @@ def token_server(seen: list[httpx.Request], answer: dict[str, Any] | None = None
 
 def client(api: Callable[[httpx.Request], httpx.Response], *, tokens: list[httpx.Request] | None = None) -> QuickBooksClient:
     settings = QuickBooksSettings(
-        realm_id=REALM, client_id="app-id", client_secret="app-secret", refresh_token="RT1-start",  # type: ignore[arg-type]
-        retry={"attempts": 1}, throttle_wait_seconds=0,  # type: ignore[arg-type]
+        realm_id=REALM,
+        client_id="app-id",
+        client_secret="app-secret",
+        refresh_token="RT1-start",  # type: ignore[arg-type]
+        retry={"attempts": 1},
+        throttle_wait_seconds=0,  # type: ignore[arg-type]
     )
     return QuickBooksClient(
-        settings, MemoryTokens(), transport=httpx.MockTransport(api), token_transport=token_server([] if tokens is None else tokens)
+        settings,
+        MemoryTokens(),
+        transport=httpx.MockTransport(api),
+        token_transport=token_server([] if tokens is None else tokens),
     )
 
 
@@ -106,7 +113,9 @@ def shape(value: Any) -> Any:
 def same_shape_where_shared(ours: Any, documented: Any, path: str = "") -> list[str]:
     """Where a key exists in both, its JSON type must match (recursively)."""
     if isinstance(ours, dict) and isinstance(documented, dict):
-        return [p for k in ours.keys() & documented.keys() for p in same_shape_where_shared(ours[k], documented[k], f"{path}.{k}")]
+        return [
+            p for k in ours.keys() & documented.keys() for p in same_shape_where_shared(ours[k], documented[k], f"{path}.{k}")
+        ]
     if isinstance(ours, list) and isinstance(documented, list):
         return same_shape_where_shared(ours[0], documented[0], f"{path}[0]") if ours and documented else []
     return [] if shape(ours) == shape(documented) else [f"{path}: ours {shape(ours)}, documented {shape(documented)}"]
@@ -117,8 +126,10 @@ def same_shape_where_shared(ours: Any, documented: Any, path: str = "") -> list[
 
 def test_the_documented_purchase_order_create_answer_is_read_as_the_saved_entity():
     seen: list[httpx.Request] = []
-    saved = run(answering(example("purchaseorder_create")["response"], seen=seen),
-                lambda qbo: qbo.save("PurchaseOrder", {"DocNumber": "1007"}, requestid="r-1"))
+    saved = run(
+        answering(example("purchaseorder_create")["response"], seen=seen),
+        lambda qbo: qbo.save("PurchaseOrder", {"DocNumber": "1007"}, requestid="r-1"),
+    )
     assert (saved["Id"], saved["SyncToken"], saved["TotalAmt"]) == ("259", "0", 25.0)
     assert saved["Line"][0]["Id"] == "1"
     request = seen[0]
@@ -137,7 +148,9 @@ def test_the_documented_query_answer_is_found_by_doc_number():
 
 
 def test_the_documented_class_answer_and_delete_answer_parse():
-    created = run(answering(example("class_create")["response"]), lambda qbo: qbo.save("Class", {"Name": "France"}, requestid="c"))
+    created = run(
+        answering(example("class_create")["response"]), lambda qbo: qbo.save("Class", {"Name": "France"}, requestid="c")
+    )
     assert created["FullyQualifiedName"] == "France" and created["Id"] == "5000000000000007280"
     deleted = example("purchaseorder_delete")["response"]
     assert run(answering(deleted), lambda qbo: qbo.read("PurchaseOrder", "125"))["status"] == "Deleted"
@@ -214,10 +227,23 @@ def test_both_documented_webhook_payloads_parse():
 
 def plan(**overrides: Any) -> Any:
     node = {
-        "id": 1007, "description": "Pump for Cool Cars", "orderedAt": "2015-07-28T10:00:00Z", "_updated": "2015-07-28T10:00:00Z",
-        "supplier": {"name": "Hicks Hardware"}, "currency": None, "shipToLocation": None, "fees": [],
+        "id": 1007,
+        "description": "Pump for Cool Cars",
+        "orderedAt": "2015-07-28T10:00:00Z",
+        "_updated": "2015-07-28T10:00:00Z",
+        "supplier": {"name": "Hicks Hardware"},
+        "currency": None,
+        "shipToLocation": None,
+        "fees": [],
         "purchaseOrderLines": [
-            {"id": 1, "position": 1, "quantity": 1, "cost": 25, "part": {"partNumber": "Pump", "revision": "A"}, "attributes": []},
+            {
+                "id": 1,
+                "position": 1,
+                "quantity": 1,
+                "cost": 25,
+                "part": {"partNumber": "Pump", "revision": "A"},
+                "attributes": [],
+            },
             {"id": 2, "position": 2, "quantity": 1, "cost": 5, "description": "Freight", "part": None, "attributes": []},
         ],
         **overrides,
@@ -270,7 +296,10 @@ def test_our_inventory_item_has_the_documented_fields():
 def test_our_batch_request_has_the_documented_shape():
     seen: list[httpx.Request] = []
     answer = {"BatchItemResponse": [{"bId": "0", "Vendor": {"Id": "1"}}], "time": "x"}
-    run(answering(answer, seen=seen), lambda qbo: qbo.batch("Vendor", [("create", {"DisplayName": "Smith Family Store"})], key="k"))
+    run(
+        answering(answer, seen=seen),
+        lambda qbo: qbo.batch("Vendor", [("create", {"DisplayName": "Smith Family Store"})], key="k"),
+    )
     sent = json.loads(seen[0].content)
     documented = example("batch")["request"]
     assert same_shape_where_shared(sent, documented) == []

@@ -43,15 +43,24 @@ def client(answer: Callable[[httpx.Request], httpx.Response], sent: list[httpx.R
             return httpx.Response(200, json=example("token_response"))
         return answer(request)
 
-    settings = RampSettings(base_url="https://api.ramp.com", client_id="c", client_secret="s",  # type: ignore[arg-type]
-                            entity_id="7b96a1f2-4b86-45f8-943a-f1ca6b5194d4", retry={"attempts": 1})
+    settings = RampSettings(
+        base_url="https://api.ramp.com",
+        client_id="c",
+        client_secret="s",  # type: ignore[arg-type]
+        entity_id="7b96a1f2-4b86-45f8-943a-f1ca6b5194d4",
+        retry={"attempts": 1},
+    )
     return RampClient(settings, transport=httpx.MockTransport(handle))
 
 
 def test_documented_resources_parse_with_our_models() -> None:
     po = PurchaseOrder.model_validate(example("purchase_order"))
     assert (po.purchase_order_number, po.receipt_status, po.billing_status, po.bill_ids) == (
-        "PO-0001", "FULLY_RECEIVED", "CLOSED", ["ac6b4c79-9fcd-47d5-9c7e-55b6746903ef", "ea0a40d9-d7c4-4cf5-a8a8-e9230fb17459"])
+        "PO-0001",
+        "FULLY_RECEIVED",
+        "CLOSED",
+        ["ac6b4c79-9fcd-47d5-9c7e-55b6746903ef", "ea0a40d9-d7c4-4cf5-a8a8-e9230fb17459"],
+    )
     assert po.line_items[0].unit_price is not None and po.line_items[0].unit_price.amount == 100
     assert PurchaseOrder.model_validate(example("purchase_order_detail")).id
     receipt = ItemReceipt.model_validate(example("item_receipt"))
@@ -103,11 +112,31 @@ async def test_the_client_reads_documented_answers_token_scope_pages_and_errors(
 
 
 def ion_po() -> dict[str, Any]:
-    return {"id": 7, "_etag": "e", "_created": "2026-11-20T08:00:00+00:00", "status": "APPROVED", "paid": False,
-            "description": "bolts for line 3", "currency": {"id": 1, "type": "USD"},
-            "supplier": {"id": 1, "name": "Acme Metals", "attributes": [{"key": "Ramp Vendor Id", "value": "b901afe8-46d7-4f30-b7b5-3c8af127e5a0"}]},
-            "purchaseOrderLines": [{"id": 11, "position": 1, "description": "bolts", "cost": 2.5, "quantity": 10, "status": "DRAFT",
-                                    "part": {"partNumber": "COMP-200"}}]}
+    return {
+        "id": 7,
+        "_etag": "e",
+        "_created": "2026-11-20T08:00:00+00:00",
+        "status": "APPROVED",
+        "paid": False,
+        "description": "bolts for line 3",
+        "currency": {"id": 1, "type": "USD"},
+        "supplier": {
+            "id": 1,
+            "name": "Acme Metals",
+            "attributes": [{"key": "Ramp Vendor Id", "value": "b901afe8-46d7-4f30-b7b5-3c8af127e5a0"}],
+        },
+        "purchaseOrderLines": [
+            {
+                "id": 11,
+                "position": 1,
+                "description": "bolts",
+                "cost": 2.5,
+                "quantity": 10,
+                "status": "DRAFT",
+                "part": {"partNumber": "COMP-200"},
+            }
+        ],
+    }
 
 
 def same_shape(ours: Any, documented: Any, where: str = "") -> list[str]:
@@ -132,8 +161,12 @@ def test_the_purchase_order_body_we_build_fits_the_documented_request() -> None:
 
 def test_the_item_receipt_body_we_build_fits_the_documented_request() -> None:
     ref = RampPurchaseOrderRef(7, "0a6c6475-94c6-4556-b45e-10f5360f3c60", "ION-7", {11: "39786dab-ce04-4033-84f1-913016a90b9d"})
-    receipt = {"id": 5, "receivedAt": datetime(2025, 3, 20, tzinfo=UTC).isoformat(), "_created": "2025-03-20T10:00:00+00:00",
-               "receiptItems": [{"id": 1, "quantity": 2, "purchaseOrderLine": {"id": 11, "purchaseOrderId": 7}}]}
+    receipt = {
+        "id": 5,
+        "receivedAt": datetime(2025, 3, 20, tzinfo=UTC).isoformat(),
+        "_created": "2025-03-20T10:00:00+00:00",
+        "receiptItems": [{"id": 1, "quantity": 2, "purchaseOrderLine": {"id": 11, "purchaseOrderId": 7}}],
+    }
     [ready] = plan_item_receipts([receipt], {7: ref}, RampMappings()).ready
     assert SPEC.schema_problems("ApiItemReceiptCreateParamsRequestBody", ready.body) == []
     documented = example("item_receipt_create_request")
