@@ -128,7 +128,7 @@ def test_bad_records_are_dead_letters_naming_record_and_field_while_the_rest_pos
             }
         )
     result = run_deployment("consumption-sync")
-    assert result.line() == f"consumption-sync Completed posted=5 dead_letters={3 + len(BAD_RUNS)}"
+    assert result.line() == f"consumption-sync Completed with dead letters posted=5 dead_letters={3 + len(BAD_RUNS)}"
     dead = {e.key: e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)}
     for run_id, (_, field) in BAD_RUNS.items():
         reason = dead[f"ion:run:{run_id}:completion"]

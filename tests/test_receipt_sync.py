@@ -154,7 +154,7 @@ def test_every_kind_of_bad_receipt_is_a_dead_letter_with_its_reason_and_the_rest
     world.receive(_po_of(world, ion_only), [{"purchaseOrderLineId": ion_only, "quantity": 1, "locationId": 1}])
 
     result = run_deployment("receipt-sync")
-    assert result.line() == f"receipt-sync Completed posted=1 dead_letters={len(reasons)} skipped=1"
+    assert result.line() == f"receipt-sync Completed with dead letters posted=1 dead_letters={len(reasons)} skipped=1"
     dead = {e.key: e.reason for e in Ledger(world.ledger_url).entries(INTEGRATION, EntryStatus.dead)}
     assert set(dead) == set(reasons)
     for key, fragment in reasons.items():

@@ -297,9 +297,6 @@ WRITERS = [
         env=ION_ENV,
         prepare=ramp_reset,
         hostile={**ION_HOSTILE, "random_faults_on": "writes"},
-        known={
-            "test_killed_mid_batch_then_rerun_writes_each_record_once": "the killed run's claims stay `pending` (no orphan resolution yet): fixed by moving onto core.writer (H5)"
-        },
     ),
     Writer(
         "plm-feedback-sync",
