@@ -64,7 +64,9 @@ def netsuite_case() -> Iterator[ErpCase]:
 
 @pytest.fixture(scope="session")
 def quickbooks_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ErpCase]:
-    config = QuickBooksSimConfig()
+    # throttling has its own tests (test_sandbox_quickbooks, test_connectors): here two clients in one
+    # second (stocking, then reading) would wait out a 429 minute
+    config = QuickBooksSimConfig(requests_per_second=100)
     with serving(quickbooks_app(config)) as running:
         settings = QuickBooksSettings(
             realm_id=config.realm_id,
