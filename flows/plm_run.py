@@ -13,6 +13,7 @@ from connectors.arena import ArenaClient, QuotaExhausted
 from connectors.ion import IonClient
 from core.environment import Environment, load_environment
 from ledger import Ledger, RunHandle
+from plm.arena.session import arena_client
 from tasks.plm_steps import PlmReport
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
@@ -36,7 +37,7 @@ async def run_plm_flow(integration: str, dry_run: bool, work: Work) -> PlmSummar
     summary = PlmSummary(integration=integration, dry_run=dry_run)
     report = PlmReport()
     try:
-        async with ArenaClient(env.arena) as arena, IonClient(env.ion) as ion:
+        async with arena_client(env.arena, ledger) as arena, IonClient(env.ion) as ion:
             run = None if dry_run else ledger.start_run(integration, str(flow_run.id) if flow_run.id else None)
             try:
                 report = await work(env, arena, ion, ledger, run)

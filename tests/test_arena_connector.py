@@ -1,6 +1,7 @@
 """The Arena client against the Arena simulator, below the flow level: sessions (one per
-process, re-login on 401, idle expiry, a new login cancels the old one), the quota reserve,
-paging up to 400 and `errors[]` parsed into the connector error classes."""
+process, re-login on 401, idle expiry, a new login cancels the old one; shared across
+processes through the ledger's session store), the quota reserve, paging up to 400 and
+`errors[]` parsed into the connector error classes."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings, QuotaExhausted
 from connectors.arena.bodies import item_file_fields, request_body, request_item_body
-from connectors.arena.client import SESSIONS
+from connectors.arena.client import SESSIONS, _Session
 from connectors.errors import AuthError, DataError
+from ledger import Ledger
+from plm.arena.session import LedgerSessionStore
 
 
 def settings(world, **overrides) -> ArenaSettings:
@@ -59,6 +62,71 @@ def test_a_login_elsewhere_cancels_the_session_and_the_client_recovers(world):
             return await arena.item("ITEMASSY100000000001")
 
     assert run(scenario())["number"] == "ASSY-100"
+
+
+def elsewhere(client: ArenaClient) -> ArenaClient:
+    """The client as another process holds it: without this process's in-memory session."""
+    client.session = _Session()
+    return client
+
+
+def shared_store(world) -> LedgerSessionStore:
+    return LedgerSessionStore(Ledger(world.ledger_url), settings(world).session_name)
+
+
+def test_processes_share_the_stored_session_and_leave_it_open(world):
+    store = shared_store(world)
+
+    async def scenario() -> tuple[str | None, str | None]:
+        async with (
+            ArenaClient(settings(world), store=store) as first,
+            elsewhere(ArenaClient(settings(world), store=store)) as second,
+        ):
+            await first.item("ITEMASSY100000000001")
+            await second.item("ITEMSAT5000000000001")  # the stored session: no login to cancel the first's
+            tokens = first.session.token, second.session.token
+        async with elsewhere(ArenaClient(settings(world), store=store)) as later:  # a later run: the session is still live
+            await later.item("ITEMASSY100000000001")
+        return tokens
+
+    first, second = run(scenario())
+    stored = store.load()
+    assert stored and first == second == stored["arena_session_id"]
+    assert world.stats("arena")["logins"] == 1 and world.stats("arena")["sessions_cancelled"] == 0  # and no logout
+
+
+def test_a_process_whose_session_was_replaced_adopts_the_stored_one(world):
+    store = shared_store(world)
+
+    async def scenario() -> tuple[str | None, str | None]:
+        async with (
+            ArenaClient(settings(world), store=store) as first,
+            elsewhere(ArenaClient(settings(world), store=store)) as second,
+        ):
+            await first.item("ITEMASSY100000000001")
+            world.admin("arena", "POST", "clock", {"advance_minutes": 91})  # idle: both hold a dead session
+            await first.item("ITEMASSY100000000001")  # 401 → the store holds the refused one → one login
+            await second.item("ITEMSAT5000000000001")  # 401 → the store holds a newer one → adopted
+            return first.session.token, second.session.token
+
+    first, second = run(scenario())
+    stored = store.load()
+    assert stored and first == second == stored["arena_session_id"]
+    assert world.stats("arena")["logins"] == 2
+
+
+def test_a_stored_session_is_not_used_with_other_credentials(world):
+    store = shared_store(world)
+
+    async def scenario(password: str) -> None:
+        async with elsewhere(ArenaClient(settings(world, password=password), store=store)) as arena:
+            await arena.item("ITEMASSY100000000001")
+
+    run(scenario(world.env["ARENA_PASSWORD"]))
+    with pytest.raises(AuthError, match="4001"):
+        run(scenario("wrong"))  # logs in (refused) rather than use the session stored for the right password
+    run(scenario(world.env["ARENA_PASSWORD"]))  # which is still stored and live
+    assert world.stats("arena")["logins"] == 1
 
 
 def test_bad_credentials_say_which_settings_to_check(world):

@@ -1,10 +1,11 @@
-"""The Arena REST client: one login session per process, the daily quota, paging, errors.
+"""The Arena REST client: one login session shared by every client, the daily quota, paging, errors.
 
 Follows `../shared/reference/arena.md` §1: `POST /login` returns `arena_session_id`, sent on
 every request with `content-type: application/json` (a file upload is multipart/form-data
-instead, §1.1); a second login of the same user cancels
-the first session, so every client in a process shares one session (`_Sessions`) and logs in
-again only when the session it used was refused (401, e.g. the 90-minute idle expiry). Every
+instead, §1.1); a second login of the same user cancels the first session (§1.2), so every
+client in a process shares one session (`_Sessions`) and logs in again only when the session
+it used was refused (401, e.g. the 90-minute idle expiry). Across processes the session lives
+in a `SessionStore` (`session.py`); without one, the last client of a process logs out. Every
 response carries `X-Arena-Requests-Remaining`; a request that would dip into the configured
 reserve raises `QuotaExhausted` instead of being sent, so a flow stops cleanly and says
 when the quota resets. Lists page with `offset`/`limit` (≤ 400) until a short page (§1.5:
@@ -18,14 +19,16 @@ call's source in `tests/contract/arena/README.md`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from connectors.arena.session import SessionStore, SharedSession
 from connectors.arena.settings import ArenaSettings
 from connectors.errors import AuthError, ContractError, DataError, SyncError, TransientError
 from connectors.retry import retrying
@@ -74,9 +77,20 @@ class Quota:
 class ArenaClient:
     """`async with ArenaClient(settings) as arena: async for page in arena.pages("/items", {...})`."""
 
-    def __init__(self, settings: ArenaSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: ArenaSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        store: SessionStore | None = None,
+    ) -> None:
+        """`store`: share the session with other processes (see `session.py`); the login then
+        runs in a worker thread over a blocking client (on `transport` when it can send blocking,
+        as `httpx.MockTransport` can), since the store holds its lock while logging in."""
         self.settings = settings
         self.session = SESSIONS.get(settings)
+        self.shared = SharedSession(store, settings) if store is not None else None
+        self._blocking_transport = transport if isinstance(transport, httpx.BaseTransport) else None
         self.quota = Quota()
         self.requests = 0
         self._http = httpx.AsyncClient(
@@ -100,39 +114,46 @@ class ArenaClient:
         with SESSIONS.lock:
             self.session.users -= 1
             last = self.session.users <= 0
-            token = self.session.token if last else None
+            token = self.session.token if last and self.shared is None else None
             if last:
                 self.session.token = None
+        # Log out when done (§1.2), unless the store shares the session: other processes may be
+        # using it, and Arena's idle expiry ends it. A failed logout changes nothing already done.
         if token:
-            with contextlib.suppress(httpx.HTTPError):  # log out when done (§1.2); a failure here changes nothing already done
+            with contextlib.suppress(httpx.HTTPError):
                 await self._http.put("/logout", headers={"arena_session_id": token, **JSON})
         await self._http.aclose()
 
     async def _login(self, refused: str | None) -> str:
-        """Log in, unless another client already replaced the refused session."""
+        """Log in, unless another client already replaced the refused session; with a store,
+        another process's session (the stored one) counts too."""
         with SESSIONS.lock:
             if self.session.token is not None and self.session.token != refused:
                 return self.session.token
+        if self.shared is not None:
+            token = await asyncio.to_thread(self.shared.renew, refused, self._login_blocking)
+        else:
+            with _login_failure():
+                response = await self._http.send(self._login_request())
+            token = _session_id(response)
+            with SESSIONS.lock:
+                self.session.logins += 1
+        with SESSIONS.lock:
+            self.session.token = token
+        return token
+
+    def _login_request(self) -> httpx.Request:
         body: dict[str, Any] = {"email": self.settings.email, "password": self.settings.password.get_secret_value()}
         if self.settings.workspace_id is not None:
             body["workspaceId"] = self.settings.workspace_id
-        try:
-            response = await self._http.post("/login", json=body, headers=JSON)
-        except httpx.TransportError as exc:
-            raise TransientError(f"Arena login: connection failed ({type(exc).__name__})") from None
-        if response.status_code >= 500:
-            raise TransientError(f"Arena login: server error {_describe(response)}")
-        if response.status_code != 200:
-            raise AuthError(
-                f"Arena refused the login ({_describe(response)}): check ARENA_EMAIL, ARENA_PASSWORD and ARENA_WORKSPACE_ID, "
-                "and that the user is an Employee/Partner user with API access"
-            )
-        payload = _json(response, "login")
-        token = payload.get("arena_session_id")
-        if not isinstance(token, str):
-            raise ContractError("Arena login: no arena_session_id in the answer")
+        return self._http.build_request("POST", "/login", json=body, headers=JSON)
+
+    def _login_blocking(self) -> str:
+        """The login for the store, sent from its worker thread while it holds the session's lock."""
+        with _login_failure(), httpx.Client(timeout=self._http.timeout, transport=self._blocking_transport) as http:
+            response = http.send(self._login_request())
+        token = _session_id(response)
         with SESSIONS.lock:
-            self.session.token = token
             self.session.logins += 1
         return token
 
@@ -328,6 +349,29 @@ class ArenaClient:
 
     async def integration(self) -> dict[str, Any]:
         return await self.get(f"/outboundintegrations/{self.settings.integration_guid}")
+
+
+@contextlib.contextmanager
+def _login_failure() -> Iterator[None]:
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise TransientError(f"Arena login: connection failed ({type(exc).__name__})") from None
+
+
+def _session_id(response: httpx.Response) -> str:
+    """The `arena_session_id` of a login answer (§1.2), or the error saying what to check."""
+    if response.status_code >= 500:
+        raise TransientError(f"Arena login: server error {_describe(response)}")
+    if response.status_code != 200:
+        raise AuthError(
+            f"Arena refused the login ({_describe(response)}): check ARENA_EMAIL, ARENA_PASSWORD and ARENA_WORKSPACE_ID, "
+            "and that the user is an Employee/Partner user with API access"
+        )
+    token = _json(response, "login").get("arena_session_id")
+    if not isinstance(token, str):
+        raise ContractError("Arena login: no arena_session_id in the answer")
+    return token
 
 
 def _escape(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -41,3 +42,9 @@ class ArenaSettings(BaseSettings):
     @property
     def base(self) -> str:
         return str(self.api_url).rstrip("/")
+
+    @property
+    def session_name(self) -> str:
+        """Where the shared login session lives in the ledger's credential store."""
+        workspace = self.workspace_id if self.workspace_id is not None else "last"
+        return f"arena:{self.email}@{httpx.URL(self.base).host}/{workspace}"

@@ -24,6 +24,8 @@ from connectors.settings import load_settings
 from core.config import AppSettings, ArenaMappings
 from core.environment import load_mappings_for
 from core.preflight import Check
+from ledger import Ledger
+from plm.arena.session import arena_client
 
 SYSTEM = "arena"
 LISTS = "GET /settings/requests/categories lists them"
@@ -32,7 +34,8 @@ LISTS = "GET /settings/requests/categories lists them"
 async def run_checks() -> list[Check]:
     try:
         settings = load_settings(ArenaSettings)
-        mappings = load_mappings_for(load_settings(AppSettings), optional=True).arena
+        app = load_settings(AppSettings)
+        mappings = load_mappings_for(app, optional=True).arena
     except ConfigError as exc:
         return [
             Check(
@@ -43,7 +46,11 @@ async def run_checks() -> list[Check]:
                 "set the ARENA_* variables and the mappings file's arena: section it names",
             )
         ]
-    return await preflight_checks(lambda: ArenaClient(settings), mappings)
+    ledger = Ledger(app.database_url)  # the session the flows share: a login of its own would cancel theirs
+    try:
+        return await preflight_checks(lambda: arena_client(settings, ledger), mappings)
+    finally:
+        ledger.close()
 
 
 async def preflight_checks(factory: Callable[[], ArenaClient], setup: ArenaMappings) -> list[Check]:

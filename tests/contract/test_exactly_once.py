@@ -309,10 +309,6 @@ WRITERS = [
         ledger="plm-feedback",
         check=one_nonconformance,
         hostile=ARENA_HOSTILE,
-        known={
-            "test_two_overlapping_runs_write_each_record_once": "Arena ends a user's session at a login elsewhere, so two processes log each other out until one "
-            "stops with an AuthError (H6: share or serialise the session across processes)"
-        },
         env={"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"},
     ),
 ]
