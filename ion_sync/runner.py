@@ -40,11 +40,12 @@ class RunResult:
         return self.completed if self.completed is not None else self.state == "Completed"
 
     def line(self) -> str:
-        """`<deployment-name> <final state> posted=<N> dead_letters=<M>` (with `would_post` on a dry run)."""
+        """`<deployment-name> <final state> posted=<N> dead_letters=<M>` (with `would_post` on a dry run);
+        a completed flow without counts says what its final state's message says."""
         if self.summary:
             counts = self.summary.line()
-        elif self.message and self.message.startswith("posted="):
-            counts = self.message  # a run through a server: its final state's message carries the counts
+        elif self.message and (self.message.startswith("posted=") or self.ok):
+            counts = self.message  # a run through a server, or a flow that reports no counts (preflight: its checks)
         else:
             counts = "posted=0 dead_letters=0"
         return f"{self.deployment} {self.state} {counts}"

@@ -154,3 +154,13 @@ def test_dead_letter_replay_offers_exactly_the_replayable_integrations():
 
     assert set(get_args(Replayable)) == {name for name, integ in INTEGRATIONS.items() if integ.run_for}
     assert set(dead_letter_replay.parameters.properties["integration"]["enum"]) == set(get_args(Replayable))
+
+
+def test_the_last_line_of_a_flow_without_counts_says_what_it_found():
+    """The preflight ends with its checks, not `posted=0 dead_letters=0`; a failed run keeps the counts form."""
+    from ion_sync.runner import RunResult
+
+    checks = RunResult("preflight", "Completed", None, "90 passed, 0 failed", completed=True)
+    assert checks.line() == "preflight Completed 90 passed, 0 failed"
+    failed = RunResult("preflight", "Failed", None, "88 passed, 2 failed", completed=False)
+    assert failed.line() == "preflight Failed posted=0 dead_letters=0"
