@@ -249,6 +249,9 @@ WRITERS = [
         lambda w: by(QuickBooksWorld(w).entities("Item"), lambda r: r["Name"]),
         size=50,
         kill_at=15,
+        # items land 30 to a batch request: slow each request so the kill falls between batches
+        # even on an idle machine (at 60 ms the second batch landed before the next poll)
+        latency_ms=400,
         env=QB_ENV,
         prepare=lambda w: QuickBooksWorld(w).reset(),
     ),
