@@ -17,9 +17,9 @@ from connectors.quickbooks import (
     query_value_problem,
 )
 from core.config import QuickBooksMappings
+from core.stored_credential import StoredCredential
 from erp.quickbooks.rules import SetupIds
 from ledger import Ledger
-from ledger.credentials import Credentials
 
 # setup field -> (label in messages, allowed AccountTypes)
 ACCOUNT_TYPES: dict[str, tuple[str, set[str]]] = {
@@ -31,16 +31,8 @@ ACCOUNT_TYPES: dict[str, tuple[str, set[str]]] = {
 }
 
 
-class LedgerTokenStore:
+class LedgerTokenStore(StoredCredential):
     """`connectors.quickbooks.TokenStore` on the ledger's credential store."""
-
-    def __init__(self, ledger: Ledger, name: str) -> None:
-        self.credentials = Credentials(ledger)
-        self.name = name
-
-    def load(self) -> dict[str, Any] | None:
-        stored = self.credentials.get(self.name)
-        return stored.value or None if stored else None
 
     def rotate(self, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]) -> dict[str, Any] | None:
         """The credential row's `expires_at` is the access token's, as integration health reads it."""

@@ -7,20 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.arena import ArenaClient, ArenaSettings
+from core.stored_credential import StoredCredential
 from ledger import Ledger
-from ledger.credentials import Credentials
 
 
-class LedgerSessionStore:
+class LedgerSessionStore(StoredCredential):
     """`connectors.arena.SessionStore` on the ledger's credential store."""
-
-    def __init__(self, ledger: Ledger, name: str) -> None:
-        self.credentials = Credentials(ledger)
-        self.name = name
-
-    def load(self) -> dict[str, Any] | None:
-        stored = self.credentials.get(self.name)
-        return stored.value or None if stored else None
 
     def renew(self, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]) -> dict[str, Any] | None:
         """No expiry is stored: Arena's is 90 minutes after the last request of any process."""
