@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import arena, ion, netsuite, quickbooks
+from sandbox import arena, duro, ion, netsuite, quickbooks
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -28,6 +28,7 @@ class Sandbox:
     ramp: RunningServer | None = None
     arena: RunningServer | None = None
     quickbooks: RunningServer | None = None
+    duro: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
@@ -38,6 +39,8 @@ class Sandbox:
             self.arena.stop()
         if self.quickbooks:
             self.quickbooks.stop()
+        if self.duro is not None:
+            self.duro.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -103,7 +106,32 @@ def start_sandbox(
         "QUICKBOOKS_CLIENT_SECRET": qbo_config.client_secret,
         "QUICKBOOKS_REFRESH_TOKEN": qbo_config.initial_refresh_token,
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server, quickbooks=qbo_server)
+    duro_server = start(duro.create_app(DURO_CONFIG))
+    env |= duro_env(duro_server.url)
+    return Sandbox(
+        ion=ion_server,
+        netsuite=ns_server,
+        env=env,
+        ramp=ramp_server,
+        arena=arena_server,
+        quickbooks=qbo_server,
+        duro=duro_server,
+    )
+
+
+# A rate limit's retryAfter is 60 s in Duro's example; 1 s here, so a test that injects one waits 1 s
+DURO_CONFIG = duro.DuroSimConfig(rate_limit_retry_after=1)
+
+
+def duro_env(url: str) -> dict[str, str]:
+    """DURO_* for the Duro simulator; its demo library keeps the ION part number in each component's eid."""
+    return {
+        "DURO_API_URL": f"{url}/graphql",
+        "DURO_API_KEY": DURO_CONFIG.api_key,
+        "DURO_ORGANIZATION": DURO_CONFIG.organization,
+        "DURO_LIBRARY": DURO_CONFIG.library,
+        "DURO_PART_NUMBER_FIELD": "eid",
+    }
 
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()

@@ -49,7 +49,7 @@ COMPONENTS: list[tuple[str, str, str, str, str, str, list[str], list[tuple[str, 
         "st_prod",
         "B",
         ["A"],
-        [("MOD-20", 1, "U1"), ("RES-10", 4, "R1-4")],
+        [("MOD-20", 1, "U1"), ("RES-10", 4, "R1,R2,R3,R4")],
     ),
     ("210-00002", "ANT-30", "Antenna, patch", "cat_elec", "st_design", "A", [], []),
 ]
