@@ -9,13 +9,17 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from connectors.errors import ConfigError
 from core.environment import Environment
 from ledger import Ledger
+from plm.arena.adapter import open_arena
 from plm.duro.adapter import open_duro
 from plm.port import PlmAdapter, PlmName
 
 # (env, ledger) -> the adapter, its clients open; the ledger holds shared sessions (Arena's login)
 PlmOpener = Callable[[Environment, Ledger], AbstractAsyncContextManager[PlmAdapter]]
 
-ADAPTERS: dict[PlmName, PlmOpener] = {"duro": open_duro}  # "arena": plm.arena.adapter.open_arena (next commit), "onshape"
+ADAPTERS: dict[PlmName, PlmOpener] = {
+    "arena": open_arena,
+    "duro": open_duro,
+}
 
 
 def plm_of(env: Environment, plm: PlmName | None) -> PlmName:
