@@ -61,7 +61,7 @@ async def test_only_the_current_revisions_children_are_readable(app: Any):
     async with duro_client(app) as duro:
         plm = adapter(duro)
         assembly = (await plm.items.released(["ASSY-100"])).released[0]  # type: ignore[union-attr]
-        current = await plm.boms.lines(assembly.revision_key or "")  # type: ignore[union-attr]
+        current = await plm.boms.lines(f"{assembly.key}@B")  # type: ignore[union-attr]
         assert {line.number: line.quantity for line in current} == {"COMP-200": 5, "COMP-300": 2.5, "BRKT-7": 2}
         with pytest.raises(DataError, match="current revision only"):
             await plm.boms.lines(f"{assembly.key}@A")  # type: ignore[union-attr]
@@ -74,6 +74,7 @@ async def test_approved_change_orders_are_changes_with_their_superseded_revision
         assert [c.number for c in found] == ["CO-00001"]
         (affected,) = found[0].affected
         assert (affected.effective.number, affected.effective.revision, affected.superseded_revision) == ("ASSY-100", "B", "A")
+        assert affected.released and affected.effective.plm_number == "300-00002"
         assert found[0].effective_at is not None and found[0].source_ref == "duro:change:CO-00001"
         assert await changes.effective(found[0].effective_at + timedelta(seconds=1)) == []
         assert await changes.effective(datetime(2000, 1, 1, tzinfo=UTC)) != []

@@ -38,9 +38,10 @@ from plm.duro.engineering import (
     bom_lines,
     effective_at,
     made_effective,
+    status_name,
     why_not_released,
 )
-from plm.port import PlmAdapter
+from plm.port import PlmAdapter, Usage
 from plm.port.boms import AssemblyBom, BomLine
 from plm.port.changes import AffectedItem, EngineeringChange
 from plm.port.items import ReleasedItem, ReleasedItems
@@ -107,7 +108,7 @@ class DuroBoms:
         return levels
 
     async def lines(self, revision_key: str) -> list[BomLine]:
-        """`<component id>@<revision>`: Duro answers the children of the current revision only."""
+        """`<component id>[@<revision>]`: Duro answers the children of the current revision only."""
         component_id, _, revision = revision_key.partition("@")
         component = await self.duro.component(component_id)
         if component is None:
@@ -124,6 +125,7 @@ class DuroBoms:
 class DuroChanges:
     duro: DuroClient
     numbering: Numbering
+    statuses: list[str]
 
     async def effective(self, since: datetime | None, *, poll: bool = False) -> list[EngineeringChange]:
         """Approved change orders resolved since `since`, oldest first (always polled)."""
@@ -138,7 +140,12 @@ class DuroChanges:
                     continue
                 history = component.get("revisions") or []
                 affected.append(
-                    AffectedItem(as_item(component, number), history[-1].get("revisionValue") if history else None, None)
+                    AffectedItem(
+                        as_item(component, number),
+                        status_name(component) in self.statuses,
+                        history[-1].get("revisionValue") if history else None,
+                        None,  # the superseded revision's children are not readable
+                    )
                 )
             changes.append(EngineeringChange(str(co.get("number")), affected, effective_at(co), None, KEY))
         return changes
@@ -247,10 +254,10 @@ def adapter(duro: DuroClient) -> PlmAdapter:
     return PlmAdapter(
         name=PLM,
         key=KEY,
-        usage=lambda: f"Duro requests: {duro.requests}",
+        usage=lambda: Usage(duro.requests),
         items=DuroItems(duro, numbering, statuses),
         boms=DuroBoms(duro, numbering, statuses, settings.bom_depth),
-        changes=DuroChanges(duro, numbering),
+        changes=DuroChanges(duro, numbering, statuses),
         nonconformances=DuroNonconformances(duro, numbering),
     )
 

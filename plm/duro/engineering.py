@@ -63,7 +63,7 @@ def as_item(component: dict[str, Any], number: str) -> ReleasedItem:
         phase=status_name(component),
         assembly=(component.get("category") or {}).get("type") == "ASSEMBLY",
         plm=KEY,
-        revision_key=f"{component['id']}@{component.get('revisionValue')}",
+        plm_number=str(component.get("cpn")) if component.get("cpn") and component.get("cpn") != number else None,
     )
 
 
