@@ -155,3 +155,20 @@ async def test_a_change_order_edited_meanwhile_is_read_again_not_overwritten(app
             await lookup.write()
     assert await feed(app, ledger, [ncr("31")]) == (1, 0, 0)
     assert sorted(orders(app)["[ION NCR 31] Cracked bracket"]) == ["cmp_20000001", "cmp_30000002"]
+
+
+async def test_preflight_passes_on_the_demo_library_and_names_the_setting_to_fix(app: Any):
+    from plm.duro.preflight import preflight_checks
+
+    checks = await preflight_checks(duro_client(app))
+    assert [(c.name, c.ok) for c in checks] == [
+        ("Duro credentials", True),
+        ("Duro part numbers", True),
+        ("Duro released statuses", True),
+        ("Duro change orders", True),
+    ]
+    wrong = await preflight_checks(duro_client(app, part_number_field="cpn", released_statuses=["Released"], api_key="x"))
+    assert [(c.name, c.ok) for c in wrong] == [("Duro credentials", False)] and "DURO_API_KEY" in wrong[0].fix
+    statuses = await preflight_checks(duro_client(app, released_statuses=["Released"]))
+    failed = next(c for c in statuses if c.name == "Duro released statuses")
+    assert not failed.ok and "Production (7)" in failed.detail and "DURO_RELEASED_STATUSES" in failed.fix
