@@ -16,6 +16,7 @@ from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, GraphQLSchema, OperationType, build_schema, execute, parse, validate
 from graphql.language import DocumentNode, OperationDefinitionNode
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -164,7 +165,13 @@ def create_app(config: DuroSimConfig | None = None) -> Starlette:
     faults.configure(config.faults)
 
     async def put_faults(request: Request) -> Response:
-        faults.configure(FaultConfig.model_validate_json(await request.body() or b"{}"))
+        try:
+            faults.configure(FaultConfig.model_validate_json(await request.body() or b"{}"))
+        except ValidationError as exc:
+            return JSONResponse({"error": "invalid FaultConfig", "details": exc.errors(include_url=False)}, status_code=422)
+        return JSONResponse(faults.config.model_dump(mode="json"))
+
+    async def get_faults(_request: Request) -> Response:
         return JSONResponse(faults.config.model_dump(mode="json"))
 
     def stats() -> dict[str, Any]:
@@ -198,6 +205,7 @@ def create_app(config: DuroSimConfig | None = None) -> Starlette:
         routes=[
             Route("/graphql", faults, methods=["POST"]),
             Route("/_sandbox/faults", put_faults, methods=["PUT"]),
+            Route("/_sandbox/faults", get_faults, methods=["GET"]),
             Route("/_sandbox/stats", get_stats, methods=["GET"]),
             Route("/_sandbox/stats/reset", reset_stats, methods=["POST"]),
             Route("/_sandbox/reset", reset, methods=["POST"]),
