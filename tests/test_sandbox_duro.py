@@ -112,3 +112,21 @@ def test_change_order_items_need_the_current_version_a_draft_and_no_duplicates()
     )
     assert code(late) == "BAD_USER_INPUT"
     assert code(post(app, CREATE, {"input": {"name": "  "}})) == "BAD_USER_INPUT"
+
+
+def test_the_admin_route_approves_a_change_order_and_lists_them():
+    import httpx
+
+    from tests.duro_helpers import _SyncASGI
+
+    app = duro_app()
+    with httpx.Client(transport=_SyncASGI(app), base_url="http://duro.test") as http:
+        made = http.post(
+            "/_sandbox/change-orders",
+            json={"name": "COMP-300 rev B", "releases": {"200-00002": {"revisionValue": "B"}}},
+        )
+        assert made.status_code == 201 and made.json()["resolution"] == "APPROVED"
+        listed = http.get("/_sandbox/change-orders").json()["results"]
+    assert [co["number"] for co in listed] == ["CO-00001", "CO-00002"]
+    assert listed[1]["affectedItems"]["components"][0]["revisionValue"] == "B"
+    assert by_eid(app, "COMP-300")["version"] == 2

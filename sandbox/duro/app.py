@@ -69,6 +69,15 @@ def errors_response(errors: list[dict[str, Any]], status: int) -> Response:
     return JSONResponse({"errors": errors}, status_code=status)
 
 
+def plain(value: Any) -> Any:
+    """A view without the fields GraphQL resolves lazily (callables), for the admin routes."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if not callable(v)}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     return next((o for o in operations if name is None or (o.name and o.name.value == name)), None)
@@ -195,9 +204,9 @@ def create_app(config: DuroSimConfig | None = None) -> Starlette:
         order over those components, submitted and (unless approve=false) approved; GET: all of them."""
         if request.method == "GET":
             with library.lock:
-                return JSONResponse({"results": library.find_change_orders(None)})
+                return JSONResponse({"results": [plain(co) for co in library.find_change_orders(None)]})
         try:
-            return JSONResponse(seed_change(library, json.loads(await request.body())), status_code=201)
+            return JSONResponse(plain(seed_change(library, json.loads(await request.body()))), status_code=201)
         except (KeyError, ValueError, StopIteration, DuroError) as exc:
             return JSONResponse({"error": f"bad change order: {exc}"}, status_code=422)
 

@@ -44,7 +44,7 @@ class Writer:
     work, and how to count what landed there."""
 
     deployment: str
-    target: str  # the simulator written to: netsuite, ion, quickbooks, ramp, arena
+    target: str  # the simulator written to: netsuite, ion, quickbooks, ramp, arena, duro
     seed: Callable[[World, int], int]  # arranges `size` records; returns how many must land in all (demo included)
     landed: Callable[[World], Counter[str]]  # the target's records of this writer, by their key there
     size: int = 40
@@ -219,6 +219,29 @@ def one_nonconformance(world: World) -> None:
     assert len(world.admin("arena", "GET", "requests")["results"]) == 1  # the demo's NCR, raised once
 
 
+# -- Duro -------------------------------------------------------------------------------------------
+
+DEMO_NCRS = 1  # the demo's dispositioned issue (run 1002)
+CREATE_ISSUE = "mutation($input: CreateIssueInput!) { createIssue(input: $input) { issue { id } } }"
+
+
+def duro_ncrs(world: World, size: int) -> int:
+    """`size` dispositioned ION issues on run 1005 (ASSY-100, a Duro component)."""
+    for n in range(size):
+        issue = {"title": f"Bulk NCR {n}", "runId": 1005, "status": "IN_REVIEW", "disposition": "REWORK"}
+        world.ion_graphql(CREATE_ISSUE, {"input": issue})
+    return DEMO_NCRS + size
+
+
+def ncr_change_orders(world: World) -> list[dict[str, Any]]:
+    return [co for co in world.admin("duro", "GET", "change-orders")["results"] if co["name"].startswith("[ION NCR ")]
+
+
+def each_names_its_component_once(world: World) -> None:
+    """A change order found without its component was completed, never given it twice."""
+    assert all(len(co["affectedItems"]["components"]) == 1 for co in ncr_change_orders(world))
+
+
 WRITERS = [
     Writer("consumption-sync", "netsuite", bulk_runs, lambda w: by(w.completions(), lambda r: r["externalId"]), env=NETSUITE_ENV),
     Writer(
@@ -313,6 +336,17 @@ WRITERS = [
         check=one_nonconformance,
         hostile=ARENA_HOSTILE,
         env={"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"},
+    ),
+    Writer(
+        "plm-feedback-sync-duro",
+        "duro",
+        duro_ncrs,
+        lambda w: by(ncr_change_orders(w), lambda co: co["name"]),
+        size=20,
+        kill_at=6,
+        latency_ms=60,
+        check=each_names_its_component_once,
+        env={"DURO_RETRY__INITIAL_WAIT": "0.02", "DURO_RETRY__ATTEMPTS": "8", "DURO_TIMEOUT_SECONDS": "1"},
     ),
 ]
 
