@@ -173,7 +173,10 @@ def test_ncrs_without_a_request_category_stop_before_anything_is_written(world, 
         result.state == "Failed" and "arena.request_category_guid and arena.request_number_prefix must be set" in result.message
     )
     assert ion_files(world) == [] and arena(world, "requests") == []
-    assert run_deployment("plm-feedback-sync-arena", {"ncrs": False}).line() == "plm-feedback-sync-arena Completed posted=8 dead_letters=0"
+    assert (
+        run_deployment("plm-feedback-sync-arena", {"ncrs": False}).line()
+        == "plm-feedback-sync-arena Completed posted=8 dead_letters=0"
+    )
 
 
 def test_quota_exhaustion_stops_cleanly_says_so_and_the_next_run_finishes(world, monkeypatch):
@@ -215,7 +218,9 @@ def test_a_change_alone_derives_the_new_mbom_from_the_superseded_ebom(world):
 
 def test_dry_run_shows_the_changes_and_writes_nothing(world):
     result = run_deployment("plm-part-sync-arena", {"dry_run": True})
-    assert result.state == "Completed" and result.summary.would_post == 8 + 7 and result.summary.posted == 0  # and a drawing link per item
+    assert (
+        result.state == "Completed" and result.summary.would_post == 8 + 7 and result.summary.posted == 0
+    )  # and a drawing link per item
     assert revisions(world, "ASSY-100") == ["A"]
     walked = run_deployment("plm-bom-sync-arena", {"dry_run": True, "part_numbers": ["SAT-500"]})
     assert walked.summary.would_post == 1  # SAT-500 already follows its eBOM; its sub-assembly MOD-20 has no mBOM
