@@ -23,7 +23,7 @@ class ArenaSettings(BaseSettings):
     integration_guid: str | None = Field(
         None,
         description="GUID of the outbound integration (event queue) Arena support set up for ion-sync; "
-        "unset = arena-change-sync polls changes instead",
+        "unset = plm-change-sync-arena polls changes instead",
     )
     page_size: int = Field(400, ge=1, le=400, description="rows per list request (Arena allows at most 400)")
     quota_reserve: int = Field(

@@ -201,7 +201,7 @@ async def _mapped_parts(arena: ArenaClient, setup: ArenaMappings) -> list[Check]
 
 async def _integration(arena: ArenaClient, _setup: ArenaMappings) -> list[Check]:
     if not arena.settings.integration_guid:
-        return [Check(SYSTEM, "Outbound integration", True, "ARENA_INTEGRATION_GUID unset: arena-change-sync polls changes")]
+        return [Check(SYSTEM, "Outbound integration", True, "ARENA_INTEGRATION_GUID unset: plm-change-sync-arena polls changes")]
     try:
         found = await arena.integration()
     except DataError as exc:

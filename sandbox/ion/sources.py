@@ -104,7 +104,7 @@ TYPES: dict[str, str] = {
     "MBom": "ion.md §3.10 [AB] queries/mboms.gql",
     "MBomItem": "ion.md §3.10 [AB] queries/mbomItems.gql",
     "MBomItemReferenceDesignator": "ion.md §3.10 [EX] createMbomItemReferenceDesignator `{ _etag id mbomItemId value }`",
-    "MBomStatus": "ion.md §3.10 [DOCS versions]/[MAN]: Draft/In Review/Released/Archived; UPPERCASE API values INFERENCE (§3); UNCHECKED (only arena-bom-sync writes them)",
+    "MBomStatus": "ion.md §3.10 [DOCS versions]/[MAN]: Draft/In Review/Released/Archived; UPPERCASE API values INFERENCE (§3); UNCHECKED (only plm-bom-sync writes them)",
     "MBomSortEnum": SORT_VALUES,
     "MBomsInputFilters": FILTER_FIELDS,
     "Issue": "ion.md §3.13 [AB] queries/issues.gql",
