@@ -39,12 +39,6 @@ async def test_released_components_become_items_and_the_rest_say_why(app: Any):
     assert "ANT-30" in found.known
 
 
-async def test_a_selection_by_part_number_reads_only_those(app: Any):
-    async with duro_client(app) as duro:
-        found = await adapter(duro).items.released(["ASSY-100", "NOPE-1"])  # type: ignore[union-attr]
-    assert [item.number for item in found.released] == ["ASSY-100"]
-
-
 async def test_the_ebom_is_every_level_parents_first_each_assembly_once(app: Any):
     async with duro_client(app) as duro:
         plm = adapter(duro)

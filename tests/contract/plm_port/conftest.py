@@ -17,11 +17,13 @@ import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings
 from plm.arena.adapter import arena_adapter
+from plm.duro.adapter import adapter as duro_adapter
 from plm.port import PlmAdapter
 from sandbox.arena import ArenaSimConfig, create_app
 from tests.contract.plm_port.cases import PlmCase, arena_mappings, environment
+from tests.duro_helpers import duro_app, duro_client
 
-PLMS = ["arena_case"]  # one fixture name per PLM adapter
+PLMS = ["arena_case", "duro_case"]  # one fixture name per PLM adapter
 
 
 @pytest.fixture
@@ -42,6 +44,18 @@ def arena_case(tmp_path) -> PlmCase:
             yield arena_adapter(client, environment(arena_mappings(), arena=settings))
 
     return PlmCase(name="arena", open=open_arena)
+
+
+@pytest.fixture
+def duro_case() -> PlmCase:
+    """Duro's demo library keeps the ION part number in `eid` (DURO_PART_NUMBER_FIELD=eid)."""
+
+    @asynccontextmanager
+    async def open_duro() -> AsyncIterator[PlmAdapter]:
+        async with duro_client(duro_app()) as client:
+            yield duro_adapter(client)
+
+    return PlmCase(name="duro", open=open_duro)
 
 
 @pytest.fixture(params=PLMS)
