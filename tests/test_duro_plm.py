@@ -6,6 +6,7 @@ when an answer is lost after Duro committed or the change order moved on (stale 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,16 +102,16 @@ def orders(app: Any) -> dict[str, list[str]]:
         }
 
 
-async def test_an_ncr_is_one_draft_change_order_on_its_component_once(app: Any, database_url: str):
-    ledger = Ledger(database_url)
+async def test_an_ncr_is_one_draft_change_order_on_its_component_once(app: Any, tmp_path: Path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")  # the engine's backends have their own suite
     assert await feed(app, ledger, [ncr("12"), ncr("13", part="NOT-IN-DURO")]) == (1, 1, 0)
     assert await feed(app, ledger, [ncr("12")]) == (0, 0, 0)  # already posted: nothing sent
     assert orders(app)["[ION NCR 12] Cracked bracket"] == ["cmp_30000002"]
     assert len(orders(app)) == 2  # the demo's change order and this one
 
 
-async def test_a_change_order_committed_but_unanswered_is_found_not_made_again(app: Any, database_url: str):
-    ledger = Ledger(database_url)
+async def test_a_change_order_committed_but_unanswered_is_found_not_made_again(app: Any, tmp_path: Path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")  # the engine's backends have their own suite
     app.state.faults.configure(FaultConfig(error_after_commit_rate=1.0))  # every write commits, then answers 500
     assert await feed(app, ledger, [ncr("21")]) == (0, 0, 1)
     app.state.faults.configure(FaultConfig(script=[None, None, 503]))  # reads pass, adding the item fails
@@ -129,10 +130,10 @@ async def test_a_change_order_committed_but_unanswered_is_found_not_made_again(a
     }
 
 
-async def test_a_change_order_edited_meanwhile_is_read_again_not_overwritten(app: Any, database_url: str):
+async def test_a_change_order_edited_meanwhile_is_read_again_not_overwritten(app: Any, tmp_path: Path):
     """Between our read and our write someone adds a component: Duro refuses the stale version,
     the record stays `failed`, the next run reads the new version and completes it."""
-    ledger = Ledger(database_url)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")  # the engine's backends have their own suite
     library = app.state.library
     app.state.faults.configure(FaultConfig(script=[None, None, 503]))
     assert await feed(app, ledger, [ncr("31")]) == (0, 0, 1)  # created, item not added
