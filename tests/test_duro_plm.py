@@ -73,6 +73,7 @@ async def test_approved_change_orders_are_changes_with_their_superseded_revision
         assert found[0].effective_at is not None and found[0].source_ref == "duro:change:CO-00001"
         assert await changes.effective(found[0].effective_at + timedelta(seconds=1)) == []
         assert await changes.effective(datetime(2000, 1, 1, tzinfo=UTC)) != []
+        assert await changes.effective(datetime(2000, 1, 1)) != []  # a watermark read back naive is UTC
 
 
 async def test_routings_and_file_records_are_not_supported(app: Any):

@@ -13,13 +13,14 @@ lines, which change orders made revisions effective (sources: connectors/duro/RE
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.duro import DuroSettings
 from connectors.errors import DataError
 from connectors.validation import number_at
 from core.config import PlmName
+from core.times import parse_time
 from plm.port.boms import BomLine
 from plm.port.items import ReleasedItem
 
@@ -102,8 +103,7 @@ def bom_lines(children: list[dict[str, Any]], numbering: Numbering) -> list[BomL
 
 
 def effective_at(change_order: dict[str, Any]) -> datetime | None:
-    stamp = change_order.get("resolvedAt")
-    return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) if stamp else None
+    return parse_time(change_order.get("resolvedAt"))
 
 
 def made_effective(change_order: dict[str, Any], since: datetime | None) -> bool:
@@ -111,4 +111,7 @@ def made_effective(change_order: dict[str, Any], since: datetime | None) -> bool
     if change_order.get("status") not in EFFECTIVE_STATUSES or change_order.get("resolution") != APPROVED:
         return False
     at = effective_at(change_order)
-    return since is None or (at is not None and at >= since)
+    if since is None:
+        return True
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)  # a watermark read back naive is UTC
+    return at is not None and at >= since
