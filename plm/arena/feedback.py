@@ -113,7 +113,7 @@ class ItemFiles(Generic[R]):
                     )
                 )
                 continue
-            title = f"{record.label[:1].upper()}{record.label[1:]} (ION run {record.run_id})"
+            title = f"{record.label[:1].upper()}{record.label[1:]}"
             row = {
                 "record": self.kind,
                 "run": record.run_id,
