@@ -15,8 +15,8 @@ from prefect.states import Failed, State
 
 from connectors.errors import ConfigError
 from connectors.ion import IonClient
-from connectors.settings import load_settings
 from connectors.ion.client import Page
+from connectors.settings import load_settings
 from core.config import AppSettings
 from core.environment import Environment, load_environment
 from ledger import Ledger, RunHandle
