@@ -38,9 +38,8 @@ class ArenaSettings(BaseSettings):
     )
     routing_suffix: str | None = Field(
         None,
-        min_length=1,
         description="Arena keeps no routings (INFERENCE, see plm/arena/README.md): the routing of item N is the item "
-        "numbered N + this suffix (e.g. -RTG), its operations its files titled 'Op <n> <title>'; unset = no routings",
+        "numbered N + this suffix (e.g. -RTG), its operations its files titled 'Op <n> <title>'; unset or empty = no routings",
     )
     timeout_seconds: float = Field(30.0, gt=0, description="per-request timeout, seconds")
     retry: RetryPolicy = RetryPolicy()
