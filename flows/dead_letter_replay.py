@@ -39,6 +39,9 @@ Replayable = Literal[
     "plm-feedback-sync-arena",
     "plm-inspection-sync-arena",
     "plm-traceability-sync-arena",
+    "plm-feedback-sync-duro",
+    "plm-inspection-sync-duro",
+    "plm-traceability-sync-duro",
 ]
 
 
