@@ -155,7 +155,9 @@ def _run_on_server(spec: DeploymentSpec, flow: Flow[..., Any], overrides: dict[s
     if not api:
         return None
     try:
-        flow_run = asyncio.run(arun_deployment(f"{flow.name}/{spec.name}", parameters=overrides, timeout=None, as_subflow=False))
+        flow_run = asyncio.run(
+            arun_deployment(f"{flow.name}/{spec.name}", parameters=overrides, timeout=None, poll_interval=1, as_subflow=False)
+        )
     except ObjectNotFound:
         print(f"note: {api} has no deployment {flow.name}/{spec.name} (run `prefect deploy --all`); running in this process")
         return None

@@ -41,9 +41,9 @@ from core.environment import SETTINGS, settings_from_environment
 logger = logging.getLogger("ion_sync.budgets")
 
 
-TENURE_SECONDS = 2.0  # a process keeps a place this long, then offers it back to every process
+TENURE_SECONDS = 5.0  # a process keeps a place this long, then offers it back to every process
 IDLE_SECONDS = 0.2  # a place no request of this process wanted for this long goes back
-POLL_SECONDS = 0.04  # the budget is full: ask again after about this long (jittered)
+POLL_SECONDS = 0.1  # the budget is full: ask again after about this long (jittered)
 LEASE_SECONDS = 60.0  # Prefect's shortest lease: the places of a killed worker come back after it
 
 
@@ -114,6 +114,7 @@ class _Places:
         self.free: asyncio.Queue[_Place] = asyncio.Queue()
         self.keeper: asyncio.Task[None] | None = None
         self.asking = False
+        self.releasing: set[asyncio.Task[None]] = set()
 
     async def take(self) -> _Place:
         while True:
@@ -135,7 +136,10 @@ class _Places:
     async def give_back(self, place: _Place) -> None:
         now = time.monotonic()
         if now - place.since >= TENURE_SECONDS:
-            await _release(place)
+            # in the background: the request that held it is done and must not wait for Prefect
+            releasing = asyncio.get_running_loop().create_task(_release(place))
+            self.releasing.add(releasing)
+            releasing.add_done_callback(self.releasing.discard)
             return
         place.freed = now
         self.free.put_nowait(place)
