@@ -429,8 +429,17 @@ def budgets() -> None:
     so every worker and flow on an account shares it. `ion-sync serve` does this too."""
     import asyncio
 
+    from prefect.settings import PREFECT_API_URL
+
     from tasks.budgets import configured_budgets, create_budgets
 
+    if not PREFECT_API_URL.value():
+        typer.echo(
+            "error: shared budgets live on a Prefect server (the embedded API shares nothing between processes):\n"
+            "  export PREFECT_API_URL=http://<server>:4200/api and run `ion-sync budgets` again",
+            err=True,
+        )
+        raise typer.Exit(2)
     done = asyncio.run(create_budgets(configured_budgets()))
     if not done:
         typer.echo("no system with a shared budget is configured here (NETSUITE_*, RAMP_*, QUICKBOOKS_*)")

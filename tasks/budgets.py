@@ -32,6 +32,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
 from prefect.concurrency.asyncio import rate_limit
 from prefect.exceptions import ObjectNotFound
+from prefect.settings import PREFECT_API_URL
 from pydantic import ValidationError
 
 from connectors.errors import ConfigError
@@ -55,10 +56,12 @@ class PrefectBudgets:
         self._places: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Places]] = weakref.WeakKeyDictionary()
 
     async def shared(self, budget: Budget) -> bool:
-        """Whether the Prefect API has an active global concurrency limit named like this budget
-        (asked once per process; concurrent first requests may each ask, which is harmless)."""
+        """Whether the Prefect server has an active global concurrency limit named like this budget
+        (asked once per process; concurrent first requests may each ask, which is harmless). Never
+        on the embedded API: its leases live in the memory of one process's embedded server, so
+        the places of a process that died there would never come back."""
         if budget.name not in self._on_server:
-            found = await _exists(budget.name)
+            found = bool(PREFECT_API_URL.value()) and await _exists(budget.name)
             if not found and budget.name not in self._on_server:
                 logger.info(
                     "budget %s is this process's alone: no global concurrency limit of that name (`ion-sync budgets` creates it)",
