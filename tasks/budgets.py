@@ -80,7 +80,15 @@ class PrefectBudgets:
         taken: list[tuple[_Places, _Place]] = []
         try:
             for places in slots:
-                taken.append((places, await places.take()))
+                try:
+                    taken.append((places, await places.take()))
+                except httpx.HTTPError as exc:  # the server is gone: a sync must not stop for it
+                    logger.warning(
+                        "budget %s: the Prefect server did not answer (%s); this process keeps to its own limiter",
+                        places.name,
+                        type(exc).__name__,
+                    )
+                    self._on_server[places.name] = False
             yield None
         finally:
             for places, place in taken:
@@ -166,23 +174,26 @@ class _Places:
         try:
             while not self.free.empty():
                 await asyncio.sleep(IDLE_SECONDS)
-                keep: list[_Place] = []
+                now, free = time.monotonic(), []
                 while not self.free.empty():
-                    place = self.free.get_nowait()
-                    if time.monotonic() - place.freed >= IDLE_SECONDS:
+                    free.append(self.free.get_nowait())
+                for place in free:
+                    if now - place.freed < IDLE_SECONDS:
+                        self.free.put_nowait(place)  # back at once, before any release is awaited
+                for place in free:
+                    if now - place.freed >= IDLE_SECONDS:
                         await _release(place)
-                    else:
-                        keep.append(place)
-                for place in keep:
-                    self.free.put_nowait(place)
         finally:
             while not self.free.empty():
                 await _release(self.free.get_nowait())
 
 
 async def _release(place: _Place) -> None:
-    async with get_client() as client:
-        await client.release_concurrency_slots_with_lease(place.lease_id)
+    try:
+        async with get_client() as client:
+            await client.release_concurrency_slots_with_lease(place.lease_id)
+    except httpx.HTTPError as exc:
+        logger.warning("a shared-budget place was not given back (%s); its lease ends within %.0f s", exc, LEASE_SECONDS)
 
 
 async def _exists(name: str) -> bool:
