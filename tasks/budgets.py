@@ -206,17 +206,15 @@ async def _exists(name: str) -> bool:
 
 
 def configured_budgets() -> list[Budget]:
-    """The budgets of every system whose settings are complete in this environment."""
+    """The budgets (`shared_budgets` of its settings) of every system whose settings are complete
+    in this environment; a system registered in `core.environment.SETTINGS` joins by having them."""
     budgets: list[Budget] = []
-    for system, cls in SETTINGS.items():
+    for cls in SETTINGS.values():
         try:
             settings = settings_from_environment(cls)
         except (ConfigError, ValidationError):
             continue  # this system is not configured here: nothing of it to share
-        if system == "quickbooks":
-            budgets += settings.budgets(batch=True)  # type: ignore[attr-defined]
-        elif isinstance(getattr(settings, "budget", None), Budget):
-            budgets.append(settings.budget)  # type: ignore[attr-defined]
+        budgets += getattr(settings, "shared_budgets", ())
     return budgets
 
 

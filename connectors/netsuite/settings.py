@@ -52,6 +52,11 @@ class NetSuiteSettings(BaseSettings):
         """The account's concurrency slots, shared by every process that uses this account."""
         return Budget(f"netsuite-{self.account_id.lower()}-concurrency", self.concurrency, what="NetSuite requests in flight")
 
+    @property
+    def shared_budgets(self) -> tuple[Budget, ...]:
+        """Every budget `ion-sync budgets` creates for this account."""
+        return (self.budget,)
+
     @model_validator(mode="after")
     def _credentials_for_the_chosen_auth(self) -> NetSuiteSettings:
         oauth2 = {"NETSUITE_CLIENT_ID": self.client_id, "NETSUITE_CERTIFICATE_ID": self.certificate_id}

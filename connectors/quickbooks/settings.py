@@ -56,6 +56,11 @@ class QuickBooksSettings(BaseSettings):
         return (*general, batches) if batch else general
 
     @property
+    def shared_budgets(self) -> tuple[Budget, ...]:
+        """Every budget `ion-sync budgets` creates for this realm."""
+        return self.budgets(batch=True)
+
+    @property
     def company_url(self) -> str:
         return f"{str(self.base_url).rstrip('/')}/v3/company/{self.realm_id}"
 

@@ -53,5 +53,10 @@ class RampSettings(BaseSettings):
         return Budget("ramp-requests", self.rate_limit_requests, self.rate_limit_window_seconds, what="Ramp requests per window")
 
     @property
+    def shared_budgets(self) -> tuple[Budget, ...]:
+        """Every budget `ion-sync budgets` creates for this app."""
+        return (self.budget,)
+
+    @property
     def api(self) -> str:
         return f"{str(self.base_url).rstrip('/')}/developer/v1"
