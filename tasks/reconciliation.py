@@ -54,20 +54,22 @@ async def read_erp_balances(inventory: InventorySource) -> tuple[pd.DataFrame, d
 
 
 @task(name="publish-reconciliation", cache_policy=NO_CACHE)
-def publish_reconciliation(result: Reconciliation, reports_dir: Path, tolerance: float) -> dict[str, str]:
+def publish_reconciliation(
+    result: Reconciliation, reports_dir: Path, tolerance: float, integration: str = INTEGRATION
+) -> dict[str, str]:
     """The CSV of every line and a PNG chart of differences per site, written to the report
     storage (`tasks.report_storage`), and the artifacts: the chart shown, links to both files."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    csv = store_report(f"{INTEGRATION}-{stamp}.csv", result.rows.to_csv(index=False).encode(), reports_dir)
+    csv = store_report(f"{integration}-{stamp}.csv", result.rows.to_csv(index=False).encode(), reports_dir)
     png = _chart(result)
-    chart = store_report(f"{INTEGRATION}-{stamp}.png", png, reports_dir)
-    publish_report_link(INTEGRATION, csv, "every line, ION and the ERP side by side")
-    publish_chart(INTEGRATION, chart, png, "differences by site and item")
+    chart = store_report(f"{integration}-{stamp}.png", png, reports_dir)
+    publish_report_link(integration, csv, "every line, ION and the ERP side by side")
+    publish_chart(integration, chart, png, "differences by site and item")
     csv_path, png_path = csv.location, chart.location
     differences = result.differences
     table: list[dict[str, Any]] = differences.head(MAX_TABLE_ROWS).to_dict("records")
     create_table_artifact(
-        key=f"{INTEGRATION}-differences",
+        key=f"{integration}-differences",
         table=table or [{"result": f"ION and {result.erp} agree within {tolerance}"}],
         description=f"Lines where ION and {result.erp} on-hand differ by more than {tolerance}. All lines: {csv_path}",
     )
@@ -87,7 +89,7 @@ def publish_reconciliation(result: Reconciliation, reports_dir: Path, tolerance:
             "",
             result.unmapped.to_markdown(index=False),
         ]
-    create_markdown_artifact(key=f"{INTEGRATION}-summary", markdown="\n".join(lines), description="per-site rollup")
+    create_markdown_artifact(key=f"{integration}-summary", markdown="\n".join(lines), description="per-site rollup")
     return {"csv": csv_path, "png": png_path}
 
 

@@ -51,17 +51,17 @@ async def read_ion_purchase_orders(ion: IonClient) -> list[PurchaseOrder]:
 
 
 @task(name="publish-three-way-match", cache_policy=NO_CACHE)
-def publish_match(result: MatchResult, reports_dir: Path) -> str:
+def publish_match(result: MatchResult, reports_dir: Path, integration: str = INTEGRATION) -> str:
     """The CSV of every line, written to the report storage (`tasks.report_storage`) with a link
     artifact, a table artifact of the flagged lines, and a summary; returns where the CSV is."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    csv = store_report(f"{INTEGRATION}-{stamp}.csv", result.rows.to_csv(index=False).encode(), reports_dir)
-    publish_report_link(INTEGRATION, csv, "every PO line: ordered, received, item-receipted, billed")
+    csv = store_report(f"{integration}-{stamp}.csv", result.rows.to_csv(index=False).encode(), reports_dir)
+    publish_report_link(integration, csv, "every PO line: ordered, received, item-receipted, billed")
     csv_path = csv.location
     flagged = result.flagged
     table: list[dict[str, Any]] = flagged.head(MAX_TABLE_ROWS).astype(object).where(flagged.notna(), None).to_dict("records")
     create_table_artifact(
-        key=f"{INTEGRATION}-flagged",
+        key=f"{integration}-flagged",
         table=table or [{"result": "every PO line agrees: ordered, received, item-receipted and billed"}],
         description=f"PO lines whose PO, ION receipts, {result.erp} item receipts and vendor bills disagree. All lines: {csv_path}",
     )
@@ -80,5 +80,5 @@ def publish_match(result: MatchResult, reports_dir: Path) -> str:
     if result.unlinked_ion_pos:
         unlinked = ", ".join(result.unlinked_ion_pos)
         lines += ["", f"ION purchase orders naming a {result.erp} PO that is not in this report: {unlinked}"]
-    create_markdown_artifact(key=f"{INTEGRATION}-summary", markdown="\n".join(lines), description="3-way match summary")
+    create_markdown_artifact(key=f"{integration}-summary", markdown="\n".join(lines), description="3-way match summary")
     return csv_path
