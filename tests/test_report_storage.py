@@ -10,7 +10,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 from prefect.filesystems import LocalFileSystem
 
+from connectors.errors import ConfigError
 from ion_sync.runner import run_deployment
+from tasks.report_storage import report_storage
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -48,8 +50,7 @@ def test_reports_are_written_through_the_named_block_and_linked_and_the_chart_is
     assert csvs[0].as_uri() in str(artifacts_of(match.flow_run_id)["three-way-match-csv"].data)
 
 
-def test_a_reports_block_that_does_not_exist_says_which_variable_and_how_to_fix(world, monkeypatch):
+def test_a_reports_block_that_does_not_exist_says_which_variable_and_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("ION_SYNC_REPORTS_BLOCK", "local-file-system/no-such-block")
-    result = run_deployment("three-way-match")
-    assert not result.ok
-    assert "ION_SYNC_REPORTS_BLOCK" in str(result.error or result.message)
+    with pytest.raises(ConfigError, match="ION_SYNC_REPORTS_BLOCK names the block 'local-file-system/no-such-block'"):
+        report_storage(tmp_path)
