@@ -31,6 +31,9 @@ from core.ramp_config import RampMappings
 DATA_DIR = data_dir()
 
 
+PlmName = Literal["arena", "onshape", "duro"]  # the PLMs behind the PLM port (tasks/plm.py ADAPTERS)
+
+
 class AppSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ION_SYNC_", extra="ignore")
 
@@ -43,6 +46,11 @@ class AppSettings(BaseSettings):
     erp: Literal["netsuite"] = Field(
         "netsuite",
         description="the ERP the ERP-port flows talk to (consumption-sync, receipt-sync, ...): its adapter and settings",
+    )
+
+    plm: PlmName = Field(
+        "arena",
+        description="the PLM the PLM-port flows talk to when their `plm` parameter is unset (plm-part-sync, ...)",
     )
 
     @field_validator("database_url")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar, cast
+from typing import Literal, TypeVar, cast, get_args
 
 from pydantic_settings import BaseSettings
 
@@ -22,11 +22,13 @@ from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from connectors.settings import load_settings
-from core.config import AppSettings, Mappings, QuickBooksMappings, load_mappings
+from core.config import AppSettings, Mappings, PlmName, QuickBooksMappings, load_mappings
 
 System = Literal["netsuite", "quickbooks", "ramp", "arena"]
-# "erp": whichever ERP ION_SYNC_ERP names (the flows behind the ERP port load it so)
-Wanted = System | Literal["erp"]
+# "erp": whichever ERP ION_SYNC_ERP names (the flows behind the ERP port load it so);
+# "plm": the PLM a PLM-port flow's `plm` parameter names, else ION_SYNC_PLM
+Wanted = System | Literal["erp", "plm"]
+PLMS: frozenset[str] = frozenset(get_args(PlmName))
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
     "quickbooks": QuickBooksSettings,
@@ -132,11 +134,11 @@ def load_mappings_for(app: AppSettings, *, optional: bool = False) -> Mappings:
     return load_mappings(app.config)
 
 
-def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environment:
+def load_environment(*wanted: Wanted, check_mappings: bool = True, plm: PlmName | None = None) -> Environment:
     """Load the app, ION and `wanted` systems' settings and the mappings file, reporting all
-    problems at once; "erp" is the ERP ION_SYNC_ERP names. `check_mappings=False` skips each
-    system's mapping check (the preflight reports it as a check of its own). The mappings file
-    is optional when the only system is Arena."""
+    problems at once; "erp" is the ERP ION_SYNC_ERP names, "plm" the PLM `plm` names (None:
+    ION_SYNC_PLM). `check_mappings=False` skips each system's mapping check (the preflight
+    reports it as a check of its own). The mappings file is optional when the only systems are PLMs."""
     problems: list[str] = []
     loaded: dict[str, BaseSettings] = {}
 
@@ -151,13 +153,17 @@ def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environmen
     app = loaded.pop("app", None)
     ion = loaded.pop("ion", None)
     erp: System = app.erp if isinstance(app, AppSettings) else AppSettings.model_fields["erp"].default
-    systems = list(dict.fromkeys(erp if s == "erp" else s for s in wanted))
+    plm = plm or (app.plm if isinstance(app, AppSettings) else AppSettings.model_fields["plm"].default)
+    systems = list(dict.fromkeys(erp if s == "erp" else plm if s == "plm" else s for s in wanted))
     for system in systems:
-        load(system, SETTINGS[system])
+        if system in SETTINGS:
+            load(system, SETTINGS[system])
+        else:
+            problems.append(f"ION_SYNC_PLM / plm={system}: this build has no {system} settings (see README, 'PLM port')")
     mappings: Mappings | None = None
     if isinstance(app, AppSettings):
         try:
-            mappings = load_mappings_for(app, optional=set(systems) == {"arena"})
+            mappings = load_mappings_for(app, optional=set(systems) <= PLMS)
         except ConfigError as exc:
             problems.append(str(exc))
         if mappings is not None and check_mappings:
