@@ -35,17 +35,6 @@ class OnshapeSettings(BaseSettings):
         default_factory=lambda: [0, 1],
         description="element types whose revisions are items: 0 Part Studio (parts), 1 Assembly (Onshape's enum)",
     )
-    webhook_signature_key: SecretStr | None = Field(
-        None,
-        description="the primary or secondary webhook signature key of Company settings > Webhooks, for the "
-        "receiver (X-onshape-webhook-signature-primary/-secondary)",
-    )
-    webhook_secondary_key: SecretStr | None = Field(
-        None, description="the other of the two keys while rotating them; either matching is accepted"
-    )
-    webhook_tolerance_seconds: int = Field(
-        300, ge=30, description="oldest X-onshape-webhook-timestamp accepted, seconds (INFERENCE: Onshape states no window)"
-    )
     page_size: int = Field(100, ge=1, le=100, description="entries per list request (revisions: at most 100)")
     timeout_seconds: float = Field(30.0, gt=0, description="per-request timeout, seconds")
     retry: RetryPolicy = RetryPolicy()
