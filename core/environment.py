@@ -19,12 +19,13 @@ from connectors.arena import ArenaSettings
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
+from connectors.onshape import OnshapeSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from connectors.settings import load_settings
 from core.config import AppSettings, Mappings, PlmName, QuickBooksMappings, load_mappings
 
-System = Literal["netsuite", "quickbooks", "ramp", "arena"]
+System = Literal["netsuite", "quickbooks", "ramp", "arena", "onshape"]
 # "erp": whichever ERP ION_SYNC_ERP names (the flows behind the ERP port load it so);
 # "plm": the PLM a PLM-port flow's `plm` parameter names, else ION_SYNC_PLM
 Wanted = System | Literal["erp", "plm"]
@@ -34,6 +35,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "quickbooks": QuickBooksSettings,
     "ramp": RampSettings,
     "arena": ArenaSettings,
+    "onshape": OnshapeSettings,
 }
 S = TypeVar("S", bound=BaseSettings)
 SECRET_REFERENCE = "prefect-secret:"  # NETSUITE_TOKEN_SECRET=prefect-secret:netsuite-token-secret
@@ -99,6 +101,10 @@ class Environment:
     @property
     def arena(self) -> ArenaSettings:
         return self._get("arena", ArenaSettings)
+
+    @property
+    def onshape(self) -> OnshapeSettings:
+        return self._get("onshape", OnshapeSettings)
 
     @property
     def quickbooks_mappings(self) -> QuickBooksMappings:

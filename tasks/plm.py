@@ -9,12 +9,15 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from connectors.errors import ConfigError
 from core.environment import Environment
 from ledger import Ledger
+from plm.onshape import open_onshape
 from plm.port import PlmAdapter, PlmName
 
 # (env, ledger) -> the adapter, its clients open; the ledger holds shared sessions (Arena's login)
 PlmOpener = Callable[[Environment, Ledger], AbstractAsyncContextManager[PlmAdapter]]
 
-ADAPTERS: dict[PlmName, PlmOpener] = {}  # "arena": plm.arena.adapter.open_arena (next commit), "onshape", "duro"
+ADAPTERS: dict[PlmName, PlmOpener] = {
+    "onshape": open_onshape,
+}  # "arena": plm.arena.adapter.open_arena (next commit), "duro"
 
 
 def plm_of(env: Environment, plm: PlmName | None) -> PlmName:

@@ -151,17 +151,11 @@ class OnshapeClient:
         body = await self.get(f"/revisions/c/{self.settings.company_id}/p/{_segment(part_number)}/latest", {"et": element_type})
         return None if body is None else _parse(Revision, body, "latest revision")
 
-    async def bom(self, revision: Revision, *, multi_level: bool = True) -> Bom:
-        """The BOM of an assembly at the revision's document version (immutable): indented,
-        every level expanded, generated if Onshape has none stored yet."""
-        path = f"/assemblies/d/{revision.document_id}/v/{revision.version_id}/e/{revision.element_id}/bom"
-        params: dict[str, Any] = {
-            "indented": "true",
-            "multiLevel": str(multi_level).lower(),
-            "generateIfAbsent": "true",
-        }
-        if revision.configuration:
-            params["configuration"] = revision.configuration
+    async def bom(self, document_id: str, version_id: str, element_id: str, *, multi_level: bool = True) -> Bom:
+        """The BOM of an assembly at a document version (immutable): the structured (indented) BOM,
+        every level expanded unless `multi_level` is False, generated if Onshape has none stored yet."""
+        path = f"/assemblies/d/{document_id}/v/{version_id}/e/{element_id}/bom"
+        params = {"indented": "true", "multiLevel": str(multi_level).lower(), "generateIfAbsent": "true"}
         return _parse(Bom, await self.get(path, params), "bom")
 
     async def release_package(self, release_id: str) -> ReleasePackage:
