@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from connectors.errors import ConfigError
 from core.environment import Environment
 from ledger import Ledger
+from plm.arena.adapter import open_arena
 from plm.onshape import open_onshape
 from plm.port import PlmAdapter, PlmName
 
@@ -16,8 +17,9 @@ from plm.port import PlmAdapter, PlmName
 PlmOpener = Callable[[Environment, Ledger], AbstractAsyncContextManager[PlmAdapter]]
 
 ADAPTERS: dict[PlmName, PlmOpener] = {
+    "arena": open_arena,
     "onshape": open_onshape,
-}  # "arena": plm.arena.adapter.open_arena (next commit), "duro"
+}
 
 
 def plm_of(env: Environment, plm: PlmName | None) -> PlmName:

@@ -36,6 +36,12 @@ class ArenaSettings(BaseSettings):
         default_factory=lambda: ["In Production"],
         description="lifecycle phase names whose effective revisions count as released into production",
     )
+    routing_suffix: str | None = Field(
+        None,
+        min_length=1,
+        description="Arena keeps no routings (INFERENCE, see plm/arena/README.md): the routing of item N is the item "
+        "numbered N + this suffix (e.g. -RTG), its operations its files titled 'Op <n> <title>'; unset = no routings",
+    )
     timeout_seconds: float = Field(30.0, gt=0, description="per-request timeout, seconds")
     retry: RetryPolicy = RetryPolicy()
 

@@ -42,7 +42,15 @@ from plm.port.traceability import TraceabilityTarget
 
 C = TypeVar("C")
 
-__all__ = ["PlmAdapter", "PlmName", "plm_integration"]
+__all__ = ["PlmAdapter", "PlmName", "Usage", "plm_integration"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a run cost the PLM's API, for its report."""
+
+    requests: int
+    quota_remaining: int | None = None  # where the PLM meters a daily quota (Arena)
 
 
 def plm_integration(base: str, plm: PlmName) -> str:
@@ -61,7 +69,7 @@ class PlmAdapter:
     name: str  # how messages name it: "Arena"
     key: PlmName  # "arena"
     check: Callable[[], Awaitable[None]] | None = None  # ConfigError before any write if the setup names what the PLM lacks
-    usage: Callable[[], str] | None = None  # one line for the run report ("Arena requests: 12; quota left: 4988")
+    usage: Callable[[], Usage] | None = None  # requests made so far (and quota left) for the run report
     stops: tuple[type[Exception], ...] = ()  # errors that end a run early but cleanly (a spent API quota)
     items: ItemSource | None = None
     boms: BomSource | None = None

@@ -20,7 +20,8 @@ from plm.port.items import ReleasedItem
 class AffectedItem:
     """One revision a change made effective and the revision it superseded."""
 
-    effective: ReleasedItem  # its phase may be unreleased (made Obsolete): runs are still gated
+    effective: ReleasedItem
+    released: bool = True  # its state is a released one; False (made Obsolete): no part revision, runs are still gated
     superseded_revision: str | None = None
     superseded_key: str | None = None  # the PLM's id of the superseded revision (`BomSource.lines`)
 

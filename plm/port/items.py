@@ -23,8 +23,8 @@ class ReleasedItem:
     phase: str  # the lifecycle state as the PLM names it ("Production")
     assembly: bool  # has an eBOM
     plm: str = ""  # the adapter's key ("arena"): the source_ref prefix
-    revision_key: str | None = None  # the PLM's id of this revision, if it differs from `key`
     drawing_url: str | None = None  # reference link to the PLM drawing / CAD (ION never hosts it)
+    plm_number: str | None = None  # the number as the PLM shows it, where it differs from `number` (mappings)
 
     @property
     def source_ref(self) -> str:
