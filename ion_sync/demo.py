@@ -46,6 +46,7 @@ ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync
 ORDER += ["quickbooks-item-sync", "quickbooks-purchase-order-sync"]
 # PLM: parts before the BOMs that use them, then changes, then feedback from the shop floor.
 ORDER += ["arena-part-sync", "arena-bom-sync", "arena-change-sync", "plm-feedback-sync"]
+ORDER += [f"plm-{step}-sync-onshape" for step in ("part", "bom", "change", "feedback", "inspection", "traceability")]
 # Operations last: drain what no trigger handled, replay fixed dead letters, then report health.
 ORDER += ["ion-event-drain", "dead-letter-replay", "integration-health"]
 # The drain takes the demo's events at once (no grace period); the replay really replays.
@@ -67,6 +68,8 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     if sandbox.arena is not None:
         print(f"            Arena {sandbox.arena.url}")
+    if sandbox.onshape is not None:
+        print(f"            Onshape {sandbox.onshape.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     receiver = start_receiver(os.environ["ION_SYNC_DATABASE_URL"])

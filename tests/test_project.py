@@ -69,12 +69,15 @@ def test_serve_without_a_server_says_how_to_start_one():
 
 
 def test_prefect_yaml_deployments_load_and_match_their_flows():
+    from plm.port import plm_integration
+
     deployments = load_deployments()
     assert {"consumption-sync", "inventory-reconciliation"} <= set(deployments)
     readme = (PROJECT_ROOT / "README.md").read_text()
     for name, spec in deployments.items():
         loaded = spec.load_flow()
-        assert loaded.name == name, "deployment and flow names agree, so runs are easy to find"
+        plm = spec.parameters.get("plm")  # a PLM-port flow's deployment carries its PLM: plm-part-sync-onshape
+        assert (plm_integration(loaded.name, plm) if plm else loaded.name) == name, "deployment and flow names agree"
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
         assert f"`{name}`" in readme, f"README documents {name}"

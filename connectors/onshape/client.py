@@ -11,7 +11,7 @@ writes are sent once, since only the caller knows how to check whether one lande
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -134,7 +134,8 @@ class OnshapeClient:
         company admin's call; `limit` at most 100; `after` is the earliest creation date)."""
         params: dict[str, Any] = {"limit": self.settings.page_size, "latestOnly": str(latest_only).lower()}
         if after is not None:
-            params["after"] = after.isoformat().replace("+00:00", "Z")
+            moment = after if after.tzinfo else after.replace(tzinfo=UTC)  # the ledger's watermarks are UTC
+            params["after"] = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
         if element_type is not None:
             params["elementType"] = element_type
         return self.pages(f"/revisions/companies/{self.settings.company_id}", params, Revision)

@@ -19,7 +19,7 @@ from core.environment import Environment
 from ledger import Ledger
 from plm.onshape.engineering import OnshapeBoms, OnshapeChanges, OnshapeItems
 from plm.onshape.feedback import Revisions, inspections, nonconformances, traceability
-from plm.port import PlmAdapter
+from plm.port import PlmAdapter, Usage
 
 
 async def check_company(onshape: OnshapeClient) -> None:
@@ -43,15 +43,11 @@ async def open_onshape(env: Environment, ledger: Ledger) -> AsyncIterator[PlmAda
         async def check() -> None:
             await check_company(onshape)
 
-        def usage() -> str:
-            left = onshape.rate_limit_remaining
-            return f"Onshape requests: {onshape.requests}" + (f"; rate-limit remaining: {left}" if left is not None else "")
-
         yield PlmAdapter(
             name="Onshape",
             key="onshape",
             check=check,
-            usage=usage,
+            usage=lambda: Usage(onshape.requests),
             stops=(AnnualLimitReached,),
             items=items,
             boms=OnshapeBoms(onshape),

@@ -31,7 +31,8 @@ OBSOLETE = "Obsolete"
 
 
 def revision_key(revision: Revision) -> str:
-    """Where a revision's content is, as Onshape's own paths name it: d/{did}/v/{vid}/e/{eid}[/p/{pid}]."""
+    """Where a revision's content is, as Onshape's own paths name it: d/{did}/v/{vid}/e/{eid}[/p/{pid}]
+    (`AffectedItem.superseded_key`, read back by `BomSource.lines`)."""
     key = f"d/{revision.document_id}/v/{revision.version_id}/e/{revision.element_id}"
     return f"{key}/p/{revision.part_id}" if revision.part_id else key
 
@@ -58,7 +59,6 @@ def released_item(revision: Revision, drawing_url: str | None = None) -> Release
         phase=OBSOLETE if revision.is_obsolete else RELEASED,
         assembly=revision.element_type == ASSEMBLY,
         plm=PLM,
-        revision_key=revision_key(revision),
         drawing_url=drawing_url or revision.view_ref,
     )
 
@@ -137,7 +137,6 @@ def _child_item(bom: Bom, node: _Node) -> ReleasedItem:
     source = node.row.item_source
     number = str(bom.cell(node.row, "partNumber") or "")
     state = str(bom.cell(node.row, "state") or "")
-    key = f"d/{source.document_id}/v/{source.wvm_id}/e/{source.element_id}" if source else None
     return ReleasedItem(
         key=item_key(source.document_id, source.element_id, source.part_id or None) if source else number,
         number=number,
@@ -146,7 +145,6 @@ def _child_item(bom: Bom, node: _Node) -> ReleasedItem:
         phase=RELEASED if state.upper() == "RELEASED" else state.title(),
         assembly=True,
         plm=PLM,
-        revision_key=key if source and source.wvm_type == "v" else None,
     )
 
 
@@ -156,10 +154,18 @@ class OnshapeBoms:
 
     onshape: OnshapeClient
 
+    async def revision(self, item: ReleasedItem) -> Revision:
+        """The revision `item` names (its part number at its revision): where its content is."""
+        history = await self.onshape.revision_history(item.plm_number or item.number, ASSEMBLY)
+        found = next((r for r in history if r.revision == item.revision), None)
+        if found is None:
+            raise DataError(f"{item.number} rev {item.revision}: no such assembly revision in Onshape", field="revision")
+        return found
+
     async def ebom(self, item: ReleasedItem) -> list[AssemblyBom]:
-        if not item.assembly or not item.revision_key:
+        if not item.assembly:
             return []
-        bom = await self.onshape.bom(*address(item.revision_key), multi_level=True)
+        bom = await self.onshape.bom(*address(revision_key(await self.revision(item))), multi_level=True)
         levels: list[AssemblyBom] = []
         seen: set[str] = set()
 
@@ -193,7 +199,12 @@ class OnshapeChanges:
     items: OnshapeItems
 
     async def effective(self, since: datetime | None, *, poll: bool = False) -> list[EngineeringChange]:
-        made = [r for r in await self.items.revisions(after=since) if r.element_type in self.items.element_types]
+        # A revision a later release already superseded is no longer effective: that release's change covers its part.
+        made = [
+            r
+            for r in await self.items.revisions(after=since)
+            if r.element_type in self.items.element_types and r.next_revision_id is None
+        ]
         releases: dict[str, list[Revision]] = {}
         for revision in made:
             releases.setdefault(revision.release_id or revision.id, []).append(revision)
@@ -218,6 +229,7 @@ class OnshapeChanges:
             previous = next((r for r in history if r.id == revision.previous_revision_id), None)
         return AffectedItem(
             effective=released_item(revision),
+            released=not revision.is_obsolete,
             superseded_revision=previous.revision if previous else None,
             superseded_key=revision_key(previous) if previous else None,
         )

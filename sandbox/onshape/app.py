@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -173,6 +173,7 @@ def create_app(config: OnshapeSimConfig | None = None) -> Unversioned:
         after_text = r.query_params.get("after", "2000-01-01T00:00:00Z")
         try:
             after = datetime.fromisoformat(after_text.replace("Z", "+00:00"))
+            after = after if after.tzinfo else after.replace(tzinfo=UTC)  # no offset: UTC (INFERENCE)
         except ValueError:
             raise OnshapeError(400, f"after is not a date-time: {after_text}") from None
         element_type = _element_type(r.query_params.get("elementType"), "elementType", required=False)
