@@ -18,6 +18,7 @@ from core.lookup_writer import write_lookups
 from ledger import Ledger
 from plm.onshape.engineering import OnshapeBoms, OnshapeChanges, OnshapeItems
 from plm.onshape.feedback import Revisions, nonconformances, traceability
+from plm.onshape.preflight import preflight_checks
 from plm.port.nonconformances import Nonconformance
 from plm.port.traceability import ProcedureUsed, TraceabilityRecord
 from plm.port.writes import Component, Unit
@@ -144,3 +145,18 @@ async def test_a_comment_an_interrupted_run_left_is_found_not_written_again(sim:
     written = await planned.record.write()
     assert await planned.record.find() == written
     assert '"lotNumber": "L-1"' in (await admin.get("/_sandbox/comments")).json()["results"][0]["message"]
+
+
+async def test_the_preflight_says_when_the_key_is_no_company_admins():
+    config = OnshapeSimConfig(company_admin=False, deliver_webhooks=False)
+    settings = OnshapeSettings(
+        api_url="http://sim/api/v16",
+        access_key=config.access_key,
+        secret_key=config.secret_key,
+        company_id=config.company_id,
+        retry=RetryPolicy(attempts=1),
+    )
+    async with OnshapeClient(settings, transport=httpx.ASGITransport(app=create_app(config))) as onshape:
+        checks = {c.name: c for c in await preflight_checks(onshape)}
+    assert checks["credentials"].ok and checks["company"].ok
+    assert not checks["revisions of the company"].ok and "company admin" in checks["revisions of the company"].fix
