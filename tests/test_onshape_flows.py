@@ -26,3 +26,15 @@ def test_parts_boms_and_changes_come_from_onshape(world):
     assert change.state == "Completed" and not dead, dead
     again = run_deployment("plm-change-sync-onshape")
     assert again.state == "Completed" and "posted=0" in again.line(), again.line()
+
+
+def test_ncrs_go_back_as_one_comment_on_the_released_revision(world):
+    # plm-inspection/traceability-sync-onshape share this path; they wait for the ION simulator's
+    # procedures (plm-port), so only the NCRs run here.
+    first = run_deployment("plm-feedback-sync-onshape")
+    assert first.state == "Completed" and "posted=1" in first.line(), first.line()
+    [comment] = world.admin("onshape", "GET", "comments")["results"]
+    assert comment["message"].startswith("[ION NCR ")
+    again = run_deployment("plm-feedback-sync-onshape")
+    assert again.state == "Completed" and "posted=0" in again.line(), again.line()
+    assert len(world.admin("onshape", "GET", "comments")["results"]) == 1
