@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 from prefect.states import State
 
 from connectors.ion.plm import IonPlm
-from flows.plm_run import PlmRun, PlmSummary, integration_name, run_plm_flow
+from flows.plm_run import PlmRun, PlmSummary, integration_name, post_units, run_plm_flow
 from mes.ion import plm_feedback
 from plm.port import PlmName
 from tasks.arguments import unexamined
@@ -57,19 +57,13 @@ async def plm_feedback_sync(
         problems = r.plm.require(r.plm.nonconformances, "NCRs") if ncrs else None
         if problems is not None:
             await r.plm.check_setup()  # a configuration problem stops the run before any write
-        feedback = FeedbackRun(r.ledger, r.run, r.integration, full_resync)
-        wanted = {str(i) for i in run_ids or []}
         ion = IonPlm(r.ion)
         report = PlmReport()
         if units is not None:
-            async for page in ion.as_built_pages():
-                nodes = [n for n in page.nodes if n.get("partInventory") and (not wanted or str(n["id"]) in wanted)]
-                report.merge(
-                    await post_records(unexamined(feedback), unexamined(units), unexamined(nodes), plm_feedback.as_built)
-                )
-                if r.run:
-                    r.ledger.heartbeat(r.run)
+            report.merge(await post_units(r, units, ion.as_built_pages(), plm_feedback.as_built, run_ids, full_resync))
         if problems is not None:
+            feedback = FeedbackRun(r.ledger, r.run, r.integration, full_resync)
+            wanted = {str(i) for i in run_ids or []}
             async for page in ion.ncr_pages():
                 nodes = [n for n in page.nodes if not wanted or str((n.get("run") or {}).get("id")) in wanted]
                 report.merge(

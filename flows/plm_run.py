@@ -5,19 +5,23 @@ spent API quota), and report. The run is recorded under the flow's per-PLM name
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from prefect import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from connectors.ion import IonClient
+from connectors.ion.client import Page
 from core.environment import Environment, load_environment
 from ledger import Ledger, RunHandle
 from plm.port import PlmAdapter, PlmName, plm_integration
+from plm.port.writes import RecordTarget
+from tasks.arguments import unexamined
 from tasks.plm import open_plm, plm_of
-from tasks.plm_steps import PlmReport
+from tasks.plm_steps import FeedbackRun, PlmReport, post_records
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 
@@ -42,6 +46,27 @@ class PlmRun:
 
 
 Work = Callable[[PlmRun], Awaitable[PlmReport]]
+
+
+async def post_units(
+    r: PlmRun,
+    target: RecordTarget[Any],
+    pages: AsyncIterator[Page],
+    read: Callable[[dict[str, Any]], Any],
+    run_ids: list[int] | None,
+    full_resync: bool,
+) -> PlmReport:
+    """ION → PLM: every page of completed runs (only `run_ids`, if given) that produced a unit,
+    each run read into the port's record and sent through the PLM's target."""
+    feedback = FeedbackRun(r.ledger, r.run, r.integration, full_resync)
+    wanted = {str(i) for i in run_ids or []}
+    report = PlmReport()
+    async for page in pages:
+        nodes = [n for n in page.nodes if n.get("partInventory") and (not wanted or str(n["id"]) in wanted)]
+        report.merge(await post_records(unexamined(feedback), unexamined(target), unexamined(nodes), read))
+        if r.run:
+            r.ledger.heartbeat(r.run)
+    return report
 
 
 def integration_name(base: str, plm: PlmName | None) -> str:

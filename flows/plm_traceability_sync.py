@@ -15,11 +15,10 @@ from prefect.runtime import flow_run
 from prefect.states import State
 
 from connectors.ion.plm import IonPlm
-from flows.plm_run import PlmRun, PlmSummary, integration_name, run_plm_flow
+from flows.plm_run import PlmRun, PlmSummary, integration_name, post_units, run_plm_flow
 from mes.ion import plm_feedback
 from plm.port import PlmName
-from tasks.arguments import unexamined
-from tasks.plm_steps import FeedbackRun, PlmReport, post_records
+from tasks.plm_steps import PlmReport
 
 BASE = "plm-traceability-sync"
 
@@ -44,16 +43,6 @@ async def plm_traceability_sync(
 
     async def work(r: PlmRun) -> PlmReport:
         target = r.plm.require(r.plm.traceability, "traceability records")
-        feedback = FeedbackRun(r.ledger, r.run, r.integration, full_resync)
-        wanted = {str(i) for i in run_ids or []}
-        report = PlmReport()
-        async for page in IonPlm(r.ion).as_built_pages():
-            nodes = [n for n in page.nodes if n.get("partInventory") and (not wanted or str(n["id"]) in wanted)]
-            report.merge(
-                await post_records(unexamined(feedback), unexamined(target), unexamined(nodes), plm_feedback.traceability)
-            )
-            if r.run:
-                r.ledger.heartbeat(r.run)
-        return report
+        return await post_units(r, target, IonPlm(r.ion).as_built_pages(), plm_feedback.traceability, run_ids, full_resync)
 
     return await run_plm_flow(BASE, plm, dry_run, work)

@@ -7,8 +7,9 @@ reference link to the PLM's drawing, which ION never hosts), plus the steps manu
 added in ION, kept where they were (after the operation they followed). A released version is
 never edited: a change is a new version (`cloneProcedure` of the released one, or a new
 procedure the first time) whose steps are then made to match, and released (which archives the
-one before, as with mBOMs: INFERENCE, ion.md §3.10). Which steps were the PLM's is what
-ion-sync applied last time (kept in the ledger with the version), else the routing's own titles.
+one before, as with mBOMs: INFERENCE, ion.md §3.10). Which steps were the PLM's: what ion-sync
+applied last time (kept in the ledger with the version), and every step titled `Op <n> …`, the
+form ion-sync writes operations in (so steps added in ION must not be titled so).
 
 ION's mutations take no idempotency key, so the version is a `Lookup` whose `find` is "a
 released version of the family holds exactly these steps", run by the one engine.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from connectors.ion.plm import IonPlm, IonProcedure
@@ -27,6 +29,7 @@ from mes.ion.engineering import IonEngineering, applied
 from plm.port.routings import Routing, RoutingStep
 
 Step = tuple[str, str]  # (title, content): what a step holds that the sync compares
+OPERATION_TITLE = re.compile(r"^Op \d+ ")
 
 
 def step_of(operation: RoutingStep, plm: str) -> Step:
@@ -112,6 +115,7 @@ async def sync_procedure(target: IonEngineering, routing: Routing) -> PostReport
     base = released(versions)
     key_base = f"{names.key}:procedure:{item.number}:{item.revision}"
     managed = applied(target.ledger, names.procedures_ledger, f"{names.key}:procedure:{item.number}:", "steps") or set()
+    managed |= {s.title for s in base.steps if OPERATION_TITLE.match(s.title)} if base else set()
     desired = plan_steps(operations, base, managed)
     if base is not None and same_steps(base, desired):
         return PostReport()  # already follows the routing

@@ -32,7 +32,7 @@ from core.writer import PlannedWrites, Postable, Writer, check_body, one_record
 from ledger.store import DeadLetter
 from plm.arena.engineering import PLM, PartNumbers
 from plm.port.nonconformances import Nonconformance
-from plm.port.writes import Unit
+from plm.port.writes import Record, Unit
 
 
 @dataclass
@@ -72,15 +72,9 @@ class ArenaFeedback:
 # --- records as files on the item ---------------------------------------------------------------
 
 
-class FileRecord(Protocol):
+class FileRecord(Record, Protocol):
     """A port record Arena keeps as a JSON file on the item of the unit's part."""
 
-    @property
-    def key(self) -> str: ...
-    @property
-    def source_ref(self) -> str: ...
-    @property
-    def label(self) -> str: ...
     @property
     def unit(self) -> Unit: ...
     @property
@@ -119,7 +113,7 @@ class ItemFiles(Generic[R]):
                     )
                 )
                 continue
-            title = f"{record.label[:1].upper()}{record.label[1:]} (ION run {record.run_id})"
+            title = f"{record.label[:1].upper()}{record.label[1:]}"
             row = {
                 "record": self.kind,
                 "run": record.run_id,

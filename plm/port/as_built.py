@@ -29,7 +29,7 @@ class AsBuilt:
 
     @property
     def label(self) -> str:
-        return f"as-built of {self.unit.label}"
+        return f"as-built of ION run {self.run_id} ({self.unit.label})"
 
     def document(self) -> dict[str, Any]:
         """The record as JSON, for a PLM that stores it as a file or a note."""

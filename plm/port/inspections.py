@@ -46,7 +46,7 @@ class InspectionResult:
 
     @property
     def label(self) -> str:
-        return f"inspection of {self.unit.label} (run {self.run_id})"
+        return f"inspection of ION run {self.run_id} ({self.unit.label})"
 
     def document(self) -> dict[str, Any]:
         return {

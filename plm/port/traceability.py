@@ -36,7 +36,7 @@ class TraceabilityRecord:
 
     @property
     def label(self) -> str:
-        return f"traceability of {self.unit.label}"
+        return f"traceability of ION run {self.run_id} ({self.unit.label})"
 
     def document(self) -> dict[str, Any]:
         return {
