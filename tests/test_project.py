@@ -69,8 +69,6 @@ def test_serve_without_a_server_says_how_to_start_one():
 
 
 def test_prefect_yaml_deployments_load_and_match_their_flows():
-    from plm.port import plm_integration
-
     deployments = load_deployments()
     assert {"consumption-sync", "inventory-reconciliation"} <= set(deployments)
     readme = (PROJECT_ROOT / "README.md").read_text()
