@@ -28,13 +28,16 @@ def test_parts_boms_and_changes_come_from_onshape(world):
     assert again.state == "Completed" and "posted=0" in again.line(), again.line()
 
 
-def test_ncrs_go_back_as_one_comment_on_the_released_revision(world):
-    # plm-inspection/traceability-sync-onshape share this path; they wait for the ION simulator's
-    # procedures (plm-port), so only the NCRs run here.
-    first = run_deployment("plm-feedback-sync-onshape")
-    assert first.state == "Completed" and "posted=1" in first.line(), first.line()
-    [comment] = world.admin("onshape", "GET", "comments")["results"]
-    assert comment["message"].startswith("[ION NCR ")
-    again = run_deployment("plm-feedback-sync-onshape")
+def test_ncrs_inspections_and_traceability_go_back_as_comments_once(world):
+    for name, posted in (
+        ("plm-feedback-sync-onshape", 1),  # the demo's one dispositioned issue
+        ("plm-inspection-sync-onshape", 2),  # runs 1001 and 1002 recorded values
+        ("plm-traceability-sync-onshape", 8),  # the completed demo units
+    ):
+        first = run_deployment(name)
+        assert first.state == "Completed" and f"posted={posted} " in first.line(), first.line()
+    tags = [c["message"].split("]")[0] + "]" for c in world.admin("onshape", "GET", "comments")["results"]]
+    assert len(tags) == len(set(tags)) == 11 and sum(t.startswith("[ION NCR ") for t in tags) == 1
+    again = run_deployment("plm-traceability-sync-onshape")
     assert again.state == "Completed" and "posted=0" in again.line(), again.line()
-    assert len(world.admin("onshape", "GET", "comments")["results"]) == 1
+    assert len(world.admin("onshape", "GET", "comments")["results"]) == 11
