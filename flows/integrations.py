@@ -8,7 +8,8 @@ dead-letter-replay need to know about each one. A new integration plugs in with 
   longer than this is unusual (None for read-only reports);
 - `credentials`: credential-store names whose tokens expire (OAuth), checked by health;
 - `concurrency_limit`: the Prefect global concurrency limit metering its API budget, if any;
-- `cannot_work`: why its configured mode cannot work (health reports it failing), if it cannot.
+- `cannot_work`: why its configured mode cannot work (health reports it failing), if it cannot;
+- `flow`: the Prefect flow it runs, when that is shared by several deployments (one per PLM).
 """
 
 from __future__ import annotations
@@ -61,10 +62,15 @@ class Integration:
     concurrency_limit: str | None = None
     ledger_integration: str | None = None  # when its ledger entries go by another name
     cannot_work: Callable[[], str | None] | None = None
+    flow: str | None = None  # the Prefect flow, when the integration is one system's deployment of it (plm-part-sync)
 
     @property
     def ledger_name(self) -> str:
         return self.ledger_integration or self.name
+
+    @property
+    def flow_name(self) -> str:
+        return self.flow or self.name
 
 
 def _key_ids(keys: Sequence[str]) -> list[str]:
@@ -121,11 +127,17 @@ def _plm_integrations(plm: PlmName) -> dict[str, Integration]:
     def ion_to_plm(base: str, flow: Any, by_run: bool = False) -> Integration:
         name = plm_integration(base, plm)
         return Integration(
-            name=name, sla=timedelta(minutes=90), quiet_after=timedelta(days=2), run_for=resync(flow, by_run), source_ids=_key_ids
+            name=name,
+            sla=timedelta(minutes=90),
+            quiet_after=timedelta(days=2),
+            run_for=resync(flow, by_run),
+            source_ids=_key_ids,
+            flow=base,
         )
 
     def plm_to_ion(base: str, records: str, sla_minutes: int) -> Integration:
-        return _writer(plm_integration(base, plm), None, sla_minutes=sla_minutes, ledger_integration=f"{plm}-{records}")
+        name = plm_integration(base, plm)
+        return _writer(name, None, sla_minutes=sla_minutes, ledger_integration=f"{plm}-{records}", flow=base)
 
     found = [
         plm_to_ion("plm-part-sync", "parts", 26 * 60),

@@ -13,8 +13,11 @@ from prefect import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
+from connectors.errors import ConfigError
 from connectors.ion import IonClient
 from connectors.ion.client import Page
+from connectors.settings import load_settings
+from core.config import AppSettings
 from core.environment import Environment, load_environment
 from ledger import Ledger, RunHandle
 from plm.port import PlmAdapter, PlmName, plm_integration
@@ -70,8 +73,11 @@ async def post_units(
 
 
 def integration_name(base: str, plm: PlmName | None) -> str:
-    """The run's ledger and deployment name, before any setting is loaded (for run names)."""
-    return plm_integration(base, plm) if plm else base
+    """The run's ledger and deployment name (for run names, which integration-health finds runs by)."""
+    try:
+        return plm_integration(base, plm or load_settings(AppSettings).plm)
+    except ConfigError:  # the run itself reports it
+        return base
 
 
 async def run_plm_flow(base: str, plm: PlmName | None, dry_run: bool, work: Work) -> PlmSummary | State:

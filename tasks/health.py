@@ -16,10 +16,13 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterName,
     FlowFilter,
     FlowFilterName,
     FlowRunFilter,
     FlowRunFilterEndTime,
+    FlowRunFilterName,
     FlowRunFilterStartTime,
     FlowRunFilterState,
     FlowRunFilterStateType,
@@ -231,9 +234,13 @@ class RunFacts:
     next_scheduled: datetime | None
 
 
-async def prefect_runs(flow_name: str, since: datetime) -> RunFacts:
-    """What the Prefect API knows of one integration's flow runs."""
+async def prefect_runs(flow_name: str, since: datetime, deployment: str | None = None) -> RunFacts:
+    """What the Prefect API knows of one integration's flow runs. `deployment`: the integration is
+    one deployment of a flow shared by several (`plm-part-sync-arena` of `plm-part-sync`): its runs
+    are those whose run name carries the deployment's name (the flows name their runs so), its
+    scheduled runs (not yet named) those of the deployment."""
     flows = FlowFilter(name=FlowFilterName(any_=[flow_name]))
+    named = FlowRunFilterName(like_=deployment) if deployment else None
     async with get_client() as client:
         last = await client.read_flow_runs(
             flow_filter=flows,
@@ -242,21 +249,25 @@ async def prefect_runs(flow_name: str, since: datetime) -> RunFacts:
             flow_run_filter=FlowRunFilter(
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED])),
                 end_time=FlowRunFilterEndTime(is_null_=False),
+                name=named,
             ),
             sort=FlowRunSort.END_TIME_DESC,
             limit=1,
         )
         recent = await client.read_flow_runs(
             flow_filter=flows,
-            flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since.replace(tzinfo=UTC))),
+            flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since.replace(tzinfo=UTC)), name=named),
             limit=200,
         )
         started = await client.read_flow_runs(
-            flow_filter=flows, flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(is_null_=False)), limit=1
+            flow_filter=flows,
+            flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(is_null_=False), name=named),
+            limit=1,
         )
         scheduled = await client.read_flow_runs(
             flow_filter=flows,
             flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment])) if deployment else None,
             sort=FlowRunSort.EXPECTED_START_TIME_ASC,
             limit=1,
         )
@@ -286,7 +297,7 @@ async def rate_budget(limit_name: str) -> str | None:
 async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str, int], since: datetime) -> list[Facts]:
     facts = []
     for integ in integrations:
-        runs = await prefect_runs(integ.name, since)
+        runs = await prefect_runs(integ.flow_name, since, integ.name if integ.flow_name != integ.name else None)
         inbox = None
         conflicts = sum(len(Inbox(ledger).conflicts(r.source, r.event_types)) for r in integ.routes)
         for route in integ.routes:

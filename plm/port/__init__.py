@@ -68,7 +68,9 @@ class PlmAdapter:
 
     name: str  # how messages name it: "Arena"
     key: PlmName  # "arena"
-    check: Callable[[], Awaitable[None]] | None = None  # ConfigError before any write if the setup names what the PLM lacks
+    # ConfigError if the setup lacks what NCRs need (Arena: the request category and prefix); flows that
+    # send NCRs call it before any write, so a wrong setting does not stop them half-way
+    check: Callable[[], Awaitable[None]] | None = None
     usage: Callable[[], Usage] | None = None  # requests made so far (and quota left) for the run report
     stops: tuple[type[Exception], ...] = ()  # errors that end a run early but cleanly (a spent API quota)
     items: ItemSource | None = None

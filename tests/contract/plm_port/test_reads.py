@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from plm.port import PlmAdapter
 from tests.contract.plm_port.cases import PlmCase
 
 
-def _require(adapter: PlmAdapter, capability: str) -> object:
+def _require(adapter: PlmAdapter, capability: str) -> Any:
     found = getattr(adapter, capability)
     if found is None:
         pytest.skip(f"{adapter.name} has no {capability} capability")
@@ -18,7 +20,7 @@ def _require(adapter: PlmAdapter, capability: str) -> object:
 async def test_released_items_carry_revision_lifecycle_state_and_drawing_link(plm_case: PlmCase) -> None:
     async with plm_case.open() as adapter:
         assert adapter.key == plm_case.name
-        found = await adapter.require(adapter.items, "released items").released()
+        found = await _require(adapter, "items").released()
     by_number = {i.number: i for i in found.released}
     assert set(by_number) == plm_case.released
     assert plm_case.unreleased in found.known and any(plm_case.unreleased in s for s in found.skipped)
@@ -31,15 +33,15 @@ async def test_released_items_carry_revision_lifecycle_state_and_drawing_link(pl
 
 async def test_a_selection_by_part_number_reads_only_those(plm_case: PlmCase) -> None:
     async with plm_case.open() as adapter:
-        found = await adapter.require(adapter.items, "released items").released([plm_case.assembly])
+        found = await _require(adapter, "items").released([plm_case.assembly])
     assert [i.number for i in found.released] == [plm_case.assembly]
 
 
 async def test_the_ebom_is_multi_level_parents_first(plm_case: PlmCase) -> None:
     async with plm_case.open() as adapter:
-        items = await adapter.require(adapter.items, "released items").released()
+        items = await _require(adapter, "items").released()
         top = next(i for i in items.released if i.number == plm_case.assembly)
-        levels = await adapter.require(adapter.boms, "eBOMs").ebom(top)
+        levels = await _require(adapter, "boms").ebom(top)
     assert levels[0].item.number == plm_case.assembly and levels[0].problem is None
     assert {line.number: line.quantity for line in levels[0].lines} == plm_case.ebom
     assert all(line.revision for line in levels[0].lines)  # the child revision it is built at
@@ -50,7 +52,7 @@ async def test_the_ebom_is_multi_level_parents_first(plm_case: PlmCase) -> None:
 async def test_an_effective_change_names_effective_and_superseded_revisions_and_is_acknowledged_once(plm_case: PlmCase) -> None:
     part, effective, superseded = plm_case.changed
     async with plm_case.open() as adapter:
-        changes = adapter.require(adapter.changes, "engineering changes")
+        changes = _require(adapter, "changes")
         found = await changes.effective(None)
         change = next(c for c in found if any(a.effective.number == part for a in c.affected))
         affected = next(a for a in change.affected if a.effective.number == part)
@@ -65,8 +67,8 @@ async def test_an_effective_change_names_effective_and_superseded_revisions_and_
 async def test_routings_are_ordered_operations_with_drawing_links(plm_case: PlmCase) -> None:
     async with plm_case.open() as adapter:
         routings = _require(adapter, "routings")
-        items = await adapter.require(adapter.items, "released items").released()
-        found = await routings.routings(items.released)  # type: ignore[attr-defined]
+        items = await _require(adapter, "items").released()
+        found = await routings.routings(items.released)
     assert found.routings, found.skipped
     for routing in found.routings:
         sequences = [step.sequence for step in routing.steps]
