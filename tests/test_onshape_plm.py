@@ -62,9 +62,10 @@ async def test_released_items_are_the_latest_revision_of_each_part_number(sim: A
     assy = by_number["ASSY-100"]
     assert assy.assembly and not by_number["COMP-200"].assembly and assy.phase == "Released"
     assert assy.drawing_url and assy.source_ref == f"onshape:item:{assy.key}"
-    some = await OnshapeItems(onshape, [0, 1]).released(["COMP-300", "ANT-30"])
+    assert "ANT-30" in found.known and found.skipped == ["ANT-30: in progress in Onshape, never released"]
+    some = await OnshapeItems(onshape, [0, 1]).released(["COMP-300", "ANT-30", "NOPE-9"])
     assert [i.number for i in some.released] == ["COMP-300"]
-    assert some.skipped == ["ANT-30: no released revision in Onshape"]
+    assert some.skipped == ["ANT-30: in progress in Onshape, never released", "NOPE-9: no released revision in Onshape"]
 
 
 async def test_the_ebom_is_every_level_at_the_revisions_version(sim: Any):

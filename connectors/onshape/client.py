@@ -20,7 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from connectors.errors import ContractError, DataError, TransientError
 from connectors.onshape.errors import raise_for_status
-from connectors.onshape.models import Bom, Comment, Page, ReleasePackage, Revision, Webhook
+from connectors.onshape.models import Bom, Comment, Page, PartMetadata, ReleasePackage, Revision, Webhook
 from connectors.onshape.settings import OnshapeSettings
 from connectors.onshape.signing import JSON, OnshapeHmac
 from connectors.retry import retrying
@@ -158,6 +158,18 @@ class OnshapeClient:
         path = f"/assemblies/d/{document_id}/v/{version_id}/e/{element_id}/bom"
         params = {"indented": "true", "multiLevel": str(multi_level).lower(), "generateIfAbsent": "true"}
         return _parse(Bom, await self.get(path, params), "bom")
+
+    async def default_workspace(self, document_id: str) -> str:
+        """The id of a document's default workspace (getDocument: `defaultWorkspace.id`)."""
+        document = await self.get(f"/documents/{document_id}")
+        workspace = (document or {}).get("defaultWorkspace") if isinstance(document, dict) else None
+        if not isinstance(workspace, dict) or not workspace.get("id"):
+            raise ContractError(f"Onshape GET /documents/{document_id}: no defaultWorkspace.id")
+        return str(workspace["id"])
+
+    async def parts(self, document_id: str, workspace_id: str) -> list[PartMetadata]:
+        """Every part of a document's workspace, released or not (getPartsWMV)."""
+        return list(_parse(list[PartMetadata], await self.get(f"/parts/d/{document_id}/w/{workspace_id}"), "parts"))
 
     async def release_package(self, release_id: str) -> ReleasePackage:
         return _parse(ReleasePackage, await self.get(f"/releasepackages/{release_id}", {"detailed": "true"}), "release package")

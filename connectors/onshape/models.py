@@ -67,6 +67,17 @@ class Revision(OnshapeModel):
         return self.release_created_date or self.created_at
 
 
+class PartMetadata(OnshapeModel):
+    """BTPartMetadataInfo: a part as a workspace or version holds it, released or not."""
+
+    part_id: str = Field(alias="partId")
+    name: str | None = None
+    part_number: str | None = Field(None, alias="partNumber")
+    revision: str | None = None
+    state: str | None = None  # BTMetadataStateType: IN_PROGRESS, PENDING, RELEASED, OBSOLETE, REJECTED, DISCARDED
+    element_id: str | None = Field(None, alias="elementId")
+
+
 class BomHeader(OnshapeModel):
     """BTBillOfMaterialsHeaderInfo: a column; `propertyName` names the metadata property it shows."""
 

@@ -33,26 +33,33 @@ async def check_company(onshape: OnshapeClient) -> None:
         )
 
 
+def onshape_adapter(onshape: OnshapeClient) -> PlmAdapter:
+    """The adapter over an open client (the PLM-port contract suite builds it over the simulator)."""
+    settings = onshape.settings
+    items = OnshapeItems(onshape, settings.released_element_types)
+    revisions = Revisions(onshape)
+
+    async def check() -> None:
+        await check_company(onshape)
+
+    return PlmAdapter(
+        name="Onshape",
+        key="onshape",
+        check=check,
+        usage=lambda: Usage(onshape.requests),
+        stops=(AnnualLimitReached,),
+        items=items,
+        boms=OnshapeBoms(onshape),
+        changes=OnshapeChanges(items),
+        nonconformances=nonconformances(onshape, revisions),
+        inspections=inspections(onshape, revisions),
+        traceability=traceability(onshape, revisions),
+    )
+
+
 @asynccontextmanager
 async def open_onshape(env: Environment, ledger: Ledger) -> AsyncIterator[PlmAdapter]:
-    settings = env.onshape
-    async with OnshapeClient(settings) as onshape:
-        items = OnshapeItems(onshape, settings.released_element_types)
-        revisions = Revisions(onshape)
-
-        async def check() -> None:
-            await check_company(onshape)
-
-        yield PlmAdapter(
-            name="Onshape",
-            key="onshape",
-            check=check,
-            usage=lambda: Usage(onshape.requests),
-            stops=(AnnualLimitReached,),
-            items=items,
-            boms=OnshapeBoms(onshape),
-            changes=OnshapeChanges(items),
-            nonconformances=nonconformances(onshape, revisions),
-            inspections=inspections(onshape, revisions),
-            traceability=traceability(onshape, revisions),
-        )
+    """`tasks.plm.ADAPTERS["onshape"]`: the client for the run (Onshape keeps no session: the
+    ledger is not needed), the adapter over it."""
+    async with OnshapeClient(env.onshape) as onshape:
+        yield onshape_adapter(onshape)

@@ -87,8 +87,9 @@ class OnshapeItems:
         revisions = await self.revisions()
         drawings = {n: r.view_ref for n, r in latest([r for r in revisions if r.element_type == DRAWING]).items()}
         current = latest([r for r in revisions if r.element_type in self.element_types])
+        unreleased = await self.unreleased({r.document_id for r in revisions}, set(current))
         wanted = set(part_numbers) if part_numbers else None
-        out = ReleasedItems(known=set(current))
+        out = ReleasedItems(known=set(current) | set(unreleased))
         for number, revision in sorted(current.items()):
             if wanted is not None and number not in wanted:
                 continue
@@ -96,9 +97,22 @@ class OnshapeItems:
                 out.skipped.append(f"{number} rev {revision.revision}: obsolete in Onshape")
                 continue
             out.released.append(released_item(revision, drawings.get(number)))
-        for number in sorted((wanted or set()) - set(current)):
+        for number, state in sorted(unreleased.items()):
+            if wanted is None or number in wanted:
+                out.skipped.append(f"{number}: {state} in Onshape, never released")
+        for number in sorted((wanted or set()) - set(current) - set(unreleased)):
             out.skipped.append(f"{number}: no released revision in Onshape")
         return out
+
+    async def unreleased(self, documents: set[str], released: set[str]) -> dict[str, str]:
+        """Part numbers the released documents' workspaces hold that no revision has, with their state
+        (Part Studio parts only: an assembly's number is element metadata, not listed here)."""
+        found: dict[str, str] = {}
+        for document in sorted(documents):
+            for part in await self.onshape.parts(document, await self.onshape.default_workspace(document)):
+                if part.part_number and part.part_number not in released:
+                    found[part.part_number] = (part.state or "IN_PROGRESS").replace("_", " ").lower()
+        return found
 
 
 @dataclass

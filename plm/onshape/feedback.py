@@ -127,9 +127,7 @@ class CommentTarget(Generic[R]):
         return planned
 
     def writer(self, integration: str) -> LookupWriter:
-        writer = LookupWriter(integration, TARGET)
-        writer.id_column = "onshape comment"
-        return writer
+        return LookupWriter(integration, TARGET)
 
 
 def _json(document: dict[str, Any]) -> str:

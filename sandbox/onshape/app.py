@@ -232,6 +232,42 @@ def create_app(config: OnshapeSimConfig | None = None) -> Unversioned:
             c, element.element_id, version_id, indented=_bool(r, "indented", True), multi_level=_bool(r, "multiLevel", False)
         )
 
+    async def document(r: Request) -> Any:
+        c = company()
+        if r.path_params["did"] != c.document_id:
+            raise OnshapeError(404, "Document not found")
+        return {
+            "id": c.document_id,
+            "name": c.document_name,
+            "defaultWorkspace": {"id": c.workspace_id, "name": "Main"},
+            "owner": {"id": config.company_id, "name": config.company_name},
+        }
+
+    async def parts(r: Request) -> Any:
+        c = company()
+        p = r.path_params
+        if p["did"] != c.document_id:
+            raise OnshapeError(404, "Document not found")
+        if (p["wvm"] == "w" and p["wvmid"] != c.workspace_id) or p["wvm"] not in ("w", "v"):
+            raise OnshapeError(404, "Workspace or version not found")
+        version_id = c.versions[-1]["id"] if p["wvm"] == "w" else c.version(p["wvmid"])["id"]
+        rows = []
+        for part in c.parts.values():
+            if part.part_id is None:
+                continue  # an assembly: not a part of a Part Studio
+            revision = c.revision_at(part.number, version_id)
+            rows.append(
+                {
+                    "partId": part.part_id,
+                    "name": part.name,
+                    "partNumber": part.number,
+                    "revision": revision["revision"] if revision else None,
+                    "state": "RELEASED" if revision else "IN_PROGRESS",
+                    "elementId": part.element_id,
+                }
+            )
+        return rows
+
     async def release_package(r: Request) -> Any:
         package = company().packages.get(r.path_params["rpid"])
         if package is None:
@@ -316,6 +352,8 @@ def create_app(config: OnshapeSimConfig | None = None) -> Unversioned:
         Route("/revisions/{cd}/{cdid}/p/{pnum}/latest", e(latest, "getLatestInDocumentOrCompany")),
         Route("/assemblies/d/{did}/{wvm}/{wvmid}/e/{eid}/bom", e(get_bom, "getBillOfMaterials")),
         Route("/releasepackages/{rpid}", e(release_package, "getReleasePackage")),
+        Route("/documents/{did}", e(document, "getDocument")),
+        Route("/parts/d/{did}/{wvm}/{wvmid}", e(parts, "getPartsWMV")),
         Route("/comments", e(list_comments, "getComments"), methods=["GET"]),
         Route("/comments", e(create_comment, "createComment"), methods=["POST"]),
         Route("/webhooks", e(list_webhooks, "getWebhooks"), methods=["GET"]),
