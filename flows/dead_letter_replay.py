@@ -39,6 +39,9 @@ Replayable = Literal[
     "plm-feedback-sync-arena",
     "plm-inspection-sync-arena",
     "plm-traceability-sync-arena",
+    "plm-feedback-sync-onshape",
+    "plm-inspection-sync-onshape",
+    "plm-traceability-sync-onshape",
 ]
 
 

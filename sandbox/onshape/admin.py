@@ -13,12 +13,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.faults import FaultConfig, FaultInjector
+from sandbox.faults import FaultInjector, fault_routes
 from sandbox.onshape import notifications
 from sandbox.onshape.config import OnshapeSimConfig
 from sandbox.onshape.store import Company, OnshapeError
@@ -27,24 +26,6 @@ from sandbox.onshape.store import Company, OnshapeError
 def admin_routes(
     config: OnshapeSimConfig, state: dict[str, Company], faults: FaultInjector, reseed: Callable[[], Company]
 ) -> list[Route]:
-    async def put_faults(request: Request) -> Response:
-        try:
-            fault_config = FaultConfig.model_validate_json(await request.body() or b"{}")
-        except ValidationError as exc:
-            return JSONResponse({"error": "invalid FaultConfig", "details": exc.errors(include_url=False)}, status_code=422)
-        faults.configure(fault_config)
-        return JSONResponse(fault_config.model_dump(mode="json"))
-
-    async def get_faults(_request: Request) -> Response:
-        return JSONResponse(faults.config.model_dump(mode="json"))
-
-    async def get_stats(_request: Request) -> Response:
-        return JSONResponse(faults.stats.as_dict())
-
-    async def reset_stats(_request: Request) -> Response:
-        faults.reset_stats()
-        return JSONResponse(faults.stats.as_dict())
-
     async def reset(_request: Request) -> Response:
         reseed()
         return JSONResponse({"reset": True, "seeded": config.seed_demo})
@@ -89,10 +70,7 @@ def admin_routes(
         return JSONResponse({"count": len(rows), "results": list(rows)})
 
     return [
-        Route("/_sandbox/faults", put_faults, methods=["PUT"]),
-        Route("/_sandbox/faults", get_faults, methods=["GET"]),
-        Route("/_sandbox/stats", get_stats, methods=["GET"]),
-        Route("/_sandbox/stats/reset", reset_stats, methods=["POST"]),
+        *fault_routes(faults),
         Route("/_sandbox/reset", reset, methods=["POST"]),
         Route("/_sandbox/releases", create_release, methods=["POST"]),
         Route("/_sandbox/releases/{rpid}/release", release, methods=["POST"]),
