@@ -9,17 +9,21 @@ dead-letter-replay need to know about each one. A new integration plugs in with 
 - `credentials`: credential-store names whose tokens expire (OAuth), checked by health;
 - `concurrency_limit`: the Prefect global concurrency limit metering its API budget, if any;
 - `cannot_work`: why its configured mode cannot work (health reports it failing), if it cannot;
-- `flow`: the Prefect flow it runs, when that is shared by several deployments (one per PLM).
+- `erp`: the ERP of an ERP-port integration (one entry per ERP and flow, named by
+  `core.config.erp_integration`); health looks at those of ION_SYNC_ERP unless asked for others;
+- `flow`: its flow's name when not its own (a flow serving several ERPs or PLMs); `runs_named`: that
+  flow names its runs after the integration (the PLM-port flows), which health finds them by.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from connectors.errors import ConfigError
+from core.config import ERP_NAMES, ErpName, erp_integration
 from core.environment import ramp_mode_problem
 from erp.port.completions import INTEGRATION as CONSUMPTION
 from erp.port.purchase_orders import INTEGRATION as PO_SYNC
@@ -28,7 +32,6 @@ from erp.port.time_entries import INTEGRATION as LABOR_SYNC
 from erp.quickbooks.rules import ITEM_INTEGRATION as QBO_ITEMS
 from erp.quickbooks.rules import PO_INTEGRATION as QBO_POS
 from flows.consumption_sync import RUN_COMPLETED, consumption_sync
-from flows.inventory_reconciliation import inventory_reconciliation
 from flows.labor_sync import labor_sync
 from flows.plm_feedback_sync import plm_feedback_sync
 from flows.plm_inspection_sync import plm_inspection_sync
@@ -45,6 +48,7 @@ from payments.ramp.suppliers import INTEGRATION as RAMP_SUPPLIERS
 from plm.port import PlmName, plm_integration
 from tasks.inbox import EventRoute
 from tasks.plm import ADAPTERS
+from tasks.reconciliation import INTEGRATION as RECONCILIATION
 from tasks.three_way_match import INTEGRATION as THREE_WAY_MATCH
 
 RunFor = Callable[[list[str], bool], Awaitable[Any]]  # (source ids, dry_run) -> the flow's final state
@@ -62,15 +66,13 @@ class Integration:
     concurrency_limit: str | None = None
     ledger_integration: str | None = None  # when its ledger entries go by another name
     cannot_work: Callable[[], str | None] | None = None
-    flow: str | None = None  # the Prefect flow, when the integration is one system's deployment of it (plm-part-sync)
+    erp: ErpName | None = None
+    flow: str | None = None  # its flow's name, when not its own (an ERP-port flow run for another ERP, a PLM-port flow)
+    runs_named: bool = False  # its flow's run names start with the integration's name (the PLM-port flows)
 
     @property
     def ledger_name(self) -> str:
         return self.ledger_integration or self.name
-
-    @property
-    def flow_name(self) -> str:
-        return self.flow or self.name
 
 
 def _key_ids(keys: Sequence[str]) -> list[str]:
@@ -84,32 +86,57 @@ def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values]
 
 
-async def _consumption_for(run_ids: list[str], dry_run: bool) -> Any:
-    return await consumption_sync(run_ids=_ids(run_ids), dry_run=dry_run, return_state=True)
+def _erp_port(erp: ErpName) -> list[Integration]:
+    """The ERP-port integrations of one ERP: the same six flows, run with `erp=`."""
 
+    async def consumption_for(ids: list[str], dry_run: bool) -> Any:
+        return await consumption_sync(run_ids=_ids(ids), dry_run=dry_run, erp=erp, return_state=True)
 
-async def _receipts_for(ids: list[str], dry_run: bool) -> Any:
-    return await receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, return_state=True)
+    async def receipts_for(ids: list[str], dry_run: bool) -> Any:
+        return await receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, erp=erp, return_state=True)
 
+    async def purchase_orders_for(ids: list[str], dry_run: bool) -> Any:
+        return await purchase_order_sync(erp_ids=ids, dry_run=dry_run, erp=erp, return_state=True)
 
-async def _purchase_orders_for(ids: list[str], dry_run: bool) -> Any:
-    return await purchase_order_sync(netsuite_ids=_ids(ids), dry_run=dry_run, return_state=True)
+    async def labor_for(ids: list[str], dry_run: bool) -> Any:
+        return await labor_sync(session_ids=_ids(ids), dry_run=dry_run, erp=erp, return_state=True)
 
+    def named(base: str) -> dict[str, Any]:
+        return {"erp": erp, "flow": base if erp != "netsuite" else None}
 
-async def _labor_for(ids: list[str], dry_run: bool) -> Any:
-    return await labor_sync(session_ids=_ids(ids), dry_run=dry_run, return_state=True)
+    return [
+        Integration(
+            name=erp_integration(CONSUMPTION, erp),
+            sla=timedelta(minutes=45),
+            quiet_after=timedelta(days=2),
+            routes=(replace(RUN_COMPLETED, integration=erp_integration(CONSUMPTION, erp)),),
+            run_for=consumption_for,
+            source_ids=_key_ids,
+            **named(CONSUMPTION),
+        ),
+        Integration(name=erp_integration(RECONCILIATION, erp), sla=timedelta(hours=26), **named(RECONCILIATION)),
+        _writer(erp_integration(PO_SYNC, erp), purchase_orders_for, **named(PO_SYNC)),
+        _writer(
+            erp_integration(RECEIPT_SYNC, erp),
+            receipts_for,
+            routes=(replace(RECEIPT_SAVED, integration=erp_integration(RECEIPT_SYNC, erp)),),
+            **named(RECEIPT_SYNC),
+        ),
+        _writer(erp_integration(LABOR_SYNC, erp), labor_for, sla_minutes=90, **named(LABOR_SYNC)),
+        Integration(name=erp_integration(THREE_WAY_MATCH, erp), sla=timedelta(hours=26), **named(THREE_WAY_MATCH)),
+    ]
 
 
 async def _quickbooks_pos_for(ids: list[str], dry_run: bool) -> Any:
-    return await quickbooks_purchase_order_sync(purchase_order_ids=_ids(ids), dry_run=dry_run, return_state=True)
+    return await quickbooks_purchase_order_sync(po_ids=_ids(ids), dry_run=dry_run, return_state=True)
 
 
 async def _ramp_pos_for(ids: list[str], dry_run: bool) -> Any:
-    return await ramp_purchase_order_sync(po_ids=_ids(ids), dry_run=dry_run, retry_dead=True, return_state=True)
+    return await ramp_purchase_order_sync(po_ids=_ids(ids), dry_run=dry_run, full_resync=True, return_state=True)
 
 
 async def _ramp_receipts_for(ids: list[str], dry_run: bool) -> Any:
-    return await ramp_receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, retry_dead=True, return_state=True)
+    return await ramp_receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, full_resync=True, return_state=True)
 
 
 def _plm_integrations(plm: PlmName) -> dict[str, Integration]:
@@ -133,11 +160,12 @@ def _plm_integrations(plm: PlmName) -> dict[str, Integration]:
             run_for=resync(flow, by_run),
             source_ids=_key_ids,
             flow=base,
+            runs_named=True,
         )
 
     def plm_to_ion(base: str, records: str, sla_minutes: int) -> Integration:
         name = plm_integration(base, plm)
-        return _writer(name, None, sla_minutes=sla_minutes, ledger_integration=f"{plm}-{records}", flow=base)
+        return _writer(name, None, sla_minutes=sla_minutes, ledger_integration=f"{plm}-{records}", flow=base, runs_named=True)
 
     found = [
         plm_to_ion("plm-part-sync", "parts", 26 * 60),
@@ -164,20 +192,8 @@ def _writer(name: str, run_for: RunFor | None, sla_minutes: int = 45, **extra: A
 
 
 INTEGRATIONS: dict[str, Integration] = {
-    CONSUMPTION: Integration(
-        name=CONSUMPTION,
-        sla=timedelta(minutes=45),
-        quiet_after=timedelta(days=2),
-        routes=(RUN_COMPLETED,),
-        run_for=_consumption_for,
-        source_ids=_key_ids,
-    ),
-    "inventory-reconciliation": Integration(name=inventory_reconciliation.name, sla=timedelta(hours=26)),
-    # The NetSuite purchasing loop.
-    PO_SYNC: _writer(PO_SYNC, _purchase_orders_for),
-    RECEIPT_SYNC: _writer(RECEIPT_SYNC, _receipts_for, routes=(RECEIPT_SAVED,)),
-    LABOR_SYNC: _writer(LABOR_SYNC, _labor_for, sla_minutes=90),
-    THREE_WAY_MATCH: Integration(name=THREE_WAY_MATCH, sla=timedelta(hours=26)),
+    # The ERP port's six flows, once per ERP (NetSuite's keep their plain names).
+    **{i.name: i for erp in ERP_NAMES for i in _erp_port(erp)},
     # Ramp: the rate budget is Ramp's 200 requests per 10 s, shared by the four flows.
     RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60, cannot_work=ramp_mode_problem),
     RAMP_POS: _writer(RAMP_POS, _ramp_pos_for, cannot_work=ramp_mode_problem),
@@ -189,6 +205,12 @@ INTEGRATIONS: dict[str, Integration] = {
     # The PLM-port flows, per PLM (tasks/plm.py ADAPTERS).
     **{name: integration for plm in ADAPTERS for name, integration in _plm_integrations(plm).items()},
 }
+
+
+def configured(erp: ErpName) -> list[Integration]:
+    """Every integration but the ERP-port ones of other ERPs than `erp` (ION_SYNC_ERP): what
+    health and the event drain look at unless asked for others."""
+    return [i for i in INTEGRATIONS.values() if i.erp in (None, erp)]
 
 
 def find_integration(name: str) -> Integration:

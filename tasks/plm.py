@@ -23,8 +23,8 @@ ADAPTERS: dict[PlmName, PlmOpener] = {
 
 
 def plm_of(env: Environment, plm: PlmName | None) -> PlmName:
-    """The PLM a run talks to: its parameter, else ION_SYNC_PLM."""
-    return plm or env.app.plm
+    """The PLM a run talks to: its parameter, else the one its settings were loaded for (ION_SYNC_PLM)."""
+    return plm or env.plm
 
 
 @asynccontextmanager
