@@ -129,6 +129,8 @@ def sandbox(
             typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
         if running.quickbooks:
             typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
+        if running.onshape:
+            typer.echo(f"Onshape simulator:  {running.onshape.url}  (REST at /api/v16, requests signed)")
         typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
         for name, value in running.env.items():
             typer.echo(f"export {name}={value}")
