@@ -10,6 +10,7 @@ from connectors.errors import ConfigError
 from core.environment import Environment
 from ledger import Ledger
 from plm.arena.adapter import open_arena
+from plm.onshape import LACKS as ONSHAPE_LACKS
 from plm.onshape import open_onshape
 from plm.port import PlmAdapter, PlmName
 
@@ -20,6 +21,9 @@ ADAPTERS: dict[PlmName, PlmOpener] = {
     "arena": open_arena,
     "onshape": open_onshape,
 }
+# Capabilities a PLM has no place for, known without opening it: its flows for them get no
+# deployment, and health does not expect their runs.
+LACKS: dict[PlmName, frozenset[str]] = {"onshape": ONSHAPE_LACKS}
 
 
 def plm_of(env: Environment, plm: PlmName | None) -> PlmName:

@@ -21,6 +21,8 @@ from plm.onshape.engineering import OnshapeBoms, OnshapeChanges, OnshapeItems
 from plm.onshape.feedback import Revisions, inspections, nonconformances, traceability
 from plm.port import PlmAdapter, Usage
 
+LACKS = frozenset({"routings", "as_built"})  # no routing or operation object, no as-built record (module docstring)
+
 
 async def check_company(onshape: OnshapeClient) -> None:
     """ConfigError before any write when the key cannot read the company's revisions."""
