@@ -19,6 +19,7 @@ from ion_sync.webhooks.app import create_app as receiver_app
 from ion_sync.webhooks.sources import OnshapeWebhookSettings, WebhookSource, parse_onshape
 from ledger import Ledger
 from ledger.inbox import Inbox
+from plm.onshape.webhooks import register_release_webhook
 from sandbox.onshape import OnshapeSimConfig, create_app
 from sandbox.server import RunningServer, start
 
@@ -99,5 +100,19 @@ async def test_a_receiver_that_cannot_verify_the_trial_makes_onshape_cancel_the_
         assert (trial["event"], trial["status"]) == ("webhook.register", 401)
         async with OnshapeClient(settings) as onshape:
             assert await onshape.webhooks() == []
+    finally:
+        sim.stop()
+
+
+async def test_the_release_webhook_is_registered_once_however_often_it_is_asked_for(receiver: RunningServer):
+    sim, settings = onshape_sim(OnshapeSimConfig())
+    try:
+        url = f"{receiver.url}/webhooks/onshape"
+        async with OnshapeClient(settings) as onshape:
+            first, created = await register_release_webhook(onshape, url)
+            deliveries(sim, 1)  # answered 200: kept
+            again, created_again = await register_release_webhook(onshape, url)
+            assert (created, created_again, again.id) == (True, False, first.id)
+            assert [w.id for w in await onshape.webhooks()] == [first.id]
     finally:
         sim.stop()
