@@ -20,12 +20,13 @@ from connectors.duro import DuroSettings
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
+from connectors.onshape import OnshapeSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from connectors.settings import load_settings
 from core.config import AppSettings, ErpMappings, ErpName, Mappings, PlmName, QuickBooksMappings, load_mappings
 
-System = ErpName | Literal["quickbooks", "ramp", "arena", "duro"]
+System = ErpName | Literal["quickbooks", "ramp", "arena", "duro", "onshape"]
 # "erp": the ERP-port flows' ERP (their `erp` parameter, else ION_SYNC_ERP);
 # "plm": the PLM-port flows' PLM (their `plm` parameter, else ION_SYNC_PLM)
 Wanted = System | Literal["erp", "plm"]
@@ -37,6 +38,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "ramp": RampSettings,
     "arena": ArenaSettings,
     "duro": DuroSettings,
+    "onshape": OnshapeSettings,
 }
 S = TypeVar("S", bound=BaseSettings)
 SECRET_REFERENCE = "prefect-secret:"  # NETSUITE_TOKEN_SECRET=prefect-secret:netsuite-token-secret
@@ -114,6 +116,8 @@ class Environment:
     @property
     def duro(self) -> DuroSettings:
         return self.settings("duro", DuroSettings)
+    def onshape(self) -> OnshapeSettings:
+        return self.settings("onshape", OnshapeSettings)
 
     @property
     def quickbooks_mappings(self) -> QuickBooksMappings:

@@ -50,6 +50,9 @@ Replayable = Literal[
     "plm-feedback-sync-duro",
     "plm-inspection-sync-duro",
     "plm-traceability-sync-duro",
+    "plm-feedback-sync-onshape",
+    "plm-inspection-sync-onshape",
+    "plm-traceability-sync-onshape",
 ]
 
 

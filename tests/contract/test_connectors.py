@@ -1,4 +1,4 @@
-"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro) against its
+"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro, Onshape) against its
 simulator over real HTTP: a passing 5xx is retried and the read succeeds; a 5xx that persists is
 a TransientError after exactly the retry budget; a 429 is waited out, at least as long as the
 server's Retry-After says or, without one, the vendor's documented wait (or, for Arena, whose 429 means the daily quota is spent, never
@@ -27,6 +27,7 @@ from connectors.errors import AuthError, RateLimitedError, SyncError, TransientE
 from connectors.ion import IonClient, IonSettings
 from connectors.ion.queries import LOCATIONS
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+from connectors.onshape import OnshapeClient, OnshapeSettings
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
 from connectors.ramp import RampClient, RampSettings
 from connectors.settings import load_settings
@@ -65,6 +66,9 @@ async def arena_read() -> Any:
 async def duro_read() -> Any:
     async with DuroClient(DuroSettings()) as duro:  # type: ignore[call-arg]
         return await duro.read(COMPONENTS, {"pagination": {"first": 5}})
+async def onshape_read() -> Any:
+    async with OnshapeClient(load_settings(OnshapeSettings)) as onshape:
+        return [revision async for page in onshape.revisions() for revision in page]
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ CLIENTS = [
     Client("arena", arena_read, "ARENA_PASSWORD", wait_after_429=None),  # Arena's 429: the daily quota is spent
     # Duro's RATE_LIMITED carries extensions.retryAfter (60 s in its docs' example; the sandbox says 1 s)
     Client("duro", duro_read, "DURO_API_KEY", wait_after_429=1),
+    # Onshape's 429 carries Retry-After seconds (its docs, "Response Codes"); the simulator's injected one says 1
+    Client("onshape", onshape_read, "ONSHAPE_SECRET_KEY", wait_after_429=1),
 ]
 
 

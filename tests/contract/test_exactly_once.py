@@ -44,7 +44,7 @@ class Writer:
     work, and how to count what landed there."""
 
     deployment: str
-    target: str  # the simulator written to: netsuite, ion, quickbooks, ramp, arena, duro
+    target: str  # the simulator written to: netsuite, ion, quickbooks, ramp, arena, duro, onshape
     seed: Callable[[World, int], int]  # arranges `size` records; returns how many must land in all (demo included)
     landed: Callable[[World], Counter[str]]  # the target's records of this writer, by their key there
     size: int = 40
@@ -229,6 +229,15 @@ def arena_inspections(world: World, size: int) -> int:
     return DEMO_INSPECTIONS + size
 
 
+ONSHAPE_ENV = {"ONSHAPE_RETRY__INITIAL_WAIT": "0.02", "ONSHAPE_RETRY__ATTEMPTS": "8", "ONSHAPE_TIMEOUT_SECONDS": "1"}
+
+
+def onshape_comments(world: World, tag: str) -> Counter[str]:
+    """The comments of one ION -> Onshape writer, by the tag their message starts with (`[ION trace 7]`)."""
+    comments = world.admin("onshape", "GET", "comments")["results"]
+    return by(comments, lambda c: c["message"].split("]")[0] + "]" if c["message"].startswith(tag) else None)
+
+
 def one_nonconformance(world: World) -> None:
     assert len(world.admin("arena", "GET", "requests")["results"]) == 1  # the demo's NCR, raised once
 
@@ -382,6 +391,18 @@ WRITERS = [
         latency_ms=60,
         check=each_names_its_component_once,
         env={"DURO_RETRY__INITIAL_WAIT": "0.02", "DURO_RETRY__ATTEMPTS": "8", "DURO_TIMEOUT_SECONDS": "1"},
+    ),
+    # Onshape's NCR, inspection and traceability writers are one CommentTarget (plm/onshape/feedback.py):
+    # one entry covers them. A 429 waits its Retry-After (the simulator's injected one: 1 s).
+    Writer(
+        "plm-traceability-sync-onshape",
+        "onshape",
+        arena_runs,
+        lambda w: onshape_comments(w, "[ION trace "),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
+        env=ONSHAPE_ENV,
     ),
 ]
 
