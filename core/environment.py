@@ -116,6 +116,8 @@ class Environment:
     @property
     def duro(self) -> DuroSettings:
         return self.settings("duro", DuroSettings)
+
+    @property
     def onshape(self) -> OnshapeSettings:
         return self.settings("onshape", OnshapeSettings)
 

@@ -66,6 +66,8 @@ async def arena_read() -> Any:
 async def duro_read() -> Any:
     async with DuroClient(DuroSettings()) as duro:  # type: ignore[call-arg]
         return await duro.read(COMPONENTS, {"pagination": {"first": 5}})
+
+
 async def onshape_read() -> Any:
     async with OnshapeClient(load_settings(OnshapeSettings)) as onshape:
         return [revision async for page in onshape.revisions() for revision in page]
