@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import arena, ion, netsuite, quickbooks
+from sandbox import arena, business_central, ion, netsuite, quickbooks
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -28,6 +28,7 @@ class Sandbox:
     ramp: RunningServer | None = None
     arena: RunningServer | None = None
     quickbooks: RunningServer | None = None
+    business_central: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
@@ -38,6 +39,8 @@ class Sandbox:
             self.arena.stop()
         if self.quickbooks:
             self.quickbooks.stop()
+        if self.business_central:
+            self.business_central.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -103,7 +106,31 @@ def start_sandbox(
         "QUICKBOOKS_CLIENT_SECRET": qbo_config.client_secret,
         "QUICKBOOKS_REFRESH_TOKEN": qbo_config.initial_refresh_token,
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server, quickbooks=qbo_server)
+    bc_config = business_central.BusinessCentralSimConfig(database=str(workdir / "business-central-sim.db"), seed_demo=seed_demo)
+    bc_server = start(business_central.create_app(bc_config))
+    env |= business_central_env(bc_server.url, bc_config)
+    return Sandbox(
+        ion=ion_server,
+        netsuite=ns_server,
+        env=env,
+        ramp=ramp_server,
+        arena=arena_server,
+        quickbooks=qbo_server,
+        business_central=bc_server,
+    )
+
+
+def business_central_env(url: str, config: business_central.BusinessCentralSimConfig) -> dict[str, str]:
+    """BUSINESS_CENTRAL_* for the Business Central simulator (its Entra token endpoint is its own)."""
+    return {
+        "BUSINESS_CENTRAL_BASE_URL": url,
+        "BUSINESS_CENTRAL_TOKEN_URL": f"{url}/{config.tenant_id}/oauth2/v2.0/token",
+        "BUSINESS_CENTRAL_TENANT_ID": config.tenant_id,
+        "BUSINESS_CENTRAL_ENVIRONMENT": config.environment,
+        "BUSINESS_CENTRAL_COMPANY_ID": config.company_id,
+        "BUSINESS_CENTRAL_CLIENT_ID": config.client_id,
+        "BUSINESS_CENTRAL_CLIENT_SECRET": config.client_secret,
+    }
 
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()

@@ -19,6 +19,12 @@ EPSILON = 1e-9
 Notify = Callable[[str, str, str], None]  # (entity set, id, changeType)
 
 
+def enum(value: str) -> str:
+    """An AL option value as the API writes it: blanks and dots XML-encoded, `Positive Adjmt.` is
+    `Positive_x0020_Adjmt_x002E_`, a blank one `_x0020_` [BC-ILE-GET]."""
+    return (value or " ").replace(" ", "_x0020_").replace(".", "_x002E_")
+
+
 def now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -457,11 +463,11 @@ class Company:
                 "entryNumber": number,
                 "itemNumber": item,
                 "postingDate": posting_date,
-                "entryType": entry_type,
-                "sourceType": source[0],
+                "entryType": enum(entry_type),
+                "sourceType": enum(source[0]),
                 "sourceNumber": source[1],
                 "documentNumber": document,
-                "documentType": document_type,
+                "documentType": enum(document_type),
                 "description": "",
                 "quantity": quantity,
                 "salesAmountActual": 0.0,

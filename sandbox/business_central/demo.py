@@ -54,6 +54,7 @@ PURCHASE_ORDERS = [
     ("10000", "2026-11-18", [("COMP-200", 100, 2.5, 60), ("COMP-300", 50, 4.0, 50)]),
     ("20000", "2026-11-18", [("RES-10", 200, 0.1, 100), ("BRACKET-0007", 40, 1.2, 0)]),
 ]
+RECEIVED_AT = {"RES-10": "LONGBEACH"}  # where a PO line receives (else HAWTHORNE), as the NetSuite balances have it
 SEEDED_AT = "2026-11-18T16:00:00.000Z"
 
 
@@ -80,7 +81,9 @@ def seed_demo(company: Company) -> None:
             baseUnitOfMeasureCode=unit,
             priceIncludesTax=False,
         )
-    received = {(item, "HAWTHORNE"): float(done) for _, _, lines in PURCHASE_ORDERS for item, _, _, done in lines}
+    received = {
+        (item, RECEIVED_AT.get(item, "HAWTHORNE")): float(done) for _, _, lines in PURCHASE_ORDERS for item, _, _, done in lines
+    }
     for item, location, quantity in STOCK_ON_HAND:  # opening stock, so that with the seeded receipts it is on hand
         opening = round(quantity - received.get((item, location), 0.0), 5)
         if opening:
@@ -150,7 +153,7 @@ def seed_demo(company: Company) -> None:
                         "lineObjectNumber": item,
                         "quantity": quantity,
                         "directUnitCost": cost,
-                        "locationId": locations["HAWTHORNE"]["id"],
+                        "locationId": locations[RECEIVED_AT.get(item, "HAWTHORNE")]["id"],
                     },
                     order,
                 )

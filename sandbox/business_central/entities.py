@@ -107,7 +107,10 @@ SETS = {
         _set(
             "purchaseReceipts",
             "id number invoiceDate postingDate dueDate vendorNumber vendorName payToName payToContact payToVendorNumber "
-            "shipToName shipToContact currencyCode orderNumber lastModifiedDateTime",
+            "shipToName shipToContact buyFromAddressLine1 buyFromAddressLine2 buyFromCity buyFromCountry buyFromState "
+            "buyFromPostCode shipToAddressLine1 shipToAddressLine2 shipToCity shipToCountry shipToState shipToPostCode "
+            "payToAddressLine1 payToAddressLine2 payToCity payToCountry payToState payToPostCode currencyCode orderNumber "
+            "lastModifiedDateTime",
             lines="purchaseReceiptLines",
         ),
         _set(
