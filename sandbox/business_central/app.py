@@ -139,6 +139,9 @@ class Simulator:
         if len(parts) < 4 or parts[0] != self.config.tenant_id or parts[1] != self.config.environment or parts[2] != "api":
             raise BcError(404, "BadRequest_ResourceNotFound", "The environment does not exist.")  # INFERENCE wording
         rest = parts[3:]
+        if rest[:3] == ["microsoft", "runtime", "beta"] and rest[4:] == ["webhookSupportedResources"]:
+            # [BC-WEBHOOKS]: the environment's list of webhook resources (filter not simulated)
+            return JSONResponse({"value": [{"resource": f"v2.0/{name}"} for name in self.config.webhook_resources]})
         custom = rest[:3] == [self.config.custom_api_publisher, self.config.custom_api_group, self.config.custom_api_version]
         if custom and self.config.custom_api_installed:
             rest = rest[3:]
@@ -165,8 +168,8 @@ class Simulator:
             if segment.startswith("Microsoft.NAV."):
                 if entity_set is None or entity_id is None or index != len(segments) - 1 or request.method != "POST":
                     raise invalid("A bound action is called with POST on one entity.")
-                self.company.action(entity_set, entity_id, segment.removeprefix("Microsoft.NAV."))
                 self.counters[f"action_{segment.removeprefix('Microsoft.NAV.')}"] += 1
+                self.company.action(entity_set, entity_id, segment.removeprefix("Microsoft.NAV."))
                 return Response(status_code=204)
             found = SEGMENT.match(segment)
             name = found.group(1) if found else ""

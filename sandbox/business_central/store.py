@@ -24,6 +24,7 @@ class Store:
             os.close(handle)
         self.db = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         self.lock = threading.RLock()
+        self.db.executescript("PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY;")  # a simulator: speed over durability
         self.db.executescript(SCHEMA)
 
     def clear(self) -> None:

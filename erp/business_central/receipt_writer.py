@@ -1,0 +1,132 @@
+"""The engine's writer of Business Central receipts: set `receiveQuantity` on the order's lines
+(every other open line 0, nothing invoiced), then post with `Microsoft.NAV.receiveAndInvoice`
+(README facts 15-18).
+
+BC has no idempotency key and no field ion-sync can set that reaches the posted receipt (fact
+21), so whether a receipt landed is read back from BC: `find` looks for a posted receipt of the
+order (`purchaseReceipts`, `orderNumber`) on the receipt's posting date whose lines
+(`purchaseReceiptLines`) are exactly this receipt's items and quantities. The action's
+documented false alarm (`Internal_DataNotFoundFilter` after the receipt was posted, fact 16) and
+every uncertain answer go through that `find`; a posting is never sent twice on a guess.
+Receipts of one order are posted one at a time (they share the order's lines).
+
+Limit (README "Receipts: what find cannot tell apart"): two ION receipts of the same order, day,
+items and quantities look alike in BC; within a run each posted receipt is given to one key
+only, but a second such receipt whose run died mid-post is taken as landed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from connectors.business_central import BusinessCentralClient, EtagMismatch, key, literal
+from connectors.errors import DataError, TransientError
+from core.writer import Landed, Postable, Writer
+from ledger import Claim
+
+TARGET = "Business Central"
+POSTED_BUT_ERRORED = "Internal_DataNotFoundFilter"  # fact 16: the receipt is posted, the invoice lookup fails
+Signature = Counter[tuple[str, float]]
+
+
+def receipt_body(order_number: str, posting_date: str, lines: Mapping[int, tuple[str, float]]) -> dict[str, Any]:
+    """What a receipt posts: per order line `sequence`, the item and the quantity received."""
+    return {
+        "purchaseOrder": order_number,
+        "postingDate": posting_date,
+        "lines": [{"sequence": s, "item": item, "quantity": q} for s, (item, q) in sorted(lines.items())],
+    }
+
+
+def signature(lines: Sequence[Mapping[str, Any]], item: str = "item") -> Signature:
+    return Counter((str(line[item]), round(float(line["quantity"]), 5)) for line in lines)
+
+
+class ReceiptWriter(Writer):
+    """`Postable.record` is the order's id (GUID); `Postable.body` is `receipt_body(...)`. The
+    target id is the posted receipt's number."""
+
+    target = TARGET
+    id_column = "BC receipt"
+
+    def __init__(self, bc: BusinessCentralClient, integration: str) -> None:
+        self.bc = bc
+        self.integration = integration
+        self.planned: dict[str, Postable] = {}
+        self._orders: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._attributed: set[str] = set()  # receipt numbers this run already gave to a key
+
+    async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
+        self.planned.update({item.key: item for item in items})
+        return {}
+
+    async def find(self, claim: Claim) -> str | Landed | None:
+        item = self.planned.get(claim.key)
+        return await self._posted(item.body) if item else None
+
+    async def write(self, items: Sequence[Postable]) -> Sequence[str | Landed | Exception]:
+        return [await self._write_one(item) for item in items]
+
+    async def _write_one(self, item: Postable) -> str | Landed | Exception:
+        order_id = str(item.record)
+        async with self._orders[order_id]:
+            try:
+                await self._set_quantities(order_id, item.body)
+                await self.bc.action(f"purchaseOrders{key(order_id)}", "receiveAndInvoice")
+            except DataError as exc:
+                if exc.code != POSTED_BUT_ERRORED:
+                    return exc
+            except TransientError as exc:
+                if not exc.uncertain:
+                    return exc
+            found = await self._posted(item.body)
+            if found:
+                return found
+            return TransientError(
+                f"{item.label}: Business Central did not confirm the receipt and no posted receipt matches it yet; "
+                "the next run looks again before posting",
+                uncertain=True,
+            )
+
+    async def _set_quantities(self, order_id: str, body: dict[str, Any]) -> None:
+        """Every line of the order: `receiveQuantity` = this receipt's quantity, else 0 (a line's
+        default is its outstanding quantity, fact 18); `invoiceQuantity` 0 (bills come from AP).
+        The posting date first, so the posted receipt carries the day ION received."""
+        wanted = {int(line["sequence"]): float(line["quantity"]) for line in body["lines"]}
+        for attempt in range(3):
+            try:
+                order = await self.bc.get(f"purchaseOrders{key(order_id)}", **{"$expand": "purchaseOrderLines"})
+                if order is None:
+                    raise DataError(f"Business Central has no purchase order {body['purchaseOrder']} any more", status=404)
+                if order.get("postingDate") != body["postingDate"]:
+                    await self.bc.update(
+                        f"purchaseOrders{key(order_id)}", order["@odata.etag"], {"postingDate": body["postingDate"]}
+                    )
+                for line in order.get("purchaseOrderLines") or []:
+                    fields = {"receiveQuantity": wanted.get(int(line["sequence"]), 0.0), "invoiceQuantity": 0.0}
+                    if any(float(line.get(name) or 0) != value for name, value in fields.items()):
+                        await self.bc.update(f"purchaseOrderLines{key(line['id'])}", line["@odata.etag"], fields)
+                return
+            except EtagMismatch:
+                if attempt == 2:
+                    raise TransientError(f"purchase order {body['purchaseOrder']} keeps changing in Business Central") from None
+
+    async def _posted(self, body: dict[str, Any]) -> str | None:
+        """The number of a posted receipt of this order, on this date, with exactly these lines."""
+        receipts = await self.bc.all(
+            "purchaseReceipts",
+            **{
+                "$filter": f"orderNumber eq {literal(body['purchaseOrder'])} and postingDate eq {body['postingDate']}",
+                "$expand": "purchaseReceiptLines",
+            },
+        )
+        wanted = signature(body["lines"])
+        for receipt in sorted(receipts, key=lambda r: str(r.get("number")), reverse=True):
+            lines = [line for line in receipt.get("purchaseReceiptLines") or [] if float(line.get("quantity") or 0)]
+            number = str(receipt["number"])
+            if number not in self._attributed and signature(lines, "lineObjectNumber") == wanted:
+                self._attributed.add(number)
+                return number
+        return None
