@@ -157,8 +157,8 @@ def seed_demo(company: Company) -> None:
                     },
                     order,
                 )
-            for line, (_, _, _, received) in zip(company.rows(SETS["purchaseOrderLines"], order["id"]), lines, strict=True):
-                line["receiveQuantity"] = float(received)
+            for line, (_, _, _, done) in zip(company.rows(SETS["purchaseOrderLines"], order["id"]), lines, strict=True):
+                line["receiveQuantity"] = float(done)
                 company.store.put("purchaseOrderLines", line)
             company.receive_and_invoice(company.get(SETS["purchaseOrders"], order["id"]))
     finally:
