@@ -3,6 +3,7 @@ honouring a server's Retry-After when it gives one."""
 
 from __future__ import annotations
 
+import httpx
 from pydantic import BaseModel, Field
 from tenacity import (
     AsyncRetrying,
@@ -48,3 +49,12 @@ def retrying(policy: RetryPolicy, *, uncertain: bool = True) -> AsyncRetrying:
         retry=retry_if_exception(transient),
         reraise=True,
     )
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The seconds a server's Retry-After header asks for, if it sends a number."""
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

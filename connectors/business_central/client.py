@@ -12,7 +12,7 @@ from connectors.auth import RefreshingBearer
 from connectors.business_central.budget import RequestBudget
 from connectors.business_central.settings import BusinessCentralSettings
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
-from connectors.retry import retrying
+from connectors.retry import retry_after, retrying
 
 STANDARD = "api/v2.0"
 ETAG = "@odata.etag"
@@ -117,7 +117,7 @@ class BusinessCentralClient:
                 ) from None
         if response.status_code == 429:
             self.throttled += 1
-            wait = _retry_after(response) or self.settings.cool_off_seconds
+            wait = retry_after(response) or self.settings.cool_off_seconds
             self.budget.cool_off(wait)
             raise RateLimitedError(
                 f"Business Central {method} {_path(url)}: {_message(response)[1] or 'too many requests'}", retry_after=wait
@@ -240,11 +240,3 @@ def _raise_for_status(response: httpx.Response, *, write: bool) -> None:
     if status == 412 or code == ENTITY_CHANGED:
         raise EtagMismatch(message or "the record changed since it was read", code=code, status=status)
     raise DataError(message or response.text[:300], code=code, status=status)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
