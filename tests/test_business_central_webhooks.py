@@ -22,6 +22,7 @@ from sandbox.business_central import BusinessCentralSimConfig
 from sandbox.server import RunningServer, start
 from tests.business_central_helpers import InProcessBc
 
+PO = "PO5002"
 CLIENT_STATE = "bc-client-state-5d1e"
 
 
@@ -51,7 +52,7 @@ async def test_subscribe_receive_refuse_and_renew(receiver: tuple[RunningServer,
         assert (await ensure_subscription(client, url, CLIENT_STATE)).action == "kept"
 
         order = (
-            await client.all("purchaseOrders", **{"$filter": f"number eq {literal('106002')}", "$expand": "purchaseOrderLines"})
+            await client.all("purchaseOrders", **{"$filter": f"number eq {literal('PO5002')}", "$expand": "purchaseOrderLines"})
         )[0]
         line = order["purchaseOrderLines"][1]
         await client.update(f"purchaseOrderLines({line['id']})", line["@odata.etag"], {"quantity": 45})

@@ -35,14 +35,14 @@ def bc() -> InProcessBc:
 
 async def test_a_receipt_posts_once_though_bc_answers_the_documented_error(bc: InProcessBc) -> None:
     async with bc.client() as client:
-        po = await order(client, "106002")
+        po = await order(client, "PO5002")
         writer = ReceiptWriter(client, "receipt-sync-business-central")
-        item = postable("ion:receipt:7:po:2", po, {20000: ("BRACKET-0007", 15.0)})
+        item = postable("ion:receipt:7:po:2", po, {2: ("BRACKET-0007", 15.0)})
         await writer.prepare([item])
-        assert await writer.write([item]) == ["107003"]
-        after = await order(client, "106002")
+        assert await writer.write([item]) == ["107001"]
+        after = await order(client, "PO5002")
     assert [(line["lineObjectNumber"], line["receivedQuantity"]) for line in after["purchaseOrderLines"]] == [
-        ("RES-10", 100.0),  # its outstanding 100 was not received along (receiveQuantity set to 0)
+        ("RES-10", 0.0),  # its outstanding 200 was not received along (receiveQuantity set to 0)
         ("BRACKET-0007", 15.0),
     ]
     assert bc.sim.counters["action_receiveAndInvoice"] == 1
@@ -50,44 +50,44 @@ async def test_a_receipt_posts_once_though_bc_answers_the_documented_error(bc: I
 
 async def test_a_receipt_a_dead_run_posted_is_found_not_posted_again(bc: InProcessBc) -> None:
     async with bc.client() as client:
-        po = await order(client, "106002")
-        item = postable("ion:receipt:8:po:2", po, {20000: ("BRACKET-0007", 5.0)})
+        po = await order(client, "PO5002")
+        item = postable("ion:receipt:8:po:2", po, {2: ("BRACKET-0007", 5.0)})
         writer = ReceiptWriter(client, "receipt-sync-business-central")
         await writer.prepare([item])
-        assert await writer.write([item]) == ["107003"]  # ... and the run died before the ledger heard of it
+        assert await writer.write([item]) == ["107001"]  # ... and the run died before the ledger heard of it
         again = ReceiptWriter(client, "receipt-sync-business-central")
         await again.prepare([item])
-        assert await again.find(Claim(item.key, item.source_ref, 1, resolve_first=True)) == "107003"
-        other = postable("ion:receipt:9:po:2", po, {20000: ("BRACKET-0007", 5.0)})  # the same content, same day
+        assert await again.find(Claim(item.key, item.source_ref, 1, resolve_first=True)) == "107001"
+        other = postable("ion:receipt:9:po:2", po, {2: ("BRACKET-0007", 5.0)})  # the same content, same day
         await again.prepare([other])
-        assert await again.find(Claim(other.key, other.source_ref, 1, resolve_first=True)) is None  # 107003 is taken
+        assert await again.find(Claim(other.key, other.source_ref, 1, resolve_first=True)) is None  # 107001 is taken
     assert bc.sim.counters["action_receiveAndInvoice"] == 1
 
 
 async def test_an_unconfirmed_posting_is_left_for_the_next_run_to_find(bc: InProcessBc) -> None:
     async with bc.client() as client:
-        po = await order(client, "106001")
-        item = postable("ion:receipt:9:po:1", po, {10000: ("COMP-200", 10.0)})
+        po = await order(client, "PO5001")
+        item = postable("ion:receipt:9:po:1", po, {1: ("COMP-200", 10.0)})
         writer = ReceiptWriter(client, "receipt-sync-business-central")
         await writer.prepare([item])
-        bc.faults(script=[None, None, None, 504])  # GET order, PATCH date, PATCH line 10000 (20000 is at 0), the action: 504
+        bc.faults(script=[None, None, None, None, 504])  # GET order, PATCH date, PATCH both lines, then the action: 504
         [result] = await writer.write([item])
         assert isinstance(result, TransientError) and result.uncertain  # never resent on a guess
         again = ReceiptWriter(client, "receipt-sync-business-central")
         await again.prepare([item])
         assert await again.find(Claim(item.key, item.source_ref, 1)) is None  # the 504 came before BC posted
-        assert await again.write([item]) == ["107003"]
+        assert await again.write([item]) == ["107001"]
     assert bc.sim.counters["action_receiveAndInvoice"] == 1
 
 
 async def test_over_receipt_is_refused_by_bc_as_a_data_error(bc: InProcessBc) -> None:
     async with bc.client() as client:
-        po = await order(client, "106001")
+        po = await order(client, "PO5001")
         writer = ReceiptWriter(client, "receipt-sync-business-central")
-        item = postable("ion:receipt:10:po:1", po, {10000: ("COMP-200", 41.0)})
+        item = postable("ion:receipt:10:po:1", po, {1: ("COMP-200", 101.0)})
         await writer.prepare([item])
         [result] = await writer.write([item])
-    assert isinstance(result, DataError) and "cannot receive more than 40" in str(result)
+    assert isinstance(result, DataError) and "cannot receive more than 100" in str(result)
 
 
 async def test_a_production_journal_is_created_and_posted_once(bc: InProcessBc) -> None:

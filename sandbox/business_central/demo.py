@@ -49,12 +49,15 @@ PRODUCTION_ORDERS = [
     ("WO1007", "ASSY-100", 1, "HAWTHORNE"),
     ("WO1009", "ASSY-100", 2, "HAWTHORNE"),
 ]
-# purchase orders: vendor, order date, lines (item, quantity, unit cost, received)
+# purchase orders as the NetSuite demo's (sandbox/README.md): number, vendor, status, location,
+# lines (sequence, item, quantity, unit cost, received); numbered and sequenced like NetSuite's so
+# ION's join keys (PO number, line number attributes) lead to them too
 PURCHASE_ORDERS = [
-    ("10000", "2026-11-18", [("COMP-200", 100, 2.5, 60), ("COMP-300", 50, 4.0, 50)]),
-    ("20000", "2026-11-18", [("RES-10", 200, 0.1, 100), ("BRACKET-0007", 40, 1.2, 0)]),
+    ("PO5001", "10000", "Open", "HAWTHORNE", [(1, "COMP-200", 100, 2.5, 0), (2, "COMP-300", 50, 4.0, 0)]),
+    ("PO5002", "20000", "Open", "HAWTHORNE", [(1, "RES-10", 200, 0.1, 0), (2, "BRACKET-0007", 40, 1.2, 0)]),
+    ("PO5003", "10000", "In Review", "LONGBEACH", [(1, "COMP-200", 20, 2.5, 0)]),  # pending approval
+    ("PO5004", "20000", "Open", "HAWTHORNE", [(1, "GLUE-1", 10, 3.0, 10)]),  # fully received
 ]
-RECEIVED_AT = {"RES-10": "LONGBEACH"}  # where a PO line receives (else HAWTHORNE), as the NetSuite balances have it
 SEEDED_AT = "2026-11-18T16:00:00.000Z"
 
 
@@ -81,13 +84,8 @@ def seed_demo(company: Company) -> None:
             baseUnitOfMeasureCode=unit,
             priceIncludesTax=False,
         )
-    received = {
-        (item, RECEIVED_AT.get(item, "HAWTHORNE")): float(done) for _, _, lines in PURCHASE_ORDERS for item, _, _, done in lines
-    }
-    for item, location, quantity in STOCK_ON_HAND:  # opening stock, so that with the seeded receipts it is on hand
-        opening = round(quantity - received.get((item, location), 0.0), 5)
-        if opening:
-            company.ledger_entry(item, location, opening, "Positive Adjmt.", "", "OPENING", "2026-11-01")
+    for item, location, quantity in STOCK_ON_HAND:
+        company.ledger_entry(item, location, quantity, "Positive Adjmt.", "", "OPENING", "2026-11-01")
     terms = {
         code: _entity(
             company,
@@ -139,32 +137,40 @@ def seed_demo(company: Company) -> None:
             dueDate="2026-11-20",
             status="Released",
         )
-    trap = company.config.receive_and_invoice_errors_when_nothing_invoiced
-    company.config.receive_and_invoice_errors_when_nothing_invoiced = False
-    try:
-        for vendor, ordered, lines in PURCHASE_ORDERS:
-            order = company.create(
-                SETS["purchaseOrders"], {"vendorNumber": vendor, "orderDate": ordered, "postingDate": "2026-11-19"}
-            )
-            for item, quantity, cost, _ in lines:
-                company.create(
-                    SETS["purchaseOrderLines"],
-                    {
-                        "lineObjectNumber": item,
-                        "quantity": quantity,
-                        "directUnitCost": cost,
-                        "locationId": locations[RECEIVED_AT.get(item, "HAWTHORNE")]["id"],
-                    },
-                    order,
-                )
-            for line, (_, _, _, done) in zip(company.rows(SETS["purchaseOrderLines"], order["id"]), lines, strict=True):
-                line["receiveQuantity"] = float(done)
-                company.store.put("purchaseOrderLines", line)
-            company.receive_and_invoice(company.get(SETS["purchaseOrders"], order["id"]))
-    finally:
-        company.config.receive_and_invoice_errors_when_nothing_invoiced = trap
+    for number, vendor, status, location, lines in PURCHASE_ORDERS:
+        _purchase_order(company, number, vendor, status, locations[location]["id"], lines)
     for name in ("purchaseOrders", "purchaseOrderLines", "purchaseReceipts", "itemLedgerEntries", STOCK):
         for entity in company.store.all(name):
             if "lastModifiedDateTime" in entity:
                 entity["lastModifiedDateTime"] = SEEDED_AT
             company.store.put(name, entity)
+
+
+def _purchase_order(
+    company: Company, number: str, vendor: str, status: str, location: str, lines: list[tuple[int, str, float, float, float]]
+) -> None:
+    """A seeded order: its number and line sequences as given (BC allows manual numbers when the
+    series does; INFERENCE for the demo), received quantities as if posted earlier."""
+    order = company.create(
+        SETS["purchaseOrders"], {"vendorNumber": vendor, "orderDate": "2026-11-18", "postingDate": "2026-11-18"}
+    )
+    for sequence, item, quantity, cost, _ in lines:
+        company.create(
+            SETS["purchaseOrderLines"],
+            {
+                "sequence": sequence,
+                "lineObjectNumber": item,
+                "quantity": quantity,
+                "directUnitCost": cost,
+                "locationId": location,
+            },
+            company.get(SETS["purchaseOrders"], order["id"]),
+        )
+    for line, (_, _, quantity, _, received) in zip(
+        sorted(company.rows(SETS["purchaseOrderLines"], order["id"]), key=lambda row: row["sequence"]), lines, strict=True
+    ):
+        line.update(receivedQuantity=float(received), receiveQuantity=float(quantity - received))
+        company.store.put("purchaseOrderLines", line)
+    seeded = company.get(SETS["purchaseOrders"], order["id"])
+    seeded.update(number=number, status=status, fullyReceived=all(r == q for _, _, q, _, r in lines))
+    company.store.put("purchaseOrders", seeded)

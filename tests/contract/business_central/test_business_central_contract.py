@@ -214,7 +214,7 @@ async def test_the_simulator_answers_receive_and_invoice_as_documented_having_po
     )
     documented = example("receive_and_invoice_error")
     async with BusinessCentralClient(local, transport=httpx.ASGITransport(app=app)) as bc:
-        order = (await bc.all("purchaseOrders", **{"$filter": "number eq '106002'", "$expand": "purchaseOrderLines"}))[0]
+        order = (await bc.all("purchaseOrders", **{"$filter": "number eq 'PO5002'", "$expand": "purchaseOrderLines"}))[0]
         for line in order["purchaseOrderLines"]:
             quantity = 5 if line["lineObjectNumber"] == "BRACKET-0007" else 0
             await bc.update(
@@ -224,6 +224,6 @@ async def test_the_simulator_answers_receive_and_invoice_as_documented_having_po
             await bc.action(f"purchaseOrders({order['id']})", "receiveAndInvoice")
         assert caught.value.code == documented["response"]["error"]["code"]
         assert caught.value.status == documented["status"]
-        receipts = await bc.all("purchaseReceipts", **{"$filter": "orderNumber eq '106002'", "$expand": "purchaseReceiptLines"})
+        receipts = await bc.all("purchaseReceipts", **{"$filter": "orderNumber eq 'PO5002'", "$expand": "purchaseReceiptLines"})
     latest = receipts[-1]
     assert [(line["lineObjectNumber"], line["quantity"]) for line in latest["purchaseReceiptLines"]] == [("BRACKET-0007", 5)]
