@@ -4,6 +4,7 @@ the NetSuite simulator's items, locations, stock, vendors and purchase orders, i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from .company import STOCK, Company
@@ -147,7 +148,7 @@ def seed_demo(company: Company) -> None:
 
 
 def _purchase_order(
-    company: Company, number: str, vendor: str, status: str, location: str, lines: list[tuple[int, str, float, float, float]]
+    company: Company, number: str, vendor: str, status: str, location: str, lines: Sequence[tuple[int, str, float, float, float]]
 ) -> None:
     """A seeded order: its number and line sequences as given (BC allows manual numbers when the
     series does; INFERENCE for the demo), received quantities as if posted earlier."""
