@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from sandbox.faults import FaultConfig, FaultInjector
 
+from . import bulk
 from .company import Company
 from .config import BusinessCentralSimConfig
 from .demo import seed_demo
@@ -331,7 +332,25 @@ def _admin_routes(sim: Simulator) -> list[Route]:
             sim.store.put("subscriptions", subscription)
         return JSONResponse({"expires": stamp})
 
+    async def bulk_production_orders(request: Request) -> Response:
+        try:
+            spec = bulk.BulkProductionOrders.model_validate_json(await request.body() or b"{}")
+        except ValidationError as exc:
+            return JSONResponse({"error": exc.errors(include_url=False)}, status_code=422)
+        return JSONResponse(bulk.production_orders(sim.company, spec), status_code=201)
+
+    async def bulk_purchase_orders(request: Request) -> Response:
+        try:
+            spec = bulk.BulkPurchaseOrders.model_validate_json(await request.body() or b"{}")
+            return JSONResponse(bulk.purchase_orders(sim.company, spec), status_code=201)
+        except ValidationError as exc:
+            return JSONResponse({"error": exc.errors(include_url=False)}, status_code=422)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+
     return [
+        Route("/_sandbox/seed/bulk-production-orders", bulk_production_orders, methods=["POST"]),
+        Route("/_sandbox/seed/bulk-purchase-orders", bulk_purchase_orders, methods=["POST"]),
         Route("/_sandbox/faults", put_faults, methods=["PUT"]),
         Route("/_sandbox/faults", get_faults, methods=["GET"]),
         Route("/_sandbox/stats", stats, methods=["GET"]),
