@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.business_central import BusinessCentralClient, key, literal
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.times import iso, parse_time
 from erp.business_central.purchase_orders import ERP, desired_po, item_numbers, version_key, version_of
 from erp.business_central.references import BcReferences
@@ -23,7 +23,7 @@ RECEIVABLE = ("Draft", "Open")  # INFERENCE (README fact 13): In Review is pendi
 @dataclass
 class BusinessCentralPurchaseOrders:
     bc: BusinessCentralClient
-    mappings: NetSuiteMappings
+    mappings: ErpMappings
     references: BcReferences
     name: str = ERP
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> order with lines, read by `changed`

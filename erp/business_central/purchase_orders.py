@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from core.config import AttributeMap, NetSuiteMappings
+from core.config import AttributeMap, ErpMappings
 from erp.port.purchase_orders import Definitions, DesiredLine, DesiredPo
 
 ERP = "Business Central"
@@ -70,7 +70,7 @@ def item_numbers(order: dict[str, Any]) -> set[str]:
 
 def desired_po(
     order: dict[str, Any],
-    mappings: NetSuiteMappings,
+    mappings: ErpMappings,
     part_ids: Mapping[str, str | None],
     definitions: Definitions | None,
     location_codes: Mapping[str, str],
@@ -80,7 +80,7 @@ def desired_po(
     purchasing = mappings.purchasing
     problems: list[str] = []
     codes = sorted({location_codes.get(str(line.get("locationId") or "").lower(), "") for line in item_lines(order)})
-    by_code = {m.netsuite: m.ion for m in mappings.locations}
+    by_code = {m.erp: m.ion for m in mappings.locations}
     ship_to = by_code.get(codes[0]) if len(codes) == 1 else None
     if len(codes) != 1 or not codes[0]:
         problems.append(

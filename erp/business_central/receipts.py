@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.business_central import BusinessCentralClient, literal
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.writer import Postable, Writer, one_record
 from erp.business_central.receipt_writer import ReceiptWriter, receipt_body
 from erp.business_central.references import BcReferences
@@ -24,7 +24,7 @@ UNRECEIVABLE = {"In Review": "pending approval"}  # INFERENCE (README fact 13)
 
 class BusinessCentralReceipts:
     def __init__(
-        self, bc: BusinessCentralClient, mappings: NetSuiteMappings, references: BcReferences, integration: str = INTEGRATION
+        self, bc: BusinessCentralClient, mappings: ErpMappings, references: BcReferences, integration: str = INTEGRATION
     ) -> None:
         self.bc = bc
         self.mappings = mappings

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 from connectors.business_central import BusinessCentralClient
 from connectors.errors import ConfigError
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 
 
 @dataclass
 class BcReferences:
     bc: BusinessCentralClient
-    mappings: NetSuiteMappings
+    mappings: ErpMappings
     location_codes: dict[str, str] = field(default_factory=dict)  # BC location id (lower-case) -> code
     location_ids: dict[str, str] = field(default_factory=dict)  # code -> id
 
@@ -25,7 +25,7 @@ class BcReferences:
     async def check_locations(self) -> None:
         """Every BC location code the mappings name exists (a typo stops the run before any write)."""
         await self.load()
-        missing = sorted({m.netsuite for m in self.mappings.locations} - self.location_ids.keys())
+        missing = sorted({m.erp for m in self.mappings.locations} - self.location_ids.keys())
         if missing:
             raise ConfigError(
                 f"business_central.locations names location code(s) {', '.join(missing)}, not in Business Central "
