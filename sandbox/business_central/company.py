@@ -576,8 +576,7 @@ class Company:
             "itemNumber": item["number"],
             "quantity": float(quantity),
             "locationCode": body["locationCode"],
-            "lotNumber": body.get("lotNumber") or "",
-            "serialNumber": body.get("serialNumber") or "",
+            "itemTrackingNumber": body.get("itemTrackingNumber") or "",
         }
         return self.save("productionJournalLines", line)
 

@@ -149,8 +149,8 @@ SETS = {
         ),
         _set(
             "productionJournalLines",
-            "id documentId sequence entryType itemNumber quantity locationCode lotNumber serialNumber",
-            "sequence entryType itemNumber quantity locationCode lotNumber serialNumber",
+            "id documentId sequence entryType itemNumber quantity locationCode itemTrackingNumber",
+            "sequence entryType itemNumber quantity locationCode itemTrackingNumber",
             creatable=True,
             custom=True,
         ),
