@@ -16,6 +16,7 @@ from typing import Literal, TypeVar, cast
 from pydantic_settings import BaseSettings
 
 from connectors.arena import ArenaSettings
+from connectors.business_central import BusinessCentralSettings
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
@@ -30,6 +31,7 @@ Wanted = System | Literal["erp"]
 # Each system's settings, by name; an ERP adapter registers its own here.
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
+    "business-central": BusinessCentralSettings,
     "quickbooks": QuickBooksSettings,
     "ramp": RampSettings,
     "arena": ArenaSettings,
@@ -93,6 +95,10 @@ class Environment:
     @property
     def netsuite(self) -> NetSuiteSettings:
         return self.settings("netsuite", NetSuiteSettings)
+
+    @property
+    def business_central(self) -> BusinessCentralSettings:
+        return self.settings("business-central", BusinessCentralSettings)
 
     @property
     def quickbooks(self) -> QuickBooksSettings:

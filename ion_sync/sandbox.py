@@ -63,6 +63,7 @@ def start_sandbox(
     key_path, public_pem = netsuite_key_pair(workdir)
     ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
     ion_config.supplier_attributes.append(AttributeDefinition(key=RAMP_VENDOR_ATTRIBUTE))
+    ion_config.supplier_attributes.append(AttributeDefinition(key=BC_VENDOR_ATTRIBUTE))
     ns_config = netsuite.NetSuiteSimConfig(
         database=str(workdir / "netsuite-sim.db"),
         oauth2_public_key_pem=public_pem,
@@ -136,6 +137,7 @@ def business_central_env(url: str, config: business_central.BusinessCentralSimCo
 RAMP_CONFIG = ramp_sim.RampSimConfig()
 RAMP_WEBHOOK_SECRET = "ramp_sec_sandbox-webhook-secret"
 RAMP_VENDOR_ATTRIBUTE = "Ramp Vendor Id"  # the ION supplier attribute of `ramp.vendor_attribute`
+BC_VENDOR_ATTRIBUTE = "Business Central Vendor No"  # business_central.purchasing.vendor_id_attribute
 
 
 def ramp_env(url: str) -> dict[str, str]:

@@ -17,7 +17,6 @@ from erp.business_central.references import BcReferences
 from erp.port.purchase_orders import Definitions, DesiredPo, PoChange, SourcePo, Supplier
 
 EXPAND = {"$expand": "purchaseOrderLines"}
-RECEIVABLE = ("Draft", "Open")  # INFERENCE (README fact 13): In Review is pending approval
 
 
 @dataclass
@@ -79,7 +78,7 @@ class BusinessCentralPurchaseOrders:
                     erp=ERP,
                     number=str(order["number"]),
                     status=status,
-                    receivable=status in RECEIVABLE and not order.get("fullyReceived"),
+                    receivable=status in self.mappings.purchasing.receivable_statuses and not order.get("fullyReceived"),
                     part_numbers=frozenset(self.mappings.part_number(n) for n in item_numbers(order)),
                     source_ref=f"business-central:purchaseOrder:{order['id']}",
                     document={"purchaseOrder": order},

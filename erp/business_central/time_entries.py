@@ -49,6 +49,7 @@ async def existing(bc: BusinessCentralClient, entity_set: str, field_name: str, 
 class BusinessCentralTimeEntries:
     bc: BusinessCentralClient
     labor: LaborMapping
+    integration: str = "labor-sync-business-central"
     name: str = NAME
     jobs: set[str] = field(default_factory=set)  # BC job numbers that exist, known after `check`
 
@@ -96,14 +97,14 @@ class BusinessCentralTimeEntries:
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
     def writer(self) -> Writer:
-        return TimeRegistrationWriter(self.bc)
+        return TimeRegistrationWriter(self.bc, self.integration)
 
 
 class TimeRegistrationWriter(Writer):
     target = NAME
     id_column = "BC entry"
 
-    def __init__(self, bc: BusinessCentralClient, integration: str = "labor-sync") -> None:
+    def __init__(self, bc: BusinessCentralClient, integration: str) -> None:
         self.bc = bc
         self.integration = integration
         self.planned: dict[str, Postable] = {}
