@@ -70,7 +70,7 @@ async def test_an_unconfirmed_posting_is_left_for_the_next_run_to_find(bc: InPro
         item = postable("ion:receipt:9:po:1", po, {1: ("COMP-200", 10.0)})
         writer = ReceiptWriter(client, "receipt-sync-business-central")
         await writer.prepare([item])
-        bc.faults(script=[None, None, None, None, 504])  # GET order, PATCH date, PATCH both lines, then the action: 504
+        bc.faults(script=[None] * 5 + [504])  # GET order, PATCH date and both lines, GET again (all set), the action: 504
         [result] = await writer.write([item])
         assert isinstance(result, TransientError) and result.uncertain  # never resent on a guess
         again = ReceiptWriter(client, "receipt-sync-business-central")

@@ -6,7 +6,8 @@ API").
 The journal's `documentNumber` (`ION-R<run id>`) is unique in BC and stays after posting, so
 whether a run's completion landed is read back by that number: posted → landed; open (the run
 died between creating and posting it) → post it; absent → create and post. Creating and
-posting are thus safe to repeat: the writer is idempotent and every write looks first."""
+posting are thus safe to repeat: the writer is idempotent and every write looks first. A post
+whose answer is lost is reported as such (not known to be posted); the next look settles it."""
 
 from __future__ import annotations
 
@@ -75,10 +76,6 @@ class ProductionJournalWriter(Writer):
                 if journal is None:
                     raise
         if journal.get("status") != "Posted":
-            try:
-                await self.bc.action(f"productionJournals{key(str(journal['id']))}", "post", route=self.route)
-            except TransientError as exc:
-                again = await self._journal(number) if exc.uncertain else None
-                if not again or again.get("status") != "Posted":
-                    raise
+            # an uncertain posting goes back to the engine: `find` (or the next write) reads it back
+            await self.bc.action(f"productionJournals{key(str(journal['id']))}", "post", route=self.route)
         return number

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.business_central import BusinessCentralClient, EtagMismatch, key, literal
-from connectors.errors import DataError, TransientError
+from connectors.errors import ContractError, DataError, TransientError
 from core.writer import Landed, Postable, Writer
 from ledger import Claim
 
@@ -51,10 +51,10 @@ class ReceiptWriter(Writer):
     target = TARGET
     id_column = "BC receipt"
 
-    def __init__(self, bc: BusinessCentralClient, integration: str) -> None:
+    def __init__(self, bc: BusinessCentralClient, integration: str, planned: dict[str, Postable] | None = None) -> None:
         self.bc = bc
         self.integration = integration
-        self.planned: dict[str, Postable] = {}
+        self.planned = planned if planned is not None else {}  # by key: shared with the target that planned them
         self._orders: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._attributed: set[str] = set()  # receipt numbers this run already gave to a key
 
@@ -78,40 +78,45 @@ class ReceiptWriter(Writer):
             except DataError as exc:
                 if exc.code != POSTED_BUT_ERRORED:
                     return exc
+                # posted, then the invoice lookup failed (fact 16): the receipt is there to read back
+                found = await self._posted(item.body)
+                return found or TransientError(f"{item.label}: {exc}; no posted receipt matches it yet", uncertain=True)
             except TransientError as exc:
-                if not exc.uncertain:
-                    return exc
+                return exc  # an uncertain posting is `find`'s to settle before anything is sent again
             found = await self._posted(item.body)
-            if found:
-                return found
-            return TransientError(
-                f"{item.label}: Business Central did not confirm the receipt and no posted receipt matches it yet; "
-                "the next run looks again before posting",
-                uncertain=True,
-            )
+            if not found:
+                raise ContractError(f"{item.label}: Business Central answered 204 to receiveAndInvoice but shows no such receipt")
+            return found
 
     async def _set_quantities(self, order_id: str, body: dict[str, Any]) -> None:
         """Every line of the order: `receiveQuantity` = this receipt's quantity, else 0 (a line's
         default is its outstanding quantity, fact 18); `invoiceQuantity` 0 (bills come from AP).
-        The posting date first, so the posted receipt carries the day ION received."""
+        The posting date first, so the posted receipt carries the day ION received. Setting values
+        is safe to repeat: after a stale etag or a lost answer the order is read again and only
+        what still differs is sent."""
         wanted = {int(line["sequence"]): float(line["quantity"]) for line in body["lines"]}
-        for attempt in range(3):
-            try:
-                order = await self.bc.get(f"purchaseOrders{key(order_id)}", **{"$expand": "purchaseOrderLines"})
-                if order is None:
-                    raise DataError(f"Business Central has no purchase order {body['purchaseOrder']} any more", status=404)
-                if order.get("postingDate") != body["postingDate"]:
-                    await self.bc.update(
-                        f"purchaseOrders{key(order_id)}", order["@odata.etag"], {"postingDate": body["postingDate"]}
-                    )
-                for line in order.get("purchaseOrderLines") or []:
-                    fields = {"receiveQuantity": wanted.get(int(line["sequence"]), 0.0), "invoiceQuantity": 0.0}
-                    if any(float(line.get(name) or 0) != value for name, value in fields.items()):
-                        await self.bc.update(f"purchaseOrderLines{key(line['id'])}", line["@odata.etag"], fields)
+        for _ in range(len(wanted) + 8):
+            order = await self.bc.get(f"purchaseOrders{key(order_id)}", **{"$expand": "purchaseOrderLines"})
+            if order is None:
+                raise DataError(f"Business Central has no purchase order {body['purchaseOrder']} any more", status=404)
+            changes: list[tuple[str, str, dict[str, Any]]] = []
+            if order.get("postingDate") != body["postingDate"]:
+                changes.append((f"purchaseOrders{key(order_id)}", order["@odata.etag"], {"postingDate": body["postingDate"]}))
+            for line in order.get("purchaseOrderLines") or []:
+                fields = {"receiveQuantity": wanted.get(int(line["sequence"]), 0.0), "invoiceQuantity": 0.0}
+                if any(float(line.get(name) or 0) != value for name, value in fields.items()):
+                    changes.append((f"purchaseOrderLines{key(line['id'])}", line["@odata.etag"], fields))
+            if not changes:
                 return
+            try:
+                for path, etag, fields in changes:
+                    await self.bc.update(path, etag, fields)
             except EtagMismatch:
-                if attempt == 2:
-                    raise TransientError(f"purchase order {body['purchaseOrder']} keeps changing in Business Central") from None
+                continue
+            except TransientError as exc:
+                if not exc.uncertain:
+                    raise
+        raise TransientError(f"purchase order {body['purchaseOrder']} keeps changing in Business Central")
 
     async def _posted(self, body: dict[str, Any]) -> str | None:
         """The number of a posted receipt of this order, on this date, with exactly these lines."""

@@ -30,6 +30,7 @@ class BusinessCentralReceipts:
         self.mappings = mappings
         self.references = references
         self.integration = integration
+        self.planned: dict[str, Postable] = {}  # what `plan` made, by key: the writer's `find` reads it
 
     @property
     def join_keys(self) -> JoinKeys:
@@ -127,7 +128,7 @@ class BusinessCentralReceipts:
         return found
 
     def writer(self) -> Writer:
-        return ReceiptWriter(self.bc, self.integration)
+        return ReceiptWriter(self.bc, self.integration, self.planned)
 
 
 def line_item(order: dict[str, Any], sequence: int) -> str:
