@@ -33,9 +33,9 @@ def business_central_adapter(client: BusinessCentralClient, env: Environment) ->
         concurrency=client.settings.concurrency,
         check_mappings=references.check_locations,
         purchase_orders=BusinessCentralPurchaseOrders(client, mappings, references),
-        receipts=BusinessCentralReceipts(client, mappings, references, erp_integration(RECEIPTS, NAME)),
+        receipts=BusinessCentralReceipts(client, mappings, references, erp_integration(RECEIPTS, NAME), env.app.database_url),
         completions=BusinessCentralCompletions(client, mappings, erp_integration(CONSUMPTION, NAME)),
-        time_entries=BusinessCentralTimeEntries(client, mappings.labor, erp_integration(LABOR, NAME)),
+        time_entries=BusinessCentralTimeEntries(client, mappings.labor, erp_integration(LABOR, NAME), env.app.database_url),
         inventory=BusinessCentralInventory(client),
         matching=BusinessCentralMatching(client),
     )

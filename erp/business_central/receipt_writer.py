@@ -10,9 +10,9 @@ documented false alarm (`Internal_DataNotFoundFilter` after the receipt was post
 every uncertain answer go through that `find`; a posting is never sent twice on a guess.
 Receipts of one order are posted one at a time (they share the order's lines).
 
-Limit (README "Receipts: what find cannot tell apart"): two ION receipts of the same order, day,
-items and quantities look alike in BC; within a run each posted receipt is given to one key
-only, but a second such receipt whose run died mid-post is taken as landed."""
+Two ION receipts of the same order, day, items and quantities look alike in BC: a posted receipt
+the ledger (or this run) already gives to another key is never taken for this one (`Attribution`).
+What stays ambiguous: a receipt posted in BC by a person with the very same content."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from typing import Any
 from connectors.business_central import BusinessCentralClient, EtagMismatch, key, literal
 from connectors.errors import ContractError, DataError, TransientError
 from core.writer import Landed, Postable, Writer
+from erp.business_central.attribution import Attribution
 from ledger import Claim
 
 TARGET = "Business Central"
@@ -51,20 +52,27 @@ class ReceiptWriter(Writer):
     target = TARGET
     id_column = "BC receipt"
 
-    def __init__(self, bc: BusinessCentralClient, integration: str, planned: dict[str, Postable] | None = None) -> None:
+    def __init__(
+        self,
+        bc: BusinessCentralClient,
+        integration: str,
+        planned: dict[str, Postable] | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.bc = bc
         self.integration = integration
         self.planned = planned if planned is not None else {}  # by key: shared with the target that planned them
         self._orders: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._attributed: set[str] = set()  # receipt numbers this run already gave to a key
+        self.attribution = Attribution(database_url, integration)
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
         self.planned.update({item.key: item for item in items})
+        self.attribution.refresh()
         return {}
 
     async def find(self, claim: Claim) -> str | Landed | None:
         item = self.planned.get(claim.key)
-        return await self._posted(item.body) if item else None
+        return await self._posted(item) if item else None
 
     async def write(self, items: Sequence[Postable]) -> Sequence[str | Landed | Exception]:
         return [await self._write_one(item) for item in items]
@@ -79,11 +87,11 @@ class ReceiptWriter(Writer):
                 if exc.code != POSTED_BUT_ERRORED:
                     return exc
                 # posted, then the invoice lookup failed (fact 16): the receipt is there to read back
-                found = await self._posted(item.body)
+                found = await self._posted(item)
                 return found or TransientError(f"{item.label}: {exc}; no posted receipt matches it yet", uncertain=True)
             except TransientError as exc:
                 return exc  # an uncertain posting is `find`'s to settle before anything is sent again
-            found = await self._posted(item.body)
+            found = await self._posted(item)
             if not found:
                 raise ContractError(f"{item.label}: Business Central answered 204 to receiveAndInvoice but shows no such receipt")
             return found
@@ -118,8 +126,10 @@ class ReceiptWriter(Writer):
                     raise
         raise TransientError(f"purchase order {body['purchaseOrder']} keeps changing in Business Central")
 
-    async def _posted(self, body: dict[str, Any]) -> str | None:
-        """The number of a posted receipt of this order, on this date, with exactly these lines."""
+    async def _posted(self, item: Postable) -> str | None:
+        """The number of a posted receipt of this order, on this date, with exactly these lines,
+        that no other key owns."""
+        body = item.body
         receipts = await self.bc.all(
             "purchaseReceipts",
             **{
@@ -131,7 +141,7 @@ class ReceiptWriter(Writer):
         for receipt in sorted(receipts, key=lambda r: str(r.get("number")), reverse=True):
             lines = [line for line in receipt.get("purchaseReceiptLines") or [] if float(line.get("quantity") or 0)]
             number = str(receipt["number"])
-            if number not in self._attributed and signature(lines, "lineObjectNumber") == wanted:
-                self._attributed.add(number)
+            if self.attribution.free_for(number, item.key) and signature(lines, "lineObjectNumber") == wanted:
+                self.attribution.give(number, item.key)
                 return number
         return None

@@ -24,8 +24,14 @@ UNRECEIVABLE = {"In Review": "pending approval"}  # INFERENCE (README fact 13)
 
 class BusinessCentralReceipts:
     def __init__(
-        self, bc: BusinessCentralClient, mappings: ErpMappings, references: BcReferences, integration: str = INTEGRATION
+        self,
+        bc: BusinessCentralClient,
+        mappings: ErpMappings,
+        references: BcReferences,
+        integration: str = INTEGRATION,
+        database_url: str | None = None,
     ) -> None:
+        self.database_url = database_url
         self.bc = bc
         self.mappings = mappings
         self.references = references
@@ -128,7 +134,7 @@ class BusinessCentralReceipts:
         return found
 
     def writer(self) -> Writer:
-        return ReceiptWriter(self.bc, self.integration, self.planned)
+        return ReceiptWriter(self.bc, self.integration, self.planned, self.database_url)
 
 
 def line_item(order: dict[str, Any], sequence: int) -> str:
