@@ -38,7 +38,6 @@ class ProductionJournalWriter(Writer):
 
     target = TARGET
     idempotent = True
-    id_column = "BC journal"
 
     def __init__(self, bc: BusinessCentralClient, integration: str) -> None:
         self.bc = bc

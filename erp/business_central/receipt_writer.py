@@ -50,7 +50,6 @@ class ReceiptWriter(Writer):
     target id is the posted receipt's number."""
 
     target = TARGET
-    id_column = "BC receipt"
 
     def __init__(
         self,

@@ -124,7 +124,6 @@ class TimeRegistrationWriter(Writer):
     (an earlier write whose answer was lost), so writing again never adds a second one."""
 
     target = NAME
-    id_column = "BC entry"
     idempotent = True
 
     def __init__(self, bc: BusinessCentralClient, integration: str, attribution: Attribution) -> None:

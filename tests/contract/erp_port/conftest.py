@@ -127,6 +127,8 @@ def erp_target(request: pytest.FixtureRequest, world: World, monkeypatch: pytest
     one try per request, so a lost answer is the writer's to handle, not the client's retry."""
     erp: ErpUnderTest = request.param
     monkeypatch.setenv("ION_SYNC_ERP", erp.name)
-    monkeypatch.setenv(f"{erp.name.upper()}_RETRY__ATTEMPTS", "1")
+    monkeypatch.setenv(f"{erp.name.upper().replace('-', '_')}_RETRY__ATTEMPTS", "1")
+    if erp.name == "business-central":
+        world.admin("business_central", "POST", "reset")
     yield erp
     erp.drop_answers(world, False)
