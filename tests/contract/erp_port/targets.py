@@ -72,6 +72,7 @@ NETSUITE = ErpUnderTest(
     drop_answers=_netsuite_drop,
 )
 
+
 def _bc_entities(world: World, entity_set: str) -> list[dict[str, Any]]:
     return world.admin("business_central", "GET", f"entities/{entity_set}")["value"]
 
