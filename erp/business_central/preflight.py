@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from connectors.business_central import BusinessCentralClient, literal
-from connectors.errors import SyncError
+from connectors.errors import ConfigError, SyncError
+from core.environment import load_environment
 from core.preflight import Check
 from erp.business_central.subscriptions import purchase_orders_offered
 
@@ -31,6 +32,19 @@ CUSTOM_READS = {
     "locationInventories": "inventory-reconciliation (stock per location)",
 }
 PERMISSIONS_FIX = "assign the app a permission set that reads it (BC page Microsoft Entra applications)"
+
+
+async def run_checks() -> list[Check]:
+    try:
+        env = load_environment("erp", erp="business-central")
+    except ConfigError as exc:
+        return [Check(SYSTEM, "Business Central configuration", False, str(exc), "set the variables and mappings it names")]
+    mappings = env.erp_mappings
+    return await preflight_checks(
+        lambda: BusinessCentralClient(env.business_central),
+        sorted({m.erp for m in mappings.locations}),
+        sorted(set(mappings.items.values())),
+    )
 
 
 async def preflight_checks(
@@ -100,9 +114,13 @@ async def preflight_checks(
 
 async def _probe(bc: BusinessCentralClient, name: str, used_by: str, route: str, fix: str) -> Check:
     try:
-        await bc.get(name, route=route, **{"$top": "1"})
+        found = await bc.get(name, route=route, **{"$top": "1"})
     except SyncError as exc:
         return Check(SYSTEM, f"read {route}/{name}", False, f"{exc} (needed by {used_by})", fix)
+    if found is None:
+        return Check(
+            SYSTEM, f"read {route}/{name}", False, f"Business Central has no {route}/{name} (404; needed by {used_by})", fix
+        )
     return Check(SYSTEM, f"read {route}/{name}", True, used_by)
 
 
