@@ -80,8 +80,7 @@ def desired_po(
     purchasing = mappings.purchasing
     problems: list[str] = []
     codes = sorted({location_codes.get(str(line.get("locationId") or "").lower(), "") for line in item_lines(order)})
-    by_code = {m.erp: m.ion for m in mappings.locations}
-    ship_to = by_code.get(codes[0]) if len(codes) == 1 else None
+    ship_to = next((m.ion for m in mappings.locations if len(codes) == 1 and m.erp == codes[0]), None)  # the first mapped
     if len(codes) != 1 or not codes[0]:
         problems.append(
             f"its item lines are at BC location(s) {', '.join(c or '(none)' for c in codes) or '(no item lines)'}: "
