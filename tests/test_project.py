@@ -13,6 +13,7 @@ import pytest
 from prefect import flow
 from typer.testing import CliRunner
 
+from core.config import erp_integration
 from ion_sync.cli import app
 from ion_sync.deployments import PROJECT_ROOT, load_deployments
 
@@ -74,7 +75,9 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
     readme = (PROJECT_ROOT / "README.md").read_text()
     for name, spec in deployments.items():
         loaded = spec.load_flow()
-        assert loaded.name == name, "deployment and flow names agree, so runs are easy to find"
+        erp = spec.parameters.get("erp")
+        expected = erp_integration(loaded.name, erp) if erp else loaded.name  # an ERP-port flow for another ERP: <flow>-<erp>
+        assert expected == name, "deployment and flow names agree, so runs are easy to find"
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
         assert f"`{name}`" in readme, f"README documents {name}"
