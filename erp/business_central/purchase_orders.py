@@ -17,8 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from core.config import AttributeMap, ErpMappings
-from erp.port.purchase_orders import Definitions, DesiredLine, DesiredPo
+from core.config import ErpMappings
+from erp.port.purchase_orders import Definitions, DesiredLine, DesiredPo, map_attributes
 
 ERP = "Business Central"
 ITEM = "Item"
@@ -89,7 +89,7 @@ def desired_po(
     elif ship_to is None:
         problems.append(f"BC location {codes[0]!r} is not mapped to any ION location (business_central.locations)")
     attributes: dict[str, str | None] = {purchasing.po_number_attribute: str(order["number"])}
-    problems += map_fields(
+    problems += map_attributes(
         order, purchasing.header_attributes, attributes, definitions.purchase_order if definitions else None, "PO"
     )
     lines: dict[int, DesiredLine] = {}
@@ -108,7 +108,7 @@ def desired_po(
         line_attributes: dict[str, str | None] = {purchasing.line_number_attribute: str(sequence)}
         problems += [
             f"{where}: {p}"
-            for p in map_fields(
+            for p in map_attributes(
                 raw, purchasing.line_attributes, line_attributes, definitions.line if definitions else None, "PO line"
             )
         ]
@@ -152,32 +152,3 @@ def desired_po(
         ),
         [],
     )
-
-
-def map_fields(
-    source: dict[str, Any],
-    maps: dict[str, AttributeMap],
-    into: dict[str, str | None],
-    definitions: dict[str, list[str]] | None,
-    owner: str,
-) -> list[str]:
-    """BC fields (plain values) onto ION attributes, checked against ION's definitions."""
-    problems = []
-    for bc_field, target in maps.items():
-        raw = source.get(bc_field)
-        value = None if raw in (None, "") else str(raw)
-        value = target.values.get(value, value) if value is not None else None
-        if definitions is not None:
-            if target.attribute not in definitions:
-                known = ", ".join(sorted(definitions)) or "none"
-                problems.append(f"ION has no {owner} attribute {target.attribute!r} (mapped from {bc_field}); it has: {known}")
-                continue
-            options = definitions[target.attribute]
-            if value is not None and options and value not in options:
-                problems.append(
-                    f"{bc_field} {value!r} is not an option of ION {owner} attribute {target.attribute!r} "
-                    f"({', '.join(options)}): add the option in ION or map the value under `values`"
-                )
-                continue
-        into[target.attribute] = value
-    return problems
