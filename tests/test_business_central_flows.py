@@ -17,15 +17,7 @@ def bc(world: World, path: str) -> list[dict[str, Any]]:
     return world.admin("business_central", "GET", f"entities/{path}")["value"]
 
 
-@pytest.fixture
-def bc_world(world: World) -> World:
-    world.admin("business_central", "POST", "reset")
-    world.faults("business_central")
-    return world
-
-
-def test_the_six_flows_run_against_business_central(bc_world: World) -> None:
-    world = bc_world
+def test_the_six_flows_run_against_business_central(world: World) -> None:
     results = {
         name: run_deployment(f"{name}-business-central")
         for name in (

@@ -162,10 +162,6 @@ BC_ENV = {
 }
 
 
-def bc_reset(world: World) -> None:
-    world.admin("business_central", "POST", "reset")
-
-
 def bc_entities(world: World, entity_set: str) -> list[dict[str, Any]]:
     return list(world.admin("business_central", "GET", f"entities/{entity_set}")["value"])
 
@@ -297,7 +293,6 @@ WRITERS = [
         size=20,
         kill_at=5,
         env=BC_ENV,
-        prepare=bc_reset,
         check=bc_received_in_full,
     ),
     Writer(

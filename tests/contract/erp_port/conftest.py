@@ -186,7 +186,5 @@ def erp_target(request: pytest.FixtureRequest, world: World, monkeypatch: pytest
     erp: ErpUnderTest = request.param
     monkeypatch.setenv("ION_SYNC_ERP", erp.name)
     monkeypatch.setenv(f"{erp.name.upper().replace('-', '_')}_RETRY__ATTEMPTS", "1")
-    if erp.name == "business-central":
-        world.admin("business_central", "POST", "reset")
     yield erp
     erp.drop_answers(world, False)
