@@ -129,6 +129,8 @@ def sandbox(
             typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
         if running.quickbooks:
             typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
+        if running.duro is not None:
+            typer.echo(f"Duro simulator:     {running.duro.url}  (GraphQL at /graphql)")
         typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
         for name, value in running.env.items():
             typer.echo(f"export {name}={value}")
@@ -166,6 +168,8 @@ def run(
         raise result.error
     if result.message and not result.ok:
         typer.echo(result.message, err=True)
+    if result.dry_run_bodies:
+        typer.echo(result.dry_run_bodies + "\n")
     if result.flow_run_url:
         typer.echo(f"flow run: {result.flow_run_url}")
     typer.echo(result.line())
@@ -202,6 +206,12 @@ def serve() -> None:
         )
         assert isinstance(deployment, RunnerDeployment), "outside an event loop to_deployment returns it directly"
         deployments.append(deployment)
+    import asyncio
+
+    from tasks.budgets import configured_budgets, create_budgets
+
+    shared = asyncio.run(create_budgets(configured_budgets()))
+    typer.echo(f"Shared budgets: {', '.join(b.name for b, _ in shared) or 'none configured'}")
     typer.echo(f"Serving {len(deployments)} deployments: {', '.join(d.name for d in deployments)}")
     prefect_serve(*deployments)
 
@@ -415,8 +425,34 @@ def automations(
 
 
 @app.command()
+def budgets() -> None:
+    """Create (or bring up to date) one Prefect global concurrency limit per vendor budget of every
+    system configured here (NetSuite's concurrency slots, Ramp's and QuickBooks' request budgets),
+    so every worker and flow on an account shares it. `ion-sync serve` does this too."""
+    import asyncio
+
+    from prefect.settings import PREFECT_API_URL
+
+    from tasks.budgets import configured_budgets, create_budgets
+
+    if not PREFECT_API_URL.value():
+        typer.echo(
+            "error: shared budgets live on a Prefect server (the embedded API shares nothing between processes):\n"
+            "  export PREFECT_API_URL=http://<server>:4200/api and run `ion-sync budgets` again",
+            err=True,
+        )
+        raise typer.Exit(2)
+    done = asyncio.run(create_budgets(configured_budgets()))
+    if not done:
+        typer.echo("no system with a shared budget is configured here (NETSUITE_*, RAMP_*, QUICKBOOKS_*)")
+    for budget, action in done:
+        per = f" per {budget.per_seconds:g} s" if budget.per_seconds else " at once"
+        typer.echo(f"{action:9} {budget.name}: {budget.limit}{per} ({budget.what})")
+
+
+@app.command()
 def preflight(
-    system: Annotated[str, typer.Argument(help="ion, netsuite, business-central, quickbooks, ramp, arena, or all")],
+    system: Annotated[str, typer.Argument(help="ion, netsuite, business-central, quickbooks, ramp, arena, duro, or all")],
 ) -> None:
     """Check, read-only, every assumption the connectors make about the configured accounts
     before go-live, and print a PASS/FAIL table that says how to fix each FAIL. Exit code 1 if

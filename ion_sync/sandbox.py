@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import arena, business_central, ion, netsuite, quickbooks
+from sandbox import arena, business_central, duro, ion, netsuite, quickbooks
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -29,6 +29,7 @@ class Sandbox:
     arena: RunningServer | None = None
     quickbooks: RunningServer | None = None
     business_central: RunningServer | None = None
+    duro: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
@@ -41,6 +42,8 @@ class Sandbox:
             self.quickbooks.stop()
         if self.business_central:
             self.business_central.stop()
+        if self.duro is not None:
+            self.duro.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -96,6 +99,7 @@ def start_sandbox(
         "ARENA_PASSWORD": arena_config.password,
         "ARENA_WORKSPACE_ID": str(arena_config.workspace_id),
         "ARENA_INTEGRATION_GUID": arena_config.integration_guid,
+        "ARENA_ROUTING_SUFFIX": "-RTG",  # the demo's routings (sandbox/arena/demo.py)
     }
     qbo_config = quickbooks.QuickBooksSimConfig(database=str(workdir / "quickbooks-sim.db"), seed_demo=seed_demo)
     qbo_server = start(quickbooks.create_app(qbo_config))
@@ -110,6 +114,8 @@ def start_sandbox(
     bc_config = business_central.BusinessCentralSimConfig(database=str(workdir / "business-central-sim.db"), seed_demo=seed_demo)
     bc_server = start(business_central.create_app(bc_config))
     env |= business_central_env(bc_server.url, bc_config)
+    duro_server = start(duro.create_app(DURO_CONFIG))
+    env |= duro_env(duro_server.url)
     return Sandbox(
         ion=ion_server,
         netsuite=ns_server,
@@ -118,7 +124,23 @@ def start_sandbox(
         arena=arena_server,
         quickbooks=qbo_server,
         business_central=bc_server,
+        duro=duro_server,
     )
+
+
+# A rate limit's retryAfter is 60 s in Duro's example; 1 s here, so a test that injects one waits 1 s
+DURO_CONFIG = duro.DuroSimConfig(rate_limit_retry_after=1)
+
+
+def duro_env(url: str) -> dict[str, str]:
+    """DURO_* for the Duro simulator; its demo library keeps the ION part number in each component's eid."""
+    return {
+        "DURO_API_URL": f"{url}/graphql",
+        "DURO_API_KEY": DURO_CONFIG.api_key,
+        "DURO_ORGANIZATION": DURO_CONFIG.organization,
+        "DURO_LIBRARY": DURO_CONFIG.library,
+        "DURO_PART_NUMBER_FIELD": "eid",
+    }
 
 
 def business_central_env(url: str, config: business_central.BusinessCentralSimConfig) -> dict[str, str]:

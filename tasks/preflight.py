@@ -16,9 +16,9 @@ from typing import Literal, get_args
 
 from core.preflight import Check, case_hint, summary_line
 
-System = Literal["ion", "netsuite", "business-central", "quickbooks", "ramp", "arena"]
+System = Literal["ion", "netsuite", "business-central", "quickbooks", "ramp", "arena", "duro"]
 SYSTEMS: tuple[str, ...] = get_args(System)
-Target = Literal["all", "ion", "netsuite", "business-central", "quickbooks", "ramp", "arena"]  # a System, or all of them
+Target = Literal["all", "ion", "netsuite", "business-central", "quickbooks", "ramp", "arena", "duro"]  # a System, or all of them
 
 
 MODULES = {
@@ -28,6 +28,7 @@ MODULES = {
     "quickbooks": "erp.quickbooks.preflight",
     "ramp": "payments.ramp.preflight",
     "arena": "plm.arena.preflight",
+    "duro": "plm.duro.preflight",
 }
 __all__ = ["SYSTEMS", "Check", "Target", "case_hint", "checks_for", "run_preflight", "summary_line"]
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from connectors.arena import ArenaSettings
 from connectors.business_central import BusinessCentralSettings
+from connectors.duro import DuroSettings
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
@@ -38,6 +39,7 @@ SYSTEM_SETTINGS: list[type[BaseSettings]] = [
     RampSettings,
     ArenaSettings,
     BusinessCentralSettings,
+    DuroSettings,
 ]
 APP_SERVICES = ("deploy", "worker", "webhooks")
 SIMULATORS = {
@@ -46,7 +48,8 @@ SIMULATORS = {
     "arena-sim": ("8703", "sandbox.arena"),
     "ramp-sim": ("8704", "sandbox.ramp"),
     "quickbooks-sim": ("8705", "sandbox.quickbooks"),
-    "business-central-sim": ("8706", "sandbox.business_central"),
+    "business-central-sim": ("8707", "sandbox.business_central"),
+    "duro-sim": ("8706", "sandbox.duro"),
 }
 
 
@@ -61,7 +64,7 @@ def env_file(name: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
 
 
-def test_the_stack_has_every_service_and_the_five_simulators_only_in_the_demo_profile():
+def test_the_stack_has_every_service_and_the_simulators_only_in_the_demo_profile():
     assert set(SERVICES) == {"postgres", "prefect-server", *APP_SERVICES, *SIMULATORS}
     assert {name for name, s in SERVICES.items() if "demo" in s.get("profiles", [])} == set(SIMULATORS)
     assert SERVICES["prefect-server"]["image"] == f"prefecthq/prefect:{version('prefect')}-python3.11"
@@ -123,6 +126,7 @@ def test_the_demo_env_points_every_system_at_its_simulator():
         ("RAMP_BASE_URL", "ramp-sim"),
         ("QUICKBOOKS_BASE_URL", "quickbooks-sim"),
         ("BUSINESS_CENTRAL_BASE_URL", "business-central-sim"),
+        ("DURO_API_URL", "duro-sim"),
     ):
         assert demo[variable].startswith(f"http://{service}:{SIMULATORS[service][0]}"), variable
     assert (PROJECT_ROOT / demo["ION_SYNC_CONFIG"].removeprefix("/opt/ion-sync/")).exists()

@@ -75,9 +75,15 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
     readme = (PROJECT_ROOT / "README.md").read_text()
     for name, spec in deployments.items():
         loaded = spec.load_flow()
+        # Deployment and flow names agree, so runs are easy to find; a PLM-port flow's deployment
+        # adds the PLM it is for (`plm-part-sync-arena`, parameter plm: arena), an ERP-port flow's for
+        # another ERP than NetSuite its ERP (`receipt-sync-business-central`, erp: business-central).
         erp = spec.parameters.get("erp")
-        expected = erp_integration(loaded.name, erp) if erp else loaded.name  # an ERP-port flow for another ERP: <flow>-<erp>
-        assert expected == name, "deployment and flow names agree, so runs are easy to find"
+        assert name in (
+            loaded.name,
+            f"{loaded.name}-{spec.parameters.get('plm')}",
+            erp_integration(loaded.name, erp or "netsuite"),
+        ), name
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
         assert f"`{name}`" in readme, f"README documents {name}"
@@ -85,12 +91,13 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
 
 def test_every_setting_in_the_code_is_in_the_readme_table():
     from connectors.arena import ArenaSettings
+    from connectors.duro import DuroSettings
     from connectors.ion import IonSettings
     from connectors.netsuite import NetSuiteSettings
     from core.config import AppSettings
 
     readme = (PROJECT_ROOT / "README.md").read_text()
-    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings):
+    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings, DuroSettings):
         prefix = settings.model_config["env_prefix"]
         for field in settings.model_fields:
             if field == "retry":

@@ -38,7 +38,7 @@ class World:
     ledger_url: str
 
     def _url(self, system: str) -> str:
-        """The simulator of `system`: ion, netsuite, quickbooks, ramp or arena."""
+        """The simulator of `system`: ion, netsuite, quickbooks, ramp, arena or duro."""
         server = getattr(self.sandbox, system)
         assert server is not None, f"the sandbox runs no {system} simulator"
         return str(server.url)
@@ -62,6 +62,10 @@ class World:
             self.admin("business_central", "POST", "reset")
             self.admin("business_central", "POST", "stats/reset")
             self.faults("business_central")
+        if self.sandbox.duro is not None:
+            self.admin("duro", "POST", "reset")
+            self.admin("duro", "POST", "stats/reset")
+            self.faults("duro")
 
     def faults(self, system: str, **config: Any) -> None:
         self.admin(system, "PUT", "faults", config)

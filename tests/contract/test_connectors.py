@@ -1,4 +1,4 @@
-"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Business Central) against its
+"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro, Business Central) against its
 simulator over real HTTP: a passing 5xx is retried and the read succeeds; a 5xx that persists is
 a TransientError after exactly the retry budget; a 429 is waited out, at least as long as the
 server's Retry-After says or, without one, the vendor's documented wait (or, for Arena, whose 429 means the daily quota is spent, never
@@ -22,6 +22,8 @@ import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings
 from connectors.business_central import BusinessCentralClient, BusinessCentralSettings
+from connectors.duro import DuroClient, DuroSettings
+from connectors.duro.queries import COMPONENTS
 from connectors.errors import AuthError, RateLimitedError, SyncError, TransientError
 from connectors.ion import IonClient, IonSettings
 from connectors.ion.queries import LOCATIONS
@@ -61,6 +63,11 @@ async def arena_read() -> Any:
         return await arena.get("/items", {"limit": 5})
 
 
+async def duro_read() -> Any:
+    async with DuroClient(DuroSettings()) as duro:  # type: ignore[call-arg]
+        return await duro.read(COMPONENTS, {"pagination": {"first": 5}})
+
+
 async def business_central_read() -> Any:
     async with BusinessCentralClient(load_settings(BusinessCentralSettings)) as bc:
         return await bc.all("locations")
@@ -95,6 +102,8 @@ CLIENTS = [
         wait_after_429=0.2,
         env={"BUSINESS_CENTRAL_COOL_OFF_SECONDS": "0.2"},
     ),
+    # Duro's RATE_LIMITED carries extensions.retryAfter (60 s in its docs' example; the sandbox says 1 s)
+    Client("duro", duro_read, "DURO_API_KEY", wait_after_429=1),
 ]
 
 
