@@ -4,10 +4,10 @@ queues up to 100 in all; more is 429 [BC-LIMITS-USER]) and at most `requests_per
 requests in any sliding window (6,000 per 5 minutes [BC-LIMITS-USER]).
 
 One budget per client, and a flow run shares its client across every page, so all of a run's
-requests count against one budget. Workers in other processes have budgets of their own: give
-each `requests_per_window / workers` (README, "Request budget"). A request keeps its place in
-the window until one window-length after its answer, as QuickBooks' budget does (same
-`SlidingWindow`)."""
+requests count against one budget; across processes the same two budgets are held through
+`connectors.shared_budget` (`BusinessCentralSettings.shared_budgets`, Prefect global concurrency
+limits once `ion-sync budgets` created them). A request keeps its place in the window until one
+window-length after its answer, as QuickBooks' budget does (same `SlidingWindow`)."""
 
 from __future__ import annotations
 

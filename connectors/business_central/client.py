@@ -13,6 +13,7 @@ from connectors.business_central.budget import RequestBudget
 from connectors.business_central.settings import BusinessCentralSettings
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
 from connectors.retry import retry_after, retrying
+from connectors.shared_budget import held
 
 STANDARD = "api/v2.0"
 ETAG = "@odata.etag"
@@ -104,7 +105,7 @@ class BusinessCentralClient:
         return f"{self.settings.company_root(route)}/{path.lstrip('/')}"
 
     async def _send(self, method: str, url: str, *, write: bool, **kwargs: Any) -> httpx.Response:
-        async with self.budget.slot():
+        async with self.budget.slot(), held(*self.settings.shared_budgets):
             self.requests += 1
             try:
                 response = await self._http.request(method, url, **kwargs)

@@ -9,6 +9,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.retry import RetryPolicy
+from connectors.shared_budget import Budget
 
 API_HOST = "https://api.businesscentral.dynamics.com"  # [BC-ENDPOINT]
 LOGIN_HOST = "https://login.microsoftonline.com"  # [BC-S2S-SETUP]
@@ -58,6 +59,22 @@ class BusinessCentralSettings(BaseSettings):
     )
     custom_api: CustomApi = CustomApi()
     retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def shared_budgets(self) -> tuple[Budget, ...]:
+        """The principal's budgets, shared by every process using this app registration
+        (`ion-sync budgets` creates them; README "Request budget"): requests in flight, and
+        requests per sliding window."""
+        principal = f"business-central-{self.client_id.lower()}"
+        return (
+            Budget(f"{principal}-concurrency", self.concurrency, what="Business Central requests in flight"),
+            Budget(
+                f"{principal}-rate",
+                self.requests_per_window,
+                self.window_seconds,
+                what=f"Business Central requests per {self.window_seconds:g} s",
+            ),
+        )
 
     @property
     def host(self) -> str:
