@@ -3,11 +3,12 @@ honouring a server's Retry-After when it gives one."""
 
 from __future__ import annotations
 
+import httpx
 from pydantic import BaseModel, Field
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
 )
 from tenacity.wait import wait_base, wait_random_exponential
@@ -35,11 +36,25 @@ class _WaitRetryAfter(wait_base):
         return self.fallback(retry_state)
 
 
-def retrying(policy: RetryPolicy) -> AsyncRetrying:
-    """`async for attempt in retrying(policy): with attempt: ...` retries transient errors only."""
+def retrying(policy: RetryPolicy, *, uncertain: bool = True) -> AsyncRetrying:
+    """`async for attempt in retrying(policy): with attempt: ...` retries transient errors only;
+    with `uncertain=False` not those after which a write may have landed (the caller looks first)."""
+
+    def transient(error: BaseException) -> bool:
+        return isinstance(error, TransientError) and (uncertain or not error.uncertain)
+
     return AsyncRetrying(
         stop=stop_after_attempt(policy.attempts),
         wait=_WaitRetryAfter(wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)),
-        retry=retry_if_exception_type(TransientError),
+        retry=retry_if_exception(transient),
         reraise=True,
     )
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The seconds a server's Retry-After header asks for, if it sends a number."""
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

@@ -16,6 +16,7 @@ from typing import Literal, TypeVar, cast, get_args
 from pydantic_settings import BaseSettings
 
 from connectors.arena import ArenaSettings
+from connectors.business_central import BusinessCentralSettings
 from connectors.duro import DuroSettings
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
@@ -34,6 +35,7 @@ PLMS: frozenset[str] = frozenset(get_args(PlmName))
 # Each system's settings, by name; an ERP or PLM adapter registers its own here.
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
+    "business-central": BusinessCentralSettings,
     "quickbooks": QuickBooksSettings,
     "ramp": RampSettings,
     "arena": ArenaSettings,
@@ -100,6 +102,10 @@ class Environment:
     @property
     def netsuite(self) -> NetSuiteSettings:
         return self.settings("netsuite", NetSuiteSettings)
+
+    @property
+    def business_central(self) -> BusinessCentralSettings:
+        return self.settings("business-central", BusinessCentralSettings)
 
     @property
     def quickbooks(self) -> QuickBooksSettings:

@@ -484,7 +484,9 @@ def budgets() -> None:
 
 @app.command()
 def preflight(
-    system: Annotated[str, typer.Argument(help="ion, netsuite, quickbooks, ramp, arena, duro, onshape, or all")],
+    system: Annotated[
+        str, typer.Argument(help="ion, netsuite, business-central, odoo, quickbooks, ramp, arena, duro, onshape, or all")
+    ],
 ) -> None:
     """Check, read-only, every assumption the connectors make about the configured accounts
     before go-live, and print a PASS/FAIL table that says how to fix each FAIL. Exit code 1 if

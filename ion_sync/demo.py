@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 
 from connectors.errors import InfrastructureError
 from ion_sync.demo_webhooks import (
+    business_central_notification,
     fix_unmapped_location,
     run_triggered,
     send_deliveries,
@@ -40,6 +41,8 @@ ORDER = [
     "labor-sync",
     "three-way-match",
 ]
+# Business Central: the same six flows (erp=business-central), next to NetSuite's.
+ORDER += [f"{name}-business-central" for name in ORDER[1:]]
 # Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 # QuickBooks: items, then the ordered POs that use them.
@@ -66,6 +69,8 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     # Stored OAuth tokens (QuickBooks) are encrypted at rest, as in production.
     os.environ.setdefault("ION_SYNC_CREDENTIALS_KEY", Fernet.generate_key().decode())
     print(f"Simulators: ION {sandbox.ion.url}  NetSuite {sandbox.netsuite.url}")
+    if sandbox.business_central is not None:
+        print(f"            Business Central {sandbox.business_central.url}")
     print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     if sandbox.arena is not None:
         print(f"            Arena {sandbox.arena.url}")
@@ -79,6 +84,7 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     try:
         print(f"\nWebhook receiver: {receiver.server.url}/webhooks/ion", flush=True)
         send_deliveries(sandbox.ion.url, receiver)
+        business_central_notification(receiver)
         triggered = run_triggered(receiver.stored)
         for name in names:
             if name == "dead-letter-replay":

@@ -11,8 +11,10 @@ deployment with the trigger's rendered parameters, as a Prefect server would
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,15 +24,25 @@ import jinja2
 import yaml
 from pydantic import SecretStr
 
+from connectors.business_central import BusinessCentralClient, BusinessCentralSettings
+from connectors.settings import load_settings
+from erp.business_central.subscriptions import ensure_subscription
 from ion_sync.deployments import load_deployments
 from ion_sync.runner import RunResult, run_deployment
 from ion_sync.webhooks.app import StoredEvent, create_app
 from ion_sync.webhooks.events import prefect_event_name
-from ion_sync.webhooks.sources import IonWebhookSettings, WebhookSource, parse_ion
+from ion_sync.webhooks.sources import (
+    BusinessCentralWebhookSettings,
+    IonWebhookSettings,
+    WebhookSource,
+    parse_business_central,
+    parse_ion,
+)
 from ledger.store import Ledger
 from sandbox.server import RunningServer, start
 
 DEMO_SECRET = "demo-ion-webhook-secret"
+DEMO_BC_CLIENT_STATE = "demo-business-central-client-state"
 
 DELIVERIES: list[tuple[str, dict[str, Any]]] = [
     ("run 1001 completed (signed)", {"event_id": 9001, "data": {"id": 1001, "status": "COMPLETE"}}),
@@ -60,8 +72,38 @@ class Receiver:
 def start_receiver(database_url: str) -> Receiver:
     ledger = Ledger(database_url)
     stored: list[StoredEvent] = []
-    source = WebhookSource("ion", IonWebhookSettings(secret=SecretStr(DEMO_SECRET)), parse_ion)
-    return Receiver(start(create_app(ledger, {"ion": source}, emit=stored.extend)), ledger, stored)
+    sources = {
+        "ion": WebhookSource("ion", IonWebhookSettings(secret=SecretStr(DEMO_SECRET)), parse_ion),
+        "business-central": WebhookSource(
+            "business-central",
+            BusinessCentralWebhookSettings(secret=SecretStr(DEMO_BC_CLIENT_STATE)),
+            parse_business_central,
+            client_state=True,
+        ),
+    }
+    return Receiver(start(create_app(ledger, sources, emit=stored.extend)), ledger, stored)
+
+
+def business_central_notification(receiver: Receiver) -> None:
+    """Subscribe the receiver to Business Central's purchase orders (BC calls it with a
+    validation token, echoed), then change PO5001 in BC as a buyer would: BC notifies, the
+    notification lands in the inbox and triggers purchase-order-sync-business-central."""
+    url = f"{receiver.server.url}/webhooks/business-central"
+
+    async def act() -> str:
+        async with BusinessCentralClient(load_settings(BusinessCentralSettings)) as bc:
+            state = await ensure_subscription(bc, url, DEMO_BC_CLIENT_STATE)
+            [order] = await bc.all("purchaseOrders", **{"$filter": "number eq 'PO5001'"})
+            await bc.update(f"purchaseOrders({order['id']})", order["@odata.etag"], {"requestedReceiptDate": "2026-12-15"})
+            return state.action
+
+    before = len(receiver.stored)
+    action = asyncio.run(act())
+    deadline = time.monotonic() + 10
+    while len(receiver.stored) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(f"webhook {'Business Central subscription':45} -> {action} (handshake answered)")
+    print(f"webhook {'BC PO5001 changed (clientState)':45} -> {len(receiver.stored) - before} event(s) in the inbox")
 
 
 def send_deliveries(ion_url: str, receiver: Receiver) -> None:
@@ -116,7 +158,7 @@ def fix_unmapped_location(workdir: Path) -> None:
     mappings = Path(os.environ["ION_SYNC_CONFIG"])
     fixed = workdir / "mappings-fixed.yaml"
     fixed.write_text(
-        mappings.read_text().replace("  items:", '    - {ion: 13, netsuite: "2", name: Long Beach / Quarantine}\n  items:')
+        mappings.read_text().replace("  items:", '    - {ion: 13, netsuite: "2", name: Long Beach / Quarantine}\n  items:', 1)
     )
     os.environ["ION_SYNC_CONFIG"] = str(fixed)
     print("\n(fixing the cause of run 1007's dead letter: ION location 13 mapped to NetSuite location 2)")

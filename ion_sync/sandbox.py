@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import arena, duro, ion, netsuite, onshape, quickbooks
+from sandbox import arena, business_central, duro, ion, netsuite, onshape, quickbooks
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -28,6 +28,7 @@ class Sandbox:
     ramp: RunningServer | None = None
     arena: RunningServer | None = None
     quickbooks: RunningServer | None = None
+    business_central: RunningServer | None = None
     duro: RunningServer | None = None
     onshape: RunningServer | None = None
 
@@ -40,6 +41,8 @@ class Sandbox:
             self.arena.stop()
         if self.quickbooks:
             self.quickbooks.stop()
+        if self.business_central:
+            self.business_central.stop()
         if self.duro is not None:
             self.duro.stop()
         if self.onshape:
@@ -66,6 +69,7 @@ def start_sandbox(
     key_path, public_pem = netsuite_key_pair(workdir)
     ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
     ion_config.supplier_attributes.append(AttributeDefinition(key=RAMP_VENDOR_ATTRIBUTE))
+    ion_config.supplier_attributes.append(AttributeDefinition(key=BC_VENDOR_ATTRIBUTE))
     ns_config = netsuite.NetSuiteSimConfig(
         database=str(workdir / "netsuite-sim.db"),
         oauth2_public_key_pem=public_pem,
@@ -110,6 +114,9 @@ def start_sandbox(
         "QUICKBOOKS_CLIENT_SECRET": qbo_config.client_secret,
         "QUICKBOOKS_REFRESH_TOKEN": qbo_config.initial_refresh_token,
     }
+    bc_config = business_central.BusinessCentralSimConfig(database=str(workdir / "business-central-sim.db"), seed_demo=seed_demo)
+    bc_server = start(business_central.create_app(bc_config))
+    env |= business_central_env(bc_server.url, bc_config)
     duro_server = start(duro.create_app(DURO_CONFIG))
     env |= duro_env(duro_server.url)
     onshape_server = start(onshape.create_app(ONSHAPE_CONFIG.model_copy(update={"seed_demo": seed_demo})))
@@ -121,6 +128,7 @@ def start_sandbox(
         ramp=ramp_server,
         arena=arena_server,
         quickbooks=qbo_server,
+        business_central=bc_server,
         duro=duro_server,
         onshape=onshape_server,
     )
@@ -156,9 +164,23 @@ def onshape_env(url: str) -> dict[str, str]:
     }
 
 
+def business_central_env(url: str, config: business_central.BusinessCentralSimConfig) -> dict[str, str]:
+    """BUSINESS_CENTRAL_* for the Business Central simulator (its Entra token endpoint is its own)."""
+    return {
+        "BUSINESS_CENTRAL_BASE_URL": url,
+        "BUSINESS_CENTRAL_TOKEN_URL": f"{url}/{config.tenant_id}/oauth2/v2.0/token",
+        "BUSINESS_CENTRAL_TENANT_ID": config.tenant_id,
+        "BUSINESS_CENTRAL_ENVIRONMENT": config.environment,
+        "BUSINESS_CENTRAL_COMPANY_ID": config.company_id,
+        "BUSINESS_CENTRAL_CLIENT_ID": config.client_id,
+        "BUSINESS_CENTRAL_CLIENT_SECRET": config.client_secret,
+    }
+
+
 RAMP_CONFIG = ramp_sim.RampSimConfig()
 RAMP_WEBHOOK_SECRET = "ramp_sec_sandbox-webhook-secret"
 RAMP_VENDOR_ATTRIBUTE = "Ramp Vendor Id"  # the ION supplier attribute of `ramp.vendor_attribute`
+BC_VENDOR_ATTRIBUTE = "Business Central Vendor No"  # business_central.purchasing.vendor_id_attribute
 
 
 def ramp_env(url: str) -> dict[str, str]:

@@ -9,11 +9,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from connectors.errors import ConfigError
 from core.config import ErpName
 from core.environment import Environment
+from erp.business_central.adapter import open_business_central
 from erp.netsuite.adapter import open_netsuite
 from erp.port import ErpAdapter
 
 ADAPTERS: dict[ErpName, Callable[[Environment], AbstractAsyncContextManager[ErpAdapter]]] = {
     "netsuite": open_netsuite,
+    "business-central": open_business_central,
 }
 
 

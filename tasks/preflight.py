@@ -16,14 +16,17 @@ from typing import Literal, get_args
 
 from core.preflight import Check, case_hint, summary_line
 
-System = Literal["ion", "netsuite", "quickbooks", "ramp", "arena", "duro", "onshape"]
+System = Literal["ion", "netsuite", "business-central", "quickbooks", "ramp", "arena", "duro", "onshape"]
 SYSTEMS: tuple[str, ...] = get_args(System)
-Target = Literal["all", "ion", "netsuite", "quickbooks", "ramp", "arena", "duro", "onshape"]  # a System, or all of them
+Target = Literal[
+    "all", "ion", "netsuite", "business-central", "quickbooks", "ramp", "arena", "duro", "onshape"
+]  # a System, or all of them
 
 
 MODULES = {
     "ion": "mes.ion.preflight",
     "netsuite": "erp.netsuite.preflight",
+    "business-central": "erp.business_central.preflight",
     "quickbooks": "erp.quickbooks.preflight",
     "ramp": "payments.ramp.preflight",
     "arena": "plm.arena.preflight",

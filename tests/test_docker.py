@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
 from connectors.arena import ArenaSettings
+from connectors.business_central import BusinessCentralSettings
 from connectors.duro import DuroSettings
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
@@ -37,6 +38,7 @@ SYSTEM_SETTINGS: list[type[BaseSettings]] = [
     QuickBooksSettings,
     RampSettings,
     ArenaSettings,
+    BusinessCentralSettings,
     DuroSettings,
 ]
 APP_SERVICES = ("deploy", "worker", "webhooks")
@@ -46,6 +48,7 @@ SIMULATORS = {
     "arena-sim": ("8703", "sandbox.arena"),
     "ramp-sim": ("8704", "sandbox.ramp"),
     "quickbooks-sim": ("8705", "sandbox.quickbooks"),
+    "business-central-sim": ("8707", "sandbox.business_central"),
     "duro-sim": ("8706", "sandbox.duro"),
 }
 
@@ -122,6 +125,7 @@ def test_the_demo_env_points_every_system_at_its_simulator():
         ("ARENA_API_URL", "arena-sim"),
         ("RAMP_BASE_URL", "ramp-sim"),
         ("QUICKBOOKS_BASE_URL", "quickbooks-sim"),
+        ("BUSINESS_CENTRAL_BASE_URL", "business-central-sim"),
         ("DURO_API_URL", "duro-sim"),
     ):
         assert demo[variable].startswith(f"http://{service}:{SIMULATORS[service][0]}"), variable

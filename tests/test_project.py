@@ -13,6 +13,7 @@ import pytest
 from prefect import flow
 from typer.testing import CliRunner
 
+from core.config import erp_integration
 from ion_sync.cli import app
 from ion_sync.deployments import PROJECT_ROOT, load_deployments
 
@@ -75,8 +76,14 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
     for name, spec in deployments.items():
         loaded = spec.load_flow()
         # Deployment and flow names agree, so runs are easy to find; a PLM-port flow's deployment
-        # adds the PLM it is for (`plm-part-sync-arena`, parameter plm: arena).
-        assert name in (loaded.name, f"{loaded.name}-{spec.parameters.get('plm')}"), name
+        # adds the PLM it is for (`plm-part-sync-arena`, parameter plm: arena), an ERP-port flow's for
+        # another ERP than NetSuite its ERP (`receipt-sync-business-central`, erp: business-central).
+        erp = spec.parameters.get("erp")
+        assert name in (
+            loaded.name,
+            f"{loaded.name}-{spec.parameters.get('plm')}",
+            erp_integration(loaded.name, erp or "netsuite"),
+        ), name
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
         assert f"`{name}`" in readme, f"README documents {name}"

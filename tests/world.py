@@ -58,6 +58,10 @@ class World:
             self.admin("arena", "POST", "reset")
             self.admin("arena", "POST", "stats/reset")
             self.faults("arena")
+        if self.sandbox.business_central is not None:
+            self.admin("business_central", "POST", "reset")
+            self.admin("business_central", "POST", "stats/reset")
+            self.faults("business_central")
         if self.sandbox.duro is not None:
             self.admin("duro", "POST", "reset")
             self.admin("duro", "POST", "stats/reset")

@@ -21,7 +21,7 @@ from connectors.errors import (
 from connectors.ion.queries import Query
 from connectors.ion.range_filters import matches, split_filters
 from connectors.ion.settings import IonSettings
-from connectors.retry import retrying
+from connectors.retry import retry_after, retrying
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ class IonClient:
 def _data(query: Query, response: httpx.Response) -> dict[str, Any]:
     status = response.status_code
     if status == 429:
-        raise RateLimitedError(f"ION {query.name}: rate limited (429)", retry_after=_retry_after(response))
+        raise RateLimitedError(f"ION {query.name}: rate limited (429)", retry_after=retry_after(response))
     if status >= 500:
         raise TransientError(f"ION {query.name}: server error {status}", uncertain=query.is_mutation)
     if status == 401:
@@ -177,11 +177,3 @@ def _data(query: Query, response: httpx.Response) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ContractError(f"ION {query.name}: response has no data")
     return data
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None

@@ -22,7 +22,7 @@ from connectors.errors import (
 )
 from connectors.netsuite.auth import NetSuiteAssertion, tba_auth
 from connectors.netsuite.settings import NetSuiteSettings
-from connectors.retry import retrying
+from connectors.retry import retry_after, retrying
 from connectors.shared_budget import held
 
 RECORD = "/services/rest/record/v1"
@@ -276,7 +276,7 @@ def _raise_for_status(response: httpx.Response, *, write: bool) -> None:
     code, detail, path = _error_details(response)
     where = f"NetSuite {response.request.method} {response.request.url.path}"
     if status == 429 or code == "CONCURRENCY_LIMIT_EXCEEDED":
-        raise RateLimitedError(f"{where}: {detail or 'too many requests'}", retry_after=_retry_after(response))
+        raise RateLimitedError(f"{where}: {detail or 'too many requests'}", retry_after=retry_after(response))
     if status >= 500:
         raise TransientError(f"{where}: HTTP {status} {code or ''} {detail}".strip(), uncertain=write)
     if status == 401:
@@ -297,11 +297,3 @@ def _error_details(response: httpx.Response) -> tuple[str | None, str, str | Non
     code = first.get("o:errorCode") or (body.get("o:errorCode") if isinstance(body, dict) else None)
     detail = first.get("detail") or (body.get("title", "") if isinstance(body, dict) else "")
     return code, str(detail), first.get("o:errorPath")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None

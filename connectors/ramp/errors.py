@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
+from connectors.retry import retry_after
 
 
 def error_message(response: httpx.Response) -> tuple[str | None, str, str | None]:
@@ -38,7 +39,7 @@ def raise_for_status(response: httpx.Response, *, write: bool) -> None:
     where = f"Ramp {response.request.method} {response.request.url.path}"
     suffix = f" (x-trace-id {trace})" if trace else ""
     if status == 429:
-        raise RateLimitedError(f"{where}: rate limited (429){suffix}", retry_after=_retry_after(response))
+        raise RateLimitedError(f"{where}: rate limited (429){suffix}", retry_after=retry_after(response))
     if status >= 500:
         raise TransientError(f"{where}: HTTP {status} {message}{suffix}", uncertain=write)
     if status == 401:
@@ -50,11 +51,3 @@ def raise_for_status(response: httpx.Response, *, write: bool) -> None:
     if status in (400, 404, 409, 422):
         raise DataError(f"{message}{suffix}", code=code, field=field, status=status)
     raise ContractError(f"{where}: unexpected HTTP {status}: {message}{suffix}")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.config import AttributeMap, ErpMappings
-from erp.port.purchase_orders import Definitions, DesiredLine, DesiredPo
+from core.config import ErpMappings
+from erp.port.purchase_orders import Definitions, DesiredLine, DesiredPo, map_attributes
 
 ERP = "NetSuite"
 CLOSED = "H"
@@ -45,8 +45,8 @@ def desired_po(
         problems.append(f"NetSuite location {location!r} is not mapped to any ION location (netsuite.locations)")
     currency_id = _ref(record.get("currency"), "id")
     attributes: dict[str, str | None] = {purchasing.po_number_attribute: str(record["tranId"])}
-    problems += _map_attributes(
-        record, purchasing.header_attributes, attributes, definitions.purchase_order if definitions else None, "PO"
+    problems += map_attributes(
+        record, purchasing.header_attributes, attributes, definitions.purchase_order if definitions else None, "PO", _value
     )
     lines: dict[int, DesiredLine] = {}
     for index, raw in enumerate(_items(record)):
@@ -63,8 +63,8 @@ def desired_po(
         line_attributes: dict[str, str | None] = {purchasing.line_number_attribute: str(raw["line"])}
         problems += [
             f"{where}: {p}"
-            for p in _map_attributes(
-                raw, purchasing.line_attributes, line_attributes, definitions.line if definitions else None, "PO line"
+            for p in map_attributes(
+                raw, purchasing.line_attributes, line_attributes, definitions.line if definitions else None, "PO line", _value
             )
         ]
         lines[int(raw["line"])] = DesiredLine(
@@ -107,32 +107,9 @@ def desired_po(
     )
 
 
-def _map_attributes(
-    source: dict[str, Any],
-    maps: dict[str, AttributeMap],
-    into: dict[str, str | None],
-    definitions: dict[str, list[str]] | None,
-    owner: str,
-) -> list[str]:
-    problems = []
-    for ns_field, target in maps.items():
-        raw = source.get(ns_field)
-        value = _ref(raw, "refName") if isinstance(raw, dict) else (None if raw in (None, "") else str(raw))
-        value = target.values.get(value, value) if value is not None else None
-        if definitions is not None:
-            if target.attribute not in definitions:
-                known = ", ".join(sorted(definitions)) or "none"
-                problems.append(f"ION has no {owner} attribute {target.attribute!r} (mapped from {ns_field}); it has: {known}")
-                continue
-            options = definitions[target.attribute]
-            if value is not None and options and value not in options:
-                problems.append(
-                    f"{ns_field} {value!r} is not an option of ION {owner} attribute {target.attribute!r} "
-                    f"({', '.join(options)}): add the option in ION or map the value under `values`"
-                )
-                continue
-        into[target.attribute] = value
-    return problems
+def _value(raw: Any) -> str | None:
+    """A NetSuite field as text: a reference by its name (refName)."""
+    return _ref(raw, "refName") if isinstance(raw, dict) else (None if raw in (None, "") else str(raw))
 
 
 def _items(record: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,10 +10,12 @@ ERP it came from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from core.config import AttributeMap
 
 INTEGRATION = "purchase-order-sync"
 
@@ -109,6 +111,42 @@ class Definitions:
     purchase_order: dict[str, list[str]]
     line: dict[str, list[str]]
     supplier: dict[str, list[str]]
+
+
+def plain_value(raw: Any) -> str | None:
+    """A field value as text; empty is none."""
+    return None if raw in (None, "") else str(raw)
+
+
+def map_attributes(
+    source: dict[str, Any],
+    maps: dict[str, AttributeMap],
+    into: dict[str, str | None],
+    definitions: dict[str, list[str]] | None,
+    owner: str,
+    value_of: Callable[[Any], str | None] = plain_value,
+) -> list[str]:
+    """The ERP's fields of `source` onto ION attributes (`maps`, from the mappings file) into
+    `into`, checked against ION's attribute definitions: what does not fit is a problem naming
+    the field and the attribute. `value_of` reads one field as text (NetSuite: a reference's name)."""
+    problems = []
+    for erp_field, target in maps.items():
+        value = value_of(source.get(erp_field))
+        value = target.values.get(value, value) if value is not None else None
+        if definitions is not None:
+            if target.attribute not in definitions:
+                known = ", ".join(sorted(definitions)) or "none"
+                problems.append(f"ION has no {owner} attribute {target.attribute!r} (mapped from {erp_field}); it has: {known}")
+                continue
+            options = definitions[target.attribute]
+            if value is not None and options and value not in options:
+                problems.append(
+                    f"{erp_field} {value!r} is not an option of ION {owner} attribute {target.attribute!r} "
+                    f"({', '.join(options)}): add the option in ION or map the value under `values`"
+                )
+                continue
+        into[target.attribute] = value
+    return problems
 
 
 class PurchaseOrderSource(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ion_sync.webhooks.body import MalformedDelivery
@@ -31,6 +32,7 @@ from ledger.inbox import Inbox, InboxOutcome
 from ledger.store import Ledger
 
 log = logging.getLogger("ion_sync.webhooks")
+VALIDATION_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{1,256}")
 
 
 class ReceiverSettings(BaseSettings):
@@ -107,11 +109,17 @@ def create_app(
                 conflicts.append(event.event_id)
         return fresh, duplicates, conflicts
 
-    async def receive(request: Request) -> JSONResponse:
+    async def receive(request: Request) -> Response:
         name = request.path_params["source"]
         source = sources.get(name)
         if source is None:
             return JSONResponse({"error": f"no webhook source {name!r} is enabled"}, status_code=404)
+        token = request.query_params.get("validationToken")
+        if token is not None and source.handshake:
+            # Business Central confirms a subscription (create, renew) by this echo, 200 with the token as the body
+            if not VALIDATION_TOKEN.fullmatch(token):
+                return refuse(400, "validationToken", "not a validation token")
+            return PlainTextResponse(token)
         try:
             body = await asyncio.wait_for(read_limited(request, settings.max_body_bytes), settings.body_timeout_seconds)
         except BodyTooLarge:

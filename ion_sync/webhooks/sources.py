@@ -4,15 +4,20 @@ One entry per sender in `SOURCES`: a settings class (secret, signature header an
 timestamp rules; the sender is enabled once its secret is set) and a strict parser. Contracts:
 ION `../shared/reference/ion.md` §3.15 (payload and signature largely unpublished: every
 uncertain part is a setting), Ramp `ramp.md` B8, QuickBooks `quickbooks.md` A13, Onshape connectors/onshape/README.md
-("Webhooks").
+("Webhooks"), Business
+Central `connectors/business_central/README.md` fact 29 (no signature: the subscription's
+`clientState` in every notification is the shared secret, and the subscription is confirmed by
+echoing a `validationToken`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from re import compile as re_compile
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -128,6 +133,16 @@ class OnshapeWebhookSettings(HmacWebhookSettings):
     # The timestamp's format is undocumented (epoch seconds are not promised): replays are
     # deduplicated by Onshape's messageId instead of by age.
     tolerance_seconds: int = Field(0, ge=0, description="0: the timestamp's format is undocumented")
+
+
+class BusinessCentralWebhookSettings(HmacWebhookSettings):
+    model_config = SettingsConfigDict(env_prefix="BUSINESS_CENTRAL_WEBHOOK_", extra="ignore")
+
+    secret: SecretStr | None = Field(
+        None, description="the clientState ion-sync gives its Business Central subscription; a notification must carry it"
+    )
+    signature_header: str = Field("", description="unused: Business Central signs nothing (clientState instead)")
+    tolerance_seconds: int = Field(0, ge=0, description="0: BC retries a delivery for 36 hours")
 
 
 # -- parsers ----------------------------------------------------------------------------------
@@ -325,6 +340,66 @@ def parse_onshape(body: bytes) -> list[ParsedEvent]:
     ]
 
 
+class BcNotification(_Strict):
+    subscriptionId: StrictStr = Field(max_length=NAME_MAX)
+    clientState: StrictStr | None = None
+    expirationDateTime: datetime
+    resource: str = Field(max_length=TEXT_MAX)
+    changeType: Literal["created", "updated", "deleted", "collection"]
+    lastModifiedDateTime: datetime
+
+
+class BcDelivery(_Strict):
+    value: list[BcNotification] = Field(min_length=1)
+
+
+BC_RESOURCE = re_compile(r"companies\([0-9a-fA-F-]{36}\)/([A-Za-z]{1,60})(?:\(([0-9a-fA-F-]{36})\))?")
+
+
+def snake_singular(entity_set: str) -> str:
+    """`purchaseOrders` → `purchase_order`."""
+    name = "".join(f"_{c.lower()}" if c.isupper() else c for c in entity_set)
+    return name[:-1] if name.endswith("s") else name
+
+
+def parse_business_central(body: bytes) -> list[ParsedEvent]:
+    """One event per notification; BC sends no event id, so one is derived from subscription,
+    resource, change type and time (a redelivery is the same event). `clientState` is left out
+    of the stored payload: it is the secret."""
+    delivery = _validate(BcDelivery, body, "Business Central")
+    parsed = []
+    for index, note in enumerate(delivery.value):
+        found = BC_RESOURCE.search(note.resource)
+        if not found:
+            raise MalformedDelivery(f"value[{index}].resource", f"not a Business Central entity resource: {note.resource[:200]}")
+        stamp = note.lastModifiedDateTime.isoformat()
+        identity = f"{note.subscriptionId}:{note.resource}:{note.changeType}:{stamp}"
+        parsed.append(
+            ParsedEvent(
+                event_id=hashlib.sha256(identity.encode()).hexdigest()[:32],
+                event_type=f"{snake_singular(found.group(1))}.{note.changeType}",
+                kind=snake_singular(found.group(1)),
+                object_id=found.group(2).lower() if found.group(2) else None,
+                status=None,
+                occurred_at=note.lastModifiedDateTime,
+                payload=note.model_dump(mode="json", exclude={"clientState"}),
+            )
+        )
+    return parsed
+
+
+def verify_client_state(secret: bytes, body: bytes) -> None:
+    """Every notification of a Business Central delivery carries our clientState, or none is accepted."""
+    raw = load_json(body, "Business Central")
+    notes = raw.get("value") if isinstance(raw, dict) else None
+    if not isinstance(notes, list) or not notes:
+        raise SignatureRejected("the delivery carries no notifications to check the clientState of")
+    for note in notes:
+        state = note.get("clientState") if isinstance(note, dict) else None
+        if not isinstance(state, str) or not hmac.compare_digest(state.encode(), secret):
+            raise SignatureRejected("a notification's clientState is not ours")
+
+
 def _validate_obj(model: type[BaseModel], raw: Any, sender: str, at: tuple[int | str, ...] = ()) -> Any:
     try:
         return model.model_validate(raw)
@@ -346,6 +421,7 @@ def _validate(model: type[BaseModel], body: bytes, sender: str) -> Any:
 class SourceType:
     settings: type[HmacWebhookSettings]
     parse: Callable[[bytes], list[ParsedEvent]]
+    client_state: bool = False  # authenticated by a secret in the body (Business Central), not an HMAC
 
 
 SOURCES: dict[str, SourceType] = {
@@ -353,6 +429,7 @@ SOURCES: dict[str, SourceType] = {
     "ramp": SourceType(RampWebhookSettings, parse_ramp),
     "quickbooks": SourceType(QuickBooksWebhookSettings, parse_quickbooks),
     "onshape": SourceType(OnshapeWebhookSettings, parse_onshape),
+    "business-central": SourceType(BusinessCentralWebhookSettings, parse_business_central, client_state=True),
 }
 
 
@@ -361,6 +438,12 @@ class WebhookSource:
     name: str
     settings: HmacWebhookSettings
     parse: Callable[[bytes], list[ParsedEvent]]
+    client_state: bool = False
+
+    @property
+    def handshake(self) -> bool:
+        """The sender confirms a subscription by asking us to echo a validation token (BC)."""
+        return self.client_state
 
     def accept(self, headers: Mapping[str, str], body: bytes, now: datetime | None = None) -> list[ParsedEvent]:
         """Verify, parse and check the age of one delivery. SignatureRejected (401) for an
@@ -368,6 +451,9 @@ class WebhookSource:
         The body is parsed only after its signature checked out."""
         s = self.settings
         assert s.secret is not None
+        if self.client_state:
+            verify_client_state(s.secret.get_secret_value().encode(), body)
+            return self.parse(body)
         timestamp = headers.get(s.timestamp_header) if s.timestamp_header else None
         if s.timestamp_header and not timestamp:
             raise SignatureRejected(f"the delivery has no {s.timestamp_header} header")
@@ -405,5 +491,5 @@ def load_sources(names: list[str] | None = None) -> dict[str, WebhookSource]:
             continue
         settings = load_settings(kind.settings)
         if settings.secret is not None and settings.secret.get_secret_value():
-            enabled[name] = WebhookSource(name, settings, kind.parse)
+            enabled[name] = WebhookSource(name, settings, kind.parse, kind.client_state)
     return enabled

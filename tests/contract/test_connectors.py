@@ -1,4 +1,4 @@
-"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro, Onshape) against its
+"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro, Onshape, Business Central) against its
 simulator over real HTTP: a passing 5xx is retried and the read succeeds; a 5xx that persists is
 a TransientError after exactly the retry budget; a 429 is waited out, at least as long as the
 server's Retry-After says or, without one, the vendor's documented wait (or, for Arena, whose 429 means the daily quota is spent, never
@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings
+from connectors.business_central import BusinessCentralClient, BusinessCentralSettings
 from connectors.duro import DuroClient, DuroSettings
 from connectors.duro.queries import COMPONENTS
 from connectors.errors import AuthError, RateLimitedError, SyncError, TransientError
@@ -73,6 +74,11 @@ async def onshape_read() -> Any:
         return [revision async for page in onshape.revisions() for revision in page]
 
 
+async def business_central_read() -> Any:
+    async with BusinessCentralClient(load_settings(BusinessCentralSettings)) as bc:
+        return await bc.all("locations")
+
+
 @dataclass(frozen=True)
 class Client:
     system: str  # the simulator, and the settings' environment prefix in upper case
@@ -94,6 +100,14 @@ CLIENTS = [
     # Ramp sends no Retry-After (ramp.md B2, B9): a 429 waits out one whole quiet window, 1 s here
     Client("ramp", ramp_read, "RAMP_CLIENT_SECRET", wait_after_429=1, env={"RAMP_RATE_LIMIT_WINDOW_SECONDS": "1"}),
     Client("arena", arena_read, "ARENA_PASSWORD", wait_after_429=None),  # Arena's 429: the daily quota is spent
+    # BC's 429 names no wait (README "Facts" [BC-RATE]): the client's cool-off, 0.2 s here
+    Client(
+        "business_central",
+        business_central_read,
+        "BUSINESS_CENTRAL_CLIENT_SECRET",
+        wait_after_429=0.2,
+        env={"BUSINESS_CENTRAL_COOL_OFF_SECONDS": "0.2"},
+    ),
     # Duro's RATE_LIMITED carries extensions.retryAfter (60 s in its docs' example; the sandbox says 1 s)
     Client("duro", duro_read, "DURO_API_KEY", wait_after_429=1),
     # Onshape's 429 carries Retry-After seconds (its docs, "Response Codes"); the simulator's injected one says 1

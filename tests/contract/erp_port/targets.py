@@ -72,7 +72,63 @@ NETSUITE = ErpUnderTest(
     drop_answers=_netsuite_drop,
 )
 
-TARGETS = [NETSUITE]
+
+def _bc_entities(world: World, entity_set: str) -> list[dict[str, Any]]:
+    return world.admin("business_central", "GET", f"entities/{entity_set}")["value"]
+
+
+def _bc_completions(world: World, key: str) -> list[Landed]:
+    """The run's posted production journal (`ION-R<run>`): quantity consumed per item."""
+    journals = [j for j in _bc_entities(world, "productionJournals") if j["documentNumber"] == f"ION-R{key.split(':')[2]}"]
+    lines = _bc_entities(world, "productionJournalLines")
+    landed = []
+    for journal in journals:
+        if journal["status"] != "Posted":
+            continue
+        quantities: dict[str, float] = {}
+        for line in lines:
+            if line["documentId"] == journal["id"] and line["entryType"] == "Consumption":
+                quantities[line["itemNumber"]] = round(quantities.get(line["itemNumber"], 0.0) + line["quantity"], 6)
+        landed.append(Landed(quantities))
+    return landed
+
+
+# ION's demo POs and the BC orders their join keys name (the BC demo is numbered like NetSuite's)
+BC_ORDERS = {"1": "PO5001", "2": "PO5002"}
+
+
+def _bc_receipts(world: World, key: str) -> list[Landed]:
+    """Posted receipts of the order the key's ION PO names that ion-sync's ledger gives to the key
+    (BC's receipts carry no key of ours: README fact 21)."""
+    from ledger import Ledger
+
+    ledger = Ledger(world.ledger_url)
+    try:
+        numbers = {e.target_id for e in ledger.entries("receipt-sync-business-central", keys=[key]) if e.target_id}
+    finally:
+        ledger.close()
+    order = BC_ORDERS[key.rsplit(":", 1)[1]]
+    lines = _bc_entities(world, "purchaseReceiptLines")
+    landed = []
+    for receipt in _bc_entities(world, "purchaseReceipts"):
+        if receipt["orderNumber"] == order and receipt["number"] in numbers:
+            quantities: dict[str, float] = {}
+            for line in lines:
+                if line["documentId"] == receipt["id"]:
+                    quantities[line["lineObjectNumber"]] = quantities.get(line["lineObjectNumber"], 0.0) + line["quantity"]
+            landed.append(Landed(quantities))
+    return landed
+
+
+def _bc_drop(world: World, on: bool) -> None:
+    world.faults("business_central", **({"drop_after_commit_rate": 1.0} if on else {}))
+
+
+BUSINESS_CENTRAL = ErpUnderTest(
+    name="business-central", completions=_bc_completions, receipts=_bc_receipts, drop_answers=_bc_drop
+)
+
+TARGETS = [NETSUITE, BUSINESS_CENTRAL]
 
 
 def environment() -> Environment:
