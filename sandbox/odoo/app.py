@@ -238,6 +238,7 @@ POSITIONAL = {  # the ORM signatures, parameters in order [ODOO-ORM]
     "create": ["vals_list"],
     "write": ["vals"],
     "fields_get": ["allfields", "attributes"],
+    "load": ["fields", "data"],
 }
 
 

@@ -14,7 +14,7 @@ from sandbox.odoo.models import schema
 from sandbox.odoo.orm import OdooException, Orm, now, user_error, value_error
 
 # @api.model methods: called without ids [ODOO-JSON2] ("Empty or omitted when calling an @api.model-decorated method")
-MODEL_METHODS = frozenset({"search", "search_read", "search_count", "create", "fields_get", "context_get", "name_search"})
+MODEL_METHODS = frozenset({"search", "search_read", "search_count", "create", "fields_get", "context_get", "name_search", "load"})
 READS = frozenset({"search", "search_read", "search_count", "read", "fields_get", "context_get", "name_search"})
 
 
@@ -111,6 +111,48 @@ class Odoo:
 
     def orm_context_get(self) -> dict[str, Any]:
         return {"lang": "en_US", "tz": "UTC", "uid": self.config.uid}
+
+    def orm_load(self, fields: list[str], data: list[list[Any]]) -> dict[str, Any]:
+        """Import rows [ODOO-LOAD]: column `id` is an external id (`module.name`; an existing one
+        updates its record), `<field>/.id` a database id; errors come back as messages, nothing saved."""
+        spec = self.orm.model(self._model)
+        planned: list[tuple[str | None, dict[str, Any]]] = []
+        messages: list[dict[str, Any]] = []
+        for index, row in enumerate(data):
+            values: dict[str, Any] = {}
+            external = None
+            for column, raw in zip(fields, row, strict=True):
+                if column == "id":
+                    external = str(raw) if raw else None
+                    continue
+                name = column.removesuffix("/.id")
+                if name not in spec:
+                    messages.append({"type": "error", "message": f"Unknown field {column!r}", "field": name, "rows": {"from": index, "to": index}})
+                    continue
+                if column.endswith("/.id"):
+                    target = int(raw) if raw not in ("", None, False) else False
+                    if target and target not in self.orm.table(spec[name].relation or ""):
+                        messages.append({"type": "error", "message": f"No matching record found for database id '{raw}' in field '{name}'", "field": name, "rows": {"from": index, "to": index}})
+                        continue
+                    values[name] = target
+                else:
+                    values[name] = raw
+            planned.append((external, values))
+        if messages:
+            return {"ids": False, "messages": messages}
+        ids = []
+        for external, values in planned:
+            module, _, name = (external or "").partition(".")
+            existing = self.orm.search("ir.model.data", [["module", "=", module], ["name", "=", name], ["model", "=", self._model]]) if external else []
+            if existing:
+                record_id = self.orm.table("ir.model.data")[existing[0]]["res_id"]
+                self.orm.write(self._model, [record_id], values)
+            else:
+                record_id = self.orm.create(self._model, values)
+                if external:
+                    self.orm.create("ir.model.data", {"module": module, "name": name, "model": self._model, "res_id": record_id})
+            ids.append(record_id)
+        return {"ids": ids, "messages": []}
 
     def _check_xmlid(self, values: dict[str, Any]) -> None:
         """(module, name) is unique [ODOO-IMD]; an existing one answers an IntegrityError-like ValidationError."""
@@ -344,7 +386,7 @@ class Odoo:
         mo.update(product_qty=mo["qty_producing"], state="done", date_finished=now(), write_date=now())
 
 
-GENERIC = {"search_read", "search", "search_count", "read", "create", "write", "unlink", "fields_get", "context_get"}
+GENERIC = {"search_read", "search", "search_count", "read", "create", "write", "unlink", "fields_get", "context_get", "load"}
 BUSINESS: dict[tuple[str, str], str] = {
     ("stock.picking", "button_validate"): "button_validate",
     ("stock.backorder.confirmation", "process"): "backorder_process",

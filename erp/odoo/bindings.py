@@ -1,0 +1,53 @@
+"""How ion-sync makes every Odoo write findable without idempotency keys: the ledger key as an
+external id (`ir.model.data`, module `ion_sync`) on the record the write finished.
+
+Odoo keeps external ids in `ir.model.data` (`module`, `name`, `model`, `res_id`; `module.name`
+unique) [ODOO-IMD]; they are ordinary records, so the API can search and create them. A receipt
+or a completion is several calls (each its own transaction [ODOO-JSON2]): bind the key to the
+picking or manufacturing order first, then set quantities, then validate. `find` asks: is the
+bound record done? Bound but not done = an attempt that stopped half-way: the next attempt
+resumes on the same record instead of choosing another.
+"""
+
+from __future__ import annotations
+
+import re
+
+from connectors.odoo import OdooClient
+
+MODULE = "ion_sync"
+
+
+def xmlid_name(key: str) -> str:
+    """`ion:receipt:7:po:2` → `ion_receipt_7_po_2` (external id names avoid `.`; INFERENCE: kept to [A-Za-z0-9_])."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", key)
+
+
+def xmlid(key: str) -> str:
+    return f"{MODULE}.{xmlid_name(key)}"
+
+
+async def bound(odoo: OdooClient, key: str, model: str) -> int | None:
+    """The id of the `model` record `key` is bound to, or None."""
+    rows = await odoo.search_read(
+        "ir.model.data", [["module", "=", MODULE], ["name", "=", xmlid_name(key)], ["model", "=", model]], ["res_id"], limit=1
+    )
+    return int(rows[0]["res_id"]) if rows else None
+
+
+async def bind(odoo: OdooClient, key: str, model: str, record_id: int) -> int:
+    """Bind `key` to the record, unless an earlier attempt did: the record it is bound to."""
+    existing = await bound(odoo, key, model)
+    if existing is not None:
+        return existing
+    await odoo.create("ir.model.data", {"module": MODULE, "name": xmlid_name(key), "model": model, "res_id": record_id, "noupdate": True})
+    return record_id
+
+
+async def done_record(odoo: OdooClient, key: str, model: str) -> int | None:
+    """`find` for a bound write: the record's id if it is bound and `state` done, else None."""
+    record_id = await bound(odoo, key, model)
+    if record_id is None:
+        return None
+    rows = await odoo.search_read(model, [["id", "=", record_id]], ["state"])
+    return record_id if rows and rows[0].get("state") == "done" else None
