@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import arena, ion, netsuite, quickbooks
+from sandbox import arena, ion, netsuite, odoo, quickbooks
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -28,6 +28,7 @@ class Sandbox:
     ramp: RunningServer | None = None
     arena: RunningServer | None = None
     quickbooks: RunningServer | None = None
+    odoo: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
@@ -38,6 +39,8 @@ class Sandbox:
             self.arena.stop()
         if self.quickbooks:
             self.quickbooks.stop()
+        if self.odoo is not None:
+            self.odoo.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -103,7 +106,19 @@ def start_sandbox(
         "QUICKBOOKS_CLIENT_SECRET": qbo_config.client_secret,
         "QUICKBOOKS_REFRESH_TOKEN": qbo_config.initial_refresh_token,
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server, quickbooks=qbo_server)
+    odoo_server = start(odoo.create_app(ODOO_CONFIG))
+    env |= odoo_env(odoo_server.url)
+    return Sandbox(
+        ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server, quickbooks=qbo_server, odoo=odoo_server
+    )
+
+
+ODOO_CONFIG = odoo.OdooSimConfig()  # Odoo 19: JSON-2
+
+
+def odoo_env(url: str) -> dict[str, str]:
+    """ODOO_* for the Odoo simulator (JSON-2 with its API key; the database header as a multi-database server needs it)."""
+    return {"ODOO_URL": url, "ODOO_API_KEY": ODOO_CONFIG.api_key, "ODOO_DATABASE": ODOO_CONFIG.database, "ODOO_USERNAME": ODOO_CONFIG.username}
 
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()

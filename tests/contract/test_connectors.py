@@ -1,4 +1,4 @@
-"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena) against its
+"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Odoo) against its
 simulator over real HTTP: a passing 5xx is retried and the read succeeds; a 5xx that persists is
 a TransientError after exactly the retry budget; a 429 is waited out, at least as long as the
 server's Retry-After says or, without one, the vendor's documented wait (or, for Arena, whose 429 means the daily quota is spent, never
@@ -25,6 +25,7 @@ from connectors.errors import AuthError, RateLimitedError, SyncError, TransientE
 from connectors.ion import IonClient, IonSettings
 from connectors.ion.queries import LOCATIONS
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+from connectors.odoo import OdooClient, OdooSettings
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
 from connectors.ramp import RampClient, RampSettings
 from connectors.settings import load_settings
@@ -60,6 +61,11 @@ async def arena_read() -> Any:
         return await arena.get("/items", {"limit": 5})
 
 
+async def odoo_read() -> Any:
+    async with OdooClient(OdooSettings()) as odoo:  # type: ignore[call-arg]
+        return await odoo.search_read("stock.location", [["usage", "=", "internal"]], ["complete_name"])
+
+
 @dataclass(frozen=True)
 class Client:
     system: str  # the simulator, and the settings' environment prefix in upper case
@@ -81,6 +87,7 @@ CLIENTS = [
     # Ramp sends no Retry-After (ramp.md B2, B9): a 429 waits out one whole quiet window, 1 s here
     Client("ramp", ramp_read, "RAMP_CLIENT_SECRET", wait_after_429=1, env={"RAMP_RATE_LIMIT_WINDOW_SECONDS": "1"}),
     Client("arena", arena_read, "ARENA_PASSWORD", wait_after_429=None),  # Arena's 429: the daily quota is spent
+    Client("odoo", odoo_read, "ODOO_API_KEY"),  # Odoo publishes no rate limit nor Retry-After: the client's backoff
 ]
 
 
