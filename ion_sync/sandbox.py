@@ -118,7 +118,12 @@ ODOO_CONFIG = odoo.OdooSimConfig()  # Odoo 19: JSON-2
 
 def odoo_env(url: str) -> dict[str, str]:
     """ODOO_* for the Odoo simulator (JSON-2 with its API key; the database header as a multi-database server needs it)."""
-    return {"ODOO_URL": url, "ODOO_API_KEY": ODOO_CONFIG.api_key, "ODOO_DATABASE": ODOO_CONFIG.database, "ODOO_USERNAME": ODOO_CONFIG.username}
+    return {
+        "ODOO_URL": url,
+        "ODOO_API_KEY": ODOO_CONFIG.api_key,
+        "ODOO_DATABASE": ODOO_CONFIG.database,
+        "ODOO_USERNAME": ODOO_CONFIG.username,
+    }
 
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()

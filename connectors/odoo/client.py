@@ -103,7 +103,9 @@ class OdooClient:
             raise ContractError(f"Odoo {model}.search_read answered {type(rows).__name__}, not a list")
         return rows
 
-    async def pages(self, model: str, domain: Domain, fields: Sequence[str], order: str = "id") -> AsyncIterator[list[dict[str, Any]]]:
+    async def pages(
+        self, model: str, domain: Domain, fields: Sequence[str], order: str = "id"
+    ) -> AsyncIterator[list[dict[str, Any]]]:
         """search_read a page at a time (offset/limit, a stable `order`) until a short page."""
         size = self.settings.page_size
         for offset in itertools.count(0, size):
@@ -118,9 +120,9 @@ class OdooClient:
 
     async def create(self, model: str, values: dict[str, Any], context: dict[str, Any] | None = None) -> int:
         """One record; its id. `create(vals_list)`: JSON-2 takes it named, execute_kw by position."""
-        extra = {"context": context} if context else {}
+        extra: dict[str, Any] = {"context": context} if context else {}
         if self.settings.transport == "json2":
-            created = await self.call(model, "create", vals_list=[values], **extra)
+            created = await self.call(model, "create", None, vals_list=[values], **extra)
         else:
             created = await self.call(model, "create", None, _args=[[values]], **extra)
         ids = created if isinstance(created, list) else [created]
@@ -174,7 +176,12 @@ class OdooClient:
         raise odoo_error("", shorten(response.text), what, status)
 
     async def _rpc(self, service: str, method: str, args: list[Any], what: str, write: bool = False) -> Any:
-        body = {"jsonrpc": "2.0", "method": "call", "params": {"service": service, "method": method, "args": args}, "id": next(self._ids)}
+        body = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"service": service, "method": method, "args": args},
+            "id": next(self._ids),
+        }
         response = await self._post("/jsonrpc", body, what, write)
         if response.status_code == 429:
             raise RateLimitedError(f"Odoo {what}: 429 too many requests", retry_after=_retry_after(response))
@@ -185,7 +192,7 @@ class OdooClient:
             raise ContractError(f"Odoo {what}: a JSON-RPC answer must be an object, got {type(payload).__name__}")
         error = payload.get("error")
         if isinstance(error, dict):
-            data = error.get("data") if isinstance(error.get("data"), dict) else {}
+            data: dict[str, Any] = error["data"] if isinstance(error.get("data"), dict) else {}
             name = str(data.get("name") or "")
             if error.get("code") == 404 and not name:
                 name = "werkzeug.exceptions.NotFound"
@@ -199,7 +206,9 @@ class OdooClient:
         secret = self.settings.api_key.get_secret_value()
         async for attempt in retrying(self.settings.retry):
             with attempt:
-                uid = await self._rpc("common", "authenticate", [self.settings.database, self.settings.username, secret, {}], "login")
+                uid = await self._rpc(
+                    "common", "authenticate", [self.settings.database, self.settings.username, secret, {}], "login"
+                )
         if not isinstance(uid, int) or isinstance(uid, bool) or uid <= 0:
             raise AuthError(f"Odoo refused the login of ODOO_USERNAME={self.settings.username}: {SETTINGS_HINT}")
         self.uid = uid

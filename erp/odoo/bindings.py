@@ -40,7 +40,9 @@ async def bind(odoo: OdooClient, key: str, model: str, record_id: int) -> int:
     existing = await bound(odoo, key, model)
     if existing is not None:
         return existing
-    await odoo.create("ir.model.data", {"module": MODULE, "name": xmlid_name(key), "model": model, "res_id": record_id, "noupdate": True})
+    await odoo.create(
+        "ir.model.data", {"module": MODULE, "name": xmlid_name(key), "model": model, "res_id": record_id, "noupdate": True}
+    )
     return record_id
 
 

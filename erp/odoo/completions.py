@@ -66,11 +66,15 @@ class OdooCompletions:
             mo = productions.get(plan.work_order)
             reasons = []
             if mo is None:
-                reasons.append(f"no Odoo manufacturing order named {plan.work_order}: create or confirm it in Odoo (ion-sync never authors MOs), then replay")
+                reasons.append(
+                    f"no Odoo manufacturing order named {plan.work_order}: create or confirm it in Odoo (ion-sync never authors MOs), then replay"
+                )
             elif mo["state"] not in OPEN:
                 reasons.append(f"Odoo manufacturing order {plan.work_order} is '{mo['state']}': it cannot be completed")
             missing = sorted({code for code in {plan.item, *(c.item for c in plan.components)} if code not in products})
-            reasons += [f"Odoo has no product with Internal Reference {code}: add it or map the part under items" for code in missing]
+            reasons += [
+                f"Odoo has no product with Internal Reference {code}: add it or map the part under items" for code in missing
+            ]
             if mo is not None and plan.item in products and many2one_id(mo["product_id"]) != products[plan.item]["id"]:
                 reasons.append(f"Odoo manufacturing order {plan.work_order} makes another product than {plan.item}")
             reasons += [
@@ -80,7 +84,9 @@ class OdooCompletions:
                 if c.item in products and (c.item, number) not in lots
             ]
             if reasons or mo is None:
-                page.dead_letters.append(DeadLetter(plan.key, source, f"{plan.label}: " + "; ".join(reasons), None, plan.end_time))
+                page.dead_letters.append(
+                    DeadLetter(plan.key, source, f"{plan.label}: " + "; ".join(reasons), None, plan.end_time)
+                )
                 continue
             with one_record(page.dead_letters, plan.key, source, plan.label, plan.end_time):
                 consumed = tuple(
@@ -88,9 +94,26 @@ class OdooCompletions:
                     for c in plan.components
                     for number, quantity in (c.numbers or ((None, c.quantity),))
                 )
-                record = OdooCompletion(int(mo["id"]), products[plan.item]["id"], plan.quantity, plan.numbers[0][0] if plan.numbers else None, consumed)
-                body = {"production": plan.work_order, "qty_producing": plan.quantity, "lot": record.lot, "consumed": [vars(c) for c in consumed]}
-                row = {"run": plan.run_id, "manufacturing order": plan.work_order, "product": plan.item, "quantity": plan.quantity, "components": len(plan.components)}
+                record = OdooCompletion(
+                    int(mo["id"]),
+                    products[plan.item]["id"],
+                    plan.quantity,
+                    plan.numbers[0][0] if plan.numbers else None,
+                    consumed,
+                )
+                body = {
+                    "production": plan.work_order,
+                    "qty_producing": plan.quantity,
+                    "lot": record.lot,
+                    "consumed": [vars(c) for c in consumed],
+                }
+                row = {
+                    "run": plan.run_id,
+                    "manufacturing order": plan.work_order,
+                    "product": plan.item,
+                    "quantity": plan.quantity,
+                    "components": len(plan.components),
+                }
                 page.ready.append(Postable(plan.key, source, plan.label, body, row, plan.end_time, record))
 
     def writer(self) -> Writer:
@@ -107,7 +130,9 @@ class OdooCompletions:
         by_product = {products[code]["id"]: code for code, _ in wanted if code in products}
         found: dict[tuple[str, str], int] = {}
         for chunk in chunks({number for _, number in wanted}):
-            rows = await self.odoo.search_read("stock.lot", [["name", "in", chunk], ["product_id", "in", sorted(by_product)]], ["name", "product_id"])
+            rows = await self.odoo.search_read(
+                "stock.lot", [["name", "in", chunk], ["product_id", "in", sorted(by_product)]], ["name", "product_id"]
+            )
             for row in rows:
                 code = by_product.get(many2one_id(row["product_id"]) or 0)
                 if code and (code, str(row["name"])) in wanted:
@@ -133,10 +158,14 @@ class CompletionWriter(Writer):
     async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
         item = items[0]
         completion: OdooCompletion = item.record
-        production = await bind(self.odoo, item.key, "mrp.production", await bound(self.odoo, item.key, "mrp.production") or completion.production_id)
+        production = await bind(
+            self.odoo, item.key, "mrp.production", await bound(self.odoo, item.key, "mrp.production") or completion.production_id
+        )
         [mo] = await self.odoo.search_read("mrp.production", [["id", "=", production]], ["location_src_id"])
         raw = await self.odoo.search_read(
-            "stock.move", [["raw_material_production_id", "=", production], ["state", "not in", ["done", "cancel"]]], ["product_id", "location_dest_id"]
+            "stock.move",
+            [["raw_material_production_id", "=", production], ["state", "not in", ["done", "cancel"]]],
+            ["product_id", "location_dest_id"],
         )
         by_product = {many2one_id(m["product_id"]): m for m in raw}
         consumed_at = await self._production_location(raw)
@@ -146,7 +175,17 @@ class CompletionWriter(Writer):
         commands: list[Any] = []
         for product_id, lines in per_product.items():
             move_lines = [
-                [0, 0, {"product_id": product_id, "location_id": c.location_id, "location_dest_id": consumed_at, **({"lot_id": c.lot_id} if c.lot_id else {}), **self.fields.line(c.quantity)}]
+                [
+                    0,
+                    0,
+                    {
+                        "product_id": product_id,
+                        "location_id": c.location_id,
+                        "location_dest_id": consumed_at,
+                        **({"lot_id": c.lot_id} if c.lot_id else {}),
+                        **self.fields.line(c.quantity),
+                    },
+                ]
                 for c in lines
             ]
             values = {"move_line_ids": [[5, 0, 0], *move_lines], **({"picked": True} if self.fields.picks else {})}
@@ -156,12 +195,29 @@ class CompletionWriter(Writer):
             else:
                 total = round(sum(c.quantity for c in lines), 6)
                 source = many2one_id(mo["location_src_id"])
-                commands.append([0, 0, {"name": "ION as-built", "product_id": product_id, "product_uom_qty": total, "location_id": source, "location_dest_id": consumed_at, **values}])
-        commands += [[1, m["id"], {"move_line_ids": [[5, 0, 0]], **self.fields.done(0.0)}] for pid, m in by_product.items() if pid not in per_product]
-        values: dict[str, Any] = {"qty_producing": completion.quantity, "move_raw_ids": commands}
+                commands.append(
+                    [
+                        0,
+                        0,
+                        {
+                            "name": "ION as-built",
+                            "product_id": product_id,
+                            "product_uom_qty": total,
+                            "location_id": source,
+                            "location_dest_id": consumed_at,
+                            **values,
+                        },
+                    ]
+                )
+        commands += [
+            [1, m["id"], {"move_line_ids": [[5, 0, 0]], **self.fields.done(0.0)}]
+            for pid, m in by_product.items()
+            if pid not in per_product
+        ]
+        production_values: dict[str, Any] = {"qty_producing": completion.quantity, "move_raw_ids": commands}
         if completion.lot:
-            values["lot_producing_id"] = await self._finished_lot(completion)
-        await self.odoo.write("mrp.production", [production], values)
+            production_values["lot_producing_id"] = await self._finished_lot(completion)
+        await self.odoo.write("mrp.production", [production], production_values)
         await press(self.odoo, "mrp.production", "button_mark_done", [production], item.label)
         return [str(production)]
 

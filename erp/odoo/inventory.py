@@ -24,7 +24,11 @@ class OdooInventory:
         async for rows in self.odoo.pages("stock.quant", INTERNAL, ["product_id", "location_id", "quantity"]):
             codes = await product_codes(self.odoo, {row["product_id"][0] for row in rows if row.get("product_id")})
             yield [
-                InventoryBalance(codes.get(row["product_id"][0], str(row["product_id"][1])), str(row["location_id"][0]), float(row["quantity"] or 0))
+                InventoryBalance(
+                    codes.get(row["product_id"][0], str(row["product_id"][1])),
+                    str(row["location_id"][0]),
+                    float(row["quantity"] or 0),
+                )
                 for row in rows
                 if row.get("product_id") and row.get("location_id")
             ]

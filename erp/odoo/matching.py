@@ -19,7 +19,9 @@ class OdooMatching:
     def __init__(self, odoo: OdooClient) -> None:
         self.odoo = odoo
 
-    async def purchasing(self, po_numbers: Sequence[str] | None, since: date | None, until: date | None, include_closed: bool) -> PurchasingLines:
+    async def purchasing(
+        self, po_numbers: Sequence[str] | None, since: date | None, until: date | None, include_closed: bool
+    ) -> PurchasingLines:
         states = [APPROVED, LOCKED] if include_closed else [APPROVED]
         domain: list[object] = [["state", "in", states]]
         if po_numbers:
@@ -31,7 +33,9 @@ class OdooMatching:
         found = PurchasingLines()
         for po in await purchase_orders(self.odoo, domain):
             for number, line in sorted(po.lines.items()):
-                found.lines.append(OrderedLine(str(po.id), po.name, str(number), line.product, line.ordered, line.price, po.state == LOCKED))
+                found.lines.append(
+                    OrderedLine(str(po.id), po.name, str(number), line.product, line.ordered, line.price, po.state == LOCKED)
+                )
                 if line.received:
                     found.receipts.append(DocumentLine(str(po.id), str(number), line.received, line.received * line.price))
                 if line.invoiced:

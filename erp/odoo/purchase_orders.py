@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.odoo import OdooClient
-from erp.odoo.references import LINE_FIELDS, PO_FIELDS, chunks, many2one_id, product_codes
+from erp.odoo.references import LINE_FIELDS, chunks, many2one_id, product_codes
 from erp.port.purchase_orders import Definitions, DesiredLine, DesiredPo, PoChange, SourcePo, Supplier
 
 ERP = "Odoo"
@@ -50,7 +50,9 @@ class OdooPurchaseOrders:
     async def check(self) -> None:
         await self.check_locations()
 
-    async def changed(self, since: datetime | None, until: datetime | None, numbers: Sequence[str] | None, ids: Sequence[int] | None) -> list[PoChange]:
+    async def changed(
+        self, since: datetime | None, until: datetime | None, numbers: Sequence[str] | None, ids: Sequence[int] | None
+    ) -> list[PoChange]:
         domain: list[Any] = [["state", "in", [CONFIRMED, LOCKED]]]
         if numbers:
             domain.append(["name", "in", list(numbers)])
@@ -65,7 +67,9 @@ class OdooPurchaseOrders:
         stamps = {int(h["id"]): str(h.get("write_date") or "") for h in headers}
         statuses = {int(h["id"]): str(h.get("state")) for h in headers}
         for chunk in chunks(stamps):
-            for line in await self.odoo.search_all("purchase.order.line", [["order_id", "in", chunk]], ["order_id", "write_date"]):
+            for line in await self.odoo.search_all(
+                "purchase.order.line", [["order_id", "in", chunk]], ["order_id", "write_date"]
+            ):
                 po_id = int(line["order_id"][0])
                 stamps[po_id] = max(stamps[po_id], str(line.get("write_date") or ""))
         low, high = (odoo_stamp(since) if since else ""), (odoo_stamp(until) if until else "~")
@@ -82,7 +86,9 @@ class OdooPurchaseOrders:
         line_fields = sorted({*LINE_FIELDS, *purchasing.line_attributes})
         ids = [int(c.erp_id) for c in changes]
         headers = {int(h["id"]): h for h in await self.odoo.search_all("purchase.order", [["id", "in", ids]], header_fields)}
-        lines = await self.odoo.search_all("purchase.order.line", [["order_id", "in", ids]], line_fields, order="order_id, sequence, id")
+        lines = await self.odoo.search_all(
+            "purchase.order.line", [["order_id", "in", ids]], line_fields, order="order_id, sequence, id"
+        )
         codes = await product_codes(self.odoo, {p for line in lines if (p := many2one_id(line.get("product_id")))})
         destinations = await self._destinations([p for h in headers.values() for p in h.get("picking_ids") or []])
         found: list[SourcePo | None] = []
@@ -91,9 +97,17 @@ class OdooPurchaseOrders:
             if header is None:
                 found.append(None)
                 continue
-            own = [line | {"code": codes.get(many2one_id(line.get("product_id")) or 0)} for line in lines if line["order_id"][0] == header["id"]]
+            own = [
+                line | {"code": codes.get(many2one_id(line.get("product_id")) or 0)}
+                for line in lines
+                if line["order_id"][0] == header["id"]
+            ]
             remaining = any(float(line.get("product_qty") or 0) > float(line.get("qty_received") or 0) for line in own)
-            document = {"purchase.order": header, "lines": own, "destination": next((destinations[p] for p in header.get("picking_ids") or [] if p in destinations), None)}
+            document = {
+                "purchase.order": header,
+                "lines": own,
+                "destination": next((destinations[p] for p in header.get("picking_ids") or [] if p in destinations), None),
+            }
             found.append(
                 SourcePo(
                     change=change,
@@ -108,12 +122,16 @@ class OdooPurchaseOrders:
             )
         return found
 
-    def desired(self, po: SourcePo, part_ids: Mapping[str, str | None], definitions: Definitions | None) -> tuple[DesiredPo | None, list[str]]:
+    def desired(
+        self, po: SourcePo, part_ids: Mapping[str, str | None], definitions: Definitions | None
+    ) -> tuple[DesiredPo | None, list[str]]:
         purchasing, problems = self.mappings.purchasing, []
         header, destination = po.document["purchase.order"], po.document["destination"]
         ship_to = next((m.ion for m in self.mappings.locations if str(m.erp_location) == str(destination)), None)
         if ship_to is None:
-            problems.append(f"the Odoo receipt location {destination!r} of {po.number} is not mapped to any ION location (odoo.locations)")
+            problems.append(
+                f"the Odoo receipt location {destination!r} of {po.number} is not mapped to any ION location (odoo.locations)"
+            )
         attributes: dict[str, str | None] = {purchasing.po_number_attribute: po.number}
         for odoo_field, target in purchasing.header_attributes.items():
             attributes[target.attribute] = _mapped(header.get(odoo_field), target.values)
@@ -131,7 +149,15 @@ class OdooPurchaseOrders:
             line_attributes: dict[str, str | None] = {purchasing.line_number_attribute: str(number)}
             for odoo_field, target in purchasing.line_attributes.items():
                 line_attributes[target.attribute] = _mapped(raw.get(odoo_field), target.values)
-            lines[number] = DesiredLine(number, part_id, part_number, float(raw.get("product_qty") or 0), float(raw.get("price_unit") or 0), False, line_attributes)
+            lines[number] = DesiredLine(
+                number,
+                part_id,
+                part_number,
+                float(raw.get("product_qty") or 0),
+                float(raw.get("price_unit") or 0),
+                False,
+                line_attributes,
+            )
         if problems:
             return None, problems
         assert ship_to is not None
@@ -157,10 +183,21 @@ class OdooPurchaseOrders:
 
     async def supplier(self, vendor_id: str) -> Supplier | None:
         if vendor_id not in self.vendors:
-            rows = await self.odoo.search_read("res.partner", [["id", "=", int(vendor_id)], ["active", "in", [True, False]]], ["name", "email", "property_supplier_payment_term_id"])
+            rows = await self.odoo.search_read(
+                "res.partner",
+                [["id", "=", int(vendor_id)], ["active", "in", [True, False]]],
+                ["name", "email", "property_supplier_payment_term_id"],
+            )
             terms = rows[0].get("property_supplier_payment_term_id") if rows else None
             self.vendors[vendor_id] = (
-                Supplier(vendor_id, str(rows[0]["name"]), rows[0].get("email") or None, str(terms[1]) if isinstance(terms, list) else None) if rows else None
+                Supplier(
+                    vendor_id,
+                    str(rows[0]["name"]),
+                    rows[0].get("email") or None,
+                    str(terms[1]) if isinstance(terms, list) else None,
+                )
+                if rows
+                else None
             )
         return self.vendors[vendor_id]
 

@@ -61,7 +61,9 @@ def problems(receipt: ReceiptLines, po: OdooPo | None, items: dict[str, str], ta
             continue
         expected = items.get(line.part_number, line.part_number)
         if odoo_line.product != expected:
-            found.append(f"line {number} of Odoo PO {po.name} is product {odoo_line.product}, but ION received {line.part_number}")
+            found.append(
+                f"line {number} of Odoo PO {po.name} is product {odoo_line.product}, but ION received {line.part_number}"
+            )
             continue
         remaining = odoo_line.remaining - taken.get((po.id, number), 0.0)
         if line.quantity > remaining + 1e-9:
@@ -93,7 +95,9 @@ class OdooReceipts:
             po = pos.get(receipt.po_number)
             found = problems(receipt, po, self.items, taken)
             if found or po is None:
-                planned.dead_letters.append(DeadLetter(receipt.key, receipt.source_ref, f"{receipt.label}: " + "; ".join(found), None, receipt.created))
+                planned.dead_letters.append(
+                    DeadLetter(receipt.key, receipt.source_ref, f"{receipt.label}: " + "; ".join(found), None, receipt.created)
+                )
                 continue
             for number, line in receipt.lines.items():
                 taken[(po.id, number)] = taken.get((po.id, number), 0.0) + line.quantity
@@ -110,7 +114,13 @@ class OdooReceipts:
                 )
                 record = OdooReceipt(po.id, moves)
                 body = {"purchase_order": po.name, "lines": [vars(m) | {"lots": dict(m.lots)} for m in moves]}
-                row = {"receipt": receipt.receipt_id, "Odoo PO": po.name, "lines": ", ".join(f"{n}: {line.part_number} × {line.quantity:g}" for n, line in sorted(receipt.lines.items()))}
+                row = {
+                    "receipt": receipt.receipt_id,
+                    "Odoo PO": po.name,
+                    "lines": ", ".join(
+                        f"{n}: {line.part_number} × {line.quantity:g}" for n, line in sorted(receipt.lines.items())
+                    ),
+                }
                 planned.ready.append(Postable(receipt.key, receipt.source_ref, receipt.label, body, row, receipt.created, record))
         return planned
 
@@ -140,7 +150,9 @@ class ReceiptWriter(Writer):
         picking = await bound(self.odoo, item.key, "stock.picking") or await self._open_picking(receipt, item.label)
         picking = await bind(self.odoo, item.key, "stock.picking", picking)
         moves = await self.odoo.search_read(
-            "stock.move", [["picking_id", "=", picking], ["state", "not in", ["done", "cancel"]]], ["purchase_line_id", "location_id"]
+            "stock.move",
+            [["picking_id", "=", picking], ["state", "not in", ["done", "cancel"]]],
+            ["purchase_line_id", "location_id"],
         )
         by_line = {many2one_id(m.get("purchase_line_id")): m for m in moves}
         commands = []
@@ -150,11 +162,22 @@ class ReceiptWriter(Writer):
                 raise DataError(f"{item.label}: the open Odoo transfer {picking} has no move for PO line {line.purchase_line_id}")
             lots = line.lots or ((None, line.quantity),)
             move_lines = [
-                [0, 0, {"product_id": line.product_id, "location_id": many2one_id(move["location_id"]), "location_dest_id": line.location_id,
-                        **({"lot_name": lot} if lot else {}), **self.fields.line(quantity)}]
+                [
+                    0,
+                    0,
+                    {
+                        "product_id": line.product_id,
+                        "location_id": many2one_id(move["location_id"]),
+                        "location_dest_id": line.location_id,
+                        **({"lot_name": lot} if lot else {}),
+                        **self.fields.line(quantity),
+                    },
+                ]
                 for lot, quantity in lots
             ]
-            commands.append([1, move["id"], {"move_line_ids": [[5, 0, 0], *move_lines], **({"picked": True} if self.fields.picks else {})}])
+            commands.append(
+                [1, move["id"], {"move_line_ids": [[5, 0, 0], *move_lines], **({"picked": True} if self.fields.picks else {})}]
+            )
         await self.odoo.write("stock.picking", [picking], {"move_ids": commands})
         await press(self.odoo, "stock.picking", "button_validate", [picking], item.label)
         return [str(picking)]
@@ -162,7 +185,11 @@ class ReceiptWriter(Writer):
     async def _open_picking(self, receipt: OdooReceipt, label: str) -> int:
         rows = await self.odoo.search_read(
             "stock.picking",
-            [["purchase_id", "=", receipt.po_id], ["picking_type_id.code", "=", "incoming"], ["state", "not in", ["done", "cancel"]]],
+            [
+                ["purchase_id", "=", receipt.po_id],
+                ["picking_type_id.code", "=", "incoming"],
+                ["state", "not in", ["done", "cancel"]],
+            ],
             ["id"],
             order="id",
             limit=1,

@@ -79,7 +79,9 @@ async def purchase_orders(odoo: OdooClient, domain: list[Any]) -> list[OdooPo]:
     by_id = {int(h["id"]): h for h in headers}
     rows: list[dict[str, Any]] = []
     for chunk in chunks(by_id):
-        rows += await odoo.search_all("purchase.order.line", [["order_id", "in", chunk]], LINE_FIELDS, order="order_id, sequence, id")
+        rows += await odoo.search_all(
+            "purchase.order.line", [["order_id", "in", chunk]], LINE_FIELDS, order="order_id, sequence, id"
+        )
     codes = await product_codes(odoo, {pid for row in rows if (pid := many2one_id(row.get("product_id")))})
     lines: dict[int, dict[int, PoLine]] = {po_id: {} for po_id in by_id}
     for row in rows:

@@ -49,9 +49,19 @@ class OdooTimeEntries:
             raise ConfigError(f"{self.where}.employees is empty: map each ION user's email to an Odoo employee (hr.employee id)")
         projects = {p for p in [*labor.cost_plus_customers.values(), labor.default_customer] if p}
         if not projects:
-            raise ConfigError(f"{self.where}: neither cost_plus_customers nor default_customer names an Odoo project, so nothing would post")
-        employees = {str(r["id"]): r for r in await self.odoo.search_read("hr.employee", [["id", "in", _ids(labor.employees.values())], ["active", "in", [True, False]]], ["active"])}
-        problems += [f"{self.where}.employees names Odoo employee {e}, which does not exist" for e in sorted(set(labor.employees.values()) - employees.keys())]
+            raise ConfigError(
+                f"{self.where}: neither cost_plus_customers nor default_customer names an Odoo project, so nothing would post"
+            )
+        employees = {
+            str(r["id"]): r
+            for r in await self.odoo.search_read(
+                "hr.employee", [["id", "in", _ids(labor.employees.values())], ["active", "in", [True, False]]], ["active"]
+            )
+        }
+        problems += [
+            f"{self.where}.employees names Odoo employee {e}, which does not exist"
+            for e in sorted(set(labor.employees.values()) - employees.keys())
+        ]
         found = {str(r["id"]) for r in await self.odoo.search_read("project.project", [["id", "in", _ids(projects)]], ["id"])}
         problems += [f"{self.where} names Odoo project {p}, which does not exist" for p in sorted(projects - found)]
         if labor.service_item and not await self.odoo.search_read("project.task", [["id", "=", int(labor.service_item)]], ["id"]):
@@ -94,7 +104,9 @@ class OdooTimeEntries:
         if not self.has_mrp or not unknown:
             return
         for chunk in chunks(unknown):
-            rows = await self.odoo.search_read("mrp.production", [["name", "in", chunk], ["state", "not in", ["cancel"]]], ["name"])
+            rows = await self.odoo.search_read(
+                "mrp.production", [["name", "in", chunk], ["state", "not in", ["cancel"]]], ["name"]
+            )
             self.work_orders |= {str(r["name"]): True for r in rows}
         self.work_orders |= {name: self.work_orders.get(name, False) for name in unknown}
 

@@ -60,7 +60,13 @@ class Database:
 
 
 def _error_object(exc: OdooException, context: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": exc.name, "message": exc.message, "arguments": [exc.message], "context": context or {}, "debug": f"Traceback (most recent call last):\n{exc.name}: {exc.message}\n"}
+    return {
+        "name": exc.name,
+        "message": exc.message,
+        "arguments": [exc.message],
+        "context": context or {},
+        "debug": f"Traceback (most recent call last):\n{exc.name}: {exc.message}\n",
+    }
 
 
 def _version_info(version: int) -> list[Any]:
@@ -73,7 +79,11 @@ def create_app(config: OdooSimConfig | None = None) -> Starlette:
     injector: FaultInjector
 
     def json2_error(exc: OdooException, status: int | None = None) -> Response:
-        code = status or config.json2_status.get(exc.name) or (404 if exc.name.endswith("NotFound") else 422 if exc.name.endswith("UnprocessableEntity") else 500)
+        code = (
+            status
+            or config.json2_status.get(exc.name)
+            or (404 if exc.name.endswith("NotFound") else 422 if exc.name.endswith("UnprocessableEntity") else 500)
+        )
         return JSONResponse(_error_object(exc), status_code=code)
 
     async def json2(request: Request) -> Response:
@@ -85,13 +95,17 @@ def create_app(config: OdooSimConfig | None = None) -> Starlette:
             return json2_error(OdooException("werkzeug.exceptions.Unauthorized", "Invalid apikey"), 401)
         database = request.headers.get("x-odoo-database")
         if database is not None and database != config.database:
-            return json2_error(OdooException("werkzeug.exceptions.NotFound", f"database {database!r} not found"), 404)  # INFERENCE
+            return json2_error(
+                OdooException("werkzeug.exceptions.NotFound", f"database {database!r} not found"), 404
+            )  # INFERENCE
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError as exc:
             return json2_error(OdooException("werkzeug.exceptions.BadRequest", f"could not parse the body as json: {exc}"), 400)
         if not isinstance(body, dict):
-            return json2_error(OdooException("werkzeug.exceptions.BadRequest", "could not parse the body, expecting a json object"), 400)
+            return json2_error(
+                OdooException("werkzeug.exceptions.BadRequest", "could not parse the body, expecting a json object"), 400
+            )
         ids, context = body.pop("ids", None), body.pop("context", None) or {}
         try:
             result = db.run(request.path_params["model"], request.path_params["method"], ids, body, context)
@@ -105,7 +119,9 @@ def create_app(config: OdooSimConfig | None = None) -> Starlette:
             params = payload["params"]
             service, method, args = params["service"], params["method"], list(params.get("args") or [])
         except (ValueError, KeyError, TypeError):
-            return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": 400, "message": "Invalid JSON-RPC request", "data": {}}})
+            return JSONResponse(
+                {"jsonrpc": "2.0", "id": None, "error": {"code": 400, "message": "Invalid JSON-RPC request", "data": {}}}
+            )
         request_id = payload.get("id")
         try:
             if config.version >= 19:
@@ -121,9 +137,14 @@ def create_app(config: OdooSimConfig | None = None) -> Starlette:
     def _rpc(service: str, method: str, args: list[Any]) -> Any:
         if service == "common" and method == "version":
             v = config.version
-            return {"server_version": f"{v}.0", "server_version_info": _version_info(v), "server_serie": f"{v}.0", "protocol_version": 1}
+            return {
+                "server_version": f"{v}.0",
+                "server_version_info": _version_info(v),
+                "server_serie": f"{v}.0",
+                "protocol_version": 1,
+            }
         if service == "common" and method in ("login", "authenticate"):
-            database, login, password = (args + [None, None, None])[:3]
+            database, login, password = [*args, None, None, None][:3]
             return config.uid if (database, login, password) == (config.database, config.username, config.api_key) else False
         if service == "object" and method == "execute_kw":
             if len(args) < 6:
@@ -170,7 +191,13 @@ def create_app(config: OdooSimConfig | None = None) -> Starlette:
         """An Odoo user's call, never subject to faults (arranging a scenario: a buyer edits a PO)."""
         body = await request.json()
         try:
-            result = db.run(request.path_params["model"], request.path_params["method"], body.pop("ids", None), body, body.pop("context", None) or {})
+            result = db.run(
+                request.path_params["model"],
+                request.path_params["method"],
+                body.pop("ids", None),
+                body,
+                body.pop("context", None) or {},
+            )
         except OdooException as exc:
             return JSONResponse(_error_object(exc), status_code=422)
         return JSONResponse({"result": result})
@@ -208,7 +235,9 @@ def create_app(config: OdooSimConfig | None = None) -> Starlette:
         """An injected 500 from JSON-2 is Odoo's own error object (rolled back); other statuses
         are a proxy's plain answer, as is anything not 200 on /jsonrpc (INFERENCE)."""
         if status == 500 and request.url.path.startswith("/json/2/"):
-            return JSONResponse(_error_object(OdooException("werkzeug.exceptions.InternalServerError", "internal server error")), status_code=500)
+            return JSONResponse(
+                _error_object(OdooException("werkzeug.exceptions.InternalServerError", "internal server error")), status_code=500
+            )
         return PlainTextResponse(f"{status} injected", status_code=status)
 
     injector = FaultInjector(
@@ -245,5 +274,7 @@ POSITIONAL = {  # the ORM signatures, parameters in order [ODOO-ORM]
 def _positional(method: str, values: list[Any]) -> dict[str, Any]:
     names = POSITIONAL.get(method, [])
     if len(values) > len(names):
-        raise OdooException("builtins.TypeError", f"{method}() takes {len(names)} positional arguments but {len(values)} were given")
+        raise OdooException(
+            "builtins.TypeError", f"{method}() takes {len(names)} positional arguments but {len(values)} were given"
+        )
     return dict(zip(names, values, strict=False))

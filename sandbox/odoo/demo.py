@@ -19,8 +19,14 @@ PRODUCTS = {  # id: (default_code, name, tracking): the NetSuite demo's items, s
     509: ("GLUE-1", "Epoxy, ml", "none"),
 }
 BALANCES = [  # (product, location, lot, quantity): NetSuite's demo balances
-    (502, STOCK_HQ, None, 67.2), (502, STOCK_LB, None, 49.8), (503, STOCK_HQ, None, 100), (503, STOCK_LB, None, 40),
-    (505, STOCK_LB, "L-2211", 100), (509, STOCK_HQ, None, 12), (509, STOCK_LB, None, 99.95), (507, STOCK_HQ, None, 50),
+    (502, STOCK_HQ, None, 67.2),
+    (502, STOCK_LB, None, 49.8),
+    (503, STOCK_HQ, None, 100),
+    (503, STOCK_LB, None, 40),
+    (505, STOCK_LB, "L-2211", 100),
+    (509, STOCK_HQ, None, 12),
+    (509, STOCK_LB, None, 99.95),
+    (507, STOCK_HQ, None, 50),
     *[(506, STOCK_LB, f"M-000{n}", 1) for n in range(1, 6)],
 ]
 PURCHASE_ORDERS = [  # (id, name, vendor, state, lines: (product, ordered, price, invoiced))
@@ -58,8 +64,22 @@ def seed(odoo: Odoo) -> None:
     put("uom.uom", 1, {"name": "Units"})
     for term_id, name in ((2, "30 Days"), (3, "45 Days")):
         put("account.payment.term", term_id, {"name": name})
-    for partner_id, name, email, term in ((301, "Acme Metals", "ap@acme-metals.example", 2), (302, "Orbital Parts", "billing@orbital-parts.example", 3)):
-        put("res.partner", partner_id, {"name": name, "email": email, "is_company": True, "supplier_rank": 1, "property_supplier_payment_term_id": term, "active": True})
+    for partner_id, name, email, term in (
+        (301, "Acme Metals", "ap@acme-metals.example", 2),
+        (302, "Orbital Parts", "billing@orbital-parts.example", 3),
+    ):
+        put(
+            "res.partner",
+            partner_id,
+            {
+                "name": name,
+                "email": email,
+                "is_company": True,
+                "supplier_rank": 1,
+                "property_supplier_payment_term_id": term,
+                "active": True,
+            },
+        )
     for location_id, name, full, usage in (
         (1, "Physical Locations", "Physical Locations", "view"),
         (VENDORS, "Vendors", "Partners/Vendors", "supplier"),
@@ -70,32 +90,98 @@ def seed(odoo: Odoo) -> None:
         put("stock.location", location_id, {"name": name, "complete_name": full, "usage": usage, "active": True})
     put("stock.picking.type", 1, {"name": "Receipts", "code": "incoming", "use_create_lots": True})
     for product_id, (code, name, tracking) in PRODUCTS.items():
-        put("product.product", product_id, {"default_code": code, "name": name, "tracking": tracking, "type": "product", "uom_id": 1, "active": True})
+        put(
+            "product.product",
+            product_id,
+            {"default_code": code, "name": name, "tracking": tracking, "type": "product", "uom_id": 1, "active": True},
+        )
     for product_id, location_id, lot, quantity in BALANCES:
         lot_id = odoo._lot_for(product_id, lot) if lot else False
         odoo._quant(product_id, location_id, lot_id, quantity)
     for po_id, name, vendor, state, lines in PURCHASE_ORDERS:
-        put("purchase.order", po_id, {"name": name, "partner_id": vendor, "state": state, "currency_id": 1, "payment_term_id": False,
-                                      "date_order": "2026-11-18 16:00:00", "receipt_status": "pending" if state == "purchase" else "full"})
-        picking = orm.create("stock.picking", {"name": f"WH/IN/{po_id}", "origin": name, "picking_type_id": 1, "purchase_id": po_id, "partner_id": vendor,
-                                               "location_id": VENDORS, "location_dest_id": STOCK_HQ})
+        put(
+            "purchase.order",
+            po_id,
+            {
+                "name": name,
+                "partner_id": vendor,
+                "state": state,
+                "currency_id": 1,
+                "payment_term_id": False,
+                "date_order": "2026-11-18 16:00:00",
+                "receipt_status": "pending" if state == "purchase" else "full",
+            },
+        )
+        picking = orm.create(
+            "stock.picking",
+            {
+                "name": f"WH/IN/{po_id}",
+                "origin": name,
+                "picking_type_id": 1,
+                "purchase_id": po_id,
+                "partner_id": vendor,
+                "location_id": VENDORS,
+                "location_dest_id": STOCK_HQ,
+            },
+        )
         orm.write("stock.picking", [picking], {"state": "assigned" if state == "purchase" else "done"}, system=True)
         for sequence, (product_id, ordered, price, invoiced) in enumerate(lines, 1):
-            line = orm.create("purchase.order.line", {"order_id": po_id, "sequence": sequence * 10, "name": PRODUCTS[product_id][1], "product_id": product_id,
-                                                      "product_qty": ordered, "price_unit": price, "date_planned": "2026-11-25 12:00:00"})
+            line = orm.create(
+                "purchase.order.line",
+                {
+                    "order_id": po_id,
+                    "sequence": sequence * 10,
+                    "name": PRODUCTS[product_id][1],
+                    "product_id": product_id,
+                    "product_qty": ordered,
+                    "price_unit": price,
+                    "date_planned": "2026-11-25 12:00:00",
+                },
+            )
             received = ordered if state == "done" else 0.0
             orm.write("purchase.order.line", [line], {"qty_received": received, "qty_invoiced": invoiced}, system=True)
-            move = orm.create("stock.move", {"name": PRODUCTS[product_id][1], "picking_id": picking, "product_id": product_id, "product_uom_qty": ordered,
-                                             "location_id": VENDORS, "location_dest_id": STOCK_HQ, "purchase_line_id": line})
+            move = orm.create(
+                "stock.move",
+                {
+                    "name": PRODUCTS[product_id][1],
+                    "picking_id": picking,
+                    "product_id": product_id,
+                    "product_uom_qty": ordered,
+                    "location_id": VENDORS,
+                    "location_dest_id": STOCK_HQ,
+                    "purchase_line_id": line,
+                },
+            )
             orm.write("stock.move", [move], {"state": "assigned" if state == "purchase" else "done"}, system=True)
     if odoo.config.mrp_installed:
         for mo_id, name, product_id, quantity, location_id, state, bom in WORK_ORDERS:
-            put("mrp.production", mo_id, {"name": name, "product_id": product_id, "product_qty": quantity, "qty_producing": 0.0, "state": state,
-                                          "consumption": odoo.config.consumption, "location_src_id": location_id, "location_dest_id": location_id,
-                                          "backorder_sequence": 1})
+            put(
+                "mrp.production",
+                mo_id,
+                {
+                    "name": name,
+                    "product_id": product_id,
+                    "product_qty": quantity,
+                    "qty_producing": 0.0,
+                    "state": state,
+                    "consumption": odoo.config.consumption,
+                    "location_src_id": location_id,
+                    "location_dest_id": location_id,
+                    "backorder_sequence": 1,
+                },
+            )
             for component, per_unit in bom.items():
-                move = orm.create("stock.move", {"name": PRODUCTS[component][1], "product_id": component, "product_uom_qty": per_unit * quantity,
-                                                 "location_id": location_id, "location_dest_id": PRODUCTION, "raw_material_production_id": mo_id})
+                move = orm.create(
+                    "stock.move",
+                    {
+                        "name": PRODUCTS[component][1],
+                        "product_id": component,
+                        "product_uom_qty": per_unit * quantity,
+                        "location_id": location_id,
+                        "location_dest_id": PRODUCTION,
+                        "raw_material_production_id": mo_id,
+                    },
+                )
                 orm.write("stock.move", [move], {"state": "confirmed"}, system=True)
     for employee_id, name, email in ((401, "Alice Archer", "alice@factory.example"), (402, "Bob Baker", "bob@factory.example")):
         put("hr.employee", employee_id, {"name": name, "work_email": email, "active": True})

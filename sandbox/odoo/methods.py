@@ -65,12 +65,21 @@ class Odoo:
 
     # -- generic ORM ----------------------------------------------------------------------------
 
-    def orm_search_read(self, domain: list[Any] | None = None, fields: list[str] | None = None, offset: int = 0, limit: int | None = None, order: str | None = None) -> list[dict[str, Any]]:
+    def orm_search_read(
+        self,
+        domain: list[Any] | None = None,
+        fields: list[str] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        order: str | None = None,
+    ) -> list[dict[str, Any]]:
         if self.config.page_limit and (limit is None or limit > self.config.page_limit):
             limit = self.config.page_limit
         return self.orm.read(self._model, self.orm.search(self._model, domain or [], order, limit, offset), fields)
 
-    def orm_search(self, domain: list[Any] | None = None, offset: int = 0, limit: int | None = None, order: str | None = None) -> list[int]:
+    def orm_search(
+        self, domain: list[Any] | None = None, offset: int = 0, limit: int | None = None, order: str | None = None
+    ) -> list[int]:
         return self.orm.search(self._model, domain or [], order, limit, offset)
 
     def orm_search_count(self, domain: list[Any] | None = None) -> int:
@@ -81,8 +90,9 @@ class Odoo:
 
     def orm_create(self, vals_list: list[dict[str, Any]] | dict[str, Any]) -> list[int] | int:
         single = isinstance(vals_list, dict)
+        rows: list[dict[str, Any]] = [vals_list] if isinstance(vals_list, dict) else list(vals_list)
         created = []
-        for values in [vals_list] if single else vals_list:  # type: ignore[list-item]
+        for values in rows:
             defaults = {key.removeprefix("default_"): value for key, value in self._context.items() if key.startswith("default_")}
             known = self.orm.model(self._model)
             values = {**{k: v for k, v in defaults.items() if k in known}, **values}
@@ -96,7 +106,9 @@ class Odoo:
             for record_id in self._ids:
                 state = self.orm.table(self._model)[record_id].get("state") if record_id in self.orm.table(self._model) else None
                 if state in ("done", "cancel"):
-                    raise user_error(f"You cannot modify a {'transfer' if self._model == 'stock.picking' else 'manufacturing order'} that is {state}.")
+                    raise user_error(
+                        f"You cannot modify a {'transfer' if self._model == 'stock.picking' else 'manufacturing order'} that is {state}."
+                    )
         self.orm.write(self._model, self._ids, vals)
         return True
 
@@ -127,12 +139,26 @@ class Odoo:
                     continue
                 name = column.removesuffix("/.id")
                 if name not in spec:
-                    messages.append({"type": "error", "message": f"Unknown field {column!r}", "field": name, "rows": {"from": index, "to": index}})
+                    messages.append(
+                        {
+                            "type": "error",
+                            "message": f"Unknown field {column!r}",
+                            "field": name,
+                            "rows": {"from": index, "to": index},
+                        }
+                    )
                     continue
                 if column.endswith("/.id"):
                     target = int(raw) if raw not in ("", None, False) else False
                     if target and target not in self.orm.table(spec[name].relation or ""):
-                        messages.append({"type": "error", "message": f"No matching record found for database id '{raw}' in field '{name}'", "field": name, "rows": {"from": index, "to": index}})
+                        messages.append(
+                            {
+                                "type": "error",
+                                "message": f"No matching record found for database id '{raw}' in field '{name}'",
+                                "field": name,
+                                "rows": {"from": index, "to": index},
+                            }
+                        )
                         continue
                     values[name] = target
                 else:
@@ -143,7 +169,11 @@ class Odoo:
         ids = []
         for external, values in planned:
             module, _, name = (external or "").partition(".")
-            existing = self.orm.search("ir.model.data", [["module", "=", module], ["name", "=", name], ["model", "=", self._model]]) if external else []
+            existing = (
+                self.orm.search("ir.model.data", [["module", "=", module], ["name", "=", name], ["model", "=", self._model]])
+                if external
+                else []
+            )
             if existing:
                 record_id = self.orm.table("ir.model.data")[existing[0]]["res_id"]
                 self.orm.write(self._model, [record_id], values)
@@ -157,7 +187,9 @@ class Odoo:
     def _check_xmlid(self, values: dict[str, Any]) -> None:
         """(module, name) is unique [ODOO-IMD]; an existing one answers an IntegrityError-like ValidationError."""
         if self.orm.search("ir.model.data", [["module", "=", values.get("module")], ["name", "=", values.get("name")]]):
-            raise OdooException("odoo.exceptions.ValidationError", f"External ID {values.get('module')}.{values.get('name')} already exists")
+            raise OdooException(
+                "odoo.exceptions.ValidationError", f"External ID {values.get('module')}.{values.get('name')} already exists"
+            )
         if values.get("model") not in self.orm.schema or values.get("res_id") not in self.orm.table(str(values.get("model"))):
             raise value_error(f"res_id {values.get('res_id')} of {values.get('model')} does not exist")
 
@@ -187,8 +219,20 @@ class Odoo:
     def _wizard(self, model: str, name: str, pickings: list[dict[str, Any]]) -> dict[str, Any]:
         """The action `button_validate` returns for a wizard [ODOO-STOCK-PICKING] `_action_generate_backorder_wizard`."""
         ids = [p["id"] for p in pickings]
-        context = {**self._context, "button_validate_picking_ids": ids, "default_pick_ids": [[4, i] for i in ids], "default_show_transfers": False}
-        return {"name": name, "type": "ir.actions.act_window", "view_mode": "form", "res_model": model, "target": "new", "context": context}
+        context = {
+            **self._context,
+            "button_validate_picking_ids": ids,
+            "default_pick_ids": [[4, i] for i in ids],
+            "default_show_transfers": False,
+        }
+        return {
+            "name": name,
+            "type": "ir.actions.act_window",
+            "view_mode": "form",
+            "res_model": model,
+            "target": "new",
+            "context": context,
+        }
 
     def backorder_process(self) -> Any:
         return self._validate_from_wizard({"skip_backorder": True})
@@ -213,7 +257,11 @@ class Odoo:
         return self.button_validate()
 
     def _moves(self, picking: dict[str, Any]) -> list[dict[str, Any]]:
-        return [m for m in self.orm.table("stock.move").values() if m.get("picking_id") == picking["id"] and m.get("state") != "cancel"]
+        return [
+            m
+            for m in self.orm.table("stock.move").values()
+            if m.get("picking_id") == picking["id"] and m.get("state") != "cancel"
+        ]
 
     def _lines(self, move: dict[str, Any]) -> list[dict[str, Any]]:
         return [line for line in self.orm.table("stock.move.line").values() if line.get("move_id") == move["id"]]
@@ -259,8 +307,13 @@ class Odoo:
     def _backorder_picking(self, picking: dict[str, Any], remaining: list[tuple[dict[str, Any], float]]) -> None:
         """The rest stays open in a new picking whose `backorder_id` is the validated one [ODOO-STOCK-PICKING] `_create_backorder`."""
         count = len(self.orm.search("stock.picking", [["backorder_id", "=", picking["id"]]]))
-        copied = {k: picking.get(k) for k in ("origin", "picking_type_id", "purchase_id", "partner_id", "location_id", "location_dest_id")}
-        new = self.orm.create("stock.picking", {**copied, "name": f"{picking['name']}-BO{count + 1}", "backorder_id": picking["id"]})
+        copied = {
+            k: picking.get(k)
+            for k in ("origin", "picking_type_id", "purchase_id", "partner_id", "location_id", "location_dest_id")
+        }
+        new = self.orm.create(
+            "stock.picking", {**copied, "name": f"{picking['name']}-BO{count + 1}", "backorder_id": picking["id"]}
+        )
         self.orm.write("stock.picking", [new], {"state": "assigned"}, system=True)
         for move, quantity in remaining:
             values = {k: move.get(k) for k in ("name", "product_id", "location_id", "location_dest_id", "purchase_line_id")}
@@ -279,10 +332,14 @@ class Odoo:
 
     def _apply_move(self, move: dict[str, Any], done: float, *, incoming: bool) -> None:
         """Quants move from source to destination, per move line (lot, location) [ODOO-QUANT]."""
-        lines = self._lines(move) or [{"location_id": move["location_id"], "location_dest_id": move["location_dest_id"], self.line_field: done}]
+        lines = self._lines(move) or [
+            {"location_id": move["location_id"], "location_dest_id": move["location_dest_id"], self.line_field: done}
+        ]
         for line in lines:
             quantity = float(line.get(self.line_field) or 0.0)
-            lot = line.get("lot_id") or (self._lot_for(move["product_id"], line["lot_name"]) if incoming and line.get("lot_name") else False)
+            lot = line.get("lot_id") or (
+                self._lot_for(move["product_id"], line["lot_name"]) if incoming and line.get("lot_name") else False
+            )
             line["lot_id"] = lot
             self._quant(move["product_id"], line.get("location_id") or move["location_id"], lot, -quantity)
             self._quant(move["product_id"], line.get("location_dest_id") or move["location_dest_id"], lot, quantity)
@@ -298,12 +355,16 @@ class Odoo:
         location = self.orm.table("stock.location")[location_id]
         if location.get("usage") != "internal" or not quantity:
             return
-        found = self.orm.search("stock.quant", [["product_id", "=", product_id], ["location_id", "=", location_id], ["lot_id", "=", lot_id or False]])
+        found = self.orm.search(
+            "stock.quant", [["product_id", "=", product_id], ["location_id", "=", location_id], ["lot_id", "=", lot_id or False]]
+        )
         if found:
             quant = self.orm.table("stock.quant")[found[0]]
             quant["quantity"] = round(quant["quantity"] + quantity, 6)
         else:
-            quant_id = self.orm.create("stock.quant", {"product_id": product_id, "location_id": location_id, "lot_id": lot_id or False})
+            quant_id = self.orm.create(
+                "stock.quant", {"product_id": product_id, "location_id": location_id, "lot_id": lot_id or False}
+            )
             self.orm.table("stock.quant")[quant_id]["quantity"] = round(quantity, 6)
 
     # -- manufacturing: mrp.production.button_mark_done and its wizards ------------------------
@@ -335,7 +396,14 @@ class Odoo:
     def _mo_wizard(self, model: str, name: str, productions: list[dict[str, Any]]) -> dict[str, Any]:
         ids = [mo["id"] for mo in productions]
         context = {**self._context, "default_mrp_production_ids": [[4, i] for i in ids], "button_mark_done_production_ids": ids}
-        return {"name": name, "type": "ir.actions.act_window", "view_mode": "form", "res_model": model, "target": "new", "context": context}
+        return {
+            "name": name,
+            "type": "ir.actions.act_window",
+            "view_mode": "form",
+            "res_model": model,
+            "target": "new",
+            "context": context,
+        }
 
     def consumption_confirm(self) -> Any:
         """`action_confirm`: mark done keeping the consumption as set [ODOO-MRP-CONSUMPTION]; strict BoMs
@@ -348,7 +416,9 @@ class Odoo:
     def backorder_action(self) -> Any:
         """`action_backorder`: done, with a backorder MO for the rest [ODOO-MRP-BACKORDER]."""
         productions = self._wizard_productions("mrp.production.backorder")
-        return self._mark_done_again(productions, {"skip_backorder": True, "mo_ids_to_backorder": [mo["id"] for mo in productions]})
+        return self._mark_done_again(
+            productions, {"skip_backorder": True, "mo_ids_to_backorder": [mo["id"] for mo in productions]}
+        )
 
     def close_mo(self) -> Any:
         return self._mark_done_again(self._wizard_productions("mrp.production.backorder"), {"skip_backorder": True})
@@ -363,7 +433,11 @@ class Odoo:
         return self.button_mark_done()
 
     def _raw(self, mo: dict[str, Any]) -> list[dict[str, Any]]:
-        return [m for m in self.orm.table("stock.move").values() if m.get("raw_material_production_id") == mo["id"] and m.get("state") != "cancel"]
+        return [
+            m
+            for m in self.orm.table("stock.move").values()
+            if m.get("raw_material_production_id") == mo["id"] and m.get("state") != "cancel"
+        ]
 
     def _consumption_differs(self, mo: dict[str, Any]) -> bool:
         ratio = mo["qty_producing"] / mo["product_qty"]
@@ -381,8 +455,15 @@ class Odoo:
         if backorder and rest > 0:
             sequence = (mo.get("backorder_sequence") or 1) + 1
             values = {k: mo.get(k) for k in ("product_id", "location_src_id", "location_dest_id")}
-            new = self.orm.create("mrp.production", {**values, "name": f"{mo['name']}-{sequence:03d}", "product_qty": rest, "qty_producing": 0.0})
-            self.orm.write("mrp.production", [new], {"state": "confirmed", "consumption": mo.get("consumption"), "backorder_sequence": sequence}, system=True)
+            new = self.orm.create(
+                "mrp.production", {**values, "name": f"{mo['name']}-{sequence:03d}", "product_qty": rest, "qty_producing": 0.0}
+            )
+            self.orm.write(
+                "mrp.production",
+                [new],
+                {"state": "confirmed", "consumption": mo.get("consumption"), "backorder_sequence": sequence},
+                system=True,
+            )
         mo.update(product_qty=mo["qty_producing"], state="done", date_finished=now(), write_date=now())
 
 

@@ -117,7 +117,9 @@ def schema(version: int, mrp: bool) -> dict[str, dict[str, Field]]:
             "location_dest_id": F(M2O, "stock.location"),
             "purchase_line_id": F(M2O, "purchase.order.line"),
             "move_line_ids": F("one2many", "stock.move.line", "move_id"),
-            **({"raw_material_production_id": F(M2O, "mrp.production"), "production_id": F(M2O, "mrp.production")} if mrp else {}),
+            **(
+                {"raw_material_production_id": F(M2O, "mrp.production"), "production_id": F(M2O, "mrp.production")} if mrp else {}
+            ),
         },
         "stock.move.line": {
             "move_id": F(M2O, "stock.move"),

@@ -53,8 +53,8 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<=": lambda a, b: a is not False and a is not None and a <= b,
     ">": lambda a, b: a is not False and a is not None and a > b,
     ">=": lambda a, b: a is not False and a is not None and a >= b,
-    "in": lambda a, b: (set(a) & set(b)) if isinstance(a, list) else a in b,
-    "not in": lambda a, b: not ((set(a) & set(b)) if isinstance(a, list) else a in b),
+    "in": lambda a, b: bool(set(a) & set(b)) if isinstance(a, list) else a in b,
+    "not in": lambda a, b: not (bool(set(a) & set(b)) if isinstance(a, list) else a in b),
     "like": lambda a, b: isinstance(a, str) and str(b).strip("%").replace("%", "") in a,
     "ilike": lambda a, b: isinstance(a, str) and str(b).strip("%").replace("%", "").lower() in a.lower(),
     "=like": lambda a, b: a == b,
@@ -121,12 +121,14 @@ class Orm:
                 raise value_error(f"Invalid leaf {term!r}")
         return all(stack)
 
-    def search(self, model: str, domain: list[Any], order: str | None = None, limit: int | None = None, offset: int = 0) -> list[int]:
+    def search(
+        self, model: str, domain: list[Any], order: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[int]:
         rows = [r for r in self.table(model).values() if self.matches(model, r, domain or [])]
         for key in reversed([part.strip() for part in (order or "id").split(",") if part.strip()]):
             name, _, direction = key.partition(" ")
             self._field(model, name)
-            rows.sort(key=lambda r, n=name: _sortable(r["id"] if n == "id" else r.get(n)), reverse=direction.lower() == "desc")
+            rows.sort(key=lambda r, n=name: _sortable(r["id"] if n == "id" else r.get(n)), reverse=direction.lower() == "desc")  # type: ignore[misc]
         ids = [r["id"] for r in rows][offset:]
         return ids[:limit] if limit else ids
 
@@ -137,7 +139,9 @@ class Orm:
         for record_id in ids:
             record = table.get(record_id)
             if record is None:
-                raise OdooException("odoo.exceptions.MissingError", f"Record does not exist or has been deleted. (Record: {model}({record_id},))")
+                raise OdooException(
+                    "odoo.exceptions.MissingError", f"Record does not exist or has been deleted. (Record: {model}({record_id},))"
+                )
             row: dict[str, Any] = {"id": record_id}
             for name in names:
                 spec = self._field(model, name)
@@ -175,7 +179,9 @@ class Orm:
         for record_id in ids:
             record = table.get(record_id)
             if record is None:
-                raise OdooException("odoo.exceptions.MissingError", f"Record does not exist or has been deleted. (Record: {model}({record_id},))")
+                raise OdooException(
+                    "odoo.exceptions.MissingError", f"Record does not exist or has been deleted. (Record: {model}({record_id},))"
+                )
             self._assign(model, record, values, system=system)
             record["write_date"] = now()
 
@@ -184,7 +190,9 @@ class Orm:
         for record_id in list(ids):
             table.pop(record_id, None)
 
-    def _assign(self, model: str, record: dict[str, Any], values: dict[str, Any], *, creating: bool = False, system: bool = False) -> None:
+    def _assign(
+        self, model: str, record: dict[str, Any], values: dict[str, Any], *, creating: bool = False, system: bool = False
+    ) -> None:
         for name, value in values.items():
             spec = self._field(model, name)
             if spec.readonly and not system:
@@ -204,7 +212,10 @@ class Orm:
                         current = set()
                 record[name] = sorted(current)
             elif spec.type == "many2one" and value and value not in self.table(spec.relation or ""):
-                raise OdooException("odoo.exceptions.MissingError", f"Record does not exist or has been deleted. (Record: {spec.relation}({value},))")
+                raise OdooException(
+                    "odoo.exceptions.MissingError",
+                    f"Record does not exist or has been deleted. (Record: {spec.relation}({value},))",
+                )
             elif spec.type == "float" and not isinstance(value, int | float):
                 raise value_error(f"Wrong value for {model}.{name}: {value!r}")
             else:

@@ -32,7 +32,11 @@ class Recorder:
 
 
 def client(recorder: Recorder, **settings: Any) -> OdooClient:
-    values: dict[str, Any] = {"url": "https://mycompany.example.com", "api_key": "6578616d706c65206a736f6e20617069206b6579", "retry": RetryPolicy(attempts=1)}
+    values: dict[str, Any] = {
+        "url": "https://mycompany.example.com",
+        "api_key": "6578616d706c65206a736f6e20617069206b6579",
+        "retry": RetryPolicy(attempts=1),
+    }
     return OdooClient(OdooSettings(**(values | settings)), transport=httpx.MockTransport(recorder))
 
 
@@ -110,7 +114,9 @@ def test_jsonrpc_errors_come_back_as_http_200_and_map_by_exception_name(name: st
 def test_jsonrpc_authenticates_then_calls_execute_kw_with_db_uid_key_model_method_args_kwargs() -> None:
     recorder = Recorder(
         httpx.Response(200, json={"jsonrpc": "2.0", "id": 1, "result": 2}),
-        httpx.Response(200, json={"jsonrpc": "2.0", "id": 2, "result": {**RPC["version"], "server_version_info": [16, 0, 0, "final", 0, ""]}}),
+        httpx.Response(
+            200, json={"jsonrpc": "2.0", "id": 2, "result": {**RPC["version"], "server_version_info": [16, 0, 0, "final", 0, ""]}}
+        ),
         httpx.Response(200, json={"jsonrpc": "2.0", "id": 3, "result": RPC["search_result"]}),
     )
 
@@ -143,7 +149,7 @@ def test_a_write_whose_answer_is_lost_is_uncertain_and_not_retried() -> None:
         raise httpx.ReadError("connection lost", request=request)
 
     odoo = OdooClient(
-        OdooSettings(url="https://x.example", api_key="k", version=19, retry=RetryPolicy(attempts=3, initial_wait=0.01)),  # type: ignore[call-arg]
+        OdooSettings(url="https://x.example", api_key="k", version=19, retry=RetryPolicy(attempts=3, initial_wait=0.01)),
         transport=httpx.MockTransport(drop),
     )
     with pytest.raises(TransientError) as lost:
