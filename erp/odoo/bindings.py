@@ -7,13 +7,19 @@ or a completion is several calls (each its own transaction [ODOO-JSON2]): bind t
 picking or manufacturing order first, then set quantities, then validate. `find` asks: is the
 bound record done? Bound but not done = an attempt that stopped half-way: the next attempt
 resumes on the same record instead of choosing another.
+
+Every step is either idempotent (quantities are absolute values) or checked first (the bind, the
+done state), so a write retries itself on transient errors: each attempt starts by asking
+whether the record landed (`land`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from connectors.odoo import OdooClient
+from connectors.retry import retrying
 
 MODULE = "ion_sync"
 
@@ -53,3 +59,13 @@ async def done_record(odoo: OdooClient, key: str, model: str) -> int | None:
         return None
     rows = await odoo.search_read(model, [["id", "=", record_id]], ["state"])
     return record_id if rows and rows[0].get("state") == "done" else None
+
+
+async def land(odoo: OdooClient, key: str, model: str, attempt: Callable[[], Awaitable[int]]) -> int:
+    """Run `attempt` until the record bound to `key` is done, retrying transient errors with the
+    client's policy; every try first asks whether an earlier one already landed."""
+    async for trying in retrying(odoo.settings.retry):
+        with trying:
+            found = await done_record(odoo, key, model)
+            return found if found is not None else await attempt()
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -21,7 +21,7 @@ from typing import Any
 
 from connectors.odoo import OdooClient, OdooFields
 from core.writer import Postable, Writer, one_record
-from erp.odoo.bindings import bind, bound, done_record
+from erp.odoo.bindings import bind, bound, done_record, land
 from erp.odoo.references import chunks, many2one_id, product_ids
 from erp.odoo.wizards import press
 from erp.port.completions import INTEGRATION
@@ -141,10 +141,12 @@ class OdooCompletions:
 
 
 class CompletionWriter(Writer):
-    """Bind the key to the MO, set what was produced and consumed, mark it done (wizards answered)."""
+    """Bind the key to the MO, set what was produced and consumed, mark it done (wizards answered).
+    Idempotent: every attempt first asks whether the key's MO is done (`land`)."""
 
     integration = INTEGRATION
     target = "Odoo"
+    idempotent = True
     id_column = "odoo production id"
 
     def __init__(self, odoo: OdooClient) -> None:
@@ -157,6 +159,9 @@ class CompletionWriter(Writer):
 
     async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
         item = items[0]
+        return [str(await land(self.odoo, item.key, "mrp.production", lambda: self._complete(item)))]
+
+    async def _complete(self, item: Postable) -> int:
         completion: OdooCompletion = item.record
         production = await bind(
             self.odoo, item.key, "mrp.production", await bound(self.odoo, item.key, "mrp.production") or completion.production_id
@@ -219,7 +224,7 @@ class CompletionWriter(Writer):
             production_values["lot_producing_id"] = await self._finished_lot(completion)
         await self.odoo.write("mrp.production", [production], production_values)
         await press(self.odoo, "mrp.production", "button_mark_done", [production], item.label)
-        return [str(production)]
+        return production
 
     async def _production_location(self, raw: list[dict[str, Any]]) -> int:
         """Where components go when consumed: the raw moves' destination, else the production location."""

@@ -19,7 +19,7 @@ from typing import Any
 from connectors.errors import DataError
 from connectors.odoo import OdooClient, OdooFields
 from core.writer import Postable, Writer, one_record
-from erp.odoo.bindings import bind, bound, done_record
+from erp.odoo.bindings import bind, bound, done_record, land
 from erp.odoo.references import OdooPo, many2one_id, product_ids, purchase_orders
 from erp.odoo.wizards import press
 from erp.port.receipts import INTEGRATION, ReceiptLines
@@ -130,10 +130,11 @@ class OdooReceipts:
 
 class ReceiptWriter(Writer):
     """Bind the key to the PO's open transfer, give its moves the received move lines, validate.
-    Not idempotent by itself: an uncertain earlier attempt is settled by `find` first."""
+    Idempotent: every attempt first asks whether the key's transfer is done (`land`)."""
 
     integration = INTEGRATION
     target = "Odoo"
+    idempotent = True
     id_column = "odoo picking id"
 
     def __init__(self, odoo: OdooClient) -> None:
@@ -146,6 +147,9 @@ class ReceiptWriter(Writer):
 
     async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
         item = items[0]
+        return [str(await land(self.odoo, item.key, "stock.picking", lambda: self._receive(item)))]
+
+    async def _receive(self, item: Postable) -> int:
         receipt: OdooReceipt = item.record
         picking = await bound(self.odoo, item.key, "stock.picking") or await self._open_picking(receipt, item.label)
         picking = await bind(self.odoo, item.key, "stock.picking", picking)
@@ -180,7 +184,7 @@ class ReceiptWriter(Writer):
             )
         await self.odoo.write("stock.picking", [picking], {"move_ids": commands})
         await press(self.odoo, "stock.picking", "button_validate", [picking], item.label)
-        return [str(picking)]
+        return picking
 
     async def _open_picking(self, receipt: OdooReceipt, label: str) -> int:
         rows = await self.odoo.search_read(

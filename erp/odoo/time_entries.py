@@ -18,6 +18,7 @@ from typing import Any
 
 from connectors.errors import ConfigError, ContractError, DataError
 from connectors.odoo import OdooClient
+from connectors.retry import retrying
 from core.writer import Postable, Writer
 from erp.odoo.bindings import bound, xmlid
 from erp.odoo.references import chunks
@@ -127,7 +128,14 @@ class TimesheetWriter(Writer):
         return str(found) if found is not None else None
 
     async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
+        """`load` is an upsert: a transient failure is simply loaded again."""
         item = items[0]
+        async for trying in retrying(self.odoo.settings.retry):
+            with trying:
+                return [await self._load(item)]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _load(self, item: Postable) -> str:
         row = [xmlid(item.key), *(item.body[column] for column in COLUMNS[1:])]
         if self.odoo.settings.transport == "json2":
             result = await self.odoo.call(MODEL, "load", fields=COLUMNS, data=[row])
@@ -141,7 +149,7 @@ class TimesheetWriter(Writer):
             text = "; ".join(str(m.get("message")) for m in errors) or "no record was written"
             field_name = next((str(m["field"]) for m in errors if m.get("field")), None)
             raise DataError(f"{item.label}: {text}", code="load", field=field_name)
-        return [str(ids[0])]
+        return str(ids[0])
 
 
 def _ids(values: Any) -> list[int]:

@@ -25,7 +25,7 @@ from starlette.types import Scope
 
 from sandbox.faults import FaultConfig, FaultInjector
 from sandbox.odoo.config import OdooSimConfig
-from sandbox.odoo.demo import seed
+from sandbox.odoo.demo import bulk_purchase_orders, bulk_work_orders, seed
 from sandbox.odoo.methods import READS, Odoo
 from sandbox.odoo.orm import OdooException
 
@@ -202,7 +202,29 @@ def create_app(config: OdooSimConfig | None = None) -> Starlette:
             return JSONResponse(_error_object(exc), status_code=422)
         return JSONResponse({"result": result})
 
+    async def seed_bulk_work_orders(request: Request) -> Response:
+        body = await request.json()
+        if not config.mrp_installed:
+            return JSONResponse({"error": "the Manufacturing app is not installed"}, status_code=409)
+        return JSONResponse({"names": bulk_work_orders(db.odoo, int(body.get("count", 1)))})
+
+    async def seed_bulk_purchase_orders(request: Request) -> Response:
+        body = await request.json()
+        try:
+            names = bulk_purchase_orders(
+                db.odoo,
+                int(body["count"]),
+                int(body.get("lines_per_po", 1)),
+                float(body.get("quantity", 1)),
+                int(body.get("first_number", 1)),
+            )
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        return JSONResponse({"created": len(names), "numbers": names[:1] + names[-1:]})
+
     routes = [
+        Route("/_sandbox/seed/bulk-work-orders", seed_bulk_work_orders, methods=["POST"]),
+        Route("/_sandbox/seed/bulk-purchase-orders", seed_bulk_purchase_orders, methods=["POST"]),
         Route("/json/2/{model}/{method}", json2, methods=["POST"]),
         Route("/jsonrpc", jsonrpc, methods=["POST"]),
         Route("/web/version", version, methods=["GET"]),

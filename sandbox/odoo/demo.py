@@ -187,3 +187,100 @@ def seed(odoo: Odoo) -> None:
         put("hr.employee", employee_id, {"name": name, "work_email": email, "active": True})
     put("project.project", 77, {"name": "Orbital Dynamics", "active": True})
     put("project.task", 78, {"name": "Production labor", "project_id": 77})
+
+
+def bulk_product(odoo: Odoo, index: int) -> int:
+    """`BULK-C<index, 2 digits>`, created when missing (as NetSuite's bulk items)."""
+    code = f"BULK-C{index:02d}"
+    found = odoo.orm.search("product.product", [["default_code", "=", code]])
+    values = {
+        "default_code": code,
+        "name": f"Bulk component {index}",
+        "tracking": "none",
+        "type": "product",
+        "uom_id": 1,
+        "active": True,
+    }
+    return found[0] if found else odoo.orm.create("product.product", values)
+
+
+def bulk_work_orders(odoo: Odoo, count: int) -> list[str]:
+    """MOs `WO-B<6 digits>` (1 × ASSY-100 at WH/Stock, no BoM): the ION bulk runs' work orders."""
+    for index in range(1, 21):
+        bulk_product(odoo, index)
+    names = []
+    for i in range(1, count + 1):
+        name = f"WO-B{i:06d}"
+        mo = odoo.orm.create(
+            "mrp.production",
+            {
+                "name": name,
+                "product_id": 501,
+                "product_qty": 1.0,
+                "qty_producing": 0.0,
+                "location_src_id": STOCK_HQ,
+                "location_dest_id": STOCK_HQ,
+            },
+        )
+        odoo.orm.write(
+            "mrp.production", [mo], {"state": "confirmed", "consumption": "flexible", "backorder_sequence": 1}, system=True
+        )
+        names.append(name)
+    return names
+
+
+def bulk_purchase_orders(
+    odoo: Odoo, count: int, lines_per_po: int = 1, quantity: float = 1.0, first_number: int = 1
+) -> list[str]:
+    """Confirmed POs `PO-B<6 digits>` of vendor 301, line k = `BULK-C<(k - 1) mod 20 + 1>` × quantity at 1,
+    each with its open receipt into WH/Stock (as NetSuite's bulk POs)."""
+    orm, names = odoo.orm, []
+    for i in range(count):
+        name = f"PO-B{first_number + i:06d}"
+        if orm.search("purchase.order", [["name", "=", name]]):
+            raise ValueError(f"a purchase order is already named {name}")
+        po = orm.create(
+            "purchase.order", {"name": name, "partner_id": 301, "currency_id": 1, "date_order": "2026-11-20 00:00:00"}
+        )
+        orm.write("purchase.order", [po], {"state": "purchase", "receipt_status": "pending"}, system=True)
+        picking = orm.create(
+            "stock.picking",
+            {
+                "name": f"WH/IN/B{first_number + i:06d}",
+                "origin": name,
+                "picking_type_id": 1,
+                "purchase_id": po,
+                "partner_id": 301,
+                "location_id": VENDORS,
+                "location_dest_id": STOCK_HQ,
+            },
+        )
+        orm.write("stock.picking", [picking], {"state": "assigned"}, system=True)
+        for k in range(1, lines_per_po + 1):
+            product = bulk_product(odoo, (k - 1) % 20 + 1)
+            line = orm.create(
+                "purchase.order.line",
+                {
+                    "order_id": po,
+                    "sequence": k * 10,
+                    "name": f"line {k}",
+                    "product_id": product,
+                    "product_qty": quantity,
+                    "price_unit": 1.0,
+                },
+            )
+            move = orm.create(
+                "stock.move",
+                {
+                    "name": f"line {k}",
+                    "picking_id": picking,
+                    "product_id": product,
+                    "product_uom_qty": quantity,
+                    "location_id": VENDORS,
+                    "location_dest_id": STOCK_HQ,
+                    "purchase_line_id": line,
+                },
+            )
+            orm.write("stock.move", [move], {"state": "assigned"}, system=True)
+        names.append(name)
+    return names
