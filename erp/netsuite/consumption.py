@@ -1,13 +1,11 @@
 """As-built consumption in NetSuite's terms: the rules that turn ION runs into workOrderCompletions.
 
 Pure functions, no I/O (`erp.netsuite.completions` does the lookups and posting); the
-ERP-neutral part (validating runs, quantity consumed per installation) is `erp.port.completions`.
+ERP-neutral part (validating runs, consumption per item and location, one plan per run:
+`erp.port.completions.plan_completions`) is shared with every ERP.
 
-1. `expand_consumption` (pandas): ION's consumption per NetSuite item and location; the same
-   component from different locations stays separate per NetSuite location and sums per component.
-2. `plan_completions`: one completion per run, with the produced item and its lot/serial,
-   the mapped locations and the component lines; any part or location that does not map
-   makes the whole run a dead letter that says what to fix.
+1. `plan_completions`: the port's planning with NetSuite's mappings (`netsuite:`).
+2. `reference_problems`: what NetSuite's answers (items, work orders, inventory numbers) stop.
 3. `completion_body`: the JSON NetSuite's `workOrder → workOrderCompletion` transform takes.
 """
 
@@ -15,16 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any, Protocol
-
-import pandas as pd
 
 from connectors.ion.models.runs import CompletedRun
 from core.config import NetSuiteMappings
-from erp.port.completions import QUANTITY_DECIMALS, completion_key, consumption_frame, run_dead_letter, run_label
-from ledger.store import DeadLetter
+from erp.port.completions import CompletionPlan, Planned
+from erp.port.completions import plan_completions as plan_for_erp
+from erp.port.terms import ErpTerms
 
 # The completion's component lines replace the transform's pre-filled BOM lines (see completion_body).
 COMPLETION_REPLACE = ("component",)
@@ -35,148 +31,9 @@ def external_id(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
 
-@dataclass(frozen=True)
-class ComponentLine:
-    """One component consumed by a run at one NetSuite location."""
-
-    item: str  # NetSuite item name (itemid)
-    location: str  # NetSuite location internal id
-    quantity: float
-    numbers: tuple[tuple[str, float], ...] = ()  # lot or serial number -> quantity
-
-
-@dataclass(frozen=True)
-class CompletionPlan:
-    """Everything needed to post one run's completion, before NetSuite ids are resolved."""
-
-    run_id: int
-    key: str
-    label: str
-    end_time: datetime
-    work_order: str  # NetSuite work order number (tranId)
-    item: str  # the produced assembly's NetSuite item name
-    location: str
-    quantity: float
-    numbers: tuple[tuple[str, float], ...]
-    components: tuple[ComponentLine, ...]
-    memo: str
-
-
-@dataclass
-class Planned:
-    plans: list[CompletionPlan] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-
-
-def expand_consumption(runs: Sequence[CompletedRun], mappings: NetSuiteMappings) -> tuple[pd.DataFrame, list[DeadLetter]]:
-    """Consumption per run, component (NetSuite item) and NetSuite location.
-
-    Returns a frame with columns run_id, item, location, quantity, number (lot/serial or
-    None): one row per lot/serial where there is one, so the caller can sum per line and
-    list the inventory assignments. Runs with an unmapped location or a tracked component
-    without its lot/serial number come back as dead letters instead.
-    """
-    frame = consumption_frame(runs)
-    frame["location"] = frame["ion_location"].map(mappings.location_map)
-    frame["item"] = frame["part_number"].map(mappings.item_name)
-
-    problems: dict[int, list[str]] = {}
-    unmapped = frame[frame["location"].isna()]
-    for row in unmapped.itertuples():
-        problems.setdefault(row.run_id, []).append(
-            f"{row.part_number} was installed from ION location {row.ion_location}"
-            f"{f' ({row.location_name})' if row.location_name else ''}, which has no NetSuite location: "
-            "add it under netsuite.locations in the mappings file"
-        )
-    untracked = frame[frame["tracking"].notna() & frame["number"].isna()]
-    for row in untracked.itertuples():
-        problems.setdefault(row.run_id, []).append(
-            f"{row.part_number} is {str(row.tracking).lower()}-tracked but installed part inventory "
-            f"{row.inventory_id} has no {'serialNumber' if row.tracking == 'SERIAL' else 'lotNumber'}"
-        )
-    by_id = {run.id: run for run in runs}
-    dead = [run_dead_letter(by_id[run_id], reasons) for run_id, reasons in problems.items()]
-    consumed = frame[~frame["run_id"].isin(problems.keys()) & (frame["quantity"] > 0)]
-    return consumed[["run_id", "item", "location", "quantity", "number"]].reset_index(drop=True), dead
-
-
-def component_lines(consumption: pd.DataFrame) -> dict[int, tuple[ComponentLine, ...]]:
-    """Sum per run, item and location; keep the lot/serial split as inventory assignments."""
-    lines: dict[int, list[ComponentLine]] = {}
-    if consumption.empty:
-        return {}
-    totals = consumption.groupby(["run_id", "item", "location"], sort=True)["quantity"].sum().round(QUANTITY_DECIMALS)
-    numbered = (
-        consumption.dropna(subset=["number"])
-        .groupby(["run_id", "item", "location", "number"], sort=True)["quantity"]
-        .sum()
-        .round(QUANTITY_DECIMALS)
-    )
-    numbers: dict[tuple[int, str, str], list[tuple[str, float]]] = {}
-    for (run_id, item, location, number), quantity in numbered.items():
-        numbers.setdefault((run_id, item, location), []).append((str(number), float(quantity)))
-    for (run_id, item, location), quantity in totals.items():
-        lines.setdefault(int(run_id), []).append(
-            ComponentLine(
-                item=str(item),
-                location=str(location),
-                quantity=float(quantity),
-                numbers=tuple(numbers.get((run_id, item, location), ())),
-            )
-        )
-    return {run_id: tuple(run_lines) for run_id, run_lines in lines.items()}
-
-
 def plan_completions(runs: Sequence[CompletedRun], mappings: NetSuiteMappings) -> Planned:
-    """One completion plan per run that maps; a dead letter for each that does not."""
-    consumption, dead = expand_consumption(runs, mappings)
-    lines = component_lines(consumption)
-    planned = Planned(dead_letters=dead)
-    dead_ids = {d.key for d in dead}
-    attribute = mappings.work_orders.run_attribute
-    for run in runs:
-        key = completion_key(run.id)
-        if key in dead_ids:
-            continue
-        produced = run.partInventory
-        reasons = []
-        work_order = run.attribute(attribute)
-        if not work_order:
-            reasons.append(f"has no '{attribute}' attribute naming its NetSuite work order")
-        location = mappings.location_map.get(produced.location.id)
-        if location is None:
-            reasons.append(
-                f"produced {produced.part.partNumber} at ION location {produced.location.id}"
-                f"{f' ({produced.location.name})' if produced.location.name else ''}, which has no NetSuite location: "
-                "add it under netsuite.locations in the mappings file"
-            )
-        number = produced.serialNumber or produced.lotNumber
-        if produced.part.trackingType and not number:
-            reasons.append(
-                f"produced {produced.part.partNumber} is {produced.part.trackingType.lower()}-tracked but has no number"
-            )
-        if produced.part.trackingType == "SERIAL" and produced.quantity != 1:
-            reasons.append(f"produced serial {number} with quantity {produced.quantity} (a serial number is one unit)")
-        if reasons:
-            planned.dead_letters.append(run_dead_letter(run, reasons))
-            continue
-        assert work_order and location
-        planned.plans.append(
-            CompletionPlan(
-                run_id=run.id,
-                key=key,
-                label=run_label(run),
-                end_time=run.endTime,
-                work_order=work_order,
-                item=mappings.item_name(produced.part.partNumber),
-                location=location,
-                quantity=round(produced.quantity, QUANTITY_DECIMALS),
-                numbers=((number, produced.quantity),) if number else (),
-                components=lines.get(run.id, ()),
-                memo=f"ION run {run.id}" + (f": {run.title}" if run.title else ""),
-            )
-        )
-    return planned
+    """One completion plan per run that maps to NetSuite (erp.port.completions.plan_completions)."""
+    return plan_for_erp(runs, ErpTerms.of("NetSuite", "netsuite", mappings))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,17 @@ def fields_used(version: int) -> dict[str, list[str]]:
     line_done = [names.line_done, *(["picked"] if names.picks else [])]
     return {
         "purchase.order": ["name", "state", "partner_id", "date_order", "write_date", "currency_id", "picking_ids"],
-        "purchase.order.line": ["order_id", "sequence", "product_id", "product_qty", "price_unit", "date_planned", "qty_received", "qty_invoiced", "write_date"],
+        "purchase.order.line": [
+            "order_id",
+            "sequence",
+            "product_id",
+            "product_qty",
+            "price_unit",
+            "date_planned",
+            "qty_received",
+            "qty_invoiced",
+            "write_date",
+        ],
         "res.partner": ["name", "email", "property_supplier_payment_term_id"],
         "product.product": ["default_code", "tracking"],
         "stock.location": ["complete_name", "usage"],
@@ -60,12 +70,26 @@ async def preflight_checks(env: Environment, factory: Callable[[], OdooClient], 
     try:
         async with factory() as odoo:
             settings = odoo.settings
-            note = " (JSON-RPC is deprecated from 19.0, removal announced for Odoo 22: set ODOO_TRANSPORT=json2)" if settings.transport == "jsonrpc" and odoo.version >= 19 else ""
-            checks.append(Check(SYSTEM, "Odoo credentials and version", True, f"Odoo {odoo.version} over {settings.transport}{note}"))
+            note = (
+                " (JSON-RPC is deprecated from 19.0, removal announced for Odoo 22: set ODOO_TRANSPORT=json2)"
+                if settings.transport == "jsonrpc" and odoo.version >= 19
+                else ""
+            )
+            checks.append(
+                Check(SYSTEM, "Odoo credentials and version", True, f"Odoo {odoo.version} over {settings.transport}{note}")
+            )
             installed = await _apps(odoo)
             for app, needed_by in APPS.items():
                 ok = installed.get(app) == "installed"
-                checks.append(Check(SYSTEM, f"App '{app}' installed", ok, f"needed by {needed_by}" + ("" if ok else f" (state: {installed.get(app, 'absent')})"), f"install the '{app}' app in Odoo"))
+                checks.append(
+                    Check(
+                        SYSTEM,
+                        f"App '{app}' installed",
+                        ok,
+                        f"needed by {needed_by}" + ("" if ok else f" (state: {installed.get(app, 'absent')})"),
+                        f"install the '{app}' app in Odoo",
+                    )
+                )
             for model, names in fields_used(odoo.version).items():
                 if model.startswith("mrp.") and installed.get("mrp") != "installed":
                     continue
@@ -73,7 +97,15 @@ async def preflight_checks(env: Environment, factory: Callable[[], OdooClient], 
             checks.append(await _check("Mapped locations exist", lambda: check_locations(odoo, mappings)))
             checks.append(await _check("Mapped products exist", lambda: _products(odoo, mappings)))
     except SyncError as exc:
-        checks.append(Check(SYSTEM, "Odoo credentials and version", False, str(exc), "check ODOO_URL, ODOO_DATABASE, ODOO_USERNAME, ODOO_API_KEY and ODOO_TRANSPORT"))
+        checks.append(
+            Check(
+                SYSTEM,
+                "Odoo credentials and version",
+                False,
+                str(exc),
+                "check ODOO_URL, ODOO_DATABASE, ODOO_USERNAME, ODOO_API_KEY and ODOO_TRANSPORT",
+            )
+        )
     return checks
 
 
@@ -85,7 +117,9 @@ async def check_locations(odoo: OdooClient, mappings: Any) -> None:
     rows = await odoo.search_read("stock.location", [["id", "in", sorted(wanted)], ["usage", "=", "internal"]], ["id"])
     missing = sorted(wanted - {int(r["id"]) for r in rows})
     if missing:
-        raise ConfigError(f"odoo.locations names Odoo location(s) {', '.join(map(str, missing))}, which are not internal stock locations: fix the ids")
+        raise ConfigError(
+            f"odoo.locations names Odoo location(s) {', '.join(map(str, missing))}, which are not internal stock locations: fix the ids"
+        )
 
 
 async def _apps(odoo: OdooClient) -> dict[str, str]:
@@ -97,10 +131,18 @@ async def _fields(odoo: OdooClient, model: str, names: list[str]) -> Check:
     try:
         found = await odoo.call(model, "fields_get", None, allfields=names, attributes=["type"])
     except SyncError as exc:
-        return Check(SYSTEM, f"Model {model}", False, str(exc), "install the app that provides it, or grant the ion-sync user read access")
+        return Check(
+            SYSTEM, f"Model {model}", False, str(exc), "install the app that provides it, or grant the ion-sync user read access"
+        )
     missing = [name for name in names if name not in found]
     if missing:
-        return Check(SYSTEM, f"Model {model}", False, f"missing field(s) {', '.join(missing)} (ODOO_VERSION={odoo.version}?)", "check ODOO_VERSION against the server, or the apps installed")
+        return Check(
+            SYSTEM,
+            f"Model {model}",
+            False,
+            f"missing field(s) {', '.join(missing)} (ODOO_VERSION={odoo.version}?)",
+            "check ODOO_VERSION against the server, or the apps installed",
+        )
     return Check(SYSTEM, f"Model {model}", True, ", ".join(names))
 
 

@@ -11,12 +11,16 @@ holds it (closed, other item, over-receipt: dead letters) and plans the receipts
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from core.writer import Writer
+from connectors.validation import LARGEST_NUMBER, shown
+from core.times import parse_time
+from core.writer import Writer, one_record
+from erp.port.terms import ErpTerms
 from erp.port.writes import PlannedWrites
 from ledger.store import DeadLetter
 
@@ -89,6 +93,112 @@ class ParsedReceipts:
         self.dead_letters += other.dead_letters
         self.skipped += other.skipped
         self.nothing_to_post += other.nothing_to_post
+
+
+def parse_receipts(nodes: Sequence[dict[str, Any]], erp: ErpTerms) -> ParsedReceipts:
+    """Group each receipt's items by PO and check what can be checked without the ERP.
+    A problem anywhere in a receipt's items for one PO makes that (receipt, PO) a dead letter:
+    half a receipt posted is worse than none."""
+    parsed = ParsedReceipts()
+    for node in nodes:
+        receipt_id = str(node.get("id"))
+        label, created = f"ION receipt {receipt_id}", parse_time(node.get("_created"))
+        with one_record(parsed.dead_letters, f"{key_prefix(receipt_id)}shape", f"ion:receipt:{receipt_id}", label, created):
+            parsed.add(_parse_receipt(node, erp))
+    return parsed
+
+
+def _parse_receipt(node: dict[str, Any], erp: ErpTerms) -> ParsedReceipts:
+    parsed = ParsedReceipts()
+    receipt_id = str(node.get("id"))
+    created = parse_time(node.get("_created"))
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for index, item in enumerate(node.get("receiptItems") or []):
+        po_line = item.get("purchaseOrderLine") or {}
+        po = po_line.get("purchaseOrder") or {}
+        if not po.get("id"):
+            parsed.dead_letters.append(
+                DeadLetter(
+                    f"ion:receipt:{receipt_id}:item:{item.get('id')}",
+                    f"ion:receipt:{receipt_id}",
+                    f"ION receipt {receipt_id}: receiptItems[{index}] (item {item.get('id')}) names no purchase order line",
+                    {"receipt": node},
+                    created,
+                )
+            )
+            continue
+        groups[str(po["id"])].append((index, item))
+    for ion_po_id, items in groups.items():
+        po = items[0][1]["purchaseOrderLine"]["purchaseOrder"]
+        number = _attribute(po)
+        if not number:
+            parsed.skipped += len(items)  # an ION-only PO, or another integration's
+            continue
+        plan = ReceiptLines(
+            receipt_key(receipt_id, ion_po_id),
+            receipt_id,
+            ion_po_id,
+            erp.name,
+            number,
+            parse_time(node.get("receivedAt")),
+            created,
+        )
+        problems = [p for index, item in items if (p := _add_item(plan, index, item, erp))]
+        if problems:
+            parsed.dead_letters.append(
+                DeadLetter(plan.key, plan.source_ref, f"{plan.label}: " + "; ".join(problems), {"receipt": node}, created)
+            )
+        else:
+            parsed.plans.append(plan)
+    if not parsed.plans and not parsed.dead_letters:
+        parsed.nothing_to_post.append(receipt_id)
+    return parsed
+
+
+def _add_item(plan: ReceiptLines, index: int, item: dict[str, Any], erp: ErpTerms) -> str | None:
+    where = f"receiptItems[{index}] (item {item.get('id')})"
+    po_line = item["purchaseOrderLine"]
+    part = (po_line.get("part") or {}).get("partNumber")
+    quantity = item.get("quantity")
+    if not isinstance(quantity, int | float) or not 0 < quantity <= LARGEST_NUMBER:  # NaN and Infinity fail too
+        return f"{where}: quantity must be a positive number up to {LARGEST_NUMBER:,}, got {shown(quantity)}"
+    if po_line.get("status") == "CANCELED":
+        return f"{where}: received against PO line {po_line.get('id')}, which is canceled in ION"
+    if not part:
+        return f"{where}: PO line {po_line.get('id')} has no part (a non-inventory line has nothing to receive in {erp.name})"
+    raw_line = _attribute(po_line)
+    try:
+        line_number = int(str(raw_line))
+    except ValueError:
+        return (
+            f"{where}: PO line {po_line.get('id')} ({part}) has no valid '{erp.line_number_attribute}' ({raw_line!r}): "
+            f"a line added in ION is unknown to {erp.name}; add it to the {erp.name} PO and sync the PO again"
+        )
+    inventory = item.get("partInventory") or {}
+    location_id = inventory.get("locationId")
+    location = erp.locations.get(int(location_id)) if location_id is not None else None
+    if location is None:
+        return f"{where}: ION location {location_id} is not mapped to a {erp.name} location ({erp.section}.locations)"
+    line = plan.lines.get(line_number)
+    if line is None:
+        line = plan.lines[line_number] = ReceivedLine(line_number, part, 0.0, location)
+    elif line.location != location:
+        return (
+            f"{where}: line {line_number} is received into two {erp.name} locations in one receipt ({line.location}, {location})"
+        )
+    line.quantity += float(quantity)
+    if inventory.get("serialNumber"):
+        line.serials.append(str(inventory["serialNumber"]))
+    elif inventory.get("lotNumber"):
+        lot = str(inventory["lotNumber"])
+        line.lots[lot] = line.lots.get(lot, 0.0) + float(quantity)
+    return None
+
+
+def _attribute(record: dict[str, Any]) -> str | None:
+    """The value of the single attribute the query asked for (`Attributes(filters: key eq …)`)."""
+    values = [a.get("value") for a in record.get("Attributes") or [] if a and a.get("value") not in (None, "")]
+    return str(values[0]).strip() if values else None
 
 
 class ReceiptTarget(Protocol):

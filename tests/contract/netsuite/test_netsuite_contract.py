@@ -16,12 +16,8 @@ import pytest
 from connectors.errors import AuthError, DataError, RateLimitedError, TransientError
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.retry import RetryPolicy
-from erp.netsuite.consumption import (
-    COMPLETION_REPLACE,
-    CompletionPlan,
-    ComponentLine,
-    completion_body,
-)
+from erp.netsuite.consumption import COMPLETION_REPLACE, completion_body
+from erp.port.completions import CompletionPlan, ComponentLine
 
 EXAMPLES = Path(__file__).parent / "examples"
 HOST = "https://demo123.suitetalk.api.netsuite.com"
