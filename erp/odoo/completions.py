@@ -19,12 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.ion.models.runs import CompletedRun
 from connectors.odoo import OdooClient, OdooFields
 from core.writer import Postable, Writer, one_record
 from erp.odoo.bindings import bind, bound, done_record, land
 from erp.odoo.references import chunks, many2one_id, product_ids
 from erp.odoo.wizards import press
-from erp.port.completions import INTEGRATION
+from erp.port.completions import INTEGRATION, CompletionPlan, plan_completions
+from erp.port.terms import ErpTerms
 from erp.port.writes import PlannedWrites
 from ledger import Claim
 from ledger.store import DeadLetter
@@ -50,13 +52,21 @@ class OdooCompletion:
 
 
 class OdooCompletions:
-    """`plan` takes the ERP-neutral completion plans (work order, item, location, quantity,
-    numbers, components) and resolves Odoo's ids; a run Odoo cannot take is a dead letter."""
+    """The port's completion plans (`plan_completions` with the `odoo:` mappings), Odoo's ids
+    resolved; a run Odoo cannot take is a dead letter saying why."""
 
-    def __init__(self, odoo: OdooClient) -> None:
+    def __init__(self, odoo: OdooClient, mappings: Any) -> None:
         self.odoo = odoo
+        self.terms = ErpTerms.of("Odoo", "odoo", mappings)
 
-    async def resolve(self, plans: Sequence[Any], page: PlannedWrites) -> None:
+    async def plan(self, runs: Sequence[CompletedRun]) -> PlannedWrites:
+        planned = plan_completions(runs, self.terms)
+        page = PlannedWrites(dead_letters=planned.dead_letters)
+        if planned.plans:
+            await self.resolve(planned.plans, page)
+        return page
+
+    async def resolve(self, plans: Sequence[CompletionPlan], page: PlannedWrites) -> None:
         codes = {p.item for p in plans} | {c.item for p in plans for c in p.components}
         products = await product_ids(self.odoo, codes)
         productions = await self._productions({p.work_order for p in plans})

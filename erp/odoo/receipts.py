@@ -22,7 +22,8 @@ from core.writer import Postable, Writer, one_record
 from erp.odoo.bindings import bind, bound, done_record, land
 from erp.odoo.references import OdooPo, many2one_id, product_ids, purchase_orders
 from erp.odoo.wizards import press
-from erp.port.receipts import INTEGRATION, ReceiptLines
+from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines, parse_receipts
+from erp.port.terms import ErpTerms
 from erp.port.writes import PlannedWrites
 from ledger import Claim
 from ledger.store import DeadLetter
@@ -75,15 +76,21 @@ def problems(receipt: ReceiptLines, po: OdooPo | None, items: dict[str, str], ta
 
 
 class OdooReceipts:
-    def __init__(self, odoo: OdooClient, items: dict[str, str], locations: dict[int, str], join_keys: Any) -> None:
+    """`mappings`: the `odoo:` section (items, locations, purchasing join keys)."""
+
+    def __init__(self, odoo: OdooClient, mappings: Any) -> None:
         self.odoo = odoo
-        self.items = items
-        self.locations = locations
-        self._join_keys = join_keys
+        self.items: dict[str, str] = dict(mappings.items)
+        self.terms = ErpTerms.of("Odoo", "odoo", mappings)
+        purchasing = mappings.purchasing
+        self._join_keys = JoinKeys(po_number=purchasing.po_number_attribute, line_number=purchasing.line_number_attribute)
 
     @property
-    def join_keys(self) -> Any:
+    def join_keys(self) -> JoinKeys:
         return self._join_keys
+
+    def lines(self, receipts: Sequence[dict[str, Any]]) -> ParsedReceipts:
+        return parse_receipts(receipts, self.terms)
 
     async def plan(self, receipts: Sequence[ReceiptLines]) -> PlannedWrites:
         pos = {po.name: po for po in await purchase_orders(self.odoo, [["name", "in", sorted({r.po_number for r in receipts})]])}
