@@ -22,11 +22,12 @@ from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from connectors.settings import load_settings
-from core.config import AppSettings, Mappings, QuickBooksMappings, load_mappings
+from core.config import AppSettings, ErpMappings, ErpName, Mappings, QuickBooksMappings, load_mappings
 
-System = Literal["netsuite", "quickbooks", "ramp", "arena"]
-# "erp": whichever ERP ION_SYNC_ERP names (the flows behind the ERP port load it so)
+System = ErpName | Literal["quickbooks", "ramp", "arena"]
+# "erp": the ERP-port flows' ERP (their `erp` parameter, else ION_SYNC_ERP)
 Wanted = System | Literal["erp"]
+# Each system's settings, by name; an ERP adapter registers its own here.
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
     "quickbooks": QuickBooksSettings,
@@ -75,8 +76,15 @@ class Environment:
     mappings: Mappings
     ion: IonSettings
     systems: dict[str, BaseSettings] = field(default_factory=dict)
+    erp: ErpName = "netsuite"  # the ERP the ERP-port flows talk to in this run
 
-    def _get(self, system: System, cls: type[S]) -> S:
+    @property
+    def erp_mappings(self) -> ErpMappings:
+        """The mappings file's section of this run's ERP."""
+        return self.mappings.erp(self.erp)
+
+    def settings(self, system: System, cls: type[S]) -> S:
+        """The settings of `system`, loaded as `cls` (an ERP adapter reads its own so)."""
         settings = self.systems.get(system)
         if not isinstance(settings, cls):
             raise ConfigError(f"{system} settings were not loaded for this flow")
@@ -84,19 +92,19 @@ class Environment:
 
     @property
     def netsuite(self) -> NetSuiteSettings:
-        return self._get("netsuite", NetSuiteSettings)
+        return self.settings("netsuite", NetSuiteSettings)
 
     @property
     def quickbooks(self) -> QuickBooksSettings:
-        return self._get("quickbooks", QuickBooksSettings)
+        return self.settings("quickbooks", QuickBooksSettings)
 
     @property
     def ramp(self) -> RampSettings:
-        return self._get("ramp", RampSettings)
+        return self.settings("ramp", RampSettings)
 
     @property
     def arena(self) -> ArenaSettings:
-        return self._get("arena", ArenaSettings)
+        return self.settings("arena", ArenaSettings)
 
     @property
     def quickbooks_mappings(self) -> QuickBooksMappings:
@@ -132,9 +140,9 @@ def load_mappings_for(app: AppSettings, *, optional: bool = False) -> Mappings:
     return load_mappings(app.config)
 
 
-def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environment:
+def load_environment(*wanted: Wanted, erp: ErpName | None = None, check_mappings: bool = True) -> Environment:
     """Load the app, ION and `wanted` systems' settings and the mappings file, reporting all
-    problems at once; "erp" is the ERP ION_SYNC_ERP names. `check_mappings=False` skips each
+    problems at once; "erp" is the ERP `erp` names, else ION_SYNC_ERP. `check_mappings=False` skips each
     system's mapping check (the preflight reports it as a check of its own). The mappings file
     is optional when the only system is Arena."""
     problems: list[str] = []
@@ -150,9 +158,13 @@ def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environmen
     load("ion", IonSettings)
     app = loaded.pop("app", None)
     ion = loaded.pop("ion", None)
-    erp: System = app.erp if isinstance(app, AppSettings) else AppSettings.model_fields["erp"].default
+    if erp is None:
+        erp = app.erp if isinstance(app, AppSettings) else AppSettings.model_fields["erp"].default
     systems = list(dict.fromkeys(erp if s == "erp" else s for s in wanted))
     for system in systems:
+        if system not in SETTINGS:
+            problems.append(f"{system}: ion-sync has no adapter for this system yet (ION_SYNC_ERP or the flow's erp parameter)")
+            continue
         load(system, SETTINGS[system])
     mappings: Mappings | None = None
     if isinstance(app, AppSettings):
@@ -165,10 +177,16 @@ def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environmen
                 check = MAPPING_CHECKS.get(system)
                 if check and (problem := check(app, mappings)):
                     problems.append(problem)
+            if "erp" in wanted and erp != "netsuite":
+                try:
+                    mappings.erp(erp)
+                except ConfigError as exc:
+                    problems.append(f"{app.config}: {exc}")
     if problems:
         raise ConfigError("configuration is incomplete; nothing was written:\n" + "\n".join(problems))
     assert isinstance(app, AppSettings) and isinstance(ion, IonSettings) and mappings is not None
-    env = Environment(app=app, mappings=mappings, ion=ion, systems=loaded)
+    assert erp is not None
+    env = Environment(app=app, mappings=mappings, ion=ion, systems=loaded, erp=erp)
     app.prepare()
     return env
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connectors.ion.models.runs import CompletedRun
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from erp.port.completions import CompletionPlan, Planned
 from erp.port.completions import plan_completions as plan_for_erp
 from erp.port.terms import ErpTerms
@@ -31,7 +31,7 @@ def external_id(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", key)
 
 
-def plan_completions(runs: Sequence[CompletedRun], mappings: NetSuiteMappings) -> Planned:
+def plan_completions(runs: Sequence[CompletedRun], mappings: ErpMappings) -> Planned:
     """One completion plan per run that maps to NetSuite (erp.port.completions.plan_completions)."""
     return plan_for_erp(runs, ErpTerms.of("NetSuite", "netsuite", mappings))
 

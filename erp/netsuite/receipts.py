@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from erp.port.receipts import ParsedReceipts, ReceiptLines
 from erp.port.receipts import parse_receipts as parse_for_erp
 from erp.port.terms import ErpTerms
@@ -50,13 +50,13 @@ class NetSuitePo:
     lines: dict[int, PoLine]
 
 
-def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> ParsedReceipts:
+def parse_receipts(nodes: list[dict[str, Any]], mappings: ErpMappings) -> ParsedReceipts:
     """ION receipts as lines against NetSuite POs (erp.port.receipts.parse_receipts)."""
     return parse_for_erp(nodes, ErpTerms.of("NetSuite", "netsuite", mappings))
 
 
 def netsuite_problems(
-    plan: ReceiptLines, po: NetSuitePo | None, mappings: NetSuiteMappings, taken: dict[tuple[str, int], float]
+    plan: ReceiptLines, po: NetSuitePo | None, mappings: ErpMappings, taken: dict[tuple[str, int], float]
 ) -> list[str]:
     """What NetSuite's side of the match says is wrong. `taken`: quantities earlier receipts of
     this page will receive per (PO, line), so two receipts cannot together over-receive."""
