@@ -19,6 +19,7 @@ from connectors.arena import ArenaSettings
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
+from connectors.odoo import OdooSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from connectors.settings import load_settings
@@ -30,6 +31,7 @@ Wanted = System | Literal["erp"]
 # Each system's settings, by name; an ERP adapter registers its own here.
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
+    "odoo": OdooSettings,
     "quickbooks": QuickBooksSettings,
     "ramp": RampSettings,
     "arena": ArenaSettings,
@@ -93,6 +95,10 @@ class Environment:
     @property
     def netsuite(self) -> NetSuiteSettings:
         return self.settings("netsuite", NetSuiteSettings)
+
+    @property
+    def odoo(self) -> OdooSettings:
+        return self.settings("odoo", OdooSettings)
 
     @property
     def quickbooks(self) -> QuickBooksSettings:

@@ -10,10 +10,12 @@ from connectors.errors import ConfigError
 from core.config import ErpName
 from core.environment import Environment
 from erp.netsuite.adapter import open_netsuite
+from erp.odoo.adapter import open_odoo
 from erp.port import ErpAdapter
 
 ADAPTERS: dict[ErpName, Callable[[Environment], AbstractAsyncContextManager[ErpAdapter]]] = {
     "netsuite": open_netsuite,
+    "odoo": open_odoo,
 }
 
 

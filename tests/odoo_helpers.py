@@ -16,7 +16,9 @@ def records(world: World, model: str) -> list[dict[str, Any]]:
 def bound(world: World, key: str, model: str) -> list[int]:
     """The ids of `model` records the ledger key is bound to (one, or none)."""
     name = re.sub(r"[^A-Za-z0-9_]", "_", key)
-    return [r["res_id"] for r in records(world, "ir.model.data") if (r["module"], r["name"], r["model"]) == ("ion_sync", name, model)]
+    return [
+        r["res_id"] for r in records(world, "ir.model.data") if (r["module"], r["name"], r["model"]) == ("ion_sync", name, model)
+    ]
 
 
 def done_quantities(world: World, key: str, model: str, field: str) -> list[dict[str, float]]:
@@ -44,4 +46,8 @@ def done_quantities(world: World, key: str, model: str, field: str) -> list[dict
 def landed_keys(world: World, model: str) -> list[str]:
     """The external-id names of every done `model` record ion-sync bound (one per key it wrote)."""
     done = {r["id"] for r in records(world, model) if r.get("state") == "done"}
-    return [r["name"] for r in records(world, "ir.model.data") if r["module"] == "ion_sync" and r["model"] == model and r["res_id"] in done]
+    return [
+        r["name"]
+        for r in records(world, "ir.model.data")
+        if r["module"] == "ion_sync" and r["model"] == model and r["res_id"] in done
+    ]

@@ -13,6 +13,7 @@ import pytest
 from prefect import flow
 from typer.testing import CliRunner
 
+from core.config import erp_integration
 from ion_sync.cli import app
 from ion_sync.deployments import PROJECT_ROOT, load_deployments
 
@@ -74,7 +75,9 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
     readme = (PROJECT_ROOT / "README.md").read_text()
     for name, spec in deployments.items():
         loaded = spec.load_flow()
-        assert loaded.name == name, "deployment and flow names agree, so runs are easy to find"
+        erp = (spec.parameters or {}).get("erp") or "netsuite"
+        # names agree, so runs are easy to find: another ERP's deployment is <flow>-<erp>
+        assert name == erp_integration(loaded.name, erp), "deployment and flow names agree, so runs are easy to find"
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
         assert f"`{name}`" in readme, f"README documents {name}"
@@ -84,10 +87,11 @@ def test_every_setting_in_the_code_is_in_the_readme_table():
     from connectors.arena import ArenaSettings
     from connectors.ion import IonSettings
     from connectors.netsuite import NetSuiteSettings
+    from connectors.odoo import OdooSettings
     from core.config import AppSettings
 
     readme = (PROJECT_ROOT / "README.md").read_text()
-    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings):
+    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings, OdooSettings):
         prefix = settings.model_config["env_prefix"]
         for field in settings.model_fields:
             if field == "retry":

@@ -7,7 +7,7 @@ the timesheet task."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from connectors.errors import ConfigError, SyncError
 from connectors.odoo import OdooClient, OdooFields
@@ -15,7 +15,7 @@ from core.environment import Environment, load_environment
 from core.preflight import Check
 from erp.odoo.references import product_ids
 
-SYSTEM = "odoo"
+SYSTEM: Literal["odoo"] = "odoo"
 APPS = {  # module -> what needs it
     "purchase": "purchase-order-sync, receipt-sync, three-way-match",
     "stock": "receipt-sync, inventory-reconciliation",
@@ -78,7 +78,7 @@ async def preflight_checks(env: Environment, factory: Callable[[], OdooClient], 
             checks.append(
                 Check(SYSTEM, "Odoo credentials and version", True, f"Odoo {odoo.version} over {settings.transport}{note}")
             )
-            installed = await _apps(odoo)
+            installed = await installed_apps(odoo)
             for app, needed_by in APPS.items():
                 ok = installed.get(app) == "installed"
                 checks.append(
@@ -122,7 +122,8 @@ async def check_locations(odoo: OdooClient, mappings: Any) -> None:
         )
 
 
-async def _apps(odoo: OdooClient) -> dict[str, str]:
+async def installed_apps(odoo: OdooClient) -> dict[str, str]:
+    """State of each app ion-sync uses (`ir.module.module`), by technical name."""
     rows = await odoo.search_read("ir.module.module", [["name", "in", sorted(APPS)]], ["name", "state"])
     return {str(r["name"]): str(r["state"]) for r in rows}
 

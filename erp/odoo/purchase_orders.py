@@ -51,13 +51,13 @@ class OdooPurchaseOrders:
         await self.check_locations()
 
     async def changed(
-        self, since: datetime | None, until: datetime | None, numbers: Sequence[str] | None, ids: Sequence[int] | None
+        self, since: datetime | None, until: datetime | None, numbers: Sequence[str] | None, ids: Sequence[str] | None
     ) -> list[PoChange]:
         domain: list[Any] = [["state", "in", [CONFIRMED, LOCKED]]]
         if numbers:
             domain.append(["name", "in", list(numbers)])
         if ids:
-            domain.append(["id", "in", list(ids)])
+            domain.append(["id", "in", [int(i) for i in ids]])
         window: list[Any] = []
         if since:
             window.append(["write_date", ">=", odoo_stamp(since)])
@@ -127,7 +127,7 @@ class OdooPurchaseOrders:
     ) -> tuple[DesiredPo | None, list[str]]:
         purchasing, problems = self.mappings.purchasing, []
         header, destination = po.document["purchase.order"], po.document["destination"]
-        ship_to = next((m.ion for m in self.mappings.locations if str(m.erp_location) == str(destination)), None)
+        ship_to = next((m.ion for m in self.mappings.locations if str(m.erp) == str(destination)), None)
         if ship_to is None:
             problems.append(
                 f"the Odoo receipt location {destination!r} of {po.number} is not mapped to any ION location (odoo.locations)"

@@ -62,7 +62,7 @@ def seed(odoo: Odoo) -> None:
     put("res.users", odoo.config.uid, {"name": "ion-sync", "login": odoo.config.username})
     put("res.currency", 1, {"name": "USD"})
     put("uom.uom", 1, {"name": "Units"})
-    for term_id, name in ((2, "30 Days"), (3, "45 Days")):
+    for term_id, name in ((2, "Net 30"), (3, "Net 45")):
         put("account.payment.term", term_id, {"name": name})
     for partner_id, name, email, term in (
         (301, "Acme Metals", "ap@acme-metals.example", 2),
