@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+from connectors.errors import TransientError
 from connectors.odoo import OdooClient
 from connectors.retry import retrying
 
@@ -46,10 +47,24 @@ async def bind(odoo: OdooClient, key: str, model: str, record_id: int) -> int:
     existing = await bound(odoo, key, model)
     if existing is not None:
         return existing
-    await odoo.create(
-        "ir.model.data", {"module": MODULE, "name": xmlid_name(key), "model": model, "res_id": record_id, "noupdate": True}
-    )
+    values = {"module": MODULE, "name": xmlid_name(key), "model": model, "res_id": record_id, "noupdate": True}
+    await verified(lambda: odoo.create("ir.model.data", values), lambda: _is_bound(odoo, key, model))
     return record_id
+
+
+async def _is_bound(odoo: OdooClient, key: str, model: str) -> bool:
+    return await bound(odoo, key, model) is not None
+
+
+async def verified(step: Callable[[], Awaitable[object]], landed: Callable[[], Awaitable[bool]]) -> None:
+    """A step before the last one: when its answer is lost (the write may have committed), ask
+    whether it landed instead of failing the whole write; the last step's lost answer is the
+    engine's to settle (`find`)."""
+    try:
+        await step()
+    except TransientError as exc:
+        if not exc.uncertain or not await landed():
+            raise
 
 
 async def done_record(odoo: OdooClient, key: str, model: str) -> int | None:

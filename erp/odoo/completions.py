@@ -22,7 +22,7 @@ from typing import Any
 from connectors.ion.models.runs import CompletedRun
 from connectors.odoo import OdooClient, OdooFields
 from core.writer import Postable, Writer, one_record
-from erp.odoo.bindings import bind, bound, done_record, land
+from erp.odoo.bindings import bind, bound, done_record, land, verified
 from erp.odoo.references import chunks, many2one_id, product_ids
 from erp.odoo.wizards import press
 from erp.port.completions import INTEGRATION, CompletionPlan, plan_completions
@@ -232,9 +232,34 @@ class CompletionWriter(Writer):
         production_values: dict[str, Any] = {"qty_producing": completion.quantity, "move_raw_ids": commands}
         if completion.lot:
             production_values["lot_producing_id"] = await self._finished_lot(completion)
-        await self.odoo.write("mrp.production", [production], production_values)
+        await verified(
+            lambda: self.odoo.write("mrp.production", [production], production_values),
+            lambda: self._produced_set(production, completion),
+        )
         await press(self.odoo, "mrp.production", "button_mark_done", [production], item.label)
         return production
+
+    async def _produced_set(self, production: int, completion: OdooCompletion) -> bool:
+        """Whether the MO holds what was produced and consumed (a lost answer to setting them)."""
+        [mo] = await self.odoo.search_read("mrp.production", [["id", "=", production]], ["qty_producing"])
+        raw = await self.odoo.search_read(
+            "stock.move", [["raw_material_production_id", "=", production]], ["product_id", "move_line_ids"]
+        )
+        lines = await self.odoo.search_read(
+            "stock.move.line",
+            [["id", "in", [i for m in raw for i in m.get("move_line_ids") or []]]],
+            ["product_id", self.fields.line_done],
+        )
+        consumed: dict[int, float] = {}
+        for line in lines:
+            product = many2one_id(line["product_id"]) or 0
+            consumed[product] = consumed.get(product, 0.0) + float(line.get(self.fields.line_done) or 0)
+        wanted: dict[int, float] = {}
+        for c in completion.consumed:
+            wanted[c.product_id] = wanted.get(c.product_id, 0.0) + c.quantity
+        return abs(float(mo["qty_producing"] or 0) - completion.quantity) < 1e-6 and all(
+            abs(consumed.get(p, 0.0) - q) < 1e-6 for p, q in wanted.items()
+        )
 
     async def _production_location(self, raw: list[dict[str, Any]]) -> int:
         """Where components go when consumed: the raw moves' destination, else the production location."""
@@ -248,6 +273,12 @@ class CompletionWriter(Writer):
         """The produced lot/serial: found by name, else created (a retry finds the one created before)."""
         domain = [["name", "=", completion.lot], ["product_id", "=", completion.product_id]]
         rows = await self.odoo.search_read(self.fields.lot_model, domain, ["id"], limit=1)
-        if rows:
-            return int(rows[0]["id"])
-        return await self.odoo.create(self.fields.lot_model, {"name": completion.lot, "product_id": completion.product_id})
+        if not rows:
+            values = {"name": completion.lot, "product_id": completion.product_id}
+
+            async def created() -> bool:
+                return bool(await self.odoo.search_read(self.fields.lot_model, domain, ["id"], limit=1))
+
+            await verified(lambda: self.odoo.create(self.fields.lot_model, values), created)
+            rows = await self.odoo.search_read(self.fields.lot_model, domain, ["id"], limit=1)
+        return int(rows[0]["id"])

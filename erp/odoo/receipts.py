@@ -19,7 +19,7 @@ from typing import Any
 from connectors.errors import DataError
 from connectors.odoo import OdooClient, OdooFields
 from core.writer import Postable, Writer, one_record
-from erp.odoo.bindings import bind, bound, done_record, land
+from erp.odoo.bindings import bind, bound, done_record, land, verified
 from erp.odoo.references import OdooPo, many2one_id, product_ids, purchase_orders
 from erp.odoo.wizards import press
 from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines, parse_receipts
@@ -189,9 +189,24 @@ class ReceiptWriter(Writer):
             commands.append(
                 [1, move["id"], {"move_line_ids": [[5, 0, 0], *move_lines], **({"picked": True} if self.fields.picks else {})}]
             )
-        await self.odoo.write("stock.picking", [picking], {"move_ids": commands})
+        await verified(
+            lambda: self.odoo.write("stock.picking", [picking], {"move_ids": commands}),
+            lambda: self._quantities_set(picking, receipt),
+        )
         await press(self.odoo, "stock.picking", "button_validate", [picking], item.label)
         return picking
+
+    async def _quantities_set(self, picking: int, receipt: OdooReceipt) -> bool:
+        """Whether the transfer's moves hold the received quantities (a lost answer to setting them)."""
+        moves = await self.odoo.search_read("stock.move", [["picking_id", "=", picking]], ["purchase_line_id", "move_line_ids"])
+        line_ids = [i for m in moves for i in m.get("move_line_ids") or []]
+        lines = await self.odoo.search_read("stock.move.line", [["id", "in", line_ids]], ["move_id", self.fields.line_done])
+        done: dict[int, float] = {}
+        for line in lines:
+            move = many2one_id(line["move_id"]) or 0
+            done[move] = done.get(move, 0.0) + float(line.get(self.fields.line_done) or 0)
+        by_line = {many2one_id(m.get("purchase_line_id")): m["id"] for m in moves}
+        return all(abs(done.get(by_line.get(r.purchase_line_id, -1), 0.0) - r.quantity) < 1e-6 for r in receipt.lines)
 
     async def _open_picking(self, receipt: OdooReceipt, label: str) -> int:
         rows = await self.odoo.search_read(

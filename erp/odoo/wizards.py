@@ -2,8 +2,12 @@
 
 `stock.picking.button_validate` and `mrp.production.button_mark_done` return `True` when done,
 or a window action (`res_model`, `context`) asking a question first [ODOO-STOCK-PICKING],
-[ODOO-MRP]. ion-sync answers as a person would: create the wizard with the action's context
-(its defaults name the records) and press the button below, until `True`.
+[ODOO-MRP]. ion-sync gives the answers up front, in the context the wizards themselves press the
+button with (`ANSWERED`): create the backorder (`skip_backorder`, [ODOO-BACKORDER]), keep ION's
+consumption (`skip_consumption`, [ODOO-MRP-CONSUMPTION]), backorder the rest of an MO
+(`mo_ids_to_backorder`, [ODOO-MRP-BACKORDER]). So validating is one call, one transaction. A
+wizard asked anyway (a customisation) is answered as a person would: created with the action's
+context, its button pressed, until `True`.
 """
 
 from __future__ import annotations
@@ -27,9 +31,16 @@ ANSWERS = {
 MAX_QUESTIONS = 4  # a button that keeps asking is a loop, not a question
 
 
+def answered(model: str, ids: Sequence[int]) -> dict[str, Any]:
+    """The context the wizards' own buttons validate with, for these records."""
+    if model == "mrp.production":
+        return {"skip_backorder": True, "mo_ids_to_backorder": list(ids), "skip_consumption": True}
+    return {"skip_backorder": True, "skip_immediate": True}
+
+
 async def press(odoo: OdooClient, model: str, button: str, ids: Sequence[int], what: str) -> None:
-    """Press `button` on the records, then answer every wizard it opens."""
-    result: Any = await odoo.call(model, button, list(ids))
+    """Press `button` on the records with the answers given (`answered`), then answer any wizard it still opens."""
+    result: Any = await odoo.call(model, button, list(ids), context=answered(model, ids))
     for _ in range(MAX_QUESTIONS):
         if not isinstance(result, dict):
             return
