@@ -5,11 +5,13 @@ payment terms (`property_supplier_payment_term_id`) [ODOO-PURCHASE].
 The join keys: the PO's `name` (PO00012) rides on the ION PO as the PO-number attribute, each
 line's 1-based position in the order as the line-number attribute (references.PoLine). One
 ledger key per version: the latest `write_date` of the order and its lines (Odoo stamps every
-record it writes, in UTC [ODOO-ORM]), so each change is applied once.
+record it writes, in UTC [ODOO-ORM]) and a digest of what ION copies, so each change is applied once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +35,11 @@ def odoo_time(value: Any) -> datetime | None:
 
 def odoo_stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# Odoo stamps `write_date` to the second [ODOO-ORM]: a digest of what ION copies tells two changes
+# within one second apart (INFERENCE: two writes in one second are otherwise one version).
+VERSION_FIELDS = ["order_id", "write_date", "product_id", "product_qty", "price_unit", "date_planned"]
 
 
 def version_key(po_id: str, version: str) -> str:
@@ -63,21 +70,23 @@ class OdooPurchaseOrders:
             window.append(["write_date", ">=", odoo_stamp(since)])
         if until:
             window.append(["write_date", "<", odoo_stamp(until)])
-        headers = await self.odoo.search_all("purchase.order", domain, ["name", "state", "write_date"])
+        headers = await self.odoo.search_all("purchase.order", domain, ["name", "state", "write_date", "partner_id"])
         stamps = {int(h["id"]): str(h.get("write_date") or "") for h in headers}
         statuses = {int(h["id"]): str(h.get("state")) for h in headers}
+        content: dict[int, list[Any]] = {int(h["id"]): [h.get("state"), h.get("partner_id")] for h in headers}
         for chunk in chunks(stamps):
-            for line in await self.odoo.search_all(
-                "purchase.order.line", [["order_id", "in", chunk]], ["order_id", "write_date"]
-            ):
+            order = "order_id, sequence, id"
+            for line in await self.odoo.search_all("purchase.order.line", [["order_id", "in", chunk]], VERSION_FIELDS, order):
                 po_id = int(line["order_id"][0])
                 stamps[po_id] = max(stamps[po_id], str(line.get("write_date") or ""))
+                content[po_id].append([line.get(f) for f in VERSION_FIELDS if f != "write_date"])
         low, high = (odoo_stamp(since) if since else ""), (odoo_stamp(until) if until else "~")
-        changes = [
-            PoChange(version_key(str(po_id), stamp), str(po_id), stamp, odoo_time(stamp), statuses[po_id])
-            for po_id, stamp in stamps.items()
-            if low <= stamp < high
-        ]
+        changes = []
+        for po_id, stamp in stamps.items():
+            if low <= stamp < high:
+                digest = hashlib.sha256(json.dumps(content[po_id], default=str).encode()).hexdigest()[:8]
+                version = f"{stamp}#{digest}"
+                changes.append(PoChange(version_key(str(po_id), version), str(po_id), version, odoo_time(stamp), statuses[po_id]))
         return sorted(changes, key=lambda c: (c.version, int(c.erp_id)))
 
     async def read(self, changes: Sequence[PoChange]) -> list[SourcePo | None]:
