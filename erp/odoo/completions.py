@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.errors import DataError
 from connectors.ion.models.runs import CompletedRun
 from connectors.odoo import OdooClient, OdooFields
 from core.writer import Postable, Writer, one_record
@@ -79,7 +80,7 @@ class OdooCompletions:
                 reasons.append(
                     f"no Odoo manufacturing order named {plan.work_order}: create or confirm it in Odoo (ion-sync never authors MOs), then replay"
                 )
-            elif mo["state"] not in OPEN:
+            elif mo["state"] not in OPEN | {"done"}:  # a done MO: this run's own completion, or the writer says whose
                 reasons.append(f"Odoo manufacturing order {plan.work_order} is '{mo['state']}': it cannot be completed")
             missing = sorted({code for code in {plan.item, *(c.item for c in plan.components)} if code not in products})
             reasons += [
@@ -157,7 +158,6 @@ class CompletionWriter(Writer):
     integration = INTEGRATION
     target = "Odoo"
     idempotent = True
-    id_column = "odoo production id"
 
     def __init__(self, odoo: OdooClient) -> None:
         self.odoo = odoo
@@ -173,10 +173,11 @@ class CompletionWriter(Writer):
 
     async def _complete(self, item: Postable) -> int:
         completion: OdooCompletion = item.record
-        production = await bind(
-            self.odoo, item.key, "mrp.production", await bound(self.odoo, item.key, "mrp.production") or completion.production_id
-        )
-        [mo] = await self.odoo.search_read("mrp.production", [["id", "=", production]], ["location_src_id"])
+        production = await bound(self.odoo, item.key, "mrp.production") or completion.production_id
+        [mo] = await self.odoo.search_read("mrp.production", [["id", "=", production]], ["name", "state", "location_src_id"])
+        if mo["state"] not in OPEN:  # done by someone else (this key's own completion was found by `land`)
+            raise DataError(f"{item.label}: Odoo manufacturing order {mo['name']} is '{mo['state']}': it cannot be completed")
+        await bind(self.odoo, item.key, "mrp.production", production)
         raw = await self.odoo.search_read(
             "stock.move",
             [["raw_material_production_id", "=", production], ["state", "not in", ["done", "cancel"]]],

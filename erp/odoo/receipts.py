@@ -142,7 +142,6 @@ class ReceiptWriter(Writer):
     integration = INTEGRATION
     target = "Odoo"
     idempotent = True
-    id_column = "odoo picking id"
 
     def __init__(self, odoo: OdooClient) -> None:
         self.odoo = odoo
