@@ -49,7 +49,22 @@ async def bind(odoo: OdooClient, key: str, model: str, record_id: int) -> int:
         return existing
     values = {"module": MODULE, "name": xmlid_name(key), "model": model, "res_id": record_id, "noupdate": True}
     await verified(lambda: odoo.create("ir.model.data", values), lambda: _is_bound(odoo, key, model))
+    holders = await odoo.search_read(
+        "ir.model.data", [["module", "=", MODULE], ["model", "=", model], ["res_id", "=", record_id]], ["name"], order="id"
+    )
+    if holders and holders[0]["name"] != xmlid_name(key):  # another write (an overlapping run) bound it first
+        await unbind(odoo, key, model)
+        raise TransientError(f"Odoo {model} {record_id} is being written for {holders[0]['name']}: tried again next run")
     return record_id
+
+
+async def unbind(odoo: OdooClient, key: str, model: str) -> None:
+    """Release the record a write that cannot finish had bound (its dead letter replays from scratch)."""
+    rows = await odoo.search_read(
+        "ir.model.data", [["module", "=", MODULE], ["name", "=", xmlid_name(key)], ["model", "=", model]], ["id"]
+    )
+    if rows:
+        await odoo.call("ir.model.data", "unlink", [int(r["id"]) for r in rows])
 
 
 async def _is_bound(odoo: OdooClient, key: str, model: str) -> bool:

@@ -11,15 +11,16 @@ before anything is written. Findable through the ledger key bound to the transfe
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connectors.errors import DataError
+from connectors.errors import DataError, TransientError
 from connectors.odoo import OdooClient, OdooFields
 from core.writer import Postable, Writer, one_record
-from erp.odoo.bindings import bind, bound, done_record, land, verified
+from erp.odoo.bindings import MODULE, bind, bound, done_record, land, unbind, verified
 from erp.odoo.references import OdooPo, many2one_id, product_ids, purchase_orders
 from erp.odoo.wizards import press
 from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines, parse_receipts
@@ -83,6 +84,7 @@ class OdooReceipts:
         self.items: dict[str, str] = dict(mappings.items)
         self.terms = ErpTerms.of("Odoo", "odoo", mappings)
         purchasing = mappings.purchasing
+        self.locks: dict[int, asyncio.Lock] = {}  # per PO: its receipts validate one after the other
         self._join_keys = JoinKeys(po_number=purchasing.po_number_attribute, line_number=purchasing.line_number_attribute)
 
     @property
@@ -132,7 +134,7 @@ class OdooReceipts:
         return planned
 
     def writer(self) -> Writer:
-        return ReceiptWriter(self.odoo)
+        return ReceiptWriter(self.odoo, self.locks)
 
 
 class ReceiptWriter(Writer):
@@ -143,9 +145,10 @@ class ReceiptWriter(Writer):
     target = "Odoo"
     idempotent = True
 
-    def __init__(self, odoo: OdooClient) -> None:
+    def __init__(self, odoo: OdooClient, locks: dict[int, asyncio.Lock]) -> None:
         self.odoo = odoo
         self.fields = OdooFields(odoo.version)
+        self.locks = locks
 
     async def find(self, claim: Claim) -> str | None:
         found = await done_record(self.odoo, claim.key, "stock.picking")
@@ -153,12 +156,21 @@ class ReceiptWriter(Writer):
 
     async def write(self, items: Sequence[Postable]) -> list[str | Exception]:
         item = items[0]
-        return [str(await land(self.odoo, item.key, "stock.picking", lambda: self._receive(item)))]
+        async with self.locks.setdefault(item.record.po_id, asyncio.Lock()):  # one open transfer per PO at a time
+            return [str(await land(self.odoo, item.key, "stock.picking", lambda: self._receive(item)))]
 
     async def _receive(self, item: Postable) -> int:
         receipt: OdooReceipt = item.record
         picking = await bound(self.odoo, item.key, "stock.picking") or await self._open_picking(receipt, item.label)
         picking = await bind(self.odoo, item.key, "stock.picking", picking)
+        try:
+            await self._validate(item, receipt, picking)
+        except DataError:
+            await unbind(self.odoo, item.key, "stock.picking")  # release the transfer for the PO's other receipts
+            raise
+        return picking
+
+    async def _validate(self, item: Postable, receipt: OdooReceipt, picking: int) -> None:
         moves = await self.odoo.search_read(
             "stock.move",
             [["picking_id", "=", picking], ["state", "not in", ["done", "cancel"]]],
@@ -193,7 +205,6 @@ class ReceiptWriter(Writer):
             lambda: self._quantities_set(picking, receipt),
         )
         await press(self.odoo, "stock.picking", "button_validate", [picking], item.label)
-        return picking
 
     async def _quantities_set(self, picking: int, receipt: OdooReceipt) -> bool:
         """Whether the transfer's moves hold the received quantities (a lost answer to setting them)."""
@@ -221,4 +232,13 @@ class ReceiptWriter(Writer):
         )
         if not rows:
             raise DataError(f"{label}: the Odoo PO has no open receipt (every incoming transfer is done or cancelled)")
+        held = await self.odoo.search_read(
+            "ir.model.data",
+            [["module", "=", MODULE], ["model", "=", "stock.picking"], ["res_id", "=", int(rows[0]["id"])]],
+            ["name"],
+        )
+        if held:  # another ION receipt's write stopped half-way on it: it resumes first
+            raise TransientError(
+                f"{label}: the PO's open receipt is held by {held[0]['name']}, not finished yet: tried again next run"
+            )
         return int(rows[0]["id"])
