@@ -20,6 +20,7 @@ import pytest
 from ion_sync.runner import RunResult, run_deployment
 from ledger import EntryStatus, Ledger
 from tests.labor_helpers import add_session, time_bills
+from tests.odoo_helpers import landed_keys, records
 from tests.process_helpers import sync_process
 from tests.quickbooks_helpers import QB_ENV, QuickBooksWorld, quickbooks_parts, quickbooks_purchase_orders, whole_in_quickbooks
 from tests.ramp_world import RampWorld, approved_purchase_orders, link_acme
@@ -219,7 +220,82 @@ def one_nonconformance(world: World) -> None:
     assert len(world.admin("arena", "GET", "requests")["results"]) == 1  # the demo's NCR, raised once
 
 
+# -- Odoo -------------------------------------------------------------------------------------------
+
+ODOO_ENV = {"ODOO_TIMEOUT_SECONDS": "1", "ODOO_RETRY__ATTEMPTS": "8", "ODOO_RETRY__INITIAL_WAIT": "0.02", "ION_PAGE_SIZE": "25"}
+
+
+def odoo_bulk_runs(world: World, size: int) -> int:
+    world.admin("ion", "POST", "seed/bulk-runs", {"count": size, "installations_per_run": 3, "first_run_id": 100000})
+    world.admin("odoo", "POST", "seed/bulk-work-orders", {"count": size})
+    return DEMO_COMPLETIONS + size
+
+
+def odoo_bulk_receipts(world: World, size: int) -> int:
+    """Matching bulk POs on both sides, five lines each, one ION receipt per line."""
+    pos = max(1, size // 5)
+    world.admin("odoo", "POST", "seed/bulk-purchase-orders", {"count": pos, "lines_per_po": 5, "quantity": 1})
+    seeded = world.admin("ion", "POST", "seed/bulk-receipts", {"purchase_orders": pos, "lines_per_po": 5, "receipts_per_line": 1})
+    return 2 + int(seeded["receipts"])  # the demo's two receipts
+
+
+def odoo_sessions(world: World, size: int) -> int:
+    world.admin("odoo", "POST", "seed/bulk-work-orders", {"count": max(1, size // 2)})
+    world.admin("ion", "POST", "seed/bulk-runs", {"count": max(1, size // 2), "installations_per_run": 1, "first_run_id": 100000})
+    for i in range(size):
+        minutes = 65 + i % 30
+        add_session(
+            world,
+            100000 + i // 2,
+            ("alice", "bob")[i % 2] + "@factory.example",
+            "2026-11-21T00:00:00Z",
+            f"2026-11-21T{minutes // 60:02d}:{minutes % 60:02d}:00Z",
+            step=1 + i % 2,
+        )
+    return DEMO_SESSIONS + size
+
+
+def odoo_received_in_full(world: World) -> None:
+    """Odoo's own books agree: every bulk PO line received exactly what ION received, nothing twice."""
+    bulk = {po["id"] for po in records(world, "purchase.order") if po["name"].startswith("PO-B")}
+    lines = [line for line in records(world, "purchase.order.line") if line["order_id"] in bulk]
+    assert lines and all(line["qty_received"] == line["product_qty"] for line in lines)
+
+
+def odoo_no_mo_done_twice(world: World) -> None:
+    """No backorder MO was completed: each run's MO was marked done once, whole."""
+    assert not [mo["name"] for mo in records(world, "mrp.production") if mo["state"] == "done" and "-0" in mo["name"][-4:]]
+
+
+def odoo_one_line_per_key(world: World) -> None:
+    """Every timesheet line Odoo holds is one ion-sync wrote under its key (load never duplicated one)."""
+    assert len(records(world, "account.analytic.line")) == sum(odoo_timesheets(world).values())
+
+
+def odoo_timesheets(world: World) -> Counter[str]:
+    return Counter(
+        r["name"] for r in records(world, "ir.model.data") if r["module"] == "ion_sync" and r["model"] == "account.analytic.line"
+    )
+
+
 WRITERS = [
+    Writer(
+        "consumption-sync-odoo",
+        "odoo",
+        odoo_bulk_runs,
+        lambda w: Counter(landed_keys(w, "mrp.production")),
+        env=ODOO_ENV,
+        check=odoo_no_mo_done_twice,
+    ),
+    Writer(
+        "receipt-sync-odoo",
+        "odoo",
+        odoo_bulk_receipts,
+        lambda w: Counter(landed_keys(w, "stock.picking")),
+        env=ODOO_ENV,
+        check=odoo_received_in_full,
+    ),
+    Writer("labor-sync-odoo", "odoo", odoo_sessions, odoo_timesheets, env=ODOO_ENV, check=odoo_one_line_per_key),
     Writer("consumption-sync", "netsuite", bulk_runs, lambda w: by(w.completions(), lambda r: r["externalId"]), env=NETSUITE_ENV),
     Writer(
         "receipt-sync",
