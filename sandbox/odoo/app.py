@@ -8,7 +8,7 @@ every route, field and rule with its source: sandbox/odoo/SOURCES.md).
   `authenticate`) and `object` (`execute_kw`); always HTTP 200, errors as `error: {code: 200,
   message: "Odoo Server Error", data: {name, message, arguments, context, debug}}` [ODOO-RPC], [ODOO-HTTP].
 - `GET /web/version` (19+): `{"version_info": [...], "version": "19.0"}` [ODOO-JSON2].
-Each call runs on a copy of the database that replaces it only on success: one transaction per call.
+Each call is one transaction: a failing call's changes are rolled back.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ API_PREFIXES = ("/json/2/", "/jsonrpc", "/web/version")
 
 
 class Database:
-    """The live database, swapped for its changed copy when a call succeeds (commit) and kept as
-    it was when it fails (rollback) [ODOO-JSON2 Transaction]."""
+    """The live database: a failing call restores the records as they were before it (rollback),
+    a succeeding one keeps its changes (commit) [ODOO-JSON2 Transaction]."""
 
     def __init__(self, config: OdooSimConfig) -> None:
         self.config = config
@@ -52,11 +52,13 @@ class Database:
     def run(self, model: str, method: str, ids: list[int] | None, kwargs: dict[str, Any], context: dict[str, Any]) -> Any:
         if method in READS:
             return self.odoo.call(model, method, ids, kwargs, context)
-        working = copy.deepcopy(self.odoo)
-        result = working.call(model, method, ids, kwargs, context)
-        working.deprecated_rpc_calls = self.odoo.deprecated_rpc_calls
-        self.odoo = working
-        return result
+        orm = self.odoo.orm
+        saved = copy.deepcopy(orm.records), dict(orm.next_id)
+        try:
+            return self.odoo.call(model, method, ids, kwargs, context)
+        except BaseException:
+            orm.records, orm.next_id = saved  # rolled back: the call changed nothing
+            raise
 
 
 def _error_object(exc: OdooException, context: dict[str, Any] | None = None) -> dict[str, Any]:
