@@ -40,6 +40,8 @@ ORDER = [
     "labor-sync",
     "three-way-match",
 ]
+# Odoo, the third ERP behind the same port: the same order, `erp: odoo` (README "Odoo").
+ORDER += [f"{name}-odoo" for name in ORDER[1:7]]
 # Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 # QuickBooks: items, then the ordered POs that use them.
@@ -67,6 +69,8 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     if sandbox.arena is not None:
         print(f"            Arena {sandbox.arena.url}")
+    if sandbox.odoo is not None:
+        print(f"            Odoo {sandbox.odoo.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     receiver = start_receiver(os.environ["ION_SYNC_DATABASE_URL"])
