@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.config import ErpMappings
-from erp.port.receipts import ParsedReceipts, ReceiptLines
+from erp.port.receipts import ParsedReceipts, ReceiptLines, line_problems
 from erp.port.receipts import parse_receipts as parse_for_erp
 from erp.port.terms import ErpTerms
 
@@ -64,28 +64,7 @@ def netsuite_problems(
         return [f"NetSuite has no purchase order {plan.po_number}"]
     if po.status in UNRECEIVABLE:
         return [f"NetSuite PO {po.number} is {UNRECEIVABLE[po.status]} (status {po.status}); it cannot be received"]
-    problems = []
-    for number, line in sorted(plan.lines.items()):
-        ns_line = po.lines.get(number)
-        if ns_line is None:
-            problems.append(f"NetSuite PO {po.number} has no line {number}")
-            continue
-        if ns_line.closed:
-            problems.append(f"line {number} of NetSuite PO {po.number} is closed")
-            continue
-        expected = mappings.item_name(line.part_number)
-        if ns_line.item != expected:
-            problems.append(
-                f"line {number} of NetSuite PO {po.number} is item {ns_line.item}, but ION received {line.part_number}"
-            )
-            continue
-        remaining = ns_line.remaining - taken.get((po.id, number), 0.0)
-        if line.quantity > remaining + 1e-9:
-            problems.append(
-                f"over-receipt on line {number} ({line.part_number}): receives {line.quantity:g}, "
-                f"{max(remaining, 0):g} remaining ({ns_line.ordered:g} ordered, {ns_line.received:g} received in NetSuite)"
-            )
-    return problems
+    return line_problems(plan, ErpTerms.of("NetSuite", "netsuite", mappings), po.id, po.number, dict(po.lines), taken)
 
 
 def item_receipt_body(plan: ReceiptLines, po: NetSuitePo) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from core.writer import Postable, Writer, one_record
 from erp.odoo.bindings import MODULE, bind, bound, done_record, land, unbind, verified
 from erp.odoo.references import OdooPo, many2one_id, product_ids, purchase_orders
 from erp.odoo.wizards import press
-from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines, parse_receipts
+from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines, line_problems, parse_receipts
 from erp.port.terms import ErpTerms
 from erp.port.writes import PlannedWrites
 from ledger import Claim
@@ -49,31 +49,13 @@ class OdooReceipt:
     lines: tuple[ReceivedMove, ...]
 
 
-def problems(receipt: ReceiptLines, po: OdooPo | None, items: dict[str, str], taken: dict[tuple[int, int], float]) -> list[str]:
-    """What Odoo's side says is wrong (`items`: ION part number -> Internal Reference)."""
+def problems(receipt: ReceiptLines, po: OdooPo | None, terms: ErpTerms, taken: dict[tuple[Any, int], float]) -> list[str]:
+    """What Odoo's side says is wrong (the PO's state, then each line: erp.port.receipts.line_problems)."""
     if po is None:
         return [f"Odoo has no purchase order {receipt.po_number}"]
     if po.state not in RECEIVABLE:
         return [f"Odoo PO {po.name} is in state '{po.state}': only confirmed POs can be received"]
-    found = []
-    for number, line in sorted(receipt.lines.items()):
-        odoo_line = po.lines.get(number)
-        if odoo_line is None:
-            found.append(f"Odoo PO {po.name} has no line {number}")
-            continue
-        expected = items.get(line.part_number, line.part_number)
-        if odoo_line.product != expected:
-            found.append(
-                f"line {number} of Odoo PO {po.name} is product {odoo_line.product}, but ION received {line.part_number}"
-            )
-            continue
-        remaining = odoo_line.remaining - taken.get((po.id, number), 0.0)
-        if line.quantity > remaining + 1e-9:
-            found.append(
-                f"over-receipt on line {number} ({line.part_number}): receives {line.quantity:g}, {max(remaining, 0):g} remaining "
-                f"({odoo_line.ordered:g} ordered, {odoo_line.received:g} received in Odoo)"
-            )
-    return found
+    return line_problems(receipt, terms, po.id, po.name, dict(po.lines), taken)
 
 
 class OdooReceipts:
@@ -99,10 +81,10 @@ class OdooReceipts:
         codes = {self.items.get(line.part_number, line.part_number) for r in receipts for line in r.lines.values()}
         products = await product_ids(self.odoo, codes)
         planned = PlannedWrites()
-        taken: dict[tuple[int, int], float] = {}
+        taken: dict[tuple[Any, int], float] = {}
         for receipt in sorted(receipts, key=lambda r: (r.received_at or datetime.min, r.receipt_id)):
             po = pos.get(receipt.po_number)
-            found = problems(receipt, po, self.items, taken)
+            found = problems(receipt, po, self.terms, taken)
             if found or po is None:
                 planned.dead_letters.append(
                     DeadLetter(receipt.key, receipt.source_ref, f"{receipt.label}: " + "; ".join(found), None, receipt.created)

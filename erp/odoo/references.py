@@ -53,9 +53,11 @@ class PoLine:
     price: float
     date_planned: str | None
 
+    closed: bool = False  # Odoo closes no single line: a locked PO is closed as a whole
+
     @property
-    def remaining(self) -> float:
-        return self.ordered - self.received
+    def item(self) -> str | None:
+        return self.product
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,56 @@ def _attribute(record: dict[str, Any]) -> str | None:
     return str(values[0]).strip() if values else None
 
 
+class OrderLine(Protocol):
+    """An ERP PO line as the receipt checks see it."""
+
+    @property
+    def item(self) -> str | None: ...
+
+    @property
+    def ordered(self) -> float: ...
+
+    @property
+    def received(self) -> float: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+
+def line_problems(
+    receipt: ReceiptLines,
+    erp: ErpTerms,
+    po_key: Any,
+    po_number: str,
+    lines: dict[int, OrderLine],
+    taken: dict[tuple[Any, int], float],
+) -> list[str]:
+    """What the ERP's PO says is wrong with the lines a receipt receives: a line it lacks or closed,
+    another item, an over-receipt. `taken`: what earlier receipts of the page receive per (PO, line),
+    so two receipts cannot together over-receive."""
+    problems = []
+    for number, line in sorted(receipt.lines.items()):
+        erp_line = lines.get(number)
+        if erp_line is None:
+            problems.append(f"{erp.name} PO {po_number} has no line {number}")
+            continue
+        if erp_line.closed:
+            problems.append(f"line {number} of {erp.name} PO {po_number} is closed")
+            continue
+        if erp_line.item != erp.item_name(line.part_number):
+            problems.append(
+                f"line {number} of {erp.name} PO {po_number} is item {erp_line.item}, but ION received {line.part_number}"
+            )
+            continue
+        remaining = erp_line.ordered - erp_line.received - taken.get((po_key, number), 0.0)
+        if line.quantity > remaining + 1e-9:
+            problems.append(
+                f"over-receipt on line {number} ({line.part_number}): receives {line.quantity:g}, {max(remaining, 0):g} "
+                f"remaining ({erp_line.ordered:g} ordered, {erp_line.received:g} received in {erp.name})"
+            )
+    return problems
+
+
 class ReceiptTarget(Protocol):
     """An ERP that records receipts against its purchase orders (NetSuite: an itemReceipt
     transformed from the purchaseOrder)."""
