@@ -22,6 +22,7 @@ from typing import Any
 from connectors.errors import DataError
 from connectors.ion.models.runs import CompletedRun
 from connectors.odoo import OdooClient, OdooFields
+from core.config import erp_integration
 from core.writer import Postable, Writer, one_record
 from erp.odoo.bindings import bind, bound, done_record, land, verified
 from erp.odoo.references import chunks, many2one_id, product_ids
@@ -155,7 +156,7 @@ class CompletionWriter(Writer):
     """Bind the key to the MO, set what was produced and consumed, mark it done (wizards answered).
     Idempotent: every attempt first asks whether the key's MO is done (`land`)."""
 
-    integration = INTEGRATION
+    integration = erp_integration(INTEGRATION, "odoo")  # its own ledger namespace, beside NetSuite's
     target = "Odoo"
     idempotent = True
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from connectors.errors import DataError, TransientError
 from connectors.odoo import OdooClient, OdooFields
+from core.config import erp_integration
 from core.writer import Postable, Writer, one_record
 from erp.odoo.bindings import MODULE, bind, bound, done_record, land, unbind, verified
 from erp.odoo.references import OdooPo, many2one_id, product_ids, purchase_orders
@@ -123,7 +124,7 @@ class ReceiptWriter(Writer):
     """Bind the key to the PO's open transfer, give its moves the received move lines, validate.
     Idempotent: every attempt first asks whether the key's transfer is done (`land`)."""
 
-    integration = INTEGRATION
+    integration = erp_integration(INTEGRATION, "odoo")  # its own ledger namespace, beside NetSuite's
     target = "Odoo"
     idempotent = True
 

@@ -19,6 +19,7 @@ from typing import Any
 from connectors.errors import ConfigError, ContractError, DataError
 from connectors.odoo import OdooClient
 from connectors.retry import retrying
+from core.config import erp_integration
 from core.writer import Postable, Writer
 from erp.odoo.bindings import bound, xmlid
 from erp.odoo.references import chunks
@@ -115,7 +116,7 @@ class OdooTimeEntries:
 class TimesheetWriter(Writer):
     """Upserts by external id (`load`): idempotent, so no `find` is needed before writing again."""
 
-    integration = INTEGRATION
+    integration = erp_integration(INTEGRATION, "odoo")  # its own ledger namespace, beside NetSuite's
     target = "Odoo"
     idempotent = True
     id_column = "odoo timesheet id"
