@@ -42,6 +42,9 @@ def erp_integration(base: str, erp: ErpName) -> str:
     return base if erp == "netsuite" else f"{base}-{erp}"
 
 
+PlmName = Literal["arena", "onshape", "duro"]  # the PLMs behind the PLM port (tasks/plm.py ADAPTERS)
+
+
 class AppSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ION_SYNC_", extra="ignore")
 
@@ -51,9 +54,22 @@ class AppSettings(BaseSettings):
     )
     config: Path = Field(Path("ion-sync.yaml"), description="path of the mappings file (YAML)")
     reports_dir: Path = Field(DATA_DIR / "reports", description="where CSV, PNG and JSONL reports are written")
+    reports_block: str | None = Field(
+        None,
+        description="a Prefect filesystem block to write report files through, as <block type>/<name> "
+        "(e.g. remote-file-system/reports); unset: the local directory ION_SYNC_REPORTS_DIR",
+    )
+    reports_url: str | None = Field(
+        None, description="the base URL where browsers reach the report storage (for links and the chart image)"
+    )
     erp: ErpName = Field(
         "netsuite",
         description="the ERP the ERP-port flows talk to (consumption-sync, receipt-sync, ...): its adapter and settings",
+    )
+
+    plm: PlmName = Field(
+        "arena",
+        description="the PLM the PLM-port flows talk to when their `plm` parameter is unset (plm-part-sync, ...)",
     )
 
     @field_validator("database_url")

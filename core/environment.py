@@ -11,30 +11,36 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar, cast
+from typing import Literal, TypeVar, cast, get_args
 
 from pydantic_settings import BaseSettings
 
 from connectors.arena import ArenaSettings
+from connectors.duro import DuroSettings
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
 from connectors.odoo import OdooSettings
+from connectors.onshape import OnshapeSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from connectors.settings import load_settings
-from core.config import AppSettings, ErpMappings, ErpName, Mappings, QuickBooksMappings, load_mappings
+from core.config import AppSettings, ErpMappings, ErpName, Mappings, PlmName, QuickBooksMappings, load_mappings
 
-System = ErpName | Literal["quickbooks", "ramp", "arena"]
-# "erp": the ERP-port flows' ERP (their `erp` parameter, else ION_SYNC_ERP)
-Wanted = System | Literal["erp"]
-# Each system's settings, by name; an ERP adapter registers its own here.
+System = ErpName | Literal["quickbooks", "ramp", "arena", "duro", "onshape"]
+# "erp": the ERP-port flows' ERP (their `erp` parameter, else ION_SYNC_ERP);
+# "plm": the PLM-port flows' PLM (their `plm` parameter, else ION_SYNC_PLM)
+Wanted = System | Literal["erp", "plm"]
+PLMS: frozenset[str] = frozenset(get_args(PlmName))
+# Each system's settings, by name; an ERP or PLM adapter registers its own here.
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
     "odoo": OdooSettings,
     "quickbooks": QuickBooksSettings,
     "ramp": RampSettings,
     "arena": ArenaSettings,
+    "duro": DuroSettings,
+    "onshape": OnshapeSettings,
 }
 S = TypeVar("S", bound=BaseSettings)
 SECRET_REFERENCE = "prefect-secret:"  # NETSUITE_TOKEN_SECRET=prefect-secret:netsuite-token-secret
@@ -79,6 +85,7 @@ class Environment:
     ion: IonSettings
     systems: dict[str, BaseSettings] = field(default_factory=dict)
     erp: ErpName = "netsuite"  # the ERP the ERP-port flows talk to in this run
+    plm: PlmName = "arena"  # the PLM the PLM-port flows talk to in this run
 
     @property
     def erp_mappings(self) -> ErpMappings:
@@ -111,6 +118,14 @@ class Environment:
     @property
     def arena(self) -> ArenaSettings:
         return self.settings("arena", ArenaSettings)
+
+    @property
+    def duro(self) -> DuroSettings:
+        return self.settings("duro", DuroSettings)
+
+    @property
+    def onshape(self) -> OnshapeSettings:
+        return self.settings("onshape", OnshapeSettings)
 
     @property
     def quickbooks_mappings(self) -> QuickBooksMappings:
@@ -146,11 +161,13 @@ def load_mappings_for(app: AppSettings, *, optional: bool = False) -> Mappings:
     return load_mappings(app.config)
 
 
-def load_environment(*wanted: Wanted, erp: ErpName | None = None, check_mappings: bool = True) -> Environment:
+def load_environment(
+    *wanted: Wanted, erp: ErpName | None = None, plm: PlmName | None = None, check_mappings: bool = True
+) -> Environment:
     """Load the app, ION and `wanted` systems' settings and the mappings file, reporting all
-    problems at once; "erp" is the ERP `erp` names, else ION_SYNC_ERP. `check_mappings=False` skips each
-    system's mapping check (the preflight reports it as a check of its own). The mappings file
-    is optional when the only system is Arena."""
+    problems at once; "erp" is the ERP `erp` names, else ION_SYNC_ERP; "plm" the PLM `plm` names,
+    else ION_SYNC_PLM. `check_mappings=False` skips each system's mapping check (the preflight
+    reports it as a check of its own). The mappings file is optional when the only systems are PLMs."""
     problems: list[str] = []
     loaded: dict[str, BaseSettings] = {}
 
@@ -166,16 +183,20 @@ def load_environment(*wanted: Wanted, erp: ErpName | None = None, check_mappings
     ion = loaded.pop("ion", None)
     if erp is None:
         erp = app.erp if isinstance(app, AppSettings) else AppSettings.model_fields["erp"].default
-    systems = list(dict.fromkeys(erp if s == "erp" else s for s in wanted))
+    if plm is None:
+        plm = app.plm if isinstance(app, AppSettings) else AppSettings.model_fields["plm"].default
+    systems = list(dict.fromkeys(erp if s == "erp" else plm if s == "plm" else s for s in wanted))
     for system in systems:
         if system not in SETTINGS:
-            problems.append(f"{system}: ion-sync has no adapter for this system yet (ION_SYNC_ERP or the flow's erp parameter)")
+            problems.append(
+                f"{system}: ion-sync has no adapter for this system yet (ION_SYNC_ERP / ION_SYNC_PLM or the flow's erp / plm parameter)"
+            )
             continue
         load(system, SETTINGS[system])
     mappings: Mappings | None = None
     if isinstance(app, AppSettings):
         try:
-            mappings = load_mappings_for(app, optional=set(systems) == {"arena"})
+            mappings = load_mappings_for(app, optional=set(systems) <= PLMS)
         except ConfigError as exc:
             problems.append(str(exc))
         if mappings is not None and check_mappings:
@@ -191,8 +212,8 @@ def load_environment(*wanted: Wanted, erp: ErpName | None = None, check_mappings
     if problems:
         raise ConfigError("configuration is incomplete; nothing was written:\n" + "\n".join(problems))
     assert isinstance(app, AppSettings) and isinstance(ion, IonSettings) and mappings is not None
-    assert erp is not None
-    env = Environment(app=app, mappings=mappings, ion=ion, systems=loaded, erp=erp)
+    assert erp is not None and plm is not None
+    env = Environment(app=app, mappings=mappings, ion=ion, systems=loaded, erp=erp, plm=plm)
     app.prepare()
     return env
 

@@ -43,6 +43,16 @@ Replayable = Literal[
     "ramp-purchase-order-sync",
     "ramp-receipt-sync",
     "quickbooks-purchase-order-sync",
+    # The ION -> PLM flows, per PLM (flows/integrations.py `_plm_integrations`).
+    "plm-feedback-sync-arena",
+    "plm-inspection-sync-arena",
+    "plm-traceability-sync-arena",
+    "plm-feedback-sync-duro",
+    "plm-inspection-sync-duro",
+    "plm-traceability-sync-duro",
+    "plm-feedback-sync-onshape",
+    "plm-inspection-sync-onshape",
+    "plm-traceability-sync-onshape",
 ]
 
 

@@ -10,7 +10,9 @@ dead-letter-replay need to know about each one. A new integration plugs in with 
 - `concurrency_limit`: the Prefect global concurrency limit metering its API budget, if any;
 - `cannot_work`: why its configured mode cannot work (health reports it failing), if it cannot;
 - `erp`: the ERP of an ERP-port integration (one entry per ERP and flow, named by
-  `core.config.erp_integration`); health looks at those of ION_SYNC_ERP unless asked for others.
+  `core.config.erp_integration`); health looks at those of ION_SYNC_ERP unless asked for others;
+- `flow`: its flow's name when not its own (a flow serving several ERPs or PLMs); `runs_named`: that
+  flow names its runs after the integration (the PLM-port flows), which health finds them by.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from erp.quickbooks.rules import ITEM_INTEGRATION as QBO_ITEMS
 from erp.quickbooks.rules import PO_INTEGRATION as QBO_POS
 from flows.consumption_sync import RUN_COMPLETED, consumption_sync
 from flows.labor_sync import labor_sync
+from flows.plm_feedback_sync import plm_feedback_sync
+from flows.plm_inspection_sync import plm_inspection_sync
+from flows.plm_traceability_sync import plm_traceability_sync
 from flows.purchase_order_sync import purchase_order_sync
 from flows.quickbooks_purchase_order_sync import quickbooks_purchase_order_sync
 from flows.ramp_purchase_order_sync import ramp_purchase_order_sync
@@ -40,7 +45,9 @@ from payments.ramp.approvals import INTEGRATION as RAMP_APPROVALS
 from payments.ramp.common import PURCHASE_ORDER_INTEGRATION as RAMP_POS
 from payments.ramp.receipts import INTEGRATION as RAMP_RECEIPTS
 from payments.ramp.suppliers import INTEGRATION as RAMP_SUPPLIERS
+from plm.port import PlmName, plm_integration
 from tasks.inbox import EventRoute
+from tasks.plm import ADAPTERS, LACKS
 from tasks.reconciliation import INTEGRATION as RECONCILIATION
 from tasks.three_way_match import INTEGRATION as THREE_WAY_MATCH
 
@@ -60,7 +67,8 @@ class Integration:
     ledger_integration: str | None = None  # when its ledger entries go by another name
     cannot_work: Callable[[], str | None] | None = None
     erp: ErpName | None = None
-    flow: str | None = None  # its flow's name, when not its own (an ERP-port flow run for another ERP)
+    flow: str | None = None  # its flow's name, when not its own (an ERP-port flow run for another ERP, a PLM-port flow)
+    runs_named: bool = False  # its flow's run names start with the integration's name (the PLM-port flows)
 
     @property
     def ledger_name(self) -> str:
@@ -131,6 +139,46 @@ async def _ramp_receipts_for(ids: list[str], dry_run: bool) -> Any:
     return await ramp_receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, full_resync=True, return_state=True)
 
 
+def _plm_integrations(plm: PlmName) -> dict[str, Integration]:
+    """One PLM's flows. PLM → ION writes go by the PLM's record kind (`arena-parts`), shared by
+    the flows that make them; ION → PLM writes by the flow. Replaying an ION → PLM dead letter
+    runs its flow with full_resync (keys name units, not runs, except inspections')."""
+
+    def resync(flow: Any, by_run: bool = False) -> RunFor:
+        async def run_for(ids: list[str], dry_run: bool) -> Any:
+            runs = {"run_ids": _ids(ids)} if by_run else {}
+            return await flow(plm=plm, dry_run=dry_run, full_resync=True, return_state=True, **runs)
+
+        return run_for
+
+    def ion_to_plm(base: str, flow: Any, by_run: bool = False) -> Integration:
+        name = plm_integration(base, plm)
+        return Integration(
+            name=name,
+            sla=timedelta(minutes=90),
+            quiet_after=timedelta(days=2),
+            run_for=resync(flow, by_run),
+            source_ids=_key_ids,
+            flow=base,
+            runs_named=True,
+        )
+
+    def plm_to_ion(base: str, records: str, sla_minutes: int) -> Integration:
+        name = plm_integration(base, plm)
+        return _writer(name, None, sla_minutes=sla_minutes, ledger_integration=f"{plm}-{records}", flow=base, runs_named=True)
+
+    found = [
+        plm_to_ion("plm-part-sync", "parts", 26 * 60),
+        plm_to_ion("plm-bom-sync", "mboms", 26 * 60),
+        *([] if "routings" in LACKS.get(plm, ()) else [plm_to_ion("plm-routing-sync", "procedures", 26 * 60)]),
+        plm_to_ion("plm-change-sync", "changes", 90),
+        ion_to_plm("plm-feedback-sync", plm_feedback_sync),
+        ion_to_plm("plm-inspection-sync", plm_inspection_sync, by_run=True),
+        ion_to_plm("plm-traceability-sync", plm_traceability_sync),
+    ]
+    return {i.name: i for i in found}
+
+
 def _writer(name: str, run_for: RunFor | None, sla_minutes: int = 45, **extra: Any) -> Integration:
     """A scheduled writer: a run at least every `sla_minutes`, posting something within two days."""
     return Integration(
@@ -154,11 +202,8 @@ INTEGRATIONS: dict[str, Integration] = {
     # QuickBooks Online: its OAuth tokens rotate; health reads their expiry from the ledger.
     QBO_POS: _writer(QBO_POS, _quickbooks_pos_for, credentials=("quickbooks:*",)),
     QBO_ITEMS: _writer(QBO_ITEMS, None, credentials=("quickbooks:*",)),
-    # Arena PLM: ledger entries go by the record kind (parts, mBOMs, changes, feedback).
-    "arena-part-sync": _writer("arena-part-sync", None, sla_minutes=26 * 60, ledger_integration="arena-parts"),
-    "arena-bom-sync": _writer("arena-bom-sync", None, sla_minutes=26 * 60, ledger_integration="arena-mboms"),
-    "arena-change-sync": _writer("arena-change-sync", None, sla_minutes=90, ledger_integration="arena-changes"),
-    "plm-feedback-sync": _writer("plm-feedback-sync", None, sla_minutes=90, ledger_integration="plm-feedback"),
+    # The PLM-port flows, per PLM (tasks/plm.py ADAPTERS).
+    **{name: integration for plm in ADAPTERS for name, integration in _plm_integrations(plm).items()},
 }
 
 

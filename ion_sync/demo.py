@@ -46,8 +46,10 @@ ORDER += [f"{name}-odoo" for name in ORDER[1:7]]
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 # QuickBooks: items, then the ordered POs that use them.
 ORDER += ["quickbooks-item-sync", "quickbooks-purchase-order-sync"]
-# PLM: parts before the BOMs that use them, then changes, then feedback from the shop floor.
-ORDER += ["arena-part-sync", "arena-bom-sync", "arena-change-sync", "plm-feedback-sync"]
+# PLM (per PLM, the port's flows): parts before the BOMs and procedures that use them, then
+# changes, then what the shop floor learned: as-built and NCRs, inspection results, traceability.
+PLM_FLOWS = ["part", "bom", "routing", "change", "feedback", "inspection", "traceability"]
+ORDER += [f"plm-{flow}-sync-{plm}" for plm in ("arena", "duro", "onshape") for flow in PLM_FLOWS]
 # Operations last: drain what no trigger handled, replay fixed dead letters, then report health.
 ORDER += ["ion-event-drain", "dead-letter-replay", "integration-health"]
 # The drain takes the demo's events at once (no grace period); the replay really replays.
@@ -69,6 +71,10 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     if sandbox.arena is not None:
         print(f"            Arena {sandbox.arena.url}")
+    if sandbox.duro is not None:
+        print(f"            Duro {sandbox.duro.url}/graphql")
+    if sandbox.onshape is not None:
+        print(f"            Onshape {sandbox.onshape.url}")
     if sandbox.odoo is not None:
         print(f"            Odoo {sandbox.odoo.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))

@@ -76,8 +76,9 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
     for name, spec in deployments.items():
         loaded = spec.load_flow()
         erp = (spec.parameters or {}).get("erp") or "netsuite"
-        # names agree, so runs are easy to find: another ERP's deployment is <flow>-<erp>
-        assert name == erp_integration(loaded.name, erp), "deployment and flow names agree, so runs are easy to find"
+        # Deployment and flow names agree, so runs are easy to find; a deployment for another ERP or
+        # for a PLM adds it (`receipt-sync-odoo`, parameter erp: odoo; `plm-part-sync-arena`, plm: arena).
+        assert name in (erp_integration(loaded.name, erp), f"{loaded.name}-{spec.parameters.get('plm')}"), name
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
         assert f"`{name}`" in readme, f"README documents {name}"
@@ -85,13 +86,15 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
 
 def test_every_setting_in_the_code_is_in_the_readme_table():
     from connectors.arena import ArenaSettings
+    from connectors.duro import DuroSettings
     from connectors.ion import IonSettings
     from connectors.netsuite import NetSuiteSettings
     from connectors.odoo import OdooSettings
+    from connectors.onshape import OnshapeSettings
     from core.config import AppSettings
 
     readme = (PROJECT_ROOT / "README.md").read_text()
-    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings, OdooSettings):
+    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings, DuroSettings, OnshapeSettings, OdooSettings):
         prefix = settings.model_config["env_prefix"]
         for field in settings.model_fields:
             if field == "retry":

@@ -1,4 +1,4 @@
-"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Odoo) against its
+"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro, Onshape, Odoo) against its
 simulator over real HTTP: a passing 5xx is retried and the read succeeds; a 5xx that persists is
 a TransientError after exactly the retry budget; a 429 is waited out, at least as long as the
 server's Retry-After says or, without one, the vendor's documented wait (or, for Arena, whose 429 means the daily quota is spent, never
@@ -21,11 +21,14 @@ from typing import Any
 import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings
+from connectors.duro import DuroClient, DuroSettings
+from connectors.duro.queries import COMPONENTS
 from connectors.errors import AuthError, RateLimitedError, SyncError, TransientError
 from connectors.ion import IonClient, IonSettings
 from connectors.ion.queries import LOCATIONS
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.odoo import OdooClient, OdooSettings
+from connectors.onshape import OnshapeClient, OnshapeSettings
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
 from connectors.ramp import RampClient, RampSettings
 from connectors.settings import load_settings
@@ -66,6 +69,16 @@ async def odoo_read() -> Any:
         return await odoo.search_read("stock.location", [["usage", "=", "internal"]], ["complete_name"])
 
 
+async def duro_read() -> Any:
+    async with DuroClient(DuroSettings()) as duro:  # type: ignore[call-arg]
+        return await duro.read(COMPONENTS, {"pagination": {"first": 5}})
+
+
+async def onshape_read() -> Any:
+    async with OnshapeClient(load_settings(OnshapeSettings)) as onshape:
+        return [revision async for page in onshape.revisions() for revision in page]
+
+
 @dataclass(frozen=True)
 class Client:
     system: str  # the simulator, and the settings' environment prefix in upper case
@@ -88,6 +101,10 @@ CLIENTS = [
     Client("ramp", ramp_read, "RAMP_CLIENT_SECRET", wait_after_429=1, env={"RAMP_RATE_LIMIT_WINDOW_SECONDS": "1"}),
     Client("arena", arena_read, "ARENA_PASSWORD", wait_after_429=None),  # Arena's 429: the daily quota is spent
     Client("odoo", odoo_read, "ODOO_API_KEY"),  # Odoo publishes no rate limit nor Retry-After: the client's backoff
+    # Duro's RATE_LIMITED carries extensions.retryAfter (60 s in its docs' example; the sandbox says 1 s)
+    Client("duro", duro_read, "DURO_API_KEY", wait_after_429=1),
+    # Onshape's 429 carries Retry-After seconds (its docs, "Response Codes"); the simulator's injected one says 1
+    Client("onshape", onshape_read, "ONSHAPE_SECRET_KEY", wait_after_429=1),
 ]
 
 

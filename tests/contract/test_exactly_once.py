@@ -45,7 +45,7 @@ class Writer:
     work, and how to count what landed there."""
 
     deployment: str
-    target: str  # the simulator written to: netsuite, ion, quickbooks, ramp, arena
+    target: str  # the simulator written to: netsuite, ion, quickbooks, ramp, arena, duro, onshape
     seed: Callable[[World, int], int]  # arranges `size` records; returns how many must land in all (demo included)
     landed: Callable[[World], Counter[str]]  # the target's records of this writer, by their key there
     size: int = 40
@@ -212,8 +212,31 @@ def arena_runs(world: World, size: int) -> int:
     return DEMO_UNITS + size
 
 
+DEMO_INSPECTIONS = 2  # runs 1001 and 1002 recorded values (sandbox/ion/plm_demo.py)
+ARENA_ENV = {"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"}
 # Arena's 429 means the daily quota is spent: the run stops until it resets (arena.md), so not here.
 ARENA_HOSTILE = {**HOSTILE, "error_rates": {500: 0.08, 503: 0.05}}
+
+
+def arena_files(world: World, prefix: str) -> Counter[str]:
+    """The files of one ION -> Arena writer, by name (its records' names start with `prefix`)."""
+    files = world.admin("arena", "GET", "files")["results"]
+    return by(files, lambda r: r["file"]["name"] if (r["file"]["name"] or "").startswith(prefix) else None)
+
+
+def arena_inspections(world: World, size: int) -> int:
+    arena_runs(world, size)
+    world.admin("ion", "POST", "seed/bulk-inspections", {"first_run_id": 100000, "count": size})
+    return DEMO_INSPECTIONS + size
+
+
+ONSHAPE_ENV = {"ONSHAPE_RETRY__INITIAL_WAIT": "0.02", "ONSHAPE_RETRY__ATTEMPTS": "8", "ONSHAPE_TIMEOUT_SECONDS": "1"}
+
+
+def onshape_comments(world: World, tag: str) -> Counter[str]:
+    """The comments of one ION -> Onshape writer, by the tag their message starts with (`[ION trace 7]`)."""
+    comments = world.admin("onshape", "GET", "comments")["results"]
+    return by(comments, lambda c: c["message"].split("]")[0] + "]" if c["message"].startswith(tag) else None)
 
 
 def one_nonconformance(world: World) -> None:
@@ -253,6 +276,29 @@ def odoo_received_in_full(world: World) -> None:
 def odoo_no_mo_done_twice(world: World) -> None:
     """No backorder MO was completed: each run's MO was marked done once, whole."""
     assert not [mo["name"] for mo in records(world, "mrp.production") if mo["state"] == "done" and "-0" in mo["name"][-4:]]
+
+
+# -- Duro -------------------------------------------------------------------------------------------
+
+DEMO_NCRS = 1  # the demo's dispositioned issue (run 1002)
+CREATE_ISSUE = "mutation($input: CreateIssueInput!) { createIssue(input: $input) { issue { id } } }"
+
+
+def duro_ncrs(world: World, size: int) -> int:
+    """`size` dispositioned ION issues on run 1005 (ASSY-100, a Duro component)."""
+    for n in range(size):
+        issue = {"title": f"Bulk NCR {n}", "runId": 1005, "status": "IN_REVIEW", "disposition": "REWORK"}
+        world.ion_graphql(CREATE_ISSUE, {"input": issue})
+    return DEMO_NCRS + size
+
+
+def ncr_change_orders(world: World) -> list[dict[str, Any]]:
+    return [co for co in world.admin("duro", "GET", "change-orders")["results"] if co["name"].startswith("[ION NCR ")]
+
+
+def each_names_its_component_once(world: World) -> None:
+    """A change order found without its component was completed, never given it twice."""
+    assert all(len(co["affectedItems"]["components"]) == 1 for co in ncr_change_orders(world))
 
 
 WRITERS = [
@@ -356,17 +402,61 @@ WRITERS = [
         hostile={**ION_HOSTILE, "random_faults_on": "writes"},
     ),
     Writer(
-        "plm-feedback-sync",
+        "plm-feedback-sync-arena",
         "arena",
         arena_runs,
-        lambda w: by(w.admin("arena", "GET", "files")["results"], lambda r: r["file"]["name"]),
+        lambda w: arena_files(w, "ion-asbuilt-"),
         size=30,
         kill_at=10,
         latency_ms=40,
-        ledger="plm-feedback",
         check=one_nonconformance,
         hostile=ARENA_HOSTILE,
-        env={"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"},
+        env=ARENA_ENV,
+    ),
+    Writer(
+        "plm-inspection-sync-arena",
+        "arena",
+        arena_inspections,
+        lambda w: arena_files(w, "ion-inspection-"),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
+        hostile=ARENA_HOSTILE,
+        env=ARENA_ENV,
+    ),
+    Writer(
+        "plm-traceability-sync-arena",
+        "arena",
+        arena_runs,
+        lambda w: arena_files(w, "ion-trace-"),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
+        hostile=ARENA_HOSTILE,
+        env=ARENA_ENV,
+    ),
+    Writer(
+        "plm-feedback-sync-duro",
+        "duro",
+        duro_ncrs,
+        lambda w: by(ncr_change_orders(w), lambda co: co["name"]),
+        size=12,
+        kill_at=4,
+        latency_ms=60,
+        check=each_names_its_component_once,
+        env={"DURO_RETRY__INITIAL_WAIT": "0.02", "DURO_RETRY__ATTEMPTS": "8", "DURO_TIMEOUT_SECONDS": "1"},
+    ),
+    # Onshape's NCR, inspection and traceability writers are one CommentTarget (plm/onshape/feedback.py):
+    # one entry covers them. A 429 waits its Retry-After (the simulator's injected one: 1 s).
+    Writer(
+        "plm-traceability-sync-onshape",
+        "onshape",
+        arena_runs,
+        lambda w: onshape_comments(w, "[ION trace "),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
+        env=ONSHAPE_ENV,
     ),
 ]
 

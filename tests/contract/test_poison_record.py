@@ -15,8 +15,6 @@ import pytest
 from ion_sync.runner import run_deployment
 from ion_sync.sandbox import RAMP_VENDOR_ATTRIBUTE
 from ledger import EntryStatus, Ledger
-from plm.arena.engineering import MBOMS_LEDGER
-from plm.arena.feedback import FEEDBACK_LEDGER
 from tests.labor_helpers import add_session, time_bills
 from tests.quickbooks_helpers import QuickBooksWorld
 from tests.ramp_world import RampWorld, approved_purchase_orders, link_acme
@@ -165,6 +163,13 @@ def engineering_change(world: World) -> str:
     return "arena:mbom:ASSY-100:C:ebom"
 
 
+def duro_change_order(world: World) -> str:
+    """An approved Duro change order releasing ASSY-100 rev C with a quantity no number can hold."""
+    release = {"revisionValue": "C", "children": [{"cpn": "200-00002", "quantity": 1e308}]}
+    world.admin("duro", "POST", "change-orders", {"name": "ASSY-100 rev C", "releases": {"300-00002": release}})
+    return "duro:mbom:ASSY-100:C:ebom"
+
+
 def released_mboms(world: World) -> int:
     edges = world.ion_graphql("{ parts { edges { node { mboms { status } } } } }")["parts"]["edges"]
     return sum(1 for e in edges for m in e["node"]["mboms"] if m["status"] == "RELEASED")
@@ -234,22 +239,34 @@ CASES = [
     # accepts that flag on a PO in any status, so no value of one record can fail its write.
     # The Arena PLM writers (plm/arena/feedback.py, mes/ion/engineering.py), both through core/lookup_writer.py.
     Poisoned(
-        "plm-feedback-sync",
+        "plm-feedback-sync-arena",
         as_built,
-        lambda w: len(w.admin("arena", "GET", "files")["results"]),
+        lambda w: sum(
+            1 for f in w.admin("arena", "GET", "files")["results"] if (f["file"]["name"] or "").startswith("ion-asbuilt-")
+        ),
         8,
         ("as-built of ION run 1010", "components[0].quantityPerUnit"),
         watermark=False,
-        ledger=FEEDBACK_LEDGER,
+        ledger="plm-feedback-sync-arena",
     ),
     Poisoned(
-        "arena-change-sync",
+        "plm-change-sync-arena",
         engineering_change,
         released_mboms,
         3,
         ("ASSY-100 rev C eBOM", "bom[0].quantity"),
-        ledger=MBOMS_LEDGER,
+        ledger="arena-mboms",
         watermark=False,  # changes arrive by event queue here; the watermark is for polling only
+    ),
+    # Duro's change orders are polled (plm/duro/adapter.py); its NCR writer sends only text.
+    Poisoned(
+        "plm-change-sync-duro",
+        duro_change_order,
+        released_mboms,
+        2,
+        ("ASSY-100 rev C", "children[0].quantity"),
+        ledger="duro-mboms",
+        watermark=False,  # a change with a dead letter is not settled: the poll's watermark stops before it (flows/plm_change_sync.py)
     ),
 ]
 
