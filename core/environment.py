@@ -21,6 +21,7 @@ from connectors.duro import DuroSettings
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
+from connectors.odoo import OdooSettings
 from connectors.onshape import OnshapeSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
@@ -36,6 +37,7 @@ PLMS: frozenset[str] = frozenset(get_args(PlmName))
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
     "business-central": BusinessCentralSettings,
+    "odoo": OdooSettings,
     "quickbooks": QuickBooksSettings,
     "ramp": RampSettings,
     "arena": ArenaSettings,
@@ -106,6 +108,10 @@ class Environment:
     @property
     def business_central(self) -> BusinessCentralSettings:
         return self.settings("business-central", BusinessCentralSettings)
+
+    @property
+    def odoo(self) -> OdooSettings:
+        return self.settings("odoo", OdooSettings)
 
     @property
     def quickbooks(self) -> QuickBooksSettings:

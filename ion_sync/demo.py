@@ -41,8 +41,8 @@ ORDER = [
     "labor-sync",
     "three-way-match",
 ]
-# Business Central: the same six flows (erp=business-central), next to NetSuite's.
-ORDER += [f"{name}-business-central" for name in ORDER[1:]]
+# Business Central and Odoo: the same six flows (`erp: business-central`, `erp: odoo`), after NetSuite's.
+ORDER += [f"{name}-{erp}" for erp in ("business-central", "odoo") for name in ORDER[1:7]]
 # Ramp: suppliers first (POs need their vendors), then POs, then receipts against them, then Ramp's decisions.
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 # QuickBooks: items, then the ordered POs that use them.
@@ -78,6 +78,8 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
         print(f"            Duro {sandbox.duro.url}/graphql")
     if sandbox.onshape is not None:
         print(f"            Onshape {sandbox.onshape.url}")
+    if sandbox.odoo is not None:
+        print(f"            Odoo {sandbox.odoo.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     receiver = start_receiver(os.environ["ION_SYNC_DATABASE_URL"])

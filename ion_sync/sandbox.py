@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import arena, business_central, duro, ion, netsuite, onshape, quickbooks
+from sandbox import arena, business_central, duro, ion, netsuite, odoo, onshape, quickbooks
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -31,6 +31,7 @@ class Sandbox:
     business_central: RunningServer | None = None
     duro: RunningServer | None = None
     onshape: RunningServer | None = None
+    odoo: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
@@ -47,6 +48,8 @@ class Sandbox:
             self.duro.stop()
         if self.onshape:
             self.onshape.stop()
+        if self.odoo is not None:
+            self.odoo.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -119,6 +122,8 @@ def start_sandbox(
     env |= business_central_env(bc_server.url, bc_config)
     duro_server = start(duro.create_app(DURO_CONFIG))
     env |= duro_env(duro_server.url)
+    odoo_server = start(odoo.create_app(ODOO_CONFIG))
+    env |= odoo_env(odoo_server.url)
     onshape_server = start(onshape.create_app(ONSHAPE_CONFIG.model_copy(update={"seed_demo": seed_demo})))
     env |= onshape_env(onshape_server.url)
     return Sandbox(
@@ -131,7 +136,21 @@ def start_sandbox(
         business_central=bc_server,
         duro=duro_server,
         onshape=onshape_server,
+        odoo=odoo_server,
     )
+
+
+ODOO_CONFIG = odoo.OdooSimConfig()  # Odoo 19: JSON-2
+
+
+def odoo_env(url: str) -> dict[str, str]:
+    """ODOO_* for the Odoo simulator (JSON-2 with its API key; the database header as a multi-database server needs it)."""
+    return {
+        "ODOO_URL": url,
+        "ODOO_API_KEY": ODOO_CONFIG.api_key,
+        "ODOO_DATABASE": ODOO_CONFIG.database,
+        "ODOO_USERNAME": ODOO_CONFIG.username,
+    }
 
 
 # A rate limit's retryAfter is 60 s in Duro's example; 1 s here, so a test that injects one waits 1 s

@@ -11,11 +11,13 @@ from core.config import ErpName
 from core.environment import Environment
 from erp.business_central.adapter import open_business_central
 from erp.netsuite.adapter import open_netsuite
+from erp.odoo.adapter import open_odoo
 from erp.port import ErpAdapter
 
 ADAPTERS: dict[ErpName, Callable[[Environment], AbstractAsyncContextManager[ErpAdapter]]] = {
     "netsuite": open_netsuite,
     "business-central": open_business_central,
+    "odoo": open_odoo,
 }
 
 

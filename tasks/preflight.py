@@ -16,10 +16,10 @@ from typing import Literal, get_args
 
 from core.preflight import Check, case_hint, summary_line
 
-System = Literal["ion", "netsuite", "business-central", "quickbooks", "ramp", "arena", "duro", "onshape"]
+System = Literal["ion", "netsuite", "business-central", "odoo", "quickbooks", "ramp", "arena", "duro", "onshape"]
 SYSTEMS: tuple[str, ...] = get_args(System)
 Target = Literal[
-    "all", "ion", "netsuite", "business-central", "quickbooks", "ramp", "arena", "duro", "onshape"
+    "all", "ion", "netsuite", "business-central", "odoo", "quickbooks", "ramp", "arena", "duro", "onshape"
 ]  # a System, or all of them
 
 
@@ -32,6 +32,7 @@ MODULES = {
     "arena": "plm.arena.preflight",
     "duro": "plm.duro.preflight",
     "onshape": "plm.onshape.preflight",
+    "odoo": "erp.odoo.preflight",
 }
 __all__ = ["SYSTEMS", "Check", "Target", "case_hint", "checks_for", "run_preflight", "summary_line"]
 

@@ -75,15 +75,10 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
     readme = (PROJECT_ROOT / "README.md").read_text()
     for name, spec in deployments.items():
         loaded = spec.load_flow()
-        # Deployment and flow names agree, so runs are easy to find; a PLM-port flow's deployment
-        # adds the PLM it is for (`plm-part-sync-arena`, parameter plm: arena), an ERP-port flow's for
-        # another ERP than NetSuite its ERP (`receipt-sync-business-central`, erp: business-central).
-        erp = spec.parameters.get("erp")
-        assert name in (
-            loaded.name,
-            f"{loaded.name}-{spec.parameters.get('plm')}",
-            erp_integration(loaded.name, erp or "netsuite"),
-        ), name
+        erp = (spec.parameters or {}).get("erp") or "netsuite"
+        # Deployment and flow names agree, so runs are easy to find; a deployment for another ERP or
+        # for a PLM adds it (`receipt-sync-odoo`, parameter erp: odoo; `plm-part-sync-arena`, plm: arena).
+        assert name in (erp_integration(loaded.name, erp), f"{loaded.name}-{spec.parameters.get('plm')}"), name
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
         assert f"`{name}`" in readme, f"README documents {name}"
@@ -94,11 +89,12 @@ def test_every_setting_in_the_code_is_in_the_readme_table():
     from connectors.duro import DuroSettings
     from connectors.ion import IonSettings
     from connectors.netsuite import NetSuiteSettings
+    from connectors.odoo import OdooSettings
     from connectors.onshape import OnshapeSettings
     from core.config import AppSettings
 
     readme = (PROJECT_ROOT / "README.md").read_text()
-    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings, DuroSettings, OnshapeSettings):
+    for settings in (IonSettings, NetSuiteSettings, AppSettings, ArenaSettings, DuroSettings, OnshapeSettings, OdooSettings):
         prefix = settings.model_config["env_prefix"]
         for field in settings.model_fields:
             if field == "retry":

@@ -54,6 +54,10 @@ class World:
             self.admin(system, "POST", "stats/reset")
         self.faults("ion")
         self.faults("netsuite", **DEFAULT_NETSUITE_FAULTS)
+        if self.sandbox.odoo is not None:
+            self.admin("odoo", "POST", "reset")
+            self.admin("odoo", "POST", "stats/reset")
+            self.faults("odoo")
         if self.sandbox.arena is not None:
             self.admin("arena", "POST", "reset")
             self.admin("arena", "POST", "stats/reset")

@@ -16,6 +16,7 @@ from core.writer import Postable, Writer, one_record
 from erp.business_central.production import ProductionJournalWriter, document_number
 from erp.business_central.time_entries import existing
 from erp.port.completions import INTEGRATION, CompletionPlan, plan_completions
+from erp.port.terms import ErpTerms
 from erp.port.writes import PlannedWrites
 from ledger.store import DeadLetter
 
@@ -56,7 +57,7 @@ class BusinessCentralCompletions:
         self.items: set[str] = set()  # BC item numbers known to exist
 
     async def plan(self, runs: Sequence[CompletedRun]) -> PlannedWrites:
-        planned = plan_completions(runs, self.mappings, ERP, "business_central")
+        planned = plan_completions(runs, ErpTerms.of(ERP, "business_central", self.mappings))
         page = PlannedWrites(dead_letters=planned.dead_letters)
         if not planned.plans:
             return page

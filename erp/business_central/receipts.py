@@ -14,7 +14,8 @@ from core.config import ErpMappings
 from core.writer import Postable, Writer, one_record
 from erp.business_central.receipt_writer import ReceiptWriter, receipt_body
 from erp.business_central.references import BcReferences
-from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines, ReceiptMapping, parse_receipts
+from erp.port.receipts import INTEGRATION, JoinKeys, ParsedReceipts, ReceiptLines, parse_receipts
+from erp.port.terms import ErpTerms
 from erp.port.writes import PlannedWrites
 from ledger.store import DeadLetter
 
@@ -44,10 +45,7 @@ class BusinessCentralReceipts:
         return JoinKeys(po_number=purchasing.po_number_attribute, line_number=purchasing.line_number_attribute)
 
     def lines(self, receipts: Sequence[dict[str, Any]]) -> ParsedReceipts:
-        mapping = ReceiptMapping(
-            ERP, "business_central", self.mappings.location_map, self.mappings.purchasing.line_number_attribute
-        )
-        return parse_receipts(list(receipts), mapping)
+        return parse_receipts(receipts, ErpTerms.of(ERP, "business_central", self.mappings))
 
     async def plan(self, receipts: Sequence[ReceiptLines]) -> PlannedWrites:
         """`Postable.record` is the order's id; receipts in order of receipt (two cannot together over-receive)."""

@@ -1,13 +1,11 @@
 """As-built consumption in NetSuite's terms: the rules that turn ION runs into workOrderCompletions.
 
 Pure functions, no I/O (`erp.netsuite.completions` does the lookups and posting); the
-ERP-neutral part (validating runs, quantity consumed per installation) is `erp.port.completions`.
+ERP-neutral part (validating runs, consumption per item and location, one plan per run:
+`erp.port.completions.plan_completions`) is shared with every ERP.
 
-1. `expand_consumption` (pandas): ION's consumption per NetSuite item and location; the same
-   component from different locations stays separate per NetSuite location and sums per component.
-2. `plan_completions`: one completion per run, with the produced item and its lot/serial,
-   the mapped locations and the component lines; any part or location that does not map
-   makes the whole run a dead letter that says what to fix.
+1. `plan_completions`: the port's planning with NetSuite's mappings (`netsuite:`).
+2. `reference_problems`: what NetSuite's answers (items, work orders, inventory numbers) stop.
 3. `completion_body`: the JSON NetSuite's `workOrder → workOrderCompletion` transform takes.
 """
 
@@ -21,7 +19,8 @@ from typing import Any, Protocol
 from connectors.ion.models.runs import CompletedRun
 from core.config import ErpMappings
 from erp.port.completions import CompletionPlan, Planned
-from erp.port.completions import plan_completions as port_plan_completions
+from erp.port.completions import plan_completions as plan_for_erp
+from erp.port.terms import ErpTerms
 
 ERP = "NetSuite"
 # The completion's component lines replace the transform's pre-filled BOM lines (see completion_body).
@@ -34,8 +33,8 @@ def external_id(key: str) -> str:
 
 
 def plan_completions(runs: Sequence[CompletedRun], mappings: ErpMappings) -> Planned:
-    """One completion plan per run that maps (`erp.port.completions.plan_completions`)."""
-    return port_plan_completions(runs, mappings, ERP, "netsuite")
+    """One completion plan per run that maps to NetSuite (erp.port.completions.plan_completions)."""
+    return plan_for_erp(runs, ErpTerms.of("NetSuite", "netsuite", mappings))
 
 
 @dataclass(frozen=True)

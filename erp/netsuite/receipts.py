@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.config import ErpMappings
-from erp.port.receipts import ParsedReceipts, ReceiptLines, ReceiptMapping
-from erp.port.receipts import parse_receipts as port_parse_receipts
+from erp.port.receipts import ParsedReceipts, ReceiptLines, line_problems
+from erp.port.receipts import parse_receipts as parse_for_erp
+from erp.port.terms import ErpTerms
 
 # NetSuite PO statuses (reference §1.3) an item receipt cannot be made from.
 UNRECEIVABLE = {"A": "pending supervisor approval", "C": "rejected by supervisor", "P": "pending approval", "H": "closed"}
@@ -50,10 +51,8 @@ class NetSuitePo:
 
 
 def parse_receipts(nodes: list[dict[str, Any]], mappings: ErpMappings) -> ParsedReceipts:
-    """ION receipt nodes as lines against NetSuite POs (`erp.port.receipts.parse_receipts`)."""
-    return port_parse_receipts(
-        nodes, ReceiptMapping("NetSuite", "netsuite", mappings.location_map, mappings.purchasing.line_number_attribute)
-    )
+    """ION receipts as lines against NetSuite POs (erp.port.receipts.parse_receipts)."""
+    return parse_for_erp(nodes, ErpTerms.of("NetSuite", "netsuite", mappings))
 
 
 def netsuite_problems(
@@ -65,28 +64,7 @@ def netsuite_problems(
         return [f"NetSuite has no purchase order {plan.po_number}"]
     if po.status in UNRECEIVABLE:
         return [f"NetSuite PO {po.number} is {UNRECEIVABLE[po.status]} (status {po.status}); it cannot be received"]
-    problems = []
-    for number, line in sorted(plan.lines.items()):
-        ns_line = po.lines.get(number)
-        if ns_line is None:
-            problems.append(f"NetSuite PO {po.number} has no line {number}")
-            continue
-        if ns_line.closed:
-            problems.append(f"line {number} of NetSuite PO {po.number} is closed")
-            continue
-        expected = mappings.item_name(line.part_number)
-        if ns_line.item != expected:
-            problems.append(
-                f"line {number} of NetSuite PO {po.number} is item {ns_line.item}, but ION received {line.part_number}"
-            )
-            continue
-        remaining = ns_line.remaining - taken.get((po.id, number), 0.0)
-        if line.quantity > remaining + 1e-9:
-            problems.append(
-                f"over-receipt on line {number} ({line.part_number}): receives {line.quantity:g}, "
-                f"{max(remaining, 0):g} remaining ({ns_line.ordered:g} ordered, {ns_line.received:g} received in NetSuite)"
-            )
-    return problems
+    return line_problems(plan, ErpTerms.of("NetSuite", "netsuite", mappings), po.id, po.number, dict(po.lines), taken)
 
 
 def item_receipt_body(plan: ReceiptLines, po: NetSuitePo) -> dict[str, Any]:

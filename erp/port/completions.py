@@ -3,9 +3,11 @@
 What the flow hands the ERP is ERP-neutral: completed ION runs (`parse_runs`, ION's own
 objects) and what each consumed, per ION part, ION location and lot/serial
 (`consumption_frame`: quantity produced x `quantityInstalledPerParentPartInventory`, the seed's
-rule). The adapter maps parts and locations to its own, finds its work orders and plans one
-completion per run (`CompletionTarget.plan`); its `writer` posts them through the engine, one
-ledger key per run (`completion_key`), whatever the ERP.
+rule). `plan_completions` maps them through one ERP's mappings (`ErpTerms`): one plan per run
+with the produced item and its lot/serial and the components per ERP item, location and lot; a
+part or location that does not map makes the run a dead letter saying what to fix. The adapter
+then finds its work orders and ids (`CompletionTarget.plan`); its `writer` posts them through the
+engine, one ledger key per run (`completion_key`), whatever the ERP.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any, Protocol
 import pandas as pd
 
 from connectors.ion.models.runs import CompletedRun
-from core.config import ErpMappings
 from core.quantities import QUANTITY_DECIMALS
 from core.records import validated
 from core.writer import Writer
+from erp.port.terms import ErpTerms
 from erp.port.writes import PlannedWrites
 from ledger.store import DeadLetter
 
@@ -96,8 +98,8 @@ def consumption_frame(runs: Sequence[CompletedRun]) -> pd.DataFrame:
 class ComponentLine:
     """One component consumed by a run at one ERP location."""
 
-    item: str  # the ERP's item name (NetSuite itemid, BC item number)
-    location: str  # the ERP's location (NetSuite internal id, BC location code)
+    item: str  # the ERP's item name
+    location: str  # the ERP's location id
     quantity: float
     numbers: tuple[tuple[str, float], ...] = ()  # lot or serial number -> quantity
 
@@ -110,8 +112,8 @@ class CompletionPlan:
     key: str
     label: str
     end_time: datetime
-    work_order: str  # the ERP's work order (production order) number
-    item: str  # the produced assembly's ERP item name
+    work_order: str  # the ERP's work order number (NetSuite tranId, Odoo MO name)
+    item: str  # the produced assembly's item name in the ERP
     location: str
     quantity: float
     numbers: tuple[tuple[str, float], ...]
@@ -125,11 +127,8 @@ class Planned:
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
 
-def expand_consumption(
-    runs: Sequence[CompletedRun], mappings: ErpMappings, erp: str, section: str
-) -> tuple[pd.DataFrame, list[DeadLetter]]:
-    """Consumption per run, component (ERP item) and ERP location; `erp` and `section` name the
-    ERP and its mappings section in reasons.
+def expand_consumption(runs: Sequence[CompletedRun], erp: ErpTerms) -> tuple[pd.DataFrame, list[DeadLetter]]:
+    """Consumption per run, component (the ERP's item) and the ERP's location.
 
     Returns a frame with columns run_id, item, location, quantity, number (lot/serial or
     None): one row per lot/serial where there is one, so the caller can sum per line and
@@ -137,16 +136,16 @@ def expand_consumption(
     without its lot/serial number come back as dead letters instead.
     """
     frame = consumption_frame(runs)
-    frame["location"] = frame["ion_location"].map(mappings.location_map)
-    frame["item"] = frame["part_number"].map(mappings.item_name)
+    frame["location"] = frame["ion_location"].map(dict(erp.locations))
+    frame["item"] = frame["part_number"].map(erp.item_name)
 
     problems: dict[int, list[str]] = {}
     unmapped = frame[frame["location"].isna()]
     for row in unmapped.itertuples():
         problems.setdefault(row.run_id, []).append(
             f"{row.part_number} was installed from ION location {row.ion_location}"
-            f"{f' ({row.location_name})' if row.location_name else ''}, which has no {erp} location: "
-            f"add it under {section}.locations in the mappings file"
+            f"{f' ({row.location_name})' if row.location_name else ''}, which has no {erp.name} location: "
+            f"add it under {erp.section}.locations in the mappings file"
         )
     untracked = frame[frame["tracking"].notna() & frame["number"].isna()]
     for row in untracked.itertuples():
@@ -187,13 +186,13 @@ def component_lines(consumption: pd.DataFrame) -> dict[int, tuple[ComponentLine,
     return {run_id: tuple(run_lines) for run_id, run_lines in lines.items()}
 
 
-def plan_completions(runs: Sequence[CompletedRun], mappings: ErpMappings, erp: str, section: str) -> Planned:
+def plan_completions(runs: Sequence[CompletedRun], erp: ErpTerms) -> Planned:
     """One completion plan per run that maps; a dead letter for each that does not."""
-    consumption, dead = expand_consumption(runs, mappings, erp, section)
+    consumption, dead = expand_consumption(runs, erp)
     lines = component_lines(consumption)
     planned = Planned(dead_letters=dead)
     dead_ids = {d.key for d in dead}
-    attribute = mappings.work_orders.run_attribute
+    attribute = erp.run_attribute
     for run in runs:
         key = completion_key(run.id)
         if key in dead_ids:
@@ -202,13 +201,13 @@ def plan_completions(runs: Sequence[CompletedRun], mappings: ErpMappings, erp: s
         reasons = []
         work_order = run.attribute(attribute)
         if not work_order:
-            reasons.append(f"has no '{attribute}' attribute naming its {erp} work order")
-        location = mappings.location_map.get(produced.location.id)
+            reasons.append(f"has no '{attribute}' attribute naming its {erp.name} work order")
+        location = erp.locations.get(produced.location.id)
         if location is None:
             reasons.append(
                 f"produced {produced.part.partNumber} at ION location {produced.location.id}"
-                f"{f' ({produced.location.name})' if produced.location.name else ''}, which has no {erp} location: "
-                f"add it under {section}.locations in the mappings file"
+                f"{f' ({produced.location.name})' if produced.location.name else ''}, which has no {erp.name} location: "
+                f"add it under {erp.section}.locations in the mappings file"
             )
         number = produced.serialNumber or produced.lotNumber
         if produced.part.trackingType and not number:
@@ -228,7 +227,7 @@ def plan_completions(runs: Sequence[CompletedRun], mappings: ErpMappings, erp: s
                 label=run_label(run),
                 end_time=run.endTime,
                 work_order=work_order,
-                item=mappings.item_name(produced.part.partNumber),
+                item=erp.item_name(produced.part.partNumber),
                 location=location,
                 quantity=round(produced.quantity, QUANTITY_DECIMALS),
                 numbers=((number, produced.quantity),) if number else (),

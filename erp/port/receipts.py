@@ -12,7 +12,7 @@ holds it (closed, other item, over-receipt: dead letters) and plans the receipts
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from connectors.validation import LARGEST_NUMBER, shown
 from core.times import parse_time
 from core.writer import Writer, one_record
+from erp.port.terms import ErpTerms
 from erp.port.writes import PlannedWrites
 from ledger.store import DeadLetter
 
@@ -94,18 +95,7 @@ class ParsedReceipts:
         self.nothing_to_post += other.nothing_to_post
 
 
-@dataclass(frozen=True)
-class ReceiptMapping:
-    """What reading ION's receipts needs to know of one ERP: its name (in messages), its section
-    of the mappings file, ION location id -> ERP location, and the ION line attribute of the line number."""
-
-    erp: str
-    section: str
-    locations: Mapping[int, str]
-    line_attribute: str
-
-
-def parse_receipts(nodes: list[dict[str, Any]], mapping: ReceiptMapping) -> ParsedReceipts:
+def parse_receipts(nodes: Sequence[dict[str, Any]], erp: ErpTerms) -> ParsedReceipts:
     """Group each receipt's items by PO and check what can be checked without the ERP.
     A problem anywhere in a receipt's items for one PO makes that (receipt, PO) a dead letter:
     half a receipt posted is worse than none."""
@@ -114,11 +104,11 @@ def parse_receipts(nodes: list[dict[str, Any]], mapping: ReceiptMapping) -> Pars
         receipt_id = str(node.get("id"))
         label, created = f"ION receipt {receipt_id}", parse_time(node.get("_created"))
         with one_record(parsed.dead_letters, f"{key_prefix(receipt_id)}shape", f"ion:receipt:{receipt_id}", label, created):
-            parsed.add(_parse_receipt(node, mapping))
+            parsed.add(_parse_receipt(node, erp))
     return parsed
 
 
-def _parse_receipt(node: dict[str, Any], mapping: ReceiptMapping) -> ParsedReceipts:
+def _parse_receipt(node: dict[str, Any], erp: ErpTerms) -> ParsedReceipts:
     parsed = ParsedReceipts()
     receipt_id = str(node.get("id"))
     created = parse_time(node.get("_created"))
@@ -148,12 +138,12 @@ def _parse_receipt(node: dict[str, Any], mapping: ReceiptMapping) -> ParsedRecei
             receipt_key(receipt_id, ion_po_id),
             receipt_id,
             ion_po_id,
-            mapping.erp,
+            erp.name,
             number,
             parse_time(node.get("receivedAt")),
             created,
         )
-        problems = [p for index, item in items if (p := _add_item(plan, index, item, mapping))]
+        problems = [p for index, item in items if (p := _add_item(plan, index, item, erp))]
         if problems:
             parsed.dead_letters.append(
                 DeadLetter(plan.key, plan.source_ref, f"{plan.label}: " + "; ".join(problems), {"receipt": node}, created)
@@ -165,7 +155,7 @@ def _parse_receipt(node: dict[str, Any], mapping: ReceiptMapping) -> ParsedRecei
     return parsed
 
 
-def _add_item(plan: ReceiptLines, index: int, item: dict[str, Any], mapping: ReceiptMapping) -> str | None:
+def _add_item(plan: ReceiptLines, index: int, item: dict[str, Any], erp: ErpTerms) -> str | None:
     where = f"receiptItems[{index}] (item {item.get('id')})"
     po_line = item["purchaseOrderLine"]
     part = (po_line.get("part") or {}).get("partNumber")
@@ -175,25 +165,27 @@ def _add_item(plan: ReceiptLines, index: int, item: dict[str, Any], mapping: Rec
     if po_line.get("status") == "CANCELED":
         return f"{where}: received against PO line {po_line.get('id')}, which is canceled in ION"
     if not part:
-        return f"{where}: PO line {po_line.get('id')} has no part (a non-inventory line has nothing to receive in {mapping.erp})"
+        return f"{where}: PO line {po_line.get('id')} has no part (a non-inventory line has nothing to receive in {erp.name})"
     raw_line = _attribute(po_line)
     try:
         line_number = int(str(raw_line))
     except ValueError:
         return (
-            f"{where}: PO line {po_line.get('id')} ({part}) has no valid '{mapping.line_attribute}' ({raw_line!r}): "
-            f"a line added in ION is unknown to {mapping.erp}; add it to the {mapping.erp} PO and sync the PO again"
+            f"{where}: PO line {po_line.get('id')} ({part}) has no valid '{erp.line_number_attribute}' ({raw_line!r}): "
+            f"a line added in ION is unknown to {erp.name}; add it to the {erp.name} PO and sync the PO again"
         )
     inventory = item.get("partInventory") or {}
     location_id = inventory.get("locationId")
-    location = mapping.locations.get(int(location_id)) if location_id is not None else None
+    location = erp.locations.get(int(location_id)) if location_id is not None else None
     if location is None:
-        return f"{where}: ION location {location_id} is not mapped to a {mapping.erp} location ({mapping.section}.locations)"
+        return f"{where}: ION location {location_id} is not mapped to a {erp.name} location ({erp.section}.locations)"
     line = plan.lines.get(line_number)
     if line is None:
         line = plan.lines[line_number] = ReceivedLine(line_number, part, 0.0, location)
     elif line.location != location:
-        return f"{where}: line {line_number} is received into two {mapping.erp} locations in one receipt ({line.location}, {location})"
+        return (
+            f"{where}: line {line_number} is received into two {erp.name} locations in one receipt ({line.location}, {location})"
+        )
     line.quantity += float(quantity)
     if inventory.get("serialNumber"):
         line.serials.append(str(inventory["serialNumber"]))
@@ -207,6 +199,56 @@ def _attribute(record: dict[str, Any]) -> str | None:
     """The value of the single attribute the query asked for (`Attributes(filters: key eq …)`)."""
     values = [a.get("value") for a in record.get("Attributes") or [] if a and a.get("value") not in (None, "")]
     return str(values[0]).strip() if values else None
+
+
+class OrderLine(Protocol):
+    """An ERP PO line as the receipt checks see it."""
+
+    @property
+    def item(self) -> str | None: ...
+
+    @property
+    def ordered(self) -> float: ...
+
+    @property
+    def received(self) -> float: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+
+def line_problems(
+    receipt: ReceiptLines,
+    erp: ErpTerms,
+    po_key: Any,
+    po_number: str,
+    lines: dict[int, OrderLine],
+    taken: dict[tuple[Any, int], float],
+) -> list[str]:
+    """What the ERP's PO says is wrong with the lines a receipt receives: a line it lacks or closed,
+    another item, an over-receipt. `taken`: what earlier receipts of the page receive per (PO, line),
+    so two receipts cannot together over-receive."""
+    problems = []
+    for number, line in sorted(receipt.lines.items()):
+        erp_line = lines.get(number)
+        if erp_line is None:
+            problems.append(f"{erp.name} PO {po_number} has no line {number}")
+            continue
+        if erp_line.closed:
+            problems.append(f"line {number} of {erp.name} PO {po_number} is closed")
+            continue
+        if erp_line.item != erp.item_name(line.part_number):
+            problems.append(
+                f"line {number} of {erp.name} PO {po_number} is item {erp_line.item}, but ION received {line.part_number}"
+            )
+            continue
+        remaining = erp_line.ordered - erp_line.received - taken.get((po_key, number), 0.0)
+        if line.quantity > remaining + 1e-9:
+            problems.append(
+                f"over-receipt on line {number} ({line.part_number}): receives {line.quantity:g}, {max(remaining, 0):g} "
+                f"remaining ({erp_line.ordered:g} ordered, {erp_line.received:g} received in {erp.name})"
+            )
+    return problems
 
 
 class ReceiptTarget(Protocol):

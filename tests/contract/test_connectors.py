@@ -1,4 +1,5 @@
-"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro, Onshape, Business Central) against its
+"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro, Onshape, Business Central,
+Odoo) against its
 simulator over real HTTP: a passing 5xx is retried and the read succeeds; a 5xx that persists is
 a TransientError after exactly the retry budget; a 429 is waited out, at least as long as the
 server's Retry-After says or, without one, the vendor's documented wait (or, for Arena, whose 429 means the daily quota is spent, never
@@ -28,6 +29,7 @@ from connectors.errors import AuthError, RateLimitedError, SyncError, TransientE
 from connectors.ion import IonClient, IonSettings
 from connectors.ion.queries import LOCATIONS
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+from connectors.odoo import OdooClient, OdooSettings
 from connectors.onshape import OnshapeClient, OnshapeSettings
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
 from connectors.ramp import RampClient, RampSettings
@@ -62,6 +64,11 @@ async def ramp_read() -> Any:
 async def arena_read() -> Any:
     async with ArenaClient(ArenaSettings()) as arena:  # type: ignore[call-arg]
         return await arena.get("/items", {"limit": 5})
+
+
+async def odoo_read() -> Any:
+    async with OdooClient(OdooSettings()) as odoo:  # type: ignore[call-arg]
+        return await odoo.search_read("stock.location", [["usage", "=", "internal"]], ["complete_name"])
 
 
 async def duro_read() -> Any:
@@ -108,6 +115,7 @@ CLIENTS = [
         wait_after_429=0.2,
         env={"BUSINESS_CENTRAL_COOL_OFF_SECONDS": "0.2"},
     ),
+    Client("odoo", odoo_read, "ODOO_API_KEY"),  # Odoo publishes no rate limit nor Retry-After: the client's backoff
     # Duro's RATE_LIMITED carries extensions.retryAfter (60 s in its docs' example; the sandbox says 1 s)
     Client("duro", duro_read, "DURO_API_KEY", wait_after_429=1),
     # Onshape's 429 carries Retry-After seconds (its docs, "Response Codes"); the simulator's injected one says 1

@@ -20,6 +20,7 @@ import pytest
 from ion_sync.runner import RunResult, run_deployment
 from ledger import EntryStatus, Ledger
 from tests.labor_helpers import add_session, time_bills
+from tests.odoo_helpers import landed_keys, records
 from tests.process_helpers import sync_process
 from tests.quickbooks_helpers import QB_ENV, QuickBooksWorld, quickbooks_parts, quickbooks_purchase_orders, whole_in_quickbooks
 from tests.ramp_world import RampWorld, approved_purchase_orders, link_acme
@@ -296,6 +297,41 @@ def one_nonconformance(world: World) -> None:
     assert len(world.admin("arena", "GET", "requests")["results"]) == 1  # the demo's NCR, raised once
 
 
+# -- Odoo -------------------------------------------------------------------------------------------
+
+# A receipt or completion is several Odoo calls (bind, set, validate): fewer records, shorter latency.
+# labor-sync-odoo is not here: its one call (`load`) is an upsert by external id, and the ERP-port
+# time-entry contract already writes it twice and corrects it (tests/contract/erp_port).
+ODOO_SIZE: dict[str, Any] = {"size": 15, "latency_ms": 20, "kill_at": 4}
+ODOO_ENV = {"ODOO_TIMEOUT_SECONDS": "1", "ODOO_RETRY__ATTEMPTS": "8", "ODOO_RETRY__INITIAL_WAIT": "0.02", "ION_PAGE_SIZE": "25"}
+
+
+def odoo_bulk_runs(world: World, size: int) -> int:
+    world.admin("ion", "POST", "seed/bulk-runs", {"count": size, "installations_per_run": 3, "first_run_id": 100000})
+    world.admin("odoo", "POST", "seed/bulk-work-orders", {"count": size})
+    return DEMO_COMPLETIONS + size
+
+
+def odoo_bulk_receipts(world: World, size: int) -> int:
+    """Matching bulk POs on both sides, five lines each, one ION receipt per line."""
+    pos = max(1, size // 5)
+    world.admin("odoo", "POST", "seed/bulk-purchase-orders", {"count": pos, "lines_per_po": 5, "quantity": 1})
+    seeded = world.admin("ion", "POST", "seed/bulk-receipts", {"purchase_orders": pos, "lines_per_po": 5, "receipts_per_line": 1})
+    return 2 + int(seeded["receipts"])  # the demo's two receipts
+
+
+def odoo_received_in_full(world: World) -> None:
+    """Odoo's own books agree: every bulk PO line received exactly what ION received, nothing twice."""
+    bulk = {po["id"] for po in records(world, "purchase.order") if po["name"].startswith("PO-B")}
+    lines = [line for line in records(world, "purchase.order.line") if line["order_id"] in bulk]
+    assert lines and all(line["qty_received"] == line["product_qty"] for line in lines)
+
+
+def odoo_no_mo_done_twice(world: World) -> None:
+    """No backorder MO was completed: each run's MO was marked done once, whole."""
+    assert not [mo["name"] for mo in records(world, "mrp.production") if mo["state"] == "done" and "-0" in mo["name"][-4:]]
+
+
 # -- Duro -------------------------------------------------------------------------------------------
 
 DEMO_NCRS = 1  # the demo's dispositioned issue (run 1002)
@@ -320,6 +356,24 @@ def each_names_its_component_once(world: World) -> None:
 
 
 WRITERS = [
+    Writer(
+        "consumption-sync-odoo",
+        "odoo",
+        odoo_bulk_runs,
+        lambda w: Counter(landed_keys(w, "mrp.production")),
+        **ODOO_SIZE,
+        env=ODOO_ENV,
+        check=odoo_no_mo_done_twice,
+    ),
+    Writer(
+        "receipt-sync-odoo",
+        "odoo",
+        odoo_bulk_receipts,
+        lambda w: Counter(landed_keys(w, "stock.picking")),
+        **ODOO_SIZE,
+        env=ODOO_ENV,
+        check=odoo_received_in_full,
+    ),
     Writer("consumption-sync", "netsuite", bulk_runs, lambda w: by(w.completions(), lambda r: r["externalId"]), env=NETSUITE_ENV),
     Writer(
         "receipt-sync",

@@ -11,20 +11,27 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from connectors.errors import DataError
 from connectors.netsuite import NetSuiteClient
+from connectors.odoo import OdooClient, OdooSettings
+from connectors.odoo.client import READS
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
-from core.config import load_mappings
+from core.config import ErpMappings, Mappings, load_mappings
 from erp.netsuite.adapter import netsuite_adapter
+from erp.odoo.adapter import odoo_adapter
 from erp.port import ErpAdapter
 from erp.quickbooks.adapter import quickbooks_adapter
 from erp.quickbooks.setup import LedgerTokenStore
 from ledger import Ledger
 from sandbox.netsuite import NetSuiteSimConfig
 from sandbox.netsuite import create_app as netsuite_app
+from sandbox.odoo import OdooSimConfig
+from sandbox.odoo import create_app as odoo_app
 from sandbox.quickbooks import QuickBooksSimConfig
 from sandbox.quickbooks import create_app as quickbooks_app
 from sandbox.server import serving
@@ -170,7 +177,72 @@ def business_central_case() -> Iterator[ErpCase]:
         )
 
 
-ERPS = ["netsuite_case", "quickbooks_case", "business_central_case"]
+@pytest.fixture(scope="session")
+def odoo_case() -> Iterator[ErpCase]:
+    config = OdooSimConfig()
+    with serving(odoo_app(config)) as running:
+        settings = OdooSettings(url=running.url, api_key=config.api_key, database=config.database, page_size=PAGE_SIZE)
+        env = environment(odoo=settings)
+        env = replace(env, mappings=Mappings(odoo=ErpMappings()), erp="odoo")
+
+        @asynccontextmanager
+        async def open_odoo() -> AsyncIterator[tuple[ErpAdapter, Recorder]]:
+            recorder = Recorder()
+            async with OdooClient(settings, transport=recorder) as client:
+                yield odoo_adapter(client, env, manufacturing=True), recorder
+
+        def call(model: str, method: str, **body: Any) -> Any:
+            response = httpx.post(f"{running.url}/_sandbox/call/{model}/{method}", json=body, timeout=60)
+            response.raise_for_status()
+            return response.json()["result"]
+
+        # A partial receipt of PO5002 (30 of line 1 as lot L-1, 15 of line 2), as Odoo users make them; PO5001's bill is seeded.
+        moves = call(
+            "stock.move",
+            "search_read",
+            domain=[["picking_id.origin", "=", "PO5002"]],
+            fields=["purchase_line_id", "location_dest_id"],
+        )
+        lines = [
+            [
+                1,
+                move["id"],
+                {
+                    "move_line_ids": [
+                        [
+                            0,
+                            0,
+                            {
+                                "product_id": 505 if n == 0 else 507,
+                                "location_dest_id": move["location_dest_id"][0],
+                                "quantity": q,
+                                **({"lot_name": "L-1"} if n == 0 else {}),
+                            },
+                        ]
+                    ]
+                },
+            ]
+            for n, (move, q) in enumerate(zip(moves, (30, 15), strict=True))
+        ]
+        [picking] = call("stock.picking", "search", domain=[["origin", "=", "PO5002"]])
+        call("stock.picking", "write", ids=[picking], vals={"move_ids": lines})
+        call("stock.picking", "button_validate", ids=[picking], context={"skip_backorder": True})
+        yield ErpCase(
+            name="Odoo",
+            open=open_odoo,
+            is_read=lambda r: r.method == "GET" or r.url.path.rsplit("/", 1)[-1] in READS,
+            books=lambda: totals(
+                [
+                    (codes[q["product_id"]], str(q["location_id"]), q["quantity"])
+                    for codes in [{p["id"]: p["default_code"] for p in admin(running.url, "records/product.product")["items"]}]
+                    for q in admin(running.url, "records/stock.quant")["items"]
+                ]
+            ),
+            documents={"receipts": {("PO5002", "1"): 30, ("PO5002", "2"): 15}, "bills": {("PO5001", "1"): 100}},
+        )
+
+
+ERPS = ["netsuite_case", "quickbooks_case", "business_central_case", "odoo_case"]
 
 
 @pytest.fixture(params=ERPS)

@@ -11,19 +11,25 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteClient
+from connectors.odoo import OdooClient, OdooSettings
 from core.config import AppSettings, load_mappings
 from core.environment import Environment
 from erp.netsuite.adapter import netsuite_adapter
 from erp.netsuite.consumption import external_id
 from erp.netsuite.labor import TIME_BILL
+from erp.odoo.adapter import odoo_adapter
+from erp.odoo.bindings import xmlid_name
 from erp.port import ErpAdapter
+from erp.port.time_entries import hours_text
 from sandbox.netsuite import NetSuiteSimConfig, create_app
+from sandbox.odoo import OdooSimConfig
+from sandbox.odoo import create_app as create_odoo_app
 from tests.world import netsuite_tba_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -98,4 +104,66 @@ async def netsuite() -> AsyncIterator[tuple[ErpAdapter, ErpOps]]:
         yield netsuite_adapter(client, env), NetSuiteOps(client, admin)
 
 
-ERPS = [ErpUnderTest("netsuite", netsuite)]
+@dataclass
+class OdooOps:
+    admin: httpx.AsyncClient
+    open_po: str = "PO5001"
+    closed_po: str = "PO5004"
+    unknown_vendor: str = "999"
+    employee: str = "401"
+    work_order: str = "WO1001"
+
+    async def call(self, model: str, method: str, **body: Any) -> Any:
+        response = await self.admin.post(f"/_sandbox/call/{model}/{method}", json=body)
+        response.raise_for_status()
+        return response.json()["result"]
+
+    async def edit_po(self, erp_id: str) -> None:
+        """A buyer changes the first line's price (what ION copies changes, so its version does)."""
+        [line] = await self.call(
+            "purchase.order.line", "search_read", domain=[["order_id", "=", int(erp_id)]], fields=["price_unit"], limit=1
+        )
+        await self.call(
+            "purchase.order",
+            "write",
+            ids=[int(erp_id)],
+            vals={"order_line": [[1, line["id"], {"price_unit": line["price_unit"] + 1}]]},
+        )
+
+    async def hours(self, target_id: str) -> str:
+        [line] = await self.call(
+            "account.analytic.line", "search_read", domain=[["id", "=", int(target_id)]], fields=["unit_amount"]
+        )
+        return hours_text(round(line["unit_amount"] * 60))
+
+    async def entries(self, key: str) -> int:
+        name = xmlid_name(key)
+        return len(
+            await self.call(
+                "ir.model.data",
+                "search",
+                domain=[["module", "=", "ion_sync"], ["name", "=", name], ["model", "=", "account.analytic.line"]],
+            )
+        )
+
+
+@asynccontextmanager
+async def odoo() -> AsyncIterator[tuple[ErpAdapter, ErpOps]]:
+    config = OdooSimConfig()
+    transport = httpx.ASGITransport(app=create_odoo_app(config))
+    settings = OdooSettings(url="https://odoo.test", api_key=config.api_key, database=config.database)
+    env = Environment(
+        app=AppSettings(),
+        mappings=load_mappings(ROOT / "config" / "sandbox.yaml"),
+        ion=IonSettings(api_url="https://ion.test/graphql", auth_url="https://ion.test/token", client_id="c", client_secret="s"),
+        systems={"odoo": settings},
+        erp="odoo",
+    )
+    async with (
+        OdooClient(settings, transport=transport) as client,
+        httpx.AsyncClient(transport=transport, base_url="https://odoo.test") as admin,
+    ):
+        yield odoo_adapter(client, env, manufacturing=True), OdooOps(admin)
+
+
+ERPS = [ErpUnderTest("netsuite", netsuite), ErpUnderTest("odoo", odoo)]

@@ -24,6 +24,7 @@ from erp.netsuite.receipts import external_id as receipt_external_id
 from erp.port.receipts import JoinKeys
 from ledger import Ledger
 from ledger.store import DeadLetter
+from tests.odoo_helpers import done_quantities
 from tests.world import DEFAULT_NETSUITE_FAULTS, World
 
 
@@ -128,7 +129,21 @@ BUSINESS_CENTRAL = ErpUnderTest(
     name="business-central", completions=_bc_completions, receipts=_bc_receipts, drop_answers=_bc_drop
 )
 
-TARGETS = [NETSUITE, BUSINESS_CENTRAL]
+
+def _odoo_drop(world: World, on: bool) -> None:
+    world.faults("odoo", **({"drop_after_commit_rate": 1.0} if on else {}))
+
+
+ODOO = ErpUnderTest(
+    name="odoo",
+    completions=lambda world, key: [
+        Landed(q) for q in done_quantities(world, key, "mrp.production", "raw_material_production_id")
+    ],
+    receipts=lambda world, key: [Landed(q) for q in done_quantities(world, key, "stock.picking", "picking_id")],
+    drop_answers=_odoo_drop,
+)
+
+TARGETS = [NETSUITE, BUSINESS_CENTRAL, ODOO]
 
 
 def environment() -> Environment:
