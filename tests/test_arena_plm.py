@@ -156,9 +156,10 @@ def test_as_built_and_ncrs_land_once_per_unit(world):
         ("SAT-500", "Built in ION as SAT-500 rev B, serial SN-0001")
     ]
 
-    again = run_deployment("plm-feedback-sync")
+    again = run_deployment("plm-feedback-sync", {"lookback_minutes": 0})
     assert again.line() == "plm-feedback-sync Completed posted=0 dead_letters=0"
     assert again.summary.arena_requests == 0  # the ledger answered; Arena's quota untouched
+    assert again.summary.fetched < result.summary.fetched  # the watermarks: only the latest run and issue again
     assert len(arena(world, "files")) == 8 and len(arena(world, "requests")) == 1
 
 

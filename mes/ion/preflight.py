@@ -60,8 +60,8 @@ def probes(settings: IonSettings, mappings: Mappings) -> list[Probe]:
         Probe("ramp-receipt-sync", ramp.RECEIPTS, "receipts"),
         Probe("ramp-supplier-import", ramp.SUPPLIERS, "suppliers"),
         Probe("arena-part-sync", plm.PARTS, "parts", {"numbers": ["ion-sync-preflight"]}),
-        Probe("plm-feedback-sync", plm.AS_BUILT, "runs"),
-        Probe("plm-feedback-sync", plm.NCRS, "issues"),
+        Probe("plm-feedback-sync", plm.AS_BUILT, "runs", {"filters": plm.COMPLETE}),
+        Probe("plm-feedback-sync", plm.NCRS, "issues", {"filters": plm.DISPOSITIONED}),
         Probe("arena-change-sync", plm.OPEN_RUNS, "runs", {"partIds": []}),
     ]
 
