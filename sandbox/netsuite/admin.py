@@ -9,7 +9,8 @@ never authenticated.
 - `POST /_sandbox/seed/purchasing`: the purchasing demo data (idempotent; `seed_purchasing` does it at start-up)
 - `POST /_sandbox/seed/bulk-balances {"rows": [[itemid, location id, quantity], ...]}`: on-hand
   balances for benchmarks, items created when missing (`NetSuiteStore.bulk_balances`)
-- `POST /_sandbox/seed/bulk-purchase-orders {"count": N, "lines_per_po": L, "quantity": Q, "first_number": 1}`:
+- `POST /_sandbox/seed/bulk-purchase-orders {"count": N, "lines_per_po": L, "quantity": Q, "first_number": 1,
+  "received": R, "billed": B}` (R, B per line on one item receipt and one vendor bill per PO; 0: none):
   PO-B000001.. for benchmarks (`purchasing_bulk.py`)
 """
 
