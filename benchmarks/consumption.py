@@ -76,6 +76,36 @@ def print_profile(path: Path, top: int = 25) -> None:
         pstats.Stats(str(path), stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(top)
 
 
+async def ion_access_token(ion: httpx.AsyncClient) -> str:
+    """A floor's ION token: the client-credentials grant, by hand."""
+    env = os.environ
+    data = {"grant_type": "client_credentials", "client_id": env["ION_CLIENT_ID"], "client_secret": env["ION_CLIENT_SECRET"]}
+    token: str = (await ion.post(env["ION_AUTH_URL"], data=data)).json()["access_token"]
+    return token
+
+
+async def netsuite_access_token(ns: httpx.AsyncClient) -> str:
+    """A floor's NetSuite token: the OAuth 2.0 client-credentials (M2M) grant with a signed assertion, by hand."""
+    import jwt
+
+    env = os.environ
+    token_url = f"{env['NETSUITE_BASE_URL']}/services/rest/auth/oauth2/v1/token"
+    now = int(time.time())
+    assertion = jwt.encode(
+        {"iss": env["NETSUITE_CLIENT_ID"], "scope": ["rest_webservices"], "aud": token_url, "iat": now, "exp": now + 300},
+        Path(env["NETSUITE_PRIVATE_KEY_PATH"]).read_text(),
+        algorithm="ES256",
+        headers={"kid": env["NETSUITE_CERTIFICATE_ID"]},
+    )
+    data = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
+    token: str = (await ns.post(token_url, data=data)).json()["access_token"]
+    return token
+
+
 # -- the two children -----------------------------------------------------------------------
 
 
@@ -102,8 +132,6 @@ def child_sync() -> dict[str, Any]:
 
 def child_baseline() -> dict[str, Any]:
     """The same requests, hand-rolled: tokens, Relay pages, SuiteQL lookups, transforms."""
-    import jwt
-
     env = os.environ
     query = (ROOT / "connectors/ion/queries/completed_runs.graphql").read_text()
     attribute = "NetSuite Work Order"
@@ -117,34 +145,8 @@ def child_baseline() -> dict[str, Any]:
                 base_url=env["NETSUITE_BASE_URL"], timeout=60, limits=httpx.Limits(max_connections=CONCURRENCY)
             ) as ns,
         ):
-            ion_token = (
-                await ion.post(
-                    env["ION_AUTH_URL"],
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": env["ION_CLIENT_ID"],
-                        "client_secret": env["ION_CLIENT_SECRET"],
-                    },
-                )
-            ).json()["access_token"]
-            token_url = f"{env['NETSUITE_BASE_URL']}/services/rest/auth/oauth2/v1/token"
-            now = int(time.time())
-            assertion = jwt.encode(
-                {"iss": env["NETSUITE_CLIENT_ID"], "scope": ["rest_webservices"], "aud": token_url, "iat": now, "exp": now + 300},
-                Path(env["NETSUITE_PRIVATE_KEY_PATH"]).read_text(),
-                algorithm="ES256",
-                headers={"kid": env["NETSUITE_CERTIFICATE_ID"]},
-            )
-            ns_token = (
-                await ns.post(
-                    token_url,
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                        "client_assertion": assertion,
-                    },
-                )
-            ).json()["access_token"]
+            ion_token = await ion_access_token(ion)
+            ns_token = await netsuite_access_token(ns)
             ns.headers["Authorization"] = f"Bearer {ns_token}"
             slots = asyncio.Semaphore(CONCURRENCY)
 

@@ -34,7 +34,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consumption import ROOT, admin, cpu_seconds, peak_rss_mb, profiled, run_child, start_simulators
+from consumption import (
+    ROOT,
+    admin,
+    cpu_seconds,
+    ion_access_token,
+    netsuite_access_token,
+    peak_rss_mb,
+    profiled,
+    run_child,
+    start_simulators,
+)
 
 ION_PAGE_SIZE = 1000  # the ION simulator's cap (ION publishes none: INFERENCE); SuiteQL's is 1,000 (documented)
 SEED_CHUNK = 50_000
@@ -91,7 +101,6 @@ def child_sync() -> dict[str, Any]:
 
 def child_floor() -> dict[str, Any]:
     """The same pages with plain httpx, both systems at once, then one pandas merge."""
-    import jwt
     import pandas as pd
 
     env = os.environ
@@ -105,16 +114,7 @@ def child_floor() -> dict[str, Any]:
 
     async def read_ion() -> pd.DataFrame:
         async with httpx.AsyncClient(timeout=120) as ion:
-            token = (
-                await ion.post(
-                    env["ION_AUTH_URL"],
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": env["ION_CLIENT_ID"],
-                        "client_secret": env["ION_CLIENT_SECRET"],
-                    },
-                )
-            ).json()["access_token"]
+            token = await ion_access_token(ion)
             parts: list[str] = []
             places: list[int | None] = []
             on_hand: list[float] = []
@@ -143,24 +143,7 @@ def child_floor() -> dict[str, Any]:
 
     async def read_netsuite() -> pd.DataFrame:
         async with httpx.AsyncClient(base_url=env["NETSUITE_BASE_URL"], timeout=120) as ns:
-            token_url = f"{env['NETSUITE_BASE_URL']}/services/rest/auth/oauth2/v1/token"
-            now = int(time.time())
-            assertion = jwt.encode(
-                {"iss": env["NETSUITE_CLIENT_ID"], "scope": ["rest_webservices"], "aud": token_url, "iat": now, "exp": now + 300},
-                Path(env["NETSUITE_PRIVATE_KEY_PATH"]).read_text(),
-                algorithm="ES256",
-                headers={"kid": env["NETSUITE_CERTIFICATE_ID"]},
-            )
-            token = (
-                await ns.post(
-                    token_url,
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                        "client_assertion": assertion,
-                    },
-                )
-            ).json()["access_token"]
+            token = await netsuite_access_token(ns)
             items: list[str] = []
             places: list[str] = []
             quantities: list[float] = []

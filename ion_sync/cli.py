@@ -18,9 +18,11 @@ from connectors.errors import ConfigError
 if TYPE_CHECKING:
     from ledger.store import Ledger
 
-# The embedded Prefect API takes 5 to 30 s to start on a cold machine (measured here: a fresh
-# virtualenv compiling Prefect's modules); Prefect gives up after 20 s by default.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# The embedded Prefect API takes 10-20 s to start on a quiet 2-core machine and measured up to
+# 250 s (a fresh database) on this one under heavy load (README "Performance": the embedded
+# start); Prefect gives up after 20 s by default. (Prefect notices a server that died only when
+# this runs out, so not more.)
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 
 app = typer.Typer(
     help="ion-sync: Prefect pipelines between ION Factory OS and NetSuite (and more to come).",
