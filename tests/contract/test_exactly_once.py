@@ -211,8 +211,22 @@ def arena_runs(world: World, size: int) -> int:
     return DEMO_UNITS + size
 
 
+DEMO_INSPECTIONS = 2  # runs 1001 and 1002 recorded values (sandbox/ion/plm_demo.py)
+ARENA_ENV = {"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"}
 # Arena's 429 means the daily quota is spent: the run stops until it resets (arena.md), so not here.
 ARENA_HOSTILE = {**HOSTILE, "error_rates": {500: 0.08, 503: 0.05}}
+
+
+def arena_files(world: World, prefix: str) -> Counter[str]:
+    """The files of one ION -> Arena writer, by name (its records' names start with `prefix`)."""
+    files = world.admin("arena", "GET", "files")["results"]
+    return by(files, lambda r: r["file"]["name"] if (r["file"]["name"] or "").startswith(prefix) else None)
+
+
+def arena_inspections(world: World, size: int) -> int:
+    arena_runs(world, size)
+    world.admin("ion", "POST", "seed/bulk-inspections", {"first_run_id": 100000, "count": size})
+    return DEMO_INSPECTIONS + size
 
 
 def one_nonconformance(world: World) -> None:
@@ -302,17 +316,38 @@ WRITERS = [
         hostile={**ION_HOSTILE, "random_faults_on": "writes"},
     ),
     Writer(
-        "plm-feedback-sync",
+        "plm-feedback-sync-arena",
         "arena",
         arena_runs,
-        lambda w: by(w.admin("arena", "GET", "files")["results"], lambda r: r["file"]["name"]),
+        lambda w: arena_files(w, "ion-asbuilt-"),
         size=30,
         kill_at=10,
         latency_ms=40,
-        ledger="plm-feedback",
         check=one_nonconformance,
         hostile=ARENA_HOSTILE,
-        env={"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"},
+        env=ARENA_ENV,
+    ),
+    Writer(
+        "plm-inspection-sync-arena",
+        "arena",
+        arena_inspections,
+        lambda w: arena_files(w, "ion-inspection-"),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
+        hostile=ARENA_HOSTILE,
+        env=ARENA_ENV,
+    ),
+    Writer(
+        "plm-traceability-sync-arena",
+        "arena",
+        arena_runs,
+        lambda w: arena_files(w, "ion-trace-"),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
+        hostile=ARENA_HOSTILE,
+        env=ARENA_ENV,
     ),
 ]
 
