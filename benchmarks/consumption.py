@@ -145,7 +145,7 @@ def child_baseline() -> dict[str, Any]:
                 base_url=env["NETSUITE_BASE_URL"], timeout=60, limits=httpx.Limits(max_connections=CONCURRENCY)
             ) as ns,
         ):
-            ion_token = await ion_access_token(ion)
+            tokens = {"ion": await ion_access_token(ion)}
             ns_token = await netsuite_access_token(ns)
             ns.headers["Authorization"] = f"Bearer {ns_token}"
             slots = asyncio.Semaphore(CONCURRENCY)
@@ -176,17 +176,22 @@ def child_baseline() -> dict[str, Any]:
                     "first": PAGE_SIZE,
                     "after": after,
                 }
-                for attempt in range(3):  # a keep-alive connection the server closed while pages posted: as the sync, retry
+                # As the sync's client: retry a keep-alive connection the server closed while pages
+                # posted, and fetch a new token when ION says the old one expired (a slow machine).
+                for attempt in range(3):
                     try:
                         response = await ion.post(
                             f"{env['ION_API_URL']}/graphql",
-                            headers={"Authorization": f"Bearer {ion_token}"},
+                            headers={"Authorization": f"Bearer {tokens['ion']}"},
                             json={"query": query, "variables": variables},
                         )
-                        break
                     except httpx.TransportError:
                         if attempt == 2:
                             raise
+                        continue
+                    if response.status_code != 401:
+                        break
+                    tokens["ion"] = await ion_access_token(ion)
                 page = response.json()["data"]["runs"]
                 runs = [edge["node"] for edge in page["edges"]]
                 names = {r["partInventory"]["part"]["partNumber"] for r in runs} | {
