@@ -28,6 +28,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/consumption.py
+	$(BIN)/python benchmarks/reconciliation.py
+	$(BIN)/python benchmarks/three_way_match.py
+	$(BIN)/python benchmarks/noop.py
 	$(BIN)/python benchmarks/erp_budget.py
 
 clean:

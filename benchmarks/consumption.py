@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
+import pstats
 import resource
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -38,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BULK_SINCE = "2026-11-21T00:00:00Z"  # bulk runs end after this; the demo factory's before it
 PAGE_SIZE = 200
 CONCURRENCY = 5
+PROFILE_VARIABLE = "ION_SYNC_BENCH_PROFILE"  # a file: the sync child runs under cProfile and writes its stats there
+T = TypeVar("T")
 
 
 def peak_rss_mb() -> float:
@@ -47,6 +52,58 @@ def peak_rss_mb() -> float:
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+async def profiled(work: Awaitable[T]) -> T:
+    """`work`, under cProfile when PROFILE_VARIABLE names a file (its stats are written there):
+    where the child's CPU goes."""
+    path = os.environ.get(PROFILE_VARIABLE)
+    if not path:
+        return await work
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        return await work
+    finally:
+        profile.disable()
+        profile.dump_stats(path)
+
+
+def print_profile(path: Path, top: int = 25) -> None:
+    """The `top` functions by own CPU time, then by cumulative time, from a child's cProfile stats."""
+    for order in ("tottime", "cumulative"):
+        print(f"  profile {path.name}, top {top} by {order}:")
+        pstats.Stats(str(path), stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(top)
+
+
+async def ion_access_token(ion: httpx.AsyncClient) -> str:
+    """A floor's ION token: the client-credentials grant, by hand."""
+    env = os.environ
+    data = {"grant_type": "client_credentials", "client_id": env["ION_CLIENT_ID"], "client_secret": env["ION_CLIENT_SECRET"]}
+    token: str = (await ion.post(env["ION_AUTH_URL"], data=data)).json()["access_token"]
+    return token
+
+
+async def netsuite_access_token(ns: httpx.AsyncClient) -> str:
+    """A floor's NetSuite token: the OAuth 2.0 client-credentials (M2M) grant with a signed assertion, by hand."""
+    import jwt
+
+    env = os.environ
+    token_url = f"{env['NETSUITE_BASE_URL']}/services/rest/auth/oauth2/v1/token"
+    now = int(time.time())
+    assertion = jwt.encode(
+        {"iss": env["NETSUITE_CLIENT_ID"], "scope": ["rest_webservices"], "aud": token_url, "iat": now, "exp": now + 300},
+        Path(env["NETSUITE_PRIVATE_KEY_PATH"]).read_text(),
+        algorithm="ES256",
+        headers={"kid": env["NETSUITE_CERTIFICATE_ID"]},
+    )
+    data = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
+    token: str = (await ns.post(token_url, data=data)).json()["access_token"]
+    return token
 
 
 # -- the two children -----------------------------------------------------------------------
@@ -64,7 +121,7 @@ def child_sync() -> dict[str, Any]:
             await client.hello()  # start the ephemeral Prefect API before timing the sync
         api_seconds = time.perf_counter() - started
         started, cpu = time.perf_counter(), cpu_seconds()
-        state = await consumption_sync(since=BULK_SINCE, return_state=True)
+        state = await profiled(consumption_sync(since=BULK_SINCE, return_state=True))
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         summary = await state.aresult(raise_on_failure=False)
         posted = summary.posted if isinstance(summary, SyncSummary) else 0  # a failed run posts nothing to measure
@@ -75,8 +132,6 @@ def child_sync() -> dict[str, Any]:
 
 def child_baseline() -> dict[str, Any]:
     """The same requests, hand-rolled: tokens, Relay pages, SuiteQL lookups, transforms."""
-    import jwt
-
     env = os.environ
     query = (ROOT / "connectors/ion/queries/completed_runs.graphql").read_text()
     attribute = "NetSuite Work Order"
@@ -90,34 +145,8 @@ def child_baseline() -> dict[str, Any]:
                 base_url=env["NETSUITE_BASE_URL"], timeout=60, limits=httpx.Limits(max_connections=CONCURRENCY)
             ) as ns,
         ):
-            ion_token = (
-                await ion.post(
-                    env["ION_AUTH_URL"],
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": env["ION_CLIENT_ID"],
-                        "client_secret": env["ION_CLIENT_SECRET"],
-                    },
-                )
-            ).json()["access_token"]
-            token_url = f"{env['NETSUITE_BASE_URL']}/services/rest/auth/oauth2/v1/token"
-            now = int(time.time())
-            assertion = jwt.encode(
-                {"iss": env["NETSUITE_CLIENT_ID"], "scope": ["rest_webservices"], "aud": token_url, "iat": now, "exp": now + 300},
-                Path(env["NETSUITE_PRIVATE_KEY_PATH"]).read_text(),
-                algorithm="ES256",
-                headers={"kid": env["NETSUITE_CERTIFICATE_ID"]},
-            )
-            ns_token = (
-                await ns.post(
-                    token_url,
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                        "client_assertion": assertion,
-                    },
-                )
-            ).json()["access_token"]
+            tokens = {"ion": await ion_access_token(ion)}
+            ns_token = await netsuite_access_token(ns)
             ns.headers["Authorization"] = f"Bearer {ns_token}"
             slots = asyncio.Semaphore(CONCURRENCY)
 
@@ -139,23 +168,31 @@ def child_baseline() -> dict[str, Any]:
                 response.raise_for_status()
 
             items: dict[str, str] = {}
-            posted = 0
-            after = None
-            while True:
-                page = (
-                    await ion.post(
-                        f"{env['ION_API_URL']}/graphql",
-                        headers={"Authorization": f"Bearer {ion_token}"},
-                        json={
-                            "query": query,
-                            "variables": {
-                                "filters": {"status": {"eq": "COMPLETE"}, "endTime": {"gte": BULK_SINCE}},
-                                "first": PAGE_SIZE,
-                                "after": after,
-                            },
-                        },
-                    )
-                ).json()["data"]["runs"]
+
+            async def fetch_and_plan(after: str | None) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+                """One Relay page, its SuiteQL lookups and its bodies: what the sync's plan task does."""
+                variables = {
+                    "filters": {"status": {"eq": "COMPLETE"}, "endTime": {"gte": BULK_SINCE}},
+                    "first": PAGE_SIZE,
+                    "after": after,
+                }
+                # As the sync's client: retry a keep-alive connection the server closed while pages
+                # posted, and fetch a new token when ION says the old one expired (a slow machine).
+                for attempt in range(3):
+                    try:
+                        response = await ion.post(
+                            f"{env['ION_API_URL']}/graphql",
+                            headers={"Authorization": f"Bearer {tokens['ion']}"},
+                            json={"query": query, "variables": variables},
+                        )
+                    except httpx.TransportError:
+                        if attempt == 2:
+                            raise
+                        continue
+                    if response.status_code != 401:
+                        break
+                    tokens["ion"] = await ion_access_token(ion)
+                page = response.json()["data"]["runs"]
                 runs = [edge["node"] for edge in page["edges"]]
                 names = {r["partInventory"]["part"]["partNumber"] for r in runs} | {
                     i["partInventory"]["part"]["partNumber"]
@@ -176,7 +213,7 @@ def child_baseline() -> dict[str, Any]:
                     numbers,
                 )
                 work_orders = {row["tranid"]: row["id"] for row in rows}
-                writes = []
+                bodies = []
                 for run in runs:
                     produced = run["partInventory"]
                     lines: dict[tuple[str, str], float] = {}
@@ -208,12 +245,18 @@ def child_baseline() -> dict[str, Any]:
                         },
                     }
                     wo = next(a["value"] for a in run["attributes"] if a["key"] == attribute)
-                    writes.append(post(work_orders[wo], body))
-                await asyncio.gather(*writes)
-                posted += len(writes)
-                if not page["pageInfo"]["hasNextPage"]:
-                    break
-                after = page["pageInfo"]["endCursor"]
+                    bodies.append((work_orders[wo], body))
+                return page, bodies
+
+            # One page of look-ahead, as the sync: the next page is read and planned while this one posts.
+            posted = 0
+            ahead: asyncio.Future[Any] | None = asyncio.ensure_future(fetch_and_plan(None))
+            while ahead is not None:
+                page, bodies = await ahead
+                more = page["pageInfo"]["hasNextPage"]
+                ahead = asyncio.ensure_future(fetch_and_plan(page["pageInfo"]["endCursor"])) if more else None
+                await asyncio.gather(*(post(wo, body) for wo, body in bodies))
+                posted += len(bodies)
         return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "posted": posted}
 
     return asyncio.run(main())
@@ -282,8 +325,11 @@ def admin(url: str, method: str, path: str, body: Any = None) -> Any:
     return response.json()
 
 
-def run_child(kind: str, env: dict[str, str], workdir: Path, *, script: str = __file__) -> dict[str, Any]:
-    """`script --child kind` in a fresh process; `env` overrides the defaults set here."""
+def run_child(
+    kind: str, env: dict[str, str], workdir: Path, *, script: str = __file__, profile: Path | None = None
+) -> dict[str, Any]:
+    """`script --child kind` in a fresh process; `env` overrides the defaults set here;
+    `profile`: run it under cProfile, print its top entries."""
     child_env = {
         **os.environ,
         "ION_PAGE_SIZE": str(PAGE_SIZE),
@@ -293,18 +339,24 @@ def run_child(kind: str, env: dict[str, str], workdir: Path, *, script: str = __
         "ION_SYNC_REPORTS_DIR": str(workdir / "reports"),
         "PREFECT_HOME": str(workdir / f"prefect-{time.time_ns()}"),
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # the embedded API takes 10-20 s to start here, more under load; Prefect's default wait is 20 s
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
     }
     child_env.pop("PREFECT_API_URL", None)
+    if profile:
+        child_env[PROFILE_VARIABLE] = str(profile)
     output = subprocess.run(
         [sys.executable, script, "--child", kind], env=child_env, cwd=ROOT, capture_output=True, text=True, check=False
     )
     lines = [line for line in output.stdout.splitlines() if line.startswith("{")]
     if output.returncode != 0 or not lines:
         raise RuntimeError(f"{kind} child failed:\n{output.stdout[-3000:]}\n{output.stderr[-3000:]}")
+    if profile:
+        print_profile(profile)
     return json.loads(lines[-1])
 
 
-def measure(size: int, installations: int, workdir: Path) -> dict[str, Any]:
+def measure(size: int, installations: int, workdir: Path, profile: Path | None) -> dict[str, Any]:
     simulators, env = start_simulators(workdir / f"sandbox-{size}")
     try:
         ion_url, ns_url = env["ION_API_URL"], env["NETSUITE_BASE_URL"]
@@ -313,10 +365,10 @@ def measure(size: int, installations: int, workdir: Path) -> dict[str, Any]:
         admin(ion_url, "POST", "seed/bulk-runs", {"count": size, "installations_per_run": installations, "first_run_id": 100000})
         admin(ns_url, "POST", "seed/bulk-work-orders", {"count": size})
         print(f"  seeded {size:,} runs × {installations} installations in {time.perf_counter() - started:.1f} s", flush=True)
-        sync = run_child("sync", env, workdir)
+        sync = run_child("sync", env, workdir, profile=profile and profile / f"consumption-sync-{size}.prof")
         print(
             f"  sync:     {sync['seconds']:8.1f} s  {size / sync['seconds']:8.0f} runs/s  peak RSS {sync['rss_mb']:.0f} MB"
-            f"  CPU {sync['cpu']:.1f} s  (posted {sync['posted']:,}; Prefect API start {sync['api_start_seconds']:.1f} s, not counted)",
+            f"  CPU {sync['cpu']:.1f} s = {sync['cpu'] / size * 1000:.2f} s per 1,000 runs  (posted {sync['posted']:,}; Prefect API start {sync['api_start_seconds']:.1f} s, not counted)",
             flush=True,
         )
         admin(ns_url, "POST", "reset")
@@ -325,7 +377,7 @@ def measure(size: int, installations: int, workdir: Path) -> dict[str, Any]:
         baseline = run_child("baseline", env, workdir)
         print(
             f"  baseline: {baseline['seconds']:8.1f} s  {size / baseline['seconds']:8.0f} runs/s  peak RSS {baseline['rss_mb']:.0f} MB"
-            f"  CPU {baseline['cpu']:.1f} s  (posted {baseline['posted']:,})",
+            f"  CPU {baseline['cpu']:.1f} s = {baseline['cpu'] / size * 1000:.2f} s per 1,000 runs  (posted {baseline['posted']:,})",
             flush=True,
         )
         if sync["posted"] != size or baseline["posted"] != size:
@@ -341,6 +393,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--installations", type=int, default=20)
+    parser.add_argument("--profile", type=Path, help="a directory: profile the sync (cProfile) and print its top entries")
     parser.add_argument("--child", choices=["sync", "baseline", "sim-ion", "sim-netsuite"], help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -356,16 +409,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ion-sync-bench-") as tmp:
         for size in args.sizes:
             print(f"N={size:,}", flush=True)
-            results.append(measure(size, args.installations, Path(tmp)))
+            results.append(measure(size, args.installations, Path(tmp), args.profile))
     first, last = results[0], results[-1]
     for r in results:
         print(
             f"N={r['size']:,}: sync/baseline time {r['sync']['seconds'] / r['baseline']['seconds']:.2f}, "
-            f"sync RSS {r['sync']['rss_mb']:.0f} MB vs baseline {r['baseline']['rss_mb']:.0f} MB"
+            f"CPU {r['sync']['cpu'] / r['baseline']['cpu']:.2f}, sync RSS {r['sync']['rss_mb']:.0f} MB vs baseline {r['baseline']['rss_mb']:.0f} MB"
         )
     print(
         f"ratio={first['sync']['seconds'] / first['baseline']['seconds']:.2f} "
-        f"rss_ratio={last['sync']['rss_mb'] / first['sync']['rss_mb']:.2f}"
+        f"rss_ratio={last['sync']['rss_mb'] / first['sync']['rss_mb']:.2f} "
+        f"cpu_ratio={first['sync']['cpu'] / first['baseline']['cpu']:.2f}"
     )
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consumption import admin, peak_rss_mb, run_child, start_simulators
+from consumption import admin, cpu_seconds, peak_rss_mb, profiled, run_child, start_simulators
 
 BULK_SINCE = "2026-11-21T00:00:00Z"  # bulk receipts are created from here on; the demo's before
 LINES_PER_PO = 20
@@ -45,12 +45,12 @@ def child_receipt_sync() -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         async with get_client() as client:
             await client.hello()  # start the ephemeral Prefect API before timing the sync
-        started = time.perf_counter()
-        state = await receipt_sync(since=BULK_SINCE, return_state=True)
-        seconds = time.perf_counter() - started
+        started, cpu = time.perf_counter(), cpu_seconds()
+        state = await profiled(receipt_sync(since=BULK_SINCE, return_state=True))
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         summary = await state.aresult(raise_on_failure=False)
         posted = summary.posted if isinstance(summary, SyncSummary) else 0  # a failed run posts nothing to measure
-        return {"seconds": seconds, "posted": posted, "state": state.name}
+        return {"seconds": seconds, "cpu": cpu, "posted": posted, "state": state.name}
 
     return asyncio.run(main())
 
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--receipts", type=int, default=2000)
     parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrent requests allowed")
     parser.add_argument("--latency-ms", type=int, default=100, help="added to every NetSuite request")
+    parser.add_argument("--profile", type=Path, help="a directory: profile the sync (cProfile) and print its top entries")
     parser.add_argument("--child", choices=["receipt-sync"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -104,7 +105,8 @@ def main() -> None:
                 },
             )
             admin(ns_url, "POST", "stats/reset")
-            sync = run_child_here(env, workdir, args.limit)
+            profile = args.profile / f"receipt-sync-{args.receipts}.prof" if args.profile else None
+            sync = run_child_here(env, workdir, args.limit, profile)
             stats = admin(ns_url, "GET", "stats")
         finally:
             for process in simulators:
@@ -115,17 +117,18 @@ def main() -> None:
     achieved = requests / sync["seconds"]
     print(
         f"  sync: {sync['state']}, {sync['posted']:,} of {receipts:,} item receipts posted in {sync['seconds']:.1f} s "
-        f"({sync['posted'] / sync['seconds']:.1f} receipts/s), peak RSS {sync['rss_mb']:.0f} MB"
+        f"({sync['posted'] / sync['seconds']:.1f} receipts/s), CPU {sync['cpu']:.1f} s = "
+        f"{sync['cpu'] / max(1, sync['posted']) * 1000:.2f} s per 1,000 receipts, peak RSS {sync['rss_mb']:.0f} MB"
     )
     print(f"  NetSuite requests: {requests:,} ({json.dumps(stats['by_status'])}), max in flight {stats.get('max_in_flight')}")
     print(f"  achieved {achieved:.1f} requests/s of an ideal {ideal:.0f}")
     print(f"utilization={achieved / ideal:.2f} throttled={throttled}")
 
 
-def run_child_here(env: dict[str, str], workdir: Path, limit: int) -> dict[str, Any]:
+def run_child_here(env: dict[str, str], workdir: Path, limit: int, profile: Path | None = None) -> dict[str, Any]:
     """The sync in a fresh process (this file's `--child`), with the client's concurrency set
     to the account's limit, as a production deployment configures it."""
-    return run_child("receipt-sync", {**env, "NETSUITE_CONCURRENCY": str(limit)}, workdir, script=__file__)
+    return run_child("receipt-sync", {**env, "NETSUITE_CONCURRENCY": str(limit)}, workdir, script=__file__, profile=profile)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,27 @@ def explain_record_error(record: str, exc: ValidationError) -> str:
 
 def number_out_of_range(body: Any, path: str = "") -> tuple[str, float] | None:
     """The first number in a request body no target can hold (NaN, ±Infinity, beyond
-    `LARGEST_NUMBER`), as (field path, value); None when every number is fine."""
+    `LARGEST_NUMBER`), as (field path, value); None when every number is fine. Every body
+    posted goes through here: `_all_fine` answers without building a path for each value."""
+    return None if _all_fine(body) else _first_out_of_range(body, path)
+
+
+def _all_fine(value: Any) -> bool:
+    """True when every number in `value` is fine (NaN fails both comparisons). Exact types only;
+    anything else (a subclass) is left to `_first_out_of_range`."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return -LARGEST_NUMBER <= value <= LARGEST_NUMBER
+    if kind is dict:
+        return all(map(_all_fine, value.values()))
+    if kind is list or kind is tuple:
+        return all(map(_all_fine, value))
+    if kind is str or kind is bool or value is None:
+        return True
+    return _first_out_of_range(value, "") is None
+
+
+def _first_out_of_range(body: Any, path: str) -> tuple[str, float] | None:
     if isinstance(body, bool):
         return None
     if isinstance(body, int | float):
@@ -67,7 +87,7 @@ def number_out_of_range(body: Any, path: str = "") -> tuple[str, float] | None:
         items = ((f"{path}[{i}]", v) for i, v in enumerate(body))
     else:
         return None
-    return next((found for sub, value in items if (found := number_out_of_range(value, sub))), None)
+    return next((found for sub, value in items if (found := _first_out_of_range(value, sub))), None)
 
 
 def number_at(value: Any, field: str) -> float:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from connectors.validation import explain_record_error
+from core.collector import collector_paused
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -21,10 +22,12 @@ def validated(
     the node). A node without an id is named by a digest of its content."""
     records: list[M] = []
     failed: list[tuple[str, str, dict[str, Any]]] = []
-    for node in nodes:
-        try:
-            records.append(model.model_validate(node))
-        except ValidationError as exc:
-            node_id = str(node.get("id") or "unknown-" + hashlib.sha1(json.dumps(node, sort_keys=True).encode()).hexdigest()[:12])
-            failed.append((node_id, explain_record_error(f"{noun} {node_id}", exc), node))
+    with collector_paused():  # a page of nested models: the collector would walk them again and again
+        for node in nodes:
+            try:
+                records.append(model.model_validate(node))
+            except ValidationError as exc:
+                digest = hashlib.sha1(json.dumps(node, sort_keys=True).encode()).hexdigest()[:12]
+                node_id = str(node.get("id") or "unknown-" + digest)
+                failed.append((node_id, explain_record_error(f"{noun} {node_id}", exc), node))
     return records, failed

@@ -32,6 +32,7 @@ from connectors.validation import (
     shorten,
     shown,
 )
+from core.collector import collector_paused
 from core.reporting import SyncSummary
 from ledger import Claim, EntryStatus, Ledger, Outcome, RunHandle
 from ledger.store import ClaimRequest, DeadLetter
@@ -178,10 +179,11 @@ async def write_page(
     target = writer.target
     dead_letters = [*dead_letters]
     by_key: dict[str, Postable] = {}
-    for item in items:
-        with one_record(dead_letters, item.key, item.source_ref, item.label, item.source_time):
-            check_body(item.body, target)
-            by_key[item.key] = item
+    with collector_paused():
+        for item in items:
+            with one_record(dead_letters, item.key, item.source_ref, item.label, item.source_time):
+                check_body(item.body, target)
+                by_key[item.key] = item
     kept = set(ledger.dead_letter(writer.integration, dead_letters, replace_dead=retry_dead, run=run))
     report.dead_letters = [dead_letter_row(d) for d in dead_letters if d.key in kept]
     batch = ledger.claim(

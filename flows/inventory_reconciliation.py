@@ -11,6 +11,8 @@ a CSV and a PNG chart. It writes nothing to either system, nor to the ledger.
 
 from __future__ import annotations
 
+import asyncio
+
 from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
@@ -46,8 +48,10 @@ async def inventory_reconciliation(
     integration = erp_integration(INTEGRATION, env.erp)
     async with IonClient(env.ion) as ion, open_erp(env) as adapter:
         inventory = adapter.require(adapter.inventory, "inventory reconciliation")
-        ion_stock, locations = await read_ion_on_hand(ion, statuses or ON_HAND_STATUSES)
-        balances, location_names = await read_erp_balances(inventory)
+        # both systems at once: neither waits for the other's pages
+        (ion_stock, locations), (balances, location_names) = await asyncio.gather(
+            read_ion_on_hand(ion, statuses or ON_HAND_STATUSES), read_erp_balances(inventory)
+        )
     result = compare_inventory(
         ion_stock, balances, env.erp_mappings, site_names(locations), location_names, tolerance, adapter.name
     )

@@ -26,6 +26,7 @@ from prefect.states import Failed, State
 from pydantic import Field
 
 from connectors.ion import IonClient, Page
+from core.collector import collect_rarely
 from core.config import ErpName, erp_integration
 from core.environment import load_environment
 from core.pipeline import pipelined
@@ -111,6 +112,7 @@ async def receipt_sync(
     env = load_environment("erp", erp=erp)
     integration = erp_integration(INTEGRATION, env.erp)
     logger = get_run_logger()
+    collect_rarely()  # pages of ~100,000 objects: see core.collector
     ledger = Ledger(env.app.database_url)
     try:
         incremental = not (receipt_ids or since or until)

@@ -12,6 +12,7 @@ either system, nor to the ledger.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from prefect import flow, get_run_logger
@@ -55,8 +56,10 @@ async def three_way_match(
     mappings = env.erp_mappings
     async with IonClient(env.ion) as ion, open_erp(env) as adapter:
         matching = adapter.require(adapter.matching, "the 3-way match")
-        lines, receipts, bills = await read_erp_purchasing(matching, po_numbers, since, until, include_closed)
-        orders = await read_ion_purchase_orders(ion)
+        # both systems at once: neither waits for the other's pages
+        (lines, receipts, bills), orders = await asyncio.gather(
+            read_erp_purchasing(matching, po_numbers, since, until, include_closed), read_ion_purchase_orders(ion)
+        )
     result = match_lines(lines, receipts, bills, ion_lines_frame(orders, mappings), mappings, erp=adapter.name)
     csv = publish_match(result, env.app.reports_dir, integration)
     counts = result.rows["status"].value_counts().to_dict()

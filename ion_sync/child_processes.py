@@ -21,6 +21,19 @@ from types import FrameType
 from typing import Any
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+STARTUP_TIMEOUT_VARIABLE = (
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"  # Prefect 3.8.8: server.ephemeral.startup_timeout_seconds
+)
+# The embedded API takes 10-20 s to start on a quiet 2-core machine and measured up to 250 s (a
+# fresh database) on this one under heavy load (README "Performance": the embedded start);
+# Prefect gives up after 20 s. Not longer: Prefect notices a server that died only when it runs out.
+EMBEDDED_START_SECONDS = 300
+
+
+def startup_timeout() -> int:
+    """How long to wait for the embedded API: the Prefect setting when set, else EMBEDDED_START_SECONDS."""
+    value = os.environ.get(STARTUP_TIMEOUT_VARIABLE)
+    return int(value) if value and value.isdigit() else EMBEDDED_START_SECONDS
 
 
 def die_with_parent() -> Callable[[], None] | None:
@@ -77,7 +90,7 @@ def start_prefect_api() -> None:
     install()
     from prefect.server.api.server import SubprocessASGIServer
 
-    SubprocessASGIServer().start()
+    SubprocessASGIServer().start(timeout=startup_timeout())
 
 
 def stop_on_sigterm() -> None:

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from connectors.errors import ConfigError
+from ion_sync.child_processes import EMBEDDED_START_SECONDS, STARTUP_TIMEOUT_VARIABLE
 
 if TYPE_CHECKING:
     from ledger.store import Ledger
 
-# The embedded Prefect API takes 5 to 30 s to start on a cold machine (measured here: a fresh
-# virtualenv compiling Prefect's modules); Prefect gives up after 20 s by default.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# Where Prefect starts the embedded API itself (a run not started by `start_prefect_api`), it
+# waits as long as `start_prefect_api` does (ion_sync.child_processes: why).
+os.environ.setdefault(STARTUP_TIMEOUT_VARIABLE, str(EMBEDDED_START_SECONDS))
 
 app = typer.Typer(
     help="ion-sync: Prefect pipelines between ION Factory OS and NetSuite (and more to come).",

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from pydantic import TypeAdapter
 
 from connectors.ion import IonClient
 from connectors.ion.models.inventory import OnHandInventory
@@ -32,25 +33,31 @@ INTEGRATION = "inventory-reconciliation"
 ON_HAND_STATUSES = ["AVAILABLE", "UNAVAILABLE", "KITTED"]
 
 
+ON_HAND_PAGE = TypeAdapter(list[OnHandInventory])  # a page validated in one call, not one per node
+
+
 @task(name="read-ion-on-hand", cache_policy=NO_CACHE)
 async def read_ion_on_hand(ion: IonClient, statuses: list[str]) -> tuple[pd.DataFrame, list[Location]]:
-    """ION stock per part and location (quantity − installed − scrapped), page by page."""
-    rows: list[tuple[str, int | None, float]] = []
+    """ION stock per part and location (quantity − installed − scrapped), page by page; only the
+    three columns are kept, never the pages."""
+    parts: list[str] = []
+    locations: list[int | None] = []
+    on_hand: list[float] = []
     async for page in ion.pages(ON_HAND_INVENTORY, "partInventories", {"filters": {"status": {"in": statuses}}}):
-        for node in page.nodes:
-            inv = OnHandInventory.model_validate(node)
-            on_hand = inv.quantity - (inv.quantityInstalled or 0) - (inv.quantityScrapped or 0)
-            rows.append((inv.part.partNumber, inv.location.id if inv.location else None, on_hand))
-    locations = [Location.model_validate(n) async for page in ion.pages(LOCATIONS, "locations") for n in page.nodes]
-    frame = pd.DataFrame(rows, columns=["part_number", "ion_location", "on_hand"])
-    return frame, locations
+        for inv in ON_HAND_PAGE.validate_python(page.nodes):
+            parts.append(inv.part.partNumber)
+            locations.append(inv.location.id if inv.location else None)
+            on_hand.append(inv.quantity - (inv.quantityInstalled or 0) - (inv.quantityScrapped or 0))
+    tree = [Location.model_validate(n) async for page in ion.pages(LOCATIONS, "locations") for n in page.nodes]
+    return pd.DataFrame({"part_number": parts, "ion_location": locations, "on_hand": on_hand}), tree
 
 
 @task(name="read-erp-balances", cache_policy=NO_CACHE)
 async def read_erp_balances(inventory: InventorySource) -> tuple[pd.DataFrame, dict[str, str]]:
     """The ERP's on-hand per item and location, page by page, and its location names."""
-    balances = [balance async for page in inventory.balances() for balance in page]
-    return rows_frame(balances, ERP_BALANCE_COLUMNS, ["quantity"]), await inventory.location_names()
+    frames = [rows_frame(page, ERP_BALANCE_COLUMNS, ["quantity"]) async for page in inventory.balances()]
+    balances = pd.concat(frames, ignore_index=True) if frames else rows_frame([], ERP_BALANCE_COLUMNS, ["quantity"])
+    return balances, await inventory.location_names()
 
 
 @task(name="publish-reconciliation", cache_policy=NO_CACHE)
@@ -93,8 +100,12 @@ def publish_reconciliation(
     return {"csv": csv_path, "png": png_path}
 
 
+CHART_BARS = 40  # a chart of a million lines would be unreadable (and take minutes): the largest differences
+
+
 def _chart(result: Reconciliation) -> bytes:
-    differences = result.differences
+    everything = result.differences
+    differences = everything.loc[everything["difference"].abs().nlargest(CHART_BARS).index]
     fig = Figure(figsize=(9, max(2.5, 0.4 * len(differences) + 1.5)))  # no pyplot: no display needed
     ax = fig.subplots()
     if differences.empty:
@@ -107,7 +118,8 @@ def _chart(result: Reconciliation) -> bytes:
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_xlabel(f"ION on-hand − {result.erp} on-hand")
         ax.invert_yaxis()
-    ax.set_title("Inventory differences by site and item")
+    shown = f"the {len(differences)} largest of {len(everything)} " if len(everything) > len(differences) else ""
+    ax.set_title(f"Inventory differences by site and item{f' ({shown}lines)' if shown else ''}")
     fig.tight_layout()
     image = io.BytesIO()
     fig.savefig(image, format="png", dpi=110)

@@ -156,9 +156,10 @@ def test_as_built_and_ncrs_land_once_per_unit(world):
         ("SAT-500", "Built in ION as SAT-500 rev B, serial SN-0001")
     ]
 
-    again = run_deployment("plm-feedback-sync-arena")
+    again = run_deployment("plm-feedback-sync-arena", {"lookback_minutes": 0})
     assert again.line() == "plm-feedback-sync-arena Completed posted=0 dead_letters=0"
     assert again.summary.requests == 0  # the ledger answered; Arena's quota untouched
+    assert again.summary.fetched < result.summary.fetched  # the watermarks: only the latest run and issue again
     assert len(ion_files(world)) == 8 and len(arena(world, "requests")) == 1
 
 

@@ -32,6 +32,8 @@ CREATE_ISSUE = load("plm_create_issue")
 RUN_ISSUES = load("plm_run_issues")
 AS_BUILT = load("plm_as_built")
 NCRS = load("plm_ncrs")
+COMPLETE = {"status": {"eq": "COMPLETE"}}  # runs whose as-built is final
+DISPOSITIONED = {"status": {"in": ["IN_PROGRESS", "IN_REVIEW", "RESOLVED"]}}  # issues that are NCRs
 INSPECTIONS = load("plm_inspections")
 PROCEDURES = load("plm_procedures")
 CREATE_PROCEDURE = load("plm_create_procedure")
@@ -221,11 +223,13 @@ class IonPlm:
         data = await self.ion.execute(CREATE_ISSUE, {"input": {"runId": run_id, "title": title, "causeCondition": cause}})
         return int(data["createIssue"]["issue"]["id"])
 
-    def as_built_pages(self) -> AsyncIterator[Page]:
-        return self.ion.pages(AS_BUILT, "runs")
+    def as_built_pages(self, window: dict[str, Any] | None = None) -> AsyncIterator[Page]:
+        """Completed runs, oldest first; `window`: more run filters (the end-time window of a watermark)."""
+        return self.ion.pages(AS_BUILT, "runs", {"filters": {**COMPLETE, **(window or {})}})
 
-    def ncr_pages(self) -> AsyncIterator[Page]:
-        return self.ion.pages(NCRS, "issues")
+    def ncr_pages(self, window: dict[str, Any] | None = None) -> AsyncIterator[Page]:
+        """Issues with a disposition, oldest first; `window`: more issue filters (an `_updated` window)."""
+        return self.ion.pages(NCRS, "issues", {"filters": {**DISPOSITIONED, **(window or {})}})
 
     def inspection_pages(self) -> AsyncIterator[Page]:
         return self.ion.pages(INSPECTIONS, "runs")

@@ -9,6 +9,7 @@ from typing import Any
 
 from connectors.ion.models.runs import CompletedRun
 from connectors.netsuite import NetSuiteClient
+from core.collector import collector_paused
 from core.config import ErpMappings
 from core.writer import Postable, Writer, one_record
 from erp.netsuite.consumption import (
@@ -43,7 +44,8 @@ class NetSuiteCompletions:
     async def plan(self, runs: Sequence[CompletedRun]) -> PlannedWrites:
         """Expand and map the runs, then resolve NetSuite ids for items, consumed numbers and
         work orders; `Postable.record` is the work order's internal id."""
-        planned = plan_completions(runs, self.mappings)
+        with collector_paused():
+            planned = plan_completions(runs, self.mappings)
         page = PlannedWrites(dead_letters=planned.dead_letters)
         if not planned.plans:
             return page
@@ -54,7 +56,19 @@ class NetSuiteCompletions:
             await self._resolve_numbers(consumed_numbers(planned.plans))
             numbers = self.number_ids
         work_orders = await find_work_orders(self.netsuite, {plan.work_order for plan in planned.plans})
-        for plan in planned.plans:
+        with collector_paused():
+            self._build(planned.plans, work_orders, numbers, page)
+        return page
+
+    def _build(
+        self,
+        plans: Sequence[CompletionPlan],
+        work_orders: dict[str, WorkOrderRef],
+        numbers: dict[tuple[str, str], str] | None,
+        page: PlannedWrites,
+    ) -> None:
+        """A body for each plan whose NetSuite references resolve, else its dead letter."""
+        for plan in plans:
             source = f"ion:run:{plan.run_id}"
             work_order = work_orders.get(plan.work_order)
             problems = reference_problems(plan, self.item_ids, work_order, numbers)
@@ -67,7 +81,6 @@ class NetSuiteCompletions:
             with one_record(page.dead_letters, plan.key, source, plan.label, plan.end_time):
                 body = completion_body(plan, self.item_ids, numbers)
                 page.ready.append(Postable(plan.key, source, plan.label, body, posted_row(plan), plan.end_time, work_order.id))
-        return page
 
     def writer(self) -> Writer:
         """Completions transformed from their work order, with `?replace=component`."""

@@ -27,9 +27,12 @@ ERP = "NetSuite"
 COMPLETION_REPLACE = ("component",)
 
 
+_NOT_IN_EXTERNAL_IDS = re.compile(r"[^A-Za-z0-9_-]")
+
+
 def external_id(key: str) -> str:
     """NetSuite external ids allow letters, digits, `_` and `-` only (reference §1.5)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", key)
+    return _NOT_IN_EXTERNAL_IDS.sub("-", key)
 
 
 def plan_completions(runs: Sequence[CompletedRun], mappings: ErpMappings) -> Planned:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from connectors.netsuite import NetSuiteClient
-from erp.netsuite.suiteql import suiteql_number
+from erp.netsuite.suiteql import suiteql_number, suiteql_segments
 from erp.port.inventory import InventoryBalance
 
 BALANCES = (
-    "SELECT i.itemid AS item, b.location AS location, b.quantityonhand AS quantity "
+    "SELECT i.itemid AS item, b.item AS item_id, b.location AS location, b.quantityonhand AS quantity "
     "FROM inventorybalance b JOIN item i ON i.id = b.item"
 )
 
@@ -21,15 +21,14 @@ class NetSuiteInventory:
         self._client = client
 
     async def balances(self) -> AsyncIterator[list[InventoryBalance]]:
+        """Every balance, ordered by item, past SuiteQL's 100,000-row ceiling (`suiteql_segments`)."""
         size = self._client.settings.suiteql_page_size
-        page: list[InventoryBalance] = []
-        async for row in self._client.suiteql(BALANCES):
-            page.append(InventoryBalance(str(row.get("item")), str(row.get("location")), suiteql_number(row.get("quantity"))))
-            if len(page) == size:
-                yield page
-                page = []
-        if page:
-            yield page
+        async for segment in suiteql_segments(self._client, BALANCES, "b.item", "item_id", "b.item, b.location"):
+            for start in range(0, len(segment), size):
+                yield [
+                    InventoryBalance(str(row.get("item")), str(row.get("location")), suiteql_number(row.get("quantity")))
+                    for row in segment[start : start + size]
+                ]
 
     async def location_names(self) -> dict[str, str]:
         return {str(row["id"]): str(row["name"]) for row in await self._client.suiteql_all("SELECT id, name FROM location")}

@@ -8,7 +8,7 @@ from typing import Any
 
 from connectors.netsuite import NetSuiteClient
 from erp.netsuite.references import SUITEQL_IN_CHUNK
-from erp.netsuite.suiteql import placeholders, suiteql_number
+from erp.netsuite.suiteql import placeholders, suiteql_number, suiteql_segments
 from erp.port.matching import DocumentLine, OrderedLine, PurchasingLines
 
 # Purchase orders not yet approved (P planned, A pending approval, C rejected) expect nothing.
@@ -41,8 +41,12 @@ class NetSuiteMatching:
             for start in range(0, len(po_numbers), SUITEQL_IN_CHUNK):
                 chunk = po_numbers[start : start + SUITEQL_IN_CHUNK]
                 rows += await self._client.suiteql_all(f"{PO_LINES} AND t.tranid IN ({placeholders(chunk)})", chunk)
-        else:
-            rows = await self._client.suiteql_all(PO_LINES)
+        else:  # every PO line: past SuiteQL's 100,000-row ceiling, a segment at a time
+            rows = [
+                row
+                async for segment in suiteql_segments(self._client, PO_LINES, "t.id", "po_id", "t.id, tl.id")
+                for row in segment
+            ]
         skip = UNAPPROVED_PO_STATUSES | (set() if include_closed else CLOSED_PO_STATUSES)
         rows = [r for r in rows if _status_letter(r.get("status")) not in skip]
         if since:

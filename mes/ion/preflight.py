@@ -61,8 +61,8 @@ def probes(settings: IonSettings, mappings: Mappings) -> list[Probe]:
         Probe("ramp-supplier-import", ramp.SUPPLIERS, "suppliers"),
         Probe("plm-part-sync", plm.PARTS, "parts", {"numbers": ["ion-sync-preflight"]}),
         Probe("plm-routing-sync", plm.PROCEDURES, "procedures", {"title": "ion-sync-preflight"}),
-        Probe("plm-feedback-sync", plm.AS_BUILT, "runs"),
-        Probe("plm-feedback-sync", plm.NCRS, "issues"),
+        Probe("plm-feedback-sync", plm.AS_BUILT, "runs", {"filters": plm.COMPLETE}),
+        Probe("plm-feedback-sync", plm.NCRS, "issues", {"filters": plm.DISPOSITIONED}),
         Probe("plm-inspection-sync", plm.INSPECTIONS, "runs"),
         Probe("plm-change-sync", plm.OPEN_RUNS, "runs", {"partIds": []}),
     ]

@@ -7,7 +7,10 @@ never authenticated.
 - `GET /_sandbox/inventory`: the `inventorybalance` rows with item/location names
 - `POST /_sandbox/seed/bulk-work-orders {"count": N}`: WO-B000001.. and items BULK-C01..C20
 - `POST /_sandbox/seed/purchasing`: the purchasing demo data (idempotent; `seed_purchasing` does it at start-up)
-- `POST /_sandbox/seed/bulk-purchase-orders {"count": N, "lines_per_po": L, "quantity": Q, "first_number": 1}`:
+- `POST /_sandbox/seed/bulk-balances {"rows": [[itemid, location id, quantity], ...]}`: on-hand
+  balances for benchmarks, items created when missing (`NetSuiteStore.bulk_balances`)
+- `POST /_sandbox/seed/bulk-purchase-orders {"count": N, "lines_per_po": L, "quantity": Q, "first_number": 1,
+  "received": R, "billed": B}` (R, B per line on one item receipt and one vendor bill per PO; 0: none):
   PO-B000001.. for benchmarks (`purchasing_bulk.py`)
 """
 
@@ -112,6 +115,16 @@ async def bulk_work_orders(request: Request) -> Response:
     return JSONResponse({**result, "seconds": round(time.perf_counter() - started, 3)})
 
 
+async def bulk_balances(request: Request) -> Response:
+    try:
+        rows = [(str(item), int(location), float(quantity)) for item, location, quantity in (await request.json())["rows"]]
+    except (ValueError, KeyError, TypeError):
+        return JSONResponse({"error": 'body must be {"rows": [[itemid, location id, quantity], ...]}'}, status_code=400)
+    started = time.perf_counter()
+    result = _sim(request).store.bulk_balances(rows)
+    return JSONResponse({**result, "seconds": round(time.perf_counter() - started, 3)})
+
+
 async def seed_purchasing(request: Request) -> Response:
     seeded = _sim(request).store.purchasing.seed_demo()
     return JSONResponse({"seeded": seeded})
@@ -143,5 +156,6 @@ ROUTES = [
     Route("/_sandbox/inventory", inventory, methods=["GET"]),
     Route("/_sandbox/seed/bulk-work-orders", bulk_work_orders, methods=["POST"]),
     Route("/_sandbox/seed/purchasing", seed_purchasing, methods=["POST"]),
+    Route("/_sandbox/seed/bulk-balances", bulk_balances, methods=["POST"]),
     Route("/_sandbox/seed/bulk-purchase-orders", bulk_purchase_orders, methods=["POST"]),
 ]

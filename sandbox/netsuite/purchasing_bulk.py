@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .purchasing_store import po_total
+from .purchasing_schema import BILL_LINK_TYPE, RECEIPT_LINK_TYPE
+from .purchasing_store import LinkedLine, derive_po_status, po_total
 from .store import BULK_COMPONENTS, iso_now
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ class BulkPurchaseOrdersSpec(BaseModel):
     lines_per_po: int = Field(1, ge=1, le=999)
     quantity: float = Field(1.0, gt=0, allow_inf_nan=False)
     first_number: int = Field(1, ge=1)
+    received: float = Field(0.0, ge=0, allow_inf_nan=False)  # per line, on one item receipt per PO (0: none)
+    billed: float = Field(0.0, ge=0, allow_inf_nan=False)  # per line, on one vendor bill per PO (0: none)
 
 
 class TranIdClash(Exception):
@@ -78,6 +81,37 @@ def bulk_po_body(pid: int, number: int, items: list[int], quantity: float, stamp
     return body
 
 
+def linked_document(
+    tid: int, rtype: str, po: dict[str, Any], quantity: float, stamp: str
+) -> tuple[str, dict[str, Any], list[LinkedLine]]:
+    """An item receipt or vendor bill made from bulk PO `po` for `quantity` of every line
+    (the PO's `quantityReceived` / `quantityBilled` updated in place), as the demo's bills are."""
+    moved = "quantityReceived" if rtype == "itemReceipt" else "quantityBilled"
+    lines = []
+    for n, pl in enumerate(po["item"]["items"], start=1):
+        pl[moved] = float(pl[moved]) + quantity
+        location = BULK_LOCATION if rtype == "itemReceipt" else None
+        line = {"line": n, "orderLine": pl["line"], "item": pl["item"], "quantity": quantity, "rate": pl["rate"]}
+        line |= {"amount": round(quantity * pl["rate"], 6)} | ({"location": {"id": str(location)}} if location else {})
+        lines.append(LinkedLine(pl["line"], int(pl["item"]["id"]), quantity, location, pl["rate"], line))
+    document = {
+        "id": tid,
+        "tranId": str(tid),
+        "createdFrom": {"id": str(po["id"])},
+        "entity": po["entity"],
+        "subsidiary": {"id": "1"},
+        "currency": {"id": "1"},
+        "tranDate": stamp[:10],
+        "status": "A" if rtype == "vendorBill" else None,
+        "memo": f"Bulk {'item receipt' if rtype == 'itemReceipt' else 'vendor bill'} for {po['tranId']}",
+        "createdDate": stamp,
+        "lastModifiedDate": stamp,
+        "item": {"items": [ln.body for ln in lines]},
+    }
+    document["total"] = round(sum(ln.body["amount"] for ln in lines), 6)
+    return rtype, {k: v for k, v in document.items() if v is not None}, lines
+
+
 def seed_bulk_purchase_orders(store: Store, spec: BulkPurchaseOrdersSpec) -> dict[str, Any]:
     """Create `spec.count` POs `PO-B<first_number>`..; `TranIdClash` if one of those tranIds exists.
 
@@ -104,7 +138,18 @@ def seed_bulk_purchase_orders(store: Store, spec: BulkPurchaseOrdersSpec) -> dic
             items = [ids[BULK_COMPONENTS[k % len(BULK_COMPONENTS)]] for k in range(spec.lines_per_po)]
             for number in numbers:
                 body = bulk_po_body(store._take_transaction_id(), number, items, spec.quantity, stamp)
+                documents = [
+                    linked_document(store._take_transaction_id(), rtype, body, quantity, stamp)
+                    for rtype, quantity in (("itemReceipt", spec.received), ("vendorBill", spec.billed))
+                    if quantity
+                ]
+                body["status"] = derive_po_status(body, store.config) if documents else body["status"]
                 purchasing.write_purchase_order_rows(body, create=True)
+                for rtype, document, lines in documents:
+                    link = RECEIPT_LINK_TYPE if rtype == "itemReceipt" else BILL_LINK_TYPE
+                    purchasing._insert_linked(rtype, document, body, lines, link)
+                    if rtype == "itemReceipt":
+                        store._move((ln.item, BULK_LOCATION, ln.quantity) for ln in lines)
 
         try:
             store._write(write)

@@ -413,6 +413,44 @@ class Store:
                 self._load_caches()
             return {"work_orders_created": len(bodies), "items_created": items_created}
 
+    def bulk_balances(self, rows: list[tuple[str, int, float]]) -> dict[str, int]:
+        """Benchmark data: on-hand `quantity` of item `itemid` at location id, per row (items
+        created as inventory items when missing; an existing balance is replaced)."""
+        with self.lock:
+            self.db.execute("BEGIN")
+            try:
+                known = {i.itemid: iid for iid, i in self.items.items()}
+                missing = sorted({itemid for itemid, _, _ in rows} - known.keys())
+                first = self._next_item_id
+                itemtype, _ = ITEM_TYPES["inventoryItem"]
+                stamp = iso(DEMO_EPOCH)
+                self.db.executemany(
+                    "INSERT INTO sim_record VALUES ('inventoryItem', ?, NULL, NULL, ?, ?)",
+                    (
+                        (
+                            first + n,
+                            stamp,
+                            json.dumps({"id": first + n, "itemId": itemid, "displayName": itemid, "isInactive": False}),
+                        )
+                        for n, itemid in enumerate(missing)
+                    ),
+                )
+                self.db.executemany(
+                    "INSERT INTO item VALUES (?, ?, ?, ?, ?, 'F', 'F', 'F', NULL)",
+                    ((first + n, itemid, itemid, itemid, itemtype) for n, itemid in enumerate(missing)),
+                )
+                known.update({itemid: first + n for n, itemid in enumerate(missing)})
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO inventorybalance VALUES (?1, ?2, ?3, ?3)",
+                    ((known[itemid], location, quantity) for itemid, location, quantity in rows),
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self._load_caches()
+            return {"balances": len(rows), "items_created": len(missing)}
+
     def _insert_bulk_items(self) -> int:
         """Insert the missing inventory items BULK-C01..C20 (no transaction handling; the caller
         reloads the caches); returns how many were created."""

@@ -1,0 +1,40 @@
+"""Python's cyclic garbage collector on the write path: run rarely, never inside a page's CPU work.
+
+A page of records allocates ~100,000 objects that live until the page is done (nodes, models,
+frames, bodies). With CPython's default threshold (a collection every 700 allocations) the
+collector ran hundreds of times per page, each time walking what the page had built so far:
+measured on 1,000 ION runs of 20 installations, validating them took 400-830 µs of CPU per run
+with the collector on, 80 µs with it paused (benchmarks/consumption.py, README "Performance").
+Reference counting frees nearly all of it anyway; the collector is for cycles, and a cycle
+waits one page at most.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+YOUNG_THRESHOLD = 100_000  # allocations between collections of the youngest generation (CPython: 700)
+
+
+def collect_rarely() -> None:
+    """For a sync run: collect once, set the survivors (Prefect, libraries: a few hundred thousand
+    long-lived objects) aside for good, and let the young generation grow to a page's worth."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(max(YOUNG_THRESHOLD, gc.get_threshold()[0]), middle, old)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic collection inside this block: for synchronous CPU work over a page (validate,
+    plan, build bodies), never around an `await`. Nested blocks leave it to the outermost."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
