@@ -1,132 +1,19 @@
-"""Every ERP adapter behind the ERP port, against its simulator: one case per ERP (`ERPS`).
-
-The suites in this folder are parametrised over `ERPS`: the next ERP adds a case here and
-must pass them all.
-"""
+"""The ERP-port contract suites' one fixture: `erp`, every ERP in `erps.ERPS` (how to add one: erps.py)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
 
-from connectors.netsuite import NetSuiteClient
-from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
-from erp.netsuite.adapter import netsuite_adapter
-from erp.port import ErpAdapter
-from erp.quickbooks.adapter import quickbooks_adapter
-from erp.quickbooks.setup import LedgerTokenStore
-from ledger import Ledger
-from sandbox.netsuite import NetSuiteSimConfig
-from sandbox.netsuite import create_app as netsuite_app
-from sandbox.quickbooks import QuickBooksSimConfig
-from sandbox.quickbooks import create_app as quickbooks_app
-from sandbox.server import serving
-from tests.contract.erp_port.cases import PAGE_SIZE, ErpCase, Recorder, admin, environment, totals
-from tests.contract.erp_port.targets import TARGETS, ErpUnderTest
-from tests.world import World, netsuite_tba_settings
+from tests.contract.erp_port.erps import ERPS, Erp, ErpSession
 
 
-@pytest.fixture(scope="session")
-def netsuite_case() -> Iterator[ErpCase]:
-    with serving(netsuite_app(NetSuiteSimConfig(seed_purchasing=True))) as running:
-        settings = netsuite_tba_settings(running.url).model_copy(update={"suiteql_page_size": PAGE_SIZE})
-
-        @asynccontextmanager
-        async def open_netsuite() -> AsyncIterator[tuple[ErpAdapter, Recorder]]:
-            recorder = Recorder()
-            async with NetSuiteClient(settings, transport=recorder) as client:
-                yield netsuite_adapter(client, environment(netsuite=settings)), recorder
-
-        async def receive_and_bill() -> None:
-            """A partial item receipt of PO5002 (seeded: 1502), as NetSuite users make them; PO5001's bill is seeded."""
-            async with NetSuiteClient(settings) as client:
-                lot = {"inventoryAssignment": {"items": [{"receiptInventoryNumber": "L-1", "quantity": 30}]}}
-                lines = [{"orderLine": 1, "quantity": 30, "inventoryDetail": lot}, {"orderLine": 2, "quantity": 15}]
-                body = {"externalId": "erp-port-receipt", "item": {"items": lines}}
-                await client.transform_once(
-                    "purchaseOrder", "1502", "itemReceipt", body, external_id="erp-port-receipt", check_first=False
-                )
-
-        asyncio.run(receive_and_bill())
-        yield ErpCase(
-            name="NetSuite",
-            open=open_netsuite,
-            is_read=lambda r: r.method == "GET" or r.url.path.endswith("/suiteql"),
-            books=lambda: totals(
-                [(r["itemId"], r["location"], r["quantityOnHand"]) for r in admin(running.url, "inventory")["items"]]
-            ),
-            documents={"receipts": {("PO5002", "1"): 30, ("PO5002", "2"): 15}, "bills": {("PO5001", "1"): 100}},
-        )
-
-
-@pytest.fixture(scope="session")
-def quickbooks_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ErpCase]:
-    # throttling has its own tests (test_sandbox_quickbooks, test_connectors): here two clients in one
-    # second (stocking, then reading) would wait out a 429 minute
-    config = QuickBooksSimConfig(requests_per_second=100)
-    with serving(quickbooks_app(config)) as running:
-        settings = QuickBooksSettings(
-            realm_id=config.realm_id,
-            client_id=config.client_id,
-            client_secret=config.client_secret,
-            refresh_token=config.initial_refresh_token,
-            base_url=running.url,
-            token_url=f"{running.url}/oauth2/v1/tokens/bearer",
-            page_size=PAGE_SIZE,
-        )
-        ledger = Ledger(f"sqlite:///{tmp_path_factory.mktemp('erp-port') / 'ledger.db'}")
-
-        @asynccontextmanager
-        async def open_quickbooks() -> AsyncIterator[tuple[ErpAdapter, Recorder]]:
-            recorder = Recorder()
-            tokens = LedgerTokenStore(ledger, settings.credential_name)
-            async with QuickBooksClient(settings, tokens, transport=recorder) as client:
-                yield quickbooks_adapter(client, environment(quickbooks=settings)), recorder
-
-        async def stock() -> None:
-            """Inventory items with stock besides the demo's (A8's create body, accounts as the demo item's)."""
-            tokens = LedgerTokenStore(ledger, settings.credential_name)
-            async with QuickBooksClient(settings, tokens) as client:
-                demo = (await client.query_all("Item"))[0]
-                accounts = {key: demo[key] for key in ("IncomeAccountRef", "AssetAccountRef", "ExpenseAccountRef")}
-                for name, quantity in (("COMP-300 Rev A", 12), ("RES-10 Rev B", 7.5), ("MOD-20 Rev A", 0)):
-                    body = {"Name": name, "Type": "Inventory", "TrackQtyOnHand": True, "QtyOnHand": quantity, **accounts}
-                    await client.save("Item", {**body, "InvStartDate": "2026-01-01"}, requestid=f"erp-port-{name}")
-
-        asyncio.run(stock())
-        yield ErpCase(
-            name="QuickBooks",
-            open=open_quickbooks,
-            is_read=lambda r: r.method == "GET" or r.url.path.endswith("/query"),
-            books=lambda: totals(
-                [
-                    (r["Name"], None, r["QtyOnHand"])
-                    for r in admin(running.url, "entities/Item")["items"]
-                    if r["Type"] == "Inventory"
-                ]
-            ),
-            documents={},
-        )
-
-
-ERPS = ["netsuite_case", "quickbooks_case"]
-
-
-@pytest.fixture(params=ERPS)
-def erp(request: pytest.FixtureRequest) -> ErpCase:
-    case: ErpCase = request.getfixturevalue(request.param)
-    return case
-
-
-@pytest.fixture(params=TARGETS, ids=[erp.name for erp in TARGETS])
-def erp_target(request: pytest.FixtureRequest, world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[ErpUnderTest]:
-    """The ERP under test, with ion-sync configured for it and its simulator freshly seeded;
-    one try per request, so a lost answer is the writer's to handle, not the client's retry."""
-    erp: ErpUnderTest = request.param
-    monkeypatch.setenv("ION_SYNC_ERP", erp.name)
-    monkeypatch.setenv(f"{erp.name.upper()}_RETRY__ATTEMPTS", "1")
-    yield erp
-    erp.drop_answers(world, False)
+# in the test's own event loop: the adapter's clients hold asyncio primitives of the loop they opened in
+@pytest_asyncio.fixture(params=ERPS, ids=[e.name for e in ERPS], loop_scope="function")
+async def erp(request: pytest.FixtureRequest) -> AsyncIterator[ErpSession]:
+    """The ERP's adapter open on a fresh simulator of it, seeded with the demo."""
+    entry: Erp = request.param
+    async with entry.open() as session:
+        yield session

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from erp.port.inventory import InventoryBalance
-from tests.contract.erp_port.cases import PAGE_SIZE, Books, ErpCase
+from erp.port.inventory import InventoryBalance, InventorySource
+from tests.contract.erp_port.erps import PAGE_SIZE, Books, ErpSession
 
 
-async def read(erp: ErpCase) -> tuple[list[list[InventoryBalance]], dict[str, str], list[bool]]:
-    async with erp.open() as (adapter, recorder):
-        inventory = adapter.require(adapter.inventory, "inventory reconciliation")
-        pages = [page async for page in inventory.balances()]
-        names = await inventory.location_names()
-    return pages, names, [erp.is_read(request) for request in recorder.sent]
+async def read(erp: ErpSession) -> tuple[list[list[InventoryBalance]], dict[str, str]]:
+    inventory: InventorySource = erp.require("inventory")
+    pages = [page async for page in inventory.balances()]
+    return pages, await inventory.location_names()
 
 
-def test_balances_add_up_to_the_books_page_by_page(erp: ErpCase):
-    pages, _, _ = asyncio.run(read(erp))
+async def test_balances_add_up_to_the_books_page_by_page(erp: ErpSession) -> None:
+    pages, _ = await read(erp)
     assert len(pages) > 1, "the books hold more than one page: paging is exercised"
     assert all(0 < len(page) <= PAGE_SIZE for page in pages)
     found: Books = {}
@@ -25,11 +21,11 @@ def test_balances_add_up_to_the_books_page_by_page(erp: ErpCase):
         assert isinstance(balance, InventoryBalance) and balance.item
         assert isinstance(balance.quantity, int | float) and not isinstance(balance.quantity, bool)
         found[(balance.item, balance.location)] = found.get((balance.item, balance.location), 0) + balance.quantity
-    assert found == erp.books()
+    assert found == await erp.books.on_hand()
 
 
-def test_every_location_has_a_name_and_an_erp_without_locations_has_none(erp: ErpCase):
-    pages, names, _ = asyncio.run(read(erp))
+async def test_every_location_has_a_name_and_an_erp_without_locations_has_none(erp: ErpSession) -> None:
+    pages, names = await read(erp)
     locations = {b.location for page in pages for b in page}
     if None in locations:
         assert locations == {None} and names == {}, "one quantity per item, or per item and location: never both"
@@ -37,8 +33,8 @@ def test_every_location_has_a_name_and_an_erp_without_locations_has_none(erp: Er
         assert locations <= set(names) and all(isinstance(name, str) and name for name in names.values())
 
 
-def test_reading_the_balances_writes_nothing(erp: ErpCase):
-    before = erp.books()
-    _, _, reads = asyncio.run(read(erp))
-    assert reads and all(reads), f"{erp.name}: every request the inventory read sends is a read"
-    assert erp.books() == before
+async def test_reading_the_balances_writes_nothing(erp: ErpSession) -> None:
+    before = await erp.books.on_hand()
+    await read(erp)
+    assert erp.sent and all(erp.books.is_read(request) for request in erp.sent), f"{erp.adapter.name}: every request is a read"
+    assert await erp.books.on_hand() == before
