@@ -1,8 +1,8 @@
 """Application settings (ION_SYNC_* variables) and the mappings file.
 
-Mappings are configuration, not code: which NetSuite location an ION location posts to,
-which NetSuite item an ION part is when the numbers differ, which run attribute names the
-work order. They live in one YAML file (`ION_SYNC_CONFIG`, documented in README), validated
+Mappings are configuration, not code: which ERP location an ION location posts to, which
+ERP item an ION part is when the numbers differ, which run attribute names the work order. Each
+ERP has a section of the same shape (`netsuite:`, `business_central:`, `odoo:`). They live in one YAML file (`ION_SYNC_CONFIG`, documented in README), validated
 on load so a mistake stops a run before any write.
 """
 
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,6 +31,19 @@ from core.ramp_config import RampMappings
 
 DATA_DIR = data_dir()
 
+ErpName = Literal["netsuite", "business-central", "odoo"]
+ERP_NAMES: tuple[ErpName, ...] = ("netsuite", "business-central", "odoo")
+
+
+def erp_integration(base: str, erp: ErpName) -> str:
+    """The ledger integration (and deployment) name of an ERP-port flow for one ERP: NetSuite's
+    keeps the base name ("receipt-sync"), the others carry their ERP ("receipt-sync-odoo"), so
+    one ledger can serve several ERPs without one's receipts counting as posted to the other."""
+    return base if erp == "netsuite" else f"{base}-{erp}"
+
+
+PlmName = Literal["arena", "onshape", "duro"]  # the PLMs behind the PLM port (tasks/plm.py ADAPTERS)
+
 
 class AppSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ION_SYNC_", extra="ignore")
@@ -40,9 +54,14 @@ class AppSettings(BaseSettings):
     )
     config: Path = Field(Path("ion-sync.yaml"), description="path of the mappings file (YAML)")
     reports_dir: Path = Field(DATA_DIR / "reports", description="where CSV, PNG and JSONL reports are written")
-    erp: Literal["netsuite"] = Field(
+    erp: ErpName = Field(
         "netsuite",
         description="the ERP the ERP-port flows talk to (consumption-sync, receipt-sync, ...): its adapter and settings",
+    )
+
+    plm: PlmName = Field(
+        "arena",
+        description="the PLM the PLM-port flows talk to when their `plm` parameter is unset (plm-part-sync, ...)",
     )
 
     @field_validator("database_url")
@@ -72,22 +91,28 @@ class _Strict(BaseModel):
 
 class LocationMapping(_Strict):
     ion: int = Field(description="ION location id")
-    netsuite: str = Field(min_length=1, description="NetSuite location internal id")
+    erp: str = Field(
+        min_length=1,
+        validation_alias=AliasChoices("erp", "netsuite"),
+        description="the ERP's location id (`netsuite:` is accepted for NetSuite mappings files)",
+    )
     name: str | None = Field(None, description="for people reading the file; not used to match")
 
 
 class WorkOrderMatching(_Strict):
     run_attribute: str = Field(
-        "NetSuite Work Order", min_length=1, description="the ION run attribute holding the NetSuite work order number"
+        "NetSuite Work Order",
+        min_length=1,
+        description="the ION run attribute holding the ERP work order (production order) number",
     )
 
 
 class AttributeMap(_Strict):
-    """Where one NetSuite field goes in ION: the attribute's key, and NetSuite values that are
+    """Where one ERP field goes in ION: the attribute's key, and ERP values that are
     spelled differently in the attribute's options (unlisted values are copied as they are)."""
 
     attribute: str = Field(min_length=1, description="the ION attribute key (exact, case-sensitive)")
-    values: dict[str, str] = Field(default_factory=dict, description="NetSuite value -> ION option, where they differ")
+    values: dict[str, str] = Field(default_factory=dict, description="ERP value -> ION option, where they differ")
 
     @model_validator(mode="before")
     @classmethod
@@ -96,56 +121,54 @@ class AttributeMap(_Strict):
 
 
 class PurchasingMappings(_Strict):
-    """How NetSuite purchase orders and ION purchase orders find each other, and which NetSuite
+    """How ERP purchase orders and ION purchase orders find each other, and which ERP
     fields become which ION attributes (seed 002, "PO setup attributes")."""
 
     po_number_attribute: str = Field(
-        "Netsuite PO Number", min_length=1, description="ION PO attribute holding the NetSuite PO number (the join key)"
+        "Netsuite PO Number", min_length=1, description="ION PO attribute holding the ERP PO number (the join key)"
     )
     line_number_attribute: str = Field(
-        "Netsuite Line Number", min_length=1, description="ION PO line attribute holding the NetSuite PO line number"
+        "Netsuite Line Number", min_length=1, description="ION PO line attribute holding the ERP PO line number"
     )
     vendor_id_attribute: str = Field(
-        "Netsuite Vendor Id", min_length=1, description="ION supplier attribute holding the NetSuite vendor internal id"
+        "Netsuite Vendor Id", min_length=1, description="ION supplier attribute holding the ERP vendor internal id"
     )
     payment_terms_attribute: str | None = Field(
         "Payment Terms", description="ION supplier attribute that receives the vendor's terms (none: not copied)"
     )
     header_attributes: dict[str, AttributeMap] = Field(
         default_factory=dict,
-        description="NetSuite PO field (department, location, class, custbody_*) -> ION purchase order attribute",
+        description="ERP PO field (department, location, class, custbody_*) -> ION purchase order attribute",
     )
     line_attributes: dict[str, AttributeMap] = Field(
         default_factory=dict,
-        description="NetSuite PO line field (department, class, custcol_*) -> ION purchase order line attribute",
+        description="ERP PO line field (department, class, custcol_*) -> ION purchase order line attribute",
     )
     currencies: dict[str, int] = Field(
-        default_factory=dict, description="NetSuite currency internal id -> ION currency id (unmapped: ION's default)"
+        default_factory=dict, description="ERP currency internal id -> ION currency id (unmapped: ION's default)"
     )
     receivable_statuses: list[str] = Field(
         default_factory=lambda: ["B", "D", "E"],
-        description="NetSuite PO status letters that still expect receipts: new POs in them are created in ION",
+        description="ERP PO status letters that still expect receipts: new POs in them are created in ION",
     )
 
 
 class LaborMapping(_Strict):
-    """labor-sync: who an ION user is in NetSuite, what labor is booked as, which customers pay cost-plus."""
+    """labor-sync: who an ION user is in ERP, what labor is booked as, which customers pay cost-plus."""
 
-    employees: dict[str, str] = Field(
-        default_factory=dict, description="ION user email (or user id) -> NetSuite employee internal id"
-    )
-    service_item: str | None = Field(None, description="NetSuite service item (internal id) time entries are booked to")
+    employees: dict[str, str] = Field(default_factory=dict, description="ION user email (or user id) -> ERP employee internal id")
+    service_item: str | None = Field(None, description="ERP service item (internal id) time entries are booked to")
     customer_attribute: str = Field(
         "Customer", min_length=1, description="the ION run attribute naming the customer the run is built for"
     )
     cost_plus_customers: dict[str, str] = Field(
-        default_factory=dict, description="customer (run attribute value) -> NetSuite customer internal id; only these post"
+        default_factory=dict, description="customer (run attribute value) -> ERP customer internal id; only these post"
     )
     default_customer: str | None = Field(
-        None, description="NetSuite customer for runs without the customer attribute; unset: such runs are not cost-plus"
+        None, description="ERP customer for runs without the customer attribute; unset: such runs are not cost-plus"
     )
-    department: str | None = Field(None, description="NetSuite department (internal id) on every time entry")
-    classification: str | None = Field(None, description="NetSuite class (internal id) on every time entry")
+    department: str | None = Field(None, description="ERP department (internal id) on every time entry")
+    classification: str | None = Field(None, description="ERP class (internal id) on every time entry")
     time_zone: str = Field("UTC", description="IANA zone whose calendar date a session is booked on (its check-in)")
     max_session_hours: float = Field(24.0, gt=0, description="a longer session is a dead letter (a forgotten check-out)")
 
@@ -163,7 +186,7 @@ class LaborMapping(_Strict):
         return by_key.get((email or "").strip().lower()) or by_key.get(str(user_id))
 
     def customer_for(self, value: str | None) -> str | None:
-        """The NetSuite customer of a run whose customer attribute is `value`; None: not cost-plus."""
+        """The ERP customer of a run whose customer attribute is `value`; None: not cost-plus."""
         if value is None or not value.strip():
             return self.default_customer
         return self.cost_plus_customers.get(value.strip())
@@ -176,9 +199,11 @@ class ThreeWayMatchMapping(_Strict):
     rate_tolerance: float = Field(0.005, ge=0, description="unit prices closer than this agree")
 
 
-class NetSuiteMappings(_Strict):
+class ErpMappings(_Strict):
+    """One ERP's mappings (`netsuite:`, `business_central:`, `odoo:` in the mappings file)."""
+
     locations: list[LocationMapping] = Field(default_factory=list)
-    items: dict[str, str] = Field(default_factory=dict, description="ION part number -> NetSuite item name, where they differ")
+    items: dict[str, str] = Field(default_factory=dict, description="ION part number -> ERP item name, where they differ")
     work_orders: WorkOrderMatching = WorkOrderMatching()
     purchasing: PurchasingMappings = PurchasingMappings()
     labor: LaborMapping = LaborMapping()
@@ -196,13 +221,13 @@ class NetSuiteMappings(_Strict):
 
     @property
     def location_map(self) -> dict[int, str]:
-        return {m.ion: m.netsuite for m in self.locations}
+        return {m.ion: m.erp for m in self.locations}
 
     def item_name(self, part_number: str) -> str:
         return self.items.get(part_number, part_number)
 
     def part_number(self, item_name: str) -> str:
-        """The ION part number of a NetSuite item (the `items` map read backwards)."""
+        """The ION part number of a ERP item (the `items` map read backwards)."""
         return next((part for part, item in self.items.items() if item == item_name), item_name)
 
 
@@ -268,13 +293,23 @@ class AcceptanceCriterion(_Strict):
 
 
 class Mappings(_Strict):
-    netsuite: NetSuiteMappings = NetSuiteMappings()
+    netsuite: ErpMappings = ErpMappings()
+    business_central: ErpMappings | None = None
+    odoo: ErpMappings | None = None
     ramp: RampMappings = RampMappings()
     arena: ArenaMappings = ArenaMappings()
     quickbooks: QuickBooksMappings | None = None
     acceptance: dict[str, AcceptanceCriterion] = Field(
         default_factory=dict, description="integration name -> its acceptance criterion, owner and SLA (seed 002 rule 10)"
     )
+
+    def erp(self, name: ErpName) -> ErpMappings:
+        """The section of ERP `name`; a ConfigError when the file has none (NetSuite's defaults)."""
+        section = {"netsuite": self.netsuite, "business-central": self.business_central, "odoo": self.odoo}[name]
+        if section is None:
+            key = name.replace("-", "_")
+            raise ConfigError(f"the mappings file has no {key}: section: add it (config/example.yaml shows its shape)")
+        return section
 
 
 def load_mappings(path: Path) -> Mappings:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar, cast
+from typing import Literal, TypeVar, cast, get_args
 
 from pydantic_settings import BaseSettings
 
@@ -22,11 +22,14 @@ from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from connectors.settings import load_settings
-from core.config import AppSettings, Mappings, QuickBooksMappings, load_mappings
+from core.config import AppSettings, ErpMappings, ErpName, Mappings, PlmName, QuickBooksMappings, load_mappings
 
-System = Literal["netsuite", "quickbooks", "ramp", "arena"]
-# "erp": whichever ERP ION_SYNC_ERP names (the flows behind the ERP port load it so)
-Wanted = System | Literal["erp"]
+System = ErpName | Literal["quickbooks", "ramp", "arena"]
+# "erp": the ERP-port flows' ERP (their `erp` parameter, else ION_SYNC_ERP);
+# "plm": the PLM-port flows' PLM (their `plm` parameter, else ION_SYNC_PLM)
+Wanted = System | Literal["erp", "plm"]
+PLMS: frozenset[str] = frozenset(get_args(PlmName))
+# Each system's settings, by name; an ERP or PLM adapter registers its own here.
 SETTINGS: dict[str, type[BaseSettings]] = {
     "netsuite": NetSuiteSettings,
     "quickbooks": QuickBooksSettings,
@@ -75,8 +78,16 @@ class Environment:
     mappings: Mappings
     ion: IonSettings
     systems: dict[str, BaseSettings] = field(default_factory=dict)
+    erp: ErpName = "netsuite"  # the ERP the ERP-port flows talk to in this run
+    plm: PlmName = "arena"  # the PLM the PLM-port flows talk to in this run
 
-    def _get(self, system: System, cls: type[S]) -> S:
+    @property
+    def erp_mappings(self) -> ErpMappings:
+        """The mappings file's section of this run's ERP."""
+        return self.mappings.erp(self.erp)
+
+    def settings(self, system: System, cls: type[S]) -> S:
+        """The settings of `system`, loaded as `cls` (an ERP adapter reads its own so)."""
         settings = self.systems.get(system)
         if not isinstance(settings, cls):
             raise ConfigError(f"{system} settings were not loaded for this flow")
@@ -84,19 +95,19 @@ class Environment:
 
     @property
     def netsuite(self) -> NetSuiteSettings:
-        return self._get("netsuite", NetSuiteSettings)
+        return self.settings("netsuite", NetSuiteSettings)
 
     @property
     def quickbooks(self) -> QuickBooksSettings:
-        return self._get("quickbooks", QuickBooksSettings)
+        return self.settings("quickbooks", QuickBooksSettings)
 
     @property
     def ramp(self) -> RampSettings:
-        return self._get("ramp", RampSettings)
+        return self.settings("ramp", RampSettings)
 
     @property
     def arena(self) -> ArenaSettings:
-        return self._get("arena", ArenaSettings)
+        return self.settings("arena", ArenaSettings)
 
     @property
     def quickbooks_mappings(self) -> QuickBooksMappings:
@@ -132,11 +143,13 @@ def load_mappings_for(app: AppSettings, *, optional: bool = False) -> Mappings:
     return load_mappings(app.config)
 
 
-def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environment:
+def load_environment(
+    *wanted: Wanted, erp: ErpName | None = None, plm: PlmName | None = None, check_mappings: bool = True
+) -> Environment:
     """Load the app, ION and `wanted` systems' settings and the mappings file, reporting all
-    problems at once; "erp" is the ERP ION_SYNC_ERP names. `check_mappings=False` skips each
-    system's mapping check (the preflight reports it as a check of its own). The mappings file
-    is optional when the only system is Arena."""
+    problems at once; "erp" is the ERP `erp` names, else ION_SYNC_ERP; "plm" the PLM `plm` names,
+    else ION_SYNC_PLM. `check_mappings=False` skips each system's mapping check (the preflight
+    reports it as a check of its own). The mappings file is optional when the only systems are PLMs."""
     problems: list[str] = []
     loaded: dict[str, BaseSettings] = {}
 
@@ -150,14 +163,22 @@ def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environmen
     load("ion", IonSettings)
     app = loaded.pop("app", None)
     ion = loaded.pop("ion", None)
-    erp: System = app.erp if isinstance(app, AppSettings) else AppSettings.model_fields["erp"].default
-    systems = list(dict.fromkeys(erp if s == "erp" else s for s in wanted))
+    if erp is None:
+        erp = app.erp if isinstance(app, AppSettings) else AppSettings.model_fields["erp"].default
+    if plm is None:
+        plm = app.plm if isinstance(app, AppSettings) else AppSettings.model_fields["plm"].default
+    systems = list(dict.fromkeys(erp if s == "erp" else plm if s == "plm" else s for s in wanted))
     for system in systems:
+        if system not in SETTINGS:
+            problems.append(
+                f"{system}: ion-sync has no adapter for this system yet (ION_SYNC_ERP / ION_SYNC_PLM or the flow's erp / plm parameter)"
+            )
+            continue
         load(system, SETTINGS[system])
     mappings: Mappings | None = None
     if isinstance(app, AppSettings):
         try:
-            mappings = load_mappings_for(app, optional=set(systems) == {"arena"})
+            mappings = load_mappings_for(app, optional=set(systems) <= PLMS)
         except ConfigError as exc:
             problems.append(str(exc))
         if mappings is not None and check_mappings:
@@ -165,10 +186,16 @@ def load_environment(*wanted: Wanted, check_mappings: bool = True) -> Environmen
                 check = MAPPING_CHECKS.get(system)
                 if check and (problem := check(app, mappings)):
                     problems.append(problem)
+            if "erp" in wanted and erp != "netsuite":
+                try:
+                    mappings.erp(erp)
+                except ConfigError as exc:
+                    problems.append(f"{app.config}: {exc}")
     if problems:
         raise ConfigError("configuration is incomplete; nothing was written:\n" + "\n".join(problems))
     assert isinstance(app, AppSettings) and isinstance(ion, IonSettings) and mappings is not None
-    env = Environment(app=app, mappings=mappings, ion=ion, systems=loaded)
+    assert erp is not None and plm is not None
+    env = Environment(app=app, mappings=mappings, ion=ion, systems=loaded, erp=erp, plm=plm)
     app.prepare()
     return env
 

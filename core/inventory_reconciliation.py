@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from connectors.ion.models.locations import Location
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.quantities import QUANTITY_DECIMALS
 
 ERP_BALANCE_COLUMNS = ["item", "location", "quantity"]
@@ -52,7 +52,7 @@ def site_names(locations: list[Location]) -> dict[int, str]:
 def compare_inventory(
     ion_stock: pd.DataFrame,
     erp_balances: pd.DataFrame,
-    mappings: NetSuiteMappings,
+    mappings: ErpMappings,
     sites: dict[int, str],
     erp_location_names: dict[str, str],
     tolerance: float,

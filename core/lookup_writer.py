@@ -57,7 +57,7 @@ class LookupWriter(Writer):
 async def write_lookups(
     ledger: Ledger,
     run: RunHandle | None,
-    writer: LookupWriter,
+    writer: Writer,
     items: Sequence[Postable],
     dead_letters: Sequence[DeadLetter] = (),
     *,

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from connectors.ion.models.purchase_orders import PurchaseOrder
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.quantities import QUANTITY_DECIMALS
 
 ERP_LINE_COLUMNS = ["po_id", "po", "line", "item", "ordered", "ordered_rate", "closed"]
@@ -48,7 +48,7 @@ class MatchResult:
         return self.rows[self.rows["status"] == "mismatch"]
 
 
-def ion_lines_frame(orders: list[PurchaseOrder], mappings: NetSuiteMappings) -> pd.DataFrame:
+def ion_lines_frame(orders: list[PurchaseOrder], mappings: ErpMappings) -> pd.DataFrame:
     """ION PO lines keyed by the ERP's PO number and line number (the join keys)."""
     keys = mappings.purchasing
     rows = []
@@ -89,7 +89,7 @@ def match_lines(
     receipts: pd.DataFrame,
     bills: pd.DataFrame,
     ion: pd.DataFrame,
-    mappings: NetSuiteMappings,
+    mappings: ErpMappings,
     *,
     erp: str,
 ) -> MatchResult:

@@ -18,3 +18,9 @@ def parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
     except ValueError:
         return None
+
+
+def updated_window(since_operator: str, since: datetime | None, until: datetime | None) -> dict[str, str]:
+    """An ION time filter for [since, until): `since_operator` is the ION deployment's "at or
+    after" operator (IonSettings.since_operator)."""
+    return {**({since_operator: iso(since)} if since else {}), **({"lt": iso(until)} if until else {})}

@@ -63,6 +63,16 @@ class Landed:
 
 
 @dataclass
+class PlannedWrites:
+    """One page planned against a target by a port's writing capability: `ready` carries each
+    record's body, its report row and (in `Postable.record`) what the adapter's writer needs;
+    `dead_letters` say what to fix."""
+
+    ready: list[Postable] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+@dataclass
 class PostReport:
     posted: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)

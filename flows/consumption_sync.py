@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from connectors.ion import IonClient, Page
+from core.config import ErpName, erp_integration
 from core.environment import Environment, load_environment
 from core.times import iso, parse_time
 from core.writer import Postable, dead_letter_row
@@ -82,6 +84,7 @@ async def consumption_sync(
     dry_run: bool = False,
     full_resync: bool = False,
     lookback_minutes: int = 15,
+    erp: ErpName | None = None,
 ) -> SyncSummary | State:
     """Post ION run completions and their as-built consumption to the ERP, exactly once.
 
@@ -95,8 +98,10 @@ async def consumption_sync(
             retried, nothing already posted is posted again.
         lookback_minutes: How far before the watermark to look again, for runs whose end
             time ION recorded late.
+        erp: The ERP to post to ("netsuite", "business-central", "odoo"). Default: ION_SYNC_ERP.
     """
-    env = load_environment("erp")
+    env = load_environment("erp", erp=erp)
+    integration = erp_integration(INTEGRATION, env.erp)
     logger = get_run_logger()
     # Prefect and its libraries leave a few hundred thousand long-lived objects; every page
     # allocates ~100,000 more, and each full garbage collection would walk them all again
@@ -106,22 +111,24 @@ async def consumption_sync(
     ledger = Ledger(env.app.database_url)
     try:
         incremental = not (run_ids or since or until)
-        watermark = ledger.watermark(INTEGRATION)
+        watermark = ledger.watermark(integration)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         filters = run_filters(env, since, until, run_ids)
         logger.info("Fetching completed runs with filters %s", json.dumps(filters, default=str))
-        async with IonClient(env.ion) as ion, open_erp(env) as erp:
-            await erp.check()
-            summary, posted, dead = await _sync(ion, erp, ledger, filters, dry_run, bool(run_ids) or full_resync)
+        async with IonClient(env.ion) as ion, open_erp(env) as adapter:
+            await adapter.check()
+            summary, posted, dead = await _sync(ion, adapter, ledger, filters, dry_run, bool(run_ids) or full_resync)
         if incremental and not dry_run and summary.watermark_candidate is not None:
-            summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
+            summary.watermark = ledger.advance_watermark(integration, summary.watermark_candidate).isoformat() + "Z"
         publish_sync_report(summary, posted, dead)
         if not dry_run:
-            summary.inbox_events_handled = settle_inbox_events(ledger, RUN_COMPLETED, flow_run.name or INTEGRATION)
+            summary.inbox_events_handled = settle_inbox_events(
+                ledger, replace(RUN_COMPLETED, integration=integration), flow_run.name or integration
+            )
     finally:
         ledger.close()
-    logger.info("%s: %s", INTEGRATION, summary.model_dump_json(include=set(SyncSummary.model_fields)))
+    logger.info("%s: %s", integration, summary.model_dump_json(include=set(SyncSummary.model_fields)))
     if summary.failed:
         return Failed(
             message=f"{summary.failed} completion(s) could not be posted (transient errors); the next run retries them",
@@ -159,9 +166,10 @@ async def _sync(
     retry_dead: bool,
 ) -> tuple[ConsumptionSummary, list[dict[str, Any]], list[dict[str, Any]]]:
     completions = erp.require(erp.completions, "production completions")
-    run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+    integration = completions.writer().integration  # the ERP's ledger name (core.config.erp_integration)
+    run = None if dry_run else ledger.start_run(integration, str(flow_run.id) if flow_run.id else None)
     ctx = SyncContext(ion=ion, erp=completions, ledger=ledger, run=run, concurrency=erp.concurrency, retry_dead=retry_dead)
-    summary = ConsumptionSummary(integration=INTEGRATION, dry_run=dry_run)
+    summary = ConsumptionSummary(integration=integration, dry_run=dry_run)
     posted: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
 

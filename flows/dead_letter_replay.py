@@ -32,9 +32,21 @@ Replayable = Literal[
     "purchase-order-sync",
     "receipt-sync",
     "labor-sync",
+    "consumption-sync-business-central",
+    "purchase-order-sync-business-central",
+    "receipt-sync-business-central",
+    "labor-sync-business-central",
+    "consumption-sync-odoo",
+    "purchase-order-sync-odoo",
+    "receipt-sync-odoo",
+    "labor-sync-odoo",
     "ramp-purchase-order-sync",
     "ramp-receipt-sync",
     "quickbooks-purchase-order-sync",
+    # The ION -> PLM flows, per PLM (flows/integrations.py `_plm_integrations`).
+    "plm-feedback-sync-arena",
+    "plm-inspection-sync-arena",
+    "plm-traceability-sync-arena",
 ]
 
 

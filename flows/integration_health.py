@@ -28,7 +28,7 @@ from pydantic import Field
 
 from connectors.settings import load_settings
 from core.config import AppSettings
-from flows.integrations import INTEGRATIONS, find_integration
+from flows.integrations import configured, find_integration
 from ledger import Ledger
 from ledger.store import utcnow
 from tasks.health import Announced, Health, Thresholds, announce, assess, gather
@@ -77,7 +77,7 @@ async def integration_health(
         backlog_max_age=timedelta(minutes=backlog_max_age_minutes),
         error_rate=error_rate_threshold,
     )
-    selected = [find_integration(n) for n in integrations] if integrations else list(INTEGRATIONS.values())
+    selected = [find_integration(n) for n in integrations] if integrations else configured(app.erp)
     now = utcnow()
     ledger = Ledger(app.database_url)
     try:

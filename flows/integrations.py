@@ -8,17 +8,22 @@ dead-letter-replay need to know about each one. A new integration plugs in with 
   longer than this is unusual (None for read-only reports);
 - `credentials`: credential-store names whose tokens expire (OAuth), checked by health;
 - `concurrency_limit`: the Prefect global concurrency limit metering its API budget, if any;
-- `cannot_work`: why its configured mode cannot work (health reports it failing), if it cannot.
+- `cannot_work`: why its configured mode cannot work (health reports it failing), if it cannot;
+- `erp`: the ERP of an ERP-port integration (one entry per ERP and flow, named by
+  `core.config.erp_integration`); health looks at those of ION_SYNC_ERP unless asked for others;
+- `flow`: its flow's name when not its own (a flow serving several ERPs or PLMs); `runs_named`: that
+  flow names its runs after the integration (the PLM-port flows), which health finds them by.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from connectors.errors import ConfigError
+from core.config import ERP_NAMES, ErpName, erp_integration
 from core.environment import ramp_mode_problem
 from erp.port.completions import INTEGRATION as CONSUMPTION
 from erp.port.purchase_orders import INTEGRATION as PO_SYNC
@@ -27,8 +32,10 @@ from erp.port.time_entries import INTEGRATION as LABOR_SYNC
 from erp.quickbooks.rules import ITEM_INTEGRATION as QBO_ITEMS
 from erp.quickbooks.rules import PO_INTEGRATION as QBO_POS
 from flows.consumption_sync import RUN_COMPLETED, consumption_sync
-from flows.inventory_reconciliation import inventory_reconciliation
 from flows.labor_sync import labor_sync
+from flows.plm_feedback_sync import plm_feedback_sync
+from flows.plm_inspection_sync import plm_inspection_sync
+from flows.plm_traceability_sync import plm_traceability_sync
 from flows.purchase_order_sync import purchase_order_sync
 from flows.quickbooks_purchase_order_sync import quickbooks_purchase_order_sync
 from flows.ramp_purchase_order_sync import ramp_purchase_order_sync
@@ -38,7 +45,10 @@ from payments.ramp.approvals import INTEGRATION as RAMP_APPROVALS
 from payments.ramp.common import PURCHASE_ORDER_INTEGRATION as RAMP_POS
 from payments.ramp.receipts import INTEGRATION as RAMP_RECEIPTS
 from payments.ramp.suppliers import INTEGRATION as RAMP_SUPPLIERS
+from plm.port import PlmName, plm_integration
 from tasks.inbox import EventRoute
+from tasks.plm import ADAPTERS
+from tasks.reconciliation import INTEGRATION as RECONCILIATION
 from tasks.three_way_match import INTEGRATION as THREE_WAY_MATCH
 
 RunFor = Callable[[list[str], bool], Awaitable[Any]]  # (source ids, dry_run) -> the flow's final state
@@ -56,6 +66,9 @@ class Integration:
     concurrency_limit: str | None = None
     ledger_integration: str | None = None  # when its ledger entries go by another name
     cannot_work: Callable[[], str | None] | None = None
+    erp: ErpName | None = None
+    flow: str | None = None  # its flow's name, when not its own (an ERP-port flow run for another ERP, a PLM-port flow)
+    runs_named: bool = False  # its flow's run names start with the integration's name (the PLM-port flows)
 
     @property
     def ledger_name(self) -> str:
@@ -73,32 +86,97 @@ def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values]
 
 
-async def _consumption_for(run_ids: list[str], dry_run: bool) -> Any:
-    return await consumption_sync(run_ids=_ids(run_ids), dry_run=dry_run, return_state=True)
+def _erp_port(erp: ErpName) -> list[Integration]:
+    """The ERP-port integrations of one ERP: the same six flows, run with `erp=`."""
 
+    async def consumption_for(ids: list[str], dry_run: bool) -> Any:
+        return await consumption_sync(run_ids=_ids(ids), dry_run=dry_run, erp=erp, return_state=True)
 
-async def _receipts_for(ids: list[str], dry_run: bool) -> Any:
-    return await receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, return_state=True)
+    async def receipts_for(ids: list[str], dry_run: bool) -> Any:
+        return await receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, erp=erp, return_state=True)
 
+    async def purchase_orders_for(ids: list[str], dry_run: bool) -> Any:
+        return await purchase_order_sync(erp_ids=ids, dry_run=dry_run, erp=erp, return_state=True)
 
-async def _purchase_orders_for(ids: list[str], dry_run: bool) -> Any:
-    return await purchase_order_sync(netsuite_ids=_ids(ids), dry_run=dry_run, return_state=True)
+    async def labor_for(ids: list[str], dry_run: bool) -> Any:
+        return await labor_sync(session_ids=_ids(ids), dry_run=dry_run, erp=erp, return_state=True)
 
+    def named(base: str) -> dict[str, Any]:
+        return {"erp": erp, "flow": base if erp != "netsuite" else None}
 
-async def _labor_for(ids: list[str], dry_run: bool) -> Any:
-    return await labor_sync(session_ids=_ids(ids), dry_run=dry_run, return_state=True)
+    return [
+        Integration(
+            name=erp_integration(CONSUMPTION, erp),
+            sla=timedelta(minutes=45),
+            quiet_after=timedelta(days=2),
+            routes=(replace(RUN_COMPLETED, integration=erp_integration(CONSUMPTION, erp)),),
+            run_for=consumption_for,
+            source_ids=_key_ids,
+            **named(CONSUMPTION),
+        ),
+        Integration(name=erp_integration(RECONCILIATION, erp), sla=timedelta(hours=26), **named(RECONCILIATION)),
+        _writer(erp_integration(PO_SYNC, erp), purchase_orders_for, **named(PO_SYNC)),
+        _writer(
+            erp_integration(RECEIPT_SYNC, erp),
+            receipts_for,
+            routes=(replace(RECEIPT_SAVED, integration=erp_integration(RECEIPT_SYNC, erp)),),
+            **named(RECEIPT_SYNC),
+        ),
+        _writer(erp_integration(LABOR_SYNC, erp), labor_for, sla_minutes=90, **named(LABOR_SYNC)),
+        Integration(name=erp_integration(THREE_WAY_MATCH, erp), sla=timedelta(hours=26), **named(THREE_WAY_MATCH)),
+    ]
 
 
 async def _quickbooks_pos_for(ids: list[str], dry_run: bool) -> Any:
-    return await quickbooks_purchase_order_sync(purchase_order_ids=_ids(ids), dry_run=dry_run, return_state=True)
+    return await quickbooks_purchase_order_sync(po_ids=_ids(ids), dry_run=dry_run, return_state=True)
 
 
 async def _ramp_pos_for(ids: list[str], dry_run: bool) -> Any:
-    return await ramp_purchase_order_sync(po_ids=_ids(ids), dry_run=dry_run, retry_dead=True, return_state=True)
+    return await ramp_purchase_order_sync(po_ids=_ids(ids), dry_run=dry_run, full_resync=True, return_state=True)
 
 
 async def _ramp_receipts_for(ids: list[str], dry_run: bool) -> Any:
-    return await ramp_receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, retry_dead=True, return_state=True)
+    return await ramp_receipt_sync(receipt_ids=_ids(ids), dry_run=dry_run, full_resync=True, return_state=True)
+
+
+def _plm_integrations(plm: PlmName) -> dict[str, Integration]:
+    """One PLM's flows. PLM → ION writes go by the PLM's record kind (`arena-parts`), shared by
+    the flows that make them; ION → PLM writes by the flow. Replaying an ION → PLM dead letter
+    runs its flow with full_resync (keys name units, not runs, except inspections')."""
+
+    def resync(flow: Any, by_run: bool = False) -> RunFor:
+        async def run_for(ids: list[str], dry_run: bool) -> Any:
+            runs = {"run_ids": _ids(ids)} if by_run else {}
+            return await flow(plm=plm, dry_run=dry_run, full_resync=True, return_state=True, **runs)
+
+        return run_for
+
+    def ion_to_plm(base: str, flow: Any, by_run: bool = False) -> Integration:
+        name = plm_integration(base, plm)
+        return Integration(
+            name=name,
+            sla=timedelta(minutes=90),
+            quiet_after=timedelta(days=2),
+            run_for=resync(flow, by_run),
+            source_ids=_key_ids,
+            flow=base,
+            runs_named=True,
+        )
+
+    def plm_to_ion(base: str, records: str, sla_minutes: int) -> Integration:
+        name = plm_integration(base, plm)
+        return _writer(name, None, sla_minutes=sla_minutes, ledger_integration=f"{plm}-{records}", flow=base, runs_named=True)
+
+    found = [
+        plm_to_ion("plm-part-sync", "parts", 26 * 60),
+        plm_to_ion("plm-bom-sync", "mboms", 26 * 60),
+        plm_to_ion("plm-routing-sync", "procedures", 26 * 60),
+        plm_to_ion("plm-change-sync", "changes", 90),
+        ion_to_plm("plm-feedback-sync", plm_feedback_sync),
+        ion_to_plm("plm-inspection-sync", plm_inspection_sync, by_run=True),
+        ion_to_plm("plm-traceability-sync", plm_traceability_sync),
+    ]
+    return {i.name: i for i in found}
 
 
 def _writer(name: str, run_for: RunFor | None, sla_minutes: int = 45, **extra: Any) -> Integration:
@@ -114,20 +192,8 @@ def _writer(name: str, run_for: RunFor | None, sla_minutes: int = 45, **extra: A
 
 
 INTEGRATIONS: dict[str, Integration] = {
-    CONSUMPTION: Integration(
-        name=CONSUMPTION,
-        sla=timedelta(minutes=45),
-        quiet_after=timedelta(days=2),
-        routes=(RUN_COMPLETED,),
-        run_for=_consumption_for,
-        source_ids=_key_ids,
-    ),
-    "inventory-reconciliation": Integration(name=inventory_reconciliation.name, sla=timedelta(hours=26)),
-    # The NetSuite purchasing loop.
-    PO_SYNC: _writer(PO_SYNC, _purchase_orders_for),
-    RECEIPT_SYNC: _writer(RECEIPT_SYNC, _receipts_for, routes=(RECEIPT_SAVED,)),
-    LABOR_SYNC: _writer(LABOR_SYNC, _labor_for, sla_minutes=90),
-    THREE_WAY_MATCH: Integration(name=THREE_WAY_MATCH, sla=timedelta(hours=26)),
+    # The ERP port's six flows, once per ERP (NetSuite's keep their plain names).
+    **{i.name: i for erp in ERP_NAMES for i in _erp_port(erp)},
     # Ramp: the rate budget is Ramp's 200 requests per 10 s, shared by the four flows.
     RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60, cannot_work=ramp_mode_problem),
     RAMP_POS: _writer(RAMP_POS, _ramp_pos_for, cannot_work=ramp_mode_problem),
@@ -136,12 +202,15 @@ INTEGRATIONS: dict[str, Integration] = {
     # QuickBooks Online: its OAuth tokens rotate; health reads their expiry from the ledger.
     QBO_POS: _writer(QBO_POS, _quickbooks_pos_for, credentials=("quickbooks:*",)),
     QBO_ITEMS: _writer(QBO_ITEMS, None, credentials=("quickbooks:*",)),
-    # Arena PLM: ledger entries go by the record kind (parts, mBOMs, changes, feedback).
-    "arena-part-sync": _writer("arena-part-sync", None, sla_minutes=26 * 60, ledger_integration="arena-parts"),
-    "arena-bom-sync": _writer("arena-bom-sync", None, sla_minutes=26 * 60, ledger_integration="arena-mboms"),
-    "arena-change-sync": _writer("arena-change-sync", None, sla_minutes=90, ledger_integration="arena-changes"),
-    "plm-feedback-sync": _writer("plm-feedback-sync", None, sla_minutes=90, ledger_integration="plm-feedback"),
+    # The PLM-port flows, per PLM (tasks/plm.py ADAPTERS).
+    **{name: integration for plm in ADAPTERS for name, integration in _plm_integrations(plm).items()},
 }
+
+
+def configured(erp: ErpName) -> list[Integration]:
+    """Every integration but the ERP-port ones of other ERPs than `erp` (ION_SYNC_ERP): what
+    health and the event drain look at unless asked for others."""
+    return [i for i in INTEGRATIONS.values() if i.erp in (None, erp)]
 
 
 def find_integration(name: str) -> Integration:

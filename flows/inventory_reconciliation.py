@@ -14,6 +14,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
+from core.config import ErpName, erp_integration
 from core.environment import load_environment
 from core.inventory_reconciliation import compare_inventory, site_names
 from tasks.erp import open_erp
@@ -30,25 +31,29 @@ class ReconciliationSummary(SyncSummary):
 
 
 @flow(name=INTEGRATION, flow_run_name="inventory reconciliation · tolerance {tolerance}", persist_result=False)
-async def inventory_reconciliation(tolerance: float = 0.001, statuses: list[str] | None = None) -> ReconciliationSummary:
+async def inventory_reconciliation(
+    tolerance: float = 0.001, statuses: list[str] | None = None, erp: ErpName | None = None
+) -> ReconciliationSummary:
     """Compare ION on-hand inventory with the ERP's inventory balances; write nothing.
 
     Args:
         tolerance: Absolute difference under which a line counts as matching.
         statuses: ION part-inventory statuses that count as on hand
             (default AVAILABLE, UNAVAILABLE, KITTED).
+        erp: The ERP to compare with ("netsuite", "business-central", "odoo"). Default: ION_SYNC_ERP.
     """
-    env = load_environment("netsuite")
-    async with IonClient(env.ion) as ion, open_erp(env) as erp:
-        inventory = erp.require(erp.inventory, "inventory reconciliation")
+    env = load_environment("erp", erp=erp)
+    integration = erp_integration(INTEGRATION, env.erp)
+    async with IonClient(env.ion) as ion, open_erp(env) as adapter:
+        inventory = adapter.require(adapter.inventory, "inventory reconciliation")
         ion_stock, locations = await read_ion_on_hand(ion, statuses or ON_HAND_STATUSES)
         balances, location_names = await read_erp_balances(inventory)
     result = compare_inventory(
-        ion_stock, balances, env.mappings.netsuite, site_names(locations), location_names, tolerance, erp.name
+        ion_stock, balances, env.erp_mappings, site_names(locations), location_names, tolerance, adapter.name
     )
-    files = publish_reconciliation(result, env.app.reports_dir, tolerance)
+    files = publish_reconciliation(result, env.app.reports_dir, tolerance, integration)
     summary = ReconciliationSummary(
-        integration=INTEGRATION,
+        integration=integration,
         lines=len(result.rows),
         differing=len(result.differences),
         unmapped_locations=int(result.unmapped["ion_location"].nunique()) if not result.unmapped.empty else 0,

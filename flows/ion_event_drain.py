@@ -23,7 +23,7 @@ from prefect.runtime import flow_run
 
 from connectors.settings import load_settings
 from core.config import AppSettings
-from flows.integrations import INTEGRATIONS, find_integration
+from flows.integrations import INTEGRATIONS, configured, find_integration
 from ledger import Ledger
 from ledger.inbox import Inbox
 from ledger.models import InboxStatus
@@ -74,7 +74,7 @@ async def ion_event_drain(
     now = utcnow()
     cutoff = now - timedelta(minutes=grace_minutes)
     try:
-        selected = [find_integration(n) for n in integrations] if integrations else list(INTEGRATIONS.values())
+        selected = [find_integration(n) for n in integrations] if integrations else configured(app.erp)
         for integ in selected:
             for route in integ.routes:
                 before = None if route.batched else cutoff

@@ -33,6 +33,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from connectors.ion import IonClient
+from core.config import ErpName, erp_integration
 from core.environment import Environment, load_environment
 from core.times import iso
 from core.writer import dead_letter_row
@@ -90,8 +91,9 @@ async def labor_sync(
     dry_run: bool = False,
     full_resync: bool = False,
     lookback_minutes: int = 15,
+    erp: ErpName | None = None,
 ) -> LaborSummary | State:
-    """Post ION time-tracking sessions to the ERP (NetSuite) as time entries, exactly once, corrected when edited.
+    """Post ION time-tracking sessions to the ERP as time entries, exactly once, corrected when edited.
 
     Args:
         since: Only sessions changed at or after this time (UTC). Default: the watermark minus
@@ -102,31 +104,34 @@ async def labor_sync(
         full_resync: Ignore the watermark and re-check every session; dead letters are retried,
             nothing posted is posted again (edits are still corrected).
         lookback_minutes: How far before the watermark to look again, for edits ION stamped late.
+        erp: The ERP to post to ("netsuite", "business-central", "odoo"). Default: ION_SYNC_ERP.
     """
-    env = load_environment("netsuite")
+    env = load_environment("erp", erp=erp)
+    integration = erp_integration(INTEGRATION, env.erp)
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     try:
         incremental = not (session_ids or since or until)
-        watermark = ledger.watermark(INTEGRATION)
+        watermark = ledger.watermark(integration)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         filters = session_filters(env, since, until, session_ids)
         logger.info("Fetching sessions with filters %s", json.dumps(filters, default=str))
-        async with IonClient(env.ion) as ion, open_erp(env) as erp:
-            target = erp.require(erp.time_entries, "labor time entries")
+        async with IonClient(env.ion) as ion, open_erp(env) as adapter:
+            target = adapter.require(adapter.time_entries, "labor time entries")
             await target.check()
             ctx = LaborContext(
                 ion=ion,
                 target=target,
                 ledger=ledger,
                 run=None,
-                mappings=env.mappings,
+                mappings=env.erp_mappings,
+                integration=integration,
                 retry_dead=bool(session_ids) or full_resync,
             )
             summary, posted, dead = await _sync(ctx, filters, dry_run)
         if incremental and not dry_run and summary.watermark_candidate is not None:
-            summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
+            summary.watermark = ledger.advance_watermark(integration, summary.watermark_candidate).isoformat() + "Z"
         details = (
             f"Corrected (sessions edited after posting): {summary.corrected}. "
             f"Still checked in (waiting): {summary.open_sessions}. Not cost-plus (skipped): {summary.not_cost_plus}."
@@ -134,7 +139,7 @@ async def labor_sync(
         publish_sync_report(summary, posted, dead, details)
     finally:
         ledger.close()
-    logger.info("%s: %s", INTEGRATION, summary.model_dump_json(include=set(LaborSummary.model_fields)))
+    logger.info("%s: %s", integration, summary.model_dump_json(include=set(LaborSummary.model_fields)))
     if summary.failed:
         return Failed(
             message=f"{summary.failed} time entr(ies) could not be posted (transient errors); the next run retries them",
@@ -146,8 +151,8 @@ async def labor_sync(
 async def _sync(
     ctx: LaborContext, filters: dict[str, Any], dry_run: bool
 ) -> tuple[LaborSummary, list[dict[str, Any]], list[dict[str, Any]]]:
-    ctx.run = None if dry_run else ctx.ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
-    summary = LaborSummary(integration=INTEGRATION, dry_run=dry_run)
+    ctx.run = None if dry_run else ctx.ledger.start_run(ctx.integration, str(flow_run.id) if flow_run.id else None)
+    summary = LaborSummary(integration=ctx.integration, dry_run=dry_run)
     posted: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
     updated: list[datetime] = []

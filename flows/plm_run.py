@@ -1,54 +1,110 @@
-"""What every PLM flow shares: its settings (ION_SYNC_*, ION_*, ARENA_*), checked all at once
-before anything is written, and one way to run, stop on the Arena quota, and report."""
+"""What every PLM-port flow shares: its settings (ION_SYNC_*, ION_*, the PLM's), checked all at
+once before anything is written, the PLM's adapter, and one way to run, stop early cleanly (a
+spent API quota), and report. The run is recorded under the flow's per-PLM name
+(`plm-part-sync-arena`), which is also its deployment's name."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from prefect import get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from connectors.arena import ArenaClient, QuotaExhausted
+from connectors.errors import ConfigError
 from connectors.ion import IonClient
+from connectors.ion.client import Page
+from connectors.settings import load_settings
+from core.config import AppSettings
 from core.environment import Environment, load_environment
 from ledger import Ledger, RunHandle
-from plm.arena.session import arena_client
-from tasks.plm_steps import PlmReport
+from plm.port import PlmAdapter, PlmName, plm_integration
+from plm.port.writes import RecordTarget
+from tasks.arguments import unexamined
+from tasks.plm import open_plm, plm_of
+from tasks.plm_steps import FeedbackRun, PlmReport, post_records
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
 
 class PlmSummary(SyncSummary):
-    stopped: str | None = None  # why the run stopped early (the Arena quota)
+    plm: str = ""
+    stopped: str | None = None  # why the run stopped early (a spent API quota)
+    requests: int = 0  # requests made to the PLM
     quota_remaining: int | None = None
-    arena_requests: int = 0
 
 
-Work = Callable[[Environment, ArenaClient, IonClient, Ledger, RunHandle | None], Awaitable[PlmReport]]
+@dataclass(frozen=True)
+class PlmRun:
+    """What a flow's work gets: the loaded settings, the PLM's adapter, ION, the ledger, the
+    ledger run (None in a dry run) and the flow's per-PLM integration name."""
+
+    env: Environment
+    plm: PlmAdapter
+    ion: IonClient
+    ledger: Ledger
+    run: RunHandle | None
+    integration: str
 
 
-async def run_plm_flow(integration: str, dry_run: bool, work: Work) -> PlmSummary | State:
-    """Open Arena and ION, run `work`, record the run in the ledger, publish the report.
-    A spent Arena quota stops the run cleanly: what was done is recorded, the rest is
-    left for the next run, and the run fails with a message saying so."""
-    env = load_environment("arena")
+Work = Callable[[PlmRun], Awaitable[PlmReport]]
+
+
+async def post_units(
+    r: PlmRun,
+    target: RecordTarget[Any],
+    pages: AsyncIterator[Page],
+    read: Callable[[dict[str, Any]], Any],
+    run_ids: list[int] | None,
+    full_resync: bool,
+) -> PlmReport:
+    """ION → PLM: every page of completed runs (only `run_ids`, if given) that produced a unit,
+    each run read into the port's record and sent through the PLM's target."""
+    feedback = FeedbackRun(r.ledger, r.run, r.integration, full_resync)
+    wanted = {str(i) for i in run_ids or []}
+    report = PlmReport()
+    async for page in pages:
+        nodes = [n for n in page.nodes if n.get("partInventory") and (not wanted or str(n["id"]) in wanted)]
+        report.merge(await post_records(unexamined(feedback), unexamined(target), unexamined(nodes), read))
+        if r.run:
+            r.ledger.heartbeat(r.run)
+    return report
+
+
+def integration_name(base: str, plm: PlmName | None) -> str:
+    """The run's ledger and deployment name (for run names, which integration-health finds runs by)."""
+    try:
+        return plm_integration(base, plm or load_settings(AppSettings).plm)
+    except ConfigError:  # the run itself reports it
+        return base
+
+
+async def run_plm_flow(base: str, plm: PlmName | None, dry_run: bool, work: Work) -> PlmSummary | State:
+    """Open the PLM and ION, run `work`, record the run in the ledger, publish the report. An
+    error the adapter names as a clean stop (Arena's spent quota) ends the run early: what was
+    done is recorded, the rest is left for the next run, and the run fails saying so."""
+    env = load_environment("plm", plm=plm)
+    name = plm_of(env, plm)
+    integration = plm_integration(base, name)
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
-    summary = PlmSummary(integration=integration, dry_run=dry_run)
+    summary = PlmSummary(integration=integration, dry_run=dry_run, plm=name)
     report = PlmReport()
     try:
-        async with arena_client(env.arena, ledger) as arena, IonClient(env.ion) as ion:
+        async with open_plm(env, ledger, name) as adapter, IonClient(env.ion) as ion:
             run = None if dry_run else ledger.start_run(integration, str(flow_run.id) if flow_run.id else None)
             try:
-                report = await work(env, arena, ion, ledger, run)
-            except QuotaExhausted as exc:
+                report = await work(PlmRun(env, adapter, ion, ledger, run, integration))
+            except adapter.stops as exc:
                 summary.stopped = str(exc)
                 logger.error("%s", exc)
             finally:
                 if run:
                     ledger.finish_run(run)
-                summary.quota_remaining = arena.quota.remaining
-                summary.arena_requests = arena.requests
+                if adapter.usage is not None:
+                    usage = adapter.usage()
+                    summary.requests, summary.quota_remaining = usage.requests, usage.quota_remaining
         summary.fetched = report.fetched
         summary.posted = 0 if dry_run else len(report.posted)
         summary.would_post = len(report.posted) if dry_run else 0
@@ -57,12 +113,11 @@ async def run_plm_flow(integration: str, dry_run: bool, work: Work) -> PlmSummar
         summary.in_flight_elsewhere = report.in_flight_elsewhere
         summary.failed = report.failed
         summary.interrupted_resolved = report.interrupted_resolved
-        notes = [f"Arena requests: {summary.arena_requests}; quota left: {summary.quota_remaining}"]
+        quota = f"; quota left: {summary.quota_remaining}" if summary.quota_remaining is not None else ""
+        notes = [f"{adapter.name} requests: {summary.requests}{quota}"]
         if summary.stopped:
             notes.insert(0, f"**Stopped early:** {summary.stopped}")
-        publish_sync_report(
-            summary, report.posted[:MAX_TABLE_ROWS], report.dead_letters[:MAX_TABLE_ROWS], "\n\n".join(n for n in notes if n)
-        )
+        publish_sync_report(summary, report.posted[:MAX_TABLE_ROWS], report.dead_letters[:MAX_TABLE_ROWS], "\n\n".join(notes))
     finally:
         ledger.close()
     logger.info("%s: %s", integration, summary.model_dump_json())

@@ -27,6 +27,7 @@ from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
 from connectors.ion import IonClient
+from core.config import ErpName, erp_integration
 from core.environment import load_environment
 from core.writer import PostedSummary, PostReport
 from erp.port.purchase_orders import INTEGRATION, PoChange
@@ -58,8 +59,8 @@ class PoSummary(PostedSummary):
 def _run_name() -> str:
     params = flow_run.parameters
     mode = " (dry run)" if params.get("dry_run") else ""
-    if params.get("po_numbers") or params.get("netsuite_ids"):
-        chosen = [str(v) for v in (params.get("po_numbers") or params.get("netsuite_ids"))]
+    if params.get("po_numbers") or params.get("erp_ids"):
+        chosen = [str(v) for v in (params.get("po_numbers") or params.get("erp_ids"))]
         return f"purchase orders · {', '.join(chosen[:5])}{mode}"
     if params.get("since") or params.get("until"):
         return f"purchase orders · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
@@ -71,52 +72,56 @@ async def purchase_order_sync(
     since: datetime | None = None,
     until: datetime | None = None,
     po_numbers: list[str] | None = None,
-    netsuite_ids: list[int] | None = None,
+    erp_ids: list[str] | None = None,
     dry_run: bool = False,
     full_resync: bool = False,
     lookback_minutes: int = 15,
+    erp: ErpName | None = None,
 ) -> SyncSummary | State:
-    """Create and update ION purchase orders from the ERP's (NetSuite), each change exactly once.
+    """Create and update ION purchase orders from the ERP's, each change exactly once.
 
     Args:
-        since: Only POs last modified in NetSuite at or after this time (UTC). Default: the
+        since: Only POs last modified in the ERP at or after this time (UTC). Default: the
             watermark minus `lookback_minutes`; everything on the first run.
         until: Only POs last modified before this time (UTC).
-        po_numbers: Only these NetSuite PO numbers (tranId), e.g. ["PO5001"]; their dead
-            letters are retried.
-        netsuite_ids: Only the NetSuite POs with these internal ids (what dead-letter-replay
-            passes); their dead letters are retried.
+        po_numbers: Only these PO numbers, as the ERP shows them (NetSuite: tranId, e.g.
+            ["PO5001"]); their dead letters are retried.
+        erp_ids: Only the ERP's POs with these internal ids (what dead-letter-replay passes);
+            their dead letters are retried.
         dry_run: Show what would be created or changed in ION; write nothing anywhere.
-        full_resync: Ignore the watermark and compare every NetSuite PO with ION again; dead
+        full_resync: Ignore the watermark and compare every PO of the ERP with ION again; dead
             letters are retried.
         lookback_minutes: How far before the watermark to look again.
+        erp: The ERP to read from ("netsuite", "business-central", "odoo"). Default: ION_SYNC_ERP.
     """
-    env = load_environment("netsuite")
+    env = load_environment("erp", erp=erp)
+    integration = erp_integration(INTEGRATION, env.erp)
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     try:
-        selected = bool(po_numbers or netsuite_ids)
+        selected = bool(po_numbers or erp_ids)
         incremental = not (selected or since or until)
-        watermark = ledger.watermark(INTEGRATION)
+        watermark = ledger.watermark(integration)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
-        async with IonClient(env.ion) as ion, open_erp(env) as erp:
-            source = erp.require(erp.purchase_orders, "reading purchase orders")
+        async with IonClient(env.ion) as ion, open_erp(env) as adapter:
+            source = adapter.require(adapter.purchase_orders, "reading purchase orders")
             await source.check()
-            headers = await list_changed(unexamined(source), since, until, po_numbers, netsuite_ids)
-            logger.info("%d %s purchase order(s) to compare with ION (since %s)", len(headers), erp.name, since)
-            purchasing = IonPurchasing(ion, env.mappings.netsuite.purchasing)
-            run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
+            headers = await list_changed(unexamined(source), since, until, po_numbers, erp_ids)
+            logger.info("%d %s purchase order(s) to compare with ION (since %s)", len(headers), adapter.name, since)
+            purchasing = IonPurchasing(ion, env.erp_mappings.purchasing)
+            run = None if dry_run else ledger.start_run(integration, str(flow_run.id) if flow_run.id else None)
             ctx = PoContext(
                 source,
                 purchasing,
                 ledger,
                 run,
-                env.mappings,
+                env.erp_mappings,
                 await purchasing.definitions(),
                 retry_dead=selected or full_resync,
+                integration=integration,
             )
-            summary = PoSummary(integration=INTEGRATION, dry_run=dry_run)
+            summary = PoSummary(integration=integration, dry_run=dry_run)
             posted: list[dict[str, Any]] = []
             dead: list[dict[str, Any]] = []
             try:
@@ -133,12 +138,12 @@ async def purchase_order_sync(
                 if run is not None:
                     ledger.finish_run(run)
         if incremental and not dry_run and summary.watermark_candidate is not None:
-            summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
+            summary.watermark = ledger.advance_watermark(integration, summary.watermark_candidate).isoformat() + "Z"
         details = f"POs not in ION and not expecting receipts (not created): {summary.skipped_not_receivable}."
         publish_sync_report(summary, posted, dead, details)
     finally:
         ledger.close()
-    logger.info("%s: %s", INTEGRATION, json.dumps(summary.model_dump(mode="json")))
+    logger.info("%s: %s", integration, json.dumps(summary.model_dump(mode="json")))
     if summary.failed:
         return Failed(message=f"{summary.failed} purchase order(s) failed transiently; the next run retries them", data=summary)
     return final_state(summary)

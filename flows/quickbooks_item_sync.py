@@ -18,7 +18,7 @@ from prefect.states import Failed, State
 
 from connectors.ion import IonClient
 from core.environment import load_environment
-from core.times import iso, parse_time
+from core.times import parse_time, updated_window
 from erp.quickbooks.rules import ITEM_INTEGRATION
 from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
@@ -42,6 +42,7 @@ def _run_name() -> str:
 @flow(name=ITEM_INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
 async def quickbooks_item_sync(
     since: datetime | None = None,
+    until: datetime | None = None,
     dry_run: bool = False,
     full_resync: bool = False,
     lookback_minutes: int = 15,
@@ -51,6 +52,7 @@ async def quickbooks_item_sync(
     Args:
         since: Only parts changed at or after this time (UTC). Default: the watermark minus
             `lookback_minutes`; every part on the first run.
+        until: Only parts changed before this time (UTC).
         dry_run: List the items that would be written and write nothing.
         full_resync: Ignore the watermark and re-check every part (dead letters retried).
         lookback_minutes: How far before the watermark to look again.
@@ -62,11 +64,11 @@ async def quickbooks_item_sync(
     posted: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
     try:
-        incremental = since is None
+        incremental = since is None and until is None
         watermark = ledger.watermark(ITEM_INTEGRATION)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
-        filters: dict[str, Any] = {"_updated": {env.ion.since_operator: iso(since)}} if since else {}
+        filters: dict[str, Any] = {"_updated": updated_window(env.ion.since_operator, since, until)} if since or until else {}
         run = None if dry_run else ledger.start_run(ITEM_INTEGRATION, str(flow_run.id) if flow_run.id else None)
         latest: datetime | None = None
         unsettled: datetime | None = None

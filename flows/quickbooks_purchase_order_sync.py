@@ -28,7 +28,7 @@ from prefect.states import Failed, State
 
 from connectors.ion import IonClient
 from core.environment import load_environment
-from core.times import iso, parse_time
+from core.times import parse_time, updated_window
 from core.writer import PostReport, dead_letter_row
 from erp.quickbooks.purchase_orders import would_post_row
 from erp.quickbooks.rules import PO_INTEGRATION, SYNCED_STATUSES
@@ -53,15 +53,16 @@ class PurchaseOrderSummary(SyncSummary):
 def _run_name() -> str:
     params = flow_run.parameters
     mode = " (dry run)" if params.get("dry_run") else ""
-    if params.get("purchase_order_ids"):
-        return f"quickbooks POs · {', '.join(map(str, params['purchase_order_ids'][:5]))}{mode}"
+    if params.get("po_ids"):
+        return f"quickbooks POs · {', '.join(map(str, params['po_ids'][:5]))}{mode}"
     return f"quickbooks POs · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
 
 
 @flow(name=PO_INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
 async def quickbooks_purchase_order_sync(
     since: datetime | None = None,
-    purchase_order_ids: list[int] | None = None,
+    until: datetime | None = None,
+    po_ids: list[int] | None = None,
     dry_run: bool = False,
     full_resync: bool = False,
     lookback_minutes: int = 15,
@@ -71,7 +72,8 @@ async def quickbooks_purchase_order_sync(
     Args:
         since: Only POs changed at or after this time (UTC). Default: the watermark minus
             `lookback_minutes`; everything on the first run.
-        purchase_order_ids: Only these ION PO ids (a manual re-run; their dead letters are retried).
+        until: Only POs changed before this time (UTC).
+        po_ids: Only these ION PO ids (a manual re-run; their dead letters are retried).
         dry_run: Show what would be sent and write nothing, to QuickBooks or the ledger.
         full_resync: Ignore the watermark and re-check every ordered PO; dead letters are
             retried, nothing already in QuickBooks is written again.
@@ -85,15 +87,15 @@ async def quickbooks_purchase_order_sync(
     dead: list[dict[str, Any]] = []
     out_of_sync: list[dict[str, Any]] = []
     try:
-        incremental = not (purchase_order_ids or since)
+        incremental = not (po_ids or since or until)
         watermark = ledger.watermark(PO_INTEGRATION)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         filters: dict[str, Any] = {"status": {"in": SYNCED_STATUSES}}
-        if purchase_order_ids:
-            filters["id"] = {"in": purchase_order_ids}
-        if since:
-            filters["_updated"] = {env.ion.since_operator: iso(since)}
+        if po_ids:
+            filters["id"] = {"in": po_ids}
+        if since or until:
+            filters["_updated"] = updated_window(env.ion.since_operator, since, until)
         logger.info("Fetching purchase orders with filters %s", json.dumps(filters))
         run = None if dry_run else ledger.start_run(PO_INTEGRATION, str(flow_run.id) if flow_run.id else None)
         latest: datetime | None = None
@@ -108,7 +110,7 @@ async def quickbooks_purchase_order_sync(
                     run=run,
                     setup=env.quickbooks_mappings,
                     ids=ids,
-                    retry_dead=bool(purchase_order_ids) or full_resync,
+                    retry_dead=bool(po_ids) or full_resync,
                 )
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_pos(unexamined(ctx))

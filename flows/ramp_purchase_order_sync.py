@@ -35,14 +35,15 @@ from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
     log_prints=True,
 )
 async def ramp_purchase_order_sync(
-    po_ids: list[int] | None = None, dry_run: bool = False, retry_dead: bool = False
+    po_ids: list[int] | None = None, dry_run: bool = False, full_resync: bool = False
 ) -> RampSummary | State:
     """Create ION purchase orders in Ramp, exactly once.
 
     Args:
         po_ids: Only these ION purchase orders (they must still be in the triggering status).
         dry_run: Show what would be created; write nothing to Ramp or the ledger.
-        retry_dead: Try dead letters again (after fixing the cause, e.g. a supplier's Ramp vendor).
+        full_resync: Look at every PO in the triggering status again and retry dead letters (after
+            fixing the cause, e.g. a supplier's Ramp vendor).
     """
     env = load_environment("ramp")
     logger = get_run_logger()
@@ -57,7 +58,7 @@ async def ramp_purchase_order_sync(
     try:
         async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
-            ctx = RampContext(ion, ramp, ledger, run, mappings, env.ramp.entity_id, retry_dead=retry_dead or bool(po_ids))
+            ctx = RampContext(ion, ramp, ledger, run, mappings, env.ramp.entity_id, retry_dead=full_resync or bool(po_ids))
             try:
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_purchase_orders(unexamined(ctx))

@@ -39,14 +39,14 @@ from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
     log_prints=True,
 )
 async def ramp_receipt_sync(
-    receipt_ids: list[int] | None = None, dry_run: bool = False, retry_dead: bool = False
+    receipt_ids: list[int] | None = None, dry_run: bool = False, full_resync: bool = False
 ) -> RampSummary | State:
     """Create Ramp item receipts for ION receipts against POs that live in Ramp, exactly once.
 
     Args:
         receipt_ids: Only these ION receipts.
         dry_run: Show what would be created; write nothing.
-        retry_dead: Try dead letters again after fixing the cause.
+        full_resync: Look at every receipt again and retry dead letters (after fixing the cause).
     """
     env = load_environment("ramp")
     logger = get_run_logger()
@@ -60,7 +60,7 @@ async def ramp_receipt_sync(
         async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
             ctx = RampContext(
-                ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id, retry_dead=retry_dead or bool(receipt_ids)
+                ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id, retry_dead=full_resync or bool(receipt_ids)
             )
             try:
                 if run:

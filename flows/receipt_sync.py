@@ -16,6 +16,7 @@ port (`erp.port.receipts`), this flow
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from prefect.states import Failed, State
 from pydantic import Field
 
 from connectors.ion import IonClient, Page
+from core.config import ErpName, erp_integration
 from core.environment import load_environment
 from core.pipeline import pipelined
 from core.times import iso
@@ -60,17 +62,17 @@ RECEIPT_SAVED = EventRoute(
 
 
 class ReceiptSummary(PostedSummary):
-    skipped_not_netsuite: int = 0
+    skipped_other_erp: int = 0
     inbox_events_handled: int = 0
     nothing_to_post: list[str] = Field(default_factory=list)
 
     def add(self, page: Page, plan: ReceiptPagePlan, report: PostReport) -> None:
         self.add_page(len(page.nodes), plan.times, report)
-        self.skipped_not_netsuite += plan.skipped
+        self.skipped_other_erp += plan.skipped
         self.nothing_to_post += plan.nothing_to_post
 
     def line(self) -> str:
-        return super().line() + (f" skipped={self.skipped_not_netsuite}" if self.skipped_not_netsuite else "")
+        return super().line() + (f" skipped={self.skipped_other_erp}" if self.skipped_other_erp else "")
 
 
 def _run_name() -> str:
@@ -91,6 +93,7 @@ async def receipt_sync(
     dry_run: bool = False,
     full_resync: bool = False,
     lookback_minutes: int = 15,
+    erp: ErpName | None = None,
 ) -> SyncSummary | State:
     """Post ION receipts to the ERP as item receipts on their purchase orders, exactly once.
 
@@ -103,23 +106,25 @@ async def receipt_sync(
         full_resync: Ignore the watermark, re-check every receipt; dead letters are retried,
             nothing already posted is posted again.
         lookback_minutes: How far before the watermark to look again.
+        erp: The ERP to post to ("netsuite", "business-central", "odoo"). Default: ION_SYNC_ERP.
     """
-    env = load_environment("erp")
+    env = load_environment("erp", erp=erp)
+    integration = erp_integration(INTEGRATION, env.erp)
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     try:
         incremental = not (receipt_ids or since or until)
-        watermark = ledger.watermark(INTEGRATION)
+        watermark = ledger.watermark(integration)
         if incremental and watermark and not full_resync:
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         filters = receipt_filters(since, until, receipt_ids)
         logger.info("Fetching ION receipts with filters %s", json.dumps(filters))
-        async with IonClient(env.ion) as ion, open_erp(env) as erp:
-            await erp.check()
-            receipts = erp.require(erp.receipts, "item receipts")
-            run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
-            ctx = ReceiptContext(ion, receipts, ledger, run, erp.concurrency, retry_dead=bool(receipt_ids) or full_resync)
-            summary = ReceiptSummary(integration=INTEGRATION, dry_run=dry_run)
+        async with IonClient(env.ion) as ion, open_erp(env) as adapter:
+            await adapter.check()
+            receipts = adapter.require(adapter.receipts, "item receipts")
+            run = None if dry_run else ledger.start_run(integration, str(flow_run.id) if flow_run.id else None)
+            ctx = ReceiptContext(ion, receipts, ledger, run, adapter.concurrency, retry_dead=bool(receipt_ids) or full_resync)
+            summary = ReceiptSummary(integration=integration, dry_run=dry_run)
             posted: list[dict[str, Any]] = []
             dead: list[dict[str, Any]] = []
 
@@ -143,14 +148,16 @@ async def receipt_sync(
                 if run is not None:
                     ledger.finish_run(run)
         if incremental and not dry_run and summary.watermark_candidate is not None:
-            summary.watermark = ledger.advance_watermark(INTEGRATION, summary.watermark_candidate).isoformat() + "Z"
-        details = f"Items on POs that did not come from NetSuite (no join key), skipped: {summary.skipped_not_netsuite}."
+            summary.watermark = ledger.advance_watermark(integration, summary.watermark_candidate).isoformat() + "Z"
+        details = f"Items on POs that did not come from {adapter.name} (no join key), skipped: {summary.skipped_other_erp}."
         publish_sync_report(summary, posted, dead, details)
         if not dry_run:
-            summary.inbox_events_handled = settle_receipt_events(ledger, summary.nothing_to_post, flow_run.name or INTEGRATION)
+            summary.inbox_events_handled = settle_receipt_events(
+                ledger, integration, summary.nothing_to_post, flow_run.name or integration
+            )
     finally:
         ledger.close()
-    logger.info("%s: %s", INTEGRATION, summary.model_dump_json(exclude={"nothing_to_post"}))
+    logger.info("%s: %s", integration, summary.model_dump_json(exclude={"nothing_to_post"}))
     if summary.failed:
         return Failed(message=f"{summary.failed} item receipt(s) failed transiently; the next run retries them", data=summary)
     return final_state(summary)
@@ -166,10 +173,11 @@ def receipt_filters(since: datetime | None, until: datetime | None, receipt_ids:
     return filters
 
 
-def settle_receipt_events(ledger: Ledger, nothing_to_post: list[str], handled_by: str) -> int:
+def settle_receipt_events(ledger: Ledger, integration: str, nothing_to_post: list[str], handled_by: str) -> int:
     """Mark the receipt webhooks this sync answered: receipts whose item receipts are all posted
-    or dead, and receipts with nothing for NetSuite (another purchasing system's POs)."""
-    handled = settle_inbox_events(ledger, RECEIPT_SAVED, handled_by)
+    or dead (in `integration`'s ledger), and receipts with nothing for the ERP (another purchasing
+    system's POs)."""
+    handled = settle_inbox_events(ledger, replace(RECEIPT_SAVED, integration=integration), handled_by)
     if nothing_to_post:
         inbox = Inbox(ledger)
         wanted = set(nothing_to_post)

@@ -17,6 +17,7 @@ from datetime import date
 from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
+from core.config import ErpName, erp_integration
 from core.environment import load_environment
 from core.three_way_match import ion_lines_frame, match_lines
 from tasks.erp import open_erp
@@ -38,26 +39,29 @@ async def three_way_match(
     since: date | None = None,
     until: date | None = None,
     include_closed: bool = False,
+    erp: ErpName | None = None,
 ) -> MatchSummary:
     """Compare ordered, received, item-receipted and billed quantities per PO line; write nothing.
 
     Args:
-        po_numbers: Only these NetSuite purchase orders (tranId, e.g. PO5001). Default: all approved.
+        po_numbers: Only these purchase orders, numbered as the ERP shows them (NetSuite: tranId, e.g. PO5001). Default: all approved.
         since: Only purchase orders dated (tranDate) on or after this day.
         until: Only purchase orders dated before this day.
-        include_closed: Include closed purchase orders (status H).
+        include_closed: Include closed purchase orders (NetSuite: status H).
+        erp: The ERP to match against ("netsuite", "business-central", "odoo"). Default: ION_SYNC_ERP.
     """
-    env = load_environment("netsuite")
-    mappings = env.mappings.netsuite
-    async with IonClient(env.ion) as ion, open_erp(env) as erp:
-        matching = erp.require(erp.matching, "the 3-way match")
+    env = load_environment("erp", erp=erp)
+    integration = erp_integration(INTEGRATION, env.erp)
+    mappings = env.erp_mappings
+    async with IonClient(env.ion) as ion, open_erp(env) as adapter:
+        matching = adapter.require(adapter.matching, "the 3-way match")
         lines, receipts, bills = await read_erp_purchasing(matching, po_numbers, since, until, include_closed)
         orders = await read_ion_purchase_orders(ion)
-    result = match_lines(lines, receipts, bills, ion_lines_frame(orders, mappings), mappings, erp=erp.name)
-    csv = publish_match(result, env.app.reports_dir)
+    result = match_lines(lines, receipts, bills, ion_lines_frame(orders, mappings), mappings, erp=adapter.name)
+    csv = publish_match(result, env.app.reports_dir, integration)
     counts = result.rows["status"].value_counts().to_dict()
     summary = MatchSummary(
-        integration=INTEGRATION,
+        integration=integration,
         fetched=len(lines),
         lines=len(result.rows),
         matched=counts.get("match", 0),

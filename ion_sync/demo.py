@@ -44,8 +44,10 @@ ORDER = [
 ORDER += ["ramp-supplier-import", "ramp-purchase-order-sync", "ramp-receipt-sync", "ramp-approval-sync"]
 # QuickBooks: items, then the ordered POs that use them.
 ORDER += ["quickbooks-item-sync", "quickbooks-purchase-order-sync"]
-# PLM: parts before the BOMs that use them, then changes, then feedback from the shop floor.
-ORDER += ["arena-part-sync", "arena-bom-sync", "arena-change-sync", "plm-feedback-sync"]
+# PLM (per PLM, the port's flows): parts before the BOMs and procedures that use them, then
+# changes, then what the shop floor learned: as-built and NCRs, inspection results, traceability.
+PLM_FLOWS = ["part", "bom", "routing", "change", "feedback", "inspection", "traceability"]
+ORDER += [f"plm-{flow}-sync-arena" for flow in PLM_FLOWS]
 # Operations last: drain what no trigger handled, replay fixed dead letters, then report health.
 ORDER += ["ion-event-drain", "dead-letter-replay", "integration-health"]
 # The drain takes the demo's events at once (no grace period); the replay really replays.

@@ -92,6 +92,7 @@ def start_sandbox(
         "ARENA_PASSWORD": arena_config.password,
         "ARENA_WORKSPACE_ID": str(arena_config.workspace_id),
         "ARENA_INTEGRATION_GUID": arena_config.integration_guid,
+        "ARENA_ROUTING_SUFFIX": "-RTG",  # the demo's routings (sandbox/arena/demo.py)
     }
     qbo_config = quickbooks.QuickBooksSimConfig(database=str(workdir / "quickbooks-sim.db"), seed_demo=seed_demo)
     qbo_server = start(quickbooks.create_app(qbo_config))

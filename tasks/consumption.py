@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.ion import IonClient, Page
 from connectors.ion.installed_quantity import completed_runs_page
 from core.writer import Postable, Writer, resolve_orphans, write_page
-from erp.port.completions import INTEGRATION, CompletionTarget, completion_key, parse_runs
+from erp.port.completions import CompletionTarget, completion_key, parse_runs
 from erp.port.writes import PlannedWrites
 from ledger import EntryStatus, Ledger, RunHandle
 
@@ -72,7 +72,7 @@ async def fetch_runs_page(ion: IonClient, filters: dict[str, Any], after: str | 
 async def plan_page(ctx: SyncContext, nodes: list[dict[str, Any]]) -> PagePlan:
     """Skip runs the ledger has settled, validate the rest and let the ERP plan their completions."""
     keys = [completion_key(str(node.get("id"))) for node in nodes]
-    known = ctx.ledger.statuses(INTEGRATION, keys)
+    known = ctx.ledger.statuses(ctx.writer.integration, keys)
     settled: set[EntryStatus | None] = {EntryStatus.posted} if ctx.retry_dead else {EntryStatus.posted, EntryStatus.dead}
     fresh = [node for node, key in zip(nodes, keys, strict=True) if known.get(key) not in settled]
     runs, dead = parse_runs(fresh)

@@ -1,22 +1,27 @@
-"""The configured ERP's adapter for one flow run (ION_SYNC_ERP), its client open while the flow uses it."""
+"""The ERP an ERP-port flow run talks to (its `erp` parameter, else ION_SYNC_ERP): its adapter,
+with its client open while the flow uses it. A new ERP adds one entry to `ADAPTERS`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from connectors.errors import ConfigError
-from connectors.netsuite import NetSuiteClient
+from core.config import ErpName
 from core.environment import Environment
-from erp.netsuite.adapter import netsuite_adapter
+from erp.netsuite.adapter import open_netsuite
 from erp.port import ErpAdapter
+
+ADAPTERS: dict[ErpName, Callable[[Environment], AbstractAsyncContextManager[ErpAdapter]]] = {
+    "netsuite": open_netsuite,
+}
 
 
 @asynccontextmanager
 async def open_erp(env: Environment) -> AsyncIterator[ErpAdapter]:
-    """The adapter of `env.app.erp`, whose settings `load_environment("erp")` loaded."""
-    if env.app.erp == "netsuite":
-        async with NetSuiteClient(env.netsuite) as client:
-            yield netsuite_adapter(client, env)
-        return
-    raise ConfigError(f"ION_SYNC_ERP={env.app.erp}: no adapter for this ERP")
+    """The adapter of `env.erp`, whose settings `load_environment("erp", erp=...)` loaded."""
+    opener = ADAPTERS.get(env.erp)
+    if opener is None:
+        raise ConfigError(f"ERP {env.erp!r}: ion-sync has no adapter for it yet (known: {', '.join(ADAPTERS)})")
+    async with opener(env) as adapter:
+        yield adapter

@@ -16,10 +16,13 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterName,
     FlowFilter,
     FlowFilterName,
     FlowRunFilter,
     FlowRunFilterEndTime,
+    FlowRunFilterName,
     FlowRunFilterStartTime,
     FlowRunFilterState,
     FlowRunFilterStateType,
@@ -231,31 +234,45 @@ class RunFacts:
     next_scheduled: datetime | None
 
 
-async def prefect_runs(flow_name: str, since: datetime) -> RunFacts:
-    """What the Prefect API knows of one integration's flow runs."""
+async def prefect_runs(flow_name: str, since: datetime, deployment: str | None = None, runs_named: bool = False) -> RunFacts:
+    """What the Prefect API knows of one integration's flow runs (of its `deployment` only, when
+    its flow serves several: an ERP-port flow run for another ERP, a PLM-port flow for one PLM).
+    `runs_named`: the flow names its runs after the deployment (the PLM-port flows), so a run
+    outside the deployment (the demo, `ion-sync run` without a server) is found by its name;
+    scheduled runs, not yet named, by the deployment."""
     flows = FlowFilter(name=FlowFilterName(any_=[flow_name]))
+    deployments = DeploymentFilter(name=DeploymentFilterName(any_=[deployment])) if deployment else None
+    named = FlowRunFilterName(like_=deployment) if deployment and runs_named else None
+    started_runs = None if named else deployments
     async with get_client() as client:
         last = await client.read_flow_runs(
             flow_filter=flows,
+            deployment_filter=started_runs,
             # On PostgreSQL a descending sort puts NULLs first: one Completed run without an end
             # time (never started) hid every real success ("never" after three good runs).
             flow_run_filter=FlowRunFilter(
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED])),
                 end_time=FlowRunFilterEndTime(is_null_=False),
+                name=named,
             ),
             sort=FlowRunSort.END_TIME_DESC,
             limit=1,
         )
         recent = await client.read_flow_runs(
             flow_filter=flows,
-            flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since.replace(tzinfo=UTC))),
+            deployment_filter=started_runs,
+            flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since.replace(tzinfo=UTC)), name=named),
             limit=200,
         )
         started = await client.read_flow_runs(
-            flow_filter=flows, flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(is_null_=False)), limit=1
+            flow_filter=flows,
+            deployment_filter=started_runs,
+            flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(is_null_=False), name=named),
+            limit=1,
         )
         scheduled = await client.read_flow_runs(
             flow_filter=flows,
+            deployment_filter=deployments,
             flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
             sort=FlowRunSort.EXPECTED_START_TIME_ASC,
             limit=1,
@@ -286,7 +303,7 @@ async def rate_budget(limit_name: str) -> str | None:
 async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str, int], since: datetime) -> list[Facts]:
     facts = []
     for integ in integrations:
-        runs = await prefect_runs(integ.name, since)
+        runs = await prefect_runs(integ.flow or integ.name, since, integ.name if integ.flow else None, integ.runs_named)
         inbox = None
         conflicts = sum(len(Inbox(ledger).conflicts(r.source, r.event_types)) for r in integ.routes)
         for route in integ.routes:

@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.ion import IonClient, Page
 from connectors.ion.queries import LABOR_SESSIONS
-from core.config import Mappings
+from core.config import ErpMappings
 from core.writer import Postable, dead_letter_row, one_record, resolve_orphans, write_page
 from erp.port.time_entries import INTEGRATION, TimeEntry, TimeEntryTarget
 from ledger import EntryStatus, Ledger, Outcome, RunHandle
@@ -37,9 +37,10 @@ class LaborContext:
     target: TimeEntryTarget
     ledger: Ledger
     run: RunHandle | None  # None in a dry run: nothing is claimed
-    mappings: Mappings
+    mappings: ErpMappings  # the ERP's section of the mappings file
     retry_dead: bool = False
     max_attempts: int = 5
+    integration: str = INTEGRATION  # the ledger's name for this ERP's labor sync (core.config.erp_integration)
 
 
 @dataclass
@@ -77,10 +78,10 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
     """Validate a page of sessions, compare them with what the ledger says was posted, and
     have the ERP check what they name (work orders, employees)."""
     sessions, parse_dead = parse_sessions(nodes)
-    planned = plan_time_entries(sessions, ctx.mappings.netsuite)
+    planned = plan_time_entries(sessions, ctx.mappings)
     page = LaborPagePlan(not_cost_plus=planned.not_cost_plus, open_times=planned.open_sessions, updated=planned.updated)
     keys = [p.key for p in planned.plans] + [d.key for d in (*parse_dead, *planned.dead_letters)]
-    known = {e.key: e for e in ctx.ledger.entries(INTEGRATION, keys=keys)} if keys else {}
+    known = {e.key: e for e in ctx.ledger.entries(ctx.integration, keys=keys)} if keys else {}
     dead = [d for d in (*parse_dead, *planned.dead_letters) if worth_keeping(d, known.get(d.key), retry_dead=ctx.retry_dead)]
     candidates: list[tuple[TimeEntry, EntryView | None]] = []
     for plan in planned.plans:
@@ -110,7 +111,7 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
     letters = [as_correction(d, known.get(d.key), ctx.target.name) for d in dead]
     corrections = [d.key for d in letters if d.key.endswith(":correction")]
     if corrections:
-        known.update({e.key: e for e in ctx.ledger.entries(INTEGRATION, keys=corrections)})
+        known.update({e.key: e for e in ctx.ledger.entries(ctx.integration, keys=corrections)})
     page.dead_letters = [
         d for d in letters if d.key not in corrections or worth_keeping(d, known.get(d.key), retry_dead=ctx.retry_dead)
     ]
@@ -154,9 +155,9 @@ def reopen_unsettled(ctx: LaborContext, letters: list[DeadLetter]) -> list[dict[
     `dead_letter` leaves posted keys alone, so re-open them to keep the new reason."""
     assert ctx.run is not None
     by_key = {d.key: d for d in letters}
-    again = ctx.ledger.reopen(INTEGRATION, ctx.run, list(by_key)).mine
+    again = ctx.ledger.reopen(ctx.integration, ctx.run, list(by_key)).mine
     ctx.ledger.record(
-        INTEGRATION,
+        ctx.integration,
         ctx.run,
         [Outcome(c.key, EntryStatus.dead, reason=by_key[c.key].reason, payload=by_key[c.key].payload) for c in again],
     )
@@ -168,11 +169,13 @@ def settle_corrections(ctx: LaborContext, posted: dict[str, str]) -> None:
     session posts again: the dead letter becomes `posted` with the entry's id, so no stale
     reason lingers."""
     assert ctx.run is not None
-    stale = [key for key, status in ctx.ledger.statuses(INTEGRATION, list(posted)).items() if status is EntryStatus.dead]
+    stale = [key for key, status in ctx.ledger.statuses(ctx.integration, list(posted)).items() if status is EntryStatus.dead]
     if not stale:
         return
-    batch = ctx.ledger.claim(INTEGRATION, ctx.run, [ClaimRequest(key, key.rsplit(":", 1)[0]) for key in stale], retry_dead=True)
-    ctx.ledger.record(INTEGRATION, ctx.run, [Outcome(c.key, EntryStatus.posted, target_id=posted[c.key]) for c in batch.mine])
+    batch = ctx.ledger.claim(
+        ctx.integration, ctx.run, [ClaimRequest(key, key.rsplit(":", 1)[0]) for key in stale], retry_dead=True
+    )
+    ctx.ledger.record(ctx.integration, ctx.run, [Outcome(c.key, EntryStatus.posted, target_id=posted[c.key]) for c in batch.mine])
 
 
 @task(name="resolve-interrupted-posts", cache_policy=NO_CACHE)

@@ -1,47 +1,29 @@
-"""Prefect tasks of the PLM loop: each is one batched step over a list of items, one change
-event or one page of ION records. Arena's side (`plm.arena`) reads and plans; ION's side
-(`mes.ion.engineering`, PLM-neutral) writes; both through the one engine."""
+"""Prefect tasks of the PLM loop, over the PLM port: each is one batched step over a list of
+items, one change or one page of ION records. The PLM's adapter (`plm.port`) reads and plans;
+ION's side (`mes.ion`, PLM-neutral) writes; both through the one engine."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from connectors.arena import ArenaClient
 from connectors.ion import IonClient
 from connectors.ion.plm import IonPlm, MbomLine
-from core.environment import Environment
+from core.lookup_writer import write_lookups
 from core.writer import PostReport
-from ledger import Ledger, RunHandle
+from ledger import EntryStatus, Ledger, RunHandle
 from mes.ion.engineering import Ebom, IonEngineering, PlmNames, flag_stale_runs, sync_mbom, sync_parts
-from plm.arena.engineering import (
-    CHANGES_LEDGER,
-    KEY,
-    MBOMS_LEDGER,
-    PART_SYNC,
-    PARTS_LEDGER,
-    PHASE_ATTRIBUTE,
-    PLM,
-    PartNumbers,
-    ReleasedItem,
-    ebom_lines,
-    ebom_of,
-    released,
-)
-from plm.arena.feedback import FeedbackContext, post_as_built, post_ncrs
-
-ARENA = PlmNames(
-    plm=PLM,
-    key=KEY,
-    parts_ledger=PARTS_LEDGER,
-    mboms_ledger=MBOMS_LEDGER,
-    changes_ledger=CHANGES_LEDGER,
-    phase_attribute=PHASE_ATTRIBUTE,
-    part_sync=PART_SYNC,
-)
+from mes.ion.procedures import sync_procedure
+from plm.port import PlmAdapter
+from plm.port.boms import AssemblyBom
+from plm.port.changes import EngineeringChange
+from plm.port.items import ReleasedItem, ReleasedItems
+from plm.port.routings import Routing
+from plm.port.writes import Record, RecordTarget
 
 
 @dataclass
@@ -68,22 +50,15 @@ class PlmReport(PostReport):
 
 @dataclass
 class PlmContext:
-    """What the tasks of one Arena → ION run share."""
+    """What the tasks of one PLM → ION run share."""
 
-    arena: ArenaClient
+    plm: PlmAdapter
     ion: IonEngineering
-    released_phases: list[str]
-    numbers: PartNumbers = field(default_factory=PartNumbers)
-    arena_numbers: set[str] = field(default_factory=set)  # ION numbers of every item Arena knows (filled by listing)
+    known: set[str] = field(default_factory=set)  # ION numbers of every item the PLM knows (filled by listing)
 
     @classmethod
-    def for_run(cls, env: Environment, arena: ArenaClient, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> PlmContext:
-        return cls(
-            arena=arena,
-            ion=IonEngineering(IonPlm(ion), ledger, run, ARENA),
-            released_phases=env.arena.released_phases,
-            numbers=PartNumbers.from_mappings(env.mappings),
-        )
+    def for_run(cls, plm: PlmAdapter, ion: IonClient, ledger: Ledger, run: RunHandle | None) -> PlmContext:
+        return cls(plm, IonEngineering(IonPlm(ion), ledger, run, PlmNames.of(plm)))
 
     @property
     def ledger(self) -> Ledger:
@@ -93,27 +68,24 @@ class PlmContext:
     def dry_run(self) -> bool:
         return self.ion.run is None
 
-    async def sync_mbom(self, item: ReleasedItem, bom: list[dict[str, Any]], previous: str | None = None) -> PostReport:
-        """The mBOM of `item` from its Arena BOM `bom`; `previous` is the GUID of the revision it
-        supersedes, whose eBOM tells which lines were engineering's when the ledger does not know yet."""
+    async def sync_mbom(self, level: AssemblyBom, previous: str | None = None) -> PostReport:
+        """The mBOM of `level.item` from its eBOM level; `previous` is the PLM's id of the revision
+        it supersedes, whose eBOM tells which lines were engineering's when the ledger does not know yet."""
+        boms = self.plm.require(self.plm.boms, "eBOMs")
 
         async def superseded() -> list[MbomLine]:
             assert previous is not None
-            return ebom_lines(await self.arena.bom(previous), self.numbers)
+            return [MbomLine(b.number, b.quantity, b.refdes) for b in await boms.lines(previous)]
 
-        return await sync_mbom(
-            self.ion, item, lambda: Ebom(*ebom_of(bom, self.numbers)), self.arena_numbers, superseded if previous else None
-        )
+        return await sync_mbom(self.ion, level.item, lambda: Ebom.of(level), self.known, superseded if previous else None)
 
 
 @task(name="fetch-released-items", cache_policy=NO_CACHE)
-async def fetch_released_items(ctx: PlmContext, numbers: list[str] | None) -> tuple[list[ReleasedItem], list[str]]:
-    """Arena's items (every page, ≤ 400 a page), narrowed to released effective revisions."""
-    items = await ctx.arena.all("/items")
-    ctx.arena_numbers = {ctx.numbers.ion(i["number"]) for i in items}
-    if numbers:
-        items = [i for i in items if i["number"] in set(numbers)]
-    return released(items, ctx.released_phases, ctx.numbers)
+async def fetch_released_items(ctx: PlmContext, part_numbers: list[str] | None) -> ReleasedItems:
+    """The PLM's items, narrowed to released effective revisions (or to these PLM part numbers)."""
+    found = await ctx.plm.require(ctx.plm.items, "released items").released(part_numbers)
+    ctx.known = found.known
+    return found
 
 
 @task(name="sync-part-revisions", cache_policy=NO_CACHE)
@@ -122,57 +94,90 @@ async def sync_part_revisions(ctx: PlmContext, items: list[ReleasedItem]) -> Plm
 
 
 @task(name="sync-mboms", cache_policy=NO_CACHE)
-async def sync_mboms(ctx: PlmContext, items: list[ReleasedItem], numbers: list[str] | None = None) -> PlmReport:
-    """Each released assembly's eBOM (or only those in `numbers`) into its mBOM; children that
-    are assemblies too are walked in turn (Arena's BOM endpoint returns one level)."""
-    by_guid = {i.guid: i for i in items}
-    wanted = {ctx.numbers.ion(n) for n in numbers or []}  # Arena item numbers, as the parameter is given
-    queue = [i for i in items if i.assembly and (not wanted or i.number in wanted)]
+async def sync_mboms(ctx: PlmContext, items: list[ReleasedItem], part_numbers: list[str] | None = None) -> PlmReport:
+    """Each released assembly's eBOM (or only those in `part_numbers`, as the PLM numbers them),
+    every level of it, into ION mBOMs; an assembly reached twice is synced once."""
+    boms = ctx.plm.require(ctx.plm.boms, "eBOMs")
+    wanted = set(part_numbers or [])
+    queue = [i for i in items if i.assembly and (not wanted or (i.plm_number or i.number) in wanted)]
     report = PlmReport(fetched=len(queue))
     seen: set[str] = set()
-    while queue:
-        item = queue.pop(0)
-        if item.guid in seen:
+    for item in queue:
+        if item.key in seen:
             continue
-        seen.add(item.guid)
-        bom = await ctx.arena.bom(item.guid)
-        report.merge(await ctx.sync_mbom(item, bom))
-        for line in bom:
-            child = by_guid.get(line["item"]["guid"])
-            if child is not None and child.assembly and child.guid not in seen:
-                queue.append(child)
+        for level in await boms.ebom(item):
+            if level.item.key not in seen:
+                seen.add(level.item.key)
+                report.merge(await ctx.sync_mbom(level))
     return report
 
 
 @task(name="apply-change", cache_policy=NO_CACHE)
-async def apply_change(ctx: PlmContext, change: str, affected: list[dict[str, Any]]) -> PlmReport:
-    """One effective change: new ION part revisions, their mBOMs, issues on stale runs."""
+async def apply_change(ctx: PlmContext, change: EngineeringChange) -> PlmReport:
+    """One effective change: new ION part revisions, their mBOMs and procedure revisions (plm-change-sync
+    runs the routing step after), and an issue on every run still building a superseded revision (the gate)."""
+    boms = ctx.plm.require(ctx.plm.boms, "eBOMs")
     report = PlmReport(fetched=1)
-    for entry in affected:
-        effective, superseded = entry["effective"], entry.get("superseded")
-        item = ReleasedItem(
-            guid=effective["guid"],
-            number=ctx.numbers.ion(effective["number"]),
-            name=effective.get("name") or "",
-            revision=effective["revisionNumber"],
-            phase=(effective.get("lifecyclePhase") or {}).get("name") or "",
-            assembly=True,
-        )
-        if item.phase in ctx.released_phases:  # e.g. made Obsolete: nothing new to build, runs are still flagged
+    for affected in change.affected:
+        item = affected.effective
+        if affected.released:  # made Obsolete: nothing new to build, runs are still gated
             report.merge(await sync_parts(ctx.ion, [item]))
-            bom = await ctx.arena.bom(item.guid)
-            if bom:
-                report.merge(await ctx.sync_mbom(item, bom, superseded.get("guid") if superseded else None))
-        if superseded and superseded.get("revisionNumber"):
-            report.merge(await flag_stale_runs(ctx.ion, change, item.number, superseded["revisionNumber"], item.revision))
+            levels = await boms.ebom(item)
+            if levels and (levels[0].lines or levels[0].problem):
+                report.merge(await ctx.sync_mbom(levels[0], affected.superseded_key))
+        if affected.superseded_revision:
+            report.merge(await flag_stale_runs(ctx.ion, change.number, item.number, affected.superseded_revision, item.revision))
     return report
 
 
-@task(name="post-as-built", cache_policy=NO_CACHE)
-async def post_as_built_page(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> PlmReport:
-    return PlmReport.of(await post_as_built(ctx, nodes), fetched=len(nodes))
+@task(name="sync-procedures", cache_policy=NO_CACHE)
+async def sync_procedures(ctx: PlmContext, routings: list[Routing]) -> PlmReport:
+    """Each released routing as a new ION procedure version where it changed (never editing a released one)."""
+    report = PlmReport(fetched=len(routings))
+    for routing in routings:
+        report.merge(await sync_procedure(ctx.ion, routing))
+    return report
 
 
-@task(name="post-ncrs", cache_policy=NO_CACHE)
-async def post_ncr_page(ctx: FeedbackContext, nodes: list[dict[str, Any]]) -> PlmReport:
-    return PlmReport.of(await post_ncrs(ctx, nodes), fetched=len(nodes))
+# --- ION -> PLM ------------------------------------------------------------------------------------
+
+T = TypeVar("T", bound=Record)
+
+
+@dataclass
+class FeedbackRun:
+    """What one ION -> PLM run shares: the ledger, the run (None in a dry run), its ledger name."""
+
+    ledger: Ledger
+    run: RunHandle | None
+    integration: str
+    full_resync: bool = False
+
+    def unsettled(self, records: Sequence[T]) -> tuple[list[T], int]:
+        """The records the ledger does not show settled (posted, or dead unless resyncing), so a
+        page already sent costs the PLM no request; and how many were posted before."""
+        known = self.ledger.statuses(self.integration, [r.key for r in records])
+        settled = {EntryStatus.posted} | (set() if self.full_resync else {EntryStatus.dead})
+        already = sum(1 for status in known.values() if status is EntryStatus.posted)
+        return [r for r in records if known.get(r.key) not in settled], already
+
+
+@task(name="post-to-plm", cache_policy=NO_CACHE)
+async def post_records(
+    feedback: FeedbackRun, target: RecordTarget[Any], nodes: list[dict[str, Any]], read: Callable[[dict[str, Any]], Any]
+) -> PlmReport:
+    """One page of ION nodes, each read into a port record (None: nothing to send), planned by the
+    PLM's target and written through the engine."""
+    records = [r for r in (read(n) for n in nodes) if r is not None]
+    pending, already = feedback.unsettled(records)
+    planned = await target.plan(pending)
+    report = await write_lookups(
+        feedback.ledger,
+        feedback.run,
+        target.writer(feedback.integration),
+        planned.ready,
+        planned.dead_letters,
+        retry_dead=feedback.full_resync,
+    )
+    report.already_posted += already
+    return PlmReport.of(report, fetched=len(nodes))

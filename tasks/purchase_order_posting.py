@@ -11,7 +11,7 @@ from datetime import datetime
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from core.config import Mappings
+from core.config import ErpMappings
 from core.times import parse_time
 from core.writer import Postable, PostReport, dead_letter_row, one_record, write_page
 from erp.port.purchase_orders import INTEGRATION, Definitions, PoChange, PurchaseOrderSource, Supplier
@@ -28,9 +28,10 @@ class PoContext:
     ion: IonPurchasing
     ledger: Ledger
     run: RunHandle | None  # None in a dry run
-    mappings: Mappings
+    mappings: ErpMappings  # the ERP's section of the mappings file
     definitions: Definitions | None
     retry_dead: bool = False
+    integration: str = INTEGRATION  # the ledger's name for this ERP's PO sync (core.config.erp_integration)
 
 
 @dataclass
@@ -48,7 +49,7 @@ async def list_changed(
     since: datetime | None,
     until: datetime | None,
     numbers: list[str] | None,
-    ids: list[int] | None = None,
+    ids: list[str] | None = None,
 ) -> list[PoChange]:
     """The ERP's POs to look at, oldest change first."""
     return await source.changed(since, until, numbers, ids)
@@ -59,7 +60,7 @@ async def plan_po_page(ctx: PoContext, changes: Sequence[PoChange]) -> PoPagePla
     """Read each PO (with its lines) and its vendor from the ERP, map items to ION parts and
     fields to attributes; a PO that cannot map is a dead letter listing every problem."""
     page = PoPagePlan(times=[c.changed_at for c in changes if c.changed_at])
-    known = ctx.ledger.statuses(INTEGRATION, [c.key for c in changes])
+    known = ctx.ledger.statuses(ctx.integration, [c.key for c in changes])
     settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
     page.already_posted = sum(1 for status in known.values() if status is EntryStatus.posted)
     pos = await ctx.source.read([c for c in changes if known.get(c.key) not in settled])
@@ -93,7 +94,7 @@ async def plan_po_page(ctx: PoContext, changes: Sequence[PoChange]) -> PoPagePla
 def supplier_problems(ctx: PoContext, supplier: Supplier | None) -> list[str]:
     if supplier is None:
         return [f"its vendor does not exist in {ctx.source.name}"]
-    attribute = ctx.mappings.netsuite.purchasing.payment_terms_attribute
+    attribute = ctx.mappings.purchasing.payment_terms_attribute
     options = (ctx.definitions.supplier.get(attribute) if ctx.definitions and attribute else None) or []
     if supplier.terms and options and supplier.terms not in options:
         return [f"vendor {supplier.name}'s terms {supplier.terms!r} are not an option of ION supplier attribute {attribute!r}"]
@@ -106,7 +107,7 @@ async def apply_po_page(ctx: PoContext, page: PoPagePlan) -> PostReport:
     report = await write_page(
         ctx.ledger,
         ctx.run,
-        PurchaseOrderWriter(ctx.ion),
+        PurchaseOrderWriter(ctx.ion, ctx.integration),
         page.ready,
         page.dead_letters,
         window=asyncio.Semaphore(1),  # one PO at a time: supplier creation and the PO index are shared

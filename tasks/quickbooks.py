@@ -149,5 +149,5 @@ def publish_out_of_sync(rows: list[dict[str, Any]]) -> None:
         key=f"{PO_INTEGRATION}-out-of-sync",
         table=rows[:500] or [{"result": "nothing out of sync in this run"}],
         description="Out of sync: suppliers, classes and expense accounts in ION with no match in QuickBooks. "
-        "Fix them in QuickBooks (or ION), then re-run with purchase_order_ids to send those POs.",
+        "Fix them in QuickBooks (or ION), then re-run with po_ids to send those POs.",
     )

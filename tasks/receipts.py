@@ -16,7 +16,7 @@ from connectors.ion import IonClient, Page
 from connectors.ion.queries import RECEIPTS
 from core.times import parse_time
 from core.writer import PostReport, Writer, dead_letter_row, resolve_orphans, write_page
-from erp.port.receipts import INTEGRATION, ReceiptTarget
+from erp.port.receipts import ReceiptTarget
 from erp.port.writes import PlannedWrites
 from ledger import EntryStatus, Ledger, RunHandle
 
@@ -60,7 +60,7 @@ async def plan_receipts_page(ctx: ReceiptContext, nodes: list[dict[str, Any]]) -
     page = ReceiptPagePlan(skipped=parsed.skipped, nothing_to_post=parsed.nothing_to_post)
     page.times = [t for t in (parse_time(n.get("_created")) for n in nodes) if t]
     keys = [p.key for p in parsed.plans] + [d.key for d in parsed.dead_letters]
-    known = ctx.ledger.statuses(INTEGRATION, keys)
+    known = ctx.ledger.statuses(ctx.writer.integration, keys)
     settled: set[EntryStatus | None] = {EntryStatus.posted} if ctx.retry_dead else {EntryStatus.posted, EntryStatus.dead}
     page.already_posted = sum(1 for k in keys if known.get(k) is EntryStatus.posted)
     planned = await ctx.erp.plan([p for p in parsed.plans if known.get(p.key) not in settled])

@@ -52,18 +52,20 @@ async def read_erp_balances(inventory: InventorySource) -> tuple[pd.DataFrame, d
 
 
 @task(name="publish-reconciliation", cache_policy=NO_CACHE)
-def publish_reconciliation(result: Reconciliation, reports_dir: Path, tolerance: float) -> dict[str, Path]:
+def publish_reconciliation(
+    result: Reconciliation, reports_dir: Path, tolerance: float, integration: str = INTEGRATION
+) -> dict[str, Path]:
     """The CSV of every line, a PNG chart of differences per site, and the artifacts."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     reports_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = reports_dir / f"{INTEGRATION}-{stamp}.csv"
-    png_path = reports_dir / f"{INTEGRATION}-{stamp}.png"
+    csv_path = reports_dir / f"{integration}-{stamp}.csv"
+    png_path = reports_dir / f"{integration}-{stamp}.png"
     result.rows.to_csv(csv_path, index=False)
     _chart(result, png_path)
     differences = result.differences
     table: list[dict[str, Any]] = differences.head(MAX_TABLE_ROWS).to_dict("records")
     create_table_artifact(
-        key=f"{INTEGRATION}-differences",
+        key=f"{integration}-differences",
         table=table or [{"result": f"ION and {result.erp} agree within {tolerance}"}],
         description=f"Lines where ION and {result.erp} on-hand differ by more than {tolerance}. All lines: {csv_path}",
     )
@@ -83,7 +85,7 @@ def publish_reconciliation(result: Reconciliation, reports_dir: Path, tolerance:
             "",
             result.unmapped.to_markdown(index=False),
         ]
-    create_markdown_artifact(key=f"{INTEGRATION}-summary", markdown="\n".join(lines), description="per-site rollup")
+    create_markdown_artifact(key=f"{integration}-summary", markdown="\n".join(lines), description="per-site rollup")
     return {"csv": csv_path, "png": png_path}
 
 

@@ -50,16 +50,16 @@ async def read_ion_purchase_orders(ion: IonClient) -> list[PurchaseOrder]:
 
 
 @task(name="publish-three-way-match", cache_policy=NO_CACHE)
-def publish_match(result: MatchResult, reports_dir: Path) -> Path:
+def publish_match(result: MatchResult, reports_dir: Path, integration: str = INTEGRATION) -> Path:
     """The CSV of every line, a table artifact of the flagged ones, and a summary."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     reports_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = reports_dir / f"{INTEGRATION}-{stamp}.csv"
+    csv_path = reports_dir / f"{integration}-{stamp}.csv"
     result.rows.to_csv(csv_path, index=False)
     flagged = result.flagged
     table: list[dict[str, Any]] = flagged.head(MAX_TABLE_ROWS).astype(object).where(flagged.notna(), None).to_dict("records")
     create_table_artifact(
-        key=f"{INTEGRATION}-flagged",
+        key=f"{integration}-flagged",
         table=table or [{"result": "every PO line agrees: ordered, received, item-receipted and billed"}],
         description=f"PO lines whose PO, ION receipts, {result.erp} item receipts and vendor bills disagree. All lines: {csv_path}",
     )
@@ -78,5 +78,5 @@ def publish_match(result: MatchResult, reports_dir: Path) -> Path:
     if result.unlinked_ion_pos:
         unlinked = ", ".join(result.unlinked_ion_pos)
         lines += ["", f"ION purchase orders naming a {result.erp} PO that is not in this report: {unlinked}"]
-    create_markdown_artifact(key=f"{INTEGRATION}-summary", markdown="\n".join(lines), description="3-way match summary")
+    create_markdown_artifact(key=f"{integration}-summary", markdown="\n".join(lines), description="3-way match summary")
     return csv_path

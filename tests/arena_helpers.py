@@ -49,10 +49,15 @@ def arena(world: Any, path: str) -> list[dict[str, Any]]:
     return world.admin("arena", "GET", path)["results"]  # type: ignore[no-any-return]
 
 
+def ion_files(world: Any, prefix: str = "ion-") -> list[dict[str, Any]]:
+    """The files ion-sync uploaded to Arena (named `ion-…`; the demo's routing links have no name)."""
+    return [a for a in arena(world, "files") if (a["file"]["name"] or "").startswith(prefix)]
+
+
 def as_built_files(world: Any) -> dict[str, int]:
     """How many times each as-built file name landed in Arena."""
     counts: dict[str, int] = {}
-    for association in arena(world, "files"):
+    for association in ion_files(world, "ion-asbuilt-"):
         name = association["file"]["name"]
         counts[name] = counts.get(name, 0) + 1
     return counts

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.config import LocationMapping, NetSuiteMappings
+from core.config import ErpMappings, LocationMapping
 
 # The sandbox's mapping: ION 1-4 -> NetSuite 1 (Hawthorne), ION 10-12 -> NetSuite 2 (Long Beach).
-MAPPINGS = NetSuiteMappings(
-    locations=[LocationMapping(ion=i, netsuite="1") for i in (1, 2, 3, 4)]
-    + [LocationMapping(ion=i, netsuite="2") for i in (10, 11, 12)],
+MAPPINGS = ErpMappings(
+    locations=[LocationMapping(ion=i, erp="1") for i in (1, 2, 3, 4)] + [LocationMapping(ion=i, erp="2") for i in (10, 11, 12)],
     items={"BRKT-7": "BRACKET-0007"},
 )
 

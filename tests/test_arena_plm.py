@@ -12,7 +12,7 @@ import pytest
 
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
-from tests.arena_helpers import arena, as_built_files, ion, mboms, revisions, run_issues
+from tests.arena_helpers import arena, as_built_files, ion, ion_files, mboms, revisions, run_issues
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 STALE = "[ECO-000101] ASSY-100 rev A is superseded by rev B"
@@ -38,9 +38,9 @@ def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world
         {"m": mbom["id"], "e": mbom["_etag"]},
     )
 
-    assert run_deployment("arena-part-sync").state == "Completed"
-    result = run_deployment("arena-bom-sync")
-    assert result.line() == "arena-bom-sync Completed posted=2 dead_letters=0"
+    assert run_deployment("plm-part-sync-arena").state == "Completed"
+    result = run_deployment("plm-bom-sync-arena")
+    assert result.line() == "plm-bom-sync-arena Completed posted=2 dead_letters=0"
 
     # Same part revision: a new version; the released one was not edited, only archived.
     assert mboms(world, "MOD-20", "A") == [
@@ -76,7 +76,7 @@ def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world
             ],
         },
     )
-    assert run_deployment("arena-change-sync").state == "Completed"
+    assert run_deployment("plm-change-sync-arena").state == "Completed"
     assert mboms(world, "ASSY-100", "C") == [
         {
             "version": 1,
@@ -84,30 +84,30 @@ def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world
             "lines": {"COMP-300": (2.5, []), "BRKT-7": (4.0, ["MB1", "MB2", "MB3", "MB4"]), "GLUE-1": (0.2, [])},
         }
     ]
-    assert run_deployment("arena-bom-sync").line() == "arena-bom-sync Completed posted=0 dead_letters=0"
+    assert run_deployment("plm-bom-sync-arena").line() == "plm-bom-sync-arena Completed posted=0 dead_letters=0"
 
 
 def test_an_effective_change_flags_the_run_still_building_the_old_revision(world):
-    result = run_deployment("arena-change-sync")
+    result = run_deployment("plm-change-sync-arena")
     assert result.state == "Completed", result.message
     assert revisions(world, "ASSY-100") == ["A", "B"]
     assert run_issues(world, 1005) == [STALE]  # IN_PROGRESS on rev A
     assert all(STALE not in run_issues(world, run) for run in (1001, 1003, 1004))  # finished runs are history
     assert [e["status"] for e in arena(world, "events")] == ["RECONCILED"]
-    assert run_deployment("arena-change-sync").line() == "arena-change-sync Completed posted=0 dead_letters=0"
+    assert run_deployment("plm-change-sync-arena").line() == "plm-change-sync-arena Completed posted=0 dead_letters=0"
     assert run_issues(world, 1005) == [STALE]
 
 
 def test_events_are_acknowledged_only_after_success_and_redelivery_duplicates_nothing(world):
     world.faults("arena", random_faults_on="writes", error_rates={503: 1.0})  # every acknowledgement fails
-    first = run_deployment("arena-change-sync")
+    first = run_deployment("plm-change-sync-arena")
     assert first.state == "Failed" and "could not be written" in (first.message or "")
     assert [e["status"] for e in arena(world, "events")] == ["NEEDS_UPDATE"]  # still queued
     assert run_issues(world, 1005) == [STALE]  # the work itself was done
 
     world.faults("arena")
-    second = run_deployment("arena-change-sync")
-    assert second.line() == "arena-change-sync Completed posted=0 dead_letters=0"
+    second = run_deployment("plm-change-sync-arena")
+    assert second.line() == "plm-change-sync-arena Completed posted=0 dead_letters=0"
     assert second.summary.already_posted == 1  # the issue, found in the ledger; part and mBOM already match
     assert [e["status"] for e in arena(world, "events")] == ["RECONCILED"]
     assert run_issues(world, 1005) == [STALE] and revisions(world, "ASSY-100") == ["A", "B"]
@@ -116,16 +116,16 @@ def test_events_are_acknowledged_only_after_success_and_redelivery_duplicates_no
 
 def test_polling_changes_without_a_queue_does_the_same_once(world, monkeypatch):
     monkeypatch.delenv("ARENA_INTEGRATION_GUID")
-    assert run_deployment("arena-change-sync").state == "Completed"
-    assert run_deployment("arena-change-sync").line() == "arena-change-sync Completed posted=0 dead_letters=0"
+    assert run_deployment("plm-change-sync-arena").state == "Completed"
+    assert run_deployment("plm-change-sync-arena").line() == "plm-change-sync-arena Completed posted=0 dead_letters=0"
     assert run_issues(world, 1005) == [STALE]
     assert [e["status"] for e in arena(world, "events")] == ["NEEDS_UPDATE"]  # the queue was not touched
 
 
 def test_as_built_and_ncrs_land_once_per_unit(world):
-    result = run_deployment("plm-feedback-sync")
-    assert result.line() == "plm-feedback-sync Completed posted=9 dead_letters=0"
-    files = arena(world, "files")
+    result = run_deployment("plm-feedback-sync-arena")
+    assert result.line() == "plm-feedback-sync-arena Completed posted=9 dead_letters=0"
+    files = ion_files(world)
     assert len(files) == 8 and all(n == 1 for n in as_built_files(world).values())
     modem = next(f for f in files if "serial SN-0001" in f["file"]["title"])
     assert "SAT-500 rev B" in modem["file"]["title"]  # the revision ION built
@@ -156,10 +156,10 @@ def test_as_built_and_ncrs_land_once_per_unit(world):
         ("SAT-500", "Built in ION as SAT-500 rev B, serial SN-0001")
     ]
 
-    again = run_deployment("plm-feedback-sync")
-    assert again.line() == "plm-feedback-sync Completed posted=0 dead_letters=0"
-    assert again.summary.arena_requests == 0  # the ledger answered; Arena's quota untouched
-    assert len(arena(world, "files")) == 8 and len(arena(world, "requests")) == 1
+    again = run_deployment("plm-feedback-sync-arena")
+    assert again.line() == "plm-feedback-sync-arena Completed posted=0 dead_letters=0"
+    assert again.summary.requests == 0  # the ledger answered; Arena's quota untouched
+    assert len(ion_files(world)) == 8 and len(arena(world, "requests")) == 1
 
 
 def test_ncrs_without_a_request_category_stop_before_anything_is_written(world, monkeypatch, tmp_path):
@@ -168,31 +168,34 @@ def test_ncrs_without_a_request_category_stop_before_anything_is_written(world, 
         Path(world.env["ION_SYNC_CONFIG"]).read_text().replace("  request_category_guid: I0K3MZKBY1KUDWBIIJ7C\n", "")
     )
     monkeypatch.setenv("ION_SYNC_CONFIG", str(config))
-    result = run_deployment("plm-feedback-sync")
+    result = run_deployment("plm-feedback-sync-arena")
     assert (
         result.state == "Failed" and "arena.request_category_guid and arena.request_number_prefix must be set" in result.message
     )
-    assert arena(world, "files") == [] and arena(world, "requests") == []
-    assert run_deployment("plm-feedback-sync", {"ncrs": False}).line() == "plm-feedback-sync Completed posted=8 dead_letters=0"
+    assert ion_files(world) == [] and arena(world, "requests") == []
+    assert (
+        run_deployment("plm-feedback-sync-arena", {"ncrs": False}).line()
+        == "plm-feedback-sync-arena Completed posted=8 dead_letters=0"
+    )
 
 
 def test_quota_exhaustion_stops_cleanly_says_so_and_the_next_run_finishes(world, monkeypatch):
     monkeypatch.setenv("ARENA_QUOTA_RESERVE", "10")
     world.admin("arena", "PUT", "quota", {"remaining": 16})
-    stopped = run_deployment("plm-feedback-sync")
+    stopped = run_deployment("plm-feedback-sync-arena")
     assert stopped.state == "Failed"
     assert "daily request quota is nearly used up" in stopped.message and "ARENA_QUOTA_RESERVE=10" in stopped.message
     assert stopped.summary.quota_remaining == 10  # stopped at the reserve, never at zero
-    landed = len(arena(world, "files"))
+    landed = len(ion_files(world))
     assert 0 < landed < 8
     ledger = Ledger(world.ledger_url)
-    assert ledger.entries("plm-feedback", EntryStatus.pending) == []
+    assert ledger.entries("plm-feedback-sync-arena", EntryStatus.pending) == []
 
     world.admin("arena", "PUT", "quota", {"remaining": 10000})
-    finished = run_deployment("plm-feedback-sync")
+    finished = run_deployment("plm-feedback-sync-arena")
     assert finished.state == "Completed"
     assert finished.summary.posted + landed == 9 - 1 + 1  # eight as-built files and one NCR in all
-    assert len(arena(world, "files")) == 8 and all(n == 1 for n in as_built_files(world).values())
+    assert len(ion_files(world)) == 8 and all(n == 1 for n in as_built_files(world).values())
 
 
 def test_a_change_alone_derives_the_new_mbom_from_the_superseded_ebom(world):
@@ -207,17 +210,19 @@ def test_a_change_alone_derives_the_new_mbom_from_the_superseded_ebom(world):
             "items": [{"number": "ASSY-100", "newRevisionNumber": "C", "bom": [{"number": "COMP-300", "quantity": 2}]}],
         },
     )
-    assert run_deployment("arena-change-sync").state == "Completed"
+    assert run_deployment("plm-change-sync-arena").state == "Completed"
     assert revisions(world, "ASSY-100") == ["A", "B", "C"]
     assert mboms(world, "ASSY-100", "C")[0]["lines"] == {"COMP-300": (2.0, []), "GLUE-1": (0.2, [])}
     assert run_issues(world, 1005) == [STALE]  # no run builds rev B: nothing more to flag
 
 
 def test_dry_run_shows_the_changes_and_writes_nothing(world):
-    result = run_deployment("arena-part-sync", {"dry_run": True})
-    assert result.state == "Completed" and result.summary.would_post == 8 and result.summary.posted == 0
+    result = run_deployment("plm-part-sync-arena", {"dry_run": True})
+    assert (
+        result.state == "Completed" and result.summary.would_post == 8 + 7 and result.summary.posted == 0
+    )  # and a drawing link per item
     assert revisions(world, "ASSY-100") == ["A"]
-    walked = run_deployment("arena-bom-sync", {"dry_run": True, "numbers": ["SAT-500"]})
+    walked = run_deployment("plm-bom-sync-arena", {"dry_run": True, "part_numbers": ["SAT-500"]})
     assert walked.summary.would_post == 1  # SAT-500 already follows its eBOM; its sub-assembly MOD-20 has no mBOM
     assert Ledger(world.ledger_url).entries() == []
 
@@ -225,14 +230,15 @@ def test_dry_run_shows_the_changes_and_writes_nothing(world):
 @pytest.mark.postgres
 def test_the_loop_on_a_postgresql_ledger(world, postgres_url, monkeypatch):
     monkeypatch.setenv("ION_SYNC_DATABASE_URL", postgres_url)
-    assert run_deployment("arena-change-sync").line() == "arena-change-sync Completed posted=4 dead_letters=0"
-    assert run_deployment("plm-feedback-sync").line() == "plm-feedback-sync Completed posted=9 dead_letters=0"
-    assert run_issues(world, 1005) == [STALE] and len(arena(world, "files")) == 8
-    assert len(Ledger(postgres_url).entries(status=EntryStatus.posted)) == 4 + 9
+    # rev B, its phase, its mBOM, the issue on run 1005, and the procedure revision ASSY-100's routing asks for
+    assert run_deployment("plm-change-sync-arena").line() == "plm-change-sync-arena Completed posted=5 dead_letters=0"
+    assert run_deployment("plm-feedback-sync-arena").line() == "plm-feedback-sync-arena Completed posted=9 dead_letters=0"
+    assert run_issues(world, 1005) == [STALE] and len(ion_files(world)) == 8
+    assert len(Ledger(postgres_url).entries(status=EntryStatus.posted)) == 5 + 9
 
 
 def test_engineering_attributes_come_from_arena_even_after_ion_drifts(world):
-    assert run_deployment("arena-part-sync").state == "Completed"
+    assert run_deployment("plm-part-sync-arena").state == "Completed"
     for drift in ("Bracket (ION name)", "Bracket, again renamed in ION"):
         part = ion(world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { id _etag } } } }')["parts"]["edges"][
             0
@@ -242,25 +248,28 @@ def test_engineering_attributes_come_from_arena_even_after_ion_drifts(world):
             "mutation ($id: ID!, $e: String!, $d: String!) { updatePart(input: {id: $id, etag: $e, description: $d}) { part { id } } }",
             {"id": part["id"], "e": part["_etag"], "d": drift},
         )
-        assert run_deployment("arena-part-sync").line() == "arena-part-sync Completed posted=1 dead_letters=0"
+        assert run_deployment("plm-part-sync-arena").line() == "plm-part-sync-arena Completed posted=1 dead_letters=0"
         found = ion(
             world, '{ parts(filters: {partNumber: {eq: "BRKT-7"}}) { edges { node { description attributes { key value } } } } }'
         )
         node = found["parts"]["edges"][0]["node"]
         assert node["description"] == "Bracket"  # rule 8: PLM wins for engineering attributes
-        assert node["attributes"] == [{"key": "Arena Lifecycle Phase", "value": "In Production"}]
+        assert {a["key"]: a["value"] for a in node["attributes"]} == {
+            "Arena Lifecycle Phase": "In Production",
+            "Arena Drawing": "https://app.bom.com/ITEMBRKT700000000001",  # the item's page in Arena
+        }
 
 
 def test_settings_problems_are_named_before_anything_is_written(world, monkeypatch):
     monkeypatch.delenv("ARENA_PASSWORD")
     monkeypatch.setenv("ARENA_PAGE_SIZE", "1000")
-    result = run_deployment("arena-part-sync")
+    result = run_deployment("plm-part-sync-arena")
     assert result.state == "Failed"
     assert "ARENA_PASSWORD is not set" in result.message and "ARENA_PAGE_SIZE is invalid" in result.message
     monkeypatch.setenv("ARENA_PASSWORD", world.env["ARENA_PASSWORD"])
     monkeypatch.setenv("ARENA_PAGE_SIZE", "400")
     monkeypatch.setenv("ARENA_INTEGRATION_GUID", "NOSUCHINTEGRATION001")
-    wrong = run_deployment("arena-change-sync")
+    wrong = run_deployment("plm-change-sync-arena")
     assert (
         wrong.state == "Failed" and "ARENA_INTEGRATION_GUID=NOSUCHINTEGRATION001 is not an outbound integration" in wrong.message
     )

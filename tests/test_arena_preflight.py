@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from plm.arena.preflight import run_checks
-from tests.arena_helpers import arena
+from tests.arena_helpers import arena, ion_files
 
 
 def checks(world, monkeypatch, tmp_path, replace: tuple[str, str] | None = None) -> dict:
@@ -26,14 +26,16 @@ def test_every_arena_check_passes_on_the_sandbox(world, monkeypatch, tmp_path):
         "NCR number sequence prefix": True,
         "Mapped Arena items": True,
         "Outbound integration": True,
+        "Routing items": True,
         "API request quota": True,
     }
+    assert found["Routing items"].detail == "2 routing item(s), e.g. ASSY-100-RTG, SAT-500-RTG"
     assert (
         found["NCR request category"].detail
         == "Manufacturing Change Request (Request\\Change Request\\Manufacturing Change Request)"
     )
     assert "request(s) left today" in found["API request quota"].detail
-    assert arena(world, "requests") == [] and arena(world, "files") == []  # read-only
+    assert arena(world, "requests") == [] and ion_files(world) == []  # read-only
 
 
 def test_a_wrong_category_prefix_or_part_fails_with_the_fix(world, monkeypatch, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from core.config import LocationMapping, NetSuiteMappings
+from core.config import ErpMappings, LocationMapping
 from erp.netsuite.consumption import (
     WorkOrderRef,
     completion_body,
@@ -65,7 +65,7 @@ def test_run_without_installations_posts_the_output_alone():
 
 
 def test_component_from_three_locations_stays_separate_and_sums():
-    mappings = NetSuiteMappings(locations=[LocationMapping(ion=i, netsuite=str(i)) for i in (2, 3, 4, 11)], items={})
+    mappings = ErpMappings(locations=[LocationMapping(ion=i, erp=str(i)) for i in (2, 3, 4, 11)], items={})
     node = run_node(
         7, 4, [installation("COMP-300", 0.5, 2), installation("COMP-300", 0.25, 3), installation("COMP-300", 1, 4)], location=11
     )

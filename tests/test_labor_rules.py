@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from core.config import LaborMapping, NetSuiteMappings
+from core.config import ErpMappings, LaborMapping
 from erp.netsuite.labor import WorkOrderRef, fingerprint, reference_problems, time_bill_body
 from mes.ion.labor import parse_sessions, plan_time_entries
 
@@ -18,7 +18,7 @@ LABOR = LaborMapping(
     department="1",
     time_zone="America/Los_Angeles",
 )
-MAPPINGS = NetSuiteMappings(labor=LABOR)
+MAPPINGS = ErpMappings(labor=LABOR)
 WO = WorkOrderRef(id="2001", number="WO1001", status="B", location="1")
 
 
@@ -49,7 +49,7 @@ def session(
     }
 
 
-def planned(*nodes: dict[str, Any], mappings: NetSuiteMappings = MAPPINGS):
+def planned(*nodes: dict[str, Any], mappings: ErpMappings = MAPPINGS):
     sessions, dead = parse_sessions(nodes)
     plan = plan_time_entries(sessions, mappings)
     return plan, dead + plan.dead_letters
@@ -90,7 +90,7 @@ def test_open_sessions_wait_and_other_customers_are_skipped():
 
 
 def test_default_customer_makes_runs_without_the_attribute_cost_plus():
-    mappings = NetSuiteMappings(labor=LABOR.model_copy(update={"default_customer": "88"}))
+    mappings = ErpMappings(labor=LABOR.model_copy(update={"default_customer": "88"}))
     plan, _ = planned(session(attributes={"NetSuite Work Order": "WO1001"}), mappings=mappings)
     assert plan.plans[0].customer == "88"
 

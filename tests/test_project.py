@@ -74,7 +74,9 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
     readme = (PROJECT_ROOT / "README.md").read_text()
     for name, spec in deployments.items():
         loaded = spec.load_flow()
-        assert loaded.name == name, "deployment and flow names agree, so runs are easy to find"
+        # Deployment and flow names agree, so runs are easy to find; a PLM-port flow's deployment
+        # adds the PLM it is for (`plm-part-sync-arena`, parameter plm: arena).
+        assert name in (loaded.name, f"{loaded.name}-{spec.parameters.get('plm')}"), name
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
         assert f"`{name}`" in readme, f"README documents {name}"

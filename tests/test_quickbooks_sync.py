@@ -170,7 +170,7 @@ def test_the_seed_field_list_arrives_and_out_of_sync_pos_are_named_dead_letters(
     assert again.line() == f"{PO} Completed posted=0 dead_letters=0" and again.summary.out_of_sync == 4
     assert len(artifact_rows(f"{PO}-out-of-sync")) == 4
     qb.create("Vendor", {"DisplayName": "Stellar Fasteners"})
-    fixed = run_deployment(PO, {"purchase_order_ids": [60, 62]})  # 62's account is still inactive
+    fixed = run_deployment(PO, {"po_ids": [60, 62]})  # 62's account is still inactive
     assert fixed.summary.posted == 1 and fixed.summary.dead_letters == 1
     assert qb.purchase_orders()["60"][0]["VendorRef"]["name"] == "Stellar Fasteners"
 

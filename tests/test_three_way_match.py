@@ -11,7 +11,7 @@ import pytest
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.netsuite.suiteql_schema import SUITEQL_COLUMNS
 from connectors.settings import load_settings
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.three_way_match import match_lines
 from erp.netsuite.matching import NetSuiteMatching
 from ion_sync.runner import run_deployment
@@ -96,9 +96,7 @@ def test_lines_join_by_item_when_the_line_number_is_missing_and_every_disagreeme
         {"po": "PO1", "line_attr": None, "ion_item": "A", "ion_line": 11, "ion_status": "RECEIVED", "received_ion": 12.0},
         {"po": "PO1", "line_attr": "7", "ion_item": "C", "ion_line": 12, "ion_status": "ORDERED", "received_ion": 1.0},
     ]
-    result = match_lines(
-        *frames(ion, receipts=[("1", "1", 12.0)], bills=[("1", "1", 12.0, 24.0)]), NetSuiteMappings(), erp="NetSuite"
-    )
+    result = match_lines(*frames(ion, receipts=[("1", "1", 12.0)], bills=[("1", "1", 12.0, 24.0)]), ErpMappings(), erp="NetSuite")
     rows = result.rows.set_index(["po", "line"])
     assert rows.loc[("PO1", "1")]["flags"] == (
         "over-receipt: ION received 12, 10 ordered; item-receipted 12, more than the 10 ordered; billed 12, more than the 10 ordered"
@@ -116,7 +114,7 @@ def test_agreeing_lines_without_a_bill_await_it_and_partial_bills_are_flagged():
     netsuite, receipts, bills, ion_frame = frames(
         ion, receipts=[("1", "1", 4.0), ("1", "1", 6.0), ("1", "2", 5.0)], bills=[("1", "2", 3.0, 3.0)]
     )
-    rows = match_lines(netsuite, receipts, bills, ion_frame, NetSuiteMappings(), erp="NetSuite").rows.set_index("line")
+    rows = match_lines(netsuite, receipts, bills, ion_frame, ErpMappings(), erp="NetSuite").rows.set_index("line")
     assert rows.loc["1"].status == "awaiting bill" and rows.loc["1"].item_receipted == 10  # two partial receipts sum
     assert rows.loc["2"]["flags"] == "billed 3 but item-receipted 5 (received goods not yet billed)"
 

@@ -23,7 +23,7 @@ class ArenaSettings(BaseSettings):
     integration_guid: str | None = Field(
         None,
         description="GUID of the outbound integration (event queue) Arena support set up for ion-sync; "
-        "unset = arena-change-sync polls changes instead",
+        "unset = plm-change-sync-arena polls changes instead",
     )
     page_size: int = Field(400, ge=1, le=400, description="rows per list request (Arena allows at most 400)")
     quota_reserve: int = Field(
@@ -35,6 +35,11 @@ class ArenaSettings(BaseSettings):
     released_phases: list[str] = Field(
         default_factory=lambda: ["In Production"],
         description="lifecycle phase names whose effective revisions count as released into production",
+    )
+    routing_suffix: str | None = Field(
+        None,
+        description="Arena keeps no routings (INFERENCE, see plm/arena/README.md): the routing of item N is the item "
+        "numbered N + this suffix (e.g. -RTG), its operations its files titled 'Op <n> <title>'; unset or empty = no routings",
     )
     timeout_seconds: float = Field(30.0, gt=0, description="per-request timeout, seconds")
     retry: RetryPolicy = RetryPolicy()

@@ -1,7 +1,10 @@
-"""ION's side of the PLM loop: part revisions, mBOM versions, issues, as-built records.
+"""ION's side of the PLM loop: part revisions, mBOM versions, procedure versions and their
+steps, issues, as-built records and inspection data.
 
 Queries live in `queries/plm_*.graphql` (ion.md §3.3 parts, §3.10 mBOM, §3.13 issues, §3.9
-aBOM). Mutations are sent once (`IonClient.execute` never retries them); the callers look
+aBOM, §3.2 run-step fields; procedures and steps: [AB] procedures.gql, steps.gql,
+cloneProcedure.gql, deleteStep.gql, updateProcedure.gql and [EX] queries.py CREATE_PROCEDURE,
+CREATE_STEP, UPDATE_STEP). Mutations are sent once (`IonClient.execute` never retries them); the callers look
 the object up before trying again, as the ledger protocol asks.
 """
 
@@ -29,6 +32,14 @@ CREATE_ISSUE = load("plm_create_issue")
 RUN_ISSUES = load("plm_run_issues")
 AS_BUILT = load("plm_as_built")
 NCRS = load("plm_ncrs")
+INSPECTIONS = load("plm_inspections")
+PROCEDURES = load("plm_procedures")
+CREATE_PROCEDURE = load("plm_create_procedure")
+CLONE_PROCEDURE = load("plm_clone_procedure")
+UPDATE_PROCEDURE = load("plm_update_procedure")
+CREATE_STEP = load("plm_create_step")
+UPDATE_STEP = load("plm_update_step")
+DELETE_STEP = load("plm_delete_step")
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,44 @@ class Mbom:
     lines: tuple[MbomLine, ...]
     part_ids: dict[str, int]
     item_ids: dict[str, int] = field(default_factory=dict)  # the mBOM item of each part number
+
+
+@dataclass(frozen=True)
+class IonStep:
+    id: int
+    etag: str
+    title: str
+    content: str
+    position: int
+
+
+@dataclass(frozen=True)
+class IonProcedure:
+    """One version of a procedure (versions of one procedure share `family_id`)."""
+
+    id: int
+    etag: str
+    title: str
+    version: int
+    status: str
+    family_id: int | None
+    steps: tuple[IonStep, ...] = ()
+
+    @classmethod
+    def from_node(cls, node: dict[str, Any]) -> IonProcedure:
+        steps = sorted(node.get("steps") or [], key=lambda s: s.get("position") or 0)
+        return cls(
+            int(node["id"]),
+            node["_etag"],
+            node.get("title") or "",
+            int(node.get("version") or 1),
+            node.get("status") or "",
+            int(node["familyId"]) if node.get("familyId") is not None else None,
+            tuple(
+                IonStep(int(s["id"]), s["_etag"], s.get("title") or "", s.get("content") or "", int(s.get("position") or 0))
+                for s in steps
+            ),
+        )
 
 
 class IonPlm:
@@ -181,3 +230,39 @@ class IonPlm:
 
     def ncr_pages(self) -> AsyncIterator[Page]:
         return self.ion.pages(NCRS, "issues")
+
+    def inspection_pages(self) -> AsyncIterator[Page]:
+        return self.ion.pages(INSPECTIONS, "runs")
+
+    async def procedures(self, title: str) -> list[IonProcedure]:
+        """Every version of the procedures titled `title`, oldest first."""
+        found: list[IonProcedure] = []
+        async for page in self.ion.pages(PROCEDURES, "procedures", {"title": title}):
+            found += [IonProcedure.from_node(n) for n in page.nodes]
+        return sorted(found, key=lambda p: (p.family_id or 0, p.version))
+
+    async def create_procedure(self, title: str, description: str) -> IonProcedure:
+        data = await self.ion.execute(CREATE_PROCEDURE, {"title": title, "description": description})
+        return IonProcedure.from_node(data["createProcedure"]["procedure"])
+
+    async def clone_procedure(self, procedure: IonProcedure) -> IonProcedure:
+        """A new editable version of `procedure`'s family, holding its steps."""
+        data = await self.ion.execute(CLONE_PROCEDURE, {"procedureId": procedure.id, "etag": procedure.etag})
+        return IonProcedure.from_node(data["cloneProcedure"]["procedure"])
+
+    async def create_step(self, procedure_id: int, title: str, content: str, position: int) -> None:
+        await self.ion.execute(
+            CREATE_STEP, {"input": {"procedureId": procedure_id, "title": title, "content": content, "position": position}}
+        )
+
+    async def update_step(self, step: IonStep, content: str, position: int) -> None:
+        await self.ion.execute(
+            UPDATE_STEP, {"input": {"id": step.id, "etag": step.etag, "content": content, "position": position}}
+        )
+
+    async def delete_step(self, step: IonStep) -> None:
+        await self.ion.execute(DELETE_STEP, {"id": step.id, "etag": step.etag})
+
+    async def release_procedure(self, procedure: IonProcedure) -> None:
+        """RELEASED: the family's previously released version is archived (as with mBOMs, ion.md §3.10)."""
+        await self.ion.execute(UPDATE_PROCEDURE, {"input": {"id": procedure.id, "etag": procedure.etag, "status": "RELEASED"}})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from connectors.netsuite import NetSuiteClient
 from core.environment import Environment
 from erp.netsuite.completions import NetSuiteCompletions
@@ -28,3 +31,10 @@ def netsuite_adapter(client: NetSuiteClient, env: Environment) -> ErpAdapter:
         purchase_orders=NetSuitePurchaseOrders(client, env),
         time_entries=NetSuiteTimeEntries(client, env),
     )
+
+
+@asynccontextmanager
+async def open_netsuite(env: Environment) -> AsyncIterator[ErpAdapter]:
+    """The NetSuite adapter with its client open (tasks.erp's registry entry)."""
+    async with NetSuiteClient(env.netsuite) as client:
+        yield netsuite_adapter(client, env)

@@ -9,7 +9,7 @@ from typing import Any
 
 from connectors.ion.models.runs import CompletedRun
 from connectors.netsuite import NetSuiteClient
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.writer import Postable, Writer, one_record
 from erp.netsuite.consumption import (
     COMPLETION_REPLACE,
@@ -34,7 +34,7 @@ class NetSuiteCompletions:
     """Work-order completions in NetSuite, for one flow run: item and inventory-number ids are
     looked up once per run and kept."""
 
-    def __init__(self, netsuite: NetSuiteClient, mappings: NetSuiteMappings) -> None:
+    def __init__(self, netsuite: NetSuiteClient, mappings: ErpMappings) -> None:
         self.netsuite = netsuite
         self.mappings = mappings
         self.item_ids: dict[str, str | None] = {}  # NetSuite item name -> internal id

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from connectors.ion.models.runs import CompletedRun
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from erp.port.completions import QUANTITY_DECIMALS, completion_key, consumption_frame, run_dead_letter, run_label
 from ledger.store import DeadLetter
 
@@ -68,7 +68,7 @@ class Planned:
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
 
-def expand_consumption(runs: Sequence[CompletedRun], mappings: NetSuiteMappings) -> tuple[pd.DataFrame, list[DeadLetter]]:
+def expand_consumption(runs: Sequence[CompletedRun], mappings: ErpMappings) -> tuple[pd.DataFrame, list[DeadLetter]]:
     """Consumption per run, component (NetSuite item) and NetSuite location.
 
     Returns a frame with columns run_id, item, location, quantity, number (lot/serial or
@@ -127,7 +127,7 @@ def component_lines(consumption: pd.DataFrame) -> dict[int, tuple[ComponentLine,
     return {run_id: tuple(run_lines) for run_id, run_lines in lines.items()}
 
 
-def plan_completions(runs: Sequence[CompletedRun], mappings: NetSuiteMappings) -> Planned:
+def plan_completions(runs: Sequence[CompletedRun], mappings: ErpMappings) -> Planned:
     """One completion plan per run that maps; a dead letter for each that does not."""
     consumption, dead = expand_consumption(runs, mappings)
     lines = component_lines(consumption)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.netsuite import NetSuiteClient
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.writer import Postable, Writer, one_record
 from erp.netsuite.receipts import (
     NetSuitePo,
@@ -32,7 +32,7 @@ ITEM_RECEIPT = "itemReceipt"
 class NetSuiteReceipts:
     """Item receipts on NetSuite purchase orders, for one flow run."""
 
-    def __init__(self, netsuite: NetSuiteClient, mappings: NetSuiteMappings) -> None:
+    def __init__(self, netsuite: NetSuiteClient, mappings: ErpMappings) -> None:
         self.netsuite = netsuite
         self.mappings = mappings
 

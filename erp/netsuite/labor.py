@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from erp.netsuite.consumption import external_id, work_order_problem
 from erp.port.time_entries import TimeEntry
 
@@ -41,7 +41,7 @@ def reference_problems(plan: TimeEntry, work_order: WorkOrderRef | None, inactiv
     return problems
 
 
-def time_bill_body(plan: TimeEntry, work_order: WorkOrderRef, mappings: NetSuiteMappings) -> dict[str, Any]:
+def time_bill_body(plan: TimeEntry, work_order: WorkOrderRef, mappings: ErpMappings) -> dict[str, Any]:
     """The timeBill JSON (reference §1.3, §1.5), keyed by the session's external id."""
     labor = mappings.labor
     body: dict[str, Any] = {

@@ -27,7 +27,7 @@ class NetSuitePurchaseOrders:
         await check_netsuite_locations(self.netsuite, self.env)
 
     async def changed(
-        self, since: datetime | None, until: datetime | None, numbers: Sequence[str] | None, ids: Sequence[int] | None
+        self, since: datetime | None, until: datetime | None, numbers: Sequence[str] | None, ids: Sequence[str] | None
     ) -> list[PoChange]:
         where, params = ["t.type = 'PurchOrd'"], []
         if numbers:
@@ -35,7 +35,7 @@ class NetSuitePurchaseOrders:
             params += list(numbers)
         if ids:
             where.append(f"t.id IN ({', '.join('?' * len(ids))})")
-            params += [str(i) for i in ids]
+            params += list(ids)
         if since:
             where.append("t.lastmodifieddate >= ?")
             params.append(iso(since))

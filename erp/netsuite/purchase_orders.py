@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.config import AttributeMap, NetSuiteMappings
+from core.config import AttributeMap, ErpMappings
 from erp.port.purchase_orders import Definitions, DesiredLine, DesiredPo
 
 ERP = "NetSuite"
@@ -32,7 +32,7 @@ def item_names(record: dict[str, Any]) -> set[str]:
 
 def desired_po(
     record: dict[str, Any],
-    mappings: NetSuiteMappings,
+    mappings: ErpMappings,
     part_ids: Mapping[str, str | None],
     definitions: Definitions | None,
 ) -> tuple[DesiredPo | None, list[str]]:
@@ -40,7 +40,7 @@ def desired_po(
     purchasing = mappings.purchasing
     problems: list[str] = []
     location = _ref(record.get("location"), "id")
-    ship_to = next((m.ion for m in mappings.locations if m.netsuite == location), None)
+    ship_to = next((m.ion for m in mappings.locations if m.erp == location), None)
     if ship_to is None:
         problems.append(f"NetSuite location {location!r} is not mapped to any ION location (netsuite.locations)")
     currency_id = _ref(record.get("currency"), "id")

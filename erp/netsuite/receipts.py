@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.validation import LARGEST_NUMBER, shown
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.times import parse_time
 from core.writer import one_record
 from erp.port.receipts import ParsedReceipts, ReceiptLines, ReceivedLine, key_prefix, receipt_key
@@ -53,7 +53,7 @@ class NetSuitePo:
     lines: dict[int, PoLine]
 
 
-def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> ParsedReceipts:
+def parse_receipts(nodes: list[dict[str, Any]], mappings: ErpMappings) -> ParsedReceipts:
     """Group each receipt's items by PO and check what can be checked without NetSuite.
     A problem anywhere in a receipt's items for one PO makes that (receipt, PO) a dead letter:
     half a receipt posted is worse than none."""
@@ -66,7 +66,7 @@ def parse_receipts(nodes: list[dict[str, Any]], mappings: NetSuiteMappings) -> P
     return parsed
 
 
-def _parse_receipt(node: dict[str, Any], mappings: NetSuiteMappings) -> ParsedReceipts:
+def _parse_receipt(node: dict[str, Any], mappings: ErpMappings) -> ParsedReceipts:
     parsed = ParsedReceipts()
     locations = mappings.location_map
     receipt_id = str(node.get("id"))
@@ -115,7 +115,7 @@ def _parse_receipt(node: dict[str, Any], mappings: NetSuiteMappings) -> ParsedRe
 
 
 def _add_item(
-    plan: ReceiptLines, index: int, item: dict[str, Any], mappings: NetSuiteMappings, locations: dict[int, str]
+    plan: ReceiptLines, index: int, item: dict[str, Any], mappings: ErpMappings, locations: dict[int, str]
 ) -> str | None:
     where = f"receiptItems[{index}] (item {item.get('id')})"
     po_line = item["purchaseOrderLine"]
@@ -156,7 +156,7 @@ def _add_item(
 
 
 def netsuite_problems(
-    plan: ReceiptLines, po: NetSuitePo | None, mappings: NetSuiteMappings, taken: dict[tuple[str, int], float]
+    plan: ReceiptLines, po: NetSuitePo | None, mappings: ErpMappings, taken: dict[tuple[str, int], float]
 ) -> list[str]:
     """What NetSuite's side of the match says is wrong. `taken`: quantities earlier receipts of
     this page will receive per (PO, line), so two receipts cannot together over-receive."""

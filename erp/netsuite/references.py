@@ -14,7 +14,7 @@ SUITEQL_IN_CHUNK = 500  # values per SuiteQL IN (...) list
 
 async def check_netsuite_locations(netsuite: NetSuiteClient, env: Environment) -> None:
     """Every NetSuite location the mappings name must exist: a typo stops the run before any write."""
-    wanted = {m.netsuite for m in env.mappings.netsuite.locations}
+    wanted = {m.erp for m in env.mappings.netsuite.locations}
     if not wanted:
         raise ConfigError(f"{env.app.config}: netsuite.locations is empty: map each ION location to a NetSuite location")
     existing = {str(row["id"]) for row in await netsuite.suiteql_all("SELECT id, name FROM location")}

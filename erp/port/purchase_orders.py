@@ -121,7 +121,7 @@ class PurchaseOrderSource(Protocol):
         ...
 
     async def changed(
-        self, since: datetime | None, until: datetime | None, numbers: Sequence[str] | None, ids: Sequence[int] | None
+        self, since: datetime | None, until: datetime | None, numbers: Sequence[str] | None, ids: Sequence[str] | None
     ) -> list[PoChange]:
         """The POs created or changed in the window (or these numbers / ids), oldest change first."""
         ...

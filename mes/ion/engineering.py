@@ -26,20 +26,41 @@ from core.lookup_writer import LookupWriter, write_lookups
 from core.writer import Postable, PostReport, one_record
 from ledger import EntryStatus, Ledger, RunHandle
 from ledger.store import DeadLetter
+from plm.port import PlmAdapter, plm_integration
+from plm.port.boms import AssemblyBom
 
 
 @dataclass(frozen=True)
 class PlmNames:
     """How one PLM's writes into ION are named: keys (`arena:part:…`), ledgers, reasons, and the
-    ION part attribute that holds its lifecycle phase."""
+    ION part attributes that hold its lifecycle phase and drawing link. The ledgers are the
+    PLM's, shared by every flow that writes them (a part revision plm-change-sync made is not
+    made again by plm-part-sync)."""
 
     plm: str  # "Arena"
     key: str  # "arena"
     parts_ledger: str
     mboms_ledger: str
     changes_ledger: str
+    procedures_ledger: str
     phase_attribute: str
+    drawing_attribute: str
     part_sync: str  # the flow that creates the parts an mBOM needs
+
+    @classmethod
+    def of(cls, adapter: PlmAdapter) -> PlmNames:
+        key = adapter.key
+        return cls(
+            plm=adapter.name,
+            key=key,
+            parts_ledger=f"{key}-parts",
+            mboms_ledger=f"{key}-mboms",
+            changes_ledger=f"{key}-changes",
+            procedures_ledger=f"{key}-procedures",
+            phase_attribute=adapter.phase_attribute,
+            drawing_attribute=f"{adapter.name} Drawing",
+            part_sync=plm_integration("plm-part-sync", key),
+        )
 
 
 class Released(Protocol):
@@ -55,6 +76,8 @@ class Released(Protocol):
     def phase(self) -> str: ...
     @property
     def source_ref(self) -> str: ...
+    @property
+    def drawing_url(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,13 @@ class Ebom:
 
     lines: list[MbomLine]
     built: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, level: AssemblyBom) -> Ebom:
+        """One level of the port's eBOM; a level the PLM could not read is a DataError (its dead letter)."""
+        if level.problem:
+            raise DataError(level.problem)
+        return cls([MbomLine(b.number, b.quantity, b.refdes) for b in level.lines], {b.number: b.revision for b in level.lines})
 
 
 @dataclass
@@ -195,34 +225,33 @@ async def sync_parts(target: IonEngineering, items: Sequence[Released]) -> PostR
                 )
             )
         # Keyed by the value found and the value wanted: ION drifting again later is corrected again.
-        phase = current.attributes.get(names.phase_attribute) if current else None
-        fields: dict[str, tuple[str | None, str, str]] = {}  # key -> (attribute, value, what)
-        if current is None or phase != item.phase:
-            fields[f"{key}:phase:{phase or '-'}->{item.phase}"] = (
-                names.phase_attribute,
-                item.phase,
-                f"lifecycle phase {item.phase}",
+        fields: dict[str, tuple[PartField, str, str]] = {}  # key -> (the write, its label, what it does)
+        for name, attribute, value, label in (
+            ("phase", names.phase_attribute, item.phase, "phase"),
+            ("drawing", names.drawing_attribute, item.drawing_url, "drawing link"),
+            ("description", None, item.name if current is not None else None, "description"),  # a new part has it
+        ):
+            if not value:
+                continue
+            found = (current.attributes.get(attribute) if attribute else current.description) if current else None
+            sep, before, after = (
+                ("->", found or "-", value) if name == "phase" else ("-", _digest_text(found), _digest_text(value))
             )
-        if current is not None and item.name and current.description != item.name:
-            fields[f"{key}:description:{_digest_text(current.description)}-{_digest_text(item.name)}"] = (
-                None,
-                item.name,
-                f"description {item.name!r}",
-            )
-        for open_key in sorted(open_keys):  # what an interrupted attempt may have written already
-            if open_key.startswith(f"{key}:phase:") and open_key.endswith(f"->{item.phase}"):
-                fields.setdefault(open_key, (names.phase_attribute, item.phase, f"lifecycle phase {item.phase}"))
-            elif item.name and open_key.startswith(f"{key}:description:") and open_key.endswith(f"-{_digest_text(item.name)}"):
-                fields.setdefault(open_key, (None, item.name, f"description {item.name!r}"))
-        for field_key, (attribute, value, what) in fields.items():
+            write = (PartField(ion, item.number, item.revision, attribute, value), label, f"{label} {value}")
+            if found != value:
+                fields[f"{key}:{name}:{before}{sep}{after}"] = write
+            for open_key in open_keys:  # what an interrupted attempt may have written already: `find` settles it
+                if open_key.startswith(f"{key}:{name}:") and open_key.endswith(f"{sep}{after}"):
+                    fields.setdefault(open_key, write)
+        for field_key, (record, label, what) in fields.items():
             updates.append(
                 Postable(
                     field_key,
                     item.source_ref,
-                    f"{item.number} rev {item.revision} {'phase' if attribute else 'description'}",
+                    f"{item.number} rev {item.revision} {label}",
                     body,
                     {**row, "what": what},
-                    record=PartField(ion, item.number, item.revision, attribute, value),
+                    record=record,
                 )
             )
             if current is None:
@@ -259,14 +288,15 @@ def _digest(lines: list[MbomLine]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def applied_ebom(ledger: Ledger, integration: str, prefix: str) -> set[str] | None:
-    """Part numbers of the eBOM ion-sync last applied to an mBOM whose keys start with `prefix`
-    (a part, any revision)."""
+def applied(ledger: Ledger, integration: str, prefix: str, field: str) -> set[str] | None:
+    """What ion-sync last applied from the PLM to an ION object whose keys start with `prefix`
+    (a part, any revision): the `field` list kept with the latest posted entry (an mBOM's
+    eBOM part numbers, a procedure's operation steps)."""
     entries = [e for e in ledger.entries(integration, EntryStatus.posted) if e.key.startswith(prefix) and e.payload]
     if not entries:
         return None
     latest = max(entries, key=lambda e: e.updated_at)
-    return set((latest.payload or {}).get("ebom", []))
+    return set((latest.payload or {}).get(field, []))
 
 
 @dataclass
@@ -344,7 +374,7 @@ async def sync_mbom(
     if base is None and not versions and revised_from is not None:
         earlier, _ = await ion.mboms(revised_from)  # a new revision starts from the one it replaces
         base = next((m for m in reversed(earlier) if m.status == "RELEASED"), None)
-    managed = applied_ebom(target.ledger, names.mboms_ledger, f"{names.key}:mbom:{number}:")
+    managed = applied(target.ledger, names.mboms_ledger, f"{names.key}:mbom:{number}:", "ebom")
     if managed is None and previous:
         managed = {line.number for line in await previous()}
     if managed is None:

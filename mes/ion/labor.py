@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.ion.models.sessions import Session
 from connectors.validation import shorten
-from core.config import NetSuiteMappings
+from core.config import ErpMappings
 from core.records import validated
 from erp.port.time_entries import TimeEntry
 from ledger.store import DeadLetter
@@ -70,7 +70,7 @@ def parse_sessions(nodes: Iterable[dict[str, Any]]) -> tuple[list[Session], list
     return sessions, [dead_letter(session_id, reason, node, None) for session_id, reason, node in failed]
 
 
-def plan_time_entries(sessions: Iterable[Session], mappings: NetSuiteMappings) -> LaborPlan:
+def plan_time_entries(sessions: Iterable[Session], mappings: ErpMappings) -> LaborPlan:
     """One plan per checked-out session of a cost-plus run; open sessions wait; the rest are
     dead letters with every reason at once."""
     labor = mappings.labor

@@ -59,10 +59,12 @@ def probes(settings: IonSettings, mappings: Mappings) -> list[Probe]:
         Probe("ramp-purchase-order-sync", ramp.PURCHASE_ORDERS, "purchaseOrders"),
         Probe("ramp-receipt-sync", ramp.RECEIPTS, "receipts"),
         Probe("ramp-supplier-import", ramp.SUPPLIERS, "suppliers"),
-        Probe("arena-part-sync", plm.PARTS, "parts", {"numbers": ["ion-sync-preflight"]}),
+        Probe("plm-part-sync", plm.PARTS, "parts", {"numbers": ["ion-sync-preflight"]}),
+        Probe("plm-routing-sync", plm.PROCEDURES, "procedures", {"title": "ion-sync-preflight"}),
         Probe("plm-feedback-sync", plm.AS_BUILT, "runs"),
         Probe("plm-feedback-sync", plm.NCRS, "issues"),
-        Probe("arena-change-sync", plm.OPEN_RUNS, "runs", {"partIds": []}),
+        Probe("plm-inspection-sync", plm.INSPECTIONS, "runs"),
+        Probe("plm-change-sync", plm.OPEN_RUNS, "runs", {"partIds": []}),
     ]
 
 

@@ -29,8 +29,9 @@ class PurchaseOrderWriter(Writer):
     target = "ION"
     idempotent = True
 
-    def __init__(self, ion: IonPurchasing) -> None:
+    def __init__(self, ion: IonPurchasing, integration: str = INTEGRATION) -> None:
         self.ion = ion
+        self.integration = integration  # per ERP (core.config.erp_integration)
 
     async def find(self, claim: Claim) -> str | None:
         return None

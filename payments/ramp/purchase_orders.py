@@ -100,7 +100,7 @@ def _body(po: PurchaseOrder, mappings: RampMappings, entity_id: str) -> tuple[li
     elif vendor_id is None:
         problems.append(
             f"supplier {po.supplier.name} ({po.supplier.id}) has no '{mappings.vendor_attribute}': "
-            "run ramp-supplier-import (or set the attribute to the supplier's Ramp vendor id), then replay with retry_dead=true"
+            "run ramp-supplier-import (or set the attribute to the supplier's Ramp vendor id), then re-run with full_resync=true (or dead-letter-replay)"
         )
     if po.currency is None:
         problems.append("has no currency")
@@ -182,7 +182,7 @@ class PurchaseOrderWriter(AdoptingWriter):
                 state = "is inactive" if vendor else "does not exist"
                 problems[item.key] = DataError(
                     f"Ramp vendor {item.body['vendor_id']} {state}: fix the supplier's Ramp vendor id (or reactivate the vendor "
-                    "in Ramp), then replay with retry_dead=true",
+                    "in Ramp), then re-run with full_resync=true (or dead-letter-replay)",
                     field="vendor_id",
                 )
         return problems

@@ -1,25 +1,21 @@
 """Arena's side of Arena → ION: which items are released, what an event or change made
-effective, and eBOMs as ION mBOM lines (seed 002, "PLM → ION"; rules 1-3, 8). The writes into
-ION are the PLM-neutral `mes.ion.engineering`; these are the names they carry for Arena.
+effective, and eBOMs as the port's BOM lines (seed 002, "PLM → ION"; rules 1-3, 8). The writes
+into ION are the PLM-neutral `mes.ion.engineering`, behind the PLM port (plm/arena/adapter.py).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
-from connectors.ion.plm import MbomLine
 from connectors.validation import number_at
 from core.config import Mappings
+from plm.port.boms import BomLine
+from plm.port.items import ReleasedItem
 
 PLM = "Arena"
-KEY = "arena"  # ledger keys `arena:part:…`, `arena:mbom:…`, `arena:change:…`
-PARTS_LEDGER = "arena-parts"
-MBOMS_LEDGER = "arena-mboms"
-CHANGES_LEDGER = "arena-changes"
-PHASE_ATTRIBUTE = "Arena Lifecycle Phase"
-PART_SYNC = "arena-part-sync"
+KEY: Final = "arena"  # ledger keys `arena:part:…`, `arena:mbom:…`, `arena:change:…`
 
 
 @dataclass(frozen=True)
@@ -37,20 +33,6 @@ class PartNumbers:
 
     def arena(self, ion_number: str) -> str:
         return next((a for a, i in self.arena_to_ion.items() if i == ion_number), ion_number)
-
-
-@dataclass(frozen=True)
-class ReleasedItem:
-    guid: str
-    number: str
-    name: str
-    revision: str
-    phase: str
-    assembly: bool
-
-    @property
-    def source_ref(self) -> str:
-        return f"arena:item:{self.guid}"
 
 
 def released(items: list[dict[str, Any]], phases: list[str], numbers: PartNumbers) -> tuple[list[ReleasedItem], list[str]]:
@@ -73,6 +55,9 @@ def released(items: list[dict[str, Any]], phases: list[str], numbers: PartNumber
                     item["revisionNumber"],
                     phase,
                     item.get("assemblyType") not in (None, "NOT_AN_ASSEMBLY"),
+                    plm=KEY,
+                    drawing_url=(item.get("url") or {}).get("app"),  # the item's page, its drawings under Files
+                    plm_number=item["number"],
                 )
             )
     return out, skipped
@@ -118,17 +103,16 @@ def reference_designators(text: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def ebom_lines(bom: list[dict[str, Any]], numbers: PartNumbers) -> list[MbomLine]:
-    """Arena BOM lines as mBOM lines of ION parts: one per child (repeated children summed), decimals kept."""
-    merged: dict[str, tuple[float, tuple[str, ...]]] = {}
+def ebom_lines(bom: list[dict[str, Any]], numbers: PartNumbers) -> list[BomLine]:
+    """Arena BOM lines as the port's, by ION part number: one per child (repeated children summed),
+    decimals kept, with the revision each child is built at. A quantity no number can hold is a
+    DataError naming the line."""
+    merged: dict[str, BomLine] = {}
     for index, line in enumerate(bom):
         number = numbers.ion(line["item"]["number"])
-        quantity, refdes = merged.get(number, (0.0, ()))
-        each = number_at(line.get("quantity") or 0, f"bom[{index}].quantity")  # what ION can hold
-        merged[number] = (quantity + each, refdes + reference_designators(line.get("refDes")))
-    return [MbomLine(n, round(q, 6), r) for n, (q, r) in merged.items()]
-
-
-def ebom_of(bom: list[dict[str, Any]], numbers: PartNumbers) -> tuple[list[MbomLine], dict[str, str | None]]:
-    """An Arena BOM as ION needs it: its mBOM lines, and the revision each child is built at."""
-    return ebom_lines(bom, numbers), {numbers.ion(line["item"]["number"]): line["item"].get("revisionNumber") for line in bom}
+        each = number_at(line.get("quantity") or 0, f"bom[{index}].quantity")
+        seen = merged.get(number, BomLine(number, 0.0, line["item"].get("revisionNumber")))
+        merged[number] = BomLine(
+            number, round(seen.quantity + each, 6), seen.revision, seen.refdes + reference_designators(line.get("refDes"))
+        )
+    return list(merged.values())

@@ -1,6 +1,7 @@
 """Arena go-live checks, read-only: the integration user can log in, the request category and
 number sequence prefix NCRs are filed under exist in the workspace, the file category (if set),
-the mapped Arena items, the outbound integration (if set), and the daily API quota.
+the mapped Arena items, the outbound integration (if set), the routing items (if
+ARENA_ROUTING_SUFFIX is set), and the daily API quota.
 
 Each call and its source (`ptc-arena/arena-restapi-doc`): login [Endpoints/Access/endpoint_login.md];
 `GET /settings/requests/categories[/{guid}]` [Endpoints/Settings/Request Settings/endpoint_get_request_categories.md];
@@ -59,7 +60,7 @@ async def preflight_checks(factory: Callable[[], ArenaClient], setup: ArenaMappi
         async with factory() as arena:
             who = f"{arena.settings.email}, workspace {arena.settings.workspace_id or '(last used)'}"
             checks = [Check(SYSTEM, "Arena credentials", True, f"logged in as {who}")]
-            for check in (_request_category, _request_prefix, _file_category, _mapped_parts, _integration):
+            for check in (_request_category, _request_prefix, _file_category, _mapped_parts, _integration, _routings):
                 checks += await _guarded(check, arena, setup)
             checks.append(_quota(arena))
             return checks
@@ -201,7 +202,7 @@ async def _mapped_parts(arena: ArenaClient, setup: ArenaMappings) -> list[Check]
 
 async def _integration(arena: ArenaClient, _setup: ArenaMappings) -> list[Check]:
     if not arena.settings.integration_guid:
-        return [Check(SYSTEM, "Outbound integration", True, "ARENA_INTEGRATION_GUID unset: arena-change-sync polls changes")]
+        return [Check(SYSTEM, "Outbound integration", True, "ARENA_INTEGRATION_GUID unset: plm-change-sync-arena polls changes")]
     try:
         found = await arena.integration()
     except DataError as exc:
@@ -224,6 +225,26 @@ async def _integration(arena: ArenaClient, _setup: ArenaMappings) -> list[Check]
             "" if enabled else "ask Arena support to enable the outbound integration",
         )
     ]
+
+
+async def _routings(arena: ArenaClient, _setup: ArenaMappings) -> list[Check]:
+    """Routing items exist for the suffix set (plm/arena/routings.py: Arena has no routing object)."""
+    suffix = arena.settings.routing_suffix
+    name = "Routing items"
+    if not suffix:
+        return [Check(SYSTEM, name, True, "ARENA_ROUTING_SUFFIX unset: plm-routing-sync-arena reads no routings")]
+    found = [i["number"] for i in await arena.all("/items") if str(i.get("number", "")).endswith(suffix)]
+    if not found:
+        return [
+            Check(
+                SYSTEM,
+                name,
+                False,
+                f"no Arena item is numbered <part number>{suffix}",
+                "set ARENA_ROUTING_SUFFIX to the suffix your routing items carry, or unset it",
+            )
+        ]
+    return [Check(SYSTEM, name, True, f"{len(found)} routing item(s), e.g. {', '.join(found[:3])}")]
 
 
 def _quota(arena: ArenaClient) -> Check:

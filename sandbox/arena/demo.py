@@ -1,12 +1,15 @@
 """The demo product (sandbox/README.md, "Arena simulator"): the engineering side of the ION
 simulator's demo factory, same part numbers, with a change that supersedes ASSY-100 rev A
-while ION run 1005 is still building rev A."""
+while ION run 1005 is still building rev A; and the routings of ASSY-100 and SAT-500, kept as
+Arena keeps process documents: an item (`<number>-RTG`) whose web-link files are the
+operations (ion-sync's convention, plm/arena/routings.py; Arena has no routing object)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sandbox.arena.config import ArenaSimConfig
+from sandbox.arena.feedback import Payload, create_item_file
 from sandbox.arena.store import ArenaStore
 from sandbox.arena.workspace import Workspace
 
@@ -49,7 +52,23 @@ ITEMS: list[tuple[str, str, str, list[str], str, list[dict[str, Any]]]] = [
         [{"number": "MOD-20", "quantity": 1, "refDes": "U1"}, {"number": "RES-10", "quantity": 4, "refDes": "R1-4"}],
     ),
     ("ANT-30", "Antenna, patch", "ITEMANT3000000000001", [], "Prototype", []),
+    ("ASSY-100-RTG", "Build routing", "ITEMASSY100RTG000001", ["A"], "In Production", []),
+    ("SAT-500-RTG", "Build routing", "ITEMSAT500RTG0000001", ["A"], "In Production", []),
 ]
+
+DRAWINGS = "https://drawings.factory.example"
+#: routing item guid -> operations as web-link files (title, description, location) [AR Objects/object_file.md]
+ROUTING_FILES: dict[str, list[tuple[str, str, str]]] = {
+    "ITEMASSY100RTG000001": [
+        ("Op 10 Kit components", "Pick the components per the mBOM.", f"{DRAWINGS}/ASSY-100/kit.pdf"),
+        ("Op 20 Assemble and fasten", "Fasten the brackets with four M4 screws at 1.2 N·m.", f"{DRAWINGS}/ASSY-100/assembly.pdf"),
+        ("Op 30 Final inspection", "Check the assembly against the drawing.", f"{DRAWINGS}/ASSY-100/drawing.pdf"),
+    ],
+    "ITEMSAT500RTG0000001": [
+        ("Op 10 Kit components", "Pick the components per the mBOM.", f"{DRAWINGS}/SAT-500/kit.pdf"),
+        ("Op 20 Assemble and inspect", "Assemble the modem; measure RF output power (dBm).", f"{DRAWINGS}/SAT-500/test-spec.pdf"),
+    ],
+}
 
 CHANGE = {
     "guid": "CHANGEECO00000000101",
@@ -149,6 +168,10 @@ def seed_demo(store: ArenaStore, config: ArenaSimConfig, workspace: Workspace) -
         for _number, _name, guid, revisions, _phase, bom in ITEMS:
             if bom:
                 put_bom(store, workspace, guid, revisions, bom)
+    for guid, operations in ROUTING_FILES.items():
+        for title, description, location in operations:
+            meta = {"title": title, "description": description, "edition": "1", "storageMethodName": "WEB", "location": location}
+            create_item_file(workspace, guid, Payload(json={"file": meta, "primary": False}))
     workspace.create_change({**CHANGE, "effective": config.change_effective_at_seed})
 
 

@@ -18,6 +18,8 @@ Never subject to faults or auth. Common to every simulator: `PUT/GET /_sandbox/f
   not on that PO.
 - `POST /_sandbox/sessions` `{runId, stepPosition?, userEmail, checkIn, checkOut?}`: one
   time-tracking session (§3.2); 201 `{id, runStepId, createdById}`; 404 unknown run.
+- `POST /_sandbox/seed/bulk-inspections` `{"first_run_id": 100000, "count": N}`: on each of these
+  runs a COMPLETE step "Inspect" recording two NUMBER fields (`procedures.seed_inspections`); 201 `{"runs": N}`.
 - `POST /_sandbox/seed/bulk-receipts` `{"purchase_orders": N, "lines_per_po": L, "receipts_per_line":
   R, "quantity": q, "first_number": 1, "received_at": "2026-11-21T00:00:00Z"}`: benchmark POs
   `PO-B<6 digits>` and N x L x R receipts (see `purchasing_bulk.seed_bulk_receipts`); 201.
@@ -39,9 +41,10 @@ from starlette.routing import Route
 from sandbox.faults import FaultConfig, FaultInjector
 from sandbox.ion.auth import SimCounters
 from sandbox.ion.config import IonSimConfig
+from sandbox.ion.procedures import seed_inspections
 from sandbox.ion.purchasing import Purchasing
 from sandbox.ion.purchasing_bulk import BulkReceiptsSpec, seed_bulk_receipts
-from sandbox.ion.specs import BulkRunsSpec, ReceiptSpec, RunSpec, SessionSpec
+from sandbox.ion.specs import BulkInspectionsSpec, BulkRunsSpec, ReceiptSpec, RunSpec, SessionSpec
 from sandbox.ion.store import ConflictError, IonStore
 from sandbox.ion.timestamps import to_stored
 
@@ -126,6 +129,14 @@ def admin_routes(
         created["seconds"] = round(time.perf_counter() - started, 3)
         return JSONResponse(created, status_code=201)
 
+    async def bulk_inspections(request: Request) -> JSONResponse:
+        parsed = await _parse(request, BulkInspectionsSpec)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        assert isinstance(parsed, BulkInspectionsSpec)
+        runs = await run_in_threadpool(seed_inspections, store, parsed.first_run_id, parsed.count)
+        return JSONResponse({"runs": runs}, status_code=201)
+
     purchasing = Purchasing(store, config)
 
     def receive(spec: ReceiptSpec) -> JSONResponse:
@@ -200,4 +211,5 @@ def admin_routes(
         Route("/_sandbox/runs", create_run, methods=["POST"]),
         Route("/_sandbox/seed/bulk-runs", bulk_runs, methods=["POST"]),
         Route("/_sandbox/seed/bulk-receipts", bulk_receipts, methods=["POST"]),
+        Route("/_sandbox/seed/bulk-inspections", bulk_inspections, methods=["POST"]),
     ]

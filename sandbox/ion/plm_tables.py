@@ -1,5 +1,7 @@
 """SQLite tables of the PLM area: part revisions and attributes, mBOM versions, issues
-(ion.md §3.3, §3.10, §3.13, §3.14). `IonStore` creates them with the core tables."""
+(ion.md §3.3, §3.10, §3.13, §3.14), procedure versions with their steps, the procedure a run
+follows and the fields its steps recorded (sandbox/ion/procedures.py). `IonStore` creates them
+with the core tables."""
 
 from __future__ import annotations
 
@@ -22,6 +24,18 @@ CREATE TABLE IF NOT EXISTS mbom_item_refdes (
 CREATE TABLE IF NOT EXISTS issues (
   id INTEGER PRIMARY KEY, title TEXT, status TEXT NOT NULL, disposition TEXT, cause_condition TEXT,
   expected_condition TEXT, run_id INTEGER, run_step_id INTEGER, part_inventory_id INTEGER, {_ETAG}, {_STAMPS});
+CREATE TABLE IF NOT EXISTS procedures (
+  id INTEGER PRIMARY KEY, family_id INTEGER NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL,
+  description TEXT, status TEXT NOT NULL, {_ETAG}, {_STAMPS}, UNIQUE (family_id, version));
+CREATE TABLE IF NOT EXISTS steps (
+  id INTEGER PRIMARY KEY, procedure_id INTEGER NOT NULL, title TEXT, content TEXT, position INTEGER NOT NULL,
+  {_ETAG}, {_STAMPS});
+CREATE TABLE IF NOT EXISTS run_procedures (run_id INTEGER PRIMARY KEY, procedure_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS run_step_fields (
+  id INTEGER PRIMARY KEY, run_step_id INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, unit TEXT,
+  value TEXT, {_ETAG});
+CREATE INDEX IF NOT EXISTS steps_procedure ON steps(procedure_id);
+CREATE INDEX IF NOT EXISTS run_step_fields_step ON run_step_fields(run_step_id);
 CREATE INDEX IF NOT EXISTS mboms_part ON mboms(part_id);
 CREATE INDEX IF NOT EXISTS mbom_items_mbom ON mbom_items(mbom_id);
 CREATE INDEX IF NOT EXISTS issues_run ON issues(run_id);

@@ -15,6 +15,7 @@ from typing import Any
 from graphql import GraphQLInputObjectType, GraphQLObjectType, GraphQLScalarType, GraphQLSchema, build_schema
 
 from sandbox.ion.plm_resolvers import PLM_RESOLVERS
+from sandbox.ion.procedure_resolvers import PROCEDURE_RESOLVERS
 from sandbox.ion.purchasing_resolvers import PURCHASING_RESOLVERS
 from sandbox.ion.quickbooks_resolvers import QUICKBOOKS_RESOLVERS
 from sandbox.ion.resolvers import RESOLVERS
@@ -97,6 +98,7 @@ def build_ion_schema(datetime_utc_suffix: str, options_format: str = "json_strin
     bind_resolvers(schema, RESOLVERS)
     bind_resolvers(schema, PURCHASING_RESOLVERS)
     bind_resolvers(schema, PLM_RESOLVERS)
+    bind_resolvers(schema, PROCEDURE_RESOLVERS)
     bind_resolvers(schema, QUICKBOOKS_RESOLVERS)
     drop_unconfirmed(schema, **switches)
     return schema

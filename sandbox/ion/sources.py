@@ -31,6 +31,10 @@ PAYLOAD = "ion.md §8 [AB]/[EX]/[IM]: mutation payloads wrap the object under it
 CONFIRMED_OPS = "ion.md §2.3 [EX]/[IM]: eq, neq, in"
 RANGE_OPS = "INFERENCE ion.md §2.3 (gt/gte/lt/lte in no public source); switch: range_operators; preflight: filter probes"
 
+AIRBYTE = "https://github.com/airbytehq/airbyte/tree/d5a614d9f44e177f8ffba78aa522764aba40ebec/airbyte-integrations/connectors/source-first-resonance-ion/source_first_resonance_ion/graphql/generated"
+PROCEDURE_AB = f"[AB] {AIRBYTE}/queries/procedures.gql"
+STEP_AB = f"[AB] {AIRBYTE}/queries/steps.gql"
+
 TYPES: dict[str, str] = {
     "DateTime": "ion.md §2.7 [AB] (ISO-8601 strings)",
     "JSONString": "ion.md §8, §3.14 [AB] (graphene JSONString: Slate text, attribute options)",
@@ -104,7 +108,7 @@ TYPES: dict[str, str] = {
     "MBom": "ion.md §3.10 [AB] queries/mboms.gql",
     "MBomItem": "ion.md §3.10 [AB] queries/mbomItems.gql",
     "MBomItemReferenceDesignator": "ion.md §3.10 [EX] createMbomItemReferenceDesignator `{ _etag id mbomItemId value }`",
-    "MBomStatus": "ion.md §3.10 [DOCS versions]/[MAN]: Draft/In Review/Released/Archived; UPPERCASE API values INFERENCE (§3); UNCHECKED (only arena-bom-sync writes them)",
+    "MBomStatus": "ion.md §3.10 [DOCS versions]/[MAN]: Draft/In Review/Released/Archived; UPPERCASE API values INFERENCE (§3); UNCHECKED (only plm-bom-sync writes them)",
     "MBomSortEnum": SORT_VALUES,
     "MBomsInputFilters": FILTER_FIELDS,
     "Issue": "ion.md §3.13 [AB] queries/issues.gql",
@@ -112,6 +116,17 @@ TYPES: dict[str, str] = {
     "IssueSortEnum": SORT_VALUES,
     "IssuesInputFilters": "ion.md §8 (ION spells it IssueInputFilters [AB]; variables in our queries never name it); "
     + FILTER_FIELDS,
+    # Procedures (plm-routing-sync, plm-inspection-sync, plm-traceability-sync): ion.md §7 lists [EX] queries.py's
+    # procedures/steps (deep); field names [AB] (introspected, 2023).
+    "Procedure": f"ion.md §7 [EX queries.py GET_PROCEDURE]; fields {PROCEDURE_AB}",
+    "Step": f"ion.md §7 [EX queries.py CREATE_STEP/UPDATE_STEP]; fields {STEP_AB}",
+    "RunStepField": "ion.md §3.2 [EX queries.py] createRunStepField/updateRunStepFieldValue `runStepField { id name type value _etag }`",
+    "RunStepFieldType": "ion.md §3.2 [EX] (STRING, NUMBER, BOOLEAN, SELECT, SIGNOFF, MULTISELECT, DATETIME, FILE_ATTACHMENT)",
+    "ProcedureStatus": "INFERENCE: the mBOM's states (ion.md §3.10); `in_review` is a procedure status in ion.md §5 [EX Actions/procedures/"
+    "step_dependency.py], `isLatestReleasedVersion` a field [AB]; preflight: query PlmProcedures",
+    "ProcedureStatusFilter": CONFIRMED_OPS,
+    "ProcedureSortEnum": SORT_VALUES,
+    "ProceduresInputFilters": FILTER_FIELDS,
 }
 for _name in (
     "Run",
@@ -126,6 +141,7 @@ for _name in (
     "Session",
     "MBom",
     "Issue",
+    "Procedure",
 ):
     TYPES[f"{_name}Edge"] = CONNECTION
     TYPES[f"{_name}Connection"] = CONNECTION
@@ -146,6 +162,8 @@ for _name in (
     "MBomItem",
     "MBomItemReferenceDesignator",
     "Issue",
+    "Procedure",
+    "Step",
 ):
     TYPES[f"{_name}Payload"] = PAYLOAD
 for _name in (
@@ -172,6 +190,9 @@ for _name in (
     "CreateMBomItemReferenceDesignator",
     "CreateIssue",
     "UpdateIssue",
+    "UpdateProcedure",
+    "CreateStep",
+    "UpdateStep",
 ):
     TYPES[f"{_name}Input"] = INPUT
 
@@ -251,6 +272,24 @@ FIELDS: dict[str, str] = {
     "Issue.partInventory": "INFERENCE (see Issue.partInventoryId); preflight: query PlmNcrs",
     "Issue.causeCondition": "ion.md §3.13 [EX bulk_create_issue.py] (Slate JSON text)",
     "Location.address": "ion.md §3.11 [AB]; §3.5 the PO ship-to address is shipToLocation.address",
+    "Query.procedure": "ion.md §7 [EX queries.py] `procedure(id: $id)`",
+    "Query.procedures": f"{PROCEDURE_AB} `procedures(filters, sort, first, after, ...)`",
+    "Run.procedure": "ion.md §3.1 [DOCS create-run] `procedure { id title }`; procedureId [AB]",
+    "Run.steps": "ion.md §4 [MAN access-tokens] `runs { steps { id title } }`",
+    "RunStep.fields": "INFERENCE ion.md §3.2 (run-step fields exist [EX createRunStepField]; the relation's name: RunStepFieldInputFilters"
+    " on runStep [AB]); preflight: query PlmInspections",
+    "Procedure.steps": "ion.md §7 [EX queries.py GET_PROCEDURE] `procedure(id) { steps { ... } }`",
+    "Procedure.familyId": PROCEDURE_AB,
+    "Procedure.isLatestVersion": PROCEDURE_AB,
+    "Procedure.isLatestReleasedVersion": PROCEDURE_AB,
+    "Procedure.editable": PROCEDURE_AB,
+    "Step.editable": STEP_AB,
+    "Mutation.createProcedure": "ion.md §7 [EX queries.py CREATE_PROCEDURE] plain arguments `createProcedure(title, description, exportControlled, type)`",
+    "Mutation.cloneProcedure": f"[AB] {AIRBYTE}/mutations/cloneProcedure.gql `cloneProcedure(etag, procedureId)`",
+    "Mutation.updateProcedure": f"[AB] {AIRBYTE}/mutations/updateProcedure.gql `updateProcedure(input: UpdateProcedureInput!)`",
+    "Mutation.createStep": "ion.md §7 [EX queries.py CREATE_STEP] `createStep(input: CreateStepInput!)`",
+    "Mutation.updateStep": "ion.md §7 [EX queries.py UPDATE_STEP] `updateStep(input: UpdateStepInput!)`",
+    "Mutation.deleteStep": f"[AB] {AIRBYTE}/mutations/deleteStep.gql `deleteStep(etag, id) {{ id }}`",
     # --- mutations -----------------------------------------------------------------------------
     "Mutation.updatePurchaseOrder": "ion.md §4 [EX queries.py] `updatePurchaseOrder(input:{id, etag, status})`",
     "Mutation.deletePurchaseOrder": "ion.md §4 [EX queries.py] `deletePurchaseOrder(id, etag) { id }`",
@@ -305,6 +344,8 @@ RULES: dict[str, str] = {
     "a canceled line cannot be received; a PO or line with receipts cannot be deleted": "INFERENCE; no flow does it",
     "(partNumber, revision) is unique": "ion.md §3.3 [MAN parts] identity is (partNumber, revision)",
     "one released mBOM version; released/archived versions are not editable": "ion.md §3.10 [DOCS versions]/[MAN]",
+    "one released procedure version per family; a released one is not edited, cloneProcedure makes the next version": "INFERENCE"
+    " ([AB] editable, isLatestReleasedVersion, cloneProcedure; the mBOM's rule, ion.md §3.10); acceptance: plm-routing-sync-arena",
     "an issue needs a disposition before leaving PENDING": "ion.md §3.13 [MAN issues-states-dispositions-and-resolutions]",
     "enums are UPPERCASE": "ion.md §3 [EX]/[IM]/[TQ]",
     "ids are JSON numbers": "ion.md §2.7 [MAN]/[AB JSON schemas]",

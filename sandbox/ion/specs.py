@@ -68,6 +68,15 @@ class RunSpec(BaseModel):
     installations: list[InstallationSpec] = []
 
 
+class BulkInspectionsSpec(BaseModel):
+    """Body of `POST /_sandbox/seed/bulk-inspections`: an inspected step on existing runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_run_id: int = Field(ge=1)
+    count: int = Field(ge=0, le=100_000)
+
+
 class BulkRunsSpec(BaseModel):
     """Body of `POST /_sandbox/seed/bulk-runs` (benchmarks)."""
 

@@ -236,11 +236,12 @@ def arena_runs(world: World, size: int) -> int:
     return DEMO_UNITS + size
 
 
+DEMO_INSPECTIONS = 2  # runs 1001 and 1002 recorded values (sandbox/ion/plm_demo.py)
+ARENA_ENV = {"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"}
 # Arena's 429 means the daily quota is spent: the run stops until it resets (arena.md), so not here.
 ARENA_HOSTILE = {**HOSTILE, "error_rates": {500: 0.08, 503: 0.05}}
 
 
-ARENA_ENV = {"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"}
 BULK_BOM = [{"number": "COMP-200", "quantity": 2}, {"number": "RES-10", "quantity": 2, "refDes": "R1,R2"}]
 # an mBOM version is six ION mutations (the version, two lines, two designators, the release), each
 # faulted: at HOSTILE's rates one record would often fail five runs in a row and be given up (dead)
@@ -252,13 +253,14 @@ MBOM_HOSTILE = {
     "timeout_rate": 0.02,
     "random_faults_on": "writes",
 }
+ARENA_PART_SYNC = "plm-part-sync-arena"  # makes the ION parts the other engineering writers need
 # the engineering syncs write into ION; its parts by number:revision, with their mBOMs
 ION_PARTS = """query ($n: [String]) { parts(filters: {partNumber: {in: $n}}, first: 1000) { edges { node {
   partNumber revision attributes { key value } mboms { status items { quantity part { partNumber } } } } } } }"""
 
 
 def bulk_items(world: World, size: int, *, bom: bool = False) -> list[str]:
-    """`size` released Arena items BULK-P… rev A (arena-part-sync makes each an ION part)."""
+    """`size` released Arena items BULK-P… rev A (plm-part-sync-arena makes each an ION part)."""
     return list(world.admin("arena", "POST", "seed/bulk-items", {"count": size, "bom": BULK_BOM if bom else []})["numbers"])
 
 
@@ -273,16 +275,16 @@ def arena_parts(world: World, size: int) -> int:
 
 
 def arena_boms(world: World, size: int) -> int:
-    """`size` released assemblies whose parts ION already has (arena-part-sync ran)."""
+    """`size` released assemblies whose parts ION already has (plm-part-sync-arena ran)."""
     bulk_items(world, size, bom=True)
-    assert run_deployment("arena-part-sync").ok
+    assert run_deployment(ARENA_PART_SYNC).ok
     return size
 
 
 def arena_changes(world: World, size: int) -> int:
     """`size` ION parts at rev A, then effective changes of three items each taking them to rev B."""
     numbers = bulk_items(world, size)
-    assert run_deployment("arena-part-sync").ok
+    assert run_deployment(ARENA_PART_SYNC).ok
     for start in range(0, size, 3):
         items = [{"number": n, "newRevisionNumber": "B"} for n in numbers[start : start + 3]]
         world.admin("arena", "POST", "changes", {"number": f"ECO-B{start:04d}", "items": items, "effective": True})
@@ -300,6 +302,18 @@ def mboms_as_engineered(world: World) -> None:
         [mbom] = part["mboms"]
         lines = {i["part"]["partNumber"]: i["quantity"] for i in mbom["items"]}
         assert mbom["status"] == "RELEASED" and lines == {"COMP-200": 2, "RES-10": 2}, part
+
+
+def arena_files(world: World, prefix: str) -> Counter[str]:
+    """The files of one ION -> Arena writer, by name (its records' names start with `prefix`)."""
+    files = world.admin("arena", "GET", "files")["results"]
+    return by(files, lambda r: r["file"]["name"] if (r["file"]["name"] or "").startswith(prefix) else None)
+
+
+def arena_inspections(world: World, size: int) -> int:
+    arena_runs(world, size)
+    world.admin("ion", "POST", "seed/bulk-inspections", {"first_run_id": 100000, "count": size})
+    return DEMO_INSPECTIONS + size
 
 
 def one_nonconformance(world: World) -> None:
@@ -401,7 +415,7 @@ WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is 
         hostile={**ION_HOSTILE, "random_faults_on": "writes"},
     ),
     Writer(
-        "arena-part-sync",
+        "plm-part-sync-arena",
         "ion",
         arena_parts,
         lambda w: by(ion_bulk_parts(w), lambda r: f"{r['partNumber']}:{r['revision']}"),
@@ -414,7 +428,7 @@ WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is 
         check=in_production,
     ),
     Writer(
-        "arena-bom-sync",
+        "plm-bom-sync-arena",
         "ion",
         arena_boms,
         lambda w: by([p for p in ion_bulk_parts(w) for _ in p["mboms"]], lambda r: f"{r['partNumber']}:{r['revision']}"),
@@ -427,7 +441,7 @@ WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is 
         check=mboms_as_engineered,
     ),
     Writer(
-        "arena-change-sync",
+        "plm-change-sync-arena",
         "ion",
         arena_changes,
         lambda w: by([p for p in ion_bulk_parts(w) if p["revision"] == "B"], lambda r: r["partNumber"]),
@@ -440,15 +454,36 @@ WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is 
         check=in_production,
     ),
     Writer(
-        "plm-feedback-sync",
+        "plm-feedback-sync-arena",
         "arena",
         arena_runs,
-        lambda w: by(w.admin("arena", "GET", "files")["results"], lambda r: r["file"]["name"]),
+        lambda w: arena_files(w, "ion-asbuilt-"),
         size=30,
         kill_at=10,
         latency_ms=40,
-        ledgers=("plm-feedback",),
         check=one_nonconformance,
+        hostile=ARENA_HOSTILE,
+        env=ARENA_ENV,
+    ),
+    Writer(
+        "plm-inspection-sync-arena",
+        "arena",
+        arena_inspections,
+        lambda w: arena_files(w, "ion-inspection-"),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
+        hostile=ARENA_HOSTILE,
+        env=ARENA_ENV,
+    ),
+    Writer(
+        "plm-traceability-sync-arena",
+        "arena",
+        arena_runs,
+        lambda w: arena_files(w, "ion-trace-"),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
         hostile=ARENA_HOSTILE,
         env=ARENA_ENV,
     ),

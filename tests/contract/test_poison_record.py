@@ -15,8 +15,6 @@ import pytest
 from ion_sync.runner import run_deployment
 from ion_sync.sandbox import RAMP_VENDOR_ATTRIBUTE
 from ledger import EntryStatus, Ledger
-from plm.arena.engineering import MBOMS_LEDGER
-from plm.arena.feedback import FEEDBACK_LEDGER
 from tests.labor_helpers import add_session, time_bills
 from tests.quickbooks_helpers import QuickBooksWorld
 from tests.ramp_world import RampWorld, approved_purchase_orders, link_acme
@@ -234,21 +232,23 @@ CASES = [
     # accepts that flag on a PO in any status, so no value of one record can fail its write.
     # The Arena PLM writers (plm/arena/feedback.py, mes/ion/engineering.py), both through core/lookup_writer.py.
     Poisoned(
-        "plm-feedback-sync",
+        "plm-feedback-sync-arena",
         as_built,
-        lambda w: len(w.admin("arena", "GET", "files")["results"]),
+        lambda w: sum(
+            1 for f in w.admin("arena", "GET", "files")["results"] if (f["file"]["name"] or "").startswith("ion-asbuilt-")
+        ),
         8,
         ("as-built of ION run 1010", "components[0].quantityPerUnit"),
         watermark=False,
-        ledger=FEEDBACK_LEDGER,
+        ledger="plm-feedback-sync-arena",
     ),
     Poisoned(
-        "arena-change-sync",
+        "plm-change-sync-arena",
         engineering_change,
         released_mboms,
         3,
         ("ASSY-100 rev C eBOM", "bom[0].quantity"),
-        ledger=MBOMS_LEDGER,
+        ledger="arena-mboms",
         watermark=False,  # changes arrive by event queue here; the watermark is for polling only
     ),
 ]

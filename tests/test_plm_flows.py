@@ -1,0 +1,73 @@
+"""The PLM-port flows that issue 17 added, end to end against the simulators (Arena behind
+the port): routings become ION procedure versions, inspection results and traceability go
+back to the PLM exactly once. Nothing mocked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ion_sync.runner import run_deployment
+from tests.arena_helpers import ion, ion_files
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+DRAWINGS = "https://drawings.factory.example"
+VERSIONS = '{ procedures(filters: {title: {eq: "%s"}}) { edges { node { version status steps { title content } } } } }'
+
+
+def procedure(world, title: str) -> list[dict]:
+    return [e["node"] for e in ion(world, VERSIONS % title)["procedures"]["edges"]]
+
+
+def test_a_routing_becomes_a_new_procedure_version_keeping_steps_added_in_ion(world):
+    assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=2 dead_letters=0"
+    old, new = procedure(world, "ASSY-100 Build routing")
+    assert (old["version"], old["status"], new["version"], new["status"]) == (1, "ARCHIVED", 2, "RELEASED")
+    assert [s["title"] for s in old["steps"]] == ["Op 10 Kit components", "Torque witness", "Op 20 Assemble"]  # not edited
+    assert [s["title"] for s in new["steps"]] == [
+        "Op 10 Kit components",
+        "Torque witness",  # added in ION after Op 10: kept there
+        "Op 20 Assemble and fasten",
+        "Op 30 Final inspection",
+    ]
+    assert new["steps"][2]["content"] == (
+        f"Fasten the brackets with four M4 screws at 1.2 N·m.\n\nDrawing (Arena): {DRAWINGS}/ASSY-100/assembly.pdf"
+    )
+    [first] = procedure(world, "SAT-500 Build routing")  # no procedure yet: a new one
+    assert (first["version"], first["status"], len(first["steps"])) == (1, "RELEASED", 2)
+
+    assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=0 dead_letters=0"
+    assert len(procedure(world, "ASSY-100 Build routing")) == 2
+
+
+def test_inspection_results_and_traceability_land_once_per_unit(world):
+    inspected = run_deployment("plm-inspection-sync-arena")
+    assert inspected.line() == "plm-inspection-sync-arena Completed posted=2 dead_letters=0"
+    traced = run_deployment("plm-traceability-sync-arena")
+    assert traced.line() == "plm-traceability-sync-arena Completed posted=8 dead_letters=0"
+    files = {f["file"]["name"]: f["file"] for f in ion_files(world)}
+    serial = next(f for name, f in files.items() if name.startswith("ion-inspection-1002-"))
+    assert "PASS, 2 measurement(s)" in serial["description"]
+    assert sum(1 for name in files if name.startswith("ion-trace-")) == 8
+
+    content = world.admin("arena", "GET", "files")["results"]
+    trace = next(
+        json.loads(f["content"])
+        for f in content
+        if (f["file"]["name"] or "").startswith("ion-trace-") and "SN-0001" in f["content"]
+    )
+    assert trace["built"] == {
+        "partNumber": "SAT-500",
+        "revision": "B",
+        "serialNumber": "SN-0001",
+        "lotNumber": None,
+        "quantity": 1.0,
+    }
+    assert trace["procedures"] == [{"title": "SAT-500 Build", "version": "1"}]
+    assert {(c["partNumber"], c["lotNumber"], c["serialNumber"]) for c in trace["components"]} >= {
+        ("MOD-20", None, "M-0001"),
+        ("RES-10", "L-2211", None),
+    }
+
+    # Re-runs, kills and overlaps: tests/contract/test_exactly_once.py (both writers are there).
