@@ -54,6 +54,14 @@ class AppSettings(BaseSettings):
     )
     config: Path = Field(Path("ion-sync.yaml"), description="path of the mappings file (YAML)")
     reports_dir: Path = Field(DATA_DIR / "reports", description="where CSV, PNG and JSONL reports are written")
+    reports_block: str | None = Field(
+        None,
+        description="a Prefect filesystem block to write report files through, as <block type>/<name> "
+        "(e.g. remote-file-system/reports); unset: the local directory ION_SYNC_REPORTS_DIR",
+    )
+    reports_url: str | None = Field(
+        None, description="the base URL where browsers reach the report storage (for links and the chart image)"
+    )
     erp: ErpName = Field(
         "netsuite",
         description="the ERP the ERP-port flows talk to (consumption-sync, receipt-sync, ...): its adapter and settings",

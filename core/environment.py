@@ -16,15 +16,17 @@ from typing import Literal, TypeVar, cast, get_args
 from pydantic_settings import BaseSettings
 
 from connectors.arena import ArenaSettings
+from connectors.duro import DuroSettings
 from connectors.errors import ConfigError
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
+from connectors.onshape import OnshapeSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from connectors.settings import load_settings
 from core.config import AppSettings, ErpMappings, ErpName, Mappings, PlmName, QuickBooksMappings, load_mappings
 
-System = ErpName | Literal["quickbooks", "ramp", "arena"]
+System = ErpName | Literal["quickbooks", "ramp", "arena", "duro", "onshape"]
 # "erp": the ERP-port flows' ERP (their `erp` parameter, else ION_SYNC_ERP);
 # "plm": the PLM-port flows' PLM (their `plm` parameter, else ION_SYNC_PLM)
 Wanted = System | Literal["erp", "plm"]
@@ -35,6 +37,8 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "quickbooks": QuickBooksSettings,
     "ramp": RampSettings,
     "arena": ArenaSettings,
+    "duro": DuroSettings,
+    "onshape": OnshapeSettings,
 }
 S = TypeVar("S", bound=BaseSettings)
 SECRET_REFERENCE = "prefect-secret:"  # NETSUITE_TOKEN_SECRET=prefect-secret:netsuite-token-secret
@@ -108,6 +112,12 @@ class Environment:
     @property
     def arena(self) -> ArenaSettings:
         return self.settings("arena", ArenaSettings)
+
+    @property
+    def duro(self) -> DuroSettings:
+        return self.settings("duro", DuroSettings)
+    def onshape(self) -> OnshapeSettings:
+        return self.settings("onshape", OnshapeSettings)
 
     @property
     def quickbooks_mappings(self) -> QuickBooksMappings:

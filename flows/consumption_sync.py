@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -50,6 +51,7 @@ from tasks.consumption import (
     resolve_interrupted,
 )
 from tasks.erp import open_erp
+from tasks.graph import PageProgress, after, step
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
@@ -118,10 +120,10 @@ async def consumption_sync(
         logger.info("Fetching completed runs with filters %s", json.dumps(filters, default=str))
         async with IonClient(env.ion) as ion, open_erp(env) as adapter:
             await adapter.check()
-            summary, posted, dead = await _sync(ion, adapter, ledger, filters, dry_run, bool(run_ids) or full_resync)
+            summary, posted, dead, last = await _sync(ion, adapter, ledger, filters, dry_run, bool(run_ids) or full_resync)
         if incremental and not dry_run and summary.watermark_candidate is not None:
             summary.watermark = ledger.advance_watermark(integration, summary.watermark_candidate).isoformat() + "Z"
-        publish_sync_report(summary, posted, dead)
+        publish_sync_report(summary, posted, dead, wait_for=after(last))
         if not dry_run:
             summary.inbox_events_handled = settle_inbox_events(
                 ledger, replace(RUN_COMPLETED, integration=integration), flow_run.name or integration
@@ -164,7 +166,9 @@ async def _sync(
     filters: dict[str, Any],
     dry_run: bool,
     retry_dead: bool,
-) -> tuple[ConsumptionSummary, list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[ConsumptionSummary, list[dict[str, Any]], list[dict[str, Any]], list[State | None]]:
+    """The run's summary, its posted and dead-letter rows, and the last task run of each page
+    (what the report is drawn after)."""
     completions = erp.require(erp.completions, "production completions")
     integration = completions.writer().integration  # the ERP's ledger name (core.config.erp_integration)
     run = None if dry_run else ledger.start_run(integration, str(flow_run.id) if flow_run.id else None)
@@ -174,18 +178,25 @@ async def _sync(
     dead: list[dict[str, Any]] = []
 
     # unexamined(): Prefect walks task arguments looking for futures; a page of runs is tens of
-    # thousands of nested values, so hand it over unexamined.
-    async def fetch_and_plan(after: str | None) -> tuple[Page, PagePlan]:
-        page = await fetch_runs_page(unexamined(ion), filters, after)
-        return page, await plan_page(unexamined(ctx), unexamined(page.nodes))
+    # thousands of nested values, so hand it over unexamined (`step` still draws the edges).
+    numbers = itertools.count(1)
+    progress = PageProgress(integration, "completed runs handled")
+    last: list[State | None] = []  # the task runs the report comes after
 
-    ahead: asyncio.Future[tuple[Page, PagePlan]] | None = None
+    async def fetch_and_plan(after: str | None) -> tuple[Page, Planned]:
+        n = next(numbers)
+        page, fetched = await step(fetch_runs_page, unexamined(ion), filters, after, name=f"fetch page {n}")
+        runs = f"page {n} · {len(page.nodes)} runs"
+        planned, plan = await step(plan_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {runs}", upstream=[fetched])
+        return page, Planned(runs, planned, plan)
+
+    ahead: asyncio.Future[tuple[Page, Planned]] | None = None
     try:
         if run:
             summary.interrupted_resolved = await resolve_interrupted(unexamined(ctx))
         ahead = asyncio.ensure_future(fetch_and_plan(None))
         while ahead is not None:
-            page, planned = await ahead
+            page, (runs, planned, plan) = await ahead
             # Read and plan the next page while this one posts: the ERP's concurrency slots
             # stay busy instead of idling while ION answers and pandas runs.
             more = page.has_next and page.end_cursor
@@ -193,10 +204,15 @@ async def _sync(
             if dry_run:
                 report = PageReport(would_post=planned.ready, already_posted=planned.already_posted)
                 report.dead_letters = [dead_letter_row(d) for d in planned.dead_letters]
+                last.append(plan)
             else:
-                report = await post_page(unexamined(ctx), unexamined(planned))
+                report, posted_page = await step(
+                    post_page, unexamined(ctx), unexamined(planned), name=f"post {runs}", upstream=[plan]
+                )
+                last.append(posted_page)
                 ledger.heartbeat(run)  # type: ignore[arg-type]
             summary.add(page.nodes, report)
+            await progress.advance(len(page.nodes), page.total, bool(more))
             if len(posted) < MAX_TABLE_ROWS:
                 posted += report.posted or [_would_post_row(r) for r in report.would_post]
             if len(dead) < MAX_TABLE_ROWS:
@@ -208,11 +224,17 @@ async def _sync(
             ledger.finish_run(run)
     # The watermark passes only records that are posted or dead (DESIGN: the ledger).
     summary.watermark_candidate = summary.unsettled_end_time or summary.latest_end_time
-    return summary, posted, dead
+    return summary, posted, dead, last
+
+
+class Planned(NamedTuple):
+    runs: str  # "page 3 · 200 runs": how the page's task runs are named
+    plan: PagePlan
+    state: State | None  # the plan-completions task run
 
 
 def _would_post_row(ready: Postable) -> dict[str, Any]:
-    return {"run": ready.row["run"], "work order": ready.row["work order"], "body": json.dumps(ready.body, sort_keys=True)}
+    return {"run": ready.row["run"], "work order": ready.row["work order"], "body": ready.body}
 
 
 def run_filters(env: Environment, since: datetime | None, until: datetime | None, run_ids: list[int] | None) -> dict[str, Any]:

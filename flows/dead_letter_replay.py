@@ -47,6 +47,12 @@ Replayable = Literal[
     "plm-feedback-sync-arena",
     "plm-inspection-sync-arena",
     "plm-traceability-sync-arena",
+    "plm-feedback-sync-duro",
+    "plm-inspection-sync-duro",
+    "plm-traceability-sync-duro",
+    "plm-feedback-sync-onshape",
+    "plm-inspection-sync-onshape",
+    "plm-traceability-sync-onshape",
 ]
 
 

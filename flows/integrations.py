@@ -47,7 +47,7 @@ from payments.ramp.receipts import INTEGRATION as RAMP_RECEIPTS
 from payments.ramp.suppliers import INTEGRATION as RAMP_SUPPLIERS
 from plm.port import PlmName, plm_integration
 from tasks.inbox import EventRoute
-from tasks.plm import ADAPTERS
+from tasks.plm import ADAPTERS, LACKS
 from tasks.reconciliation import INTEGRATION as RECONCILIATION
 from tasks.three_way_match import INTEGRATION as THREE_WAY_MATCH
 
@@ -170,7 +170,7 @@ def _plm_integrations(plm: PlmName) -> dict[str, Integration]:
     found = [
         plm_to_ion("plm-part-sync", "parts", 26 * 60),
         plm_to_ion("plm-bom-sync", "mboms", 26 * 60),
-        plm_to_ion("plm-routing-sync", "procedures", 26 * 60),
+        *([] if "routings" in LACKS.get(plm, ()) else [plm_to_ion("plm-routing-sync", "procedures", 26 * 60)]),
         plm_to_ion("plm-change-sync", "changes", 90),
         ion_to_plm("plm-feedback-sync", plm_feedback_sync),
         ion_to_plm("plm-inspection-sync", plm_inspection_sync, by_run=True),

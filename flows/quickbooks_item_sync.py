@@ -86,7 +86,7 @@ async def quickbooks_item_sync(
                     if dry_run:
                         summary.would_post += len(planned.ready)
                         summary.dead_letters += len(planned.dead_letters)
-                        posted += [p.row for p in planned.ready][: MAX_TABLE_ROWS - len(posted)]
+                        posted += [{**p.row, "body": p.body} for p in planned.ready][: MAX_TABLE_ROWS - len(posted)]
                     else:
                         report = await post_items(unexamined(ctx), unexamined(planned))
                         ledger.heartbeat(run)  # type: ignore[arg-type]

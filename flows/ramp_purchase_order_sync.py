@@ -69,7 +69,7 @@ async def ramp_purchase_order_sync(
                     if dry_run:
                         summary.would_post += len(plan.ready)
                         summary.already_posted += plan.already_settled
-                        posted += [{"ion po": r.po_id, "ramp number": r.number, "body": str(r.body)} for r in plan.ready]
+                        posted += [{"ion po": r.po_id, "ramp number": r.number, "body": r.body} for r in plan.ready]
                         summary.dead_letters += len(plan.dead_letters)
                         dead += [dead_letter_row(d) for d in plan.dead_letters]
                         continue

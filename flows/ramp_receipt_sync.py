@@ -73,7 +73,7 @@ async def ramp_receipt_sync(
                     if dry_run:
                         summary.would_post += len(plan.ready)
                         summary.dead_letters += len(plan.dead_letters)
-                        posted += [{"ion receipt": r.receipt_id, "ion po": r.po_id, "body": str(r.body)} for r in plan.ready]
+                        posted += [{"ion receipt": r.receipt_id, "ion po": r.po_id, "body": r.body} for r in plan.ready]
                         dead += [dead_letter_row(d) for d in plan.dead_letters]
                         continue
                     report = await post_item_receipts(unexamined(ctx), unexamined(plan))

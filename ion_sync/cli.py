@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -129,6 +130,10 @@ def sandbox(
             typer.echo(f"Arena simulator:    {running.arena.url}  (REST at /v1)")
         if running.quickbooks:
             typer.echo(f"QuickBooks simulator: {running.quickbooks.url}  (API at /v3/company/<realm>/)")
+        if running.duro is not None:
+            typer.echo(f"Duro simulator:     {running.duro.url}  (GraphQL at /graphql)")
+        if running.onshape:
+            typer.echo(f"Onshape simulator:  {running.onshape.url}  (REST at /api/v16, requests signed)")
         typer.echo("\nEnvironment for ion-sync (paste into a shell):\n")
         for name, value in running.env.items():
             typer.echo(f"export {name}={value}")
@@ -166,6 +171,8 @@ def run(
         raise result.error
     if result.message and not result.ok:
         typer.echo(result.message, err=True)
+    if result.dry_run_bodies:
+        typer.echo(result.dry_run_bodies + "\n")
     if result.flow_run_url:
         typer.echo(f"flow run: {result.flow_run_url}")
     typer.echo(result.line())
@@ -202,6 +209,12 @@ def serve() -> None:
         )
         assert isinstance(deployment, RunnerDeployment), "outside an event loop to_deployment returns it directly"
         deployments.append(deployment)
+    import asyncio
+
+    from tasks.budgets import configured_budgets, create_budgets
+
+    shared = asyncio.run(create_budgets(configured_budgets()))
+    typer.echo(f"Shared budgets: {', '.join(b.name for b, _ in shared) or 'none configured'}")
     typer.echo(f"Serving {len(deployments)} deployments: {', '.join(d.name for d in deployments)}")
     prefect_serve(*deployments)
 
@@ -211,10 +224,16 @@ def serve() -> None:
 def webhooks(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8710,
+    register_onshape: Annotated[
+        str | None,
+        typer.Option(help="once listening, register Onshape's release webhook to this public URL of /webhooks/onshape"),
+    ] = None,
 ) -> None:
-    """Receive signed webhooks (ION, and Ramp / QuickBooks once their secrets are set) at
+    """Receive signed webhooks (ION, and Ramp / QuickBooks / Onshape once their secrets are set) at
     POST /webhooks/<source>: each verified event is stored in the ledger inbox before the 2xx,
-    then a Prefect event triggers the deployment that handles it."""
+    then a Prefect event triggers the deployment that handles it. With --register-onshape the
+    receiver, once up, registers (or keeps) the Onshape webhook that announces releases; Onshape's
+    trial webhook.register is then answered here."""
     import uvicorn
     from prefect.settings import PREFECT_API_URL
 
@@ -246,7 +265,30 @@ def webhooks(
         )
         emit = None
     receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit)
-    uvicorn.Server(server_config(receiver, receiver_settings, host, port)).run()
+    server = uvicorn.Server(server_config(receiver, receiver_settings, host, port))
+    if register_onshape is None:
+        server.run()
+        return
+    if "onshape" not in sources:
+        typer.echo("error: --register-onshape needs ONSHAPE_WEBHOOK_SECRET (the receiver must verify Onshape's trial)", err=True)
+        raise typer.Exit(2)
+    asyncio.run(_serve_and_register_onshape(server, register_onshape))
+
+
+async def _serve_and_register_onshape(server: Any, url: str) -> None:
+    """Serve, and once listening register the Onshape release webhook (its trial must find us up)."""
+    from connectors.onshape import OnshapeClient, OnshapeSettings
+    from connectors.settings import load_settings
+    from plm.onshape.webhooks import register_release_webhook
+
+    async def register() -> None:
+        while not server.started:
+            await asyncio.sleep(0.05)
+        async with OnshapeClient(load_settings(OnshapeSettings)) as onshape:
+            hook, created = await register_release_webhook(onshape, url)
+        typer.echo(f"Onshape webhook {hook.id} {'registered' if created else 'already registered'} for {url}")
+
+    await asyncio.gather(server.serve(), register())
 
 
 @app.command("webhook-conflicts")
@@ -415,8 +457,34 @@ def automations(
 
 
 @app.command()
+def budgets() -> None:
+    """Create (or bring up to date) one Prefect global concurrency limit per vendor budget of every
+    system configured here (NetSuite's concurrency slots, Ramp's and QuickBooks' request budgets),
+    so every worker and flow on an account shares it. `ion-sync serve` does this too."""
+    import asyncio
+
+    from prefect.settings import PREFECT_API_URL
+
+    from tasks.budgets import configured_budgets, create_budgets
+
+    if not PREFECT_API_URL.value():
+        typer.echo(
+            "error: shared budgets live on a Prefect server (the embedded API shares nothing between processes):\n"
+            "  export PREFECT_API_URL=http://<server>:4200/api and run `ion-sync budgets` again",
+            err=True,
+        )
+        raise typer.Exit(2)
+    done = asyncio.run(create_budgets(configured_budgets()))
+    if not done:
+        typer.echo("no system with a shared budget is configured here (NETSUITE_*, RAMP_*, QUICKBOOKS_*)")
+    for budget, action in done:
+        per = f" per {budget.per_seconds:g} s" if budget.per_seconds else " at once"
+        typer.echo(f"{action:9} {budget.name}: {budget.limit}{per} ({budget.what})")
+
+
+@app.command()
 def preflight(
-    system: Annotated[str, typer.Argument(help="ion, netsuite, quickbooks, ramp, arena, or all")],
+    system: Annotated[str, typer.Argument(help="ion, netsuite, quickbooks, ramp, arena, duro, onshape, or all")],
 ) -> None:
     """Check, read-only, every assumption the connectors make about the configured accounts
     before go-live, and print a PASS/FAIL table that says how to fix each FAIL. Exit code 1 if

@@ -47,7 +47,7 @@ ORDER += ["quickbooks-item-sync", "quickbooks-purchase-order-sync"]
 # PLM (per PLM, the port's flows): parts before the BOMs and procedures that use them, then
 # changes, then what the shop floor learned: as-built and NCRs, inspection results, traceability.
 PLM_FLOWS = ["part", "bom", "routing", "change", "feedback", "inspection", "traceability"]
-ORDER += [f"plm-{flow}-sync-arena" for flow in PLM_FLOWS]
+ORDER += [f"plm-{flow}-sync-{plm}" for plm in ("arena", "duro", "onshape") for flow in PLM_FLOWS]
 # Operations last: drain what no trigger handled, replay fixed dead letters, then report health.
 ORDER += ["ion-event-drain", "dead-letter-replay", "integration-health"]
 # The drain takes the demo's events at once (no grace period); the replay really replays.
@@ -69,6 +69,10 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     print(f"Ramp simulator: {sandbox.env['RAMP_BASE_URL']}; ION purchase orders for Ramp: {seed_ramp_demo(sandbox.env)}")
     if sandbox.arena is not None:
         print(f"            Arena {sandbox.arena.url}")
+    if sandbox.duro is not None:
+        print(f"            Duro {sandbox.duro.url}/graphql")
+    if sandbox.onshape is not None:
+        print(f"            Onshape {sandbox.onshape.url}")
     names = sorted(load_deployments(), key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
     results = []
     receiver = start_receiver(os.environ["ION_SYNC_DATABASE_URL"])

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, cast
+from uuid import UUID
 
 import yaml
 from prefect import Flow
@@ -34,6 +35,8 @@ class RunResult:
     error: ConfigError | None = None  # settings, mappings or an unusable resource stopped the run before any write
     completed: bool | None = None  # the state's type is COMPLETED (a named "Completed with ..." state included)
     flow_run_url: str | None = None  # where the run is in the UI, when it ran through a server
+    flow_run_id: UUID | None = None
+    dry_run_bodies: str | None = None  # a dry run's `<integration>-dry-run` artifact: each body, pretty-printed
 
     @property
     def ok(self) -> bool:
@@ -118,6 +121,7 @@ def run_deployment(name: str, overrides: dict[str, Any] | None = None, *, throug
         return on_server
     start_prefect_api()
     state = asyncio.run(_in_process(flow, params))
+    bodies = asyncio.run(dry_run_bodies(state.state_details.flow_run_id)) if params.get("dry_run") else None
     result = state.result(raise_on_failure=False)
     summary = result if isinstance(result, SyncSummary) else None
     error = result if isinstance(result, ConfigError) else None
@@ -128,6 +132,8 @@ def run_deployment(name: str, overrides: dict[str, Any] | None = None, *, throug
         message=state.message,
         error=error,
         completed=state.is_completed(),
+        flow_run_id=state.state_details.flow_run_id,
+        dry_run_bodies=bodies,
     )
 
 
@@ -149,12 +155,15 @@ def _run_on_server(spec: DeploymentSpec, flow: Flow[..., Any], overrides: dict[s
     if not api:
         return None
     try:
-        flow_run = asyncio.run(arun_deployment(f"{flow.name}/{spec.name}", parameters=overrides, timeout=None, as_subflow=False))
+        flow_run = asyncio.run(
+            arun_deployment(f"{flow.name}/{spec.name}", parameters=overrides, timeout=None, poll_interval=1, as_subflow=False)
+        )
     except ObjectNotFound:
         print(f"note: {api} has no deployment {flow.name}/{spec.name} (run `prefect deploy --all`); running in this process")
         return None
     state = flow_run.state
     ui = PREFECT_UI_URL.value()
+    bodies = asyncio.run(dry_run_bodies(flow_run.id)) if {**spec.parameters, **overrides}.get("dry_run") else None
     return RunResult(
         deployment=spec.name,
         state=(state.name if state else None) or "Unknown",
@@ -162,4 +171,24 @@ def _run_on_server(spec: DeploymentSpec, flow: Flow[..., Any], overrides: dict[s
         message=state.message if state else None,
         completed=bool(state and state.is_completed()),
         flow_run_url=f"{ui}/runs/flow-run/{flow_run.id}" if ui else str(flow_run.id),
+        flow_run_id=flow_run.id,
+        dry_run_bodies=bodies,
     )
+
+
+async def dry_run_bodies(flow_run_id: UUID | None) -> str | None:
+    """The bodies a dry run published (`tasks.reporting.publish_dry_run_bodies`), read back from the
+    Prefect API, so a run in this process and one through a worker print the same."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    if flow_run_id is None:
+        return None
+    async with get_client() as client:
+        artifacts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]), key=ArtifactFilterKey(like_="%-dry-run")
+            )
+        )
+    texts = [str(a.data) for a in artifacts if a.data]
+    return "\n\n".join(texts) or None

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ion_sync.deployments import PROJECT_ROOT
-from sandbox import arena, ion, netsuite, quickbooks
+from sandbox import arena, duro, ion, netsuite, onshape, quickbooks
 from sandbox import ramp as ramp_sim
 from sandbox.ion.attributes import AttributeDefinition
 from sandbox.server import RunningServer, start
@@ -28,6 +28,8 @@ class Sandbox:
     ramp: RunningServer | None = None
     arena: RunningServer | None = None
     quickbooks: RunningServer | None = None
+    duro: RunningServer | None = None
+    onshape: RunningServer | None = None
 
     def stop(self) -> None:
         self.ion.stop()
@@ -38,6 +40,10 @@ class Sandbox:
             self.arena.stop()
         if self.quickbooks:
             self.quickbooks.stop()
+        if self.duro is not None:
+            self.duro.stop()
+        if self.onshape:
+            self.onshape.stop()
 
 
 def netsuite_key_pair(directory: Path) -> tuple[Path, str]:
@@ -104,7 +110,50 @@ def start_sandbox(
         "QUICKBOOKS_CLIENT_SECRET": qbo_config.client_secret,
         "QUICKBOOKS_REFRESH_TOKEN": qbo_config.initial_refresh_token,
     }
-    return Sandbox(ion=ion_server, netsuite=ns_server, env=env, ramp=ramp_server, arena=arena_server, quickbooks=qbo_server)
+    duro_server = start(duro.create_app(DURO_CONFIG))
+    env |= duro_env(duro_server.url)
+    onshape_server = start(onshape.create_app(ONSHAPE_CONFIG.model_copy(update={"seed_demo": seed_demo})))
+    env |= onshape_env(onshape_server.url)
+    return Sandbox(
+        ion=ion_server,
+        netsuite=ns_server,
+        env=env,
+        ramp=ramp_server,
+        arena=arena_server,
+        quickbooks=qbo_server,
+        duro=duro_server,
+        onshape=onshape_server,
+    )
+
+
+# A rate limit's retryAfter is 60 s in Duro's example; 1 s here, so a test that injects one waits 1 s
+DURO_CONFIG = duro.DuroSimConfig(rate_limit_retry_after=1)
+
+
+def duro_env(url: str) -> dict[str, str]:
+    """DURO_* for the Duro simulator; its demo library keeps the ION part number in each component's eid."""
+    return {
+        "DURO_API_URL": f"{url}/graphql",
+        "DURO_API_KEY": DURO_CONFIG.api_key,
+        "DURO_ORGANIZATION": DURO_CONFIG.organization,
+        "DURO_LIBRARY": DURO_CONFIG.library,
+        "DURO_PART_NUMBER_FIELD": "eid",
+    }
+
+
+ONSHAPE_CONFIG = onshape.OnshapeSimConfig()
+
+
+def onshape_env(url: str) -> dict[str, str]:
+    """ONSHAPE_* for the Onshape simulator (API keys, HMAC-signed); ONSHAPE_WEBHOOK_SECRET is its
+    primary webhook signature key, so the receiver accepts what it sends."""
+    return {
+        "ONSHAPE_API_URL": f"{url}/api/v16",
+        "ONSHAPE_ACCESS_KEY": ONSHAPE_CONFIG.access_key,
+        "ONSHAPE_SECRET_KEY": ONSHAPE_CONFIG.secret_key,
+        "ONSHAPE_COMPANY_ID": ONSHAPE_CONFIG.company_id,
+        "ONSHAPE_WEBHOOK_SECRET": ONSHAPE_CONFIG.webhook_signature_primary or "",
+    }
 
 
 RAMP_CONFIG = ramp_sim.RampSimConfig()

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -180,6 +181,36 @@ class FaultInjector:
             await self.app(scope, replay, send_counting)
         finally:
             self._in_flight -= 1
+
+
+def fault_routes(injector: FaultInjector) -> list[Route]:
+    """`PUT/GET /_sandbox/faults`, `GET /_sandbox/stats`, `POST /_sandbox/stats/reset` over one
+    injector: the admin routes every simulator has (sandbox/README.md, "Admin routes")."""
+
+    async def put_faults(request: Request) -> Response:
+        try:
+            config = FaultConfig.model_validate_json(await request.body() or b"{}")
+        except ValidationError as exc:
+            return JSONResponse({"error": "invalid FaultConfig", "details": exc.errors(include_url=False)}, status_code=422)
+        injector.configure(config)
+        return JSONResponse(config.model_dump(mode="json"))
+
+    async def get_faults(_request: Request) -> Response:
+        return JSONResponse(injector.config.model_dump(mode="json"))
+
+    async def get_stats(_request: Request) -> Response:
+        return JSONResponse(injector.stats.as_dict())
+
+    async def reset_stats(_request: Request) -> Response:
+        injector.reset_stats()
+        return JSONResponse(injector.stats.as_dict())
+
+    return [
+        Route("/_sandbox/faults", put_faults, methods=["PUT"]),
+        Route("/_sandbox/faults", get_faults, methods=["GET"]),
+        Route("/_sandbox/stats", get_stats, methods=["GET"]),
+        Route("/_sandbox/stats/reset", reset_stats, methods=["POST"]),
+    ]
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -190,4 +190,4 @@ async def resolve_interrupted(ctx: LaborContext) -> int:
 def would_post_row(ctx: LaborContext, item: Postable) -> dict[str, Any]:
     """The dry run's row for an entry it would create or correct."""
     action = "would create" if item.corrects is None else "would correct"
-    return {**item.row, "action": action, ctx.target.writer().id_column: item.corrects or ""}
+    return {**item.row, "action": action, ctx.target.writer().id_column: item.corrects or "", "body": item.body}

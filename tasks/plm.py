@@ -10,6 +10,9 @@ from connectors.errors import ConfigError
 from core.environment import Environment
 from ledger import Ledger
 from plm.arena.adapter import open_arena
+from plm.duro.adapter import open_duro
+from plm.onshape import LACKS as ONSHAPE_LACKS
+from plm.onshape import open_onshape
 from plm.port import PlmAdapter, PlmName
 
 # (env, ledger) -> the adapter, its clients open; the ledger holds shared sessions (Arena's login)
@@ -17,7 +20,12 @@ PlmOpener = Callable[[Environment, Ledger], AbstractAsyncContextManager[PlmAdapt
 
 ADAPTERS: dict[PlmName, PlmOpener] = {
     "arena": open_arena,
+    "duro": open_duro,
+    "onshape": open_onshape,
 }
+# Capabilities a PLM has no place for, known without opening it: its flows for them get no
+# deployment, and health does not expect their runs.
+LACKS: dict[PlmName, frozenset[str]] = {"onshape": ONSHAPE_LACKS}
 
 
 def plm_of(env: Environment, plm: PlmName | None) -> PlmName:

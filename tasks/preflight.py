@@ -16,9 +16,9 @@ from typing import Literal, get_args
 
 from core.preflight import Check, case_hint, summary_line
 
-System = Literal["ion", "netsuite", "quickbooks", "ramp", "arena"]
+System = Literal["ion", "netsuite", "quickbooks", "ramp", "arena", "duro", "onshape"]
 SYSTEMS: tuple[str, ...] = get_args(System)
-Target = Literal["all", "ion", "netsuite", "quickbooks", "ramp", "arena"]  # a System, or all of them
+Target = Literal["all", "ion", "netsuite", "quickbooks", "ramp", "arena", "duro", "onshape"]  # a System, or all of them
 
 
 MODULES = {
@@ -27,6 +27,8 @@ MODULES = {
     "quickbooks": "erp.quickbooks.preflight",
     "ramp": "payments.ramp.preflight",
     "arena": "plm.arena.preflight",
+    "duro": "plm.duro.preflight",
+    "onshape": "plm.onshape.preflight",
 }
 __all__ = ["SYSTEMS", "Check", "Target", "case_hint", "checks_for", "run_preflight", "summary_line"]
 

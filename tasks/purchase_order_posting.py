@@ -119,6 +119,6 @@ async def apply_po_page(ctx: PoContext, page: PoPagePlan) -> PostReport:
 
 def dry_run_report(page: PoPagePlan) -> PostReport:
     report = PostReport(already_posted=page.already_posted)
-    report.posted = [item.row for item in page.ready]
+    report.posted = [{**item.row, "body": item.body} for item in page.ready]
     report.dead_letters = [dead_letter_row(d) for d in page.dead_letters]
     return report

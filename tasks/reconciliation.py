@@ -7,6 +7,7 @@ pandas); these tasks read both sides and write the CSV, the chart and the artifa
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from connectors.ion.queries import LOCATIONS, ON_HAND_INVENTORY
 from core.frames import rows_frame
 from core.inventory_reconciliation import ERP_BALANCE_COLUMNS, Reconciliation
 from erp.port.inventory import InventorySource
+from tasks.report_storage import publish_chart, publish_report_link, store_report
 from tasks.reporting import MAX_TABLE_ROWS
 
 INTEGRATION = "inventory-reconciliation"
@@ -54,14 +56,16 @@ async def read_erp_balances(inventory: InventorySource) -> tuple[pd.DataFrame, d
 @task(name="publish-reconciliation", cache_policy=NO_CACHE)
 def publish_reconciliation(
     result: Reconciliation, reports_dir: Path, tolerance: float, integration: str = INTEGRATION
-) -> dict[str, Path]:
-    """The CSV of every line, a PNG chart of differences per site, and the artifacts."""
+) -> dict[str, str]:
+    """The CSV of every line and a PNG chart of differences per site, written to the report
+    storage (`tasks.report_storage`), and the artifacts: the chart shown, links to both files."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = reports_dir / f"{integration}-{stamp}.csv"
-    png_path = reports_dir / f"{integration}-{stamp}.png"
-    result.rows.to_csv(csv_path, index=False)
-    _chart(result, png_path)
+    csv = store_report(f"{integration}-{stamp}.csv", result.rows.to_csv(index=False).encode(), reports_dir)
+    png = _chart(result)
+    chart = store_report(f"{integration}-{stamp}.png", png, reports_dir)
+    publish_report_link(integration, csv, "every line, ION and the ERP side by side")
+    publish_chart(integration, chart, png, "differences by site and item")
+    csv_path, png_path = csv.location, chart.location
     differences = result.differences
     table: list[dict[str, Any]] = differences.head(MAX_TABLE_ROWS).to_dict("records")
     create_table_artifact(
@@ -89,7 +93,7 @@ def publish_reconciliation(
     return {"csv": csv_path, "png": png_path}
 
 
-def _chart(result: Reconciliation, path: Path) -> None:
+def _chart(result: Reconciliation) -> bytes:
     differences = result.differences
     fig = Figure(figsize=(9, max(2.5, 0.4 * len(differences) + 1.5)))  # no pyplot: no display needed
     ax = fig.subplots()
@@ -105,4 +109,6 @@ def _chart(result: Reconciliation, path: Path) -> None:
         ax.invert_yaxis()
     ax.set_title("Inventory differences by site and item")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    image = io.BytesIO()
+    fig.savefig(image, format="png", dpi=110)
+    return image.getvalue()

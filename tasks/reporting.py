@@ -7,6 +7,7 @@ a run of 100,000 records shows the first rows and says where the rest are (the l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,8 @@ def publish_sync_report(
     integration's ledger (`ledger_names`, default the integration's own name) holds, each naming
     the flow run that produced it; a dry run, which writes nothing, shows its own."""
     slug = summary.integration
+    if summary.dry_run:
+        posted = publish_dry_run_bodies(slug, posted, summary.would_post)
     posted_rows, posted_note = capped(posted, summary.posted or summary.would_post)
     if not summary.dry_run:
         dead_letters = standing_dead_letters(ledger_names or (slug,))
@@ -69,6 +72,37 @@ def publish_sync_report(
     if details:
         lines += ["", details]
     create_markdown_artifact(key=f"{slug}-summary", markdown="\n".join(lines), description=f"{slug} run summary")
+
+
+MAX_BODIES = 100  # a dry run of thousands shows the first bodies; the table lists more
+
+
+def dry_run_key(integration: str) -> str:
+    return f"{integration}-dry-run"
+
+
+def publish_dry_run_bodies(integration: str, rows: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
+    """A dry run's exact bodies, pretty-printed, one block per record, in the markdown artifact
+    `<integration>-dry-run` (which `ion-sync run` prints); returns the rows without them, for the
+    table (a body in a table cell is one escaped line cut at the column edge)."""
+    blocks: list[str] = []
+    table: list[dict[str, Any]] = []
+    for row in rows:
+        columns = {k: v for k, v in row.items() if k != "body"}
+        table.append(columns)
+        if "body" in row and len(blocks) < MAX_BODIES:
+            title = " · ".join(f"{k} {v}" for k, v in columns.items() if v not in (None, ""))
+            blocks.append(f"### {title}\n\n```json\n{json.dumps(row['body'], indent=2, sort_keys=True, default=str)}\n```")
+    if blocks:
+        more = total - len(blocks)
+        head = f"# {integration}: what the dry run would send ({total}; nothing was written)"
+        tail = [f"…and {more} more; the `{integration}-posted` table lists them."] if more > 0 else []
+        create_markdown_artifact(
+            key=dry_run_key(integration),
+            markdown="\n\n".join([head, *blocks, *tail]),
+            description=f"The exact bodies {integration} would send",
+        )
+    return table
 
 
 WITH_DEAD_LETTERS = "Completed with dead letters"

@@ -23,6 +23,7 @@ from connectors.ion.queries import MATCH_PURCHASE_ORDERS
 from core.frames import rows_frame
 from core.three_way_match import DOCUMENT_LINE_COLUMNS, ERP_LINE_COLUMNS, MatchResult
 from erp.port.matching import MatchSource
+from tasks.report_storage import publish_report_link, store_report
 from tasks.reporting import MAX_TABLE_ROWS
 
 INTEGRATION = "three-way-match"
@@ -50,12 +51,13 @@ async def read_ion_purchase_orders(ion: IonClient) -> list[PurchaseOrder]:
 
 
 @task(name="publish-three-way-match", cache_policy=NO_CACHE)
-def publish_match(result: MatchResult, reports_dir: Path, integration: str = INTEGRATION) -> Path:
-    """The CSV of every line, a table artifact of the flagged ones, and a summary."""
+def publish_match(result: MatchResult, reports_dir: Path, integration: str = INTEGRATION) -> str:
+    """The CSV of every line, written to the report storage (`tasks.report_storage`) with a link
+    artifact, a table artifact of the flagged lines, and a summary; returns where the CSV is."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = reports_dir / f"{integration}-{stamp}.csv"
-    result.rows.to_csv(csv_path, index=False)
+    csv = store_report(f"{integration}-{stamp}.csv", result.rows.to_csv(index=False).encode(), reports_dir)
+    publish_report_link(integration, csv, "every PO line: ordered, received, item-receipted, billed")
+    csv_path = csv.location
     flagged = result.flagged
     table: list[dict[str, Any]] = flagged.head(MAX_TABLE_ROWS).astype(object).where(flagged.notna(), None).to_dict("records")
     create_table_artifact(

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
 from connectors.arena import ArenaSettings
+from connectors.duro import DuroSettings
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
@@ -30,7 +31,14 @@ DOCKER = PROJECT_ROOT / "docker"
 COMPOSE = yaml.safe_load((DOCKER / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
 DOCKERFILE = (DOCKER / "Dockerfile").read_text()
-SYSTEM_SETTINGS: list[type[BaseSettings]] = [IonSettings, NetSuiteSettings, QuickBooksSettings, RampSettings, ArenaSettings]
+SYSTEM_SETTINGS: list[type[BaseSettings]] = [
+    IonSettings,
+    NetSuiteSettings,
+    QuickBooksSettings,
+    RampSettings,
+    ArenaSettings,
+    DuroSettings,
+]
 APP_SERVICES = ("deploy", "worker", "webhooks")
 SIMULATORS = {
     "ion-sim": ("8701", "sandbox.ion"),
@@ -38,6 +46,7 @@ SIMULATORS = {
     "arena-sim": ("8703", "sandbox.arena"),
     "ramp-sim": ("8704", "sandbox.ramp"),
     "quickbooks-sim": ("8705", "sandbox.quickbooks"),
+    "duro-sim": ("8706", "sandbox.duro"),
 }
 
 
@@ -52,7 +61,7 @@ def env_file(name: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
 
 
-def test_the_stack_has_every_service_and_the_five_simulators_only_in_the_demo_profile():
+def test_the_stack_has_every_service_and_the_simulators_only_in_the_demo_profile():
     assert set(SERVICES) == {"postgres", "prefect-server", *APP_SERVICES, *SIMULATORS}
     assert {name for name, s in SERVICES.items() if "demo" in s.get("profiles", [])} == set(SIMULATORS)
     assert SERVICES["prefect-server"]["image"] == f"prefecthq/prefect:{version('prefect')}-python3.11"
@@ -113,6 +122,7 @@ def test_the_demo_env_points_every_system_at_its_simulator():
         ("ARENA_API_URL", "arena-sim"),
         ("RAMP_BASE_URL", "ramp-sim"),
         ("QUICKBOOKS_BASE_URL", "quickbooks-sim"),
+        ("DURO_API_URL", "duro-sim"),
     ):
         assert demo[variable].startswith(f"http://{service}:{SIMULATORS[service][0]}"), variable
     assert (PROJECT_ROOT / demo["ION_SYNC_CONFIG"].removeprefix("/opt/ion-sync/")).exists()

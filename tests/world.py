@@ -40,7 +40,7 @@ class World:
     ledger_url: str
 
     def _url(self, system: str) -> str:
-        """The simulator of `system`: ion, netsuite, quickbooks, ramp or arena."""
+        """The simulator of `system`: ion, netsuite, quickbooks, ramp, arena, duro or onshape."""
         server = getattr(self.sandbox, system)
         assert server is not None, f"the sandbox runs no {system} simulator"
         return str(server.url)
@@ -60,6 +60,14 @@ class World:
             self.admin("arena", "POST", "reset")
             self.admin("arena", "POST", "stats/reset")
             self.faults("arena")
+        if self.sandbox.duro is not None:
+            self.admin("duro", "POST", "reset")
+            self.admin("duro", "POST", "stats/reset")
+            self.faults("duro")
+        if self.sandbox.onshape is not None:
+            self.admin("onshape", "POST", "reset")
+            self.admin("onshape", "POST", "stats/reset")
+            self.faults("onshape")
 
     def faults(self, system: str, **config: Any) -> None:
         self.admin(system, "PUT", "faults", config)

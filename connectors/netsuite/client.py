@@ -23,6 +23,7 @@ from connectors.errors import (
 from connectors.netsuite.auth import NetSuiteAssertion, tba_auth
 from connectors.netsuite.settings import NetSuiteSettings
 from connectors.retry import retrying
+from connectors.shared_budget import held
 
 RECORD = "/services/rest/record/v1"
 SUITEQL = "/services/rest/query/v1/suiteql"
@@ -103,7 +104,7 @@ class NetSuiteClient:
 
     async def _send(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
         """One request under a concurrency slot, classified (401s are retried once by the auth)."""
-        async with self._slots:
+        async with self._slots, held(self.settings.budget):
             self.requests += 1
             response = await self._request(method, path, write=write, **kwargs)
         if response.status_code == 429:

@@ -9,6 +9,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.retry import RetryPolicy
+from connectors.shared_budget import Budget
 
 JwtAlgorithm = Literal["PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
 
@@ -45,6 +46,16 @@ class NetSuiteSettings(BaseSettings):
         "receiptInventoryNumber (the number as text); the NetSuite preflight probes inventorynumber",
     )
     retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def budget(self) -> Budget:
+        """The account's concurrency slots, shared by every process that uses this account."""
+        return Budget(f"netsuite-{self.account_id.lower()}-concurrency", self.concurrency, what="NetSuite requests in flight")
+
+    @property
+    def shared_budgets(self) -> tuple[Budget, ...]:
+        """Every budget `ion-sync budgets` creates for this account."""
+        return (self.budget,)
 
     @model_validator(mode="after")
     def _credentials_for_the_chosen_auth(self) -> NetSuiteSettings:

@@ -21,6 +21,7 @@ from connectors.quickbooks.budget import RateBudget
 from connectors.quickbooks.errors import STALE, Fault, QuickBooksDataError, error_for_fault, faults, raise_for_response
 from connectors.quickbooks.settings import QuickBooksSettings
 from connectors.retry import retrying
+from connectors.shared_budget import held
 
 REQUEST_IDS = uuid.UUID("6f1c1d1e-7a55-4c1b-9d64-5f0b6d2b9a11")
 IN_CHUNK = 50  # names per `IN (...)` lookup: keeps the URL short
@@ -106,7 +107,7 @@ class QuickBooksClient:
             with attempt:
                 self.requests += 1
                 try:
-                    async with self.budget.slot(batch=batch):
+                    async with self.budget.slot(batch=batch), held(*self.settings.budgets(batch=batch)):
                         response = await self._http.request(method, path, params=params, **kwargs)
                 except httpx.TimeoutException:
                     raise TransientError(f"QuickBooks {method} {path}: timed out", uncertain=write) from None

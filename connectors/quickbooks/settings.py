@@ -9,6 +9,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.retry import RetryPolicy
+from connectors.shared_budget import Budget
 
 
 class QuickBooksSettings(BaseSettings):
@@ -40,6 +41,24 @@ class QuickBooksSettings(BaseSettings):
     timeout_seconds: float = Field(60.0, gt=0, description="per-request timeout, seconds")
     page_size: int = Field(1000, ge=1, le=1000, description="MAXRESULTS of query pages (at most 1000)")
     retry: RetryPolicy = RetryPolicy()
+
+    def budgets(self, *, batch: bool = False) -> tuple[Budget, ...]:
+        """The realm's request budgets one request counts against, shared by every process
+        using this realm (a batch call also counts against the batch budget)."""
+        realm = f"quickbooks-{self.realm_id}"
+        general = (
+            Budget(f"{realm}-per-minute", self.requests_per_minute, 60.0, what="QuickBooks requests per minute"),
+            Budget(f"{realm}-per-second", self.requests_per_second, 1.0, what="QuickBooks requests per second"),
+        )
+        batches = Budget(
+            f"{realm}-batch-per-minute", self.batch_requests_per_minute, 60.0, what="QuickBooks batch calls per minute"
+        )
+        return (*general, batches) if batch else general
+
+    @property
+    def shared_budgets(self) -> tuple[Budget, ...]:
+        """Every budget `ion-sync budgets` creates for this realm."""
+        return self.budgets(batch=True)
 
     @property
     def company_url(self) -> str:

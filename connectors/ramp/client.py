@@ -20,6 +20,7 @@ from connectors.ramp.models import Bill, Entity, ItemReceipt, PurchaseOrder, Ven
 from connectors.ramp.ratelimit import QuietWindowLimiter
 from connectors.ramp.settings import RampSettings
 from connectors.retry import retrying
+from connectors.shared_budget import held
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -104,7 +105,8 @@ class RampClient:
             await self.limiter.acquire()
             self.requests += 1
             try:
-                response = await self._http.request(method, url, **kwargs)
+                async with held(self.settings.budget):
+                    response = await self._http.request(method, url, **kwargs)
             except httpx.TimeoutException:
                 raise TransientError(f"Ramp {method} {url}: timed out", uncertain=write) from None
             except httpx.TransportError as exc:

@@ -6,6 +6,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.retry import RetryPolicy
+from connectors.shared_budget import Budget
 
 # What the flows use (ramp.md B1: each operation's `security` in ramp-openapi.json), and entities:read,
 # with which the Ramp preflight checks that RAMP_ENTITY_ID exists.
@@ -44,6 +45,17 @@ class RampSettings(BaseSettings):
     )
     concurrency: int = Field(8, ge=1, le=50, description="requests in flight at once")
     retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def budget(self) -> Budget:
+        """Ramp's request budget, shared by every process using this app (the rolling window as a
+        rate: its places free themselves at requests/window per second)."""
+        return Budget("ramp-requests", self.rate_limit_requests, self.rate_limit_window_seconds, what="Ramp requests per window")
+
+    @property
+    def shared_budgets(self) -> tuple[Budget, ...]:
+        """Every budget `ion-sync budgets` creates for this app."""
+        return (self.budget,)
 
     @property
     def api(self) -> str:

@@ -158,7 +158,7 @@ def posted_row(plan: PurchaseOrderPlan) -> dict[str, Any]:
 
 
 def would_post_row(item: Postable) -> dict[str, Any]:
-    return {**item.row, "quickbooks id": "(dry run)"}
+    return {**item.row, "quickbooks id": "(dry run)", "body": item.body}
 
 
 class PurchaseOrderWriter(Writer):

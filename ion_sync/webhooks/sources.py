@@ -3,7 +3,8 @@
 One entry per sender in `SOURCES`: a settings class (secret, signature header and encoding,
 timestamp rules; the sender is enabled once its secret is set) and a strict parser. Contracts:
 ION `../shared/reference/ion.md` §3.15 (payload and signature largely unpublished: every
-uncertain part is a setting), Ramp `ramp.md` B8, QuickBooks `quickbooks.md` A13.
+uncertain part is a setting), Ramp `ramp.md` B8, QuickBooks `quickbooks.md` A13, Onshape connectors/onshape/README.md
+("Webhooks").
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -21,6 +22,7 @@ from pydantic import (
     Field,
     SecretStr,
     StrictStr,
+    StringConstraints,
     ValidationError,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +32,7 @@ from connectors.validation import field_path
 from ion_sync.webhooks.body import MalformedDelivery, load_json
 from ion_sync.webhooks.limits import (
     NAME_MAX,
+    OBJECT_ID_MAX,
     TEXT_MAX,
     TYPE_MAX,
     EventId,
@@ -110,6 +113,21 @@ class QuickBooksWebhookSettings(HmacWebhookSettings):
     signature_header: str = Field("intuit-signature", description="Intuit's signature header (quickbooks.md A13)")
     signature_encoding: Encoding = Field("base64", description="Intuit signs base64 HMAC-SHA256 with the verifier token")
     tolerance_seconds: int = Field(0, ge=0, description="0: Intuit's retry horizon is unpublished")
+
+
+class OnshapeWebhookSettings(HmacWebhookSettings):
+    model_config = SettingsConfigDict(env_prefix="ONSHAPE_WEBHOOK_", extra="ignore")
+    secret: SecretStr | None = Field(
+        None, description="the primary webhook signature key of Onshape's Company settings > Webhooks"
+    )
+    signature_header: str = Field(
+        "x-onshape-webhook-signature-primary", description="Onshape's header for the primary key's signature"
+    )
+    signature_encoding: Encoding = Field("base64", description="Base64(HMAC-SHA256(key, <timestamp>.<payload>))")
+    timestamp_header: str = Field("x-onshape-webhook-timestamp", description="signed with the body as <timestamp>.<body>")
+    # The timestamp's format is undocumented (epoch seconds are not promised): replays are
+    # deduplicated by Onshape's messageId instead of by age.
+    tolerance_seconds: int = Field(0, ge=0, description="0: the timestamp's format is undocumented")
 
 
 # -- parsers ----------------------------------------------------------------------------------
@@ -255,6 +273,58 @@ def parse_quickbooks(body: bytes) -> list[ParsedEvent]:
     return parsed
 
 
+OnshapeText = Annotated[str, StringConstraints(strict=True, max_length=OBJECT_ID_MAX)]
+
+
+class OnshapeDelivery(_Strict):
+    """A notification: BTWebhookLifecycleMessageBody, BTDocumentMessageBody, BTRevisionMessageBody
+    or BTWorkflowMessageBody (Glassworks spec); which ids are set depends on `event`."""
+
+    event: str = Field(pattern=r"^[a-z][a-z0-9_.]*$", max_length=TYPE_MAX)
+    messageId: EventId
+    webhookId: OnshapeText | None = None
+    timestamp: OnshapeText | None = None
+    documentId: OnshapeText | None = None
+    versionId: OnshapeText | None = None
+    elementId: OnshapeText | None = None
+    partNumber: OnshapeText | None = None
+    revisionId: OnshapeText | None = None
+    releaseId: OnshapeText | None = None
+    objectId: OnshapeText | None = None
+    transitionName: OnshapeText | None = None
+
+
+def _onshape_time(text: str | None) -> datetime | None:
+    """The body's `timestamp` ("2024-05-05T23:45:10.611-0500" in Onshape's examples)."""
+    try:
+        return datetime.strptime(text or "", "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return None
+
+
+def parse_onshape(body: bytes) -> list[ParsedEvent]:
+    """One event per notification, typed without the `onshape.` prefix (`revision.created`,
+    `workflow.transition`, `webhook.register`); its object the revision, the workflow object
+    (release package), the webhook, or else the document."""
+    delivery = _validate(OnshapeDelivery, body, "Onshape")
+    event_type = delivery.event.removeprefix("onshape.")
+    kind = event_type.split(".")[0]
+    object_id = {"revision": delivery.revisionId, "workflow": delivery.objectId, "webhook": delivery.webhookId}.get(
+        kind, delivery.documentId
+    )
+    return [
+        ParsedEvent(
+            event_id=delivery.messageId,
+            event_type=event_type,
+            kind=kind,
+            object_id=object_id,
+            status=delivery.transitionName,
+            occurred_at=_onshape_time(delivery.timestamp),
+            payload=delivery.model_dump(mode="json"),
+        )
+    ]
+
+
 def _validate_obj(model: type[BaseModel], raw: Any, sender: str, at: tuple[int | str, ...] = ()) -> Any:
     try:
         return model.model_validate(raw)
@@ -282,6 +352,7 @@ SOURCES: dict[str, SourceType] = {
     "ion": SourceType(IonWebhookSettings, parse_ion),
     "ramp": SourceType(RampWebhookSettings, parse_ramp),
     "quickbooks": SourceType(QuickBooksWebhookSettings, parse_quickbooks),
+    "onshape": SourceType(OnshapeWebhookSettings, parse_onshape),
 }
 
 

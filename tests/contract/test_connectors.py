@@ -1,4 +1,4 @@
-"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena) against its
+"""The connector contract, for every client (ION, NetSuite, QuickBooks, Ramp, Arena, Duro, Onshape) against its
 simulator over real HTTP: a passing 5xx is retried and the read succeeds; a 5xx that persists is
 a TransientError after exactly the retry budget; a 429 is waited out, at least as long as the
 server's Retry-After says or, without one, the vendor's documented wait (or, for Arena, whose 429 means the daily quota is spent, never
@@ -21,10 +21,13 @@ from typing import Any
 import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings
+from connectors.duro import DuroClient, DuroSettings
+from connectors.duro.queries import COMPONENTS
 from connectors.errors import AuthError, RateLimitedError, SyncError, TransientError
 from connectors.ion import IonClient, IonSettings
 from connectors.ion.queries import LOCATIONS
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
+from connectors.onshape import OnshapeClient, OnshapeSettings
 from connectors.quickbooks import QuickBooksClient, QuickBooksSettings
 from connectors.ramp import RampClient, RampSettings
 from connectors.settings import load_settings
@@ -60,6 +63,16 @@ async def arena_read() -> Any:
         return await arena.get("/items", {"limit": 5})
 
 
+async def duro_read() -> Any:
+    async with DuroClient(DuroSettings()) as duro:  # type: ignore[call-arg]
+        return await duro.read(COMPONENTS, {"pagination": {"first": 5}})
+
+
+async def onshape_read() -> Any:
+    async with OnshapeClient(load_settings(OnshapeSettings)) as onshape:
+        return [revision async for page in onshape.revisions() for revision in page]
+
+
 @dataclass(frozen=True)
 class Client:
     system: str  # the simulator, and the settings' environment prefix in upper case
@@ -81,6 +94,10 @@ CLIENTS = [
     # Ramp sends no Retry-After (ramp.md B2, B9): a 429 waits out one whole quiet window, 1 s here
     Client("ramp", ramp_read, "RAMP_CLIENT_SECRET", wait_after_429=1, env={"RAMP_RATE_LIMIT_WINDOW_SECONDS": "1"}),
     Client("arena", arena_read, "ARENA_PASSWORD", wait_after_429=None),  # Arena's 429: the daily quota is spent
+    # Duro's RATE_LIMITED carries extensions.retryAfter (60 s in its docs' example; the sandbox says 1 s)
+    Client("duro", duro_read, "DURO_API_KEY", wait_after_429=1),
+    # Onshape's 429 carries Retry-After seconds (its docs, "Response Codes"); the simulator's injected one says 1
+    Client("onshape", onshape_read, "ONSHAPE_SECRET_KEY", wait_after_429=1),
 ]
 
 

@@ -46,7 +46,7 @@ class Writer:
     work, and how to count what landed there."""
 
     deployment: str
-    target: str  # the simulator written to: netsuite, ion, quickbooks, ramp, arena
+    target: str  # the simulator written to: netsuite, ion, quickbooks, ramp, arena, duro, onshape
     seed: Callable[[World, int], int]  # arranges `size` records; returns how many must land in all (demo included)
     landed: Callable[[World], Counter[str]]  # the target's records of this writer, by their key there
     size: int = 40
@@ -316,8 +316,40 @@ def arena_inspections(world: World, size: int) -> int:
     return DEMO_INSPECTIONS + size
 
 
+ONSHAPE_ENV = {"ONSHAPE_RETRY__INITIAL_WAIT": "0.02", "ONSHAPE_RETRY__ATTEMPTS": "8", "ONSHAPE_TIMEOUT_SECONDS": "1"}
+
+
+def onshape_comments(world: World, tag: str) -> Counter[str]:
+    """The comments of one ION -> Onshape writer, by the tag their message starts with (`[ION trace 7]`)."""
+    comments = world.admin("onshape", "GET", "comments")["results"]
+    return by(comments, lambda c: c["message"].split("]")[0] + "]" if c["message"].startswith(tag) else None)
+
+
 def one_nonconformance(world: World) -> None:
     assert len(world.admin("arena", "GET", "requests")["results"]) == 1  # the demo's NCR, raised once
+
+
+# -- Duro -------------------------------------------------------------------------------------------
+
+DEMO_NCRS = 1  # the demo's dispositioned issue (run 1002)
+CREATE_ISSUE = "mutation($input: CreateIssueInput!) { createIssue(input: $input) { issue { id } } }"
+
+
+def duro_ncrs(world: World, size: int) -> int:
+    """`size` dispositioned ION issues on run 1005 (ASSY-100, a Duro component)."""
+    for n in range(size):
+        issue = {"title": f"Bulk NCR {n}", "runId": 1005, "status": "IN_REVIEW", "disposition": "REWORK"}
+        world.ion_graphql(CREATE_ISSUE, {"input": issue})
+    return DEMO_NCRS + size
+
+
+def ncr_change_orders(world: World) -> list[dict[str, Any]]:
+    return [co for co in world.admin("duro", "GET", "change-orders")["results"] if co["name"].startswith("[ION NCR ")]
+
+
+def each_names_its_component_once(world: World) -> None:
+    """A change order found without its component was completed, never given it twice."""
+    assert all(len(co["affectedItems"]["components"]) == 1 for co in ncr_change_orders(world))
 
 
 WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is a one-line change here)
@@ -486,6 +518,29 @@ WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is 
         latency_ms=40,
         hostile=ARENA_HOSTILE,
         env=ARENA_ENV,
+    ),
+    Writer(
+        "plm-feedback-sync-duro",
+        "duro",
+        duro_ncrs,
+        lambda w: by(ncr_change_orders(w), lambda co: co["name"]),
+        size=12,
+        kill_at=4,
+        latency_ms=60,
+        check=each_names_its_component_once,
+        env={"DURO_RETRY__INITIAL_WAIT": "0.02", "DURO_RETRY__ATTEMPTS": "8", "DURO_TIMEOUT_SECONDS": "1"},
+    ),
+    # Onshape's NCR, inspection and traceability writers are one CommentTarget (plm/onshape/feedback.py):
+    # one entry covers them. A 429 waits its Retry-After (the simulator's injected one: 1 s).
+    Writer(
+        "plm-traceability-sync-onshape",
+        "onshape",
+        arena_runs,
+        lambda w: onshape_comments(w, "[ION trace "),
+        size=12,
+        kill_at=4,
+        latency_ms=40,
+        env=ONSHAPE_ENV,
     ),
 ]
 

@@ -163,6 +163,13 @@ def engineering_change(world: World) -> str:
     return "arena:mbom:ASSY-100:C:ebom"
 
 
+def duro_change_order(world: World) -> str:
+    """An approved Duro change order releasing ASSY-100 rev C with a quantity no number can hold."""
+    release = {"revisionValue": "C", "children": [{"cpn": "200-00002", "quantity": 1e308}]}
+    world.admin("duro", "POST", "change-orders", {"name": "ASSY-100 rev C", "releases": {"300-00002": release}})
+    return "duro:mbom:ASSY-100:C:ebom"
+
+
 def released_mboms(world: World) -> int:
     edges = world.ion_graphql("{ parts { edges { node { mboms { status } } } } }")["parts"]["edges"]
     return sum(1 for e in edges for m in e["node"]["mboms"] if m["status"] == "RELEASED")
@@ -250,6 +257,16 @@ CASES = [
         ("ASSY-100 rev C eBOM", "bom[0].quantity"),
         ledger="arena-mboms",
         watermark=False,  # changes arrive by event queue here; the watermark is for polling only
+    ),
+    # Duro's change orders are polled (plm/duro/adapter.py); its NCR writer sends only text.
+    Poisoned(
+        "plm-change-sync-duro",
+        duro_change_order,
+        released_mboms,
+        2,
+        ("ASSY-100 rev C", "children[0].quantity"),
+        ledger="duro-mboms",
+        watermark=False,  # a change with a dead letter is not settled: the poll's watermark stops before it (flows/plm_change_sync.py)
     ),
 ]
 

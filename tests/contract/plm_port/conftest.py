@@ -16,12 +16,18 @@ import httpx
 import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings
+from connectors.onshape import OnshapeClient, OnshapeSettings
 from plm.arena.adapter import arena_adapter
+from plm.duro.adapter import adapter as duro_adapter
+from plm.onshape.adapter import onshape_adapter
 from plm.port import PlmAdapter
 from sandbox.arena import ArenaSimConfig, create_app
+from sandbox.onshape import OnshapeSimConfig
+from sandbox.onshape import create_app as create_onshape
 from tests.contract.plm_port.cases import PlmCase, arena_mappings, environment
+from tests.duro_helpers import duro_app, duro_client
 
-PLMS = ["arena_case"]  # one fixture name per PLM adapter
+PLMS = ["arena_case", "duro_case", "onshape_case"]  # one fixture name per PLM adapter
 
 
 @pytest.fixture
@@ -42,6 +48,36 @@ def arena_case(tmp_path) -> PlmCase:
             yield arena_adapter(client, environment(arena_mappings(), arena=settings))
 
     return PlmCase(name="arena", open=open_arena)
+
+
+@pytest.fixture
+def duro_case() -> PlmCase:
+    """Duro's demo library keeps the ION part number in `eid` (DURO_PART_NUMBER_FIELD=eid)."""
+
+    @asynccontextmanager
+    async def open_duro() -> AsyncIterator[PlmAdapter]:
+        async with duro_client(duro_app()) as client:
+            yield duro_adapter(client)
+
+    return PlmCase(name="duro", open=open_duro)
+
+
+@pytest.fixture
+def onshape_case() -> PlmCase:
+    @asynccontextmanager
+    async def open_onshape() -> AsyncIterator[PlmAdapter]:
+        config = OnshapeSimConfig(deliver_webhooks=False)
+        settings = OnshapeSettings(
+            api_url="http://onshape.test/api/v16",
+            access_key=config.access_key,
+            secret_key=config.secret_key,
+            company_id=config.company_id,
+        )
+        transport = httpx.ASGITransport(app=create_onshape(config))
+        async with OnshapeClient(settings, transport=transport) as client:
+            yield onshape_adapter(client)
+
+    return PlmCase(name="onshape", open=open_onshape)
 
 
 @pytest.fixture(params=PLMS)
