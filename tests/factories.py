@@ -1,4 +1,5 @@
-"""Run nodes shaped exactly as ION's GraphQL returns them for the completed-runs query."""
+"""ION records shaped exactly as ION's GraphQL returns them: run nodes of the completed-runs query,
+a purchase order of the purchase-order queries."""
 
 from __future__ import annotations
 
@@ -75,3 +76,65 @@ def seed_example() -> dict[str, Any]:
         3,
         [installation("COMP-200", 2.4, 2), installation("COMP-200", 2.6, 11), installation("COMP-300", 3, 2)],
     )
+
+
+def ion_purchase_order(**overrides: Any) -> dict[str, Any]:
+    """An ORDERED PO: a part line, an expense line with its account and class, a canceled line, a
+    second part line; a fixed and a percent fee."""
+    base = {
+        "id": 7,
+        "status": "ORDERED",
+        "description": None,
+        "orderedAt": "2026-11-20T10:00:00Z",
+        "_updated": "2026-11-20T10:00:00Z",
+        "supplier": {"id": 1, "name": "Acme Metals"},
+        "currency": {"id": 1, "type": "USD"},
+        "shipToLocation": {"id": 1, "name": "Hawthorne", "address": "1 Main St\nHawthorne, CA"},
+        "fees": [
+            {"id": 1, "name": "Freight", "value": 10, "type": "FIXED"},
+            {"id": 2, "name": "Tax", "value": 10, "type": "PERCENT"},
+        ],
+        "purchaseOrderLines": [
+            {
+                "id": 1,
+                "position": 1,
+                "status": "ORDERED",
+                "description": None,
+                "quantity": 4,
+                "cost": 2.5,
+                "part": {"id": 9, "partNumber": "820412-001", "revision": "B", "description": "bracket"},
+                "attributes": [],
+            },
+            {
+                "id": 2,
+                "position": 2,
+                "status": "ORDERED",
+                "description": "Gloves",
+                "quantity": 1,
+                "cost": 5,
+                "part": None,
+                "attributes": [{"key": "Expense Account", "value": "Office Supplies"}, {"key": "Class", "value": "R&D"}],
+            },
+            {
+                "id": 3,
+                "position": 3,
+                "status": "CANCELED",
+                "description": "x",
+                "quantity": 1,
+                "cost": 1,
+                "part": None,
+                "attributes": [],
+            },
+            {
+                "id": 4,
+                "position": 4,
+                "status": "ORDERED",
+                "description": "",
+                "quantity": 2,
+                "cost": 3,
+                "part": {"id": 8, "partNumber": "P-2", "revision": "A"},
+                "attributes": [{"key": "Expense Account", "value": "Tools"}],
+            },
+        ],
+    }
+    return {**base, **overrides}

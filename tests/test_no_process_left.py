@@ -17,12 +17,17 @@ import pytest
 
 from ion_sync.deployments import PROJECT_ROOT
 from sandbox.server import free_port
+from tests.prefect_server import seed_prefect_home
 
 SERVER_APP = "prefect.server.api.server:create_app"
+# the shared server's database is the template the children's temporary servers start from
+pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def command(args: list[str], tmp_path: Path, **env: str) -> subprocess.Popen[bytes]:
-    """`ion-sync <args>` in its own process, on its own temporary Prefect server."""
+    """`ion-sync <args>` in its own process, on its own temporary Prefect server (its database
+    already migrated: a copy of the shared server's)."""
+    seed_prefect_home(tmp_path / "prefect")
     environment = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), **env}
     environment.pop("PREFECT_API_URL", None)
     log = open(tmp_path / "command.log", "wb")  # noqa: SIM115 - the child writes it after we return

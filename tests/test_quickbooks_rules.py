@@ -16,68 +16,9 @@ from erp.quickbooks.rules import (
 )
 from erp.quickbooks.setup import NameCache
 from ion_sync.deployments import PROJECT_ROOT
+from tests.factories import ion_purchase_order
 
 ATTRS = {"class_attribute": "Class", "expense_attribute": "Expense Account"}
-
-
-def node(**overrides: Any) -> dict[str, Any]:
-    base = {
-        "id": 7,
-        "status": "ORDERED",
-        "description": None,
-        "orderedAt": "2026-11-20T10:00:00Z",
-        "_updated": "2026-11-20T10:00:00Z",
-        "supplier": {"id": 1, "name": "Acme Metals"},
-        "currency": {"id": 1, "type": "USD"},
-        "shipToLocation": {"id": 1, "name": "Hawthorne", "address": "1 Main St\nHawthorne, CA"},
-        "fees": [
-            {"id": 1, "name": "Freight", "value": 10, "type": "FIXED"},
-            {"id": 2, "name": "Tax", "value": 10, "type": "PERCENT"},
-        ],
-        "purchaseOrderLines": [
-            {
-                "id": 1,
-                "position": 1,
-                "status": "ORDERED",
-                "description": None,
-                "quantity": 4,
-                "cost": 2.5,
-                "part": {"id": 9, "partNumber": "820412-001", "revision": "B", "description": "bracket"},
-                "attributes": [],
-            },
-            {
-                "id": 2,
-                "position": 2,
-                "status": "ORDERED",
-                "description": "Gloves",
-                "quantity": 1,
-                "cost": 5,
-                "part": None,
-                "attributes": [{"key": "Expense Account", "value": "Office Supplies"}, {"key": "Class", "value": "R&D"}],
-            },
-            {
-                "id": 3,
-                "position": 3,
-                "status": "CANCELED",
-                "description": "x",
-                "quantity": 1,
-                "cost": 1,
-                "part": None,
-                "attributes": [],
-            },
-            {
-                "id": 4,
-                "position": 4,
-                "status": "ORDERED",
-                "description": "",
-                "quantity": 2,
-                "cost": 3,
-                "part": {"id": 8, "partNumber": "P-2", "revision": "A"},
-                "attributes": [{"key": "Expense Account", "value": "Tools"}],
-            },
-        ],
-    }
-    return {**base, **overrides}
 
 
 def test_item_names_follow_the_seed_and_refuse_what_quickbooks_refuses():
@@ -91,7 +32,7 @@ def test_item_names_follow_the_seed_and_refuse_what_quickbooks_refuses():
 
 
 def test_lines_become_item_or_account_lines_and_fees_are_priced():
-    plan, problems = plan_purchase_order(node(), **ATTRS)
+    plan, problems = plan_purchase_order(ion_purchase_order(), **ATTRS)
     assert problems == [] and plan is not None
     item, gloves, expensed_part = plan.lines  # the canceled line is left out
     assert (item.kind, item.item, item.amount, item.description) == ("item", "820412-001 Rev B", 10.0, "bracket")
@@ -102,17 +43,17 @@ def test_lines_become_item_or_account_lines_and_fees_are_priced():
 
 
 def test_the_version_changes_with_the_content_only():
-    plan, _ = plan_purchase_order(node(), **ATTRS)
-    same, _ = plan_purchase_order(node(_updated="2026-11-21T00:00:00Z"), **ATTRS)
-    changed, _ = plan_purchase_order(node(currency={"id": 2, "type": "EUR"}), **ATTRS)
+    plan, _ = plan_purchase_order(ion_purchase_order(), **ATTRS)
+    same, _ = plan_purchase_order(ion_purchase_order(_updated="2026-11-21T00:00:00Z"), **ATTRS)
+    changed, _ = plan_purchase_order(ion_purchase_order(currency={"id": 2, "type": "EUR"}), **ATTRS)
     assert plan.key == same.key and plan.key != changed.key and plan.key.startswith("ion:purchaseOrder:7@")
 
 
 def test_bad_input_names_the_line_and_the_field():
-    lines = node()["purchaseOrderLines"]
+    lines = ion_purchase_order()["purchaseOrderLines"]
     lines[0] = {**lines[0], "quantity": None}
     lines[1] = {**lines[1], "cost": -1}
-    plan, problems = plan_purchase_order(node(id=10**22, supplier=None, purchaseOrderLines=lines), **ATTRS)
+    plan, problems = plan_purchase_order(ion_purchase_order(id=10**22, supplier=None, purchaseOrderLines=lines), **ATTRS)
     assert plan is None
     assert "line 1: quantity = None: must be a number above 0" in problems
     assert "line 2: cost = -1: must be a number, 0 or more" in problems
@@ -173,7 +114,7 @@ def test_an_update_continues_the_quickbooks_lines_it_can_identify():
 def test_a_name_no_query_can_express_is_out_of_sync_saying_to_rename_it():
     names = NameCache()
     asyncio.run(names.fill(None, vendors=['Acme "West"']))  # type: ignore[arg-type]  # refused before any query
-    plan, _ = plan_purchase_order(node(supplier={"id": 1, "name": 'Acme "West"'}), **ATTRS)
+    plan, _ = plan_purchase_order(ion_purchase_order(supplier={"id": 1, "name": 'Acme "West"'}), **ATTRS)
     assert plan is not None
     (row,) = [r for r in out_of_sync_problems(plan, names) if r["what"] == "supplier"]
     assert (
@@ -183,5 +124,5 @@ def test_a_name_no_query_can_express_is_out_of_sync_saying_to_rename_it():
 
 
 def test_texts_longer_than_quickbooks_takes_are_named_before_sending():
-    plan, problems = plan_purchase_order(node(description="m" * 4001), **ATTRS)
+    plan, problems = plan_purchase_order(ion_purchase_order(description="m" * 4001), **ATTRS)
     assert plan is None and problems == ["description is longer than QuickBooks' 4000-character Memo"]

@@ -213,3 +213,21 @@ def test_a_request_needs_a_real_category_and_prefix_and_starts_unsubmitted(arena
         arena.get("/v1/settings/requests/categories/I0K3MZKBY1KUDWBIIJ7C").json()["numberingSequencePrefixDefault"]["value"]
         == "MCR-"
     )
+
+
+def test_bulk_items_are_released_items_with_their_bom(arena):
+    seeded = arena.post(
+        "/_sandbox/seed/bulk-items", json={"count": 3, "first_number": 7, "bom": [{"number": "COMP-200", "quantity": 2}]}
+    )
+    assert seeded.status_code == 201 and seeded.json()["numbers"] == ["BULK-P000007", "BULK-P000008", "BULK-P000009"]
+    [item] = arena.get("/v1/items", params={"number": "BULK-P000008"}).json()["results"]
+    assert (item["revisionNumber"], item["lifecyclePhase"]["name"], item["assemblyType"]) == (
+        "A",
+        "In Production",
+        "TOP_LEVEL_ASSEMBLY",
+    )
+    [line] = arena.get(f"/v1/items/{item['guid']}/bom").json()["results"]
+    assert (line["item"]["number"], line["quantity"]) == ("COMP-200", 2)
+    assert (
+        arena.post("/_sandbox/seed/bulk-items", json={"count": 1, "bom": [{"number": "NOPE", "quantity": 1}]}).status_code == 404
+    )

@@ -37,7 +37,7 @@ from ledger.store import DeadLetter
 from payments.ramp.common import RampPurchaseOrderRef
 from payments.ramp.purchase_orders import plan_purchase_orders
 from payments.ramp.receipts import plan_item_receipts
-from tests.factories import MAPPINGS, installation, run_node
+from tests.factories import MAPPINGS, installation, ion_purchase_order, run_node
 
 FUZZ = settings(max_examples=25, deadline=None)
 NUMBERS = st.one_of(
@@ -191,39 +191,7 @@ def test_receipt_lines(path: Path, value: Any) -> None:
 
 # -- QuickBooks bodies (erp/quickbooks/rules.py) ------------------------------------------
 
-QUICKBOOKS_PO = {
-    "id": 7,
-    "status": "ORDERED",
-    "description": "Q4",
-    "orderedAt": "2026-11-20T10:00:00Z",
-    "_updated": "2026-11-20T10:00:00Z",
-    "supplier": {"id": 1, "name": "Acme Metals"},
-    "currency": {"id": 1, "type": "USD"},
-    "shipToLocation": {"id": 1, "name": "Hawthorne", "address": "1 Main St"},
-    "fees": [{"id": 1, "name": "Freight", "value": 10, "type": "FIXED"}],
-    "purchaseOrderLines": [
-        {
-            "id": 1,
-            "position": 1,
-            "status": "ORDERED",
-            "description": None,
-            "quantity": 4,
-            "cost": 2.5,
-            "part": {"id": 9, "partNumber": "820412-001", "revision": "B", "description": "bracket"},
-            "attributes": [],
-        },
-        {
-            "id": 2,
-            "position": 2,
-            "status": "ORDERED",
-            "description": "Gloves",
-            "quantity": 1,
-            "cost": 5,
-            "part": None,
-            "attributes": [{"key": "Class", "value": "R&D"}],
-        },
-    ],
-}
+QUICKBOOKS_PO = ion_purchase_order()
 QUICKBOOKS_NUMBERS: set[Path] = {
     ("purchaseOrderLines", 0, "quantity"),
     ("purchaseOrderLines", 0, "cost"),

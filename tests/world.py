@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from connectors.netsuite import NetSuiteSettings
 from connectors.retry import RetryPolicy
-from ion_sync.sandbox import Sandbox
 from sandbox.netsuite import NetSuiteSimConfig
+
+if TYPE_CHECKING:  # the sandbox imports Prefect: a conftest that imports this module must not (tests/prefect_server.py)
+    from ion_sync.sandbox import Sandbox
 
 DEFAULT_NETSUITE_FAULTS = {"concurrency_limit": 5}
 

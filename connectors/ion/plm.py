@@ -10,7 +10,7 @@ the object up before trying again, as the ledger protocol asks.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +86,7 @@ class Mbom:
     status: str
     lines: tuple[MbomLine, ...]
     part_ids: dict[str, int]
+    item_ids: dict[str, int] = field(default_factory=dict)  # the mBOM item of each part number
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class IonPlm:
                     m["status"],
                     lines,
                     {i["part"]["partNumber"]: int(i["partId"]) for i in items},
+                    {i["part"]["partNumber"]: int(i["id"]) for i in items},
                 )
             )
         revised_from = part.get("revisedFromId")
@@ -202,8 +204,10 @@ class IonPlm:
         data = await self.ion.execute(
             CREATE_MBOM_ITEM, {"input": {"mbomId": mbom_id, "partId": part_id, "quantity": line.quantity}}
         )
-        item_id = data["createMbomItem"]["mbomItem"]["id"]
-        for value in line.refdes:
+        await self.add_refdes(int(data["createMbomItem"]["mbomItem"]["id"]), line.refdes)
+
+    async def add_refdes(self, item_id: int, values: Iterable[str]) -> None:
+        for value in values:
             await self.ion.execute(CREATE_MBOM_REFDES, {"input": {"mbomItemId": item_id, "value": value}})
 
     async def release_mbom(self, mbom: Mbom) -> None:

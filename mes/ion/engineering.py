@@ -176,12 +176,23 @@ class PartField:
         return str(part.id)
 
 
+def unsettled(ledger: Ledger, integration: str) -> set[str]:
+    """Keys an earlier attempt left pending (a run that died) or failed."""
+    return {e.key for status in (EntryStatus.pending, EntryStatus.failed) for e in ledger.entries(integration, status)}
+
+
 async def sync_parts(target: IonEngineering, items: Sequence[Released]) -> PostReport:
-    """Each released revision as an ION part revision, with its lifecycle phase as an attribute."""
+    """Each released revision as an ION part revision, with its lifecycle phase as an attribute.
+
+    A key an earlier attempt left open is handed over again even when ION already shows what it
+    asked for (its `find` then settles it), so nothing stays `pending` after a run that died; an
+    attribute of a part whose creation did not land this run waits for the next run."""
     names, ion = target.names, target.ion
     existing = await ion.parts(sorted({i.number for i in items}))
+    open_keys = unsettled(target.ledger, names.parts_ledger)
     creations: list[Postable] = []
     updates: list[Postable] = []  # on the part revision, once it exists
+    created_first: dict[str, str] = {}  # update key -> the key of the creation it needs
     dead: list[DeadLetter] = []
     for item in items:
         revisions = existing.get(item.number, [])
@@ -201,6 +212,7 @@ async def sync_parts(target: IonEngineering, items: Sequence[Released]) -> PostR
                     )
                 )
                 continue
+        if current is None or key in open_keys:
             action = "new part" if not revisions else f"revision from {revisions[-1].revision}"
             creations.append(
                 Postable(
@@ -208,48 +220,47 @@ async def sync_parts(target: IonEngineering, items: Sequence[Released]) -> PostR
                     item.source_ref,
                     f"{item.number} rev {item.revision}",
                     body,
-                    {**row, "what": action},
+                    {**row, "what": action if current is None else "found in ION"},
                     record=NewPartRevision(ion, item.number, item.revision, item.name),
                 )
             )
         # Keyed by the value found and the value wanted: ION drifting again later is corrected again.
-        phase = current.attributes.get(names.phase_attribute) if current else None
-        if current is None or phase != item.phase:
+        fields: dict[str, tuple[PartField, str, str]] = {}  # key -> (the write, its label, what it does)
+        for name, attribute, value, label in (
+            ("phase", names.phase_attribute, item.phase, "phase"),
+            ("drawing", names.drawing_attribute, item.drawing_url, "drawing link"),
+            ("description", None, item.name if current is not None else None, "description"),  # a new part has it
+        ):
+            if not value:
+                continue
+            found = (current.attributes.get(attribute) if attribute else current.description) if current else None
+            sep, before, after = (
+                ("->", found or "-", value) if name == "phase" else ("-", _digest_text(found), _digest_text(value))
+            )
+            write = (PartField(ion, item.number, item.revision, attribute, value), label, f"{label} {value}")
+            if found != value:
+                fields[f"{key}:{name}:{before}{sep}{after}"] = write
+            for open_key in open_keys:  # what an interrupted attempt may have written already: `find` settles it
+                if open_key.startswith(f"{key}:{name}:") and open_key.endswith(f"{sep}{after}"):
+                    fields.setdefault(open_key, write)
+        for field_key, (record, label, what) in fields.items():
             updates.append(
                 Postable(
-                    f"{key}:phase:{phase or '-'}->{item.phase}",
+                    field_key,
                     item.source_ref,
-                    f"{item.number} rev {item.revision} phase",
+                    f"{item.number} rev {item.revision} {label}",
                     body,
-                    {**row, "what": f"lifecycle phase {item.phase}"},
-                    record=PartField(ion, item.number, item.revision, names.phase_attribute, item.phase),
+                    {**row, "what": what},
+                    record=record,
                 )
             )
-        drawing = current.attributes.get(names.drawing_attribute) if current else None
-        if item.drawing_url and drawing != item.drawing_url:
-            updates.append(
-                Postable(
-                    f"{key}:drawing:{_digest_text(drawing)}-{_digest_text(item.drawing_url)}",
-                    item.source_ref,
-                    f"{item.number} rev {item.revision} drawing link",
-                    body,
-                    {**row, "what": f"drawing link {item.drawing_url}"},
-                    record=PartField(ion, item.number, item.revision, names.drawing_attribute, item.drawing_url),
-                )
-            )
-        if current is not None and item.name and current.description != item.name:
-            updates.append(
-                Postable(
-                    f"{key}:description:{_digest_text(current.description)}-{_digest_text(item.name)}",
-                    item.source_ref,
-                    f"{item.number} rev {item.revision} description",
-                    body,
-                    {**row, "what": f"description {item.name!r}"},
-                    record=PartField(ion, item.number, item.revision, None, item.name),
-                )
-            )
+            if current is None:
+                created_first[field_key] = key
     writer = LookupWriter(names.parts_ledger, "ION")
     report = await write_lookups(target.ledger, target.run, writer, creations, dead)
+    if target.run is not None and created_first:
+        landed = target.ledger.statuses(names.parts_ledger, sorted(set(created_first.values())))
+        updates = [u for u in updates if u.key not in created_first or landed.get(created_first[u.key]) == EntryStatus.posted]
     report.merge(await write_lookups(target.ledger, target.run, writer, updates))
     return report
 
@@ -302,23 +313,27 @@ class MbomVersion:
         done = next((m for m in reversed(now) if m.status == "RELEASED" and same_lines(m.lines, self.desired)), None)
         return str(done.id) if done is not None else None
 
+    def _ours(self, draft: Mbom) -> bool:
+        """A draft an interrupted attempt of ours left: each of its lines is a wanted line, its
+        reference designators perhaps not all added yet (anyone else's draft is left alone)."""
+        wanted = {line.number: line for line in self.desired}
+        return all(
+            line.number in wanted
+            and round(line.quantity, 6) == round(wanted[line.number].quantity, 6)
+            and set(line.refdes) <= set(wanted[line.number].refdes)
+            for line in draft.lines
+        )
+
     async def write(self) -> str:
         now, _ = await self.ion.mboms(self.part_id)
-        # A draft left by an interrupted run of ours holds only lines we want; anyone else's is left alone.
-        draft = next(
-            (
-                m
-                for m in reversed(now)
-                if m.status in ("DRAFT", "IN_REVIEW")
-                and same_lines(m.lines, [line for line in self.desired if line.number in {have.number for have in m.lines}])
-            ),
-            None,
-        )
+        draft = next((m for m in reversed(now) if m.status in ("DRAFT", "IN_REVIEW") and self._ours(m)), None)
         draft = draft or await self.ion.create_mbom(self.part_id)
-        have = {line.number for line in draft.lines}
+        have = {line.number: line for line in draft.lines}
         for line in self.desired:
             if line.number not in have:
                 await self.ion.add_mbom_line(draft.id, self.part_ids[line.number], line)
+            elif missing := [r for r in line.refdes if r not in have[line.number].refdes]:
+                await self.ion.add_refdes(draft.item_ids[line.number], missing)
         await self.ion.release_mbom(draft)
         return str(draft.id)
 
@@ -365,8 +380,10 @@ async def sync_mbom(
     if managed is None:
         managed = known or set(children)
     desired = plan_mbom(ebom.lines, base, managed)
-    if base is not None and versions and base in versions and same_lines(base.lines, desired):
-        return PostReport()  # already follows the eBOM
+    key = f"{key_base}:{_digest(desired)}"
+    following = base is not None and versions and base in versions and same_lines(base.lines, desired)
+    if following and key not in unsettled(target.ledger, names.mboms_ledger):
+        return PostReport()  # already follows the eBOM (else an earlier attempt's key is settled by `find`)
     part_ids = (base.part_ids if base else {}) | {
         n: next((p.id for p in ps if p.revision == ebom.built.get(n)), ps[-1].id) for n, ps in parts.items() if n != number
     }
@@ -380,7 +397,7 @@ async def sync_mbom(
     }
     body = {"lines": [{"partNumber": line.number, "quantity": line.quantity} for line in desired]}
     write = Postable(
-        f"{key_base}:{_digest(desired)}",
+        key,
         item.source_ref,
         f"{number} rev {revision} mBOM",
         body,

@@ -6,6 +6,8 @@
 - `POST /_sandbox/changes {number, title?, items: [{number, newRevisionNumber, bom?: [{number,
   quantity, refDes?, notes?}], lifecyclePhase?}], effective?}`: a change over working revisions
 - `POST /_sandbox/changes/{guid}/effective`: approve it (revisions promoted, an event queued)
+- `POST /_sandbox/seed/bulk-items {"count": N, "first_number": 1, "bom": [{number, quantity}]}`:
+  N released items `BULK-P<6 digits>` rev A with that BOM (`demo.seed_bulk_items`); 201 `{numbers}`
 - `GET /_sandbox/files`, `GET /_sandbox/requests`, `GET /_sandbox/events`: what the workspace holds
 """
 
@@ -20,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.arena.config import ArenaSimConfig
+from sandbox.arena.demo import seed_bulk_items
 from sandbox.arena.store import ArenaError, ArenaStore
 from sandbox.arena.workspace import Workspace
 from sandbox.faults import FaultConfig, FaultInjector
@@ -84,6 +87,16 @@ def admin_routes(
         except ArenaError as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
 
+    async def bulk_items(request: Request) -> Response:
+        body = json.loads(await request.body() or b"{}")
+        try:
+            numbers = seed_bulk_items(store, workspace, int(body["count"]), int(body.get("first_number", 1)), body.get("bom", []))
+        except ArenaError as exc:
+            return JSONResponse({"error": exc.message}, status_code=exc.status)
+        except (KeyError, ValueError) as exc:
+            return JSONResponse({"error": f"bad bulk items description: {exc}"}, status_code=422)
+        return JSONResponse({"numbers": numbers}, status_code=201)
+
     async def dump(request: Request) -> Response:
         kind = {"files": "file", "requests": "request", "events": "event"}[request.path_params["kind"]]
         with store.lock:
@@ -100,5 +113,6 @@ def admin_routes(
         Route("/_sandbox/clock", clock, methods=["POST"]),
         Route("/_sandbox/changes", create_change, methods=["POST"]),
         Route("/_sandbox/changes/{guid}/effective", make_effective, methods=["POST"]),
+        Route("/_sandbox/seed/bulk-items", bulk_items, methods=["POST"]),
         Route("/_sandbox/{kind:str}", dump, methods=["GET"]),
     ]

@@ -89,6 +89,72 @@ CHANGE = {
 }
 
 
+def put_item(store: ArenaStore, phase_guid: str, number: str, name: str, guid: str, revisions: list[str]) -> None:
+    """An item with its effective revisions (oldest first, the last effective) and a working one."""
+    store.put(
+        "item",
+        {
+            "guid": guid,
+            "number": number,
+            "name": name,
+            "description": name,
+            "categoryGuid": "CATEGORYPART00000001",
+            "categoryName": "Part",
+            "creationDateTime": SEED_TIME,
+            "uom": "each",
+            "procurementType": "MTS",
+        },
+    )
+    for n, letter in enumerate(revisions):
+        status = 1 if n == len(revisions) - 1 else 2
+        store.put(
+            "revision",
+            {
+                "guid": f"{guid[:16]}REV{letter}",
+                "itemGuid": guid,
+                "number": letter,
+                "status": status,
+                "lifecyclePhaseGuid": phase_guid,
+                "effectiveDateTime": SEED_TIME,
+                "supersededDateTime": SEED_TIME if status == 2 else None,
+                "creationDateTime": SEED_TIME,
+                "changeGuid": None,
+                "bom": [],
+            },
+            guid,
+        )
+    store.put(
+        "revision",
+        {
+            "guid": f"{guid[:16]}WORK",
+            "itemGuid": guid,
+            "number": None,
+            "status": 0,
+            "lifecyclePhaseGuid": phase_guid,
+            "effectiveDateTime": None,
+            "supersededDateTime": None,
+            "creationDateTime": SEED_TIME,
+            "changeGuid": None,
+            "bom": [],
+        },
+        guid,
+    )
+
+
+def put_bom(store: ArenaStore, workspace: Workspace, guid: str, revisions: list[str], bom: list[dict[str, Any]]) -> None:
+    """The same BOM on the item's working revision and its effective one."""
+    lines = [workspace.bom_line(line, n) for n, line in enumerate(bom, 1)]
+    targets = [store.get("revision", f"{guid[:16]}WORK")]
+    if revisions:
+        targets.append(store.get("revision", f"{guid[:16]}REV{revisions[-1]}"))
+    for revision in targets:
+        assert revision is not None
+        revision["bom"] = [
+            {**line, "guid": f"{line['guid'][:12]}{revision['guid'][-4:]}L{n:03d}"} for n, line in enumerate(lines, 1)
+        ]
+        store.put("revision", revision, guid)
+
+
 def seed_demo(store: ArenaStore, config: ArenaSimConfig, workspace: Workspace) -> None:
     with store.transaction():
         for guid, name, short, stage in PHASES:
@@ -98,69 +164,29 @@ def seed_demo(store: ArenaStore, config: ArenaSimConfig, workspace: Workspace) -
             )
         phases = {name: guid for guid, name, *_ in PHASES}
         for number, name, guid, revisions, phase, _bom in ITEMS:
-            store.put(
-                "item",
-                {
-                    "guid": guid,
-                    "number": number,
-                    "name": name,
-                    "description": name,
-                    "categoryGuid": "CATEGORYPART00000001",
-                    "categoryName": "Part",
-                    "creationDateTime": SEED_TIME,
-                    "uom": "each",
-                    "procurementType": "MTS",
-                },
-            )
-            for n, letter in enumerate(revisions):
-                status = 1 if n == len(revisions) - 1 else 2
-                store.put(
-                    "revision",
-                    {
-                        "guid": f"{guid[:16]}REV{letter}",
-                        "itemGuid": guid,
-                        "number": letter,
-                        "status": status,
-                        "lifecyclePhaseGuid": phases[phase],
-                        "effectiveDateTime": SEED_TIME,
-                        "supersededDateTime": SEED_TIME if status == 2 else None,
-                        "creationDateTime": SEED_TIME,
-                        "changeGuid": None,
-                        "bom": [],
-                    },
-                    guid,
-                )
-            store.put(
-                "revision",
-                {
-                    "guid": f"{guid[:16]}WORK",
-                    "itemGuid": guid,
-                    "number": None,
-                    "status": 0,
-                    "lifecyclePhaseGuid": phases[phase],
-                    "effectiveDateTime": None,
-                    "supersededDateTime": None,
-                    "creationDateTime": SEED_TIME,
-                    "changeGuid": None,
-                    "bom": [],
-                },
-                guid,
-            )
+            put_item(store, phases[phase], number, name, guid, revisions)
         for _number, _name, guid, revisions, _phase, bom in ITEMS:
-            if not bom:
-                continue
-            lines = [workspace.bom_line(line, n) for n, line in enumerate(bom, 1)]
-            targets = [store.get("revision", f"{guid[:16]}WORK")]
-            if revisions:
-                targets.append(store.get("revision", f"{guid[:16]}REV{revisions[-1]}"))
-            for revision in targets:
-                assert revision is not None
-                revision["bom"] = [
-                    {**line, "guid": f"{line['guid'][:12]}{revision['guid'][-4:]}L{n:03d}"} for n, line in enumerate(lines, 1)
-                ]
-                store.put("revision", revision, guid)
+            if bom:
+                put_bom(store, workspace, guid, revisions, bom)
     for guid, operations in ROUTING_FILES.items():
         for title, description, location in operations:
             meta = {"title": title, "description": description, "edition": "1", "storageMethodName": "WEB", "location": location}
             create_item_file(workspace, guid, Payload(json={"file": meta, "primary": False}))
     workspace.create_change({**CHANGE, "effective": config.change_effective_at_seed})
+
+
+def seed_bulk_items(
+    store: ArenaStore, workspace: Workspace, count: int, first_number: int, bom: list[dict[str, Any]]
+) -> list[str]:
+    """`count` released items `BULK-P<6 digits>` rev A (In Production), each with `bom` (demo item
+    numbers) as its BOM: work for the engineering syncs' exactly-once and load tests."""
+    numbers = []
+    with store.transaction():
+        phase = workspace.phase_by_name("In Production")["guid"]
+        for n in range(first_number, first_number + count):
+            number, guid = f"BULK-P{n:06d}", f"ITEM{n:06d}BULK000000"  # revisions take the first 16 characters
+            put_item(store, phase, number, f"Bulk part {n}", guid, ["A"])
+            if bom:
+                put_bom(store, workspace, guid, ["A"], bom)
+            numbers.append(number)
+    return numbers

@@ -3,8 +3,8 @@ errored after the target committed, 5xx, 429 and timeouts; two runs at once. Eac
 the records in the target's simulator afterwards: none missing, none twice, no ledger key left
 `pending`. The poison record is tests/contract/test_poison_record.py.
 
-Black box: driven through the deployments (`ion-sync run` in a child process, or the same in
-this process) and the simulators' admin routes, never through a writer's own modules, so the
+Black box: driven through the deployments (`ion-sync run` in a child process where a real
+SIGKILL is needed, else the same in this process) and the simulators' admin routes, never through a writer's own modules, so the
 suite holds whatever shape the writers take. Adding a writer is adding one `Writer` below.
 """
 
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from ion_sync.ramp_demo import IonBuyer
 from ion_sync.runner import RunResult, run_deployment
 from ledger import EntryStatus, Ledger
 from tests.labor_helpers import add_session, time_bills
@@ -51,7 +53,7 @@ class Writer:
     size: int = 40
     latency_ms: int = 60  # slows the target so the kill lands mid-batch
     kill_at: int = 8  # records landed when the run is killed
-    ledger: str = ""  # the ledger integration, when not named as the deployment
+    ledgers: tuple[str, ...] = ()  # the ledger integrations its keys live under, when not named as the deployment
     env: dict[str, str] = field(default_factory=dict)  # quick retries and timeouts against the target
     hostile: dict[str, Any] = field(default_factory=lambda: HOSTILE)
     prepare: Callable[[World], None] = lambda world: None  # the target's own reset
@@ -59,8 +61,8 @@ class Writer:
     known: dict[str, str] = field(default_factory=dict)  # test name -> a known failure (xfail, not strict), for the lead
 
     @property
-    def integration(self) -> str:
-        return self.ledger or self.deployment
+    def integrations(self) -> tuple[str, ...]:
+        return self.ledgers or (self.deployment,)
 
 
 def setenv(world: World, monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
@@ -224,8 +226,7 @@ def ramp_reset(world: World) -> None:
 
 
 def ramp_purchase_orders(world: World, size: int) -> int:
-    buyer = RampWorld(world).buyer()
-    link_acme(buyer)
+    buyer = ramp_buyer(world)
     approved_purchase_orders(buyer, size)
     buyer.close()
     return size
@@ -233,8 +234,7 @@ def ramp_purchase_orders(world: World, size: int) -> int:
 
 def ramp_receipts(world: World, size: int) -> int:
     """`size` approved POs already in Ramp (by its sync), each received once in ION."""
-    buyer = RampWorld(world).buyer()
-    link_acme(buyer)
+    buyer = ramp_buyer(world)
     made = approved_purchase_orders(buyer, size)
     assert run_deployment("ramp-purchase-order-sync").summary.posted == size  # type: ignore[union-attr]
     for po, line in made:
@@ -248,6 +248,31 @@ def ramp_vendors(world: World, size: int) -> int:
     for i in range(size):
         ramp.admin("POST", "vendors", {"name": f"Bulk Vendor {i:03d}"})
     return len(ramp.records("vendors"))
+
+
+def ramp_paid(world: World, size: int) -> int:
+    """`size` approved POs in Ramp (by its sync), each billed and paid there, the Ramp events in the inbox."""
+    ramp, buyer = RampWorld(world), ramp_buyer(world)
+    made = [po for po, _ in approved_purchase_orders(buyer, size)]
+    buyer.close()
+    assert run_deployment("ramp-purchase-order-sync").summary.posted == size  # type: ignore[union-attr]
+    ramp_ids = {p["purchase_order_number"]: p["id"] for p in ramp.records("purchase-orders")}
+    for po in made:
+        ramp.admin("POST", f"purchase-orders/{ramp_ids[f'ION-{po}']}/bill", {"paid": True})
+    assert ramp.deliver_events_to_inbox() > 0
+    return size
+
+
+def ramp_buyer(world: World) -> IonBuyer:
+    buyer = RampWorld(world).buyer()
+    link_acme(buyer)
+    return buyer
+
+
+def ion_paid(world: World) -> Counter[str]:
+    """ION POs marked paid (a flag: written twice it shows once; the ledger and the count say the rest)."""
+    edges = world.ion_graphql("{ purchaseOrders(first: 1000) { edges { node { id paid } } } }")["purchaseOrders"]["edges"]
+    return Counter(e["node"]["id"] for e in edges if e["node"]["paid"])
 
 
 def ion_suppliers_by_vendor(world: World) -> Counter[str]:
@@ -270,6 +295,68 @@ DEMO_INSPECTIONS = 2  # runs 1001 and 1002 recorded values (sandbox/ion/plm_demo
 ARENA_ENV = {"ARENA_RETRY__INITIAL_WAIT": "0.02", "ARENA_RETRY__ATTEMPTS": "8", "ARENA_TIMEOUT_SECONDS": "1"}
 # Arena's 429 means the daily quota is spent: the run stops until it resets (arena.md), so not here.
 ARENA_HOSTILE = {**HOSTILE, "error_rates": {500: 0.08, 503: 0.05}}
+
+
+BULK_BOM = [{"number": "COMP-200", "quantity": 2}, {"number": "RES-10", "quantity": 2, "refDes": "R1,R2"}]
+# an mBOM version is six ION mutations (the version, two lines, two designators, the release), each
+# faulted: at HOSTILE's rates one record would often fail five runs in a row and be given up (dead)
+MBOM_HOSTILE = {
+    **ION_HOSTILE,
+    "error_rates": {500: 0.03, 502: 0.02},
+    "error_after_commit_rate": 0.04,
+    "drop_after_commit_rate": 0.1,
+    "timeout_rate": 0.02,
+    "random_faults_on": "writes",
+}
+ARENA_PART_SYNC = "plm-part-sync-arena"  # makes the ION parts the other engineering writers need
+# the engineering syncs write into ION; its parts by number:revision, with their mBOMs
+ION_PARTS = """query ($n: [String]) { parts(filters: {partNumber: {in: $n}}, first: 1000) { edges { node {
+  partNumber revision attributes { key value } mboms { status items { quantity part { partNumber } } } } } } }"""
+
+
+def bulk_items(world: World, size: int, *, bom: bool = False) -> list[str]:
+    """`size` released Arena items BULK-P… rev A (plm-part-sync-arena makes each an ION part)."""
+    return list(world.admin("arena", "POST", "seed/bulk-items", {"count": size, "bom": BULK_BOM if bom else []})["numbers"])
+
+
+def ion_bulk_parts(world: World) -> list[dict[str, Any]]:
+    numbers = [f"BULK-P{n:06d}" for n in range(1, 201)]
+    return [e["node"] for e in world.ion_graphql(ION_PARTS, {"n": numbers})["parts"]["edges"]]
+
+
+def arena_parts(world: World, size: int) -> int:
+    bulk_items(world, size)
+    return size
+
+
+def arena_boms(world: World, size: int) -> int:
+    """`size` released assemblies whose parts ION already has (plm-part-sync-arena ran)."""
+    bulk_items(world, size, bom=True)
+    assert run_deployment(ARENA_PART_SYNC).ok
+    return size
+
+
+def arena_changes(world: World, size: int) -> int:
+    """`size` ION parts at rev A, then effective changes of three items each taking them to rev B."""
+    numbers = bulk_items(world, size)
+    assert run_deployment(ARENA_PART_SYNC).ok
+    for start in range(0, size, 3):
+        items = [{"number": n, "newRevisionNumber": "B"} for n in numbers[start : start + 3]]
+        world.admin("arena", "POST", "changes", {"number": f"ECO-B{start:04d}", "items": items, "effective": True})
+    return size
+
+
+def in_production(world: World) -> None:
+    """Every bulk part revision carries Arena's lifecycle phase."""
+    for part in ion_bulk_parts(world):
+        assert {a["key"]: a["value"] for a in part["attributes"]}.get("Arena Lifecycle Phase") == "In Production", part
+
+
+def mboms_as_engineered(world: World) -> None:
+    for part in ion_bulk_parts(world):
+        [mbom] = part["mboms"]
+        lines = {i["part"]["partNumber"]: i["quantity"] for i in mbom["items"]}
+        assert mbom["status"] == "RELEASED" and lines == {"COMP-200": 2, "RES-10": 2}, part
 
 
 def arena_files(world: World, prefix: str) -> Counter[str]:
@@ -355,7 +442,7 @@ def each_names_its_component_once(world: World) -> None:
     assert all(len(co["affectedItems"]["components"]) == 1 for co in ncr_change_orders(world))
 
 
-WRITERS = [
+WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is a one-line change here)
     Writer(
         "consumption-sync-odoo",
         "odoo",
@@ -468,6 +555,57 @@ WRITERS = [
         hostile={**ION_HOSTILE, "random_faults_on": "writes"},
     ),
     Writer(
+        "ramp-approval-sync",
+        "ion",
+        ramp_paid,
+        ion_paid,
+        size=16,
+        kill_at=4,
+        latency_ms=150,
+        env={**ION_ENV, **RAMP_ENV},
+        prepare=ramp_reset,
+        hostile={**ION_HOSTILE, "random_faults_on": "writes"},
+    ),
+    Writer(
+        "plm-part-sync-arena",
+        "ion",
+        arena_parts,
+        lambda w: by(ion_bulk_parts(w), lambda r: f"{r['partNumber']}:{r['revision']}"),
+        size=16,
+        kill_at=4,
+        latency_ms=60,
+        ledgers=("arena-parts",),
+        env={**ION_ENV, **ARENA_ENV},
+        hostile={**ION_HOSTILE, "random_faults_on": "writes"},
+        check=in_production,
+    ),
+    Writer(
+        "plm-bom-sync-arena",
+        "ion",
+        arena_boms,
+        lambda w: by([p for p in ion_bulk_parts(w) for _ in p["mboms"]], lambda r: f"{r['partNumber']}:{r['revision']}"),
+        size=10,
+        kill_at=3,
+        latency_ms=60,
+        ledgers=("arena-mboms",),
+        env={**ION_ENV, **ARENA_ENV},
+        hostile=MBOM_HOSTILE,
+        check=mboms_as_engineered,
+    ),
+    Writer(
+        "plm-change-sync-arena",
+        "ion",
+        arena_changes,
+        lambda w: by([p for p in ion_bulk_parts(w) if p["revision"] == "B"], lambda r: r["partNumber"]),
+        size=12,
+        kill_at=4,
+        latency_ms=60,
+        ledgers=("arena-parts", "arena-mboms", "arena-changes"),
+        env={**ION_ENV, **ARENA_ENV},
+        hostile={**ION_HOSTILE, "random_faults_on": "writes"},
+        check=in_production,
+    ),
+    Writer(
         "plm-feedback-sync-arena",
         "arena",
         arena_runs,
@@ -543,7 +681,8 @@ def assert_exactly_once(world: World, writer: Writer, total: int) -> None:
     assert not twice, f"{writer.deployment} wrote these more than once: {twice}"
     assert len(landed) == total, f"{writer.deployment}: {len(landed)} of {total} landed"
     ledger = Ledger(world.ledger_url)
-    assert ledger.entries(writer.integration, EntryStatus.pending) == []
+    for integration in writer.integrations:
+        assert ledger.entries(integration, EntryStatus.pending) == [], integration
     writer.check(world)
 
 
@@ -578,12 +717,16 @@ def test_faults_and_lost_answers_leave_each_record_once(writer: Writer, world: W
     assert_exactly_once(world, writer, total)
 
 
-def test_two_overlapping_runs_write_each_record_once(writer: Writer, world: World, tmp_path):
+def test_two_overlapping_runs_write_each_record_once(writer: Writer, world: World):
+    """Two runs at once, each on its own thread, event loop, Prefect flow run and ledger
+    connection: they meet only in the ledger and the target, as two processes would (a process
+    of its own costs seconds of imports and adds nothing here; the SIGKILL case needs one)."""
     total = writer.seed(world, writer.size)
     world.faults(writer.target, latency_ms=writer.latency_ms)
-    runs = [sync_process(world.env, tmp_path, name, writer.deployment) for name in ("first", "second")]
-    for run in runs:
-        run.finish(transient_failures=True)  # e.g. ION refusing a stale etag the other run moved on
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(run_deployment, [writer.deployment] * 2))
+    for run in runs:  # a run may end Failed only for what the next run retries, e.g. ION refusing a stale etag the other moved on
+        assert run.ok or (run.summary and run.summary.failed), run.line()
     world.faults(writer.target)
     until_settled(writer.deployment)  # nothing left to do, or only what a run left for the next one
     assert_exactly_once(world, writer, total)
