@@ -48,8 +48,6 @@ Replayable = Literal[
     "plm-inspection-sync-arena",
     "plm-traceability-sync-arena",
     "plm-feedback-sync-duro",
-    "plm-inspection-sync-duro",
-    "plm-traceability-sync-duro",
     "plm-feedback-sync-onshape",
     "plm-inspection-sync-onshape",
     "plm-traceability-sync-onshape",

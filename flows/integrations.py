@@ -167,14 +167,15 @@ def _plm_integrations(plm: PlmName) -> dict[str, Integration]:
         name = plm_integration(base, plm)
         return _writer(name, None, sla_minutes=sla_minutes, ledger_integration=f"{plm}-{records}", flow=base, runs_named=True)
 
+    lacks = LACKS.get(plm, frozenset())
     found = [
         plm_to_ion("plm-part-sync", "parts", 26 * 60),
         plm_to_ion("plm-bom-sync", "mboms", 26 * 60),
-        *([] if "routings" in LACKS.get(plm, ()) else [plm_to_ion("plm-routing-sync", "procedures", 26 * 60)]),
+        *([] if "routings" in lacks else [plm_to_ion("plm-routing-sync", "procedures", 26 * 60)]),
         plm_to_ion("plm-change-sync", "changes", 90),
         ion_to_plm("plm-feedback-sync", plm_feedback_sync),
-        ion_to_plm("plm-inspection-sync", plm_inspection_sync, by_run=True),
-        ion_to_plm("plm-traceability-sync", plm_traceability_sync),
+        *([] if "inspections" in lacks else [ion_to_plm("plm-inspection-sync", plm_inspection_sync, by_run=True)]),
+        *([] if "traceability" in lacks else [ion_to_plm("plm-traceability-sync", plm_traceability_sync)]),
     ]
     return {i.name: i for i in found}
 

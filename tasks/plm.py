@@ -10,6 +10,7 @@ from connectors.errors import ConfigError
 from core.environment import Environment
 from ledger import Ledger
 from plm.arena.adapter import open_arena
+from plm.duro.adapter import LACKS as DURO_LACKS
 from plm.duro.adapter import open_duro
 from plm.onshape import LACKS as ONSHAPE_LACKS
 from plm.onshape import open_onshape
@@ -25,7 +26,7 @@ ADAPTERS: dict[PlmName, PlmOpener] = {
 }
 # Capabilities a PLM has no place for, known without opening it: its flows for them get no
 # deployment, and health does not expect their runs.
-LACKS: dict[PlmName, frozenset[str]] = {"onshape": ONSHAPE_LACKS}
+LACKS: dict[PlmName, frozenset[str]] = {"onshape": ONSHAPE_LACKS, "duro": DURO_LACKS}
 
 
 def plm_of(env: Environment, plm: PlmName | None) -> PlmName:

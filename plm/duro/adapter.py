@@ -47,6 +47,10 @@ from plm.port.changes import AffectedItem, EngineeringChange
 from plm.port.items import ReleasedItem, ReleasedItems
 from plm.port.nonconformances import Nonconformance
 
+# What Duro's API has no place for (README "Duro behind the PLM port"): no routings, and nothing
+# can be attached to a component (no as-built, inspection or traceability records).
+LACKS = frozenset({"routings", "as_built", "inspections", "traceability"})
+
 
 @dataclass
 class DuroItems:
