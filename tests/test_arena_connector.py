@@ -142,8 +142,8 @@ def test_lists_page_until_a_short_page(world):
             return numbers, arena.requests
 
     numbers, requests = run(scenario())
-    assert len(numbers) == 8 and len(set(numbers)) == 8
-    assert requests == 3  # 3 + 3 + 2
+    assert len(numbers) == 10 and len(set(numbers)) == 10  # the demo's 8 items and its 2 routing items
+    assert requests == 4  # 3 + 3 + 3 + 1
 
 
 def test_error_bodies_become_data_errors_with_arenas_words(world):

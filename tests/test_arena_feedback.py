@@ -13,17 +13,21 @@ import pytest
 from connectors.arena import ArenaClient, ArenaSettings
 from connectors.arena.client import SESSIONS
 from connectors.errors import TransientError
-from plm.arena.feedback import FeedbackContext, change_request
+from plm.arena.feedback import ArenaFeedback, change_request
+from plm.port.nonconformances import Nonconformance
+from plm.port.writes import Unit
 
-ISSUE = {
-    "id": 7,
-    "title": "Scratch",
-    "status": "IN_REVIEW",
-    "disposition": "REWORK",
-    "causeCondition": "scratch",
-    "expectedCondition": "none",
-    "run": {"id": 1, "title": "Run 1"},
-}
+NCR = Nonconformance(
+    issue_id="7",
+    title="Scratch",
+    disposition="REWORK",
+    unit=Unit("SAT-500", "B", serial="SN-1"),
+    status="IN_REVIEW",
+    run_id="1",
+    run_title="Run 1",
+    found="scratch",
+    expected="none",
+)
 QUOTA = {"X-Arena-Requests-Remaining": "900"}
 
 
@@ -65,16 +69,8 @@ def test_a_lost_item_attach_is_found_again_not_sent_as_a_second_request():
         SESSIONS.by_key.clear()
         settings = ArenaSettings(email="e", password="p")
         async with ArenaClient(settings, transport=httpx.MockTransport(arena)) as client:
-            ctx = FeedbackContext(
-                arena=client,
-                ledger=None,
-                run=None,
-                request_category="I0K3MZKBY1KUDWBIIJ7C",  # type: ignore[arg-type]
-                request_prefix="MCR-",
-            )
-            request = change_request(
-                ctx, ISSUE, "ITEMSAT5000000000001", {"partNumber": "SAT-500", "revision": "B"}, {"serialNumber": "SN-1"}
-            )
+            feedback = ArenaFeedback(client, request_category="I0K3MZKBY1KUDWBIIJ7C", request_prefix="MCR-")
+            request = change_request(feedback, NCR, "ITEMSAT5000000000001")
             with pytest.raises(TransientError):
                 await request.write()  # the attach is lost: the engine leaves the key `failed`
             assert await request.find() is None  # the next run finds the request without its item ...

@@ -12,6 +12,7 @@ from connectors.ion.plm import Mbom, MbomLine
 from core.config import load_mappings
 from mes.ion.engineering import plan_mbom, revision_order
 from plm.arena.engineering import PartNumbers, ebom_lines, reference_designators, released
+from plm.port.boms import BomLine
 
 NUMBERS = PartNumbers({"830-00001": "PCBA-300"})
 
@@ -42,8 +43,8 @@ def test_ebom_lines_sum_repeated_children_keep_decimals_and_expand_designators()
         {"item": {"number": "RES-10"}, "quantity": 0.25, "refDes": ""},
     ]
     assert ebom_lines(bom, NUMBERS) == [
-        MbomLine("PCBA-300", 1.0, ("U1",)),
-        MbomLine("RES-10", 2.75, ("C15", "C6", "C10", "C11", "C12")),
+        BomLine("PCBA-300", 1.0, refdes=("U1",)),
+        BomLine("RES-10", 2.75, refdes=("C15", "C6", "C10", "C11", "C12")),
     ]
     assert reference_designators("R1-4, J2") == ("R1", "R2", "R3", "R4", "J2")
     assert reference_designators("X5-2") == ("X5-2",)  # not a range: kept as written

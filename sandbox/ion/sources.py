@@ -114,7 +114,7 @@ TYPES: dict[str, str] = {
     "Issue": "ion.md §3.13 [AB] queries/issues.gql",
     "IssueStatus": "ion.md §3.13: PENDING [EX Actions/issues]; IN_PROGRESS/IN_REVIEW/RESOLVED INFERENCE (labels [MAN]); preflight: query PlmNcrs",
     "IssueSortEnum": SORT_VALUES,
-    "IssuesInputFilters": "ion.md §8 (ION spells it IssueInputFilters [AB]; variables in our queries never name it); "
+    "IssueInputFilters": "ion.md §8, named as ION names it [AB] (plm-feedback-sync's PlmNcrs passes it as a variable); "
     + FILTER_FIELDS,
     # Procedures (plm-routing-sync, plm-inspection-sync, plm-traceability-sync): ion.md §7 lists [EX] queries.py's
     # procedures/steps (deep); field names [AB] (introspected, 2023).

@@ -169,12 +169,6 @@ UNCONFIRMED: dict[str, set[str]] = {
     "me": set(),
     "on_hand_inventory": set(),
     "parts_by_number": set(),
-    "plm_as_built": {
-        "filter RunsInputFilters.status",
-        "sort RunSortEnum.ID_ASC",
-        "BuildRequirement.part",
-        "AbomInstallation.quantityInstalledPerParentPartInventory",
-    },
     "plm_create_issue": {"Issue.runId"},
     "plm_create_mbom": {"type CreateMBomInput", "Mutation.createMbom"},
     "plm_create_mbom_item": set(),
@@ -182,7 +176,7 @@ UNCONFIRMED: dict[str, set[str]] = {
     "plm_create_part": set(),
     "plm_create_part_revision": set(),
     "plm_mboms": {"Part.mboms"},
-    "plm_ncrs": {"filter IssueInputFilters.status", "sort IssueSortEnum.ID_ASC", "Issue.run", "Issue.partInventory"},
+    "plm_ncrs": {"sort IssueSortEnum.ID_ASC", "Issue.run", "Issue.partInventory"},
     "plm_open_runs": {"filter RunsInputFilters.partId", "filter RunsInputFilters.status", "sort RunSortEnum.ID_ASC"},
     "plm_parts": {"sort PartSortEnum.ID_ASC"},
     "plm_run_issues": set(),
@@ -209,6 +203,20 @@ UNCONFIRMED: dict[str, set[str]] = {
     "update_purchase_order_line": set(),
     "update_purchase_order_line_attribute": set(),
     "update_supplier_attribute": set(),
+    "plm_as_built": {
+        "AbomInstallation.quantityInstalledPerParentPartInventory",
+        "BuildRequirement.part",
+        "Run.procedure",
+        "sort RunSortEnum.ID_ASC",
+    },
+    "plm_clone_procedure": {"Mutation.cloneProcedure"},
+    "plm_create_procedure": {"Mutation.createProcedure"},
+    "plm_create_step": {"Mutation.createStep", "type CreateStepInput"},
+    "plm_delete_step": {"Mutation.deleteStep"},
+    "plm_inspections": {"Run.procedure", "RunStep.fields", "filter RunsInputFilters.status", "sort RunSortEnum.ID_ASC"},
+    "plm_procedures": {"Query.procedures"},
+    "plm_update_procedure": {"Mutation.updateProcedure", "type UpdateProcedureInput"},
+    "plm_update_step": {"Mutation.updateStep", "type UpdateStepInput"},
 }
 
 _PATTERNS = [
