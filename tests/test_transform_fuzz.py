@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from connectors.validation import number_out_of_range
@@ -236,6 +236,7 @@ def quickbooks_bodies(node: dict[str, Any]) -> tuple[list[dict[str, Any]], list[
 
 @FUZZ
 @given(path=st.sampled_from(QUICKBOOKS_PATHS), value=ANYTHING)
+@example(path=("purchaseOrderLines", 0, "part", "partNumber"), value=[10_000_000_000])  # once became an item's Sku
 def test_quickbooks_bodies(path: Path, value: Any) -> None:
     check(quickbooks_bodies, QUICKBOOKS_PO, "ION purchase order ", path, value, QUICKBOOKS_NUMBERS)
 

@@ -42,9 +42,12 @@ def item_name(part_number: str, revision: str | None) -> str:
     return f"{part_number} Rev {revision}"
 
 
-def item_name_problem(part_number: str | None, revision: str | None) -> str | None:
+def item_name_problem(part_number: Any, revision: Any) -> str | None:
+    """Why `<partNumber> Rev <revision>` cannot name a QuickBooks item (ION sends both as strings)."""
     if not part_number or not str(part_number).strip():
         return "partNumber is empty"
+    if not isinstance(part_number, str) or not isinstance(revision, str | None):
+        return f"partNumber {shown(str(part_number))} rev {shown(str(revision))} is not text"
     if not revision or not str(revision).strip():
         return f"part {part_number} has no revision (items are named '<partNumber> Rev <revision>')"
     name = item_name(part_number, revision)
