@@ -1,0 +1,24 @@
+"""business-central-subscriptions: keeps Business Central's API subscription to purchase orders
+alive. BC's subscriptions expire after three days (connectors/business_central/README.md, fact
+29) and BC deletes one its receiver failed; this flow, daily, renews the receiver's subscription
+before it runs out or creates it again (`erp.business_central.subscriptions`)."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from connectors.business_central import BusinessCentralClient, BusinessCentralSettings
+from connectors.settings import load_settings
+from erp.business_central.subscriptions import SubscriptionSettings, SubscriptionState, ensure_subscription
+
+NAME = "business-central-subscriptions"
+
+
+@flow(name=NAME, persist_result=False)
+async def business_central_subscriptions() -> SubscriptionState:
+    """Create or renew the subscription of BUSINESS_CENTRAL_WEBHOOK_URL to BC's purchase orders."""
+    wanted = load_settings(SubscriptionSettings)
+    async with BusinessCentralClient(load_settings(BusinessCentralSettings)) as bc:
+        state = await ensure_subscription(bc, str(wanted.url), wanted.secret.get_secret_value())
+    get_run_logger().info("%s: subscription %s %s, expires %s", NAME, state.subscription_id, state.action, state.expires)
+    return state
