@@ -6,6 +6,7 @@ before it runs out or creates it again (`erp.business_central.subscriptions`).""
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
+from prefect.states import Completed, State
 
 from connectors.business_central import BusinessCentralClient, BusinessCentralSettings
 from connectors.settings import load_settings
@@ -15,10 +16,12 @@ NAME = "business-central-subscriptions"
 
 
 @flow(name=NAME, persist_result=False)
-async def business_central_subscriptions() -> SubscriptionState:
-    """Create or renew the subscription of BUSINESS_CENTRAL_WEBHOOK_URL to BC's purchase orders."""
+async def business_central_subscriptions() -> State[SubscriptionState]:
+    """Create or renew the subscription of BUSINESS_CENTRAL_WEBHOOK_URL to BC's purchase orders;
+    the run's message (the demo's summary line) says which, and until when."""
     wanted = load_settings(SubscriptionSettings)
     async with BusinessCentralClient(load_settings(BusinessCentralSettings)) as bc:
         state = await ensure_subscription(bc, str(wanted.url), wanted.secret.get_secret_value())
-    get_run_logger().info("%s: subscription %s %s, expires %s", NAME, state.subscription_id, state.action, state.expires)
-    return state
+    message = f"subscription {state.subscription_id} {state.action}, expires {state.expires}"
+    get_run_logger().info("%s: %s", NAME, message)
+    return Completed(message=message, data=state)
