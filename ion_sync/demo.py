@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 
 from connectors.errors import InfrastructureError
 from ion_sync.demo_webhooks import (
+    DEMO_BC_CLIENT_STATE,
     business_central_notification,
     fix_unmapped_location,
     run_triggered,
@@ -51,8 +52,9 @@ ORDER += ["quickbooks-item-sync", "quickbooks-purchase-order-sync"]
 # changes, then what the shop floor learned: as-built and NCRs, inspection results, traceability.
 PLM_FLOWS = ["part", "bom", "routing", "change", "feedback", "inspection", "traceability"]
 ORDER += [f"plm-{flow}-sync-{plm}" for plm in ("arena", "duro", "onshape") for flow in PLM_FLOWS]
-# Operations last: drain what no trigger handled, replay fixed dead letters, then report health.
-ORDER += ["ion-event-drain", "dead-letter-replay", "integration-health"]
+# Operations last: keep BC's webhook subscription, drain what no trigger handled, replay fixed dead
+# letters, then report health.
+ORDER += ["business-central-subscriptions", "ion-event-drain", "dead-letter-replay", "integration-health"]
 # The drain takes the demo's events at once (no grace period); the replay really replays.
 DEMO_PARAMETERS: dict[str, dict[str, Any]] = {"ion-event-drain": {"grace_minutes": 0}, "dead-letter-replay": {"dry_run": False}}
 
@@ -85,6 +87,9 @@ def run_demo(workdir: Path = DEMO_DIR) -> list[RunResult]:
     receiver = start_receiver(os.environ["ION_SYNC_DATABASE_URL"])
     try:
         print(f"\nWebhook receiver: {receiver.server.url}/webhooks/ion", flush=True)
+        # business-central-subscriptions keeps the receiver's subscription (made just below) alive
+        os.environ["BUSINESS_CENTRAL_WEBHOOK_URL"] = f"{receiver.server.url}/webhooks/business-central"
+        os.environ["BUSINESS_CENTRAL_WEBHOOK_SECRET"] = DEMO_BC_CLIENT_STATE
         send_deliveries(sandbox.ion.url, receiver)
         business_central_notification(receiver)
         triggered = run_triggered(receiver.stored)

@@ -9,11 +9,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import AnyHttpUrl, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from connectors.business_central import BusinessCentralClient, key
 from connectors.errors import DataError
 
 RENEW_BEFORE = timedelta(days=1)  # renewed when less than this is left (they live three days)
 RESOURCE = "purchaseOrders"
+
+
+class SubscriptionSettings(BaseSettings):
+    """What the business-central-subscriptions flow subscribes: the receiver's public URL and the
+    clientState it checks (the same BUSINESS_CENTRAL_WEBHOOK_SECRET `ion-sync webhooks` reads)."""
+
+    model_config = SettingsConfigDict(env_prefix="BUSINESS_CENTRAL_WEBHOOK_", extra="ignore")
+
+    url: AnyHttpUrl = Field(
+        description="the public URL of the receiver's Business Central route, e.g. https://sync.example.com/webhooks/business-central"
+    )
+    secret: SecretStr = Field(description="the clientState BC returns in every notification (at most 2048 characters)")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ async def one(source: PurchaseOrderSource, number: str) -> SourcePo:
 async def test_each_change_is_listed_once_oldest_first_with_a_key_per_version(erp: ErpUnderTest) -> None:
     async with erp.open() as (adapter, ops):
         source = adapter.require(adapter.purchase_orders, "reading purchase orders")
-        await source.check()
+        await source.check()  # as the flow does first: BC reads its locations here
         changes = await source.changed(None, None, None, None)
         assert len({c.key for c in changes}) == len(changes) >= 2
         times = [c.changed_at for c in changes]
@@ -32,12 +32,13 @@ async def test_each_change_is_listed_once_oldest_first_with_a_key_per_version(er
         [edited] = await source.changed(None, None, [ops.open_po], None)
         assert edited.erp_id == first.erp_id and edited.key != first.key and edited.version != first.version
         assert edited.key in {c.key for c in await source.changed(first.changed_at, None, None, None)}
-        assert [c.key for c in await source.changed(None, None, None, [int(first.erp_id)])] == [edited.key]
+        assert [c.key for c in await source.changed(None, None, None, [first.erp_id])] == [edited.key]
 
 
 async def test_a_po_maps_onto_the_po_ion_should_hold_joined_by_its_number(erp: ErpUnderTest) -> None:
     async with erp.open() as (adapter, ops):
         source = adapter.require(adapter.purchase_orders, "reading purchase orders")
+        await source.check()  # as the flow does first: BC reads its locations here
         po = await one(source, ops.open_po)
         assert po.number == ops.open_po and po.receivable and po.part_numbers and po.erp == adapter.name
         part_ids = {number: f"part-{i}" for i, number in enumerate(sorted(po.part_numbers))}
@@ -53,6 +54,7 @@ async def test_a_po_maps_onto_the_po_ion_should_hold_joined_by_its_number(erp: E
 async def test_an_item_with_no_ion_part_stops_the_po_naming_the_part(erp: ErpUnderTest) -> None:
     async with erp.open() as (adapter, ops):
         source = adapter.require(adapter.purchase_orders, "reading purchase orders")
+        await source.check()  # as the flow does first: BC reads its locations here
         po = await one(source, ops.open_po)
         desired, problems = source.desired(po, {}, None)
         assert desired is None
@@ -62,6 +64,7 @@ async def test_an_item_with_no_ion_part_stops_the_po_naming_the_part(erp: ErpUnd
 async def test_a_closed_po_is_not_receivable_and_maps_as_closed(erp: ErpUnderTest) -> None:
     async with erp.open() as (adapter, ops):
         source = adapter.require(adapter.purchase_orders, "reading purchase orders")
+        await source.check()  # as the flow does first: BC reads its locations here
         po = await one(source, ops.closed_po)
         assert not po.receivable
         desired, problems = source.desired(po, {number: "p" for number in po.part_numbers}, None)
@@ -71,6 +74,7 @@ async def test_a_closed_po_is_not_receivable_and_maps_as_closed(erp: ErpUnderTes
 async def test_the_vendor_is_ions_supplier_with_its_payment_terms(erp: ErpUnderTest) -> None:
     async with erp.open() as (adapter, ops):
         source = adapter.require(adapter.purchase_orders, "reading purchase orders")
+        await source.check()  # as the flow does first: BC reads its locations here
         po = await one(source, ops.open_po)
         desired, _ = source.desired(po, {number: "p" for number in po.part_numbers}, None)
         assert desired is not None

@@ -27,7 +27,7 @@ def entry(ops: ErpOps, session: int, minutes: int = 90, *, employee: str = "", w
         updated=datetime(2026, 11, 20, 9, tzinfo=UTC),
         etag="e1",
         employee=employee or ops.employee,
-        customer="77",
+        customer=ops.customer,
         work_order=work_order,
         tran_date="2026-11-20",
         minutes=minutes,
@@ -68,7 +68,7 @@ async def test_an_entry_lands_once_however_often_it_is_written_and_is_found_by_i
         [again] = await writer.write([item])  # an answer lost: written again
         assert isinstance(first, str) and again == first
         assert await writer.find(Claim(item.key, item.source_ref, 1)) == first
-        assert await ops.entries(item.key) == 1 and await ops.hours(first) == "1:30"
+        assert await ops.entries(entry(ops, 9004)) == 1 and await ops.hours(first) == "1:30"
 
 
 async def test_a_correction_changes_the_entry_posted_never_adds_one(erp: ErpUnderTest) -> None:
@@ -78,10 +78,12 @@ async def test_a_correction_changes_the_entry_posted_never_adds_one(erp: ErpUnde
         [posted] = await writer.write([await postable(target, entry(ops, 9005))])
         assert isinstance(posted, str)
         [corrected] = await writer.write([await postable(target, entry(ops, 9005, minutes=135), corrects=posted)])
-        assert corrected == posted and await ops.hours(posted) == "2:15" and await ops.entries(entry(ops, 9005).key) == 1
+        assert corrected == posted and await ops.hours(posted) == "2:15" and await ops.entries(entry(ops, 9005)) == 1
+        if not ops.keys_entries:
+            return  # nothing in the ERP names the key: an entry whose content changed since it landed is not found again
         # A new entry whose earlier write landed before the session was edited is brought up to date.
         [adopted] = await writer.write([await postable(target, entry(ops, 9005, minutes=60))])
-        assert adopted == posted and await ops.hours(posted) == "1:00" and await ops.entries(entry(ops, 9005).key) == 1
+        assert adopted == posted and await ops.hours(posted) == "1:00" and await ops.entries(entry(ops, 9005)) == 1
 
 
 async def test_an_entry_the_erp_refuses_is_that_entrys_data_error(erp: ErpUnderTest) -> None:
@@ -89,7 +91,8 @@ async def test_an_entry_the_erp_refuses_is_that_entrys_data_error(erp: ErpUnderT
         target = adapter.require(adapter.time_entries, "labor time entries")
         writer = target.writer()
         good = await postable(target, entry(ops, 9006))
-        refused = replace(good, key="ion:session:9007:time", body=target.body(entry(ops, 9007, employee="999")))
+        unknown = entry(ops, 9007, employee="999")
+        refused = replace(good, key=unknown.key, body=target.body(unknown))
         results: list[str | Exception] = []
         for item in (refused, good):
             try:
@@ -97,4 +100,4 @@ async def test_an_entry_the_erp_refuses_is_that_entrys_data_error(erp: ErpUnderT
             except DataError as exc:
                 results.append(exc)
         assert isinstance(results[0], DataError) and isinstance(results[1], str)
-        assert await ops.entries(refused.key) == 0
+        assert await ops.entries(unknown) == 0
