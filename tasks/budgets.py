@@ -197,10 +197,15 @@ async def _release(place: _Place) -> None:
 
 
 async def _exists(name: str) -> bool:
+    """Whether the server holds an active limit of this name; a server that does not answer holds
+    none (a sync must not stop for it: the in-process limiter still applies)."""
     try:
         async with get_client() as client:
             limit = await client.read_global_concurrency_limit_by_name(name)
     except ObjectNotFound:
+        return False
+    except httpx.HTTPError as exc:
+        logger.warning("budget %s: the Prefect server did not answer (%s); this process keeps to its own limiter", name, exc)
         return False
     return bool(limit.active)
 
