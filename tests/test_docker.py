@@ -21,6 +21,7 @@ from connectors.netsuite import NetSuiteSettings
 from connectors.quickbooks import QuickBooksSettings
 from connectors.ramp import RampSettings
 from core.config import AppSettings
+from erp.business_central.subscriptions import SubscriptionSettings
 from ion_sync.automations import AlertSettings
 from ion_sync.cli import app
 from ion_sync.deployments import PROJECT_ROOT
@@ -54,7 +55,7 @@ SIMULATORS = {
 
 
 def known_variables() -> set[str]:
-    classes: list[type[BaseSettings]] = [AppSettings, ReceiverSettings, AlertSettings, *SYSTEM_SETTINGS]
+    classes: list[type[BaseSettings]] = [AppSettings, ReceiverSettings, AlertSettings, SubscriptionSettings, *SYSTEM_SETTINGS]
     classes += [s.settings for s in SOURCES.values()]
     return {f"{c.model_config['env_prefix']}{name}".upper() for c in classes for name in c.model_fields} | {KEY_VARIABLE}
 
