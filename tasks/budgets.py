@@ -46,6 +46,13 @@ TENURE_SECONDS = 5.0  # a process keeps a place this long, then offers it back t
 IDLE_SECONDS = 0.2  # a place no request of this process wanted for this long goes back
 POLL_SECONDS = 0.1  # the budget is full: ask again after about this long (jittered)
 LEASE_SECONDS = 60.0  # Prefect's shortest lease: the places of a killed worker come back after it
+# Longest wait for a place: past it the budget is stuck, not busy (leases of a killed worker are
+# revoked by the server's repossessor service; a server running without it never frees them).
+STUCK_SECONDS = 3 * LEASE_SECONDS
+
+
+class BudgetStuck(Exception):
+    """No place in a shared budget came free within STUCK_SECONDS."""
 
 
 class PrefectBudgets:
@@ -82,11 +89,11 @@ class PrefectBudgets:
             for places in slots:
                 try:
                     taken.append((places, await places.take()))
-                except httpx.HTTPError as exc:  # the server is gone: a sync must not stop for it
+                except (httpx.HTTPError, BudgetStuck) as exc:  # a sync must not stop for the server
                     logger.warning(
-                        "budget %s: the Prefect server did not answer (%s); this process keeps to its own limiter",
+                        "budget %s: %s; this process keeps to its own limiter",
                         places.name,
-                        type(exc).__name__,
+                        exc if isinstance(exc, BudgetStuck) else f"the Prefect server did not answer ({type(exc).__name__})",
                     )
                     self._on_server[places.name] = False
             yield None
@@ -128,7 +135,8 @@ class _Places:
         self.releasing: set[asyncio.Task[None]] = set()
 
     async def take(self) -> _Place:
-        while True:
+        stuck_at = time.monotonic() + STUCK_SECONDS
+        while time.monotonic() < stuck_at:
             if not self.free.empty():
                 return self.free.get_nowait()
             if not self.asking:  # one request of this process asks Prefect at a time; the rest wait here
@@ -143,6 +151,10 @@ class _Places:
                 return await asyncio.wait_for(self.free.get(), POLL_SECONDS * random.uniform(0.5, 1.5))
             except TimeoutError:
                 continue
+        raise BudgetStuck(
+            f"no place came free for {STUCK_SECONDS:.0f} s: places of a killed worker are held until the Prefect "
+            "server's repossessor service revokes their leases (is the server running its services?)"
+        )
 
     async def give_back(self, place: _Place) -> None:
         now = time.monotonic()

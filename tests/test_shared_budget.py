@@ -9,6 +9,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
+import tasks.budgets
 from connectors.shared_budget import Budget, held
 from ion_sync.cli import app
 from tasks.budgets import PrefectBudgets, create_budgets
@@ -57,7 +58,41 @@ def test_without_a_holder_a_budget_costs_nothing():
     asyncio.run(main())
 
 
-def test_ion_sync_budgets_creates_each_configured_budget_once(world):
+def test_a_budget_whose_places_a_killed_worker_holds_does_not_stop_a_sync(monkeypatch, caplog):
+    """The only place is held by a lease nobody gives back (a SIGKILLed worker, a server not
+    running its repossessor): the request goes ahead under the in-process limiter, said in the log."""
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 1)
+    monkeypatch.setattr(tasks.budgets, "STUCK_SECONDS", 0.5)
+
+    async def main() -> None:
+        await create_budgets([budget])
+        async with get_client() as client:  # the killed worker's place
+            await client.increment_concurrency_slots_with_lease(
+                names=[budget.name], slots=1, mode="concurrency", lease_duration=60
+            )
+        async with asyncio.timeout(30), PrefectBudgets().hold((budget,)):
+            pass
+
+    asyncio.run(main())
+    assert "no place came free" in caplog.text
+
+
+@pytest.fixture
+def budgets_left_behind():
+    """The limits `ion-sync budgets` creates are deleted afterwards: a later test's killed child
+    must not leave places in them that this worker's test server (no repossessor) never frees."""
+    yield
+
+    async def delete() -> None:
+        async with get_client() as client:
+            for limit in await client.read_global_concurrency_limits(limit=200):
+                if not limit.name.startswith("test-"):
+                    await client.delete_global_concurrency_limit_by_name(limit.name)
+
+    asyncio.run(delete())
+
+
+def test_ion_sync_budgets_creates_each_configured_budget_once(world, budgets_left_behind):
     first = CliRunner().invoke(app, ["budgets"])
     assert first.exit_code == 0, first.output
     assert "netsuite-1234567_sb1-concurrency: 5 at once (NetSuite requests in flight)" in first.output
