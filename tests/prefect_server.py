@@ -25,6 +25,7 @@ import httpx
 
 from ion_sync.child_processes import die_with_parent
 from sandbox.server import free_port
+from tests.http import HTTP
 
 API_URL_VARIABLE = "PREFECT_API_URL"
 # a copy of the shared server's database, migrated and empty: `seed_prefect_home` hands it to a
@@ -123,7 +124,7 @@ def wait_until_healthy(api_url: str) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{api_url}/health", timeout=5).status_code == 200:
+            if HTTP.get(f"{api_url}/health", timeout=5).status_code == 200:
                 keep_template()
                 return
         except httpx.HTTPError:

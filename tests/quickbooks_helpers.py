@@ -8,10 +8,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from sandbox.ion.purchasing import Purchasing
 from sandbox.ion.timestamps import now_stored
+from tests.http import HTTP
 
 ORDERED = "ORDERED"
 
@@ -46,12 +45,12 @@ class QuickBooksWorld:
         """Create (or, with Id and SyncToken, update) a record the way a person in QuickBooks would
         (through the API, with its own token)."""
         env = self.world.env
-        token = httpx.post(
+        token = HTTP.post(
             env["QUICKBOOKS_TOKEN_URL"],
             data={"grant_type": "refresh_token", "refresh_token": env["QUICKBOOKS_REFRESH_TOKEN"]},
             auth=(env["QUICKBOOKS_CLIENT_ID"], env["QUICKBOOKS_CLIENT_SECRET"]),
         ).json()["access_token"]
-        response = httpx.post(
+        response = HTTP.post(
             f"{self.url}/v3/company/{env['QUICKBOOKS_REALM_ID']}/{entity.lower()}",
             json=body,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 
 from connectors.arena import ArenaClient, ArenaSettings, QuotaExhausted
@@ -16,6 +15,7 @@ from connectors.arena.client import SESSIONS, _Session
 from connectors.errors import AuthError, DataError
 from ledger import Ledger
 from plm.arena.session import LedgerSessionStore
+from tests.http import HTTP
 
 
 def settings(world, **overrides) -> ArenaSettings:
@@ -54,7 +54,7 @@ def test_a_login_elsewhere_cancels_the_session_and_the_client_recovers(world):
     async def scenario() -> dict:
         async with ArenaClient(settings(world)) as arena:
             await arena.item("ITEMASSY100000000001")
-            other = httpx.post(
+            other = HTTP.post(
                 f"{world.env['ARENA_API_URL']}/login",
                 json={"email": world.env["ARENA_EMAIL"], "password": world.env["ARENA_PASSWORD"]},
             )
@@ -194,9 +194,9 @@ def test_acknowledging_an_event_is_idempotent_in_arena(world):
 
 def test_the_simulator_wants_json_and_a_session(world):
     url = world.env["ARENA_API_URL"]
-    no_type = httpx.get(f"{url}/items", headers={"arena_session_id": "x"})
+    no_type = HTTP.get(f"{url}/items", headers={"arena_session_id": "x"})
     assert no_type.status_code == 415 and no_type.json()["errors"][0]["code"] == 415
-    no_session = httpx.get(f"{url}/items", headers={"content-type": "application/json"})
+    no_session = HTTP.get(f"{url}/items", headers={"content-type": "application/json"})
     assert no_session.status_code == 401 and "X-Arena-Requests-Remaining" in no_session.headers
 
 

@@ -7,7 +7,6 @@ import asyncio
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from connectors.errors import AuthError, ContractError, SyncError, TransientError
@@ -19,6 +18,7 @@ from connectors.ion.queries import COMPLETED_RUNS, LOCATIONS
 from connectors.retry import RetryPolicy
 from sandbox.ion import IonSimConfig, create_app
 from sandbox.server import RunningServer, serving
+from tests.http import HTTP
 
 TOKEN_PATH = "/realms/api-keys/protocol/openid-connect/token"
 DEMO_RUN_IDS = list(range(1001, 1010))
@@ -39,7 +39,7 @@ def settings_for(url: str, **overrides: object) -> IonSettings:
 
 
 def stats(url: str) -> dict[str, object]:
-    return httpx.get(f"{url}/_sandbox/stats", timeout=10).json()
+    return HTTP.get(f"{url}/_sandbox/stats", timeout=10).json()
 
 
 TOKEN_TTL = 3  # seconds
@@ -227,7 +227,7 @@ async def test_a_graphql_error_is_a_contract_error_carrying_ions_message(world):
         token = ion.auth.token
         with pytest.raises(ContractError) as caught:
             await ion.execute(COMPLETED_RUNS, {"filters": {"procedure": {"eq": 1}}, "first": 5})
-    raw = httpx.post(
+    raw = HTTP.post(
         f"{world.env['ION_API_URL']}/graphql",
         json={"query": COMPLETED_RUNS.text, "variables": {"filters": {"procedure": {"eq": 1}}, "first": 5}},
         headers={"Authorization": f"Bearer {token}"},

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
 from connectors.errors import (
@@ -31,6 +30,7 @@ from ledger import Ledger
 from ledger.credentials import Credentials
 from sandbox.quickbooks import QuickBooksSimConfig, create_app
 from sandbox.server import serving
+from tests.http import HTTP
 
 CONFIG = QuickBooksSimConfig(rotation="strict")
 
@@ -42,7 +42,7 @@ def server() -> Iterator[str]:
 
 
 def admin(url: str, method: str, path: str, json: object = None) -> dict:
-    response = httpx.request(method, f"{url}/_sandbox/{path}", json=json)
+    response = HTTP.request(method, f"{url}/_sandbox/{path}", json=json)
     response.raise_for_status()
     return response.json()
 
@@ -172,7 +172,7 @@ def test_invalid_grant_stops_with_reconnect_instructions_until_reconnected(qbo_u
     assert admin(qbo_url, "GET", "stats")["token_refreshes"] == 1  # not retried blindly
     code = admin(qbo_url, "POST", "oauth/connect")["code"]
     basic = base64.b64encode(f"{CONFIG.client_id}:{CONFIG.client_secret}".encode()).decode()
-    fresh = httpx.post(
+    fresh = HTTP.post(
         f"{qbo_url}/oauth2/v1/tokens/bearer",
         data={"grant_type": "authorization_code", "code": code},
         headers={"Authorization": f"Basic {basic}"},

@@ -24,6 +24,7 @@ from connectors.ramp import (
 from sandbox.faults import FaultConfig
 from sandbox.ramp import RampSimConfig, create_app
 from sandbox.server import start
+from tests.http import HTTP
 from tests.ramp_spec import CheckedTransport, RampSpec
 
 SPEC = RampSpec()
@@ -331,12 +332,12 @@ def test_the_simulator_posts_signed_events_to_an_active_subscription() -> None:
     receiver = start(Starlette(routes=[Route("/ramp", hook, methods=["POST"])]))
     ramp = Ramp(RampSimConfig(deliver_webhooks=True), served=True)
     try:
-        subscription = httpx.post(
+        subscription = HTTP.post(
             f"{ramp.server.url}/_sandbox/webhooks",  # type: ignore[union-attr]
             json={"endpoint_url": f"{receiver.url}/ramp", "event_types": ["bills.paid"], "secret": "ramp_sec_x"},
         ).json()
         vendor_po = ramp.sim.state.create_purchase_order(po_body("ION-960"))
-        bill = httpx.post(f"{ramp.server.url}/_sandbox/purchase-orders/{vendor_po['id']}/bill", json={"paid": True}).json()  # type: ignore[union-attr]
+        bill = HTTP.post(f"{ramp.server.url}/_sandbox/purchase-orders/{vendor_po['id']}/bill", json={"paid": True}).json()  # type: ignore[union-attr]
         deadline = time.monotonic() + 30
         while (not received or ramp.sim.state.outbox[-1]["status"] is None) and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -29,6 +29,7 @@ from ledger.models import InboxEvent, InboxStatus
 from ledger.store import Ledger
 from sandbox.server import free_port, start
 from tests.conftest import POSTGRES_ADMIN
+from tests.http import HTTP
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -64,7 +65,7 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
         if process.poll() is not None:
             pytest.fail(f"{process.args} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            if HTTP.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -114,7 +115,7 @@ def silent(notifications: list[dict]) -> list[dict]:
 
 
 def _flow_runs(api_url: str) -> list[dict]:
-    answer = httpx.post(f"{api_url}/flow_runs/filter", json={"sort": "EXPECTED_START_TIME_ASC"}, timeout=10)
+    answer = HTTP.post(f"{api_url}/flow_runs/filter", json={"sort": "EXPECTED_START_TIME_ASC"}, timeout=10)
     answer.raise_for_status()
     return answer.json()
 
@@ -157,16 +158,16 @@ def test_a_signed_ion_webhook_triggers_consumption_sync_on_a_real_server(world, 
         # inventory-reconciliation never ran: integration-health (run by the worker) flags it
         # silent, and the automation turns that event into a notification.
         api = prefect_server.api_url
-        health = httpx.get(f"{api}/deployments/name/integration-health/integration-health", timeout=10).json()
+        health = HTTP.get(f"{api}/deployments/name/integration-health/integration-health", timeout=10).json()
         assert health["pull_steps"] == [{"ion_sync.deployments.enter_project_directory": {}}], (
             "prefect deploy records no path of the deploying machine: the worker finds its own project"
         )
-        httpx.post(f"{api}/deployments/{health['id']}/create_flow_run", json={}, timeout=10).raise_for_status()
+        HTTP.post(f"{api}/deployments/{health['id']}/create_flow_run", json={}, timeout=10).raise_for_status()
         _wait_http(f"http://127.0.0.1:{receiver_port}/healthz", receiver, logs / "receiver.log")
 
         def deliver(**delivery: object) -> dict:
             body = {"url": f"http://127.0.0.1:{receiver_port}/webhooks/ion", "secret": SECRET, **delivery}
-            return httpx.post(f"{world.sandbox.ion.url}/_sandbox/webhooks/send", json=body, timeout=30).json()
+            return HTTP.post(f"{world.sandbox.ion.url}/_sandbox/webhooks/send", json=body, timeout=30).json()
 
         assert deliver(data={"id": 1003, "status": "COMPLETE"}, forge=True)["status"] == 401
         accepted = deliver(data={"id": 1002, "status": "COMPLETE"})

@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import inspect
@@ -20,6 +19,7 @@ from typer.testing import CliRunner
 from ion_sync.cli import app
 from ledger.credentials import Credentials
 from ledger.store import Ledger
+from tests.http import HTTP
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 runner = CliRunner()
@@ -165,7 +165,7 @@ def _writable_again(world) -> None:
 
 def _quickbooks_refreshes(world) -> int:
     assert world.sandbox.quickbooks is not None
-    return httpx.get(f"{world.sandbox.quickbooks.url}/_sandbox/stats", timeout=30).json()["token_refreshes"]
+    return HTTP.get(f"{world.sandbox.quickbooks.url}/_sandbox/stats", timeout=30).json()["token_refreshes"]
 
 
 def _written(world) -> tuple[list, int, int]:

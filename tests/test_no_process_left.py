@@ -17,6 +17,7 @@ import pytest
 
 from ion_sync.deployments import PROJECT_ROOT
 from sandbox.server import free_port
+from tests.http import HTTP
 from tests.prefect_server import seed_prefect_home
 
 SERVER_APP = "prefect.server.api.server:create_app"
@@ -47,7 +48,7 @@ def prefect_server_of(process: subprocess.Popen[bytes], tmp_path: Path, timeout:
             if SERVER_APP in args:
                 port = args[args.index("--port") + 1]
                 try:
-                    if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).status_code == 200:
+                    if HTTP.get(f"http://127.0.0.1:{port}/api/health", timeout=5).status_code == 200:
                         return child
                 except httpx.HTTPError:
                     pass

@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -22,6 +21,7 @@ from ledger.inbox import Inbox
 from plm.onshape.webhooks import register_release_webhook
 from sandbox.onshape import OnshapeSimConfig, create_app
 from sandbox.server import RunningServer, start
+from tests.http import HTTP
 
 RELEASE_EVENTS = ["onshape.revision.created", "onshape.workflow.transition"]
 
@@ -50,7 +50,7 @@ def onshape_sim(config: OnshapeSimConfig) -> tuple[RunningServer, OnshapeSetting
 
 def deliveries(sim: RunningServer, count: int) -> list[dict]:
     for _ in range(100):
-        found = httpx.get(f"{sim.url}/_sandbox/deliveries").json()["results"]
+        found = HTTP.get(f"{sim.url}/_sandbox/deliveries").json()["results"]
         if len(found) >= count:
             return found
         time.sleep(0.05)
@@ -78,7 +78,7 @@ async def test_the_registration_is_kept_and_a_release_lands_in_the_inbox_once(re
         async with OnshapeClient(settings) as onshape:
             assert [w.id for w in await onshape.webhooks()] == [hook]
         release = {"name": "COMP-200 rev B", "items": [{"partNumber": "COMP-200", "revision": "B"}]}
-        assert httpx.post(f"{sim.url}/_sandbox/releases", json=release).status_code == 201
+        assert HTTP.post(f"{sim.url}/_sandbox/releases", json=release).status_code == 201
         sent = deliveries(sim, 3)
         assert [(d["event"], d["status"]) for d in sent[1:]] == [
             ("onshape.workflow.transition", 200),

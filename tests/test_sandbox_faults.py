@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sandbox.faults import FaultConfig
 from sandbox.netsuite import NetSuiteSimConfig, create_app
 from sandbox.server import RunningServer, start
+from tests.http import HTTP
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 RECORD = "/services/rest/record/v1"
@@ -62,7 +63,7 @@ def bearer(server: RunningServer, key: ec.EllipticCurvePrivateKey) -> dict[str, 
         algorithm="ES256",
         headers={"kid": "sandbox-cert"},
     )
-    response = httpx.post(
+    response = HTTP.post(
         f"{server.url}{TOKEN_PATH}",
         data={
             "grant_type": "client_credentials",
@@ -104,7 +105,7 @@ def test_default_concurrency_limit_comes_from_the_config(server: RunningServer) 
     app_default = NetSuiteSimConfig().default_concurrency_limit
     fresh = start(create_app(NetSuiteSimConfig(default_concurrency_limit=3)))
     try:
-        assert httpx.get(f"{fresh.url}/_sandbox/faults").json()["concurrency_limit"] == 3
+        assert HTTP.get(f"{fresh.url}/_sandbox/faults").json()["concurrency_limit"] == 3
     finally:
         fresh.stop()
     assert app_default == 5
@@ -114,7 +115,7 @@ def test_injected_503_is_returned_and_nothing_is_committed(
     server: RunningServer, admin: httpx.Client, bearer: dict[str, str]
 ) -> None:
     set_faults(admin, error_rates={503: 1.0})
-    response = httpx.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)
+    response = HTTP.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == 503 and body["o:errorDetails"][0]["o:errorCode"] == "UNEXPECTED_ERROR"
@@ -123,30 +124,30 @@ def test_injected_503_is_returned_and_nothing_is_committed(
     set_faults(admin)
     assert stored_completions(admin) == []
     assert comp300_at_hawthorne(admin) == 100
-    assert httpx.get(f"{server.url}{RECORD}/workOrderCompletion/eid:ion-run-1004", headers=bearer).status_code == 404
+    assert HTTP.get(f"{server.url}{RECORD}/workOrderCompletion/eid:ion-run-1004", headers=bearer).status_code == 404
 
 
 def test_drop_after_commit_commits_but_the_client_sees_a_broken_response(
     server: RunningServer, admin: httpx.Client, bearer: dict[str, str]
 ) -> None:
     set_faults(admin, drop_after_commit_rate=1.0)
-    read = httpx.get(f"{server.url}{RECORD}/workOrder/2004", headers=bearer)  # reads are never dropped
+    read = HTTP.get(f"{server.url}{RECORD}/workOrder/2004", headers=bearer)  # reads are never dropped
     assert read.status_code == 200
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
-        httpx.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)
+        HTTP.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)
     set_faults(admin)
     assert len(stored_completions(admin)) == 1
     assert comp300_at_hawthorne(admin) == 98
-    found = httpx.get(f"{server.url}{RECORD}/workOrderCompletion/eid:ion-run-1004", headers=bearer)
+    found = HTTP.get(f"{server.url}{RECORD}/workOrderCompletion/eid:ion-run-1004", headers=bearer)
     assert found.status_code == 200 and found.json()["createdFrom"]["id"] == "2004"
-    retry = httpx.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)  # a blind retry is refused
+    retry = HTTP.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)  # a blind retry is refused
     assert retry.status_code == 400 and retry.json()["o:errorDetails"][0]["o:errorPath"] == "externalId"
     assert admin.get("/_sandbox/stats").json()["injected"] == {"drop_after_commit": 1}
 
 
 def test_error_after_commit_commits_and_answers_500(server: RunningServer, admin: httpx.Client, bearer: dict[str, str]) -> None:
     set_faults(admin, error_after_commit_rate=1.0)
-    response = httpx.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)
+    response = HTTP.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer)
     assert response.status_code == 500
     assert response.json()["o:errorDetails"][0]["o:errorCode"] == "UNEXPECTED_ERROR"
     set_faults(admin)
@@ -160,7 +161,7 @@ def test_concurrency_limit_with_latency_answers_429(server: RunningServer, admin
     lock = threading.Lock()
 
     def call() -> None:
-        response = httpx.get(f"{server.url}{RECORD}/workOrder/2001", headers=bearer, timeout=10)
+        response = HTTP.get(f"{server.url}{RECORD}/workOrder/2001", headers=bearer, timeout=10)
         with lock:
             results.append(response)
 
@@ -186,7 +187,7 @@ def test_timeout_rate_makes_an_impatient_client_time_out(
     set_faults(admin, timeout_rate=1.0, hang_seconds=1.0)
     started = time.monotonic()
     with pytest.raises(httpx.TimeoutException):
-        httpx.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer, timeout=0.3)
+        HTTP.post(f"{server.url}{TRANSFORM}", json=COMPLETION, headers=bearer, timeout=0.3)
     assert time.monotonic() - started < 1.0
     time.sleep(1.0)  # let the hung request finish: it never runs, so nothing is committed
     set_faults(admin)

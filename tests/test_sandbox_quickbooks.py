@@ -12,6 +12,7 @@ import pytest
 
 from sandbox.quickbooks import QuickBooksSimConfig, create_app
 from sandbox.server import serving
+from tests.http import HTTP
 
 CONFIG = QuickBooksSimConfig()
 REALM = CONFIG.realm_id
@@ -24,12 +25,12 @@ class Qbo:
         self.token = ""
 
     def admin(self, method: str, path: str, json: Any = None) -> Any:
-        response = httpx.request(method, f"{self.url}/_sandbox/{path}", json=json)
+        response = HTTP.request(method, f"{self.url}/_sandbox/{path}", json=json)
         response.raise_for_status()
         return response.json()
 
     def refresh(self, token: str, auth: str = BASIC) -> httpx.Response:
-        return httpx.post(
+        return HTTP.post(
             f"{self.url}/oauth2/v1/tokens/bearer",
             data={"grant_type": "refresh_token", "refresh_token": token},
             headers={"Authorization": auth, "Accept": "application/json"},
@@ -40,7 +41,7 @@ class Qbo:
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json", **kwargs.pop("headers", {})}
-        return httpx.request(method, f"{self.url}/v3/company/{REALM}/{path}", headers=headers, **kwargs)
+        return HTTP.request(method, f"{self.url}/v3/company/{REALM}/{path}", headers=headers, **kwargs)
 
     def query(self, text: str) -> httpx.Response:
         return self.api("GET", "query", params={"query": text})
@@ -129,7 +130,7 @@ def test_strict_rotation_kills_the_old_token_at_once_and_bad_clients_are_401(qbo
     bad = qbo.refresh(new, auth="Basic " + base64.b64encode(b"someone:else").decode())
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
     code = qbo.admin("POST", "oauth/connect")["code"]
-    reconnect = httpx.post(
+    reconnect = HTTP.post(
         f"{qbo.url}/oauth2/v1/tokens/bearer",
         data={"grant_type": "authorization_code", "code": code},
         headers={"Authorization": BASIC},
@@ -247,7 +248,7 @@ def test_a_line_array_replaces_the_lines_and_a_line_without_a_known_id_is_new(qb
 def test_company_info_minor_version_and_inventory_preference(qbo):
     info = qbo.api("GET", f"companyinfo/{REALM}").json()["CompanyInfo"]
     assert info["Id"] == REALM and info["CompanyName"]
-    wrong = httpx.get(f"{qbo.url}/v3/company/1/companyinfo/1", headers={"Authorization": f"Bearer {qbo.token}"})
+    wrong = HTTP.get(f"{qbo.url}/v3/company/1/companyinfo/1", headers={"Authorization": f"Bearer {qbo.token}"})
     assert fault(wrong)[:2] == (403, "3100")
     assert qbo.api("GET", "preferences", params={"minorversion": "12"}).status_code == 200  # below 75: ignored
     assert fault(qbo.api("GET", "preferences", params={"minorversion": "76"}))[1] == "500"  # INFERENCE: newer refused

@@ -9,7 +9,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.fernet import Fernet
 from prefect.client.orchestration import get_client
@@ -25,6 +24,7 @@ from ion_sync.webhooks.sources import load_sources
 from ledger.credentials import Credentials
 from ledger.store import Ledger
 from sandbox.server import start
+from tests.http import HTTP
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -93,7 +93,7 @@ def test_injected_secrets_never_leave_their_settings(world, monkeypatch, capsys)
                 "data": {"id": 1001, "status": "COMPLETE"},
                 **delivery,
             }
-            answer = httpx.post(f"{world.sandbox.ion.url}/_sandbox/webhooks/send", json=body, timeout=30).json()
+            answer = HTTP.post(f"{world.sandbox.ion.url}/_sandbox/webhooks/send", json=body, timeout=30).json()
             messages.append(str(answer))
     finally:
         server.stop()

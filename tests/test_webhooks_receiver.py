@@ -29,6 +29,7 @@ from ledger.inbox import Inbox
 from ledger.models import InboxStatus
 from ledger.store import Ledger
 from sandbox.server import start
+from tests.http import HTTP
 
 ION_SECRET = "whsec-ion-7f3a"
 RAMP_SECRET = "ramp_sec_abc"
@@ -71,7 +72,7 @@ def receiver(database_url: str) -> Iterator[Receiver]:
 
 def ion_send(sandbox, receiver: Receiver, **delivery: object) -> dict:
     body = {"url": f"{receiver.url}/ion", "secret": ION_SECRET, "data": {"id": 1001, "status": "COMPLETE"}, **delivery}
-    answer = httpx.post(f"{sandbox.ion.url}/_sandbox/webhooks/send", json=body, timeout=30)
+    answer = HTTP.post(f"{sandbox.ion.url}/_sandbox/webhooks/send", json=body, timeout=30)
     answer.raise_for_status()
     return answer.json()
 
@@ -123,7 +124,7 @@ def test_the_signature_scheme_is_configurable_header_encoding_prefix_and_signed_
         body = json.dumps({"event_id": 9, "resource": "RUN", "action": "UPDATE", "data": {"id": 1}}).encode()
         signature = base64.b64encode(hmac.new(ION_SECRET.encode(), b"100." + body, hashlib.sha256).digest()).decode()
         now = str(int(datetime.now(UTC).timestamp()))
-        swapped = httpx.post(f"{receiver.url}/ion", content=body, headers={"x-signature": signature, "x-ion-timestamp": now})
+        swapped = HTTP.post(f"{receiver.url}/ion", content=body, headers={"x-signature": signature, "x-ion-timestamp": now})
         assert swapped.status_code == 401
         assert receiver.inbox.backlog().pending == 1
 
@@ -133,15 +134,15 @@ def test_oversized_malformed_and_unknown_deliveries_are_refused(sandbox, receive
     assert big["status"] == 413
     no_action = json.dumps({"event_id": 1, "resource": "RUN", "data": {"id": 1}, "timestamp": datetime.now(UTC).isoformat()})
     signature = hmac.new(ION_SECRET.encode(), no_action.encode(), hashlib.sha256).hexdigest()
-    malformed = httpx.post(f"{receiver.url}/ion", content=no_action, headers={"x-ion-signature": signature})
+    malformed = HTTP.post(f"{receiver.url}/ion", content=no_action, headers={"x-ion-signature": signature})
     assert malformed.status_code == 400 and "action" in malformed.json()["error"]
-    not_json = httpx.post(
+    not_json = HTTP.post(
         f"{receiver.url}/ion",
         content=b"{",
         headers={"x-ion-signature": hmac.new(ION_SECRET.encode(), b"{", hashlib.sha256).hexdigest()},
     )
     assert not_json.status_code == 400
-    assert httpx.post(f"{receiver.url}/netsuite", content=b"{}").status_code == 404
+    assert HTTP.post(f"{receiver.url}/netsuite", content=b"{}").status_code == 404
     assert receiver.inbox.backlog().pending == 0
 
 
@@ -150,8 +151,8 @@ def test_ramp_and_quickbooks_deliveries_are_verified_with_their_own_schemes(rece
         {"id": "evt-1", "type": "purchase_orders.updated", "created_at": "2025-04-01T12:15:00Z", "object": {"id": "po-9"}}
     ).encode()
     ramp_sig = hmac.new(RAMP_SECRET.encode(), ramp, hashlib.sha256).hexdigest()
-    assert httpx.post(f"{receiver.url}/ramp", content=ramp, headers={"x-ramp-webhook-signature": ramp_sig}).status_code == 200
-    assert httpx.post(f"{receiver.url}/ramp", content=ramp, headers={"x-ramp-webhook-signature": "0" * 64}).status_code == 401
+    assert HTTP.post(f"{receiver.url}/ramp", content=ramp, headers={"x-ramp-webhook-signature": ramp_sig}).status_code == 200
+    assert HTTP.post(f"{receiver.url}/ramp", content=ramp, headers={"x-ramp-webhook-signature": "0" * 64}).status_code == 401
     qbo = json.dumps(
         [
             {
@@ -171,7 +172,7 @@ def test_ramp_and_quickbooks_deliveries_are_verified_with_their_own_schemes(rece
         ]
     ).encode()
     qbo_sig = base64.b64encode(hmac.new(QBO_TOKEN.encode(), qbo, hashlib.sha256).digest()).decode()
-    answer = httpx.post(f"{receiver.url}/quickbooks", content=qbo, headers={"intuit-signature": qbo_sig})
+    answer = HTTP.post(f"{receiver.url}/quickbooks", content=qbo, headers={"intuit-signature": qbo_sig})
     assert answer.status_code == 200 and answer.json()["accepted"] == 2
     stored = {(i.source, i.event_type, i.subject) for i in receiver.inbox.pending()}
     assert stored == {
@@ -403,11 +404,11 @@ def test_a_redelivery_with_another_payload_is_answered_409_and_kept_for_a_person
     from ion_sync.cli import app
 
     first, other = json.dumps(ramp_event(id="evt-7")).encode(), json.dumps(ramp_event(id="evt-7", object={"id": "po-2"})).encode()
-    assert httpx.post(f"{receiver.url}/ramp", content=first, headers=signed_headers("ramp", first)).json()["accepted"] == 1
+    assert HTTP.post(f"{receiver.url}/ramp", content=first, headers=signed_headers("ramp", first)).json()["accepted"] == 1
     for _ in range(2):
-        conflict = httpx.post(f"{receiver.url}/ramp", content=other, headers=signed_headers("ramp", other))
+        conflict = HTTP.post(f"{receiver.url}/ramp", content=other, headers=signed_headers("ramp", other))
         assert conflict.status_code == 409 and conflict.json()["conflicts"] == ["evt-7"] and conflict.json()["accepted"] == 0
-    assert httpx.post(f"{receiver.url}/ramp", content=first, headers=signed_headers("ramp", first)).json()["duplicates"] == 1
+    assert HTTP.post(f"{receiver.url}/ramp", content=first, headers=signed_headers("ramp", first)).json()["duplicates"] == 1
     [kept] = receiver.inbox.pending("ramp")
     assert kept.payload["object"] == {"id": "po-9"} and [s.inbox_id for s in receiver.emitted] == [kept.id]
     [recorded] = receiver.inbox.conflicts("ramp")
@@ -456,7 +457,7 @@ def test_slow_senders_are_cut_off_while_a_normal_delivery_succeeds(tmp_path):
         normal: list[httpx.Response] = []
         sender = threading.Thread(
             target=lambda: normal.append(
-                httpx.post(f"http://127.0.0.1:{port}/webhooks/ion", content=body, headers=signed_headers("ion", body), timeout=10)
+                HTTP.post(f"http://127.0.0.1:{port}/webhooks/ion", content=body, headers=signed_headers("ion", body), timeout=10)
             )
         )
         sender.start()  # a normal delivery while the slow one is held

@@ -6,11 +6,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from connectors.netsuite import NetSuiteSettings
 from connectors.retry import RetryPolicy
 from sandbox.netsuite import NetSuiteSimConfig
+from tests.http import HTTP
 
 if TYPE_CHECKING:  # the sandbox imports Prefect: a conftest that imports this module must not (tests/prefect_server.py)
     from ion_sync.sandbox import Sandbox
@@ -46,7 +45,7 @@ class World:
         return str(server.url)
 
     def admin(self, system: str, method: str, path: str, json: Any = None) -> Any:
-        response = httpx.request(method, f"{self._url(system)}/_sandbox/{path}", json=json, timeout=120)
+        response = HTTP.request(method, f"{self._url(system)}/_sandbox/{path}", json=json, timeout=120)
         response.raise_for_status()
         return response.json()
 
@@ -109,7 +108,7 @@ class World:
     def ion_graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run a GraphQL document against the ION simulator as an API client would (for
         arranging a scenario: POs, lines, attributes); GraphQL errors fail the test."""
-        token = httpx.post(
+        token = HTTP.post(
             self.env["ION_AUTH_URL"],
             data={
                 "grant_type": "client_credentials",
@@ -118,7 +117,7 @@ class World:
             },
             timeout=30,
         ).json()["access_token"]
-        response = httpx.post(
+        response = HTTP.post(
             f"{self.sandbox.ion.url}/graphql",
             json={"query": query, "variables": variables or {}},
             headers={"Authorization": f"Bearer {token}"},

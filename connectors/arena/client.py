@@ -32,6 +32,7 @@ from connectors.arena.session import SessionStore, SharedSession
 from connectors.arena.settings import ArenaSettings
 from connectors.errors import AuthError, ContractError, DataError, SyncError, TransientError
 from connectors.retry import retrying
+from connectors.tls import tls
 
 
 class QuotaExhausted(SyncError):
@@ -96,6 +97,7 @@ class ArenaClient:
         self._http = httpx.AsyncClient(
             base_url=settings.base,
             timeout=httpx.Timeout(settings.timeout_seconds),
+            verify=tls(),
             transport=transport,
         )
 
@@ -150,7 +152,7 @@ class ArenaClient:
 
     def _login_blocking(self) -> str:
         """The login for the store, sent from its worker thread while it holds the session's lock."""
-        with _login_failure(), httpx.Client(timeout=self._http.timeout, transport=self._blocking_transport) as http:
+        with _login_failure(), httpx.Client(timeout=self._http.timeout, verify=tls(), transport=self._blocking_transport) as http:
             response = http.send(self._login_request())
         token = _session_id(response)
         with SESSIONS.lock:

@@ -14,6 +14,7 @@ from connectors.business_central.settings import BusinessCentralSettings
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
 from connectors.retry import retry_after, retrying
 from connectors.shared_budget import held
+from connectors.tls import tls
 
 STANDARD = "api/v2.0"
 ETAG = "@odata.etag"
@@ -49,13 +50,14 @@ class BusinessCentralClient:
     def __init__(self, settings: BusinessCentralSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         timeout = httpx.Timeout(settings.timeout_seconds)
-        self._token_http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._token_http = httpx.AsyncClient(timeout=timeout, verify=tls(), transport=transport)
         self.auth = RefreshingBearer(self._fetch_token)
         self._http = httpx.AsyncClient(
             auth=self.auth,
             timeout=timeout,
             limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
             headers={"Accept": "application/json"},
+            verify=tls(),
             transport=transport,
         )
         self.budget = RequestBudget(settings.concurrency, settings.requests_per_window, settings.window_seconds)

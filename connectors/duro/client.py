@@ -32,6 +32,7 @@ from connectors.duro.queries import Document
 from connectors.duro.settings import DuroSettings
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
 from connectors.retry import retrying
+from connectors.tls import tls
 
 AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"})
 AUTH_CLASSIFICATIONS = frozenset({"AuthenticationError", "AuthorizationError"})
@@ -52,6 +53,7 @@ class DuroClient:
         self.requests = 0
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.timeout_seconds),
+            verify=tls(),
             transport=transport,
             headers={
                 "x-api-key": settings.api_key.get_secret_value(),

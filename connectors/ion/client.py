@@ -22,6 +22,7 @@ from connectors.ion.queries import Query
 from connectors.ion.range_filters import matches, split_filters
 from connectors.ion.settings import IonSettings
 from connectors.retry import retry_after, retrying
+from connectors.tls import tls
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class IonClient:
             token_endpoint=str(settings.auth_url),
             token_endpoint_auth_method="client_secret_post",
             timeout=timeout,
+            verify=tls(),
             transport=transport,
         )
         self.auth = RefreshingBearer(self._fetch_token)
@@ -58,6 +60,7 @@ class IonClient:
             auth=self.auth,
             timeout=timeout,
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+            verify=tls(),
             transport=transport,
         )
 

@@ -24,6 +24,7 @@ from connectors.netsuite.auth import NetSuiteAssertion, tba_auth
 from connectors.netsuite.settings import NetSuiteSettings
 from connectors.retry import retry_after, retrying
 from connectors.shared_budget import held
+from connectors.tls import tls
 
 RECORD = "/services/rest/record/v1"
 SUITEQL = "/services/rest/query/v1/suiteql"
@@ -57,6 +58,7 @@ class NetSuiteClient:
                 token_endpoint=settings.token_url,
                 token_endpoint_auth_method=NetSuiteAssertion(settings),
                 timeout=timeout,
+                verify=tls(),
                 transport=transport,
             )
             self.auth = RefreshingBearer(self._fetch_token)
@@ -68,6 +70,7 @@ class NetSuiteClient:
             timeout=timeout,
             limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
+            verify=tls(),
             transport=transport,
         )
         self._slots = asyncio.Semaphore(settings.concurrency)

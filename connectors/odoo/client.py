@@ -27,6 +27,7 @@ from connectors.errors import AuthError, ConfigError, ContractError, RateLimited
 from connectors.odoo.errors import SETTINGS_HINT, odoo_error
 from connectors.odoo.settings import SUPPORTED_VERSIONS, OdooSettings
 from connectors.retry import retrying
+from connectors.tls import tls
 from connectors.validation import shorten
 
 # ORM methods that change nothing: retried freely, and never subject to commit-then-drop.
@@ -46,7 +47,11 @@ class OdooClient:
             if settings.database:
                 headers["X-Odoo-Database"] = settings.database
         self._http = httpx.AsyncClient(
-            base_url=settings.root, timeout=httpx.Timeout(settings.timeout_seconds), headers=headers, transport=transport
+            base_url=settings.root,
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            headers=headers,
+            verify=tls(),
+            transport=transport,
         )
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._ids = itertools.count(1)

@@ -24,6 +24,7 @@ from connectors.onshape.models import Bom, Comment, Page, PartMetadata, ReleaseP
 from connectors.onshape.settings import OnshapeSettings
 from connectors.onshape.signing import JSON, OnshapeHmac
 from connectors.retry import retrying
+from connectors.tls import tls
 
 M = TypeVar("M", bound=BaseModel)
 MAX_REDIRECTS = 3
@@ -66,6 +67,7 @@ class OnshapeClient:
             timeout=httpx.Timeout(settings.timeout_seconds),
             headers={"Accept": ACCEPT},
             follow_redirects=False,
+            verify=tls(),
             transport=transport,
         )
 

@@ -25,6 +25,7 @@ import httpx
 
 from connectors.errors import AuthError, TransientError
 from connectors.quickbooks.settings import QuickBooksSettings
+from connectors.tls import tls
 
 RECONNECT = (
     "QuickBooks refused the refresh token (invalid_grant): the connection to QuickBooks is gone (revoked, expired, or "
@@ -126,7 +127,7 @@ class QuickBooksAuth(httpx.Auth):
     def _refresh(self, refresh_token: str) -> dict[str, Any] | None:
         """POST the refresh grant. None on invalid_grant; raises on anything else that failed."""
         try:
-            with httpx.Client(timeout=self.settings.timeout_seconds, transport=self._transport) as http:
+            with httpx.Client(timeout=self.settings.timeout_seconds, verify=tls(), transport=self._transport) as http:
                 response = http.post(
                     str(self.settings.token_url),
                     data={"grant_type": "refresh_token", "refresh_token": refresh_token},

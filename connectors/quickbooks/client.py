@@ -22,6 +22,7 @@ from connectors.quickbooks.errors import STALE, Fault, QuickBooksDataError, erro
 from connectors.quickbooks.settings import QuickBooksSettings
 from connectors.retry import retrying
 from connectors.shared_budget import held
+from connectors.tls import tls
 
 REQUEST_IDS = uuid.UUID("6f1c1d1e-7a55-4c1b-9d64-5f0b6d2b9a11")
 IN_CHUNK = 50  # names per `IN (...)` lookup: keeps the URL short
@@ -83,6 +84,7 @@ class QuickBooksClient:
             base_url=settings.company_url,
             timeout=httpx.Timeout(settings.timeout_seconds),
             headers={"Accept": "application/json"},
+            verify=tls(),
             transport=transport,
         )
         self.requests = 0

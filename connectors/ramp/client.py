@@ -21,6 +21,7 @@ from connectors.ramp.ratelimit import QuietWindowLimiter
 from connectors.ramp.settings import RampSettings
 from connectors.retry import retrying
 from connectors.shared_budget import held
+from connectors.tls import tls
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,6 +55,7 @@ class RampClient:
             token_endpoint_auth_method="client_secret_basic",
             scope=settings.scopes,
             timeout=timeout,
+            verify=tls(),
             transport=transport,
         )
         self.auth = RefreshingBearer(self._fetch_token, leeway=30.0)
@@ -63,6 +65,7 @@ class RampClient:
             timeout=timeout,
             limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
             headers={"Accept": "application/json"},
+            verify=tls(),
             transport=transport,
         )
         self.limiter = QuietWindowLimiter(settings.rate_limit_requests, settings.rate_limit_window_seconds)

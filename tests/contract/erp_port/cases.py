@@ -15,6 +15,7 @@ from connectors.ion import IonSettings
 from core.config import AppSettings, Mappings
 from core.environment import Environment
 from erp.port import ErpAdapter
+from tests.http import HTTP
 
 PAGE_SIZE = 2  # small pages, so every suite crosses page boundaries
 Books = dict[tuple[str, str | None], float]
@@ -45,7 +46,7 @@ class ErpCase:
 
 
 def admin(url: str, path: str) -> Any:
-    response = httpx.get(f"{url}/_sandbox/{path}", timeout=60)
+    response = HTTP.get(f"{url}/_sandbox/{path}", timeout=60)
     response.raise_for_status()
     return response.json()
 

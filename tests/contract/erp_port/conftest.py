@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from connectors.errors import DataError
@@ -37,6 +36,7 @@ from sandbox.quickbooks import create_app as quickbooks_app
 from sandbox.server import serving
 from tests.contract.erp_port.cases import PAGE_SIZE, ErpCase, Recorder, admin, environment, totals
 from tests.contract.erp_port.targets import TARGETS, ErpUnderTest
+from tests.http import HTTP
 from tests.world import World, netsuite_tba_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -192,7 +192,7 @@ def odoo_case() -> Iterator[ErpCase]:
                 yield odoo_adapter(client, env, manufacturing=True), recorder
 
         def call(model: str, method: str, **body: Any) -> Any:
-            response = httpx.post(f"{running.url}/_sandbox/call/{model}/{method}", json=body, timeout=60)
+            response = HTTP.post(f"{running.url}/_sandbox/call/{model}/{method}", json=body, timeout=60)
             response.raise_for_status()
             return response.json()["result"]
 
