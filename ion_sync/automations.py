@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import yaml
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
 from prefect.events.schemas.automations import AutomationCore
@@ -15,6 +14,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.errors import ConfigError
+from core.config import read_yaml
 from ion_sync.deployments import PROJECT_ROOT
 
 AUTOMATIONS_YAML = PROJECT_ROOT / "automations.yaml"
@@ -30,7 +30,7 @@ class AlertSettings(BaseSettings):
 
 
 def load_automations(block_document_id: UUID, path: Path = AUTOMATIONS_YAML) -> list[AutomationCore]:
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw = read_yaml(path.read_text()) or {}
     automations = []
     for spec in raw.get("automations", []):
         actions: list[dict[str, Any]] = [

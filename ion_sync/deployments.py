@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from prefect import Flow
 from prefect import schedules as prefect_schedules
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.errors import ConfigError
+from core.config import read_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
@@ -63,7 +63,7 @@ class DeploymentSpec(BaseModel):
 
 
 def load_deployments(path: Path = PREFECT_YAML) -> dict[str, DeploymentSpec]:
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw = read_yaml(path.read_text()) or {}
     specs = [DeploymentSpec.model_validate(d) for d in raw.get("deployments", [])]
     return {spec.name: spec for spec in specs}
 
