@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from tests.prefect_server import API_URL_VARIABLE, SharedPrefectServer, start_shared_server, wait_until_healthy
+from tests.process_helpers import stop_fork_server
 
 if TYPE_CHECKING:
     from ion_sync.sandbox import Sandbox
@@ -85,6 +86,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     the suite, listed, and is then killed. Checked once, by the process that runs the session
     (xdist's workers are its children, and their orphans carry SESSION_VARIABLE)."""
     shutil.rmtree(os.environ["XDG_DATA_HOME"], ignore_errors=True)
+    stop_fork_server()
     if _prefect_server is not None:
         _prefect_server.stop()
         shutil.rmtree(_prefect_server.home, ignore_errors=True)

@@ -1,9 +1,11 @@
 """The one way the tests run `ion-sync run <deployment>` in a process of its own: to SIGKILL it
-mid-batch, or to run two syncs at once. The child inherits this test process's Prefect API
-(PREFECT_API_URL, see tests/prefect_server.py), so it starts no temporary server of its own."""
+mid-batch. The child inherits this test process's Prefect API (PREFECT_API_URL, see
+tests/prefect_server.py), so it starts no temporary server of its own, and it is forked from a
+process that has already imported the flows (tests/fork_server.py), so it starts in milliseconds."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -18,9 +20,65 @@ from ion_sync.child_processes import die_with_parent
 
 
 @dataclass
+class Forked:
+    """A child of the fork server, as much of `subprocess.Popen` as the tests use."""
+
+    pid: int
+    log: Path
+
+    def poll(self) -> int | None:
+        exit_file = Path(f"{self.log}.exit")
+        return int(exit_file.read_text()) if exit_file.exists() and exit_file.read_text() else None
+
+    def wait(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"ion-sync (pid {self.pid})", timeout)
+            time.sleep(0.05)
+        return code
+
+    def send_signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+
+_fork_server: subprocess.Popen[str] | None = None
+
+
+def fork_server() -> subprocess.Popen[str]:
+    """This test process's fork server, started on first use (from the main thread: it dies with us)."""
+    global _fork_server
+    if _fork_server is None or _fork_server.poll() is not None:
+        _fork_server = subprocess.Popen(
+            [sys.executable, "-m", "tests.fork_server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=die_with_parent(),
+        )
+        answer(_fork_server)
+    return _fork_server
+
+
+def stop_fork_server() -> None:
+    """At the end of the session (its children are gone by then: each test waits for its own)."""
+    if _fork_server is not None and _fork_server.poll() is None:
+        _fork_server.kill()
+        _fork_server.wait()
+
+
+def answer(server: subprocess.Popen[str]) -> dict[str, int]:
+    assert server.stdout is not None
+    for line in server.stdout:
+        if line.startswith("{"):
+            return dict(json.loads(line))
+    raise RuntimeError(f"the fork server exited ({server.wait()})")
+
+
+@dataclass
 class SyncProcess:
     deployment: str
-    process: subprocess.Popen[bytes]
+    process: Forked
     log: Path
 
     def output(self) -> str:
@@ -49,18 +107,13 @@ class SyncProcess:
 
 def sync_process(env: Mapping[str, str], tmp_path: Path, name: str, deployment: str, *params: str) -> SyncProcess:
     """Start `ion-sync run <deployment> [--param p]...` with the test's environment over this process's."""
-    home = tmp_path / f"prefect-{name}"
     log = tmp_path / f"{name}.log"
-    args = [sys.executable, "-m", "ion_sync", "run", deployment, *(a for p in params for a in ("--param", p))]
-    with log.open("wb") as out:  # the child keeps its own descriptor
-        process = subprocess.Popen(  # dies with this test process, even a killed one: nothing left running
-            args,
-            env={**os.environ, **env, "PREFECT_HOME": str(home)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent(),
-        )
-    return SyncProcess(deployment, process, log)
+    args = ["run", deployment, *(a for p in params for a in ("--param", p))]
+    server = fork_server()  # its children die with it, and it with this test process: nothing left running
+    assert server.stdin is not None
+    server.stdin.write(json.dumps({"args": args, "env": {**os.environ, **env}, "log": str(log)}) + "\n")
+    server.stdin.flush()
+    return SyncProcess(deployment, Forked(answer(server)["pid"], log), log)
 
 
 def summary_line(output: str, deployment: str) -> str:
