@@ -1,7 +1,8 @@
 """labor-sync for Business Central, exactly once when BC's time registration entries carry no key
 of ours (README fact 27): an entry whose create BC committed but whose answer never reached the
 ledger (a lost answer, a SIGKILL) is found again by what the ledger kept before writing, even after
-the session was edited in ION, and corrected in place, never booked a second time."""
+the session was edited in ION, and corrected in place, never booked a second time; a correction
+that failed is finished on the entry it was correcting, not made a new entry."""
 
 from __future__ import annotations
 
@@ -74,3 +75,22 @@ def test_a_run_killed_after_bc_committed_then_edits_leave_one_entry_per_session(
     keys = Ledger(world.ledger_url).entries(INTEGRATION)
     assert {k.status for k in keys} == {EntryStatus.posted} and len(keys) == len(CHECK_IN)
     assert {k.target_id for k in keys} == {e["id"] for e in entries(world)} >= landed  # what landed was corrected, kept
+
+
+def test_a_correction_that_failed_is_finished_on_the_entry_it_was_correcting(world: World, monkeypatch) -> None:
+    for name, value in {"BUSINESS_CENTRAL_RETRY__ATTEMPTS": "2", "BUSINESS_CENTRAL_RETRY__INITIAL_WAIT": "0.01"}.items():
+        monkeypatch.setenv(name, value)
+    assert run_deployment(DEPLOYMENT, {"session_ids": [1]}).ok
+    [posted] = entries(world)
+    hours = check_out_later(world, 1)
+    # employees, projects, production orders, the entry read for its etag: answered; the PATCH fails
+    world.faults("business_central", script=[None] * 4 + [503] * 2)
+    failed = run_deployment(DEPLOYMENT, {"session_ids": [1]})
+    assert failed.summary is not None and failed.summary.failed == 1, failed.line()
+    world.faults("business_central")
+
+    again = run_deployment(DEPLOYMENT, {"session_ids": [1]})
+
+    assert again.ok, again.line()
+    [entry] = entries(world)
+    assert (entry["id"], entry["quantity"]) == (posted["id"], hours)
