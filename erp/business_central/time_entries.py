@@ -137,20 +137,23 @@ class TimeRegistrationWriter(Writer):
         self.integration = integration
         self.attribution = attribution
         self.planned: dict[str, Postable] = {}
+        self.refreshed = False  # the ledger's owners read since this writer began
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
         self.planned.update({item.key: item for item in items})
         self.attribution.refresh()
+        self.refreshed = True
         return {}
 
     async def find(self, claim: Claim) -> str | Landed | None:
+        if not self.refreshed:  # orphans are resolved before any page is prepared
+            self.attribution.refresh()
+            self.refreshed = True
         item = self.planned.get(claim.key)
         found = await self._earlier(claim.key, item.body if item else None, claim.intended)
         return str(found["id"]) if found else None
 
-    async def _earlier(
-        self, key_: str, body: dict[str, Any] | None, intended: Sequence[dict[str, Any]]
-    ) -> dict[str, Any] | None:
+    async def _earlier(self, key_: str, body: dict[str, Any] | None, intended: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
         """The entry `key_` has in BC, or None: the one an earlier attempt was correcting, else the
         first free entry with the content of `body`, then of the intents, newest first."""
         for intent in reversed(intended):

@@ -11,8 +11,12 @@ from typing import Any
 
 import pytest
 
+from erp.business_central.attribution import Attribution
+from erp.business_central.time_entries import ENTRIES, TimeRegistrationWriter
 from ion_sync.runner import run_deployment
-from ledger import EntryStatus, Ledger
+from ledger import Claim, EntryStatus, Ledger, Outcome
+from ledger.store import ClaimRequest
+from tests.business_central_helpers import InProcessBc
 from tests.labor_helpers import edit_session
 from tests.process_helpers import sync_process
 from tests.world import World
@@ -57,6 +61,7 @@ def test_a_lost_create_then_an_edit_corrects_the_entry_it_made_never_books_twice
     assert (key.status, key.target_id) == (EntryStatus.posted, lost["id"])
 
 
+@pytest.mark.slow  # a child process, SIGKILLed
 def test_a_run_killed_after_bc_committed_then_edits_leave_one_entry_per_session(world: World, tmp_path) -> None:
     world.env["BUSINESS_CENTRAL_CONCURRENCY"] = "1"  # one entry at a time: the page is recorded long after the first lands
     world.faults("business_central", latency_ms=300)
@@ -94,3 +99,19 @@ def test_a_correction_that_failed_is_finished_on_the_entry_it_was_correcting(wor
     assert again.ok, again.line()
     [entry] = entries(world)
     assert (entry["id"], entry["quantity"]) == (posted["id"], hours)
+
+
+async def test_an_orphan_never_takes_the_look_alike_entry_another_session_posted(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    ledger = Ledger(url)
+    run = ledger.start_run(INTEGRATION)
+    body = {"employeeNumber": "E001", "jobNumber": "J00010", "jobTaskNumber": "100", "date": "2026-11-20", "quantity": 0.5}
+    async with InProcessBc().client() as bc:
+        theirs = await bc.create(ENTRIES, body)
+        ledger.claim(INTEGRATION, run, [ClaimRequest("ion:session:1:time", "ion:session:1")])
+        ledger.record(INTEGRATION, run, [Outcome("ion:session:1:time", EntryStatus.posted, target_id=theirs["id"])])
+        writer = TimeRegistrationWriter(bc, INTEGRATION, Attribution(url, INTEGRATION))
+        orphan = Claim("ion:session:2:time", "ion:session:2", 0, resolve_first=True, intended=({"body": body},))
+        assert await writer.find(orphan) is None  # a dead run meant to write the same; what BC has is session 1's
+        mine = await bc.create(ENTRIES, body)  # ... had it landed, it is found
+        assert await writer.find(orphan) == mine["id"]
