@@ -52,9 +52,7 @@ class Postable:
     what: str = "it"  # how a reason names what the target refused: "the time entry for work order WO1001"
     payload: dict[str, Any] | None = None  # what the ledger keeps with the outcome of writing it (dead: the body if None)
     corrects: str | None = None  # the target id of the version posted earlier that this record corrects
-    intended: tuple[
-        dict[str, Any], ...
-    ] = ()  # what unconfirmed earlier attempts wrote ahead (`Claim.intended`; the engine fills it)
+    intended: tuple[dict[str, Any], ...] = ()  # unconfirmed earlier attempts' intents (`Claim.intended`)
 
 
 @dataclass(frozen=True)
