@@ -52,6 +52,7 @@ class Postable:
     what: str = "it"  # how a reason names what the target refused: "the time entry for work order WO1001"
     payload: dict[str, Any] | None = None  # what the ledger keeps with the outcome of writing it (dead: the body if None)
     corrects: str | None = None  # the target id of the version posted earlier that this record corrects
+    intended: tuple[dict[str, Any], ...] = ()  # unconfirmed earlier attempts' intents (`Claim.intended`)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,12 @@ class Writer(Protocol):
     - `find(claim)`: did this record land? Its target id (or `Landed`), or None. Used for keys a
       dead run left `pending` and for uncertain earlier attempts; never posts.
     - `write(items)`: one result per item, in order: the target id (or `Landed`), or the exception for it.
+    - `write_ahead`: the target keeps no key of ours on what it holds (Business Central's time
+      entries), so a lost answer leaves no trace but the content, which may be edited before the
+      next attempt. Before each `write` the engine keeps in the ledger what it is about to write
+      (`Ledger.intend`: the body, and `corrects`), and a later claim of the key hands back every
+      such intent not yet confirmed (`Claim.intended` to `find`, `Postable.intended` to `write`),
+      so the writer can find what an earlier attempt made under its old content.
 
     A key may carry a version after `@` (QuickBooks' digest) so a changed record is a new key
     while the earlier version stays posted. A record that corrects what its key already posted
@@ -149,6 +156,7 @@ class Writer(Protocol):
     target: str
     batch_size: int = 1
     idempotent: bool = False
+    write_ahead: bool = False
     id_column: str = "target id"  # the column of the "posted" table that holds the target id
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
@@ -199,6 +207,7 @@ async def write_page(
     report.in_flight_elsewhere = len(batch.in_flight_elsewhere)
     report.interrupted_resolved = sum(1 for claim in batch.mine if claim.resolve_first)
     claims = {claim.key: claim for claim in batch.mine}
+    by_key.update({key: replace(by_key[key], intended=claim.intended) for key, claim in claims.items() if claim.intended})
     outcomes: dict[str, Outcome] = {}
     fatal: BaseException | None = None
 
@@ -237,6 +246,8 @@ async def write_page(
         async def write(chunk: list[Postable]) -> None:
             async with window:
                 try:
+                    if writer.write_ahead:
+                        ledger.intend(writer.integration, run, {item.key: intent(item) for item in chunk})
                     results: Sequence[str | Landed | BaseException] = await writer.write(chunk)
                 except Exception as exc:
                     results = [exc] * len(chunk)
@@ -267,6 +278,11 @@ async def write_page(
             unsettled.append(item.source_time)
     report.unsettled_time = min(filter(None, unsettled), default=None)
     return report
+
+
+def intent(item: Postable) -> dict[str, Any]:
+    """What the ledger keeps before `item` is written by a `write_ahead` writer."""
+    return {"body": item.body, **({"corrects": item.corrects} if item.corrects is not None else {})}
 
 
 def classify(item: Postable, claim: Claim, result: str | Landed | BaseException, target: str, max_attempts: int) -> Outcome:

@@ -53,6 +53,8 @@ class Entry(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # what runs were about to write (`Ledger.intend`), until the key is posted: an uncertain attempt's trace
+    intended: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     source_time: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

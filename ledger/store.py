@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +18,22 @@ from typing import Any, cast
 from uuid import uuid4
 
 import psutil
-from sqlalchemy import CursorResult, Engine, Result, Table, and_, bindparam, create_engine, event, make_url, select, update
+from sqlalchemy import (
+    Boolean,
+    CursorResult,
+    Engine,
+    Result,
+    Table,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    event,
+    make_url,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,12 +66,15 @@ class ClaimRequest:
 @dataclass(frozen=True)
 class Claim:
     """A key this run now owns. `resolve_first`: a run died mid-post, so ask the target
-    whether the record exists before posting it."""
+    whether the record exists before posting it. `intended`: what earlier attempts were about
+    to write (`Ledger.intend`) and never saw confirmed, oldest first: where the target keeps no
+    key of ours, how one of them is found again though the record has changed since."""
 
     key: str
     source_ref: str
     attempts: int
     resolve_first: bool = False
+    intended: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -209,7 +227,7 @@ class Ledger:
             if inserted:
                 _insert_ignore(s, [row for row in rows if row["key"] in inserted])
             existing = s.execute(
-                select(Entry.id, Entry.key, Entry.status, Entry.owner, Entry.target_id, Entry.attempts).where(
+                select(Entry.id, Entry.key, Entry.status, Entry.owner, Entry.target_id, Entry.attempts, Entry.intended).where(
                     Entry.integration == integration, Entry.key.in_(unique)
                 )
             ).all()
@@ -224,14 +242,14 @@ class Ledger:
                     batch.mine.append(Claim(row.key, request.source_ref, row.attempts))
                 elif row.status is EntryStatus.pending and row.owner in orphaned:
                     if _take(s, row.id, EntryStatus.pending, row.owner, run.token, now):
-                        batch.mine.append(Claim(row.key, request.source_ref, row.attempts, resolve_first=True))
+                        batch.mine.append(Claim(row.key, request.source_ref, row.attempts, True, tuple(row.intended or ())))
                     else:
                         batch.in_flight_elsewhere.append(row.key)
                 elif row.status is EntryStatus.pending:
                     batch.in_flight_elsewhere.append(row.key)
                 elif row.status is EntryStatus.failed or (row.status is EntryStatus.dead and retry_dead):
                     if _take(s, row.id, row.status, row.owner, run.token, now):
-                        batch.mine.append(Claim(row.key, request.source_ref, row.attempts))
+                        batch.mine.append(Claim(row.key, request.source_ref, row.attempts, intended=tuple(row.intended or ())))
                     else:
                         batch.in_flight_elsewhere.append(row.key)
                 else:
@@ -240,7 +258,8 @@ class Ledger:
 
     def record(self, integration: str, run: RunHandle, outcomes: Iterable[Outcome]) -> int:
         """Write outcomes of keys this run owns. Returns how many rows changed (a key taken
-        over by another run in the meantime is left to that run)."""
+        over by another run in the meantime is left to that run). A posted key forgets what
+        was intended for it; any other outcome keeps it for the next attempt."""
         params = [
             {
                 "b_integration": integration,
@@ -251,6 +270,7 @@ class Ledger:
                 "b_reason": o.reason,
                 "b_payload": o.payload,
                 "b_final_owner": run.token if o.status is EntryStatus.pending else None,
+                "b_posted": o.status is EntryStatus.posted,
                 "b_now": utcnow(),
             }
             for o in outcomes
@@ -273,6 +293,7 @@ class Ledger:
                 target_id=bindparam("b_target_id"),
                 reason=bindparam("b_reason"),
                 payload=bindparam("b_payload"),
+                intended=case((bindparam("b_posted", type_=Boolean), null()), else_=table.c.intended),
                 owner=bindparam("b_final_owner"),
                 last_run=bindparam("b_owner"),
                 attempts=table.c.attempts + 1,
@@ -282,6 +303,24 @@ class Ledger:
         with self._tx() as s:
             result = s.connection().execute(stmt, params)
             return int(result.rowcount or 0)
+
+    def intend(self, integration: str, run: RunHandle, intents: Mapping[str, dict[str, Any]]) -> int:
+        """Keep, before writing, what this run is about to write under keys it holds `pending`
+        (key -> payload; write-ahead): if the answer is lost, or the run dies before it records,
+        the next claim of the key hands it back (`Claim.intended`), until the key is posted.
+        Returns how many keys keep it (a key another run took over is left alone)."""
+        if not intents:
+            return 0
+        now = utcnow()
+        with self._tx() as s:
+            mine = (Entry.integration == integration, Entry.owner == run.token, Entry.status == EntryStatus.pending)
+            rows = s.execute(select(Entry.id, Entry.key, Entry.intended).where(*mine, Entry.key.in_(intents))).all()
+            for row in rows:
+                kept = list(row.intended or [])
+                if intents[row.key] not in kept:
+                    kept.append(intents[row.key])
+                    s.execute(update(Entry).where(Entry.id == row.id, *mine).values(intended=kept, updated_at=now))
+            return len(rows)
 
     def dead_letter(
         self, integration: str, letters: Sequence[DeadLetter], *, replace_dead: bool = True, run: RunHandle | None = None
@@ -362,14 +401,14 @@ class Ledger:
         taken: list[Claim] = []
         with self._tx() as s:
             pending = s.execute(
-                select(Entry.id, Entry.key, Entry.owner, Entry.source_ref, Entry.attempts).where(
+                select(Entry.id, Entry.key, Entry.owner, Entry.source_ref, Entry.attempts, Entry.intended).where(
                     Entry.integration == integration, Entry.status == EntryStatus.pending, Entry.owner != run.token
                 )
             ).all()
             orphaned = self._orphaned(s, {p.owner for p in pending if p.owner})
             for p in pending:
                 if p.owner in orphaned and _take(s, p.id, EntryStatus.pending, p.owner, run.token, now):
-                    taken.append(Claim(p.key, p.source_ref or "", p.attempts, resolve_first=True))
+                    taken.append(Claim(p.key, p.source_ref or "", p.attempts, True, tuple(p.intended or ())))
         return taken
 
     # -- watermarks -------------------------------------------------------------------

@@ -5,7 +5,9 @@ number, the cost-plus customer's BC job (project) and its job task, hours as `qu
 An entry has no field for an external key (README fact 27), so the ledger keeps its BC id: an
 edited session corrects that entry by PATCH (If-Match); before creating one, and in `find`, the
 writer looks for an entry of that employee, date, job, task and hours that no other ledger key
-owns (`Attribution`)."""
+owns (`Attribution`). What an attempt is about to write is kept in the ledger first (the engine's
+write-ahead, `Writer.write_ahead`), so an entry whose answer was lost is found by the content it
+was created with even after the session was edited."""
 
 from __future__ import annotations
 
@@ -120,35 +122,52 @@ class BusinessCentralTimeEntries:
 
 
 class TimeRegistrationWriter(Writer):
-    """Looks before it creates: an entry of this content that no other key owns is this key's
-    (an earlier write whose answer was lost), so writing again never adds a second one."""
+    """Looks before it creates, for the entry this key already has in BC: the one an earlier
+    attempt was correcting, else one of this content or of the content an earlier unconfirmed
+    attempt wrote (the ledger's write-ahead intent: the session may have been edited since),
+    that no other key owns. One found with older content is brought up to date (PATCH), so a lost
+    answer, then an edit, never books the time twice."""
 
     target = NAME
     idempotent = True
+    write_ahead = True
 
     def __init__(self, bc: BusinessCentralClient, integration: str, attribution: Attribution) -> None:
         self.bc = bc
         self.integration = integration
         self.attribution = attribution
         self.planned: dict[str, Postable] = {}
+        self.refreshed = False  # the ledger's owners read since this writer began
 
     async def prepare(self, items: Sequence[Postable]) -> Mapping[str, Exception]:
         self.planned.update({item.key: item for item in items})
         self.attribution.refresh()
+        self.refreshed = True
         return {}
 
     async def find(self, claim: Claim) -> str | Landed | None:
+        if not self.refreshed:  # orphans are resolved before any page is prepared
+            self.attribution.refresh()
+            self.refreshed = True
         item = self.planned.get(claim.key)
-        return await self._posted(item.key, item.body) if item else None
+        found = await self._earlier(claim.key, item.body if item else None, claim.intended)
+        return str(found["id"]) if found else None
 
-    async def _posted(self, key_: str, body: dict[str, Any]) -> str | None:
-        query = f"employeeNumber eq {literal(body['employeeNumber'])} and date eq {body['date']}"
-        for entry in await self.bc.all(ENTRIES, **{"$filter": query}):
-            same = all(entry.get(k) == body[k] for k in ("jobNumber", "jobTaskNumber"))
-            same = same and abs(float(entry["quantity"]) - body["quantity"]) < 1e-6
-            if same and self.attribution.free_for(str(entry["id"]), key_):
-                self.attribution.give(str(entry["id"]), key_)
-                return str(entry["id"])
+    async def _earlier(self, key_: str, body: dict[str, Any] | None, intended: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+        """The entry `key_` has in BC, or None: the one an earlier attempt was correcting, else the
+        first free entry with the content of `body`, then of the intents, newest first."""
+        for intent in reversed(intended):
+            if intent.get("corrects") and (entry := await self.bc.get(f"{ENTRIES}{key(intent['corrects'])}")):
+                return entry
+        bodies = [b for b in (body, *(intent["body"] for intent in reversed(intended))) if b]
+        entries: list[dict[str, Any]] = []
+        for employee, day in dict.fromkeys((b["employeeNumber"], b["date"]) for b in bodies):
+            entries += await self.bc.all(ENTRIES, **{"$filter": f"employeeNumber eq {literal(employee)} and date eq {day}"})
+        for wanted in bodies:
+            for entry in entries:
+                if holds(entry, wanted) and self.attribution.free_for(str(entry["id"]), key_):
+                    self.attribution.give(str(entry["id"]), key_)
+                    return entry
         return None
 
     async def write(self, items: Sequence[Postable]) -> Sequence[str | Landed | Exception]:
@@ -166,18 +185,29 @@ class TimeRegistrationWriter(Writer):
             current = await self.bc.get(f"{ENTRIES}{key(item.corrects)}")
             if current is None:
                 raise DataError(f"{item.label}: the BC time registration entry {item.corrects} posted earlier is gone")
-            await self.bc.update(f"{ENTRIES}{key(item.corrects)}", str(current["@odata.etag"]), item.body)
-            self.attribution.give(item.corrects, item.key)
-            return item.corrects
-        found = await self._posted(item.key, item.body)
+            return await self._bring_up_to_date(current, item)
+        found = await self._earlier(item.key, item.body, item.intended)
         if found:
-            return found
+            return await self._bring_up_to_date(found, item)
         try:
             created = await self.bc.create(ENTRIES, item.body)
         except TransientError as exc:
-            found = await self._posted(item.key, item.body) if exc.uncertain else None
+            found = await self._earlier(item.key, item.body, ()) if exc.uncertain else None
             if found is None:
                 raise
-            return found
+            return str(found["id"])
         self.attribution.give(str(created["id"]), item.key)
         return str(created["id"])
+
+    async def _bring_up_to_date(self, entry: dict[str, Any], item: Postable) -> str:
+        """PATCH `entry` to `item`'s content (If-Match its etag) unless it already holds it."""
+        if not holds(entry, item.body):
+            await self.bc.update(f"{ENTRIES}{key(entry['id'])}", str(entry["@odata.etag"]), item.body)
+        self.attribution.give(str(entry["id"]), item.key)
+        return str(entry["id"])
+
+
+def holds(entry: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether a BC entry says what `body` says (hours to BC's five decimals)."""
+    same = all(entry.get(k) == body[k] for k in ("employeeNumber", "date", "jobNumber", "jobTaskNumber"))
+    return same and abs(float(entry["quantity"]) - body["quantity"]) < 1e-6

@@ -21,7 +21,7 @@ import pytest
 from ion_sync.ramp_demo import IonBuyer
 from ion_sync.runner import RunResult, run_deployment
 from ledger import EntryStatus, Ledger
-from tests.labor_helpers import add_session, time_bills
+from tests.labor_helpers import add_session, edit_session, time_bills
 from tests.odoo_helpers import landed_keys, records
 from tests.process_helpers import sync_process
 from tests.quickbooks_helpers import QB_ENV, QuickBooksWorld, quickbooks_parts, quickbooks_purchase_orders, whole_in_quickbooks
@@ -206,6 +206,21 @@ def bc_received_in_full(world: World) -> None:
         if line["documentId"] == order["id"]
     ]
     assert lines and all(line["receivedQuantity"] == line["quantity"] for line in lines)
+
+
+def bc_sessions(world: World, size: int) -> int:
+    """`size` closed sessions on bulk runs whose production orders BC has released. BC's time
+    entries carry no key of ours (README fact 27), so the suite counts them by what they say: the
+    demo's sessions 4 and 5 are edited first, so that no two sessions book the same hours."""
+    world.admin("business_central", "POST", "seed/bulk-production-orders", {"count": max(1, size // 2)})
+    total = sessions(world, size)
+    edit_session(world, 4, checkOut="2026-11-20T08:55:00Z")  # bob, 0:35 (session 2 is his other 0:30)
+    edit_session(world, 5, checkOut="2026-11-20T10:05:00Z")  # alice, 0:50 (session 3 is her other 0:45)
+    return total
+
+
+def bc_time_entries(world: World) -> Counter[str]:
+    return by(bc_entities(world, "timeRegistrationEntries"), lambda e: f"{e['employeeNumber']} {e['date']} {e['quantity']} h")
 
 
 # -- QuickBooks -------------------------------------------------------------------------------------
@@ -483,6 +498,7 @@ WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is 
         env=BC_ENV,
         check=bc_received_in_full,
     ),
+    Writer("labor-sync-business-central", "business_central", bc_sessions, bc_time_entries, size=20, kill_at=5, env=BC_ENV),
     Writer(
         "purchase-order-sync",
         "ion",
