@@ -73,9 +73,10 @@ class PageProgress:
         self.artifact: UUID | None = None
         self._lock = asyncio.Lock()  # pages handled at once (core.pipeline) create one artifact
 
-    async def advance(self, count: int, total: int | None, more: bool) -> None:
+    async def advance(self, count: int, total: int | None, more: bool | None) -> None:
         """`count` more records handled, of `total` (the source's count, when it gives one);
-        `more`: pages follow this one."""
+        `more`: pages follow this one (None: the source does not say, so the artifact starts at
+        the second page)."""
         self.done += count
         self.pages += 1
         self.total = total or self.total

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from connectors.ion import IonClient, Page
+from connectors.ion.queries import Query
 from connectors.ramp.models import Vendor
 from core.writer import PostReport
 from payments.ramp import approvals, purchase_orders, receipts, suppliers
-from payments.ramp.common import RampContext, RampPurchaseOrderRef
+from payments.ramp.common import RampContext, RampPurchaseOrderRef, drop_settled
+
+
+@task(name="fetch-ion-page", cache_policy=NO_CACHE)
+async def fetch_ion_page(ion: IonClient, query: Query, connection: str, filters: dict[str, Any], after: str | None) -> Page:
+    """One Relay page of the ION connection a Ramp flow reads (purchase orders, receipts)."""
+    return await ion.page(query, connection, {"filters": filters}, first=ion.settings.page_size, after=after)
+
+
+@task(name="plan-ramp-purchase-orders", cache_policy=NO_CACHE)
+async def plan_purchase_orders(ctx: RampContext, nodes: list[dict[str, Any]]) -> purchase_orders.PurchaseOrderPlan:
+    """A page of ION POs as Ramp POs, less what the ledger has settled."""
+    plan = purchase_orders.plan_purchase_orders(nodes, ctx.mappings, ctx.entity_id)
+    plan.already_settled = drop_settled(ctx.ledger, purchase_orders.INTEGRATION, plan, retry_dead=ctx.retry_dead)
+    return plan
+
+
+@task(name="plan-ramp-item-receipts", cache_policy=NO_CACHE)
+async def plan_item_receipts(
+    ctx: RampContext, nodes: list[dict[str, Any]], in_ramp: dict[int, RampPurchaseOrderRef]
+) -> receipts.ReceiptPlan:
+    """A page of ION receipts as Ramp item receipts on the POs that live in Ramp, less what the
+    ledger has settled."""
+    plan = receipts.plan_item_receipts(nodes, in_ramp, ctx.mappings)
+    plan.already_settled = drop_settled(ctx.ledger, receipts.INTEGRATION, plan, retry_dead=ctx.retry_dead)
+    return plan
 
 
 @task(name="resolve-interrupted-ramp-purchase-orders", cache_policy=NO_CACHE)
