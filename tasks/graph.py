@@ -18,7 +18,8 @@ from uuid import UUID
 from prefect import Task
 from prefect.artifacts import acreate_progress_artifact, aupdate_progress_artifact
 from prefect.client.schemas.objects import State, StateDetails, StateType
-from prefect.utilities.engine import get_state_for_result
+from prefect.context import FlowRunContext
+from prefect.utilities.collections import visit_collection
 
 from connectors.ion import Page
 
@@ -36,13 +37,23 @@ def after(states: Sequence[State[Any] | None]) -> list[State[Any]]:
 
 async def step(
     task: Task[..., Any], *args: Any, name: str, upstream: Sequence[State[Any] | None] = (), **kwargs: Any
-) -> tuple[Any, State[Any] | None]:
+) -> tuple[Any, State[Any]]:
     """Run an async `task` as the task run `name`, drawn after the task runs of `upstream`; returns
-    its result and its final state, for the next step's `upstream` (None when Prefect cannot link
-    a result to its run: a number, None)."""
-    result = await task.with_options(task_run_name=name)(*args, wait_for=after(upstream), **kwargs)
-    linked = get_state_for_result(result)  # the final state Prefect linked to this result object
-    return result, linked[0] if linked else None
+    its result and a bare stand-in of its run, for the next step's `upstream`."""
+    state = await task.with_options(task_run_name=name)(*args, wait_for=after(upstream), return_state=True, **kwargs)
+    result = await state.aresult()
+    _forget(result)
+    return result, after([state])[0]
+
+
+def _forget(result: Any) -> None:
+    """Drop the links Prefect keeps from `result` (and what it holds) to its task run. They are
+    keyed by `id()`, and a list's outlives the list: once a page is freed, a new object at the
+    same address (a later step's `wait_for`) would be drawn after that page's task run, a false
+    edge (Prefect #20558). The edges here are drawn from `upstream` alone."""
+    context = FlowRunContext.get()
+    if context is not None:
+        visit_collection(result, lambda obj: context.run_results.pop(id(obj), None), return_data=False, max_depth=1)
 
 
 async def fetched_pages(fetch: Task[..., Any], *args: Any) -> AsyncIterator[tuple[int, Page, State[Any] | None]]:
