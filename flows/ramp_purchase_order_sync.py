@@ -19,14 +19,19 @@ from connectors.ion import IonClient
 from connectors.ion.ramp_queries import PURCHASE_ORDERS
 from connectors.ramp import RampClient
 from core.environment import load_environment
-from core.writer import dead_letter_row
 from ledger import Ledger
 from payments.ramp.common import RampContext, RampSummary
 from payments.ramp.purchase_orders import INTEGRATION
 from tasks.arguments import unexamined
 from tasks.graph import PageProgress, after, fetched_pages, step
-from tasks.ramp import fetch_ion_page, plan_purchase_orders, post_purchase_orders, resolve_interrupted_purchase_orders
-from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
+from tasks.ramp import (
+    fetch_ion_page,
+    handle_planned_page,
+    plan_purchase_orders,
+    post_purchase_orders,
+    resolve_interrupted_purchase_orders,
+)
+from tasks.reporting import final_state, publish_sync_report
 
 
 @flow(
@@ -73,22 +78,18 @@ async def ramp_purchase_order_sync(
                     plan, planned = await step(
                         plan_purchase_orders, unexamined(ctx), unexamined(page.nodes), name=f"plan {orders}", upstream=[fetched]
                     )
-                    if dry_run:
-                        last.append(planned)
-                        summary.would_post += len(plan.ready)
-                        summary.already_posted += plan.already_settled
-                        posted += [{"ion po": r.po_id, "ramp number": r.number, "body": r.body} for r in plan.ready]
-                        summary.dead_letters += len(plan.dead_letters)
-                        dead += [dead_letter_row(d) for d in plan.dead_letters]
-                    else:
-                        report, posted_page = await step(
-                            post_purchase_orders, unexamined(ctx), unexamined(plan), name=f"post {orders}", upstream=[planned]
+                    last.append(
+                        await handle_planned_page(
+                            post_purchase_orders,
+                            ctx,
+                            plan,
+                            planned,
+                            name=f"post {orders}",
+                            summary=summary,
+                            rows=(posted, dead),
+                            preview=lambda r: {"ion po": r.po_id, "ramp number": r.number, "body": r.body},
                         )
-                        last.append(posted_page)
-                        ledger.heartbeat(run)  # type: ignore[arg-type]
-                        summary.add_report(report)
-                        posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
-                        dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
+                    )
                     await progress.advance(len(page.nodes), page.total, page.has_next)
                 await progress.finish()
             finally:

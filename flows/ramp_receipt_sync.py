@@ -17,14 +17,19 @@ from connectors.ion import IonClient
 from connectors.ion.ramp_queries import RECEIPTS
 from connectors.ramp import RampClient
 from core.environment import load_environment
-from core.writer import dead_letter_row
 from ledger import Ledger
 from payments.ramp.common import RampContext, RampSummary, purchase_orders_in_ramp
 from payments.ramp.receipts import INTEGRATION
 from tasks.arguments import unexamined
 from tasks.graph import PageProgress, after, fetched_pages, step
-from tasks.ramp import fetch_ion_page, plan_item_receipts, post_item_receipts, resolve_interrupted_item_receipts
-from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
+from tasks.ramp import (
+    fetch_ion_page,
+    handle_planned_page,
+    plan_item_receipts,
+    post_item_receipts,
+    resolve_interrupted_item_receipts,
+)
+from tasks.reporting import final_state, publish_sync_report
 
 
 @flow(
@@ -74,22 +79,18 @@ async def ramp_receipt_sync(
                         upstream=[fetched],
                     )
                     summary.skipped += plan.not_in_ramp
-                    summary.already_posted += plan.already_settled
-                    if dry_run:
-                        last.append(planned)
-                        summary.would_post += len(plan.ready)
-                        summary.dead_letters += len(plan.dead_letters)
-                        posted += [{"ion receipt": r.receipt_id, "ion po": r.po_id, "body": r.body} for r in plan.ready]
-                        dead += [dead_letter_row(d) for d in plan.dead_letters]
-                    else:
-                        report, posted_page = await step(
-                            post_item_receipts, unexamined(ctx), unexamined(plan), name=f"post {receipts}", upstream=[planned]
+                    last.append(
+                        await handle_planned_page(
+                            post_item_receipts,
+                            ctx,
+                            plan,
+                            planned,
+                            name=f"post {receipts}",
+                            summary=summary,
+                            rows=(posted, dead),
+                            preview=lambda r: {"ion receipt": r.receipt_id, "ion po": r.po_id, "body": r.body},
                         )
-                        last.append(posted_page)
-                        ledger.heartbeat(run)  # type: ignore[arg-type]
-                        summary.add_report(report)
-                        posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
-                        dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
+                    )
                     await progress.advance(len(page.nodes), page.total, page.has_next)
                 await progress.finish()
             finally:
