@@ -213,6 +213,7 @@ async def _sync(
                 posted += report.posted or [_would_post_row(r) for r in report.would_post]
             if len(dead) < MAX_TABLE_ROWS:
                 dead += report.dead_letters
+        await progress.finish()
     finally:
         if ahead is not None and not ahead.done():
             ahead.cancel()

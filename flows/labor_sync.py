@@ -41,6 +41,7 @@ from erp.port.time_entries import INTEGRATION
 from ledger import Ledger
 from tasks.arguments import unexamined
 from tasks.erp import open_erp
+from tasks.graph import PageProgress, after, fetched_pages, step
 from tasks.labor_posting import (
     LaborContext,
     LaborPagePlan,
@@ -129,14 +130,14 @@ async def labor_sync(
                 integration=integration,
                 retry_dead=bool(session_ids) or full_resync,
             )
-            summary, posted, dead = await _sync(ctx, filters, dry_run)
+            summary, posted, dead, last = await _sync(ctx, filters, dry_run)
         if incremental and not dry_run and summary.watermark_candidate is not None:
             summary.watermark = ledger.advance_watermark(integration, summary.watermark_candidate).isoformat() + "Z"
         details = (
             f"Corrected (sessions edited after posting): {summary.corrected}. "
             f"Still checked in (waiting): {summary.open_sessions}. Not cost-plus (skipped): {summary.not_cost_plus}."
         )
-        publish_sync_report(summary, posted, dead, details)
+        publish_sync_report(summary, posted, dead, details, wait_for=after(last))
     finally:
         ledger.close()
     logger.info("%s: %s", integration, summary.model_dump_json(include=set(LaborSummary.model_fields)))
@@ -150,29 +151,38 @@ async def labor_sync(
 
 async def _sync(
     ctx: LaborContext, filters: dict[str, Any], dry_run: bool
-) -> tuple[LaborSummary, list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[LaborSummary, list[dict[str, Any]], list[dict[str, Any]], list[State | None]]:
+    """The run's summary, its posted and dead-letter rows, and the last task run of each page
+    (what the report is drawn after)."""
     ctx.run = None if dry_run else ctx.ledger.start_run(ctx.integration, str(flow_run.id) if flow_run.id else None)
     summary = LaborSummary(integration=ctx.integration, dry_run=dry_run)
     posted: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
     updated: list[datetime] = []
     waiting: list[datetime] = []
+    progress = PageProgress(ctx.integration, "sessions handled")
+    last: list[State | None] = []
     try:
         if ctx.run:
             summary.interrupted_resolved = await resolve_interrupted(unexamined(ctx))
-        after: str | None = None
-        while True:
-            page = await fetch_sessions_page(unexamined(ctx.ion), filters, after)
-            planned = await plan_page(unexamined(ctx), unexamined(page.nodes))
+        async for n, page, fetched in fetched_pages(fetch_sessions_page, unexamined(ctx.ion), filters):
+            sessions = f"page {n} · {len(page.nodes)} sessions"
+            planned, plan = await step(
+                plan_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {sessions}", upstream=[fetched]
+            )
             if dry_run:
                 report = LaborPageReport(already_posted=planned.unchanged)
                 report.dead_letters = [dead_letter_row(d) for d in [*planned.dead_letters, *planned.unsettled_again]]
                 summary.would_post += len(planned.ready)
                 rows = [would_post_row(ctx, r) for r in planned.ready]
+                last.append(plan)
             else:
-                report = await post_page(unexamined(ctx), unexamined(planned))
+                report, posted_page = await step(
+                    post_page, unexamined(ctx), unexamined(planned), name=f"post {sessions}", upstream=[plan]
+                )
                 ctx.ledger.heartbeat(ctx.run)  # type: ignore[arg-type]
                 rows = report.posted
+                last.append(posted_page)
             summary.add(page.nodes, planned, report)
             updated += planned.updated
             waiting += planned.open_times + report.unsettled
@@ -180,16 +190,15 @@ async def _sync(
                 posted += rows
             if len(dead) < MAX_TABLE_ROWS:
                 dead += report.dead_letters
-            if not (page.has_next and page.end_cursor):
-                break
-            after = page.end_cursor
+            await progress.advance(len(page.nodes), page.total, page.has_next)
+        await progress.finish()
     finally:
         if ctx.run:
             ctx.ledger.finish_run(ctx.run)
     # The watermark passes only sessions that are posted, dead, or not to be posted; a session
     # still checked in, failed or held by another run keeps it where it is (DESIGN: the ledger).
     summary.watermark_candidate = min(waiting) if waiting else max(updated, default=None)
-    return summary, posted, dead
+    return summary, posted, dead, last
 
 
 def session_filters(

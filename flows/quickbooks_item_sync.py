@@ -23,6 +23,7 @@ from erp.quickbooks.rules import ITEM_INTEGRATION
 from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
 from tasks.arguments import unexamined
+from tasks.graph import PageProgress, after, fetched_pages, step
 from tasks.quickbooks import (
     ItemSyncContext,
     fetch_parts_page,
@@ -63,6 +64,8 @@ async def quickbooks_item_sync(
     summary = SyncSummary(integration=ITEM_INTEGRATION, dry_run=dry_run)
     posted: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
+    progress = PageProgress(ITEM_INTEGRATION, "parts handled")
+    last: list[State | None] = []  # the task run of each page the report comes after
     try:
         incremental = since is None and until is None
         watermark = ledger.watermark(ITEM_INTEGRATION)
@@ -78,17 +81,22 @@ async def quickbooks_item_sync(
                 ctx = ItemSyncContext(ion=ion, qbo=qbo, ledger=ledger, run=run, setup=ids, retry_dead=full_resync)
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_items(unexamined(ctx))
-                after: str | None = None
-                while True:
-                    page = await fetch_parts_page(unexamined(ion), filters, after)
-                    planned = plan_items(unexamined(ctx), unexamined(page.nodes))
+                async for n, page, fetched in fetched_pages(fetch_parts_page, unexamined(ion), filters):
+                    parts = f"page {n} · {len(page.nodes)} parts"
+                    planned, plan = await step(
+                        plan_items, unexamined(ctx), unexamined(page.nodes), name=f"plan {parts}", upstream=[fetched]
+                    )
                     summary.fetched += len(page.nodes)
                     if dry_run:
+                        last.append(plan)
                         summary.would_post += len(planned.ready)
                         summary.dead_letters += len(planned.dead_letters)
                         posted += [{**p.row, "body": p.body} for p in planned.ready][: MAX_TABLE_ROWS - len(posted)]
                     else:
-                        report = await post_items(unexamined(ctx), unexamined(planned))
+                        report, posted_page = await step(
+                            post_items, unexamined(ctx), unexamined(planned), name=f"post {parts}", upstream=[plan]
+                        )
+                        last.append(posted_page)
                         ledger.heartbeat(run)  # type: ignore[arg-type]
                         summary.posted += len(report.posted)
                         summary.dead_letters += len(report.dead_letters)
@@ -99,18 +107,17 @@ async def quickbooks_item_sync(
                         dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
                         if report.unsettled_time:
                             unsettled = min(filter(None, [unsettled, report.unsettled_time]))
-                    times = [t for t in (parse_time(n.get("_updated")) for n in page.nodes) if t]
+                    times = [t for t in (parse_time(node.get("_updated")) for node in page.nodes) if t]
                     latest = max([*times, *([latest] if latest else [])], default=None)
-                    if not page.has_next or not page.end_cursor:
-                        break
-                    after = page.end_cursor
+                    await progress.advance(len(page.nodes), page.total, page.has_next)
+                await progress.finish()
         finally:
             if run:
                 ledger.finish_run(run)
         candidate = unsettled or latest
         if incremental and not dry_run and candidate is not None:
             summary.watermark = ledger.advance_watermark(ITEM_INTEGRATION, candidate).isoformat() + "Z"
-        publish_sync_report(summary, posted, dead)
+        publish_sync_report(summary, posted, dead, wait_for=after(last))
     finally:
         ledger.close()
     logger.info("%s: %s", ITEM_INTEGRATION, summary.model_dump_json())

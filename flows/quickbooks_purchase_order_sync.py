@@ -35,6 +35,7 @@ from erp.quickbooks.rules import PO_INTEGRATION, SYNCED_STATUSES
 from erp.quickbooks.setup import quickbooks_client, resolve_setup
 from ledger import Ledger
 from tasks.arguments import unexamined
+from tasks.graph import PageProgress, after, fetched_pages, step
 from tasks.quickbooks import (
     PoSyncContext,
     fetch_po_page,
@@ -86,6 +87,8 @@ async def quickbooks_purchase_order_sync(
     posted: list[dict[str, Any]] = []
     dead: list[dict[str, Any]] = []
     out_of_sync: list[dict[str, Any]] = []
+    progress = PageProgress(PO_INTEGRATION, "purchase orders handled")
+    last: list[State | None] = []  # the task run of each page the reports come after
     try:
         incremental = not (po_ids or since or until)
         watermark = ledger.watermark(PO_INTEGRATION)
@@ -114,20 +117,25 @@ async def quickbooks_purchase_order_sync(
                 )
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_pos(unexamined(ctx))
-                after: str | None = None
                 # unexamined(): Prefect would walk every argument looking for futures; these hold clients and pages.
-                while True:
-                    page = await fetch_po_page(unexamined(ion), filters, after)
-                    planned = await plan_po_page(unexamined(ctx), unexamined(page.nodes))
+                async for n, page, fetched in fetched_pages(fetch_po_page, unexamined(ion), filters):
+                    orders = f"page {n} · {len(page.nodes)} purchase orders"
+                    planned, plan = await step(
+                        plan_po_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {orders}", upstream=[fetched]
+                    )
                     if dry_run:
                         report = PostReport(
                             dead_letters=[dead_letter_row(d) for d in planned.dead_letters], already_posted=planned.already_posted
                         )
                         would_post = [would_post_row(p) for p in planned.ready]
+                        last.append(plan)
                     else:
-                        report = await post_po_page(unexamined(ctx), unexamined(planned))
+                        report, posted_page = await step(
+                            post_po_page, unexamined(ctx), unexamined(planned), name=f"post {orders}", upstream=[plan]
+                        )
                         ledger.heartbeat(run)  # type: ignore[arg-type]
                         would_post = []
+                        last.append(posted_page)
                     summary.fetched += len(page.nodes)
                     summary.posted += len(report.posted)
                     summary.would_post += len(would_post)
@@ -140,21 +148,20 @@ async def quickbooks_purchase_order_sync(
                         posted += report.posted or would_post
                     dead += report.dead_letters
                     out_of_sync += planned.out_of_sync
-                    times = [t for t in (parse_time(n.get("_updated")) for n in page.nodes) if t]
+                    times = [t for t in (parse_time(node.get("_updated")) for node in page.nodes) if t]
                     latest = max([*times, *([latest] if latest else [])], default=None)
                     if report.unsettled_time:
                         unsettled = min(filter(None, [unsettled, report.unsettled_time]))
-                    if not page.has_next or not page.end_cursor:
-                        break
-                    after = page.end_cursor
+                    await progress.advance(len(page.nodes), page.total, page.has_next)
+                await progress.finish()
         finally:
             if run:
                 ledger.finish_run(run)
         candidate = unsettled or latest
         if incremental and not dry_run and candidate is not None:
             summary.watermark = ledger.advance_watermark(PO_INTEGRATION, candidate).isoformat() + "Z"
-        publish_sync_report(summary, posted, dead[:MAX_TABLE_ROWS])
-        publish_out_of_sync(out_of_sync)
+        publish_sync_report(summary, posted, dead[:MAX_TABLE_ROWS], wait_for=after(last))
+        publish_out_of_sync(out_of_sync, wait_for=after(last))
     finally:
         ledger.close()
     logger.info("%s: %s", PO_INTEGRATION, summary.model_dump_json())

@@ -19,13 +19,19 @@ from connectors.ion import IonClient
 from connectors.ion.ramp_queries import PURCHASE_ORDERS
 from connectors.ramp import RampClient
 from core.environment import load_environment
-from core.writer import dead_letter_row
 from ledger import Ledger
-from payments.ramp.common import RampContext, RampSummary, drop_settled, ion_nodes
-from payments.ramp.purchase_orders import INTEGRATION, plan_purchase_orders
+from payments.ramp.common import RampContext, RampSummary
+from payments.ramp.purchase_orders import INTEGRATION
 from tasks.arguments import unexamined
-from tasks.ramp import post_purchase_orders, resolve_interrupted_purchase_orders
-from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
+from tasks.graph import PageProgress, after, fetched_pages, step
+from tasks.ramp import (
+    fetch_ion_page,
+    handle_planned_page,
+    plan_purchase_orders,
+    post_purchase_orders,
+    resolve_interrupted_purchase_orders,
+)
+from tasks.reporting import final_state, publish_sync_report
 
 
 @flow(
@@ -55,6 +61,8 @@ async def ramp_purchase_order_sync(
     summary = RampSummary(integration=INTEGRATION, dry_run=dry_run)
     posted: list[dict[str, object]] = []
     dead: list[dict[str, object]] = []
+    progress = PageProgress(INTEGRATION, "purchase orders handled")
+    last: list[State | None] = []  # the task run of each page the report comes after
     try:
         async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
@@ -62,22 +70,28 @@ async def ramp_purchase_order_sync(
             try:
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_purchase_orders(unexamined(ctx))
-                async for nodes in ion_nodes(ion, PURCHASE_ORDERS, "purchaseOrders", filters):
-                    summary.fetched += len(nodes)
-                    plan = plan_purchase_orders(nodes, mappings, env.ramp.entity_id)
-                    plan.already_settled = drop_settled(ledger, INTEGRATION, plan, retry_dead=ctx.retry_dead)
-                    if dry_run:
-                        summary.would_post += len(plan.ready)
-                        summary.already_posted += plan.already_settled
-                        posted += [{"ion po": r.po_id, "ramp number": r.number, "body": r.body} for r in plan.ready]
-                        summary.dead_letters += len(plan.dead_letters)
-                        dead += [dead_letter_row(d) for d in plan.dead_letters]
-                        continue
-                    report = await post_purchase_orders(unexamined(ctx), unexamined(plan))
-                    ledger.heartbeat(run)  # type: ignore[arg-type]
-                    summary.add_report(report)
-                    posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
-                    dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
+                async for n, page, fetched in fetched_pages(
+                    fetch_ion_page, unexamined(ion), PURCHASE_ORDERS, "purchaseOrders", filters
+                ):
+                    orders = f"page {n} · {len(page.nodes)} purchase orders"
+                    summary.fetched += len(page.nodes)
+                    plan, planned = await step(
+                        plan_purchase_orders, unexamined(ctx), unexamined(page.nodes), name=f"plan {orders}", upstream=[fetched]
+                    )
+                    last.append(
+                        await handle_planned_page(
+                            post_purchase_orders,
+                            ctx,
+                            plan,
+                            planned,
+                            name=f"post {orders}",
+                            summary=summary,
+                            rows=(posted, dead),
+                            preview=lambda r: {"ion po": r.po_id, "ramp number": r.number, "body": r.body},
+                        )
+                    )
+                    await progress.advance(len(page.nodes), page.total, page.has_next)
+                await progress.finish()
             finally:
                 if run:
                     ledger.finish_run(run)
@@ -86,6 +100,7 @@ async def ramp_purchase_order_sync(
             posted,
             dead,
             details=f"Mode: approval {mappings.approval}; POs in status {', '.join(mappings.trigger_statuses)} are created in Ramp. Adopted (already in Ramp): {summary.adopted}.",
+            wait_for=after(last),
         )
     finally:
         ledger.close()

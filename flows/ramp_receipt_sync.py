@@ -17,19 +17,19 @@ from connectors.ion import IonClient
 from connectors.ion.ramp_queries import RECEIPTS
 from connectors.ramp import RampClient
 from core.environment import load_environment
-from core.writer import dead_letter_row
 from ledger import Ledger
-from payments.ramp.common import (
-    RampContext,
-    RampSummary,
-    drop_settled,
-    ion_nodes,
-    purchase_orders_in_ramp,
-)
-from payments.ramp.receipts import INTEGRATION, plan_item_receipts
+from payments.ramp.common import RampContext, RampSummary, purchase_orders_in_ramp
+from payments.ramp.receipts import INTEGRATION
 from tasks.arguments import unexamined
-from tasks.ramp import post_item_receipts, resolve_interrupted_item_receipts
-from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
+from tasks.graph import PageProgress, after, fetched_pages, step
+from tasks.ramp import (
+    fetch_ion_page,
+    handle_planned_page,
+    plan_item_receipts,
+    post_item_receipts,
+    resolve_interrupted_item_receipts,
+)
+from tasks.reporting import final_state, publish_sync_report
 
 
 @flow(
@@ -55,6 +55,8 @@ async def ramp_receipt_sync(
     posted: list[dict[str, object]] = []
     dead: list[dict[str, object]] = []
     filters = {"id": {"in": receipt_ids}} if receipt_ids else {}
+    progress = PageProgress(INTEGRATION, "receipts handled")
+    last: list[State | None] = []  # the task run of each page the report comes after
     try:
         in_ramp = purchase_orders_in_ramp(ledger)
         async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
@@ -65,22 +67,32 @@ async def ramp_receipt_sync(
             try:
                 if run:
                     summary.interrupted_resolved = await resolve_interrupted_item_receipts(unexamined(ctx))
-                async for nodes in ion_nodes(ion, RECEIPTS, "receipts", filters):
-                    summary.fetched += len(nodes)
-                    plan = plan_item_receipts(nodes, in_ramp, env.mappings.ramp)
+                async for n, page, fetched in fetched_pages(fetch_ion_page, unexamined(ion), RECEIPTS, "receipts", filters):
+                    receipts = f"page {n} · {len(page.nodes)} receipts"
+                    summary.fetched += len(page.nodes)
+                    plan, planned = await step(
+                        plan_item_receipts,
+                        unexamined(ctx),
+                        unexamined(page.nodes),
+                        unexamined(in_ramp),
+                        name=f"plan {receipts}",
+                        upstream=[fetched],
+                    )
                     summary.skipped += plan.not_in_ramp
-                    summary.already_posted += drop_settled(ledger, INTEGRATION, plan, retry_dead=ctx.retry_dead)
-                    if dry_run:
-                        summary.would_post += len(plan.ready)
-                        summary.dead_letters += len(plan.dead_letters)
-                        posted += [{"ion receipt": r.receipt_id, "ion po": r.po_id, "body": r.body} for r in plan.ready]
-                        dead += [dead_letter_row(d) for d in plan.dead_letters]
-                        continue
-                    report = await post_item_receipts(unexamined(ctx), unexamined(plan))
-                    ledger.heartbeat(run)  # type: ignore[arg-type]
-                    summary.add_report(report)
-                    posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
-                    dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
+                    last.append(
+                        await handle_planned_page(
+                            post_item_receipts,
+                            ctx,
+                            plan,
+                            planned,
+                            name=f"post {receipts}",
+                            summary=summary,
+                            rows=(posted, dead),
+                            preview=lambda r: {"ion receipt": r.receipt_id, "ion po": r.po_id, "body": r.body},
+                        )
+                    )
+                    await progress.advance(len(page.nodes), page.total, page.has_next)
+                await progress.finish()
             finally:
                 if run:
                     ledger.finish_run(run)
@@ -89,6 +101,7 @@ async def ramp_receipt_sync(
             posted,
             dead,
             details=f"Receipts against POs not in Ramp (skipped): {summary.skipped}. Adopted (already in Ramp): {summary.adopted}.",
+            wait_for=after(last),
         )
     finally:
         ledger.close()

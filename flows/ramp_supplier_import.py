@@ -19,6 +19,7 @@ from ledger import Ledger
 from payments.ramp.common import RampContext, RampSummary
 from payments.ramp.suppliers import INTEGRATION, supplier_directory
 from tasks.arguments import unexamined
+from tasks.graph import PageProgress, after, step
 from tasks.ramp import import_vendors
 from tasks.reporting import MAX_TABLE_ROWS, final_state, publish_sync_report
 
@@ -41,15 +42,27 @@ async def ramp_supplier_import(dry_run: bool = False) -> RampSummary | State:
     summary = RampSummary(integration=INTEGRATION, dry_run=dry_run)
     rows: list[dict[str, object]] = []
     dead: list[dict[str, object]] = []
+    progress = PageProgress(INTEGRATION, "vendors handled")
+    last: list[State | None] = []  # the task run of each page the report comes after
     try:
         async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
             ctx = RampContext(ion, ramp, ledger, run, env.mappings.ramp, env.ramp.entity_id)
             try:
                 directory = await supplier_directory(ion, env.mappings.ramp.vendor_attribute)
-                async for vendors in ramp.vendors():
+                n = 0
+                async for vendors in ramp.vendors():  # Ramp's pages: `page.next` until null, no count
+                    n += 1
                     summary.fetched += len(vendors)
-                    report = await import_vendors(unexamined(ctx), unexamined(vendors), unexamined(directory), dry_run)
+                    report, imported = await step(
+                        import_vendors,
+                        unexamined(ctx),
+                        unexamined(vendors),
+                        unexamined(directory),
+                        dry_run,
+                        name=f"import page {n} · {len(vendors)} vendors",
+                    )
+                    last.append(imported)
                     changed = len(report.created) + len(report.linked)
                     if dry_run:
                         summary.would_post += changed + len(report.updated)
@@ -65,6 +78,8 @@ async def ramp_supplier_import(dry_run: bool = False) -> RampSummary | State:
                     dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
                     if run:
                         ledger.heartbeat(run)
+                    await progress.advance(len(vendors), None, None)
+                await progress.finish()
             finally:
                 if run:
                     ledger.finish_run(run)
@@ -73,6 +88,7 @@ async def ramp_supplier_import(dry_run: bool = False) -> RampSummary | State:
             rows,
             dead,
             details=f"Suppliers updated: {summary.updated}; unchanged: {summary.already_posted}; inactive vendors skipped: {summary.skipped}.",
+            wait_for=after(last),
         )
     finally:
         ledger.close()

@@ -15,10 +15,11 @@ port (`erp.port.receipts`), this flow
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -38,6 +39,7 @@ from ledger.inbox import Inbox, InboxItem
 from ledger.models import InboxStatus
 from tasks.arguments import unexamined
 from tasks.erp import open_erp
+from tasks.graph import PageProgress, after, step
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.receipts import (
     ReceiptContext,
@@ -130,29 +132,46 @@ async def receipt_sync(
             posted: list[dict[str, Any]] = []
             dead: list[dict[str, Any]] = []
 
-            async def fetch_and_plan(after: str | None) -> tuple[Page, ReceiptPagePlan]:
-                page = await fetch_receipts_page(unexamined(ctx), filters, after)
-                return page, await plan_receipts_page(unexamined(ctx), unexamined(page.nodes))
+            numbers = itertools.count(1)
+            progress = PageProgress(integration, "receipts handled")
+            last: list[State | None] = []  # the task run of each page the report comes after
 
-            async def handle(page: Page, plan: ReceiptPagePlan) -> None:
-                report = dry_run_report(plan) if run is None else await post_receipts_page(unexamined(ctx), unexamined(plan))
-                if run is not None:
+            async def fetch_and_plan(cursor: str | None) -> tuple[Page, Planned]:
+                n = next(numbers)
+                page, fetched = await step(fetch_receipts_page, unexamined(ctx), filters, cursor, name=f"fetch page {n}")
+                receipts = f"page {n} · {len(page.nodes)} receipts"
+                plan, planned = await step(
+                    plan_receipts_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {receipts}", upstream=[fetched]
+                )
+                return page, Planned(receipts, plan, planned)
+
+            async def handle(page: Page, planned: Planned) -> None:
+                receipts, plan, plan_state = planned
+                if run is None:
+                    report, final = dry_run_report(plan), plan_state
+                else:
+                    report, final = await step(
+                        post_receipts_page, unexamined(ctx), unexamined(plan), name=f"post {receipts}", upstream=[plan_state]
+                    )
                     ledger.heartbeat(run)
+                last.append(final)
                 summary.add(page, plan, report)
                 posted.extend(report.posted[: max(0, MAX_TABLE_ROWS - len(posted))])
                 dead.extend(report.dead_letters[: max(0, MAX_TABLE_ROWS - len(dead))])
+                await progress.advance(len(page.nodes), page.total, page.has_next)
 
             try:
                 if run is not None:
                     summary.interrupted_resolved = await resolve_interrupted_receipts(unexamined(ctx))
                 await pipelined(fetch_and_plan, handle)
+                await progress.finish()
             finally:
                 if run is not None:
                     ledger.finish_run(run)
         if incremental and not dry_run and summary.watermark_candidate is not None:
             summary.watermark = ledger.advance_watermark(integration, summary.watermark_candidate).isoformat() + "Z"
         details = f"Items on POs that did not come from {adapter.name} (no join key), skipped: {summary.skipped_other_erp}."
-        publish_sync_report(summary, posted, dead, details)
+        publish_sync_report(summary, posted, dead, details, wait_for=after(last))
         if not dry_run:
             summary.inbox_events_handled = settle_receipt_events(
                 ledger, integration, summary.nothing_to_post, flow_run.name or integration
@@ -163,6 +182,12 @@ async def receipt_sync(
     if summary.failed:
         return Failed(message=f"{summary.failed} item receipt(s) failed transiently; the next run retries them", data=summary)
     return final_state(summary)
+
+
+class Planned(NamedTuple):
+    receipts: str  # "page 3 · 200 receipts": how the page's task runs are named
+    plan: ReceiptPagePlan
+    state: State | None  # the plan-item-receipts task run
 
 
 def receipt_filters(since: datetime | None, until: datetime | None, receipt_ids: list[int] | None) -> dict[str, Any]:

@@ -9,14 +9,19 @@ is walked. A page's task runs are named for it ("post page 3 · 200 runs"), neve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from uuid import UUID
 
 from prefect import Task
 from prefect.artifacts import acreate_progress_artifact, aupdate_progress_artifact
 from prefect.client.schemas.objects import State, StateDetails, StateType
-from prefect.utilities.engine import get_state_for_result
+from prefect.context import FlowRunContext
+from prefect.utilities.collections import visit_collection
+
+from connectors.ion import Page
 
 
 def after(states: Sequence[State[Any] | None]) -> list[State[Any]]:
@@ -32,33 +37,79 @@ def after(states: Sequence[State[Any] | None]) -> list[State[Any]]:
 
 async def step(
     task: Task[..., Any], *args: Any, name: str, upstream: Sequence[State[Any] | None] = (), **kwargs: Any
-) -> tuple[Any, State[Any] | None]:
+) -> tuple[Any, State[Any]]:
     """Run an async `task` as the task run `name`, drawn after the task runs of `upstream`; returns
-    its result and its final state, for the next step's `upstream` (None when Prefect cannot link
-    a result to its run: a number, None)."""
-    result = await task.with_options(task_run_name=name)(*args, wait_for=after(upstream), **kwargs)
-    linked = get_state_for_result(result)  # the final state Prefect linked to this result object
-    return result, linked[0] if linked else None
+    its result and a bare stand-in of its run, for the next step's `upstream`."""
+    state = await task.with_options(task_run_name=name)(*args, wait_for=after(upstream), return_state=True, **kwargs)
+    result = await state.aresult()
+    _forget(result)
+    return result, after([state])[0]
+
+
+def _forget(result: Any) -> None:
+    """Drop the links Prefect keeps from `result` (and what it holds) to its task run. They are
+    keyed by `id()`, and a list's outlives the list: once a page is freed, a new object at the
+    same address (a later step's `wait_for`) would be drawn after that page's task run, a false
+    edge (Prefect #20558). The edges here are drawn from `upstream` alone."""
+    context = FlowRunContext.get()
+    if context is not None:
+        visit_collection(result, lambda obj: context.run_results.pop(id(obj), None), return_data=False, max_depth=1)
+
+
+async def fetched_pages(fetch: Task[..., Any], *args: Any) -> AsyncIterator[tuple[int, Page, State[Any] | None]]:
+    """Each page of a Relay connection, fetched by the task `fetch(*args, after)` as the task run
+    "fetch page N", one at a time as the caller asks (nothing is read ahead of the caller): the
+    page's number, the page and the fetch's state (the plan's `upstream`)."""
+    cursor: str | None = None
+    for number in itertools.count(1):
+        page, fetched = await step(fetch, *args, cursor, name=f"fetch page {number}")
+        yield number, page, fetched
+        if not (page.has_next and page.end_cursor):
+            return
+        cursor = page.end_cursor
 
 
 class PageProgress:
     """A progress artifact (`<integration>-progress`) for a run longer than one page (a backfill),
-    moved once per page: the Prefect UI shows how far the run is while it runs."""
+    moved once per page: the Prefect UI shows how far the run is while it runs. A source that
+    gives a count (ION's `totalCount`) shows "N of total"; one that does not (Ramp's lists, ION
+    with client-side filters) shows the records and pages handled so far, at 0 % until the end."""
 
     def __init__(self, integration: str, what: str) -> None:
         self.key = f"{integration}-progress"
         self.what = what
         self.done = 0
+        self.pages = 0
+        self.total: int | None = None
         self.artifact: UUID | None = None
+        self._lock = asyncio.Lock()  # pages handled at once (core.pipeline) create one artifact
 
-    async def advance(self, count: int, total: int | None, more: bool) -> None:
-        """`count` more records handled, of `total` (the source's count, when it gives one)."""
+    async def advance(self, count: int, total: int | None, more: bool | None) -> None:
+        """`count` more records handled, of `total` (the source's count, when it gives one);
+        `more`: pages follow this one (None: the source does not say, so the artifact starts at
+        the second page)."""
         self.done += count
-        if not total or (self.artifact is None and not more):
-            return  # one page, or a source that does not count: nothing to watch
-        percent = min(100.0, 100.0 * self.done / total)
-        description = f"{self.what}: {self.done:,} of {total:,}"
-        if self.artifact is None:
-            self.artifact = await acreate_progress_artifact(percent, key=self.key, description=description)
+        self.pages += 1
+        self.total = total or self.total
+        if self.pages == 1 and not more:
+            return  # one page: nothing to watch
+        await self._show(finished=False)
+
+    async def finish(self) -> None:
+        """The run read its last page: 100 %, if the run was long enough to show progress."""
+        if self.artifact is not None:
+            await self._show(finished=True)
+
+    async def _show(self, finished: bool) -> None:
+        pages = f"{self.pages:,} page{'s' if self.pages > 1 else ''}"
+        if self.total:
+            percent = 100.0 if finished else min(100.0, 100.0 * self.done / self.total)
+            description = f"{self.what}: {self.done:,} of {self.total:,} ({pages})"
         else:
-            await aupdate_progress_artifact(self.artifact, percent, description=description)
+            percent = 100.0 if finished else 0.0
+            description = f"{self.what}: {self.done:,} {'in all' if finished else 'so far'} ({pages}; the source gives no total)"
+        async with self._lock:
+            if self.artifact is None:
+                self.artifact = await acreate_progress_artifact(percent, key=self.key, description=description)
+            else:
+                await aupdate_progress_artifact(self.artifact, percent, description=description)

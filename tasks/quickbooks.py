@@ -84,7 +84,7 @@ async def fetch_parts_page(ion: IonClient, filters: dict[str, Any], after: str |
 
 
 @task(name="plan-items", cache_policy=NO_CACHE)
-def plan_items(ctx: ItemSyncContext, nodes: list[dict[str, Any]]) -> PagePlan:
+async def plan_items(ctx: ItemSyncContext, nodes: list[dict[str, Any]]) -> PagePlan:
     """Parts → items by name; a part whose name QuickBooks would refuse is a dead letter."""
     return plan_parts_page(ctx.ledger, ctx.setup, nodes, retry_dead=ctx.retry_dead)
 

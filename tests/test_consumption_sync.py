@@ -182,34 +182,14 @@ def test_full_resync_rechecks_everything_and_posts_nothing_twice(world):
 def test_the_flow_run_graph_names_each_page_and_draws_fetch_plan_post_report(world, monkeypatch):
     """Task runs named by page, an edge from each step to the next, and a progress artifact on a
     run of several pages (a backfill), as the Prefect UI draws and shows them."""
-    import asyncio
-
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
+    from tests.prefect_graph import read_graph
 
     monkeypatch.setenv("ION_PAGE_SIZE", "4")  # the demo's 8 completed runs: two pages
     result = run_deployment("consumption-sync")
     assert result.ok and result.flow_run_id
-
-    async def read():
-        async with get_client() as client:
-            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[result.flow_run_id])))
-            progress = await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"{INTEGRATION}-progress"]))
-            )
-            return runs, progress
-
-    runs, progress = asyncio.run(read())
-    by_id = {r.id: r.name for r in runs}
-    names = set(by_id.values())
-    assert {"fetch page 1", "plan page 1 · 4 runs", "post page 1 · 4 runs", "fetch page 2", "post page 2 · 4 runs"} <= names
-
-    def upstream(name):
-        run = next(r for r in runs if r.name == name)
-        return {by_id[i.id] for inputs in run.task_inputs.values() for i in inputs if getattr(i, "id", None) in by_id}
-
-    assert upstream("plan page 2 · 4 runs") == {"fetch page 2"}
-    assert upstream("post page 2 · 4 runs") == {"plan page 2 · 4 runs"}
-    report = next(name for name in names if name.startswith("publish-report"))
-    assert upstream(report) == {"post page 1 · 4 runs", "post page 2 · 4 runs"}
-    assert progress and progress[0].data == 100.0
+    graph = read_graph(result.flow_run_id, INTEGRATION)
+    assert {"fetch page 1", "plan page 1 · 4 runs", "post page 1 · 4 runs", "fetch page 2", "post page 2 · 4 runs"} <= graph.names
+    assert graph.upstream("plan page 2 · 4 runs") == {"fetch page 2"}
+    assert graph.upstream("post page 2 · 4 runs") == {"plan page 2 · 4 runs"}
+    assert graph.upstream(graph.named("publish-report")) == {"post page 1 · 4 runs", "post page 2 · 4 runs"}
+    assert graph.progress == (100.0, "completed runs handled: 8 of 8 (2 pages)")

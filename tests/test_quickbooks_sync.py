@@ -355,3 +355,24 @@ def test_a_failed_preflight_leaves_no_credential_behind(qb, monkeypatch):
     passed = CliRunner().invoke(app, ["preflight", "quickbooks"])
     assert passed.exit_code == 0, passed.output
     assert Credentials(ledger).names() == [f"quickbooks:{qb.world.env['QUICKBOOKS_REALM_ID']}"]
+
+
+def test_the_item_sync_graph_names_each_page_and_draws_fetch_plan_post_report(qb, monkeypatch):
+    """Task runs named by page, edges fetch → plan → post → report, progress from ION's totalCount."""
+    from tests.prefect_graph import read_graph
+
+    monkeypatch.setenv("ION_PAGE_SIZE", "5")  # the demo's 9 parts: two pages
+    result = run_deployment(ITEMS)
+    assert result.ok and result.flow_run_id
+    graph = read_graph(result.flow_run_id, ITEMS)
+    assert {
+        "fetch page 1",
+        "plan page 1 · 5 parts",
+        "post page 1 · 5 parts",
+        "fetch page 2",
+        "post page 2 · 4 parts",
+    } <= graph.names
+    assert graph.upstream("plan page 2 · 4 parts") == {"fetch page 2"}
+    assert graph.upstream("post page 2 · 4 parts") == {"plan page 2 · 4 parts"}
+    assert graph.upstream(graph.named("publish-report")) == {"post page 1 · 5 parts", "post page 2 · 4 parts"}
+    assert graph.progress == (100.0, "parts handled: 9 of 9 (2 pages)")

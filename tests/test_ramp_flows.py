@@ -144,3 +144,38 @@ def test_approve_in_ramp_mode_refuses_to_start_and_health_never_shows_it_green(r
         verdict = assess(healthy_otherwise, Thresholds(), now)
         assert verdict.health is Health.failing and IN_RAMP_UNSUPPORTED in verdict.problems
     buyer.close()
+
+
+def test_the_purchase_order_graph_names_each_page_and_draws_fetch_plan_post_report(ramp, monkeypatch):
+    """Task runs named by page, edges fetch → plan → post → report, progress from ION's totalCount."""
+    from tests.prefect_graph import read_graph
+    from tests.ramp_world import approved_purchase_orders, link_acme
+
+    buyer = ramp.buyer()
+    link_acme(buyer)
+    approved_purchase_orders(buyer, 2)
+    buyer.close()
+    monkeypatch.setenv("ION_PAGE_SIZE", "1")  # two approved POs: two pages
+    result = run_deployment("ramp-purchase-order-sync")
+    assert result.state == "Completed" and result.summary.posted == 2 and result.flow_run_id
+    graph = read_graph(result.flow_run_id, "ramp-purchase-order-sync")
+    page = "page 2 · 1 purchase orders"
+    assert {"fetch page 1", "plan page 1 · 1 purchase orders", "post page 1 · 1 purchase orders", "fetch page 2"} <= graph.names
+    assert graph.upstream(f"plan {page}") == {"fetch page 2"} and graph.upstream(f"post {page}") == {f"plan {page}"}
+    assert graph.upstream(graph.named("publish-report")) == {"post page 1 · 1 purchase orders", f"post {page}"}
+    assert graph.progress == (100.0, "purchase orders handled: 2 of 2 (2 pages)")
+
+
+def test_supplier_import_names_each_vendor_page_and_counts_them_without_a_total(ramp, monkeypatch):
+    """Ramp's lists give no count: the progress artifact counts the vendors handled so far."""
+    from tests.prefect_graph import read_graph
+
+    monkeypatch.setenv("RAMP_PAGE_SIZE", "2")
+    result = run_deployment("ramp-supplier-import")
+    assert result.ok and result.flow_run_id
+    graph = read_graph(result.flow_run_id, "ramp-supplier-import")
+    pages = sorted(n for n in graph.names if n.startswith("import page "))
+    assert pages[:2] == ["import page 1 · 2 vendors", "import page 2 · 2 vendors"]
+    assert graph.upstream(graph.named("publish-report")) == set(pages)
+    vendors = len(ramp.records("vendors"))
+    assert graph.progress == (100.0, f"vendors handled: {vendors} in all ({len(pages)} pages; the source gives no total)")

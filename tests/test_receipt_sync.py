@@ -225,3 +225,19 @@ def test_receipt_webhooks_are_answered_by_the_sync_and_the_drain(world):
     assert len(item_receipts(world)[f"ion-receipt-{missed}-po-1"]) == 1
     assert {i.event_id for i in inbox.pending("ion")} == set()
     assert inbox.mark([1, 2], InboxStatus.dead, "late") == 0  # both already settled, once
+
+
+def test_the_flow_run_graph_names_each_page_and_draws_fetch_plan_post_report(world, monkeypatch):
+    """Task runs named by page, an edge from each step to the next and into the report, and a
+    progress artifact from ION's totalCount on a run of several pages."""
+    from tests.prefect_graph import read_graph
+
+    monkeypatch.setenv("ION_PAGE_SIZE", "1")  # the demo's two receipts: two pages
+    result = run_deployment("receipt-sync")
+    assert result.ok and result.flow_run_id
+    graph = read_graph(result.flow_run_id, INTEGRATION)
+    assert {"fetch page 1", "plan page 1 · 1 receipts", "post page 1 · 1 receipts", "fetch page 2"} <= graph.names
+    assert graph.upstream("plan page 2 · 1 receipts") == {"fetch page 2"}
+    assert graph.upstream("post page 2 · 1 receipts") == {"plan page 2 · 1 receipts"}
+    assert graph.upstream(graph.named("publish-report")) == {"post page 1 · 1 receipts", "post page 2 · 1 receipts"}
+    assert graph.progress == (100.0, "receipts handled: 2 of 2 (2 pages)")

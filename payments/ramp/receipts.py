@@ -49,6 +49,7 @@ class ReceiptPlan:
     ready: list[ReadyItemReceipt] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     not_in_ramp: int = 0
+    already_settled: int = 0  # left out: posted earlier (the ledger)
 
 
 def plan_item_receipts(
