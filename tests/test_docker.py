@@ -3,59 +3,62 @@ the code: services, images, ports, commands and every environment variable they 
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
+import os
 import re
 import tomllib
+from dataclasses import fields
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
 import yaml
 from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
-from connectors.arena import ArenaSettings
-from connectors.business_central import BusinessCentralSettings
-from connectors.duro import DuroSettings
+from connectors.errors import ConfigError
 from connectors.ion import IonSettings
-from connectors.netsuite import NetSuiteSettings
-from connectors.quickbooks import QuickBooksSettings
-from connectors.ramp import RampSettings
+from connectors.settings import load_settings
 from core.config import AppSettings
+from core.environment import SETTINGS
 from erp.business_central.subscriptions import SubscriptionSettings
+from ion_sync import sandbox
 from ion_sync.automations import AlertSettings
 from ion_sync.cli import app
 from ion_sync.deployments import PROJECT_ROOT
 from ion_sync.webhooks.app import ReceiverSettings
 from ion_sync.webhooks.sources import SOURCES
 from ledger.credentials import KEY_VARIABLE
+from sandbox.business_central import BusinessCentralSimConfig
 
 DOCKER = PROJECT_ROOT / "docker"
 COMPOSE = yaml.safe_load((DOCKER / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
 DOCKERFILE = (DOCKER / "Dockerfile").read_text()
-SYSTEM_SETTINGS: list[type[BaseSettings]] = [
-    IonSettings,
-    NetSuiteSettings,
-    QuickBooksSettings,
-    RampSettings,
-    ArenaSettings,
-    BusinessCentralSettings,
-    DuroSettings,
-]
+# Every system ion-sync talks to, by name (core.environment registers each adapter's settings).
+SYSTEM_SETTINGS: dict[str, type[BaseSettings]] = {"ion": IonSettings, **SETTINGS}
 APP_SERVICES = ("deploy", "worker", "webhooks")
-SIMULATORS = {
-    "ion-sim": ("8701", "sandbox.ion"),
-    "netsuite-sim": ("8702", "sandbox.netsuite"),
-    "arena-sim": ("8703", "sandbox.arena"),
-    "ramp-sim": ("8704", "sandbox.ramp"),
-    "quickbooks-sim": ("8705", "sandbox.quickbooks"),
-    "business-central-sim": ("8707", "sandbox.business_central"),
-    "duro-sim": ("8706", "sandbox.duro"),
-}
+# Every simulator `ion-sync sandbox` and the demo start (a server of ion_sync.sandbox.Sandbox),
+# by the demo profile's service running it: its system's name + "-sim" -> sandbox.<name>.
+SIMULATED = [f.name for f in fields(sandbox.Sandbox) if "RunningServer" in str(f.type)]
+SIMULATORS = {f"{name.replace('_', '-')}-sim": f"sandbox.{name}" for name in SIMULATED}
+PREFECT_YAML = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
+
+
+def port(service: str) -> str:
+    return str(SERVICES[service]["command"][-1])
 
 
 def known_variables() -> set[str]:
-    classes: list[type[BaseSettings]] = [AppSettings, ReceiverSettings, AlertSettings, SubscriptionSettings, *SYSTEM_SETTINGS]
+    classes: list[type[BaseSettings]] = [
+        AppSettings,
+        ReceiverSettings,
+        AlertSettings,
+        SubscriptionSettings,
+        *SYSTEM_SETTINGS.values(),
+    ]
     classes += [s.settings for s in SOURCES.values()]
     return {f"{c.model_config['env_prefix']}{name}".upper() for c in classes for name in c.model_fields} | {KEY_VARIABLE}
 
@@ -63,6 +66,19 @@ def known_variables() -> set[str]:
 def env_file(name: str) -> dict[str, str]:
     lines = (DOCKER / name).read_text().splitlines()
     return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+@pytest.fixture
+def demo_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The process environment a container of the demo profile has: demo.env's variables and no
+    other setting of ion-sync's (none leaks in from the test run)."""
+    known = known_variables()
+    for name in [n for n in os.environ if n in known or n.split("__")[0] in known]:
+        monkeypatch.delenv(name)
+    demo = env_file("demo.env")
+    for name, value in demo.items():
+        monkeypatch.setenv(name, value)
+    return demo
 
 
 def test_the_stack_has_every_service_and_the_simulators_only_in_the_demo_profile():
@@ -106,7 +122,7 @@ def test_every_system_is_configured_from_one_env_file_with_no_sandbox_fallback()
     assert set(example) <= known and set(demo) <= known
     required = {
         f"{c.model_config['env_prefix']}{n}".upper()
-        for c in SYSTEM_SETTINGS
+        for c in SYSTEM_SETTINGS.values()
         for n, f in c.model_fields.items()
         if f.is_required()
     }
@@ -118,22 +134,62 @@ def test_every_system_is_configured_from_one_env_file_with_no_sandbox_fallback()
     assert "docker/ion-sync.env" in (PROJECT_ROOT / ".gitignore").read_text(), "the customer's secrets file is never committed"
 
 
-def test_the_demo_env_points_every_system_at_its_simulator():
-    demo = env_file("demo.env")
-    for variable, service in (
-        ("ION_API_URL", "ion-sim"),
-        ("NETSUITE_BASE_URL", "netsuite-sim"),
-        ("ARENA_API_URL", "arena-sim"),
-        ("RAMP_BASE_URL", "ramp-sim"),
-        ("QUICKBOOKS_BASE_URL", "quickbooks-sim"),
-        ("BUSINESS_CENTRAL_BASE_URL", "business-central-sim"),
-        ("DURO_API_URL", "duro-sim"),
+def test_the_demo_env_points_every_system_at_its_simulator(demo_environment):
+    demo = demo_environment
+    receiver_prefixes = (*(s.settings.model_config["env_prefix"] for s in SOURCES.values()), "ION_SYNC_")
+    for service in SIMULATORS:
+        system = service.removesuffix("-sim")
+        prefix = SYSTEM_SETTINGS[system].model_config["env_prefix"]
+        urls = {k: v for k, v in demo.items() if k.startswith(prefix) and v.startswith("http")}
+        urls = {k: v for k, v in urls.items() if not k.startswith(receiver_prefixes)}  # the receiver's, not the system's
+        assert urls, f"{system}: no URL in demo.env"
+        assert {k: v for k, v in urls.items() if not v.startswith(f"http://{service}:{port(service)}")} == {}, system
+    # The credentials are the ones `ion-sync sandbox` gives the same simulators (their defaults).
+    for env, service in (
+        (sandbox.ramp_env, "ramp-sim"),
+        (sandbox.duro_env, "duro-sim"),
+        (sandbox.odoo_env, "odoo-sim"),
+        (sandbox.onshape_env, "onshape-sim"),
+        (lambda url: sandbox.business_central_env(url, BusinessCentralSimConfig()), "business-central-sim"),
     ):
-        assert demo[variable].startswith(f"http://{service}:{SIMULATORS[service][0]}"), variable
+        expected = env(f"http://{service}:{port(service)}")
+        assert {k: demo.get(k) for k in expected} == expected, service
+    assert demo["BUSINESS_CENTRAL_WEBHOOK_URL"] == f"http://webhooks:{port('webhooks')}/webhooks/business-central"
     assert (PROJECT_ROOT / demo["ION_SYNC_CONFIG"].removeprefix("/opt/ion-sync/")).exists()
-    for settings in SYSTEM_SETTINGS:  # every system's settings load from the demo file
-        prefix = settings.model_config["env_prefix"]
-        settings(**{k.removeprefix(prefix).lower(): v for k, v in demo.items() if k.startswith(prefix)})
+    for settings in SYSTEM_SETTINGS.values():  # every system's settings load from the demo file
+        load_settings(settings)
+
+
+def settings_imported_by(entrypoint: str) -> set[type[BaseSettings]]:
+    """The settings classes a flow module imports to load itself (read from its source, so the
+    flows and Prefect need not be imported here)."""
+    tree = ast.parse((PROJECT_ROOT / entrypoint.split(":")[0]).read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                if alias.name.endswith("Settings"):
+                    cls = getattr(importlib.import_module(node.module), alias.name)
+                    if issubclass(cls, BaseSettings):
+                        found.add(cls)
+    return found
+
+
+def test_every_deployment_finds_its_settings_in_the_demo_env(demo_environment):
+    """Each deployment's systems (its tags, its erp / plm parameter; the preflight's `all`: every
+    one) and any settings class its flow loads itself load from demo.env alone."""
+    for deployment in PREFECT_YAML["deployments"]:
+        name, parameters = deployment["name"], deployment.get("parameters") or {}
+        chosen = {parameters[p] for p in ("erp", "plm") if parameters.get(p)}
+        assert chosen <= set(deployment["tags"]), f"{name}: its tags name the system it talks to"
+        systems = {t for t in deployment["tags"] if t in SYSTEM_SETTINGS} | chosen
+        if "all" in (parameters.get("systems") or []):
+            systems = set(SYSTEM_SETTINGS)
+        for settings in {SYSTEM_SETTINGS[s] for s in systems} | settings_imported_by(deployment["entrypoint"]):
+            try:
+                load_settings(settings)
+            except ConfigError as exc:
+                pytest.fail(f"{name}: {exc}")
 
 
 def test_the_worker_reports_its_health_and_keeps_reports_on_a_volume():
@@ -149,14 +205,13 @@ def test_the_worker_reports_its_health_and_keeps_reports_on_a_volume():
 def test_prefect_yaml_pulls_from_the_installed_project_not_a_baked_path(tmp_path, monkeypatch):
     from ion_sync.deployments import enter_project_directory
 
-    project = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
-    [step] = project["pull"]
+    [step] = PREFECT_YAML["pull"]
     [(function, inputs)] = step.items()
     assert function == "ion_sync.deployments.enter_project_directory" and not inputs
-    assert "/" not in yaml.safe_dump(project["pull"]), "no machine's path in the pull step"
+    assert "/" not in yaml.safe_dump(PREFECT_YAML["pull"]), "no machine's path in the pull step"
     monkeypatch.chdir(tmp_path)
     assert enter_project_directory() == {"directory": str(PROJECT_ROOT)}
-    entrypoint = project["deployments"][0]["entrypoint"].split(":")[0]
+    entrypoint = PREFECT_YAML["deployments"][0]["entrypoint"].split(":")[0]
     assert Path(entrypoint).exists(), "the worker finds the flows from there"
 
 
@@ -166,14 +221,19 @@ def test_ports_and_commands_agree_with_the_code():
     assert command[:2] == ["ion-sync", "webhooks"] and "8710:8710" in webhooks["ports"]
     assert command[command.index("--port") + 1] == "8710"
     assert runner_help(["webhooks"]).count("--port") and runner_help(["automations"]).count("--block")
-    pool = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())["deployments"][0]["work_pool"]["name"]
+    pool = PREFECT_YAML["deployments"][0]["work_pool"]["name"]
     assert SERVICES["worker"]["command"][SERVICES["worker"]["command"].index("--pool") + 1] == pool
     assert f"work-pool create {pool} --type process" in " ".join(SERVICES["deploy"]["command"])
     assert "deploy --all" in " ".join(SERVICES["deploy"]["command"])
-    for name, (port, module) in SIMULATORS.items():
+    ports = [port(name) for name in (*SIMULATORS, "webhooks")]
+    assert len(set(ports)) == len(ports), "one port per service"
+    for name, module in SIMULATORS.items():
         sim = SERVICES[name]
-        assert f"{module}:create_app" in sim["command"] and sim["command"][-1] == port and f"{port}:{port}" in sim["ports"]
-        assert callable(importlib.import_module(module).create_app)
+        assert sim["command"][:3] == ["uvicorn", "--factory", f"{module}:create_app"], name
+        assert f"{port(name)}:{port(name)}" in sim["ports"], name
+        # `uvicorn --factory` calls it with no argument: the simulator's defaults
+        factory = importlib.import_module(module).create_app
+        assert all(p.default is not p.empty for p in inspect.signature(factory).parameters.values()), module
 
 
 def runner_help(command: list[str]) -> str:
