@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from starlette.applications import Starlette
 
 from ion_sync.deployments import PROJECT_ROOT
 from sandbox import arena, business_central, duro, ion, netsuite, odoo, onshape, quickbooks
@@ -70,9 +72,7 @@ def start_sandbox(
     """Start the simulators on loopback (0 = any free port) with the demo factory seeded."""
     workdir.mkdir(parents=True, exist_ok=True)
     key_path, public_pem = netsuite_key_pair(workdir)
-    ion_config = ion.IonSimConfig(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
-    ion_config.supplier_attributes.append(AttributeDefinition(key=RAMP_VENDOR_ATTRIBUTE))
-    ion_config.supplier_attributes.append(AttributeDefinition(key=BC_VENDOR_ATTRIBUTE))
+    ion_config = ion_sim_config(database=str(workdir / "ion-sim.db"), seed_demo=seed_demo)
     ns_config = netsuite.NetSuiteSimConfig(
         database=str(workdir / "netsuite-sim.db"),
         oauth2_public_key_pem=public_pem,
@@ -138,6 +138,25 @@ def start_sandbox(
         onshape=onshape_server,
         odoo=odoo_server,
     )
+
+
+def ion_sim_config(**fields: Any) -> ion.IonSimConfig:
+    """The ION simulator as the sandbox runs it: with the supplier attributes the Ramp and Business
+    Central flows write (ION refuses a value for an attribute the organisation does not define)."""
+    config = ion.IonSimConfig(**fields)
+    config.supplier_attributes += [AttributeDefinition(key=RAMP_VENDOR_ATTRIBUTE), AttributeDefinition(key=BC_VENDOR_ATTRIBUTE)]
+    return config
+
+
+def create_ion_app() -> Starlette:
+    """`uvicorn --factory ion_sync.sandbox:create_ion_app`, docker's demo profile: ION as the sandbox runs it."""
+    return ion.create_app(ion_sim_config())
+
+
+def create_netsuite_app() -> Starlette:
+    """`uvicorn --factory ion_sync.sandbox:create_netsuite_app`, docker's demo profile: NetSuite with the
+    purchasing demo seeded too, as the sandbox runs it (docker/demo.env signs in by TBA: no key pair to share)."""
+    return netsuite.create_app(netsuite.NetSuiteSimConfig(seed_purchasing=True))
 
 
 ODOO_CONFIG = odoo.OdooSimConfig()  # Odoo 19: JSON-2

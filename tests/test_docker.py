@@ -41,9 +41,16 @@ DOCKERFILE = (DOCKER / "Dockerfile").read_text()
 SYSTEM_SETTINGS: dict[str, type[BaseSettings]] = {"ion": IonSettings, **SETTINGS}
 APP_SERVICES = ("deploy", "worker", "webhooks")
 # Every simulator `ion-sync sandbox` and the demo start (a server of ion_sync.sandbox.Sandbox),
-# by the demo profile's service running it: its system's name + "-sim" -> sandbox.<name>.
+# by the demo profile's service running it (its system's name + "-sim"), with the app factory it
+# runs: the sandbox's own (ion_sync.sandbox.create_<name>_app) where the sandbox configures the
+# simulator beyond its defaults, else the simulator's (sandbox.<name>.create_app).
 SIMULATED = [f.name for f in fields(sandbox.Sandbox) if "RunningServer" in str(f.type)]
-SIMULATORS = {f"{name.replace('_', '-')}-sim": f"sandbox.{name}" for name in SIMULATED}
+SIMULATORS = {
+    f"{name.replace('_', '-')}-sim": (
+        f"ion_sync.sandbox:create_{name}_app" if hasattr(sandbox, f"create_{name}_app") else f"sandbox.{name}:create_app"
+    )
+    for name in SIMULATED
+}
 PREFECT_YAML = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
 
 
@@ -227,12 +234,13 @@ def test_ports_and_commands_agree_with_the_code():
     assert "deploy --all" in " ".join(SERVICES["deploy"]["command"])
     ports = [port(name) for name in (*SIMULATORS, "webhooks")]
     assert len(set(ports)) == len(ports), "one port per service"
-    for name, module in SIMULATORS.items():
+    for name, app_factory in SIMULATORS.items():
         sim = SERVICES[name]
-        assert sim["command"][:3] == ["uvicorn", "--factory", f"{module}:create_app"], name
+        assert sim["command"][:3] == ["uvicorn", "--factory", app_factory], name
         assert f"{port(name)}:{port(name)}" in sim["ports"], name
-        # `uvicorn --factory` calls it with no argument: the simulator's defaults
-        factory = importlib.import_module(module).create_app
+        # `uvicorn --factory` calls it with no argument
+        module, function = app_factory.split(":")
+        factory = getattr(importlib.import_module(module), function)
         assert all(p.default is not p.empty for p in inspect.signature(factory).parameters.values()), module
 
 
