@@ -81,6 +81,12 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (child processes, real servers, the exactly-once suite) run first: a 30 s
+    test started last keeps one worker busy while the other has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """`make test` leaves nothing running: a process the tests started that is still alive fails
     the suite, listed, and is then killed. Checked once, by the process that runs the session

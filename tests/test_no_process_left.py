@@ -22,7 +22,7 @@ from tests.prefect_server import seed_prefect_home
 
 SERVER_APP = "prefect.server.api.server:create_app"
 # the shared server's database is the template the children's temporary servers start from
-pytestmark = pytest.mark.usefixtures("prefect_api")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
 
 
 def command(args: list[str], tmp_path: Path, **env: str) -> subprocess.Popen[bytes]:
