@@ -11,8 +11,9 @@ disagree. Pure pandas; the flags name the ERP.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -48,8 +49,12 @@ class MatchResult:
         return self.rows[self.rows["status"] == "mismatch"]
 
 
-def ion_lines_frame(orders: list[PurchaseOrder], mappings: ErpMappings) -> pd.DataFrame:
-    """ION PO lines keyed by the ERP's PO number and line number (the join keys)."""
+ION_LINE_COLUMNS = ["po", "line_attr", "ion_item", "ion_line", "ion_status", "received_ion"]
+
+
+def ion_line_rows(orders: Iterable[PurchaseOrder], mappings: ErpMappings) -> list[tuple[Any, ...]]:
+    """ION PO lines keyed by the ERP's PO number and line number (the join keys), as
+    ION_LINE_COLUMNS tuples: what the match needs of a page of POs, so the models need not be kept."""
     keys = mappings.purchasing
     rows = []
     for order in orders:
@@ -58,16 +63,16 @@ def ion_lines_frame(orders: list[PurchaseOrder], mappings: ErpMappings) -> pd.Da
             continue  # an ION-authored PO: not part of the ERP loop
         for line in order.purchaseOrderLines:
             rows.append(
-                {
-                    "po": number.strip(),
-                    "line_attr": (line.attribute(keys.line_number_attribute) or "").strip() or None,
-                    "ion_item": mappings.item_name(line.part.partNumber) if line.part else None,
-                    "ion_line": line.id,
-                    "ion_status": line.status,
-                    "received_ion": line.received,
-                }
+                (
+                    number.strip(),
+                    (line.attribute(keys.line_number_attribute) or "").strip() or None,
+                    mappings.item_name(line.part.partNumber) if line.part else None,
+                    line.id,
+                    line.status,
+                    line.received,
+                )
             )
-    return pd.DataFrame(rows, columns=["po", "line_attr", "ion_item", "ion_line", "ion_status", "received_ion"])
+    return rows
 
 
 def join_ion_lines(erp_lines: pd.DataFrame, ion: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +101,7 @@ def match_lines(
     """Compare the four quantities per PO line and say how they disagree.
 
     erp_lines: ERP_LINE_COLUMNS. receipts and bills: DOCUMENT_LINE_COLUMNS (one row per
-    document line). ion: `ion_lines_frame`. `erp` names the ERP in the flags.
+    document line). ion: ION_LINE_COLUMNS (`ion_line_rows`). `erp` names the ERP in the flags.
     """
     tolerance = mappings.three_way_match.quantity_tolerance
     rate_tolerance = mappings.three_way_match.rate_tolerance
@@ -105,8 +110,9 @@ def match_lines(
     billed = bills.groupby(["po_id", "line"], as_index=False)[["quantity", "amount"]].sum()
     billed = billed.rename(columns={"quantity": "billed", "amount": "billed_amount"})
     joined = join_ion_lines(erp_lines, ion)
-    on_erp = set(zip(erp_lines["po"], erp_lines["line"], strict=True))
-    matched = pd.Series([key in on_erp for key in zip(joined["po"], joined["line"], strict=True)], index=joined.index, dtype=bool)
+    on_erp = set(zip(erp_lines["po"].tolist(), erp_lines["line"].tolist(), strict=True))
+    keys = zip(joined["po"].tolist(), joined["line"].tolist(), strict=True)
+    matched = pd.Series([key in on_erp for key in keys], index=joined.index, dtype=bool)
     received = (
         joined[matched]
         .groupby(["po", "line"], as_index=False)
@@ -117,11 +123,13 @@ def match_lines(
     for column in ("item_receipted", "billed", "billed_amount"):
         rows[column] = rows[column].fillna(0.0)
     rows["billed_rate"] = (rows["billed_amount"] / rows["billed"].where(rows["billed"] > 0)).round(QUANTITY_DECIMALS)
-    flags = [_flags(row, tolerance, rate_tolerance, erp) for row in rows.itertuples()]
+    # plain values column by column: itertuples over pandas' own arrays cost more than the rules
+    lines = map(_Line._make, zip(*(rows[column].tolist() for column in _Line._fields), strict=True))
+    flags = [_flags(line, tolerance, rate_tolerance, erp) for line in lines]
     rows["flags"] = ["; ".join(f) for f in flags]
     rows["status"] = [
-        "mismatch" if f else ("awaiting bill" if row.billed == 0 else "match")
-        for f, row in zip(flags, rows.itertuples(), strict=True)
+        "mismatch" if f else ("awaiting bill" if billed == 0 else "match")
+        for f, billed in zip(flags, rows["billed"], strict=True)
     ]
     known_pos = set(erp_lines["po"])
     extra = joined[~matched & joined["po"].isin(known_pos)]
@@ -151,7 +159,21 @@ def match_lines(
     return MatchResult(erp=erp, rows=rows[COLUMNS], unlinked_ion_pos=unlinked)
 
 
-def _flags(row: Any, tolerance: float, rate_tolerance: float, erp: str) -> list[str]:
+class _Line(NamedTuple):
+    """What the rules read of one PO line."""
+
+    item: Any
+    ordered: Any
+    ordered_rate: Any
+    closed: Any
+    item_receipted: Any
+    billed: Any
+    billed_rate: Any
+    received_ion: Any
+    ion_item: Any
+
+
+def _flags(row: _Line, tolerance: float, rate_tolerance: float, erp: str) -> list[str]:
     """How the four documents of one PO line disagree, in words; empty when they agree."""
 
     def differs(a: float, b: float) -> bool:

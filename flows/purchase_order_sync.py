@@ -106,7 +106,6 @@ async def purchase_order_sync(
             since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
         async with IonClient(env.ion) as ion, open_erp(env) as adapter:
             source = adapter.require(adapter.purchase_orders, "reading purchase orders")
-            await source.check()
             headers = await list_changed(unexamined(source), since, until, po_numbers, erp_ids)
             logger.info("%d %s purchase order(s) to compare with ION (since %s)", len(headers), adapter.name, since)
             purchasing = IonPurchasing(ion, env.erp_mappings.purchasing)
@@ -117,7 +116,6 @@ async def purchase_order_sync(
                 ledger,
                 run,
                 env.erp_mappings,
-                await purchasing.definitions(),
                 retry_dead=selected or full_resync,
                 integration=integration,
             )

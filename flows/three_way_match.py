@@ -18,9 +18,10 @@ from datetime import date
 from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
+from core.collector import collect_rarely
 from core.config import ErpName, erp_integration
 from core.environment import load_environment
-from core.three_way_match import ion_lines_frame, match_lines
+from core.three_way_match import match_lines
 from tasks.erp import open_erp
 from tasks.reporting import SyncSummary
 from tasks.three_way_match import INTEGRATION, publish_match, read_erp_purchasing, read_ion_purchase_orders
@@ -54,13 +55,14 @@ async def three_way_match(
     env = load_environment("erp", erp=erp)
     integration = erp_integration(INTEGRATION, env.erp)
     mappings = env.erp_mappings
+    collect_rarely()  # hundreds of thousands of rows read and held: see core.collector
     async with IonClient(env.ion) as ion, open_erp(env) as adapter:
         matching = adapter.require(adapter.matching, "the 3-way match")
         # both systems at once: neither waits for the other's pages
-        (lines, receipts, bills), orders = await asyncio.gather(
-            read_erp_purchasing(matching, po_numbers, since, until, include_closed), read_ion_purchase_orders(ion)
+        (lines, receipts, bills), ion_lines = await asyncio.gather(
+            read_erp_purchasing(matching, po_numbers, since, until, include_closed), read_ion_purchase_orders(ion, mappings)
         )
-    result = match_lines(lines, receipts, bills, ion_lines_frame(orders, mappings), mappings, erp=adapter.name)
+    result = match_lines(lines, receipts, bills, ion_lines, mappings, erp=adapter.name)
     csv = publish_match(result, env.app.reports_dir, integration)
     counts = result.rows["status"].value_counts().to_dict()
     summary = MatchSummary(

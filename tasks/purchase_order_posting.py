@@ -29,9 +29,19 @@ class PoContext:
     ledger: Ledger
     run: RunHandle | None  # None in a dry run
     mappings: ErpMappings  # the ERP's section of the mappings file
-    definitions: Definitions | None
     retry_dead: bool = False
     integration: str = INTEGRATION  # the ledger's name for this ERP's PO sync (core.config.erp_integration)
+    definitions: Definitions | None = None  # ION's attribute definitions, read by `prepare`
+    prepared: bool = False
+
+    async def prepare(self) -> None:
+        """Once a run, before the first PO is read: check the ERP's setup (a ConfigError stops the
+        run before any write) and read ION's attribute definitions. A run whose changes are all
+        settled in the ledger (a no-op) makes neither request."""
+        if not self.prepared:
+            await self.source.check()
+            self.definitions = await self.ion.definitions()
+            self.prepared = True
 
 
 @dataclass
@@ -63,7 +73,11 @@ async def plan_po_page(ctx: PoContext, changes: Sequence[PoChange]) -> PoPagePla
     known = ctx.ledger.statuses(ctx.integration, [c.key for c in changes])
     settled = {EntryStatus.posted} | (set() if ctx.retry_dead else {EntryStatus.dead})
     page.already_posted = sum(1 for status in known.values() if status is EntryStatus.posted)
-    pos = await ctx.source.read([c for c in changes if known.get(c.key) not in settled])
+    unsettled = [c for c in changes if known.get(c.key) not in settled]
+    if not unsettled:
+        return page
+    await ctx.prepare()
+    pos = await ctx.source.read(unsettled)
     await ctx.ion.resolve_parts(frozenset().union(*(po.part_numbers for po in pos if po)))
     for po in pos:
         if po is None:

@@ -1,8 +1,8 @@
 """three-way-match tasks: read the ERP's purchasing documents through the port and ION's POs, publish the report.
 
 The rules are `core.three_way_match` (pure pandas); these tasks read each side whole (the ERP
-through the port's MatchSource, ION a page of POs at a time) and write the CSV and the
-artifacts.
+through the port's MatchSource, ION a page of POs at a time, kept only as the columns the match
+needs) and write the CSV and the artifacts.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from prefect.cache_policies import NO_CACHE
 from connectors.ion import IonClient
 from connectors.ion.models.purchase_orders import PurchaseOrder
 from connectors.ion.queries import MATCH_PURCHASE_ORDERS
+from core.collector import collector_paused
+from core.config import ErpMappings
 from core.frames import rows_frame
-from core.three_way_match import DOCUMENT_LINE_COLUMNS, ERP_LINE_COLUMNS, MatchResult
+from core.three_way_match import DOCUMENT_LINE_COLUMNS, ERP_LINE_COLUMNS, ION_LINE_COLUMNS, MatchResult, ion_line_rows
 from erp.port.matching import MatchSource
 from tasks.report_storage import publish_report_link, store_report
 from tasks.reporting import MAX_TABLE_ROWS
@@ -41,13 +43,14 @@ async def read_erp_purchasing(
 
 
 @task(name="read-ion-purchase-orders", cache_policy=NO_CACHE)
-async def read_ion_purchase_orders(ion: IonClient) -> list[PurchaseOrder]:
-    """Every ION purchase order with its lines and receipt items, page by page."""
-    return [
-        PurchaseOrder.model_validate(node)
-        async for page in ion.pages(MATCH_PURCHASE_ORDERS, "purchaseOrders", {"filters": {}})
-        for node in page.nodes
-    ]
+async def read_ion_purchase_orders(ion: IonClient, mappings: ErpMappings) -> pd.DataFrame:
+    """Every ION purchase order's lines as ION_LINE_COLUMNS, page by page: each page is validated,
+    reduced to the columns the match needs and let go (100,000 lines held as models took a GB)."""
+    rows: list[tuple[Any, ...]] = []
+    async for page in ion.pages(MATCH_PURCHASE_ORDERS, "purchaseOrders", {"filters": {}}):
+        with collector_paused():  # a page of nested models: see core.collector
+            rows += ion_line_rows([PurchaseOrder.model_validate(node) for node in page.nodes], mappings)
+    return pd.DataFrame(rows, columns=ION_LINE_COLUMNS)
 
 
 @task(name="publish-three-way-match", cache_policy=NO_CACHE)

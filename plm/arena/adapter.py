@@ -41,6 +41,7 @@ class ArenaItems:
     released_phases: list[str]
     routings: ArenaRoutings
     by_key: dict[str, ReleasedItem] = field(default_factory=dict)  # what the last listing released, by GUID
+    boms: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # BOMs read this run (the adapter is one run's), by GUID
 
     async def released(self, part_numbers: Sequence[str] | None = None) -> ReleasedItems:
         listed = await self.arena.all("/items")
@@ -58,7 +59,9 @@ class ArenaItems:
         queue, seen = [item], {item.key}
         while queue:
             parent = queue.pop(0)
-            bom = await self.arena.bom(parent.key)
+            if parent.key not in self.boms:  # a sub-assembly of several assemblies is read once a run
+                self.boms[parent.key] = await self.arena.bom(parent.key)
+            bom = self.boms[parent.key]
             try:
                 levels.append(AssemblyBom(parent, ebom_lines(bom, self.numbers)))
             except DataError as exc:

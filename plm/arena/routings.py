@@ -53,7 +53,7 @@ class ArenaRoutings:
     numbers: PartNumbers
     suffix: str | None
     released_phases: list[str]
-    listing: dict[str, dict[str, Any]] = field(default_factory=dict)  # Arena number -> item, from the last listing
+    listing: dict[str, dict[str, Any]] = field(default_factory=dict)  # Arena number -> item, from this run's full listing
 
     def is_routing(self, number: str) -> bool:
         return bool(self.suffix) and number.endswith(str(self.suffix))
@@ -65,7 +65,8 @@ class ArenaRoutings:
             return found
         for item in items:
             number = f"{item.plm_number or self.numbers.arena(item.number)}{self.suffix}"
-            routing = self.listing.get(number) or next(iter(await self.arena.all("/items", {"number": number})), None)
+            # the listing of this run holds every item: a number not in it has no routing (no request)
+            routing = self.listing.get(number) if self.listing else await self._find(number)
             if routing is None or routing.get("number") != number:
                 continue  # no routing kept for this item
             phase = (routing.get("lifecyclePhase") or {}).get("name")
@@ -88,3 +89,6 @@ class ArenaRoutings:
                 )
             )
         return found
+
+    async def _find(self, number: str) -> dict[str, Any] | None:
+        return next(iter(await self.arena.all("/items", {"number": number})), None)
