@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import pytest
+from prefect import flow
 from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
@@ -37,16 +38,43 @@ def test_two_holders_stay_inside_one_limit_together_and_a_budget_without_one_is_
         async with asyncio.timeout(30):  # a one-place budget held three times at once: not enforced here
             async with first.hold((alone,)), first.hold((alone,)), first.hold((alone,)):
                 pass
-        async with get_client() as client:  # places no request wants go back by themselves
-            for _ in range(300):
-                if (await client.read_global_concurrency_limit_by_name(shared.name)).active_slots == 0:
-                    break
-                await asyncio.sleep(0.1)
-            else:
-                pytest.fail("places were kept after the requests ended")
+        assert await _active_slots_after(shared.name, 30) == 0, "places were kept after the requests ended"
 
     asyncio.run(main())
     assert peak[shared.name] == 2  # both holders, one budget: never more than its limit
+
+
+async def _active_slots_after(name: str, seconds: float) -> int:
+    """The limit's places still taken once `seconds` have passed (or as soon as none are)."""
+    async with get_client() as client:
+        for _ in range(int(seconds * 10)):
+            active = (await client.read_global_concurrency_limit_by_name(name)).active_slots
+            if active == 0:
+                return 0
+            await asyncio.sleep(0.1)
+        return active
+
+
+def test_places_taken_in_a_flow_run_go_back_when_it_ends_not_when_their_lease_does():
+    """The flow run's Prefect client is closed by the time its places are idle: they must still go
+    back (they used to wait out their 60 s lease, starving every other worker of the budget)."""
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 3)
+    holder = PrefectBudgets()
+
+    @flow(persist_result=False)
+    async def three_at_once() -> None:
+        async def request() -> None:
+            async with holder.hold((budget,)):
+                await asyncio.sleep(0.05)
+
+        await asyncio.gather(*(request() for _ in range(3)))
+
+    async def main() -> int:
+        await create_budgets([budget])
+        await three_at_once()
+        return await _active_slots_after(budget.name, 10)
+
+    assert asyncio.run(main()) == 0
 
 
 def test_without_a_holder_a_budget_costs_nothing():
