@@ -286,17 +286,20 @@ async def _exists(name: str) -> bool:
     return bool(limit.active)
 
 
+def system_budgets(system: str) -> tuple[Budget, ...]:
+    """The budgets (`shared_budgets` of its settings) of one system of `core.environment.SETTINGS`;
+    none when its settings are not complete in this environment."""
+    try:
+        settings = settings_from_environment(SETTINGS[system])
+    except (ConfigError, ValidationError):
+        return ()  # this system is not configured here: nothing of it to share
+    return tuple(getattr(settings, "shared_budgets", ()))
+
+
 def configured_budgets() -> list[Budget]:
-    """The budgets (`shared_budgets` of its settings) of every system whose settings are complete
-    in this environment; a system registered in `core.environment.SETTINGS` joins by having them."""
-    budgets: list[Budget] = []
-    for cls in SETTINGS.values():
-        try:
-            settings = settings_from_environment(cls)
-        except (ConfigError, ValidationError):
-            continue  # this system is not configured here: nothing of it to share
-        budgets += getattr(settings, "shared_budgets", ())
-    return budgets
+    """The budgets of every system whose settings are complete in this environment; a system
+    registered in `core.environment.SETTINGS` joins by having them."""
+    return [budget for system in SETTINGS for budget in system_budgets(system)]
 
 
 async def create_budgets(budgets: Iterable[Budget]) -> list[tuple[Budget, str]]:

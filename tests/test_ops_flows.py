@@ -24,6 +24,7 @@ from ledger.activity import Activity
 from ledger.inbox import Inbox
 from ledger.models import InboxStatus
 from ledger.store import utcnow
+from tasks.budgets import configured_budgets, create_budgets
 from tasks.health import Facts, Health, Thresholds, TokenFacts, announce, assess
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -107,13 +108,7 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
     dead = {e.key for e in Ledger(world.ledger_url).entries("consumption-sync", EntryStatus.dead)}
     assert dead == {"ion:run:1006:completion", "ion:run:1008:completion"}
 
-    async def netsuite_budget():
-        async with get_client() as client:
-            await client.upsert_global_concurrency_limit_by_name("netsuite-test", 5)
-
-    asyncio.run(netsuite_budget())
-    metered = replace(INTEGRATIONS["consumption-sync"], concurrency_limit="netsuite-test")
-    monkeypatch.setitem(INTEGRATIONS, "consumption-sync", metered)
+    asyncio.run(create_budgets(configured_budgets()))  # what `ion-sync budgets` does
     health = asyncio.run(
         integration_health(
             sla_minutes={"inventory-reconciliation": 1}, integrations=["consumption-sync", "inventory-reconciliation"]
@@ -128,7 +123,8 @@ def test_replay_dead_letters_from_the_command_line_after_the_cause_is_fixed(worl
 
     artifacts = {a.key: a for a in asyncio.run(health_table()) if a.key == "integration-health"}
     table = str(artifacts["integration-health"].data)
-    assert "new dead letter" in table and "0/5 slots (netsuite-test)" in table
+    # consumption-sync's requests count against the NetSuite account's budget, named from its settings
+    assert "new dead letter" in table and "0/5 slots (netsuite-1234567_sb1-concurrency)" in table
 
 
 NOW = utcnow()
