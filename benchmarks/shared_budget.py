@@ -109,7 +109,15 @@ def child(kind: str) -> dict[str, Any]:
         ended = time.time()
         summary = await state.aresult(raise_on_failure=False)
         posted = summary.posted if isinstance(summary, SyncSummary) else 0
-        return {"kind": kind, "started": started, "ended": ended, "posted": posted, "state": state.name, "demand": demand.spans, "held": demand.held}
+        return {
+            "kind": kind,
+            "started": started,
+            "ended": ended,
+            "posted": posted,
+            "state": state.name,
+            "demand": demand.spans,
+            "held": demand.held,
+        }
 
     return asyncio.run(main())
 
@@ -277,6 +285,7 @@ def main() -> None:
         "time in a request is the HTTP stacks' of this machine)"
     )
     print(f"utilization={busy / (args.limit * demand):.2f} throttled={throttled}")
+
 
 if __name__ == "__main__":
     main()

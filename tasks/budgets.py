@@ -4,7 +4,7 @@ A client names the budget each request counts against (`connectors.shared_budget
 NetSuite's concurrency slots per account, Ramp's request window, QuickBooks' per-minute,
 per-second and batch budgets per realm). `PrefectBudgets` holds each request in the global
 concurrency limit of that name on the Prefect API the process uses: a concurrency budget is
-taken and given back around the request (`concurrency`), a rate budget is taken and frees itself
+held from request to request and given back within seconds (`_Places`), a rate budget is taken and frees itself
 as Prefect decays it (`rate_limit`, `slot_decay_per_second` = limit / window). Two workers, or
 consumption-sync and receipt-sync on one account, then stay inside one budget together instead
 of each inside its own and both inside the vendor's 429s.
@@ -134,12 +134,15 @@ class _Places:
     no request wants for `IDLE_SECONDS` goes back.
 
     One keeper task per budget and event loop does all the talking to Prefect, one place per
-    lease, back to back while requests wait (the first requests of a run have all their places
-    in a few round trips). It uses a Prefect client of its own, which asks a busy server (SQLite's
-    503 "database is locked") again after a poll, not after the client's 2 s back-off (measured:
-    every 503 stopped a process's asking for 2 s while the other held the budget). Places go back when the work ends, also when the flow run's client is already closed
-    and when the event loop is closing; a killed process's come back when their lease
-    (`LEASE_SECONDS`) ends. The lease names the flow run holding it, as Prefect's UI shows."""
+    lease, back to back while requests wait (a run has all its places in a few round trips). It
+    uses a Prefect client of its own, which asks a busy server (SQLite's 503 "database is
+    locked") again after a poll, not after the client's 2 s back-off (measured: every 503 stopped
+    a process's asking for 2 s). Places go back when the work ends, also once the flow run's own
+    client is closed (measured: they did not, and starved the other worker for the whole 60 s
+    lease) and when the event loop is closing; a killed process's come back when their lease
+    (`LEASE_SECONDS`) ends. Each lease names the flow run holding it (its holder on the server).
+    Every hand-back between processes costs round trips, slow on a loaded server, hence a
+    tenure of seconds, not of requests."""
 
     def __init__(self, name: str, gone: Callable[[str], None]) -> None:
         self.name = name
@@ -186,6 +189,17 @@ class _Places:
         self.wake.set()
         if self.keeper is None or self.keeper.done():
             self.keeper = asyncio.get_running_loop().create_task(self._keep())
+            self.keeper.add_done_callback(self._kept)
+
+    def _kept(self, keeper: asyncio.Task[None]) -> None:
+        if keeper.cancelled():
+            return  # the loop is closing
+        if (exc := keeper.exception()) is not None:
+            logger.warning("budget %s: its keeper failed (%r); waiting requests keep to their own limiter", self.name, exc)
+            while self._hand_over(None):
+                pass
+        elif self.free or self.leaving or self.waiting:
+            self._nudge()  # came while the keeper was closing its client
 
     async def _keep(self) -> None:
         """Give back what is due, ask for what requests wait for; end when nothing is held or wanted."""
@@ -213,8 +227,6 @@ class _Places:
                 self.leaving += self.free
                 self.free.clear()
                 await self._give_back_all(client, self.leaving)
-                while self._hand_over(None):  # the keeper failed: requests go on their own limiter
-                    pass
 
     async def _sleep(self) -> None:
         """Until a request comes or goes, the next ask, or the next idle place's time."""
@@ -249,25 +261,17 @@ class _Places:
         """Release each place, taking it off `places` once done: one interrupted (the loop closing)
         stays listed for the keeper's `finally`."""
         for place in list(places):
-            for attempt in range(3):
-                try:
-                    await client.release_concurrency_slots_with_lease(place.lease_id)
-                    break
-                except httpx.HTTPError as exc:
-                    if attempt == 2:
-                        logger.warning(
-                            "a place of budget %s was not given back (%s); its lease ends within %.0f s",
-                            self.name,
-                            exc,
-                            LEASE_SECONDS,
-                        )
-                    else:
-                        await asyncio.sleep(POLL_SECONDS)
+            try:
+                await client.release_concurrency_slots_with_lease(place.lease_id)
+            except httpx.HTTPError as exc:  # after the client's retries
+                logger.warning(
+                    "a place of budget %s was not given back (%s); its lease ends within %.0f s", self.name, exc, LEASE_SECONDS
+                )
             places.remove(place)
 
 
 def _holder() -> ConcurrencyLeaseHolder | None:
-    """The flow run asking, named on the lease (Prefect's UI lists a limit's holders)."""
+    """The flow run asking, named on the lease as its holder."""
     run = FlowRunContext.get()
     return ConcurrencyLeaseHolder(type="flow_run", id=run.flow_run.id) if run and run.flow_run else None
 
