@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
+import httpx
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 
 from connectors.shared_budget import Budget, held
 from ion_sync.cli import app
+from tasks import budgets
 from tasks.budgets import PrefectBudgets, create_budgets
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -91,3 +94,25 @@ def test_ion_sync_budgets_creates_each_configured_budget_once(world):
     assert "netsuite-1234567_sb1-concurrency: 5 at once (NetSuite requests in flight)" in first.output
     again = CliRunner().invoke(app, ["budgets"])
     assert "unchanged netsuite-1234567_sb1-concurrency" in again.output
+
+
+def test_a_prefect_server_too_busy_to_answer_is_asked_again_after_a_poll_not_after_seconds(monkeypatch):
+    """SQLite's 503 "database is locked": the Prefect client would wait 2 s before asking again."""
+    lease = str(uuid.uuid4())
+    answers = [httpx.Response(503, json={"exception_message": "Service Unavailable"})]
+
+    def server(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if answers else httpx.Response(200, json={"lease_id": lease, "limits": []})
+
+    monkeypatch.setattr(budgets, "OWN_CLIENT", {**budgets.OWN_CLIENT, "transport": httpx.MockTransport(server)})
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 1)
+    holder = PrefectBudgets()
+
+    async def one_request() -> float:
+        await create_budgets([budget])
+        await holder.shared(budget)  # found on the real server; places are asked of the busy one
+        started = time.monotonic()
+        async with holder.hold((budget,)):
+            return time.monotonic() - started
+
+    assert asyncio.run(one_request()) < 1.0 and not answers
