@@ -7,7 +7,8 @@ dead-letter-replay need to know about each one. A new integration plugs in with 
 - `sla`: a successful run is expected at least this often; `quiet_after`: posting nothing for
   longer than this is unusual (None for read-only reports);
 - `credentials`: credential-store names whose tokens expire (OAuth), checked by health;
-- `concurrency_limit`: the Prefect global concurrency limit metering its API budget, if any;
+- `budgets`: the system whose API budgets its requests count against (the Prefect global
+  concurrency limits of that system's `shared_budgets`, named from its settings), if any;
 - `cannot_work`: why its configured mode cannot work (health reports it failing), if it cannot;
 - `erp`: the ERP of an ERP-port integration (one entry per ERP and flow, named by
   `core.config.erp_integration`); health looks at those of ION_SYNC_ERP unless asked for others;
@@ -24,7 +25,7 @@ from typing import Any
 
 from connectors.errors import ConfigError
 from core.config import ERP_NAMES, ErpName, erp_integration
-from core.environment import ramp_mode_problem
+from core.environment import System, ramp_mode_problem
 from erp.port.completions import INTEGRATION as CONSUMPTION
 from erp.port.purchase_orders import INTEGRATION as PO_SYNC
 from erp.port.receipts import INTEGRATION as RECEIPT_SYNC
@@ -63,7 +64,7 @@ class Integration:
     run_for: RunFor | None = None
     source_ids: Callable[[Sequence[str]], list[str]] | None = None
     credentials: tuple[str, ...] = field(default=())
-    concurrency_limit: str | None = None
+    budgets: System | None = None
     ledger_integration: str | None = None  # when its ledger entries go by another name
     cannot_work: Callable[[], str | None] | None = None
     erp: ErpName | None = None
@@ -102,7 +103,7 @@ def _erp_port(erp: ErpName) -> list[Integration]:
         return await labor_sync(session_ids=_ids(ids), dry_run=dry_run, erp=erp, return_state=True)
 
     def named(base: str) -> dict[str, Any]:
-        return {"erp": erp, "flow": base if erp != "netsuite" else None}
+        return {"erp": erp, "flow": base if erp != "netsuite" else None, "budgets": erp}
 
     return [
         Integration(
@@ -196,13 +197,13 @@ INTEGRATIONS: dict[str, Integration] = {
     # The ERP port's six flows, once per ERP (NetSuite's keep their plain names).
     **{i.name: i for erp in ERP_NAMES for i in _erp_port(erp)},
     # Ramp: the rate budget is Ramp's 200 requests per 10 s, shared by the four flows.
-    RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60, cannot_work=ramp_mode_problem),
-    RAMP_POS: _writer(RAMP_POS, _ramp_pos_for, cannot_work=ramp_mode_problem),
-    RAMP_RECEIPTS: _writer(RAMP_RECEIPTS, _ramp_receipts_for, cannot_work=ramp_mode_problem),
-    RAMP_APPROVALS: _writer(RAMP_APPROVALS, None, sla_minutes=90, cannot_work=ramp_mode_problem),
+    RAMP_SUPPLIERS: _writer(RAMP_SUPPLIERS, None, sla_minutes=26 * 60, cannot_work=ramp_mode_problem, budgets="ramp"),
+    RAMP_POS: _writer(RAMP_POS, _ramp_pos_for, cannot_work=ramp_mode_problem, budgets="ramp"),
+    RAMP_RECEIPTS: _writer(RAMP_RECEIPTS, _ramp_receipts_for, cannot_work=ramp_mode_problem, budgets="ramp"),
+    RAMP_APPROVALS: _writer(RAMP_APPROVALS, None, sla_minutes=90, cannot_work=ramp_mode_problem, budgets="ramp"),
     # QuickBooks Online: its OAuth tokens rotate; health reads their expiry from the ledger.
-    QBO_POS: _writer(QBO_POS, _quickbooks_pos_for, credentials=("quickbooks:*",)),
-    QBO_ITEMS: _writer(QBO_ITEMS, None, credentials=("quickbooks:*",)),
+    QBO_POS: _writer(QBO_POS, _quickbooks_pos_for, credentials=("quickbooks:*",), budgets="quickbooks"),
+    QBO_ITEMS: _writer(QBO_ITEMS, None, credentials=("quickbooks:*",), budgets="quickbooks"),
     # The PLM-port flows, per PLM (tasks/plm.py ADAPTERS).
     **{name: integration for plm in ADAPTERS for name, integration in _plm_integrations(plm).items()},
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,9 @@ class FaultStats:
     injected: Counter[str] = field(default_factory=Counter)
     concurrency_rejections: int = 0
     max_in_flight: int = 0
+    busy_seconds: float = 0.0  # summed over requests: time each held a concurrency slot
+    first_request_at: float | None = None  # epoch seconds: when the first request arrived
+    last_response_at: float | None = None  # epoch seconds: when the last one let go of its slot
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -74,6 +78,9 @@ class FaultStats:
             "injected": dict(self.injected),
             "concurrency_rejections": self.concurrency_rejections,
             "max_in_flight": self.max_in_flight,
+            "busy_seconds": round(self.busy_seconds, 4),
+            "first_request_at": self.first_request_at,
+            "last_response_at": self.last_response_at,
         }
 
 
@@ -136,6 +143,8 @@ class FaultInjector:
         request = Request(scope, replay)
         cfg = self.config
         self.stats.requests += 1
+        if self.stats.first_request_at is None:
+            self.stats.first_request_at = time.time()
 
         arrived = asyncio.get_running_loop().time()
         hold = cfg.latency_ms / 1000 if cfg.latency_is_response_time else 0.0
@@ -153,6 +162,7 @@ class FaultInjector:
             return
         self._in_flight += 1
         self.stats.max_in_flight = max(self.stats.max_in_flight, self._in_flight)
+        admitted = time.monotonic()
         try:
             if cfg.latency_ms and not cfg.latency_is_response_time:
                 await asyncio.sleep(cfg.latency_ms / 1000)
@@ -181,6 +191,8 @@ class FaultInjector:
             await self.app(scope, replay, send_counting)
         finally:
             self._in_flight -= 1
+            self.stats.busy_seconds += time.monotonic() - admitted
+            self.stats.last_response_at = time.time()
 
 
 def fault_routes(injector: FaultInjector) -> list[Route]:

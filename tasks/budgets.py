@@ -4,7 +4,7 @@ A client names the budget each request counts against (`connectors.shared_budget
 NetSuite's concurrency slots per account, Ramp's request window, QuickBooks' per-minute,
 per-second and batch budgets per realm). `PrefectBudgets` holds each request in the global
 concurrency limit of that name on the Prefect API the process uses: a concurrency budget is
-taken and given back around the request (`concurrency`), a rate budget is taken and frees itself
+held from request to request and given back within seconds (`_Places`), a rate budget is taken and frees itself
 as Prefect decays it (`rate_limit`, `slot_decay_per_second` = limit / window). Two workers, or
 consumption-sync and receipt-sync on one account, then stay inside one budget together instead
 of each inside its own and both inside the vendor's 429s.
@@ -22,15 +22,18 @@ import logging
 import random
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
+from prefect.client.schemas.objects import ConcurrencyLeaseHolder
 from prefect.concurrency.asyncio import rate_limit
+from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL
 from pydantic import ValidationError
@@ -42,7 +45,8 @@ from core.environment import SETTINGS, settings_from_environment
 logger = logging.getLogger("ion_sync.budgets")
 
 
-TENURE_SECONDS = 5.0  # a process keeps a place this long, then offers it back to every process
+TENURE_SECONDS = 15.0  # a process keeps a place this long, then offers it back to every process
+YIELD_SECONDS = 0.15  # after offering places back, wait this long before asking again (the others poll faster)
 IDLE_SECONDS = 0.2  # a place no request of this process wanted for this long goes back
 POLL_SECONDS = 0.1  # the budget is full: ask again after about this long (jittered)
 LEASE_SECONDS = 60.0  # Prefect's shortest lease: the places of a killed worker come back after it
@@ -51,8 +55,16 @@ LEASE_SECONDS = 60.0  # Prefect's shortest lease: the places of a killed worker 
 STUCK_SECONDS = 3 * LEASE_SECONDS
 
 
-class BudgetStuck(Exception):
-    """No place in a shared budget came free within STUCK_SECONDS."""
+async def _ask_again_soon(response: httpx.Response) -> None:
+    """A Prefect server too busy to answer (503: SQLite's "database is locked") is asked again
+    after a poll: the Prefect client's retries wait a Retry-After, else 2 s and more."""
+    if response.status_code == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(POLL_SECONDS)
+
+
+# Any httpx settings make `get_client` build a client of its own instead of handing over the flow
+# run's, which closes when the run ends while places may still be going back.
+OWN_CLIENT = {"event_hooks": {"response": [_ask_again_soon]}}
 
 
 class PrefectBudgets:
@@ -83,29 +95,27 @@ class PrefectBudgets:
         rates = [b.name for b in on_server if b.per_seconds]
         if rates:
             await rate_limit(rates, strict=True)
-        slots = [self._places_of(b.name) for b in on_server if not b.per_seconds]
         taken: list[tuple[_Places, _Place]] = []
         try:
-            for places in slots:
-                try:
-                    taken.append((places, await places.take()))
-                except (httpx.HTTPError, BudgetStuck) as exc:  # a sync must not stop for the server
-                    logger.warning(
-                        "budget %s: %s; this process keeps to its own limiter",
-                        places.name,
-                        exc if isinstance(exc, BudgetStuck) else f"the Prefect server did not answer ({type(exc).__name__})",
-                    )
-                    self._on_server[places.name] = False
+            for budget in on_server:
+                if not budget.per_seconds:
+                    places = self._places_of(budget.name)
+                    place = await places.take()
+                    if place is not None:
+                        taken.append((places, place))
             yield None
         finally:
             for places, place in taken:
-                await places.give_back(place)
+                places.give_back(place)
 
     def _places_of(self, name: str) -> _Places:
         per_loop = self._places.setdefault(asyncio.get_running_loop(), {})
         if name not in per_loop:
-            per_loop[name] = _Places(name)
+            per_loop[name] = _Places(name, self._gone)
         return per_loop[name]
+
+    def _gone(self, name: str) -> None:
+        self._on_server[name] = False
 
 
 @dataclass
@@ -116,96 +126,167 @@ class _Place:
 
 
 class _Places:
-    """The places of one concurrency budget this process holds, reused request after request.
+    """The places of one concurrency budget this process holds, handed from request to request.
 
     Taking a Prefect slot per request costs two round trips, and Prefect's own `concurrency()`
     waits out a Retry-After of the average occupancy whenever the limit is full (measured: 20
-    requests of 100 ms on 2 slots took 18 s instead of 1). So a process keeps a place for
-    up to `TENURE_SECONDS` and hands it from one request to the next without asking Prefect;
-    then it gives it back, and waits its turn like every other process (polling every
-    `POLL_SECONDS`), so two workers share the budget instead of one keeping it. A place no
-    request wants for `IDLE_SECONDS` goes back at once, and all go back when the event loop
-    ends; a killed process's places come back when their lease (`LEASE_SECONDS`) runs out."""
+    requests of 100 ms on 2 slots took 18 s instead of 1). So a process keeps a place for up to
+    `TENURE_SECONDS` and hands it from one request straight to the next waiting one; then it
+    offers it back and waits `YIELD_SECONDS` before asking again, so another worker polling the
+    full budget (every `POLL_SECONDS`) gets its turn instead of one process keeping it. A place
+    no request wants for `IDLE_SECONDS` goes back.
 
-    def __init__(self, name: str) -> None:
+    One keeper task per budget and event loop does all the talking to Prefect, one place per
+    lease, back to back while requests wait (a run has all its places in a few round trips). It
+    uses a Prefect client of its own, which asks a busy server (SQLite's 503 "database is
+    locked") again after a poll, not after the client's 2 s back-off (measured: every 503 stopped
+    a process's asking for 2 s). Places go back when the work ends, also once the flow run's own
+    client is closed (measured: they did not, and starved the other worker for the whole 60 s
+    lease) and when the event loop is closing; a killed process's come back when their lease
+    (`LEASE_SECONDS`) ends. Each lease names the flow run holding it (its holder on the server).
+    Every hand-back between processes costs round trips, slow on a loaded server, hence a
+    tenure of seconds, not of requests."""
+
+    def __init__(self, name: str, gone: Callable[[str], None]) -> None:
         self.name = name
-        self.free: asyncio.Queue[_Place] = asyncio.Queue()
+        self.gone = gone
+        self.free: deque[_Place] = deque()  # held, no request using it
+        self.leaving: list[_Place] = []  # held past their tenure: to give back
+        self.waiting: deque[asyncio.Future[_Place | None]] = deque()
+        self.ask_from = 0.0  # monotonic time before which the keeper does not ask
+        self.wake = asyncio.Event()
         self.keeper: asyncio.Task[None] | None = None
-        self.asking = False
-        self.releasing: set[asyncio.Task[None]] = set()
 
-    async def take(self) -> _Place:
-        stuck_at = time.monotonic() + STUCK_SECONDS
-        while time.monotonic() < stuck_at:
-            if not self.free.empty():
-                return self.free.get_nowait()
-            if not self.asking:  # one request of this process asks Prefect at a time; the rest wait here
-                self.asking = True
-                try:
-                    place = await self._acquire()
-                finally:
-                    self.asking = False
-                if place:
-                    return place
-            try:
-                return await asyncio.wait_for(self.free.get(), POLL_SECONDS * random.uniform(0.5, 1.5))
-            except TimeoutError:
-                continue
-        raise BudgetStuck(
-            f"no place came free for {STUCK_SECONDS:.0f} s: places of a killed worker are held until the Prefect "
-            "server's repossessor service revokes their leases (is the server running its services?)"
-        )
+    async def take(self) -> _Place | None:
+        """A place for one request; None when the server stopped answering (go without)."""
+        if self.free:
+            return self.free.popleft()
+        waiter: asyncio.Future[_Place | None] = asyncio.get_running_loop().create_future()
+        self.waiting.append(waiter)
+        self._nudge()
+        try:
+            return await asyncio.wait_for(waiter, STUCK_SECONDS)
+        except TimeoutError:
+            logger.warning(
+                "budget %s: no place came free for %.0f s: places of a killed worker are held until the Prefect "
+                "server's repossessor service revokes their leases (is the server running its services?); "
+                "this process keeps to its own limiter",
+                self.name,
+                STUCK_SECONDS,
+            )
+            self.gone(self.name)
+            return None
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and (place := waiter.result()) is not None:
+                self.give_back(place)  # handed over just as the request was cancelled
+            raise
 
-    async def give_back(self, place: _Place) -> None:
+    def give_back(self, place: _Place) -> None:
         now = time.monotonic()
         if now - place.since >= TENURE_SECONDS:
-            # in the background: the request that held it is done and must not wait for Prefect
-            releasing = asyncio.get_running_loop().create_task(_release(place))
-            self.releasing.add(releasing)
-            releasing.add_done_callback(self.releasing.discard)
-            return
-        place.freed = now
-        self.free.put_nowait(place)
-        if self.keeper is None or self.keeper.done():
-            self.keeper = asyncio.get_running_loop().create_task(self._release_idle())
+            self.leaving.append(place)
+        elif not self._hand_over(place):
+            place.freed = now
+            self.free.append(place)
+        self._nudge()
 
-    async def _acquire(self) -> _Place | None:
+    def _hand_over(self, place: _Place | None) -> bool:
+        while self.waiting:
+            waiter = self.waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(place)
+                return True
+        return False
+
+    def _nudge(self) -> None:
+        self.wake.set()
+        if self.keeper is None or self.keeper.done():
+            self.keeper = asyncio.get_running_loop().create_task(self._keep())
+            self.keeper.add_done_callback(self._kept)
+
+    def _kept(self, keeper: asyncio.Task[None]) -> None:
+        if keeper.cancelled():
+            return  # the loop is closing
+        if (exc := keeper.exception()) is not None:
+            logger.warning("budget %s: its keeper failed (%r); waiting requests keep to their own limiter", self.name, exc)
+            while self._hand_over(None):
+                pass
+        elif self.free or self.leaving or self.waiting:
+            self._nudge()  # came while the keeper was closing its client
+
+    async def _keep(self) -> None:
+        """Give back what is due, ask for what requests wait for; end when nothing is held or wanted."""
+        holder = _holder()
+        async with get_client(httpx_settings=OWN_CLIENT) as client:
+            try:
+                while self.free or self.leaving or self.waiting:
+                    self.wake.clear()
+                    now, tenure_over = time.monotonic(), bool(self.leaving)
+                    idle = [p for p in self.free if now - p.freed >= IDLE_SECONDS]
+                    self.free = deque(p for p in self.free if p not in idle)
+                    self.leaving += idle
+                    await self._give_back_all(client, self.leaving)
+                    if tenure_over:
+                        self.ask_from = time.monotonic() + YIELD_SECONDS
+                    self.waiting = deque(w for w in self.waiting if not w.done())
+                    if self.waiting and time.monotonic() >= self.ask_from:
+                        place = await self._acquire(client, holder)
+                        if place is not None and not self._hand_over(place):
+                            place.freed = time.monotonic()
+                            self.free.append(place)
+                        continue
+                    await self._sleep()
+            finally:  # also when the loop is closing: what is held goes back
+                self.leaving += self.free
+                self.free.clear()
+                await self._give_back_all(client, self.leaving)
+
+    async def _sleep(self) -> None:
+        """Until a request comes or goes, the next ask, or the next idle place's time."""
+        now = time.monotonic()
+        due = [p.freed + IDLE_SECONDS for p in self.free]
+        if self.waiting:
+            due.append(self.ask_from)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), max(0.0, min(due, default=now + IDLE_SECONDS) - now))
+
+    async def _acquire(self, client: PrefectClient, holder: ConcurrencyLeaseHolder | None) -> _Place | None:
         try:
-            async with get_client() as client:
-                response = await client.increment_concurrency_slots_with_lease(
-                    names=[self.name], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS
+            response = await client.increment_concurrency_slots_with_lease(
+                names=[self.name], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS, holder=holder
+            )
+        except httpx.HTTPError as exc:
+            self.ask_from = time.monotonic() + POLL_SECONDS * random.uniform(0.5, 1.5)
+            if not (isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code == 423):
+                # no answer after the client's retries: a sync must not stop for it
+                logger.warning(
+                    "budget %s: the Prefect server did not answer (%s); this process keeps to its own limiter",
+                    self.name,
+                    type(exc).__name__,
                 )
-        except httpx.HTTPStatusError as exc:
-            if exc.response.status_code == 423:
-                return None
-            raise
+                self.gone(self.name)
+                while self._hand_over(None):
+                    pass
+            return None
         return _Place(UUID(response.json()["lease_id"]), time.monotonic())
 
-    async def _release_idle(self) -> None:
-        """Give back what no request wanted for a while; everything, when the loop ends."""
-        try:
-            while not self.free.empty():
-                await asyncio.sleep(IDLE_SECONDS)
-                now, free = time.monotonic(), []
-                while not self.free.empty():
-                    free.append(self.free.get_nowait())
-                for place in free:
-                    if now - place.freed < IDLE_SECONDS:
-                        self.free.put_nowait(place)  # back at once, before any release is awaited
-                for place in free:
-                    if now - place.freed >= IDLE_SECONDS:
-                        await _release(place)
-        finally:
-            while not self.free.empty():
-                await _release(self.free.get_nowait())
+    async def _give_back_all(self, client: PrefectClient, places: list[_Place]) -> None:
+        """Release each place, taking it off `places` once done: one interrupted (the loop closing)
+        stays listed for the keeper's `finally`."""
+        for place in list(places):
+            try:
+                await client.release_concurrency_slots_with_lease(place.lease_id)
+            except httpx.HTTPError as exc:  # after the client's retries
+                logger.warning(
+                    "a place of budget %s was not given back (%s); its lease ends within %.0f s", self.name, exc, LEASE_SECONDS
+                )
+            places.remove(place)
 
 
-async def _release(place: _Place) -> None:
-    try:
-        async with get_client() as client:
-            await client.release_concurrency_slots_with_lease(place.lease_id)
-    except httpx.HTTPError as exc:
-        logger.warning("a shared-budget place was not given back (%s); its lease ends within %.0f s", exc, LEASE_SECONDS)
+def _holder() -> ConcurrencyLeaseHolder | None:
+    """The flow run asking, named on the lease as its holder."""
+    run = FlowRunContext.get()
+    return ConcurrencyLeaseHolder(type="flow_run", id=run.flow_run.id) if run and run.flow_run else None
 
 
 async def _exists(name: str) -> bool:
@@ -222,17 +303,20 @@ async def _exists(name: str) -> bool:
     return bool(limit.active)
 
 
+def system_budgets(system: str) -> tuple[Budget, ...]:
+    """The budgets (`shared_budgets` of its settings) of one system of `core.environment.SETTINGS`;
+    none when its settings are not complete in this environment."""
+    try:
+        settings = settings_from_environment(SETTINGS[system])
+    except (ConfigError, ValidationError):
+        return ()  # this system is not configured here: nothing of it to share
+    return tuple(getattr(settings, "shared_budgets", ()))
+
+
 def configured_budgets() -> list[Budget]:
-    """The budgets (`shared_budgets` of its settings) of every system whose settings are complete
-    in this environment; a system registered in `core.environment.SETTINGS` joins by having them."""
-    budgets: list[Budget] = []
-    for cls in SETTINGS.values():
-        try:
-            settings = settings_from_environment(cls)
-        except (ConfigError, ValidationError):
-            continue  # this system is not configured here: nothing of it to share
-        budgets += getattr(settings, "shared_budgets", ())
-    return budgets
+    """The budgets of every system whose settings are complete in this environment; a system
+    registered in `core.environment.SETTINGS` joins by having them."""
+    return [budget for system in SETTINGS for budget in system_budgets(system)]
 
 
 async def create_budgets(budgets: Iterable[Budget]) -> list[tuple[Budget, str]]:

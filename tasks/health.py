@@ -36,6 +36,7 @@ from ledger import Ledger
 from ledger.activity import Activity, InboxState, activity, inbox_state
 from ledger.credentials import Credentials
 from ledger.inbox import Inbox
+from tasks.budgets import system_budgets
 
 
 class Health(StrEnum):
@@ -287,21 +288,26 @@ async def prefect_runs(flow_name: str, since: datetime, deployment: str | None =
     )
 
 
-async def rate_budget(limit_name: str) -> str | None:
-    """Slots in use of the Prefect global concurrency limit that meters an API budget."""
+async def rate_budget(system: str) -> str | None:
+    """Slots in use of the Prefect global concurrency limits that hold a system's API budgets
+    (`tasks.budgets.system_budgets`; those not created on the server are left out)."""
     from prefect.exceptions import ObjectNotFound
 
+    uses = []
     async with get_client() as client:
-        try:
-            limit = await client.read_global_concurrency_limit_by_name(limit_name)
-        except ObjectNotFound:
-            return None
-    return f"{limit.active_slots}/{limit.limit} slots ({limit_name})"
+        for budget in system_budgets(system):
+            try:
+                limit = await client.read_global_concurrency_limit_by_name(budget.name)
+            except ObjectNotFound:
+                continue
+            uses.append(f"{limit.active_slots}/{limit.limit} slots ({budget.name})")
+    return "; ".join(uses) or None
 
 
 @task(name="gather-health-facts", cache_policy=NO_CACHE)
 async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str, int], since: datetime) -> list[Facts]:
     facts = []
+    budget_use: dict[str, str | None] = {}  # by system: several integrations share its budgets
     for integ in integrations:
         runs = await prefect_runs(integ.flow or integ.name, since, integ.name if integ.flow else None, integ.runs_named)
         inbox = None
@@ -317,7 +323,9 @@ async def gather(ledger: Ledger, integrations: list[Any], sla_minutes: dict[str,
                     inbox.dead + state.dead,
                 )
             )
-        budget = await rate_budget(integ.concurrency_limit) if integ.concurrency_limit else None
+        if integ.budgets and integ.budgets not in budget_use:
+            budget_use[integ.budgets] = await rate_budget(integ.budgets)
+        budget = budget_use.get(integ.budgets) if integ.budgets else None
         sla = timedelta(minutes=sla_minutes[integ.name]) if integ.name in sla_minutes else integ.sla
         facts.append(
             Facts(

@@ -166,6 +166,25 @@ def prefect_api() -> str:
     return api_url
 
 
+@pytest.fixture
+def budgets_left_behind() -> Iterator[None]:
+    """For a test that creates the configured budgets' global concurrency limits (`ion-sync
+    budgets`): they are deleted afterwards, or a later test's SIGKILLed child would leave places
+    in them that this process's test server (no repossessor service) never frees."""
+    yield
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def delete() -> None:
+        async with get_client() as client:
+            for limit in await client.read_global_concurrency_limits(limit=200):
+                if not limit.name.startswith("test-"):
+                    await client.delete_global_concurrency_limit_by_name(limit.name)
+
+    asyncio.run(delete())
+
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     from ion_sync.sandbox import start_sandbox

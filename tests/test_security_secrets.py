@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.sorting import ArtifactSort, LogSort
 from prefect.logging.handlers import APILogHandler
 
 from connectors.errors import ConfigError
@@ -38,8 +39,9 @@ async def prefect_records() -> str:
     """Every artifact, log line and event the Prefect API holds, as text."""
     await APILogHandler.aflush()
     async with get_client() as client:
-        artifacts = await client.read_artifacts()
-        logs = await client.read_logs()
+        # the newest first: the test server holds earlier tests' records too, and a page is 200
+        artifacts = await client.read_artifacts(sort=ArtifactSort.CREATED_DESC)
+        logs = await client.read_logs(sort=LogSort.TIMESTAMP_DESC)
         events = (await client._client.post("/events/filter", json={"limit": 50})).json()
     parts = [f"{a.key} {a.description} {a.data}" for a in artifacts] + [log.message for log in logs]
     return "\n".join(parts) + str(events)

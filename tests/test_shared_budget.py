@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
+import httpx
 import pytest
+from prefect import flow
 from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
 import tasks.budgets
 from connectors.shared_budget import Budget, held
 from ion_sync.cli import app
+from tasks import budgets
 from tasks.budgets import PrefectBudgets, create_budgets
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -38,16 +42,43 @@ def test_two_holders_stay_inside_one_limit_together_and_a_budget_without_one_is_
         async with asyncio.timeout(30):  # a one-place budget held three times at once: not enforced here
             async with first.hold((alone,)), first.hold((alone,)), first.hold((alone,)):
                 pass
-        async with get_client() as client:  # places no request wants go back by themselves
-            for _ in range(300):
-                if (await client.read_global_concurrency_limit_by_name(shared.name)).active_slots == 0:
-                    break
-                await asyncio.sleep(0.1)
-            else:
-                pytest.fail("places were kept after the requests ended")
+        assert await _active_slots_after(shared.name, 30) == 0, "places were kept after the requests ended"
 
     asyncio.run(main())
     assert peak[shared.name] == 2  # both holders, one budget: never more than its limit
+
+
+async def _active_slots_after(name: str, seconds: float) -> int:
+    """The limit's places still taken once `seconds` have passed (or as soon as none are)."""
+    async with get_client() as client:
+        for _ in range(int(seconds * 10)):
+            active = (await client.read_global_concurrency_limit_by_name(name)).active_slots
+            if active == 0:
+                return 0
+            await asyncio.sleep(0.1)
+        return active
+
+
+def test_places_taken_in_a_flow_run_go_back_when_it_ends_not_when_their_lease_does():
+    """The flow run's Prefect client is closed by the time its places are idle: they must still go
+    back (they used to wait out their 60 s lease, starving every other worker of the budget)."""
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 3)
+    holder = PrefectBudgets()
+
+    @flow(persist_result=False)
+    async def three_at_once() -> None:
+        async def request() -> None:
+            async with holder.hold((budget,)):
+                await asyncio.sleep(0.05)
+
+        await asyncio.gather(*(request() for _ in range(3)))
+
+    async def main() -> int:
+        await create_budgets([budget])
+        await three_at_once()
+        return await _active_slots_after(budget.name, 10)
+
+    assert asyncio.run(main()) == 0
 
 
 def test_without_a_holder_a_budget_costs_nothing():
@@ -77,24 +108,31 @@ def test_a_budget_whose_places_a_killed_worker_holds_does_not_stop_a_sync(monkey
     assert "no place came free" in caplog.text
 
 
-@pytest.fixture
-def budgets_left_behind():
-    """The limits `ion-sync budgets` creates are deleted afterwards: a later test's killed child
-    must not leave places in them that this worker's test server (no repossessor) never frees."""
-    yield
-
-    async def delete() -> None:
-        async with get_client() as client:
-            for limit in await client.read_global_concurrency_limits(limit=200):
-                if not limit.name.startswith("test-"):
-                    await client.delete_global_concurrency_limit_by_name(limit.name)
-
-    asyncio.run(delete())
-
-
 def test_ion_sync_budgets_creates_each_configured_budget_once(world, budgets_left_behind):
     first = CliRunner().invoke(app, ["budgets"])
     assert first.exit_code == 0, first.output
     assert "netsuite-1234567_sb1-concurrency: 5 at once (NetSuite requests in flight)" in first.output
     again = CliRunner().invoke(app, ["budgets"])
     assert "unchanged netsuite-1234567_sb1-concurrency" in again.output
+
+
+def test_a_prefect_server_too_busy_to_answer_is_asked_again_after_a_poll_not_after_seconds(monkeypatch):
+    """SQLite's 503 "database is locked": the Prefect client would wait 2 s before asking again."""
+    lease = str(uuid.uuid4())
+    answers = [httpx.Response(503, json={"exception_message": "Service Unavailable"})]
+
+    def server(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if answers else httpx.Response(200, json={"lease_id": lease, "limits": []})
+
+    monkeypatch.setattr(budgets, "OWN_CLIENT", {**budgets.OWN_CLIENT, "transport": httpx.MockTransport(server)})
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 1)
+    holder = PrefectBudgets()
+
+    async def one_request() -> float:
+        await create_budgets([budget])
+        await holder.shared(budget)  # found on the real server; places are asked of the busy one
+        started = time.monotonic()
+        async with holder.hold((budget,)):
+            return time.monotonic() - started
+
+    assert asyncio.run(one_request()) < 1.0 and not answers
