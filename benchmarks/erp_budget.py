@@ -20,39 +20,26 @@ Figures, not assertions.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consumption import admin, cpu_seconds, peak_rss_mb, profiled, run_child, start_simulators
+from harness import BULK_SINCE, admin, peak_rss_mb, run_child, start_simulators, stop_simulators, timed_flow
 
-BULK_SINCE = "2026-11-21T00:00:00Z"  # bulk receipts are created from here on; the demo's before
 LINES_PER_PO = 20
 
 
 def child_receipt_sync() -> dict[str, Any]:
-    from prefect.client.orchestration import get_client
-
     from core.reporting import SyncSummary
     from flows.receipt_sync import receipt_sync
 
-    async def main() -> dict[str, Any]:
-        async with get_client() as client:
-            await client.hello()  # start the ephemeral Prefect API before timing the sync
-        started, cpu = time.perf_counter(), cpu_seconds()
-        state = await profiled(receipt_sync(since=BULK_SINCE, return_state=True))
-        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-        summary = await state.aresult(raise_on_failure=False)
-        posted = summary.posted if isinstance(summary, SyncSummary) else 0  # a failed run posts nothing to measure
-        return {"seconds": seconds, "cpu": cpu, "posted": posted, "state": state.name}
-
-    return asyncio.run(main())
+    figures, summary = timed_flow(lambda: receipt_sync(since=BULK_SINCE, return_state=True))
+    posted = summary.posted if isinstance(summary, SyncSummary) else 0  # a failed run posts nothing to measure
+    return {**figures, "posted": posted}
 
 
 def main() -> None:
@@ -109,9 +96,7 @@ def main() -> None:
             sync = run_child_here(env, workdir, args.limit, profile)
             stats = admin(ns_url, "GET", "stats")
         finally:
-            for process in simulators:
-                process.terminate()
-                process.wait(30)
+            stop_simulators(simulators)
     requests = int(stats["requests"])
     throttled = int(stats["by_status"].get("429", 0))
     achieved = requests / sync["seconds"]

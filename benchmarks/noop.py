@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,9 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import cpu_seconds
 
 # the embedded Prefect API takes 10-20 s to start here, more under load; Prefect's default wait is 20 s
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
@@ -41,11 +43,6 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 REPORTS = {"inventory-reconciliation", "three-way-match", "preflight"}  # read everything by design
 SYSTEMS = ("ion", "netsuite", "ramp", "arena", "quickbooks")
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def empty_flow_cost(samples: int = 5) -> tuple[float, float]:

@@ -34,16 +34,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consumption import (
+from harness import (
     ROOT,
     admin,
     cpu_seconds,
     ion_access_token,
     netsuite_access_token,
     peak_rss_mb,
-    profiled,
     run_child,
     start_simulators,
+    stop_simulators,
+    timed_flow,
 )
 
 ION_PAGE_SIZE = 1000  # the ION simulator's cap (ION publishes none: INFERENCE); SuiteQL's is 1,000 (documented)
@@ -76,27 +77,10 @@ def balances(size: int) -> tuple[list[list[Any]], list[list[Any]]]:
 
 
 def child_sync() -> dict[str, Any]:
-    from prefect.client.orchestration import get_client
-
     from flows.inventory_reconciliation import inventory_reconciliation
 
-    async def main() -> dict[str, Any]:
-        async with get_client() as client:
-            await client.hello()  # start the ephemeral Prefect API before timing the flow
-        started, cpu = time.perf_counter(), cpu_seconds()
-        state = await profiled(inventory_reconciliation(return_state=True))
-        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-        summary = await state.aresult(raise_on_failure=False)
-        lines = getattr(summary, "lines", 0)
-        return {
-            "seconds": seconds,
-            "cpu": cpu,
-            "lines": lines,
-            "differing": getattr(summary, "differing", 0),
-            "state": state.name,
-        }
-
-    return asyncio.run(main())
+    figures, summary = timed_flow(lambda: inventory_reconciliation(return_state=True))
+    return {**figures, "lines": getattr(summary, "lines", 0), "differing": getattr(summary, "differing", 0)}
 
 
 def child_floor() -> dict[str, Any]:
@@ -240,9 +224,7 @@ def measure(size: int, workdir: Path, profile: Path | None) -> dict[str, Any]:
             )
         return {"size": size, **results}
     finally:
-        for process in simulators:
-            process.terminate()
-            process.wait(30)
+        stop_simulators(simulators)
 
 
 def main() -> None:

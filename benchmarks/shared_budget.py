@@ -47,9 +47,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consumption import ROOT, admin, start_simulators
+from harness import BULK_SINCE, ROOT, admin, start_simulators, stop_simulators
 
-BULK_SINCE = "2026-11-21T00:00:00Z"  # bulk runs and receipts are after this; the demo's before
 LINES_PER_PO = 20
 SYNCS = ("consumption-sync", "receipt-sync")
 
@@ -259,9 +258,7 @@ def main() -> None:
             syncs = run_syncs(env, workdir, ns_url)
             stats = admin(ns_url, "GET", "stats")
         finally:
-            for process in [*simulators, server]:
-                process.terminate()
-                process.wait(30)
+            stop_simulators([*simulators, server])
     seconds = max(s["ended"] for s in syncs) - min(s["started"] for s in syncs)
     for s in syncs:
         print(f"  {s['kind']}: {s['state']}, posted {s['posted']:,} in {s['ended'] - s['started']:.1f} s")

@@ -36,16 +36,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from consumption import (
+from harness import (
     ROOT,
     admin,
     cpu_seconds,
     ion_access_token,
     netsuite_access_token,
     peak_rss_mb,
-    profiled,
     run_child,
     start_simulators,
+    stop_simulators,
+    timed_flow,
 )
 from reconciliation import ION_PAGE_SIZE, requests_made
 
@@ -61,26 +62,10 @@ PO_LINES = (
 
 
 def child_sync() -> dict[str, Any]:
-    from prefect.client.orchestration import get_client
-
     from flows.three_way_match import three_way_match
 
-    async def main() -> dict[str, Any]:
-        async with get_client() as client:
-            await client.hello()  # start the ephemeral Prefect API before timing the flow
-        started, cpu = time.perf_counter(), cpu_seconds()
-        state = await profiled(three_way_match(return_state=True))
-        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-        summary = await state.aresult(raise_on_failure=False)
-        return {
-            "seconds": seconds,
-            "cpu": cpu,
-            "lines": getattr(summary, "lines", 0),
-            "flagged": getattr(summary, "flagged", 0),
-            "state": state.name,
-        }
-
-    return asyncio.run(main())
+    figures, summary = timed_flow(lambda: three_way_match(return_state=True))
+    return {**figures, "lines": getattr(summary, "lines", 0), "flagged": getattr(summary, "flagged", 0)}
 
 
 def child_floor() -> dict[str, Any]:
@@ -244,9 +229,7 @@ def main() -> None:
                     flush=True,
                 )
         finally:
-            for process in simulators:
-                process.terminate()
-                process.wait(30)
+            stop_simulators(simulators)
     sync, floor = results["sync"], results["floor"]
     print(f"ratio={sync['seconds'] / floor['seconds']:.2f} rss_ratio={sync['rss_mb'] / floor['rss_mb']:.2f}")
 

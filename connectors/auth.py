@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -56,3 +56,25 @@ class RefreshingBearer(httpx.Auth):
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raise TypeError("RefreshingBearer works with httpx.AsyncClient only")
+
+
+class BearerClient:
+    """What the clients holding a RefreshingBearer share (ION, Ramp, Business Central): `async with`
+    gets the first token, so bad credentials fail there, before any write; leaving closes the API
+    and token-endpoint HTTP clients, also when that first token is refused."""
+
+    auth: RefreshingBearer
+    _http: httpx.AsyncClient
+    _token_http: httpx.AsyncClient
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self.auth.refresh()
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+        await self._token_http.aclose()

@@ -18,11 +18,10 @@ effective since the last run (a watermark; `full_resync` polls them all again).
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
 from prefect.states import State
 
 from connectors.errors import DataError, TransientError
-from flows.plm_run import PlmRun, PlmSummary, integration_name, run_plm_flow
+from flows.plm_run import PlmRun, PlmSummary, run_name, run_plm_flow
 from plm.port import PlmName
 from plm.port.changes import EngineeringChange
 from tasks.arguments import unexamined
@@ -31,12 +30,7 @@ from tasks.plm_steps import PlmContext, PlmReport, apply_change, sync_procedures
 BASE = "plm-change-sync"
 
 
-def _run_name() -> str:
-    params = flow_run.parameters
-    return f"{integration_name(BASE, params.get('plm'))}{' (dry run)' if params.get('dry_run') else ''}"
-
-
-@flow(name=BASE, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(name=BASE, flow_run_name=run_name(BASE), persist_result=False, log_prints=True)
 async def plm_change_sync(
     plm: PlmName | None = None, dry_run: bool = False, poll: bool = False, full_resync: bool = False
 ) -> PlmSummary | State:

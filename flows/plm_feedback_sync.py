@@ -23,13 +23,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect import flow
-from prefect.runtime import flow_run
 from prefect.states import State
 
 from connectors.ion import Page
 from connectors.ion.plm import IonPlm
 from core.times import iso, parse_time
-from flows.plm_run import PlmRun, PlmSummary, integration_name, post_units, run_plm_flow
+from flows.plm_run import PlmRun, PlmSummary, post_units, run_name, run_plm_flow
 from mes.ion import plm_feedback
 from plm.port import PlmName
 from tasks.arguments import unexamined
@@ -38,12 +37,7 @@ from tasks.plm_steps import FeedbackRun, PlmReport, post_records
 BASE = "plm-feedback-sync"
 
 
-def _run_name() -> str:
-    params = flow_run.parameters
-    return f"{integration_name(BASE, params.get('plm'))}: as-built and NCRs{' (dry run)' if params.get('dry_run') else ''}"
-
-
-@flow(name=BASE, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(name=BASE, flow_run_name=run_name(BASE, ": as-built and NCRs"), persist_result=False, log_prints=True)
 async def plm_feedback_sync(
     plm: PlmName | None = None,
     run_ids: list[int] | None = None,

@@ -12,24 +12,17 @@ exactly once, through the one engine. Nothing in the PLM is edited.
 from __future__ import annotations
 
 from prefect import flow
-from prefect.runtime import flow_run
 from prefect.states import State
 
 from connectors.ion.plm import IonPlm
-from flows.plm_run import PlmRun, PlmSummary, integration_name, post_units, run_plm_flow
+from flows.plm_run import PlmSummary, run_name, run_plm_flow, unit_records
 from mes.ion import plm_feedback
 from plm.port import PlmName
-from tasks.plm_steps import PlmReport
 
 BASE = "plm-inspection-sync"
 
 
-def _run_name() -> str:
-    params = flow_run.parameters
-    return f"{integration_name(BASE, params.get('plm'))}: inspection results{' (dry run)' if params.get('dry_run') else ''}"
-
-
-@flow(name=BASE, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(name=BASE, flow_run_name=run_name(BASE, ": inspection results"), persist_result=False, log_prints=True)
 async def plm_inspection_sync(
     plm: PlmName | None = None, run_ids: list[int] | None = None, dry_run: bool = False, full_resync: bool = False
 ) -> PlmSummary | State:
@@ -42,8 +35,12 @@ async def plm_inspection_sync(
         full_resync: Look at every run again and retry dead letters.
     """
 
-    async def work(r: PlmRun) -> PlmReport:
-        target = r.plm.require(r.plm.inspections, "inspection and test results")
-        return await post_units(r, target, IonPlm(r.ion).inspection_pages(), plm_feedback.inspection, run_ids, full_resync)
-
+    work = unit_records(
+        lambda p: p.inspections,
+        "inspection and test results",
+        IonPlm.inspection_pages,
+        plm_feedback.inspection,
+        run_ids,
+        full_resync,
+    )
     return await run_plm_flow(BASE, plm, dry_run, work)

@@ -16,6 +16,7 @@ from prefect.states import Failed, State
 from connectors.errors import ConfigError
 from connectors.ion import IonClient
 from connectors.ion.client import Page
+from connectors.ion.plm import IonPlm
 from connectors.settings import load_settings
 from core.config import AppSettings
 from core.environment import Environment, load_environment
@@ -72,12 +73,40 @@ async def post_units(
     return report
 
 
+def unit_records(
+    capability: Callable[[PlmAdapter], RecordTarget[Any] | None],
+    what: str,
+    pages: Callable[[IonPlm], AsyncIterator[Page]],
+    read: Callable[[dict[str, Any]], Any],
+    run_ids: list[int] | None,
+    full_resync: bool,
+) -> Work:
+    """The work of a flow that sends one record per completed unit (inspections, traceability):
+    the PLM's target for it (one ConfigError naming the PLM when it has none), then `post_units`."""
+
+    async def work(r: PlmRun) -> PlmReport:
+        target = r.plm.require(capability(r.plm), what)
+        return await post_units(r, target, pages(IonPlm(r.ion)), read, run_ids, full_resync)
+
+    return work
+
+
 def integration_name(base: str, plm: PlmName | None) -> str:
     """The run's ledger and deployment name (for run names, which integration-health finds runs by)."""
     try:
         return plm_integration(base, plm or load_settings(AppSettings).plm)
     except ConfigError:  # the run itself reports it
         return base
+
+
+def run_name(base: str, what: str = "") -> Callable[[], str]:
+    """A flow's `flow_run_name`: its per-PLM name, what it sends, and whether it is a dry run."""
+
+    def name() -> str:
+        params = flow_run.parameters
+        return f"{integration_name(base, params.get('plm'))}{what}{' (dry run)' if params.get('dry_run') else ''}"
+
+    return name
 
 
 async def run_plm_flow(base: str, plm: PlmName | None, dry_run: bool, work: Work) -> PlmSummary | State:

@@ -23,15 +23,15 @@ from ledger import Ledger
 from payments.ramp.common import RampContext, RampSummary
 from payments.ramp.purchase_orders import INTEGRATION
 from tasks.arguments import unexamined
-from tasks.graph import PageProgress, after, fetched_pages, step
+from tasks.graph import PageProgress, fetched_pages, step
 from tasks.ramp import (
+    PlannedPages,
     fetch_ion_page,
-    handle_planned_page,
     plan_purchase_orders,
     post_purchase_orders,
     resolve_interrupted_purchase_orders,
 )
-from tasks.reporting import final_state, publish_sync_report
+from tasks.reporting import final_state
 
 
 @flow(
@@ -59,10 +59,8 @@ async def ramp_purchase_order_sync(
         filters["id"] = {"in": po_ids}
     ledger = Ledger(env.app.database_url)
     summary = RampSummary(integration=INTEGRATION, dry_run=dry_run)
-    posted: list[dict[str, object]] = []
-    dead: list[dict[str, object]] = []
+    pages = PlannedPages(summary, preview=lambda r: {"ion po": r.po_id, "ramp number": r.number, "body": r.body})
     progress = PageProgress(INTEGRATION, "purchase orders handled")
-    last: list[State | None] = []  # the task run of each page the report comes after
     try:
         async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
             run = None if dry_run else ledger.start_run(INTEGRATION, str(flow_run.id) if flow_run.id else None)
@@ -78,29 +76,14 @@ async def ramp_purchase_order_sync(
                     plan, planned = await step(
                         plan_purchase_orders, unexamined(ctx), unexamined(page.nodes), name=f"plan {orders}", upstream=[fetched]
                     )
-                    last.append(
-                        await handle_planned_page(
-                            post_purchase_orders,
-                            ctx,
-                            plan,
-                            planned,
-                            name=f"post {orders}",
-                            summary=summary,
-                            rows=(posted, dead),
-                            preview=lambda r: {"ion po": r.po_id, "ramp number": r.number, "body": r.body},
-                        )
-                    )
+                    await pages.handle(post_purchase_orders, ctx, plan, planned, name=f"post {orders}")
                     await progress.advance(len(page.nodes), page.total, page.has_next)
                 await progress.finish()
             finally:
                 if run:
                     ledger.finish_run(run)
-        publish_sync_report(
-            summary,
-            posted,
-            dead,
-            details=f"Mode: approval {mappings.approval}; POs in status {', '.join(mappings.trigger_statuses)} are created in Ramp. Adopted (already in Ramp): {summary.adopted}.",
-            wait_for=after(last),
+        pages.publish(
+            f"Mode: approval {mappings.approval}; POs in status {', '.join(mappings.trigger_statuses)} are created in Ramp. Adopted (already in Ramp): {summary.adopted}."
         )
     finally:
         ledger.close()

@@ -21,15 +21,15 @@ from ledger import Ledger
 from payments.ramp.common import RampContext, RampSummary, purchase_orders_in_ramp
 from payments.ramp.receipts import INTEGRATION
 from tasks.arguments import unexamined
-from tasks.graph import PageProgress, after, fetched_pages, step
+from tasks.graph import PageProgress, fetched_pages, step
 from tasks.ramp import (
+    PlannedPages,
     fetch_ion_page,
-    handle_planned_page,
     plan_item_receipts,
     post_item_receipts,
     resolve_interrupted_item_receipts,
 )
-from tasks.reporting import final_state, publish_sync_report
+from tasks.reporting import final_state
 
 
 @flow(
@@ -52,11 +52,9 @@ async def ramp_receipt_sync(
     logger = get_run_logger()
     ledger = Ledger(env.app.database_url)
     summary = RampSummary(integration=INTEGRATION, dry_run=dry_run)
-    posted: list[dict[str, object]] = []
-    dead: list[dict[str, object]] = []
+    pages = PlannedPages(summary, preview=lambda r: {"ion receipt": r.receipt_id, "ion po": r.po_id, "body": r.body})
     filters = {"id": {"in": receipt_ids}} if receipt_ids else {}
     progress = PageProgress(INTEGRATION, "receipts handled")
-    last: list[State | None] = []  # the task run of each page the report comes after
     try:
         in_ramp = purchase_orders_in_ramp(ledger)
         async with IonClient(env.ion) as ion, RampClient(env.ramp) as ramp:
@@ -79,29 +77,14 @@ async def ramp_receipt_sync(
                         upstream=[fetched],
                     )
                     summary.skipped += plan.not_in_ramp
-                    last.append(
-                        await handle_planned_page(
-                            post_item_receipts,
-                            ctx,
-                            plan,
-                            planned,
-                            name=f"post {receipts}",
-                            summary=summary,
-                            rows=(posted, dead),
-                            preview=lambda r: {"ion receipt": r.receipt_id, "ion po": r.po_id, "body": r.body},
-                        )
-                    )
+                    await pages.handle(post_item_receipts, ctx, plan, planned, name=f"post {receipts}")
                     await progress.advance(len(page.nodes), page.total, page.has_next)
                 await progress.finish()
             finally:
                 if run:
                     ledger.finish_run(run)
-        publish_sync_report(
-            summary,
-            posted,
-            dead,
-            details=f"Receipts against POs not in Ramp (skipped): {summary.skipped}. Adopted (already in Ramp): {summary.adopted}.",
-            wait_for=after(last),
+        pages.publish(
+            f"Receipts against POs not in Ramp (skipped): {summary.skipped}. Adopted (already in Ramp): {summary.adopted}."
         )
     finally:
         ledger.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from prefect import Task, task
@@ -16,8 +17,8 @@ from core.writer import PostReport, dead_letter_row
 from payments.ramp import approvals, purchase_orders, receipts, suppliers
 from payments.ramp.common import RampContext, RampPurchaseOrderRef, RampSummary, drop_settled
 from tasks.arguments import unexamined
-from tasks.graph import step
-from tasks.reporting import MAX_TABLE_ROWS
+from tasks.graph import after, step
+from tasks.reporting import MAX_TABLE_ROWS, publish_sync_report
 
 
 @task(name="fetch-ion-page", cache_policy=NO_CACHE)
@@ -45,34 +46,37 @@ async def plan_item_receipts(
     return plan
 
 
-async def handle_planned_page(
-    post: Task[..., Any],
-    ctx: RampContext,
-    plan: Any,
-    planned: State | None,
-    *,
-    name: str,
-    summary: RampSummary,
-    rows: tuple[list[dict[str, Any]], list[dict[str, Any]]],
-    preview: Callable[[Any], dict[str, Any]],
-) -> State | None:
-    """A planned page (`ready`, `dead_letters`, `already_settled`) posted with the task `post` as
-    the task run `name`, drawn after `planned`, or in a dry run shown with `preview`; counted in
-    `summary` and the first `rows` (posted, dead letters). Returns the page's last task run."""
-    posted, dead = rows
-    if ctx.run is None:  # a dry run
-        summary.would_post += len(plan.ready)
-        summary.already_posted += plan.already_settled
-        summary.dead_letters += len(plan.dead_letters)
-        posted += [preview(r) for r in plan.ready][: MAX_TABLE_ROWS - len(posted)]
-        dead += [dead_letter_row(d) for d in plan.dead_letters][: MAX_TABLE_ROWS - len(dead)]
-        return planned
-    report, state = await step(post, unexamined(ctx), unexamined(plan), name=name, upstream=[planned])
-    ctx.ledger.heartbeat(ctx.run)
-    summary.add_report(report)
-    posted += report.posted[: MAX_TABLE_ROWS - len(posted)]
-    dead += report.dead_letters[: MAX_TABLE_ROWS - len(dead)]
-    return state
+@dataclass
+class PlannedPages:
+    """One run's pages of planned Ramp writes (`ready`, `dead_letters`, `already_settled`): each
+    posted, or in a dry run shown with `preview`; counted in `summary`, its rows kept for the
+    report (posted, dead letters), and the report drawn after every page's last task run."""
+
+    summary: RampSummary
+    preview: Callable[[Any], dict[str, Any]]
+    posted: list[dict[str, Any]] = field(default_factory=list)
+    dead: list[dict[str, Any]] = field(default_factory=list)
+    last: list[State | None] = field(default_factory=list)
+
+    async def handle(self, post: Task[..., Any], ctx: RampContext, plan: Any, planned: State | None, *, name: str) -> None:
+        """The page `plan` posted with the task `post` as the task run `name`, drawn after `planned`."""
+        if ctx.run is None:  # a dry run
+            self.summary.would_post += len(plan.ready)
+            self.summary.already_posted += plan.already_settled
+            self.summary.dead_letters += len(plan.dead_letters)
+            self.posted += [self.preview(r) for r in plan.ready][: MAX_TABLE_ROWS - len(self.posted)]
+            self.dead += [dead_letter_row(d) for d in plan.dead_letters][: MAX_TABLE_ROWS - len(self.dead)]
+            self.last.append(planned)
+            return
+        report, state = await step(post, unexamined(ctx), unexamined(plan), name=name, upstream=[planned])
+        ctx.ledger.heartbeat(ctx.run)
+        self.summary.add_report(report)
+        self.posted += report.posted[: MAX_TABLE_ROWS - len(self.posted)]
+        self.dead += report.dead_letters[: MAX_TABLE_ROWS - len(self.dead)]
+        self.last.append(state)
+
+    def publish(self, details: str) -> None:
+        publish_sync_report(self.summary, self.posted, self.dead, details=details, wait_for=after(self.last))
 
 
 @task(name="resolve-interrupted-ramp-purchase-orders", cache_policy=NO_CACHE)

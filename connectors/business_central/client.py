@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
-from connectors.auth import RefreshingBearer
+from connectors.auth import BearerClient, RefreshingBearer
 from connectors.business_central.budget import RequestBudget
 from connectors.business_central.settings import BusinessCentralSettings
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
@@ -40,7 +40,7 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-class BusinessCentralClient:
+class BusinessCentralClient(BearerClient):
     """`async with BusinessCentralClient(settings) as bc: ...`
 
     Paths are relative to the company (`purchaseOrders`, `purchaseOrders(<id>)/purchaseOrderLines`);
@@ -63,18 +63,6 @@ class BusinessCentralClient:
         self.budget = RequestBudget(settings.concurrency, settings.requests_per_window, settings.window_seconds)
         self.requests = 0
         self.throttled = 0
-
-    async def __aenter__(self) -> BusinessCentralClient:
-        try:
-            await self.auth.refresh()  # bad credentials fail here, before any write
-        except BaseException:
-            await self.__aexit__()
-            raise
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._http.aclose()
-        await self._token_http.aclose()
 
     async def _fetch_token(self) -> dict[str, Any]:
         """Client credentials against Microsoft Entra [BC-S2S-SETUP]; RefreshingBearer caches it."""

@@ -10,7 +10,7 @@ import httpx
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-from connectors.auth import RefreshingBearer
+from connectors.auth import BearerClient, RefreshingBearer
 from connectors.errors import (
     AuthError,
     ContractError,
@@ -35,7 +35,7 @@ class Page:
     total: int | None
 
 
-class IonClient:
+class IonClient(BearerClient):
     """`async with IonClient(settings) as ion: async for page in ion.pages(...)`.
 
     The access token comes from the client-credentials grant (authlib) and is renewed before
@@ -46,7 +46,7 @@ class IonClient:
     def __init__(self, settings: IonSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         timeout = httpx.Timeout(settings.timeout_seconds)
-        self._oauth = AsyncOAuth2Client(
+        self._token_http: AsyncOAuth2Client = AsyncOAuth2Client(
             client_id=settings.client_id,
             client_secret=settings.client_secret.get_secret_value(),
             token_endpoint=str(settings.auth_url),
@@ -64,22 +64,10 @@ class IonClient:
             transport=transport,
         )
 
-    async def __aenter__(self) -> IonClient:
-        try:
-            await self.auth.refresh()  # bad credentials fail here, before any work
-        except BaseException:
-            await self.__aexit__()
-            raise
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._http.aclose()
-        await self._oauth.aclose()
-
     async def _fetch_token(self) -> dict[str, Any]:
         extra = {"audience": self.settings.audience} if self.settings.audience else {}
         try:
-            return await self._oauth.fetch_token(grant_type="client_credentials", **extra)
+            return await self._token_http.fetch_token(grant_type="client_credentials", **extra)
         except OAuthError as exc:
             raise AuthError(
                 f"ION refused the API key at {self.settings.auth_url} ({exc.error}): check ION_CLIENT_ID, "

@@ -13,7 +13,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from pydantic import BaseModel, ValidationError
 
-from connectors.auth import RefreshingBearer
+from connectors.auth import BearerClient, RefreshingBearer
 from connectors.errors import AuthError, ContractError, DataError, RateLimitedError, TransientError
 from connectors.ramp.errors import raise_for_status
 from connectors.ramp.models import Bill, Entity, ItemReceipt, PurchaseOrder, Vendor
@@ -35,7 +35,7 @@ class WriteResult:
     resource: dict[str, Any] | None = None  # the object as Ramp returned or listed it
 
 
-class RampClient:
+class RampClient(BearerClient):
     """`async with RampClient(settings) as ramp: ...`
 
     Every request passes the rate limiter (`rate_limit_requests` between quiet windows of
@@ -48,7 +48,7 @@ class RampClient:
     def __init__(self, settings: RampSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         timeout = httpx.Timeout(settings.timeout_seconds)
-        self._oauth = AsyncOAuth2Client(
+        self._token_http: AsyncOAuth2Client = AsyncOAuth2Client(
             client_id=settings.client_id,
             client_secret=settings.client_secret.get_secret_value(),
             token_endpoint=f"{settings.api}/token",
@@ -74,22 +74,12 @@ class RampClient:
         self.granted_scopes: set[str] | None = None  # the last token response's `scope`, when Ramp gives one
         self.observers: list[Callable[[httpx.Request, httpx.Response], None]] = []
 
-    async def __aenter__(self) -> RampClient:
-        try:
-            await self.auth.refresh()  # bad credentials fail here, before any write
-        except BaseException:
-            await self.__aexit__()
-            raise
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._http.aclose()
-        await self._oauth.aclose()
-
     async def _fetch_token(self) -> dict[str, Any]:
         await self.limiter.acquire()
         try:
-            token: dict[str, Any] = await self._oauth.fetch_token(grant_type="client_credentials", scope=self.settings.scopes)
+            token: dict[str, Any] = await self._token_http.fetch_token(
+                grant_type="client_credentials", scope=self.settings.scopes
+            )
         except OAuthError as exc:
             raise AuthError(
                 f"Ramp refused the client credentials ({exc.error}{': ' + exc.description if exc.description else ''}): check RAMP_CLIENT_ID, RAMP_CLIENT_SECRET, "

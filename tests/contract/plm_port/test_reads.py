@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from plm.port import PlmAdapter
+from tasks.plm import LACKS
 from tests.contract.plm_port.cases import PlmCase
 
 
@@ -75,3 +76,12 @@ async def test_routings_are_ordered_operations_with_drawing_links(plm_case: PlmC
         assert sequences == sorted(sequences) and all(step.title for step in routing.steps)
         assert routing.revision and routing.source_ref.startswith(f"{plm_case.name}:")
         assert routing.item.number in plm_case.released
+
+
+async def test_what_the_registry_says_a_plm_lacks_is_what_its_adapter_leaves_none(plm_case: PlmCase) -> None:
+    """`tasks.plm.LACKS` decides deployments and health without opening a PLM; it must say what
+    the opened adapter says by its None capabilities."""
+    capabilities = {"items", "boms", "routings", "changes", "as_built", "nonconformances", "inspections", "traceability"}
+    async with plm_case.open() as adapter:
+        none = {c for c in capabilities if getattr(adapter, c) is None}
+    assert none == LACKS.get(plm_case.name, frozenset())
