@@ -33,7 +33,7 @@ def _run_name() -> str:
 
 @flow(name=BASE, flow_run_name=_run_name, persist_result=False, log_prints=True)
 async def plm_bom_sync(
-    plm: PlmName | None = None, part_numbers: list[str] | None = None, dry_run: bool = False
+    plm: PlmName | None = None, part_numbers: list[str] | None = None, dry_run: bool = False, full_resync: bool = False
 ) -> PlmSummary | State:
     """New ION mBOM versions wherever a released eBOM changed.
 
@@ -41,11 +41,13 @@ async def plm_bom_sync(
         plm: The PLM to read (default: ION_SYNC_PLM).
         part_numbers: Only these PLM part numbers as top assemblies (their sub-assemblies are synced too).
         dry_run: Show the mBOM versions that would be created and write nothing.
+        full_resync: Compare every released assembly with ION, also revisions applied before
+            (repairs an mBOM edited in ION); default: only revisions not applied yet are read.
     """
 
     async def work(r: PlmRun) -> PlmReport:
         ctx = PlmContext.for_run(r.plm, r.ion, r.ledger, r.run)
         found = await fetch_released_items(unexamined(ctx), None)
-        return await sync_mboms(unexamined(ctx), unexamined(found.released), part_numbers)
+        return await sync_mboms(unexamined(ctx), unexamined(found.released), part_numbers, full_resync)
 
     return await run_plm_flow(BASE, plm, dry_run, work)

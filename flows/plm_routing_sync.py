@@ -21,7 +21,7 @@ from prefect.states import State
 from flows.plm_run import PlmRun, PlmSummary, integration_name, run_plm_flow
 from plm.port import PlmName
 from tasks.arguments import unexamined
-from tasks.plm_steps import PlmContext, PlmReport, fetch_released_items, sync_procedures
+from tasks.plm_steps import PlmContext, PlmReport, applied_routings, fetch_released_items, sync_procedures
 
 BASE = "plm-routing-sync"
 
@@ -34,7 +34,7 @@ def _run_name() -> str:
 
 @flow(name=BASE, flow_run_name=_run_name, persist_result=False, log_prints=True)
 async def plm_routing_sync(
-    plm: PlmName | None = None, part_numbers: list[str] | None = None, dry_run: bool = False
+    plm: PlmName | None = None, part_numbers: list[str] | None = None, dry_run: bool = False, full_resync: bool = False
 ) -> PlmSummary | State:
     """New ION procedure versions wherever a released routing changed.
 
@@ -42,15 +42,20 @@ async def plm_routing_sync(
         plm: The PLM to read (default: ION_SYNC_PLM).
         part_numbers: Only the routings of these PLM part numbers.
         dry_run: Show the procedure versions that would be created and write nothing.
+        full_resync: Compare every released routing with ION, also those applied at their
+            current revision before (repairs a procedure edited in ION); default: only routings
+            at a revision not applied yet are read and compared.
     """
 
     async def work(r: PlmRun) -> PlmReport:
         ctx = PlmContext.for_run(r.plm, r.ion, r.ledger, r.run)
         routings = r.plm.require(r.plm.routings, "routings")
         found = await fetch_released_items(unexamined(ctx), part_numbers)
-        read = await routings.routings(found.released)
+        read = await routings.routings(found.released, None if full_resync else applied_routings(ctx))
         if read.skipped:
             print("No routing handed over: " + "; ".join(read.skipped))
-        return await sync_procedures(unexamined(ctx), unexamined(read.routings))
+        report = await sync_procedures(unexamined(ctx), unexamined(read.routings))
+        report.already_posted += read.unchanged
+        return report
 
     return await run_plm_flow(BASE, plm, dry_run, work)

@@ -33,12 +33,13 @@ class Schedule(BaseModel):
     cron: str | None = None
     interval: float | None = None
     timezone: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)  # overrides for this schedule's runs (a daily full resync)
 
     def to_prefect(self) -> prefect_schedules.Schedule:
         if self.cron:
-            return prefect_schedules.Cron(self.cron, timezone=self.timezone)
+            return prefect_schedules.Cron(self.cron, timezone=self.timezone, parameters=self.parameters)
         if self.interval:
-            return prefect_schedules.Interval(self.interval, timezone=self.timezone)
+            return prefect_schedules.Interval(self.interval, timezone=self.timezone, parameters=self.parameters)
         raise ConfigError("prefect.yaml: a schedule needs cron or interval")
 
 

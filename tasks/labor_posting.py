@@ -5,7 +5,9 @@ The ledger protocol is `core.writer`'s; labor adds edits: a session's time entry
 seen again with the same fingerprint is settled; with another one (it was edited in ION) it
 is written as a correction of the entry posted then (`Postable.corrects`: the engine re-opens
 the posted key, the ERP adapter's writer updates the entry through its key), never a second
-entry. The ERP is reached only through the port (`erp.port.time_entries`).
+entry. A posted session whose ION etag is the one posted is settled without building its body
+(no ERP lookup: a no-op run asks the ERP nothing per session); a re-run by id or a full resync
+compares the body's fingerprint too, so a mapping changed since is corrected then. The ERP is reached only through the port (`erp.port.time_entries`).
 """
 
 from __future__ import annotations
@@ -86,8 +88,12 @@ async def plan_page(ctx: LaborContext, nodes: list[dict[str, Any]]) -> LaborPage
     candidates: list[tuple[TimeEntry, EntryView | None]] = []
     for plan in planned.plans:
         entry = known.get(plan.key)
-        if entry and entry.status is EntryStatus.dead and not ctx.retry_dead and etag_of(entry.payload) == plan.etag:
+        same_version = entry is not None and not ctx.retry_dead and etag_of(entry.payload) == plan.etag
+        if entry and entry.status is EntryStatus.dead and same_version:
             continue  # dead, and the session is as it was: a person must fix the cause, then replay
+        if entry and entry.status is EntryStatus.posted and same_version and plan.etag is not None:
+            page.unchanged += 1  # posted from this very version: no body, so no ERP lookup, to see it is settled
+            continue
         candidates.append((plan, entry))
     problems = await ctx.target.problems([plan for plan, _ in candidates]) if candidates else {}
     for plan, entry in candidates:

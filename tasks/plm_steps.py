@@ -16,13 +16,21 @@ from connectors.ion.plm import IonPlm, MbomLine
 from core.lookup_writer import write_lookups
 from core.writer import PostReport
 from ledger import EntryStatus, Ledger, RunHandle
-from mes.ion.engineering import Ebom, IonEngineering, PlmNames, flag_stale_runs, sync_mbom, sync_parts
+from mes.ion.engineering import (
+    Ebom,
+    IonEngineering,
+    PlmNames,
+    applied_revisions,
+    flag_stale_runs,
+    sync_mbom,
+    sync_parts,
+)
 from mes.ion.procedures import sync_procedure
 from plm.port import PlmAdapter
 from plm.port.boms import AssemblyBom
 from plm.port.changes import EngineeringChange
 from plm.port.items import ReleasedItem, ReleasedItems
-from plm.port.routings import Routing
+from plm.port.routings import Routing, Settled
 from plm.port.writes import Record, RecordTarget
 
 
@@ -94,14 +102,22 @@ async def sync_part_revisions(ctx: PlmContext, items: list[ReleasedItem]) -> Plm
 
 
 @task(name="sync-mboms", cache_policy=NO_CACHE)
-async def sync_mboms(ctx: PlmContext, items: list[ReleasedItem], part_numbers: list[str] | None = None) -> PlmReport:
+async def sync_mboms(
+    ctx: PlmContext, items: list[ReleasedItem], part_numbers: list[str] | None = None, full_resync: bool = False
+) -> PlmReport:
     """Each released assembly's eBOM (or only those in `part_numbers`, as the PLM numbers them),
-    every level of it, into ION mBOMs; an assembly reached twice is synced once."""
+    every level of it, into ION mBOMs; an assembly reached twice is synced once. Unless
+    `full_resync`, a revision whose eBOM was applied before is not read or compared again."""
     boms = ctx.plm.require(ctx.plm.boms, "eBOMs")
     wanted = set(part_numbers or [])
     queue = [i for i in items if i.assembly and (not wanted or (i.plm_number or i.number) in wanted)]
     report = PlmReport(fetched=len(queue))
+    names = ctx.ion.names
     seen: set[str] = set()
+    if not full_resync:
+        done = applied_revisions(ctx.ledger, names.mboms_ledger, f"{names.key}:mbom:")
+        seen = {i.key for i in queue if (i.number, i.revision) in done}
+        report.already_posted += len(seen)
     for item in queue:
         if item.key in seen:
             continue
@@ -128,6 +144,13 @@ async def apply_change(ctx: PlmContext, change: EngineeringChange) -> PlmReport:
         if affected.superseded_revision:
             report.merge(await flag_stale_runs(ctx.ion, change.number, item.number, affected.superseded_revision, item.revision))
     return report
+
+
+def applied_routings(ctx: PlmContext) -> Settled:
+    """Whether the ledger shows an item revision's routing applied to ION at this routing revision."""
+    names = ctx.ion.names
+    done = applied_revisions(ctx.ledger, names.procedures_ledger, f"{names.key}:procedure:", "routing_revision")
+    return lambda item, revision: (item.number, item.revision, revision) in done
 
 
 @task(name="sync-procedures", cache_policy=NO_CACHE)

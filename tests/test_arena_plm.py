@@ -18,25 +18,31 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 STALE = "[ECO-000101] ASSY-100 rev A is superseded by rev B"
 
 
-def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world):
-    # MOD-20 rev A in ION: a released mBOM made by hand (wrong quantity, plus a fixture-like GLUE-1 line).
-    part = ion(world, '{ parts(filters: {partNumber: {eq: "MOD-20"}}) { edges { node { id } } } }')["parts"]["edges"][0]["node"][
-        "id"
-    ]
+def release_mbom_by_hand(world, number: str, revision: str, lines: dict[str, float]) -> None:
+    """A new released mBOM version of ION part `number` rev `revision`, as someone in ION would make it."""
+    query = "query ($n: [String]) { parts(filters: {partNumber: {in: $n}}, sort: [ID_ASC]) { edges { node { id partNumber revision } } } }"
+    found = [e["node"] for e in ion(world, query, {"n": [number, *lines]})["parts"]["edges"]]
+    ids = {p["partNumber"]: p["id"] for p in found}  # the latest revision of each component
+    part = next(p["id"] for p in found if (p["partNumber"], p["revision"]) == (number, revision))
     mbom = ion(world, "mutation ($p: ID!) { createMbom(input: {partId: $p}) { mbom { id _etag } } }", {"p": part})["createMbom"][
         "mbom"
     ]
-    for component, quantity in ((105, 1), (109, 0.1)):
+    for component, quantity in lines.items():
         ion(
             world,
             "mutation ($m: ID!, $p: ID!, $q: Float!) { createMbomItem(input: {mbomId: $m, partId: $p, quantity: $q}) { mbomItem { id } } }",
-            {"m": mbom["id"], "p": component, "q": quantity},
+            {"m": mbom["id"], "p": ids[component], "q": quantity},
         )
     ion(
         world,
         "mutation ($m: ID!, $e: String!) { updateMbom(input: {id: $m, etag: $e, status: RELEASED}) { mbom { id } } }",
         {"m": mbom["id"], "e": mbom["_etag"]},
     )
+
+
+def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world):
+    # MOD-20 rev A in ION: a released mBOM made by hand (wrong quantity, plus a fixture-like GLUE-1 line).
+    release_mbom_by_hand(world, "MOD-20", "A", {"RES-10": 1, "GLUE-1": 0.1})
 
     assert run_deployment("plm-part-sync-arena").state == "Completed"
     result = run_deployment("plm-bom-sync-arena")
@@ -85,6 +91,28 @@ def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world
         }
     ]
     assert run_deployment("plm-bom-sync-arena").line() == "plm-bom-sync-arena Completed posted=0 dead_letters=0"
+
+
+def test_an_mbom_edited_in_ion_is_left_by_the_hourly_run_and_repaired_by_the_daily_full_resync(world):
+    assert run_deployment("plm-part-sync-arena").state == "Completed"
+    assert run_deployment("plm-bom-sync-arena").line() == "plm-bom-sync-arena Completed posted=2 dead_letters=0"
+    # Someone in ION adds a manufacturing line (RES-10) and, by mistake, changes COMP-300 (2.5 in the eBOM).
+    drift = {"COMP-200": 5.0, "COMP-300": 9.0, "BRKT-7": 2.0, "GLUE-1": 0.2, "RES-10": 1.0}
+    release_mbom_by_hand(world, "ASSY-100", "B", drift)
+
+    # The hourly run reads no eBOM of a revision it applied before (nothing changed in Arena).
+    assert run_deployment("plm-bom-sync-arena").line() == "plm-bom-sync-arena Completed posted=0 dead_letters=0"
+    assert mboms(world, "ASSY-100", "B")[-1]["lines"]["COMP-300"] == (9.0, [])
+
+    repaired = run_deployment("plm-bom-sync-arena", {"full_resync": True})
+    assert repaired.line() == "plm-bom-sync-arena Completed posted=1 dead_letters=0"
+    latest = mboms(world, "ASSY-100", "B")[-1]
+    assert latest["status"] == "RELEASED" and latest["lines"]["COMP-300"] == (2.5, [])  # engineering's again
+    assert latest["lines"]["RES-10"] == (1.0, []) and latest["lines"]["GLUE-1"] == (0.2, [])  # ION-only lines kept
+    assert (
+        run_deployment("plm-bom-sync-arena", {"full_resync": True}).line()
+        == "plm-bom-sync-arena Completed posted=0 dead_letters=0"
+    )
 
 
 def test_an_effective_change_flags_the_run_still_building_the_old_revision(world):

@@ -53,6 +53,13 @@ def test_sessions_post_once_open_ones_wait_and_an_edit_corrects_its_entry(world)
     entry = Ledger(world.ledger_url).entries(INTEGRATION, keys=["ion:session:1:time"])[0]
     assert entry.status is EntryStatus.posted and entry.payload["hours"] == "1:00" and entry.target_id == one["id"]
 
+    # Looking at every session again asks NetSuite only the setup check (service item, employees):
+    # a posted session ION still has at the etag it was posted from needs no work-order lookup.
+    before = world.admin("netsuite", "GET", "stats")["requests"]
+    again = run_deployment("labor-sync", {"since": "2026-11-01T00:00:00Z"})
+    assert again.line() == "labor-sync Completed posted=0 dead_letters=0" and again.summary.already_posted == 6
+    assert world.admin("netsuite", "GET", "stats")["requests"] - before == 2
+
     third = run_deployment("labor-sync", {"full_resync": True})
     assert third.line() == "labor-sync Completed posted=0 dead_letters=0"
     assert third.summary.corrected == 0 and third.summary.already_posted == 6

@@ -41,6 +41,22 @@ def test_a_routing_becomes_a_new_procedure_version_keeping_steps_added_in_ion(wo
     assert len(procedure(world, "ASSY-100 Build routing")) == 2
 
 
+def arena_requests_of(world, deployment: str, parameters: dict | None = None) -> int:
+    before = world.admin("arena", "GET", "stats")["requests"]
+    assert run_deployment(deployment, parameters).state == "Completed"
+    return world.admin("arena", "GET", "stats")["requests"] - before
+
+
+def test_the_hourly_routing_run_reads_only_routings_revised_since_they_were_applied(world):
+    assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=2 dead_letters=0"
+    assert arena_requests_of(world, "plm-routing-sync-arena") == 1  # the item listing: both routings applied at rev A
+    assert arena_requests_of(world, "plm-routing-sync-arena", {"full_resync": True}) == 3  # and both routings' files
+
+    change = {"number": "ECO-000103", "effective": True, "items": [{"number": "SAT-500-RTG", "newRevisionNumber": "B"}]}
+    world.admin("arena", "POST", "changes", change)
+    assert arena_requests_of(world, "plm-routing-sync-arena") == 2  # the listing and the revised routing's files
+
+
 def test_inspection_results_and_traceability_land_once_per_unit(world):
     inspected = run_deployment("plm-inspection-sync-arena")
     assert inspected.line() == "plm-inspection-sync-arena Completed posted=2 dead_letters=0"

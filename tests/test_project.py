@@ -81,6 +81,7 @@ def test_prefect_yaml_deployments_load_and_match_their_flows():
         assert name in (erp_integration(loaded.name, erp), f"{loaded.name}-{spec.parameters.get('plm')}"), name
         assert set(spec.parameters) <= set(loaded.parameters.properties), name
         assert spec.schedules and all(s.to_prefect() for s in spec.schedules)
+        assert all(set(s.parameters) <= set(loaded.parameters.properties) for s in spec.schedules), name
         assert f"`{name}`" in readme, f"README documents {name}"
 
 

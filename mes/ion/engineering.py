@@ -299,6 +299,21 @@ def applied(ledger: Ledger, integration: str, prefix: str, field: str) -> set[st
     return set((latest.payload or {}).get(field, []))
 
 
+def applied_revisions(ledger: Ledger, integration: str, prefix: str, field: str | None = None) -> set[tuple[str, ...]]:
+    """(number, revision[, payload `field`]) of every posted `<prefix><number>:<revision>:<digest>`
+    entry: the released revisions whose eBOM or routing ion-sync applied to ION. A released
+    revision's eBOM and files change only by a change that makes a new revision (Arena ECO,
+    Duro change order, Onshape release), so an incremental run need not read them again; a
+    full resync compares them with ION anyway (repairing ION-side drift)."""
+    found: set[tuple[str, ...]] = set()
+    for entry in ledger.entries(integration, EntryStatus.posted):
+        if entry.key.startswith(prefix) and entry.key.count(":") >= prefix.count(":") + 2:
+            number, revision, _ = entry.key[len(prefix) :].rsplit(":", 2)
+            extra = () if field is None else (str((entry.payload or {}).get(field)),)
+            found.add((number, revision, *extra))
+    return found
+
+
 @dataclass
 class MbomVersion:
     """A released mBOM version of part `part_id` holding `desired` (a released one is never edited)."""

@@ -135,6 +135,6 @@ async def sync_procedure(target: IonEngineering, routing: Routing) -> PostReport
         {"title": title, "steps": [{"title": t, "content": c} for t, c in desired]},
         row,
         record=ProcedureVersion(ion, title, f"{names.plm} routing {routing.title} rev {routing.revision}", desired),
-        payload={"steps": [t for t, _ in operations]},
+        payload={"steps": [t for t, _ in operations], "routing_revision": routing.revision},
     )
     return await write_lookups(target.ledger, target.run, LookupWriter(names.procedures_ledger, "ION"), [write])

@@ -23,7 +23,7 @@ from typing import Any
 from connectors.arena import ArenaClient
 from plm.arena.engineering import KEY, PartNumbers
 from plm.port.items import ReleasedItem
-from plm.port.routings import Routing, Routings, RoutingStep
+from plm.port.routings import Routing, Routings, RoutingStep, Settled
 
 OPERATION = re.compile(r"^\s*(?:op(?:eration)?\.?\s*)?(\d+)\s*[-–:.]?\s+(\S.*)$", re.IGNORECASE)
 LINKED = ("WEB", "FTP")  # storage methods whose `location` is a URL [AR Objects/object_file.md]
@@ -58,7 +58,7 @@ class ArenaRoutings:
     def is_routing(self, number: str) -> bool:
         return bool(self.suffix) and number.endswith(str(self.suffix))
 
-    async def routings(self, items: Sequence[ReleasedItem]) -> Routings:
+    async def routings(self, items: Sequence[ReleasedItem], settled: Settled | None = None) -> Routings:
         found = Routings()
         if not self.suffix:
             found.skipped.append("ARENA_ROUTING_SUFFIX is not set: Arena keeps no routings for ion-sync")
@@ -72,6 +72,9 @@ class ArenaRoutings:
             phase = (routing.get("lifecyclePhase") or {}).get("name")
             if not routing.get("revisionNumber") or phase not in self.released_phases:
                 found.skipped.append(f"{number}: routing not released (phase {phase!r})")
+                continue
+            if settled is not None and settled(item, routing["revisionNumber"]):
+                found.unchanged += 1  # a released routing revision's files change only by an ECO (a new revision)
                 continue
             app = (routing.get("url") or {}).get("app")
             steps = [s for s in (operation(a, app) for a in await self.arena.item_files(routing["guid"])) if s is not None]

@@ -7,7 +7,7 @@ kept, as ION-only mBOM lines are (mes.ion.procedures).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -45,9 +45,15 @@ class Routing:
 class Routings:
     routings: list[Routing] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # why an item's routing was not handed over
+    unchanged: int = 0  # routings `settled` said were applied at this revision (their operations not read)
+
+
+# (the item, the routing's revision) -> applied to ION before: its operations need not be read again
+Settled = Callable[[ReleasedItem, str], bool]
 
 
 class RoutingSource(Protocol):
-    async def routings(self, items: Sequence[ReleasedItem]) -> Routings:
-        """The released routing of each of these items that has one."""
+    async def routings(self, items: Sequence[ReleasedItem], settled: Settled | None = None) -> Routings:
+        """The released routing of each of these items that has one; one `settled` says was
+        applied at its current revision is counted in `unchanged`, its operations not read."""
         ...
