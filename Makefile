@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/three_way_match.py
 	$(BIN)/python benchmarks/noop.py
 	$(BIN)/python benchmarks/erp_budget.py
+	$(BIN)/python benchmarks/shared_budget.py
 
 clean:
 	rm -rf $(VENV) .demo .sandbox

@@ -179,15 +179,21 @@ def child_baseline() -> dict[str, Any]:
                     bodies.append((work_orders[wo], body))
                 return page, bodies
 
-            # One page of look-ahead, as the sync: the next page is read and planned while this one posts.
+            # As the sync (core.pipeline): one page of look-ahead, the next page read and planned
+            # while this one posts, and two pages posting at once through the one `slots`.
             posted = 0
             ahead: asyncio.Future[Any] | None = asyncio.ensure_future(fetch_and_plan(None))
+            posting: asyncio.Future[Any] | None = None
             while ahead is not None:
                 page, bodies = await ahead
                 more = page["pageInfo"]["hasNextPage"]
                 ahead = asyncio.ensure_future(fetch_and_plan(page["pageInfo"]["endCursor"])) if more else None
-                await asyncio.gather(*(post(wo, body) for wo, body in bodies))
+                previous, posting = posting, asyncio.ensure_future(asyncio.gather(*(post(wo, body) for wo, body in bodies)))
+                if previous is not None:
+                    await previous
                 posted += len(bodies)
+            if posting is not None:
+                await posting
         return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "posted": posted}
 
     return asyncio.run(main())

@@ -1,16 +1,17 @@
-"""Benchmark: two syncs in two processes sharing one NetSuite concurrency budget through Prefect.
+"""Benchmark: three syncs in three processes sharing one NetSuite concurrency budget through Prefect.
 
-    .venv/bin/python benchmarks/shared_budget.py [--runs 1000] [--receipts 500] [--limit 5] [--latency-ms 100] [--unshared]
+    .venv/bin/python benchmarks/shared_budget.py [--runs 1000] [--receipts 500] [--sessions N] [--limit 5] [--latency-ms 100] [--unshared]
 
 Starts a real `prefect server` (SQLite, its own PREFECT_HOME), the ION and NetSuite
 simulators (each in its own process), seeds `--runs` completed runs with their work orders and
-`--receipts` receipts against bulk purchase orders, limits the NetSuite simulator to `--limit`
+`--receipts` receipts against bulk purchase orders and `--sessions` (default: as many as receipts,
+at most `--runs`) checked-out time-tracking sessions on the bulk runs, limits the NetSuite simulator to `--limit`
 requests in flight (more are refused with 429, as NetSuite's account concurrency governance does)
 each taking `--latency-ms`, creates the account's budget as a Prefect global concurrency limit
-(`ion-sync budgets` does the same), then starts consumption-sync and receipt-sync at the same
-moment, each in its own process with `NETSUITE_CONCURRENCY=--limit`, as two workers would.
+(`ion-sync budgets` does the same), then starts consumption-sync, receipt-sync and labor-sync at
+the same moment, each in its own process with `NETSUITE_CONCURRENCY=--limit`, as two workers would.
 
-Alone, each process would fill all `--limit` slots, so together they would send twice the
+Alone, each process would fill all `--limit` slots, so together they would send three times the
 account's limit and collect 429s (`--unshared` runs exactly that, without the limit). Through
 the shared budget they stay inside it together.
 
@@ -24,8 +25,7 @@ request came 2–5 s after the start under load). Not requests × the nominal la
 loaded machine the simulator answers slower than `--latency-ms`, and a slot held longer is still
 a slot used. Both of those figures are printed too. It prints each sync's counts and time, the
 NetSuite requests and, last, exactly `utilization=<U> throttled=<429 responses>`. Figures, not
-assertions. (labor-sync is not in it: the ION simulator has no bulk seed of time-tracking
-sessions.)
+assertions.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import BULK_SINCE, ROOT, admin, start_simulators, stop_simulators
 
 LINES_PER_PO = 20
-SYNCS = ("consumption-sync", "receipt-sync")
+SYNCS = ("consumption-sync", "receipt-sync", "labor-sync")
 
 
 class Demand:
@@ -86,7 +86,7 @@ class Demand:
 
 
 def child(kind: str) -> dict[str, Any]:
-    """One sync, started when the driver says go (a line on stdin), so both start together."""
+    """One sync, started when the driver says go (a line on stdin), so all start together."""
     from prefect.client.orchestration import get_client
 
     from connectors.shared_budget import share_budgets
@@ -97,8 +97,10 @@ def child(kind: str) -> dict[str, Any]:
             await client.hello()
         if kind == "consumption-sync":
             from flows.consumption_sync import consumption_sync as flow
-        else:
+        elif kind == "receipt-sync":
             from flows.receipt_sync import receipt_sync as flow  # type: ignore[assignment]
+        else:
+            from flows.labor_sync import labor_sync as flow  # type: ignore[assignment]
         demand = Demand()
         share_budgets(demand)  # what importing the flows installed, recording
         print("ready", flush=True)
@@ -156,7 +158,7 @@ def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"prefect server did not start: {(home / 'server.log').read_text()[-2000:]}")
 
 
-def seed(ion_url: str, ns_url: str, runs: int, receipts: int) -> None:
+def seed(ion_url: str, ns_url: str, runs: int, receipts: int, sessions: int) -> None:
     admin(ion_url, "POST", "seed/bulk-runs", {"count": runs, "installations_per_run": 5, "first_run_id": 100000})
     admin(ns_url, "POST", "seed/bulk-work-orders", {"count": runs})
     purchase_orders = -(-receipts // LINES_PER_PO)
@@ -167,6 +169,7 @@ def seed(ion_url: str, ns_url: str, runs: int, receipts: int) -> None:
         "seed/bulk-receipts",
         {"purchase_orders": purchase_orders, "lines_per_po": LINES_PER_PO, "receipts_per_line": 1, "received_at": BULK_SINCE},
     )
+    admin(ion_url, "POST", "seed/bulk-sessions", {"count": sessions, "first_run_id": 100000, "updated_at": BULK_SINCE})
 
 
 def share_budget(api: str, account_id: str, limit: int) -> str:
@@ -222,6 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1000, help="completed ION runs for consumption-sync")
     parser.add_argument("--receipts", type=int, default=500, help="ION receipts for receipt-sync")
+    parser.add_argument("--sessions", type=int, help="ION time-tracking sessions for labor-sync (default: as receipts)")
     parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrent requests allowed")
     parser.add_argument("--latency-ms", type=int, default=100, help="every NetSuite request's response time")
     parser.add_argument("--unshared", action="store_true", help="no global concurrency limit: each process alone")
@@ -230,9 +234,11 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child)), flush=True)
         return
+    sessions = min(args.runs, args.receipts if args.sessions is None else args.sessions)
     ideal = args.limit / (args.latency_ms / 1000)
     print(
-        f"shared budget: consumption-sync ({args.runs:,} runs) and receipt-sync ({args.receipts:,} receipts) at once, "
+        f"shared budget: consumption-sync ({args.runs:,} runs), receipt-sync ({args.receipts:,} receipts) and "
+        f"labor-sync ({sessions:,} sessions) at once, "
         f"NetSuite limit {args.limit} concurrent, {args.latency_ms} ms per request, ideal {ideal:.0f} requests/s, "
         f"budget {'not shared' if args.unshared else 'shared through a Prefect global concurrency limit'}",
         flush=True,
@@ -244,7 +250,7 @@ def main() -> None:
         simulators, env = start_simulators(workdir / "sandbox")
         try:
             ion_url, ns_url = env["ION_API_URL"], env["NETSUITE_BASE_URL"]
-            seed(ion_url, ns_url, args.runs, args.receipts)
+            seed(ion_url, ns_url, args.runs, args.receipts, sessions)
             admin(
                 ns_url,
                 "PUT",

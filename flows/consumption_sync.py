@@ -19,7 +19,6 @@ the rest of the page posts. Settings and mappings are checked before anything is
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from dataclasses import replace
@@ -34,6 +33,7 @@ from connectors.ion import IonClient, Page
 from core.collector import collect_rarely
 from core.config import ErpName, erp_integration
 from core.environment import Environment, load_environment
+from core.pipeline import pipelined
 from core.times import iso, parse_time
 from core.writer import Postable, dead_letter_row
 from erp.port import ErpAdapter
@@ -186,37 +186,34 @@ async def _sync(
         planned, plan = await step(plan_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {runs}", upstream=[fetched])
         return page, Planned(runs, planned, plan)
 
-    ahead: asyncio.Future[tuple[Page, Planned]] | None = None
+    async def handle(page: Page, planned: Planned) -> None:
+        runs, plan, plan_state = planned
+        if dry_run:
+            report = PageReport(would_post=plan.ready, already_posted=plan.already_posted)
+            report.dead_letters = [dead_letter_row(d) for d in plan.dead_letters]
+            last.append(plan_state)
+        else:
+            report, posted_page = await step(
+                post_page, unexamined(ctx), unexamined(plan), name=f"post {runs}", upstream=[plan_state]
+            )
+            last.append(posted_page)
+            ledger.heartbeat(run)  # type: ignore[arg-type]
+        summary.add(page.nodes, report)
+        await progress.advance(len(page.nodes), page.total, page.has_next)
+        if len(posted) < MAX_TABLE_ROWS:
+            posted.extend(report.posted or [_would_post_row(r) for r in report.would_post])
+        if len(dead) < MAX_TABLE_ROWS:
+            dead.extend(report.dead_letters)
+
     try:
         if run:
             summary.interrupted_resolved = await resolve_interrupted(unexamined(ctx))
-        ahead = asyncio.ensure_future(fetch_and_plan(None))
-        while ahead is not None:
-            page, (runs, planned, plan) = await ahead
-            # Read and plan the next page while this one posts: the ERP's concurrency slots
-            # stay busy instead of idling while ION answers and pandas runs.
-            more = page.has_next and page.end_cursor
-            ahead = asyncio.ensure_future(fetch_and_plan(page.end_cursor)) if more else None
-            if dry_run:
-                report = PageReport(would_post=planned.ready, already_posted=planned.already_posted)
-                report.dead_letters = [dead_letter_row(d) for d in planned.dead_letters]
-                last.append(plan)
-            else:
-                report, posted_page = await step(
-                    post_page, unexamined(ctx), unexamined(planned), name=f"post {runs}", upstream=[plan]
-                )
-                last.append(posted_page)
-                ledger.heartbeat(run)  # type: ignore[arg-type]
-            summary.add(page.nodes, report)
-            await progress.advance(len(page.nodes), page.total, bool(more))
-            if len(posted) < MAX_TABLE_ROWS:
-                posted += report.posted or [_would_post_row(r) for r in report.would_post]
-            if len(dead) < MAX_TABLE_ROWS:
-                dead += report.dead_letters
+        # Read and plan the next page while this one posts, and let it start posting while this
+        # one's last completions are in flight (`ctx.window` is the run's, across pages): the
+        # ERP's slots stay busy instead of idling while ION answers, pandas runs or a page ends.
+        await pipelined(fetch_and_plan, handle)
         await progress.finish()
     finally:
-        if ahead is not None and not ahead.done():
-            ahead.cancel()
         if run:
             ledger.finish_run(run)
     # The watermark passes only records that are posted or dead (DESIGN: the ledger).

@@ -24,24 +24,26 @@ before anything is written.
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Failed, State
 
-from connectors.ion import IonClient
+from connectors.ion import IonClient, Page
 from core.config import ErpName, erp_integration
 from core.environment import Environment, load_environment
+from core.pipeline import pipelined
 from core.times import iso
 from core.writer import dead_letter_row
 from erp.port.time_entries import INTEGRATION
 from ledger import Ledger
 from tasks.arguments import unexamined
 from tasks.erp import open_erp
-from tasks.graph import PageProgress, after, fetched_pages, step
+from tasks.graph import PageProgress, after, step
 from tasks.labor_posting import (
     LaborContext,
     LaborPagePlan,
@@ -162,35 +164,47 @@ async def _sync(
     waiting: list[datetime] = []
     progress = PageProgress(ctx.integration, "sessions handled")
     last: list[State | None] = []
+    numbers = itertools.count(1)
+
+    async def fetch_and_plan(cursor: str | None) -> tuple[Page, Planned]:
+        n = next(numbers)
+        page, fetched = await step(fetch_sessions_page, unexamined(ctx.ion), filters, cursor, name=f"fetch page {n}")
+        sessions = f"page {n} · {len(page.nodes)} sessions"
+        planned, plan = await step(
+            plan_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {sessions}", upstream=[fetched]
+        )
+        return page, Planned(sessions, planned, plan)
+
+    async def handle(page: Page, planned: Planned) -> None:
+        sessions, plan, plan_state = planned
+        if dry_run:
+            report = LaborPageReport(already_posted=plan.unchanged)
+            report.dead_letters = [dead_letter_row(d) for d in [*plan.dead_letters, *plan.unsettled_again]]
+            summary.would_post += len(plan.ready)
+            rows = [would_post_row(ctx, r) for r in plan.ready]
+            last.append(plan_state)
+        else:
+            report, posted_page = await step(
+                post_page, unexamined(ctx), unexamined(plan), name=f"post {sessions}", upstream=[plan_state]
+            )
+            ctx.ledger.heartbeat(ctx.run)  # type: ignore[arg-type]
+            rows = report.posted
+            last.append(posted_page)
+        summary.add(page.nodes, plan, report)
+        updated.extend(plan.updated)
+        waiting.extend(plan.open_times + report.unsettled)
+        if len(posted) < MAX_TABLE_ROWS:
+            posted.extend(rows)
+        if len(dead) < MAX_TABLE_ROWS:
+            dead.extend(report.dead_letters)
+        await progress.advance(len(page.nodes), page.total, page.has_next)
+
     try:
         if ctx.run:
             summary.interrupted_resolved = await resolve_interrupted(unexamined(ctx))
-        async for n, page, fetched in fetched_pages(fetch_sessions_page, unexamined(ctx.ion), filters):
-            sessions = f"page {n} · {len(page.nodes)} sessions"
-            planned, plan = await step(
-                plan_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {sessions}", upstream=[fetched]
-            )
-            if dry_run:
-                report = LaborPageReport(already_posted=planned.unchanged)
-                report.dead_letters = [dead_letter_row(d) for d in [*planned.dead_letters, *planned.unsettled_again]]
-                summary.would_post += len(planned.ready)
-                rows = [would_post_row(ctx, r) for r in planned.ready]
-                last.append(plan)
-            else:
-                report, posted_page = await step(
-                    post_page, unexamined(ctx), unexamined(planned), name=f"post {sessions}", upstream=[plan]
-                )
-                ctx.ledger.heartbeat(ctx.run)  # type: ignore[arg-type]
-                rows = report.posted
-                last.append(posted_page)
-            summary.add(page.nodes, planned, report)
-            updated += planned.updated
-            waiting += planned.open_times + report.unsettled
-            if len(posted) < MAX_TABLE_ROWS:
-                posted += rows
-            if len(dead) < MAX_TABLE_ROWS:
-                dead += report.dead_letters
-            await progress.advance(len(page.nodes), page.total, page.has_next)
+        # Read and plan the next page while this one posts, and let it start posting while this
+        # one's last entries are in flight (`ctx.window` is the run's): the ERP's slots stay busy.
+        await pipelined(fetch_and_plan, handle)
         await progress.finish()
     finally:
         if ctx.run:
@@ -199,6 +213,12 @@ async def _sync(
     # still checked in, failed or held by another run keeps it where it is (DESIGN: the ledger).
     summary.watermark_candidate = min(waiting) if waiting else max(updated, default=None)
     return summary, posted, dead, last
+
+
+class Planned(NamedTuple):
+    sessions: str  # "page 3 · 200 sessions": how the page's task runs are named
+    plan: LaborPagePlan
+    state: State | None  # the plan-time-entries task run
 
 
 def session_filters(

@@ -43,6 +43,10 @@ class LaborContext:
     retry_dead: bool = False
     max_attempts: int = 5
     integration: str = INTEGRATION  # the ledger's name for this ERP's labor sync (core.config.erp_integration)
+    window: asyncio.Semaphore = field(init=False)  # entries in flight, across the pages of a run
+
+    def __post_init__(self) -> None:
+        self.window = asyncio.Semaphore(self.target.concurrency)
 
 
 @dataclass
@@ -140,7 +144,7 @@ async def post_page(ctx: LaborContext, page: LaborPagePlan) -> LaborPageReport:
         writer,
         page.ready,
         page.dead_letters,
-        window=asyncio.Semaphore(ctx.target.concurrency),
+        window=ctx.window,
         retry_dead=True,  # dead keys reach here only when the session changed or a replay asked for it
         max_attempts=ctx.max_attempts,
     )

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from sandbox.netsuite import NetSuiteSimConfig, create_app
 from sandbox.server import RunningServer, start
-from tests.test_sandbox_ion_purchasing import Ion, _ion
+from tests.test_sandbox_ion_purchasing import SESSIONS_QUERY, Ion, _ion, _nodes
 from tests.test_sandbox_netsuite import RECORD, Account, _keypair
 
 BULK = {
@@ -165,3 +165,22 @@ def test_bulk_purchase_orders_are_receivable_like_seeded_ones(ns: Account) -> No
 
     clash = ns.http.post("/_sandbox/seed/bulk-purchase-orders", json={"count": 1, "first_number": 3})
     assert clash.status_code == 409, clash.text
+
+
+async def test_bulk_sessions_put_one_checked_out_session_on_each_bulk_run() -> None:
+    """labor-sync's benchmark backfill: sessions on the bulk runs (their WO-B work orders), by a
+    mapped user, checked out, in `_updated` order from `updated_at`."""
+    async with _ion() as ion:
+        runs = await ion.client.post("/_sandbox/seed/bulk-runs", json={"count": 3, "installations_per_run": 1})
+        assert runs.status_code == 201, runs.text
+        seeded = await ion.client.post("/_sandbox/seed/bulk-sessions", json={"count": 3, "updated_at": "2026-11-21T00:00:00Z"})
+        assert seeded.status_code == 201, seeded.text
+        window = {"_updated": {"gte": "2026-11-21T00:00:00Z", "lt": "2026-11-22T00:00:00Z"}}
+        nodes = _nodes((await ion.data(SESSIONS_QUERY, {"filters": window, "last": 10}))["sessions"])
+        assert sorted(n["runStep"]["runId"] for n in nodes) == [100000, 100001, 100002]
+        assert {n["createdBy"]["email"] for n in nodes} == {"alice@factory.example"}
+        assert all(n["checkIn"] and n["checkOut"] for n in nodes)
+        work_orders = {a["value"] for n in nodes for a in n["runStep"]["run"]["attributes"] if a["value"]}
+        assert work_orders == {"WO-B000001", "WO-B000002", "WO-B000003"}
+        missing = await ion.client.post("/_sandbox/seed/bulk-sessions", json={"count": 1, "first_run_id": 900000})
+        assert missing.status_code == 404

@@ -25,6 +25,9 @@ Never subject to faults or auth. Common to every simulator: `PUT/GET /_sandbox/f
 - `POST /_sandbox/seed/bulk-receipts` `{"purchase_orders": N, "lines_per_po": L, "receipts_per_line":
   R, "quantity": q, "first_number": 1, "received_at": "2026-11-21T00:00:00Z"}`: benchmark POs
   `PO-B<6 digits>` and N x L x R receipts (see `purchasing_bulk.seed_bulk_receipts`); 201.
+- `POST /_sandbox/seed/bulk-sessions` `{"count": N, "first_run_id": 100000, "user_email":
+  "alice@factory.example", "updated_at": "2026-11-21T00:00:00Z"}`: one checked-out session on each
+  of N bulk runs (see `labor_bulk.seed_bulk_sessions`); 201; 404 a run missing.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from starlette.routing import Route
 from sandbox.faults import FaultConfig, FaultInjector
 from sandbox.ion.auth import SimCounters
 from sandbox.ion.config import IonSimConfig
+from sandbox.ion.labor_bulk import BulkSessionsSpec, seed_bulk_sessions
 from sandbox.ion.procedures import seed_inspections
 from sandbox.ion.purchasing import Purchasing
 from sandbox.ion.purchasing_bulk import BulkReceiptsSpec, seed_bulk_receipts
@@ -214,6 +218,19 @@ def admin_routes(
         created["seconds"] = round(time.perf_counter() - started, 3)
         return JSONResponse(created, status_code=201)
 
+    async def bulk_sessions(request: Request) -> JSONResponse:
+        parsed = await _parse(request, BulkSessionsSpec)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        assert isinstance(parsed, BulkSessionsSpec)
+        started = time.perf_counter()
+        try:
+            created = await run_in_threadpool(seed_bulk_sessions, purchasing, parsed)
+        except GraphQLError as error:
+            return JSONResponse({"detail": error.message}, status_code=404)
+        created["seconds"] = round(time.perf_counter() - started, 3)
+        return JSONResponse(created, status_code=201)
+
     return [
         Route("/_sandbox/receipts", create_receipt, methods=["POST"]),
         Route("/_sandbox/sessions", create_session, methods=["POST"]),
@@ -225,6 +242,7 @@ def admin_routes(
         Route("/_sandbox/runs", create_run, methods=["POST"]),
         Route("/_sandbox/seed/bulk-runs", bulk_runs, methods=["POST"]),
         Route("/_sandbox/seed/bulk-receipts", bulk_receipts, methods=["POST"]),
+        Route("/_sandbox/seed/bulk-sessions", bulk_sessions, methods=["POST"]),
         Route("/_sandbox/seed/bulk-stock", bulk_stock, methods=["POST"]),
         Route("/_sandbox/seed/bulk-inspections", bulk_inspections, methods=["POST"]),
     ]
