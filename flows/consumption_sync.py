@@ -7,7 +7,7 @@ ERP can recognise completed inventory and roll up material cost. This flow
 1. fetches completed runs since the watermark (or in a window, or by id), a Relay page at a
    time, with the runs → partInventory → buildRequirements → abomInstallations query;
 2. expands consumption: quantity produced × `quantityInstalledPerParentPartInventory`, per
-   component and ERP location (pandas, `erp.port.completions`, mapped by the adapter);
+   component and ERP location (`erp.port.completions`, mapped by the adapter);
 3. posts one work-order completion per run through the ERP port (NetSuite: the `workOrder →
    workOrderCompletion` transform), keyed `ion:run:<id>:completion` through the ledger, so it
    lands exactly once whatever crashes, retries or overlapping runs happen;
@@ -194,7 +194,7 @@ async def _sync(
         while ahead is not None:
             page, (runs, planned, plan) = await ahead
             # Read and plan the next page while this one posts: the ERP's concurrency slots
-            # stay busy instead of idling while ION answers and pandas runs.
+            # stay busy instead of idling while ION answers and the page is planned.
             more = page.has_next and page.end_cursor
             ahead = asyncio.ensure_future(fetch_and_plan(page.end_cursor)) if more else None
             if dry_run:
