@@ -6,7 +6,7 @@ For each size N it starts the two simulators, each in its own process (zero late
 faults, no NetSuite concurrency limit), seeds N completed runs with `--installations` aBOM installations each
 (and their N NetSuite work orders), then times, each in a fresh process:
 
-- sync: the `consumption-sync` flow (Prefect tasks per page, pydantic + pandas, the ledger
+- sync: the `consumption-sync` flow (Prefect tasks per page, pydantic, the ledger
   on a fresh SQLite file), with the Prefect API already started (its start-up is printed apart);
 - baseline: the same HTTP reads and writes with plain httpx and asyncio, at the same page
   size and the same NetSuite concurrency, with no orchestration, no validation, no ledger.

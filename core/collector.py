@@ -22,9 +22,15 @@ YOUNG_THRESHOLD = 500_000  # allocations between collections of the youngest gen
 
 
 def collect_rarely() -> None:
-    """For a sync run: collect once, set the survivors (Prefect, libraries: a few hundred thousand
-    long-lived objects) aside for good, and let the young generation grow to a page's worth."""
-    gc.collect()
+    """For a sync run: set what is alive (Prefect, libraries: a few hundred thousand long-lived
+    objects) aside for good, and let the young generation grow to a page's worth.
+
+    The first run in a process freezes without collecting: a full collection then walks every
+    object the imports and Prefect made (0.18 s of CPU after the imports alone, 0.6 s in a 3,000-run
+    sync's profile) to free a few hundred cycles (567 after the imports), kept for good instead.
+    Later runs collect first, which walks only what is not frozen yet."""
+    if gc.get_freeze_count():
+        gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(max(YOUNG_THRESHOLD, gc.get_threshold()[0]), middle, old)

@@ -7,7 +7,7 @@ ERP can recognise completed inventory and roll up material cost. This flow
 1. fetches completed runs since the watermark (or in a window, or by id), a Relay page at a
    time, with the runs → partInventory → buildRequirements → abomInstallations query;
 2. expands consumption: quantity produced × `quantityInstalledPerParentPartInventory`, per
-   component and ERP location (pandas, `erp.port.completions`, mapped by the adapter);
+   component and ERP location (`erp.port.completions`, mapped by the adapter);
 3. posts one work-order completion per run through the ERP port (NetSuite: the `workOrder →
    workOrderCompletion` transform), keyed `ion:run:<id>:completion` through the ledger, so it
    lands exactly once whatever crashes, retries or overlapping runs happen;
@@ -210,7 +210,7 @@ async def _sync(
             summary.interrupted_resolved = await resolve_interrupted(unexamined(ctx))
         # Read and plan the next page while this one posts, and let it start posting while this
         # one's last completions are in flight (`ctx.window` is the run's, across pages): the
-        # ERP's slots stay busy instead of idling while ION answers, pandas runs or a page ends.
+        # ERP's slots stay busy instead of idling while ION answers, a page is planned or a page ends.
         await pipelined(fetch_and_plan, handle)
         await progress.finish()
     finally:

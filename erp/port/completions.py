@@ -2,7 +2,7 @@
 
 What the flow hands the ERP is ERP-neutral: completed ION runs (`parse_runs`, ION's own
 objects) and what each consumed, per ION part, ION location and lot/serial
-(`consumption_frame`: quantity produced x `quantityInstalledPerParentPartInventory`, the seed's
+(`installations`: quantity produced x `quantityInstalledPerParentPartInventory`, the seed's
 rule). `plan_completions` maps them through one ERP's mappings (`ErpTerms`): one plan per run
 with the produced item and its lot/serial and the components per ERP item, location and lot; a
 part or location that does not map makes the run a dead letter saying what to fix. The adapter
@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
-
-import pandas as pd
+from typing import Any, NamedTuple, Protocol
 
 from connectors.ion.models.runs import CompletedRun
-from core.quantities import QUANTITY_DECIMALS
+from core.quantities import QUANTITY_DECIMALS, rounded, summed
 from core.records import validated
 from core.writer import Writer
 from erp.port.terms import ErpTerms
@@ -57,41 +55,48 @@ def parse_runs(nodes: Iterable[dict[str, Any]]) -> tuple[list[CompletedRun], lis
     return runs, [dead_letter(run_id, reason, node, None) for run_id, reason, node in failed]
 
 
-CONSUMPTION_COLUMNS = [
-    "run_id",
-    "produced",
-    "part_number",
-    "tracking",
-    "ion_location",
-    "location_name",
-    "per_parent",
-    "number",
-    "inventory_id",
-]
+class Installed(NamedTuple):
+    """One aBOM installation of a run (the seed's query, flattened), with the `quantity` it
+    consumed: quantity produced x per parent, rounded to QUANTITY_DECIMALS."""
+
+    run_id: int
+    part_number: str
+    tracking: str | None
+    ion_location: int
+    location_name: str | None
+    number: str | None  # lot or serial number
+    inventory_id: int | None
+    quantity: float
 
 
-def consumption_frame(runs: Sequence[CompletedRun]) -> pd.DataFrame:
-    """One row per aBOM installation of every run (the seed's query, flattened), with the
-    `quantity` it consumed: quantity produced x per parent, rounded to QUANTITY_DECIMALS."""
-    rows = [
-        (
+def installations(runs: Sequence[CompletedRun]) -> list[Installed]:
+    """Every aBOM installation of every run, in order. Plain tuples, not a frame: a page is a few
+    thousand rows, where pandas' fixed cost per call outweighed the work (benchmarks/consumption.py)."""
+    return [
+        Installed(
             run.id,
-            run.partInventory.quantity,
             inst.partInventory.part.partNumber,
             inst.partInventory.part.trackingType,
             inst.partInventory.location.id,
             inst.partInventory.location.name,
-            inst.quantityInstalledPerParentPartInventory,
             inst.partInventory.serialNumber or inst.partInventory.lotNumber,
             inst.partInventory.id,
+            rounded(run.partInventory.quantity * inst.quantityInstalledPerParentPartInventory),
         )
         for run in runs
         for requirement in run.partInventory.buildRequirements
         for inst in requirement.abomInstallations
     ]
-    frame = pd.DataFrame(rows, columns=CONSUMPTION_COLUMNS)
-    frame["quantity"] = (frame["produced"] * frame["per_parent"]).round(QUANTITY_DECIMALS)
-    return frame
+
+
+class Consumed(NamedTuple):
+    """What one installation consumed, in the ERP's terms."""
+
+    run_id: int
+    item: str
+    location: str
+    quantity: float
+    number: str | None
 
 
 @dataclass(frozen=True)
@@ -127,59 +132,59 @@ class Planned:
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
 
-def expand_consumption(runs: Sequence[CompletedRun], erp: ErpTerms) -> tuple[pd.DataFrame, list[DeadLetter]]:
-    """Consumption per run, component (the ERP's item) and the ERP's location.
-
-    Returns a frame with columns run_id, item, location, quantity, number (lot/serial or
-    None): one row per lot/serial where there is one, so the caller can sum per line and
-    list the inventory assignments. Runs with an unmapped location or a tracked component
-    without its lot/serial number come back as dead letters instead.
+def expand_consumption(runs: Sequence[CompletedRun], erp: ErpTerms) -> tuple[list[Consumed], list[DeadLetter]]:
+    """Consumption per run, component (the ERP's item) and the ERP's location: one row per
+    installation that consumed something, with its lot/serial where there is one, so the caller
+    can sum per line and list the inventory assignments. Runs with an unmapped location or a
+    tracked component without its lot/serial number come back as dead letters instead.
     """
-    frame = consumption_frame(runs)
-    frame["location"] = frame["ion_location"].map(dict(erp.locations))
-    frame["item"] = frame["part_number"].map(erp.item_name)
-
+    rows = installations(runs)
+    locations = dict(erp.locations)
     problems: dict[int, list[str]] = {}
-    unmapped = frame[frame["location"].isna()]
-    for row in unmapped.itertuples():
-        problems.setdefault(row.run_id, []).append(
-            f"{row.part_number} was installed from ION location {row.ion_location}"
-            f"{f' ({row.location_name})' if row.location_name else ''}, which has no {erp.name} location: "
-            f"add it under {erp.section}.locations in the mappings file"
-        )
-    untracked = frame[frame["tracking"].notna() & frame["number"].isna()]
-    for row in untracked.itertuples():
-        problems.setdefault(row.run_id, []).append(
-            f"{row.part_number} is {str(row.tracking).lower()}-tracked but installed part inventory "
-            f"{row.inventory_id} has no {'serialNumber' if row.tracking == 'SERIAL' else 'lotNumber'}"
-        )
+    for row in rows:
+        if locations.get(row.ion_location) is None:
+            problems.setdefault(row.run_id, []).append(
+                f"{row.part_number} was installed from ION location {row.ion_location}"
+                f"{f' ({row.location_name})' if row.location_name else ''}, which has no {erp.name} location: "
+                f"add it under {erp.section}.locations in the mappings file"
+            )
+    for row in rows:
+        if row.tracking is not None and row.number is None:
+            problems.setdefault(row.run_id, []).append(
+                f"{row.part_number} is {row.tracking.lower()}-tracked but installed part inventory "
+                f"{row.inventory_id} has no {'serialNumber' if row.tracking == 'SERIAL' else 'lotNumber'}"
+            )
     by_id = {run.id: run for run in runs}
     dead = [run_dead_letter(by_id[run_id], reasons) for run_id, reasons in problems.items()]
-    consumed = frame[~frame["run_id"].isin(problems.keys()) & (frame["quantity"] > 0)]
-    return consumed[["run_id", "item", "location", "quantity", "number"]].reset_index(drop=True), dead
+    items = {part: erp.item_name(part) for part in {row.part_number for row in rows}}
+    consumed = [
+        Consumed(row.run_id, items[row.part_number], locations[row.ion_location], row.quantity, row.number)
+        for row in rows
+        if row.run_id not in problems and row.quantity > 0
+    ]
+    return consumed, dead
 
 
-def component_lines(consumption: pd.DataFrame) -> dict[int, tuple[ComponentLine, ...]]:
-    """Sum per run, item and location; keep the lot/serial split as inventory assignments."""
-    lines: dict[int, list[ComponentLine]] = {}
-    if consumption.empty:
-        return {}
-    totals = consumption.groupby(["run_id", "item", "location"], sort=True)["quantity"].sum().round(QUANTITY_DECIMALS)
-    numbered = (
-        consumption.dropna(subset=["number"])
-        .groupby(["run_id", "item", "location", "number"], sort=True)["quantity"]
-        .sum()
-        .round(QUANTITY_DECIMALS)
-    )
+def component_lines(consumption: Sequence[Consumed]) -> dict[int, tuple[ComponentLine, ...]]:
+    """Sum per run, item and location; keep the lot/serial split as inventory assignments
+    (sorted by run, item, location and number)."""
+    totals: dict[tuple[int, str, str], list[float]] = {}
+    numbered: dict[tuple[int, str, str, str], list[float]] = {}
+    for row in consumption:
+        totals.setdefault((row.run_id, row.item, row.location), []).append(row.quantity)
+        if row.number is not None:
+            numbered.setdefault((row.run_id, row.item, row.location, row.number), []).append(row.quantity)
     numbers: dict[tuple[int, str, str], list[tuple[str, float]]] = {}
-    for (run_id, item, location, number), quantity in numbered.items():
-        numbers.setdefault((run_id, item, location), []).append((str(number), float(quantity)))
-    for (run_id, item, location), quantity in totals.items():
-        lines.setdefault(int(run_id), []).append(
+    for run_id, item, location, number in sorted(numbered):
+        quantity = rounded(summed(numbered[run_id, item, location, number]))
+        numbers.setdefault((run_id, item, location), []).append((number, quantity))
+    lines: dict[int, list[ComponentLine]] = {}
+    for run_id, item, location in sorted(totals):
+        lines.setdefault(run_id, []).append(
             ComponentLine(
-                item=str(item),
-                location=str(location),
-                quantity=float(quantity),
+                item=item,
+                location=location,
+                quantity=rounded(summed(totals[run_id, item, location])),
                 numbers=tuple(numbers.get((run_id, item, location), ())),
             )
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from erp.port import ErpAdapter
-from erp.port.completions import CompletionTarget, completion_key, consumption_frame, parse_runs
+from erp.port.completions import CompletionTarget, completion_key, installations, parse_runs
 from ledger import Claim
 from tasks.erp import open_erp
 from tests.contract.erp_port.targets import ErpUnderTest, completed_runs, environment, run, write
@@ -37,7 +37,9 @@ def test_a_completion_lands_once_with_the_consumption_as_given(erp_target: ErpUn
     assert len(first.posted) == 1 and not first.dead_letters and not first.failed
     assert not again.posted and again.already_posted == 1  # a second run writes nothing
     [landed] = erp_target.completions(world, completion_key(SEED_EXAMPLE))
-    consumed = consumption_frame(runs).groupby("part_number")["quantity"].sum().round(6).to_dict()
+    consumed: dict[str, float] = {}
+    for row in installations(runs):
+        consumed[row.part_number] = round(consumed.get(row.part_number, 0.0) + row.quantity, 6)
     assert landed.quantities == consumed == {"COMP-200": 15.0, "COMP-300": 9.0}
 
 
