@@ -718,8 +718,9 @@ def test_killed_mid_batch_then_rerun_writes_each_record_once(writer: Writer, wor
     killed.kill_once(lambda: sum(writer.landed(world).values()), writer.kill_at)
     assert sum(writer.landed(world).values()) < total, "the run finished before it was killed"
     world.faults(writer.target)
-    rerun = run_deployment(writer.deployment)  # the dead run's claims are orphans now: looked up, never written blind
-    assert rerun.ok, rerun.line()
+    # the dead run's claims are orphans now: looked up, never written blind (and a request that
+    # times out on a loaded machine is left `failed` for the next run, as in production)
+    until_settled(writer.deployment)
     assert_exactly_once(world, writer, total)
 
 
