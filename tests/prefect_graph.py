@@ -4,6 +4,7 @@ runs of one flow run by name, the edges into each (`task_inputs`), and its progr
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -16,6 +17,8 @@ from prefect.client.schemas.filters import (
     FlowRunFilterId,
 )
 from prefect.client.schemas.objects import TaskRun
+
+from tests.prefect_server import drain_prefect_workers
 
 
 @dataclass
@@ -40,10 +43,23 @@ class Graph:
 
 
 def read_graph(flow_run_id: UUID | str, integration: str) -> Graph:
+    """The client sends task-run states as events and the server records them in the background:
+    the events are flushed first, then read until two reads a moment apart agree and every task
+    run has ended (a run read too early missed its last task, `publish-report`)."""
+    drain_prefect_workers()
+
     async def read() -> Graph:
         async with get_client() as client:
             flow_run = FlowRunFilter(id=FlowRunFilterId(any_=[UUID(str(flow_run_id))]))
             runs = await client.read_task_runs(flow_run_filter=flow_run)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.3)
+                again = await client.read_task_runs(flow_run_filter=flow_run)
+                settled = all(r.state is not None and r.state.is_final() for r in again)
+                if settled and {(r.id, r.state_type) for r in again} == {(r.id, r.state_type) for r in runs}:
+                    break
+                runs = again
             artifacts = await client.read_artifacts(
                 artifact_filter=ArtifactFilter(
                     key=ArtifactFilterKey(any_=[f"{integration}-progress"]),
