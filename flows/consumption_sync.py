@@ -19,11 +19,10 @@ the rest of the page posts. Settings and mappings are checked before anything is
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -51,7 +50,7 @@ from tasks.consumption import (
     resolve_interrupted,
 )
 from tasks.erp import open_erp
-from tasks.graph import PageProgress, after, step
+from tasks.graph import PageProgress, PlannedPage, after, fetch_then_plan, step
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
 
@@ -175,18 +174,12 @@ async def _sync(
 
     # unexamined(): Prefect walks task arguments looking for futures; a page of runs is tens of
     # thousands of nested values, so hand it over unexamined (`step` still draws the edges).
-    numbers = itertools.count(1)
     progress = PageProgress(integration, "completed runs handled")
     last: list[State | None] = []  # the task runs the report comes after
 
-    async def fetch_and_plan(after: str | None) -> tuple[Page, Planned]:
-        n = next(numbers)
-        page, fetched = await step(fetch_runs_page, unexamined(ion), filters, after, name=f"fetch page {n}")
-        runs = f"page {n} · {len(page.nodes)} runs"
-        planned, plan = await step(plan_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {runs}", upstream=[fetched])
-        return page, Planned(runs, planned, plan)
+    fetch_and_plan = fetch_then_plan(fetch_runs_page, [unexamined(ion), filters], plan_page, [unexamined(ctx)], "runs")
 
-    async def handle(page: Page, planned: Planned) -> None:
+    async def handle(page: Page, planned: PlannedPage[PagePlan]) -> None:
         runs, plan, plan_state = planned
         if dry_run:
             report = PageReport(would_post=plan.ready, already_posted=plan.already_posted)
@@ -219,12 +212,6 @@ async def _sync(
     # The watermark passes only records that are posted or dead (DESIGN: the ledger).
     summary.watermark_candidate = summary.unsettled_end_time or summary.latest_end_time
     return summary, posted, dead, last
-
-
-class Planned(NamedTuple):
-    runs: str  # "page 3 · 200 runs": how the page's task runs are named
-    plan: PagePlan
-    state: State | None  # the plan-completions task run
 
 
 def _would_post_row(ready: Postable) -> dict[str, Any]:

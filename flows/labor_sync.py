@@ -24,10 +24,9 @@ before anything is written.
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -43,7 +42,7 @@ from erp.port.time_entries import INTEGRATION
 from ledger import Ledger
 from tasks.arguments import unexamined
 from tasks.erp import open_erp
-from tasks.graph import PageProgress, after, step
+from tasks.graph import PageProgress, PlannedPage, after, fetch_then_plan, step
 from tasks.labor_posting import (
     LaborContext,
     LaborPagePlan,
@@ -164,18 +163,12 @@ async def _sync(
     waiting: list[datetime] = []
     progress = PageProgress(ctx.integration, "sessions handled")
     last: list[State | None] = []
-    numbers = itertools.count(1)
 
-    async def fetch_and_plan(cursor: str | None) -> tuple[Page, Planned]:
-        n = next(numbers)
-        page, fetched = await step(fetch_sessions_page, unexamined(ctx.ion), filters, cursor, name=f"fetch page {n}")
-        sessions = f"page {n} · {len(page.nodes)} sessions"
-        planned, plan = await step(
-            plan_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {sessions}", upstream=[fetched]
-        )
-        return page, Planned(sessions, planned, plan)
+    fetch_and_plan = fetch_then_plan(
+        fetch_sessions_page, [unexamined(ctx.ion), filters], plan_page, [unexamined(ctx)], "sessions"
+    )
 
-    async def handle(page: Page, planned: Planned) -> None:
+    async def handle(page: Page, planned: PlannedPage[LaborPagePlan]) -> None:
         sessions, plan, plan_state = planned
         if dry_run:
             report = LaborPageReport(already_posted=plan.unchanged)
@@ -213,12 +206,6 @@ async def _sync(
     # still checked in, failed or held by another run keeps it where it is (DESIGN: the ledger).
     summary.watermark_candidate = min(waiting) if waiting else max(updated, default=None)
     return summary, posted, dead, last
-
-
-class Planned(NamedTuple):
-    sessions: str  # "page 3 · 200 sessions": how the page's task runs are named
-    plan: LaborPagePlan
-    state: State | None  # the plan-time-entries task run
 
 
 def session_filters(

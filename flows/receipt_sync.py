@@ -15,11 +15,10 @@ port (`erp.port.receipts`), this flow
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -39,7 +38,7 @@ from ledger.inbox import Inbox, InboxItem
 from ledger.models import InboxStatus
 from tasks.arguments import unexamined
 from tasks.erp import open_erp
-from tasks.graph import PageProgress, after, step
+from tasks.graph import PageProgress, PlannedPage, after, fetch_then_plan, step
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.receipts import (
     ReceiptContext,
@@ -132,20 +131,14 @@ async def receipt_sync(
             posted: list[dict[str, Any]] = []
             dead: list[dict[str, Any]] = []
 
-            numbers = itertools.count(1)
             progress = PageProgress(integration, "receipts handled")
             last: list[State | None] = []  # the task run of each page the report comes after
 
-            async def fetch_and_plan(cursor: str | None) -> tuple[Page, Planned]:
-                n = next(numbers)
-                page, fetched = await step(fetch_receipts_page, unexamined(ctx), filters, cursor, name=f"fetch page {n}")
-                receipts = f"page {n} · {len(page.nodes)} receipts"
-                plan, planned = await step(
-                    plan_receipts_page, unexamined(ctx), unexamined(page.nodes), name=f"plan {receipts}", upstream=[fetched]
-                )
-                return page, Planned(receipts, plan, planned)
+            fetch_and_plan = fetch_then_plan(
+                fetch_receipts_page, [unexamined(ctx), filters], plan_receipts_page, [unexamined(ctx)], "receipts"
+            )
 
-            async def handle(page: Page, planned: Planned) -> None:
+            async def handle(page: Page, planned: PlannedPage[ReceiptPagePlan]) -> None:
                 receipts, plan, plan_state = planned
                 if run is None:
                     report, final = dry_run_report(plan), plan_state
@@ -182,12 +175,6 @@ async def receipt_sync(
     if summary.failed:
         return Failed(message=f"{summary.failed} item receipt(s) failed transiently; the next run retries them", data=summary)
     return final_state(summary)
-
-
-class Planned(NamedTuple):
-    receipts: str  # "page 3 · 200 receipts": how the page's task runs are named
-    plan: ReceiptPagePlan
-    state: State | None  # the plan-item-receipts task run
 
 
 def receipt_filters(since: datetime | None, until: datetime | None, receipt_ids: list[int] | None) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from prefect import Task
@@ -22,6 +22,9 @@ from prefect.context import FlowRunContext
 from prefect.utilities.collections import visit_collection
 
 from connectors.ion import Page
+from tasks.arguments import unexamined
+
+P = TypeVar("P")
 
 
 def after(states: Sequence[State[Any] | None]) -> list[State[Any]]:
@@ -54,6 +57,34 @@ def _forget(result: Any) -> None:
     context = FlowRunContext.get()
     if context is not None:
         visit_collection(result, lambda obj: context.run_results.pop(id(obj), None), return_data=False, max_depth=1)
+
+
+class PlannedPage(NamedTuple, Generic[P]):
+    label: str  # "page 3 · 200 runs": how the page's task runs are named
+    plan: P
+    state: State[Any] | None  # the plan task's run, the post's `upstream`
+
+
+def fetch_then_plan(
+    fetch: Task[..., Coroutine[Any, Any, Page]],
+    fetch_args: Sequence[Any],
+    plan: Task[..., Coroutine[Any, Any, P]],
+    plan_args: Sequence[Any],
+    noun: str,
+) -> Callable[[str | None], Awaitable[tuple[Page, PlannedPage[P]]]]:
+    """The read side of a paged sync, one call per page (`core.pipeline.pipelined` runs it ahead):
+    "fetch page N" as `fetch(*fetch_args, cursor)`, then "plan page N · K <noun>" as
+    `plan(*plan_args, nodes)`, drawn after the fetch."""
+    numbers = itertools.count(1)
+
+    async def one(cursor: str | None) -> tuple[Page, PlannedPage[P]]:
+        n = next(numbers)
+        page, fetched = await step(fetch, *fetch_args, cursor, name=f"fetch page {n}")
+        label = f"page {n} · {len(page.nodes)} {noun}"
+        planned, state = await step(plan, *plan_args, unexamined(page.nodes), name=f"plan {label}", upstream=[fetched])
+        return page, PlannedPage(label, planned, state)
+
+    return one
 
 
 async def fetched_pages(fetch: Task[..., Any], *args: Any) -> AsyncIterator[tuple[int, Page, State[Any] | None]]:
