@@ -60,4 +60,6 @@ def totals(rows: list[tuple[str, str | None, float]]) -> Books:
 
 def environment(**systems: Any) -> Environment:
     ion = IonSettings(api_url="http://ion.invalid", auth_url="http://ion.invalid/token", client_id="-", client_secret="-")
-    return Environment(app=AppSettings(), mappings=Mappings(), ion=ion, systems=systems)
+    app = AppSettings()
+    app.prepare()  # as `load_environment` does: the default ledger's directory exists
+    return Environment(app=app, mappings=Mappings(), ion=ion, systems=systems)

@@ -20,7 +20,7 @@ from connectors.business_central import BusinessCentralClient, literal
 from connectors.ion import IonSettings
 from connectors.netsuite import NetSuiteClient
 from connectors.odoo import OdooClient, OdooSettings
-from core.config import AppSettings, load_mappings
+from core.config import AppSettings, ErpName, load_mappings
 from core.environment import Environment
 from erp.business_central.adapter import business_central_adapter
 from erp.netsuite.adapter import netsuite_adapter
@@ -94,16 +94,20 @@ class NetSuiteOps:
         return sum(1 for r in records if r.get("externalId") == external_id(planned.key))
 
 
+def environment(systems: dict[str, Any], erp: ErpName = "netsuite") -> Environment:
+    """The sandbox mappings and the given ERP's settings, prepared as `load_environment` prepares
+    them (the default ledger's directory exists: writers that attribute documents read it)."""
+    app = AppSettings()
+    app.prepare()
+    ion = IonSettings(api_url="https://ion.test/graphql", auth_url="https://ion.test/token", client_id="c", client_secret="s")
+    return Environment(app=app, mappings=load_mappings(ROOT / "config" / "sandbox.yaml"), ion=ion, systems=systems, erp=erp)
+
+
 @asynccontextmanager
 async def netsuite() -> AsyncIterator[tuple[ErpAdapter, ErpOps]]:
     app = create_app(NetSuiteSimConfig(seed_purchasing=True))
     settings = netsuite_tba_settings("https://netsuite.test")
-    env = Environment(
-        app=AppSettings(),
-        mappings=load_mappings(ROOT / "config" / "sandbox.yaml"),
-        ion=IonSettings(api_url="https://ion.test/graphql", auth_url="https://ion.test/token", client_id="c", client_secret="s"),
-        systems={"netsuite": settings},
-    )
+    env = environment({"netsuite": settings})
     transport = httpx.ASGITransport(app=app)
     async with (
         NetSuiteClient(settings, transport=transport) as client,
@@ -162,13 +166,7 @@ async def odoo() -> AsyncIterator[tuple[ErpAdapter, ErpOps]]:
     config = OdooSimConfig()
     transport = httpx.ASGITransport(app=create_odoo_app(config))
     settings = OdooSettings(url="https://odoo.test", api_key=config.api_key, database=config.database)
-    env = Environment(
-        app=AppSettings(),
-        mappings=load_mappings(ROOT / "config" / "sandbox.yaml"),
-        ion=IonSettings(api_url="https://ion.test/graphql", auth_url="https://ion.test/token", client_id="c", client_secret="s"),
-        systems={"odoo": settings},
-        erp="odoo",
-    )
+    env = environment({"odoo": settings}, erp="odoo")
     async with (
         OdooClient(settings, transport=transport) as client,
         httpx.AsyncClient(transport=transport, base_url="https://odoo.test") as admin,
@@ -209,15 +207,7 @@ class BusinessCentralOps:
 async def business_central() -> AsyncIterator[tuple[ErpAdapter, ErpOps]]:
     bc = InProcessBc()
     async with bc.client() as client:
-        env = Environment(
-            app=AppSettings(),
-            mappings=load_mappings(ROOT / "config" / "sandbox.yaml"),
-            ion=IonSettings(
-                api_url="https://ion.test/graphql", auth_url="https://ion.test/token", client_id="c", client_secret="s"
-            ),
-            systems={"business-central": client.settings},
-            erp="business-central",
-        )
+        env = environment({"business-central": client.settings}, erp="business-central")
         yield business_central_adapter(client, env), BusinessCentralOps(client)
 
 
