@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 from authlib.integrations.base_client import OAuthError
@@ -194,9 +194,11 @@ class NetSuiteClient:
         A transform starts pre-filled from the source record; `replace` names the sublists whose
         pre-filled lines the body's lines replace (`?replace=component`), instead of being added
         to (Oracle, "Replacing a Sublist": section_1545297048)."""
-        path = f"{RECORD}/{from_type}/{quote(from_id)}/!transform/{to_type}"
-        params = {"replace": ",".join(replace)} if replace else None
-        return await self._post_once(path, to_type, body, external_id=external_id, check_first=check_first, params=params)
+        # The query in the path, not as `params`: httpx would parse the whole URL again to add
+        # them (~35 µs of CPU a request).
+        query = f"?{urlencode({'replace': ','.join(replace)})}" if replace else ""
+        path = f"{RECORD}/{from_type}/{quote(from_id)}/!transform/{to_type}{query}"
+        return await self._post_once(path, to_type, body, external_id=external_id, check_first=check_first)
 
     async def create_once(self, record_type: str, body: dict[str, Any], *, external_id: str, check_first: bool) -> WriteResult:
         """Create a record (e.g. a timeBill) exactly once, keyed by `external_id` (which `body`
@@ -213,7 +215,6 @@ class NetSuiteClient:
         *,
         external_id: str,
         check_first: bool,
-        params: dict[str, str] | None = None,
     ) -> WriteResult:
         """POST a `record_type` keyed by `external_id` so that it lands once.
 
@@ -230,7 +231,7 @@ class NetSuiteClient:
                     if existing:
                         return WriteResult(existing, adopted=True)
                 try:
-                    response = await self._send("POST", path, write=True, json=body, params=params)
+                    response = await self._send("POST", path, write=True, json=body)
                 except TransientError as exc:
                     uncertain = uncertain or exc.uncertain
                     raise
