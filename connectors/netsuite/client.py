@@ -64,9 +64,11 @@ class NetSuiteClient:
             self.auth = RefreshingBearer(self._fetch_token)
         else:
             self.auth = tba_auth(settings)
+        # Absolute URLs, not a base_url: httpx parses a relative URL, then the URL it makes of it
+        # with the base again, a second parse (character by character) of every request's URL.
+        self._root = settings.root
         self._http = httpx.AsyncClient(
             auth=self.auth,
-            base_url=settings.root,
             timeout=timeout,
             limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
@@ -117,7 +119,7 @@ class NetSuiteClient:
 
     async def _request(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
         try:
-            return await self._http.request(method, path, **kwargs)
+            return await self._http.request(method, self._root + path, **kwargs)
         except httpx.TimeoutException:
             raise TransientError(f"NetSuite {method} {path}: timed out", uncertain=write) from None
         except httpx.TransportError as exc:
