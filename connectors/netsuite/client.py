@@ -13,6 +13,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from connectors.auth import RefreshingBearer
+from connectors.direct_http import DirectSender
 from connectors.errors import (
     AuthError,
     ContractError,
@@ -64,8 +65,8 @@ class NetSuiteClient:
             self.auth = RefreshingBearer(self._fetch_token)
         else:
             self.auth = tba_auth(settings)
-        # Absolute URLs, not a base_url: httpx parses a relative URL, then the URL it makes of it
-        # with the base again, a second parse (character by character) of every request's URL.
+        # Absolute URLs, not a base_url: httpx parsed a relative URL, then the URL it made of it
+        # with the base again (character by character), on every request.
         self._root = settings.root
         self._http = httpx.AsyncClient(
             auth=self.auth,
@@ -75,6 +76,7 @@ class NetSuiteClient:
             verify=tls(),
             transport=transport,
         )
+        self._direct = DirectSender(self._http, self._root)  # a transform per ION run: see connectors.direct_http
         self._slots = asyncio.Semaphore(settings.concurrency)
         self.requests = 0
         self.throttled = 0
@@ -119,7 +121,7 @@ class NetSuiteClient:
 
     async def _request(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
         try:
-            return await self._http.request(method, self._root + path, **kwargs)
+            return await self._direct.request(method, self._root + path, **kwargs)
         except httpx.TimeoutException:
             raise TransientError(f"NetSuite {method} {path}: timed out", uncertain=write) from None
         except httpx.TransportError as exc:
