@@ -26,11 +26,13 @@ class RetryPolicy(BaseModel):
 
 
 class Attempt:
-    """One try: the block's exception is kept (not raised) for `Retrying` to retry or raise."""
+    """One try (`number` counts from 1): the block's exception is kept (not raised) for
+    `Retrying` to retry or raise."""
 
-    __slots__ = ("error",)
+    __slots__ = ("error", "number")
 
-    def __init__(self) -> None:
+    def __init__(self, number: int) -> None:
+        self.number = number
         self.error: BaseException | None = None
 
     def __enter__(self) -> Attempt:
@@ -65,7 +67,7 @@ class Retrying:
                 raise error
             await asyncio.sleep(self._wait(error))
         self._number += 1
-        self._attempt = Attempt()
+        self._attempt = Attempt(self._number)
         return self._attempt
 
     def _retried(self, error: BaseException) -> bool:

@@ -18,6 +18,7 @@ async def attempts_of(errors: list[BaseException], policy: RetryPolicy = FAST, *
     async for attempt in retrying(policy, uncertain=uncertain):
         with attempt:
             tries += 1
+            assert attempt.number == tries
             if errors:
                 raise errors.pop(0)
             return tries

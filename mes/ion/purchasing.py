@@ -159,7 +159,7 @@ class IonPurchasing:
         first_edits: Edits | None = None
         async for attempt in retrying(self.ion.settings.retry):
             with attempt:
-                if ion_id is None and (check_first or attempt.retry_state.attempt_number > 1):
+                if ion_id is None and (check_first or attempt.number > 1):
                     ion_id = await self.find_po(desired.number, desired.marker, refresh=True)
                 if ion_id is None:
                     ion_id = await self._create(desired, supplier_id)
