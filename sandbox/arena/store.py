@@ -67,6 +67,7 @@ class ArenaStore:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")  # a simulator: speed over durability (a commit waited on the disk)
         db.executescript(DDL)
         self.db = db
         return db
