@@ -50,6 +50,11 @@ YIELD_SECONDS = 0.15  # after offering places back, wait this long before asking
 IDLE_SECONDS = 0.2  # a place no request of this process wanted for this long goes back
 POLL_SECONDS = 0.1  # the budget is full: ask again after about this long (jittered)
 LEASE_SECONDS = 60.0  # Prefect's shortest lease: the places of a killed worker come back after it
+# The budget is full (423), or the server is busy (SQLite's 503 "database is locked", measured
+# for over the client's retries when three flow runs start at once): ask again after a poll. A
+# process going on with its own limiter sends beside the budget and collects the vendor's 429s
+# (measured: 103 in one run); a request waits at most STUCK_SECONDS for its place either way.
+ASK_AGAIN = frozenset({408, 423, 429, 502, 503, 504})
 # Longest wait for a place: past it the budget is stuck, not busy (leases of a killed worker are
 # revoked by the server's repossessor service; a server running without it never frees them).
 STUCK_SECONDS = 3 * LEASE_SECONDS
@@ -257,12 +262,13 @@ class _Places:
             )
         except httpx.HTTPError as exc:
             self.ask_from = time.monotonic() + POLL_SECONDS * random.uniform(0.5, 1.5)
-            if not (isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code == 423):
+            status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None
+            if status not in ASK_AGAIN:
                 # no answer after the client's retries: a sync must not stop for it
                 logger.warning(
                     "budget %s: the Prefect server did not answer (%s); this process keeps to its own limiter",
                     self.name,
-                    type(exc).__name__,
+                    f"HTTP {status}" if status else type(exc).__name__,
                 )
                 self.gone(self.name)
                 while self._hand_over(None):
