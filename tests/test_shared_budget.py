@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 
@@ -140,3 +141,35 @@ def test_a_prefect_server_too_busy_to_answer_is_asked_again_after_a_poll_even_pa
 
     assert asyncio.run(one_request()) < 1.0 and not answers
     assert holder._on_server[budget.name], "the process went on beside the budget"
+
+
+def test_a_place_whose_release_the_closing_loop_interrupted_is_not_released_again(monkeypatch):
+    """Prefect decrements a lease released twice at once twice: the budget would then let one
+    request too many through for good. The loop closes while a release is on its way."""
+    lease = str(uuid.uuid4())
+    released: list[str] = []
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/decrement-with-lease"):
+            released.append(json.loads(request.content)["lease_id"])
+            if len(released) == 1:
+                await asyncio.sleep(30)  # on its way when the loop closes
+            return httpx.Response(204)
+        if request.url.path.endswith("/increment-with-lease"):
+            return httpx.Response(200, json={"lease_id": lease, "limits": []})
+        return httpx.Response(404)  # no CSRF token endpoint: an older server, to the client
+
+    monkeypatch.setattr(budgets, "OWN_CLIENT", {**budgets.OWN_CLIENT, "transport": httpx.MockTransport(server)})
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 1)
+    holder = PrefectBudgets()
+
+    async def one_request_then_end() -> None:
+        await create_budgets([budget])
+        await holder.shared(budget)
+        async with holder.hold((budget,)):
+            pass
+        while not released:  # the place went back after IDLE_SECONDS: its release is on its way
+            await asyncio.sleep(0.02)
+
+    asyncio.run(one_request_then_end())  # closing the loop cancels the keeper mid-release
+    assert released == [lease]
