@@ -50,10 +50,11 @@ YIELD_SECONDS = 0.15  # after offering places back, wait this long before asking
 IDLE_SECONDS = 0.2  # a place no request of this process wanted for this long goes back
 POLL_SECONDS = 0.1  # the budget is full: ask again after about this long (jittered)
 LEASE_SECONDS = 60.0  # Prefect's shortest lease: the places of a killed worker come back after it
-# The budget is full (423), or the server is busy (SQLite's 503 "database is locked", measured
-# for over the client's retries when three flow runs start at once): ask again after a poll. A
-# process going on with its own limiter sends beside the budget and collects the vendor's 429s
-# (measured: 103 in one run); a request waits at most STUCK_SECONDS for its place either way.
+# The budget is full (423), or the server is busy past the client's retries, which
+# `_ask_again_soon` makes last about 0.6 s (SQLite's 503 "database is locked" while three flow
+# runs start: a process gave up on an HTTP status error 3 s into a run): ask again after a poll.
+# A process going on with its own limiter sends beside the budget and collects the vendor's 429s
+# (measured: 103 in that run); a request waits at most STUCK_SECONDS for its place either way.
 ASK_AGAIN = frozenset({408, 423, 429, 502, 503, 504})
 # Longest wait for a place: past it the budget is stuck, not busy (leases of a killed worker are
 # revoked by the server's repossessor service; a server running without it never frees them).
