@@ -1,8 +1,14 @@
 """Benchmark: three syncs in three processes sharing one NetSuite concurrency budget through Prefect.
 
-    .venv/bin/python benchmarks/shared_budget.py [--runs 1000] [--receipts 500] [--sessions N] [--limit 5] [--latency-ms 100] [--unshared]
+    .venv/bin/python benchmarks/shared_budget.py [--runs 1000] [--receipts 500] [--sessions N] [--limit 5] [--latency-ms 100]
+        [--unshared] [--database postgresql://USER@HOST:PORT | sqlite]
 
-Starts a real `prefect server` (SQLite, its own PREFECT_HOME), the ION and NetSuite
+Starts a real `prefect server` (its own PREFECT_HOME) on PostgreSQL, as production runs it
+(docker/compose.yaml), in a scratch database it creates on `--database`'s server (default: the
+local one, postgres@127.0.0.1:5432) and drops afterwards. With `--database sqlite`, or by default
+when no local PostgreSQL answers (said on the third line), on Prefect's SQLite file instead, which
+answers three processes' writes with 503 "database is locked" and, once in a few runs, stalls for a
+minute: not the figure production would see. Then the ION and NetSuite
 simulators (each in its own process), seeds `--runs` completed runs with their work orders and
 `--receipts` receipts against bulk purchase orders and `--sessions` (default: as many as receipts,
 at most `--runs`) checked-out time-tracking sessions on the bulk runs, limits the NetSuite simulator to `--limit`
@@ -15,17 +21,20 @@ Alone, each process would fill all `--limit` slots, so together they would send 
 account's limit and collect 429s (`--unshared` runs exactly that, without the limit). Through
 the shared budget they stay inside it together.
 
-Utilization is that of the shared budget: the share of the account's slot-time that requests
-held, `busy slot-seconds / (limit × window)`, where the simulator sums each admitted request's
-time in a slot and the window runs from the first NetSuite request to the last answer, the span
-in which some sync has NetSuite work. Not from the first sync's start to the last one's end:
-before its first request a sync starts its flow run, reads ION and plans its first page, and
-after its last it writes its report, none of which any budget can fill (measured: the first
-request came 2–5 s after the start under load). Not requests × the nominal latency either: on a
-loaded machine the simulator answers slower than `--latency-ms`, and a slot held longer is still
-a slot used. Both of those figures are printed too. It prints each sync's counts and time, the
-NetSuite requests and, last, exactly `utilization=<U> throttled=<429 responses>`. Figures, not
-assertions.
+Utilization is that of the shared budget: the share of the slot-time the syncs' requests wanted
+that the simulator saw taken, `busy slot-seconds / wanted slot-seconds`. The simulator sums each
+admitted request's time in a slot; each process records when each of its requests starts waiting
+for a place and when its answer is back, and at each moment the requests wanted as many slots as
+there were such requests, at most `--limit`. Fewer while a sync reads ION and plans its next page
+and the others have less to send, or finishes its last page alone: slots no budget could fill, so
+not counted against it. Not from the first sync's start to the last one's end either, which adds
+each flow's start, ION reads, first plan and report (measured: the first request came 2–5 s
+after the start under load), nor requests × the nominal latency (on a loaded machine the
+simulator answers slower than `--latency-ms`, and a slot held longer is still a slot used). Those
+figures are printed too, and `limit × the time some sync had a request waiting or in flight`
+as the denominator (the headline before the wanted slot-time). It prints each sync's counts and
+time, the NetSuite requests and, last, exactly `utilization=<U> throttled=<429 responses>`.
+Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -38,8 +47,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,27 +61,24 @@ from harness import BULK_SINCE, ROOT, admin, start_simulators, stop_simulators
 
 LINES_PER_PO = 20
 SYNCS = ("consumption-sync", "receipt-sync", "labor-sync")
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"  # a local server with trust auth
 
 
 class Demand:
-    """The process's budget holder, recording when it has NetSuite work: from a request's first
-    wait for a place to its answer, merged while any of its requests is there. (A request waiting
-    for the client's own semaphore has `NETSUITE_CONCURRENCY` others in here already.)"""
+    """The process's budget holder, recording its NetSuite work: when each request starts waiting
+    for a place and when its answer is back (+1 / -1). (A request waiting for the client's own
+    semaphore has `NETSUITE_CONCURRENCY` others in here already.)"""
 
     def __init__(self) -> None:
         from tasks.budgets import PrefectBudgets
 
         self.inner = PrefectBudgets()
-        self.open = 0
-        self.since = 0.0
-        self.spans: list[tuple[float, float]] = []
+        self.steps: list[tuple[float, int]] = []
         self.held = 0.0  # summed over requests: time each held its places
 
     @asynccontextmanager
     async def hold(self, budgets: tuple[Any, ...]) -> AsyncIterator[object]:
-        if not self.open:
-            self.since = time.time()
-        self.open += 1
+        self.steps.append((time.time(), 1))
         try:
             async with self.inner.hold(budgets):
                 since = time.time()
@@ -80,9 +87,7 @@ class Demand:
                 finally:
                     self.held += time.time() - since
         finally:
-            self.open -= 1
-            if not self.open:
-                self.spans.append((self.since, time.time()))
+            self.steps.append((time.time(), -1))
 
 
 def child(kind: str) -> dict[str, Any]:
@@ -116,29 +121,63 @@ def child(kind: str) -> dict[str, Any]:
             "ended": ended,
             "posted": posted,
             "state": state.name,
-            "demand": demand.spans,
+            "demand": demand.steps,
             "held": demand.held,
         }
 
     return asyncio.run(main())
 
 
-def merged_seconds(spans: list[tuple[float, float]]) -> float:
-    """The length of the union of the spans."""
-    total, end = 0.0, float("-inf")
-    for start, stop in sorted(spans):
-        if stop > end:
-            total += stop - max(start, end)
-            end = stop
-    return total
+def demand_seconds(steps: list[tuple[float, int]], limit: int) -> tuple[float, float]:
+    """From every process's steps: the seconds some request was waiting for a place or in flight,
+    and the slot-seconds they wanted (at each moment as many slots as requests, at most `limit`)."""
+    seconds = wanted = 0.0
+    requests, last = 0, 0.0
+    for at, step in sorted(steps):
+        if requests:
+            seconds += at - last
+            wanted += min(limit, requests) * (at - last)
+        requests, last = requests + step, at
+    return seconds, wanted
 
 
-def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+@contextmanager
+def scratch_database(server: str | None) -> Iterator[str | None]:
+    """A database of its own for the Prefect server on the PostgreSQL `server` (None: the local
+    one), as an asyncpg URL, dropped afterwards. None, Prefect's SQLite file, for `sqlite`, or
+    when no `--database` was given and no local PostgreSQL answers (said: not production's figure)."""
+    if server == "sqlite":
+        print("  Prefect server on SQLite", flush=True)
+        yield None
+        return
+    import psycopg
+
+    try:
+        admin_db = psycopg.connect(f"{server or LOCAL_POSTGRES}/postgres", autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        if server:
+            raise SystemExit(f"no PostgreSQL at {server} ({exc}); pass its URL, or --database sqlite") from None
+        print(f"  Prefect server on SQLite: no PostgreSQL at {LOCAL_POSTGRES} (pass --database <its URL>)", flush=True)
+        yield None
+        return
+    name = f"ion_sync_bench_budget_{uuid.uuid4().hex[:8]}"
+    with admin_db:
+        admin_db.execute(f'CREATE DATABASE "{name}"')
+        print(f"  Prefect server on PostgreSQL: database {name} at {server or LOCAL_POSTGRES}", flush=True)
+        try:
+            yield f"{(server or LOCAL_POSTGRES).replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+        finally:
+            admin_db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_prefect_server(home: Path, database: str | None) -> tuple[subprocess.Popen[bytes], str]:
     from sandbox.server import free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    if database:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -229,6 +268,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrent requests allowed")
     parser.add_argument("--latency-ms", type=int, default=100, help="every NetSuite request's response time")
     parser.add_argument("--unshared", action="store_true", help="no global concurrency limit: each process alone")
+    parser.add_argument(
+        "--database",
+        help=f"the PostgreSQL server the Prefect server's scratch database goes on (default {LOCAL_POSTGRES}, "
+        "else SQLite), or `sqlite`",
+    )
     parser.add_argument("--child", choices=SYNCS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -243,10 +287,10 @@ def main() -> None:
         f"budget {'not shared' if args.unshared else 'shared through a Prefect global concurrency limit'}",
         flush=True,
     )
-    with tempfile.TemporaryDirectory(prefix="ion-sync-shared-budget-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ion-sync-shared-budget-") as tmp, scratch_database(args.database) as database:
         workdir = Path(tmp)
         (workdir / "prefect").mkdir()
-        server, api = start_prefect_server(workdir / "prefect")
+        server, api = start_prefect_server(workdir / "prefect", database)
         simulators, env = start_simulators(workdir / "sandbox")
         try:
             ion_url, ns_url = env["ION_API_URL"], env["NETSUITE_BASE_URL"]
@@ -272,7 +316,7 @@ def main() -> None:
     throttled = int(stats["by_status"].get("429", 0))
     achieved = (requests - throttled) / seconds  # a refused request used no slot
     window = float(stats["last_response_at"]) - float(stats["first_request_at"])
-    demand = merged_seconds([(a, b) for s in syncs for a, b in s["demand"]])
+    demand, wanted = demand_seconds([(at, step) for s in syncs for at, step in s["demand"]], args.limit)
     busy = float(stats["busy_seconds"])
     print(f"  NetSuite requests: {requests:,} ({json.dumps(stats['by_status'])}), max in flight {stats.get('max_in_flight')}")
     print(f"  the simulator's pace when full, on this machine: {requests / max(busy, 1e-9) * args.limit:.0f} requests/s")
@@ -287,7 +331,11 @@ def main() -> None:
         f"of the time; the budget's places held by requests {held / (args.limit * demand):.2f} (the rest of a place's "
         "time in a request is the HTTP stacks' of this machine)"
     )
-    print(f"utilization={busy / (args.limit * demand):.2f} throttled={throttled}")
+    print(
+        f"  slot-time the requests wanted ({wanted:.1f} slot-s, {wanted / (args.limit * demand):.2f} of the limit over "
+        f"that time: fewer than {args.limit} requests the rest): slots held {busy / wanted:.2f} of it"
+    )
+    print(f"utilization={busy / wanted:.2f} throttled={throttled}")
 
 
 if __name__ == "__main__":

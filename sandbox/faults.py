@@ -190,6 +190,12 @@ class FaultInjector:
                 return
             await self.app(scope, replay, send_counting)
         finally:
+            # Done once its answer is written: in the same step of the event loop (uvicorn writes
+            # the last body part to the socket and returns, nothing awaits between), so no client
+            # that read the answer and handed its place on can find the slot still taken.
+            # NetSuite says only that each request counts (reference/netsuite.md §1.7 [NS-GOV]):
+            # INFERENCE that it counts until its answer leaves (no vendor says when; counting it
+            # done at the answer's start would be the same step here, so nothing to configure).
             self._in_flight -= 1
             self.stats.busy_seconds += time.monotonic() - admitted
             self.stats.last_response_at = time.time()

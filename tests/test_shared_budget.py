@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 from typer.testing import CliRunner
 
 import tasks.budgets
@@ -116,10 +118,11 @@ def test_ion_sync_budgets_creates_each_configured_budget_once(world, budgets_lef
     assert "unchanged netsuite-1234567_sb1-concurrency" in again.output
 
 
-def test_a_prefect_server_too_busy_to_answer_is_asked_again_after_a_poll_not_after_seconds(monkeypatch):
-    """SQLite's 503 "database is locked": the Prefect client would wait 2 s before asking again."""
+def test_a_prefect_server_too_busy_to_answer_is_asked_again_after_a_poll_even_past_the_clients_retries(monkeypatch):
+    """SQLite's 503 "database is locked": the Prefect client would wait 2 s before asking again,
+    and a process that gave up on the budget once its retries ran out would send beside it."""
     lease = str(uuid.uuid4())
-    answers = [httpx.Response(503, json={"exception_message": "Service Unavailable"})]
+    answers = [httpx.Response(503, json={"exception_message": "Service Unavailable"})] * 3  # one retry: 2 asks, then 1
 
     def server(request: httpx.Request) -> httpx.Response:
         return answers.pop(0) if answers else httpx.Response(200, json={"lease_id": lease, "limits": []})
@@ -132,7 +135,41 @@ def test_a_prefect_server_too_busy_to_answer_is_asked_again_after_a_poll_not_aft
         await create_budgets([budget])
         await holder.shared(budget)  # found on the real server; places are asked of the busy one
         started = time.monotonic()
-        async with holder.hold((budget,)):
-            return time.monotonic() - started
+        with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 1}):
+            async with holder.hold((budget,)):
+                return time.monotonic() - started
 
     assert asyncio.run(one_request()) < 1.0 and not answers
+    assert holder._on_server[budget.name], "the process went on beside the budget"
+
+
+def test_a_place_whose_release_the_closing_loop_interrupted_is_not_released_again(monkeypatch):
+    """Prefect decrements a lease released twice at once twice: the budget would then let one
+    request too many through for good. The loop closes while a release is on its way."""
+    lease = str(uuid.uuid4())
+    released: list[str] = []
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/decrement-with-lease"):
+            released.append(json.loads(request.content)["lease_id"])
+            if len(released) == 1:
+                await asyncio.sleep(30)  # on its way when the loop closes
+            return httpx.Response(204)
+        if request.url.path.endswith("/increment-with-lease"):
+            return httpx.Response(200, json={"lease_id": lease, "limits": []})
+        return httpx.Response(404)  # no CSRF token endpoint: an older server, to the client
+
+    monkeypatch.setattr(budgets, "OWN_CLIENT", {**budgets.OWN_CLIENT, "transport": httpx.MockTransport(server)})
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 1)
+    holder = PrefectBudgets()
+
+    async def one_request_then_end() -> None:
+        await create_budgets([budget])
+        await holder.shared(budget)
+        async with holder.hold((budget,)):
+            pass
+        while not released:  # the place went back after IDLE_SECONDS: its release is on its way
+            await asyncio.sleep(0.02)
+
+    asyncio.run(one_request_then_end())  # closing the loop cancels the keeper mid-release
+    assert released == [lease]
