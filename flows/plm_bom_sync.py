@@ -8,7 +8,8 @@ new mBOM version is created (a released one is never edited): the eBOM's lines (
 kept as decimals, reference designators expanded), plus the ION-only lines of the version it
 replaces, then released, which archives the old one. A new part revision starts from the
 previous revision's mBOM, so its ION-only lines carry over. Writes go through the ledger
-(`<plm>:mbom:<number>:<rev>:<digest>`).
+(`<plm>:mbom:<number>:<rev>:<digest>@<id of the mBOM it replaces>`: an mBOM edited in ION is
+repaired even when the lines wanted are those of a version applied before).
 """
 
 from __future__ import annotations

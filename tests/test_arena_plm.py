@@ -115,6 +115,28 @@ def test_an_mbom_edited_in_ion_is_left_by_the_hourly_run_and_repaired_by_the_dai
     )
 
 
+def test_an_mbom_edited_back_to_what_was_applied_before_is_repaired_by_every_full_resync(world):
+    assert run_deployment("plm-part-sync-arena").state == "Completed"
+    assert run_deployment("plm-bom-sync-arena").line() == "plm-bom-sync-arena Completed posted=2 dead_letters=0"
+    # An edit of engineering's lines only: the mBOM the eBOM asks for is the one applied before.
+    drift = {"COMP-200": 5.0, "COMP-300": 9.0, "BRKT-7": 2.0, "GLUE-1": 0.2}
+    for _ in range(2):  # the same edit again after the repair: each drift is a new version to replace
+        release_mbom_by_hand(world, "ASSY-100", "B", drift)
+        repaired = run_deployment("plm-bom-sync-arena", {"full_resync": True})
+        assert repaired.line() == "plm-bom-sync-arena Completed posted=1 dead_letters=0"
+        latest = mboms(world, "ASSY-100", "B")[-1]
+        assert latest == {
+            "version": latest["version"],
+            "status": "RELEASED",
+            "lines": {"COMP-200": (5.0, []), "COMP-300": (2.5, []), "BRKT-7": (2.0, ["MB1", "MB2"]), "GLUE-1": (0.2, [])},
+        }
+    assert [m["version"] for m in mboms(world, "ASSY-100", "B")] == [1, 2, 3, 4, 5]  # one version per edit and repair
+    assert (
+        run_deployment("plm-bom-sync-arena", {"full_resync": True}).line()
+        == "plm-bom-sync-arena Completed posted=0 dead_letters=0"
+    )
+
+
 def test_an_effective_change_flags_the_run_still_building_the_old_revision(world):
     result = run_deployment("plm-change-sync-arena")
     assert result.state == "Completed", result.message

@@ -395,10 +395,16 @@ async def sync_mbom(
     if managed is None:
         managed = known or set(children)
     desired = plan_mbom(ebom.lines, base, managed)
-    key = f"{key_base}:{_digest(desired)}"
-    following = base is not None and versions and base in versions and same_lines(base.lines, desired)
-    if following and key not in unsettled(target.ledger, names.mboms_ledger):
-        return PostReport()  # already follows the eBOM (else an earlier attempt's key is settled by `find`)
+    # Keyed by the lines wanted and the released version they replace: an mBOM edited in ION back
+    # to lines applied before is a new version to replace, not that earlier write again.
+    lines_key = f"{key_base}:{_digest(desired)}"
+    if base is not None and base in versions and same_lines(base.lines, desired):
+        # Already follows the eBOM; an earlier attempt's key still open is settled by `find`.
+        keys = [k for k in unsettled(target.ledger, names.mboms_ledger) if k == lines_key or k.startswith(f"{lines_key}@")]
+        if not keys:
+            return PostReport()
+    else:
+        keys = [f"{lines_key}@{base.id if base else 'none'}"]
     part_ids = (base.part_ids if base else {}) | {
         n: next((p.id for p in ps if p.revision == ebom.built.get(n)), ps[-1].id) for n, ps in parts.items() if n != number
     }
@@ -411,16 +417,12 @@ async def sync_mbom(
         "from": f"v{base.version}" if base else "nothing",
     }
     body = {"lines": [{"partNumber": line.number, "quantity": line.quantity} for line in desired]}
-    write = Postable(
-        key,
-        item.source_ref,
-        f"{number} rev {revision} mBOM",
-        body,
-        row,
-        record=MbomVersion(ion, part.id, desired, part_ids),
-        payload={"ebom": [line.number for line in ebom.lines]},
-    )
-    return await write_lookups(target.ledger, target.run, writer, [write])
+    record = MbomVersion(ion, part.id, desired, part_ids)
+    payload = {"ebom": [line.number for line in ebom.lines]}
+    writes = [
+        Postable(k, item.source_ref, f"{number} rev {revision} mBOM", body, row, record=record, payload=payload) for k in keys
+    ]
+    return await write_lookups(target.ledger, target.run, writer, writes)
 
 
 # --- stale runs ---------------------------------------------------------------------------------
