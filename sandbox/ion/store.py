@@ -30,6 +30,7 @@ from sandbox.ion.plm_tables import PLM_DDL
 from sandbox.ion.purchasing_tables import PURCHASING_DDL, PURCHASING_ID_BASES
 from sandbox.ion.specs import RunSpec
 from sandbox.ion.timestamps import now_stored, to_stored
+from sandbox.seed_rows import batches
 
 _ETAG = "etag TEXT NOT NULL DEFAULT (lower(hex(randomblob(16))))"
 
@@ -78,6 +79,7 @@ ID_BASES = {
 }
 
 COMPLETE_STATES = frozenset({"COMPLETE", "CANCELED"})
+STOCK_BATCH = 50_000  # rows of a bulk stock seed held at once
 
 
 class ConflictError(ValueError):
@@ -432,23 +434,26 @@ class IonStore:
         self,
         rows: Iterable[tuple[str, float | None, int | None, str | None, str | None, str]],
         stamp: str,
-    ) -> list[int]:
-        """On-hand inventories: (partNumber, quantity, locationId, serial, lot, status)."""
+    ) -> int:
+        """On-hand inventories: (partNumber, quantity, locationId, serial, lot, status), in one
+        transaction a batch at a time (the catalog is reloaded once, after); how many were inserted."""
+        inserted = 0
         with self.transaction() as db:
-            rows = list(rows)
-            self._ensure_parts((r[0] for r in rows), stamp)
-            first = self._next_id("part_inventories")
-            ids = list(range(first, first + len(rows)))
-            db.executemany(
-                "INSERT INTO part_inventories (id, part_id, quantity, quantity_installed, status,"
-                " serial_number, lot_number, location_id, created, updated)"
-                " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
-                [
-                    (i, self.part_ids_by_number[number], qty, status, serial, lot, loc, stamp, stamp)
-                    for i, (number, qty, loc, serial, lot, status) in zip(ids, rows, strict=True)
-                ],
-            )
-        return ids
+            next_id = self._next_id("part_inventories")
+            for batch in batches(iter(rows), STOCK_BATCH):
+                self._ensure_parts((r[0] for r in batch), stamp)
+                db.executemany(
+                    "INSERT INTO part_inventories (id, part_id, quantity, quantity_installed, status,"
+                    " serial_number, lot_number, location_id, created, updated)"
+                    " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (i, self.part_ids_by_number[number], qty, status, serial, lot, loc, stamp, stamp)
+                        for i, (number, qty, loc, serial, lot, status) in enumerate(batch, start=next_id)
+                    ],
+                )
+                next_id += len(batch)
+                inserted += len(batch)
+        return inserted
 
     def create_run(
         self,
