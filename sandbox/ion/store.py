@@ -80,6 +80,8 @@ ID_BASES = {
 
 COMPLETE_STATES = frozenset({"COMPLETE", "CANCELED"})
 STOCK_BATCH = 50_000  # rows of a bulk stock seed held at once
+KEYSET_ORDER = "id ASC"  # the default order (`filters.compile_sort`): a page can start after an id
+WINDOW_ENDS_KEPT = 256  # queries whose last window end `IonStore.page` keeps
 
 
 class ConflictError(ValueError):
@@ -271,6 +273,7 @@ class IonStore:
         self.part_ids_by_number: dict[str, int] = {}
         self.locations: dict[int, dict[str, Any]] = {}
         self._count_cache: dict[tuple[str, tuple[Any, ...]], int] = {}
+        self._window_ends: dict[tuple[str, str, tuple[Any, ...]], tuple[int, dict[int, int]]] = {}  # see `page`
         self.db = self._connect()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -348,12 +351,29 @@ class IonStore:
     ) -> list[dict[str, Any]]:
         """One window of a filtered, ordered list (LIMIT -1 = no limit in SQLite).
 
-        A deferred join: the window's ids come from an index-only subquery, and only those rows
-        are read, so a deep OFFSET skips index entries instead of sorting whole rows.
+        A deferred join: the window's ids come from an index-only query, and only those rows are
+        read, so a deep OFFSET skips index entries instead of sorting whole rows. Read in id
+        order page after page, a window starts after the id the previous one ended on, unless
+        something was written since: skipping 900,000 entries again took 0.75 s a page at
+        1,000,000 part inventories (INFERENCE: ION's cursors are offsets, its cost per page unpublished).
         """
-        window = f"SELECT id FROM {entity.table}{' WHERE ' + where if where else ''} ORDER BY {order} LIMIT ? OFFSET ?"
-        sql = f"{entity.select} WHERE id IN ({window}) ORDER BY {order}"
-        return self._fetch(sql, [*params, -1 if limit is None else limit, offset], entity.post)
+        query = (entity.table, where, tuple(params))
+        written, ends = self._window_ends.get(query, (-1, {}))
+        after = ends.get(offset) if order == KEYSET_ORDER and written == self.db.total_changes else None
+        if after is None:
+            window = f"SELECT id FROM {entity.table}{' WHERE ' + where if where else ''} ORDER BY {order} LIMIT ? OFFSET ?"
+            args = [*params, -1 if limit is None else limit, offset]
+        else:
+            window = f"SELECT id FROM {entity.table} WHERE {f'({where}) AND ' if where else ''}id > ? ORDER BY id LIMIT ?"
+            args = [*params, after, -1 if limit is None else limit]
+        rows = self._fetch(f"{entity.select} WHERE id IN ({window}) ORDER BY {order}", args, entity.post)
+        if order == KEYSET_ORDER and rows:
+            if len(self._window_ends) > WINDOW_ENDS_KEPT:
+                self._window_ends.clear()
+            # the next window starts at either of the last two rows (one extra is read to see if more follow)
+            last = range(max(0, len(rows) - 2), len(rows))
+            self._window_ends[query] = (self.db.total_changes, {offset + n + 1: rows[n]["id"] for n in last})
+        return rows
 
     def count(self, entity: Entity, where: str, params: Sequence[Any]) -> int:
         """Rows matching a filter; cached until the next write (every page asks for totalCount)."""
