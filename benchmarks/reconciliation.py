@@ -185,13 +185,12 @@ def child_floor() -> dict[str, Any]:
 
 
 def seed(env: dict[str, str], size: int) -> None:
-    """Both simulators at once, each in one streamed request (one transaction: `sandbox/seed_rows.py`)."""
+    """Both simulators at once, each in one NDJSON request (one transaction: `sandbox/seed_rows.py`)."""
     ion_rows, netsuite_rows = balances(size)
     seeds = [(env["ION_API_URL"], "seed/bulk-stock", ion_rows), (env["NETSUITE_BASE_URL"], "seed/bulk-balances", netsuite_rows)]
     with ThreadPoolExecutor(len(seeds)) as pool:
         for response in pool.map(lambda seed: seed_rows(*seed), seeds):
             response.raise_for_status()
-            print("   ", response.json(), flush=True)
 
 
 def seed_rows(url: str, route: str, rows: list[list[Any]]) -> httpx.Response:
