@@ -27,6 +27,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,6 @@ from harness import (
 )
 
 ION_PAGE_SIZE = 1000  # the ION simulator's cap (ION publishes none: INFERENCE); SuiteQL's is 1,000 (documented)
-SEED_CHUNK = 50_000
 STATUSES = ["AVAILABLE", "UNAVAILABLE", "KITTED"]
 
 
@@ -185,11 +185,17 @@ def child_floor() -> dict[str, Any]:
 
 
 def seed(env: dict[str, str], size: int) -> None:
+    """Both simulators at once, each in one NDJSON request (one transaction: `sandbox/seed_rows.py`)."""
     ion_rows, netsuite_rows = balances(size)
-    for start in range(0, len(ion_rows), SEED_CHUNK):
-        admin(env["ION_API_URL"], "POST", "seed/bulk-stock", {"rows": ion_rows[start : start + SEED_CHUNK]})
-    for start in range(0, len(netsuite_rows), SEED_CHUNK):
-        admin(env["NETSUITE_BASE_URL"], "POST", "seed/bulk-balances", {"rows": netsuite_rows[start : start + SEED_CHUNK]})
+    seeds = [(env["ION_API_URL"], "seed/bulk-stock", ion_rows), (env["NETSUITE_BASE_URL"], "seed/bulk-balances", netsuite_rows)]
+    with ThreadPoolExecutor(len(seeds)) as pool:
+        for response in pool.map(lambda seed: seed_rows(*seed), seeds):
+            response.raise_for_status()
+
+
+def seed_rows(url: str, route: str, rows: list[list[Any]]) -> httpx.Response:
+    lines = "\n".join(map(json.dumps, rows)).encode()
+    return httpx.post(f"{url}/_sandbox/{route}", content=lines, headers={"Content-Type": "application/x-ndjson"}, timeout=1800)
 
 
 def requests_made(env: dict[str, str]) -> dict[str, int]:

@@ -16,6 +16,7 @@ import asyncio
 from prefect import flow, get_run_logger
 
 from connectors.ion import IonClient
+from core.collector import collect_rarely, release_freed_memory
 from core.config import ErpName, erp_integration
 from core.environment import load_environment
 from core.inventory_reconciliation import compare_inventory, site_names
@@ -44,6 +45,7 @@ async def inventory_reconciliation(
             (default AVAILABLE, UNAVAILABLE, KITTED).
         erp: The ERP to compare with ("netsuite", "business-central", "odoo"). Default: ION_SYNC_ERP.
     """
+    collect_rarely()  # a million rows read and held: see core.collector
     env = load_environment("erp", erp=erp)
     integration = erp_integration(INTEGRATION, env.erp)
     async with IonClient(env.ion) as ion, open_erp(env) as adapter:
@@ -52,6 +54,7 @@ async def inventory_reconciliation(
         (ion_stock, locations), (balances, location_names) = await asyncio.gather(
             read_ion_on_hand(ion, statuses or ON_HAND_STATUSES), read_erp_balances(inventory)
         )
+    release_freed_memory()  # what the pages held, before the comparison's peak: see core.collector
     result = compare_inventory(
         ion_stock, balances, env.erp_mappings, site_names(locations), location_names, tolerance, adapter.name
     )

@@ -23,7 +23,7 @@ from connectors.ion import IonClient
 from connectors.ion.models.inventory import OnHandInventory
 from connectors.ion.models.locations import Location
 from connectors.ion.queries import LOCATIONS, ON_HAND_INVENTORY
-from core.frames import rows_frame
+from core.collector import collector_paused
 from core.inventory_reconciliation import ERP_BALANCE_COLUMNS, Reconciliation
 from erp.port.inventory import InventorySource
 from tasks.report_storage import publish_chart, publish_report_link, store_report
@@ -44,19 +44,26 @@ async def read_ion_on_hand(ion: IonClient, statuses: list[str]) -> tuple[pd.Data
     locations: list[int | None] = []
     on_hand: list[float] = []
     async for page in ion.pages(ON_HAND_INVENTORY, "partInventories", {"filters": {"status": {"in": statuses}}}):
-        for inv in ON_HAND_PAGE.validate_python(page.nodes):
-            parts.append(inv.part.partNumber)
-            locations.append(inv.location.id if inv.location else None)
-            on_hand.append(inv.quantity - (inv.quantityInstalled or 0) - (inv.quantityScrapped or 0))
+        with collector_paused():  # a page of models: see core.collector
+            for inv in ON_HAND_PAGE.validate_python(page.nodes):
+                parts.append(inv.part.partNumber)
+                locations.append(inv.location.id if inv.location else None)
+                on_hand.append(inv.quantity - (inv.quantityInstalled or 0) - (inv.quantityScrapped or 0))
     tree = [Location.model_validate(n) async for page in ion.pages(LOCATIONS, "locations") for n in page.nodes]
     return pd.DataFrame({"part_number": parts, "ion_location": locations, "on_hand": on_hand}), tree
 
 
 @task(name="read-erp-balances", cache_policy=NO_CACHE)
 async def read_erp_balances(inventory: InventorySource) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The ERP's on-hand per item and location, page by page, and its location names."""
-    frames = [rows_frame(page, ERP_BALANCE_COLUMNS, ["quantity"]) async for page in inventory.balances()]
-    balances = pd.concat(frames, ignore_index=True) if frames else rows_frame([], ERP_BALANCE_COLUMNS, ["quantity"])
+    """The ERP's on-hand per item and location, page by page; only the three columns are kept
+    (a frame per page, then concatenated, held each value twice), and its location names."""
+    columns: dict[str, list[Any]] = {column: [] for column in ERP_BALANCE_COLUMNS}
+    async for page in inventory.balances():
+        with collector_paused():
+            for column, values in columns.items():
+                values += [getattr(balance, column) for balance in page]
+    balances = pd.DataFrame(columns)
+    balances["quantity"] = pd.to_numeric(balances["quantity"])  # integers stay integers: a report prints 40
     return balances, await inventory.location_names()
 
 

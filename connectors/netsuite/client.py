@@ -138,7 +138,13 @@ class NetSuiteClient:
     # -- reads ----------------------------------------------------------------------------
 
     async def suiteql(self, query: str, params: Sequence[Any] = ()) -> AsyncIterator[dict[str, Any]]:
-        """Every row of a SuiteQL query, page by page (limit/offset, `Prefer: transient`).
+        """Every row of a SuiteQL query (`suiteql_pages`)."""
+        async for page in self.suiteql_pages(query, params):
+            for row in page:
+                yield row
+
+    async def suiteql_pages(self, query: str, params: Sequence[Any] = ()) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every page of a SuiteQL query (limit/offset, `Prefer: transient`), as NetSuite pages it.
         Keys are lower-case; NetSuite returns numbers as strings."""
         limit = self.settings.suiteql_page_size
         offset = 0
@@ -155,7 +161,7 @@ class NetSuiteClient:
                 raise ContractError("NetSuite SuiteQL: response has no items list")
             for item in items:
                 item.pop("links", None)
-                yield item
+            yield items
             if not page.get("hasMore"):
                 return
             offset += limit

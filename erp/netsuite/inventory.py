@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from connectors.netsuite import NetSuiteClient
-from erp.netsuite.suiteql import suiteql_number, suiteql_segments
+from erp.netsuite.suiteql import suiteql_number, suiteql_past_ceiling
 from erp.port.inventory import InventoryBalance
 
 BALANCES = (
@@ -21,13 +21,14 @@ class NetSuiteInventory:
         self._client = client
 
     async def balances(self) -> AsyncIterator[list[InventoryBalance]]:
-        """Every balance, ordered by item, past SuiteQL's 100,000-row ceiling (`suiteql_segments`)."""
+        """Every balance, ordered by item, past SuiteQL's 100,000-row ceiling (`suiteql_past_ceiling`),
+        a page at a time as SuiteQL's pages come (at most a SuiteQL page's rows each)."""
         size = self._client.settings.suiteql_page_size
-        async for segment in suiteql_segments(self._client, BALANCES, "b.item", "item_id", "b.item, b.location"):
-            for start in range(0, len(segment), size):
+        async for rows in suiteql_past_ceiling(self._client, BALANCES, "b.item", "item_id", "b.item, b.location"):
+            for start in range(0, len(rows), size):
                 yield [
                     InventoryBalance(str(row.get("item")), str(row.get("location")), suiteql_number(row.get("quantity")))
-                    for row in segment[start : start + size]
+                    for row in rows[start : start + size]
                 ]
 
     async def location_names(self) -> dict[str, str]:

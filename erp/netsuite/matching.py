@@ -8,7 +8,7 @@ from typing import Any
 
 from connectors.netsuite import NetSuiteClient
 from erp.netsuite.references import SUITEQL_IN_CHUNK
-from erp.netsuite.suiteql import placeholders, suiteql_number, suiteql_segments
+from erp.netsuite.suiteql import placeholders, suiteql_number, suiteql_past_ceiling
 from erp.port.matching import DocumentLine, OrderedLine, PurchasingLines
 
 # Purchase orders not yet approved (P planned, A pending approval, C rejected) expect nothing.
@@ -43,9 +43,7 @@ class NetSuiteMatching:
                 rows += await self._client.suiteql_all(f"{PO_LINES} AND t.tranid IN ({placeholders(chunk)})", chunk)
         else:  # every PO line: past SuiteQL's 100,000-row ceiling, a segment at a time
             rows = [
-                row
-                async for segment in suiteql_segments(self._client, PO_LINES, "t.id", "po_id", "t.id, tl.id")
-                for row in segment
+                row async for page in suiteql_past_ceiling(self._client, PO_LINES, "t.id", "po_id", "t.id, tl.id") for row in page
             ]
         skip = UNAPPROVED_PO_STATUSES | (set() if include_closed else CLOSED_PO_STATUSES)
         rows = [r for r in rows if _status_letter(r.get("status")) not in skip]

@@ -18,7 +18,8 @@ Never subject to faults or auth. Common to every simulator: `PUT/GET /_sandbox/f
   not on that PO.
 - `POST /_sandbox/sessions` `{runId, stepPosition?, userEmail, checkIn, checkOut?}`: one
   time-tracking session (§3.2); 201 `{id, runStepId, createdById}`; 404 unknown run.
-- `POST /_sandbox/seed/bulk-stock` `{"rows": [[partNumber, quantity, locationId, status], ...]}`: on-hand
+- `POST /_sandbox/seed/bulk-stock` `{"rows": [[partNumber, quantity, locationId, status], ...]}`, or those
+  rows one a line as `application/x-ndjson` (`sandbox.seed_rows`: a million in one transaction): on-hand
   part inventories for benchmarks (parts created rev A, untracked, when missing); 201.
 - `POST /_sandbox/seed/bulk-inspections` `{"first_run_id": 100000, "count": N}`: on each of these
   runs a COMPLETE step "Inspect" recording two NUMBER fields (`procedures.seed_inspections`); 201 `{"runs": N}`.
@@ -53,6 +54,7 @@ from sandbox.ion.purchasing_bulk import BulkReceiptsSpec, seed_bulk_receipts
 from sandbox.ion.specs import BulkInspectionsSpec, BulkRunsSpec, ReceiptSpec, RunSpec, SessionSpec
 from sandbox.ion.store import ConflictError, IonStore
 from sandbox.ion.timestamps import now_stored, to_stored
+from sandbox.seed_rows import seed_rows
 
 
 async def _parse(request: Request, model: type[BaseModel]) -> BaseModel | JSONResponse:
@@ -195,15 +197,15 @@ def admin_routes(
 
     async def bulk_stock(request: Request) -> JSONResponse:
         try:
-            rows = [
+            rows = (
                 (str(part), float(quantity), int(location), None, None, str(status))
-                for part, quantity, location, status in (await request.json())["rows"]
-            ]
+                for part, quantity, location, status in await seed_rows(request)
+            )
+            started = time.perf_counter()
+            created = await run_in_threadpool(store.insert_stock, rows, now_stored())
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"detail": 'body must be {"rows": [[partNumber, quantity, locationId, status], ...]}'}, 422)
-        started = time.perf_counter()
-        ids = await run_in_threadpool(store.insert_stock, rows, now_stored())
-        return JSONResponse({"part_inventories": len(ids), "seconds": round(time.perf_counter() - started, 3)}, status_code=201)
+        return JSONResponse({"part_inventories": created, "seconds": round(time.perf_counter() - started, 3)}, status_code=201)
 
     async def bulk_receipts(request: Request) -> JSONResponse:
         parsed = await _parse(request, BulkReceiptsSpec)

@@ -30,6 +30,7 @@ from sandbox.ion.plm_tables import PLM_DDL
 from sandbox.ion.purchasing_tables import PURCHASING_DDL, PURCHASING_ID_BASES
 from sandbox.ion.specs import RunSpec
 from sandbox.ion.timestamps import now_stored, to_stored
+from sandbox.seed_rows import batches
 
 _ETAG = "etag TEXT NOT NULL DEFAULT (lower(hex(randomblob(16))))"
 
@@ -78,6 +79,9 @@ ID_BASES = {
 }
 
 COMPLETE_STATES = frozenset({"COMPLETE", "CANCELED"})
+STOCK_BATCH = 50_000  # rows of a bulk stock seed held at once
+KEYSET_ORDER = "id ASC"  # the default order (`filters.compile_sort`): a page can start after an id
+WINDOW_ENDS_KEPT = 256  # queries whose last window end `IonStore.page` keeps
 
 
 class ConflictError(ValueError):
@@ -269,6 +273,7 @@ class IonStore:
         self.part_ids_by_number: dict[str, int] = {}
         self.locations: dict[int, dict[str, Any]] = {}
         self._count_cache: dict[tuple[str, tuple[Any, ...]], int] = {}
+        self._window_ends: dict[tuple[str, str, tuple[Any, ...]], tuple[int, dict[int, int]]] = {}  # see `page`
         self.db = self._connect()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -346,12 +351,29 @@ class IonStore:
     ) -> list[dict[str, Any]]:
         """One window of a filtered, ordered list (LIMIT -1 = no limit in SQLite).
 
-        A deferred join: the window's ids come from an index-only subquery, and only those rows
-        are read, so a deep OFFSET skips index entries instead of sorting whole rows.
+        A deferred join: the window's ids come from an index-only query, and only those rows are
+        read, so a deep OFFSET skips index entries instead of sorting whole rows. Read in id
+        order page after page, a window starts after the id the previous one ended on, unless
+        something was written since: skipping 900,000 entries again took 0.75 s a page at
+        1,000,000 part inventories (INFERENCE: ION's cursors are offsets, its cost per page unpublished).
         """
-        window = f"SELECT id FROM {entity.table}{' WHERE ' + where if where else ''} ORDER BY {order} LIMIT ? OFFSET ?"
-        sql = f"{entity.select} WHERE id IN ({window}) ORDER BY {order}"
-        return self._fetch(sql, [*params, -1 if limit is None else limit, offset], entity.post)
+        query = (entity.table, where, tuple(params))
+        written, ends = self._window_ends.get(query, (-1, {}))
+        after = ends.get(offset) if order == KEYSET_ORDER and written == self.db.total_changes else None
+        if after is None:
+            window = f"SELECT id FROM {entity.table}{' WHERE ' + where if where else ''} ORDER BY {order} LIMIT ? OFFSET ?"
+            args = [*params, -1 if limit is None else limit, offset]
+        else:
+            window = f"SELECT id FROM {entity.table} WHERE {f'({where}) AND ' if where else ''}id > ? ORDER BY id LIMIT ?"
+            args = [*params, after, -1 if limit is None else limit]
+        rows = self._fetch(f"{entity.select} WHERE id IN ({window}) ORDER BY {order}", args, entity.post)
+        if order == KEYSET_ORDER and rows:
+            if len(self._window_ends) > WINDOW_ENDS_KEPT:
+                self._window_ends.clear()
+            # the next window starts at either of the last two rows (one extra is read to see if more follow)
+            last = range(max(0, len(rows) - 2), len(rows))
+            self._window_ends[query] = (self.db.total_changes, {offset + n + 1: rows[n]["id"] for n in last})
+        return rows
 
     def count(self, entity: Entity, where: str, params: Sequence[Any]) -> int:
         """Rows matching a filter; cached until the next write (every page asks for totalCount)."""
@@ -432,23 +454,26 @@ class IonStore:
         self,
         rows: Iterable[tuple[str, float | None, int | None, str | None, str | None, str]],
         stamp: str,
-    ) -> list[int]:
-        """On-hand inventories: (partNumber, quantity, locationId, serial, lot, status)."""
+    ) -> int:
+        """On-hand inventories: (partNumber, quantity, locationId, serial, lot, status), in one
+        transaction a batch at a time (the catalog is reloaded once, after); how many were inserted."""
+        inserted = 0
         with self.transaction() as db:
-            rows = list(rows)
-            self._ensure_parts((r[0] for r in rows), stamp)
-            first = self._next_id("part_inventories")
-            ids = list(range(first, first + len(rows)))
-            db.executemany(
-                "INSERT INTO part_inventories (id, part_id, quantity, quantity_installed, status,"
-                " serial_number, lot_number, location_id, created, updated)"
-                " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
-                [
-                    (i, self.part_ids_by_number[number], qty, status, serial, lot, loc, stamp, stamp)
-                    for i, (number, qty, loc, serial, lot, status) in zip(ids, rows, strict=True)
-                ],
-            )
-        return ids
+            next_id = self._next_id("part_inventories")
+            for batch in batches(iter(rows), STOCK_BATCH):
+                self._ensure_parts((r[0] for r in batch), stamp)
+                db.executemany(
+                    "INSERT INTO part_inventories (id, part_id, quantity, quantity_installed, status,"
+                    " serial_number, lot_number, location_id, created, updated)"
+                    " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (i, self.part_ids_by_number[number], qty, status, serial, lot, loc, stamp, stamp)
+                        for i, (number, qty, loc, serial, lot, status) in enumerate(batch, start=next_id)
+                    ],
+                )
+                next_id += len(batch)
+                inserted += len(batch)
+        return inserted
 
     def create_run(
         self,

@@ -7,8 +7,9 @@ never authenticated.
 - `GET /_sandbox/inventory`: the `inventorybalance` rows with item/location names
 - `POST /_sandbox/seed/bulk-work-orders {"count": N}`: WO-B000001.. and items BULK-C01..C20
 - `POST /_sandbox/seed/purchasing`: the purchasing demo data (idempotent; `seed_purchasing` does it at start-up)
-- `POST /_sandbox/seed/bulk-balances {"rows": [[itemid, location id, quantity], ...]}`: on-hand
-  balances for benchmarks, items created when missing (`NetSuiteStore.bulk_balances`)
+- `POST /_sandbox/seed/bulk-balances {"rows": [[itemid, location id, quantity], ...]}`, or those rows one a
+  line as `application/x-ndjson` (`sandbox.seed_rows`): on-hand balances for benchmarks, items created
+  when missing (`NetSuiteStore.bulk_balances`)
 - `POST /_sandbox/seed/bulk-purchase-orders {"count": N, "lines_per_po": L, "quantity": Q, "first_number": 1,
   "received": R, "billed": B}` (R, B per line on one item receipt and one vendor bill per PO; 0: none):
   PO-B000001.. for benchmarks (`purchasing_bulk.py`)
@@ -25,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.faults import FaultConfig
+from sandbox.seed_rows import seed_rows
 
 from .purchasing_bulk import BulkPurchaseOrdersSpec, TranIdClash, seed_bulk_purchase_orders
 from .records import Renderer
@@ -117,11 +119,11 @@ async def bulk_work_orders(request: Request) -> Response:
 
 async def bulk_balances(request: Request) -> Response:
     try:
-        rows = [(str(item), int(location), float(quantity)) for item, location, quantity in (await request.json())["rows"]]
+        rows = ((str(item), int(location), float(quantity)) for item, location, quantity in await seed_rows(request))
+        started = time.perf_counter()
+        result = _sim(request).store.bulk_balances(rows)
     except (ValueError, KeyError, TypeError):
         return JSONResponse({"error": 'body must be {"rows": [[itemid, location id, quantity], ...]}'}, status_code=400)
-    started = time.perf_counter()
-    result = _sim(request).store.bulk_balances(rows)
     return JSONResponse({**result, "seconds": round(time.perf_counter() - started, 3)})
 
 

@@ -26,10 +26,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sandbox.seed_rows import batches
+
 from .config import NetSuiteSimConfig
 from .purchasing_schema import PURCHASING_SCHEMA, PURCHASING_TABLES
 from .purchasing_store import PurchasingStore
 from .schema import ITEM_TYPES, TRANSACTION_TYPES
+
+BALANCE_BATCH = 50_000  # rows of a bulk balance seed held at once
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sim_record (
@@ -413,43 +417,48 @@ class Store:
                 self._load_caches()
             return {"work_orders_created": len(bodies), "items_created": items_created}
 
-    def bulk_balances(self, rows: list[tuple[str, int, float]]) -> dict[str, int]:
+    def bulk_balances(self, rows: Iterable[tuple[str, int, float]]) -> dict[str, int]:
         """Benchmark data: on-hand `quantity` of item `itemid` at location id, per row (items
-        created as inventory items when missing; an existing balance is replaced)."""
+        created as inventory items when missing; an existing balance is replaced), in one
+        transaction a batch at a time; the caches are reloaded once, after."""
+        balances = created = 0
         with self.lock:
             self.db.execute("BEGIN")
             try:
                 known = {i.itemid: iid for iid, i in self.items.items()}
-                missing = sorted({itemid for itemid, _, _ in rows} - known.keys())
-                first = self._next_item_id
                 itemtype, _ = ITEM_TYPES["inventoryItem"]
                 stamp = iso(DEMO_EPOCH)
-                self.db.executemany(
-                    "INSERT INTO sim_record VALUES ('inventoryItem', ?, NULL, NULL, ?, ?)",
-                    (
+                for batch in batches(iter(rows), BALANCE_BATCH):
+                    missing = list(dict.fromkeys(itemid for itemid, _, _ in batch if itemid not in known))
+                    first = self._next_item_id + created
+                    self.db.executemany(
+                        "INSERT INTO sim_record VALUES ('inventoryItem', ?, NULL, NULL, ?, ?)",
                         (
-                            first + n,
-                            stamp,
-                            json.dumps({"id": first + n, "itemId": itemid, "displayName": itemid, "isInactive": False}),
-                        )
-                        for n, itemid in enumerate(missing)
-                    ),
-                )
-                self.db.executemany(
-                    "INSERT INTO item VALUES (?, ?, ?, ?, ?, 'F', 'F', 'F', NULL)",
-                    ((first + n, itemid, itemid, itemid, itemtype) for n, itemid in enumerate(missing)),
-                )
-                known.update({itemid: first + n for n, itemid in enumerate(missing)})
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO inventorybalance VALUES (?1, ?2, ?3, ?3)",
-                    ((known[itemid], location, quantity) for itemid, location, quantity in rows),
-                )
+                            (
+                                first + n,
+                                stamp,
+                                json.dumps({"id": first + n, "itemId": itemid, "displayName": itemid, "isInactive": False}),
+                            )
+                            for n, itemid in enumerate(missing)
+                        ),
+                    )
+                    self.db.executemany(
+                        "INSERT INTO item VALUES (?, ?, ?, ?, ?, 'F', 'F', 'F', NULL)",
+                        ((first + n, itemid, itemid, itemid, itemtype) for n, itemid in enumerate(missing)),
+                    )
+                    known.update({itemid: first + n for n, itemid in enumerate(missing)})
+                    self.db.executemany(
+                        "INSERT OR REPLACE INTO inventorybalance VALUES (?1, ?2, ?3, ?3)",
+                        ((known[itemid], location, quantity) for itemid, location, quantity in batch),
+                    )
+                    created += len(missing)
+                    balances += len(batch)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
             self._load_caches()
-            return {"balances": len(rows), "items_created": len(missing)}
+            return {"balances": balances, "items_created": created}
 
     def _insert_bulk_items(self) -> int:
         """Insert the missing inventory items BULK-C01..C20 (no transaction handling; the caller
