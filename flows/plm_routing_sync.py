@@ -9,7 +9,9 @@ the first time), never editing a released version: one step per operation (`Op <
 the work instructions and the reference link to the PLM's drawing as its content), plus the
 steps manufacturing added in ION (inspections, kitting, …), kept where they were; then it
 releases it. Which steps were the PLM's is what ion-sync applied last time (the ledger).
-Writes go through the ledger (`<plm>:procedure:<number>:<rev>:<digest>`).
+Writes go through the ledger (`<plm>:procedure:<number>:<rev>:<digest>@<id of the version it
+replaces>`: a procedure edited in ION is repaired even when the steps wanted are those of a
+version applied before).
 """
 
 from __future__ import annotations

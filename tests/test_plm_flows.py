@@ -9,6 +9,8 @@ import json
 import pytest
 
 from ion_sync.runner import run_deployment
+from ledger import EntryStatus, Ledger, Outcome
+from ledger.store import ClaimRequest
 from tests.arena_helpers import ion, ion_files
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -39,6 +41,61 @@ def test_a_routing_becomes_a_new_procedure_version_keeping_steps_added_in_ion(wo
 
     assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=0 dead_letters=0"
     assert len(procedure(world, "ASSY-100 Build routing")) == 2
+
+
+def release_procedure_by_hand(world, title: str, step: str, content: str) -> None:
+    """A new released version of ION procedure `title` with `step`'s content changed, as someone in ION would make it."""
+    query = "query ($t: String!) { procedures(filters: {title: {eq: $t}}) { edges { node { id _etag status } } } }"
+    [released] = [e["node"] for e in ion(world, query, {"t": title})["procedures"]["edges"] if e["node"]["status"] == "RELEASED"]
+    clone = ion(
+        world,
+        "mutation ($p: ID!, $e: String!) { cloneProcedure(procedureId: $p, etag: $e) { procedure { id _etag steps { id _etag title } } } }",
+        {"p": released["id"], "e": released["_etag"]},
+    )["cloneProcedure"]["procedure"]
+    edited = next(s for s in clone["steps"] if s["title"] == step)
+    ion(
+        world,
+        "mutation ($i: ID!, $e: String!, $c: String!) { updateStep(input: {id: $i, etag: $e, content: $c}) { step { id } } }",
+        {"i": edited["id"], "e": edited["_etag"], "c": content},
+    )
+    ion(
+        world,
+        "mutation ($i: ID!, $e: String!) { updateProcedure(input: {id: $i, etag: $e, status: RELEASED}) { procedure { id } } }",
+        {"i": clone["id"], "e": clone["_etag"]},
+    )
+
+
+def test_a_procedure_edited_back_to_what_was_applied_before_is_repaired_by_every_full_resync(world):
+    assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=2 dead_letters=0"
+    applied = procedure(world, "ASSY-100 Build routing")[-1]["steps"]
+    # An edit of an operation only: the steps the routing asks for are those applied before.
+    for _ in range(2):  # the same edit again after the repair: each drift is a new version to replace
+        release_procedure_by_hand(world, "ASSY-100 Build routing", "Op 20 Assemble and fasten", "Hand-tighten the screws.")
+        repaired = run_deployment("plm-routing-sync-arena", {"full_resync": True})
+        assert repaired.line() == "plm-routing-sync-arena Completed posted=1 dead_letters=0"
+        latest = procedure(world, "ASSY-100 Build routing")[-1]
+        assert (latest["status"], latest["steps"]) == ("RELEASED", applied)
+    assert [p["version"] for p in procedure(world, "ASSY-100 Build routing")] == [1, 2, 3, 4, 5, 6]  # one per edit and repair
+    assert (
+        run_deployment("plm-routing-sync-arena", {"full_resync": True}).line()
+        == "plm-routing-sync-arena Completed posted=0 dead_letters=0"
+    )
+
+
+def test_a_key_an_interrupted_attempt_left_open_is_settled_without_writing_when_ion_already_follows(world):
+    assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=2 dead_letters=0"
+    # An attempt keyed the old way (no `@<replaced version>`) released its version, and lost the answer.
+    ledger = Ledger(world.ledger_url)
+    [posted] = [e.key for e in ledger.entries("arena-procedures", EntryStatus.posted) if ":ASSY-100:" in e.key]
+    interrupted, run = posted.split("@")[0], ledger.start_run("plm-routing-sync-arena")
+    ledger.claim("arena-procedures", run, [ClaimRequest(interrupted, "arena:routing")])
+    ledger.record("arena-procedures", run, [Outcome(interrupted, EntryStatus.failed, reason="answer lost")])
+    ledger.finish_run(run)
+
+    settled = run_deployment("plm-routing-sync-arena", {"full_resync": True})
+    assert settled.line() == "plm-routing-sync-arena Completed posted=1 dead_letters=0"
+    assert ledger.statuses("arena-procedures", [interrupted]) == {interrupted: EntryStatus.posted}
+    assert len(procedure(world, "ASSY-100 Build routing")) == 2  # found in ION, not written again
 
 
 def arena_requests_of(world, deployment: str, parameters: dict | None = None) -> int:

@@ -181,6 +181,18 @@ def unsettled(ledger: Ledger, integration: str) -> set[str]:
     return {e.key for status in (EntryStatus.pending, EntryStatus.failed) for e in ledger.entries(integration, status)}
 
 
+def version_keys(ledger: Ledger, integration: str, content_key: str, following: bool, replaced: int | None) -> list[str]:
+    """The ledger keys of a new released version (mBOM, procedure) holding what `content_key`
+    (`…:<digest>`) names, replacing released version `replaced`: `<content_key>@<id or none>`.
+    Keyed by the version replaced too, so an ION edit whose wanted content equals a version
+    applied before is a new write, not that earlier one again. When ION already follows
+    (`following`), no new key: only those an interrupted attempt left open for this content
+    (the old form without `@` included), for the engine's `find` to settle without writing."""
+    if not following:
+        return [f"{content_key}@{'none' if replaced is None else replaced}"]
+    return [k for k in unsettled(ledger, integration) if k == content_key or k.startswith(f"{content_key}@")]
+
+
 async def sync_parts(target: IonEngineering, items: Sequence[Released]) -> PostReport:
     """Each released revision as an ION part revision, with its lifecycle phase as an attribute.
 
@@ -300,7 +312,7 @@ def applied(ledger: Ledger, integration: str, prefix: str, field: str) -> set[st
 
 
 def applied_revisions(ledger: Ledger, integration: str, prefix: str, field: str | None = None) -> set[tuple[str, ...]]:
-    """(number, revision[, payload `field`]) of every posted `<prefix><number>:<revision>:<digest>`
+    """(number, revision[, payload `field`]) of every posted `<prefix><number>:<revision>:<digest>[@…]`
     entry: the released revisions whose eBOM or routing ion-sync applied to ION. A released
     revision's eBOM and files change only by a change that makes a new revision (Arena ECO,
     Duro change order, Onshape release), so an incremental run need not read them again; a
@@ -395,16 +407,10 @@ async def sync_mbom(
     if managed is None:
         managed = known or set(children)
     desired = plan_mbom(ebom.lines, base, managed)
-    # Keyed by the lines wanted and the released version they replace: an mBOM edited in ION back
-    # to lines applied before is a new version to replace, not that earlier write again.
-    lines_key = f"{key_base}:{_digest(desired)}"
-    if base is not None and base in versions and same_lines(base.lines, desired):
-        # Already follows the eBOM; an earlier attempt's key still open is settled by `find`.
-        keys = [k for k in unsettled(target.ledger, names.mboms_ledger) if k == lines_key or k.startswith(f"{lines_key}@")]
-        if not keys:
-            return PostReport()
-    else:
-        keys = [f"{lines_key}@{base.id if base else 'none'}"]
+    following = base is not None and base in versions and same_lines(base.lines, desired)
+    keys = version_keys(target.ledger, names.mboms_ledger, f"{key_base}:{_digest(desired)}", following, base.id if base else None)
+    if not keys:
+        return PostReport()  # already follows the eBOM
     part_ids = (base.part_ids if base else {}) | {
         n: next((p.id for p in ps if p.revision == ebom.built.get(n)), ps[-1].id) for n, ps in parts.items() if n != number
     }

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from connectors.ion.plm import IonPlm, IonProcedure
 from core.lookup_writer import LookupWriter, write_lookups
 from core.writer import Postable, PostReport
-from mes.ion.engineering import IonEngineering, applied
+from mes.ion.engineering import IonEngineering, applied, version_keys
 from plm.port.routings import Routing, RoutingStep
 
 Step = tuple[str, str]  # (title, content): what a step holds that the sync compares
@@ -117,7 +117,11 @@ async def sync_procedure(target: IonEngineering, routing: Routing) -> PostReport
     managed = applied(target.ledger, names.procedures_ledger, f"{names.key}:procedure:{item.number}:", "steps") or set()
     managed |= {s.title for s in base.steps if OPERATION_TITLE.match(s.title)} if base else set()
     desired = plan_steps(operations, base, managed)
-    if base is not None and same_steps(base, desired):
+    following = base is not None and same_steps(base, desired)
+    keys = version_keys(
+        target.ledger, names.procedures_ledger, f"{key_base}:{_digest(desired)}", following, base.id if base else None
+    )
+    if not keys:
         return PostReport()  # already follows the routing
     row = {
         "part": item.number,
@@ -128,13 +132,9 @@ async def sync_procedure(target: IonEngineering, routing: Routing) -> PostReport
         "ION-only steps kept": len(desired) - len(operations),
         "from": f"v{base.version}" if base else "nothing",
     }
-    write = Postable(
-        f"{key_base}:{_digest(desired)}",
-        routing.source_ref,
-        f"{title} (routing rev {routing.revision})",
-        {"title": title, "steps": [{"title": t, "content": c} for t, c in desired]},
-        row,
-        record=ProcedureVersion(ion, title, f"{names.plm} routing {routing.title} rev {routing.revision}", desired),
-        payload={"steps": [t for t, _ in operations], "routing_revision": routing.revision},
-    )
-    return await write_lookups(target.ledger, target.run, LookupWriter(names.procedures_ledger, "ION"), [write])
+    body = {"title": title, "steps": [{"title": t, "content": c} for t, c in desired]}
+    record = ProcedureVersion(ion, title, f"{names.plm} routing {routing.title} rev {routing.revision}", desired)
+    payload = {"steps": [t for t, _ in operations], "routing_revision": routing.revision}
+    what = f"{title} (routing rev {routing.revision})"
+    writes = [Postable(k, routing.source_ref, what, body, row, record=record, payload=payload) for k in keys]
+    return await write_lookups(target.ledger, target.run, LookupWriter(names.procedures_ledger, "ION"), writes)
