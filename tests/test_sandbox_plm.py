@@ -231,3 +231,19 @@ def test_bulk_items_are_released_items_with_their_bom(arena):
     assert (
         arena.post("/_sandbox/seed/bulk-items", json={"count": 1, "bom": [{"number": "NOPE", "quantity": 1}]}).status_code == 404
     )
+
+
+def test_bulk_items_can_come_with_a_routing_of_web_link_operations(arena):
+    seeded = arena.post("/_sandbox/seed/bulk-items", json={"count": 2, "first_number": 4, "routing": {"operations": 2}})
+    assert seeded.status_code == 201 and seeded.json()["numbers"] == ["BULK-P000004", "BULK-P000005"]
+    [routing] = arena.get("/v1/items", params={"number": "BULK-P000005-RTG"}).json()["results"]
+    assert (routing["name"], routing["revisionNumber"], routing["lifecyclePhase"]["name"]) == (
+        "Build routing",
+        "A",
+        "In Production",
+    )
+    files = [a["file"] for a in arena.get(f"/v1/items/{routing['guid']}/files").json()["results"]]
+    assert [(f["title"], f["storageMethodName"], f["location"]) for f in files] == [
+        ("Op 10 Operation 1", "WEB", "https://drawings.factory.example/BULK-P000005/op10.pdf"),
+        ("Op 20 Operation 2", "WEB", "https://drawings.factory.example/BULK-P000005/op20.pdf"),
+    ]

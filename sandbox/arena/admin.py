@@ -6,8 +6,10 @@
 - `POST /_sandbox/changes {number, title?, items: [{number, newRevisionNumber, bom?: [{number,
   quantity, refDes?, notes?}], lifecyclePhase?}], effective?}`: a change over working revisions
 - `POST /_sandbox/changes/{guid}/effective`: approve it (revisions promoted, an event queued)
-- `POST /_sandbox/seed/bulk-items {"count": N, "first_number": 1, "bom": [{number, quantity}]}`:
-  N released items `BULK-P<6 digits>` rev A with that BOM (`demo.seed_bulk_items`); 201 `{numbers}`
+- `POST /_sandbox/seed/bulk-items {"count": N, "first_number": 1, "bom": [{number, quantity}],
+  "routing": {"operations": K}}`: N released items `BULK-P<6 digits>` rev A with that BOM and, with
+  `routing`, each a released routing item `<number>-RTG` whose K web-link files are its operations
+  `Op <10·k> Operation <k>`, as the demo's routings (`demo.seed_bulk_items`); 201 `{numbers}`
 - `GET /_sandbox/files`, `GET /_sandbox/requests`, `GET /_sandbox/events`: what the workspace holds
 """
 
@@ -90,7 +92,9 @@ def admin_routes(
     async def bulk_items(request: Request) -> Response:
         body = json.loads(await request.body() or b"{}")
         try:
-            numbers = seed_bulk_items(store, workspace, int(body["count"]), int(body.get("first_number", 1)), body.get("bom", []))
+            operations = int((body.get("routing") or {}).get("operations", 0))
+            count, first = int(body["count"]), int(body.get("first_number", 1))
+            numbers = seed_bulk_items(store, workspace, count, first, body.get("bom", []), operations)
         except ArenaError as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
         except (KeyError, ValueError) as exc:

@@ -155,6 +155,13 @@ def put_bom(store: ArenaStore, workspace: Workspace, guid: str, revisions: list[
         store.put("revision", revision, guid)
 
 
+def put_operations(workspace: Workspace, guid: str, operations: list[tuple[str, str, str]]) -> None:
+    """A routing item's operations as web-link files (title, description, location) [AR Objects/object_file.md]."""
+    for title, description, location in operations:
+        meta = {"title": title, "description": description, "edition": "1", "storageMethodName": "WEB", "location": location}
+        create_item_file(workspace, guid, Payload(json={"file": meta, "primary": False}))
+
+
 def seed_demo(store: ArenaStore, config: ArenaSimConfig, workspace: Workspace) -> None:
     with store.transaction():
         for guid, name, short, stage in PHASES:
@@ -169,18 +176,26 @@ def seed_demo(store: ArenaStore, config: ArenaSimConfig, workspace: Workspace) -
             if bom:
                 put_bom(store, workspace, guid, revisions, bom)
     for guid, operations in ROUTING_FILES.items():
-        for title, description, location in operations:
-            meta = {"title": title, "description": description, "edition": "1", "storageMethodName": "WEB", "location": location}
-            create_item_file(workspace, guid, Payload(json={"file": meta, "primary": False}))
+        put_operations(workspace, guid, operations)
     workspace.create_change({**CHANGE, "effective": config.change_effective_at_seed})
 
 
+def bulk_operations(number: str, count: int) -> list[tuple[str, str, str]]:
+    """The operations of a bulk item's routing: `Op <10·k> Operation <k>`, as the demo's are titled."""
+    return [
+        (f"Op {10 * k} Operation {k}", f"Bulk operation {k} of {number}.", f"{DRAWINGS}/{number}/op{10 * k}.pdf")
+        for k in range(1, count + 1)
+    ]
+
+
 def seed_bulk_items(
-    store: ArenaStore, workspace: Workspace, count: int, first_number: int, bom: list[dict[str, Any]]
+    store: ArenaStore, workspace: Workspace, count: int, first_number: int, bom: list[dict[str, Any]], operations: int = 0
 ) -> list[str]:
     """`count` released items `BULK-P<6 digits>` rev A (In Production), each with `bom` (demo item
-    numbers) as its BOM: work for the engineering syncs' exactly-once and load tests."""
-    numbers = []
+    numbers) as its BOM and, when `operations` > 0, a released routing item `<number>-RTG` ("Build
+    routing", rev A) holding that many operation files, as the demo's routings: work for the
+    engineering syncs' exactly-once and load tests."""
+    numbers, routings = [], []
     with store.transaction():
         phase = workspace.phase_by_name("In Production")["guid"]
         for n in range(first_number, first_number + count):
@@ -188,5 +203,11 @@ def seed_bulk_items(
             put_item(store, phase, number, f"Bulk part {n}", guid, ["A"])
             if bom:
                 put_bom(store, workspace, guid, ["A"], bom)
+            if operations > 0:
+                routing = f"ITEM{n:06d}BRTG000000"
+                put_item(store, phase, f"{number}-RTG", "Build routing", routing, ["A"])
+                routings.append((routing, bulk_operations(number, operations)))
             numbers.append(number)
+    for routing, files in routings:  # a file is its own transaction, as the demo's
+        put_operations(workspace, routing, files)
     return numbers

@@ -329,9 +329,11 @@ ION_PARTS = """query ($n: [String]) { parts(filters: {partNumber: {in: $n}}, fir
   partNumber revision attributes { key value } mboms { status items { quantity part { partNumber } } } } } } }"""
 
 
-def bulk_items(world: World, size: int, *, bom: bool = False) -> list[str]:
-    """`size` released Arena items BULK-P… rev A (plm-part-sync-arena makes each an ION part)."""
-    return list(world.admin("arena", "POST", "seed/bulk-items", {"count": size, "bom": BULK_BOM if bom else []})["numbers"])
+def bulk_items(world: World, size: int, *, bom: bool = False, operations: int = 0) -> list[str]:
+    """`size` released Arena items BULK-P… rev A (plm-part-sync-arena makes each an ION part), with
+    a released routing item BULK-P…-RTG of `operations` operations each when asked."""
+    body = {"count": size, "bom": BULK_BOM if bom else [], "routing": {"operations": operations}}
+    return list(world.admin("arena", "POST", "seed/bulk-items", body)["numbers"])
 
 
 def ion_bulk_parts(world: World) -> list[dict[str, Any]]:
@@ -349,6 +351,41 @@ def arena_boms(world: World, size: int) -> int:
     bulk_items(world, size, bom=True)
     assert run_deployment(ARENA_PART_SYNC).ok
     return size
+
+
+BULK_OPERATIONS = 3
+DRAWINGS = "https://drawings.factory.example"
+# every version of the bulk routings' ION procedures, DRAFT ones included (a stray version is a duplicate)
+ION_PROCEDURES = """query ($t: [String]) { procedures(filters: {title: {in: $t}}, first: 1000) { edges { node {
+  title version status steps { title content } } } } }"""
+
+
+def arena_routings(world: World, size: int) -> int:
+    """`size` released items whose ION parts exist (plm-part-sync-arena ran), each with a released routing."""
+    bulk_items(world, size, operations=BULK_OPERATIONS)
+    assert run_deployment(ARENA_PART_SYNC).ok
+    return size
+
+
+def ion_bulk_procedures(world: World) -> list[dict[str, Any]]:
+    titles = [f"BULK-P{n:06d} Build routing" for n in range(1, 201)]
+    return [e["node"] for e in world.ion_graphql(ION_PROCEDURES, {"t": titles})["procedures"]["edges"]]
+
+
+def procedures_as_routed(world: World) -> None:
+    """Each bulk routing's released ION procedure holds its operations, as the seed wrote them (sandbox/README.md)."""
+    procedures = ion_bulk_procedures(world)
+    assert procedures
+    for procedure in procedures:
+        number = procedure["title"].split()[0]
+        wanted = [
+            (
+                f"Op {10 * k} Operation {k}",
+                f"Bulk operation {k} of {number}.\n\nDrawing (Arena): {DRAWINGS}/{number}/op{10 * k}.pdf",
+            )
+            for k in range(1, BULK_OPERATIONS + 1)
+        ]
+        assert procedure["status"] == "RELEASED" and [(s["title"], s["content"]) for s in procedure["steps"]] == wanted, procedure
 
 
 def arena_changes(world: World, size: int) -> int:
@@ -607,6 +644,19 @@ WRITERS = [  # one entry per writer, named by its deployment (a renamed flow is 
         env={**ION_ENV, **ARENA_ENV},
         hostile=MBOM_HOSTILE,
         check=mboms_as_engineered,
+    ),
+    Writer(
+        "plm-routing-sync-arena",
+        "ion",
+        arena_routings,
+        lambda w: by(ion_bulk_procedures(w), lambda r: r["title"]),  # its versions, by procedure: a second is a duplicate
+        size=10,
+        kill_at=3,
+        latency_ms=60,
+        ledgers=("arena-procedures",),
+        env={**ION_ENV, **ARENA_ENV},
+        hostile=MBOM_HOSTILE,  # a version is several ION mutations too (create or clone, steps, release)
+        check=procedures_as_routed,
     ),
     Writer(
         "plm-change-sync-arena",
