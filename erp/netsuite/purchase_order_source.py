@@ -48,7 +48,7 @@ class NetSuitePurchaseOrders:
         )
         return [
             PoChange(
-                key=version_key(str(row["id"]), str(row.get("lastmodifieddate") or "")),
+                key=version_key(str(row["id"]), str(row.get("lastmodifieddate") or ""), str(row.get("status") or "")),
                 erp_id=str(row["id"]),
                 version=str(row.get("lastmodifieddate") or ""),
                 changed_at=parse_time(row.get("lastmodifieddate")),

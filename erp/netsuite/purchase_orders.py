@@ -20,9 +20,13 @@ ERP = "NetSuite"
 CLOSED = "H"
 
 
-def version_key(ns_id: str, version: str) -> str:
-    """One ledger key per NetSuite version of a PO: each change is applied once."""
-    return f"netsuite:po:{ns_id}@{version}"
+def version_key(ns_id: str, version: str, status: str) -> str:
+    """One ledger key per NetSuite version of a PO: each change is applied once. The version is
+    `lastModifiedDate`, which NetSuite keeps to the second, so the status rides along: a PO closed
+    in the same second as an edit before it (a workflow, a script) is still a version of its own.
+    Two line edits within one second remain one version (README, purchase-order-sync). SuiteQL
+    may answer the status as 'PurchOrd:H' where the record says 'H' (reference netsuite.md §1.3)."""
+    return f"netsuite:po:{ns_id}@{version}~{status.rsplit(':', 1)[-1]}"
 
 
 def item_names(record: dict[str, Any]) -> set[str]:
@@ -89,7 +93,7 @@ def desired_po(
     status = _ref(record.get("status"), "id") or ""
     return (
         DesiredPo(
-            key=version_key(ns_id, version),
+            key=version_key(ns_id, version, status),
             label=f"{ERP} {number} (internal id {ns_id})",
             erp=ERP,
             erp_id=ns_id,
