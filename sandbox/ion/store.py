@@ -289,6 +289,7 @@ class IonStore:
         db.executescript(PLM_DDL)
         self.db = db
         self._count_cache.clear()
+        self._window_ends.clear()  # stamped with the old connection's total_changes, which a new one may reach
         self._load_catalog()
         return db
 
