@@ -69,7 +69,7 @@ def compare_inventory(
     parts = ion_stock["part_number"]
     stock = ion_stock.assign(  # new columns beside the read ones, which are not copied
         **{location: ion_stock["ion_location"].map(mappings.location_map)},
-        item=parts.map(mappings.items).fillna(parts) if mappings.items else parts,
+        item=parts.map({part: mappings.item_name(part) for part in parts.unique()}),  # a lookup per part, not per line
     )
     unmapped = stock[stock[location].isna()].groupby(["part_number", "ion_location"], as_index=False)["on_hand"].sum()
     mapped = stock.dropna(subset=[location])
