@@ -13,9 +13,12 @@ import pytest
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger
 from tests.arena_helpers import arena, as_built_files, ion, ion_files, mboms, revisions, run_issues
+from tests.process_helpers import sync_process
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 STALE = "[ECO-000101] ASSY-100 rev A is superseded by rev B"
+# ASSY-100 rev B's mBOM as an uninterrupted sync makes it: ECO-000101's eBOM and rev A's ION-only GLUE-1
+ASSY_100_B = {"COMP-200": (5.0, []), "COMP-300": (2.5, []), "BRKT-7": (2.0, ["MB1", "MB2"]), "GLUE-1": (0.2, [])}
 
 
 def release_mbom_by_hand(world, number: str, revision: str, lines: dict[str, float]) -> None:
@@ -56,13 +59,7 @@ def test_an_ebom_change_lands_as_a_new_mbom_version_keeping_ion_only_lines(world
     # A new part revision starts from the old revision's mBOM: eBOM lines added, changed and kept,
     # the ION-only consumable carried over.
     assert revisions(world, "ASSY-100") == ["A", "B"]
-    assert mboms(world, "ASSY-100", "B") == [
-        {
-            "version": 1,
-            "status": "RELEASED",
-            "lines": {"COMP-200": (5.0, []), "COMP-300": (2.5, []), "BRKT-7": (2.0, ["MB1", "MB2"]), "GLUE-1": (0.2, [])},
-        }
-    ]
+    assert mboms(world, "ASSY-100", "B") == [{"version": 1, "status": "RELEASED", "lines": ASSY_100_B}]
     assert mboms(world, "SAT-500", "B")[-1]["version"] == 1  # already followed its eBOM: untouched
 
     # Next change removes COMP-200: the line goes, GLUE-1 stays, COMP-200 is not mistaken for ION-only.
@@ -141,11 +138,35 @@ def test_an_effective_change_flags_the_run_still_building_the_old_revision(world
     result = run_deployment("plm-change-sync-arena")
     assert result.state == "Completed", result.message
     assert revisions(world, "ASSY-100") == ["A", "B"]
+    assert mboms(world, "ASSY-100", "B") == [{"version": 1, "status": "RELEASED", "lines": ASSY_100_B}]
     assert run_issues(world, 1005) == [STALE]  # IN_PROGRESS on rev A
     assert all(STALE not in run_issues(world, run) for run in (1001, 1003, 1004))  # finished runs are history
     assert [e["status"] for e in arena(world, "events")] == ["RECONCILED"]
     assert run_deployment("plm-change-sync-arena").line() == "plm-change-sync-arena Completed posted=0 dead_letters=0"
     assert run_issues(world, 1005) == [STALE]
+
+
+def test_a_change_sync_killed_between_the_new_revisions_mbom_draft_and_its_release_ends_as_if_never_killed(world, tmp_path):
+    # Each ION answer held back (the call itself runs at once, so nothing lands after the kill):
+    # the new mBOM's lines and its release are several calls after its draft.
+    world.faults("ion", latency_ms=500, latency_is_response_time=True)
+    killed = sync_process(world.env, tmp_path, "killed", "plm-change-sync-arena")
+    killed.kill_once(lambda: len(mbom_drafts(world, "ASSY-100", "B")), 1)
+    world.faults("ion")
+    assert [m["status"] for m in mboms(world, "ASSY-100", "B")] == ["DRAFT"], "not killed between the draft and its release"
+
+    assert run_deployment("plm-change-sync-arena").state == "Completed"
+    # That draft finished: rev A's ION-only GLUE-1 kept, no line twice, no second version.
+    assert mboms(world, "ASSY-100", "B") == [{"version": 1, "status": "RELEASED", "lines": ASSY_100_B}]
+    assert Ledger(world.ledger_url).entries("arena-mboms", EntryStatus.pending) == []
+    assert run_deployment("plm-change-sync-arena").line() == "plm-change-sync-arena Completed posted=0 dead_letters=0"
+
+
+def mbom_drafts(world, number: str, revision: str) -> list[dict]:
+    """The DRAFT mBOM versions of ION part `number` rev `revision` (none while the revision does not exist)."""
+    query = "query ($n: [String]) { parts(filters: {partNumber: {in: $n}}) { edges { node { revision mboms { status } } } } }"
+    found = [e["node"] for e in ion(world, query, {"n": [number]})["parts"]["edges"] if e["node"]["revision"] == revision]
+    return [m for part in found for m in part["mboms"] if m["status"] == "DRAFT"]
 
 
 def test_events_are_acknowledged_only_after_success_and_redelivery_duplicates_nothing(world):

@@ -8,6 +8,9 @@ import json
 
 import pytest
 
+from connectors.errors import TransientError
+from connectors.ion import IonClient
+from connectors.ion.plm import CLONE_PROCEDURE
 from ion_sync.runner import run_deployment
 from ledger import EntryStatus, Ledger, Outcome
 from ledger.store import ClaimRequest
@@ -22,17 +25,21 @@ def procedure(world, title: str) -> list[dict]:
     return [e["node"] for e in ion(world, VERSIONS % title)["procedures"]["edges"]]
 
 
+# ASSY-100's procedure as its routing makes it from v1 (Op 10 Kit components, Torque witness, Op 20 Assemble)
+ASSY_100_ROUTED = [
+    "Op 10 Kit components",
+    "Torque witness",  # added in ION after Op 10: kept there
+    "Op 20 Assemble and fasten",
+    "Op 30 Final inspection",
+]
+
+
 def test_a_routing_becomes_a_new_procedure_version_keeping_steps_added_in_ion(world):
     assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=2 dead_letters=0"
     old, new = procedure(world, "ASSY-100 Build routing")
     assert (old["version"], old["status"], new["version"], new["status"]) == (1, "ARCHIVED", 2, "RELEASED")
     assert [s["title"] for s in old["steps"]] == ["Op 10 Kit components", "Torque witness", "Op 20 Assemble"]  # not edited
-    assert [s["title"] for s in new["steps"]] == [
-        "Op 10 Kit components",
-        "Torque witness",  # added in ION after Op 10: kept there
-        "Op 20 Assemble and fasten",
-        "Op 30 Final inspection",
-    ]
+    assert [s["title"] for s in new["steps"]] == ASSY_100_ROUTED
     assert new["steps"][2]["content"] == (
         f"Fasten the brackets with four M4 screws at 1.2 N·m.\n\nDrawing (Arena): {DRAWINGS}/ASSY-100/assembly.pdf"
     )
@@ -41,6 +48,31 @@ def test_a_routing_becomes_a_new_procedure_version_keeping_steps_added_in_ion(wo
 
     assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=0 dead_letters=0"
     assert len(procedure(world, "ASSY-100 Build routing")) == 2
+
+
+def test_a_routing_sync_cut_off_between_the_clone_and_its_release_finishes_that_draft(world, monkeypatch):
+    # ION goes away right after the clone of v1, which still holds the old routing's "Op 20 Assemble".
+    original, cut = IonClient.execute, []
+
+    async def execute(self, query, variables=None):
+        if query.is_mutation and cut == ["cloned"]:  # the first write after the clone, once
+            cut.append(query.name)
+            raise TransientError(f"ION {query.name}: connection failed (cut off)")
+        result = await original(self, query, variables)
+        if query.name == CLONE_PROCEDURE.name:
+            cut.append("cloned")
+        return result
+
+    monkeypatch.setattr(IonClient, "execute", execute)
+    assert run_deployment("plm-routing-sync-arena").summary.failed == 1
+    assert [p["status"] for p in procedure(world, "ASSY-100 Build routing")] == ["RELEASED", "DRAFT"]
+
+    assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=1 dead_letters=0"
+    # That draft finished, as if never cut off: no second draft, the same steps.
+    versions = procedure(world, "ASSY-100 Build routing")
+    assert [(p["version"], p["status"]) for p in versions] == [(1, "ARCHIVED"), (2, "RELEASED")]
+    assert [s["title"] for s in versions[1]["steps"]] == ASSY_100_ROUTED
+    assert run_deployment("plm-routing-sync-arena").line() == "plm-routing-sync-arena Completed posted=0 dead_letters=0"
 
 
 def release_procedure_by_hand(world, title: str, step: str, content: str) -> None:

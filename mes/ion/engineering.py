@@ -398,8 +398,11 @@ async def sync_mbom(
         return await write_lookups(target.ledger, target.run, writer, [], [letter])
     versions, revised_from = await ion.mboms(part.id)
     base = next((m for m in reversed(versions) if m.status == "RELEASED"), None)
-    if base is None and not versions and revised_from is not None:
-        earlier, _ = await ion.mboms(revised_from)  # a new revision starts from the one it replaces
+    if base is None and revised_from is not None:
+        # A new revision starts from the released mBOM of the one it replaces, also when an
+        # interrupted attempt left its first version a draft: a draft is never a base (its lines
+        # may be only those added before the interruption, without the ION-only ones).
+        earlier, _ = await ion.mboms(revised_from)
         base = next((m for m in reversed(earlier) if m.status == "RELEASED"), None)
     managed = applied(target.ledger, names.mboms_ledger, f"{names.key}:mbom:{number}:", "ebom")
     if managed is None and previous:

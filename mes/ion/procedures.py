@@ -81,13 +81,20 @@ class ProcedureVersion:
         )
         return str(done.id) if done else None
 
+    def _ours(self, draft: IonProcedure, base: IonProcedure | None) -> bool:
+        """A draft an interrupted attempt of ours left, part-way from the released version's clone
+        (or a new procedure) to `steps`: each of its steps a wanted one, or the released version's
+        as cloned (an operation the routing dropped, not deleted yet). Anyone else's draft is left alone."""
+        wanted = {title for title, _ in self.steps}
+        cloned = {(s.title, s.content) for s in base.steps} if base else set()
+        return all(s.title in wanted or (s.title, s.content) in cloned for s in draft.steps)
+
     async def write(self) -> str:
         versions = await self.ion.procedures(self.title)
         wanted = {title for title, _ in self.steps}
-        # A draft left by an interrupted run of ours holds only steps we want; anyone else's is left alone.
-        draft = next((p for p in reversed(versions) if p.status == "DRAFT" and {s.title for s in p.steps} <= wanted), None)
+        base = released(versions)
+        draft = next((p for p in reversed(versions) if p.status == "DRAFT" and self._ours(p, base)), None)
         if draft is None:
-            base = released(versions)
             draft = (
                 await self.ion.clone_procedure(base) if base else await self.ion.create_procedure(self.title, self.description)
             )
