@@ -157,6 +157,8 @@ class Plm:
     # --- mBOMs --------------------------------------------------------------------------------
 
     def create_mbom(self, data: dict[str, Any]) -> int:
+        """A new DRAFT version (states: ion.md §3.10). INFERENCE: it starts empty; no source says
+        whether ION copies the previous version's lines into it (the writer fills it line by line)."""
         part_id = _id(data["partId"], "part")
         stamp = now_stored()
         with self.store.transaction() as db:
