@@ -90,6 +90,7 @@ def child_floor() -> dict[str, Any]:
     env = os.environ
     ion_query = (ROOT / "connectors/ion/queries/on_hand_inventory.graphql").read_text()
     locations = {1: "1", 2: "1", 3: "1", 4: "1", 10: "2", 11: "2", 12: "2"}  # config/sandbox.yaml
+    items = {"BRKT-7": "BRACKET-0007"}  # config/sandbox.yaml: the ION part named otherwise in NetSuite
     suiteql = (
         "SELECT i.itemid AS item, b.item AS item_id, b.location AS location, b.quantityonhand AS quantity "
         "FROM inventorybalance b JOIN item i ON i.id = b.item"
@@ -167,6 +168,7 @@ def child_floor() -> dict[str, Any]:
         started, cpu = time.perf_counter(), cpu_seconds()
         ion, books = await asyncio.gather(read_ion(), read_netsuite())
         ion["location"] = ion["ion_location"].map(locations)
+        ion["item"] = ion["item"].replace(items)
         ion = ion.dropna(subset=["location"]).groupby(["item", "location"], as_index=False)["ion_quantity"].sum()
         rows = ion.merge(books, on=["item", "location"], how="outer").fillna({"ion_quantity": 0.0, "netsuite_quantity": 0.0})
         differing = int(((rows["ion_quantity"] - rows["netsuite_quantity"]).abs() > 0.001).sum())
