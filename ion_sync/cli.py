@@ -18,6 +18,9 @@ from connectors.errors import ConfigError
 from ion_sync.child_processes import EMBEDDED_START_SECONDS, STARTUP_TIMEOUT_VARIABLE
 
 if TYPE_CHECKING:
+    import uvicorn
+
+    from connectors.onshape import OnshapeSettings
     from ledger.store import Ledger
 
 # Where Prefect starts the embedded API itself (a run not started by `start_prefect_api`), it
@@ -227,14 +230,17 @@ def webhooks(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8710,
     register_onshape: Annotated[
         str | None,
-        typer.Option(help="once listening, register Onshape's release webhook to this public URL of /webhooks/onshape"),
+        typer.Option(
+            help="once listening, register Onshape's release webhook to this public URL of /webhooks/onshape "
+            "(default: ONSHAPE_WEBHOOK_URL)"
+        ),
     ] = None,
 ) -> None:
     """Receive signed webhooks (ION, and Ramp / QuickBooks / Onshape once their secrets are set) at
     POST /webhooks/<source>: each verified event is stored in the ledger inbox before the 2xx,
-    then a Prefect event triggers the deployment that handles it. With --register-onshape the
-    receiver, once up, registers (or keeps) the Onshape webhook that announces releases; Onshape's
-    trial webhook.register is then answered here."""
+    then a Prefect event triggers the deployment that handles it. With ONSHAPE_WEBHOOK_URL (or
+    --register-onshape) the receiver, once up, registers (or keeps) the Onshape webhook that
+    announces releases; Onshape's trial webhook.register is then answered here."""
     import uvicorn
     from prefect.settings import PREFECT_API_URL
 
@@ -245,6 +251,7 @@ def webhooks(
     from ion_sync.webhooks.server import server_config
     from ion_sync.webhooks.sources import SOURCES, load_sources
     from ledger.store import Ledger
+    from plm.onshape.webhooks import RegistrationSettings
 
     app_settings = load_settings(AppSettings)
     receiver_settings = load_settings(ReceiverSettings)
@@ -253,6 +260,19 @@ def webhooks(
         names = ", ".join(f"{s.settings.model_config['env_prefix']}SECRET" for s in SOURCES.values())
         typer.echo(f"error: no webhook source is enabled: set at least one of {names}", err=True)
         raise typer.Exit(2)
+    onshape_url = register_onshape or load_settings(RegistrationSettings).url
+    onshape: OnshapeSettings | None = None
+    if onshape_url is not None:
+        if "onshape" not in sources:
+            typer.echo(
+                "error: registering the Onshape webhook (ONSHAPE_WEBHOOK_URL or --register-onshape) needs "
+                "ONSHAPE_WEBHOOK_SECRET (the receiver must verify Onshape's trial)",
+                err=True,
+            )
+            raise typer.Exit(2)
+        from connectors.onshape import OnshapeSettings
+
+        onshape = load_settings(OnshapeSettings)  # missing credentials stop here, before serving
     app_settings.prepare()
     ledger = Ledger(app_settings.database_url)
     typer.echo(f"Receiving {', '.join(sorted(sources))} webhooks at http://{host}:{port}/webhooks/<source>")
@@ -267,29 +287,40 @@ def webhooks(
         emit = None
     receiver = create_app(ledger, sources, settings=receiver_settings, emit=emit)
     server = uvicorn.Server(server_config(receiver, receiver_settings, host, port))
-    if register_onshape is None:
+    if onshape is None:
         server.run()
         return
-    if "onshape" not in sources:
-        typer.echo("error: --register-onshape needs ONSHAPE_WEBHOOK_SECRET (the receiver must verify Onshape's trial)", err=True)
-        raise typer.Exit(2)
-    asyncio.run(_serve_and_register_onshape(server, register_onshape))
+    asyncio.run(_serve_and_register_onshape(server, str(onshape_url), onshape))
 
 
-async def _serve_and_register_onshape(server: Any, url: str) -> None:
-    """Serve, and once listening register the Onshape release webhook (its trial must find us up)."""
-    from connectors.onshape import OnshapeClient, OnshapeSettings
-    from connectors.settings import load_settings
+async def _serve_and_register_onshape(server: uvicorn.Server, url: str, settings: OnshapeSettings) -> None:
+    """Serve, and once listening register the Onshape release webhook (its trial must find us up).
+    A failed registration is reported and the receiver keeps serving: the other senders, and
+    Onshape's notifications should an earlier registration exist."""
+    registration = asyncio.create_task(_register_onshape_when_listening(server, url, settings))
+    try:
+        await server.serve()
+    finally:
+        registration.cancel()
+
+
+async def _register_onshape_when_listening(server: uvicorn.Server, url: str, settings: OnshapeSettings) -> None:
+    from connectors.onshape import OnshapeClient
     from plm.onshape.webhooks import register_release_webhook
 
-    async def register() -> None:
-        while not server.started:
-            await asyncio.sleep(0.05)
-        async with OnshapeClient(load_settings(OnshapeSettings)) as onshape:
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        async with OnshapeClient(settings) as onshape:
             hook, created = await register_release_webhook(onshape, url)
-        typer.echo(f"Onshape webhook {hook.id} {'registered' if created else 'already registered'} for {url}")
-
-    await asyncio.gather(server.serve(), register())
+    except Exception as exc:  # whatever failed, receiving must go on; connector messages hold no secret
+        typer.echo(
+            f"error: the Onshape release webhook for {url} was not registered: {type(exc).__name__}: {exc}. "
+            "The receiver keeps serving; fix the cause and restart ion-sync webhooks to register it",
+            err=True,
+        )
+        return
+    typer.echo(f"Onshape webhook {hook.id} {'registered' if created else 'already registered'} for {url}")
 
 
 @app.command("webhook-conflicts")

@@ -66,6 +66,7 @@ class FaultStats:
     by_status: Counter[int] = field(default_factory=Counter)
     injected: Counter[str] = field(default_factory=Counter)
     concurrency_rejections: int = 0
+    incomplete: int = 0  # requests whose client went away before their whole body arrived: never handled
     max_in_flight: int = 0
     busy_seconds: float = 0.0  # summed over requests: time each held a concurrency slot
     first_request_at: float | None = None  # epoch seconds: when the first request arrived
@@ -77,6 +78,7 @@ class FaultStats:
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
             "injected": dict(self.injected),
             "concurrency_rejections": self.concurrency_rejections,
+            "incomplete": self.incomplete,
             "max_in_flight": self.max_in_flight,
             "busy_seconds": round(self.busy_seconds, 4),
             "first_request_at": self.first_request_at,
@@ -139,6 +141,9 @@ class FaultInjector:
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
+        if body is None:
+            self.stats.incomplete += 1
+            return
         replay = _replay(body)
         request = Request(scope, replay)
         cfg = self.config
@@ -231,16 +236,19 @@ def fault_routes(injector: FaultInjector) -> list[Route]:
     ]
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body; None when the client went away before all of it arrived (killed
+    mid-send). Such a request is incomplete and no server acts on it (RFC 9112 §8, "Handling
+    Incomplete Messages"); handling what did arrive would, for instance, store an empty
+    QuickBooks create's 2020 fault under its requestid and replay it to the client's retry."""
     chunks = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)
 
 
 def _replay(body: bytes) -> Receive:

@@ -31,6 +31,7 @@ from ion_sync.deployments import PROJECT_ROOT
 from ion_sync.webhooks.app import ReceiverSettings
 from ion_sync.webhooks.sources import SOURCES
 from ledger.credentials import KEY_VARIABLE
+from plm.onshape.webhooks import RegistrationSettings
 from sandbox.business_central import BusinessCentralSimConfig
 
 DOCKER = PROJECT_ROOT / "docker"
@@ -64,6 +65,7 @@ def known_variables() -> set[str]:
         ReceiverSettings,
         AlertSettings,
         SubscriptionSettings,
+        RegistrationSettings,
         *SYSTEM_SETTINGS.values(),
     ]
     classes += [s.settings for s in SOURCES.values()]
@@ -141,6 +143,13 @@ def test_every_system_is_configured_from_one_env_file_with_no_sandbox_fallback()
     assert "docker/ion-sync.env" in (PROJECT_ROOT / ".gitignore").read_text(), "the customer's secrets file is never committed"
 
 
+def test_the_examples_empty_onshape_webhook_url_registers_nothing(monkeypatch):
+    """`ONSHAPE_WEBHOOK_URL=` as the example leaves it: the receiver starts and registers no webhook."""
+    assert env_file("ion-sync.env.example")["ONSHAPE_WEBHOOK_URL"] == ""
+    monkeypatch.setenv("ONSHAPE_WEBHOOK_URL", "")
+    assert load_settings(RegistrationSettings).url is None
+
+
 def test_the_demo_env_points_every_system_at_its_simulator(demo_environment):
     demo = demo_environment
     receiver_prefixes = (*(s.settings.model_config["env_prefix"] for s in SOURCES.values()), "ION_SYNC_")
@@ -162,6 +171,9 @@ def test_the_demo_env_points_every_system_at_its_simulator(demo_environment):
         expected = env(f"http://{service}:{port(service)}")
         assert {k: demo.get(k) for k in expected} == expected, service
     assert demo["BUSINESS_CENTRAL_WEBHOOK_URL"] == f"http://webhooks:{port('webhooks')}/webhooks/business-central"
+    # The receiver registers Onshape's release webhook to itself, as the simulator reaches it.
+    assert demo["ONSHAPE_WEBHOOK_URL"] == f"http://webhooks:{port('webhooks')}/webhooks/onshape"
+    assert str(load_settings(RegistrationSettings).url) == demo["ONSHAPE_WEBHOOK_URL"]
     assert (PROJECT_ROOT / demo["ION_SYNC_CONFIG"].removeprefix("/opt/ion-sync/")).exists()
     for settings in SYSTEM_SETTINGS.values():  # every system's settings load from the demo file
         load_settings(settings)

@@ -107,8 +107,11 @@ def test_ion_pages_read_in_id_order_are_whole_when_stock_is_added_between_them()
     assert ids(6, 4) == every[6:10]  # resumed after the previous window's last id
 
 
-@pytest.mark.parametrize("script", ["consumption", "reconciliation", "three_way_match", "noop", "erp_budget"])
+@pytest.mark.parametrize("script", sorted(p.stem for p in (ROOT / "benchmarks").glob("*.py")))
 def test_every_benchmark_loads(script: str):
-    """Loaded, not run: a benchmark takes minutes and measures the machine, so no test runs one."""
+    """Loaded, not run: a benchmark takes minutes and measures the machine, so no test runs one.
+    Every script of benchmarks/, so a new one is covered and a broken import fails here; the
+    harness they share has no main (run as a script it is one simulator)."""
     module = runpy.run_path(str(ROOT / "benchmarks" / f"{script}.py"), run_name=f"benchmark_{script}")
-    assert callable(module["main"]) and module["__doc__"]
+    assert module["__doc__"]
+    assert script == "harness" or callable(module["main"])

@@ -5,10 +5,13 @@ makes an impatient client time out."""
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -193,3 +196,24 @@ def test_timeout_rate_makes_an_impatient_client_time_out(
     set_faults(admin)
     assert stored_completions(admin) == []
     assert admin.get("/_sandbox/stats").json()["injected"] == {"timeout": 1}
+
+
+def test_a_request_whose_client_dies_mid_body_is_never_handled(
+    server: RunningServer, admin: httpx.Client, bearer: dict[str, str]
+) -> None:
+    """A client SIGKILLed while sending its body: what arrived is not a request, so nothing is
+    written or answered (a handled empty body once became a QuickBooks fault replayed to the retry)."""
+    url = urlsplit(server.url)
+    body = json.dumps(COMPLETION).encode()
+    head = (
+        f"POST {TRANSFORM} HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: {bearer['Authorization']}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((url.hostname, url.port)) as sock:
+        sock.sendall(head + body[: len(body) // 2])
+    deadline = time.monotonic() + 10
+    while admin.get("/_sandbox/stats").json()["incomplete"] == 0:
+        assert time.monotonic() < deadline, admin.get("/_sandbox/stats").json()
+        time.sleep(0.05)
+    assert admin.get("/_sandbox/stats").json()["by_status"] == {}
+    assert stored_completions(admin) == []
