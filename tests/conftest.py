@@ -16,6 +16,7 @@ import psutil
 import psycopg
 import pytest
 
+from tests.prefect_database import POSTGRES_ADMIN, postgres_available
 from tests.prefect_server import API_URL_VARIABLE, SharedPrefectServer, start_shared_server, wait_until_healthy
 from tests.process_helpers import stop_fork_server
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from tests.quickbooks_helpers import QuickBooksWorld
     from tests.world import World
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 # Every process this session starts inherits this variable, orphans too: what `make test` left running.
 # xdist's workers inherit it from the process that runs the session, so one id covers them all.
 SESSION_VARIABLE = "ION_SYNC_TEST_SESSION"
@@ -115,15 +115,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.write_line(message, red=True)
     else:
         print(message)
-
-
-def postgres_available() -> str | None:
-    """None when the server answers; else why not (the skip reason)."""
-    try:
-        with psycopg.connect(POSTGRES_ADMIN, connect_timeout=3):
-            return None
-    except psycopg.Error as exc:
-        return f"PostgreSQL on 127.0.0.1:5432 (database test, trust auth) is not reachable: {exc}".strip()
 
 
 @pytest.fixture(scope="session")

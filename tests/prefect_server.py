@@ -6,7 +6,8 @@ Each process that runs tests (an xdist worker, or pytest alone) starts it at con
 before anything imports Prefect, and exports PREFECT_API_URL, so its children inherit it. It
 starts in the background while tests are collected; `wait_until_healthy` is the gate. Its
 database is the process's own, so one worker's runs and artifacts never show in another's
-queries. The server gets Linux's parent-death signal, so even a killed worker takes it down.
+queries: on PostgreSQL where the local server answers (tests/prefect_database.py says why), else
+on a SQLite file. The server gets Linux's parent-death signal, so even a killed worker takes it down.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import httpx
 from ion_sync.child_processes import die_with_parent
 from sandbox.server import free_port
 from tests.http import HTTP
+from tests.prefect_database import asyncpg_url, create_database, drop_database, migrate, postgres_available
 
 API_URL_VARIABLE = "PREFECT_API_URL"
 # a copy of the shared server's database, migrated and empty: `seed_prefect_home` hands it to a
@@ -40,6 +42,7 @@ class SharedPrefectServer:
     process: subprocess.Popen[bytes]
     api_url: str
     home: Path
+    database: str | None  # its PostgreSQL database; None: the SQLite file in `home`
 
     def stop(self) -> None:
         """Send what Prefect still holds (logs, events) while the server listens, then stop it."""
@@ -51,6 +54,8 @@ class SharedPrefectServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.database:
+            drop_database(self.database)
 
 
 def drain_prefect_workers() -> None:
@@ -82,10 +87,13 @@ def start_shared_server() -> SharedPrefectServer:
     home = Path(tempfile.mkdtemp(prefix="ion-sync-tests-prefect-"))
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
+    database = None if postgres_available() else create_database("shared")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
         "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": asyncpg_url(database)
+        if database
+        else f"sqlite+aiosqlite:///{home / 'prefect.db'}",
         "PREFECT_UI_ENABLED": "0",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT__SERVER_EPHEMERAL": "1",  # the services a temporary server runs, as before
@@ -116,7 +124,7 @@ def start_shared_server() -> SharedPrefectServer:
     os.environ[API_URL_VARIABLE] = api_url
     os.environ["PREFECT_HOME"] = str(home / "client")
     os.environ["PREFECT_API_SSL_CERT_FILE"] = one_certificate(home)
-    return SharedPrefectServer(process, api_url, home)
+    return SharedPrefectServer(process, api_url, home, database)
 
 
 def one_certificate(home: Path) -> str:
@@ -149,8 +157,8 @@ def wait_until_healthy(api_url: str) -> None:
 
 
 def keep_template() -> None:
-    """Copy the shared server's freshly migrated database once (SQLite's backup: consistent while
-    the server runs)."""
+    """Copy the shared server's freshly migrated SQLite database once (SQLite's backup: consistent
+    while the server runs)."""
     home = Path(os.environ["PREFECT_HOME"]).parent  # start_shared_server: <home>/client
     template = home / "template.db"
     if TEMPLATE_VARIABLE in os.environ or not (home / "prefect.db").exists():
@@ -161,9 +169,13 @@ def keep_template() -> None:
 
 
 def seed_prefect_home(prefect_home: Path) -> None:
-    """Give a child's own PREFECT_HOME the migrated database, so the temporary server it starts
-    is up seconds sooner (what the tests check of that server is unchanged)."""
+    """Give a child's own PREFECT_HOME a migrated SQLite database, so the temporary server it
+    starts is up seconds sooner (what the tests check of that server is unchanged): the shared
+    server's copy, or, when that server runs on PostgreSQL, one migrated on first use."""
     template = os.environ.get(TEMPLATE_VARIABLE)
-    if template:
-        prefect_home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(template, prefect_home / "prefect.db")
+    if not template:
+        template = str(Path(os.environ["PREFECT_HOME"]).parent / "template.db")
+        migrate(f"sqlite+aiosqlite:///{template}")
+        os.environ[TEMPLATE_VARIABLE] = template
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, prefect_home / "prefect.db")

@@ -11,13 +11,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,8 +26,8 @@ from ion_sync.deployments import PROJECT_ROOT
 from ledger.models import InboxEvent, InboxStatus
 from ledger.store import Ledger
 from sandbox.server import free_port, start
-from tests.conftest import POSTGRES_ADMIN
 from tests.http import HTTP
+from tests.prefect_database import asyncpg_url, create_database, drop_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -78,16 +76,14 @@ def prefect_server(postgres_reason: str | None, tmp_path: Path) -> Iterator[Pref
     """A Prefect server on a fresh PostgreSQL database, dropped afterwards."""
     if postgres_reason:
         pytest.skip(postgres_reason)
-    database = f"ionsync_e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {database}")
+    database = create_database("e2e")
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "PREFECT_API_URL": api_url,
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
+        "PREFECT_API_DATABASE_CONNECTION_URL": asyncpg_url(database),
         "PREFECT_UI_ENABLED": "false",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",  # only the trigger may start runs here
@@ -104,8 +100,7 @@ def prefect_server(postgres_reason: str | None, tmp_path: Path) -> Iterator[Pref
         yield PrefectServer(api_url, env, logs)
     finally:
         _stop(server)
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        drop_database(database)
 
 
 def silent(notifications: list[dict]) -> list[dict]:

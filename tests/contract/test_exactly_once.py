@@ -745,8 +745,9 @@ def assert_exactly_once(world: World, writer: Writer, total: int) -> None:
     landed = writer.landed(world)
     twice = {key: n for key, n in landed.items() if n > 1}
     assert not twice, f"{writer.deployment} wrote these more than once: {twice}"
-    assert len(landed) == total, f"{writer.deployment}: {len(landed)} of {total} landed"
     ledger = Ledger(world.ledger_url)
+    dead = [(e.key, e.reason) for integration in writer.integrations for e in ledger.entries(integration, EntryStatus.dead)]
+    assert len(landed) == total, f"{writer.deployment}: {len(landed)} of {total} landed; dead letters: {dead}"
     for integration in writer.integrations:
         assert ledger.entries(integration, EntryStatus.pending) == [], integration
     writer.check(world)
