@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -53,6 +53,7 @@ from tasks.erp import open_erp
 from tasks.graph import PageProgress, PlannedPage, after, fetch_then_plan, step
 from tasks.inbox import EventRoute, settle_inbox_events, subject_id
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
+from tasks.run_names import windowed_run_name
 
 
 def _completion_of(item: InboxItem) -> str | None:
@@ -66,18 +67,12 @@ RUN_COMPLETED = EventRoute(
 )
 
 
-def _run_name() -> str:
-    params = flow_run.parameters
-    mode = " (dry run)" if params.get("dry_run") else ""
-    if params.get("run_ids"):
-        ids = params["run_ids"]
-        return f"consumption · runs {', '.join(map(str, ids[:5]))}{'…' if len(ids) > 5 else ''}{mode}"
-    if params.get("since") or params.get("until"):
-        return f"consumption · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
-    return f"consumption · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
-
-
-@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(
+    name=INTEGRATION,
+    flow_run_name=windowed_run_name("consumption", (("run_ids", "runs "),)),
+    persist_result=False,
+    log_prints=True,
+)
 async def consumption_sync(
     since: datetime | None = None,
     until: datetime | None = None,
@@ -108,9 +103,8 @@ async def consumption_sync(
     ledger = Ledger(env.app.database_url)
     try:
         incremental = not (run_ids or since or until)
-        watermark = ledger.watermark(integration)
-        if incremental and watermark and not full_resync:
-            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        if incremental and not full_resync:
+            since = ledger.resume_point(integration, lookback_minutes)
         filters = run_filters(env, since, until, run_ids)
         logger.info("Fetching completed runs with filters %s", json.dumps(filters, default=str))
         async with IonClient(env.ion) as ion, open_erp(env) as adapter:

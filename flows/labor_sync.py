@@ -25,7 +25,7 @@ before anything is written.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -54,17 +54,7 @@ from tasks.labor_posting import (
     would_post_row,
 )
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
-
-
-def _run_name() -> str:
-    params = flow_run.parameters
-    mode = " (dry run)" if params.get("dry_run") else ""
-    if params.get("session_ids"):
-        ids = params["session_ids"]
-        return f"labor · sessions {', '.join(map(str, ids[:5]))}{'…' if len(ids) > 5 else ''}{mode}"
-    if params.get("since") or params.get("until"):
-        return f"labor · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
-    return f"labor · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
+from tasks.run_names import windowed_run_name
 
 
 class LaborSummary(SyncSummary):
@@ -85,7 +75,12 @@ class LaborSummary(SyncSummary):
         self.not_cost_plus += page.not_cost_plus
 
 
-@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(
+    name=INTEGRATION,
+    flow_run_name=windowed_run_name("labor", (("session_ids", "sessions "),)),
+    persist_result=False,
+    log_prints=True,
+)
 async def labor_sync(
     since: datetime | None = None,
     until: datetime | None = None,
@@ -114,9 +109,8 @@ async def labor_sync(
     ledger = Ledger(env.app.database_url)
     try:
         incremental = not (session_ids or since or until)
-        watermark = ledger.watermark(integration)
-        if incremental and watermark and not full_resync:
-            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        if incremental and not full_resync:
+            since = ledger.resume_point(integration, lookback_minutes)
         filters = session_filters(env, since, until, session_ids)
         logger.info("Fetching sessions with filters %s", json.dumps(filters, default=str))
         async with IonClient(env.ion) as ion, open_erp(env) as adapter:

@@ -19,7 +19,7 @@ New POs are created in ION only while the ERP still expects receipts against the
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -44,6 +44,7 @@ from tasks.purchase_order_posting import (
     plan_po_page,
 )
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
+from tasks.run_names import windowed_run_name
 
 PAGE_SIZE = 50
 
@@ -56,18 +57,12 @@ class PoSummary(PostedSummary):
         self.skipped_not_receivable += plan.skipped
 
 
-def _run_name() -> str:
-    params = flow_run.parameters
-    mode = " (dry run)" if params.get("dry_run") else ""
-    if params.get("po_numbers") or params.get("erp_ids"):
-        chosen = [str(v) for v in (params.get("po_numbers") or params.get("erp_ids"))]
-        return f"purchase orders · {', '.join(chosen[:5])}{mode}"
-    if params.get("since") or params.get("until"):
-        return f"purchase orders · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
-    return f"purchase orders · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
-
-
-@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(
+    name=INTEGRATION,
+    flow_run_name=windowed_run_name("purchase orders", (("po_numbers", ""), ("erp_ids", ""))),
+    persist_result=False,
+    log_prints=True,
+)
 async def purchase_order_sync(
     since: datetime | None = None,
     until: datetime | None = None,
@@ -101,9 +96,8 @@ async def purchase_order_sync(
     try:
         selected = bool(po_numbers or erp_ids)
         incremental = not (selected or since or until)
-        watermark = ledger.watermark(integration)
-        if incremental and watermark and not full_resync:
-            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        if incremental and not full_resync:
+            since = ledger.resume_point(integration, lookback_minutes)
         async with IonClient(env.ion) as ion, open_erp(env) as adapter:
             source = adapter.require(adapter.purchase_orders, "reading purchase orders")
             headers = await list_changed(unexamined(source), since, until, po_numbers, erp_ids)

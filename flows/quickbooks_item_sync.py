@@ -9,7 +9,7 @@ accounts; looked up by name and created or updated 30 to a batch request, each p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -32,15 +32,10 @@ from tasks.quickbooks import (
     resolve_interrupted_items,
 )
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
+from tasks.run_names import windowed_run_name
 
 
-def _run_name() -> str:
-    params = flow_run.parameters
-    mode = " (dry run)" if params.get("dry_run") else ""
-    return f"quickbooks items · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
-
-
-@flow(name=ITEM_INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(name=ITEM_INTEGRATION, flow_run_name=windowed_run_name("quickbooks items"), persist_result=False, log_prints=True)
 async def quickbooks_item_sync(
     since: datetime | None = None,
     until: datetime | None = None,
@@ -68,9 +63,8 @@ async def quickbooks_item_sync(
     last: list[State | None] = []  # the task run of each page the report comes after
     try:
         incremental = since is None and until is None
-        watermark = ledger.watermark(ITEM_INTEGRATION)
-        if incremental and watermark and not full_resync:
-            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        if incremental and not full_resync:
+            since = ledger.resume_point(ITEM_INTEGRATION, lookback_minutes)
         filters: dict[str, Any] = {"_updated": updated_window(env.ion.since_operator, since, until)} if since or until else {}
         run = None if dry_run else ledger.start_run(ITEM_INTEGRATION, str(flow_run.id) if flow_run.id else None)
         latest: datetime | None = None

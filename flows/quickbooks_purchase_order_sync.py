@@ -19,7 +19,7 @@ each line, the fees, the currency, the shipping address and the supplier. This f
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -45,21 +45,19 @@ from tasks.quickbooks import (
     resolve_interrupted_pos,
 )
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
+from tasks.run_names import windowed_run_name
 
 
 class PurchaseOrderSummary(SyncSummary):
     out_of_sync: int = 0  # POs held back because a name is missing in QuickBooks (this run's and earlier dead letters)
 
 
-def _run_name() -> str:
-    params = flow_run.parameters
-    mode = " (dry run)" if params.get("dry_run") else ""
-    if params.get("po_ids"):
-        return f"quickbooks POs · {', '.join(map(str, params['po_ids'][:5]))}{mode}"
-    return f"quickbooks POs · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
-
-
-@flow(name=PO_INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(
+    name=PO_INTEGRATION,
+    flow_run_name=windowed_run_name("quickbooks POs", (("po_ids", ""),)),
+    persist_result=False,
+    log_prints=True,
+)
 async def quickbooks_purchase_order_sync(
     since: datetime | None = None,
     until: datetime | None = None,
@@ -91,9 +89,8 @@ async def quickbooks_purchase_order_sync(
     last: list[State | None] = []  # the task run of each page the reports come after
     try:
         incremental = not (po_ids or since or until)
-        watermark = ledger.watermark(PO_INTEGRATION)
-        if incremental and watermark and not full_resync:
-            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        if incremental and not full_resync:
+            since = ledger.resume_point(PO_INTEGRATION, lookback_minutes)
         filters: dict[str, Any] = {"status": {"in": SYNCED_STATUSES}}
         if po_ids:
             filters["id"] = {"in": po_ids}

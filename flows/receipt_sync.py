@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -50,6 +50,7 @@ from tasks.receipts import (
     resolve_interrupted_receipts,
 )
 from tasks.reporting import MAX_TABLE_ROWS, SyncSummary, final_state, publish_sync_report
+from tasks.run_names import windowed_run_name
 
 
 def _receipt_keys(item: InboxItem) -> str | None:
@@ -77,17 +78,9 @@ class ReceiptSummary(PostedSummary):
         return super().line() + (f" skipped={self.skipped_other_erp}" if self.skipped_other_erp else "")
 
 
-def _run_name() -> str:
-    params = flow_run.parameters
-    mode = " (dry run)" if params.get("dry_run") else ""
-    if params.get("receipt_ids"):
-        return f"receipts · {', '.join(map(str, params['receipt_ids'][:5]))}{mode}"
-    if params.get("since") or params.get("until"):
-        return f"receipts · {params.get('since') or '…'} → {params.get('until') or 'now'}{mode}"
-    return f"receipts · {'full resync' if params.get('full_resync') else 'since watermark'}{mode}"
-
-
-@flow(name=INTEGRATION, flow_run_name=_run_name, persist_result=False, log_prints=True)
+@flow(
+    name=INTEGRATION, flow_run_name=windowed_run_name("receipts", (("receipt_ids", ""),)), persist_result=False, log_prints=True
+)
 async def receipt_sync(
     since: datetime | None = None,
     until: datetime | None = None,
@@ -117,9 +110,8 @@ async def receipt_sync(
     ledger = Ledger(env.app.database_url)
     try:
         incremental = not (receipt_ids or since or until)
-        watermark = ledger.watermark(integration)
-        if incremental and watermark and not full_resync:
-            since = watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes)
+        if incremental and not full_resync:
+            since = ledger.resume_point(integration, lookback_minutes)
         filters = receipt_filters(since, until, receipt_ids)
         logger.info("Fetching ION receipts with filters %s", json.dumps(filters))
         async with IonClient(env.ion) as ion, open_erp(env) as adapter:

@@ -417,6 +417,12 @@ class Ledger:
         with self._tx() as s:
             return s.scalar(select(Watermark.value).where(Watermark.integration == integration))
 
+    def resume_point(self, integration: str, lookback_minutes: int) -> datetime | None:
+        """Where an incremental run starts reading: the watermark (UTC) minus the lookback, for
+        records the source stamped late; None before the first run (read everything)."""
+        watermark = self.watermark(integration)
+        return watermark.replace(tzinfo=UTC) - timedelta(minutes=lookback_minutes) if watermark else None
+
     def advance_watermark(self, integration: str, value: datetime) -> datetime:
         """Move the watermark forward, never back (overlapping runs may finish in any order)."""
         value = to_naive_utc(value)
