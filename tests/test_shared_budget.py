@@ -173,3 +173,41 @@ def test_a_place_whose_release_the_closing_loop_interrupted_is_not_released_agai
 
     asyncio.run(one_request_then_end())  # closing the loop cancels the keeper mid-release
     assert released == [lease]
+
+
+def test_a_release_the_server_is_slow_to_answer_does_not_hold_back_the_next(monkeypatch):
+    """Two places go back at once and the server sits on the first release: the second still goes
+    back (one after the other, a slow answer kept the next place from every other worker)."""
+    leases = [str(uuid.uuid4()), str(uuid.uuid4())]
+    given = iter(leases)
+    released: list[str] = []
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/decrement-with-lease"):
+            released.append(json.loads(request.content)["lease_id"])
+            if len(released) == 1:
+                await asyncio.sleep(30)  # the slow answer
+            return httpx.Response(204)
+        if request.url.path.endswith("/increment-with-lease"):
+            return httpx.Response(200, json={"lease_id": next(given), "limits": []})
+        return httpx.Response(404)  # no CSRF token endpoint: an older server, to the client
+
+    monkeypatch.setattr(budgets, "OWN_CLIENT", {**budgets.OWN_CLIENT, "transport": httpx.MockTransport(server)})
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 2)
+    holder = PrefectBudgets()
+
+    async def two_requests_then_both_places_back() -> None:
+        await create_budgets([budget])
+        await holder.shared(budget)
+
+        async def request() -> None:
+            async with holder.hold((budget,)):
+                await asyncio.sleep(0.05)
+
+        await asyncio.gather(request(), request())
+        async with asyncio.timeout(20):
+            while len(released) < 2:
+                await asyncio.sleep(0.02)
+
+    asyncio.run(two_requests_then_both_places_back())
+    assert sorted(released) == sorted(leases)
