@@ -50,8 +50,13 @@ YIELD_SECONDS = 0.15  # after offering places back, wait this long before asking
 # A place no request of this process wanted for this long goes back: within a page requests take
 # it straight from one another, so a gap this long is a process between pages while another waits
 # (at 0.2 s, 3-7 % of the slot-time sat so; the shared benchmark at 0.05 s: 0.77-0.84
-# against 0.62-0.78, three pairs back to back at load 4-11).
+# against 0.62-0.78, three pairs back to back at load 4-11). Longer while the Prefect server is
+# slow (`_Places.idle_seconds`), up to IDLE_SECONDS_MAX.
 IDLE_SECONDS = 0.05
+IDLE_SECONDS_MAX = 1.0
+# The keeper keeps its Prefect client this long after the last place went back: a new one pays a
+# connection and a CSRF token before its first answer (traced under load: releases of 100-900 ms).
+KEEP_CLIENT_SECONDS = 5.0
 POLL_SECONDS = 0.1  # the budget is full: ask again after about this long (jittered)
 LEASE_SECONDS = 60.0  # Prefect's shortest lease: the places of a killed worker come back after it
 # The budget is full (423), or the server is busy past the client's retries, which
@@ -106,6 +111,7 @@ class PrefectBudgets:
         if rates:
             await rate_limit(rates, strict=True)
         taken: list[tuple[_Places, _Place]] = []
+        handed_on = False
         try:
             for budget in on_server:
                 if not budget.per_seconds:
@@ -116,7 +122,10 @@ class PrefectBudgets:
             yield None
         finally:
             for places, place in taken:
-                places.give_back(place)
+                handed_on |= places.give_back(place)
+        if handed_on:
+            # the request handed its place to (already built) sends first, not after whatever this one's caller does next
+            await asyncio.sleep(0)
 
     def _places_of(self, name: str) -> _Places:
         per_loop = self._places.setdefault(asyncio.get_running_loop(), {})
@@ -144,11 +153,14 @@ class _Places:
     `TENURE_SECONDS` and hands it from one request straight to the next waiting one; then it
     offers it back and waits `YIELD_SECONDS` before asking again, so another worker polling the
     full budget (every `POLL_SECONDS`) gets its turn instead of one process keeping it. A place
-    no request wants for `IDLE_SECONDS` goes back.
+    no request wants for `idle_seconds` goes back. A request handed a place runs before the one
+    that handed it on goes on with its own work (its request is built already: see
+    connectors.direct_http), so a place passes within one step of the event loop.
 
     One keeper task per budget and event loop does all the talking to Prefect, one place per
-    lease, back to back while requests wait (a run has all its places in a few round trips). It
-    uses a Prefect client of its own, which asks a busy server (SQLite's 503 "database is
+    lease, back to back while requests wait (a run has all its places in a few round trips),
+    places going back each by a release of its own. It keeps a Prefect client of its own for
+    `KEEP_CLIENT_SECONDS` after its last place, which asks a busy server (SQLite's 503 "database is
     locked") again after a poll, not after the client's 2 s back-off (measured: every 503 stopped
     a process's asking for 2 s). Places go back when the work ends, also once the flow run's own
     client is closed (measured: they did not, and starved the other worker for the whole 60 s
@@ -166,6 +178,9 @@ class _Places:
         self.ask_from = 0.0  # monotonic time before which the keeper does not ask
         self.wake = asyncio.Event()
         self.keeper: asyncio.Task[None] | None = None
+        self.releasing: set[asyncio.Task[None]] = set()  # releases on their way (the keeper's client must outlive them)
+        self.round_trip = IDLE_SECONDS / 2  # the Prefect server's recent answer time (a moving average)
+        self.holder: ConcurrencyLeaseHolder | None = None  # the flow run of the latest request to wait
 
     async def take(self) -> _Place | None:
         """A place for one request; None when the server stopped answering (go without)."""
@@ -173,10 +188,14 @@ class _Places:
             return self.free.popleft()
         waiter: asyncio.Future[_Place | None] = asyncio.get_running_loop().create_future()
         self.waiting.append(waiter)
+        self.holder = _holder()
         self._nudge()
         try:
-            return await asyncio.wait_for(waiter, STUCK_SECONDS)
+            async with asyncio.timeout(STUCK_SECONDS):  # not wait_for: its own future costs a step of the loop per hand-over
+                return await waiter
         except TimeoutError:
+            if waiter.done() and not waiter.cancelled():
+                return waiter.result()  # handed over just as the wait ran out
             logger.warning(
                 "budget %s: no place came free for %.0f s: places of a killed worker are held until the Prefect "
                 "server's repossessor service revokes their leases (is the server running its services?); "
@@ -191,14 +210,18 @@ class _Places:
                 self.give_back(place)  # handed over just as the request was cancelled
             raise
 
-    def give_back(self, place: _Place) -> None:
+    def give_back(self, place: _Place) -> bool:
+        """Whether the place went straight to a waiting request (the keeper has nothing to do then)."""
         now = time.monotonic()
+        if now - place.since < TENURE_SECONDS and self._hand_over(place):
+            return True
         if now - place.since >= TENURE_SECONDS:
             self.leaving.append(place)
-        elif not self._hand_over(place):
+        else:
             place.freed = now
             self.free.append(place)
         self._nudge()
+        return False
 
     def _hand_over(self, place: _Place | None) -> bool:
         while self.waiting:
@@ -225,22 +248,22 @@ class _Places:
             self._nudge()  # came while the keeper was closing its client
 
     async def _keep(self) -> None:
-        """Give back what is due, ask for what requests wait for; end when nothing is held or wanted."""
-        holder = _holder()
+        """Give back what is due, ask for what requests wait for; end when nothing has been held or
+        wanted for `KEEP_CLIENT_SECONDS`."""
         async with get_client(httpx_settings=OWN_CLIENT) as client:
             try:
-                while self.free or self.leaving or self.waiting:
+                while await self._work_to_do():
                     self.wake.clear()
                     now, tenure_over = time.monotonic(), bool(self.leaving)
-                    idle = [p for p in self.free if now - p.freed >= IDLE_SECONDS]
+                    idle = [p for p in self.free if now - p.freed >= self.idle_seconds]
                     self.free = deque(p for p in self.free if p not in idle)
                     self.leaving += idle
-                    await self._give_back_all(client, self.leaving)
+                    self._give_back_all(client, self.leaving)
                     if tenure_over:
                         self.ask_from = time.monotonic() + YIELD_SECONDS
                     self.waiting = deque(w for w in self.waiting if not w.done())
                     if self.waiting and time.monotonic() >= self.ask_from:
-                        place = await self._acquire(client, holder)
+                        place = await self._acquire(client, self.holder)
                         if place is not None and not self._hand_over(place):
                             place.freed = time.monotonic()
                             self.free.append(place)
@@ -249,23 +272,50 @@ class _Places:
             finally:  # also when the loop is closing: what is held goes back
                 self.leaving += self.free
                 self.free.clear()
-                await self._give_back_all(client, self.leaving)
+                self._give_back_all(client, self.leaving)
+                await asyncio.gather(*self.releasing, return_exceptions=True)
+
+    async def _work_to_do(self) -> bool:
+        """Whether a place is held or wanted, waiting up to `KEEP_CLIENT_SECONDS` for one to be."""
+        deadline = time.monotonic() + KEEP_CLIENT_SECONDS
+        while not (self.free or self.leaving or self.waiting):
+            self.wake.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), deadline - time.monotonic())
+            if time.monotonic() >= deadline:
+                return bool(self.free or self.leaving or self.waiting)
+        return True
+
+    @property
+    def idle_seconds(self) -> float:
+        """How long a place no request wants stays: at least `IDLE_SECONDS`, else about as long as
+        giving it back and taking one again takes (two answers of the Prefect server: rent or
+        buy). Given back sooner from a slow server, a place was gone when the next burst of its
+        process's requests came (traced while three flow runs start: answers of 0.3-1.2 s, a
+        place given back 0.1 s before five requests of its process wanted one)."""
+        return min(IDLE_SECONDS_MAX, max(IDLE_SECONDS, 2 * self.round_trip))
+
+    def _answered(self, since: float) -> None:
+        """The server answered a request sent at `since`."""
+        self.round_trip += (time.monotonic() - since - self.round_trip) / 5
 
     async def _sleep(self) -> None:
         """Until a request comes or goes, the next ask, or the next idle place's time."""
         now = time.monotonic()
-        due = [p.freed + IDLE_SECONDS for p in self.free]
+        due = [p.freed + self.idle_seconds for p in self.free]
         if self.waiting:
             due.append(self.ask_from)
         with suppress(TimeoutError):
-            await asyncio.wait_for(self.wake.wait(), max(0.0, min(due, default=now + IDLE_SECONDS) - now))
+            await asyncio.wait_for(self.wake.wait(), max(0.0, min(due, default=now + self.idle_seconds) - now))
 
     async def _acquire(self, client: PrefectClient, holder: ConcurrencyLeaseHolder | None) -> _Place | None:
+        asked = time.monotonic()
         try:
             response = await client.increment_concurrency_slots_with_lease(
                 names=[self.name], slots=1, mode="concurrency", lease_duration=LEASE_SECONDS, holder=holder
             )
         except httpx.HTTPError as exc:
+            self._answered(asked)
             self.ask_from = time.monotonic() + POLL_SECONDS * random.uniform(0.5, 1.5)
             status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None
             if status not in ASK_AGAIN:
@@ -279,22 +329,31 @@ class _Places:
                 while self._hand_over(None):
                     pass
             return None
+        self._answered(asked)
         return _Place(UUID(response.json()["lease_id"]), time.monotonic())
 
-    async def _give_back_all(self, client: PrefectClient, places: list[_Place]) -> None:
-        """Release each place, once: taken off `places` before it is sent. One interrupted (the
+    def _give_back_all(self, client: PrefectClient, places: list[_Place]) -> None:
+        """Release each place, once: taken off `places` before it is sent, all at once, each by a
+        task of its own, so neither the next place nor the keeper's next ask waits for a slow
+        answer (traced under load: releases of 0.4-0.6 s, one after another). One interrupted (the
         loop closing) is not sent again by the keeper's `finally`: it may have reached the server,
         and Prefect decrements a lease released twice at once twice (measured), so the budget would
         let one request too many through from then on (the benchmark's 429s). If it had not, its
         place comes back when its lease ends."""
         while places:
-            place = places.pop(0)
-            try:
-                await client.release_concurrency_slots_with_lease(place.lease_id)
-            except httpx.HTTPError as exc:  # after the client's retries
-                logger.warning(
-                    "a place of budget %s was not given back (%s); its lease ends within %.0f s", self.name, exc, LEASE_SECONDS
-                )
+            release = asyncio.get_running_loop().create_task(self._release(client, places.pop(0)))
+            self.releasing.add(release)
+            release.add_done_callback(self.releasing.discard)
+
+    async def _release(self, client: PrefectClient, place: _Place) -> None:
+        asked = time.monotonic()
+        try:
+            await client.release_concurrency_slots_with_lease(place.lease_id)
+            self._answered(asked)
+        except httpx.HTTPError as exc:  # after the client's retries
+            logger.warning(
+                "a place of budget %s was not given back (%s); its lease ends within %.0f s", self.name, exc, LEASE_SECONDS
+            )
 
 
 def _holder() -> ConcurrencyLeaseHolder | None:

@@ -8,7 +8,8 @@ import asyncio
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from connectors import shared_budget
 from connectors.errors import AuthError, ConfigError, DataError
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings
 from connectors.retry import RetryPolicy
@@ -185,6 +187,32 @@ async def test_a_token_expired_on_the_server_is_renewed_after_one_401(short_live
         record = await ns.get("workOrder", "2004")
     assert record is not None and record["tranId"] == "WO1004"
     assert sim.auth.auth_failures == 1 and sim.auth.tokens_issued >= 2
+
+
+async def test_a_place_in_the_shared_budget_is_held_per_request_at_netsuite_not_while_a_token_is_renewed(
+    short_lived_account, monkeypatch
+):
+    """The request refused with 401 and its resend each hold a place of the account's budget
+    (NetSuite counts both); the token renewed between them holds none, so another worker's
+    request can have it meanwhile."""
+    sim, settings = short_lived_account
+    holds: list[tuple[int, int]] = []  # tokens issued when each place was taken, and when given back
+
+    class Recording:
+        @asynccontextmanager
+        async def hold(self, budgets: tuple[shared_budget.Budget, ...]) -> AsyncIterator[object]:
+            taken = sim.auth.tokens_issued
+            yield None
+            holds.append((taken, sim.auth.tokens_issued))
+
+    monkeypatch.setattr(shared_budget, "_holder", Recording())
+    async with NetSuiteClient(settings) as ns:
+        ns.auth._refresh_at = time.monotonic() + 3600  # the client trusts a token the account expired
+        await asyncio.sleep(TOKEN_TTL + 0.3)
+        record = await ns.get("workOrder", "2004")
+    assert record is not None and sim.auth.auth_failures == 1
+    assert len(holds) == 2
+    assert all(taken == given for taken, given in holds)
 
 
 async def test_a_certificate_revoked_mid_run_is_an_auth_error_naming_the_settings(short_lived_account):

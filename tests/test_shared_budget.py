@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -148,18 +149,9 @@ def test_a_place_whose_release_the_closing_loop_interrupted_is_not_released_agai
     request too many through for good. The loop closes while a release is on its way."""
     lease = str(uuid.uuid4())
     released: list[str] = []
-
-    async def server(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/decrement-with-lease"):
-            released.append(json.loads(request.content)["lease_id"])
-            if len(released) == 1:
-                await asyncio.sleep(30)  # on its way when the loop closes
-            return httpx.Response(204)
-        if request.url.path.endswith("/increment-with-lease"):
-            return httpx.Response(200, json={"lease_id": lease, "limits": []})
-        return httpx.Response(404)  # no CSRF token endpoint: an older server, to the client
-
-    monkeypatch.setattr(budgets, "OWN_CLIENT", {**budgets.OWN_CLIENT, "transport": httpx.MockTransport(server)})
+    monkeypatch.setattr(
+        budgets, "OWN_CLIENT", {**budgets.OWN_CLIENT, "transport": _sitting_on_the_first_release(iter([lease]), released)}
+    )
     budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 1)
     holder = PrefectBudgets()
 
@@ -173,3 +165,48 @@ def test_a_place_whose_release_the_closing_loop_interrupted_is_not_released_agai
 
     asyncio.run(one_request_then_end())  # closing the loop cancels the keeper mid-release
     assert released == [lease]
+
+
+def test_a_release_the_server_is_slow_to_answer_does_not_hold_back_the_next(monkeypatch):
+    """Two places go back at once and the server sits on the first release: the second still goes
+    back (one after the other, a slow answer kept the next place from every other worker)."""
+    leases = [str(uuid.uuid4()), str(uuid.uuid4())]
+    released: list[str] = []
+    monkeypatch.setattr(
+        budgets, "OWN_CLIENT", {**budgets.OWN_CLIENT, "transport": _sitting_on_the_first_release(iter(leases), released)}
+    )
+    budget = Budget(f"test-{uuid.uuid4().hex[:8]}-concurrency", 2)
+    holder = PrefectBudgets()
+
+    async def two_requests_then_both_places_back() -> None:
+        await create_budgets([budget])
+        await holder.shared(budget)
+
+        async def request() -> None:
+            async with holder.hold((budget,)):
+                await asyncio.sleep(0.05)
+
+        await asyncio.gather(request(), request())
+        async with asyncio.timeout(20):
+            while len(released) < 2:
+                await asyncio.sleep(0.02)
+
+    asyncio.run(two_requests_then_both_places_back())
+    assert sorted(released) == sorted(leases)
+
+
+def _sitting_on_the_first_release(leases: Iterator[str], released: list[str]) -> httpx.MockTransport:
+    """A Prefect API that grants each ask the next of `leases`, records each release in `released`
+    and sits 30 s on the answer to the first."""
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/decrement-with-lease"):
+            released.append(json.loads(request.content)["lease_id"])
+            if len(released) == 1:
+                await asyncio.sleep(30)
+            return httpx.Response(204)
+        if request.url.path.endswith("/increment-with-lease"):
+            return httpx.Response(200, json={"lease_id": next(leases), "limits": []})
+        return httpx.Response(404)  # no CSRF token endpoint: an older server, to the client
+
+    return httpx.MockTransport(server)

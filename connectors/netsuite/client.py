@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -110,10 +111,9 @@ class NetSuiteClient:
     # -- transport ------------------------------------------------------------------------
 
     async def _send(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
-        """One request under a concurrency slot, classified (401s are retried once by the auth)."""
-        async with self._slots, held(self.settings.budget):
-            self.requests += 1
-            response = await self._request(method, path, write=write, **kwargs)
+        """One request, classified (401s are retried once by the auth); only its exchange holds a
+        concurrency slot and its place in the shared budget (`_in_flight`)."""
+        response = await self._request(method, path, write=write, **kwargs)
         if response.status_code == 429:
             self.throttled += 1
         _raise_for_status(response, write=write)
@@ -121,13 +121,20 @@ class NetSuiteClient:
 
     async def _request(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
         try:
-            return await self._direct.request(method, self._root + path, **kwargs)
+            return await self._direct.request(method, self._root + path, within=self._in_flight, **kwargs)
         except httpx.TimeoutException:
             raise TransientError(f"NetSuite {method} {path}: timed out", uncertain=write) from None
         except httpx.TransportError as exc:
             # A connection that was never made cannot have committed anything.
             uncertain = write and not isinstance(exc, httpx.ConnectError)
             raise TransientError(f"NetSuite {method} {path}: {type(exc).__name__}", uncertain=uncertain) from None
+
+    @asynccontextmanager
+    async def _in_flight(self) -> AsyncIterator[None]:
+        """One request's time at NetSuite: a concurrency slot and its place in the shared budget."""
+        async with self._slots, held(self.settings.budget):
+            self.requests += 1
+            yield
 
     async def _read(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         async for attempt in retrying(self.settings.retry):
