@@ -6,13 +6,16 @@ For each size N it starts the two simulators, each in its own process (zero late
 faults, no NetSuite concurrency limit), seeds N completed runs with `--installations` aBOM installations each
 (and their N NetSuite work orders), then times, each in a fresh process:
 
-- sync: the `consumption-sync` flow (Prefect tasks per page, pydantic, the ledger
+- sync: the `consumption-sync` flow (a Prefect task run per page, pydantic, the ledger
   on a fresh SQLite file), with the Prefect API already started (its start-up is printed apart);
 - baseline: the same HTTP reads and writes with plain httpx and asyncio, at the same page
   size and the same NetSuite concurrency, with no orchestration, no validation, no ledger.
 
 Between the two, the NetSuite simulator is reset and re-seeded, so both post N completions.
-It prints records per second, peak RSS (the process's own high-water mark) and, last,
+It prints records per second, peak RSS (the process's own high-water mark), the CPU each child
+made the other processes spend (each simulator; the sync's Prefect API, a process of its own)
+and the requests it made of each simulator (their stats): on two cores and at zero latency the
+wall time follows the CPU of every process, not the child's alone. Last,
 `ratio=<sync time / baseline time at the first size> rss_ratio=<sync peak RSS at the last
 size / at the first size>`. Figures, not assertions: tests never time anything.
 """
@@ -43,6 +46,7 @@ from harness import (
     ion_access_token,
     netsuite_access_token,
     peak_rss_mb,
+    process_cpu_seconds,
     run_child,
     start_simulators,
     stop_simulators,
@@ -202,6 +206,36 @@ def child_baseline() -> dict[str, Any]:
 # -- the driver -----------------------------------------------------------------------------
 
 
+def run_measured(kind: str, simulators: list[Any], env: dict[str, str], workdir: Path, profile: Path | None) -> dict[str, Any]:
+    """A child, with the CPU seconds each simulator spent serving it and the requests it made
+    of each (the simulators' stats): what the child costs the machine beyond its own CPU."""
+    urls = {"ion": env["ION_API_URL"], "netsuite": env["NETSUITE_BASE_URL"]}
+    for url in urls.values():
+        admin(url, "POST", "stats/reset")
+    before = [process_cpu_seconds([p.pid]) for p in simulators]
+    result = run_child(kind, env, workdir, script=__file__, profile=profile)
+    result["simulator_cpu"] = {
+        name: process_cpu_seconds([p.pid]) - cpu for name, p, cpu in zip(urls, simulators, before, strict=True)
+    }
+    ion, ns = (admin(url, "GET", "stats") for url in urls.values())
+    result["requests"] = {
+        "ion": {"graphql": ion["graphql_operations"], "tokens": ion["tokens_issued"]},
+        "netsuite": {kind: t["count"] for kind, t in ns["timings_ms"].items()} | {"tokens": ns["tokens_issued"]},
+    }
+    return result
+
+
+def describe(kind: str, size: int, r: dict[str, Any]) -> str:
+    sim = r["simulator_cpu"]
+    api = f", Prefect API {r['api_cpu']:.1f} s" if "api_cpu" in r else ""
+    return (
+        f"  {kind + ':':9} {r['seconds']:8.1f} s  {size / r['seconds']:8.0f} runs/s  peak RSS {r['rss_mb']:.0f} MB"
+        f"  CPU {r['cpu']:.1f} s = {r['cpu'] / size * 1000:.2f} s per 1,000 runs  (posted {r['posted']:,})\n"
+        f"            other processes' CPU: ION simulator {sim['ion']:.1f} s, NetSuite simulator {sim['netsuite']:.1f} s{api};"
+        f" requests {json.dumps(r['requests'], sort_keys=True)}"
+    )
+
+
 def measure(size: int, installations: int, workdir: Path, profile: Path | None) -> dict[str, Any]:
     simulators, env = start_simulators(workdir / f"sandbox-{size}")
     try:
@@ -211,21 +245,13 @@ def measure(size: int, installations: int, workdir: Path, profile: Path | None) 
         admin(ion_url, "POST", "seed/bulk-runs", {"count": size, "installations_per_run": installations, "first_run_id": 100000})
         admin(ns_url, "POST", "seed/bulk-work-orders", {"count": size})
         print(f"  seeded {size:,} runs × {installations} installations in {time.perf_counter() - started:.1f} s", flush=True)
-        sync = run_child("sync", env, workdir, script=__file__, profile=profile and profile / f"consumption-sync-{size}.prof")
-        print(
-            f"  sync:     {sync['seconds']:8.1f} s  {size / sync['seconds']:8.0f} runs/s  peak RSS {sync['rss_mb']:.0f} MB"
-            f"  CPU {sync['cpu']:.1f} s = {sync['cpu'] / size * 1000:.2f} s per 1,000 runs  (posted {sync['posted']:,}; Prefect API start {sync['api_start_seconds']:.1f} s, not counted)",
-            flush=True,
-        )
+        sync = run_measured("sync", simulators, env, workdir, profile and profile / f"consumption-sync-{size}.prof")
+        print(f"{describe('sync', size, sync)}; Prefect API start {sync['api_start_seconds']:.1f} s, not counted", flush=True)
         admin(ns_url, "POST", "reset")
         admin(ns_url, "PUT", "faults", {"concurrency_limit": None})
         admin(ns_url, "POST", "seed/bulk-work-orders", {"count": size})
-        baseline = run_child("baseline", env, workdir, script=__file__)
-        print(
-            f"  baseline: {baseline['seconds']:8.1f} s  {size / baseline['seconds']:8.0f} runs/s  peak RSS {baseline['rss_mb']:.0f} MB"
-            f"  CPU {baseline['cpu']:.1f} s = {baseline['cpu'] / size * 1000:.2f} s per 1,000 runs  (posted {baseline['posted']:,})",
-            flush=True,
-        )
+        baseline = run_measured("baseline", simulators, env, workdir, None)
+        print(describe("baseline", size, baseline), flush=True)
         if sync["posted"] != size or baseline["posted"] != size:
             raise RuntimeError(f"expected {size} completions each; sync {sync['posted']}, baseline {baseline['posted']}")
         return {"size": size, "sync": sync, "baseline": baseline}
@@ -252,9 +278,14 @@ def main() -> None:
             results.append(measure(size, args.installations, Path(tmp), args.profile))
     first, last = results[0], results[-1]
     for r in results:
+        everything = {
+            kind: r[kind]["cpu"] + r[kind].get("api_cpu", 0) + sum(r[kind]["simulator_cpu"].values())
+            for kind in ("sync", "baseline")
+        }
         print(
             f"N={r['size']:,}: sync/baseline time {r['sync']['seconds'] / r['baseline']['seconds']:.2f}, "
-            f"CPU {r['sync']['cpu'] / r['baseline']['cpu']:.2f}, sync RSS {r['sync']['rss_mb']:.0f} MB vs baseline {r['baseline']['rss_mb']:.0f} MB"
+            f"CPU {r['sync']['cpu'] / r['baseline']['cpu']:.2f}, sync RSS {r['sync']['rss_mb']:.0f} MB vs baseline {r['baseline']['rss_mb']:.0f} MB; "
+            f"CPU of all processes {everything['sync']:.1f} s vs {everything['baseline']:.1f} s ({everything['sync'] / everything['baseline']:.2f})"
         )
     print(
         f"ratio={first['sync']['seconds'] / first['baseline']['seconds']:.2f} "
