@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
@@ -102,17 +103,21 @@ async def fetched_pages(fetch: Task[..., Any], *args: Any) -> AsyncIterator[tupl
 
 class PageProgress:
     """A progress artifact (`<integration>-progress`) for a run longer than one page (a backfill),
-    moved once per page: the Prefect UI shows how far the run is while it runs. A source that
-    gives a count (ION's `totalCount`) shows "N of total"; one that does not (Ramp's lists, ION
-    with client-side filters) shows the records and pages handled so far, at 0 % until the end."""
+    moved as pages are handled, at most once every `every` seconds (each move is an API call and
+    an event the Prefect API records; a page can take a fraction of a second): the Prefect UI
+    shows how far the run is while it runs. A source that gives a count (ION's `totalCount`)
+    shows "N of total"; one that does not (Ramp's lists, ION with client-side filters) shows the
+    records and pages handled so far, at 0 % until the end."""
 
-    def __init__(self, integration: str, what: str) -> None:
+    def __init__(self, integration: str, what: str, every: float = 5.0) -> None:
         self.key = f"{integration}-progress"
         self.what = what
+        self.every = every
         self.done = 0
         self.pages = 0
         self.total: int | None = None
         self.artifact: UUID | None = None
+        self._shown_at = 0.0  # time.monotonic() of the last move
         self._lock = asyncio.Lock()  # pages handled at once (core.pipeline) create one artifact
 
     async def advance(self, count: int, total: int | None, more: bool | None) -> None:
@@ -124,7 +129,8 @@ class PageProgress:
         self.total = total or self.total
         if self.pages == 1 and not more:
             return  # one page: nothing to watch
-        await self._show(finished=False)
+        if self.artifact is None or time.monotonic() - self._shown_at >= self.every:
+            await self._show(finished=False)
 
     async def finish(self) -> None:
         """The run read its last page: 100 %, if the run was long enough to show progress."""
@@ -140,6 +146,7 @@ class PageProgress:
             percent = 100.0 if finished else 0.0
             description = f"{self.what}: {self.done:,} {'in all' if finished else 'so far'} ({pages}; the source gives no total)"
         async with self._lock:
+            self._shown_at = time.monotonic()
             if self.artifact is None:
                 self.artifact = await acreate_progress_artifact(percent, key=self.key, description=description)
             else:
