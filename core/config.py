@@ -83,7 +83,9 @@ class AppSettings(BaseSettings):
         """Create the local directories a SQLite ledger and the reports need."""
         wanted = {"ION_SYNC_REPORTS_DIR": self.reports_dir}
         if self.database_url.startswith("sqlite:///"):
-            wanted = {"ION_SYNC_DATABASE_URL": Path(self.database_url.removeprefix("sqlite:///")).parent, **wanted}
+            # also SQLite's URI form, sqlite:///file:<path>?mode=ro&uri=true (not a folder named "file:")
+            path = self.database_url.removeprefix("sqlite:///").split("?", 1)[0].removeprefix("file:")
+            wanted = {"ION_SYNC_DATABASE_URL": Path(path).parent, **wanted}
         for variable, directory in wanted.items():
             try:
                 directory.mkdir(parents=True, exist_ok=True)
