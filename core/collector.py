@@ -19,6 +19,7 @@ import gc
 import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 YOUNG_THRESHOLD = 500_000  # allocations between collections of the youngest generation (CPython: 700)
 
@@ -57,17 +58,16 @@ def release_freed_memory() -> None:
     ~200 MB freed but kept by the allocator, which the comparison's peak then stacked on
     (benchmarks/reconciliation.py, README "Performance")."""
     gc.collect()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    if (libc := _glibc()) is not None:
+        libc.malloc_trim(0)
 
 
+@cache
 def _glibc() -> ctypes.CDLL | None:
+    """glibc, looked up on first use: not at import, which every flow's process pays (~5 ms)."""
     if platform.libc_ver()[0] != "glibc":
         return None
     try:
         return ctypes.CDLL("libc.so.6")
     except OSError:
         return None
-
-
-_LIBC = _glibc()
