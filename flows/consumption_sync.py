@@ -69,7 +69,7 @@ RUN_COMPLETED = EventRoute(
 
 @flow(
     name=INTEGRATION,
-    flow_run_name=windowed_run_name("consumption", (("run_ids", "runs "),)),
+    flow_run_name=windowed_run_name("consumption", run_ids="runs "),
     persist_result=False,
     log_prints=True,
 )

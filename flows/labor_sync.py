@@ -77,7 +77,7 @@ class LaborSummary(SyncSummary):
 
 @flow(
     name=INTEGRATION,
-    flow_run_name=windowed_run_name("labor", (("session_ids", "sessions "),)),
+    flow_run_name=windowed_run_name("labor", session_ids="sessions "),
     persist_result=False,
     log_prints=True,
 )

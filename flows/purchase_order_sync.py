@@ -59,7 +59,7 @@ class PoSummary(PostedSummary):
 
 @flow(
     name=INTEGRATION,
-    flow_run_name=windowed_run_name("purchase orders", (("po_numbers", ""), ("erp_ids", ""))),
+    flow_run_name=windowed_run_name("purchase orders", po_numbers="", erp_ids=""),
     persist_result=False,
     log_prints=True,
 )

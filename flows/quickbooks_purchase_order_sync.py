@@ -54,7 +54,7 @@ class PurchaseOrderSummary(SyncSummary):
 
 @flow(
     name=PO_INTEGRATION,
-    flow_run_name=windowed_run_name("quickbooks POs", (("po_ids", ""),)),
+    flow_run_name=windowed_run_name("quickbooks POs", po_ids=""),
     persist_result=False,
     log_prints=True,
 )

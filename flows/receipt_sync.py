@@ -78,9 +78,7 @@ class ReceiptSummary(PostedSummary):
         return super().line() + (f" skipped={self.skipped_other_erp}" if self.skipped_other_erp else "")
 
 
-@flow(
-    name=INTEGRATION, flow_run_name=windowed_run_name("receipts", (("receipt_ids", ""),)), persist_result=False, log_prints=True
-)
+@flow(name=INTEGRATION, flow_run_name=windowed_run_name("receipts", receipt_ids=""), persist_result=False, log_prints=True)
 async def receipt_sync(
     since: datetime | None = None,
     until: datetime | None = None,

@@ -3,19 +3,19 @@ else the time window, else the mode (one rule for every sync, so the list reads 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from prefect.runtime import flow_run
 
 
-def windowed_run_name(label: str, selectors: Sequence[tuple[str, str]] = ()) -> Callable[[], str]:
-    """`flow_run_name` for a sync named `label`: `selectors` are (parameter, noun) pairs, the
-    first one given names the run by its first ids (`consumption · runs 1004, 1005`)."""
+def windowed_run_name(label: str, **selectors: str) -> Callable[[], str]:
+    """`flow_run_name` for a sync named `label`: `selectors` map an id-list parameter to the noun
+    before its ids; the first one given names the run by its first ids (`consumption · runs 1004, 1005`)."""
 
     def name() -> str:
         params = flow_run.parameters
         mode = " (dry run)" if params.get("dry_run") else ""
-        for parameter, noun in selectors:
+        for parameter, noun in selectors.items():
             if chosen := params.get(parameter):
                 shown = ", ".join(map(str, chosen[:5])) + ("…" if len(chosen) > 5 else "")
                 return f"{label} · {noun}{shown}{mode}"
