@@ -81,11 +81,11 @@ class AppSettings(BaseSettings):
 
     def prepare(self) -> None:
         """Create the local directories a SQLite ledger and the reports need."""
+        from ledger.store import sqlite_file  # the ledger's own reading of its URL (imported by whoever prepares)
+
         wanted = {"ION_SYNC_REPORTS_DIR": self.reports_dir}
-        if self.database_url.startswith("sqlite:///"):
-            # also SQLite's URI form, sqlite:///file:<path>?mode=ro&uri=true (not a folder named "file:")
-            path = self.database_url.removeprefix("sqlite:///").split("?", 1)[0].removeprefix("file:")
-            wanted = {"ION_SYNC_DATABASE_URL": Path(path).parent, **wanted}
+        if (ledger_file := sqlite_file(self.database_url)) is not None:
+            wanted = {"ION_SYNC_DATABASE_URL": ledger_file.parent, **wanted}
         for variable, directory in wanted.items():
             try:
                 directory.mkdir(parents=True, exist_ok=True)

@@ -530,14 +530,21 @@ def _alive(pid: int, started: float | None) -> bool:
         return False
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ledger URL, also of SQLite's URI form (`sqlite:///file:<path>?mode=ro&uri=true`:
+    a path too, not a folder named `file:`); None for another database."""
+    parsed = make_url(url)
+    return Path((parsed.database or "").removeprefix("file:")) if parsed.get_backend_name() == "sqlite" else None
+
+
 def explain_database_error(url: str, exc: DBAPIError) -> str:
     """One message for a database error about the ledger itself: which database, what the driver
     said, and what to do about it."""
     parsed = make_url(url)
     problem = (str(exc.orig).strip().splitlines() or [str(exc)])[0]
     text = problem.lower()
-    if parsed.get_backend_name() == "sqlite":
-        path = Path((parsed.database or "").removeprefix("file:"))  # a URI filename (?uri=true) is a path too
+    path = sqlite_file(url)
+    if path is not None:
         if "readonly" in text or "read-only" in text:
             fix = (
                 f"the ledger file {path} is read-only: give this user write access to it and to {path.parent} "
