@@ -17,6 +17,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterId,
 )
 from prefect.client.schemas.objects import TaskRun
+from prefect.settings import get_current_settings
 
 from tests.prefect_server import drain_prefect_workers
 
@@ -44,9 +45,11 @@ class Graph:
 
 def read_graph(flow_run_id: UUID | str, integration: str) -> Graph:
     """The client sends task-run states as events and the server records them in the background:
-    the events are flushed first, then read until two reads a moment apart agree and every task
-    run has ended (a run read too early missed its last task, `publish-report`)."""
+    the events are flushed first, then read until two reads a flush of the server's task-run
+    recorder apart agree and every task run has ended (a run read too early missed its last task,
+    `publish-report`)."""
     drain_prefect_workers()
+    apart = get_current_settings().server.services.task_run_recorder.flush_interval + 0.3
 
     async def read() -> Graph:
         async with get_client() as client:
@@ -54,7 +57,7 @@ def read_graph(flow_run_id: UUID | str, integration: str) -> Graph:
             runs = await client.read_task_runs(flow_run_filter=flow_run)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(apart)
                 again = await client.read_task_runs(flow_run_filter=flow_run)
                 settled = all(r.state is not None and r.state.is_final() for r in again)
                 if settled and {(r.id, r.state_type) for r in again} == {(r.id, r.state_type) for r in runs}:

@@ -112,6 +112,19 @@ def test_the_prefect_server_runs_on_the_postgres_service():
     assert server["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
+def test_the_stacks_prefect_server_is_tuned_as_the_embedded_one():
+    """The server settings pyproject.toml gives every Prefect server started from the project
+    (the embedded API, the tests') are the compose server's too."""
+    tuned = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["prefect"]["server"]["services"]
+    expected = {
+        f"PREFECT_SERVER_SERVICES_{service}_{name}".upper(): str(value)
+        for service, settings in tuned.items()
+        for name, value in settings.items()
+    }
+    assert expected
+    assert expected.items() <= SERVICES["prefect-server"]["environment"].items()
+
+
 def test_every_system_is_configured_from_one_env_file_with_no_sandbox_fallback():
     known = known_variables()
     for name in APP_SERVICES:
