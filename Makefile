@@ -25,10 +25,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ion-sync demo
 
-# Lint and format, then the types (mypy) alongside the tests on three workers (xdist; each worker
+# Lint and format, then the types (mypy) alongside the tests on four workers (xdist; each worker
 # runs one Prefect API that its `ion-sync run` children share): on two cores, the tests wait on
-# simulators' latency, timeouts and child processes much of the time (measured: two workers kept
-# the CPU 53% busy, three 85%), and a cold mypy (a fresh clone has no .mypy_cache) fills the rest.
+# simulators' latency, timeouts and child processes much of the time (measured on a fresh clone: three
+# workers 235 s, four 212 s warm; README "make test"), and a cold mypy (a fresh clone has no .mypy_cache) fills the rest.
 # mypy's findings print after the tests; either failing fails the target. The tests' temporary
 # files (their ledgers, the simulators' and the Prefect servers' SQLite databases) go to a RAM-backed
 # directory where the machine has one: on disk every commit waits on the disk, and the tests make
@@ -38,7 +38,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	@scratch=$$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d); types_log=$$(mktemp); \
 	$(BIN)/mypy >$$types_log 2>&1 & types=$$!; \
-	TMPDIR=$$scratch $(BIN)/pytest -n 3 --dist worksteal; tests_status=$$?; \
+	TMPDIR=$$scratch $(BIN)/pytest -n 4 --dist worksteal; tests_status=$$?; \
 	wait $$types; types_status=$$?; \
 	echo "--- mypy (exit $$types_status)"; cat $$types_log; rm -rf $$types_log $$scratch; \
 	test $$tests_status -eq 0 -a $$types_status -eq 0
