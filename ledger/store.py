@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -572,6 +574,21 @@ def explain_database_error(url: str, exc: DBAPIError) -> str:
     return f"the ledger database ION_SYNC_DATABASE_URL={shown} cannot be used: {problem}. To fix: {fix}; or set ION_SYNC_DATABASE_URL to another ledger."
 
 
+def _use_wal(cursor: Any, wait_seconds: float = 60.0) -> None:
+    """Put the ledger file in WAL mode (it stays so). Switching needs the file to itself, and
+    SQLite answers "database is locked" at once, without its busy wait, while another connection
+    opens the same new ledger (two runs starting together; 1 in 30 tries here): try again."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
@@ -580,9 +597,9 @@ def _engine(url: str) -> Engine:
         def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # let BEGIN IMMEDIATE below control transactions
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=60000")
+            _use_wal(cursor)
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from datetime import datetime, timedelta
 
 from ledger import EntryStatus, Ledger, Outcome
@@ -106,3 +107,26 @@ def test_two_processes_racing_for_the_same_keys_never_both_win(database_url):
         process.join(30)
     all_won = [key for keys in won for key in keys]
     assert sorted(all_won) == sorted(f"k{i}" for i in range(300))  # each key exactly once
+
+
+def test_two_runs_opening_a_new_sqlite_ledger_at_the_same_moment_both_open_it(tmp_path):
+    """Putting a new ledger file in WAL mode needs it alone, and SQLite answered the second
+    opener "database is locked" at once (1 in 30 tries; the overlapping-runs suite met it)."""
+    for attempt in range(30):
+        url = f"sqlite:///{tmp_path / f'ledger-{attempt}.db'}"
+        together = threading.Barrier(2)
+        errors: list[Exception] = []
+
+        def open_ledger(url: str = url, together: threading.Barrier = together, errors: list[Exception] = errors) -> None:
+            together.wait()
+            try:
+                Ledger(url)
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_ledger) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, f"attempt {attempt}: {errors[0]}"
