@@ -215,6 +215,21 @@ def test_the_budget_keeps_requests_under_the_limit_and_429s_are_waited_out(qbo_u
     assert admin(qbo_url, "GET", "stats")["throttled"] > 0
 
 
+def test_clients_of_one_realm_share_its_budget_so_runs_one_after_another_are_not_throttled(qbo_url, tmp_path):
+    """`make demo` runs the purchase-order sync, then preflight, in one process: each client had
+    windows of its own, the two went over QuickBooks' 10 a second together, and a 429 cost 60 s."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    admin(qbo_url, "PUT", "limits", {"requests_per_second": 5})
+
+    async def one_run() -> int:
+        async with client(qbo_url, ledger, requests_per_second=5, throttle_wait_seconds=30.0) as qbo:
+            assert await asyncio.gather(*(vendors(qbo) for _ in range(4))) == [2] * 4
+            return qbo.throttled
+
+    assert [asyncio.run(one_run()) for _ in range(3)] == [0, 0, 0]
+    assert admin(qbo_url, "GET", "stats")["throttled"] == 0
+
+
 @pytest.mark.parametrize(
     ("code", "kind"),
     [

@@ -4,13 +4,21 @@ calls a minute.
 
 A request holds a place in every window it counts against from the moment it is sent until
 one window-length after its answer came back: QuickBooks saw it arrive somewhere in between,
-so by then QuickBooks' own window has let it go too, whatever the network did."""
+so by then QuickBooks' own window has let it go too, whatever the network did.
+
+The windows belong to the realm (and the API host), not to one client: every client of this
+process for the same realm counts against the same windows, as QuickBooks counts them. Two flows
+run one after the other in one process (`make demo`: the webhook-triggered purchase-order sync,
+then preflight) each had windows of their own, together went over 10 requests in a second, and
+the second waited out a 429 for 60 s. Across processes, `connectors.shared_budget` holds the
+same budgets (`QuickBooksSettings.budgets`)."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 
 IN_FLIGHT = float("inf")
@@ -31,10 +39,26 @@ class SlidingWindow:
         return min(answered) + self.seconds - now if answered else POLL
 
 
+# The windows of each realm this process talks to; clients in several threads (each with its
+# own event loop) may share them, so they change only under a thread lock, never across an await.
+_REALM_WINDOWS: dict[Hashable, tuple[SlidingWindow, SlidingWindow, SlidingWindow]] = {}
+_WINDOWS_LOCK = threading.Lock()
+
+
 class RateBudget:
-    def __init__(self, per_minute: int, per_second: int, batch_per_minute: int) -> None:
-        self._general = [SlidingWindow(per_minute, 60.0), SlidingWindow(per_second, 1.0)]
-        self._batch = SlidingWindow(batch_per_minute, 60.0)
+    def __init__(self, per_minute: int, per_second: int, batch_per_minute: int, *, realm: Hashable) -> None:
+        """`realm`: what names the realm (its API host and id): budgets of the same realm and
+        limits in this process share their windows."""
+        key = (realm, per_minute, per_second, batch_per_minute)
+        with _WINDOWS_LOCK:
+            if key not in _REALM_WINDOWS:
+                _REALM_WINDOWS[key] = (
+                    SlidingWindow(per_minute, 60.0),
+                    SlidingWindow(per_second, 1.0),
+                    SlidingWindow(batch_per_minute, 60.0),
+                )
+            minute, second, self._batch = _REALM_WINDOWS[key]
+        self._general = [minute, second]
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0
 
@@ -45,13 +69,14 @@ class RateBudget:
         places = [[IN_FLIGHT] for _ in windows]
         async with self._lock:
             while True:
-                wait = max(window.wait_needed(time.monotonic()) for window in windows)
-                if wait <= 0:
-                    break
+                with _WINDOWS_LOCK:
+                    wait = max(window.wait_needed(time.monotonic()) for window in windows)
+                    if wait <= 0:
+                        for window, place in zip(windows, places, strict=True):
+                            window.held.append(place)
+                        break
                 self.waited_seconds += wait
                 await asyncio.sleep(wait)
-            for window, place in zip(windows, places, strict=True):
-                window.held.append(place)
         try:
             yield
         finally:

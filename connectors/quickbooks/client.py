@@ -78,7 +78,12 @@ class QuickBooksClient:
     ) -> None:
         self.settings = settings
         self.auth = QuickBooksAuth(settings, tokens, transport=token_transport)
-        self.budget = RateBudget(settings.requests_per_minute, settings.requests_per_second, settings.batch_requests_per_minute)
+        self.budget = RateBudget(
+            settings.requests_per_minute,
+            settings.requests_per_second,
+            settings.batch_requests_per_minute,
+            realm=settings.company_url,
+        )
         self._http = httpx.AsyncClient(
             auth=self.auth,
             base_url=settings.company_url,
