@@ -115,13 +115,20 @@ def test_the_prefect_server_runs_on_the_postgres_service():
 def test_the_stacks_prefect_server_is_tuned_as_the_embedded_one():
     """The server settings pyproject.toml gives every Prefect server started from the project
     (the embedded API, the tests') are the compose server's too."""
-    tuned = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["prefect"]["server"]["services"]
-    expected = {
-        f"PREFECT_SERVER_SERVICES_{service}_{name}".upper(): str(value)
-        for service, settings in tuned.items()
-        for name, value in settings.items()
-    }
-    assert expected
+
+    def variables(table: dict[str, object], prefix: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name, value in table.items():
+            if isinstance(value, dict):
+                found |= variables(value, f"{prefix}_{name}")
+            else:
+                found[f"{prefix}_{name}".upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+        return found
+
+    expected = variables(
+        tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["prefect"]["server"], "PREFECT_SERVER"
+    )
+    assert "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE" in expected
     assert expected.items() <= SERVICES["prefect-server"]["environment"].items()
 
 
