@@ -72,21 +72,26 @@ class Installed(NamedTuple):
 def installations(runs: Sequence[CompletedRun]) -> list[Installed]:
     """Every aBOM installation of every run, in order. Plain tuples, not a frame: a page is a few
     thousand rows, where pandas' fixed cost per call outweighed the work (benchmarks/consumption.py)."""
-    return [
-        Installed(
-            run.id,
-            inst.partInventory.part.partNumber,
-            inst.partInventory.part.trackingType,
-            inst.partInventory.location.id,
-            inst.partInventory.location.name,
-            inst.partInventory.serialNumber or inst.partInventory.lotNumber,
-            inst.partInventory.id,
-            rounded(run.partInventory.quantity * inst.quantityInstalledPerParentPartInventory),
-        )
-        for run in runs
-        for requirement in run.partInventory.buildRequirements
-        for inst in requirement.abomInstallations
-    ]
+    found = []
+    for run in runs:
+        produced = run.partInventory.quantity
+        for requirement in run.partInventory.buildRequirements:
+            for installation in requirement.abomInstallations:
+                inventory = installation["partInventory"]
+                part, location = inventory["part"], inventory["location"]
+                found.append(
+                    Installed(
+                        run.id,
+                        part["partNumber"],
+                        part.get("trackingType"),
+                        location["id"],
+                        location.get("name"),
+                        inventory.get("serialNumber") or inventory.get("lotNumber"),
+                        inventory.get("id"),
+                        rounded(produced * installation["quantityInstalledPerParentPartInventory"]),
+                    )
+                )
+    return found
 
 
 class Consumed(NamedTuple):
