@@ -574,11 +574,16 @@ def explain_database_error(url: str, exc: DBAPIError) -> str:
     return f"the ledger database ION_SYNC_DATABASE_URL={shown} cannot be used: {problem}. To fix: {fix}; or set ION_SYNC_DATABASE_URL to another ledger."
 
 
-def _use_wal(cursor: Any, wait_seconds: float = 60.0) -> None:
+# How long a connection waits for another's write lock before "database is locked" (the busy
+# wait, and the switch to WAL, which SQLite does not cover by it).
+BUSY_SECONDS = 60
+
+
+def _use_wal(cursor: Any) -> None:
     """Put the ledger file in WAL mode (it stays so). Switching needs the file to itself, and
     SQLite answers "database is locked" at once, without its busy wait, while another connection
     opens the same new ledger (two runs starting together; 1 in 30 tries here): try again."""
-    deadline = time.monotonic() + wait_seconds
+    deadline = time.monotonic() + BUSY_SECONDS
     while True:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -591,13 +596,13 @@ def _use_wal(cursor: Any, wait_seconds: float = 60.0) -> None:
 
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # let BEGIN IMMEDIATE below control transactions
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
             _use_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
