@@ -27,8 +27,9 @@ demo: $(STAMP)
 
 # Lint and format, then the types (mypy) alongside the tests on four workers (xdist; each worker
 # runs one Prefect API that its `ion-sync run` children share): on two cores, the tests wait on
-# simulators' latency, timeouts and child processes much of the time (measured on a fresh clone: three
-# workers 235 s, four 212 s warm; README "make test"), and a cold mypy (a fresh clone has no .mypy_cache) fills the rest.
+# simulators' latency, timeouts and child processes much of the time (measured warm: three workers
+# 242 s, four 202-213 s; README "make test"), and a cold mypy (a fresh clone has no .mypy_cache)
+# fills the rest.
 # mypy's findings print after the tests; either failing fails the target. The tests' temporary
 # files (their ledgers, the simulators' and the Prefect servers' SQLite databases) go to a RAM-backed
 # directory where the machine has one: on disk every commit waits on the disk, and the tests make

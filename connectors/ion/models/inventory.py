@@ -14,7 +14,7 @@ from connectors.ion.models.parts import Part
 
 # What a run installed is read as plain dicts, validated as strictly as the models: a completed
 # run carries ~20 installations of four objects each, and as models they were two thirds of the
-# time to validate a page (51 ms -> 16 ms per 200 runs of 20; benchmarks/consumption.py). Their
+# time to validate a page (51 ms -> 14 ms per 200 runs of 20; benchmarks/consumption.py). Their
 # location and part are the fields of `Location` and `Part` that the consumption query reads.
 # (typing_extensions' TypedDict: pydantic needs it before Python 3.12.)
 
