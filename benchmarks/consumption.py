@@ -1,6 +1,6 @@
 """Benchmark: consumption-sync end to end vs a plain-httpx baseline, at 10,000 and 100,000 runs.
 
-    .venv/bin/python benchmarks/consumption.py [--sizes 10000 100000] [--installations 20]
+    .venv/bin/python benchmarks/consumption.py [--sizes 10000 100000] [--installations 20] [--rounds 3]
 
 For each size N it starts the two simulators, each in its own process (zero latency, no
 faults, no NetSuite concurrency limit), seeds N completed runs with `--installations` aBOM installations each
@@ -11,13 +11,19 @@ faults, no NetSuite concurrency limit), seeds N completed runs with `--installat
 - baseline: the same HTTP reads and writes with plain httpx and asyncio, at the same page
   size and the same NetSuite concurrency, with no orchestration, no validation, no ledger.
 
-Between the two, the NetSuite simulator is reset and re-seeded, so both post N completions.
+Before each child the NetSuite simulator is reset and re-seeded, so each posts N completions.
+At the first size the children run in `--rounds` rounds of two, back to back, sync first in
+odd rounds and baseline first in even ones: this 2-core machine's speed drifts by 10-20 %
+within minutes (the same simulator work took 18.8-24.9 s of CPU in consecutive runs), so one
+pair can say 1.0 or 1.3 of the same code. Each round's ratios are printed; a size's ratio is
+their median. Larger sizes run one round each (they are there for memory).
 It prints records per second, peak RSS (the process's own high-water mark), the CPU each child
 made the other processes spend (each simulator; the sync's Prefect API, a process of its own)
 and the requests it made of each simulator (their stats): on two cores and at zero latency the
 wall time follows the CPU of every process, not the child's alone. Last,
-`ratio=<sync time / baseline time at the first size> rss_ratio=<sync peak RSS at the last
-size / at the first size>`. Figures, not assertions: tests never time anything.
+`ratio=<sync time / baseline time at the first size, the rounds' median> rss_ratio=<sync peak
+RSS at the last size / at the first size> cpu_ratio=<sync CPU / baseline CPU at the first size,
+the rounds' median>`. Figures, not assertions: tests never time anything.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -53,6 +60,8 @@ from harness import (
     timed_flow,
 )
 
+IN_CHUNK = 500  # values per SuiteQL IN list, as the sync's (erp.netsuite.references.SUITEQL_IN_CHUNK)
+
 # -- the two children -----------------------------------------------------------------------
 
 
@@ -70,6 +79,8 @@ def child_baseline() -> dict[str, Any]:
     env = os.environ
     query = (ROOT / "connectors/ion/queries/completed_runs.graphql").read_text()
     attribute = "NetSuite Work Order"
+    page_size = int(env["ION_PAGE_SIZE"])
+    step_pages = -(-int(env["ION_STEP_RECORDS"]) // page_size)  # the sync's step, from the same settings
     locations = {2: "1", 3: "1", 4: "1", 1: "1", 11: "2", 12: "2", 10: "2"}
 
     async def main() -> dict[str, Any]:
@@ -104,11 +115,10 @@ def child_baseline() -> dict[str, Any]:
 
             items: dict[str, str] = {}
 
-            async def fetch_and_plan(after: str | None) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
-                """One Relay page, its SuiteQL lookups and its bodies: what the sync's plan task does."""
+            async def fetch_page(after: str | None) -> dict[str, Any]:
                 variables = {
                     "filters": {"status": {"eq": "COMPLETE"}, "endTime": {"gte": BULK_SINCE}},
-                    "first": PAGE_SIZE,
+                    "first": page_size,
                     "after": after,
                 }
                 # As the sync's client: retry a keep-alive connection the server closed while pages
@@ -127,7 +137,16 @@ def child_baseline() -> dict[str, Any]:
                     if response.status_code != 401:
                         break
                     tokens["ion"] = await ion_access_token(ion)
-                page = response.json()["data"]["runs"]
+                page: dict[str, Any] = response.json()["data"]["runs"]
+                return page
+
+            async def fetch_and_plan(after: str | None) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+                """One step (`step_pages` Relay pages, as the sync's `IonClient.read_step`), its
+                SuiteQL lookups and its bodies: what the sync's fetch and plan tasks do."""
+                pages = [await fetch_page(after)]
+                while len(pages) < step_pages and pages[-1]["pageInfo"]["hasNextPage"]:
+                    pages.append(await fetch_page(pages[-1]["pageInfo"]["endCursor"]))
+                page = {"edges": [edge for p in pages for edge in p["edges"]], "pageInfo": pages[-1]["pageInfo"]}
                 runs = [edge["node"] for edge in page["edges"]]
                 names = {r["partInventory"]["part"]["partNumber"] for r in runs} | {
                     i["partInventory"]["part"]["partNumber"]
@@ -142,12 +161,15 @@ def child_baseline() -> dict[str, Any]:
                     )
                     items.update({row["itemid"]: row["id"] for row in rows})
                 numbers = sorted({next(a["value"] for a in r["attributes"] if a["key"] == attribute) for r in runs})
-                rows = await suiteql(
-                    "SELECT t.id, t.tranid, t.status, tl.item FROM transaction t JOIN transactionline tl ON tl.transaction = t.id "
-                    f"AND tl.mainline = 'T' WHERE t.type = 'WorkOrd' AND t.tranid IN ({', '.join('?' * len(numbers))})",
-                    numbers,
-                )
-                work_orders = {row["tranid"]: row["id"] for row in rows}
+                work_orders = {}
+                for start in range(0, len(numbers), IN_CHUNK):  # as the sync: at most IN_CHUNK values per IN list
+                    chunk = numbers[start : start + IN_CHUNK]
+                    rows = await suiteql(
+                        "SELECT t.id, t.tranid, t.status, tl.item FROM transaction t JOIN transactionline tl ON tl.transaction = t.id "
+                        f"AND tl.mainline = 'T' WHERE t.type = 'WorkOrd' AND t.tranid IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                    work_orders.update({row["tranid"]: row["id"] for row in rows})
                 bodies = []
                 for run in runs:
                     produced = run["partInventory"]
@@ -236,33 +258,61 @@ def describe(kind: str, size: int, r: dict[str, Any]) -> str:
     )
 
 
-def measure(size: int, installations: int, workdir: Path, profile: Path | None) -> dict[str, Any]:
+def measure(size: int, installations: int, rounds: int, workdir: Path, profile: Path | None) -> dict[str, Any]:
+    """Both children at `size`, in `rounds` alternating rounds (sync first, then baseline first):
+    each round's ratios, and each kind's highest peak RSS."""
     simulators, env = start_simulators(workdir / f"sandbox-{size}")
     try:
         ion_url, ns_url = env["ION_API_URL"], env["NETSUITE_BASE_URL"]
-        admin(ns_url, "PUT", "faults", {"concurrency_limit": None})
         started = time.perf_counter()
         admin(ion_url, "POST", "seed/bulk-runs", {"count": size, "installations_per_run": installations, "first_run_id": 100000})
-        admin(ns_url, "POST", "seed/bulk-work-orders", {"count": size})
         print(f"  seeded {size:,} runs × {installations} installations in {time.perf_counter() - started:.1f} s", flush=True)
-        sync = run_measured("sync", simulators, env, workdir, profile and profile / f"consumption-sync-{size}.prof")
-        print(f"{describe('sync', size, sync)}; Prefect API start {sync['api_start_seconds']:.1f} s, not counted", flush=True)
-        admin(ns_url, "POST", "reset")
-        admin(ns_url, "PUT", "faults", {"concurrency_limit": None})
-        admin(ns_url, "POST", "seed/bulk-work-orders", {"count": size})
-        baseline = run_measured("baseline", simulators, env, workdir, None)
-        print(describe("baseline", size, baseline), flush=True)
-        if sync["posted"] != size or baseline["posted"] != size:
-            raise RuntimeError(f"expected {size} completions each; sync {sync['posted']}, baseline {baseline['posted']}")
-        return {"size": size, "sync": sync, "baseline": baseline}
+        measured: dict[str, list[dict[str, Any]]] = {"sync": [], "baseline": []}
+        for round_ in range(rounds):
+            for kind in ("sync", "baseline") if round_ % 2 == 0 else ("baseline", "sync"):
+                admin(ns_url, "POST", "reset")
+                admin(ns_url, "PUT", "faults", {"concurrency_limit": None})
+                admin(ns_url, "POST", "seed/bulk-work-orders", {"count": size})
+                profiled = profile / f"consumption-sync-{size}.prof" if profile and kind == "sync" and round_ == 0 else None
+                result = run_measured(kind, simulators, env, workdir, profiled)
+                if result["posted"] != size:
+                    raise RuntimeError(f"expected {size} completions from the {kind}; it posted {result['posted']}")
+                start = f"; Prefect API start {result['api_start_seconds']:.1f} s, not counted" if kind == "sync" else ""
+                print(f"{describe(kind, size, result)}{start}", flush=True)
+                measured[kind].append(result)
+        ratios = [round_ratios(s, b) for s, b in zip(measured["sync"], measured["baseline"], strict=True)]
+        for number, r in enumerate(ratios, 1):
+            print(
+                f"  round {number}: sync/baseline time {r['time']:.2f}, CPU {r['cpu']:.2f}, CPU of all processes {r['all']:.2f}"
+            )
+        return {
+            "size": size,
+            "rounds": ratios,
+            "rss_mb": {kind: max(r["rss_mb"] for r in results) for kind, results in measured.items()},
+        }
     finally:
         stop_simulators(simulators)
+
+
+def round_ratios(sync: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float]:
+    """One round, sync against baseline: wall time, the child's CPU, and every process's CPU
+    (the child's, its Prefect API's, the simulators')."""
+
+    def everything(r: dict[str, Any]) -> float:
+        return float(r["cpu"] + r.get("api_cpu", 0) + sum(r["simulator_cpu"].values()))
+
+    return {
+        "time": sync["seconds"] / baseline["seconds"],
+        "cpu": sync["cpu"] / baseline["cpu"],
+        "all": everything(sync) / everything(baseline),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--installations", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds at the first size (the ratios'); larger sizes run one")
     parser.add_argument("--profile", type=Path, help="a directory: profile the sync (cProfile) and print its top entries")
     parser.add_argument("--child", choices=["sync", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -270,27 +320,27 @@ def main() -> None:
         result = child_sync() if args.child == "sync" else child_baseline()
         print(json.dumps({**result, "rss_mb": peak_rss_mb()}))
         return
-    print(f"consumption benchmark: page size {PAGE_SIZE}, NetSuite concurrency {CONCURRENCY}, zero latency, no faults")
+    print(
+        f"consumption benchmark: page size {PAGE_SIZE}, NetSuite concurrency {CONCURRENCY}, zero latency, no faults,"
+        f" {args.rounds} alternating rounds at {args.sizes[0]:,} runs"
+    )
     results = []
     with tempfile.TemporaryDirectory(prefix="ion-sync-bench-") as tmp:
-        for size in args.sizes:
+        for number, size in enumerate(args.sizes):
             print(f"N={size:,}", flush=True)
-            results.append(measure(size, args.installations, Path(tmp), args.profile))
+            results.append(measure(size, args.installations, args.rounds if number == 0 else 1, Path(tmp), args.profile))
     first, last = results[0], results[-1]
     for r in results:
-        everything = {
-            kind: r[kind]["cpu"] + r[kind].get("api_cpu", 0) + sum(r[kind]["simulator_cpu"].values())
-            for kind in ("sync", "baseline")
-        }
+        median = {key: statistics.median(ratios[key] for ratios in r["rounds"]) for key in ("time", "cpu", "all")}
         print(
-            f"N={r['size']:,}: sync/baseline time {r['sync']['seconds'] / r['baseline']['seconds']:.2f}, "
-            f"CPU {r['sync']['cpu'] / r['baseline']['cpu']:.2f}, sync RSS {r['sync']['rss_mb']:.0f} MB vs baseline {r['baseline']['rss_mb']:.0f} MB; "
-            f"CPU of all processes {everything['sync']:.1f} s vs {everything['baseline']:.1f} s ({everything['sync'] / everything['baseline']:.2f})"
+            f"N={r['size']:,}, the median of {len(r['rounds'])} round(s): sync/baseline time {median['time']:.2f},"
+            f" CPU {median['cpu']:.2f}, CPU of all processes {median['all']:.2f};"
+            f" sync peak RSS {r['rss_mb']['sync']:.0f} MB vs baseline {r['rss_mb']['baseline']:.0f} MB"
         )
     print(
-        f"ratio={first['sync']['seconds'] / first['baseline']['seconds']:.2f} "
-        f"rss_ratio={last['sync']['rss_mb'] / first['sync']['rss_mb']:.2f} "
-        f"cpu_ratio={first['sync']['cpu'] / first['baseline']['cpu']:.2f}"
+        f"ratio={statistics.median(r['time'] for r in first['rounds']):.2f} "
+        f"rss_ratio={last['rss_mb']['sync'] / first['rss_mb']['sync']:.2f} "
+        f"cpu_ratio={statistics.median(r['cpu'] for r in first['rounds']):.2f}"
     )
 
 

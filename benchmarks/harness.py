@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BULK_SINCE = "2026-11-21T00:00:00Z"  # the simulators' bulk seeds (runs, receipts) are after this; the demo's before
 PAGE_SIZE = 200  # ION_PAGE_SIZE of every child (run_child), unless its env says otherwise
 CONCURRENCY = 5  # NETSUITE_CONCURRENCY likewise
+STEP_RECORDS = 500  # ION_STEP_RECORDS likewise (the product's default): a sync's step reads 3 pages of 200
 PROFILE_VARIABLE = "ION_SYNC_BENCH_PROFILE"  # a file: the sync child runs under cProfile and writes its stats there
 T = TypeVar("T")
 
@@ -175,6 +176,7 @@ def run_child(kind: str, env: dict[str, str], workdir: Path, *, script: str, pro
         **os.environ,
         "ION_PAGE_SIZE": str(PAGE_SIZE),
         "NETSUITE_CONCURRENCY": str(CONCURRENCY),
+        "ION_STEP_RECORDS": str(STEP_RECORDS),
         **env,
         "ION_SYNC_DATABASE_URL": f"sqlite:///{workdir / f'ledger-{kind}-{time.time_ns()}.db'}",
         "ION_SYNC_REPORTS_DIR": str(workdir / "reports"),

@@ -18,7 +18,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.ion import IonClient, Page
-from connectors.ion.installed_quantity import completed_runs_page
+from connectors.ion.installed_quantity import completed_runs_step
 from core.writer import Postable, Writer, resolve_orphans, write_page
 from erp.port.completions import CompletionTarget, completion_key, parse_runs
 from erp.port.writes import PlannedWrites
@@ -64,8 +64,8 @@ class PageReport:
 
 @task(name="fetch-completed-runs", cache_policy=NO_CACHE)
 async def fetch_runs_page(ion: IonClient, filters: dict[str, Any], after: str | None) -> Page:
-    """One Relay page of completed runs with their as-built installations."""
-    return await completed_runs_page(ion, filters, after)
+    """One step of completed runs (ION_STEP_RECORDS, as many Relay pages as it takes) with their as-built installations."""
+    return await completed_runs_step(ion, filters, after)
 
 
 @task(name="plan-completions", cache_policy=NO_CACHE)

@@ -75,8 +75,8 @@ class LaborPageReport:
 
 @task(name="fetch-sessions", cache_policy=NO_CACHE)
 async def fetch_sessions_page(ion: IonClient, filters: dict[str, Any], after: str | None) -> Page:
-    """One Relay page of time-tracking sessions with their run step, run and user."""
-    return await ion.page(LABOR_SESSIONS, "sessions", {"filters": filters}, first=ion.settings.page_size, after=after)
+    """One step of time-tracking sessions (ION_STEP_RECORDS) with their run step, run and user."""
+    return await ion.read_step(LABOR_SESSIONS, "sessions", {"filters": filters}, after=after)
 
 
 @task(name="plan-time-entries", cache_policy=NO_CACHE)

@@ -49,7 +49,7 @@ class ReceiptPagePlan(PlannedWrites):
 async def fetch_receipts_page(ctx: ReceiptContext, filters: dict[str, Any], after: str | None) -> Page:
     keys = ctx.erp.join_keys
     variables = {"filters": filters, "poKey": keys.po_number, "lineKey": keys.line_number}
-    return await ctx.ion.page(RECEIPTS, "receipts", variables, first=ctx.ion.settings.page_size, after=after)
+    return await ctx.ion.read_step(RECEIPTS, "receipts", variables, after=after)
 
 
 @task(name="plan-item-receipts", cache_policy=NO_CACHE)

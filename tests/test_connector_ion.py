@@ -170,6 +170,20 @@ async def test_paging_with_filters_and_settings_page_size(world, monkeypatch):
     assert len(pages) == 4 and all(len(p.nodes) <= 3 for p in pages)
 
 
+async def test_a_step_reads_the_pages_that_hold_its_records_and_continues_where_it_stopped(world, monkeypatch):
+    """A sync fetches, plans and posts a step (ION_STEP_RECORDS) as one task run each, whatever
+    ION's page size: 9 demo runs in pages of 2, steps of 5 -> 3 pages (6 runs), then the last 3."""
+    monkeypatch.setenv("ION_PAGE_SIZE", "2")
+    monkeypatch.setenv("ION_STEP_RECORDS", "5")
+    async with IonClient(IonSettings()) as ion:
+        first = await ion.read_step(COMPLETED_RUNS, "runs", {}, after=None)
+        second = await ion.read_step(COMPLETED_RUNS, "runs", {}, after=first.end_cursor)
+    assert [len(first.nodes), len(second.nodes)] == [6, 3]
+    assert (first.has_next, second.has_next) == (True, False) and first.total == 9
+    assert [node["id"] for node in [*first.nodes, *second.nodes]] == DEMO_RUN_IDS
+    assert world.stats("ion")["requests"] == 5
+
+
 async def test_a_completed_run_arrives_with_its_as_built_installations(world):
     async with IonClient(IonSettings()) as ion:
         page = await ion.page(COMPLETED_RUNS, "runs", {"filters": {"id": {"eq": 1001}}}, first=10, after=None)

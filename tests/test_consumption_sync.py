@@ -184,7 +184,8 @@ def test_the_flow_run_graph_names_each_page_and_draws_fetch_plan_post_report(wor
     run of several pages (a backfill), as the Prefect UI draws and shows them."""
     from tests.prefect_graph import read_graph
 
-    monkeypatch.setenv("ION_PAGE_SIZE", "4")  # the demo's 8 completed runs: two pages
+    monkeypatch.setenv("ION_PAGE_SIZE", "4")  # the demo's 8 completed runs: two pages,
+    monkeypatch.setenv("ION_STEP_RECORDS", "4")  # a step each
     result = run_deployment("consumption-sync")
     assert result.ok and result.flow_run_id
     graph = read_graph(result.flow_run_id, INTEGRATION)

@@ -44,7 +44,12 @@ def sync_until_settled() -> list[RunResult]:
 
 def test_corrections_under_faults_and_lost_answers_update_each_time_bill_in_place(world, monkeypatch):
     expected = seed_sessions(world, 12)
-    for name, value in {"NETSUITE_TIMEOUT_SECONDS": "1", "NETSUITE_RETRY__ATTEMPTS": "8", "ION_PAGE_SIZE": "10"}.items():
+    for name, value in {
+        "NETSUITE_TIMEOUT_SECONDS": "1",
+        "NETSUITE_RETRY__ATTEMPTS": "8",
+        "ION_PAGE_SIZE": "10",
+        "ION_STEP_RECORDS": "10",
+    }.items():
         monkeypatch.setenv(name, value)
     hostile = {
         "concurrency_limit": 5,

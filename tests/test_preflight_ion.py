@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from connectors.ion import IonClient
-from connectors.ion.installed_quantity import completed_runs_page
+from connectors.ion.installed_quantity import completed_runs_step
 from connectors.ion.queries import COMPLETED_RUNS
 from core.config import Mappings, load_mappings
 from mes.ion.preflight import preflight_checks
@@ -101,7 +101,7 @@ def test_the_fallbacks_pass_preflight_and_read_what_the_confirmed_contract_would
 
     async def per_parent(settings) -> list[tuple[int, str, float]]:
         async with IonClient(settings) as ion:
-            page = await completed_runs_page(ion, {"id": {"in": [1001]}}, None)
+            page = await completed_runs_step(ion, {"id": {"in": [1001]}}, None)
         return sorted(
             (n["id"], i["partInventory"]["part"]["partNumber"], round(i["quantityInstalledPerParentPartInventory"], 9))
             for n in page.nodes

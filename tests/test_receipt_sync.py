@@ -232,7 +232,8 @@ def test_the_flow_run_graph_names_each_page_and_draws_fetch_plan_post_report(wor
     progress artifact from ION's totalCount on a run of several pages."""
     from tests.prefect_graph import read_graph
 
-    monkeypatch.setenv("ION_PAGE_SIZE", "1")  # the demo's two receipts: two pages
+    monkeypatch.setenv("ION_PAGE_SIZE", "1")  # the demo's two receipts: two pages,
+    monkeypatch.setenv("ION_STEP_RECORDS", "1")  # a step each
     result = run_deployment("receipt-sync")
     assert result.ok and result.flow_run_id
     graph = read_graph(result.flow_run_id, INTEGRATION)

@@ -121,6 +121,21 @@ class IonClient(BearerClient):
             raise ContractError(f"ION {query.name}: unexpected connection shape ({exc!r})") from None
         return page
 
+    async def read_step(self, query: Query, connection: str, variables: dict[str, Any], *, after: str | None) -> Page:
+        """A sync's next step: the ceil(step_records / page_size) pages from `after` (fewer at
+        the connection's end), read one after another, as one Page. A step, not a page, is what
+        a sync fetches, plans and posts as one task run each: a task run costs the same whatever
+        it carries (~16 ms of CPU between the run and its Prefect API, benchmarks/consumption.py),
+        and ION's page size is bounded by what ION allows (unpublished), the step's is not."""
+        pages = -(-self.settings.step_records // self.settings.page_size)
+        read = [await self.page(query, connection, variables, first=self.settings.page_size, after=after)]
+        while len(read) < pages and read[-1].has_next and read[-1].end_cursor:
+            read.append(await self.page(query, connection, variables, first=self.settings.page_size, after=read[-1].end_cursor))
+        if len(read) == 1:
+            return read[0]
+        last = read[-1]
+        return Page([node for page in read for node in page.nodes], last.end_cursor, last.has_next, read[0].total)
+
     async def pages(
         self, query: Query, connection: str, variables: dict[str, Any] | None = None, *, first: int | None = None
     ) -> AsyncIterator[Page]:

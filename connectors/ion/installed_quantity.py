@@ -42,11 +42,9 @@ def per_parent_from_totals(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-async def completed_runs_page(ion: IonClient, filters: dict[str, Any], after: str | None) -> Page:
-    """One page of completed runs with their installations' per-parent quantities."""
-    page = await ion.page(
-        completed_runs_query(ion.settings), "runs", {"filters": filters}, first=ion.settings.page_size, after=after
-    )
+async def completed_runs_step(ion: IonClient, filters: dict[str, Any], after: str | None) -> Page:
+    """One step of completed runs (`IonClient.read_step`) with their installations' per-parent quantities."""
+    page = await ion.read_step(completed_runs_query(ion.settings), "runs", {"filters": filters}, after=after)
     if ion.settings.installed_quantity != "installation_total":
         return page
     return dataclasses.replace(page, nodes=[per_parent_from_totals(node) for node in page.nodes])

@@ -23,6 +23,12 @@ class IonSettings(BaseSettings):
     client_secret: SecretStr = Field(min_length=1, description="the ION API key's client secret")
     audience: str | None = Field(None, description="optional `audience` sent with the token request")
     page_size: int = Field(100, ge=1, le=1000, description="records per GraphQL page (ION_PAGE_SIZE)")
+    step_records: int = Field(
+        500,
+        ge=1,
+        description="records a paged sync reads before it plans and posts them (ION_STEP_RECORDS): as many pages "
+        "as it takes (`IonClient.read_step`), so a step's three Prefect task runs serve the same records at any page size",
+    )
     timeout_seconds: float = Field(30.0, gt=0, description="per-request timeout; ION's gateway gives up at 30 s")
     retry: RetryPolicy = RetryPolicy()
     # Range operators on filters are not published (reference §2.3, INFERENCE): configurable.

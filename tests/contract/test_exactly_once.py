@@ -149,7 +149,10 @@ def sessions(world: World, size: int) -> int:
     return DEMO_SESSIONS + size
 
 
-NETSUITE_ENV = {"NETSUITE_TIMEOUT_SECONDS": "1", "NETSUITE_RETRY__ATTEMPTS": "8", "ION_PAGE_SIZE": "25"}
+# Pages of 25 ION records, each a step of its own (ION_STEP_RECORDS): a run of a suite's size is
+# several steps, so a kill lands between one step's posts and the next step's claims.
+STEPS_OF_25 = {"ION_PAGE_SIZE": "25", "ION_STEP_RECORDS": "25"}
+NETSUITE_ENV = {"NETSUITE_TIMEOUT_SECONDS": "1", "NETSUITE_RETRY__ATTEMPTS": "8", **STEPS_OF_25}
 ION_ENV = {"ION_TIMEOUT_SECONDS": "1", "ION_RETRY__ATTEMPTS": "10", "ION_RETRY__INITIAL_WAIT": "0.02"}
 # ION answers its 429s and 503s with Retry-After: 1 (ion.md §2.1), honoured: fewer of them, the same cases
 ION_HOSTILE = {**HOSTILE, "error_rates": {500: 0.05, 502: 0.05, 429: 0.02}}
@@ -161,7 +164,7 @@ BC_ENV = {
     "BUSINESS_CENTRAL_RETRY__ATTEMPTS": "8",
     "BUSINESS_CENTRAL_RETRY__INITIAL_WAIT": "0.02",
     "BUSINESS_CENTRAL_COOL_OFF_SECONDS": "0.1",  # BC names no wait after a 429 (README fact 9)
-    "ION_PAGE_SIZE": "25",
+    **STEPS_OF_25,
 }
 
 
@@ -442,7 +445,7 @@ def one_nonconformance(world: World) -> None:
 # labor-sync-odoo is not here: its one call (`load`) is an upsert by external id, and the ERP-port
 # time-entry contract already writes it twice and corrects it (tests/contract/erp_port).
 ODOO_SIZE: dict[str, Any] = {"size": 15, "latency_ms": 20, "kill_at": 4}
-ODOO_ENV = {"ODOO_TIMEOUT_SECONDS": "1", "ODOO_RETRY__ATTEMPTS": "8", "ODOO_RETRY__INITIAL_WAIT": "0.02", "ION_PAGE_SIZE": "25"}
+ODOO_ENV = {"ODOO_TIMEOUT_SECONDS": "1", "ODOO_RETRY__ATTEMPTS": "8", "ODOO_RETRY__INITIAL_WAIT": "0.02", **STEPS_OF_25}
 
 
 def odoo_bulk_runs(world: World, size: int) -> int:

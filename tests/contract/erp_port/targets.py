@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.ion import IonClient
-from connectors.ion.installed_quantity import completed_runs_page
+from connectors.ion.installed_quantity import completed_runs_step
 from connectors.ion.queries import RECEIPTS
 from core.environment import Environment, load_environment
 from core.writer import Postable, PostReport, Writer, write_page
@@ -157,7 +157,7 @@ def run(coro: Any) -> Any:
 async def completed_runs(env: Environment, run_ids: Sequence[int]) -> list[dict[str, Any]]:
     """ION's completed runs of `run_ids`, as consumption-sync reads them."""
     async with IonClient(env.ion) as ion:
-        page = await completed_runs_page(ion, {"status": {"eq": "COMPLETE"}, "id": {"in": list(run_ids)}}, None)
+        page = await completed_runs_step(ion, {"status": {"eq": "COMPLETE"}, "id": {"in": list(run_ids)}}, None)
     return page.nodes
 
 
