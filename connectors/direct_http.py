@@ -1,5 +1,7 @@
 """Requests to one origin sent straight to the connection pool of an httpx.AsyncClient, for a
-client that sends thousands a run (NetSuite: one workOrderCompletion per ION run).
+client that sends thousands a run (NetSuite: one workOrderCompletion per ION run) or large
+answers (ION's pages: through `AsyncClient.send` a response sits in a cycle with its stream, so
+its body waited for a rare full collection and a sync's peak RSS grew with the run).
 
 The client's own layer around its pool (merging URL, headers and cookies into each request, its
 cookie jar written from each answer, redirect and event-hook bookkeeping, a log line) took ~20%
