@@ -60,8 +60,6 @@ from harness import (
     timed_flow,
 )
 
-IN_CHUNK = 500  # values per SuiteQL IN list, as the sync's (erp.netsuite.references.SUITEQL_IN_CHUNK)
-
 # -- the two children -----------------------------------------------------------------------
 
 
@@ -76,11 +74,13 @@ def child_sync() -> dict[str, Any]:
 
 def child_baseline() -> dict[str, Any]:
     """The same requests, hand-rolled: tokens, Relay pages, SuiteQL lookups, transforms."""
+    from connectors.ion.settings import IonSettings
+    from erp.netsuite.references import SUITEQL_IN_CHUNK
+
     env = os.environ
     query = (ROOT / "connectors/ion/queries/completed_runs.graphql").read_text()
     attribute = "NetSuite Work Order"
-    page_size = int(env["ION_PAGE_SIZE"])
-    step_pages = -(-int(env["ION_STEP_RECORDS"]) // page_size)  # the sync's step, from the same settings
+    settings = IonSettings()  # the sync's page and step, from the same environment
     locations = {2: "1", 3: "1", 4: "1", 1: "1", 11: "2", 12: "2", 10: "2"}
 
     async def main() -> dict[str, Any]:
@@ -118,7 +118,7 @@ def child_baseline() -> dict[str, Any]:
             async def fetch_page(after: str | None) -> dict[str, Any]:
                 variables = {
                     "filters": {"status": {"eq": "COMPLETE"}, "endTime": {"gte": BULK_SINCE}},
-                    "first": page_size,
+                    "first": settings.page_size,
                     "after": after,
                 }
                 # As the sync's client: retry a keep-alive connection the server closed while pages
@@ -141,10 +141,10 @@ def child_baseline() -> dict[str, Any]:
                 return page
 
             async def fetch_and_plan(after: str | None) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
-                """One step (`step_pages` Relay pages, as the sync's `IonClient.read_step`), its
+                """One step (`pages_per_step` Relay pages, as the sync's `IonClient.read_step`), its
                 SuiteQL lookups and its bodies: what the sync's fetch and plan tasks do."""
                 pages = [await fetch_page(after)]
-                while len(pages) < step_pages and pages[-1]["pageInfo"]["hasNextPage"]:
+                while len(pages) < settings.pages_per_step and pages[-1]["pageInfo"]["hasNextPage"]:
                     pages.append(await fetch_page(pages[-1]["pageInfo"]["endCursor"]))
                 page = {"edges": [edge for p in pages for edge in p["edges"]], "pageInfo": pages[-1]["pageInfo"]}
                 runs = [edge["node"] for edge in page["edges"]]
@@ -162,8 +162,8 @@ def child_baseline() -> dict[str, Any]:
                     items.update({row["itemid"]: row["id"] for row in rows})
                 numbers = sorted({next(a["value"] for a in r["attributes"] if a["key"] == attribute) for r in runs})
                 work_orders = {}
-                for start in range(0, len(numbers), IN_CHUNK):  # as the sync: at most IN_CHUNK values per IN list
-                    chunk = numbers[start : start + IN_CHUNK]
+                for start in range(0, len(numbers), SUITEQL_IN_CHUNK):  # as the sync: IN lists of at most this many
+                    chunk = numbers[start : start + SUITEQL_IN_CHUNK]
                     rows = await suiteql(
                         "SELECT t.id, t.tranid, t.status, tl.item FROM transaction t JOIN transactionline tl ON tl.transaction = t.id "
                         f"AND tl.mainline = 'T' WHERE t.type = 'WorkOrd' AND t.tranid IN ({', '.join('?' * len(chunk))})",
@@ -287,7 +287,8 @@ def measure(size: int, installations: int, rounds: int, workdir: Path, profile: 
             )
         return {
             "size": size,
-            "rounds": ratios,
+            "rounds": len(ratios),
+            "median": {key: statistics.median(r[key] for r in ratios) for key in ("time", "cpu", "all")},
             "rss_mb": {kind: max(r["rss_mb"] for r in results) for kind, results in measured.items()},
         }
     finally:
@@ -331,16 +332,16 @@ def main() -> None:
             results.append(measure(size, args.installations, args.rounds if number == 0 else 1, Path(tmp), args.profile))
     first, last = results[0], results[-1]
     for r in results:
-        median = {key: statistics.median(ratios[key] for ratios in r["rounds"]) for key in ("time", "cpu", "all")}
+        median = r["median"]
         print(
-            f"N={r['size']:,}, the median of {len(r['rounds'])} round(s): sync/baseline time {median['time']:.2f},"
+            f"N={r['size']:,}, the median of {r['rounds']} round(s): sync/baseline time {median['time']:.2f},"
             f" CPU {median['cpu']:.2f}, CPU of all processes {median['all']:.2f};"
             f" sync peak RSS {r['rss_mb']['sync']:.0f} MB vs baseline {r['rss_mb']['baseline']:.0f} MB"
         )
     print(
-        f"ratio={statistics.median(r['time'] for r in first['rounds']):.2f} "
+        f"ratio={first['median']['time']:.2f} "
         f"rss_ratio={last['rss_mb']['sync'] / first['rss_mb']['sync']:.2f} "
-        f"cpu_ratio={statistics.median(r['cpu'] for r in first['rounds']):.2f}"
+        f"cpu_ratio={first['median']['cpu']:.2f}"
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,25 +128,32 @@ class IonClient(BearerClient):
         return page
 
     async def read_step(self, query: Query, connection: str, variables: dict[str, Any], *, after: str | None) -> Page:
-        """A sync's next step: the ceil(step_records / page_size) pages from `after` (fewer at
-        the connection's end), read one after another, as one Page. A step, not a page, is what
-        a sync fetches, plans and posts as one task run each: a task run costs the same whatever
-        it carries (~16 ms of CPU between the run and its Prefect API, benchmarks/consumption.py),
-        and ION's page size is bounded by what ION allows (unpublished), the step's is not."""
-        pages = -(-self.settings.step_records // self.settings.page_size)
-        read = [await self.page(query, connection, variables, first=self.settings.page_size, after=after)]
-        while len(read) < pages and read[-1].has_next and read[-1].end_cursor:
-            read.append(await self.page(query, connection, variables, first=self.settings.page_size, after=read[-1].end_cursor))
+        """A sync's next step: the `pages_per_step` pages from `after` (fewer at the connection's
+        end), read one after another, as one Page. A step, not a page, is what a sync fetches,
+        plans and posts as one task run each: a task run costs the same whatever it carries
+        (~16 ms of CPU between the run and its Prefect API, benchmarks/consumption.py), and ION's
+        page size is bounded by what ION allows (unpublished), the step's is not."""
+        read: list[Page] = []
+        async with aclosing(self.pages(query, connection, variables, after=after)) as pages:
+            async for page in pages:
+                read.append(page)
+                if len(read) == self.settings.pages_per_step:
+                    break
         if len(read) == 1:
             return read[0]
         last = read[-1]
         return Page([node for page in read for node in page.nodes], last.end_cursor, last.has_next, read[0].total)
 
     async def pages(
-        self, query: Query, connection: str, variables: dict[str, Any] | None = None, *, first: int | None = None
-    ) -> AsyncIterator[Page]:
-        """Every page of a connection, following `endCursor` while `hasNextPage`."""
-        after: str | None = None
+        self,
+        query: Query,
+        connection: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> AsyncGenerator[Page, None]:
+        """Every page of a connection from `after`, following `endCursor` while `hasNextPage`."""
         while True:
             page = await self.page(query, connection, variables or {}, first=first or self.settings.page_size, after=after)
             yield page

@@ -51,6 +51,11 @@ class IonSettings(BaseSettings):
     )
 
     @property
+    def pages_per_step(self) -> int:
+        """The ION pages a sync's step reads (`IonClient.read_step`): ceil(step_records / page_size)."""
+        return -(-self.step_records // self.page_size)
+
+    @property
     def graphql_url(self) -> str:
         base = str(self.api_url).rstrip("/")
         return base if base.endswith("/graphql") else f"{base}/graphql"
